@@ -1,0 +1,262 @@
+//! The market: assets, operators, services and the positions a plan may
+//! allocate to, plus the gas model the score uses.
+//!
+//! A position is `(asset)` for plain liquid staking or `(asset, operator)`
+//! for restaking. A staker never picks services: the operator allocates its
+//! delegated stake to services by magnitudes (EigenLayer's model), so a
+//! position's service exposure is its operator's magnitudes.
+
+mod check;
+mod generate;
+mod hash;
+mod index;
+mod security;
+
+pub use check::MarketError;
+pub use generate::{generate, GeneratorParams};
+pub use index::{Index, PositionInfo};
+pub use security::{security, OperatorSecurity, SecurityReport};
+
+use alloy::primitives::Address;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+use crate::units::{Bps, Wad, Wei};
+
+/// Where each figure comes from: field name → `"public: …"` or `"modelled: …"`.
+pub type Provenance = BTreeMap<String, String>;
+
+/// A market snapshot.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Market {
+    /// Human name of the snapshot.
+    pub name: String,
+    /// The date its figures hold for (ISO 8601).
+    pub as_of: String,
+    /// Restaking protocol parameters.
+    pub restaking: Restaking,
+    /// Gas the settlement costs, for the score.
+    pub gas: GasModel,
+    /// Assets (native ETH, LSTs, LRTs).
+    pub assets: Vec<Asset>,
+    /// Restaking operators.
+    pub operators: Vec<Operator>,
+    /// Services (AVSs) operators allocate to.
+    pub services: Vec<Service>,
+    /// The allocatable units.
+    pub positions: Vec<Position>,
+    /// Named historical stress scenarios every plan is evaluated under.
+    #[serde(default)]
+    pub stress: Vec<StressScenario>,
+    /// Where the market-level figures come from.
+    #[serde(default)]
+    pub sources: Provenance,
+}
+
+/// Restaking protocol parameters (EigenLayer's, in the snapshot).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Restaking {
+    /// Days from queueing a withdrawal to completing it (14 on mainnet).
+    pub withdrawal_delay_days: u16,
+}
+
+/// Gas of a settlement, split so the score can charge each plan its share.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GasModel {
+    /// Fixed gas per settlement transaction (shared by the batch).
+    pub per_settlement: u64,
+    /// Gas per settled intent (signature, nonce, transfer in, fee).
+    pub per_intent: u64,
+    /// Gas per plain liquid-staking position.
+    pub per_position: u64,
+    /// Extra gas per restaked position (position holder, deposit, delegation).
+    pub per_restaked_position: u64,
+    /// Gas price the score uses (wei per gas).
+    pub gas_price: Wei,
+}
+
+/// What kind of asset.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AssetKind {
+    /// Native ETH held as is.
+    Native,
+    /// A liquid staking token.
+    Lst,
+    /// A liquid restaking token.
+    Lrt,
+}
+
+/// An asset positions hold.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Asset {
+    /// Short unique id (`stETH`).
+    pub id: String,
+    /// Human name.
+    pub name: String,
+    /// Token address (zero for native ETH).
+    pub token: Address,
+    /// Native, LST or LRT.
+    pub kind: AssetKind,
+    /// Whether native ETH can be deposited to mint it (cbETH: no).
+    pub mint_from_eth: bool,
+    /// Yield the holder earns per year, after the protocol's fee (WAD).
+    pub apr: Wad,
+    /// The protocol's fee on rewards (already taken out of `apr`).
+    pub protocol_fee: Bps,
+    /// One-off fee on deposit (Rocket Pool: 5 bps).
+    pub deposit_fee: Bps,
+    /// ETH per token (WAD).
+    pub exchange_rate: Wad,
+    /// Days to exit to ETH through the protocol's queue.
+    pub exit_days: u16,
+    /// Deposits still accepted (stake limit, deposit pool room), in wei.
+    pub deposit_cap: Wei,
+    /// Largest historical discount to ETH, the depeg scenarios' magnitude.
+    pub max_depeg: Wad,
+    /// Yearly probability of a depeg event (modelled).
+    pub depeg_probability: Wad,
+    /// Whether it can be restaked (an EigenLayer strategy exists).
+    pub restakeable: bool,
+    /// Sources of the figures above.
+    #[serde(default)]
+    pub sources: Provenance,
+}
+
+/// A restaking operator.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Operator {
+    /// Short unique id.
+    pub id: String,
+    /// Human name.
+    pub name: String,
+    /// On-chain address (what intents exclude).
+    pub address: Address,
+    /// Fee on service rewards.
+    pub commission: Bps,
+    /// Stake already delegated to it (wei).
+    pub delegated: Wei,
+    /// More stake it accepts (wei).
+    pub capacity: Wei,
+    /// Its allocations to services: magnitudes as WAD fractions of its stake.
+    pub allocations: Vec<Allocation>,
+    /// Yearly probability it faults (modelled).
+    pub fault_probability: Wad,
+    /// Past slashing events it suffered.
+    #[serde(default)]
+    pub slashing_events: u32,
+    /// Days before a new allocation takes effect.
+    pub allocation_delay_days: u16,
+    /// Sources of the figures above.
+    #[serde(default)]
+    pub sources: Provenance,
+}
+
+/// One operator → service allocation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Allocation {
+    /// Service id.
+    pub service: String,
+    /// Fraction of the operator's stake allocated (WAD, Σ ≤ 1 per operator).
+    pub magnitude: Wad,
+}
+
+/// A service (AVS) secured by restaked stake.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Service {
+    /// Short unique id.
+    pub id: String,
+    /// Human name.
+    pub name: String,
+    /// Yearly reward on allocated stake (WAD), before operator commission.
+    pub reward_rate: Wad,
+    /// Fraction of allocated stake slashed when it faults (WAD).
+    pub loss_given_slash: Wad,
+    /// More allocated stake it accepts (wei).
+    pub stake_cap: Wei,
+    /// Profit an attacker makes by corrupting it (wei, modelled).
+    pub profit_from_corruption: Wei,
+    /// Fraction of its stake an attack needs (bps; 3334 for BFT-style).
+    pub attack_threshold: Bps,
+    /// Yearly probability it faults and slashes (modelled).
+    pub fault_probability: Wad,
+    /// Sources of the figures above.
+    #[serde(default)]
+    pub sources: Provenance,
+}
+
+/// An allocatable position.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Position {
+    /// Unique id (`stETH` or `stETH@p2p`).
+    pub id: String,
+    /// Asset id.
+    pub asset: String,
+    /// Operator id for restaking positions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operator: Option<String>,
+}
+
+/// A named historical stress event, applied as-is.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StressScenario {
+    /// Name.
+    pub name: String,
+    /// What happened and where it is documented.
+    pub source: String,
+    /// Fraction lost by every position in these assets (WAD).
+    #[serde(default)]
+    pub asset_losses: BTreeMap<String, Wad>,
+    /// Fraction lost by every position with these operators (WAD).
+    #[serde(default)]
+    pub operator_losses: BTreeMap<String, Wad>,
+}
+
+/// The market shipped with stakebid, dated and sourced.
+pub const SNAPSHOT_JSON: &str = include_str!("../../data/market-2025-06-03.json");
+
+impl Market {
+    /// Parses and validates a market JSON.
+    pub fn from_json(json: &str) -> Result<Market, MarketError> {
+        let m: Market =
+            serde_json::from_str(json).map_err(|e| MarketError::Malformed(e.to_string()))?;
+        m.check()?;
+        Ok(m)
+    }
+
+    /// The shipped snapshot.
+    pub fn snapshot() -> Market {
+        Market::from_json(SNAPSHOT_JSON).expect("the shipped snapshot is valid (tested)")
+    }
+
+    /// Asset by id.
+    pub fn asset(&self, id: &str) -> Option<&Asset> {
+        self.assets.iter().find(|a| a.id == id)
+    }
+
+    /// Operator by id.
+    pub fn operator(&self, id: &str) -> Option<&Operator> {
+        self.operators.iter().find(|o| o.id == id)
+    }
+
+    /// Service by id.
+    pub fn service(&self, id: &str) -> Option<&Service> {
+        self.services.iter().find(|s| s.id == id)
+    }
+
+    /// Input assets (token addresses; zero for ETH) some position accepts.
+    pub fn accepted_inputs(&self) -> Vec<Address> {
+        let mut v: Vec<Address> = Vec::new();
+        for a in &self.assets {
+            if a.mint_from_eth || a.kind == AssetKind::Native {
+                v.push(Address::ZERO);
+            }
+            if a.kind != AssetKind::Native {
+                v.push(a.token);
+            }
+        }
+        v.sort();
+        v.dedup();
+        v
+    }
+}

@@ -1,0 +1,87 @@
+//! Signing intents with a local key and recovering their signer.
+//!
+//! alloy's recovery normalises `s`, so a high-s (malleable) signature would
+//! recover the same address; we reject it explicitly so one intent has one
+//! valid signature encoding, as Ethereum has required since EIP-2.
+
+use alloy::primitives::{Address, Signature, U256};
+use alloy::signers::local::PrivateKeySigner;
+use alloy::signers::SignerSync;
+
+use crate::error::IntentError;
+use crate::intent::{Domain, Intent, IntentId};
+
+/// n/2 for secp256k1: the largest low-s value.
+const HALF_ORDER: U256 = U256::from_limbs([
+    0xDFE92F46681B20A0,
+    0x5D576E7357A4501D,
+    0xFFFFFFFFFFFFFFFF,
+    0x7FFFFFFFFFFFFFFF,
+]);
+
+/// A signed intent as it travels: the intent, its domain and 65-byte signature.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SignedIntent {
+    /// The intent.
+    pub intent: Intent,
+    /// Where it is valid.
+    pub domain: Domain,
+    /// r ‖ s ‖ v, 65 bytes.
+    pub signature: alloy::primitives::Bytes,
+}
+
+/// Signs `intent` under `domain` with a local key.
+pub fn sign(intent: &Intent, domain: &Domain, key: &PrivateKeySigner) -> Signature {
+    key.sign_hash_sync(&intent.id(domain).0).expect("k256 signing of a 32-byte digest cannot fail")
+}
+
+/// Parses a 65-byte r‖s‖v signature (v ∈ {0, 1, 27, 28}).
+pub fn parse_signature(bytes: &[u8]) -> Result<Signature, IntentError> {
+    if bytes.len() != 65 {
+        return Err(IntentError::BadSignature(format!(
+            "expected 65 bytes (r, s, v), got {}",
+            bytes.len()
+        )));
+    }
+    Signature::try_from(bytes).map_err(|e| IntentError::BadSignature(e.to_string()))
+}
+
+/// Recovers the signer of `intent` under `domain`, rejecting high-s.
+pub fn recover(
+    intent: &Intent,
+    domain: &Domain,
+    sig: &Signature,
+) -> Result<(Address, IntentId), IntentError> {
+    if sig.s() > HALF_ORDER {
+        return Err(IntentError::HighS);
+    }
+    let id = intent.id(domain);
+    let signer = sig
+        .recover_address_from_prehash(&id.0)
+        .map_err(|e| IntentError::BadSignature(e.to_string()))?;
+    Ok((signer, id))
+}
+
+/// Recovers and checks that the owner signed. Returns the intent id.
+pub fn verify(intent: &Intent, domain: &Domain, sig: &Signature) -> Result<IntentId, IntentError> {
+    let (signer, id) = recover(intent, domain, sig)?;
+    if signer != intent.owner {
+        return Err(IntentError::WrongSigner { signer, owner: intent.owner });
+    }
+    Ok(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn half_order_is_n_over_two() {
+        let n = U256::from_str_radix(
+            "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141",
+            16,
+        )
+        .unwrap();
+        assert_eq!(HALF_ORDER, n >> 1);
+    }
+}

@@ -1,0 +1,139 @@
+//! `stakebid intent …`: example, sign, verify.
+
+use alloy::primitives::{address, Address, Bytes, U256};
+use alloy::signers::local::PrivateKeySigner;
+use clap::{Args, Subcommand};
+use serde_json::json;
+use std::path::PathBuf;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use super::{parse_json, print_json, read, CliError};
+use stakebid_intents::{signature, validate, Domain, Intent, Policy, NATIVE_ETH};
+
+/// The devnet Settlement address: the first contract anvil's first account deploys.
+pub(crate) const DEV_SETTLEMENT: Address = address!("5FbDB2315678afecb367f032d93F642f64180aa3");
+/// anvil's chain id.
+pub(crate) const DEV_CHAIN_ID: u64 = 31337;
+/// anvil's first well-known development key (never use it with real funds).
+pub(crate) const DEV_KEY: &str = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum IntentCmd {
+    /// Print an example intent as the typed-data JSON `eth_signTypedData_v4` takes.
+    Example(ExampleArgs),
+    /// Sign typed-data JSON with a local key; prints the 65-byte signature.
+    Sign {
+        /// The typed-data JSON file (`-` for stdin).
+        #[arg(long)]
+        typed_data: PathBuf,
+        /// Hex private key (default: anvil's first development key).
+        #[arg(long, default_value = DEV_KEY)]
+        key: String,
+    },
+    /// Verify a signed intent: exits 0 and prints signer and intent id when valid.
+    Verify(VerifyArgs),
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct ExampleArgs {
+    /// Chain id of the domain.
+    #[arg(long, default_value_t = DEV_CHAIN_ID)]
+    chain_id: u64,
+    /// Settlement contract (EIP-712 verifyingContract).
+    #[arg(long, default_value_t = DEV_SETTLEMENT)]
+    settlement: Address,
+    /// Owner (default: the address of anvil's first development key).
+    #[arg(long)]
+    owner: Option<Address>,
+    /// Amount in ether (decimal).
+    #[arg(long, default_value = "10")]
+    amount_eth: String,
+    /// Seconds from now to the deadline.
+    #[arg(long, default_value_t = 3600)]
+    deadline_in: u64,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct VerifyArgs {
+    /// The typed-data JSON file (`-` for stdin).
+    #[arg(long)]
+    typed_data: PathBuf,
+    /// 0x-prefixed 65-byte signature (r ‖ s ‖ v).
+    #[arg(long)]
+    signature: String,
+    /// Chain the marketplace runs on.
+    #[arg(long, default_value_t = DEV_CHAIN_ID)]
+    chain_id: u64,
+    /// The marketplace's Settlement contract.
+    #[arg(long, default_value_t = DEV_SETTLEMENT)]
+    settlement: Address,
+    /// Unix time to validate the deadline against (default: now).
+    #[arg(long)]
+    now: Option<u64>,
+}
+
+pub(crate) fn now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
+
+pub(crate) fn parse_key(key: &str) -> Result<PrivateKeySigner, CliError> {
+    key.trim()
+        .parse::<PrivateKeySigner>()
+        .map_err(|e| CliError::new("cli.bad_key", format!("the private key is not valid: {e}")))
+}
+
+/// Parses "1.5" ether into wei.
+pub(crate) fn parse_eth(s: &str) -> Result<U256, CliError> {
+    alloy::primitives::utils::parse_ether(s)
+        .map_err(|e| CliError::new("cli.bad_amount", format!("`{s}` is not an ether amount: {e}")))
+}
+
+pub(crate) fn run(cmd: IntentCmd) -> Result<(), CliError> {
+    match cmd {
+        IntentCmd::Example(a) => {
+            let owner = match a.owner {
+                Some(o) => o,
+                None => parse_key(DEV_KEY)?.address(),
+            };
+            let intent = Intent {
+                owner,
+                asset: NATIVE_ETH,
+                amount: parse_eth(&a.amount_eth)?,
+                minNetApyBps: 250,
+                maxLossBps: 300,
+                lossConfidenceBps: 9500,
+                maxOperatorBps: 4000,
+                maxServiceBps: 3000,
+                minLiquidBps: 3000,
+                liquidWithinDays: 7,
+                maxFeeBps: 10,
+                excludedOperators: vec![],
+                nonce: U256::from(now()) << 8,
+                deadline: now() + a.deadline_in,
+            };
+            let domain = Domain { chain_id: a.chain_id, settlement: a.settlement };
+            print_json(&intent.typed_data(&domain));
+            Ok(())
+        }
+        IntentCmd::Sign { typed_data, key } => {
+            let v: serde_json::Value = parse_json(&read(&typed_data)?, "the typed data")?;
+            let (intent, domain) = Intent::from_typed_data(&v)?;
+            let sig = signature::sign(&intent, &domain, &parse_key(&key)?);
+            println!("{}", Bytes::from(sig.as_bytes()));
+            Ok(())
+        }
+        IntentCmd::Verify(a) => {
+            let v: serde_json::Value = parse_json(&read(&a.typed_data)?, "the typed data")?;
+            let (intent, domain) = Intent::from_typed_data(&v)?;
+            let raw: Bytes = a.signature.trim().parse().map_err(|_| {
+                stakebid_intents::IntentError::BadSignature("not 0x-prefixed hex".into())
+            })?;
+            let sig = signature::parse_signature(&raw)?;
+            let policy = Policy::new(Domain { chain_id: a.chain_id, settlement: a.settlement });
+            validate(&intent, &domain, a.now.unwrap_or_else(now), &policy)?;
+            let id = signature::verify(&intent, &domain, &sig)?;
+            print_json(&json!({ "valid": true, "signer": intent.owner.to_checksum(None), "intent_id": id }));
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,93 @@
+//! Command-line parsing and dispatch. Each subcommand lives in its own file.
+
+mod intent;
+mod market;
+
+use clap::{Parser, Subcommand};
+use std::path::Path;
+
+/// stakebid: an intent-based staking solver marketplace.
+#[derive(Parser, Debug)]
+#[command(name = "stakebid", version, about, long_about = None)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand, Debug)]
+enum Cmd {
+    /// Build, sign and verify single intents (EIP-712 typed data).
+    #[command(subcommand)]
+    Intent(intent::IntentCmd),
+    /// Inspect and generate market snapshots.
+    #[command(subcommand)]
+    Market(market::MarketCmd),
+}
+
+/// A failure with a stable code, a sentence and an exit status.
+#[derive(Debug)]
+pub(crate) struct CliError {
+    pub(crate) code: String,
+    pub(crate) message: String,
+    pub(crate) exit: u8,
+}
+
+impl CliError {
+    pub(crate) fn new(code: &str, message: impl Into<String>) -> Self {
+        CliError { code: code.to_string(), message: message.into(), exit: 1 }
+    }
+}
+
+impl From<stakebid_intents::IntentError> for CliError {
+    fn from(e: stakebid_intents::IntentError) -> Self {
+        CliError::new(e.code(), e.to_string())
+    }
+}
+
+impl From<stakebid_intents::market::MarketError> for CliError {
+    fn from(e: stakebid_intents::market::MarketError) -> Self {
+        CliError::new(e.code(), e.to_string())
+    }
+}
+
+pub(crate) fn run(cli: Cli) -> Result<(), CliError> {
+    match cli.cmd {
+        Cmd::Intent(c) => intent::run(c),
+        Cmd::Market(c) => market::run(c),
+    }
+}
+
+/// Reads a file (or `-` for stdin) with a clear error.
+pub(crate) fn read(path: &Path) -> Result<String, CliError> {
+    if path.as_os_str() == "-" {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
+            .map_err(|e| CliError::new("cli.io", format!("cannot read standard input: {e}")))?;
+        return Ok(s);
+    }
+    std::fs::read_to_string(path)
+        .map_err(|e| CliError::new("cli.io", format!("cannot read {}: {e}", path.display())))
+}
+
+/// Parses JSON with a clear error naming the file.
+pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(
+    text: &str,
+    what: &str,
+) -> Result<T, CliError> {
+    serde_json::from_str(text)
+        .map_err(|e| CliError::new("cli.malformed_json", format!("{what} is not valid: {e}")))
+}
+
+/// Loads a market file, or the shipped snapshot when none is given.
+pub(crate) fn load_market(
+    path: Option<&Path>,
+) -> Result<stakebid_intents::Market, CliError> {
+    match path {
+        None => Ok(stakebid_intents::Market::snapshot()),
+        Some(p) => Ok(stakebid_intents::Market::from_json(&read(p)?)?),
+    }
+}
+
+pub(crate) fn print_json<T: serde::Serialize>(v: &T) {
+    println!("{}", serde_json::to_string_pretty(v).expect("serializable"));
+}
