@@ -380,10 +380,12 @@ pub fn evaluate(
             v.push(Violation::ZeroAllocation { position: al.position.clone() });
             continue;
         }
-        let Some(minted) = ix.accepts(m, p, intent.asset) else {
+        // A refused leg still counts in every other figure, so the solver
+        // sees the full list of what to fix.
+        let minted = ix.accepts(m, p, intent.asset).unwrap_or_else(|| {
             v.push(Violation::AssetNotAccepted { position: al.position.clone() });
-            continue;
-        };
+            false
+        });
         if let Some(o) = ix.positions[p].operator {
             if excluded.contains(&m.operators[o].address) {
                 v.push(Violation::ExcludedOperator {

@@ -37,4 +37,4 @@ pub use plan::Plan;
 pub use scenarios::Scenarios;
 pub use signature::{recover, sign, verify, SignedIntent};
 pub use units::{Bps, Wad, Wei};
-pub use validate::{validate, Policy};
+pub use validate::{accept, validate, Policy};

@@ -126,3 +126,24 @@ pub fn bps_fields(i: &Intent) -> [(&'static str, u16); 7] {
         ("maxFeeBps", i.maxFeeBps),
     ]
 }
+
+/// The whole intake check a wallet's submission gets: parse the
+/// `eth_signTypedData_v4` JSON, validate the fields against the clock and
+/// policy, then verify the owner's signature. What the API and the CLI run.
+pub fn accept(
+    typed_data: &serde_json::Value,
+    signature: &[u8],
+    now: u64,
+    policy: &Policy,
+) -> Result<(crate::SignedIntent, crate::IntentId), IntentError> {
+    let (intent, domain) = Intent::from_typed_data(typed_data)?;
+    let sig = crate::signature::parse_signature(signature)?;
+    validate(&intent, &domain, now, policy)?;
+    let id = crate::signature::verify(&intent, &domain, &sig)?;
+    let signed = crate::SignedIntent {
+        intent,
+        domain,
+        signature: alloy::primitives::Bytes::copy_from_slice(&sig.as_bytes()),
+    };
+    Ok((signed, id))
+}

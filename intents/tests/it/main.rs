@@ -1,0 +1,8 @@
+//! Integration tests of the intents crate, in one binary so the build stays fast.
+
+mod common;
+mod eip712;
+mod evaluator;
+mod market;
+mod validation;
+mod viem;

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what stakebid needs on a fresh machine, idempotently:
+#   - Debian: coinor-libcbc-dev (the default LP backend), nats-server
+#   - npm (tests/js): viem, the independent EIP-712 implementation tests check against
+# Prints what it does; does nothing that is already done.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
+
+need_apt=()
+for pkg in coinor-libcbc-dev nats-server pkg-config; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
+done
+if ((${#need_apt[@]})); then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  say "installing Debian packages: ${need_apt[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+else
+  say "Debian packages present (coinor-libcbc-dev, nats-server)"
+fi
+
+command -v node >/dev/null || { echo "node and npm are required (Node.js 20+)"; exit 1; }
+if [ ! -d "$here/js/node_modules/viem" ] || [ "$here/js/package-lock.json" -nt "$here/js/node_modules/.package-lock.json" ]; then
+  say "installing npm packages in tests/js (viem)"
+  (cd "$here/js" && npm ci --no-fund --no-audit --loglevel=error)
+else
+  say "npm packages present in tests/js"
+fi
