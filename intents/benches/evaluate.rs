@@ -1,3 +1,4 @@
+#![allow(missing_docs)] // criterion macros generate undocumented items
 //! Evaluator and signature benchmarks.
 //!
 //! `cargo bench -p stakebid-intents --bench evaluate`
@@ -46,7 +47,8 @@ fn bench(c: &mut Criterion) {
         .map(|n| {
             let i = intent(n, key.address());
             let amount: u128 = i.amount.to();
-            let legs: Vec<usize> = (0..5).map(|k| (n as usize * 37 + k * 401) % m.positions.len()).collect();
+            let legs: Vec<usize> =
+                (0..5).map(|k| (n as usize * 37 + k * 401) % m.positions.len()).collect();
             let allocations = legs
                 .iter()
                 .enumerate()

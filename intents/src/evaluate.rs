@@ -262,7 +262,9 @@ pub enum Violation {
     },
     /// Too much exposure to a service.
     #[serde(rename = "plan.service_share_too_high")]
-    #[error("service `{service}` is exposed to {bps} bps of the amount, above the cap of {max_bps}")]
+    #[error(
+        "service `{service}` is exposed to {bps} bps of the amount, above the cap of {max_bps}"
+    )]
     ServiceShare {
         /// Service id.
         service: String,
@@ -284,7 +286,9 @@ pub enum Violation {
     },
     /// A deposit, delegation or service cap is exceeded.
     #[serde(rename = "plan.capacity_exceeded")]
-    #[error("{kind} `{id}` would receive {used} wei, but only {available} wei of capacity is left")]
+    #[error(
+        "{kind} `{id}` would receive {used} wei, but only {available} wei of capacity is left"
+    )]
     CapacityExceeded {
         /// asset, operator or service.
         kind: &'static str,
@@ -339,7 +343,13 @@ pub fn cvar_tail_sum(losses: &[u128], probs: &[u128], alpha: u128) -> U256 {
 pub fn cvar(losses: &[u128], probs: &[u128], conf_bps: u16) -> Wei {
     let alpha = (BPS - conf_bps.min(10_000) as u128) * (WAD / BPS);
     if alpha == 0 {
-        return Wei(losses.iter().zip(probs).filter(|(_, p)| **p > 0).map(|(l, _)| *l).max().unwrap_or(0));
+        return Wei(losses
+            .iter()
+            .zip(probs)
+            .filter(|(_, p)| **p > 0)
+            .map(|(l, _)| *l)
+            .max()
+            .unwrap_or(0));
     }
     Wei((cvar_tail_sum(losses, probs, alpha) / u(alpha)).to::<u128>())
 }
@@ -511,7 +521,11 @@ pub fn evaluate(
                     loss += (u(x) * u(f.0) / u(WAD)).to::<u128>();
                 }
             }
-            StressLoss { name: name.clone(), loss: Wei(loss), loss_bps: (loss * BPS / amount) as u64 }
+            StressLoss {
+                name: name.clone(),
+                loss: Wei(loss),
+                loss_bps: (loss * BPS / amount) as u64,
+            }
         })
         .collect();
     let gas_cost = Wei(gas as u128 * m.gas.gas_price.0);

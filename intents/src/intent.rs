@@ -95,10 +95,8 @@ impl Intent {
     /// message). Integers are decimal strings so no JSON client loses
     /// precision; addresses are EIP-55 checksummed.
     pub fn typed_data(&self, domain: &Domain) -> Value {
-        let fields: Vec<Value> = INTENT_FIELDS
-            .iter()
-            .map(|(name, ty)| json!({ "name": name, "type": ty }))
-            .collect();
+        let fields: Vec<Value> =
+            INTENT_FIELDS.iter().map(|(name, ty)| json!({ "name": name, "type": ty })).collect();
         json!({
             "types": {
                 "EIP712Domain": [
@@ -169,9 +167,9 @@ impl Intent {
         let chain_id: u64 = chain_id
             .try_into()
             .map_err(|_| IntentError::WrongDomain("chainId does not fit in 64 bits".into()))?;
-        let settlement = d
-            .verifying_contract
-            .ok_or_else(|| IntentError::WrongDomain("the domain has no verifyingContract".into()))?;
+        let settlement = d.verifying_contract.ok_or_else(|| {
+            IntentError::WrongDomain("the domain has no verifyingContract".into())
+        })?;
         let m = &td.message;
         let intent = Intent {
             owner: addr(m, "owner")?,

@@ -109,10 +109,11 @@ impl Scenarios {
         let svcs: Vec<u128> = m.services.iter().map(|s| s.fault_probability.0).collect();
         let depegs: Vec<u128> = m.assets.iter().map(|a| a.depeg_probability.0).collect();
         let svc_total: u128 = svcs.iter().sum();
-        let kinds = [ops.iter().sum(), svc_total - svc_total / 4, svc_total / 4, depegs.iter().sum()];
+        let kinds =
+            [ops.iter().sum(), svc_total - svc_total / 4, svc_total / 4, depegs.iter().sum()];
         let mass = kinds.iter().sum::<u128>().min(WAD / 2);
         let faults = count as u128 - 1;
-        let each = if faults == 0 { 0 } else { mass / faults };
+        let each = mass.checked_div(faults).unwrap_or(0);
         let mut list = vec![Scenario {
             kind: Kind::Calm,
             probability: Wad(WAD - each * faults),

@@ -56,9 +56,11 @@ pub fn recover(
         return Err(IntentError::HighS);
     }
     let id = intent.id(domain);
-    let signer = sig
-        .recover_address_from_prehash(&id.0)
+    // libsecp256k1 recovers ~5x faster than k256 here (docs/benchmarks.md).
+    let pk = sig
+        .recover_from_prehash_secp256k1(&id.0)
         .map_err(|e| IntentError::BadSignature(e.to_string()))?;
+    let signer = Address::from_raw_public_key(&pk.serialize_uncompressed()[1..]);
     Ok((signer, id))
 }
 
@@ -74,6 +76,21 @@ pub fn verify(intent: &Intent, domain: &Domain, sig: &Signature) -> Result<Inten
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secp256k1_and_k256_recover_the_same_signer() {
+        for k in 1u64..20 {
+            let key =
+                PrivateKeySigner::from_bytes(&alloy::primitives::B256::from(U256::from(k * 7919)))
+                    .unwrap();
+            let digest = alloy::primitives::keccak256(k.to_be_bytes());
+            let sig = key.sign_hash_sync(&digest).unwrap();
+            let pk = sig.recover_from_prehash_secp256k1(&digest).unwrap();
+            let a = Address::from_raw_public_key(&pk.serialize_uncompressed()[1..]);
+            assert_eq!(a, key.address());
+            assert_eq!(sig.recover_address_from_prehash(&digest).unwrap(), a);
+        }
+    }
 
     #[test]
     fn half_order_is_n_over_two() {

@@ -8,14 +8,15 @@ use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::{parse_json, print_json, read, CliError};
-use stakebid_intents::{signature, validate, Domain, Intent, Policy, NATIVE_ETH};
+use stakebid_intents::{accept, signature, Domain, Intent, Policy, NATIVE_ETH};
 
 /// The devnet Settlement address: the first contract anvil's first account deploys.
 pub(crate) const DEV_SETTLEMENT: Address = address!("5FbDB2315678afecb367f032d93F642f64180aa3");
 /// anvil's chain id.
 pub(crate) const DEV_CHAIN_ID: u64 = 31337;
 /// anvil's first well-known development key (never use it with real funds).
-pub(crate) const DEV_KEY: &str = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+pub(crate) const DEV_KEY: &str =
+    "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 
 #[derive(Subcommand, Debug)]
 pub(crate) enum IntentCmd {
@@ -124,15 +125,16 @@ pub(crate) fn run(cmd: IntentCmd) -> Result<(), CliError> {
         }
         IntentCmd::Verify(a) => {
             let v: serde_json::Value = parse_json(&read(&a.typed_data)?, "the typed data")?;
-            let (intent, domain) = Intent::from_typed_data(&v)?;
             let raw: Bytes = a.signature.trim().parse().map_err(|_| {
-                stakebid_intents::IntentError::BadSignature("not 0x-prefixed hex".into())
+                stakebid_intents::IntentError::BadSignature("it is not 0x-prefixed hex".into())
             })?;
-            let sig = signature::parse_signature(&raw)?;
             let policy = Policy::new(Domain { chain_id: a.chain_id, settlement: a.settlement });
-            validate(&intent, &domain, a.now.unwrap_or_else(now), &policy)?;
-            let id = signature::verify(&intent, &domain, &sig)?;
-            print_json(&json!({ "valid": true, "signer": intent.owner.to_checksum(None), "intent_id": id }));
+            let (signed, id) = accept(&v, &raw, a.now.unwrap_or_else(now), &policy)?;
+            print_json(&json!({
+                "valid": true,
+                "signer": signed.intent.owner.to_checksum(None),
+                "intent_id": id,
+            }));
             Ok(())
         }
     }

@@ -104,7 +104,10 @@ pub(crate) fn run(cmd: MarketCmd) -> Result<(), CliError> {
                 println!("stress     {}", s.name);
             }
             println!("sources    {sources} figures carry a source ({} marked modelled)", {
-                let all = m.assets.iter().flat_map(|a| a.sources.values())
+                let all = m
+                    .assets
+                    .iter()
+                    .flat_map(|a| a.sources.values())
                     .chain(m.operators.iter().flat_map(|o| o.sources.values()))
                     .chain(m.services.iter().flat_map(|s| s.sources.values()))
                     .chain(m.sources.values());

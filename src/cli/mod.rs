@@ -79,9 +79,7 @@ pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(
 }
 
 /// Loads a market file, or the shipped snapshot when none is given.
-pub(crate) fn load_market(
-    path: Option<&Path>,
-) -> Result<stakebid_intents::Market, CliError> {
+pub(crate) fn load_market(path: Option<&Path>) -> Result<stakebid_intents::Market, CliError> {
     match path {
         None => Ok(stakebid_intents::Market::snapshot()),
         Some(p) => Ok(stakebid_intents::Market::from_json(&read(p)?)?),

@@ -134,7 +134,11 @@ impl Market {
             let w = |f: &str| format!("service `{}` {f}", s.id);
             range(w("reward_rate"), s.reward_rate.0 <= MAX_RATE, "must be at most 50 %")?;
             range(w("loss_given_slash"), s.loss_given_slash.0 <= WAD, "must be ≤ 100 %")?;
-            range(w("attack_threshold"), s.attack_threshold.0 > 0 && bps(s.attack_threshold.0), "must be in (0, 10000] bps")?;
+            range(
+                w("attack_threshold"),
+                s.attack_threshold.0 > 0 && bps(s.attack_threshold.0),
+                "must be in (0, 10000] bps",
+            )?;
             range(w("fault_probability"), s.fault_probability.0 <= WAD, "must be ≤ 100 %")?;
         }
         for p in &self.positions {

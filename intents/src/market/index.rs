@@ -83,12 +83,7 @@ impl Index {
             .collect();
         Index {
             positions,
-            position_ids: m
-                .positions
-                .iter()
-                .enumerate()
-                .map(|(i, p)| (p.id.clone(), i))
-                .collect(),
+            position_ids: m.positions.iter().enumerate().map(|(i, p)| (p.id.clone(), i)).collect(),
             operator_by_address: m
                 .operators
                 .iter()

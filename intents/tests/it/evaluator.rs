@@ -206,7 +206,8 @@ fn random_plan(g: &mut Gen, m: &Market, i: &Intent, id: stakebid_intents::Intent
     let amount: u128 = i.amount.to();
     let fee = amount * g.r(0, 60) as u128 / 10_000;
     let k = g.r(1, 5) as usize;
-    let mut picks: Vec<usize> = (0..k).map(|_| g.r(0, m.positions.len() as u64 - 1) as usize).collect();
+    let mut picks: Vec<usize> =
+        (0..k).map(|_| g.r(0, m.positions.len() as u64 - 1) as usize).collect();
     picks.sort();
     picks.dedup();
     let weights: Vec<u128> = picks.iter().map(|_| g.r(1, 100) as u128).collect();
@@ -215,7 +216,10 @@ fn random_plan(g: &mut Gen, m: &Market, i: &Intent, id: stakebid_intents::Intent
     let mut allocations: Vec<Allocation> = picks
         .iter()
         .zip(&weights)
-        .map(|(&p, &w)| Allocation { position: m.positions[p].id.clone(), amount: Wei(rest * w / wsum) })
+        .map(|(&p, &w)| Allocation {
+            position: m.positions[p].id.clone(),
+            amount: Wei(rest * w / wsum),
+        })
         .collect();
     let placed: u128 = allocations.iter().map(|a| a.amount.0).sum();
     allocations[0].amount.0 += rest - placed;
@@ -233,7 +237,13 @@ fn the_evaluator_accepts_exactly_the_plans_that_break_nothing() {
         let m = if case % 3 == 0 {
             Market::snapshot()
         } else {
-            generate(&GeneratorParams { assets: 4, operators: 12, services: 5, fanout: 2, seed: case })
+            generate(&GeneratorParams {
+                assets: 4,
+                operators: 12,
+                services: 5,
+                fanout: 2,
+                seed: case,
+            })
         };
         let ix = Index::new(&m);
         let sc = Scenarios::generate(&m, &ix, B256::from(U256::from(case)), 40);

@@ -4,7 +4,11 @@ use stakebid_intents::market::{MarketError, SNAPSHOT_JSON};
 use stakebid_intents::units::Wad;
 use stakebid_intents::Market;
 
-fn assert_sourced(entity: &str, sources: &std::collections::BTreeMap<String, String>, fields: &[&str]) {
+fn assert_sourced(
+    entity: &str,
+    sources: &std::collections::BTreeMap<String, String>,
+    fields: &[&str],
+) {
     for f in fields {
         let s = sources.get(*f).unwrap_or_else(|| panic!("{entity}: figure `{f}` has no source"));
         assert!(
@@ -19,22 +23,50 @@ fn the_snapshot_loads_validates_and_every_figure_is_sourced() {
     let m = Market::from_json(SNAPSHOT_JSON).unwrap();
     assert_eq!(m.as_of, "2025-06-03");
     for a in &m.assets {
-        assert_sourced(&a.id, &a.sources, &[
-            "apr", "protocol_fee", "deposit_fee", "exchange_rate", "exit_days", "deposit_cap",
-            "max_depeg", "depeg_probability",
-        ]);
+        assert_sourced(
+            &a.id,
+            &a.sources,
+            &[
+                "apr",
+                "protocol_fee",
+                "deposit_fee",
+                "exchange_rate",
+                "exit_days",
+                "deposit_cap",
+                "max_depeg",
+                "depeg_probability",
+            ],
+        );
     }
     for o in &m.operators {
-        assert_sourced(&o.id, &o.sources, &[
-            "address", "commission", "delegated", "capacity", "allocations", "fault_probability",
-            "slashing_events", "allocation_delay_days",
-        ]);
+        assert_sourced(
+            &o.id,
+            &o.sources,
+            &[
+                "address",
+                "commission",
+                "delegated",
+                "capacity",
+                "allocations",
+                "fault_probability",
+                "slashing_events",
+                "allocation_delay_days",
+            ],
+        );
     }
     for s in &m.services {
-        assert_sourced(&s.id, &s.sources, &[
-            "reward_rate", "loss_given_slash", "stake_cap", "profit_from_corruption",
-            "attack_threshold", "fault_probability",
-        ]);
+        assert_sourced(
+            &s.id,
+            &s.sources,
+            &[
+                "reward_rate",
+                "loss_given_slash",
+                "stake_cap",
+                "profit_from_corruption",
+                "attack_threshold",
+                "fault_probability",
+            ],
+        );
     }
     assert_sourced("market", &m.sources, &["withdrawal_delay_days", "gas"]);
     // The cited public figures are the ones in the data.
@@ -72,25 +104,36 @@ fn mutated(f: impl Fn(&mut serde_json::Value)) -> Result<Market, MarketError> {
 
 #[test]
 fn every_market_error_code_is_triggered_by_its_input() {
-    let cases: Vec<(&str, Box<dyn Fn(&mut serde_json::Value)>)> = vec![
+    type Mutation = Box<dyn Fn(&mut serde_json::Value)>;
+    let cases: Vec<(&str, Mutation)> = vec![
         ("market.malformed", Box::new(|v| v["assets"] = 3.into())),
         ("market.duplicate_id", Box::new(|v| v["assets"][2]["id"] = "stETH".into())),
-        ("market.duplicate_id", Box::new(|v| {
-            let a = v["operators"][0]["address"].clone();
-            v["operators"][1]["address"] = a;
-        })),
+        (
+            "market.duplicate_id",
+            Box::new(|v| {
+                let a = v["operators"][0]["address"].clone();
+                v["operators"][1]["address"] = a;
+            }),
+        ),
         ("market.unknown_reference", Box::new(|v| v["positions"][7]["operator"] = "nobody".into())),
-        ("market.unknown_reference", Box::new(|v| {
-            v["operators"][0]["allocations"][0]["service"] = "ghost".into()
-        })),
-        ("market.out_of_range", Box::new(|v| {
-            v["operators"][0]["allocations"][0]["magnitude"] = "900000000000000000".into()
-        })),
+        (
+            "market.unknown_reference",
+            Box::new(|v| v["operators"][0]["allocations"][0]["service"] = "ghost".into()),
+        ),
+        (
+            "market.out_of_range",
+            Box::new(|v| {
+                v["operators"][0]["allocations"][0]["magnitude"] = "900000000000000000".into()
+            }),
+        ),
         ("market.out_of_range", Box::new(|v| v["assets"][1]["apr"] = "600000000000000000".into())),
         ("market.out_of_range", Box::new(|v| v["services"][0]["attack_threshold"] = 0.into())),
-        ("market.not_restakeable", Box::new(|v| {
-            v["positions"][7]["asset"] = "ezETH".into();
-        })),
+        (
+            "market.not_restakeable",
+            Box::new(|v| {
+                v["positions"][7]["asset"] = "ezETH".into();
+            }),
+        ),
         ("market.empty", Box::new(|v| v["positions"] = serde_json::json!([]))),
     ];
     for (code, f) in cases {

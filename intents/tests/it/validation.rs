@@ -26,7 +26,9 @@ fn code_of(td: &Value, sig: &[u8], policy: &Policy) -> &'static str {
 }
 
 /// (mutation of a valid intent, the code it must produce)
-fn cases() -> Vec<(&'static str, Box<dyn Fn() -> (Value, Vec<u8>, Policy)>)> {
+type Case = Box<dyn Fn() -> (Value, Vec<u8>, Policy)>;
+
+fn cases() -> Vec<(&'static str, Case)> {
     let with = |f: fn(&mut Intent)| {
         move || {
             let mut i = intent();
@@ -99,7 +101,10 @@ fn cases() -> Vec<(&'static str, Box<dyn Fn() -> (Value, Vec<u8>, Policy)>)> {
                 (td, sig, p)
             }),
         ),
-        ("intent.bad_signature", Box::new(|| (signed(&intent(), &domain()).0, vec![1; 64], policy()))),
+        (
+            "intent.bad_signature",
+            Box::new(|| (signed(&intent(), &domain()).0, vec![1; 64], policy())),
+        ),
         (
             "intent.high_s_signature",
             Box::new(|| {
@@ -119,7 +124,9 @@ fn cases() -> Vec<(&'static str, Box<dyn Fn() -> (Value, Vec<u8>, Policy)>)> {
             Box::new(|| {
                 let i = intent();
                 let other: alloy::signers::local::PrivateKeySigner =
-                    "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d".parse().unwrap();
+                    "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d"
+                        .parse()
+                        .unwrap();
                 let sig = sign(&i, &domain(), &other);
                 (i.typed_data(&domain()), sig.as_bytes().to_vec(), policy())
             }),
@@ -142,9 +149,15 @@ fn every_code_is_triggered_by_its_input() {
 
 #[test]
 fn each_bps_field_is_range_checked_by_name() {
-    for field in
-        ["minNetApyBps", "maxLossBps", "lossConfidenceBps", "maxOperatorBps", "maxServiceBps", "minLiquidBps", "maxFeeBps"]
-    {
+    for field in [
+        "minNetApyBps",
+        "maxLossBps",
+        "lossConfidenceBps",
+        "maxOperatorBps",
+        "maxServiceBps",
+        "minLiquidBps",
+        "maxFeeBps",
+    ] {
         let i = intent();
         let mut td = i.typed_data(&domain());
         td["message"][field] = "10001".into();
