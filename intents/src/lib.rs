@@ -19,6 +19,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod batch;
 pub mod error;
 pub mod evaluate;
 pub mod intent;

@@ -1,1 +1,33 @@
-//! placeholder
+//! # stakebid-solver
+//!
+//! Turns (market, scenarios, batch of intents) into plans that pass the one
+//! evaluator, `stakebid_intents::evaluate`.
+//!
+//! ```text
+//! View (market ctx + intents) ──▶ Strategy::solve
+//!        optimal:   LP (good_lp; CBC or microlp) ──▶ knapsack rule ──▶ repair
+//!        greedy:    highest yield first, up to each cap
+//!        waterfill: least-filled position first (Lido's staking router)
+//!                              │ float allocations
+//!                              ▼
+//!        finalize: round to wei (exact sums) ──▶ evaluate ──▶ shared capacity
+//!                              ▼
+//!        Solution { plans (all evaluator-valid), left_out (with reasons) }
+//! ```
+//!
+//! Feature `cbc` (default): CBC from Debian's `coinor-libcbc-dev`. microlp
+//! (pure Rust) is always built, as the fallback and as the second backend the
+//! tests cross-check optima against.
+
+#![forbid(unsafe_code)]
+
+mod finalize;
+mod heuristics;
+mod lp;
+mod order;
+mod strategy;
+
+pub use finalize::{LeftOut, Solution};
+pub use lp::Backend;
+pub use order::Order;
+pub use strategy::{by_name, Greedy, Optimal, Strategy, View, Waterfill, STRATEGIES};

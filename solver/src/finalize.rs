@@ -1,0 +1,119 @@
+//! From float allocations to integer plans the evaluator accepts.
+//!
+//! Rounding rule: allocations under 1e-7 of the intent are dropped; the rest
+//! are floored to wei and the remainder (≤ a few wei plus the dropped dust)
+//! goes to the largest allocation, so allocations + fee = amount exactly.
+//! The LP tightens every constraint by `lp::MARGIN` so the rounded plan stays
+//! inside. Each plan is then evaluated; shared capacity is checked across the
+//! accepted plans in order; whatever fails is left out with the reason.
+
+use serde::Serialize;
+use stakebid_intents::evaluate::CapacityUse;
+use stakebid_intents::plan::Allocation;
+use stakebid_intents::{evaluate, Context, Evaluation, IntentId, Plan, Wei};
+
+use crate::order::Order;
+
+/// An intent not in the bid, and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LeftOut {
+    /// The intent.
+    pub intent: IntentId,
+    /// Why, in a sentence.
+    pub reason: String,
+}
+
+/// What a strategy returns: valid plans and the intents it left out.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Solution {
+    /// Plans, each accepted by the evaluator, jointly within shared capacity.
+    pub plans: Vec<Plan>,
+    /// The evaluator's figures for each plan, in the same order.
+    pub evaluations: Vec<Evaluation>,
+    /// Intents not bid on.
+    pub left_out: Vec<LeftOut>,
+}
+
+impl Solution {
+    /// Total score (wei).
+    pub fn score(&self) -> i128 {
+        self.evaluations.iter().map(|e| e.score).sum()
+    }
+}
+
+/// Rounds `alloc` (position index → ETH) for `order` into a plan.
+pub(crate) fn round(ctx: &Context<'_>, order: &Order<'_>, alloc: &[(usize, f64)]) -> Plan {
+    let target = order.amount - order.fee;
+    let total_eth = target as f64 / 1e18;
+    let mut legs: Vec<(usize, u128)> = alloc
+        .iter()
+        .filter(|(_, x)| *x > total_eth * 1e-7)
+        .map(|&(p, x)| (p, ((x * 1e18).floor() as u128).min(target)))
+        .collect();
+    legs.sort_by_key(|l| l.0);
+    let placed: u128 = legs.iter().map(|l| l.1).sum();
+    if let Some(big) = legs.iter_mut().max_by_key(|l| (l.1, usize::MAX - l.0)) {
+        if placed <= target {
+            big.1 += target - placed;
+        } else {
+            big.1 -= (placed - target).min(big.1);
+        }
+    }
+    Plan {
+        intent: order.id,
+        allocations: legs
+            .into_iter()
+            .filter(|l| l.1 > 0)
+            .map(|(p, x)| Allocation {
+                position: ctx.market.positions[p].id.clone(),
+                amount: Wei(x),
+            })
+            .collect(),
+        fee: Wei(order.fee),
+    }
+}
+
+/// Evaluates candidate plans, keeps the valid ones within shared capacity.
+pub(crate) fn finalize(
+    ctx: &Context<'_>,
+    candidates: Vec<(Order<'_>, Result<Plan, String>)>,
+) -> Solution {
+    let mut sol = Solution::default();
+    let mut used = CapacityUse::default();
+    for (order, cand) in candidates {
+        let plan = match cand {
+            Ok(p) => p,
+            Err(reason) => {
+                sol.left_out.push(LeftOut { intent: order.id, reason });
+                continue;
+            }
+        };
+        match evaluate(ctx, order.intent, order.id, &plan) {
+            Err(vs) => {
+                let why: Vec<String> = vs.iter().map(|v| v.to_string()).collect();
+                sol.left_out.push(LeftOut { intent: order.id, reason: why.join("; ") });
+            }
+            Ok(e) if e.score <= 0 => sol.left_out.push(LeftOut {
+                intent: order.id,
+                reason: format!(
+                    "its surplus ({:.6} ETH) does not cover the settlement gas ({:.6} ETH)",
+                    e.surplus as f64 / 1e18,
+                    e.gas_cost.as_eth_f64()
+                ),
+            }),
+            Ok(e) => {
+                let mut after = used.clone();
+                after.add(&e.capacity);
+                if let Some(v) = after.exceeded(ctx.market) {
+                    sol.left_out
+                        .push(LeftOut { intent: order.id, reason: format!("shared capacity: {v}") });
+                } else {
+                    used = after;
+                    sol.plans.push(plan);
+                    sol.evaluations.push(e);
+                }
+            }
+        }
+    }
+    sol
+}

@@ -1,0 +1,232 @@
+//! The batch LP, built with good_lp and solved by CBC or microlp.
+//!
+//! Units are ETH (f64). Per intent k with amount A, fee F, inclusion y ∈ [0,1]:
+//! - Σₚ xₖₚ = (A − F)·y
+//! - Σₚ xₖₚ(rₚ − deposit feeₚ) ≥ y·(A·minApy + F)            (net yield)
+//! - Σ_{p∈o} xₖₚ ≤ y·A·maxOperator,  Σₚ xₖₚ·mag(o(p),s) ≤ y·A·maxService
+//! - Σ_{p liquid} xₖₚ ≥ y·A·minLiquid
+//! - CVaR (Rockafellar–Uryasev): ζₖ + (1/α)·Σₛ pₛ uₖₛ ≤ y·A·maxLoss,
+//!   uₖₛ ≥ Lₛ(xₖ) − ζₖ, uₖₛ ≥ 0. Scenarios that touch none of the intent's
+//!   positions all have loss 0, so they share one u (sparse scenarios are
+//!   what keeps the row count down).
+//! - shared: deposit, operator and service capacity over the whole batch.
+//!
+//! Objective: total surplus Σₖ [Σₚ xₖₚ(rₚ − fee) − y(A·minApy + F + per-intent gas)].
+//! Every bound is tightened by `MARGIN` (relative) so the plan rounded to wei
+//! passes the integer evaluator.
+
+use good_lp::{variable, Expression, ProblemVariables, Solution, SolverModel, Variable};
+use std::collections::BTreeMap;
+
+use stakebid_intents::units::WAD;
+use stakebid_intents::Context;
+
+use crate::order::Order;
+
+/// Relative tightening of every constraint (0.3 bps): covers f64 error and
+/// the dust the rounding step moves.
+pub(crate) const MARGIN: f64 = 3e-5;
+
+/// Which LP backend.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// COIN-OR CBC (feature `cbc`, default).
+    #[cfg(feature = "cbc")]
+    Cbc,
+    /// microlp, pure Rust.
+    MicroLp,
+}
+
+impl Backend {
+    /// The default backend of this build.
+    pub fn default_backend() -> Backend {
+        #[cfg(feature = "cbc")]
+        return Backend::Cbc;
+        #[cfg(not(feature = "cbc"))]
+        Backend::MicroLp
+    }
+
+    /// Its name.
+    pub fn name(self) -> &'static str {
+        match self {
+            #[cfg(feature = "cbc")]
+            Backend::Cbc => "cbc",
+            Backend::MicroLp => "microlp",
+        }
+    }
+}
+
+/// How y is treated.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Inclusion {
+    /// y ∈ [0, 1]: the LP relaxation of the knapsack choice.
+    Relaxed,
+    /// y = 1 for every order given.
+    Fixed,
+}
+
+/// The LP's result.
+pub(crate) struct LpResult {
+    /// Objective value (ETH).
+    pub(crate) objective: f64,
+    /// Per order: y and the allocations (position, ETH).
+    pub(crate) orders: Vec<(f64, Vec<(usize, f64)>)>,
+}
+
+fn eth(wei: u128) -> f64 {
+    wei as f64 / WAD as f64
+}
+
+/// Builds and solves the LP. `banned[k]` lists positions order k may not use.
+pub(crate) fn solve(
+    ctx: &Context<'_>,
+    orders: &[Order<'_>],
+    banned: &[Vec<usize>],
+    inclusion: Inclusion,
+    backend: Backend,
+) -> Result<LpResult, String> {
+    let m = ctx.market;
+    let ix = &ctx.index;
+    let sc = ctx.scenarios;
+    let mut vars = ProblemVariables::new();
+    let mut cons = Vec::new();
+    let mut objective = Expression::from(0.0);
+    let mut asset_use: BTreeMap<usize, Expression> = BTreeMap::new();
+    let mut op_use: BTreeMap<usize, Expression> = BTreeMap::new();
+    let mut svc_use: BTreeMap<usize, Expression> = BTreeMap::new();
+    let gas_intent = eth(m.gas.per_intent as u128 * m.gas.gas_price.0);
+    let mut handles: Vec<(Variable, Vec<(usize, Variable)>)> = Vec::new();
+    for (k, o) in orders.iter().enumerate() {
+        let a = eth(o.amount);
+        let f = eth(o.fee);
+        let i = o.intent;
+        let y = match inclusion {
+            Inclusion::Relaxed => vars.add(variable().min(0.0).max(1.0)),
+            Inclusion::Fixed => vars.add(variable().min(1.0).max(1.0)),
+        };
+        let xs: Vec<(usize, bool, Variable)> = o
+            .allowed
+            .iter()
+            .filter(|(p, _)| !banned.get(k).is_some_and(|b| b.contains(p)))
+            .map(|&(p, minted)| (p, minted, vars.add(variable().min(0.0))))
+            .collect();
+        let bps = |b: u16| b as f64 / 1e4;
+        let mut sum = Expression::from(0.0);
+        let mut yield_ = Expression::from(0.0);
+        let mut liquid = Expression::from(0.0);
+        let mut per_op: BTreeMap<usize, Expression> = BTreeMap::new();
+        let mut per_svc: BTreeMap<usize, Expression> = BTreeMap::new();
+        for &(p, minted, x) in &xs {
+            let info = &ix.positions[p];
+            sum.add_mul(1.0, x);
+            yield_.add_mul(o.net_rate(ctx, p, minted), x);
+            if info.exit_days <= i.liquidWithinDays as u32 {
+                liquid.add_mul(1.0, x);
+            }
+            asset_use.entry(info.asset).or_default().add_mul(1.0, x);
+            if let Some(op) = info.operator {
+                per_op.entry(op).or_default().add_mul(1.0, x);
+                op_use.entry(op).or_default().add_mul(1.0, x);
+                for &(s, mag) in &info.exposure {
+                    per_svc.entry(s).or_default().add_mul(mag.as_f64(), x);
+                    svc_use.entry(s).or_default().add_mul(mag.as_f64(), x);
+                }
+            }
+        }
+        cons.push(sum.eq((a - f) * y));
+        let need = a * bps(i.minNetApyBps) + f;
+        cons.push(yield_.clone().geq(y * (need * (1.0 + MARGIN) + a * MARGIN * 1e-2)));
+        objective += yield_ - y * (a * bps(i.minNetApyBps) + f + gas_intent);
+        for (_, e) in per_op {
+            cons.push(e.leq(y * (a * bps(i.maxOperatorBps) * (1.0 - MARGIN))));
+        }
+        for (_, e) in per_svc {
+            cons.push(e.leq(y * (a * bps(i.maxServiceBps) * (1.0 - MARGIN))));
+        }
+        if i.minLiquidBps > 0 {
+            cons.push(liquid.geq(y * (a * bps(i.minLiquidBps) * (1.0 + MARGIN))));
+        }
+        // CVaR rows over the scenarios touching this intent's positions.
+        let mut rows: BTreeMap<u32, Expression> = BTreeMap::new();
+        for &(p, _, x) in &xs {
+            for &(s, frac) in &sc.by_position[p] {
+                rows.entry(s).or_default().add_mul(frac.as_f64(), x);
+            }
+        }
+        let bound = a * bps(i.maxLossBps) * (1.0 - MARGIN);
+        let alpha = 1.0 - bps(i.lossConfidenceBps);
+        if alpha <= 0.0 {
+            for (_, loss) in rows {
+                cons.push(loss.leq(y * bound));
+            }
+        } else {
+            let zeta = vars.add(variable());
+            let mut tail = Expression::from(0.0);
+            let mut rest = 1.0;
+            for (s, loss) in rows {
+                let prob = sc.list[s as usize].probability.as_f64();
+                rest -= prob;
+                let u = vars.add(variable().min(0.0));
+                cons.push((loss - zeta).leq(u));
+                tail.add_mul(prob / alpha, u);
+            }
+            let u0 = vars.add(variable().min(0.0));
+            cons.push((Expression::from(0.0) - zeta).leq(u0));
+            tail.add_mul(rest.max(0.0) / alpha, u0);
+            cons.push((tail + zeta).leq(y * bound));
+        }
+        handles.push((y, xs.iter().map(|&(p, _, x)| (p, x)).collect()));
+    }
+    let cap = |w: u128| eth(w) * (1.0 - MARGIN);
+    for (a, e) in asset_use {
+        cons.push(e.leq(cap(m.assets[a].deposit_cap.0)));
+    }
+    for (o, e) in op_use {
+        cons.push(e.leq(cap(m.operators[o].capacity.0)));
+    }
+    for (s, e) in svc_use {
+        cons.push(e.leq(cap(m.services[s].stake_cap.0)));
+    }
+    let read = |sol: &dyn Fn(Variable) -> f64| LpResult {
+        objective: 0.0,
+        orders: handles
+            .iter()
+            .map(|(y, xs)| (sol(*y), xs.iter().map(|&(p, x)| (p, sol(x).max(0.0))).collect()))
+            .collect(),
+    };
+    let obj_expr = objective.clone();
+    let problem = vars.maximise(objective);
+    let mut out = match backend {
+        #[cfg(feature = "cbc")]
+        Backend::Cbc => {
+            let mut model = problem.using(good_lp::coin_cbc);
+            for c in cons {
+                model.add_constraint(c);
+            }
+            let s = model.solve().map_err(|e| e.to_string())?;
+            let mut r = read(&|v| s.value(v));
+            r.objective = obj_expr.eval_with(&s);
+            r
+        }
+        Backend::MicroLp => {
+            let mut model = problem.using(good_lp::microlp);
+            for c in cons {
+                model.add_constraint(c);
+            }
+            let s = model.solve().map_err(|e| e.to_string())?;
+            let mut r = read(&|v| s.value(v));
+            r.objective = obj_expr.eval_with(&s);
+            r
+        }
+    };
+    // Clean solver noise so rounding sees exact zeros.
+    for (y, xs) in &mut out.orders {
+        *y = y.clamp(0.0, 1.0);
+        for (_, x) in xs.iter_mut() {
+            if *x < 1e-12 {
+                *x = 0.0;
+            }
+        }
+    }
+    Ok(out)
+}

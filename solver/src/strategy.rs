@@ -1,0 +1,218 @@
+//! The `Strategy` trait a solver operator implements, and the three we ship.
+
+use std::time::Instant;
+
+use stakebid_intents::{evaluate, Context, Intent, IntentId};
+
+use crate::finalize::{finalize, round, Solution};
+use crate::heuristics::{allocate, Room, Rule};
+use crate::lp::{self, Backend, Inclusion};
+use crate::order::Order;
+
+/// What a strategy sees of an auction: the evaluation context (market,
+/// scenarios) and the batch.
+pub struct View<'a> {
+    /// Market, index and scenarios.
+    pub ctx: &'a Context<'a>,
+    /// The batch: (id, intent).
+    pub intents: &'a [(IntentId, Intent)],
+}
+
+/// A solver's allocation strategy. Implement it to run your own solver.
+pub trait Strategy: Send + Sync {
+    /// Short name (`optimal`, `greedy`, …).
+    fn name(&self) -> &'static str;
+    /// Plans for the batch, each evaluator-valid, before `deadline` if given.
+    fn solve(&self, view: &View<'_>, deadline: Option<Instant>) -> Solution;
+}
+
+/// Names of the shipped strategies.
+pub const STRATEGIES: [&str; 3] = ["optimal", "greedy", "waterfill"];
+
+/// A shipped strategy by name, with the given fee.
+pub fn by_name(name: &str, fee_bps: u16) -> Option<Box<dyn Strategy>> {
+    match name {
+        "optimal" => Some(Box::new(Optimal { backend: Backend::default_backend(), fee_bps })),
+        "greedy" => Some(Box::new(Greedy { fee_bps })),
+        "waterfill" => Some(Box::new(Waterfill { fee_bps })),
+        _ => None,
+    }
+}
+
+fn orders<'a>(view: &View<'a>, fee_bps: u16) -> (Vec<Order<'a>>, Solution) {
+    let mut out = Solution::default();
+    let mut orders = Vec::new();
+    for (id, intent) in view.intents {
+        match Order::new(view.ctx, *id, intent, fee_bps) {
+            Some(o) if !o.allowed.is_empty() => orders.push(o),
+            Some(_) => out.left_out.push(crate::LeftOut {
+                intent: *id,
+                reason: "no position in this market accepts its asset outside its exclusions"
+                    .into(),
+            }),
+            None => out.left_out.push(crate::LeftOut {
+                intent: *id,
+                reason: "its amount does not fit in 128 bits".into(),
+            }),
+        }
+    }
+    (orders, out)
+}
+
+fn merge(mut a: Solution, b: Solution) -> Solution {
+    a.plans.extend(b.plans);
+    a.evaluations.extend(b.evaluations);
+    a.left_out.extend(b.left_out);
+    a
+}
+
+/// Highest-yield-first heuristic.
+pub struct Greedy {
+    /// Fee asked, in bps (capped by each intent).
+    pub fee_bps: u16,
+}
+
+/// Least-filled-first heuristic.
+pub struct Waterfill {
+    /// Fee asked, in bps (capped by each intent).
+    pub fee_bps: u16,
+}
+
+fn heuristic(view: &View<'_>, fee_bps: u16, rule: Rule) -> Solution {
+    let (orders, pre) = orders(view, fee_bps);
+    let ctx = view.ctx;
+    let mut room = Room::new(ctx);
+    let mut candidates = Vec::new();
+    for o in orders {
+        let cand = allocate(ctx, &o, &room, rule).map(|alloc| {
+            let plan = round(ctx, &o, &alloc);
+            // Only a plan the evaluator accepts uses up shared room.
+            if evaluate(ctx, o.intent, o.id, &plan).is_ok() {
+                room.take(ctx, &alloc);
+            }
+            plan
+        });
+        candidates.push((o, cand));
+    }
+    merge(pre, finalize(ctx, candidates))
+}
+
+impl Strategy for Greedy {
+    fn name(&self) -> &'static str {
+        "greedy"
+    }
+    fn solve(&self, view: &View<'_>, _deadline: Option<Instant>) -> Solution {
+        heuristic(view, self.fee_bps, Rule::Greedy)
+    }
+}
+
+impl Strategy for Waterfill {
+    fn name(&self) -> &'static str {
+        "waterfill"
+    }
+    fn solve(&self, view: &View<'_>, _deadline: Option<Instant>) -> Solution {
+        heuristic(view, self.fee_bps, Rule::Waterfill)
+    }
+}
+
+/// The LP optimizer.
+pub struct Optimal {
+    /// LP backend.
+    pub backend: Backend,
+    /// Fee asked, in bps (capped by each intent).
+    pub fee_bps: u16,
+}
+
+impl Optimal {
+    /// The LP objective (ETH of surplus) for the batch with every intent
+    /// forced in, for cross-checking backends. `Err` if infeasible.
+    pub fn objective(&self, view: &View<'_>) -> Result<f64, String> {
+        let (orders, _) = orders(view, self.fee_bps);
+        lp::solve(view.ctx, &orders, &[], Inclusion::Relaxed, self.backend).map(|r| r.objective)
+    }
+}
+
+impl Strategy for Optimal {
+    fn name(&self) -> &'static str {
+        "optimal"
+    }
+
+    /// Knapsack rule (documented in docs/solver.md): solve the LP relaxation
+    /// with inclusion y ∈ [0, 1]; intents with y ≥ 0.999 are in, the rest are
+    /// out; re-solve with y = 1 for those in (the relaxation's own solution
+    /// restricted to them is feasible, so this cannot fail). Then repair:
+    /// positions whose first-year yield does not pay their gas are banned for
+    /// that intent and the LP re-solved, while that stays feasible.
+    fn solve(&self, view: &View<'_>, _deadline: Option<Instant>) -> Solution {
+        let ctx = view.ctx;
+        let (orders, mut pre) = orders(view, self.fee_bps);
+        if orders.is_empty() {
+            return pre;
+        }
+        let relaxed = match lp::solve(ctx, &orders, &[], Inclusion::Relaxed, self.backend) {
+            Ok(r) => r,
+            Err(e) => {
+                for o in &orders {
+                    pre.left_out
+                        .push(crate::LeftOut { intent: o.id, reason: format!("LP failed: {e}") });
+                }
+                return pre;
+            }
+        };
+        let mut inside = Vec::new();
+        for (o, (y, _)) in orders.into_iter().zip(&relaxed.orders) {
+            if *y >= 0.999 {
+                inside.push(o);
+                continue;
+            }
+            let alone = lp::solve(ctx, std::slice::from_ref(&o), &[], Inclusion::Fixed, self.backend);
+            let reason = match alone {
+                Err(_) => "no allocation of the positions it allows meets its yield, loss, concentration and liquidity bounds together".to_string(),
+                Ok(r) if r.objective <= 0.0 => "its best surplus does not cover the settlement gas".to_string(),
+                Ok(_) => "shared capacity went to intents with more surplus".to_string(),
+            };
+            pre.left_out.push(crate::LeftOut { intent: o.id, reason });
+        }
+        if inside.is_empty() {
+            return pre;
+        }
+        let gas_price = ctx.market.gas.gas_price.0 as f64 / 1e18;
+        let mut banned: Vec<Vec<usize>> = vec![Vec::new(); inside.len()];
+        let mut best = lp::solve(ctx, &inside, &banned, Inclusion::Fixed, self.backend);
+        for _ in 0..3 {
+            let Ok(cur) = &best else { break };
+            let mut changed = false;
+            for (k, (_, xs)) in cur.orders.iter().enumerate() {
+                for &(p, x) in xs {
+                    let o = &inside[k];
+                    let minted = o.allowed.iter().any(|&(q, m)| q == p && m);
+                    let pays = x * o.net_rate(ctx, p, minted);
+                    let gas = ctx.index.positions[p].gas as f64 * gas_price;
+                    if x > 0.0 && pays < gas && !banned[k].contains(&p) {
+                        banned[k].push(p);
+                        changed = true;
+                    }
+                }
+            }
+            if !changed {
+                break;
+            }
+            match lp::solve(ctx, &inside, &banned, Inclusion::Fixed, self.backend) {
+                Ok(r) => best = Ok(r),
+                Err(_) => break,
+            }
+        }
+        let candidates = match best {
+            Ok(r) => inside
+                .into_iter()
+                .zip(r.orders)
+                .map(|(o, (_, xs))| {
+                    let plan = round(ctx, &o, &xs);
+                    (o, Ok(plan))
+                })
+                .collect(),
+            Err(e) => inside.into_iter().map(|o| (o, Err(format!("LP failed: {e}")))).collect(),
+        };
+        merge(pre, finalize(ctx, candidates))
+    }
+}
