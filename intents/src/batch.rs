@@ -45,11 +45,18 @@ impl Profile {
 /// The deterministic key of staker `n` under `seed` (test and demo use only).
 pub fn staker_key(seed: u64, n: u64) -> PrivateKeySigner {
     let h: B256 = keccak256(format!("stakebid-staker/{seed}/{n}"));
-    PrivateKeySigner::from_bytes(&h).expect("a keccak output is a valid key with overwhelming probability")
+    PrivateKeySigner::from_bytes(&h)
+        .expect("a keccak output is a valid key with overwhelming probability")
 }
 
 /// `count` signed intents for `market` under `domain`, deadlines `now + 1 day`.
-pub fn generate(market: &Market, domain: &Domain, count: usize, seed: u64, now: u64) -> Vec<SignedIntent> {
+pub fn generate(
+    market: &Market,
+    domain: &Domain,
+    count: usize,
+    seed: u64,
+    now: u64,
+) -> Vec<SignedIntent> {
     let mut rng = ChaCha20Rng::seed_from_u64(seed);
     let mut r = |lo: u64, hi: u64| lo + rng.next_u64() % (hi - lo + 1);
     let tokens: Vec<Address> =
@@ -57,12 +64,21 @@ pub fn generate(market: &Market, domain: &Domain, count: usize, seed: u64, now: 
     (0..count)
         .map(|n| {
             let key = staker_key(seed, n as u64 % 8);
-            let profile = [Profile::Conservative, Profile::Balanced, Profile::YieldSeeking][r(0, 2) as usize];
+            let profile =
+                [Profile::Conservative, Profile::Balanced, Profile::YieldSeeking][r(0, 2) as usize];
             // Amounts from 0.5 to ~500 ETH, log-spread: most stakers are small.
-            let amount = U256::from((r(5, 50) as u128 * WAD / 10) * 10u128.pow(r(0, 1) as u32) * (1 + r(0, 9) as u128 / 9));
+            let amount = U256::from(
+                (r(5, 50) as u128 * WAD / 10)
+                    * 10u128.pow(r(0, 1) as u32)
+                    * (1 + r(0, 9) as u128 / 9),
+            );
             let mut i = Intent {
                 owner: key.address(),
-                asset: if r(0, 9) == 0 && !tokens.is_empty() { tokens[r(0, tokens.len() as u64 - 1) as usize] } else { NATIVE_ETH },
+                asset: if r(0, 9) == 0 && !tokens.is_empty() {
+                    tokens[r(0, tokens.len() as u64 - 1) as usize]
+                } else {
+                    NATIVE_ETH
+                },
                 amount,
                 minNetApyBps: 0,
                 maxLossBps: 0,

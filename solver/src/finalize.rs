@@ -105,8 +105,10 @@ pub(crate) fn finalize(
                 let mut after = used.clone();
                 after.add(&e.capacity);
                 if let Some(v) = after.exceeded(ctx.market) {
-                    sol.left_out
-                        .push(LeftOut { intent: order.id, reason: format!("shared capacity: {v}") });
+                    sol.left_out.push(LeftOut {
+                        intent: order.id,
+                        reason: format!("shared capacity: {v}"),
+                    });
                 } else {
                     used = after;
                     sol.plans.push(plan);

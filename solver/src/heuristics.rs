@@ -121,7 +121,13 @@ pub(crate) fn allocate(
     let a = order.amount as f64 / 1e18;
     let target = (order.amount - order.fee) as f64 / 1e18;
     let i = order.intent;
-    let mut f = Fill { order, a, placed: BTreeMap::new(), per_op: BTreeMap::new(), per_svc: BTreeMap::new() };
+    let mut f = Fill {
+        order,
+        a,
+        placed: BTreeMap::new(),
+        per_op: BTreeMap::new(),
+        per_svc: BTreeMap::new(),
+    };
     // Highest net rate first; index breaks ties so the output is deterministic.
     let mut ranked: Vec<(usize, f64)> =
         order.allowed.iter().map(|&(p, minted)| (p, order.net_rate(ctx, p, minted))).collect();

@@ -165,7 +165,8 @@ impl Strategy for Optimal {
                 inside.push(o);
                 continue;
             }
-            let alone = lp::solve(ctx, std::slice::from_ref(&o), &[], Inclusion::Fixed, self.backend);
+            let alone =
+                lp::solve(ctx, std::slice::from_ref(&o), &[], Inclusion::Fixed, self.backend);
             let reason = match alone {
                 Err(_) => "no allocation of the positions it allows meets its yield, loss, concentration and liquidity bounds together".to_string(),
                 Ok(r) if r.objective <= 0.0 => "its best surplus does not cover the settlement gas".to_string(),

@@ -2,6 +2,7 @@
 
 mod intent;
 mod market;
+mod solve;
 
 use clap::{Parser, Subcommand};
 use std::path::Path;
@@ -22,6 +23,13 @@ enum Cmd {
     /// Inspect and generate market snapshots.
     #[command(subcommand)]
     Market(market::MarketCmd),
+    /// Batches of intents for offline solving.
+    #[command(subcommand)]
+    Intents(solve::IntentsCmd),
+    /// Solve a batch of intents offline: plans as JSON on stdout, a table on stderr.
+    Solve(solve::SolveArgs),
+    /// Evaluate plans against their intents; prints the verdict per intent.
+    Evaluate(solve::EvaluateArgs),
 }
 
 /// A failure with a stable code, a sentence and an exit status.
@@ -54,6 +62,9 @@ pub(crate) fn run(cli: Cli) -> Result<(), CliError> {
     match cli.cmd {
         Cmd::Intent(c) => intent::run(c),
         Cmd::Market(c) => market::run(c),
+        Cmd::Intents(c) => solve::run_intents(c),
+        Cmd::Solve(a) => solve::solve(a),
+        Cmd::Evaluate(a) => solve::evaluate(a),
     }
 }
 

@@ -1,0 +1,163 @@
+//! Solver integration tests: every strategy's plans pass the evaluator,
+//! optimal beats the heuristics, two LP backends agree, infeasible intents
+//! are left out with a reason, and output is deterministic.
+
+use alloy::primitives::{B256, U256};
+use proptest::prelude::*;
+use stakebid_intents::batch;
+use stakebid_intents::evaluate::CapacityUse;
+use stakebid_intents::market::{generate, GeneratorParams, Index};
+use stakebid_intents::{evaluate, Context, Domain, Intent, IntentId, Market, Scenarios};
+use stakebid_solver::{Backend, Greedy, Optimal, Solution, Strategy, View, Waterfill};
+
+fn domain() -> Domain {
+    Domain { chain_id: 31337, settlement: alloy::primitives::Address::repeat_byte(1) }
+}
+
+fn batch_for(m: &Market, n: usize, seed: u64) -> Vec<(IntentId, Intent)> {
+    batch::generate(m, &domain(), n, seed, 1_790_000_000)
+        .into_iter()
+        .map(|s| (s.intent.id(&domain()), s.intent))
+        .collect()
+}
+
+fn strategies() -> Vec<Box<dyn Strategy>> {
+    vec![
+        Box::new(Optimal { backend: Backend::default_backend(), fee_bps: 5 }),
+        Box::new(Greedy { fee_bps: 5 }),
+        Box::new(Waterfill { fee_bps: 5 }),
+    ]
+}
+
+/// Everything a bid must satisfy, checked from the outside.
+fn assert_bid_is_valid(ctx: &Context<'_>, intents: &[(IntentId, Intent)], sol: &Solution) {
+    let mut used = CapacityUse::default();
+    let mut seen = std::collections::HashSet::new();
+    for plan in &sol.plans {
+        assert!(seen.insert(plan.intent), "intent planned twice");
+        let (id, intent) = intents.iter().find(|(id, _)| *id == plan.intent).expect("known intent");
+        let e = evaluate(ctx, intent, *id, plan)
+            .unwrap_or_else(|v| panic!("a bid plan breaks its intent: {v:?}"));
+        used.add(&e.capacity);
+    }
+    assert_eq!(used.exceeded(ctx.market), None, "the bid's plans together exceed a shared cap");
+    for l in &sol.left_out {
+        assert!(seen.insert(l.intent), "intent both planned and left out");
+        assert!(l.reason.len() > 10);
+    }
+    assert_eq!(seen.len(), intents.len(), "every intent is planned or left out with a reason");
+}
+
+fn market(seed: u64, positions: usize) -> Market {
+    if seed % 4 == 0 {
+        Market::snapshot()
+    } else {
+        generate(&GeneratorParams::with_positions(positions, seed))
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    #[test]
+    fn every_strategy_bids_only_evaluator_valid_plans(
+        seed in 0u64..10_000, n in 1usize..25, positions in 30usize..300,
+    ) {
+        let m = market(seed, positions);
+        let ix = Index::new(&m);
+        let sc = Scenarios::generate(&m, &ix, B256::from(U256::from(seed)), 100);
+        let ctx = Context::new(&m, &sc);
+        let intents = batch_for(&m, n, seed);
+        let view = View { ctx: &ctx, intents: &intents };
+        let mut scores = Vec::new();
+        for s in strategies() {
+            let sol = s.solve(&view, None);
+            assert_bid_is_valid(&ctx, &intents, &sol);
+            let surplus: i128 = sol.evaluations.iter().map(|e| e.surplus).sum();
+            scores.push((s.name(), sol.score(), surplus));
+        }
+        // optimal's total surplus and score are at least each heuristic's, up
+        // to the LP's safety margin (it tightens every bound by 3e-5 so the
+        // rounded plan passes): a tolerance of 1e-7 of the batch amount.
+        let total: u128 = intents.iter().map(|(_, i)| i.amount.to::<u128>()).sum();
+        let tol = (total / 10_000_000) as i128;
+        let (_, opt_score, opt_surplus) = scores[0];
+        for &(name, score, surplus) in &scores[1..] {
+            prop_assert!(opt_surplus + tol >= surplus, "{name} surplus {surplus} > optimal {opt_surplus}");
+            prop_assert!(opt_score + tol >= score, "{name} score {score} > optimal {opt_score}");
+        }
+    }
+}
+
+#[test]
+fn cbc_and_microlp_agree_on_the_optimum() {
+    let mut compared = 0;
+    for seed in 1..=20u64 {
+        let m = generate(&GeneratorParams::with_positions(60 + 10 * seed as usize, seed));
+        let ix = Index::new(&m);
+        let sc = Scenarios::generate(&m, &ix, B256::from(U256::from(seed)), 60);
+        let ctx = Context::new(&m, &sc);
+        let intents = batch_for(&m, 4 + (seed as usize % 5), seed);
+        let view = View { ctx: &ctx, intents: &intents };
+        let a =
+            Optimal { backend: Backend::default_backend(), fee_bps: 5 }.objective(&view).unwrap();
+        let b = Optimal { backend: Backend::MicroLp, fee_bps: 5 }.objective(&view).unwrap();
+        assert!(
+            (a - b).abs() <= 1e-6 * a.abs().max(1e-9),
+            "seed {seed}: {} {a} vs microlp {b}",
+            Backend::default_backend().name()
+        );
+        if a > 0.0 {
+            compared += 1;
+        }
+    }
+    // The instances are not trivial: most have a positive optimum.
+    assert!(compared >= 15, "only {compared} instances had a positive optimum");
+}
+
+#[test]
+fn infeasible_intents_are_left_out_with_a_reason() {
+    let m = Market::snapshot();
+    let ix = Index::new(&m);
+    let sc = Scenarios::generate(&m, &ix, B256::ZERO, 100);
+    let ctx = Context::new(&m, &sc);
+    let mut intents = batch_for(&m, 3, 5);
+    // No position in the snapshot yields 20 %.
+    let mut greedy_staker = intents[0].1.clone();
+    greedy_staker.minNetApyBps = 2000;
+    // Every position may lose something, so zero tail loss is impossible
+    // together with a yield only staking can pay.
+    let mut fearful = intents[1].1.clone();
+    fearful.maxLossBps = 0;
+    fearful.minNetApyBps = 100;
+    intents.push((greedy_staker.id(&domain()), greedy_staker));
+    intents.push((fearful.id(&domain()), fearful));
+    for s in strategies() {
+        let sol = s.solve(&View { ctx: &ctx, intents: &intents }, None);
+        assert_bid_is_valid(&ctx, &intents, &sol);
+        for (id, _) in &intents[3..] {
+            let l = sol.left_out.iter().find(|l| l.intent == *id);
+            assert!(l.is_some(), "{}: an infeasible intent was not left out", s.name());
+            assert!(sol.plans.iter().all(|p| p.intent != *id));
+        }
+    }
+}
+
+#[test]
+fn same_input_gives_byte_identical_plans() {
+    let m = generate(&GeneratorParams::with_positions(400, 3));
+    let ix = Index::new(&m);
+    let run = || {
+        let sc = Scenarios::generate(&m, &ix, B256::repeat_byte(9), 200);
+        let ctx = Context::new(&m, &sc);
+        let intents = batch_for(&m, 15, 3);
+        strategies()
+            .iter()
+            .map(|s| {
+                serde_json::to_string(&s.solve(&View { ctx: &ctx, intents: &intents }, None).plans)
+                    .unwrap()
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(run(), run());
+}

@@ -1,0 +1,236 @@
+//! Offline solving for solver operators: `intents generate`, `solve`, `evaluate`.
+
+use alloy::primitives::{B256, U256};
+use clap::{Args, Subcommand};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use super::intent::{now, DEV_CHAIN_ID, DEV_SETTLEMENT};
+use super::{load_market, parse_json, print_json, read, CliError};
+use stakebid_intents::batch;
+use stakebid_intents::market::Index;
+use stakebid_intents::{
+    evaluate as eval, signature, Context, Domain, Intent, IntentId, Plan, Scenarios, SignedIntent,
+};
+use stakebid_solver::{by_name, Backend, Optimal, Solution, Strategy, View, STRATEGIES};
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum IntentsCmd {
+    /// Print a batch of varied, signed intents (risk-averse to yield-seeking) for a market.
+    Generate {
+        /// How many.
+        #[arg(long, default_value_t = 10)]
+        count: usize,
+        /// Seed: the same seed gives the same batch.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Market JSON (default: the shipped snapshot).
+        #[arg(long)]
+        market: Option<PathBuf>,
+        /// Unix time the deadlines count from (default: now).
+        #[arg(long)]
+        now: Option<u64>,
+    },
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct ScenarioArgs {
+    /// Market JSON (default: the shipped snapshot).
+    #[arg(long)]
+    market: Option<PathBuf>,
+    /// Intents JSON (from `stakebid intents generate`).
+    #[arg(long)]
+    intents: PathBuf,
+    /// Scenario seed (an auction derives it from its id and the previous award).
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Number of risk scenarios.
+    #[arg(long, default_value_t = 200)]
+    scenarios: u32,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct SolveArgs {
+    #[command(flatten)]
+    s: ScenarioArgs,
+    /// optimal, greedy or waterfill.
+    #[arg(long, default_value = "optimal")]
+    strategy: String,
+    /// LP backend for `optimal`: cbc or microlp.
+    #[arg(long)]
+    backend: Option<String>,
+    /// Fee the solver asks, in bps of each intent (capped by the intent's maximum).
+    #[arg(long, default_value_t = 5)]
+    fee_bps: u16,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct EvaluateArgs {
+    #[command(flatten)]
+    s: ScenarioArgs,
+    /// Plans JSON: the output of `stakebid solve`, or an array of plans.
+    #[arg(long)]
+    plan: PathBuf,
+}
+
+pub(crate) fn run_intents(cmd: IntentsCmd) -> Result<(), CliError> {
+    let IntentsCmd::Generate { count, seed, market, now: at } = cmd;
+    let m = load_market(market.as_deref())?;
+    let domain = Domain { chain_id: DEV_CHAIN_ID, settlement: DEV_SETTLEMENT };
+    print_json(&batch::generate(&m, &domain, count, seed, at.unwrap_or_else(now)));
+    Ok(())
+}
+
+/// Loads intents, checking each signature; a bad one is an error naming it.
+fn load_intents(path: &std::path::Path) -> Result<Vec<(IntentId, Intent)>, CliError> {
+    let signed: Vec<SignedIntent> = parse_json(&read(path)?, "the intents file")?;
+    signed
+        .into_iter()
+        .enumerate()
+        .map(|(n, s)| {
+            let sig = signature::parse_signature(&s.signature)?;
+            let id = signature::verify(&s.intent, &s.domain, &sig)
+                .map_err(|e| CliError::new(e.code(), format!("intent #{n} in the file: {e}")))?;
+            Ok((id, s.intent))
+        })
+        .collect()
+}
+
+fn scenario_seed(seed: u64) -> B256 {
+    B256::from(U256::from(seed))
+}
+
+/// What `solve` prints: byte-identical for the same inputs.
+#[derive(Serialize, Deserialize)]
+struct SolveOutput {
+    strategy: String,
+    market_hash: B256,
+    scenario_seed: B256,
+    scenarios: u32,
+    plans: Vec<Plan>,
+    left_out: Vec<serde_json::Value>,
+}
+
+pub(crate) fn solve(a: SolveArgs) -> Result<(), CliError> {
+    let m = load_market(a.s.market.as_deref())?;
+    let intents = load_intents(&a.s.intents)?;
+    let ix = Index::new(&m);
+    let sc = Scenarios::generate(&m, &ix, scenario_seed(a.s.seed), a.s.scenarios);
+    let ctx = Context::new(&m, &sc);
+    let strategy: Box<dyn Strategy> = match (a.strategy.as_str(), a.backend.as_deref()) {
+        ("optimal", Some(b)) => Box::new(Optimal { backend: backend(b)?, fee_bps: a.fee_bps }),
+        (name, _) => by_name(name, a.fee_bps).ok_or_else(|| {
+            CliError::new(
+                "cli.unknown_strategy",
+                format!("no strategy `{name}`; choose one of {}", STRATEGIES.join(", ")),
+            )
+        })?,
+    };
+    let started = Instant::now();
+    let sol = strategy.solve(&View { ctx: &ctx, intents: &intents }, None);
+    let elapsed = started.elapsed();
+    table(&intents, &sol, strategy.name(), elapsed);
+    let mut plans = sol.plans.clone();
+    plans.sort_by_key(|p| p.intent);
+    print_json(&SolveOutput {
+        strategy: strategy.name().into(),
+        market_hash: m.hash(),
+        scenario_seed: scenario_seed(a.s.seed),
+        scenarios: a.s.scenarios,
+        plans,
+        left_out: sol
+            .left_out
+            .iter()
+            .map(|l| json!({ "intent": l.intent, "reason": l.reason }))
+            .collect(),
+    });
+    Ok(())
+}
+
+fn backend(name: &str) -> Result<Backend, CliError> {
+    match name {
+        #[cfg(feature = "cbc")]
+        "cbc" => Ok(Backend::Cbc),
+        "microlp" => Ok(Backend::MicroLp),
+        _ => Err(CliError::new(
+            "cli.unknown_backend",
+            format!("no LP backend `{name}` in this build; choose cbc or microlp"),
+        )),
+    }
+}
+
+/// The per-intent table, on stderr so stdout stays machine-readable.
+fn table(intents: &[(IntentId, Intent)], sol: &Solution, name: &str, t: std::time::Duration) {
+    eprintln!(
+        "{:<12} {:>10} {:>8} {:>8} {:>12} {:>4}  strategy {name}",
+        "intent", "ETH", "net APY", "CVaR", "surplus ETH", "pos"
+    );
+    for (id, i) in intents {
+        let short = &id.to_string()[..12];
+        let eth = u128::try_from(i.amount).unwrap_or(u128::MAX) as f64 / 1e18;
+        if let Some(e) = sol.evaluations.iter().find(|e| e.intent == *id) {
+            let pos = sol.plans.iter().find(|p| p.intent == *id).map_or(0, |p| p.allocations.len());
+            eprintln!(
+                "{short:<12} {eth:>10.3} {:>6.2} % {:>6.2} % {:>12.6} {pos:>4}",
+                e.net_apy_bps as f64 / 100.0,
+                e.cvar_bps as f64 / 100.0,
+                e.surplus as f64 / 1e18,
+            );
+        } else if let Some(l) = sol.left_out.iter().find(|l| l.intent == *id) {
+            eprintln!("{short:<12} {eth:>10.3}  left out: {}", l.reason);
+        }
+    }
+    eprintln!(
+        "{} of {} intents planned, total score {:.6} ETH, solved in {:.1} ms",
+        sol.plans.len(),
+        intents.len(),
+        sol.score() as f64 / 1e18,
+        t.as_secs_f64() * 1e3
+    );
+}
+
+pub(crate) fn evaluate(a: EvaluateArgs) -> Result<(), CliError> {
+    let m = load_market(a.s.market.as_deref())?;
+    let intents = load_intents(&a.s.intents)?;
+    let text = read(&a.plan)?;
+    let v: serde_json::Value = parse_json(&text, "the plan file")?;
+    let plans: Vec<Plan> = parse_json(
+        &v.get("plans").cloned().unwrap_or(v).to_string(),
+        "the plans in the plan file",
+    )?;
+    let ix = Index::new(&m);
+    let sc = Scenarios::generate(&m, &ix, scenario_seed(a.s.seed), a.s.scenarios);
+    let ctx = Context::new(&m, &sc);
+    let mut verdicts = Vec::new();
+    let mut bad = 0;
+    for p in &plans {
+        let Some((id, intent)) = intents.iter().find(|(id, _)| *id == p.intent) else {
+            bad += 1;
+            verdicts.push(json!({ "intent": p.intent, "valid": false, "violations": [{
+                "code": "plan.unknown_intent", "message": "no intent in the intents file has this id" }] }));
+            continue;
+        };
+        match eval(&ctx, intent, *id, p) {
+            Ok(e) => verdicts.push(json!({ "intent": id, "valid": true, "evaluation": e })),
+            Err(vs) => {
+                bad += 1;
+                let list: Vec<_> = vs
+                    .iter()
+                    .map(|v| json!({ "code": v.code(), "message": v.to_string() }))
+                    .collect();
+                verdicts.push(json!({ "intent": id, "valid": false, "violations": list }));
+            }
+        }
+    }
+    print_json(&verdicts);
+    eprintln!("{} of {} plans valid", plans.len() - bad, plans.len());
+    if bad > 0 {
+        return Err(CliError::new(
+            "plan.invalid",
+            format!("{bad} of {} plans break their intent's constraints", plans.len()),
+        ));
+    }
+    Ok(())
+}
