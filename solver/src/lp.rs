@@ -114,8 +114,11 @@ pub(crate) fn solve(
         let mut sum = Expression::from(0.0);
         let mut yield_ = Expression::from(0.0);
         let mut liquid = Expression::from(0.0);
-        let mut per_op: BTreeMap<usize, Expression> = BTreeMap::new();
-        let mut per_svc: BTreeMap<usize, Expression> = BTreeMap::new();
+        // Aggregates: every scenario's loss fraction depends on the position's
+        // operator alone (faults) or its asset alone (depegs), so a scenario
+        // row over hundreds of positions collapses to a few aggregate terms.
+        let mut op_members: BTreeMap<usize, Vec<(usize, Variable)>> = BTreeMap::new();
+        let mut asset_members: BTreeMap<usize, Vec<(usize, Variable)>> = BTreeMap::new();
         for &(p, minted, x) in &xs {
             let info = &ix.positions[p];
             sum.add_mul(1.0, x);
@@ -123,23 +126,44 @@ pub(crate) fn solve(
             if info.exit_days <= i.liquidWithinDays as u32 {
                 liquid.add_mul(1.0, x);
             }
-            asset_use.entry(info.asset).or_default().add_mul(1.0, x);
+            asset_members.entry(info.asset).or_default().push((p, x));
             if let Some(op) = info.operator {
-                per_op.entry(op).or_default().add_mul(1.0, x);
-                op_use.entry(op).or_default().add_mul(1.0, x);
-                for &(s, mag) in &info.exposure {
-                    per_svc.entry(s).or_default().add_mul(mag.as_f64(), x);
-                    svc_use.entry(s).or_default().add_mul(mag.as_f64(), x);
-                }
+                op_members.entry(op).or_default().push((p, x));
             }
+        }
+        let mut aggregate = |members: &[(usize, Variable)], cons: &mut Vec<_>| {
+            if members.len() == 1 {
+                return members[0].1;
+            }
+            let agg = vars.add(variable().min(0.0));
+            let mut e = Expression::from(0.0);
+            for &(_, x) in members {
+                e.add_mul(1.0, x);
+            }
+            cons.push(e.eq(agg));
+            agg
+        };
+        let op_vars: BTreeMap<usize, Variable> =
+            op_members.iter().map(|(&op, mem)| (op, aggregate(mem, &mut cons))).collect();
+        let asset_vars: BTreeMap<usize, Variable> =
+            asset_members.iter().map(|(&a, mem)| (a, aggregate(mem, &mut cons))).collect();
+        let mut per_svc: BTreeMap<usize, Expression> = BTreeMap::new();
+        for (&op, &ov) in &op_vars {
+            cons.push(Expression::from(ov).leq(y * (a * bps(i.maxOperatorBps) * (1.0 - MARGIN))));
+            op_use.entry(op).or_default().add_mul(1.0, ov);
+            let (p0, _) = op_members[&op][0];
+            for &(s, mag) in &ix.positions[p0].exposure {
+                per_svc.entry(s).or_default().add_mul(mag.as_f64(), ov);
+                svc_use.entry(s).or_default().add_mul(mag.as_f64(), ov);
+            }
+        }
+        for (&asset, &av) in &asset_vars {
+            asset_use.entry(asset).or_default().add_mul(1.0, av);
         }
         cons.push(sum.eq((a - f) * y));
         let need = a * bps(i.minNetApyBps) + f;
         cons.push(yield_.clone().geq(y * (need * (1.0 + MARGIN) + a * MARGIN * 1e-2)));
         objective += yield_ - y * (a * bps(i.minNetApyBps) + f + gas_intent);
-        for (_, e) in per_op {
-            cons.push(e.leq(y * (a * bps(i.maxOperatorBps) * (1.0 - MARGIN))));
-        }
         for (_, e) in per_svc {
             cons.push(e.leq(y * (a * bps(i.maxServiceBps) * (1.0 - MARGIN))));
         }
@@ -147,12 +171,18 @@ pub(crate) fn solve(
             cons.push(liquid.geq(y * (a * bps(i.minLiquidBps) * (1.0 + MARGIN))));
         }
         // CVaR rows over the scenarios touching this intent's positions.
-        let mut rows: BTreeMap<u32, Expression> = BTreeMap::new();
+        let mut touched: BTreeMap<u32, Vec<(usize, Variable, f64)>> = BTreeMap::new();
         for &(p, _, x) in &xs {
             for &(s, frac) in &sc.by_position[p] {
-                rows.entry(s).or_default().add_mul(frac.as_f64(), x);
+                touched.entry(s).or_default().push((p, x, frac.as_f64()));
             }
         }
+        let rows: Vec<(u32, Expression)> = touched
+            .into_iter()
+            .map(|(s, entries)| {
+                (s, compress(ix, &entries, &asset_members, &asset_vars, &op_members, &op_vars))
+            })
+            .collect();
         let bound = a * bps(i.maxLossBps) * (1.0 - MARGIN);
         let alpha = 1.0 - bps(i.lossConfidenceBps);
         if alpha <= 0.0 {
@@ -229,4 +259,49 @@ pub(crate) fn solve(
         }
     }
     Ok(out)
+}
+
+/// One scenario's loss over an intent's positions, using the asset or
+/// operator aggregate wherever the scenario hits all of its members with the
+/// same fraction.
+fn compress(
+    ix: &stakebid_intents::market::Index,
+    entries: &[(usize, Variable, f64)],
+    asset_members: &BTreeMap<usize, Vec<(usize, Variable)>>,
+    asset_vars: &BTreeMap<usize, Variable>,
+    op_members: &BTreeMap<usize, Vec<(usize, Variable)>>,
+    op_vars: &BTreeMap<usize, Variable>,
+) -> Expression {
+    let mut e = Expression::from(0.0);
+    let mut by_asset: BTreeMap<usize, Vec<&(usize, Variable, f64)>> = BTreeMap::new();
+    for en in entries {
+        by_asset.entry(ix.positions[en.0].asset).or_default().push(en);
+    }
+    let mut rest: Vec<&(usize, Variable, f64)> = Vec::new();
+    for (asset, group) in by_asset {
+        let uniform = group.iter().all(|g| g.2 == group[0].2);
+        if uniform && group.len() == asset_members[&asset].len() && group.len() > 1 {
+            e.add_mul(group[0].2, asset_vars[&asset]);
+        } else {
+            rest.extend(group);
+        }
+    }
+    let mut by_op: BTreeMap<Option<usize>, Vec<&(usize, Variable, f64)>> = BTreeMap::new();
+    for en in rest {
+        by_op.entry(ix.positions[en.0].operator).or_default().push(en);
+    }
+    for (op, group) in by_op {
+        let uniform = group.iter().all(|g| g.2 == group[0].2);
+        match op {
+            Some(o) if uniform && group.len() == op_members[&o].len() && group.len() > 1 => {
+                e.add_mul(group[0].2, op_vars[&o]);
+            }
+            _ => {
+                for g in group {
+                    e.add_mul(g.2, g.1);
+                }
+            }
+        }
+    }
+    e
 }

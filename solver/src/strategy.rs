@@ -159,6 +159,7 @@ impl Strategy for Optimal {
                 return pre;
             }
         };
+        let all_in = relaxed.orders.iter().all(|(y, _)| *y >= 0.999);
         let mut inside = Vec::new();
         for (o, (y, _)) in orders.into_iter().zip(&relaxed.orders) {
             if *y >= 0.999 {
@@ -179,7 +180,13 @@ impl Strategy for Optimal {
         }
         let gas_price = ctx.market.gas.gas_price.0 as f64 / 1e18;
         let mut banned: Vec<Vec<usize>> = vec![Vec::new(); inside.len()];
-        let mut best = lp::solve(ctx, &inside, &banned, Inclusion::Fixed, self.backend);
+        // When the relaxation took every intent whole, it already is the
+        // fixed-inclusion optimum: no second solve.
+        let mut best = if all_in {
+            Ok(relaxed)
+        } else {
+            lp::solve(ctx, &inside, &banned, Inclusion::Fixed, self.backend)
+        };
         for _ in 0..3 {
             let Ok(cur) = &best else { break };
             let mut changed = false;
