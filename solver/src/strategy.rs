@@ -32,7 +32,7 @@ pub const STRATEGIES: [&str; 3] = ["optimal", "greedy", "waterfill"];
 /// A shipped strategy by name, with the given fee.
 pub fn by_name(name: &str, fee_bps: u16) -> Option<Box<dyn Strategy>> {
     match name {
-        "optimal" => Some(Box::new(Optimal { backend: Backend::default_backend(), fee_bps })),
+        "optimal" => Some(Box::new(Optimal::new(Backend::default_backend(), fee_bps))),
         "greedy" => Some(Box::new(Greedy { fee_bps })),
         "waterfill" => Some(Box::new(Waterfill { fee_bps })),
         _ => None,
@@ -121,9 +121,18 @@ pub struct Optimal {
     pub backend: Backend,
     /// Fee asked, in bps (capped by each intent).
     pub fee_bps: u16,
+    /// Most positions per intent (each costs settlement gas); `None` = no limit.
+    pub max_positions: Option<usize>,
+    /// Smallest allocation to a position, in wei; 0 = none.
+    pub min_ticket: u128,
 }
 
 impl Optimal {
+    /// The optimizer with no position limit and no minimum ticket.
+    pub fn new(backend: Backend, fee_bps: u16) -> Self {
+        Optimal { backend, fee_bps, max_positions: None, min_ticket: 0 }
+    }
+
     /// The LP objective (ETH of surplus) for the batch with every intent
     /// forced in, for cross-checking backends. `Err` if infeasible.
     pub fn objective(&self, view: &View<'_>) -> Result<f64, String> {
@@ -187,35 +196,77 @@ impl Strategy for Optimal {
         } else {
             lp::solve(ctx, &inside, &banned, Inclusion::Fixed, self.backend)
         };
-        for _ in 0..3 {
+        let ticket = self.min_ticket as f64 / 1e18;
+        for _ in 0..16 {
             let Ok(cur) = &best else { break };
             let mut changed = false;
             for (k, (_, xs)) in cur.orders.iter().enumerate() {
-                for &(p, x) in xs {
-                    let o = &inside[k];
+                let o = &inside[k];
+                let mut used: Vec<(usize, f64)> =
+                    xs.iter().copied().filter(|&(_, x)| x > 0.0).collect();
+                for &(p, x) in &used {
                     let minted = o.allowed.iter().any(|&(q, m)| q == p && m);
                     let pays = x * o.net_rate(ctx, p, minted);
                     let gas = ctx.index.positions[p].gas as f64 * gas_price;
-                    if x > 0.0 && pays < gas && !banned[k].contains(&p) {
+                    if (pays < gas || x < ticket) && !banned[k].contains(&p) {
                         banned[k].push(p);
                         changed = true;
+                    }
+                }
+                // Over the position limit: shrink the support monotonically.
+                // Everything outside the current support is banned, and so is
+                // the smaller half of the excess; the LP re-balances among the
+                // rest. Banning all the excess at once is often infeasible,
+                // and banning without freezing lets the LP pick new positions.
+                if let Some(max) = self.max_positions {
+                    if used.len() > max {
+                        used.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+                        let excess = used.len() - max;
+                        let keep: Vec<usize> = used
+                            .iter()
+                            .take(used.len() - excess.div_ceil(2))
+                            .map(|u| u.0)
+                            .collect();
+                        for &(p, _) in &o.allowed {
+                            if !keep.contains(&p) && !banned[k].contains(&p) {
+                                banned[k].push(p);
+                                changed = true;
+                            }
+                        }
                     }
                 }
             }
             if !changed {
                 break;
             }
-            match lp::solve(ctx, &inside, &banned, Inclusion::Fixed, self.backend) {
+            // Relaxed inclusion keeps the re-solve feasible: an intent the
+            // bans make impossible drops to y < 1 and is left out, instead of
+            // making the whole batch infeasible.
+            match lp::solve(ctx, &inside, &banned, Inclusion::Relaxed, self.backend) {
                 Ok(r) => best = Ok(r),
                 Err(_) => break,
             }
         }
+        let max = self.max_positions.unwrap_or(usize::MAX);
         let candidates = match best {
             Ok(r) => inside
                 .into_iter()
                 .zip(r.orders)
-                .map(|(o, (_, xs))| {
+                .map(|(o, (y, xs))| {
+                    if y < 0.999 {
+                        let why = "no plan meets its bounds once positions whose yield does not pay their gas (or outside the position limit) are removed";
+                        return (o, Err(why.to_string()));
+                    }
                     let plan = round(ctx, &o, &xs);
+                    let small = plan.allocations.iter().any(|a| a.amount.0 < self.min_ticket);
+                    if plan.allocations.len() > max || small {
+                        let why = format!(
+                            "no plan within {} positions of at least {:.4} ETH each meets its bounds",
+                            max.min(o.allowed.len()),
+                            ticket
+                        );
+                        return (o, Err(why));
+                    }
                     (o, Ok(plan))
                 })
                 .collect(),

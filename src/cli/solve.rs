@@ -64,6 +64,12 @@ pub(crate) struct SolveArgs {
     /// Fee the solver asks, in bps of each intent (capped by the intent's maximum).
     #[arg(long, default_value_t = 5)]
     fee_bps: u16,
+    /// `optimal` only: most positions per intent.
+    #[arg(long)]
+    max_positions: Option<usize>,
+    /// `optimal` only: smallest allocation per position, in ether.
+    #[arg(long)]
+    min_ticket_eth: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -119,9 +125,20 @@ pub(crate) fn solve(a: SolveArgs) -> Result<(), CliError> {
     let ix = Index::new(&m);
     let sc = Scenarios::generate(&m, &ix, scenario_seed(a.s.seed), a.s.scenarios);
     let ctx = Context::new(&m, &sc);
-    let strategy: Box<dyn Strategy> = match (a.strategy.as_str(), a.backend.as_deref()) {
-        ("optimal", Some(b)) => Box::new(Optimal { backend: backend(b)?, fee_bps: a.fee_bps }),
-        (name, _) => by_name(name, a.fee_bps).ok_or_else(|| {
+    let strategy: Box<dyn Strategy> = match a.strategy.as_str() {
+        "optimal" => {
+            let b = match a.backend.as_deref() {
+                Some(b) => backend(b)?,
+                None => Backend::default_backend(),
+            };
+            let mut o = Optimal::new(b, a.fee_bps);
+            o.max_positions = a.max_positions;
+            if let Some(t) = &a.min_ticket_eth {
+                o.min_ticket = super::intent::parse_eth(t)?.to::<u128>();
+            }
+            Box::new(o)
+        }
+        name => by_name(name, a.fee_bps).ok_or_else(|| {
             CliError::new(
                 "cli.unknown_strategy",
                 format!("no strategy `{name}`; choose one of {}", STRATEGIES.join(", ")),

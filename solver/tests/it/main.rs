@@ -23,7 +23,7 @@ fn batch_for(m: &Market, n: usize, seed: u64) -> Vec<(IntentId, Intent)> {
 
 fn strategies() -> Vec<Box<dyn Strategy>> {
     vec![
-        Box::new(Optimal { backend: Backend::default_backend(), fee_bps: 5 }),
+        Box::new(Optimal::new(Backend::default_backend(), 5)),
         Box::new(Greedy { fee_bps: 5 }),
         Box::new(Waterfill { fee_bps: 5 }),
     ]
@@ -99,9 +99,8 @@ fn cbc_and_microlp_agree_on_the_optimum() {
         let ctx = Context::new(&m, &sc);
         let intents = batch_for(&m, 4 + (seed as usize % 5), seed);
         let view = View { ctx: &ctx, intents: &intents };
-        let a =
-            Optimal { backend: Backend::default_backend(), fee_bps: 5 }.objective(&view).unwrap();
-        let b = Optimal { backend: Backend::MicroLp, fee_bps: 5 }.objective(&view).unwrap();
+        let a = Optimal::new(Backend::default_backend(), 5).objective(&view).unwrap();
+        let b = Optimal::new(Backend::MicroLp, 5).objective(&view).unwrap();
         assert!(
             (a - b).abs() <= 1e-6 * a.abs().max(1e-9),
             "seed {seed}: {} {a} vs microlp {b}",
@@ -160,4 +159,28 @@ fn same_input_gives_byte_identical_plans() {
             .collect::<Vec<_>>()
     };
     assert_eq!(run(), run());
+}
+
+#[test]
+fn position_limit_and_minimum_ticket_hold_in_every_plan() {
+    let m = generate(&GeneratorParams::with_positions(300, 11));
+    let ix = Index::new(&m);
+    let sc = Scenarios::generate(&m, &ix, B256::ZERO, 100);
+    let ctx = Context::new(&m, &sc);
+    let intents = batch_for(&m, 20, 11);
+    let view = View { ctx: &ctx, intents: &intents };
+    let free = Optimal::new(Backend::default_backend(), 5).solve(&view, None);
+    let mut capped = Optimal::new(Backend::default_backend(), 5);
+    capped.max_positions = Some(3);
+    capped.min_ticket = 10u128.pow(18) / 10;
+    let sol = capped.solve(&view, None);
+    assert_bid_is_valid(&ctx, &intents, &sol);
+    // The limit binds somewhere without it ...
+    assert!(free.plans.iter().any(|p| p.allocations.len() > 3));
+    // ... and holds everywhere with it.
+    assert!(!sol.plans.is_empty(), "{:#?}", &sol.left_out[..3]);
+    for p in &sol.plans {
+        assert!(p.allocations.len() <= 3);
+        assert!(p.allocations.iter().all(|a| a.amount.0 >= capped.min_ticket));
+    }
 }

@@ -1,0 +1,3 @@
+//! Auction concepts, pure: no I/O.
+
+pub mod winner;
