@@ -31,13 +31,14 @@ echo "signature: $sig"
 say "the same signature on another chain is refused, with a stable code"
 "$B" intent verify --typed-data "$work/intent.json" --signature "$sig" --chain-id 1 || true
 
-if "$B" --help | grep -q '^  solve'; then
-  say "an offline auction round: 12 intents, three strategies, the evaluator's verdict"
-  "$B" intents generate --count 12 --seed 1 > "$work/intents.json"
-  for s in greedy waterfill optimal; do
-    echo "--- strategy: $s"
-    "$B" solve --intents "$work/intents.json" --strategy "$s" > "$work/plans-$s.json"
-  done
-  "$B" evaluate --intents "$work/intents.json" --plan "$work/plans-optimal.json" > /dev/null
-fi
+say "an offline round: 12 stakers (conservative to yield-seeking), three competing strategies"
+"$B" intents generate --count 12 --seed 1 > "$work/intents.json"
+for s in greedy waterfill optimal; do
+  echo "--- strategy: $s"
+  "$B" solve --intents "$work/intents.json" --strategy "$s" > "$work/plans-$s.json"
+done
+
+say "the auctioneer's check: every optimal plan re-evaluated independently"
+"$B" evaluate --intents "$work/intents.json" --plan "$work/plans-optimal.json" > "$work/verdict.json"
+echo "first plan: $(head -c 600 "$work/plans-optimal.json")…"
 say "done"

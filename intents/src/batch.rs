@@ -105,3 +105,30 @@ pub fn generate(
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::market::{generate as market, GeneratorParams};
+    use crate::validate::{validate, Policy};
+
+    #[test]
+    fn generated_intents_are_valid_signed_and_varied() {
+        for m in [Market::snapshot(), market(&GeneratorParams::with_positions(500, 4))] {
+            let domain = Domain { chain_id: 31337, settlement: Address::repeat_byte(1) };
+            let mut policy = Policy::new(domain);
+            policy.accepted_assets = Some(m.accepted_inputs());
+            let now = 1_790_000_000;
+            let batch = generate(&m, &domain, 200, 9, now);
+            let mut apys = std::collections::BTreeSet::new();
+            for s in &batch {
+                validate(&s.intent, &s.domain, now, &policy).unwrap();
+                let sig = crate::signature::parse_signature(&s.signature).unwrap();
+                crate::signature::verify(&s.intent, &s.domain, &sig).unwrap();
+                apys.insert(s.intent.minNetApyBps);
+            }
+            assert!(apys.len() > 30, "intents should differ");
+            assert_eq!(generate(&m, &domain, 200, 9, now), batch);
+        }
+    }
+}

@@ -25,6 +25,7 @@ pub mod evaluate;
 pub mod intent;
 pub mod market;
 pub mod plan;
+pub mod protocol;
 pub mod scenarios;
 pub mod signature;
 pub mod units;

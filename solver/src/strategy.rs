@@ -197,13 +197,23 @@ impl Strategy for Optimal {
             lp::solve(ctx, &inside, &banned, Inclusion::Fixed, self.backend)
         };
         let ticket = self.min_ticket as f64 / 1e18;
-        for _ in 0..16 {
+        for round in 0..16 {
             let Ok(cur) = &best else { break };
             let mut changed = false;
             for (k, (_, xs)) in cur.orders.iter().enumerate() {
                 let o = &inside[k];
                 let mut used: Vec<(usize, f64)> =
                     xs.iter().copied().filter(|&(_, x)| x > 0.0).collect();
+                // Freeze the support on the first round: re-solves only
+                // re-balance among positions the optimum already chose, so
+                // repair converges in a few rounds and each re-solve is small.
+                if round == 0 {
+                    for &(p, _) in &o.allowed {
+                        if !used.iter().any(|u| u.0 == p) && !banned[k].contains(&p) {
+                            banned[k].push(p);
+                        }
+                    }
+                }
                 for &(p, x) in &used {
                     let minted = o.allowed.iter().any(|&(q, m)| q == p && m);
                     let pays = x * o.net_rate(ctx, p, minted);

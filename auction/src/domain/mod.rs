@@ -1,3 +1,4 @@
 //! Auction concepts, pure: no I/O.
 
+pub mod score;
 pub mod winner;

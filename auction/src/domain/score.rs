@@ -1,0 +1,81 @@
+//! Scoring revealed bids: the auctioneer re-evaluates every plan itself with
+//! `intents::evaluate` and never trusts a solver's own figures. A bid with
+//! any invalid plan scores nothing, and every reason is recorded (public
+//! after the reveal deadline, and grounds for a penalty).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+use stakebid_intents::evaluate::CapacityUse;
+use stakebid_intents::protocol::Bid;
+use stakebid_intents::{evaluate, Context, Intent, IntentId};
+
+use super::winner::Candidate;
+
+/// One reason a bid was rejected.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Reason {
+    /// The intent concerned, if one.
+    pub intent: Option<IntentId>,
+    /// Stable code (`bid.*` or the evaluator's `plan.*`).
+    pub code: String,
+    /// A sentence.
+    pub message: String,
+}
+
+fn reason(intent: Option<IntentId>, code: &str, message: impl Into<String>) -> Reason {
+    Reason { intent, code: code.into(), message: message.into() }
+}
+
+/// Scores `bid` against the round's batch. `Ok` is a candidate for winner
+/// selection; `Err` lists every reason it is invalid.
+pub fn score(
+    ctx: &Context<'_>,
+    batch: &BTreeMap<IntentId, Intent>,
+    bid: &Bid,
+) -> Result<Candidate, Vec<Reason>> {
+    let Some(plans) = bid.plans() else {
+        return Err(vec![reason(
+            None,
+            "bid.amount_out_of_range",
+            "an amount does not fit in 128 bits",
+        )]);
+    };
+    if plans.is_empty() {
+        return Err(vec![reason(None, "bid.empty", "the bid has no plans")]);
+    }
+    let mut reasons = Vec::new();
+    let mut seen = BTreeSet::new();
+    let mut scores = BTreeMap::new();
+    let mut capacity = CapacityUse::default();
+    for plan in &plans {
+        if !seen.insert(plan.intent) {
+            reasons.push(reason(
+                Some(plan.intent),
+                "bid.duplicate_intent",
+                "the bid plans this intent twice",
+            ));
+            continue;
+        }
+        let Some(intent) = batch.get(&plan.intent) else {
+            reasons.push(reason(
+                Some(plan.intent),
+                "bid.unknown_intent",
+                "this intent is not in the auction's batch",
+            ));
+            continue;
+        };
+        match evaluate(ctx, intent, plan.intent, plan) {
+            Ok(e) => {
+                capacity.add(&e.capacity);
+                scores.insert(plan.intent, e.score);
+            }
+            Err(vs) => reasons
+                .extend(vs.iter().map(|v| reason(Some(plan.intent), &v.code(), v.to_string()))),
+        }
+    }
+    if !reasons.is_empty() {
+        return Err(reasons);
+    }
+    Ok(Candidate { solver: bid.solver, scores, capacity })
+}

@@ -1,0 +1,210 @@
+//! The auction's messages as `sol!` types, so their encodings and hashes are
+//! canonical and the solver and the auctioneer agree on them byte for byte.
+//!
+//! - `AuctionOpen`: what a round is (batch, market hash, scenario inputs, deadlines).
+//! - `Bid`: a solver's plans for a subset of the batch.
+//! - commitment = keccak256(abi.encode(chainId, auctionId, solver, keccak256(abi.encode(bid)), salt)):
+//!   all that is public before the commit deadline.
+//! - `Award`: the auctioneer's EIP-712-signed decision the Settlement contract checks.
+//! - The scenario seed of auction n is keccak256(auctionId ‖ previous award hash),
+//!   so the auctioneer cannot pick a convenient one.
+
+use alloy::primitives::{keccak256, Address, B256, U256};
+use alloy::signers::local::PrivateKeySigner;
+use alloy::signers::SignerSync;
+use alloy::sol_types::{SolStruct, SolValue};
+
+use crate::intent::{Domain, IntentId};
+use crate::plan::{Allocation, Plan};
+use crate::units::Wei;
+
+/// Version of these messages.
+pub const PROTOCOL_VERSION: u16 = 1;
+
+alloy::sol! {
+    /// A round, as announced.
+    #[derive(Debug, PartialEq, Eq)]
+    struct AuctionOpen {
+        uint16 version;
+        uint64 auctionId;
+        bytes32 marketHash;
+        uint32 generatorVersion;
+        bytes32 seed;
+        uint32 scenarioCount;
+        uint64 commitDeadline;
+        uint64 revealDeadline;
+        bytes32[] intentIds;
+    }
+
+    /// One allocation of a plan.
+    #[derive(Debug, PartialEq, Eq)]
+    struct BidAllocation { string position; uint256 amount; }
+
+    /// One intent's plan inside a bid.
+    #[derive(Debug, PartialEq, Eq)]
+    struct BidPlan { bytes32 intentId; BidAllocation[] allocations; uint256 fee; }
+
+    /// A solver's bid: plans for a subset of the batch, won or lost whole.
+    #[derive(Debug, PartialEq, Eq)]
+    struct Bid { uint64 auctionId; address solver; BidPlan[] plans; }
+
+    /// The auctioneer's award of one winning bid (EIP-712, checked on-chain).
+    #[derive(Debug, PartialEq, Eq)]
+    struct Award {
+        uint64 auctionId;
+        bytes32 bidHash;
+        address solver;
+        bytes32[] intentIds;
+        int256 score;
+    }
+}
+
+/// The scenario seed of `auction_id`: keccak256(auctionId ‖ previous award hash).
+pub fn seed(auction_id: u64, previous_award: B256) -> B256 {
+    keccak256((auction_id, previous_award).abi_encode_packed())
+}
+
+impl Bid {
+    /// Builds a bid from plans.
+    pub fn from_plans(auction_id: u64, solver: Address, plans: &[Plan]) -> Bid {
+        Bid {
+            auctionId: auction_id,
+            solver,
+            plans: plans
+                .iter()
+                .map(|p| BidPlan {
+                    intentId: p.intent.0,
+                    allocations: p
+                        .allocations
+                        .iter()
+                        .map(|a| BidAllocation {
+                            position: a.position.clone(),
+                            amount: U256::from(a.amount.0),
+                        })
+                        .collect(),
+                    fee: U256::from(p.fee.0),
+                })
+                .collect(),
+        }
+    }
+
+    /// The plans inside; `None` if an amount does not fit in 128 bits.
+    pub fn plans(&self) -> Option<Vec<Plan>> {
+        self.plans
+            .iter()
+            .map(|p| {
+                Some(Plan {
+                    intent: IntentId(p.intentId),
+                    allocations: p
+                        .allocations
+                        .iter()
+                        .map(|a| {
+                            Some(Allocation {
+                                position: a.position.clone(),
+                                amount: Wei(a.amount.try_into().ok()?),
+                            })
+                        })
+                        .collect::<Option<_>>()?,
+                    fee: Wei(p.fee.try_into().ok()?),
+                })
+            })
+            .collect()
+    }
+
+    /// keccak256(abi.encode(bid)).
+    pub fn hash(&self) -> B256 {
+        keccak256(self.abi_encode())
+    }
+}
+
+/// The sealed commitment to a bid.
+pub fn commitment(
+    chain_id: u64,
+    auction_id: u64,
+    solver: Address,
+    bid_hash: B256,
+    salt: B256,
+) -> B256 {
+    keccak256((U256::from(chain_id), auction_id, solver, bid_hash, salt).abi_encode())
+}
+
+/// Whether a revealed (bid, salt) matches its commitment.
+pub fn reveal_matches(chain_id: u64, committed: B256, bid: &Bid, salt: B256) -> bool {
+    commitment(chain_id, bid.auctionId, bid.solver, bid.hash(), salt) == committed
+}
+
+impl Award {
+    /// The EIP-712 digest under the marketplace's domain.
+    pub fn digest(&self, domain: &Domain) -> B256 {
+        self.eip712_signing_hash(&domain.eip712())
+    }
+
+    /// Signs as the auctioneer.
+    pub fn sign(&self, domain: &Domain, key: &PrivateKeySigner) -> alloy::primitives::Signature {
+        key.sign_hash_sync(&self.digest(domain)).expect("signing a digest cannot fail")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan() -> Plan {
+        Plan {
+            intent: IntentId(B256::repeat_byte(7)),
+            allocations: vec![Allocation { position: "stETH".into(), amount: Wei(5) }],
+            fee: Wei(1),
+        }
+    }
+
+    #[test]
+    fn commitment_is_the_abi_encoding_the_design_names() {
+        let bid = Bid::from_plans(3, Address::repeat_byte(2), &[plan()]);
+        let salt = B256::repeat_byte(9);
+        let mut manual = Vec::new();
+        manual.extend(U256::from(31337u64).to_be_bytes::<32>());
+        manual.extend(U256::from(3u64).to_be_bytes::<32>());
+        manual.extend([0u8; 12]);
+        manual.extend(Address::repeat_byte(2).0);
+        manual.extend(keccak256(bid.abi_encode()).0);
+        manual.extend(salt.0);
+        let c = commitment(31337, 3, Address::repeat_byte(2), bid.hash(), salt);
+        assert_eq!(c, keccak256(&manual));
+        assert!(reveal_matches(31337, c, &bid, salt));
+        assert!(!reveal_matches(31337, c, &bid, B256::repeat_byte(8)));
+        let mut other = bid.clone();
+        other.plans[0].fee = U256::from(2);
+        assert!(!reveal_matches(31337, c, &other, salt));
+    }
+
+    #[test]
+    fn plans_round_trip_through_a_bid() {
+        let bid = Bid::from_plans(1, Address::ZERO, &[plan()]);
+        assert_eq!(bid.plans().unwrap(), vec![plan()]);
+    }
+
+    #[test]
+    fn seed_is_keccak_of_id_and_previous_award() {
+        let prev = B256::repeat_byte(4);
+        let mut packed = 5u64.to_be_bytes().to_vec();
+        packed.extend(prev.0);
+        assert_eq!(seed(5, prev), keccak256(&packed));
+        assert_ne!(seed(5, prev), seed(6, prev));
+    }
+
+    #[test]
+    fn an_award_signature_recovers_the_auctioneer() {
+        let key: PrivateKeySigner =
+            "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d".parse().unwrap();
+        let d = Domain { chain_id: 31337, settlement: Address::repeat_byte(1) };
+        let award = Award {
+            auctionId: 1,
+            bidHash: B256::repeat_byte(3),
+            solver: Address::repeat_byte(2),
+            intentIds: vec![B256::repeat_byte(7)],
+            score: alloy::primitives::I256::try_from(42).unwrap(),
+        };
+        let sig = award.sign(&d, &key);
+        assert_eq!(sig.recover_address_from_prehash(&award.digest(&d)).unwrap(), key.address());
+    }
+}
