@@ -32,12 +32,21 @@ pub struct Solution {
     pub evaluations: Vec<Evaluation>,
     /// Intents not bid on.
     pub left_out: Vec<LeftOut>,
+    /// `optimal` only: the LP relaxation's objective (wei), an upper bound
+    /// on the total score before per-position gas; with `score()` it gives
+    /// the optimality gap of the repaired, rounded plans.
+    pub bound: Option<i128>,
 }
 
 impl Solution {
     /// Total score (wei).
     pub fn score(&self) -> i128 {
         self.evaluations.iter().map(|e| e.score).sum()
+    }
+
+    /// (bound − score) / bound, when a positive bound is known.
+    pub fn gap(&self) -> Option<f64> {
+        self.bound.filter(|b| *b > 0).map(|b| (b - self.score()) as f64 / b as f64)
     }
 }
 

@@ -60,6 +60,7 @@ fn orders<'a>(view: &View<'a>, fee_bps: u16) -> (Vec<Order<'a>>, Solution) {
 }
 
 fn merge(mut a: Solution, b: Solution) -> Solution {
+    a.bound = a.bound.or(b.bound);
     a.plans.extend(b.plans);
     a.evaluations.extend(b.evaluations);
     a.left_out.extend(b.left_out);
@@ -168,6 +169,7 @@ impl Strategy for Optimal {
                 return pre;
             }
         };
+        pre.bound = Some((relaxed.objective * 1e18) as i128);
         let all_in = relaxed.orders.iter().all(|(y, _)| *y >= 0.999);
         let mut inside = Vec::new();
         for (o, (y, _)) in orders.into_iter().zip(&relaxed.orders) {

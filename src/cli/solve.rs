@@ -206,6 +206,13 @@ fn table(intents: &[(IntentId, Intent)], sol: &Solution, name: &str, t: std::tim
         sol.score() as f64 / 1e18,
         t.as_secs_f64() * 1e3
     );
+    if let (Some(b), Some(gap)) = (sol.bound, sol.gap()) {
+        eprintln!(
+            "LP relaxation bound {:.6} ETH: optimality gap {:.3} % (rounding, repair, per-position gas)",
+            b as f64 / 1e18,
+            gap * 100.0
+        );
+    }
 }
 
 pub(crate) fn evaluate(a: EvaluateArgs) -> Result<(), CliError> {

@@ -70,9 +70,15 @@ proptest! {
         let intents = batch_for(&m, n, seed);
         let view = View { ctx: &ctx, intents: &intents };
         let mut scores = Vec::new();
+        let mut bound = None;
         for s in strategies() {
             let sol = s.solve(&view, None);
             assert_bid_is_valid(&ctx, &intents, &sol);
+            bound = bound.or(sol.bound);
+            // The LP relaxation bounds every strategy's score (up to its margin).
+            if let Some(b) = bound {
+                prop_assert!(sol.score() as f64 <= b.max(0) as f64 * (1.0 + 1e-3) + 1e9, "{} above the bound", s.name());
+            }
             let surplus: i128 = sol.evaluations.iter().map(|e| e.surplus).sum();
             scores.push((s.name(), sol.score(), surplus));
         }

@@ -1,0 +1,125 @@
+//! The `stakebid` binary as a user runs it: exit codes, stable error codes
+//! on stdout, and byte-identical output for identical inputs.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn stakebid(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_stakebid")).args(args).output().expect("stakebid runs")
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("stakebid-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+fn write(path: &Path, out: &Output) {
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    std::fs::write(path, &out.stdout).unwrap();
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn a_wallet_signature_verifies_and_a_foreign_chain_is_refused_with_a_code() {
+    let td = tmp("intent.json");
+    write(&td, &stakebid(&["intent", "example", "--amount-eth", "3"]));
+    let sig = stakebid(&["intent", "sign", "--typed-data", s(&td)]);
+    assert!(sig.status.success());
+    let sig = String::from_utf8(sig.stdout).unwrap().trim().to_string();
+    let ok = stakebid(&["intent", "verify", "--typed-data", s(&td), "--signature", &sig]);
+    assert!(ok.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&ok.stdout).unwrap();
+    assert_eq!(v["signer"], "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266");
+    let bad = stakebid(&[
+        "intent",
+        "verify",
+        "--typed-data",
+        s(&td),
+        "--signature",
+        &sig,
+        "--chain-id",
+        "1",
+    ]);
+    assert!(!bad.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&bad.stdout).unwrap();
+    assert_eq!(v["code"], "intent.wrong_chain");
+    let garbage = stakebid(&["intent", "verify", "--typed-data", s(&td), "--signature", "0x1234"]);
+    let v: serde_json::Value = serde_json::from_slice(&garbage.stdout).unwrap();
+    assert_eq!(v["code"], "intent.bad_signature");
+    let missing =
+        stakebid(&["intent", "verify", "--typed-data", "/nonexistent", "--signature", &sig]);
+    let v: serde_json::Value = serde_json::from_slice(&missing.stdout).unwrap();
+    assert_eq!(v["code"], "cli.io");
+}
+
+#[test]
+fn solve_is_byte_identical_and_its_plans_pass_evaluate() {
+    let intents = tmp("intents.json");
+    write(
+        &intents,
+        &stakebid(&["intents", "generate", "--count", "15", "--seed", "4", "--now", "1790000000"]),
+    );
+    for strategy in ["optimal", "greedy", "waterfill"] {
+        let args = [
+            "solve",
+            "--intents",
+            s(&intents),
+            "--strategy",
+            strategy,
+            "--seed",
+            "7",
+            "--scenarios",
+            "150",
+        ];
+        let a = stakebid(&args);
+        let b = stakebid(&args);
+        assert!(a.status.success(), "{}", String::from_utf8_lossy(&a.stderr));
+        assert_eq!(a.stdout, b.stdout, "{strategy}: output differs between runs");
+        let plans = tmp(&format!("plans-{strategy}.json"));
+        std::fs::write(&plans, &a.stdout).unwrap();
+        let v = stakebid(&[
+            "evaluate",
+            "--intents",
+            s(&intents),
+            "--plan",
+            s(&plans),
+            "--seed",
+            "7",
+            "--scenarios",
+            "150",
+        ]);
+        assert!(v.status.success(), "{strategy}: {}", String::from_utf8_lossy(&v.stderr));
+    }
+}
+
+#[test]
+fn evaluate_fails_a_tampered_plan_and_names_the_broken_constraint() {
+    let intents = tmp("intents-t.json");
+    write(
+        &intents,
+        &stakebid(&["intents", "generate", "--count", "5", "--seed", "8", "--now", "1790000000"]),
+    );
+    let out = stakebid(&["solve", "--intents", s(&intents)]);
+    let mut v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    v["plans"][0]["fee"] = "1".into();
+    let plans = tmp("tampered.json");
+    std::fs::write(&plans, v.to_string()).unwrap();
+    let e = stakebid(&["evaluate", "--intents", s(&intents), "--plan", s(&plans)]);
+    assert!(!e.status.success());
+    let text = String::from_utf8(e.stdout).unwrap();
+    assert!(text.contains("plan.amount_mismatch"), "{text}");
+}
+
+#[test]
+fn an_unknown_strategy_is_a_clear_error() {
+    let intents = tmp("intents-u.json");
+    write(&intents, &stakebid(&["intents", "generate", "--count", "1"]));
+    let out = stakebid(&["solve", "--intents", s(&intents), "--strategy", "magic"]);
+    assert!(!out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["code"], "cli.unknown_strategy");
+}
