@@ -226,29 +226,13 @@ pub(crate) fn solve(
     };
     let obj_expr = objective.clone();
     let problem = vars.maximise(objective);
-    let mut out = match backend {
+    let values = match backend {
         #[cfg(feature = "cbc")]
-        Backend::Cbc => {
-            let mut model = problem.using(good_lp::coin_cbc);
-            for c in cons {
-                model.add_constraint(c);
-            }
-            let s = model.solve().map_err(|e| e.to_string())?;
-            let mut r = read(&|v| s.value(v));
-            r.objective = obj_expr.eval_with(&s);
-            r
-        }
-        Backend::MicroLp => {
-            let mut model = problem.using(good_lp::microlp);
-            for c in cons {
-                model.add_constraint(c);
-            }
-            let s = model.solve().map_err(|e| e.to_string())?;
-            let mut r = read(&|v| s.value(v));
-            r.objective = obj_expr.eval_with(&s);
-            r
-        }
+        Backend::Cbc => run(problem, good_lp::coin_cbc, cons, &handles, &obj_expr)?,
+        Backend::MicroLp => run(problem, good_lp::microlp, cons, &handles, &obj_expr)?,
     };
+    let mut out = read(&|v| values.0[&v]);
+    out.objective = values.1;
     // Clean solver noise so rounding sees exact zeros.
     for (y, xs) in &mut out.orders {
         *y = y.clamp(0.0, 1.0);
@@ -259,6 +243,31 @@ pub(crate) fn solve(
         }
     }
     Ok(out)
+}
+
+/// Solves with backend `solver`; returns every handle's value and the objective.
+type Handles = [(Variable, Vec<(usize, Variable)>)];
+
+fn run<S: good_lp::Solver>(
+    problem: good_lp::variable::UnsolvedProblem,
+    solver: S,
+    cons: Vec<good_lp::Constraint>,
+    handles: &Handles,
+    objective: &Expression,
+) -> Result<(std::collections::HashMap<Variable, f64>, f64), String> {
+    let mut model = problem.using(solver);
+    for c in cons {
+        model.add_constraint(c);
+    }
+    let s = model.solve().map_err(|e| e.to_string())?;
+    let mut values = std::collections::HashMap::new();
+    for (y, xs) in handles {
+        values.insert(*y, s.value(*y));
+        for &(_, x) in xs {
+            values.insert(x, s.value(x));
+        }
+    }
+    Ok((values, objective.eval_with(&s)))
 }
 
 /// One scenario's loss over an intent's positions, using the asset or

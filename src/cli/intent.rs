@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::{parse_json, print_json, read, CliError};
+use stakebid_intents::batch::Profile;
 use stakebid_intents::{accept, signature, Domain, Intent, Policy, NATIVE_ETH};
 
 /// The devnet Settlement address: the first contract anvil's first account deploys.
@@ -96,22 +97,23 @@ pub(crate) fn run(cmd: IntentCmd) -> Result<(), CliError> {
                 Some(o) => o,
                 None => parse_key(DEV_KEY)?.address(),
             };
-            let intent = Intent {
+            let mut intent = Intent {
                 owner,
                 asset: NATIVE_ETH,
                 amount: parse_eth(&a.amount_eth)?,
-                minNetApyBps: 250,
-                maxLossBps: 300,
-                lossConfidenceBps: 9500,
-                maxOperatorBps: 4000,
-                maxServiceBps: 3000,
-                minLiquidBps: 3000,
-                liquidWithinDays: 7,
-                maxFeeBps: 10,
+                minNetApyBps: 0,
+                maxLossBps: 0,
+                lossConfidenceBps: 0,
+                maxOperatorBps: 0,
+                maxServiceBps: 0,
+                minLiquidBps: 0,
+                liquidWithinDays: 0,
+                maxFeeBps: 0,
                 excludedOperators: vec![],
                 nonce: U256::from(now()) << 8,
                 deadline: now() + a.deadline_in,
             };
+            Profile::Balanced.apply(&mut intent);
             let domain = Domain { chain_id: a.chain_id, settlement: a.settlement };
             print_json(&intent.typed_data(&domain));
             Ok(())

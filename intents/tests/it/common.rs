@@ -1,6 +1,6 @@
 //! Shared fixtures.
 
-use alloy::primitives::{address, Address, U256};
+use alloy::primitives::{address, Address, Signature, U256};
 use alloy::signers::local::PrivateKeySigner;
 use stakebid_intents::{Domain, Intent, Policy, NATIVE_ETH};
 
@@ -37,4 +37,14 @@ pub(crate) fn intent() -> Intent {
         nonce: U256::from(42u64 << 8 | 3),
         deadline: NOW + 3600,
     }
+}
+
+/// The malleated twin of `sig`: (r, n − s, !v). Valid for the same key.
+pub(crate) fn high_s(sig: &Signature) -> Signature {
+    let n = U256::from_str_radix(
+        "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141",
+        16,
+    )
+    .unwrap();
+    Signature::new(sig.r(), n - sig.s(), !sig.v())
 }

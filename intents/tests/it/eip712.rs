@@ -1,7 +1,7 @@
 //! The EIP-712 encoding is pinned: changing a field name, type or order
 //! changes every digest wallets have signed, so these must fail loudly.
 
-use alloy::primitives::{b256, Signature, U256};
+use alloy::primitives::{b256, U256};
 use alloy::sol_types::SolStruct;
 use stakebid_intents::signature::{parse_signature, recover, sign, verify};
 use stakebid_intents::{Intent, IntentError};
@@ -73,12 +73,7 @@ fn a_signature_for_another_domain_is_refused() {
 fn high_s_is_refused_although_it_recovers_the_same_signer() {
     let i = intent();
     let sig = sign(&i, &domain(), &key());
-    let n = U256::from_str_radix(
-        "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141",
-        16,
-    )
-    .unwrap();
-    let high = Signature::new(sig.r(), n - sig.s(), !sig.v());
+    let high = high_s(&sig);
     // The malleated signature is mathematically valid for the same key ...
     let again = high.recover_address_from_prehash(&i.id(&domain()).0).unwrap();
     assert_eq!(again, i.owner);

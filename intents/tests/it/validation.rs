@@ -1,7 +1,7 @@
 //! Every validation code is triggered by the input it names, through the
 //! same intake path the API and CLI use (`accept`), and a valid intent passes.
 
-use alloy::primitives::{Address, Signature, U256};
+use alloy::primitives::{Address, U256};
 use serde_json::Value;
 use stakebid_intents::signature::sign;
 use stakebid_intents::{accept, Domain, Intent, IntentError, Policy};
@@ -110,12 +110,7 @@ fn cases() -> Vec<(&'static str, Case)> {
             Box::new(|| {
                 let i = intent();
                 let s = sign(&i, &domain(), &key());
-                let n = U256::from_str_radix(
-                    "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141",
-                    16,
-                )
-                .unwrap();
-                let high = Signature::new(s.r(), n - s.s(), !s.v());
+                let high = high_s(&s);
                 (i.typed_data(&domain()), high.as_bytes().to_vec(), policy())
             }),
         ),
