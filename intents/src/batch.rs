@@ -24,6 +24,35 @@ pub enum Profile {
 }
 
 impl Profile {
+    /// A new intent with this profile's risk fields and no exclusions.
+    pub fn intent(
+        self,
+        owner: Address,
+        asset: Address,
+        amount: U256,
+        nonce: U256,
+        deadline: u64,
+    ) -> Intent {
+        let mut i = Intent {
+            owner,
+            asset,
+            amount,
+            minNetApyBps: 0,
+            maxLossBps: 0,
+            lossConfidenceBps: 0,
+            maxOperatorBps: 0,
+            maxServiceBps: 0,
+            minLiquidBps: 0,
+            liquidWithinDays: 0,
+            maxFeeBps: 0,
+            excludedOperators: vec![],
+            nonce,
+            deadline,
+        };
+        self.apply(&mut i);
+        i
+    }
+
     /// Fills the risk fields of `i` for this profile.
     pub fn apply(self, i: &mut Intent) {
         let (apy, loss, conf, op, svc, liq, days, fee) = match self {
@@ -72,27 +101,13 @@ pub fn generate(
                     * 10u128.pow(r(0, 1) as u32)
                     * (1 + r(0, 9) as u128 / 9),
             );
-            let mut i = Intent {
-                owner: key.address(),
-                asset: if r(0, 9) == 0 && !tokens.is_empty() {
-                    tokens[r(0, tokens.len() as u64 - 1) as usize]
-                } else {
-                    NATIVE_ETH
-                },
-                amount,
-                minNetApyBps: 0,
-                maxLossBps: 0,
-                lossConfidenceBps: 0,
-                maxOperatorBps: 0,
-                maxServiceBps: 0,
-                minLiquidBps: 0,
-                liquidWithinDays: 0,
-                maxFeeBps: 0,
-                excludedOperators: vec![],
-                nonce: U256::from(seed) << 64 | U256::from(n),
-                deadline: now + 86_400,
+            let asset = if r(0, 9) == 0 && !tokens.is_empty() {
+                tokens[r(0, tokens.len() as u64 - 1) as usize]
+            } else {
+                NATIVE_ETH
             };
-            profile.apply(&mut i);
+            let nonce = U256::from(seed) << 64 | U256::from(n);
+            let mut i = profile.intent(key.address(), asset, amount, nonce, now + 86_400);
             // Jitter so no two intents are alike.
             i.minNetApyBps = i.minNetApyBps - 20 + r(0, 40) as u16;
             i.maxLossBps += r(0, 50) as u16;

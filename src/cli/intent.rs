@@ -97,23 +97,13 @@ pub(crate) fn run(cmd: IntentCmd) -> Result<(), CliError> {
                 Some(o) => o,
                 None => parse_key(DEV_KEY)?.address(),
             };
-            let mut intent = Intent {
+            let intent = Profile::Balanced.intent(
                 owner,
-                asset: NATIVE_ETH,
-                amount: parse_eth(&a.amount_eth)?,
-                minNetApyBps: 0,
-                maxLossBps: 0,
-                lossConfidenceBps: 0,
-                maxOperatorBps: 0,
-                maxServiceBps: 0,
-                minLiquidBps: 0,
-                liquidWithinDays: 0,
-                maxFeeBps: 0,
-                excludedOperators: vec![],
-                nonce: U256::from(now()) << 8,
-                deadline: now() + a.deadline_in,
-            };
-            Profile::Balanced.apply(&mut intent);
+                NATIVE_ETH,
+                parse_eth(&a.amount_eth)?,
+                U256::from(now()) << 8,
+                now() + a.deadline_in,
+            );
             let domain = Domain { chain_id: a.chain_id, settlement: a.settlement };
             print_json(&intent.typed_data(&domain));
             Ok(())
