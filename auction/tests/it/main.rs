@@ -1,5 +1,8 @@
 //! Winner selection against brute force on random small instances, and its
-//! invariants: no intent awarded twice, no shared cap exceeded, fairness.
+//! invariants: no intent awarded twice, no shared cap exceeded, fairness;
+//! and the sled store (`store`).
+
+mod store;
 
 use alloy::primitives::{Address, B256};
 use proptest::prelude::*;

@@ -1,0 +1,113 @@
+//! The sled intent pool: group commits, replay refusal, lifecycle rules,
+//! and a real crash (SIGKILL of a writer process) losing nothing accepted.
+
+use alloy::primitives::{Address, U256};
+use stakebid_auction::infra::store::{Status, Store};
+use stakebid_intents::{batch, Domain, IntentId, Market, SignedIntent};
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+fn domain() -> Domain {
+    Domain { chain_id: 31337, settlement: Address::repeat_byte(1) }
+}
+
+fn intents(n: usize, seed: u64) -> Vec<(IntentId, SignedIntent)> {
+    batch::generate(&Market::snapshot(), &domain(), n, seed, 1_790_000_000)
+        .into_iter()
+        .map(|s| (s.intent.id(&domain()), s))
+        .collect()
+}
+
+fn dir(name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("stakebid-store-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
+#[test]
+fn accepted_intents_survive_a_reopen_and_replays_are_refused() {
+    let d = dir("reopen");
+    let group = intents(300, 1);
+    {
+        let store = Store::open(&d).unwrap();
+        assert!(store.accept(&group).unwrap().iter().all(|r| r.is_ok()));
+    }
+    let store = Store::open(&d).unwrap();
+    assert_eq!(store.with_status(Status::Pending).unwrap().len(), 300);
+    // The same intent again: replayed.
+    let again = store.accept(&group[..1]).unwrap();
+    assert_eq!(again[0].as_ref().unwrap_err().code(), "intent.replayed");
+    // Other content, same owner and nonce: refused too.
+    let (_, mut other) = group[0].clone();
+    other.intent.amount += U256::from(1);
+    let id = other.intent.id(&domain());
+    let r = store.accept(&[(id, other)]).unwrap();
+    assert_eq!(r[0].as_ref().unwrap_err().code(), "intent.nonce_reused");
+    assert_eq!(store.len(), 300);
+    // Duplicates inside one group: the first is taken, the second refused.
+    let fresh = intents(1, 99);
+    let r = store.accept(&[fresh[0].clone(), fresh[0].clone()]).unwrap();
+    assert!(r[0].is_ok());
+    assert_eq!(r[1].as_ref().unwrap_err().code(), "intent.replayed");
+    std::fs::remove_dir_all(&d).unwrap();
+}
+
+#[test]
+fn the_lifecycle_refuses_illegal_transitions() {
+    let d = dir("life");
+    let store = Store::open(&d).unwrap();
+    let g = intents(1, 2);
+    store.accept(&g).unwrap();
+    let id = g[0].0;
+    let e = store.transition(&id, Status::Settled).unwrap_err();
+    assert_eq!(e.code(), "intent.illegal_transition");
+    store.transition(&id, Status::InAuction).unwrap();
+    store.transition(&id, Status::Pending).unwrap(); // not won: back to the pool
+    store.transition(&id, Status::InAuction).unwrap();
+    store.transition(&id, Status::Awarded).unwrap();
+    store.transition(&id, Status::Settled).unwrap();
+    // Settled is final: it can never settle twice.
+    assert!(store.transition(&id, Status::Settled).is_err());
+    assert!(store.transition(&id, Status::Pending).is_err());
+    assert_eq!(store.get(&id).unwrap().unwrap().status, Status::Settled);
+    std::fs::remove_dir_all(&d).unwrap();
+}
+
+/// Runs only as the child of `a_killed_writer_loses_nothing_it_acknowledged`.
+#[test]
+fn crash_child() {
+    let Ok(path) = std::env::var("STAKEBID_CRASH_DIR") else { return };
+    let store = Store::open(std::path::Path::new(&path)).unwrap();
+    for round in 0..5 {
+        store.accept(&intents(100, 10 + round)).unwrap();
+        // Acknowledged only after accept() returned, i.e. after the flush.
+        println!("ACK {}", (round + 1) * 100);
+    }
+    std::thread::sleep(std::time::Duration::from_secs(600));
+}
+
+#[test]
+fn a_killed_writer_loses_nothing_it_acknowledged() {
+    let d = dir("crash");
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args(["store::crash_child", "--exact", "--nocapture", "--test-threads=1"])
+        .env("STAKEBID_CRASH_DIR", &d)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut acked = 0;
+    for line in BufReader::new(child.stdout.take().unwrap()).lines() {
+        if let Some(n) = line.unwrap().strip_prefix("ACK ") {
+            acked = n.parse().unwrap();
+            if acked == 500 {
+                break;
+            }
+        }
+    }
+    child.kill().unwrap(); // SIGKILL: no destructors, no final flush
+    child.wait().unwrap();
+    let store = Store::open(&d).unwrap();
+    assert_eq!(acked, 500);
+    assert_eq!(store.with_status(Status::Pending).unwrap().len(), 500);
+    std::fs::remove_dir_all(&d).unwrap();
+}
