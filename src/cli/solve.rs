@@ -173,7 +173,10 @@ fn backend(name: &str) -> Result<Backend, CliError> {
         "microlp" => Ok(Backend::MicroLp),
         _ => Err(CliError::new(
             "cli.unknown_backend",
-            format!("no LP backend `{name}` in this build; choose cbc or microlp"),
+            format!(
+                "no LP backend `{name}` in this build; available: {}",
+                if cfg!(feature = "cbc") { "cbc, microlp" } else { "microlp (built without CBC)" }
+            ),
         )),
     }
 }
