@@ -1,15 +1,17 @@
 //! # stakebid-auction
 //!
-//! The auctioneer. This release holds its pure core: winner selection.
+//! The auctioneer. Pure domain logic in `domain/` (no I/O, time passed in);
+//! persistence in `infra/`.
 //!
 //! ```text
-//! revealed bids ──intents::evaluate──▶ Candidate (per-intent scores, capacity)
-//!        └──▶ domain::winner::select ──▶ Selection (winners, total, reference scores)
+//! accepted intents ──infra::store (sled, group commit)──▶ pool (Pending)
+//! round: domain::round  commit(signed hash) ─▶ reveal(bid, salt) ─▶ close (faults)
+//! revealed bids ──domain::score (intents::evaluate)──▶ Candidate | coded reasons
+//! candidates ──domain::winner::select──▶ Selection (winners, total, reference scores)
 //! ```
 //!
-//! Lifecycle, persistence (sled), transport (NATS) and the HTTP API are
-//! tracked in the auction node issue and will sit in `infra/` beside this
-//! pure `domain/`.
+//! Not here yet (the auction node issue): the round scheduler, solver
+//! registry and bonds, NATS and in-process buses, the HTTP API and explorer.
 
 #![forbid(unsafe_code)]
 

@@ -1,4 +1,5 @@
-//! Auction concepts, pure: no I/O.
+//! Auction concepts, pure: no I/O, time is an argument.
 
+pub mod round;
 pub mod score;
 pub mod winner;

@@ -2,6 +2,7 @@
 //! invariants: no intent awarded twice, no shared cap exceeded, fairness;
 //! and the sled store (`store`).
 
+mod round;
 mod store;
 
 use alloy::primitives::{Address, B256};
