@@ -8,10 +8,11 @@
 //! round: domain::round  commit(signed hash) ─▶ reveal(bid, salt) ─▶ close (faults)
 //! revealed bids ──domain::score (intents::evaluate)──▶ Candidate | coded reasons
 //! candidates ──domain::winner::select──▶ Selection (winners, total, reference scores)
+//! faults, rejections ──domain::registry──▶ penalties from bonds, suspension
 //! ```
 //!
-//! Not here yet (the auction node issue): the round scheduler, solver
-//! registry and bonds, NATS and in-process buses, the HTTP API and explorer.
+//! Not here yet (the auction node issue): the round scheduler, NATS and
+//! in-process buses, the HTTP API and explorer, the solver runtime.
 
 #![forbid(unsafe_code)]
 

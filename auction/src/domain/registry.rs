@@ -1,0 +1,147 @@
+//! The solver registry's rules: bonds, penalties, suspension. Pure; the
+//! node keeps it in its store and, with a chain configured, mirrors the
+//! on-chain SolverRegistry.
+//!
+//! Penalized: commitments never revealed, reveals that match no
+//! commitment, plans the evaluator rejects. Not penalized: a settlement
+//! that reverts because chain state moved (a cap used up in between) — that
+//! is nobody's fault. A solver whose bond falls under the minimum is
+//! suspended: its commitments are refused until it tops up.
+
+use alloy::primitives::{Address, B256};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+use stakebid_intents::Wei;
+
+/// What a solver did wrong.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Offence {
+    /// Committed, never revealed.
+    Unrevealed,
+    /// Revealed a bid matching no commitment.
+    RevealMismatch,
+    /// A plan `intents::evaluate` rejected.
+    InvalidPlan,
+    /// Its settlement reverted for a reason of its own making.
+    SettlementFault,
+    /// Its settlement reverted because chain state moved: recorded, not penalized.
+    StateMoved,
+}
+
+/// One entry of a solver's record.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Penalty {
+    /// Auction.
+    pub auction: u64,
+    /// What.
+    pub offence: Offence,
+    /// Wei taken from the bond.
+    pub amount: Wei,
+    /// Hash of the evidence (commitment, bid, or transaction).
+    pub evidence: B256,
+}
+
+/// A registered solver.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Solver {
+    /// Bond left.
+    pub bond: Wei,
+    /// Everything recorded against it.
+    pub record: Vec<Penalty>,
+}
+
+/// Registry rules and state.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Registry {
+    /// Bond needed to take part.
+    pub min_bond: Wei,
+    /// Penalty per offence (wei).
+    pub schedule: BTreeMap<String, Wei>,
+    /// Solvers by address.
+    pub solvers: BTreeMap<Address, Solver>,
+}
+
+fn key(o: Offence) -> String {
+    serde_json::to_value(o).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
+}
+
+impl Registry {
+    /// Minimum bond 1 ETH; 0.1 ETH per unrevealed commitment or mismatch,
+    /// 0.25 ETH per rejected plan or settlement fault, nothing when state moved.
+    pub fn new() -> Registry {
+        let e = |milli: u128| Wei(milli * 1_000_000_000_000_000);
+        let schedule = [
+            (Offence::Unrevealed, e(100)),
+            (Offence::RevealMismatch, e(100)),
+            (Offence::InvalidPlan, e(250)),
+            (Offence::SettlementFault, e(250)),
+            (Offence::StateMoved, Wei::ZERO),
+        ]
+        .into_iter()
+        .map(|(o, w)| (key(o), w))
+        .collect();
+        Registry { min_bond: e(1000), schedule, solvers: BTreeMap::new() }
+    }
+
+    /// Registers or tops up `solver` with `amount`.
+    pub fn bond(&mut self, solver: Address, amount: Wei) {
+        let s = self.solvers.entry(solver).or_default();
+        s.bond.0 = s.bond.0.saturating_add(amount.0);
+    }
+
+    /// Whether `solver` may commit: registered and at or above the minimum bond.
+    pub fn eligible(&self, solver: &Address) -> bool {
+        self.solvers.get(solver).is_some_and(|s| s.bond >= self.min_bond)
+    }
+
+    /// Records `offence` and takes its penalty from the bond (never below zero).
+    /// Returns the wei taken.
+    pub fn penalize(
+        &mut self,
+        solver: Address,
+        auction: u64,
+        offence: Offence,
+        evidence: B256,
+    ) -> Wei {
+        let due = self.schedule.get(&key(offence)).copied().unwrap_or_default();
+        let s = self.solvers.entry(solver).or_default();
+        let amount = Wei(due.0.min(s.bond.0));
+        s.bond.0 -= amount.0;
+        s.record.push(Penalty { auction, offence, amount, evidence });
+        amount
+    }
+}
+
+impl Default for Registry {
+    fn default() -> Self {
+        Registry::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn penalties_suspend_a_solver_under_the_minimum_bond_and_state_moves_cost_nothing() {
+        let mut r = Registry::new();
+        let s = Address::repeat_byte(1);
+        assert!(!r.eligible(&s));
+        r.bond(s, Wei(1_200_000_000_000_000_000));
+        assert!(r.eligible(&s));
+        assert_eq!(r.penalize(s, 1, Offence::StateMoved, B256::ZERO), Wei::ZERO);
+        assert!(r.eligible(&s));
+        assert_eq!(r.penalize(s, 1, Offence::InvalidPlan, B256::ZERO).0, 250_000_000_000_000_000);
+        assert!(!r.eligible(&s), "0.95 ETH left, under the 1 ETH minimum");
+        assert_eq!(r.solvers[&s].record.len(), 2);
+        r.bond(s, Wei(100_000_000_000_000_000));
+        assert!(r.eligible(&s));
+        // The bond never goes negative.
+        for _ in 0..20 {
+            r.penalize(s, 2, Offence::Unrevealed, B256::ZERO);
+        }
+        assert_eq!(r.solvers[&s].bond, Wei::ZERO);
+    }
+}
