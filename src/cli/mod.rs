@@ -2,6 +2,7 @@
 
 mod intent;
 mod market;
+mod node;
 mod solve;
 
 use clap::{Parser, Subcommand};
@@ -30,6 +31,8 @@ enum Cmd {
     Solve(solve::SolveArgs),
     /// Evaluate plans against their intents; prints the verdict per intent.
     Evaluate(solve::EvaluateArgs),
+    /// Run the marketplace node (HTTP intake and status on a sled store).
+    Node(node::NodeArgs),
 }
 
 /// A failure with a stable code, a sentence and an exit status.
@@ -65,6 +68,7 @@ pub(crate) fn run(cli: Cli) -> Result<(), CliError> {
         Cmd::Intents(c) => solve::run_intents(c),
         Cmd::Solve(a) => solve::solve(a),
         Cmd::Evaluate(a) => solve::evaluate(a),
+        Cmd::Node(a) => node::run(a),
     }
 }
 

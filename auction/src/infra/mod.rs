@@ -1,3 +1,4 @@
-//! I/O at the edges: persistence (sled). Transport and the HTTP API follow.
+//! I/O at the edges: persistence (sled) and the HTTP API (axum). The buses follow.
 
+pub mod api;
 pub mod store;

@@ -2,6 +2,7 @@
 //! invariants: no intent awarded twice, no shared cap exceeded, fairness;
 //! and the sled store (`store`).
 
+mod api;
 mod round;
 mod store;
 

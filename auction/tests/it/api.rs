@@ -1,0 +1,139 @@
+//! The HTTP intake path: valid intents are stored durably before 201, bad
+//! ones get a stable code and store nothing, and a reopened store still has
+//! everything that was acknowledged.
+
+use alloy::primitives::Address;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use http_body_util::BodyExt;
+use serde_json::{json, Value};
+use stakebid_auction::infra::api::{router, AppState, Intake, MAX_BODY};
+use stakebid_auction::infra::store::Store;
+use stakebid_intents::batch::staker_key;
+use stakebid_intents::signature::sign;
+use stakebid_intents::{batch, Domain, Market, Policy};
+use std::sync::Arc;
+use tower::ServiceExt;
+
+const NOW: u64 = 1_790_000_000;
+
+fn domain() -> Domain {
+    Domain { chain_id: 31337, settlement: Address::repeat_byte(1) }
+}
+
+fn app(dir: &std::path::Path) -> (axum::Router, Arc<Store>) {
+    let store = Arc::new(Store::open(dir).unwrap());
+    let state = AppState {
+        store: store.clone(),
+        intake: Intake::start(store.clone()),
+        policy: Arc::new(Policy::new(domain())),
+        market: Arc::new(Market::snapshot()),
+        now: Arc::new(|| NOW),
+    };
+    (router(state), store)
+}
+
+async fn call(
+    app: &axum::Router,
+    method: &str,
+    uri: &str,
+    body: Option<Vec<u8>>,
+) -> (StatusCode, Value) {
+    let req = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header("content-type", "application/json")
+        .body(body.map(Body::from).unwrap_or_else(Body::empty))
+        .unwrap();
+    let res = app.clone().oneshot(req).await.unwrap();
+    let status = res.status();
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+}
+
+fn submission(n: u64) -> (Value, stakebid_intents::IntentId) {
+    let s = &batch::generate(&Market::snapshot(), &domain(), 1, 100 + n, NOW)[0];
+    let body = json!({
+        "typed_data": s.intent.typed_data(&domain()),
+        "signature": s.signature.to_string(),
+    });
+    (body, s.intent.id(&domain()))
+}
+
+fn tmp(name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("stakebid-api-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn intake_stores_before_answering_and_refuses_bad_input_with_codes() {
+    let d = tmp("intake");
+    let (app, store) = app(&d);
+    // A wallet learns what to sign.
+    let (st, td) = call(&app, "GET", "/v1/eip712", None).await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(td["domain"]["name"], "stakebid");
+    // Many concurrent submissions share group commits; each is on disk at 201.
+    let mut tasks = Vec::new();
+    for n in 0..200 {
+        let app = app.clone();
+        tasks.push(tokio::spawn(async move {
+            let (body, id) = submission(n);
+            let (st, v) =
+                call(&app, "POST", "/v1/intents", Some(body.to_string().into_bytes())).await;
+            (st, v, id)
+        }));
+    }
+    for t in tasks {
+        let (st, v, id) = t.await.unwrap();
+        assert_eq!(st, StatusCode::CREATED, "{v}");
+        assert_eq!(v["id"], json!(id));
+    }
+    assert_eq!(store.len(), 200);
+    // Replay: same body again.
+    let (body, id) = submission(0);
+    let (st, v) = call(&app, "POST", "/v1/intents", Some(body.to_string().into_bytes())).await;
+    assert_eq!((st, v["code"].as_str()), (StatusCode::CONFLICT, Some("intent.replayed")));
+    // Status of a stored intent, and of an unknown one.
+    let (st, v) = call(&app, "GET", &format!("/v1/intents/{id}"), None).await;
+    assert_eq!((st, v["status"].as_str()), (StatusCode::OK, Some("pending")));
+    let (st, v) = call(&app, "GET", &format!("/v1/intents/0x{}", "ab".repeat(32)), None).await;
+    assert_eq!((st, v["code"].as_str()), (StatusCode::NOT_FOUND, Some("intent.unknown")));
+    let (st, v) = call(&app, "GET", "/v1/intents/xyz", None).await;
+    assert_eq!((st, v["code"].as_str()), (StatusCode::BAD_REQUEST, Some("request.bad_id")));
+    // Bad input: each refused with its code, nothing stored.
+    let (mut expired, _) = submission(500);
+    expired["typed_data"]["message"]["deadline"] = json!((NOW - 10).to_string());
+    let (mut wrong_signer, _) = submission(600);
+    let (i, dm) = stakebid_intents::Intent::from_typed_data(&wrong_signer["typed_data"]).unwrap();
+    let other = sign(&i, &dm, &staker_key(601, 3));
+    wrong_signer["signature"] = json!(alloy::primitives::Bytes::from(other.as_bytes()).to_string());
+    let cases: Vec<(Vec<u8>, StatusCode, &str)> = vec![
+        (b"{not json".to_vec(), StatusCode::BAD_REQUEST, "request.malformed_json"),
+        (b"{}".to_vec(), StatusCode::BAD_REQUEST, "request.missing_field"),
+        (vec![b' '; MAX_BODY + 1], StatusCode::PAYLOAD_TOO_LARGE, "request.too_large"),
+        (
+            expired.to_string().into_bytes(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "intent.deadline_passed",
+        ),
+        (
+            wrong_signer.to_string().into_bytes(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "intent.wrong_signer",
+        ),
+    ];
+    for (body, status, code) in cases {
+        let (st, v) = call(&app, "POST", "/v1/intents", Some(body)).await;
+        assert_eq!((st, v["code"].as_str()), (status, Some(code)), "{v}");
+        assert!(v["message"].as_str().unwrap().len() > 10);
+    }
+    assert_eq!(store.len(), 200, "a refused request stored something");
+    drop(app);
+    drop(store);
+    // Restart: everything acknowledged is there.
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    let store = Store::open(&d).unwrap();
+    assert_eq!(store.len(), 200);
+}
