@@ -148,38 +148,26 @@ impl Round {
         sig: &Signature,
         eligible: bool,
     ) -> Result<(), RoundError> {
-        let r = self.check_commit(now, solver, hash, sig, eligible);
+        let deadline = self.open.commitDeadline;
+        let r = if now > deadline {
+            Err(RoundError::LateCommit { deadline, now })
+        } else if !eligible {
+            Err(RoundError::NotEligible(solver))
+        } else if sig.recover_address_from_prehash(&hash).ok() != Some(solver) {
+            Err(RoundError::BadSignature(solver))
+        } else if self.entries.iter().any(|e| e.commitment == hash) {
+            Err(RoundError::DuplicateCommitment)
+        } else if self.entries.iter().filter(|e| e.solver == solver).count() >= MAX_BIDS_PER_SOLVER
+        {
+            Err(RoundError::TooManyBids(solver))
+        } else {
+            Ok(())
+        };
         match &r {
             Ok(()) => self.entries.push(Entry { solver, commitment: hash, bid: None }),
             Err(e) => self.fault(solver, &e.clone()),
         }
         r
-    }
-
-    fn check_commit(
-        &self,
-        now: u64,
-        solver: Address,
-        hash: B256,
-        sig: &Signature,
-        eligible: bool,
-    ) -> Result<(), RoundError> {
-        if now > self.open.commitDeadline {
-            return Err(RoundError::LateCommit { deadline: self.open.commitDeadline, now });
-        }
-        if !eligible {
-            return Err(RoundError::NotEligible(solver));
-        }
-        if sig.recover_address_from_prehash(&hash).ok() != Some(solver) {
-            return Err(RoundError::BadSignature(solver));
-        }
-        if self.entries.iter().any(|e| e.commitment == hash) {
-            return Err(RoundError::DuplicateCommitment);
-        }
-        if self.entries.iter().filter(|e| e.solver == solver).count() >= MAX_BIDS_PER_SOLVER {
-            return Err(RoundError::TooManyBids(solver));
-        }
-        Ok(())
     }
 
     /// Accepts a reveal: (bid, salt) must match one of the solver's commitments.
