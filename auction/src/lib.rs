@@ -5,6 +5,8 @@
 //!
 //! ```text
 //! accepted intents ──infra::store (sled, group commit)──▶ pool (Pending)
+//! open_auction: record + Pending→InAuction in one flushed transaction; recover()
+//!   after a restart voids unscored auctions (intents back to Pending), resumes the rest
 //! round: domain::round  commit(signed hash) ─▶ reveal(bid, salt) ─▶ close (faults)
 //! revealed bids ──domain::score (intents::evaluate)──▶ Candidate | coded reasons
 //! candidates ──domain::winner::select──▶ Selection (winners, total, reference scores)

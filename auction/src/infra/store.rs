@@ -15,6 +15,34 @@ use std::path::Path;
 
 use stakebid_intents::{IntentId, SignedIntent};
 
+use crate::domain::phase::Phase;
+
+/// What the store keeps per auction.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuctionRecord {
+    /// Auction id.
+    pub id: u64,
+    /// Its batch.
+    pub intents: Vec<IntentId>,
+    /// Scenario seed.
+    pub seed: alloy::primitives::B256,
+    /// Commit deadline (unix s).
+    pub commit_deadline: u64,
+    /// Reveal deadline (unix s).
+    pub reveal_deadline: u64,
+    /// Lifecycle phase.
+    pub phase: Phase,
+}
+
+/// What `recover` did after a restart.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Recovery {
+    /// Auctions voided (not yet scored); their intents are pending again.
+    pub voided: Vec<u64>,
+    /// Auctions to resume (scored or awarded).
+    pub resumed: Vec<u64>,
+}
+
 /// An intent's lifecycle: Pending → InAuction → Awarded → Settled, or
 /// Expired / Cancelled. A round not won returns InAuction → Pending.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -92,6 +120,22 @@ pub enum StoreError {
     /// The database failed.
     #[error("storage failed: {0}")]
     Db(#[from] sled::Error),
+    /// No such auction.
+    #[error("no auction {0}")]
+    UnknownAuction(u64),
+    /// An auction transition the lifecycle does not allow.
+    #[error("auction {id} cannot go from {from:?} to {to:?}")]
+    IllegalPhase {
+        /// Auction.
+        id: u64,
+        /// Current phase.
+        from: Phase,
+        /// Requested phase.
+        to: Phase,
+    },
+    /// An intent put into an auction is not pending.
+    #[error("intent {0} is not pending")]
+    NotPending(IntentId),
     /// A stored record did not decode.
     #[error("a stored record is corrupt: {0}")]
     Corrupt(#[from] serde_json::Error),
@@ -105,6 +149,9 @@ impl StoreError {
             Self::NonceReused { .. } => "intent.nonce_reused",
             Self::Unknown(_) => "intent.unknown",
             Self::IllegalTransition { .. } => "intent.illegal_transition",
+            Self::UnknownAuction(_) => "auction.unknown",
+            Self::IllegalPhase { .. } => "auction.illegal_transition",
+            Self::NotPending(_) => "intent.not_pending",
             Self::Db(_) => "store.failed",
             Self::Corrupt(_) => "store.corrupt",
         }
@@ -116,6 +163,7 @@ pub struct Store {
     db: sled::Db,
     intents: sled::Tree,
     nonces: sled::Tree,
+    auctions: sled::Tree,
 }
 
 fn nonce_key(s: &SignedIntent) -> Vec<u8> {
@@ -128,7 +176,12 @@ impl Store {
     /// Opens (or creates) the store in `dir`.
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
         let db = sled::open(dir)?;
-        Ok(Store { intents: db.open_tree("intents")?, nonces: db.open_tree("nonces")?, db })
+        Ok(Store {
+            intents: db.open_tree("intents")?,
+            nonces: db.open_tree("nonces")?,
+            auctions: db.open_tree("auctions")?,
+            db,
+        })
     }
 
     /// Accepts a group of already-validated intents: each is either refused
@@ -210,6 +263,100 @@ impl Store {
             }
         }
         Ok(v)
+    }
+
+    /// Opens an auction: its record and its intents' Pending → InAuction
+    /// move land in one transaction and are flushed before this returns, so
+    /// the node announces only what a restart will find.
+    pub fn open_auction(&self, rec: &AuctionRecord) -> Result<(), StoreError> {
+        let mut moved = Vec::with_capacity(rec.intents.len());
+        for id in &rec.intents {
+            let mut r = self.get(id)?.ok_or(StoreError::Unknown(*id))?;
+            if r.status != Status::Pending {
+                return Err(StoreError::NotPending(*id));
+            }
+            r.status = Status::InAuction;
+            moved.push((*id, serde_json::to_vec(&r)?));
+        }
+        let record = serde_json::to_vec(rec)?;
+        self.write_auction(rec.id, record, moved)
+    }
+
+    fn write_auction(
+        &self,
+        id: u64,
+        record: Vec<u8>,
+        intents: Vec<(IntentId, Vec<u8>)>,
+    ) -> Result<(), StoreError> {
+        use sled::Transactional;
+        (&self.auctions, &self.intents)
+            .transaction(|(a, i)| {
+                a.insert(&id.to_be_bytes(), record.clone())?;
+                for (k, v) in &intents {
+                    i.insert(k.0.as_slice(), v.clone())?;
+                }
+                Ok::<_, sled::transaction::ConflictableTransactionError<()>>(())
+            })
+            .map_err(|e| match e {
+                sled::transaction::TransactionError::Storage(e) => StoreError::Db(e),
+                sled::transaction::TransactionError::Abort(()) => {
+                    StoreError::Db(sled::Error::Unsupported("aborted".into()))
+                }
+            })?;
+        self.db.flush()?;
+        Ok(())
+    }
+
+    /// One auction's record.
+    pub fn auction(&self, id: u64) -> Result<Option<AuctionRecord>, StoreError> {
+        Ok(match self.auctions.get(id.to_be_bytes())? {
+            Some(v) => Some(serde_json::from_slice(&v)?),
+            None => None,
+        })
+    }
+
+    /// Moves an auction to `to`, durably, if the lifecycle allows it. When it
+    /// is voided, its intents return to the pool in the same transaction.
+    pub fn set_phase(&self, id: u64, to: Phase) -> Result<(), StoreError> {
+        let mut rec = self.auction(id)?.ok_or(StoreError::UnknownAuction(id))?;
+        if !rec.phase.can_become(to) {
+            return Err(StoreError::IllegalPhase { id, from: rec.phase, to });
+        }
+        rec.phase = to;
+        let mut back = Vec::new();
+        if to == Phase::Voided {
+            for iid in &rec.intents {
+                if let Some(mut r) = self.get(iid)? {
+                    if r.status == Status::InAuction {
+                        r.status = Status::Pending;
+                        back.push((*iid, serde_json::to_vec(&r)?));
+                    }
+                }
+            }
+        }
+        self.write_auction(id, serde_json::to_vec(&rec)?, back)
+    }
+
+    /// After a restart: auctions not yet scored are voided without
+    /// penalties (their intents return to the pool); scored and awarded
+    /// ones are resumed.
+    pub fn recover(&self) -> Result<Recovery, StoreError> {
+        let mut out = Recovery::default();
+        let all: Vec<AuctionRecord> = self
+            .auctions
+            .iter()
+            .values()
+            .map(|v| Ok(serde_json::from_slice(&v?)?))
+            .collect::<Result<_, StoreError>>()?;
+        for rec in all {
+            if rec.phase.voided_by_restart() {
+                self.set_phase(rec.id, Phase::Voided)?;
+                out.voided.push(rec.id);
+            } else if matches!(rec.phase, Phase::Scored | Phase::Awarded) {
+                out.resumed.push(rec.id);
+            }
+        }
+        Ok(out)
     }
 
     /// Number of intents stored.

@@ -111,3 +111,46 @@ fn a_killed_writer_loses_nothing_it_acknowledged() {
     assert_eq!(store.with_status(Status::Pending).unwrap().len(), 500);
     std::fs::remove_dir_all(&d).unwrap();
 }
+
+#[test]
+fn a_restart_voids_unscored_auctions_and_resumes_scored_ones() {
+    use stakebid_auction::domain::phase::Phase;
+    use stakebid_auction::infra::store::AuctionRecord;
+    let d = dir("auctions");
+    let g = intents(20, 3);
+    {
+        let store = Store::open(&d).unwrap();
+        store.accept(&g).unwrap();
+        let rec = |id: u64, ids: &[(IntentId, SignedIntent)]| AuctionRecord {
+            id,
+            intents: ids.iter().map(|x| x.0).collect(),
+            seed: alloy::primitives::B256::ZERO,
+            commit_deadline: 10,
+            reveal_deadline: 20,
+            phase: Phase::Committing,
+        };
+        store.open_auction(&rec(1, &g[..10])).unwrap();
+        store.open_auction(&rec(2, &g[10..15])).unwrap();
+        // An intent cannot be in two auctions.
+        let e = store.open_auction(&rec(3, &g[..1])).unwrap_err();
+        assert_eq!(e.code(), "intent.not_pending");
+        store.set_phase(2, Phase::Revealing).unwrap();
+        store.set_phase(2, Phase::Scored).unwrap();
+        assert_eq!(
+            store.set_phase(2, Phase::Committing).unwrap_err().code(),
+            "auction.illegal_transition"
+        );
+        assert_eq!(store.with_status(Status::InAuction).unwrap().len(), 15);
+    } // the node stops here
+    let store = Store::open(&d).unwrap();
+    let r = store.recover().unwrap();
+    assert_eq!(r.voided, vec![1]);
+    assert_eq!(r.resumed, vec![2]);
+    assert_eq!(store.auction(1).unwrap().unwrap().phase, Phase::Voided);
+    // Auction 1's intents are back in the pool; auction 2's stay in it.
+    assert_eq!(store.with_status(Status::Pending).unwrap().len(), 15);
+    assert_eq!(store.with_status(Status::InAuction).unwrap().len(), 5);
+    // Recovering again changes nothing.
+    assert_eq!(store.recover().unwrap().voided, Vec::<u64>::new());
+    std::fs::remove_dir_all(&d).unwrap();
+}

@@ -66,8 +66,10 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         let status = match e {
             StoreError::Duplicate(_) | StoreError::NonceReused { .. } => StatusCode::CONFLICT,
-            StoreError::Unknown(_) => StatusCode::NOT_FOUND,
-            StoreError::IllegalTransition { .. } => StatusCode::CONFLICT,
+            StoreError::Unknown(_) | StoreError::UnknownAuction(_) => StatusCode::NOT_FOUND,
+            StoreError::IllegalTransition { .. }
+            | StoreError::IllegalPhase { .. }
+            | StoreError::NotPending(_) => StatusCode::CONFLICT,
             StoreError::Db(_) | StoreError::Corrupt(_) => StatusCode::SERVICE_UNAVAILABLE,
         };
         ApiError::new(status, e.code(), e.to_string())

@@ -1,0 +1,49 @@
+//! An auction's lifecycle: Committing → Revealing → Scored → Awarded →
+//! Settled | Failed, or Voided (a restart before scoring: no penalties, its
+//! intents return to the pool).
+
+use serde::{Deserialize, Serialize};
+
+/// Where an auction is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// Taking commitments.
+    Committing,
+    /// Taking reveals.
+    Revealing,
+    /// Bids evaluated, winners chosen.
+    Scored,
+    /// Award signed, settlement under way.
+    Awarded,
+    /// Settled on-chain (final).
+    Settled,
+    /// Settlement failed with no runner-up left (final).
+    Failed,
+    /// Voided by a restart before scoring (final).
+    Voided,
+}
+
+impl Phase {
+    /// Whether `self → next` is legal.
+    pub fn can_become(self, next: Phase) -> bool {
+        use Phase::*;
+        matches!(
+            (self, next),
+            (Committing, Revealing)
+                | (Committing, Voided)
+                | (Revealing, Scored)
+                | (Revealing, Voided)
+                | (Scored, Awarded)
+                | (Scored, Failed)
+                | (Awarded, Settled)
+                | (Awarded, Scored) // settlement failed: re-select among the rest
+                | (Awarded, Failed)
+        )
+    }
+
+    /// Whether a restart voids an auction in this phase.
+    pub fn voided_by_restart(self) -> bool {
+        matches!(self, Phase::Committing | Phase::Revealing)
+    }
+}
