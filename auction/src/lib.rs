@@ -11,12 +11,17 @@
 //! revealed bids ──domain::score (intents::evaluate)──▶ Candidate | coded reasons
 //! candidates ──domain::winner::select──▶ Selection (winners, total, reference scores)
 //! faults, rejections ──domain::registry──▶ penalties from bonds, suspension
+//! auctioneer::Auctioneer::round: all of the above over the store with
+//!   in-process `Participant`s, on logical time; signs the awards
 //! ```
 //!
-//! Not here yet (the auction node issue): the round scheduler, NATS and
-//! in-process buses, the HTTP API and explorer, the solver runtime.
+//! Not here yet (the auction node issue): a wall-clock scheduler in the
+//! node, NATS and in-process buses with signed messages, the commit/reveal
+//! and auction HTTP endpoints, the explorer, the solver runtime, and
+//! capacity awarded-but-unsettled carried between rounds.
 
 #![forbid(unsafe_code)]
 
+pub mod auctioneer;
 pub mod domain;
 pub mod infra;

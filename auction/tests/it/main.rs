@@ -3,6 +3,7 @@
 //! and the sled store (`store`).
 
 mod api;
+mod auctioneer;
 mod round;
 mod store;
 

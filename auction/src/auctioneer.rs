@@ -1,0 +1,226 @@
+//! The auctioneer's round, end to end over the store: batch the pool, open
+//! (persisted before anyone hears of it), collect sealed commitments,
+//! reveals, score every bid itself, penalize faults, select winners, move
+//! intents (won → Awarded, lost → back to Pending) and sign the awards.
+//!
+//! Participants are the auction's view of solvers: in-process strategies
+//! today, NATS and HTTP solvers behind the same trait later. Time is passed
+//! in: in-process rounds run on logical time.
+
+use alloy::primitives::{keccak256, Address, Signature, B256, I256};
+use alloy::signers::local::PrivateKeySigner;
+use alloy::sol_types::SolValue;
+use std::collections::BTreeMap;
+
+use stakebid_intents::market::Index;
+use stakebid_intents::protocol::{seed, AuctionOpen, Award, Bid, PROTOCOL_VERSION};
+use stakebid_intents::scenarios::GENERATOR_VERSION;
+use stakebid_intents::{Context, Domain, Intent, IntentId, Market, Scenarios};
+
+use crate::domain::phase::Phase;
+use crate::domain::registry::{Offence, Registry};
+use crate::domain::round::{Fault, Round};
+use crate::domain::score::{score, Reason};
+use crate::domain::winner::{select, Candidate};
+use crate::infra::store::{AuctionRecord, Status, Store, StoreError};
+
+/// A solver as the auction sees it.
+pub trait Participant {
+    /// Its registered address.
+    fn address(&self) -> Address;
+    /// Sealed bids for a round: (commitment, signature over it). The
+    /// participant keeps the bids and salts for `reveal`.
+    fn commit(
+        &mut self,
+        open: &AuctionOpen,
+        ctx: &Context<'_>,
+        batch: &[(IntentId, Intent)],
+    ) -> Vec<(B256, Signature)>;
+    /// The (bid, salt) pairs it reveals.
+    fn reveal(&mut self, auction: u64) -> Vec<(Bid, B256)>;
+}
+
+/// What one round did.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// Auction id.
+    pub auction: u64,
+    /// Intents in the batch.
+    pub batch: usize,
+    /// Bids revealed.
+    pub revealed: usize,
+    /// Signed awards, one per winning bid.
+    pub awards: Vec<(Award, Signature)>,
+    /// Bids the evaluator rejected, with reasons.
+    pub rejected: Vec<(Address, Vec<Reason>)>,
+    /// Commit/reveal faults.
+    pub faults: Vec<Fault>,
+    /// Wei taken from bonds.
+    pub penalties: BTreeMap<Address, u128>,
+    /// Intents that expired before batching.
+    pub expired: usize,
+}
+
+/// The auctioneer.
+pub struct Auctioneer<'s> {
+    /// The node's store.
+    pub store: &'s Store,
+    /// Solver registry.
+    pub registry: Registry,
+    /// Market snapshot for the round.
+    pub market: Market,
+    /// Signs awards.
+    pub key: PrivateKeySigner,
+    /// Chain and Settlement.
+    pub domain: Domain,
+    /// Scenarios per round.
+    pub scenarios: u32,
+    /// Most intents per batch.
+    pub batch_size: usize,
+    /// Commit window (s).
+    pub commit_secs: u64,
+    /// Reveal window (s).
+    pub reveal_secs: u64,
+    /// Hash of the last award (seeds the next round).
+    pub last_award: B256,
+    /// Next auction id.
+    pub next_id: u64,
+}
+
+impl Auctioneer<'_> {
+    /// Runs one round at logical time `now`. `None` when the pool is empty.
+    pub fn round(
+        &mut self,
+        now: u64,
+        participants: &mut [Box<dyn Participant + '_>],
+    ) -> Result<Option<Report>, StoreError> {
+        let mut report = Report::default();
+        let close_at = now + self.commit_secs + self.reveal_secs + 1;
+        let mut batch = Vec::new();
+        for (id, rec) in self.store.with_status(Status::Pending)? {
+            // An intent that cannot settle before its deadline leaves the pool.
+            if rec.signed.intent.deadline <= close_at {
+                self.store.transition(&id, Status::Expired)?;
+                report.expired += 1;
+            } else if batch.len() < self.batch_size {
+                batch.push((id, rec.signed.intent));
+            }
+        }
+        if batch.is_empty() {
+            return Ok(None);
+        }
+        let id = self.next_id;
+        self.next_id += 1;
+        let open = AuctionOpen {
+            version: PROTOCOL_VERSION,
+            auctionId: id,
+            marketHash: self.market.hash(),
+            generatorVersion: GENERATOR_VERSION,
+            seed: seed(id, self.last_award),
+            scenarioCount: self.scenarios,
+            commitDeadline: now + self.commit_secs,
+            revealDeadline: now + self.commit_secs + self.reveal_secs,
+            intentIds: batch.iter().map(|(i, _)| i.0).collect(),
+        };
+        // Persisted before it is announced.
+        self.store.open_auction(&AuctionRecord {
+            id,
+            intents: batch.iter().map(|(i, _)| *i).collect(),
+            seed: open.seed,
+            commit_deadline: open.commitDeadline,
+            reveal_deadline: open.revealDeadline,
+            phase: Phase::Committing,
+        })?;
+        let ix = Index::new(&self.market);
+        let sc = Scenarios::generate(&self.market, &ix, open.seed, self.scenarios);
+        let ctx = Context::new(&self.market, &sc);
+        let mut round = Round::new(open.clone(), self.domain.chain_id);
+        for p in participants.iter_mut() {
+            let who = p.address();
+            let eligible = self.registry.eligible(&who);
+            for (h, sig) in p.commit(&open, &ctx, &batch) {
+                let _ = round.commit(now, who, h, &sig, eligible);
+            }
+        }
+        self.store.set_phase(id, Phase::Revealing)?;
+        for p in participants.iter_mut() {
+            for (bid, salt) in p.reveal(id) {
+                let _ = round.reveal(open.commitDeadline + 1, bid, salt);
+            }
+        }
+        let bids = round.close(open.revealDeadline + 1).unwrap_or_default();
+        report.auction = id;
+        report.batch = batch.len();
+        report.revealed = bids.len();
+        report.faults = round.faults().to_vec();
+        for f in round.faults() {
+            let offence = match f.code.as_str() {
+                "round.unrevealed" => Offence::Unrevealed,
+                "round.reveal_mismatch" => Offence::RevealMismatch,
+                _ => continue,
+            };
+            let taken = self.registry.penalize(f.solver, id, offence, B256::ZERO);
+            *report.penalties.entry(f.solver).or_default() += taken.0;
+        }
+        let in_batch: BTreeMap<IntentId, Intent> = batch.iter().cloned().collect();
+        let mut cands: Vec<Candidate> = Vec::new();
+        let mut cand_bids: Vec<&Bid> = Vec::new();
+        for bid in &bids {
+            match score(&ctx, &in_batch, bid) {
+                Ok(c) => {
+                    cands.push(c);
+                    cand_bids.push(bid);
+                }
+                Err(reasons) => {
+                    let taken =
+                        self.registry.penalize(bid.solver, id, Offence::InvalidPlan, bid.hash());
+                    *report.penalties.entry(bid.solver).or_default() += taken.0;
+                    report.rejected.push((bid.solver, reasons));
+                }
+            }
+        }
+        let avail = available(&self.market);
+        let sel = select(&cands, &avail);
+        self.store.set_phase(id, Phase::Scored)?;
+        let mut won = std::collections::BTreeSet::new();
+        for &w in &sel.winners {
+            let c = &cands[w];
+            let award = Award {
+                auctionId: id,
+                bidHash: cand_bids[w].hash(),
+                solver: c.solver,
+                intentIds: c.scores.keys().map(|i| i.0).collect(),
+                score: I256::try_from(c.score()).unwrap_or(I256::MAX),
+            };
+            let sig = award.sign(&self.domain, &self.key);
+            won.extend(c.scores.keys().copied());
+            report.awards.push((award, sig));
+        }
+        for (iid, _) in &batch {
+            let to = if won.contains(iid) { Status::Awarded } else { Status::Pending };
+            self.store.transition(iid, to)?;
+        }
+        if !report.awards.is_empty() {
+            self.store.set_phase(id, Phase::Awarded)?;
+            let digests: Vec<B256> =
+                report.awards.iter().map(|(a, _)| a.digest(&self.domain)).collect();
+            self.last_award = keccak256(digests.abi_encode());
+        }
+        Ok(Some(report))
+    }
+}
+
+/// The market's capacity as winner selection's `Available`.
+fn available(m: &Market) -> crate::domain::winner::Available {
+    let mut a = crate::domain::winner::Available::default();
+    for x in &m.assets {
+        a.assets.insert(x.id.clone(), x.deposit_cap);
+    }
+    for o in &m.operators {
+        a.operators.insert(o.id.clone(), o.capacity);
+    }
+    for s in &m.services {
+        a.services.insert(s.id.clone(), s.stake_cap);
+    }
+    a
+}

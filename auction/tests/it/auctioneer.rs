@@ -1,0 +1,151 @@
+//! A whole in-process round over a real sled store: three solvers with
+//! different strategies, one that goes silent after committing, one that
+//! reveals a broken plan.
+
+use alloy::primitives::{Address, Signature, B256, U256};
+use alloy::signers::local::PrivateKeySigner;
+use alloy::signers::SignerSync;
+use stakebid_auction::auctioneer::{Auctioneer, Participant};
+use stakebid_auction::domain::registry::Registry;
+use stakebid_auction::infra::store::{Status, Store};
+use stakebid_intents::protocol::{commitment, AuctionOpen, Bid};
+use stakebid_intents::{batch, Context, Domain, Intent, IntentId, Market, Wei};
+use stakebid_solver::{by_name, Strategy, View};
+
+const CHAIN: u64 = 31337;
+
+fn domain() -> Domain {
+    Domain { chain_id: CHAIN, settlement: Address::repeat_byte(1) }
+}
+
+/// A solver running a strategy; `mode` makes it misbehave on purpose.
+struct Solver {
+    key: PrivateKeySigner,
+    strategy: Box<dyn Strategy>,
+    mode: &'static str,
+    sealed: Vec<(Bid, B256)>,
+}
+
+impl Participant for Solver {
+    fn address(&self) -> Address {
+        self.key.address()
+    }
+    fn commit(
+        &mut self,
+        open: &AuctionOpen,
+        ctx: &Context<'_>,
+        batch: &[(IntentId, Intent)],
+    ) -> Vec<(B256, Signature)> {
+        let sol = self.strategy.solve(&View { ctx, intents: batch }, None);
+        if sol.plans.is_empty() {
+            return vec![];
+        }
+        let mut bid = Bid::from_plans(open.auctionId, self.address(), &sol.plans);
+        if self.mode == "cheat" {
+            // Takes 1 % as fee (every cap is ≤ 0.3 %), keeping the sum exact.
+            let a = &mut bid.plans[0];
+            let total: U256 = a.allocations.iter().map(|x| x.amount).sum::<U256>() + a.fee;
+            let shift = total / U256::from(100);
+            let big = a.allocations.iter_mut().max_by_key(|x| x.amount).unwrap();
+            big.amount -= shift;
+            a.fee += shift;
+        }
+        let salt = B256::from(U256::from(open.auctionId * 1000 + self.key.address().0[19] as u64));
+        let h = commitment(CHAIN, open.auctionId, self.address(), bid.hash(), salt);
+        self.sealed = vec![(bid, salt)];
+        vec![(h, self.key.sign_hash_sync(&h).unwrap())]
+    }
+    fn reveal(&mut self, _auction: u64) -> Vec<(Bid, B256)> {
+        if self.mode == "silent" {
+            return vec![];
+        }
+        std::mem::take(&mut self.sealed)
+    }
+}
+
+fn solver(n: u8, strategy: &str, mode: &'static str) -> Box<dyn Participant> {
+    Box::new(Solver {
+        key: PrivateKeySigner::from_bytes(&B256::repeat_byte(n)).unwrap(),
+        strategy: by_name(strategy, 5).unwrap(),
+        mode,
+        sealed: vec![],
+    })
+}
+
+#[test]
+fn a_round_awards_valid_plans_penalizes_faults_and_returns_lost_intents() {
+    let dir = std::env::temp_dir().join(format!("stakebid-auctioneer-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let store = Store::open(&dir).unwrap();
+    let now = 1_790_000_000;
+    let market = Market::snapshot();
+    let intents: Vec<_> = batch::generate(&market, &domain(), 20, 5, now)
+        .into_iter()
+        .map(|s| (s.intent.id(&domain()), s))
+        .collect();
+    store.accept(&intents).unwrap();
+    let mut participants = vec![
+        solver(1, "optimal", "honest"),
+        solver(2, "greedy", "honest"),
+        solver(3, "optimal", "silent"),
+        solver(4, "optimal", "cheat"),
+    ];
+    let mut registry = Registry::new();
+    for p in &participants {
+        registry.bond(p.address(), Wei(2 * 10u128.pow(18)));
+    }
+    let key = PrivateKeySigner::from_bytes(&B256::repeat_byte(0xa0)).unwrap();
+    let mut a = Auctioneer {
+        store: &store,
+        registry,
+        market: market.clone(),
+        key: key.clone(),
+        domain: domain(),
+        scenarios: 100,
+        batch_size: 50,
+        commit_secs: 10,
+        reveal_secs: 10,
+        last_award: B256::ZERO,
+        next_id: 1,
+    };
+    let r = a.round(now, &mut participants).unwrap().unwrap();
+    assert_eq!(r.batch, 20);
+    assert!(!r.awards.is_empty(), "{r:?}");
+    // The silent solver lost bond for its unrevealed commitment, the cheat for its plan.
+    let (silent, cheat, honest) =
+        (participants[2].address(), participants[3].address(), participants[0].address());
+    assert!(r.penalties[&silent] > 0);
+    assert!(r.penalties[&cheat] > 0);
+    assert!(!r.penalties.contains_key(&honest));
+    assert!(r
+        .rejected
+        .iter()
+        .any(|(s, reasons)| *s == cheat && reasons.iter().any(|x| x.code == "plan.fee_too_high")));
+    // Awards are signed by the auctioneer, and name only honest solvers.
+    let mut awarded = std::collections::BTreeSet::new();
+    for (award, sig) in &r.awards {
+        assert_eq!(
+            sig.recover_address_from_prehash(&award.digest(&domain())).unwrap(),
+            key.address()
+        );
+        assert!(award.solver != silent && award.solver != cheat);
+        for id in &award.intentIds {
+            assert!(awarded.insert(*id), "an intent awarded twice");
+        }
+    }
+    // Won intents are Awarded; the others are back in the pool for the next round.
+    let awarded_n = store.with_status(Status::Awarded).unwrap().len();
+    let pending_n = store.with_status(Status::Pending).unwrap().len();
+    assert_eq!(awarded_n, awarded.len());
+    assert_eq!(awarded_n + pending_n, 20);
+    // The next round is seeded by this round's awards and takes the rest.
+    let prev = a.last_award;
+    assert_ne!(prev, B256::ZERO);
+    if pending_n > 0 {
+        let r2 = a.round(now + 100, &mut participants).unwrap().unwrap();
+        assert_eq!(r2.batch, pending_n);
+        assert_eq!(r2.auction, 2);
+    }
+    drop(store);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
