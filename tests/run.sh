@@ -41,4 +41,7 @@ done
 say "the auctioneer's check: every optimal plan re-evaluated independently"
 "$B" evaluate --intents "$work/intents.json" --plan "$work/plans-optimal.json" > "$work/verdict.json"
 echo "first plan: $(head -c 600 "$work/plans-optimal.json")…"
+say "whole auction rounds on a sled store: three competing solvers, one that goes silent after committing"
+"$B" auction demo --intents 30 --seed 2 --data-dir "$work/node"
+
 say "done"

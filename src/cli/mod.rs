@@ -1,5 +1,6 @@
 //! Command-line parsing and dispatch. Each subcommand lives in its own file.
 
+mod auction;
 mod intent;
 mod market;
 mod node;
@@ -33,6 +34,9 @@ enum Cmd {
     Evaluate(solve::EvaluateArgs),
     /// Run the marketplace node (HTTP intake and status on a sled store).
     Node(node::NodeArgs),
+    /// Auction rounds (in-process demo for now).
+    #[command(subcommand)]
+    Auction(auction::AuctionCmd),
 }
 
 /// A failure with a stable code, a sentence and an exit status.
@@ -69,6 +73,7 @@ pub(crate) fn run(cli: Cli) -> Result<(), CliError> {
         Cmd::Solve(a) => solve::solve(a),
         Cmd::Evaluate(a) => solve::evaluate(a),
         Cmd::Node(a) => node::run(a),
+        Cmd::Auction(c) => auction::run(c),
     }
 }
 

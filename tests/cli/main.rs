@@ -123,3 +123,20 @@ fn an_unknown_strategy_is_a_clear_error() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["code"], "cli.unknown_strategy");
 }
+
+#[test]
+fn an_auction_round_awards_the_batch_and_penalizes_the_silent_solver() {
+    let dir = tmp("demo-store");
+    let out =
+        stakebid(&["auction", "demo", "--intents", "12", "--seed", "3", "--data-dir", s(&dir)]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("won by solver-"), "{err}");
+    assert!(err.contains("solver-silent round.unrevealed"), "{err}");
+    assert!(err.contains("penalty: solver-silent"), "{err}");
+    // Run again on the same store: the intents are already there, nothing doubles.
+    let again =
+        stakebid(&["auction", "demo", "--intents", "12", "--seed", "3", "--data-dir", s(&dir)]);
+    let err = String::from_utf8(again.stderr).unwrap();
+    assert!(err.contains("(0 new)"), "{err}");
+}

@@ -1,0 +1,190 @@
+//! `stakebid auction demo`: whole auction rounds in-process on a real sled
+//! store — solvers with the three shipped strategies compete, a fourth
+//! commits and goes silent, the auctioneer scores, penalizes and awards.
+//! (The chain joins with the settlement issue.)
+
+use alloy::primitives::{Address, Signature, B256, U256};
+use alloy::signers::local::PrivateKeySigner;
+use alloy::signers::SignerSync;
+use clap::{Args, Subcommand};
+use std::path::PathBuf;
+
+use super::intent::{now, DEV_CHAIN_ID, DEV_SETTLEMENT};
+use super::{load_market, CliError};
+use stakebid_auction::auctioneer::{Auctioneer, Participant};
+use stakebid_auction::domain::registry::Registry;
+use stakebid_auction::infra::store::{Status, Store};
+use stakebid_intents::protocol::{commitment, AuctionOpen, Bid};
+use stakebid_intents::{batch, Context, Domain, Intent, IntentId, Wei};
+use stakebid_solver::{by_name, Strategy, View};
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum AuctionCmd {
+    /// Run auction rounds in-process: 3 competing solvers and 1 that goes silent.
+    Demo(DemoArgs),
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct DemoArgs {
+    /// Intents stakers submit.
+    #[arg(long, default_value_t = 20)]
+    intents: usize,
+    /// Seed for the stakers' intents.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Most rounds to run.
+    #[arg(long, default_value_t = 3)]
+    rounds: u32,
+    /// Where the sled store lives (created fresh if missing).
+    #[arg(long, default_value = ".stakebid/demo")]
+    data_dir: PathBuf,
+    /// Market JSON (default: the shipped snapshot).
+    #[arg(long)]
+    market: Option<PathBuf>,
+}
+
+/// A solver process stand-in: a strategy, a key, and its sealed bids.
+struct Solver {
+    key: PrivateKeySigner,
+    strategy: Box<dyn Strategy>,
+    silent: bool,
+    sealed: Vec<(Bid, B256)>,
+}
+
+impl Participant for Solver {
+    fn address(&self) -> Address {
+        self.key.address()
+    }
+
+    fn commit(
+        &mut self,
+        open: &AuctionOpen,
+        ctx: &Context<'_>,
+        batch: &[(IntentId, Intent)],
+    ) -> Vec<(B256, Signature)> {
+        let sol = self.strategy.solve(&View { ctx, intents: batch }, None);
+        if sol.plans.is_empty() {
+            return vec![];
+        }
+        let bid = Bid::from_plans(open.auctionId, self.address(), &sol.plans);
+        // A fresh, unguessable salt per bid: the key signs the auction id.
+        let salt = alloy::primitives::keccak256(
+            self.key.sign_hash_sync(&B256::from(U256::from(open.auctionId))).unwrap().as_bytes(),
+        );
+        let h = commitment(DEV_CHAIN_ID, open.auctionId, self.address(), bid.hash(), salt);
+        self.sealed = vec![(bid, salt)];
+        vec![(h, self.key.sign_hash_sync(&h).expect("signing a digest cannot fail"))]
+    }
+
+    fn reveal(&mut self, _auction: u64) -> Vec<(Bid, B256)> {
+        if self.silent {
+            self.sealed.clear();
+            return vec![];
+        }
+        std::mem::take(&mut self.sealed)
+    }
+}
+
+pub(crate) fn run(cmd: AuctionCmd) -> Result<(), CliError> {
+    let AuctionCmd::Demo(a) = cmd;
+    let market = load_market(a.market.as_deref())?;
+    let domain = Domain { chain_id: DEV_CHAIN_ID, settlement: DEV_SETTLEMENT };
+    let store = Store::open(&a.data_dir).map_err(|e| {
+        CliError::new(e.code(), format!("cannot open {}: {e}", a.data_dir.display()))
+    })?;
+    let t0 = now();
+    let group: Vec<_> = batch::generate(&market, &domain, a.intents, a.seed, t0)
+        .into_iter()
+        .map(|s| (s.intent.id(&domain), s))
+        .collect();
+    let taken = store.accept(&group).map_err(|e| CliError::new(e.code(), e.to_string()))?;
+    let fresh = taken.iter().filter(|r| r.is_ok()).count();
+    eprintln!(
+        "stakers submitted {} intents ({fresh} new) into {}",
+        group.len(),
+        a.data_dir.display()
+    );
+    let mut solvers: Vec<Box<dyn Participant>> = Vec::new();
+    let mut names = std::collections::BTreeMap::new();
+    for (n, (name, strategy, silent)) in [
+        ("solver-optimal", "optimal", false),
+        ("solver-greedy", "greedy", false),
+        ("solver-waterfill", "waterfill", false),
+        ("solver-silent", "optimal", true),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let key = PrivateKeySigner::from_bytes(&B256::repeat_byte(0x10 + n as u8))
+            .expect("a constant valid key");
+        names.insert(key.address(), name);
+        solvers.push(Box::new(Solver {
+            key,
+            strategy: by_name(strategy, 5).expect("shipped strategy"),
+            silent,
+            sealed: vec![],
+        }));
+    }
+    let mut registry = Registry::new();
+    for s in &solvers {
+        registry.bond(s.address(), Wei(2 * 10u128.pow(18)));
+    }
+    let key = PrivateKeySigner::from_bytes(&B256::repeat_byte(0xa0)).expect("constant key");
+    let mut auctioneer = Auctioneer {
+        store: &store,
+        registry,
+        market,
+        key,
+        domain,
+        scenarios: 200,
+        batch_size: 100,
+        commit_secs: 12,
+        reveal_secs: 12,
+        last_award: B256::ZERO,
+        next_id: 1,
+    };
+    let eth = |w: i128| w as f64 / 1e18;
+    for r in 0..a.rounds {
+        let at = t0 + r as u64 * 60;
+        let report = auctioneer
+            .round(at, &mut solvers)
+            .map_err(|e| CliError::new(e.code(), e.to_string()))?;
+        let Some(report) = report else {
+            eprintln!("pool empty: no round to run");
+            break;
+        };
+        eprintln!(
+            "auction {}: {} intents, {} bids revealed, {} winning bids",
+            report.auction,
+            report.batch,
+            report.revealed,
+            report.awards.len()
+        );
+        for (award, _) in &report.awards {
+            eprintln!(
+                "  won by {:<17} {:>3} intents, score {:.6} ETH",
+                names.get(&award.solver).copied().unwrap_or("?"),
+                award.intentIds.len(),
+                eth(award.score.try_into().unwrap_or(0))
+            );
+        }
+        for f in &report.faults {
+            eprintln!("  fault: {} {}", names.get(&f.solver).copied().unwrap_or("?"), f.code);
+        }
+        for (who, wei) in &report.penalties {
+            eprintln!(
+                "  penalty: {} loses {:.3} ETH of bond",
+                names.get(who).copied().unwrap_or("?"),
+                *wei as f64 / 1e18
+            );
+        }
+    }
+    let count = |s| store.with_status(s).map(|v| v.len()).unwrap_or(0);
+    eprintln!(
+        "intents: {} awarded, {} pending, {} expired (settlement on-chain arrives with the settlement issue)",
+        count(Status::Awarded),
+        count(Status::Pending),
+        count(Status::Expired)
+    );
+    Ok(())
+}
