@@ -175,7 +175,21 @@ fn nonce_key(s: &SignedIntent) -> Vec<u8> {
 impl Store {
     /// Opens (or creates) the store in `dir`.
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
-        let db = sled::open(dir)?;
+        // sled's flusher thread can hold the file lock for a moment after a
+        // previous handle in this process is dropped; wait up to 2 s for it.
+        let mut tries = 0;
+        let db = loop {
+            match sled::open(dir) {
+                Ok(db) => break db,
+                Err(sled::Error::Io(e))
+                    if tries < 40 && e.to_string().contains("could not acquire lock") =>
+                {
+                    tries += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        };
         Ok(Store {
             intents: db.open_tree("intents")?,
             nonces: db.open_tree("nonces")?,

@@ -87,10 +87,17 @@ proptest! {
         // rounded plan passes): a tolerance of 1e-7 of the batch amount.
         let total: u128 = intents.iter().map(|(_, i)| i.amount.to::<u128>()).sum();
         let tol = (total / 10_000_000) as i128;
+        // The LP prices per-intent gas but not per-position gas (that is not
+        // linear); repair only drops positions that do not pay their gas. So
+        // on score, optimal may trail by at most one restaked position's gas
+        // per intent.
+        let g = &m.gas;
+        let per_position = ((g.per_position + g.per_restaked_position) as u128 * g.gas_price.0) as i128;
+        let gas_slack = per_position * intents.len() as i128;
         let (_, opt_score, opt_surplus) = scores[0];
         for &(name, score, surplus) in &scores[1..] {
             prop_assert!(opt_surplus + tol >= surplus, "{name} surplus {surplus} > optimal {opt_surplus}");
-            prop_assert!(opt_score + tol >= score, "{name} score {score} > optimal {opt_score}");
+            prop_assert!(opt_score + tol + gas_slack >= score, "{name} score {score} > optimal {opt_score}");
         }
     }
 }
