@@ -3,20 +3,19 @@
 //! commits and goes silent, the auctioneer scores, penalizes and awards.
 //! (The chain joins with the settlement issue.)
 
-use alloy::primitives::{Address, Signature, B256, U256};
+use alloy::primitives::B256;
 use alloy::signers::local::PrivateKeySigner;
-use alloy::signers::SignerSync;
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
 
 use super::intent::{now, DEV_CHAIN_ID, DEV_SETTLEMENT};
 use super::{load_market, CliError};
-use stakebid_auction::auctioneer::{Auctioneer, Participant};
+use stakebid_auction::auctioneer::Auctioneer;
 use stakebid_auction::domain::registry::Registry;
 use stakebid_auction::infra::store::{Status, Store};
-use stakebid_intents::protocol::{commitment, AuctionOpen, Bid};
-use stakebid_intents::{batch, Context, Domain, Intent, IntentId, Wei};
-use stakebid_solver::{by_name, Strategy, View};
+use stakebid_intents::{batch, Domain, Wei};
+
+use super::participants::demo_solvers;
 
 #[derive(Subcommand, Debug)]
 pub(crate) enum AuctionCmd {
@@ -43,48 +42,6 @@ pub(crate) struct DemoArgs {
     market: Option<PathBuf>,
 }
 
-/// A solver process stand-in: a strategy, a key, and its sealed bids.
-struct Solver {
-    key: PrivateKeySigner,
-    strategy: Box<dyn Strategy>,
-    silent: bool,
-    sealed: Vec<(Bid, B256)>,
-}
-
-impl Participant for Solver {
-    fn address(&self) -> Address {
-        self.key.address()
-    }
-
-    fn commit(
-        &mut self,
-        open: &AuctionOpen,
-        ctx: &Context<'_>,
-        batch: &[(IntentId, Intent)],
-    ) -> Vec<(B256, Signature)> {
-        let sol = self.strategy.solve(&View { ctx, intents: batch }, None);
-        if sol.plans.is_empty() {
-            return vec![];
-        }
-        let bid = Bid::from_plans(open.auctionId, self.address(), &sol.plans);
-        // A fresh, unguessable salt per bid: the key signs the auction id.
-        let salt = alloy::primitives::keccak256(
-            self.key.sign_hash_sync(&B256::from(U256::from(open.auctionId))).unwrap().as_bytes(),
-        );
-        let h = commitment(DEV_CHAIN_ID, open.auctionId, self.address(), bid.hash(), salt);
-        self.sealed = vec![(bid, salt)];
-        vec![(h, self.key.sign_hash_sync(&h).expect("signing a digest cannot fail"))]
-    }
-
-    fn reveal(&mut self, _auction: u64) -> Vec<(Bid, B256)> {
-        if self.silent {
-            self.sealed.clear();
-            return vec![];
-        }
-        std::mem::take(&mut self.sealed)
-    }
-}
-
 pub(crate) fn run(cmd: AuctionCmd) -> Result<(), CliError> {
     let AuctionCmd::Demo(a) = cmd;
     let market = load_market(a.market.as_deref())?;
@@ -104,27 +61,7 @@ pub(crate) fn run(cmd: AuctionCmd) -> Result<(), CliError> {
         group.len(),
         a.data_dir.display()
     );
-    let mut solvers: Vec<Box<dyn Participant>> = Vec::new();
-    let mut names = std::collections::BTreeMap::new();
-    for (n, (name, strategy, silent)) in [
-        ("solver-optimal", "optimal", false),
-        ("solver-greedy", "greedy", false),
-        ("solver-waterfill", "waterfill", false),
-        ("solver-silent", "optimal", true),
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        let key = PrivateKeySigner::from_bytes(&B256::repeat_byte(0x10 + n as u8))
-            .expect("a constant valid key");
-        names.insert(key.address(), name);
-        solvers.push(Box::new(Solver {
-            key,
-            strategy: by_name(strategy, 5).expect("shipped strategy"),
-            silent,
-            sealed: vec![],
-        }));
-    }
+    let (mut solvers, names) = demo_solvers(true);
     let mut registry = Registry::new();
     for s in &solvers {
         registry.bond(s.address(), Wei(2 * 10u128.pow(18)));

@@ -4,6 +4,7 @@ mod auction;
 mod intent;
 mod market;
 mod node;
+mod participants;
 mod solve;
 
 use clap::{Parser, Subcommand};

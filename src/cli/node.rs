@@ -8,10 +8,62 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::intent::{now, DEV_CHAIN_ID, DEV_SETTLEMENT};
+use super::participants::demo_solvers;
 use super::{load_market, CliError};
+use stakebid_auction::auctioneer::Auctioneer;
+use stakebid_auction::domain::registry::Registry;
 use stakebid_auction::infra::api::{router, AppState, Intake};
 use stakebid_auction::infra::store::Store;
-use stakebid_intents::{Domain, Policy};
+use stakebid_intents::{Domain, Market, Policy, Wei};
+
+/// Runs a round every `every` seconds until the process ends.
+fn rounds(store: &Store, market: Market, domain: Domain, every: u64) {
+    let (mut solvers, names) = demo_solvers(false);
+    let mut registry = Registry::new();
+    for s in &solvers {
+        registry.bond(s.address(), Wei(2 * 10u128.pow(18)));
+    }
+    let key = alloy::signers::local::PrivateKeySigner::from_bytes(
+        &alloy::primitives::B256::repeat_byte(0xa0),
+    )
+    .expect("constant key");
+    // Continue numbering after the auctions already stored.
+    let recovered = store.recover().map(|r| r.voided.len() + r.resumed.len()).unwrap_or(0);
+    let mut a = Auctioneer {
+        store,
+        registry,
+        market,
+        key,
+        domain,
+        scenarios: 200,
+        batch_size: 100,
+        commit_secs: 2,
+        reveal_secs: 2,
+        last_award: alloy::primitives::B256::ZERO,
+        next_id: 1 + store.auction_count() as u64,
+    };
+    if recovered > 0 {
+        eprintln!("recovered {recovered} auctions from the store");
+    }
+    loop {
+        std::thread::sleep(std::time::Duration::from_secs(every));
+        match a.round(now(), &mut solvers) {
+            Ok(None) => {}
+            Ok(Some(r)) => {
+                eprintln!("auction {}: {} intents, {} bids", r.auction, r.batch, r.revealed);
+                for (award, _) in &r.awards {
+                    eprintln!(
+                        "  won by {} for {} intents, score {:.6} ETH",
+                        names.get(&award.solver).copied().unwrap_or("?"),
+                        award.intentIds.len(),
+                        i128::try_from(award.score).unwrap_or(0) as f64 / 1e18
+                    );
+                }
+            }
+            Err(e) => eprintln!("round failed: {} ({})", e, e.code()),
+        }
+    }
+}
 
 #[derive(Args, Debug)]
 pub(crate) struct NodeArgs {
@@ -30,6 +82,13 @@ pub(crate) struct NodeArgs {
     /// Market JSON (default: the shipped snapshot).
     #[arg(long)]
     market: Option<PathBuf>,
+    /// Run auction rounds with the three shipped strategies as in-process
+    /// solvers (a demo stand-in for networked solvers).
+    #[arg(long)]
+    demo_solvers: bool,
+    /// Seconds between rounds with `--demo-solvers`.
+    #[arg(long, default_value_t = 5)]
+    round_secs: u64,
 }
 
 pub(crate) fn run(a: NodeArgs) -> Result<(), CliError> {
@@ -41,8 +100,14 @@ pub(crate) fn run(a: NodeArgs) -> Result<(), CliError> {
     policy.accepted_assets = Some(market.accepted_inputs());
     let rt = tokio::runtime::Runtime::new()
         .map_err(|e| CliError::new("node.runtime", format!("cannot start the runtime: {e}")))?;
+    let store = Arc::new(store);
+    if a.demo_solvers {
+        let store = store.clone();
+        let (market, domain, every) = (market.clone(), policy.domain, a.round_secs.max(1));
+        // Rounds are CPU-bound (LP solves): a plain thread, not the async workers.
+        std::thread::spawn(move || rounds(&store, market, domain, every));
+    }
     rt.block_on(async move {
-        let store = Arc::new(store);
         let state = AppState {
             store: store.clone(),
             intake: Intake::start(store.clone()),

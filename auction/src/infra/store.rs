@@ -373,6 +373,11 @@ impl Store {
         Ok(out)
     }
 
+    /// Number of auctions stored.
+    pub fn auction_count(&self) -> usize {
+        self.auctions.len()
+    }
+
     /// Number of intents stored.
     pub fn len(&self) -> usize {
         self.intents.len()

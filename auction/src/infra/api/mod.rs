@@ -159,5 +159,6 @@ async fn status(
         )
     })?;
     let rec = s.store.get(&id)?.ok_or(StoreError::Unknown(id))?;
-    Ok(Json(json!({ "id": id, "status": rec.status, "intent": rec.signed.intent })))
+    let message = rec.signed.intent.typed_data(&rec.signed.domain)["message"].clone();
+    Ok(Json(json!({ "id": id, "status": rec.status, "intent": message })))
 }

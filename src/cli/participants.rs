@@ -1,0 +1,89 @@
+//! In-process solver participants: a shipped strategy behind the auction's
+//! `Participant` trait. Used by `stakebid auction demo` and `stakebid node
+//! --demo-solvers`; networked solvers replace them in the node issue.
+
+use alloy::primitives::{keccak256, Address, Signature, B256, U256};
+use alloy::signers::local::PrivateKeySigner;
+use alloy::signers::SignerSync;
+use std::collections::BTreeMap;
+
+use super::intent::DEV_CHAIN_ID;
+use stakebid_auction::auctioneer::Participant;
+use stakebid_intents::protocol::{commitment, AuctionOpen, Bid};
+use stakebid_intents::{Context, Intent, IntentId};
+use stakebid_solver::{by_name, Strategy, View};
+
+/// A solver process stand-in: a strategy, a key, and its sealed bids.
+pub(crate) struct Solver {
+    key: PrivateKeySigner,
+    strategy: Box<dyn Strategy>,
+    silent: bool,
+    sealed: Vec<(Bid, B256)>,
+}
+
+impl Participant for Solver {
+    fn address(&self) -> Address {
+        self.key.address()
+    }
+
+    fn commit(
+        &mut self,
+        open: &AuctionOpen,
+        ctx: &Context<'_>,
+        batch: &[(IntentId, Intent)],
+    ) -> Vec<(B256, Signature)> {
+        let sol = self.strategy.solve(&View { ctx, intents: batch }, None);
+        if sol.plans.is_empty() {
+            return vec![];
+        }
+        let bid = Bid::from_plans(open.auctionId, self.address(), &sol.plans);
+        // A fresh, unguessable salt per bid: the key signs the auction id.
+        let salt = keccak256(
+            self.key
+                .sign_hash_sync(&B256::from(U256::from(open.auctionId)))
+                .expect("signing")
+                .as_bytes(),
+        );
+        let h = commitment(DEV_CHAIN_ID, open.auctionId, self.address(), bid.hash(), salt);
+        self.sealed = vec![(bid, salt)];
+        vec![(h, self.key.sign_hash_sync(&h).expect("signing a digest cannot fail"))]
+    }
+
+    fn reveal(&mut self, _auction: u64) -> Vec<(Bid, B256)> {
+        if self.silent {
+            self.sealed.clear();
+            return vec![];
+        }
+        std::mem::take(&mut self.sealed)
+    }
+}
+
+/// The demo line-up: optimal, greedy, waterfill, and (if `with_silent`) an
+/// optimal solver that commits and never reveals. Returns them with names.
+pub(crate) fn demo_solvers(
+    with_silent: bool,
+) -> (Vec<Box<dyn Participant>>, BTreeMap<Address, &'static str>) {
+    let mut solvers: Vec<Box<dyn Participant>> = Vec::new();
+    let mut names = BTreeMap::new();
+    let lineup = [
+        ("solver-optimal", "optimal", false),
+        ("solver-greedy", "greedy", false),
+        ("solver-waterfill", "waterfill", false),
+        ("solver-silent", "optimal", true),
+    ];
+    for (n, (name, strategy, silent)) in lineup.into_iter().enumerate() {
+        if silent && !with_silent {
+            continue;
+        }
+        let key = PrivateKeySigner::from_bytes(&B256::repeat_byte(0x10 + n as u8))
+            .expect("a constant valid key");
+        names.insert(key.address(), name);
+        solvers.push(Box::new(Solver {
+            key,
+            strategy: by_name(strategy, 5).expect("shipped strategy"),
+            silent,
+            sealed: vec![],
+        }));
+    }
+    (solvers, names)
+}
