@@ -140,3 +140,87 @@ fn an_auction_round_awards_the_batch_and_penalizes_the_silent_solver() {
     let err = String::from_utf8(again.stderr).unwrap();
     assert!(err.contains("(0 new)"), "{err}");
 }
+
+/// A minimal HTTP/1.1 client over std (one request per connection).
+fn http(addr: &str, method: &str, path: &str, body: &str) -> Option<(u16, serde_json::Value)> {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).ok()?;
+    let req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(req.as_bytes()).ok()?;
+    let mut out = String::new();
+    s.read_to_string(&mut out).ok()?;
+    let status = out.split_whitespace().nth(1)?.parse().ok()?;
+    let json = out.split("\r\n\r\n").nth(1).and_then(|b| serde_json::from_str(b).ok())?;
+    Some((status, json))
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn start_node(dir: &Path, addr: &str, demo: bool) -> std::process::Child {
+    let mut args = vec!["node", "--data-dir", s(dir), "--http", addr];
+    if demo {
+        args.extend(["--demo-solvers", "--round-secs", "1"]);
+    }
+    let child = Command::new(env!("CARGO_BIN_EXE_stakebid"))
+        .args(&args)
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    for _ in 0..100 {
+        if http(addr, "GET", "/v1/health", "").is_some() {
+            return child;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!("the node did not come up on {addr}");
+}
+
+#[test]
+fn a_node_awards_an_http_intent_and_a_killed_node_loses_nothing() {
+    let dir = tmp("node-store");
+    let addr = format!("127.0.0.1:{}", free_port());
+    let mut node = start_node(&dir, &addr, true);
+    let td = tmp("node-intent.json");
+    write(&td, &stakebid(&["intent", "example", "--amount-eth", "8"]));
+    let sig =
+        String::from_utf8(stakebid(&["intent", "sign", "--typed-data", s(&td)]).stdout).unwrap();
+    let body = format!(
+        "{{\"typed_data\": {}, \"signature\": \"{}\"}}",
+        std::fs::read_to_string(&td).unwrap(),
+        sig.trim()
+    );
+    let (status, v) = http(&addr, "POST", "/v1/intents", &body).unwrap();
+    assert_eq!(status, 201, "{v}");
+    let id = v["id"].as_str().unwrap().to_string();
+    let (status, v) = http(&addr, "POST", "/v1/intents", &body).unwrap();
+    assert_eq!((status, v["code"].as_str()), (409, Some("intent.replayed")));
+    // The in-process solvers win it within a few rounds.
+    let mut state = String::new();
+    for _ in 0..100 {
+        let (_, v) = http(&addr, "GET", &format!("/v1/intents/{id}"), "").unwrap();
+        state = v["status"].as_str().unwrap().to_string();
+        if state == "awarded" {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!(state, "awarded");
+    node.kill().unwrap(); // SIGKILL
+    node.wait().unwrap();
+    let mut node = start_node(&dir, &addr, false);
+    let (_, v) = http(&addr, "GET", &format!("/v1/intents/{id}"), "").unwrap();
+    assert_eq!(v["status"], "awarded");
+    let (status, v) = http(&addr, "POST", "/v1/intents", &body).unwrap();
+    assert_eq!(
+        (status, v["code"].as_str()),
+        (409, Some("intent.replayed")),
+        "replay after restart"
+    );
+    node.kill().unwrap();
+    node.wait().unwrap();
+}
