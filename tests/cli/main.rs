@@ -166,7 +166,7 @@ fn start_node(dir: &Path, addr: &str, demo: bool) -> std::process::Child {
     if demo {
         args.extend(["--demo-solvers", "--round-secs", "1"]);
     }
-    let child = Command::new(env!("CARGO_BIN_EXE_stakebid"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_stakebid"))
         .args(&args)
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -177,6 +177,8 @@ fn start_node(dir: &Path, addr: &str, demo: bool) -> std::process::Child {
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("the node did not come up on {addr}");
 }
 
