@@ -130,6 +130,7 @@ impl Auctioneer<'_> {
             commit_deadline: open.commitDeadline,
             reveal_deadline: open.revealDeadline,
             phase: Phase::Committing,
+            public: None,
         })?;
         let ix = Index::new(&self.market);
         let sc = Scenarios::generate(&self.market, &ix, open.seed, self.scenarios);
@@ -181,6 +182,33 @@ impl Auctioneer<'_> {
         }
         let avail = available(&self.market);
         let sel = select(&cands, &avail);
+        // Public from here on: every bid, its score or why it was rejected.
+        let scored: Vec<serde_json::Value> = cands
+            .iter()
+            .zip(&cand_bids)
+            .enumerate()
+            .map(|(i, (c, b))| {
+                serde_json::json!({
+                    "solver": c.solver,
+                    "bid_hash": b.hash(),
+                    "plans": b.plans(),
+                    "scores": c.scores.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<BTreeMap<_, _>>(),
+                    "total": c.score().to_string(),
+                    "won": sel.winners.contains(&i),
+                    "unfair": sel.unfair.contains(&i),
+                })
+            })
+            .collect();
+        self.store.publish(
+            id,
+            serde_json::json!({
+                "bids": scored,
+                "rejected": report.rejected.iter().map(|(s, r)| serde_json::json!({ "solver": s, "reasons": r })).collect::<Vec<_>>(),
+                "faults": report.faults,
+                "total_score": sel.total.to_string(),
+                "reference_scores": sel.reference.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<BTreeMap<_, _>>(),
+            }),
+        )?;
         self.store.set_phase(id, Phase::Scored)?;
         let mut won = std::collections::BTreeSet::new();
         for &w in &sel.winners {

@@ -212,6 +212,21 @@ fn a_node_awards_an_http_intent_and_a_killed_node_loses_nothing() {
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
     assert_eq!(state, "awarded");
+    // The round is listed; after its reveal deadline every bid and score is public.
+    let (_, list) = http(&addr, "GET", "/v1/auctions", "").unwrap();
+    let auction =
+        list.as_array().unwrap().iter().find(|a| a["phase"] == "awarded").unwrap()["id"].clone();
+    let mut outcome = serde_json::Value::Null;
+    for _ in 0..100 {
+        let (_, a) = http(&addr, "GET", &format!("/v1/auctions/{auction}"), "").unwrap();
+        outcome = a["outcome"].clone();
+        if !outcome.is_null() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let bids = outcome["bids"].as_array().expect("public bids after the reveal deadline");
+    assert!(bids.iter().any(|b| b["won"] == true && b["scores"].get(&id).is_some()), "{outcome}");
     node.kill().unwrap(); // SIGKILL
     node.wait().unwrap();
     let mut node = start_node(&dir, &addr, false);

@@ -32,6 +32,10 @@ pub struct AuctionRecord {
     pub reveal_deadline: u64,
     /// Lifecycle phase.
     pub phase: Phase,
+    /// After the reveal deadline: every bid, its score or rejection
+    /// reasons, the faults and the winners, so anyone can recompute them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public: Option<serde_json::Value>,
 }
 
 /// What `recover` did after a restart.
@@ -349,6 +353,23 @@ impl Store {
             }
         }
         self.write_auction(id, serde_json::to_vec(&rec)?, back)
+    }
+
+    /// Records the public outcome of a round (written with the Scored phase).
+    pub fn publish(&self, id: u64, public: serde_json::Value) -> Result<(), StoreError> {
+        let mut rec = self.auction(id)?.ok_or(StoreError::UnknownAuction(id))?;
+        rec.public = Some(public);
+        self.write_auction(id, serde_json::to_vec(&rec)?, vec![])
+    }
+
+    /// Every auction, newest first.
+    pub fn auctions(&self) -> Result<Vec<AuctionRecord>, StoreError> {
+        let mut v = Vec::new();
+        for val in self.auctions.iter().values() {
+            v.push(serde_json::from_slice(&val?)?);
+        }
+        v.reverse();
+        Ok(v)
     }
 
     /// After a restart: auctions not yet scored are voided without

@@ -137,3 +137,34 @@ async fn intake_stores_before_answering_and_refuses_bad_input_with_codes() {
     let store = Store::open(&d).unwrap();
     assert_eq!(store.len(), 200);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_auction_outcome_is_sealed_until_its_reveal_deadline() {
+    use stakebid_auction::domain::phase::Phase;
+    use stakebid_auction::infra::store::AuctionRecord;
+    let d = tmp("sealed");
+    let (app, store) = app(&d);
+    for (id, reveal) in [(1u64, NOW + 10), (2, NOW - 10)] {
+        store
+            .open_auction(&AuctionRecord {
+                id,
+                intents: vec![],
+                seed: alloy::primitives::B256::ZERO,
+                commit_deadline: reveal - 5,
+                reveal_deadline: reveal,
+                phase: Phase::Committing,
+                public: None,
+            })
+            .unwrap();
+        store.publish(id, json!({ "bids": [{ "solver": "0x01", "total": "5" }] })).unwrap();
+    }
+    let (st, v) = call(&app, "GET", "/v1/auctions/1", None).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(v["outcome"].is_null(), "bids visible before the reveal deadline: {v}");
+    let (_, v) = call(&app, "GET", "/v1/auctions/2", None).await;
+    assert_eq!(v["outcome"]["bids"][0]["total"], "5");
+    let (_, list) = call(&app, "GET", "/v1/auctions", None).await;
+    assert_eq!(list.as_array().unwrap().len(), 2);
+    let (st, v) = call(&app, "GET", "/v1/auctions/99", None).await;
+    assert_eq!((st, v["code"].as_str()), (StatusCode::NOT_FOUND, Some("auction.unknown")));
+}

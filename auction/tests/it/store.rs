@@ -128,6 +128,7 @@ fn a_restart_voids_unscored_auctions_and_resumes_scored_ones() {
             commit_deadline: 10,
             reveal_deadline: 20,
             phase: Phase::Committing,
+            public: None,
         };
         store.open_auction(&rec(1, &g[..10])).unwrap();
         store.open_auction(&rec(2, &g[10..15])).unwrap();

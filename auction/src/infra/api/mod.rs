@@ -6,6 +6,9 @@
 //! - `GET  /v1/market` — the market snapshot in use
 //! - `POST /v1/intents` — `{ "typed_data": …, "signature": "0x…" }` → 201 `{ id, status }`
 //! - `GET  /v1/intents/{id}` — status of one intent
+//! - `GET  /v1/auctions` — rounds, newest first (id, phase, batch size)
+//! - `GET  /v1/auctions/{id}` — one round; after its reveal deadline, every
+//!   bid with its score or rejection reasons, the faults and the winners
 
 mod intake;
 
@@ -84,6 +87,8 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/market", get(market))
         .route("/v1/intents", post(submit))
         .route("/v1/intents/{id}", get(status))
+        .route("/v1/auctions", get(auctions))
+        .route("/v1/auctions/{id}", get(auction))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(state)
 }
@@ -161,4 +166,36 @@ async fn status(
     let rec = s.store.get(&id)?.ok_or(StoreError::Unknown(id))?;
     let message = rec.signed.intent.typed_data(&rec.signed.domain)["message"].clone();
     Ok(Json(json!({ "id": id, "status": rec.status, "intent": message })))
+}
+
+async fn auctions(State(s): State<AppState>) -> Result<Json<Value>, ApiError> {
+    let list: Vec<Value> = s
+        .store
+        .auctions()?
+        .into_iter()
+        .map(|a| json!({ "id": a.id, "phase": a.phase, "intents": a.intents.len(),
+                         "commit_deadline": a.commit_deadline, "reveal_deadline": a.reveal_deadline }))
+        .collect();
+    Ok(Json(json!(list)))
+}
+
+async fn auction(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let id: u64 = id.parse().map_err(|_| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "request.bad_id",
+            "an auction id is a decimal number",
+        )
+    })?;
+    let a = s.store.auction(id)?.ok_or(StoreError::UnknownAuction(id))?;
+    // Sealed until the reveal deadline: nothing about bids before it.
+    let public = if (s.now)() > a.reveal_deadline { a.public.clone() } else { None };
+    Ok(Json(json!({
+        "id": a.id, "phase": a.phase, "intents": a.intents, "seed": a.seed,
+        "commit_deadline": a.commit_deadline, "reveal_deadline": a.reveal_deadline,
+        "outcome": public,
+    })))
 }
