@@ -88,6 +88,20 @@ pub struct Auctioneer<'s> {
 }
 
 impl Auctioneer<'_> {
+    /// Restores the registry (bonds, records), the last award hash and the
+    /// next auction id from the store, so a restarted node keeps penalties
+    /// and its seed chain (seed = keccak256(id ‖ previous award)) verifiable.
+    pub fn load_state(&mut self) -> Result<(), StoreError> {
+        if let Some(r) = self.store.load_meta("registry")? {
+            self.registry = r;
+        }
+        if let Some(h) = self.store.load_meta("last_award")? {
+            self.last_award = h;
+        }
+        self.next_id = self.next_id.max(1 + self.store.auction_count() as u64);
+        Ok(())
+    }
+
     /// Runs one round at logical time `now`. `None` when the pool is empty.
     pub fn round(
         &mut self,
@@ -234,6 +248,8 @@ impl Auctioneer<'_> {
                 report.awards.iter().map(|(a, _)| a.digest(&self.domain)).collect();
             self.last_award = keccak256(digests.abi_encode());
         }
+        self.store.save_meta("registry", &self.registry)?;
+        self.store.save_meta("last_award", &self.last_award)?;
         Ok(Some(report))
     }
 }

@@ -40,8 +40,12 @@ fn rounds(store: &Store, market: Market, domain: Domain, every: u64) {
         commit_secs: 2,
         reveal_secs: 2,
         last_award: alloy::primitives::B256::ZERO,
-        next_id: 1 + store.auction_count() as u64,
+        next_id: 1,
     };
+    if let Err(e) = a.load_state() {
+        eprintln!("cannot restore the auctioneer's state: {e} ({})", e.code());
+        return;
+    }
     if recovered > 0 {
         eprintln!("recovered {recovered} auctions from the store");
     }

@@ -168,6 +168,7 @@ pub struct Store {
     intents: sled::Tree,
     nonces: sled::Tree,
     auctions: sled::Tree,
+    meta: sled::Tree,
 }
 
 fn nonce_key(s: &SignedIntent) -> Vec<u8> {
@@ -198,6 +199,7 @@ impl Store {
             intents: db.open_tree("intents")?,
             nonces: db.open_tree("nonces")?,
             auctions: db.open_tree("auctions")?,
+            meta: db.open_tree("meta")?,
             db,
         })
     }
@@ -392,6 +394,24 @@ impl Store {
             }
         }
         Ok(out)
+    }
+
+    /// Saves a piece of node state (registry, last award hash) durably.
+    pub fn save_meta<T: Serialize>(&self, key: &str, value: &T) -> Result<(), StoreError> {
+        self.meta.insert(key, serde_json::to_vec(value)?)?;
+        self.db.flush()?;
+        Ok(())
+    }
+
+    /// Loads a piece of node state saved with `save_meta`.
+    pub fn load_meta<T: for<'de> Deserialize<'de>>(
+        &self,
+        key: &str,
+    ) -> Result<Option<T>, StoreError> {
+        Ok(match self.meta.get(key)? {
+            Some(v) => Some(serde_json::from_slice(&v)?),
+            None => None,
+        })
     }
 
     /// Number of auctions stored.

@@ -146,6 +146,25 @@ fn a_round_awards_valid_plans_penalizes_faults_and_returns_lost_intents() {
         assert_eq!(r2.batch, pending_n);
         assert_eq!(r2.auction, 2);
     }
+    // A restarted auctioneer keeps the bonds taken and the seed chain.
+    let mut b = Auctioneer {
+        store: &store,
+        registry: Registry::new(),
+        market: market.clone(),
+        key: key.clone(),
+        domain: domain(),
+        scenarios: 100,
+        batch_size: 50,
+        commit_secs: 10,
+        reveal_secs: 10,
+        last_award: B256::ZERO,
+        next_id: 1,
+    };
+    b.load_state().unwrap();
+    assert_eq!(b.registry, a.registry);
+    assert!(b.registry.solvers[&silent].bond.0 < 2 * 10u128.pow(18));
+    assert_eq!(b.last_award, a.last_award);
+    assert_eq!(b.next_id, a.next_id);
     drop(store);
     std::fs::remove_dir_all(&dir).unwrap();
 }
