@@ -54,6 +54,7 @@ struct Fill<'o, 'a> {
     order: &'o Order<'a>,
     a: f64,
     placed: BTreeMap<usize, f64>,
+    per_asset: BTreeMap<usize, f64>,
     per_op: BTreeMap<usize, f64>,
     per_svc: BTreeMap<usize, f64>,
 }
@@ -84,17 +85,14 @@ impl Fill<'_, '_> {
         r.max(0.0)
     }
 
-    fn asset_used(&self, ctx: &Context<'_>, asset: usize) -> f64 {
-        self.placed
-            .iter()
-            .filter(|(p, _)| ctx.index.positions[**p].asset == asset)
-            .map(|(_, x)| x)
-            .sum()
+    fn asset_used(&self, _ctx: &Context<'_>, asset: usize) -> f64 {
+        *self.per_asset.get(&asset).unwrap_or(&0.0)
     }
 
     fn put(&mut self, ctx: &Context<'_>, p: usize, x: f64) {
         *self.placed.entry(p).or_default() += x;
         let info = &ctx.index.positions[p];
+        *self.per_asset.entry(info.asset).or_default() += x;
         if let Some(o) = info.operator {
             *self.per_op.entry(o).or_default() += x;
             for &(s, mag) in &info.exposure {
@@ -125,6 +123,7 @@ pub(crate) fn allocate(
         order,
         a,
         placed: BTreeMap::new(),
+        per_asset: BTreeMap::new(),
         per_op: BTreeMap::new(),
         per_svc: BTreeMap::new(),
     };

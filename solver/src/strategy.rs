@@ -153,7 +153,7 @@ impl Strategy for Optimal {
     /// restricted to them is feasible, so this cannot fail). Then repair:
     /// positions whose first-year yield does not pay their gas are banned for
     /// that intent and the LP re-solved, while that stays feasible.
-    fn solve(&self, view: &View<'_>, _deadline: Option<Instant>) -> Solution {
+    fn solve(&self, view: &View<'_>, deadline: Option<Instant>) -> Solution {
         let ctx = view.ctx;
         let (orders, mut pre) = orders(view, self.fee_bps);
         if orders.is_empty() {
@@ -200,6 +200,10 @@ impl Strategy for Optimal {
         };
         let ticket = self.min_ticket as f64 / 1e18;
         for round in 0..16 {
+            // Out of time: bid what we have; every plan is still evaluated.
+            if deadline.is_some_and(|d| Instant::now() >= d) {
+                break;
+            }
             let Ok(cur) = &best else { break };
             let mut changed = false;
             for (k, (_, xs)) in cur.orders.iter().enumerate() {

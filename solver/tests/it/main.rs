@@ -197,3 +197,19 @@ fn position_limit_and_minimum_ticket_hold_in_every_plan() {
         assert!(p.allocations.iter().all(|a| a.amount.0 >= capped.min_ticket));
     }
 }
+
+#[test]
+fn a_deadline_already_passed_still_yields_only_valid_plans() {
+    let m = generate(&GeneratorParams::with_positions(400, 21));
+    let ix = Index::new(&m);
+    let sc = Scenarios::generate(&m, &ix, B256::ZERO, 100);
+    let ctx = Context::new(&m, &sc);
+    let intents = batch_for(&m, 12, 21);
+    let view = View { ctx: &ctx, intents: &intents };
+    let mut opt = Optimal::new(Backend::default_backend(), 5);
+    opt.max_positions = Some(3);
+    // No time for repair rounds: the LP answer is rounded and evaluated as is.
+    let sol = opt.solve(&view, Some(std::time::Instant::now()));
+    assert_bid_is_valid(&ctx, &intents, &sol);
+    assert!(!sol.plans.is_empty() || !sol.left_out.is_empty());
+}
