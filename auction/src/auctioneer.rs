@@ -111,15 +111,17 @@ impl Auctioneer<'_> {
         let mut report = Report::default();
         let close_at = now + self.commit_secs + self.reveal_secs + 1;
         let mut batch = Vec::new();
+        let mut expired = Vec::new();
         for (id, rec) in self.store.with_status(Status::Pending)? {
             // An intent that cannot settle before its deadline leaves the pool.
             if rec.signed.intent.deadline <= close_at {
-                self.store.transition(&id, Status::Expired)?;
-                report.expired += 1;
+                expired.push((id, Status::Expired));
             } else if batch.len() < self.batch_size {
                 batch.push((id, rec.signed.intent));
             }
         }
+        self.store.transition_all(&expired)?;
+        report.expired = expired.len();
         if batch.is_empty() {
             return Ok(None);
         }
@@ -194,7 +196,7 @@ impl Auctioneer<'_> {
                 }
             }
         }
-        let avail = available(&self.market);
+        let avail = stakebid_intents::evaluate::CapacityUse::available(&self.market);
         let sel = select(&cands, &avail);
         // Public from here on: every bid, its score or why it was rejected.
         let scored: Vec<serde_json::Value> = cands
@@ -238,10 +240,13 @@ impl Auctioneer<'_> {
             won.extend(c.scores.keys().copied());
             report.awards.push((award, sig));
         }
-        for (iid, _) in &batch {
-            let to = if won.contains(iid) { Status::Awarded } else { Status::Pending };
-            self.store.transition(iid, to)?;
-        }
+        let moves: Vec<(IntentId, Status)> = batch
+            .iter()
+            .map(|(iid, _)| {
+                (*iid, if won.contains(iid) { Status::Awarded } else { Status::Pending })
+            })
+            .collect();
+        self.store.transition_all(&moves)?;
         if !report.awards.is_empty() {
             self.store.set_phase(id, Phase::Awarded)?;
             let digests: Vec<B256> =
@@ -252,19 +257,4 @@ impl Auctioneer<'_> {
         self.store.save_meta("last_award", &self.last_award)?;
         Ok(Some(report))
     }
-}
-
-/// The market's capacity as winner selection's `Available`.
-fn available(m: &Market) -> crate::domain::winner::Available {
-    let mut a = crate::domain::winner::Available::default();
-    for x in &m.assets {
-        a.assets.insert(x.id.clone(), x.deposit_cap);
-    }
-    for o in &m.operators {
-        a.operators.insert(o.id.clone(), o.capacity);
-    }
-    for s in &m.services {
-        a.services.insert(s.id.clone(), s.stake_cap);
-    }
-    a
 }

@@ -96,30 +96,50 @@ impl CapacityUse {
 
     /// The first cap of `market` this use exceeds, if any.
     pub fn exceeded(&self, market: &Market) -> Option<Violation> {
-        let over = |kind: &'static str, id: &str, used: Wei, available: Wei| {
-            (used > available).then(|| Violation::CapacityExceeded {
-                kind,
-                id: id.to_string(),
-                used,
-                available,
-            })
-        };
-        for (id, used) in &self.assets {
-            let cap = market.asset(id).map_or(Wei::ZERO, |a| a.deposit_cap);
-            if let Some(v) = over("asset", id, *used, cap) {
-                return Some(v);
-            }
+        self.first_over(|kind, id| match kind {
+            "asset" => market.asset(id).map(|a| a.deposit_cap),
+            "operator" => market.operator(id).map(|o| o.capacity),
+            _ => market.service(id).map(|s| s.stake_cap),
+        })
+    }
+
+    /// The first entry of `available` (capacity left, by entity id) this use
+    /// exceeds, if any; an entity missing from `available` has none left.
+    pub fn exceeded_within(&self, available: &CapacityUse) -> Option<Violation> {
+        self.first_over(|kind, id| {
+            let map = match kind {
+                "asset" => &available.assets,
+                "operator" => &available.operators,
+                _ => &available.services,
+            };
+            map.get(id).copied()
+        })
+    }
+
+    /// The market's capacity as a `CapacityUse`-shaped map of what is left.
+    pub fn available(market: &Market) -> CapacityUse {
+        CapacityUse {
+            assets: market.assets.iter().map(|a| (a.id.clone(), a.deposit_cap)).collect(),
+            operators: market.operators.iter().map(|o| (o.id.clone(), o.capacity)).collect(),
+            services: market.services.iter().map(|s| (s.id.clone(), s.stake_cap)).collect(),
         }
-        for (id, used) in &self.operators {
-            let cap = market.operator(id).map_or(Wei::ZERO, |o| o.capacity);
-            if let Some(v) = over("operator", id, *used, cap) {
-                return Some(v);
-            }
-        }
-        for (id, used) in &self.services {
-            let cap = market.service(id).map_or(Wei::ZERO, |s| s.stake_cap);
-            if let Some(v) = over("service", id, *used, cap) {
-                return Some(v);
+    }
+
+    /// The one capacity comparison: used > cap (unknown entity: cap 0).
+    fn first_over(&self, cap: impl Fn(&'static str, &str) -> Option<Wei>) -> Option<Violation> {
+        for (kind, used) in
+            [("asset", &self.assets), ("operator", &self.operators), ("service", &self.services)]
+        {
+            for (id, u) in used {
+                let available = cap(kind, id).unwrap_or(Wei::ZERO);
+                if *u > available {
+                    return Some(Violation::CapacityExceeded {
+                        kind,
+                        id: id.clone(),
+                        used: *u,
+                        available,
+                    });
+                }
             }
         }
         None

@@ -82,49 +82,59 @@ pub(crate) fn round(ctx: &Context<'_>, order: &Order<'_>, alloc: &[(usize, f64)]
     }
 }
 
-/// Evaluates candidate plans, keeps the valid ones within shared capacity.
-pub(crate) fn finalize(
-    ctx: &Context<'_>,
-    candidates: Vec<(Order<'_>, Result<Plan, String>)>,
-) -> Solution {
-    let mut sol = Solution::default();
-    let mut used = CapacityUse::default();
-    for (order, cand) in candidates {
+/// Builds a bid plan by plan: each candidate is evaluated once, and kept
+/// only if valid, paying for its gas, and within the capacity the plans
+/// kept before it left.
+#[derive(Default)]
+pub(crate) struct Finalizer {
+    sol: Solution,
+    used: CapacityUse,
+}
+
+impl Finalizer {
+    /// Evaluates `cand` for `order`; returns whether it joined the bid.
+    pub(crate) fn push(
+        &mut self,
+        ctx: &Context<'_>,
+        order: &Order<'_>,
+        cand: Result<Plan, String>,
+    ) -> bool {
+        let left_out = |reason: String| LeftOut { intent: order.id, reason };
         let plan = match cand {
             Ok(p) => p,
             Err(reason) => {
-                sol.left_out.push(LeftOut { intent: order.id, reason });
-                continue;
+                self.sol.left_out.push(left_out(reason));
+                return false;
             }
         };
         match evaluate(ctx, order.intent, order.id, &plan) {
             Err(vs) => {
                 let why: Vec<String> = vs.iter().map(|v| v.to_string()).collect();
-                sol.left_out.push(LeftOut { intent: order.id, reason: why.join("; ") });
+                self.sol.left_out.push(left_out(why.join("; ")));
             }
-            Ok(e) if e.score <= 0 => sol.left_out.push(LeftOut {
-                intent: order.id,
-                reason: format!(
-                    "its surplus ({:.6} ETH) does not cover the settlement gas ({:.6} ETH)",
-                    e.surplus as f64 / 1e18,
-                    e.gas_cost.as_eth_f64()
-                ),
-            }),
+            Ok(e) if e.score <= 0 => self.sol.left_out.push(left_out(format!(
+                "its surplus ({:.6} ETH) does not cover the settlement gas ({:.6} ETH)",
+                e.surplus as f64 / 1e18,
+                e.gas_cost.as_eth_f64()
+            ))),
             Ok(e) => {
-                let mut after = used.clone();
+                let mut after = self.used.clone();
                 after.add(&e.capacity);
                 if let Some(v) = after.exceeded(ctx.market) {
-                    sol.left_out.push(LeftOut {
-                        intent: order.id,
-                        reason: format!("shared capacity: {v}"),
-                    });
+                    self.sol.left_out.push(left_out(format!("shared capacity: {v}")));
                 } else {
-                    used = after;
-                    sol.plans.push(plan);
-                    sol.evaluations.push(e);
+                    self.used = after;
+                    self.sol.plans.push(plan);
+                    self.sol.evaluations.push(e);
+                    return true;
                 }
             }
         }
+        false
     }
-    sol
+
+    /// The bid.
+    pub(crate) fn finish(self) -> Solution {
+        self.sol
+    }
 }

@@ -2,12 +2,13 @@
 
 use std::time::Instant;
 
-use stakebid_intents::{evaluate, Context, Intent, IntentId};
+use stakebid_intents::{Context, Intent, IntentId};
 
-use crate::finalize::{finalize, round, Solution};
+use crate::finalize::{round, Finalizer, Solution};
 use crate::heuristics::{allocate, Room, Rule};
 use crate::lp::{self, Backend, Inclusion};
 use crate::order::Order;
+use stakebid_intents::Plan;
 
 /// What a strategy sees of an auction: the evaluation context (market,
 /// scenarios) and the batch.
@@ -83,19 +84,21 @@ fn heuristic(view: &View<'_>, fee_bps: u16, rule: Rule) -> Solution {
     let (orders, pre) = orders(view, fee_bps);
     let ctx = view.ctx;
     let mut room = Room::new(ctx);
-    let mut candidates = Vec::new();
+    let mut fin = Finalizer::default();
     for o in orders {
-        let cand = allocate(ctx, &o, &room, rule).map(|alloc| {
-            let plan = round(ctx, &o, &alloc);
-            // Only a plan the evaluator accepts uses up shared room.
-            if evaluate(ctx, o.intent, o.id, &plan).is_ok() {
-                room.take(ctx, &alloc);
+        match allocate(ctx, &o, &room, rule) {
+            Ok(alloc) => {
+                // Only a plan that joins the bid uses up shared room.
+                if fin.push(ctx, &o, Ok(round(ctx, &o, &alloc))) {
+                    room.take(ctx, &alloc);
+                }
             }
-            plan
-        });
-        candidates.push((o, cand));
+            Err(why) => {
+                fin.push(ctx, &o, Err(why));
+            }
+        }
     }
-    merge(pre, finalize(ctx, candidates))
+    merge(pre, fin.finish())
 }
 
 impl Strategy for Greedy {
@@ -264,7 +267,7 @@ impl Strategy for Optimal {
             }
         }
         let max = self.max_positions.unwrap_or(usize::MAX);
-        let candidates = match best {
+        let candidates: Vec<(Order<'_>, Result<Plan, String>)> = match best {
             Ok(r) => inside
                 .into_iter()
                 .zip(r.orders)
@@ -288,6 +291,10 @@ impl Strategy for Optimal {
                 .collect(),
             Err(e) => inside.into_iter().map(|o| (o, Err(format!("LP failed: {e}")))).collect(),
         };
-        merge(pre, finalize(ctx, candidates))
+        let mut fin = Finalizer::default();
+        for (o, cand) in candidates {
+            fin.push(ctx, &o, cand);
+        }
+        merge(pre, fin.finish())
     }
 }

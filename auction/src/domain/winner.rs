@@ -54,13 +54,7 @@ pub struct Selection {
 pub type Available = CapacityUse;
 
 fn fits(used: &CapacityUse, avail: &Available) -> bool {
-    let ok = |u: &BTreeMap<String, stakebid_intents::Wei>,
-              a: &BTreeMap<String, stakebid_intents::Wei>| {
-        u.iter().all(|(k, v)| v.0 == 0 || a.get(k).is_some_and(|cap| v.0 <= cap.0))
-    };
-    ok(&used.assets, &avail.assets)
-        && ok(&used.operators, &avail.operators)
-        && ok(&used.services, &avail.services)
+    used.exceeded_within(avail).is_none()
 }
 
 /// Selects winners among `cands` within `avail`.

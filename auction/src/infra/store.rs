@@ -240,14 +240,9 @@ impl Store {
             .transaction(|(i, n)| {
                 i.apply_batch(&intents)?;
                 n.apply_batch(&nonces)?;
-                Ok::<_, sled::transaction::ConflictableTransactionError<()>>(())
+                Ok(())
             })
-            .map_err(|e| match e {
-                sled::transaction::TransactionError::Storage(e) => StoreError::Db(e),
-                sled::transaction::TransactionError::Abort(()) => {
-                    StoreError::Db(sled::Error::Unsupported("aborted".into()))
-                }
-            })?;
+            .map_err(tx_error)?;
         self.db.flush()?;
         Ok(out)
     }
@@ -262,12 +257,22 @@ impl Store {
 
     /// Moves an intent to `to`, durably, if the lifecycle allows it.
     pub fn transition(&self, id: &IntentId, to: Status) -> Result<(), StoreError> {
-        let mut rec = self.get(id)?.ok_or(StoreError::Unknown(*id))?;
-        if !rec.status.can_become(to) {
-            return Err(StoreError::IllegalTransition { id: *id, from: rec.status, to });
+        self.transition_all(&[(*id, to)])
+    }
+
+    /// Moves many intents at once: all moves are checked first, then
+    /// written in one batch with one flush (a round moves its whole batch).
+    pub fn transition_all(&self, moves: &[(IntentId, Status)]) -> Result<(), StoreError> {
+        let mut batch = sled::Batch::default();
+        for (id, to) in moves {
+            let mut rec = self.get(id)?.ok_or(StoreError::Unknown(*id))?;
+            if !rec.status.can_become(*to) {
+                return Err(StoreError::IllegalTransition { id: *id, from: rec.status, to: *to });
+            }
+            rec.status = *to;
+            batch.insert(id.0.as_slice(), serde_json::to_vec(&rec)?);
         }
-        rec.status = to;
-        self.intents.insert(id.0, serde_json::to_vec(&rec)?)?;
+        self.intents.apply_batch(batch)?;
         self.db.flush()?;
         Ok(())
     }
@@ -315,14 +320,9 @@ impl Store {
                 for (k, v) in &intents {
                     i.insert(k.0.as_slice(), v.clone())?;
                 }
-                Ok::<_, sled::transaction::ConflictableTransactionError<()>>(())
+                Ok(())
             })
-            .map_err(|e| match e {
-                sled::transaction::TransactionError::Storage(e) => StoreError::Db(e),
-                sled::transaction::TransactionError::Abort(()) => {
-                    StoreError::Db(sled::Error::Unsupported("aborted".into()))
-                }
-            })?;
+            .map_err(tx_error)?;
         self.db.flush()?;
         Ok(())
     }
@@ -427,5 +427,15 @@ impl Store {
     /// Whether the store is empty.
     pub fn is_empty(&self) -> bool {
         self.intents.is_empty()
+    }
+}
+
+/// Maps a sled transaction failure (our closures never abort) to a store error.
+fn tx_error(e: sled::transaction::TransactionError<()>) -> StoreError {
+    match e {
+        sled::transaction::TransactionError::Storage(e) => StoreError::Db(e),
+        sled::transaction::TransactionError::Abort(()) => {
+            StoreError::Db(sled::Error::Unsupported("transaction aborted".into()))
+        }
     }
 }

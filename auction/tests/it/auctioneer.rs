@@ -72,6 +72,22 @@ fn solver(n: u8, strategy: &str, mode: &'static str) -> Box<dyn Participant> {
     })
 }
 
+fn auctioneer<'s>(store: &'s Store, registry: Registry, key: &PrivateKeySigner) -> Auctioneer<'s> {
+    Auctioneer {
+        store,
+        registry,
+        market: Market::snapshot(),
+        key: key.clone(),
+        domain: domain(),
+        scenarios: 100,
+        batch_size: 50,
+        commit_secs: 10,
+        reveal_secs: 10,
+        last_award: B256::ZERO,
+        next_id: 1,
+    }
+}
+
 #[test]
 fn a_round_awards_valid_plans_penalizes_faults_and_returns_lost_intents() {
     let dir = std::env::temp_dir().join(format!("stakebid-auctioneer-{}", std::process::id()));
@@ -95,19 +111,7 @@ fn a_round_awards_valid_plans_penalizes_faults_and_returns_lost_intents() {
         registry.bond(p.address(), Wei(2 * 10u128.pow(18)));
     }
     let key = PrivateKeySigner::from_bytes(&B256::repeat_byte(0xa0)).unwrap();
-    let mut a = Auctioneer {
-        store: &store,
-        registry,
-        market: market.clone(),
-        key: key.clone(),
-        domain: domain(),
-        scenarios: 100,
-        batch_size: 50,
-        commit_secs: 10,
-        reveal_secs: 10,
-        last_award: B256::ZERO,
-        next_id: 1,
-    };
+    let mut a = auctioneer(&store, registry, &key);
     let r = a.round(now, &mut participants).unwrap().unwrap();
     assert_eq!(r.batch, 20);
     assert!(!r.awards.is_empty(), "{r:?}");
@@ -147,19 +151,7 @@ fn a_round_awards_valid_plans_penalizes_faults_and_returns_lost_intents() {
         assert_eq!(r2.auction, 2);
     }
     // A restarted auctioneer keeps the bonds taken and the seed chain.
-    let mut b = Auctioneer {
-        store: &store,
-        registry: Registry::new(),
-        market: market.clone(),
-        key: key.clone(),
-        domain: domain(),
-        scenarios: 100,
-        batch_size: 50,
-        commit_secs: 10,
-        reveal_secs: 10,
-        last_award: B256::ZERO,
-        next_id: 1,
-    };
+    let mut b = auctioneer(&store, Registry::new(), &key);
     b.load_state().unwrap();
     assert_eq!(b.registry, a.registry);
     assert!(b.registry.solvers[&silent].bond.0 < 2 * 10u128.pow(18));

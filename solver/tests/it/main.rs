@@ -208,8 +208,24 @@ fn a_deadline_already_passed_still_yields_only_valid_plans() {
     let view = View { ctx: &ctx, intents: &intents };
     let mut opt = Optimal::new(Backend::default_backend(), 5);
     opt.max_positions = Some(3);
-    // No time for repair rounds: the LP answer is rounded and evaluated as is.
-    let sol = opt.solve(&view, Some(std::time::Instant::now()));
-    assert_bid_is_valid(&ctx, &intents, &sol);
-    assert!(!sol.plans.is_empty() || !sol.left_out.is_empty());
+    // No time for repair rounds: the LP answer is rounded and evaluated as
+    // is, so intents the LP spread over more than 3 positions are left out
+    // (never bid over the limit) ...
+    let late = opt.solve(&view, Some(std::time::Instant::now()));
+    assert_bid_is_valid(&ctx, &intents, &late);
+    assert!(late.plans.iter().all(|p| p.allocations.len() <= 3));
+    assert!(
+        late.left_out.iter().any(|l| l.reason.contains("within 3 positions")),
+        "{:?}",
+        late.left_out
+    );
+    // ... while with time the repair brings them under the limit.
+    let on_time = opt.solve(&view, None);
+    assert_bid_is_valid(&ctx, &intents, &on_time);
+    assert!(
+        on_time.plans.len() > late.plans.len(),
+        "{} vs {}",
+        on_time.plans.len(),
+        late.plans.len()
+    );
 }
