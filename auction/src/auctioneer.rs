@@ -61,6 +61,19 @@ pub struct Report {
     pub expired: usize,
 }
 
+/// A round that is open: what was announced and what closing it needs.
+#[derive(Clone, Debug)]
+pub struct Opened {
+    /// The announcement.
+    pub open: AuctionOpen,
+    /// The batch, in announcement order.
+    pub batch: Vec<(IntentId, Intent)>,
+    /// Intents expired while batching.
+    pub expired: usize,
+    /// Solvers whose commitments this round accepts (bonded, not suspended).
+    pub eligible: std::collections::BTreeSet<Address>,
+}
+
 /// The auctioneer.
 pub struct Auctioneer<'s> {
     /// The node's store.
@@ -102,13 +115,42 @@ impl Auctioneer<'_> {
         Ok(())
     }
 
-    /// Runs one round at logical time `now`. `None` when the pool is empty.
+    /// Runs one round at logical time `now` with in-process participants.
+    /// `None` when the pool is empty.
     pub fn round(
         &mut self,
         now: u64,
         participants: &mut [Box<dyn Participant + '_>],
     ) -> Result<Option<Report>, StoreError> {
-        let mut report = Report::default();
+        let Some(opened) = self.open(now)? else { return Ok(None) };
+        let open = opened.open.clone();
+        let mut round = Round::new(open.clone(), self.domain.chain_id);
+        {
+            let ix = Index::new(&self.market);
+            let sc = Scenarios::generate(&self.market, &ix, open.seed, self.scenarios);
+            let ctx = Context::new(&self.market, &sc);
+            for p in participants.iter_mut() {
+                let who = p.address();
+                let eligible = opened.eligible.contains(&who);
+                for (h, sig) in p.commit(&open, &ctx, &opened.batch) {
+                    let _ = round.commit(now, who, h, &sig, eligible);
+                }
+            }
+        }
+        self.revealing(open.auctionId)?;
+        for p in participants.iter_mut() {
+            for (bid, salt) in p.reveal(open.auctionId) {
+                let _ = round.reveal(open.commitDeadline + 1, bid, salt);
+            }
+        }
+        self.close(opened, round).map(Some)
+    }
+
+    /// Opens a round at `now`: batches the pool (expiring intents that
+    /// cannot settle in time), persists the auction and its intents'
+    /// Pending → InAuction move, and returns what to announce. `None` when
+    /// the pool is empty.
+    pub fn open(&mut self, now: u64) -> Result<Option<Opened>, StoreError> {
         let close_at = now + self.commit_secs + self.reveal_secs + 1;
         let mut batch = Vec::new();
         let mut expired = Vec::new();
@@ -121,7 +163,6 @@ impl Auctioneer<'_> {
             }
         }
         self.store.transition_all(&expired)?;
-        report.expired = expired.len();
         if batch.is_empty() {
             return Ok(None);
         }
@@ -148,26 +189,26 @@ impl Auctioneer<'_> {
             phase: Phase::Committing,
             public: None,
         })?;
+        let eligible = self.registry.eligible_set();
+        Ok(Some(Opened { open, batch, expired: expired.len(), eligible }))
+    }
+
+    /// The commit deadline passed: the auction takes reveals.
+    pub fn revealing(&self, auction: u64) -> Result<(), StoreError> {
+        self.store.set_phase(auction, Phase::Revealing)
+    }
+
+    /// After the reveal deadline: penalizes faults, scores every revealed
+    /// bid itself, selects winners, signs awards, and writes the public
+    /// outcome, the phase and every intent's move in one transaction.
+    pub fn close(&mut self, opened: Opened, mut round: Round) -> Result<Report, StoreError> {
+        let Opened { open, batch, expired, .. } = opened;
+        let id = open.auctionId;
+        let mut report = Report { auction: id, batch: batch.len(), expired, ..Report::default() };
         let ix = Index::new(&self.market);
         let sc = Scenarios::generate(&self.market, &ix, open.seed, self.scenarios);
         let ctx = Context::new(&self.market, &sc);
-        let mut round = Round::new(open.clone(), self.domain.chain_id);
-        for p in participants.iter_mut() {
-            let who = p.address();
-            let eligible = self.registry.eligible(&who);
-            for (h, sig) in p.commit(&open, &ctx, &batch) {
-                let _ = round.commit(now, who, h, &sig, eligible);
-            }
-        }
-        self.store.set_phase(id, Phase::Revealing)?;
-        for p in participants.iter_mut() {
-            for (bid, salt) in p.reveal(id) {
-                let _ = round.reveal(open.commitDeadline + 1, bid, salt);
-            }
-        }
         let bids = round.close(open.revealDeadline + 1).unwrap_or_default();
-        report.auction = id;
-        report.batch = batch.len();
         report.revealed = bids.len();
         report.faults = round.faults().to_vec();
         for f in round.faults() {
@@ -198,34 +239,6 @@ impl Auctioneer<'_> {
         }
         let avail = stakebid_intents::evaluate::CapacityUse::available(&self.market);
         let sel = select(&cands, &avail);
-        // Public from here on: every bid, its score or why it was rejected.
-        let scored: Vec<serde_json::Value> = cands
-            .iter()
-            .zip(&cand_bids)
-            .enumerate()
-            .map(|(i, (c, b))| {
-                serde_json::json!({
-                    "solver": c.solver,
-                    "bid_hash": b.hash(),
-                    "plans": b.plans(),
-                    "scores": c.scores.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<BTreeMap<_, _>>(),
-                    "total": c.score().to_string(),
-                    "won": sel.winners.contains(&i),
-                    "unfair": sel.unfair.contains(&i),
-                })
-            })
-            .collect();
-        self.store.publish(
-            id,
-            serde_json::json!({
-                "bids": scored,
-                "rejected": report.rejected.iter().map(|(s, r)| serde_json::json!({ "solver": s, "reasons": r })).collect::<Vec<_>>(),
-                "faults": report.faults,
-                "total_score": sel.total.to_string(),
-                "reference_scores": sel.reference.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<BTreeMap<_, _>>(),
-            }),
-        )?;
-        self.store.set_phase(id, Phase::Scored)?;
         let mut won = std::collections::BTreeSet::new();
         for &w in &sel.winners {
             let c = &cands[w];
@@ -240,21 +253,47 @@ impl Auctioneer<'_> {
             won.extend(c.scores.keys().copied());
             report.awards.push((award, sig));
         }
+        // Public from here on: every bid, its score or why it was rejected.
+        let scored: Vec<serde_json::Value> = cands
+            .iter()
+            .zip(&cand_bids)
+            .enumerate()
+            .map(|(i, (c, b))| {
+                serde_json::json!({
+                    "solver": c.solver,
+                    "bid_hash": b.hash(),
+                    "bid": b,
+                    "plans": b.plans(),
+                    "scores": c.scores.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<BTreeMap<_, _>>(),
+                    "total": c.score().to_string(),
+                    "won": sel.winners.contains(&i),
+                    "unfair": sel.unfair.contains(&i),
+                })
+            })
+            .collect();
+        let public = serde_json::json!({
+            "bids": scored,
+            "rejected": report.rejected.iter().map(|(s, r)| serde_json::json!({ "solver": s, "reasons": r })).collect::<Vec<_>>(),
+            "faults": report.faults,
+            "total_score": sel.total.to_string(),
+            "reference_scores": sel.reference.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<BTreeMap<_, _>>(),
+            "awards": report.awards.iter().map(|(a, s)| serde_json::json!({ "award": a, "signature": alloy::primitives::Bytes::from(s.as_bytes()) })).collect::<Vec<_>>(),
+        });
         let moves: Vec<(IntentId, Status)> = batch
             .iter()
             .map(|(iid, _)| {
                 (*iid, if won.contains(iid) { Status::Awarded } else { Status::Pending })
             })
             .collect();
-        self.store.transition_all(&moves)?;
+        let phase = if report.awards.is_empty() { Phase::Scored } else { Phase::Awarded };
+        self.store.conclude(id, public, phase, &moves)?;
         if !report.awards.is_empty() {
-            self.store.set_phase(id, Phase::Awarded)?;
             let digests: Vec<B256> =
                 report.awards.iter().map(|(a, _)| a.digest(&self.domain)).collect();
             self.last_award = keccak256(digests.abi_encode());
         }
         self.store.save_meta("registry", &self.registry)?;
         self.store.save_meta("last_award", &self.last_award)?;
-        Ok(Some(report))
+        Ok(report)
     }
 }

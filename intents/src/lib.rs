@@ -20,6 +20,7 @@
 #![forbid(unsafe_code)]
 
 pub mod batch;
+pub mod envelope;
 pub mod error;
 pub mod evaluate;
 pub mod intent;

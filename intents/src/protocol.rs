@@ -23,7 +23,7 @@ pub const PROTOCOL_VERSION: u16 = 1;
 
 alloy::sol! {
     /// A round, as announced.
-    #[derive(Debug, PartialEq, Eq)]
+    #[derive(Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
     struct AuctionOpen {
         uint16 version;
         uint64 auctionId;
@@ -37,19 +37,23 @@ alloy::sol! {
     }
 
     /// One allocation of a plan.
-    #[derive(Debug, PartialEq, Eq)]
+    #[derive(Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
     struct BidAllocation { string position; uint256 amount; }
 
     /// One intent's plan inside a bid.
-    #[derive(Debug, PartialEq, Eq)]
+    #[derive(Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
     struct BidPlan { bytes32 intentId; BidAllocation[] allocations; uint256 fee; }
 
     /// A solver's bid: plans for a subset of the batch, won or lost whole.
-    #[derive(Debug, PartialEq, Eq)]
+    #[derive(Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
     struct Bid { uint64 auctionId; address solver; BidPlan[] plans; }
 
+    /// An owner's signed request to withdraw one of its intents.
+    #[derive(Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    struct Cancellation { bytes32 intentId; }
+
     /// The auctioneer's award of one winning bid (EIP-712, checked on-chain).
-    #[derive(Debug, PartialEq, Eq)]
+    #[derive(Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
     struct Award {
         uint64 auctionId;
         bytes32 bidHash;
@@ -131,6 +135,24 @@ pub fn commitment(
 /// Whether a revealed (bid, salt) matches its commitment.
 pub fn reveal_matches(chain_id: u64, committed: B256, bid: &Bid, salt: B256) -> bool {
     commitment(chain_id, bid.auctionId, bid.solver, bid.hash(), salt) == committed
+}
+
+impl Cancellation {
+    /// The EIP-712 digest under the marketplace's domain.
+    pub fn digest(&self, domain: &Domain) -> B256 {
+        self.eip712_signing_hash(&domain.eip712())
+    }
+
+    /// Signs as the owner.
+    pub fn sign(&self, domain: &Domain, key: &PrivateKeySigner) -> alloy::primitives::Signature {
+        key.sign_hash_sync(&self.digest(domain)).expect("signing a digest cannot fail")
+    }
+
+    /// Who signed it, if the signature is well-formed.
+    pub fn signer(&self, domain: &Domain, sig: &[u8]) -> Option<Address> {
+        let sig = alloy::primitives::Signature::try_from(sig).ok()?;
+        sig.recover_address_from_prehash(&self.digest(domain)).ok()
+    }
 }
 
 impl Award {

@@ -1,13 +1,21 @@
 //! # stakebid-sdk
 //!
-//! The client a wallet backend or script uses: build an intent from a risk
-//! profile, quote, fund, sign (local key or an external wallet's
-//! `eth_signTypedData_v4`), submit, watch to settlement, cancel, withdraw.
+//! How programs talk to a stakebid node: the HTTP API as typed calls
+//! ([`Client`]) and the message bus ([`Bus`]: in-process or NATS) that
+//! carries signed auction announcements, commitments and reveals. The
+//! solver runtime and the CLI use both; wallets and scripts use the client.
 //!
 //! ```text
-//! profile ──▶ Intent ──▶ typed data ──wallet──▶ signature ──▶ node API ──▶ status stream
+//! wallet/script ──Client──▶ node API (intents, quotes, auctions, events)
+//! solver runtime ◀──Bus / events── auctioneer ; ──commitments, reveals──▶ Bus or API
 //! ```
 //!
-//! Nothing is implemented yet: this crate is the SDK issue's. Today,
-//! `stakebid_intents` already builds, signs and verifies intents.
+//! Everything on the wire is signed by its sender
+//! ([`stakebid_intents::envelope`]); this crate moves it, receivers check it.
 #![forbid(unsafe_code)]
+
+pub mod bus;
+pub mod client;
+
+pub use bus::{Bus, BusError};
+pub use client::{Client, NodeInfo, SdkError};

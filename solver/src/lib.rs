@@ -15,6 +15,9 @@
 //!        Solution { plans (all evaluator-valid), left_out (with reasons) }
 //! ```
 //!
+//! `runtime` runs a strategy as a networked solver: auctions in (bus or the
+//! node's event stream), sealed commitments and reveals out.
+//!
 //! Feature `cbc` (default): CBC from Debian's `coinor-libcbc-dev`. microlp
 //! (pure Rust) is always built, as the fallback and as the second backend the
 //! tests cross-check optima against.
@@ -25,6 +28,7 @@ mod finalize;
 mod heuristics;
 mod lp;
 mod order;
+pub mod runtime;
 mod strategy;
 
 pub use finalize::{LeftOut, Solution};

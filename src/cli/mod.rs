@@ -6,6 +6,7 @@ mod market;
 mod node;
 mod participants;
 mod solve;
+mod solver;
 
 use clap::{Parser, Subcommand};
 use std::path::Path;
@@ -33,8 +34,11 @@ enum Cmd {
     Solve(solve::SolveArgs),
     /// Evaluate plans against their intents; prints the verdict per intent.
     Evaluate(solve::EvaluateArgs),
-    /// Run the marketplace node (HTTP intake and status on a sled store).
+    /// Run the marketplace node: HTTP API, sealed auctions, the bus.
     Node(node::NodeArgs),
+    /// Run a solver against a node.
+    #[command(subcommand)]
+    Solver(solver::SolverCmd),
     /// Auction rounds (in-process demo for now).
     #[command(subcommand)]
     Auction(auction::AuctionCmd),
@@ -74,6 +78,7 @@ pub(crate) fn run(cli: Cli) -> Result<(), CliError> {
         Cmd::Solve(a) => solve::solve(a),
         Cmd::Evaluate(a) => solve::evaluate(a),
         Cmd::Node(a) => node::run(a),
+        Cmd::Solver(c) => solver::run(c),
         Cmd::Auction(c) => auction::run(c),
     }
 }

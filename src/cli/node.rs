@@ -1,72 +1,38 @@
-//! `stakebid node`: the marketplace node. This release serves intake and
-//! intent status over HTTP from a sled store; auction rounds, buses and
-//! settlement join it in later releases.
+//! `stakebid node`: the marketplace node — HTTP API on a sled store, the
+//! auctioneer running sealed rounds on the wall clock, the bus (in-process
+//! by default, NATS with `--nats`), and optionally in-process solvers.
 
-use alloy::primitives::Address;
+use alloy::primitives::{Address, B256};
+use alloy::signers::local::PrivateKeySigner;
 use clap::Args;
+use serde_json::json;
+use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
+use std::time::Duration;
 
-use super::intent::{now, DEV_CHAIN_ID, DEV_SETTLEMENT};
-use super::participants::demo_solvers;
+use super::intent::{now, parse_key, DEV_CHAIN_ID, DEV_SETTLEMENT};
 use super::{load_market, CliError};
-use stakebid_auction::auctioneer::Auctioneer;
+use stakebid_auction::auctioneer::{Auctioneer, Report};
 use stakebid_auction::domain::registry::Registry;
-use stakebid_auction::infra::api::{router, AppState, Intake};
+use stakebid_auction::infra::api::{router, AppState, Intake, Quoter};
+use stakebid_auction::infra::live::{drive, Live};
+use stakebid_auction::infra::metrics::Metrics;
 use stakebid_auction::infra::store::Store;
-use stakebid_intents::{Domain, Market, Policy, Wei};
+use stakebid_intents::market::Index;
+use stakebid_intents::{Context, Domain, Intent, Market, Policy, Scenarios, Wei};
+use stakebid_sdk::{Bus, Client};
+use stakebid_solver::runtime::{Event, Runtime};
+use stakebid_solver::{by_name, Optimal, Strategy, View};
 
-/// Runs a round every `every` seconds until the process ends.
-fn rounds(store: &Store, market: Market, domain: Domain, every: u64) {
-    let (mut solvers, names) = demo_solvers(false);
-    let mut registry = Registry::new();
-    for s in &solvers {
-        registry.bond(s.address(), Wei(2 * 10u128.pow(18)));
-    }
-    let key = alloy::signers::local::PrivateKeySigner::from_bytes(
-        &alloy::primitives::B256::repeat_byte(0xa0),
-    )
-    .expect("constant key");
-    // Continue numbering after the auctions already stored.
-    let recovered = store.recover().map(|r| r.voided.len() + r.resumed.len()).unwrap_or(0);
-    let mut a = Auctioneer {
-        store,
-        registry,
-        market,
-        key,
-        domain,
-        scenarios: 200,
-        batch_size: 100,
-        commit_secs: 2,
-        reveal_secs: 2,
-        last_award: alloy::primitives::B256::ZERO,
-        next_id: 1,
-    };
-    if let Err(e) = a.load_state() {
-        eprintln!("cannot restore the auctioneer's state: {e} ({})", e.code());
-        return;
-    }
-    if recovered > 0 {
-        eprintln!("recovered {recovered} auctions from the store");
-    }
-    loop {
-        std::thread::sleep(std::time::Duration::from_secs(every));
-        match a.round(now(), &mut solvers) {
-            Ok(None) => {}
-            Ok(Some(r)) => {
-                eprintln!("auction {}: {} intents, {} bids", r.auction, r.batch, r.revealed);
-                for (award, _) in &r.awards {
-                    eprintln!(
-                        "  won by {} for {} intents, score {:.6} ETH",
-                        names.get(&award.solver).copied().unwrap_or("?"),
-                        award.intentIds.len(),
-                        i128::try_from(award.score).unwrap_or(0) as f64 / 1e18
-                    );
-                }
-            }
-            Err(e) => eprintln!("round failed: {} ({})", e, e.code()),
-        }
-    }
+/// The auctioneer's key on the local devnet (a constant: dev only).
+pub(crate) const DEV_AUCTIONEER_KEY: &str =
+    "0xa0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0";
+
+/// The n-th dev solver key (constant, dev only): 0x1010…, 0x1111…, 0x1212…
+pub(crate) fn dev_solver_key(n: u8) -> PrivateKeySigner {
+    PrivateKeySigner::from_bytes(&B256::repeat_byte(0x10 + n)).expect("a constant valid key")
 }
 
 #[derive(Args, Debug)]
@@ -77,6 +43,9 @@ pub(crate) struct NodeArgs {
     /// HTTP listen address (keep it on 127.0.0.1 unless a proxy fronts it).
     #[arg(long, default_value = "127.0.0.1:8645")]
     http: String,
+    /// NATS server for the bus (default: the in-process bus).
+    #[arg(long)]
+    nats: Option<String>,
     /// Chain id intents must be signed for.
     #[arg(long, default_value_t = DEV_CHAIN_ID)]
     chain_id: u64,
@@ -86,13 +55,92 @@ pub(crate) struct NodeArgs {
     /// Market JSON (default: the shipped snapshot).
     #[arg(long)]
     market: Option<PathBuf>,
-    /// Run auction rounds with the three shipped strategies as in-process
-    /// solvers (a demo stand-in for networked solvers).
+    /// The auctioneer's private key (signs announcements and awards).
+    #[arg(long, default_value = DEV_AUCTIONEER_KEY)]
+    auctioneer_key: String,
+    /// A solver address to register with the dev bond (repeatable).
+    #[arg(long = "solver")]
+    solvers: Vec<Address>,
+    /// Dev bond credited to each registered solver, in ETH.
+    #[arg(long, default_value_t = 2)]
+    dev_bond_eth: u64,
+    /// Run these shipped strategies as in-process solvers on the bus
+    /// (comma-separated: optimal,greedy,waterfill), registered and bonded.
+    #[arg(long, value_delimiter = ',')]
+    run_solvers: Vec<String>,
+    /// Same as `--run-solvers optimal,greedy,waterfill`.
     #[arg(long)]
     demo_solvers: bool,
-    /// Seconds between rounds with `--demo-solvers`.
+    /// Seconds between rounds.
     #[arg(long, default_value_t = 5)]
     round_secs: u64,
+    /// Commit window (s).
+    #[arg(long, default_value_t = 3)]
+    commit_secs: u64,
+    /// Reveal window (s).
+    #[arg(long, default_value_t = 2)]
+    reveal_secs: u64,
+    /// Most intents per auction.
+    #[arg(long, default_value_t = 100)]
+    batch_size: usize,
+    /// Risk scenarios per auction.
+    #[arg(long, default_value_t = 200)]
+    scenarios: u32,
+    /// Run no auctions (intake and reads only).
+    #[arg(long)]
+    no_auctions: bool,
+}
+
+/// The quote: the reference optimal strategy on this market, one intent alone.
+fn quoter(market: Market, domain: Domain) -> Quoter {
+    Arc::new(move |intent: &Intent| {
+        let ix = Index::new(&market);
+        let sc = Scenarios::generate(&market, &ix, B256::ZERO, 200);
+        let ctx = Context::new(&market, &sc);
+        let id = intent.id(&domain);
+        let batch = [(id, intent.clone())];
+        let sol = Optimal::new(stakebid_solver::Backend::default_backend(), 5)
+            .solve(&View { ctx: &ctx, intents: &batch }, None);
+        match (sol.plans.first(), sol.evaluations.first()) {
+            (Some(p), Some(e)) => Ok(json!({
+                "net_apy_bps": e.net_apy_bps,
+                "cvar_bps": e.cvar_bps,
+                "liquid_bps": e.liquid_bps,
+                "operator_bps": e.operator_bps,
+                "fee_wei": e.fee.0.to_string(),
+                "positions": p.allocations.iter().map(|a| json!({ "position": a.position, "amount": a.amount.0.to_string() })).collect::<Vec<_>>(),
+                "note": "the reference optimal strategy, this intent alone, on the node's market; auctions may do better or worse",
+            })),
+            _ => Err(sol
+                .left_out
+                .first()
+                .map(|l| format!("no plan meets this intent: {}", l.reason))
+                .unwrap_or_else(|| "no plan meets this intent on this market".into())),
+        }
+    })
+}
+
+fn print_report(r: &Report, names: &BTreeMap<Address, String>) {
+    let name = |a: &Address| names.get(a).cloned().unwrap_or_else(|| a.to_string());
+    eprintln!("[node] auction {}: {} intents, {} bids revealed", r.auction, r.batch, r.revealed);
+    for (award, _) in &r.awards {
+        eprintln!(
+            "[node]   won by {} for {} intents, score {:.6} ETH",
+            name(&award.solver),
+            award.intentIds.len(),
+            i128::try_from(award.score).unwrap_or(0) as f64 / 1e18
+        );
+    }
+    for (who, reasons) in &r.rejected {
+        let codes: Vec<&str> = reasons.iter().map(|x| x.code.as_str()).collect();
+        eprintln!("[node]   bid of {} rejected: {}", name(who), codes.join(", "));
+    }
+    for f in &r.faults {
+        eprintln!("[node]   fault: {} {}", name(&f.solver), f.code);
+    }
+    for (who, wei) in &r.penalties {
+        eprintln!("[node]   penalty: {} loses {:.4} ETH of bond", name(who), *wei as f64 / 1e18);
+    }
 }
 
 pub(crate) fn run(a: NodeArgs) -> Result<(), CliError> {
@@ -100,39 +148,169 @@ pub(crate) fn run(a: NodeArgs) -> Result<(), CliError> {
     let store = Store::open(&a.data_dir).map_err(|e| {
         CliError::new(e.code(), format!("cannot open {}: {e}", a.data_dir.display()))
     })?;
-    let mut policy = Policy::new(Domain { chain_id: a.chain_id, settlement: a.settlement });
+    let key = parse_key(&a.auctioneer_key)?;
+    let domain = Domain { chain_id: a.chain_id, settlement: a.settlement };
+    let mut policy = Policy::new(domain);
     policy.accepted_assets = Some(market.accepted_inputs());
     let rt = tokio::runtime::Runtime::new()
         .map_err(|e| CliError::new("node.runtime", format!("cannot start the runtime: {e}")))?;
     let store = Arc::new(store);
+    let clock: Arc<dyn Fn() -> u64 + Send + Sync> = Arc::new(now);
+    let metrics = Arc::new(Metrics::new());
+    let bus = match &a.nats {
+        Some(url) => {
+            rt.block_on(Bus::nats(url)).map_err(|e| CliError::new(e.code(), e.to_string()))?
+        }
+        None => Bus::local(),
+    };
+    let base = format!("http://{}", a.http);
+    let live = Live::new(key.clone(), domain, Some(bus.clone()), clock.clone(), metrics.clone());
+    rt.block_on(live.clone().listen(bus.clone()))
+        .map_err(|e| CliError::new(e.code(), e.to_string()))?;
+
+    let mut strategies = a.run_solvers.clone();
     if a.demo_solvers {
-        let store = store.clone();
-        let (market, domain, every) = (market.clone(), policy.domain, a.round_secs.max(1));
-        // Rounds are CPU-bound (LP solves): a plain thread, not the async workers.
-        std::thread::spawn(move || rounds(&store, market, domain, every));
+        strategies = stakebid_solver::STRATEGIES.iter().map(|s| s.to_string()).collect();
     }
-    rt.block_on(async move {
-        let state = AppState {
-            store: store.clone(),
-            intake: Intake::start(store.clone()),
-            policy: Arc::new(policy),
-            market: Arc::new(market),
-            now: Arc::new(now),
+    let mut names: BTreeMap<Address, String> = BTreeMap::new();
+    let mut in_process = Vec::new();
+    for (n, s) in strategies.iter().enumerate() {
+        let strategy: Arc<dyn Strategy> = by_name(s, 5)
+            .ok_or_else(|| {
+                CliError::new(
+                    "cli.unknown_strategy",
+                    format!("no strategy {s:?}; use optimal, greedy or waterfill"),
+                )
+            })?
+            .into();
+        let k = dev_solver_key(n as u8);
+        names.insert(k.address(), format!("solver-{s}"));
+        in_process.push((
+            format!("solver-{s}"),
+            Runtime {
+                key: k,
+                strategy,
+                node: Some(Client::new(&base)),
+                bus: Some(bus.clone()),
+                auctioneer: Some(key.address()),
+                margin: Duration::from_millis(700),
+                withhold_reveals: false,
+            },
+        ));
+    }
+
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind(&a.http))
+        .map_err(|e| CliError::new("node.bind", format!("cannot listen on {}: {e}", a.http)))?;
+    let stop = Arc::new(AtomicBool::new(false));
+    if !a.no_auctions {
+        let recovered = store.recover().map_err(|e| CliError::new(e.code(), e.to_string()))?;
+        if !recovered.voided.is_empty() || !recovered.resumed.is_empty() {
+            eprintln!(
+                "[node] restart: voided auctions {:?} (their intents back in the pool, no penalties); kept {:?}",
+                recovered.voided, recovered.resumed
+            );
+        }
+        let mut auctioneer = Auctioneer {
+            store: &store,
+            registry: Registry::new(),
+            market: market.clone(),
+            key: key.clone(),
+            domain,
+            scenarios: a.scenarios,
+            batch_size: a.batch_size,
+            commit_secs: a.commit_secs,
+            reveal_secs: a.reveal_secs,
+            last_award: B256::ZERO,
+            next_id: 1,
         };
-        let listener = tokio::net::TcpListener::bind(&a.http)
-            .await
-            .map_err(|e| CliError::new("node.bind", format!("cannot listen on {}: {e}", a.http)))?;
-        eprintln!(
-            "stakebid node: {} intents stored in {}; API on http://{}/v1/health",
-            store.len(),
-            a.data_dir.display(),
-            a.http
-        );
+        auctioneer.load_state().map_err(|e| CliError::new(e.code(), e.to_string()))?;
+        let bond = Wei(u128::from(a.dev_bond_eth) * 10u128.pow(18));
+        for who in a.solvers.iter().chain(names.keys()) {
+            if !auctioneer.registry.solvers.contains_key(who) {
+                auctioneer.registry.bond(*who, bond);
+            }
+        }
+        store
+            .save_meta("registry", &auctioneer.registry)
+            .map_err(|e| CliError::new(e.code(), e.to_string()))?;
+        drop(auctioneer);
+        let (store, live, handle, stop) =
+            (store.clone(), live.clone(), rt.handle().clone(), stop.clone());
+        let (market, key, market_url) = (market.clone(), key.clone(), format!("{base}/v1/market"));
+        let (every, names) = (Duration::from_secs(a.round_secs.max(1)), names.clone());
+        let (scenarios, batch_size, commit_secs, reveal_secs) =
+            (a.scenarios, a.batch_size, a.commit_secs, a.reveal_secs);
+        // Rounds are CPU-bound (scoring): a plain thread, not the async workers.
+        std::thread::spawn(move || {
+            let mut auctioneer = Auctioneer {
+                store: &store,
+                registry: Registry::new(),
+                market,
+                key,
+                domain,
+                scenarios,
+                batch_size,
+                commit_secs,
+                reveal_secs,
+                last_award: B256::ZERO,
+                next_id: 1,
+            };
+            if let Err(e) = auctioneer.load_state() {
+                eprintln!("[node] cannot restore the auctioneer's state: {e} ({})", e.code());
+                return;
+            }
+            drive(auctioneer, &live, &handle, every, &market_url, &stop, |r| {
+                print_report(r, &names)
+            });
+        });
+    }
+    for (name, r) in in_process {
+        rt.spawn(async move {
+            let n = name.clone();
+            let out = r.run(move |e| print_event(&n, &e)).await;
+            if let Err(e) = out {
+                eprintln!("[{name}] stopped: {e} ({})", e.code());
+            }
+        });
+    }
+    let state = AppState {
+        store: store.clone(),
+        intake: rt.block_on(async { Intake::start(store.clone()) }),
+        policy: Arc::new(policy),
+        market: Arc::new(market.clone()),
+        now: clock,
+        live: Some(live),
+        quoter: Some(quoter(market, domain)),
+        metrics,
+    };
+    eprintln!(
+        "[node] {} intents stored in {}; {} bus; API {base}/v1/health; explorer {base}/",
+        store.len(),
+        a.data_dir.display(),
+        bus.name(),
+    );
+    let out = rt.block_on(async move {
         axum::serve(listener, router(state))
             .with_graceful_shutdown(async {
                 let _ = tokio::signal::ctrl_c().await;
             })
             .await
             .map_err(|e| CliError::new("node.serve", e.to_string()))
-    })
+    });
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    out
+}
+
+/// One line per runtime event.
+pub(crate) fn print_event(name: &str, e: &Event) {
+    match e {
+        Event::Listening { source } => eprintln!("[{name}] listening on {source}"),
+        Event::Committed { auction, planned, batch, solve_ms } => eprintln!(
+            "[{name}] auction {auction}: sealed a bid for {planned}/{batch} intents (solved in {solve_ms} ms)"
+        ),
+        Event::Revealed { auction } => eprintln!("[{name}] auction {auction}: revealed"),
+        Event::Won { auction, intents } => eprintln!("[{name}] auction {auction}: won {intents} intents"),
+        Event::Problem { code, message } => eprintln!("[{name}] {message} ({code})"),
+    }
 }

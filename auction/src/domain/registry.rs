@@ -96,6 +96,11 @@ impl Registry {
         self.solvers.get(solver).is_some_and(|s| s.bond >= self.min_bond)
     }
 
+    /// Every solver eligible now.
+    pub fn eligible_set(&self) -> std::collections::BTreeSet<Address> {
+        self.solvers.keys().filter(|a| self.eligible(a)).copied().collect()
+    }
+
     /// Records `offence` and takes its penalty from the bond (never below zero).
     /// Returns the wei taken.
     pub fn penalize(

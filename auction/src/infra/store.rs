@@ -92,6 +92,27 @@ pub struct Record {
     pub signed: SignedIntent,
     /// Where it is in its lifecycle.
     pub status: Status,
+    /// Every status it has had, with the unix second it got it.
+    #[serde(default)]
+    pub history: Vec<(Status, u64)>,
+}
+
+impl Record {
+    fn new(signed: SignedIntent) -> Record {
+        Record { signed, status: Status::Pending, history: vec![(Status::Pending, unix_now())] }
+    }
+
+    fn moved(&mut self, to: Status) {
+        self.status = to;
+        self.history.push((to, unix_now()));
+    }
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 /// Store failures.
@@ -165,6 +186,9 @@ impl StoreError {
 /// The node's store.
 pub struct Store {
     db: sled::Db,
+    // Read-check-write moves (cancel, open, conclude) from the API and the
+    // driver thread go one at a time, so no move overwrites another.
+    writer: std::sync::Mutex<()>,
     intents: sled::Tree,
     nonces: sled::Tree,
     auctions: sled::Tree,
@@ -200,6 +224,7 @@ impl Store {
             nonces: db.open_tree("nonces")?,
             auctions: db.open_tree("auctions")?,
             meta: db.open_tree("meta")?,
+            writer: std::sync::Mutex::new(()),
             db,
         })
     }
@@ -211,6 +236,7 @@ impl Store {
         &self,
         group: &[(IntentId, SignedIntent)],
     ) -> Result<Vec<Result<(), StoreError>>, StoreError> {
+        let _w = self.writer.lock().unwrap_or_else(|p| p.into_inner());
         let mut out = Vec::with_capacity(group.len());
         let mut intents = sled::Batch::default();
         let mut nonces = sled::Batch::default();
@@ -229,7 +255,7 @@ impl Store {
                 }));
                 continue;
             }
-            let rec = Record { signed: s.clone(), status: Status::Pending };
+            let rec = Record::new(s.clone());
             intents.insert(id.0.as_slice(), serde_json::to_vec(&rec)?);
             nonces.insert(nk, id.0.as_slice());
             out.push(Ok(()));
@@ -263,13 +289,14 @@ impl Store {
     /// Moves many intents at once: all moves are checked first, then
     /// written in one batch with one flush (a round moves its whole batch).
     pub fn transition_all(&self, moves: &[(IntentId, Status)]) -> Result<(), StoreError> {
+        let _w = self.writer.lock().unwrap_or_else(|p| p.into_inner());
         let mut batch = sled::Batch::default();
         for (id, to) in moves {
             let mut rec = self.get(id)?.ok_or(StoreError::Unknown(*id))?;
             if !rec.status.can_become(*to) {
                 return Err(StoreError::IllegalTransition { id: *id, from: rec.status, to: *to });
             }
-            rec.status = *to;
+            rec.moved(*to);
             batch.insert(id.0.as_slice(), serde_json::to_vec(&rec)?);
         }
         self.intents.apply_batch(batch)?;
@@ -279,11 +306,20 @@ impl Store {
 
     /// Every intent with `status`, in id order.
     pub fn with_status(&self, status: Status) -> Result<Vec<(IntentId, Record)>, StoreError> {
+        self.intents_where(|r| r.status == status)
+    }
+
+    /// Every intent `keep` accepts, in id order (a scan: fine at node scale;
+    /// an index tree is the fix when pools grow large).
+    pub fn intents_where(
+        &self,
+        keep: impl Fn(&Record) -> bool,
+    ) -> Result<Vec<(IntentId, Record)>, StoreError> {
         let mut v = Vec::new();
         for kv in self.intents.iter() {
             let (k, val) = kv?;
             let rec: Record = serde_json::from_slice(&val)?;
-            if rec.status == status {
+            if keep(&rec) {
                 v.push((IntentId(alloy::primitives::B256::from_slice(&k)), rec));
             }
         }
@@ -294,13 +330,14 @@ impl Store {
     /// move land in one transaction and are flushed before this returns, so
     /// the node announces only what a restart will find.
     pub fn open_auction(&self, rec: &AuctionRecord) -> Result<(), StoreError> {
+        let _w = self.writer.lock().unwrap_or_else(|p| p.into_inner());
         let mut moved = Vec::with_capacity(rec.intents.len());
         for id in &rec.intents {
             let mut r = self.get(id)?.ok_or(StoreError::Unknown(*id))?;
             if r.status != Status::Pending {
                 return Err(StoreError::NotPending(*id));
             }
-            r.status = Status::InAuction;
+            r.moved(Status::InAuction);
             moved.push((*id, serde_json::to_vec(&r)?));
         }
         let record = serde_json::to_vec(rec)?;
@@ -338,6 +375,7 @@ impl Store {
     /// Moves an auction to `to`, durably, if the lifecycle allows it. When it
     /// is voided, its intents return to the pool in the same transaction.
     pub fn set_phase(&self, id: u64, to: Phase) -> Result<(), StoreError> {
+        let _w = self.writer.lock().unwrap_or_else(|p| p.into_inner());
         let mut rec = self.auction(id)?.ok_or(StoreError::UnknownAuction(id))?;
         if !rec.phase.can_become(to) {
             return Err(StoreError::IllegalPhase { id, from: rec.phase, to });
@@ -348,13 +386,44 @@ impl Store {
             for iid in &rec.intents {
                 if let Some(mut r) = self.get(iid)? {
                     if r.status == Status::InAuction {
-                        r.status = Status::Pending;
+                        r.moved(Status::Pending);
                         back.push((*iid, serde_json::to_vec(&r)?));
                     }
                 }
             }
         }
         self.write_auction(id, serde_json::to_vec(&rec)?, back)
+    }
+
+    /// Concludes a round in one transaction: its public outcome, its phase
+    /// (Scored, or Awarded when it has winners) and every intent's move
+    /// (won → Awarded, lost → Pending). A crash leaves either all or none.
+    pub fn conclude(
+        &self,
+        id: u64,
+        public: serde_json::Value,
+        phase: Phase,
+        moves: &[(IntentId, Status)],
+    ) -> Result<(), StoreError> {
+        let _w = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        let mut rec = self.auction(id)?.ok_or(StoreError::UnknownAuction(id))?;
+        let legal = rec.phase.can_become(Phase::Scored)
+            && (phase == Phase::Scored || Phase::Scored.can_become(phase));
+        if !legal {
+            return Err(StoreError::IllegalPhase { id, from: rec.phase, to: phase });
+        }
+        rec.phase = phase;
+        rec.public = Some(public);
+        let mut moved = Vec::with_capacity(moves.len());
+        for (iid, to) in moves {
+            let mut r = self.get(iid)?.ok_or(StoreError::Unknown(*iid))?;
+            if !r.status.can_become(*to) {
+                return Err(StoreError::IllegalTransition { id: *iid, from: r.status, to: *to });
+            }
+            r.moved(*to);
+            moved.push((*iid, serde_json::to_vec(&r)?));
+        }
+        self.write_auction(id, serde_json::to_vec(&rec)?, moved)
     }
 
     /// Records the public outcome of a round (written with the Scored phase).

@@ -29,6 +29,9 @@ fn app(dir: &std::path::Path) -> (axum::Router, Arc<Store>) {
         policy: Arc::new(Policy::new(domain())),
         market: Arc::new(Market::snapshot()),
         now: Arc::new(|| NOW),
+        live: None,
+        quoter: None,
+        metrics: Arc::new(stakebid_auction::infra::metrics::Metrics::new()),
     };
     (router(state), store)
 }

@@ -1,22 +1,26 @@
 //! The node's HTTP API (axum). Errors are `{ "code", "message" }` with a
-//! stable code and the right status; nothing partial is ever stored.
+//! stable code and the right status; nothing partial is ever stored. The
+//! full list of routes, with the codes each can answer, is `ROUTES`, served
+//! as an OpenAPI document at `/openapi.json`.
 //!
-//! - `GET  /v1/health`
-//! - `GET  /v1/eip712` — domain and types a wallet signs with `eth_signTypedData_v4`
-//! - `GET  /v1/market` — the market snapshot in use
-//! - `POST /v1/intents` — `{ "typed_data": …, "signature": "0x…" }` → 201 `{ id, status }`
-//! - `GET  /v1/intents/{id}` — status of one intent
-//! - `GET  /v1/auctions` — rounds, newest first (id, phase, batch size)
-//! - `GET  /v1/auctions/{id}` — one round; after its reveal deadline, every
-//!   bid with its score or rejection reasons, the faults and the winners
+//! Intents (`intents.rs`): submit, status and history, signed cancellation,
+//! an owner's intents, quotes. Auctions (`auctions.rs`): list, one round
+//! (commitment hashes only until the reveal deadline), commitments and
+//! reveals from HTTP solvers, the signed event stream, the solver registry.
+//! Node (`meta.rs`): identity, EIP-712 schema, market, health, metrics,
+//! OpenAPI; the explorer page at `/`.
 
+mod auctions;
 mod intake;
+mod intents;
+mod meta;
 
 pub use intake::{Intake, MAX_GROUP};
+pub use meta::{error_codes, openapi, ROUTES};
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -24,12 +28,20 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 use std::sync::Arc;
 
-use stakebid_intents::{accept, IntentId, Market, Policy};
+use stakebid_intents::{Intent, Market, Policy};
 
+use crate::infra::live::{Live, LiveError};
+use crate::infra::metrics::Metrics;
 use crate::infra::store::{Store, StoreError};
 
 /// Largest request body accepted (an intent with 32 exclusions is ~3 KiB).
 pub const MAX_BODY: usize = 64 * 1024;
+
+/// Largest reveal accepted (a bid for a 100-intent batch is ~60 KiB).
+pub const MAX_REVEAL_BODY: usize = 1024 * 1024;
+
+/// What a quote is computed by: the node's reference strategy on its market.
+pub type Quoter = Arc<dyn Fn(&Intent) -> Result<Value, String> + Send + Sync>;
 
 /// What handlers share.
 #[derive(Clone)]
@@ -44,9 +56,16 @@ pub struct AppState {
     pub market: Arc<Market>,
     /// The clock (unix seconds); injected so tests control deadlines.
     pub now: Arc<dyn Fn() -> u64 + Send + Sync>,
+    /// The live auction, when the node runs rounds.
+    pub live: Option<Arc<Live>>,
+    /// Quotes, when the node has a reference strategy.
+    pub quoter: Option<Quoter>,
+    /// Counters for `/metrics`.
+    pub metrics: Arc<Metrics>,
 }
 
 /// An API error.
+#[derive(Debug)]
 pub struct ApiError {
     status: StatusCode,
     code: String,
@@ -54,8 +73,13 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
+    pub(crate) fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
         ApiError { status, code: code.into(), message: message.into() }
+    }
+
+    /// The stable code.
+    pub fn code(&self) -> &str {
+        &self.code
     }
 }
 
@@ -79,123 +103,100 @@ impl From<StoreError> for ApiError {
     }
 }
 
-/// The router.
-pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/v1/health", get(|| async { Json(json!({ "status": "ok" })) }))
-        .route("/v1/eip712", get(eip712))
-        .route("/v1/market", get(market))
-        .route("/v1/intents", post(submit))
-        .route("/v1/intents/{id}", get(status))
-        .route("/v1/auctions", get(auctions))
-        .route("/v1/auctions/{id}", get(auction))
-        .layer(DefaultBodyLimit::max(MAX_BODY))
-        .with_state(state)
-}
-
-async fn eip712(State(s): State<AppState>) -> Json<Value> {
-    let d = s.policy.domain;
-    let example = stakebid_intents::batch::Profile::Balanced.intent(
-        alloy::primitives::Address::ZERO,
-        stakebid_intents::NATIVE_ETH,
-        alloy::primitives::U256::ZERO,
-        alloy::primitives::U256::ZERO,
-        0,
-    );
-    let mut td = example.typed_data(&d);
-    if let Some(o) = td.as_object_mut() {
-        o.remove("message");
+impl From<LiveError> for ApiError {
+    fn from(e: LiveError) -> Self {
+        let status = match &e {
+            LiveError::NotOpen(_) => StatusCode::CONFLICT,
+            LiveError::Round(r) if r.code() == "round.not_eligible" => StatusCode::FORBIDDEN,
+            _ => StatusCode::UNPROCESSABLE_ENTITY,
+        };
+        ApiError::new(status, e.code(), e.to_string())
     }
-    Json(td)
 }
 
-async fn market(State(s): State<AppState>) -> Json<Value> {
-    Json(json!({ "hash": s.market.hash(), "market": *s.market }))
-}
-
-async fn submit(
-    State(s): State<AppState>,
-    body: Result<Bytes, BytesRejection>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+/// The body as JSON, or the error a person understands.
+pub(crate) fn json_body(body: Result<Bytes, BytesRejection>) -> Result<Value, ApiError> {
     let body = body.map_err(|e| {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "request.too_large",
-            format!("the request body is over {MAX_BODY} bytes or unreadable: {e}"),
+            format!("the request body is over the limit ({MAX_BODY} bytes; reveals {MAX_REVEAL_BODY}) or unreadable: {e}"),
         )
     })?;
-    let v: Value = serde_json::from_slice(&body).map_err(|e| {
+    serde_json::from_slice(&body).map_err(|e| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
             "request.malformed_json",
             format!("the body is not JSON: {e}"),
         )
-    })?;
-    let (Some(td), Some(sig)) = (v.get("typed_data"), v.get("signature").and_then(Value::as_str))
-    else {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "request.missing_field",
-            "the body needs `typed_data` (eth_signTypedData_v4 JSON) and `signature` (0x hex)",
-        ));
-    };
-    let sig: alloy::primitives::Bytes = sig.parse().map_err(|_| {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "intent.bad_signature",
-            "the signature is not 0x-prefixed hex",
-        )
-    })?;
-    let (signed, id) = accept(td, &sig, (s.now)(), &s.policy)
-        .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.code(), e.to_string()))?;
-    s.intake.submit(id, signed).await?;
-    Ok((StatusCode::CREATED, Json(json!({ "id": id, "status": "pending" }))))
+    })
 }
 
-async fn status(
-    State(s): State<AppState>,
-    Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    let id: IntentId = id.parse::<alloy::primitives::B256>().map(IntentId).map_err(|_| {
+/// The body as a `T`, naming what did not fit.
+pub(crate) fn typed_body<T: serde::de::DeserializeOwned>(
+    body: Result<Bytes, BytesRejection>,
+    what: &str,
+) -> Result<T, ApiError> {
+    let v = json_body(body)?;
+    serde_json::from_value(v).map_err(|e| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
-            "request.bad_id",
-            "an intent id is 0x and 64 hex digits",
+            "request.invalid_body",
+            format!("the body is not a valid {what}: {e}"),
         )
-    })?;
-    let rec = s.store.get(&id)?.ok_or(StoreError::Unknown(id))?;
-    let message = rec.signed.intent.typed_data(&rec.signed.domain)["message"].clone();
-    Ok(Json(json!({ "id": id, "status": rec.status, "intent": message })))
+    })
 }
 
-async fn auctions(State(s): State<AppState>) -> Result<Json<Value>, ApiError> {
-    let list: Vec<Value> = s
-        .store
-        .auctions()?
-        .into_iter()
-        .map(|a| json!({ "id": a.id, "phase": a.phase, "intents": a.intents.len(),
-                         "commit_deadline": a.commit_deadline, "reveal_deadline": a.reveal_deadline }))
-        .collect();
-    Ok(Json(json!(list)))
+pub(crate) fn bad_id(what: &str) -> ApiError {
+    ApiError::new(StatusCode::BAD_REQUEST, "request.bad_id", what.to_string())
 }
 
-async fn auction(
-    State(s): State<AppState>,
-    Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    let id: u64 = id.parse().map_err(|_| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "request.bad_id",
-            "an auction id is a decimal number",
+/// Counts refusals by code for `/metrics`.
+async fn count_refusals(
+    axum::extract::State(s): axum::extract::State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let r = next.run(req).await;
+    if r.status().is_client_error() {
+        s.metrics.refuse(&format!("http_{}", r.status().as_u16()));
+    }
+    r
+}
+
+/// The router.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(meta::explorer))
+        .route("/healthz", get(meta::health))
+        .route("/v1/health", get(meta::health))
+        .route("/metrics", get(meta::metrics))
+        .route("/openapi.json", get(meta::openapi_json))
+        .route("/v1/node", get(meta::node))
+        .route("/v1/eip712", get(meta::eip712))
+        .route("/v1/market", get(meta::market))
+        .route("/v1/quote", post(intents::quote))
+        .route("/v1/intents", post(intents::submit))
+        .route("/v1/intents/{id}", get(intents::status))
+        .route("/v1/intents/{id}/cancel", post(intents::cancel))
+        .route("/v1/owners/{address}/intents", get(intents::by_owner))
+        .route("/v1/auctions", get(auctions::list))
+        .route("/v1/auctions/{id}", get(auctions::show))
+        .route("/v1/auctions/{id}/commitments", post(auctions::commit))
+        .route(
+            "/v1/auctions/{id}/reveals",
+            post(auctions::reveal).layer(DefaultBodyLimit::max(MAX_REVEAL_BODY)),
         )
-    })?;
-    let a = s.store.auction(id)?.ok_or(StoreError::UnknownAuction(id))?;
-    // Sealed until the reveal deadline: nothing about bids before it.
-    let public = if (s.now)() > a.reveal_deadline { a.public.clone() } else { None };
-    Ok(Json(json!({
-        "id": a.id, "phase": a.phase, "intents": a.intents, "seed": a.seed,
-        "commit_deadline": a.commit_deadline, "reveal_deadline": a.reveal_deadline,
-        "outcome": public,
-    })))
+        .route("/v1/solvers", get(auctions::solvers))
+        .route("/v1/events", get(auctions::events))
+        .fallback(|| async {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "request.no_route",
+                "no such endpoint; see /openapi.json",
+            )
+        })
+        .layer(axum::middleware::from_fn_with_state(state.clone(), count_refusals))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .with_state(state)
 }

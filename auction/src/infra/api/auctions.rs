@@ -1,0 +1,162 @@
+//! Auction endpoints: list, one round, commitments and reveals from HTTP
+//! solvers, the signed event stream, the solver registry.
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::Json;
+use futures_util::{Stream, StreamExt};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::convert::Infallible;
+use tokio_stream::wrappers::BroadcastStream;
+
+use stakebid_intents::envelope::{CommitMsg, RevealMsg};
+
+use super::{bad_id, typed_body, ApiError, AppState};
+use crate::domain::registry::Registry;
+use crate::infra::live::Live;
+use crate::infra::store::StoreError;
+
+fn parse_auction(id: &str) -> Result<u64, ApiError> {
+    id.parse().map_err(|_| bad_id("an auction id is a decimal number"))
+}
+
+fn live(s: &AppState) -> Result<&Live, ApiError> {
+    s.live.as_deref().ok_or_else(|| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "auction.not_running",
+            "this node runs no auctions",
+        )
+    })
+}
+
+/// Pagination of `GET /v1/auctions`.
+#[derive(Deserialize)]
+pub(super) struct Page {
+    /// Only auctions with a smaller id (the previous page's last id).
+    before: Option<u64>,
+    /// At most this many (default 20, at most 200).
+    limit: Option<usize>,
+}
+
+/// `GET /v1/auctions?before=&limit=`: newest first.
+pub(super) async fn list(
+    State(s): State<AppState>,
+    q: Result<Query<Page>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Query(q) = q.map_err(|e| bad_id(&format!("`before` and `limit` are numbers: {e}")))?;
+    let limit = q.limit.unwrap_or(20).clamp(1, 200);
+    let items: Vec<Value> = s
+        .store
+        .auctions()?
+        .into_iter()
+        .filter(|a| q.before.is_none_or(|b| a.id < b))
+        .take(limit)
+        .map(|a| {
+            let winners = a.public.as_ref().map(|p| {
+                p["awards"]
+                    .as_array()
+                    .map(|v| v.iter().map(|w| w["award"]["solver"].clone()).collect::<Vec<_>>())
+            });
+            json!({ "id": a.id, "phase": a.phase, "intents": a.intents.len(),
+                    "commit_deadline": a.commit_deadline, "reveal_deadline": a.reveal_deadline,
+                    "winners": winners.flatten() })
+        })
+        .collect();
+    let next = items.last().and_then(|l| l["id"].as_u64()).filter(|_| items.len() == limit);
+    Ok(Json(json!({ "auctions": items, "next_before": next })))
+}
+
+/// `GET /v1/auctions/{id}`: the round. Until the reveal deadline only the
+/// commitment hashes; afterwards every bid, score, rejection, fault,
+/// winner and reference score.
+pub(super) async fn show(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let id = parse_auction(&id)?;
+    let a = s.store.auction(id)?.ok_or(StoreError::UnknownAuction(id))?;
+    let sealed = (s.now)() <= a.reveal_deadline;
+    let public = if sealed { None } else { a.public.clone() };
+    let commitments: Option<Vec<Value>> =
+        s.live.as_ref().and_then(|l| l.commitments(id)).map(|c| {
+            c.into_iter()
+                .map(|(solver, hash)| json!({ "solver": solver, "commitment": hash }))
+                .collect()
+        });
+    Ok(Json(json!({
+        "id": a.id, "phase": a.phase, "intents": a.intents, "seed": a.seed,
+        "commit_deadline": a.commit_deadline, "reveal_deadline": a.reveal_deadline,
+        "commitments": commitments, "outcome": public,
+    })))
+}
+
+/// `POST /v1/auctions/{id}/commitments`: a sealed commitment (`CommitMsg`).
+pub(super) async fn commit(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let id = parse_auction(&id)?;
+    let m: CommitMsg = typed_body(body, "commitment { auction, solver, commitment, signature }")?;
+    if m.auction != id {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "round.wrong_auction",
+            format!("the commitment names auction {}, the URL {id}", m.auction),
+        ));
+    }
+    live(&s)?.commit(&m)?;
+    Ok((StatusCode::ACCEPTED, Json(json!({ "auction": id, "commitment": m.commitment }))))
+}
+
+/// `POST /v1/auctions/{id}/reveals`: a bid and its salt (`RevealMsg`).
+pub(super) async fn reveal(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let id = parse_auction(&id)?;
+    let m: RevealMsg = typed_body(body, "reveal { bid, salt }")?;
+    if m.bid.auctionId != id {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "round.wrong_auction",
+            format!("the bid names auction {}, the URL {id}", m.bid.auctionId),
+        ));
+    }
+    let hash = m.bid.hash();
+    live(&s)?.reveal(m)?;
+    Ok((StatusCode::ACCEPTED, Json(json!({ "auction": id, "bid_hash": hash }))))
+}
+
+/// `GET /v1/events`: server-sent events, one per signed announcement
+/// (`event:` the kind, `data:` the envelope JSON).
+pub(super) async fn events(
+    State(s): State<AppState>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let rx = live(&s)?.events();
+    let stream = BroadcastStream::new(rx).filter_map(|m| async move {
+        let env = m.ok()?;
+        let kind = env.kind().ok()?.1.token();
+        Some(Ok(Event::default().event(kind).data(serde_json::to_string(&env).ok()?)))
+    });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}
+
+/// `GET /v1/solvers`: bonds, eligibility and penalty records.
+pub(super) async fn solvers(State(s): State<AppState>) -> Result<Json<Value>, ApiError> {
+    let reg: Registry = s.store.load_meta("registry")?.unwrap_or_else(Registry::new);
+    let list: Vec<Value> = reg
+        .solvers
+        .iter()
+        .map(|(a, sv)| {
+            json!({ "solver": a, "bond": sv.bond, "eligible": reg.eligible(a), "penalties": sv.record })
+        })
+        .collect();
+    Ok(Json(json!({ "min_bond": reg.min_bond, "solvers": list })))
+}

@@ -1,0 +1,163 @@
+//! Intent endpoints: submit, status and history, cancel, by owner, quote.
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde_json::{json, Value};
+
+use stakebid_intents::protocol::Cancellation;
+use stakebid_intents::{accept, validate, Intent, IntentId};
+
+use super::{bad_id, json_body, ApiError, AppState};
+use crate::infra::store::{Record, Status, StoreError};
+
+fn parse_id(id: &str) -> Result<IntentId, ApiError> {
+    id.parse::<alloy::primitives::B256>()
+        .map(IntentId)
+        .map_err(|_| bad_id("an intent id is 0x and 64 hex digits"))
+}
+
+fn view(id: &IntentId, rec: &Record) -> Value {
+    let message = rec.signed.intent.typed_data(&rec.signed.domain)["message"].clone();
+    let history: Vec<Value> =
+        rec.history.iter().map(|(s, t)| json!({ "status": s, "at": t })).collect();
+    json!({ "id": id, "status": rec.status, "intent": message, "history": history })
+}
+
+/// `POST /v1/intents`: `{ typed_data, signature }` → 201 `{ id, status }`,
+/// answered only once the intent is flushed to disk.
+pub(super) async fn submit(
+    State(s): State<AppState>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let v = json_body(body)?;
+    let (Some(td), Some(sig)) = (v.get("typed_data"), v.get("signature").and_then(Value::as_str))
+    else {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "request.missing_field",
+            "the body needs `typed_data` (eth_signTypedData_v4 JSON) and `signature` (0x hex)",
+        ));
+    };
+    let sig: alloy::primitives::Bytes = sig.parse().map_err(|_| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "intent.bad_signature",
+            "the signature is not 0x-prefixed hex",
+        )
+    })?;
+    let (signed, id) = accept(td, &sig, (s.now)(), &s.policy)
+        .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.code(), e.to_string()))?;
+    s.intake.submit(id, signed).await?;
+    s.metrics.intents_accepted.inc();
+    Ok((StatusCode::CREATED, Json(json!({ "id": id, "status": "pending" }))))
+}
+
+/// `GET /v1/intents/{id}`: status, the signed message, and its history.
+pub(super) async fn status(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let id = parse_id(&id)?;
+    let rec = s.store.get(&id)?.ok_or(StoreError::Unknown(id))?;
+    Ok(Json(view(&id, &rec)))
+}
+
+/// `POST /v1/intents/{id}/cancel`: `{ signature }` — the owner's EIP-712
+/// signature over `Cancellation { intentId }`. Only a pooled (pending)
+/// intent can be cancelled here; one in a running auction can be
+/// cancelled when the round returns it, and on-chain by its nonce.
+pub(super) async fn cancel(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let id = parse_id(&id)?;
+    let v = json_body(body)?;
+    let sig: alloy::primitives::Bytes =
+        v.get("signature").and_then(Value::as_str).and_then(|s| s.parse().ok()).ok_or_else(
+            || {
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "request.missing_field",
+                    "the body needs `signature`: the owner's EIP-712 signature over Cancellation { intentId }",
+                )
+            },
+        )?;
+    let rec = s.store.get(&id)?.ok_or(StoreError::Unknown(id))?;
+    let who = Cancellation { intentId: id.0 }.signer(&rec.signed.domain, &sig);
+    if who != Some(rec.signed.intent.owner) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "intent.wrong_signer",
+            "the cancellation is not signed by the intent's owner",
+        ));
+    }
+    if rec.status == Status::Cancelled {
+        return Ok(Json(view(&id, &rec)));
+    }
+    if rec.status != Status::Pending {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "intent.not_cancellable",
+            format!("the intent is {:?}: only a pending intent can be cancelled", rec.status),
+        ));
+    }
+    let store = s.store.clone();
+    tokio::task::spawn_blocking(move || store.transition(&id, Status::Cancelled)).await.map_err(
+        |e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "store.failed", e.to_string()),
+    )??;
+    let rec = s.store.get(&id)?.ok_or(StoreError::Unknown(id))?;
+    Ok(Json(view(&id, &rec)))
+}
+
+/// `GET /v1/owners/{address}/intents`: every intent of one owner.
+pub(super) async fn by_owner(
+    State(s): State<AppState>,
+    Path(owner): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let owner: alloy::primitives::Address =
+        owner.parse().map_err(|_| bad_id("an owner is a 0x address (40 hex digits)"))?;
+    let list: Vec<Value> = s
+        .store
+        .intents_where(|r| r.signed.intent.owner == owner)?
+        .iter()
+        .map(|(id, r)| view(id, r))
+        .collect();
+    Ok(Json(json!(list)))
+}
+
+/// `POST /v1/quote`: `{ typed_data }` (unsigned) → what the reference
+/// optimal strategy would give this intent alone on the current market.
+pub(super) async fn quote(
+    State(s): State<AppState>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let v = json_body(body)?;
+    let td = v.get("typed_data").ok_or_else(|| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "request.missing_field",
+            "the body needs `typed_data`: the intent as eth_signTypedData_v4 JSON (no signature needed)",
+        )
+    })?;
+    let unprocessable = |e: stakebid_intents::IntentError| {
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.code(), e.to_string())
+    };
+    let (intent, domain): (Intent, _) = Intent::from_typed_data(td).map_err(unprocessable)?;
+    validate(&intent, &domain, (s.now)(), &s.policy).map_err(unprocessable)?;
+    let Some(q) = s.quoter.clone() else {
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "quote.unavailable",
+            "this node runs without a reference strategy",
+        ));
+    };
+    let out = tokio::task::spawn_blocking(move || q(&intent)).await.map_err(|e| {
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "quote.failed", e.to_string())
+    })?;
+    out.map(Json)
+        .map_err(|m| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "quote.infeasible", m))
+}

@@ -1,0 +1,283 @@
+//! The live auction: the round in progress on the wall clock.
+//!
+//! The driver (a plain thread: scoring is CPU-bound) opens a round through
+//! the [`Auctioneer`], announces it, waits out the commit window, announces
+//! the reveal phase, waits out the reveal window and closes the round.
+//! Meanwhile the edges feed [`Live::commit`] and [`Live::reveal`]: the bus
+//! listener (in-process or NATS) and the HTTP endpoints. Every announcement
+//! is an [`Envelope`] signed by the auctioneer and goes to the bus and to
+//! the `/v1/events` stream alike. It is announced only after the store has
+//! it (`Auctioneer::open` persists first).
+
+use alloy::primitives::{Address, Bytes, Signature, B256};
+use alloy::signers::local::PrivateKeySigner;
+use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::broadcast;
+
+use stakebid_intents::envelope::{
+    pattern, subject, AwardMsg, CommitMsg, Envelope, EnvelopeError, Kind, OpenMsg, PhaseMsg,
+    RevealMsg,
+};
+use stakebid_intents::Domain;
+use stakebid_sdk::Bus;
+
+use crate::auctioneer::{Auctioneer, Report};
+use crate::domain::round::{Round, RoundError};
+use crate::infra::metrics::Metrics;
+
+/// Why a commitment or reveal was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum LiveError {
+    /// No round with this id is taking messages.
+    #[error("auction {0} is not taking commitments or reveals (unknown, or already closed)")]
+    NotOpen(u64),
+    /// The round refused it (late, mismatched, not eligible, …).
+    #[error(transparent)]
+    Round(#[from] RoundError),
+    /// The message's envelope or signature is bad.
+    #[error(transparent)]
+    Envelope(#[from] EnvelopeError),
+    /// The commitment's own signature is not 65 bytes.
+    #[error("the commitment's signature is not a 65-byte signature")]
+    BadSignature,
+}
+
+impl LiveError {
+    /// Stable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            LiveError::NotOpen(_) => "auction.not_open",
+            LiveError::Round(e) => e.code(),
+            LiveError::Envelope(e) => e.code(),
+            LiveError::BadSignature => "round.bad_signature",
+        }
+    }
+}
+
+struct Current {
+    round: Round,
+    eligible: BTreeSet<Address>,
+}
+
+/// The round in progress and the announcement channels.
+pub struct Live {
+    current: Mutex<Option<Current>>,
+    events: broadcast::Sender<Envelope>,
+    key: PrivateKeySigner,
+    domain: Domain,
+    bus: Option<Bus>,
+    now: Arc<dyn Fn() -> u64 + Send + Sync>,
+    metrics: Arc<Metrics>,
+}
+
+impl Live {
+    /// A live auction signed by `key` for `domain`, announcing on `bus` (if
+    /// any) and the event stream, on the clock `now` (unix seconds).
+    pub fn new(
+        key: PrivateKeySigner,
+        domain: Domain,
+        bus: Option<Bus>,
+        now: Arc<dyn Fn() -> u64 + Send + Sync>,
+        metrics: Arc<Metrics>,
+    ) -> Arc<Live> {
+        Arc::new(Live {
+            current: Mutex::new(None),
+            events: broadcast::channel(1024).0,
+            key,
+            domain,
+            bus,
+            now,
+            metrics,
+        })
+    }
+
+    /// The auctioneer's address (announcements are signed by it).
+    pub fn auctioneer(&self) -> Address {
+        self.key.address()
+    }
+
+    /// The chain and Settlement it signs for.
+    pub fn domain(&self) -> Domain {
+        self.domain
+    }
+
+    /// The event stream.
+    pub fn events(&self) -> broadcast::Receiver<Envelope> {
+        self.events.subscribe()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<Current>> {
+        self.current.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn refused<T>(&self, r: Result<T, LiveError>) -> Result<T, LiveError> {
+        if let Err(e) = &r {
+            self.metrics.refuse(e.code());
+        }
+        r
+    }
+
+    /// Takes a sealed commitment (from the bus or HTTP).
+    pub fn commit(&self, msg: &CommitMsg) -> Result<(), LiveError> {
+        let r = (|| {
+            let sig =
+                Signature::try_from(msg.signature.as_ref()).map_err(|_| LiveError::BadSignature)?;
+            let mut g = self.lock();
+            let cur = g
+                .as_mut()
+                .filter(|c| c.round.open.auctionId == msg.auction)
+                .ok_or(LiveError::NotOpen(msg.auction))?;
+            let eligible = cur.eligible.contains(&msg.solver);
+            cur.round.commit((self.now)(), msg.solver, msg.commitment, &sig, eligible)?;
+            self.metrics.commitments.inc();
+            Ok(())
+        })();
+        self.refused(r)
+    }
+
+    /// Takes a reveal (from the bus or HTTP).
+    pub fn reveal(&self, msg: RevealMsg) -> Result<(), LiveError> {
+        let r = (|| {
+            let mut g = self.lock();
+            let cur = g
+                .as_mut()
+                .filter(|c| c.round.open.auctionId == msg.bid.auctionId)
+                .ok_or(LiveError::NotOpen(msg.bid.auctionId))?;
+            cur.round.reveal((self.now)(), msg.bid, msg.salt)?;
+            self.metrics.reveals.inc();
+            Ok(())
+        })();
+        self.refused(r)
+    }
+
+    /// The commitments of `auction` if it is the live one: (solver, hash).
+    /// Only hashes — bids are not public before the reveal deadline.
+    pub fn commitments(&self, auction: u64) -> Option<Vec<(Address, B256)>> {
+        let g = self.lock();
+        let cur = g.as_ref().filter(|c| c.round.open.auctionId == auction)?;
+        Some(cur.round.public((self.now)()).into_iter().map(|(a, h, _)| (a, h)).collect())
+    }
+
+    /// Signs and sends an announcement to the bus and the event stream.
+    /// Blocks on the bus: call it from the driver thread, not a runtime worker.
+    fn announce<T: serde::Serialize>(
+        &self,
+        rt: &tokio::runtime::Handle,
+        auction: u64,
+        kind: Kind,
+        body: &T,
+    ) {
+        let env = Envelope::seal(subject(auction, kind), body, &self.key);
+        let _ = self.events.send(env.clone());
+        if let Some(bus) = &self.bus {
+            if let Err(e) = rt.block_on(bus.publish(&env)) {
+                eprintln!("[node] cannot publish {}: {e} ({})", env.subject, e.code());
+            }
+        }
+    }
+
+    /// Feeds commitments and reveals arriving on `bus` into the live round.
+    /// Each must be signed by the solver it names.
+    pub async fn listen(self: Arc<Self>, bus: Bus) -> Result<(), stakebid_sdk::BusError> {
+        let mut commits = bus.subscribe(&pattern(Kind::Commitment)).await?;
+        let mut reveals = bus.subscribe(&pattern(Kind::Reveal)).await?;
+        let me = self.clone();
+        tokio::spawn(async move {
+            while let Some(env) = commits.recv().await {
+                let r = env.open::<CommitMsg>(|_| true).map_err(LiveError::from).and_then(|m| {
+                    if m.solver != env.sender {
+                        return Err(EnvelopeError::UnexpectedSender(env.sender).into());
+                    }
+                    me.commit(&m)
+                });
+                if let Err(e) = r {
+                    eprintln!("[node] commitment from {} refused: {e} ({})", env.sender, e.code());
+                }
+            }
+        });
+        tokio::spawn(async move {
+            while let Some(env) = reveals.recv().await {
+                let r = env.open::<RevealMsg>(|_| true).map_err(LiveError::from).and_then(|m| {
+                    if m.bid.solver != env.sender {
+                        return Err(EnvelopeError::UnexpectedSender(env.sender).into());
+                    }
+                    self.reveal(m)
+                });
+                if let Err(e) = r {
+                    eprintln!("[node] reveal from {} refused: {e} ({})", env.sender, e.code());
+                }
+            }
+        });
+        Ok(())
+    }
+}
+
+/// Runs rounds until `stop`: every `every`, open one if the pool has
+/// intents, then commit window, reveal window, close. `report` hears each
+/// closed round (the CLI prints it).
+pub fn drive(
+    mut a: Auctioneer<'_>,
+    live: &Live,
+    rt: &tokio::runtime::Handle,
+    every: Duration,
+    market_url: &str,
+    stop: &AtomicBool,
+    mut report: impl FnMut(&Report),
+) {
+    let wait_until = |t: u64| {
+        while (live.now)() <= t && !stop.load(Ordering::Relaxed) {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    while !stop.load(Ordering::Relaxed) {
+        std::thread::sleep(every);
+        let opened = match a.open((live.now)()) {
+            Ok(Some(o)) => o,
+            Ok(None) => continue,
+            Err(e) => {
+                eprintln!("[node] cannot open a round: {e} ({})", e.code());
+                continue;
+            }
+        };
+        let open = opened.open.clone();
+        let id = open.auctionId;
+        *live.lock() = Some(Current {
+            round: Round::new(open.clone(), live.domain.chain_id),
+            eligible: opened.eligible.clone(),
+        });
+        live.metrics.rounds.inc();
+        let msg = OpenMsg {
+            open: open.clone(),
+            intents: opened.batch.iter().map(|(_, i)| i.clone()).collect(),
+            domain: live.domain,
+            market_url: market_url.to_string(),
+        };
+        live.announce(rt, id, Kind::Open, &msg);
+        wait_until(open.commitDeadline);
+        if let Err(e) = a.revealing(id) {
+            eprintln!("[node] auction {id}: {e} ({})", e.code());
+        }
+        live.announce(rt, id, Kind::Revealing, &PhaseMsg { auction: id });
+        wait_until(open.revealDeadline);
+        if stop.load(Ordering::Relaxed) {
+            return;
+        }
+        let Some(cur) = live.lock().take() else { continue };
+        match a.close(opened, cur.round) {
+            Ok(r) => {
+                for (award, sig) in &r.awards {
+                    live.metrics.awards.inc();
+                    let m =
+                        AwardMsg { award: award.clone(), signature: Bytes::from(sig.as_bytes()) };
+                    live.announce(rt, id, Kind::Award, &m);
+                }
+                live.announce(rt, id, Kind::Closed, &PhaseMsg { auction: id });
+                report(&r);
+            }
+            Err(e) => eprintln!("[node] cannot close auction {id}: {e} ({})", e.code()),
+        }
+    }
+}

@@ -1,0 +1,277 @@
+//! Signed bus messages. Every message the auctioneer or a solver sends —
+//! over NATS, the in-process bus or the node's event stream — travels in an
+//! [`Envelope`]: the subject, the JSON body as exact bytes, the sender's
+//! address and its signature over
+//! `keccak256(abi.encode("stakebid.bus.v1", subject, keccak256(body)))`.
+//! Binding the subject stops a message signed for one auction or kind being
+//! replayed as another. Receivers call [`Envelope::open`] with who may send it.
+//!
+//! Subjects: `stakebid.auctions.<id>.<kind>`, kinds in [`Kind`].
+
+use alloy::primitives::{keccak256, Address, Bytes, Signature, B256};
+use alloy::signers::local::PrivateKeySigner;
+use alloy::signers::SignerSync;
+use alloy::sol_types::SolValue;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::intent::{Domain, Intent};
+use crate::protocol::{AuctionOpen, Award, Bid};
+
+/// Domain tag of the bus signature.
+const TAG: &str = "stakebid.bus.v1";
+
+/// What a message is; the last token of its subject.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// Auctioneer → all: a round opens ([`OpenMsg`]).
+    Open,
+    /// Auctioneer → all: the commit deadline passed, reveal now ([`PhaseMsg`]).
+    Revealing,
+    /// Solver → auctioneer: a sealed commitment ([`CommitMsg`]).
+    Commitment,
+    /// Solver → auctioneer: bid and salt ([`RevealMsg`]).
+    Reveal,
+    /// Auctioneer → all: one signed award ([`AwardMsg`]).
+    Award,
+    /// Auctioneer → all: the round is scored; outcome on the API ([`PhaseMsg`]).
+    Closed,
+}
+
+impl Kind {
+    /// All kinds.
+    pub const ALL: [Kind; 6] =
+        [Kind::Open, Kind::Revealing, Kind::Commitment, Kind::Reveal, Kind::Award, Kind::Closed];
+
+    /// The subject token.
+    pub fn token(self) -> &'static str {
+        match self {
+            Kind::Open => "open",
+            Kind::Revealing => "revealing",
+            Kind::Commitment => "commitment",
+            Kind::Reveal => "reveal",
+            Kind::Award => "award",
+            Kind::Closed => "closed",
+        }
+    }
+
+    /// Whether the auctioneer (not a solver) sends it.
+    pub fn from_auctioneer(self) -> bool {
+        !matches!(self, Kind::Commitment | Kind::Reveal)
+    }
+}
+
+/// `stakebid.auctions.<auction>.<kind>`.
+pub fn subject(auction: u64, kind: Kind) -> String {
+    format!("stakebid.auctions.{auction}.{}", kind.token())
+}
+
+/// Subscription pattern for one kind in every auction.
+pub fn pattern(kind: Kind) -> String {
+    format!("stakebid.auctions.*.{}", kind.token())
+}
+
+/// Parses a subject into (auction, kind).
+pub fn parse_subject(s: &str) -> Option<(u64, Kind)> {
+    let mut t = s.split('.');
+    if t.next()? != "stakebid" || t.next()? != "auctions" {
+        return None;
+    }
+    let id = t.next()?.parse().ok()?;
+    let tok = t.next()?;
+    if t.next().is_some() {
+        return None;
+    }
+    Kind::ALL.into_iter().find(|k| k.token() == tok).map(|k| (id, k))
+}
+
+/// Why a message was refused.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum EnvelopeError {
+    /// The signature does not recover to the named sender.
+    #[error("the message's signature does not come from its named sender {0}")]
+    BadSignature(Address),
+    /// The sender is not allowed to send this message.
+    #[error("{0} may not send this message")]
+    UnexpectedSender(Address),
+    /// The subject is not a stakebid subject.
+    #[error("unknown subject {0:?}")]
+    Subject(String),
+    /// The body does not parse.
+    #[error("the message body is malformed: {0}")]
+    Malformed(String),
+}
+
+impl EnvelopeError {
+    /// Stable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            EnvelopeError::BadSignature(_) => "bus.bad_signature",
+            EnvelopeError::UnexpectedSender(_) => "bus.unexpected_sender",
+            EnvelopeError::Subject(_) => "bus.bad_subject",
+            EnvelopeError::Malformed(_) => "bus.malformed",
+        }
+    }
+}
+
+/// A signed message.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Envelope {
+    /// Where it was published.
+    pub subject: String,
+    /// The JSON body, as signed.
+    pub body: String,
+    /// Who signed it.
+    pub sender: Address,
+    /// r ‖ s ‖ v over [`Envelope::digest`].
+    pub signature: Bytes,
+}
+
+impl Envelope {
+    /// The digest a sender signs.
+    pub fn digest(subject: &str, body: &str) -> B256 {
+        keccak256((TAG.to_string(), subject.to_string(), keccak256(body.as_bytes())).abi_encode())
+    }
+
+    /// Signs `body` for `subject`.
+    pub fn seal<T: Serialize>(subject: String, body: &T, key: &PrivateKeySigner) -> Envelope {
+        let body = serde_json::to_string(body).expect("bus bodies serialize");
+        let sig = key
+            .sign_hash_sync(&Envelope::digest(&subject, &body))
+            .expect("signing a digest cannot fail");
+        Envelope { subject, body, sender: key.address(), signature: sig.as_bytes().into() }
+    }
+
+    /// The (auction, kind) of its subject.
+    pub fn kind(&self) -> Result<(u64, Kind), EnvelopeError> {
+        parse_subject(&self.subject).ok_or_else(|| EnvelopeError::Subject(self.subject.clone()))
+    }
+
+    /// Checks the signature and that `allowed` accepts the sender, then parses the body.
+    pub fn open<T: DeserializeOwned>(
+        &self,
+        allowed: impl Fn(&Address) -> bool,
+    ) -> Result<T, EnvelopeError> {
+        let sig = Signature::try_from(self.signature.as_ref())
+            .map_err(|_| EnvelopeError::BadSignature(self.sender))?;
+        let who = sig
+            .recover_address_from_prehash(&Envelope::digest(&self.subject, &self.body))
+            .map_err(|_| EnvelopeError::BadSignature(self.sender))?;
+        if who != self.sender {
+            return Err(EnvelopeError::BadSignature(self.sender));
+        }
+        if !allowed(&self.sender) {
+            return Err(EnvelopeError::UnexpectedSender(self.sender));
+        }
+        serde_json::from_str(&self.body).map_err(|e| EnvelopeError::Malformed(e.to_string()))
+    }
+}
+
+/// A round opens: the announcement, the intents (in `open.intentIds`
+/// order) and where to fetch the market whose hash it names.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenMsg {
+    /// The round.
+    pub open: AuctionOpen,
+    /// The batch's intents; each hashes (EIP-712, `domain`) to its id.
+    pub intents: Vec<Intent>,
+    /// Chain and Settlement the intents are signed for.
+    pub domain: Domain,
+    /// `GET` it for the market JSON (`{ hash, market }`).
+    pub market_url: String,
+}
+
+impl OpenMsg {
+    /// Whether every intent hashes to the id announced for it.
+    pub fn intents_match(&self) -> bool {
+        self.intents.len() == self.open.intentIds.len()
+            && self
+                .intents
+                .iter()
+                .zip(&self.open.intentIds)
+                .all(|(i, id)| i.id(&self.domain).0 == *id)
+    }
+}
+
+/// A phase change of one auction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PhaseMsg {
+    /// The auction.
+    pub auction: u64,
+}
+
+/// A sealed commitment: only the hash, signed by the solver's key.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommitMsg {
+    /// The auction.
+    pub auction: u64,
+    /// The registered solver.
+    pub solver: Address,
+    /// keccak256(abi.encode(chainId, auctionId, solver, keccak256(abi.encode(bid)), salt)).
+    pub commitment: B256,
+    /// The solver's signature over `commitment` (65 bytes).
+    pub signature: Bytes,
+}
+
+/// A reveal: the bid and the salt of its commitment.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RevealMsg {
+    /// The bid.
+    pub bid: Bid,
+    /// The salt.
+    pub salt: B256,
+}
+
+/// One award, signed by the auctioneer (EIP-712, checked on-chain).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AwardMsg {
+    /// The award.
+    pub award: Award,
+    /// The auctioneer's signature over its EIP-712 digest.
+    pub signature: Bytes,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(b: u8) -> PrivateKeySigner {
+        PrivateKeySigner::from_bytes(&B256::repeat_byte(b)).unwrap()
+    }
+
+    #[test]
+    fn sealed_messages_open_only_for_their_sender_and_subject() {
+        let k = key(3);
+        let env = Envelope::seal(subject(7, Kind::Revealing), &PhaseMsg { auction: 7 }, &k);
+        assert_eq!(env.kind().unwrap(), (7, Kind::Revealing));
+        let m: PhaseMsg = env.open(|a| *a == k.address()).unwrap();
+        assert_eq!(m.auction, 7);
+        assert_eq!(
+            env.open::<PhaseMsg>(|_| false).unwrap_err(),
+            EnvelopeError::UnexpectedSender(k.address())
+        );
+        // Replayed under another subject, or with another body: refused.
+        let mut moved = env.clone();
+        moved.subject = subject(8, Kind::Revealing);
+        assert_eq!(moved.open::<PhaseMsg>(|_| true).unwrap_err().code(), "bus.bad_signature");
+        let mut edited = env.clone();
+        edited.body = r#"{"auction":8}"#.into();
+        assert_eq!(edited.open::<PhaseMsg>(|_| true).unwrap_err().code(), "bus.bad_signature");
+        // Claiming another sender: refused.
+        let mut claimed = env;
+        claimed.sender = key(4).address();
+        assert_eq!(claimed.open::<PhaseMsg>(|_| true).unwrap_err().code(), "bus.bad_signature");
+    }
+
+    #[test]
+    fn subjects_round_trip_and_foreign_ones_are_refused() {
+        for k in Kind::ALL {
+            assert_eq!(parse_subject(&subject(42, k)), Some((42, k)));
+        }
+        for bad in
+            ["stakebid.auctions.x.open", "other.auctions.1.open", "stakebid.auctions.1.open.x"]
+        {
+            assert_eq!(parse_subject(bad), None, "{bad}");
+        }
+    }
+}

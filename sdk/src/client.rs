@@ -1,0 +1,159 @@
+//! The node's HTTP API as typed calls (reqwest). Errors keep the node's
+//! stable code: `SdkError::Api { code, .. }` carries `intent.expired`,
+//! `round.late_commit`, … exactly as the API returned them.
+
+use alloy::primitives::{Address, B256};
+use eventsource_stream::Eventsource;
+use futures_util::StreamExt;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use tokio::sync::mpsc;
+
+use stakebid_intents::envelope::{CommitMsg, Envelope, RevealMsg};
+use stakebid_intents::{Domain, IntentId, Market};
+
+/// A client failure.
+#[derive(Debug, thiserror::Error)]
+pub enum SdkError {
+    /// The node answered with an error.
+    #[error("{message} ({code}, HTTP {status})")]
+    Api {
+        /// HTTP status.
+        status: u16,
+        /// The node's stable code.
+        code: String,
+        /// The node's sentence.
+        message: String,
+    },
+    /// The node could not be reached.
+    #[error("cannot reach the node: {0}")]
+    Transport(String),
+    /// The node's answer is not what this client expects.
+    #[error("unexpected answer from the node: {0}")]
+    Decode(String),
+}
+
+impl SdkError {
+    /// Stable code (the node's, or `sdk.transport` / `sdk.decode`).
+    pub fn code(&self) -> &str {
+        match self {
+            SdkError::Api { code, .. } => code,
+            SdkError::Transport(_) => "sdk.transport",
+            SdkError::Decode(_) => "sdk.decode",
+        }
+    }
+}
+
+/// What `GET /v1/node` says about a node.
+#[derive(Clone, Debug, Deserialize)]
+pub struct NodeInfo {
+    /// The key that signs auctions and awards.
+    pub auctioneer: Address,
+    /// Chain and Settlement intents are signed for.
+    pub domain: Domain,
+    /// Hash of the market in use.
+    pub market_hash: B256,
+}
+
+/// A node's API.
+#[derive(Clone, Debug)]
+pub struct Client {
+    base: String,
+    http: reqwest::Client,
+}
+
+impl Client {
+    /// A client for `base` (e.g. `http://127.0.0.1:8645`).
+    pub fn new(base: &str) -> Client {
+        Client { base: base.trim_end_matches('/').to_string(), http: reqwest::Client::new() }
+    }
+
+    /// The base URL.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    async fn answer(r: Result<reqwest::Response, reqwest::Error>) -> Result<Value, SdkError> {
+        let r = r.map_err(|e| SdkError::Transport(e.to_string()))?;
+        let status = r.status();
+        let body: Value = r.json().await.map_err(|e| SdkError::Decode(e.to_string()))?;
+        if status.is_success() {
+            return Ok(body);
+        }
+        let s = |k: &str| body.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
+        Err(SdkError::Api { status: status.as_u16(), code: s("code"), message: s("message") })
+    }
+
+    /// `GET path` as JSON.
+    pub async fn get(&self, path: &str) -> Result<Value, SdkError> {
+        Self::answer(self.http.get(format!("{}{path}", self.base)).send().await).await
+    }
+
+    /// `POST path` with a JSON body.
+    pub async fn post(&self, path: &str, body: &Value) -> Result<Value, SdkError> {
+        Self::answer(self.http.post(format!("{}{path}", self.base)).json(body).send().await).await
+    }
+
+    fn decode<T: serde::de::DeserializeOwned>(v: Value) -> Result<T, SdkError> {
+        serde_json::from_value(v).map_err(|e| SdkError::Decode(e.to_string()))
+    }
+
+    /// Who the node is.
+    pub async fn node(&self) -> Result<NodeInfo, SdkError> {
+        Self::decode(self.get("/v1/node").await?)
+    }
+
+    /// The market, checked against the hash the node names for it.
+    pub async fn market_at(&self, url: &str) -> Result<(B256, Market), SdkError> {
+        let v = Self::answer(self.http.get(url).send().await).await?;
+        let m: Market = Self::decode(v["market"].clone())?;
+        Ok((m.hash(), m))
+    }
+
+    /// Submits a signed intent (`typed_data` as for `eth_signTypedData_v4`).
+    pub async fn submit(&self, typed_data: &Value, signature: &str) -> Result<IntentId, SdkError> {
+        let v = self
+            .post("/v1/intents", &json!({ "typed_data": typed_data, "signature": signature }))
+            .await?;
+        Self::decode(v["id"].clone())
+    }
+
+    /// Sends a sealed commitment.
+    pub async fn commit(&self, msg: &CommitMsg) -> Result<(), SdkError> {
+        let body = serde_json::to_value(msg).map_err(|e| SdkError::Decode(e.to_string()))?;
+        self.post(&format!("/v1/auctions/{}/commitments", msg.auction), &body).await.map(drop)
+    }
+
+    /// Sends a reveal.
+    pub async fn reveal(&self, msg: &RevealMsg) -> Result<(), SdkError> {
+        let body = serde_json::to_value(msg).map_err(|e| SdkError::Decode(e.to_string()))?;
+        self.post(&format!("/v1/auctions/{}/reveals", msg.bid.auctionId), &body).await.map(drop)
+    }
+
+    /// The node's event stream (`GET /v1/events`, server-sent events): every
+    /// signed announcement, as on the bus. The receiver closes when the
+    /// connection ends.
+    pub async fn events(&self) -> Result<mpsc::Receiver<Envelope>, SdkError> {
+        let r = self
+            .http
+            .get(format!("{}/v1/events", self.base))
+            .send()
+            .await
+            .map_err(|e| SdkError::Transport(e.to_string()))?;
+        if !r.status().is_success() {
+            return Err(SdkError::Transport(format!("events: HTTP {}", r.status())));
+        }
+        let (tx, rx) = mpsc::channel(1024);
+        let mut stream = r.bytes_stream().eventsource();
+        tokio::spawn(async move {
+            while let Some(Ok(ev)) = stream.next().await {
+                if let Ok(env) = serde_json::from_str::<Envelope>(&ev.data) {
+                    if tx.send(env).await.is_err() {
+                        return;
+                    }
+                }
+            }
+        });
+        Ok(rx)
+    }
+}

@@ -1,0 +1,304 @@
+//! The solver runtime: what `stakebid solver run` does. It listens for
+//! auctions (NATS, the in-process bus, or the node's `/v1/events` stream),
+//! checks every announcement is signed by the node's auctioneer, rebuilds
+//! the round's scenarios from the announced seed, runs its strategy until
+//! shortly before the commit deadline, sends a sealed commitment, and
+//! reveals the bid when the auctioneer announces the reveal phase —
+//! on the bus, or over HTTP when it has no bus.
+
+use alloy::primitives::{keccak256, Address, Bytes, B256};
+use alloy::signers::local::PrivateKeySigner;
+use alloy::signers::SignerSync;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use stakebid_intents::envelope::{
+    subject, AwardMsg, CommitMsg, Envelope, Kind, OpenMsg, PhaseMsg, RevealMsg,
+};
+use stakebid_intents::market::Index;
+use stakebid_intents::protocol::{commitment, Bid};
+use stakebid_intents::{Context, IntentId, Market, Scenarios};
+use stakebid_sdk::{Bus, Client};
+
+use crate::{Strategy, View};
+
+/// What the runtime reports as it goes (the CLI prints these).
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// Connected and listening.
+    Listening {
+        /// Where auctions come from.
+        source: String,
+    },
+    /// A commitment was sent.
+    Committed {
+        /// Auction.
+        auction: u64,
+        /// Intents planned.
+        planned: usize,
+        /// Of the batch.
+        batch: usize,
+        /// Time spent solving.
+        solve_ms: u128,
+    },
+    /// A reveal was sent.
+    Revealed {
+        /// Auction.
+        auction: u64,
+    },
+    /// This solver won.
+    Won {
+        /// Auction.
+        auction: u64,
+        /// Intents won.
+        intents: usize,
+    },
+    /// Something was refused or failed; the runtime carries on.
+    Problem {
+        /// Stable code.
+        code: String,
+        /// What happened.
+        message: String,
+    },
+}
+
+/// A runtime failure that stops it.
+#[derive(Debug, thiserror::Error)]
+pub enum RuntimeError {
+    /// The node could not be asked who its auctioneer is.
+    #[error("cannot reach the node: {0}")]
+    Node(#[from] stakebid_sdk::SdkError),
+    /// The bus failed.
+    #[error(transparent)]
+    Bus(#[from] stakebid_sdk::BusError),
+    /// Neither a node nor an auctioneer address was given.
+    #[error("give the node's URL, or the auctioneer's address with --nats")]
+    NoAuctioneer,
+}
+
+impl RuntimeError {
+    /// Stable code.
+    pub fn code(&self) -> &str {
+        match self {
+            RuntimeError::Node(e) => e.code(),
+            RuntimeError::Bus(e) => e.code(),
+            RuntimeError::NoAuctioneer => "solver.no_auctioneer",
+        }
+    }
+}
+
+/// A solver process.
+pub struct Runtime {
+    /// Its registered key.
+    pub key: PrivateKeySigner,
+    /// How it plans.
+    pub strategy: Arc<dyn Strategy>,
+    /// The node's API (identity, market, and HTTP commit/reveal without a bus).
+    pub node: Option<Client>,
+    /// The bus, if it uses one.
+    pub bus: Option<Bus>,
+    /// The auctioneer's address when there is no node to ask.
+    pub auctioneer: Option<Address>,
+    /// Stop solving this long before the commit deadline.
+    pub margin: Duration,
+    /// Commit but never reveal (a fault drill: the auction penalizes it).
+    pub withhold_reveals: bool,
+}
+
+fn unix_ms() -> u128 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0)
+}
+
+impl Runtime {
+    /// Runs until the auction source ends, reporting to `report`.
+    pub async fn run(self, report: impl Fn(Event)) -> Result<(), RuntimeError> {
+        let auctioneer = match (&self.node, self.auctioneer) {
+            (_, Some(a)) => a,
+            (Some(c), None) => c.node().await?.auctioneer,
+            (None, None) => return Err(RuntimeError::NoAuctioneer),
+        };
+        let mut rx = match (&self.bus, &self.node) {
+            (Some(bus), _) => bus.subscribe("stakebid.auctions.>").await?,
+            (None, Some(c)) => c.events().await?,
+            (None, None) => return Err(RuntimeError::NoAuctioneer),
+        };
+        report(Event::Listening {
+            source: match (&self.bus, &self.node) {
+                (Some(b), _) => format!("{} bus", b.name()),
+                (None, Some(c)) => format!("{}/v1/events", c.base()),
+                _ => String::new(),
+            },
+        });
+        let me = self.key.address();
+        let mut market: Option<(B256, Market)> = None;
+        let mut sealed: BTreeMap<u64, Vec<(Bid, B256)>> = BTreeMap::new();
+        while let Some(env) = rx.recv().await {
+            let Ok((auction, kind)) = env.kind() else { continue };
+            if !kind.from_auctioneer() {
+                continue;
+            }
+            let from_auctioneer = |a: &Address| *a == auctioneer;
+            let problem =
+                |code: &str, message: String| report(Event::Problem { code: code.into(), message });
+            match kind {
+                Kind::Open => {
+                    let msg: OpenMsg = match env.open(from_auctioneer) {
+                        Ok(m) => m,
+                        Err(e) => {
+                            problem(e.code(), format!("announcement refused: {e}"));
+                            continue;
+                        }
+                    };
+                    if !msg.intents_match() {
+                        problem(
+                            "solver.bad_batch",
+                            format!("auction {auction}: intents do not hash to the announced ids"),
+                        );
+                        continue;
+                    }
+                    if market.as_ref().map(|m| m.0) != Some(msg.open.marketHash) {
+                        let fetched = match &self.node {
+                            Some(c) => c.market_at(&msg.market_url).await,
+                            None => Client::new("").market_at(&msg.market_url).await,
+                        };
+                        match fetched {
+                            Ok(m) if m.0 == msg.open.marketHash => market = Some(m),
+                            Ok(m) => {
+                                problem(
+                                    "solver.market_mismatch",
+                                    format!(
+                                        "market at {} hashes to {}, announced {}",
+                                        msg.market_url, m.0, msg.open.marketHash
+                                    ),
+                                );
+                                continue;
+                            }
+                            Err(e) => {
+                                problem(e.code(), format!("cannot fetch the market: {e}"));
+                                continue;
+                            }
+                        }
+                    }
+                    let Some((_, m)) = market.as_ref() else { continue };
+                    let started = Instant::now();
+                    let left_ms = (u128::from(msg.open.commitDeadline) * 1000 + 999)
+                        .saturating_sub(unix_ms())
+                        .saturating_sub(self.margin.as_millis());
+                    let deadline = started + Duration::from_millis(left_ms as u64);
+                    let (m, strategy) = (m.clone(), self.strategy.clone());
+                    let msg2 = msg.clone();
+                    let plans = tokio::task::spawn_blocking(move || {
+                        let ix = Index::new(&m);
+                        let sc =
+                            Scenarios::generate(&m, &ix, msg2.open.seed, msg2.open.scenarioCount);
+                        let ctx = Context::new(&m, &sc);
+                        let batch: Vec<(IntentId, stakebid_intents::Intent)> = msg2
+                            .open
+                            .intentIds
+                            .iter()
+                            .map(|i| IntentId(*i))
+                            .zip(msg2.intents.iter().cloned())
+                            .collect();
+                        strategy.solve(&View { ctx: &ctx, intents: &batch }, Some(deadline)).plans
+                    })
+                    .await
+                    .unwrap_or_default();
+                    if plans.is_empty() {
+                        continue;
+                    }
+                    let bid = Bid::from_plans(auction, me, &plans);
+                    // Unguessable without the key, different per bid.
+                    let salt = keccak256(
+                        self.key.sign_hash_sync(&bid.hash()).expect("signing a digest").as_bytes(),
+                    );
+                    let h = commitment(msg.domain.chain_id, auction, me, bid.hash(), salt);
+                    let c = CommitMsg {
+                        auction,
+                        solver: me,
+                        commitment: h,
+                        signature: Bytes::from(
+                            self.key.sign_hash_sync(&h).expect("signing a digest").as_bytes(),
+                        ),
+                    };
+                    let sent = self.send(Outgoing::Commit(c)).await;
+                    match sent {
+                        Ok(()) => {
+                            sealed.insert(auction, vec![(bid, salt)]);
+                            report(Event::Committed {
+                                auction,
+                                planned: plans.len(),
+                                batch: msg.intents.len(),
+                                solve_ms: started.elapsed().as_millis(),
+                            });
+                        }
+                        Err((code, e)) => {
+                            problem(&code, format!("commitment to auction {auction}: {e}"))
+                        }
+                    }
+                }
+                Kind::Revealing => {
+                    if env.open::<PhaseMsg>(from_auctioneer).is_err() {
+                        continue;
+                    }
+                    let Some(bids) = sealed.remove(&auction) else { continue };
+                    if self.withhold_reveals {
+                        continue;
+                    }
+                    for (bid, salt) in bids {
+                        match self.send(Outgoing::Reveal(RevealMsg { bid, salt })).await {
+                            Ok(()) => report(Event::Revealed { auction }),
+                            Err((code, e)) => {
+                                problem(&code, format!("reveal to auction {auction}: {e}"))
+                            }
+                        }
+                    }
+                }
+                Kind::Award => {
+                    if let Ok(a) = env.open::<AwardMsg>(from_auctioneer) {
+                        if a.award.solver == me {
+                            report(Event::Won { auction, intents: a.award.intentIds.len() });
+                        }
+                    }
+                }
+                Kind::Closed => {
+                    // Nothing sealed survives its round.
+                    sealed.retain(|a, _| *a > auction);
+                }
+                Kind::Commitment | Kind::Reveal => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Sends a commitment or reveal: signed on the bus, or over HTTP.
+    async fn send(&self, out: Outgoing) -> Result<(), (String, String)> {
+        let err = |code: &str, e: String| (code.to_string(), e);
+        match (&self.bus, &self.node, out) {
+            (Some(bus), _, out) => {
+                let env = match out {
+                    Outgoing::Commit(c) => {
+                        Envelope::seal(subject(c.auction, Kind::Commitment), &c, &self.key)
+                    }
+                    Outgoing::Reveal(r) => {
+                        Envelope::seal(subject(r.bid.auctionId, Kind::Reveal), &r, &self.key)
+                    }
+                };
+                bus.publish(&env).await.map_err(|e| err(e.code(), e.to_string()))
+            }
+            (None, Some(c), Outgoing::Commit(m)) => {
+                c.commit(&m).await.map_err(|e| err(e.code(), e.to_string()))
+            }
+            (None, Some(c), Outgoing::Reveal(m)) => {
+                c.reveal(&m).await.map_err(|e| err(e.code(), e.to_string()))
+            }
+            (None, None, _) => Err(err("solver.no_link", "no bus and no node".into())),
+        }
+    }
+}
+
+/// What a solver sends.
+enum Outgoing {
+    Commit(CommitMsg),
+    Reveal(RevealMsg),
+}

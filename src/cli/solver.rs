@@ -1,0 +1,98 @@
+//! `stakebid solver run`: a networked solver process.
+
+use alloy::primitives::Address;
+use clap::{Args, Subcommand};
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::intent::parse_key;
+use super::node::print_event;
+use super::CliError;
+use stakebid_sdk::{Bus, Client};
+use stakebid_solver::runtime::Runtime;
+use stakebid_solver::{by_name, Strategy};
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum SolverCmd {
+    /// Take part in a node's auctions: receive each round, solve it with a
+    /// strategy within the commit window, send a sealed commitment, reveal
+    /// when the auctioneer opens the reveal phase. Auctions come from NATS
+    /// with `--nats`, else from the node's `/v1/events` stream (and bids go
+    /// back over HTTP). The key must be registered with the node
+    /// (`stakebid node --solver ADDRESS`).
+    Run(RunArgs),
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct RunArgs {
+    /// optimal, greedy or waterfill.
+    #[arg(long, default_value = "optimal")]
+    strategy: String,
+    /// The solver's private key (0x hex).
+    #[arg(long, env = "STAKEBID_SOLVER_KEY")]
+    key: String,
+    /// The node's base URL (identity, market, and HTTP bids without NATS).
+    #[arg(long)]
+    node: Option<String>,
+    /// NATS server carrying the auctions (e.g. nats://127.0.0.1:4222).
+    #[arg(long)]
+    nats: Option<String>,
+    /// The auctioneer's address, when no `--node` is given.
+    #[arg(long)]
+    auctioneer: Option<Address>,
+    /// Fee charged per intent, in bps of its amount.
+    #[arg(long, default_value_t = 5)]
+    fee_bps: u16,
+    /// Stop solving this many milliseconds before the commit deadline.
+    #[arg(long, default_value_t = 700)]
+    margin_ms: u64,
+    /// Commit but never reveal (a fault drill: the auction penalizes it).
+    #[arg(long)]
+    withhold_reveals: bool,
+    /// Name in log lines.
+    #[arg(long)]
+    name: Option<String>,
+}
+
+pub(crate) fn run(c: SolverCmd) -> Result<(), CliError> {
+    let SolverCmd::Run(a) = c;
+    let strategy: Arc<dyn Strategy> = by_name(&a.strategy, a.fee_bps)
+        .ok_or_else(|| {
+            CliError::new(
+                "cli.unknown_strategy",
+                format!("no strategy {:?}; use optimal, greedy or waterfill", a.strategy),
+            )
+        })?
+        .into();
+    let key = parse_key(&a.key)?;
+    if a.node.is_none() && (a.nats.is_none() || a.auctioneer.is_none()) {
+        return Err(CliError::new(
+            "solver.no_auctioneer",
+            "give --node URL, or --nats URL with --auctioneer ADDRESS",
+        ));
+    }
+    let name = a.name.unwrap_or_else(|| format!("solver-{}", a.strategy));
+    let rt = tokio::runtime::Runtime::new()
+        .map_err(|e| CliError::new("node.runtime", format!("cannot start the runtime: {e}")))?;
+    rt.block_on(async move {
+        let bus = match &a.nats {
+            Some(url) => Some(Bus::nats(url).await.map_err(|e| CliError::new(e.code(), e.to_string()))?),
+            None => None,
+        };
+        eprintln!("[{name}] {} ({}) starting", key.address(), a.strategy);
+        let r = Runtime {
+            key,
+            strategy,
+            node: a.node.as_deref().map(Client::new),
+            bus,
+            auctioneer: a.auctioneer,
+            margin: Duration::from_millis(a.margin_ms),
+            withhold_reveals: a.withhold_reveals,
+        };
+        let n = name.clone();
+        tokio::select! {
+            out = r.run(move |e| print_event(&n, &e)) => out.map_err(|e| CliError::new(e.code(), e.to_string())),
+            _ = tokio::signal::ctrl_c() => Ok(()),
+        }
+    })
+}
