@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what stakebid needs on a fresh machine, idempotently:
-#   - Debian: coinor-libcbc-dev (the default LP backend), nats-server
+#   - Debian: coinor-libcbc-dev (the default LP backend), nats-server,
+#     chromium (the explorer's browser test)
 #   - npm (tests/js): viem, the independent EIP-712 implementation tests check against
 # Prints what it does; does nothing that is already done.
 set -euo pipefail
@@ -8,7 +9,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 
 need_apt=()
-for pkg in coinor-libcbc-dev nats-server pkg-config; do
+for pkg in coinor-libcbc-dev nats-server pkg-config chromium; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
 if ((${#need_apt[@]})); then
@@ -17,7 +18,7 @@ if ((${#need_apt[@]})); then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
 else
-  say "Debian packages present (coinor-libcbc-dev, nats-server)"
+  say "Debian packages present (coinor-libcbc-dev, nats-server, chromium)"
 fi
 
 command -v node >/dev/null || { echo "node and npm are required (Node.js 20+)"; exit 1; }

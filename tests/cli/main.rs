@@ -168,6 +168,7 @@ fn start_node(dir: &Path, addr: &str, demo: bool) -> std::process::Child {
     }
     let mut child = Command::new(env!("CARGO_BIN_EXE_stakebid"))
         .args(&args)
+        .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
@@ -215,7 +216,9 @@ fn a_node_awards_an_http_intent_and_a_killed_node_loses_nothing() {
     // The round is listed; after its reveal deadline every bid and score is public.
     let (_, list) = http(&addr, "GET", "/v1/auctions", "").unwrap();
     let auction =
-        list.as_array().unwrap().iter().find(|a| a["phase"] == "awarded").unwrap()["id"].clone();
+        list["auctions"].as_array().unwrap().iter().find(|a| a["phase"] == "awarded").unwrap()
+            ["id"]
+            .clone();
     let mut outcome = serde_json::Value::Null;
     for _ in 0..100 {
         let (_, a) = http(&addr, "GET", &format!("/v1/auctions/{auction}"), "").unwrap();

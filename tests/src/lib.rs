@@ -1,11 +1,195 @@
 //! # stakebid-tests
 //!
-//! End-to-end tests that start the real pieces (nats-server, anvil, the
-//! node, several solvers, the viem client) and assert on-chain outcomes.
+//! The harness the end-to-end suites use to start the real pieces as
+//! processes — `nats-server` on 127.0.0.1, the `stakebid` node and
+//! `stakebid solver run` processes — talk to them over HTTP, and stop
+//! everything they started (each [`Proc`] is killed when dropped). The
+//! suites themselves live in the root package (`tests/e2e/`), so cargo
+//! builds the `stakebid` binary before running them.
+//!
 //! This directory also holds the project's setup, run and test scripts
 //! (`setup.sh`, `run.sh`, `test.sh`) and the JavaScript cross-checks
 //! (`js/`, viem).
-//!
-//! The process-level suites arrive with the node and settlement issues; the
-//! CLI's own end-to-end checks live in the root package (`tests/cli/`).
 #![forbid(unsafe_code)]
+
+use alloy::primitives::B256;
+use alloy::signers::local::PrivateKeySigner;
+use serde_json::{json, Value};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use stakebid_intents::{Domain, Market};
+
+/// A started process, killed (SIGKILL) and reaped when dropped.
+pub struct Proc {
+    child: Option<Child>,
+    /// Its name in messages.
+    pub name: String,
+    /// Where its stderr goes.
+    pub log: PathBuf,
+}
+
+impl Proc {
+    /// Starts `program args`, stderr to a log file in `dir`.
+    pub fn start(name: &str, program: &str, args: &[String], dir: &Path) -> Proc {
+        std::fs::create_dir_all(dir).expect("log dir");
+        let log = dir.join(format!("{name}.log"));
+        let f = std::fs::OpenOptions::new().create(true).append(true).open(&log).expect("log file");
+        let child = Command::new(program)
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(f)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {program}: {e} (run tests/setup.sh)"));
+        Proc { child: Some(child), name: name.into(), log }
+    }
+
+    /// SIGKILL now, as a crash would.
+    pub fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// Its log so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// A fresh directory for one test.
+pub fn scratch(test: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("stakebid-e2e-{}-{test}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("scratch dir");
+    d
+}
+
+/// A free TCP port on 127.0.0.1.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Polls `f` every 50 ms until it returns `Some`, or `None` after `limit`.
+pub fn wait_for<T>(limit: Duration, mut f: impl FnMut() -> Option<T>) -> Option<T> {
+    let end = Instant::now() + limit;
+    loop {
+        if let Some(v) = f() {
+            return Some(v);
+        }
+        if Instant::now() > end {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Starts `nats-server` on 127.0.0.1 (Debian's; `tests/setup.sh` installs it).
+pub fn nats(dir: &Path) -> (Proc, String) {
+    let port = free_port();
+    let p = Proc::start(
+        "nats",
+        "nats-server",
+        &["-a".into(), "127.0.0.1".into(), "-p".into(), port.to_string()],
+        dir,
+    );
+    let ok = wait_for(Duration::from_secs(10), || {
+        std::net::TcpStream::connect(("127.0.0.1", port)).ok()
+    });
+    assert!(ok.is_some(), "nats-server did not come up: {}", p.log());
+    (p, format!("nats://127.0.0.1:{port}"))
+}
+
+/// One HTTP/1.1 request over std (one connection per request): (status, raw body).
+pub fn http_raw(addr: &str, method: &str, path: &str, body: &[u8]) -> Option<(u16, Vec<u8>)> {
+    let mut s = std::net::TcpStream::connect(addr).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(30))).ok()?;
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    s.write_all(head.as_bytes()).ok()?;
+    // A server may answer (413) and close before reading a huge body.
+    let _ = s.write_all(body);
+    let mut out = Vec::new();
+    s.read_to_end(&mut out).ok()?;
+    let split = out.windows(4).position(|w| w == b"\r\n\r\n")?;
+    let status =
+        std::str::from_utf8(&out[..split]).ok()?.split_whitespace().nth(1)?.parse().ok()?;
+    Some((status, out[split + 4..].to_vec()))
+}
+
+/// One HTTP request with a JSON answer: (status, JSON).
+pub fn http(addr: &str, method: &str, path: &str, body: &str) -> Option<(u16, Value)> {
+    let (status, b) = http_raw(addr, method, path, body.as_bytes())?;
+    Some((status, serde_json::from_slice(&b).ok()?))
+}
+
+/// `GET` that must answer 200 with JSON.
+pub fn get(addr: &str, path: &str) -> Value {
+    let (s, v) = http(addr, "GET", path, "").unwrap_or_else(|| panic!("GET {path}: no answer"));
+    assert_eq!(s, 200, "GET {path}: {v}");
+    v
+}
+
+/// The n-th dev solver key (0x1010…, 0x1111…, …), as the node's `--run-solvers` uses.
+pub fn solver_key(n: u8) -> PrivateKeySigner {
+    PrivateKeySigner::from_bytes(&B256::repeat_byte(0x10 + n)).expect("constant key")
+}
+
+/// A running node.
+pub struct Node {
+    /// The process.
+    pub proc: Proc,
+    /// host:port.
+    pub addr: String,
+    /// Its data dir.
+    pub dir: PathBuf,
+}
+
+impl Node {
+    /// Starts `stakebid node` on `dir` with `extra` arguments and waits for `/healthz`.
+    pub fn start(bin: &str, dir: &Path, addr: Option<&str>, extra: &[String]) -> Node {
+        let addr = addr.map(str::to_string).unwrap_or_else(|| format!("127.0.0.1:{}", free_port()));
+        let mut args: Vec<String> = ["node", "--data-dir"].iter().map(|s| s.to_string()).collect();
+        args.push(dir.join("store").display().to_string());
+        args.extend(["--http".into(), addr.clone()]);
+        args.extend(extra.iter().cloned());
+        let proc = Proc::start("node", bin, &args, dir);
+        let up = wait_for(Duration::from_secs(20), || http(&addr, "GET", "/healthz", ""));
+        assert!(up.is_some(), "the node did not come up on {addr}: {}", proc.log());
+        Node { proc, addr, dir: dir.to_path_buf() }
+    }
+
+    /// The domain intents must be signed for (`GET /v1/node`).
+    pub fn domain(&self) -> Domain {
+        serde_json::from_value(get(&self.addr, "/v1/node")["domain"].clone()).expect("domain")
+    }
+}
+
+/// `count` signed intents from distinct owners for `domain`, as
+/// `POST /v1/intents` bodies: (body, intent id).
+pub fn intent_bodies(domain: &Domain, count: usize, seed: u64, now: u64) -> Vec<(String, B256)> {
+    stakebid_intents::batch::generate(&Market::snapshot(), domain, count, seed, now)
+        .into_iter()
+        .map(|s| {
+            let body =
+                json!({ "typed_data": s.intent.typed_data(&s.domain), "signature": s.signature });
+            (body.to_string(), s.intent.id(&s.domain).0)
+        })
+        .collect()
+}
+
+/// Unix seconds now.
+pub fn unix_now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
+}

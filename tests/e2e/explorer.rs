@@ -1,0 +1,82 @@
+//! The explorer page in headless Chromium (Debian's `chromium`) against a
+//! running node: the auction list, and one auction's bids and winner.
+
+use std::process::Command;
+use std::time::Duration;
+
+use stakebid_tests::{get, http, intent_bodies, scratch, solver_key, unix_now, wait_for, Node};
+
+use crate::{args, BIN};
+
+fn render(url: &str) -> String {
+    let out = Command::new("chromium")
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--virtual-time-budget=10000",
+            "--dump-dom",
+            url,
+        ])
+        .output()
+        .expect("chromium runs (tests/setup.sh installs it)");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn the_explorer_shows_a_settled_round_in_a_real_browser() {
+    let dir = scratch("explorer");
+    let node = Node::start(
+        BIN,
+        &dir,
+        None,
+        &args(&[
+            "--run-solvers",
+            "optimal,greedy,waterfill",
+            "--round-secs",
+            "1",
+            "--commit-secs",
+            "2",
+            "--reveal-secs",
+            "1",
+        ]),
+    );
+    let bodies = intent_bodies(&node.domain(), 4, 31, unix_now());
+    for (b, _) in &bodies {
+        assert_eq!(http(&node.addr, "POST", "/v1/intents", b).unwrap().0, 201);
+    }
+    let auction = wait_for(Duration::from_secs(60), || {
+        let l = get(&node.addr, "/v1/auctions");
+        l["auctions"]
+            .as_array()?
+            .iter()
+            .find(|a| a["phase"] == "awarded")
+            .and_then(|a| a["id"].as_u64())
+    })
+    .expect("an awarded auction");
+    let list = render(&format!("http://{}/", node.addr));
+    assert!(list.contains(&format!("#/auction/{auction}")), "auction list:\n{list}");
+    assert!(list.contains("awarded"), "{list}");
+    let page = render(&format!("http://{}/#/auction/{auction}", node.addr));
+    let outcome = get(&node.addr, &format!("/v1/auctions/{auction}"))["outcome"].clone();
+    let winner = outcome["bids"].as_array().unwrap().iter().find(|b| b["won"] == true).unwrap()
+        ["solver"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(page.contains("Bids"), "auction page:\n{page}");
+    assert!(
+        page.to_lowercase().contains(&winner.to_lowercase()),
+        "winner {winner} on the page:\n{page}"
+    );
+    assert!(page.contains(r#"class="won">won"#), "{page}");
+    // The three solvers' bids are each listed.
+    assert!(page.matches(r#"class="bid""#).count() >= 3, "{page}");
+    let solver = render(&format!("http://{}/#/solver/{}", node.addr, solver_key(0).address()));
+    assert!(
+        solver.contains("Eligible")
+            && solver.to_lowercase().contains(&solver_key(0).address().to_string().to_lowercase()),
+        "{solver}"
+    );
+}

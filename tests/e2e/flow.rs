@@ -1,0 +1,184 @@
+//! The auction flow over both buses: intents over HTTP, three solvers with
+//! different strategies, sealed bids, and the optimal strategy winning.
+
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use stakebid_intents::envelope::{CommitMsg, Envelope, Kind, OpenMsg};
+use stakebid_sdk::Bus;
+use stakebid_tests::{
+    get, http, intent_bodies, nats, scratch, solver_key, unix_now, wait_for, Node, Proc,
+};
+
+use crate::{args, register, BIN};
+
+/// Submits intents, waits until every one is awarded, returns the outcomes.
+fn auction_everything(node: &Node, count: usize, seed: u64) -> Vec<Value> {
+    let bodies = intent_bodies(&node.domain(), count, seed, unix_now());
+    for (b, _) in &bodies {
+        let (s, v) = http(&node.addr, "POST", "/v1/intents", b).unwrap();
+        assert_eq!(s, 201, "{v}");
+    }
+    let all_awarded = wait_for(Duration::from_secs(90), || {
+        bodies
+            .iter()
+            .all(|(_, id)| get(&node.addr, &format!("/v1/intents/{id}"))["status"] == "awarded")
+            .then_some(())
+    });
+    assert!(all_awarded.is_some(), "not every intent was awarded:\n{}", node.proc.log());
+    let list = get(&node.addr, "/v1/auctions?limit=200");
+    let ids: Vec<u64> =
+        list["auctions"].as_array().unwrap().iter().map(|a| a["id"].as_u64().unwrap()).collect();
+    ids.iter()
+        .filter_map(|id| {
+            wait_for(Duration::from_secs(10), || {
+                let a = get(&node.addr, &format!("/v1/auctions/{id}"));
+                (!a["outcome"].is_null()).then(|| a["outcome"].clone())
+            })
+        })
+        .collect()
+}
+
+/// Intents won per solver over all outcomes; no intent twice.
+fn wins(outcomes: &[Value]) -> BTreeMap<String, usize> {
+    let mut per = BTreeMap::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for o in outcomes {
+        for b in o["bids"].as_array().unwrap().iter().filter(|b| b["won"] == true) {
+            for id in b["scores"].as_object().unwrap().keys() {
+                assert!(seen.insert(id.clone()), "intent {id} awarded twice");
+            }
+            *per.entry(b["solver"].as_str().unwrap().to_lowercase()).or_default() +=
+                b["scores"].as_object().unwrap().len();
+        }
+    }
+    per
+}
+
+fn optimal_wins_most(per: &BTreeMap<String, usize>) {
+    let optimal = solver_key(0).address().to_string().to_lowercase();
+    let best = per.iter().max_by_key(|(_, n)| **n).map(|(s, _)| s.clone());
+    assert_eq!(best, Some(optimal), "intents won per solver: {per:?}");
+}
+
+/// While an auction is committing, the API shows commitment hashes only.
+fn sealed_during_commit(addr: &str) -> Option<Value> {
+    let list = get(addr, "/v1/auctions");
+    let a = list["auctions"].as_array()?.iter().find(|a| a["phase"] == "committing")?.clone();
+    let v = get(addr, &format!("/v1/auctions/{}", a["id"]));
+    (v["phase"] == "committing").then_some(v)
+}
+
+#[test]
+fn nats_bus_with_three_solver_processes() {
+    let dir = scratch("nats-flow");
+    let (_nats, url) = nats(&dir);
+    let mut extra =
+        args(&["--nats", &url, "--round-secs", "1", "--commit-secs", "3", "--reveal-secs", "2"]);
+    extra.extend(register(3));
+    let node = Node::start(BIN, &dir, None, &extra);
+    let base = format!("http://{}", node.addr);
+    // Two solvers on NATS, one over plain HTTP (events + POST).
+    let solver = |n: u8, strategy: &str, nats: bool| {
+        let key = format!("0x{}", alloy::hex::encode(solver_key(n).to_bytes()));
+        let mut a =
+            args(&["solver", "run", "--strategy", strategy, "--key", &key, "--node", &base]);
+        if nats {
+            a.extend(args(&["--nats", &url]));
+        }
+        Proc::start(&format!("solver-{strategy}"), BIN, &a, &dir)
+    };
+    let solvers =
+        [solver(0, "optimal", true), solver(1, "greedy", true), solver(2, "waterfill", false)];
+    for s in &solvers {
+        let up = wait_for(Duration::from_secs(20), || s.log().contains("listening").then_some(()));
+        assert!(up.is_some(), "{} did not start: {}", s.name, s.log());
+    }
+    // An observer on the bus records what anyone could see, and when.
+    let seen: Arc<Mutex<Vec<(u64, Envelope)>>> = Arc::default();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let bus = rt.block_on(Bus::nats(&url)).unwrap();
+    let mut rx = rt.block_on(bus.subscribe("stakebid.>")).unwrap();
+    let rec = seen.clone();
+    rt.spawn(async move {
+        while let Some(env) = rx.recv().await {
+            rec.lock().unwrap().push((unix_now(), env));
+        }
+    });
+    let watcher = {
+        let addr = node.addr.clone();
+        std::thread::spawn(move || {
+            wait_for(Duration::from_secs(60), || sealed_during_commit(&addr))
+        })
+    };
+    let outcomes = auction_everything(&node, 24, 11);
+    // Sealed on the API during the commit window: hashes, no bids.
+    let during = watcher.join().unwrap().expect("saw an auction while it was committing");
+    assert!(during["outcome"].is_null(), "{during}");
+    for c in during["commitments"].as_array().unwrap() {
+        assert_eq!(c.as_object().unwrap().len(), 2, "only solver and hash: {c}");
+    }
+    // Sealed on the bus: before an auction's commit deadline, nothing but
+    // its announcement and bare commitments; every message is signed.
+    let seen = seen.lock().unwrap();
+    let mut deadlines = BTreeMap::new();
+    for (_, env) in seen.iter() {
+        if let Ok((id, Kind::Open)) = env.kind() {
+            let m: OpenMsg = env.open(|_| true).expect("signed announcement");
+            deadlines.insert(id, m.open.commitDeadline);
+        }
+    }
+    assert!(!deadlines.is_empty());
+    let mut commitments = 0;
+    for (at, env) in seen.iter() {
+        let (id, kind) = env.kind().unwrap();
+        match kind {
+            Kind::Commitment => {
+                let c: CommitMsg = env.open(|_| true).expect("signed commitment");
+                assert_eq!(c.solver, env.sender);
+                assert!(!env.body.contains("plans"), "a commitment carries no bid");
+                commitments += 1;
+            }
+            Kind::Reveal => {
+                assert!(*at >= deadlines[&id], "reveal seen before the commit deadline")
+            }
+            _ => {}
+        }
+    }
+    assert!(commitments >= 2, "both NATS solvers committed");
+    optimal_wins_most(&wins(&outcomes));
+    // The HTTP solver took part too.
+    assert!(solvers[2].log().contains("revealed"), "{}", solvers[2].log());
+}
+
+#[test]
+fn in_process_bus_with_three_solvers() {
+    let dir = scratch("local-flow");
+    let node = Node::start(
+        BIN,
+        &dir,
+        None,
+        &args(&[
+            "--run-solvers",
+            "optimal,greedy,waterfill",
+            "--round-secs",
+            "1",
+            "--commit-secs",
+            "3",
+            "--reveal-secs",
+            "2",
+        ]),
+    );
+    let outcomes = auction_everything(&node, 24, 12);
+    let per = wins(&outcomes);
+    optimal_wins_most(&per);
+    // All three took part (a round can have no bid at all: an intent no
+    // strategy can meet under that round's scenarios).
+    let bidders: std::collections::BTreeSet<&str> = outcomes
+        .iter()
+        .flat_map(|o| o["bids"].as_array().unwrap().iter().filter_map(|b| b["solver"].as_str()))
+        .collect();
+    assert_eq!(bidders.len(), 3, "{outcomes:?}");
+}

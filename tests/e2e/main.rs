@@ -1,0 +1,23 @@
+//! End-to-end suites: real processes (nats-server, the node, solver
+//! processes, headless Chromium) started by the harness in
+//! `stakebid-tests` on 127.0.0.1 and stopped when each test ends.
+
+mod crash;
+mod explorer;
+mod flow;
+mod hostile;
+
+/// The binary under test (cargo builds it before these tests).
+pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_stakebid");
+
+/// `--solver ADDRESS` arguments registering dev solvers 0..n.
+pub(crate) fn register(n: u8) -> Vec<String> {
+    (0..n)
+        .flat_map(|i| ["--solver".to_string(), stakebid_tests::solver_key(i).address().to_string()])
+        .collect()
+}
+
+/// Arguments as owned strings.
+pub(crate) fn args(a: &[&str]) -> Vec<String> {
+    a.iter().map(|s| s.to_string()).collect()
+}
