@@ -223,6 +223,7 @@ impl Auctioneer<'_> {
         let in_batch: BTreeMap<IntentId, Intent> = batch.iter().cloned().collect();
         let mut cands: Vec<Candidate> = Vec::new();
         let mut cand_bids: Vec<&Bid> = Vec::new();
+        let mut rejected_bids: Vec<&Bid> = Vec::new();
         for bid in &bids {
             match score(&ctx, &in_batch, bid) {
                 Ok(c) => {
@@ -234,6 +235,7 @@ impl Auctioneer<'_> {
                         self.registry.penalize(bid.solver, id, Offence::InvalidPlan, bid.hash());
                     *report.penalties.entry(bid.solver).or_default() += taken.0;
                     report.rejected.push((bid.solver, reasons));
+                    rejected_bids.push(bid);
                 }
             }
         }
@@ -273,7 +275,10 @@ impl Auctioneer<'_> {
             .collect();
         let public = serde_json::json!({
             "bids": scored,
-            "rejected": report.rejected.iter().map(|(s, r)| serde_json::json!({ "solver": s, "reasons": r })).collect::<Vec<_>>(),
+            "rejected": report.rejected.iter().zip(&rejected_bids).map(|((s, r), b)| serde_json::json!({ "solver": s, "reasons": r, "bid_hash": b.hash(), "bid": b })).collect::<Vec<_>>(),
+            "market_hash": open.marketHash,
+            "scenario_count": open.scenarioCount,
+            "generator_version": open.generatorVersion,
             "faults": report.faults,
             "total_score": sel.total.to_string(),
             "reference_scores": sel.reference.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<BTreeMap<_, _>>(),

@@ -21,6 +21,11 @@ use super::participants::demo_solvers;
 pub(crate) enum AuctionCmd {
     /// Run auction rounds in-process: 3 competing solvers and 1 that goes silent.
     Demo(DemoArgs),
+    /// Audit a finished auction: fetch its published bids, the intents and
+    /// the market from a node, regenerate the scenarios from the published
+    /// seed, re-score every bid and re-select the winners; exits 0 when
+    /// everything matches what the node published.
+    Replay(super::replay::ReplayArgs),
 }
 
 #[derive(Args, Debug)]
@@ -43,7 +48,10 @@ pub(crate) struct DemoArgs {
 }
 
 pub(crate) fn run(cmd: AuctionCmd) -> Result<(), CliError> {
-    let AuctionCmd::Demo(a) = cmd;
+    let a = match cmd {
+        AuctionCmd::Demo(a) => a,
+        AuctionCmd::Replay(r) => return super::replay::run(r),
+    };
     let market = load_market(a.market.as_deref())?;
     let domain = Domain { chain_id: DEV_CHAIN_ID, settlement: DEV_SETTLEMENT };
     let store = Store::open(&a.data_dir).map_err(|e| {

@@ -5,6 +5,7 @@ mod intent;
 mod market;
 mod node;
 mod participants;
+mod replay;
 mod solve;
 mod solver;
 

@@ -181,4 +181,31 @@ fn in_process_bus_with_three_solvers() {
         .flat_map(|o| o["bids"].as_array().unwrap().iter().filter_map(|b| b["solver"].as_str()))
         .collect();
     assert_eq!(bidders.len(), 3, "{outcomes:?}");
+    // Anyone can audit a round: replay re-scores and re-selects from what
+    // the node published.
+    let replay = |addr: &str| {
+        std::process::Command::new(BIN)
+            .args(["auction", "replay", "--node", &format!("http://{addr}"), "--id", "1"])
+            .output()
+            .unwrap()
+    };
+    let ok = replay(&node.addr);
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    let v: Value = serde_json::from_slice(&ok.stdout).unwrap();
+    assert_eq!(v["matches"], true, "{v}");
+    // A node that publishes a doctored outcome is caught: inflate the
+    // winner's score in the store, restart, replay.
+    let mut node = node;
+    node.proc.kill();
+    {
+        let store = stakebid_auction::infra::store::Store::open(&node.dir.join("store")).unwrap();
+        let mut public = store.auction(1).unwrap().unwrap().public.unwrap();
+        public["total_score"] = serde_json::json!("999999999999999999999");
+        store.publish(1, public).unwrap();
+    }
+    let node = Node::start(BIN, &node.dir, Some(&node.addr), &args(&["--no-auctions"]));
+    let bad = replay(&node.addr);
+    assert!(!bad.status.success());
+    let v: Value = serde_json::from_slice(&bad.stdout).unwrap();
+    assert_eq!(v["code"], "replay.mismatch", "{v}");
 }
