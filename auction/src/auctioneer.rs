@@ -21,8 +21,9 @@ use crate::domain::phase::Phase;
 use crate::domain::registry::{Offence, Registry};
 use crate::domain::round::{Fault, Round};
 use crate::domain::score::{score, Reason};
-use crate::domain::winner::{select, Candidate};
+use crate::domain::winner::{runner_up, select, Candidate};
 use crate::infra::store::{AuctionRecord, Status, Store, StoreError};
+use stakebid_intents::evaluate::CapacityUse;
 
 /// A solver as the auction sees it.
 pub trait Participant {
@@ -98,6 +99,8 @@ pub struct Auctioneer<'s> {
     pub last_award: B256,
     /// Next auction id.
     pub next_id: u64,
+    /// Capacity awarded but not settled yet: later rounds cannot use it.
+    pub reserved: CapacityUse,
 }
 
 impl Auctioneer<'_> {
@@ -110,6 +113,9 @@ impl Auctioneer<'_> {
         }
         if let Some(h) = self.store.load_meta("last_award")? {
             self.last_award = h;
+        }
+        if let Some(r) = self.store.load_meta("reserved")? {
+            self.reserved = r;
         }
         self.next_id = self.next_id.max(1 + self.store.auction_count() as u64);
         Ok(())
@@ -239,8 +245,11 @@ impl Auctioneer<'_> {
                 }
             }
         }
-        let avail = stakebid_intents::evaluate::CapacityUse::available(&self.market);
+        let avail = CapacityUse::available(&self.market).minus(&self.reserved);
         let sel = select(&cands, &avail);
+        for &w in &sel.winners {
+            self.reserved.add(&cands[w].capacity);
+        }
         let mut won = std::collections::BTreeSet::new();
         for &w in &sel.winners {
             let c = &cands[w];
@@ -297,8 +306,120 @@ impl Auctioneer<'_> {
                 report.awards.iter().map(|(a, _)| a.digest(&self.domain)).collect();
             self.last_award = keccak256(digests.abi_encode());
         }
+        self.save_state()?;
+        Ok(report)
+    }
+
+    fn save_state(&self) -> Result<(), StoreError> {
         self.store.save_meta("registry", &self.registry)?;
         self.store.save_meta("last_award", &self.last_award)?;
-        Ok(report)
+        self.store.save_meta("reserved", &self.reserved)
+    }
+
+    /// A winner's settlement failed (reverted, or missed its deadline). Its
+    /// intents go to the runner-up: winner selection re-run on the remaining
+    /// bids for those intents, within the capacity the other winners hold.
+    /// Intents no runner-up covers return to the pool. The failed solver is
+    /// penalized only when `at_fault` (a revert because chain state moved
+    /// is nobody's fault). Returns the new signed awards.
+    pub fn fallback(
+        &mut self,
+        auction: u64,
+        failed: Address,
+        at_fault: bool,
+    ) -> Result<Vec<(Award, Signature)>, StoreError> {
+        let rec = self.store.auction(auction)?.ok_or(StoreError::UnknownAuction(auction))?;
+        let mut public = rec.public.clone().unwrap_or_default();
+        let corrupt = |what: &str| StoreError::Inconsistent(format!("auction {auction}: {what}"));
+        let mut in_batch = BTreeMap::new();
+        for id in &rec.intents {
+            let r = self.store.get(id)?.ok_or(StoreError::Unknown(*id))?;
+            in_batch.insert(*id, r.signed.intent);
+        }
+        let count: u32 = serde_json::from_value(public["scenario_count"].clone())
+            .map_err(|_| corrupt("no scenario count"))?;
+        let ix = Index::new(&self.market);
+        let sc = Scenarios::generate(&self.market, &ix, rec.seed, count);
+        let ctx = Context::new(&self.market, &sc);
+        let published = public["bids"].as_array().cloned().unwrap_or_default();
+        let mut cands = Vec::new();
+        let mut hashes = Vec::new();
+        let mut winners = Vec::new();
+        for (i, b) in published.iter().enumerate() {
+            let bid: Bid = serde_json::from_value(b["bid"].clone())
+                .map_err(|_| corrupt("a bid does not parse"))?;
+            cands.push(
+                score(&ctx, &in_batch, &bid)
+                    .map_err(|_| corrupt("a published bid no longer scores"))?,
+            );
+            hashes.push(bid.hash());
+            if b["won"] == true {
+                winners.push(i);
+            }
+        }
+        let Some(&f) = winners.iter().find(|&&w| cands[w].solver == failed) else {
+            return Ok(vec![]);
+        };
+        let sel = crate::domain::winner::Selection {
+            winners: winners.clone(),
+            total: 0,
+            unfair: vec![],
+            reference: BTreeMap::new(),
+        };
+        // Release this auction's holdings, then re-reserve what still stands.
+        for &w in &winners {
+            self.reserved = self.reserved.minus(&cands[w].capacity);
+        }
+        let avail = CapacityUse::available(&self.market).minus(&self.reserved);
+        let r = runner_up(&cands, &sel, f, &avail);
+        for &w in winners.iter().filter(|&&w| w != f).chain(&r.winners) {
+            self.reserved.add(&cands[w].capacity);
+        }
+        let offence = if at_fault { Offence::SettlementFault } else { Offence::StateMoved };
+        self.registry.penalize(failed, auction, offence, hashes[f]);
+        let mut awards = Vec::new();
+        let mut covered = std::collections::BTreeSet::new();
+        for &w in &r.winners {
+            let c = &cands[w];
+            let award = Award {
+                auctionId: auction,
+                bidHash: hashes[w],
+                solver: c.solver,
+                intentIds: c.scores.keys().map(|i| i.0).collect(),
+                score: I256::try_from(c.score()).unwrap_or(I256::MAX),
+            };
+            let sig = award.sign(&self.domain, &self.key);
+            covered.extend(c.scores.keys().copied());
+            awards.push((award, sig));
+        }
+        if let Some(bids) = public["bids"].as_array_mut() {
+            bids[f]["won"] = serde_json::json!(false);
+            bids[f]["settlement_failed"] = serde_json::json!(true);
+            for &w in &r.winners {
+                bids[w]["won"] = serde_json::json!(true);
+                bids[w]["runner_up"] = serde_json::json!(true);
+            }
+        }
+        if let Some(list) = public["awards"].as_array_mut() {
+            list.retain(|a| a["award"]["solver"] != serde_json::json!(failed));
+            for (a, s) in &awards {
+                list.push(serde_json::json!({ "award": a, "signature": alloy::primitives::Bytes::from(s.as_bytes()) }));
+            }
+        }
+        let moves: Vec<(IntentId, Status)> = cands[f]
+            .scores
+            .keys()
+            .filter(|id| !covered.contains(id))
+            .map(|id| (*id, Status::Pending))
+            .collect();
+        let live = winners.len() > 1 || !awards.is_empty();
+        self.store.refallback(
+            auction,
+            public,
+            if live { Phase::Awarded } else { Phase::Failed },
+            &moves,
+        )?;
+        self.save_state()?;
+        Ok(awards)
     }
 }

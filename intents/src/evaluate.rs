@@ -6,7 +6,7 @@
 //! cross-multiplication), so every machine gets the same verdict.
 
 use alloy::primitives::U256;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
 
 use crate::intent::{Intent, IntentId};
@@ -69,7 +69,7 @@ pub struct StressLoss {
 }
 
 /// Capacity a plan (or set of plans) uses, by entity id.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CapacityUse {
     /// Asset id → wei deposited.
     pub assets: BTreeMap<String, Wei>,
@@ -92,6 +92,23 @@ impl CapacityUse {
                 e.0 += v.0;
             }
         }
+    }
+
+    /// What is left of `self` (capacity available) after `used` (never below zero).
+    pub fn minus(&self, used: &CapacityUse) -> CapacityUse {
+        let mut left = self.clone();
+        for (m, u) in [
+            (&mut left.assets, &used.assets),
+            (&mut left.operators, &used.operators),
+            (&mut left.services, &used.services),
+        ] {
+            for (k, v) in u {
+                if let Some(e) = m.get_mut(k) {
+                    e.0 = e.0.saturating_sub(v.0);
+                }
+            }
+        }
+        left
     }
 
     /// The first cap of `market` this use exceeds, if any.

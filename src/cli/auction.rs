@@ -87,6 +87,7 @@ pub(crate) fn run(cmd: AuctionCmd) -> Result<(), CliError> {
         reveal_secs: 12,
         last_award: B256::ZERO,
         next_id: 1,
+        reserved: Default::default(),
     };
     let eth = |w: i128| w as f64 / 1e18;
     for r in 0..a.rounds {

@@ -223,6 +223,7 @@ pub(crate) fn run(a: NodeArgs) -> Result<(), CliError> {
             reveal_secs: a.reveal_secs,
             last_award: B256::ZERO,
             next_id: 1,
+            reserved: Default::default(),
         };
         auctioneer.load_state().map_err(|e| CliError::new(e.code(), e.to_string()))?;
         let bond = Wei(u128::from(a.dev_bond_eth) * 10u128.pow(18));
@@ -255,6 +256,7 @@ pub(crate) fn run(a: NodeArgs) -> Result<(), CliError> {
                 reveal_secs,
                 last_award: B256::ZERO,
                 next_id: 1,
+                reserved: Default::default(),
             };
             if let Err(e) = auctioneer.load_state() {
                 eprintln!("[node] cannot restore the auctioneer's state: {e} ({})", e.code());

@@ -164,6 +164,9 @@ pub enum StoreError {
     /// A stored record did not decode.
     #[error("a stored record is corrupt: {0}")]
     Corrupt(#[from] serde_json::Error),
+    /// A stored auction lacks what an operation on it needs.
+    #[error("a stored auction is inconsistent: {0}")]
+    Inconsistent(String),
 }
 
 impl StoreError {
@@ -178,7 +181,7 @@ impl StoreError {
             Self::IllegalPhase { .. } => "auction.illegal_transition",
             Self::NotPending(_) => "intent.not_pending",
             Self::Db(_) => "store.failed",
-            Self::Corrupt(_) => "store.corrupt",
+            Self::Corrupt(_) | Self::Inconsistent(_) => "store.corrupt",
         }
     }
 }
@@ -414,6 +417,37 @@ impl Store {
         }
         rec.phase = phase;
         rec.public = Some(public);
+        let moved = self.checked_moves(moves)?;
+        self.write_auction(id, serde_json::to_vec(&rec)?, moved)
+    }
+
+    /// After a failed settlement: the revised outcome, the phase (Awarded
+    /// while any award stands, else Failed) and the failed winner's
+    /// uncovered intents back to the pool, in one transaction.
+    pub fn refallback(
+        &self,
+        id: u64,
+        public: serde_json::Value,
+        phase: Phase,
+        moves: &[(IntentId, Status)],
+    ) -> Result<(), StoreError> {
+        let _w = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        let mut rec = self.auction(id)?.ok_or(StoreError::UnknownAuction(id))?;
+        if rec.phase != Phase::Awarded || !(phase == Phase::Awarded || rec.phase.can_become(phase))
+        {
+            return Err(StoreError::IllegalPhase { id, from: rec.phase, to: phase });
+        }
+        rec.phase = phase;
+        rec.public = Some(public);
+        let moved = self.checked_moves(moves)?;
+        self.write_auction(id, serde_json::to_vec(&rec)?, moved)
+    }
+
+    /// The records of `moves` after each move, if every move is legal.
+    fn checked_moves(
+        &self,
+        moves: &[(IntentId, Status)],
+    ) -> Result<Vec<(IntentId, Vec<u8>)>, StoreError> {
         let mut moved = Vec::with_capacity(moves.len());
         for (iid, to) in moves {
             let mut r = self.get(iid)?.ok_or(StoreError::Unknown(*iid))?;
@@ -423,7 +457,7 @@ impl Store {
             r.moved(*to);
             moved.push((*iid, serde_json::to_vec(&r)?));
         }
-        self.write_auction(id, serde_json::to_vec(&rec)?, moved)
+        Ok(moved)
     }
 
     /// Records the public outcome of a round (written with the Scored phase).

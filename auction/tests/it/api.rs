@@ -167,7 +167,7 @@ async fn an_auction_outcome_is_sealed_until_its_reveal_deadline() {
     let (_, v) = call(&app, "GET", "/v1/auctions/2", None).await;
     assert_eq!(v["outcome"]["bids"][0]["total"], "5");
     let (_, list) = call(&app, "GET", "/v1/auctions", None).await;
-    assert_eq!(list.as_array().unwrap().len(), 2);
+    assert_eq!(list["auctions"].as_array().unwrap().len(), 2);
     let (st, v) = call(&app, "GET", "/v1/auctions/99", None).await;
     assert_eq!((st, v["code"].as_str()), (StatusCode::NOT_FOUND, Some("auction.unknown")));
 }

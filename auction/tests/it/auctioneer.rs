@@ -85,6 +85,7 @@ fn auctioneer<'s>(store: &'s Store, registry: Registry, key: &PrivateKeySigner) 
         reveal_secs: 10,
         last_award: B256::ZERO,
         next_id: 1,
+        reserved: Default::default(),
     }
 }
 
@@ -157,6 +158,64 @@ fn a_round_awards_valid_plans_penalizes_faults_and_returns_lost_intents() {
     assert!(b.registry.solvers[&silent].bond.0 < 2 * 10u128.pow(18));
     assert_eq!(b.last_award, a.last_award);
     assert_eq!(b.next_id, a.next_id);
+    drop(store);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_failed_settlement_goes_to_the_runner_up_without_penalty_unless_at_fault() {
+    let dir = std::env::temp_dir().join(format!("stakebid-fallback-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let store = Store::open(&dir).unwrap();
+    let now = 1_790_000_000;
+    let market = Market::snapshot();
+    let intents: Vec<_> = batch::generate(&market, &domain(), 8, 9, now)
+        .into_iter()
+        .map(|s| (s.intent.id(&domain()), s))
+        .collect();
+    store.accept(&intents).unwrap();
+    let mut participants = vec![
+        solver(1, "optimal", "honest"),
+        solver(2, "greedy", "honest"),
+        solver(3, "waterfill", "honest"),
+    ];
+    let mut registry = Registry::new();
+    for p in &participants {
+        registry.bond(p.address(), Wei(2 * 10u128.pow(18)));
+    }
+    let key = PrivateKeySigner::from_bytes(&B256::repeat_byte(0xa0)).unwrap();
+    let mut a = auctioneer(&store, registry, &key);
+    let r = a.round(now, &mut participants).unwrap().unwrap();
+    let (first, _) = r.awards[0].clone();
+    let reserved_before = a.reserved.clone();
+    assert_ne!(reserved_before, Default::default(), "awarded capacity is reserved");
+    let bond = a.registry.solvers[&first.solver].bond;
+    // The chain moved (not the solver's fault): no penalty, a runner-up takes over.
+    let next = a.fallback(r.auction, first.solver, false).unwrap();
+    assert_eq!(a.registry.solvers[&first.solver].bond, bond, "not slashed for a state move");
+    let covered: std::collections::BTreeSet<B256> =
+        next.iter().flat_map(|(aw, _)| aw.intentIds.clone()).collect();
+    for (aw, sig) in &next {
+        assert_ne!(aw.solver, first.solver);
+        assert_eq!(sig.recover_address_from_prehash(&aw.digest(&domain())).unwrap(), key.address());
+        assert!(
+            aw.intentIds.iter().all(|i| first.intentIds.contains(i)),
+            "only the failed winner's intents"
+        );
+    }
+    assert!(!next.is_empty(), "another solver bid on these intents");
+    // Intents the runner-up does not cover are back in the pool; the rest stay awarded.
+    for id in &first.intentIds {
+        let st = store.get(&IntentId(*id)).unwrap().unwrap().status;
+        assert_eq!(st, if covered.contains(id) { Status::Awarded } else { Status::Pending });
+    }
+    let public = store.auction(r.auction).unwrap().unwrap().public.unwrap();
+    assert!(public["bids"].as_array().unwrap().iter().any(|b| b["settlement_failed"] == true));
+    // The runner-up fails too, this time by its own fault: penalized.
+    let (second, _) = next[0].clone();
+    let bond2 = a.registry.solvers[&second.solver].bond;
+    a.fallback(r.auction, second.solver, true).unwrap();
+    assert!(a.registry.solvers[&second.solver].bond < bond2, "a settlement fault costs bond");
     drop(store);
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -9,7 +9,7 @@ mod store;
 
 use alloy::primitives::{Address, B256};
 use proptest::prelude::*;
-use stakebid_auction::domain::winner::{select, Available, Candidate};
+use stakebid_auction::domain::winner::{runner_up, select, Available, Candidate};
 use stakebid_intents::evaluate::CapacityUse;
 use stakebid_intents::{IntentId, Wei};
 use std::collections::{BTreeMap, BTreeSet};
@@ -103,6 +103,32 @@ proptest! {
         }
         // Replays give the same winners.
         prop_assert_eq!(select(&cands, &avail(cap)), sel);
+    }
+
+    #[test]
+    fn a_runner_up_replaces_a_failed_winner_within_what_is_left(cands in arb_cands(), cap in 0u128..150) {
+        let sel = select(&cands, &avail(cap));
+        for &failed in &sel.winners {
+            let r = runner_up(&cands, &sel, failed, &avail(cap));
+            let freed: BTreeSet<IntentId> = cands[failed].scores.keys().copied().collect();
+            let others: u128 = sel.winners.iter().filter(|&&w| w != failed).map(|&w| cands[w].capacity.operators["op"].0).sum();
+            let mut seen = BTreeSet::new();
+            let mut used = 0;
+            for &w in &r.winners {
+                prop_assert!(w != failed && !sel.winners.contains(&w));
+                for id in cands[w].scores.keys() {
+                    prop_assert!(freed.contains(id), "a runner-up only takes the failed winner's intents");
+                    prop_assert!(seen.insert(*id), "intent awarded twice");
+                }
+                used += cands[w].capacity.operators["op"].0;
+            }
+            prop_assert!(others + used <= cap, "capacity the other winners hold is respected");
+            // Exactly the best among the eligible rest (brute force on that pool).
+            let excluded: BTreeSet<usize> = (0..cands.len())
+                .filter(|&i| i == failed || sel.winners.contains(&i) || !cands[i].scores.keys().all(|id| freed.contains(id)) || r.unfair.contains(&i))
+                .collect();
+            prop_assert_eq!(r.total, brute(&cands, &excluded, cap.saturating_sub(others)));
+        }
     }
 }
 

@@ -97,7 +97,9 @@ impl From<StoreError> for ApiError {
             StoreError::IllegalTransition { .. }
             | StoreError::IllegalPhase { .. }
             | StoreError::NotPending(_) => StatusCode::CONFLICT,
-            StoreError::Db(_) | StoreError::Corrupt(_) => StatusCode::SERVICE_UNAVAILABLE,
+            StoreError::Db(_) | StoreError::Corrupt(_) | StoreError::Inconsistent(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
         };
         ApiError::new(status, e.code(), e.to_string())
     }
