@@ -44,4 +44,32 @@ echo "first plan: $(head -c 600 "$work/plans-optimal.json")…"
 say "whole auction rounds on a sled store: three competing solvers, one that goes silent after committing"
 "$B" auction demo --intents 30 --seed 2 --data-dir "$work/node"
 
+say "a live marketplace: the node (sled store, in-process bus) with two in-process solvers,"
+echo "      a third solver as its own process over HTTP, 20 stakers' intents over the API"
+port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+api="http://127.0.0.1:$port"
+wkey=0x1212121212121212121212121212121212121212121212121212121212121212
+"$B" node --data-dir "$work/live" --http "127.0.0.1:$port" --run-solvers optimal,greedy \
+  --solver 0x1C5A77d9FA7eF466951B2F01F724BCa3A5820b63 --round-secs 1 --commit-secs 3 --reveal-secs 2 &
+node_pid=$!
+trap 'kill $node_pid ${solver_pid:-} 2>/dev/null; rm -rf "$work"' EXIT
+for _ in $(seq 50); do curl -sf "$api/healthz" >/dev/null && break; sleep 0.2; done
+"$B" solver run --strategy waterfill --key "$wkey" --node "$api" --name solver-waterfill &
+solver_pid=$!
+sleep 1
+"$B" intents generate --count 20 --seed 5 > "$work/live-intents.json"
+"$B" intents submit --file "$work/live-intents.json" --node "$api" | tail -3
+echo "(waiting for the rounds: commit 3 s, reveal 2 s)"
+for _ in $(seq 60); do
+  if curl -s "$api/v1/auctions" | grep -q '"phase":"awarded"'; then break; fi
+  sleep 0.5
+done
+sleep 1
+say "the public record: auctions, then an independent replay of auction 1 from what the node published"
+curl -s "$api/v1/auctions"; echo
+"$B" auction replay --node "$api" --id 1
+echo "explorer: $api/  (this demo stops the node when it ends; run \`stakebid node --demo-solvers\` to keep one)"
+kill "$solver_pid" "$node_pid" 2>/dev/null || true
+wait 2>/dev/null || true
+
 say "done"

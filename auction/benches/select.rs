@@ -16,12 +16,11 @@ use stakebid_auction::domain::winner::{select, Candidate};
 use stakebid_intents::evaluate::CapacityUse;
 use stakebid_intents::market::Index;
 use stakebid_intents::protocol::Bid;
-use stakebid_intents::{batch, Context, Domain, Intent, IntentId, Market, Plan, Scenarios, Wei};
+use stakebid_intents::{batch, Context, Domain, Intent, IntentId, Market, Plan, Scenarios};
 use stakebid_solver::{Greedy, Strategy, View};
 
-/// `bids` bids over `n` intents: solvers bid on random subsets (1–20
-/// intents, some single-intent bids), each plan a valid greedy plan whose
-/// fee varies by bidder, so bids overlap and compete on score.
+/// `bids` bids over `n` intents, shaped like a real round (see inside);
+/// every plan a greedy plan with a solver-specific fee.
 fn instance(n: usize, bids: usize) -> (Market, BTreeMap<IntentId, Intent>, Vec<Bid>) {
     let m = Market::snapshot();
     let d = Domain { chain_id: 31337, settlement: Address::repeat_byte(1) };
@@ -31,31 +30,44 @@ fn instance(n: usize, bids: usize) -> (Market, BTreeMap<IntentId, Intent>, Vec<B
     let ix = Index::new(&m);
     let sc = Scenarios::generate(&m, &ix, alloy::primitives::B256::ZERO, 200);
     let ctx = Context::new(&m, &sc);
-    let plans: BTreeMap<IntentId, Plan> = Greedy { fee_bps: 0 }
-        .solve(&View { ctx: &ctx, intents: &intents }, None)
-        .plans
-        .into_iter()
-        .map(|p| (p.intent, p))
-        .collect();
-    let ids: Vec<IntentId> = plans.keys().copied().collect();
-    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(7);
-    let out = (0..bids)
-        .map(|b| {
-            let k = if b % 4 == 0 { 1 } else { 1 + (rng.next_u32() as usize % 20) };
-            let fee_per_mille = 1 + rng.next_u32() as u128 % 5;
-            let mut chosen: Vec<Plan> =
-                (0..k).map(|_| plans[&ids[rng.next_u32() as usize % ids.len()]].clone()).collect();
-            chosen.sort_by_key(|p| p.intent);
-            chosen.dedup_by_key(|p| p.intent);
-            for p in &mut chosen {
-                // Move a sliver of the first allocation into the fee: allocations + fee still = amount.
-                let f = p.allocations[0].amount.0 / 100_000 * fee_per_mille;
-                p.allocations[0].amount = Wei(p.allocations[0].amount.0 - f);
-                p.fee = Wei(p.fee.0 + f);
-            }
-            Bid::from_plans(1, Address::repeat_byte(b as u8 % 200 + 1), &chosen)
+    // Valid plans at five fee levels; a solver's fee picks its level.
+    let levels: Vec<BTreeMap<IntentId, Plan>> = (1..=5)
+        .map(|fee_bps| {
+            Greedy { fee_bps }
+                .solve(&View { ctx: &ctx, intents: &intents }, None)
+                .plans
+                .into_iter()
+                .map(|p| (p.intent, p))
+                .collect()
         })
         .collect();
+    let ids: Vec<IntentId> =
+        levels[4].keys().copied().filter(|id| levels.iter().all(|l| l.contains_key(id))).collect();
+    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(7);
+    // Each solver sends up to 3 bids (the protocol's limit): what it can
+    // plan of the batch (80–100 % of it), a random half of that, and one
+    // single intent; fees differ by solver, so bids compete on score.
+    let mut out = Vec::with_capacity(bids);
+    let mut solver = 0u32;
+    while out.len() < bids {
+        solver += 1;
+        let plans = &levels[rng.next_u32() as usize % levels.len()];
+        let cover = 80 + rng.next_u32() as usize % 21;
+        let mine: Vec<IntentId> =
+            ids.iter().copied().filter(|_| (rng.next_u32() % 100) < cover as u32).collect();
+        let half: Vec<IntentId> =
+            mine.iter().copied().filter(|_| rng.next_u32() % 2 == 0).collect();
+        let single = vec![ids[rng.next_u32() as usize % ids.len()]];
+        for subset in [mine, half, single] {
+            if out.len() == bids || subset.is_empty() {
+                continue;
+            }
+            let chosen: Vec<Plan> = subset.iter().map(|id| plans[id].clone()).collect();
+            let mut who = [0u8; 20];
+            who[16..].copy_from_slice(&solver.to_be_bytes());
+            out.push(Bid::from_plans(1, Address::from(who), &chosen));
+        }
+    }
     (m, intents.into_iter().collect(), out)
 }
 

@@ -33,6 +33,17 @@ pub(crate) enum IntentsCmd {
         #[arg(long)]
         now: Option<u64>,
     },
+    /// Submit a file of signed intents (as `generate` prints) to a node;
+    /// prints one line per intent: its id and status, or the node's code.
+    /// Exits non-zero if any was refused.
+    Submit {
+        /// The signed intents (JSON array; `-` for stdin).
+        #[arg(long)]
+        file: PathBuf,
+        /// The node's base URL.
+        #[arg(long, default_value = "http://127.0.0.1:8645")]
+        node: String,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -82,10 +93,43 @@ pub(crate) struct EvaluateArgs {
 }
 
 pub(crate) fn run_intents(cmd: IntentsCmd) -> Result<(), CliError> {
-    let IntentsCmd::Generate { count, seed, market, now: at } = cmd;
+    let (count, seed, market, at) = match cmd {
+        IntentsCmd::Generate { count, seed, market, now } => (count, seed, market, now),
+        IntentsCmd::Submit { file, node } => return submit(&file, &node),
+    };
     let m = load_market(market.as_deref())?;
     let domain = Domain { chain_id: DEV_CHAIN_ID, settlement: DEV_SETTLEMENT };
     print_json(&batch::generate(&m, &domain, count, seed, at.unwrap_or_else(now)));
+    Ok(())
+}
+
+fn submit(file: &std::path::Path, node: &str) -> Result<(), CliError> {
+    let signed: Vec<SignedIntent> = parse_json(&read(file)?, "the intents file")?;
+    let rt = tokio::runtime::Runtime::new()
+        .map_err(|e| CliError::new("node.runtime", format!("cannot start the runtime: {e}")))?;
+    let client = stakebid_sdk::Client::new(node);
+    let mut refused = 0;
+    for s in &signed {
+        let td = s.intent.typed_data(&s.domain);
+        match rt.block_on(client.submit(&td, &s.signature.to_string())) {
+            Ok(id) => println!("{id} pending"),
+            Err(e) => {
+                refused += 1;
+                println!("{} refused: {} ({})", s.intent.id(&s.domain), e, e.code());
+                if matches!(e, stakebid_sdk::SdkError::Transport(_)) {
+                    return Err(CliError::new(e.code(), e.to_string()));
+                }
+            }
+        }
+    }
+    eprintln!(
+        "submitted {} intents to {node}: {} accepted, {refused} refused",
+        signed.len(),
+        signed.len() - refused
+    );
+    if refused > 0 {
+        return Err(CliError::new("intent.refused", format!("{refused} intents were refused")));
+    }
     Ok(())
 }
 

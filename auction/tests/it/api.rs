@@ -171,3 +171,32 @@ async fn an_auction_outcome_is_sealed_until_its_reveal_deadline() {
     let (st, v) = call(&app, "GET", "/v1/auctions/99", None).await;
     assert_eq!((st, v["code"].as_str()), (StatusCode::NOT_FOUND, Some("auction.unknown")));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_openapi_document_lists_every_route_and_only_documented_codes() {
+    let (app, _store) = app(&tmp("openapi"));
+    let (st, doc) = call(&app, "GET", "/openapi.json", None).await;
+    assert_eq!(st, StatusCode::OK);
+    let documented = stakebid_auction::infra::api::error_codes();
+    assert!(documented.len() > 60, "{documented:?}");
+    for (method, path, _, codes) in stakebid_auction::infra::api::ROUTES {
+        let op = &doc["paths"][path][method.to_lowercase()];
+        assert!(op.is_object(), "{method} {path} missing from the document");
+        for code in *codes {
+            assert!(documented.contains(code), "{code} ({method} {path}) is not in docs/errors.md");
+            assert!(op["responses"]["4XX"]["description"].as_str().unwrap().contains(code));
+        }
+    }
+    // Every route the router serves answers something other than "no route".
+    for (method, path, _, _) in stakebid_auction::infra::api::ROUTES {
+        let p = path
+            .replace("{id}", "1")
+            .replace("{address}", "0x0000000000000000000000000000000000000001");
+        let (_, v) =
+            call(&app, method, &p, if *method == "POST" { Some(b"{}".to_vec()) } else { None })
+                .await;
+        assert_ne!(v["code"], "request.no_route", "{method} {path}");
+    }
+    let (_, v) = call(&app, "GET", "/v1/nowhere", None).await;
+    assert_eq!(v["code"], "request.no_route");
+}
