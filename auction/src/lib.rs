@@ -4,21 +4,25 @@
 //! persistence in `infra/`.
 //!
 //! ```text
-//! accepted intents ──infra::store (sled, group commit)──▶ pool (Pending)
-//! open_auction: record + Pending→InAuction in one flushed transaction; recover()
-//!   after a restart voids unscored auctions (intents back to Pending), resumes the rest
-//! round: domain::round  commit(signed hash) ─▶ reveal(bid, salt) ─▶ close (faults)
-//! revealed bids ──domain::score (intents::evaluate)──▶ Candidate | coded reasons
-//! candidates ──domain::winner::select──▶ Selection (winners, total, reference scores)
-//! faults, rejections ──domain::registry──▶ penalties from bonds, suspension
-//! auctioneer::Auctioneer::round: all of the above over the store with
-//!   in-process `Participant`s, on logical time; signs the awards
+//! wallet ──POST /v1/intents──▶ infra::api ──accept (EIP-712, checks)──▶ infra::store (sled, group commit) ──▶ pool
+//! infra::live::drive (wall clock, own thread), each round:
+//!   Auctioneer::open: batch the pool; auction record + Pending→InAuction in one flushed transaction
+//!   announce OpenMsg (signed Envelope) ──▶ bus (in-process | NATS) + /v1/events
+//!   commitments (bus or POST …/commitments) ──▶ Live::commit ──▶ domain::round (sealed: hashes only)
+//!   commit deadline ──▶ announce Revealing; reveals (bus or POST …/reveals) ──▶ domain::round
+//!   reveal deadline ──▶ Auctioneer::close:
+//!     domain::score (intents::evaluate) ──▶ Candidate | coded reasons
+//!     domain::winner::select (exact, deterministic) ──▶ winners, reference scores
+//!     domain::registry: penalties for faults and rejected plans
+//!     store.conclude: outcome + phase + every intent's move in one transaction
+//!   announce Award (EIP-712, signed) and Closed
+//! Auctioneer::fallback: a failed settlement → domain::winner::runner_up
+//! store.recover after a restart: unscored auctions voided (intents back to Pending)
 //! ```
 //!
-//! Not here yet (the auction node issue): a wall-clock scheduler in the
-//! node, NATS and in-process buses with signed messages, the commit/reveal
-//! and auction HTTP endpoints, the explorer, the solver runtime, and
-//! capacity awarded-but-unsettled carried between rounds.
+//! `domain/` is pure (no I/O, time passed in); `infra/` holds the edges:
+//! sled, axum, the bus listener and the wall-clock driver. Capacity awarded
+//! but not yet settled stays reserved across rounds (`Auctioneer::reserved`).
 
 #![forbid(unsafe_code)]
 

@@ -1,6 +1,6 @@
-//! In-process solver participants: a shipped strategy behind the auction's
-//! `Participant` trait. Used by `stakebid auction demo` and `stakebid node
-//! --demo-solvers`; networked solvers replace them in the node issue.
+//! In-process solver participants on logical time: a shipped strategy
+//! behind the auction's `Participant` trait, for `stakebid auction demo`.
+//! The node's solvers (in-process or not) use `stakebid_solver::runtime`.
 
 use alloy::primitives::{keccak256, Address, Signature, B256, U256};
 use alloy::signers::local::PrivateKeySigner;

@@ -1,4 +1,5 @@
-//! I/O at the edges: persistence (sled) and the HTTP API (axum). The buses follow.
+//! I/O at the edges: persistence (sled), the HTTP API (axum), the live
+//! round on the wall clock with its bus listener, and metrics.
 
 pub mod api;
 pub mod live;
