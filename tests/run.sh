@@ -52,7 +52,7 @@ wkey=0x1212121212121212121212121212121212121212121212121212121212121212
 "$B" node --data-dir "$work/live" --http "127.0.0.1:$port" --run-solvers optimal,greedy \
   --solver 0x1C5A77d9FA7eF466951B2F01F724BCa3A5820b63 --round-secs 1 --commit-secs 3 --reveal-secs 2 &
 node_pid=$!
-trap 'kill $node_pid ${solver_pid:-} 2>/dev/null; rm -rf "$work"' EXIT
+trap 'kill $node_pid ${solver_pid:-} 2>/dev/null || true; rm -rf "$work"' EXIT
 for _ in $(seq 50); do curl -sf "$api/healthz" >/dev/null && break; sleep 0.2; done
 "$B" solver run --strategy waterfill --key "$wkey" --node "$api" --name solver-waterfill &
 solver_pid=$!
