@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use stakebid_tests::{get, http, intent_bodies, scratch, unix_now, wait_for, Node};
 
-use crate::{args, BIN};
+use crate::{with_solvers, BIN};
 
 fn auctions(addr: &str) -> Vec<Value> {
     get(addr, "/v1/auctions?limit=200")["auctions"].as_array().cloned().unwrap_or_default()
@@ -17,18 +17,7 @@ fn auctions(addr: &str) -> Vec<Value> {
 #[test]
 fn a_node_killed_mid_auction_loses_nothing_and_awards_nothing_twice() {
     let dir = scratch("crash");
-    let extra = args(&[
-        "--run-solvers",
-        "optimal,greedy,waterfill",
-        "--round-secs",
-        "1",
-        "--commit-secs",
-        "2",
-        "--reveal-secs",
-        "2",
-        "--batch-size",
-        "6",
-    ]);
+    let extra = with_solvers(2, 2, &["--batch-size", "6"]);
     let mut node = Node::start(BIN, &dir, None, &extra);
     let addr = node.addr.clone();
     let bodies = intent_bodies(&node.domain(), 30, 21, unix_now());

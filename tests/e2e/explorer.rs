@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use stakebid_tests::{get, http, intent_bodies, scratch, solver_key, unix_now, wait_for, Node};
 
-use crate::{args, BIN};
+use crate::{with_solvers, BIN};
 
 fn render(url: &str) -> String {
     let out = Command::new("chromium")
@@ -27,21 +27,7 @@ fn render(url: &str) -> String {
 #[test]
 fn the_explorer_shows_a_settled_round_in_a_real_browser() {
     let dir = scratch("explorer");
-    let node = Node::start(
-        BIN,
-        &dir,
-        None,
-        &args(&[
-            "--run-solvers",
-            "optimal,greedy,waterfill",
-            "--round-secs",
-            "1",
-            "--commit-secs",
-            "2",
-            "--reveal-secs",
-            "1",
-        ]),
-    );
+    let node = Node::start(BIN, &dir, None, &with_solvers(2, 1, &[]));
     let bodies = intent_bodies(&node.domain(), 4, 31, unix_now());
     for (b, _) in &bodies {
         assert_eq!(http(&node.addr, "POST", "/v1/intents", b).unwrap().0, 201);

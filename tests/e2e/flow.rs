@@ -12,7 +12,7 @@ use stakebid_tests::{
     get, http, intent_bodies, nats, scratch, solver_key, unix_now, wait_for, Node, Proc,
 };
 
-use crate::{args, register, BIN};
+use crate::{args, register, with_solvers, BIN};
 
 /// Submits intents, waits until every one is awarded, returns the outcomes.
 fn auction_everything(node: &Node, count: usize, seed: u64) -> Vec<Value> {
@@ -156,21 +156,7 @@ fn nats_bus_with_three_solver_processes() {
 #[test]
 fn in_process_bus_with_three_solvers() {
     let dir = scratch("local-flow");
-    let node = Node::start(
-        BIN,
-        &dir,
-        None,
-        &args(&[
-            "--run-solvers",
-            "optimal,greedy,waterfill",
-            "--round-secs",
-            "1",
-            "--commit-secs",
-            "3",
-            "--reveal-secs",
-            "2",
-        ]),
-    );
+    let node = Node::start(BIN, &dir, None, &with_solvers(3, 2, &[]));
     let outcomes = auction_everything(&node, 24, 12);
     let per = wins(&outcomes);
     optimal_wins_most(&per);

@@ -21,3 +21,17 @@ pub(crate) fn register(n: u8) -> Vec<String> {
 pub(crate) fn args(a: &[&str]) -> Vec<String> {
     a.iter().map(|s| s.to_string()).collect()
 }
+
+/// Node arguments: the three shipped strategies as in-process solvers, a
+/// round every second with the given windows (s), plus `extra`.
+pub(crate) fn with_solvers(commit: u32, reveal: u32, extra: &[&str]) -> Vec<String> {
+    let mut a = args(&["--run-solvers", "optimal,greedy,waterfill", "--round-secs", "1"]);
+    a.extend([
+        "--commit-secs".into(),
+        commit.to_string(),
+        "--reveal-secs".into(),
+        reveal.to_string(),
+    ]);
+    a.extend(args(extra));
+    a
+}

@@ -408,17 +408,10 @@ impl Store {
         phase: Phase,
         moves: &[(IntentId, Status)],
     ) -> Result<(), StoreError> {
-        let _w = self.writer.lock().unwrap_or_else(|p| p.into_inner());
-        let mut rec = self.auction(id)?.ok_or(StoreError::UnknownAuction(id))?;
-        let legal = rec.phase.can_become(Phase::Scored)
-            && (phase == Phase::Scored || Phase::Scored.can_become(phase));
-        if !legal {
-            return Err(StoreError::IllegalPhase { id, from: rec.phase, to: phase });
-        }
-        rec.phase = phase;
-        rec.public = Some(public);
-        let moved = self.checked_moves(moves)?;
-        self.write_auction(id, serde_json::to_vec(&rec)?, moved)
+        self.write_outcome(id, public, phase, moves, |from| {
+            from.can_become(Phase::Scored)
+                && (phase == Phase::Scored || Phase::Scored.can_become(phase))
+        })
     }
 
     /// After a failed settlement: the revised outcome, the phase (Awarded
@@ -431,10 +424,23 @@ impl Store {
         phase: Phase,
         moves: &[(IntentId, Status)],
     ) -> Result<(), StoreError> {
+        self.write_outcome(id, public, phase, moves, |from| {
+            from == Phase::Awarded && (phase == Phase::Awarded || from.can_become(phase))
+        })
+    }
+
+    /// Outcome, phase and intent moves in one transaction, if `legal(from)`.
+    fn write_outcome(
+        &self,
+        id: u64,
+        public: serde_json::Value,
+        phase: Phase,
+        moves: &[(IntentId, Status)],
+        legal: impl Fn(Phase) -> bool,
+    ) -> Result<(), StoreError> {
         let _w = self.writer.lock().unwrap_or_else(|p| p.into_inner());
         let mut rec = self.auction(id)?.ok_or(StoreError::UnknownAuction(id))?;
-        if rec.phase != Phase::Awarded || !(phase == Phase::Awarded || rec.phase.can_become(phase))
-        {
+        if !legal(rec.phase) {
             return Err(StoreError::IllegalPhase { id, from: rec.phase, to: phase });
         }
         rec.phase = phase;

@@ -89,28 +89,39 @@ fn auctioneer<'s>(store: &'s Store, registry: Registry, key: &PrivateKeySigner) 
     }
 }
 
-#[test]
-fn a_round_awards_valid_plans_penalizes_faults_and_returns_lost_intents() {
-    let dir = std::env::temp_dir().join(format!("stakebid-auctioneer-{}", std::process::id()));
+/// A fresh store holding `count` generated intents (seed `seed`).
+fn pool(name: &str, count: usize, seed: u64, now: u64) -> (std::path::PathBuf, Store) {
+    let dir = std::env::temp_dir().join(format!("stakebid-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let store = Store::open(&dir).unwrap();
-    let now = 1_790_000_000;
-    let market = Market::snapshot();
-    let intents: Vec<_> = batch::generate(&market, &domain(), 20, 5, now)
+    let intents: Vec<_> = batch::generate(&Market::snapshot(), &domain(), count, seed, now)
         .into_iter()
         .map(|s| (s.intent.id(&domain()), s))
         .collect();
     store.accept(&intents).unwrap();
+    (dir, store)
+}
+
+/// Every participant bonded with 2 ETH.
+fn bonded(participants: &[Box<dyn Participant>]) -> Registry {
+    let mut registry = Registry::new();
+    for p in participants {
+        registry.bond(p.address(), Wei(2 * 10u128.pow(18)));
+    }
+    registry
+}
+
+#[test]
+fn a_round_awards_valid_plans_penalizes_faults_and_returns_lost_intents() {
+    let now = 1_790_000_000;
+    let (dir, store) = pool("auctioneer", 20, 5, now);
     let mut participants = vec![
         solver(1, "optimal", "honest"),
         solver(2, "greedy", "honest"),
         solver(3, "optimal", "silent"),
         solver(4, "optimal", "cheat"),
     ];
-    let mut registry = Registry::new();
-    for p in &participants {
-        registry.bond(p.address(), Wei(2 * 10u128.pow(18)));
-    }
+    let registry = bonded(&participants);
     let key = PrivateKeySigner::from_bytes(&B256::repeat_byte(0xa0)).unwrap();
     let mut a = auctioneer(&store, registry, &key);
     let r = a.round(now, &mut participants).unwrap().unwrap();
@@ -164,25 +175,14 @@ fn a_round_awards_valid_plans_penalizes_faults_and_returns_lost_intents() {
 
 #[test]
 fn a_failed_settlement_goes_to_the_runner_up_without_penalty_unless_at_fault() {
-    let dir = std::env::temp_dir().join(format!("stakebid-fallback-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let store = Store::open(&dir).unwrap();
     let now = 1_790_000_000;
-    let market = Market::snapshot();
-    let intents: Vec<_> = batch::generate(&market, &domain(), 8, 9, now)
-        .into_iter()
-        .map(|s| (s.intent.id(&domain()), s))
-        .collect();
-    store.accept(&intents).unwrap();
+    let (dir, store) = pool("fallback", 8, 9, now);
     let mut participants = vec![
         solver(1, "optimal", "honest"),
         solver(2, "greedy", "honest"),
         solver(3, "waterfill", "honest"),
     ];
-    let mut registry = Registry::new();
-    for p in &participants {
-        registry.bond(p.address(), Wei(2 * 10u128.pow(18)));
-    }
+    let registry = bonded(&participants);
     let key = PrivateKeySigner::from_bytes(&B256::repeat_byte(0xa0)).unwrap();
     let mut a = auctioneer(&store, registry, &key);
     let r = a.round(now, &mut participants).unwrap().unwrap();
