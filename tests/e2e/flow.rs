@@ -77,21 +77,29 @@ fn nats_bus_with_three_solver_processes() {
     let (_nats, url) = nats(&dir);
     let mut extra =
         args(&["--nats", &url, "--round-secs", "1", "--commit-secs", "3", "--reveal-secs", "2"]);
-    extra.extend(register(3));
+    extra.extend(register(4));
     let node = Node::start(BIN, &dir, None, &extra);
     let base = format!("http://{}", node.addr);
     // Two solvers on NATS, one over plain HTTP (events + POST).
-    let solver = |n: u8, strategy: &str, nats: bool| {
+    let solver = |n: u8, strategy: &str, nats: bool, silent: bool| {
         let key = format!("0x{}", alloy::hex::encode(solver_key(n).to_bytes()));
         let mut a =
             args(&["solver", "run", "--strategy", strategy, "--key", &key, "--node", &base]);
         if nats {
             a.extend(args(&["--nats", &url]));
         }
-        Proc::start(&format!("solver-{strategy}"), BIN, &a, &dir)
+        if silent {
+            a.push("--withhold-reveals".into());
+        }
+        Proc::start(&format!("solver-{n}-{strategy}"), BIN, &a, &dir)
     };
-    let solvers =
-        [solver(0, "optimal", true), solver(1, "greedy", true), solver(2, "waterfill", false)];
+    // The fourth commits and never reveals: penalized, and rounds still complete.
+    let solvers = [
+        solver(0, "optimal", true, false),
+        solver(1, "greedy", true, false),
+        solver(2, "waterfill", false, false),
+        solver(3, "optimal", true, true),
+    ];
     for s in &solvers {
         let up = wait_for(Duration::from_secs(20), || s.log().contains("listening").then_some(()));
         assert!(up.is_some(), "{} did not start: {}", s.name, s.log());
@@ -151,6 +159,23 @@ fn nats_bus_with_three_solver_processes() {
     optimal_wins_most(&wins(&outcomes));
     // The HTTP solver took part too.
     assert!(solvers[2].log().contains("revealed"), "{}", solvers[2].log());
+    // The silent one lost bond for every unrevealed commitment, and won nothing.
+    let silent = solver_key(3).address();
+    assert!(!wins(&outcomes).contains_key(&silent.to_string().to_lowercase()));
+    let reg = get(&node.addr, "/v1/solvers");
+    let rec = reg["solvers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["solver"] == serde_json::json!(silent))
+        .unwrap()
+        .clone();
+    let penalties = rec["penalties"].as_array().unwrap();
+    assert!(
+        !penalties.is_empty() && penalties.iter().all(|p| p["offence"] == "unrevealed"),
+        "{rec}"
+    );
+    assert!(rec["bond"].as_str().unwrap().parse::<u128>().unwrap() < 2 * 10u128.pow(18));
 }
 
 #[test]
