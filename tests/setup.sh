@@ -2,7 +2,8 @@
 # Installs what stakebid needs on a fresh machine, idempotently:
 #   - Debian: coinor-libcbc-dev (the default LP backend), nats-server,
 #     chromium (the explorer's browser test)
-#   - npm (tests/js): viem, the independent EIP-712 implementation tests check against
+#   - npm (tests/js): viem (the independent EIP-712 implementation tests check
+#     against), solc 0.8.28 (compiles the contracts), anvil 1.7.1 (the local chain)
 # Prints what it does; does nothing that is already done.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -22,8 +23,8 @@ else
 fi
 
 command -v node >/dev/null || { echo "node and npm are required (Node.js 20+)"; exit 1; }
-if [ ! -d "$here/js/node_modules/viem" ] || [ "$here/js/package-lock.json" -nt "$here/js/node_modules/.package-lock.json" ]; then
-  say "installing npm packages in tests/js (viem)"
+if [ ! -d "$here/js/node_modules/viem" ] || [ ! -x "$here/js/node_modules/.bin/solcjs" ] || [ ! -x "$here/js/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil" ] || [ "$here/js/package-lock.json" -nt "$here/js/node_modules/.package-lock.json" ]; then
+  say "installing npm packages in tests/js (viem, solc, anvil)"
   (cd "$here/js" && npm ci --no-fund --no-audit --loglevel=error)
 else
   say "npm packages present in tests/js"

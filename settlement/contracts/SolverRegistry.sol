@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.28;
+
+/// @title SolverRegistry: solvers' bonds, slashing with evidence, delayed withdrawals.
+/// @notice A solver bonds ETH; only solvers at or above `minBond` can be awarded.
+/// The auctioneer can slash a bond, naming an evidence hash (the commitment
+/// left unrevealed, the rejected bid, the failed settlement). Withdrawals wait
+/// `withdrawalDelay` seconds, so a solver cannot pull its bond out from under
+/// a penalty for a round it just played; slashing reaches queued amounts too.
+contract SolverRegistry {
+    struct Bond {
+        uint256 amount; // slashable, includes a queued withdrawal
+        uint256 queued; // part of `amount` waiting to leave
+        uint64 unlockAt; // when `queued` can be withdrawn
+    }
+
+    address public immutable auctioneer;
+    address public immutable treasury;
+    uint256 public immutable minBond;
+    uint64 public immutable withdrawalDelay;
+    mapping(address => Bond) public bonds;
+    bool private entered;
+
+    event Bonded(address indexed solver, uint256 amount, uint256 total);
+    event Slashed(address indexed solver, uint256 amount, bytes32 indexed evidence, uint8 offence);
+    event WithdrawalQueued(address indexed solver, uint256 amount, uint64 unlockAt);
+    event Withdrawn(address indexed solver, uint256 amount);
+
+    error NotAuctioneer();
+    error NothingToWithdraw();
+    error TooEarly(uint64 unlockAt);
+    error InsufficientBond(uint256 have, uint256 want);
+    error TransferFailed();
+    error Reentrancy();
+
+    modifier nonReentrant() {
+        if (entered) revert Reentrancy();
+        entered = true;
+        _;
+        entered = false;
+    }
+
+    constructor(address auctioneer_, address treasury_, uint256 minBond_, uint64 withdrawalDelay_) {
+        auctioneer = auctioneer_;
+        treasury = treasury_;
+        minBond = minBond_;
+        withdrawalDelay = withdrawalDelay_;
+    }
+
+    /// Adds msg.value to the caller's bond.
+    function bond() external payable {
+        Bond storage b = bonds[msg.sender];
+        b.amount += msg.value;
+        emit Bonded(msg.sender, msg.value, b.amount);
+    }
+
+    /// Whether `solver` may be awarded: its bond, less what it queued to withdraw, is at least `minBond`.
+    function eligible(address solver) public view returns (bool) {
+        Bond storage b = bonds[solver];
+        return b.amount - b.queued >= minBond;
+    }
+
+    /// Queues `amount` of the caller's bond for withdrawal after the delay (restarts the clock).
+    function queueWithdrawal(uint256 amount) external {
+        Bond storage b = bonds[msg.sender];
+        if (b.amount < b.queued + amount) revert InsufficientBond(b.amount - b.queued, amount);
+        b.queued += amount;
+        b.unlockAt = uint64(block.timestamp) + withdrawalDelay;
+        emit WithdrawalQueued(msg.sender, b.queued, b.unlockAt);
+    }
+
+    /// Pays out the queued amount (less anything slashed meanwhile) once the delay has passed.
+    function withdraw() external nonReentrant {
+        Bond storage b = bonds[msg.sender];
+        uint256 amount = b.queued < b.amount ? b.queued : b.amount;
+        if (amount == 0) revert NothingToWithdraw();
+        if (block.timestamp < b.unlockAt) revert TooEarly(b.unlockAt);
+        b.amount -= amount;
+        b.queued = 0;
+        emit Withdrawn(msg.sender, amount);
+        (bool ok,) = msg.sender.call{value: amount}("");
+        if (!ok) revert TransferFailed();
+    }
+
+    /// Auctioneer only: takes up to `amount` from `solver`'s bond to the treasury.
+    /// `offence` mirrors the node's record (1 unrevealed, 2 reveal mismatch,
+    /// 3 invalid plan, 4 settlement fault); `evidence` names what proves it.
+    function slash(address solver, uint256 amount, bytes32 evidence, uint8 offence)
+        external
+        nonReentrant
+        returns (uint256 taken)
+    {
+        if (msg.sender != auctioneer) revert NotAuctioneer();
+        Bond storage b = bonds[solver];
+        taken = amount < b.amount ? amount : b.amount;
+        b.amount -= taken;
+        if (b.queued > b.amount) b.queued = b.amount;
+        emit Slashed(solver, taken, evidence, offence);
+        (bool ok,) = treasury.call{value: taken}("");
+        if (!ok) revert TransferFailed();
+    }
+}

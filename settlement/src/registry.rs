@@ -1,0 +1,97 @@
+//! The on-chain solver registry: bonds, slashing, withdrawals.
+
+use alloy::network::Ethereum;
+use alloy::primitives::{Address, B256, U256};
+use alloy::providers::Provider;
+
+alloy::sol!(
+    #[sol(rpc)]
+    #[derive(Debug)]
+    SolverRegistry,
+    "artifacts/SolverRegistry.json"
+);
+
+/// Offence codes the contract records (mirrors the node's registry).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Offence {
+    /// A commitment never revealed.
+    Unrevealed = 1,
+    /// A reveal that matches no commitment.
+    RevealMismatch = 2,
+    /// A plan the evaluator rejected.
+    InvalidPlan = 3,
+    /// A settlement that failed by the solver's fault.
+    SettlementFault = 4,
+}
+
+/// A chain call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ChainError {
+    /// The contract reverted or the node refused the call.
+    #[error("the chain refused the call: {0}")]
+    Call(#[from] alloy::contract::Error),
+    /// The transaction was sent but its receipt could not be read.
+    #[error("no receipt: {0}")]
+    Receipt(#[from] alloy::providers::PendingTransactionError),
+}
+
+impl ChainError {
+    /// Stable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ChainError::Call(_) => "chain.call_failed",
+            ChainError::Receipt(_) => "chain.no_receipt",
+        }
+    }
+}
+
+/// A deployed `SolverRegistry`, driven by whoever `provider`'s wallet is.
+pub struct OnChainRegistry<P> {
+    /// The contract.
+    pub contract: SolverRegistry::SolverRegistryInstance<P, Ethereum>,
+}
+
+impl<P: Provider<Ethereum> + Clone> OnChainRegistry<P> {
+    /// Deploys a registry whose `auctioneer` may slash into `treasury`.
+    pub async fn deploy(
+        provider: P,
+        auctioneer: Address,
+        treasury: Address,
+        min_bond: U256,
+        withdrawal_delay: u64,
+    ) -> Result<Self, ChainError> {
+        let contract =
+            SolverRegistry::deploy(provider, auctioneer, treasury, min_bond, withdrawal_delay)
+                .await?;
+        Ok(OnChainRegistry { contract })
+    }
+
+    /// The registry at `address`.
+    pub fn at(address: Address, provider: P) -> Self {
+        OnChainRegistry { contract: SolverRegistry::new(address, provider) }
+    }
+
+    /// A solver's slashable bond.
+    pub async fn bond_of(&self, solver: Address) -> Result<U256, ChainError> {
+        Ok(self.contract.bonds(solver).call().await?.amount)
+    }
+
+    /// Whether a solver may be awarded.
+    pub async fn eligible(&self, solver: Address) -> Result<bool, ChainError> {
+        Ok(self.contract.eligible(solver).call().await?)
+    }
+
+    /// Executes a penalty the auction decided: takes up to `amount` from
+    /// `solver`'s bond, recording `evidence`. Returns the transaction hash.
+    pub async fn slash(
+        &self,
+        solver: Address,
+        amount: U256,
+        evidence: B256,
+        offence: Offence,
+    ) -> Result<B256, ChainError> {
+        let pending = self.contract.slash(solver, amount, evidence, offence as u8).send().await?;
+        Ok(pending.watch().await?)
+    }
+}

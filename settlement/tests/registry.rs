@@ -1,0 +1,120 @@
+//! `SolverRegistry` on a real anvil (npm `@foundry-rs/anvil`, started on
+//! 127.0.0.1 by alloy's node bindings and stopped when the test ends), and
+//! the committed artifacts against a fresh `solc` compile.
+
+use alloy::network::EthereumWallet;
+use alloy::node_bindings::Anvil;
+use alloy::primitives::{address, utils::parse_ether, Address, B256, U256};
+use alloy::providers::{Provider, ProviderBuilder};
+use alloy::signers::local::PrivateKeySigner;
+
+use stakebid_settlement::anvil_path;
+use stakebid_settlement::registry::{Offence, OnChainRegistry, SolverRegistry};
+
+const TREASURY: Address = address!("000000000000000000000000000000000000dEaD");
+const DAY: u64 = 86_400;
+
+fn eth(s: &str) -> U256 {
+    parse_ether(s).unwrap()
+}
+
+#[tokio::test]
+async fn bonds_slashing_and_delayed_withdrawals_follow_the_rules() {
+    let anvil =
+        Anvil::at(anvil_path()).try_spawn().expect("anvil starts (tests/setup.sh installs it)");
+    let url = anvil.endpoint_url();
+    let key = |i: usize| {
+        PrivateKeySigner::from_bytes(&B256::from_slice(&anvil.keys()[i].to_bytes())).unwrap()
+    };
+    let (auctioneer, solver, stranger) = (key(0), key(1), key(2));
+    let as_ = |k: &PrivateKeySigner| {
+        ProviderBuilder::new().wallet(EthereumWallet::from(k.clone())).connect_http(url.clone())
+    };
+    let reg =
+        OnChainRegistry::deploy(as_(&auctioneer), auctioneer.address(), TREASURY, eth("1"), DAY)
+            .await
+            .unwrap();
+    let addr = *reg.contract.address();
+    let mine = SolverRegistry::new(addr, as_(&solver));
+    let theirs = SolverRegistry::new(addr, as_(&stranger));
+
+    // Bond 1.5 ETH: eligible at a 1 ETH minimum.
+    mine.bond().value(eth("1.5")).send().await.unwrap().watch().await.unwrap();
+    assert_eq!(reg.bond_of(solver.address()).await.unwrap(), eth("1.5"));
+    assert!(reg.eligible(solver.address()).await.unwrap());
+
+    // Reverts are checked with eth_call (a reverting send would still take a
+    // nonce from alloy's cached nonce filler and leave a gap).
+    // Only the auctioneer slashes; the evidence is on the log; the treasury gets the ETH.
+    let err = theirs.slash(solver.address(), eth("1"), B256::ZERO, 1).call().await.unwrap_err();
+    assert!(err.as_decoded_error::<SolverRegistry::NotAuctioneer>().is_some(), "{err}");
+    let evidence = B256::repeat_byte(0xe1);
+    let tx = reg.slash(solver.address(), eth("0.1"), evidence, Offence::Unrevealed).await.unwrap();
+    let receipt = as_(&auctioneer).get_transaction_receipt(tx).await.unwrap().unwrap();
+    let ev = receipt
+        .inner
+        .logs()
+        .iter()
+        .find_map(|l| l.log_decode::<SolverRegistry::Slashed>().ok())
+        .unwrap();
+    assert_eq!(
+        (ev.inner.solver, ev.inner.amount, ev.inner.evidence, ev.inner.offence),
+        (solver.address(), eth("0.1"), evidence, 1)
+    );
+    assert_eq!(reg.bond_of(solver.address()).await.unwrap(), eth("1.4"));
+    assert_eq!(as_(&auctioneer).get_balance(TREASURY).await.unwrap(), eth("0.1"));
+
+    // Queuing a withdrawal counts against eligibility at once.
+    mine.queueWithdrawal(eth("0.5")).send().await.unwrap().watch().await.unwrap();
+    assert!(
+        !reg.eligible(solver.address()).await.unwrap(),
+        "0.9 ETH left unqueued is under the minimum"
+    );
+    // Not before the delay.
+    let err = mine.withdraw().call().await.unwrap_err();
+    assert!(err.as_decoded_error::<SolverRegistry::TooEarly>().is_some(), "{err}");
+    // A penalty still reaches the queued part meanwhile.
+    reg.slash(solver.address(), eth("1.2"), evidence, Offence::InvalidPlan).await.unwrap();
+    assert_eq!(reg.bond_of(solver.address()).await.unwrap(), eth("0.2"));
+    // After the delay only what is left leaves, to the solver.
+    let p = as_(&solver);
+    p.raw_request::<_, serde_json::Value>("evm_increaseTime".into(), (DAY + 1,)).await.unwrap();
+    p.raw_request::<_, serde_json::Value>("evm_mine".into(), ()).await.unwrap();
+    let before = p.get_balance(solver.address()).await.unwrap();
+    let r = mine.withdraw().send().await.unwrap().get_receipt().await.unwrap();
+    let gas = U256::from(r.gas_used) * U256::from(r.effective_gas_price);
+    assert_eq!(p.get_balance(solver.address()).await.unwrap() + gas - before, eth("0.2"));
+    assert_eq!(reg.bond_of(solver.address()).await.unwrap(), U256::ZERO);
+    let err = mine.withdraw().call().await.unwrap_err();
+    assert!(err.as_decoded_error::<SolverRegistry::NothingToWithdraw>().is_some(), "{err}");
+    // Nobody can withdraw someone else's bond: the stranger has none.
+    let err = theirs.queueWithdrawal(eth("0.1")).call().await.unwrap_err();
+    assert!(err.as_decoded_error::<SolverRegistry::InsufficientBond>().is_some(), "{err}");
+}
+
+#[test]
+fn committed_artifacts_match_a_fresh_solc_compile() {
+    let here = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = std::env::temp_dir().join(format!("stakebid-artifacts-{}", std::process::id()));
+    let st = std::process::Command::new("bash")
+        .arg(here.join("compile.sh"))
+        .arg(&out)
+        .status()
+        .expect("bash runs");
+    assert!(st.success(), "settlement/compile.sh failed (run tests/setup.sh)");
+    let mut names: Vec<_> =
+        std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name()).collect();
+    names.sort();
+    let mut committed: Vec<_> = std::fs::read_dir(here.join("artifacts"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    committed.sort();
+    assert_eq!(names, committed, "a contract was added or removed without recompiling");
+    for n in names {
+        let fresh = std::fs::read_to_string(out.join(&n)).unwrap();
+        let kept = std::fs::read_to_string(here.join("artifacts").join(&n)).unwrap();
+        assert!(fresh == kept, "{n:?} is stale: run settlement/compile.sh and commit the result");
+    }
+    let _ = std::fs::remove_dir_all(&out);
+}
