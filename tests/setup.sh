@@ -25,7 +25,10 @@ fi
 command -v node >/dev/null || { echo "node and npm are required (Node.js 20+)"; exit 1; }
 if [ ! -d "$here/js/node_modules/viem" ] || [ ! -x "$here/js/node_modules/.bin/solcjs" ] || [ ! -x "$here/js/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil" ] || [ "$here/js/package-lock.json" -nt "$here/js/node_modules/.package-lock.json" ]; then
   say "installing npm packages in tests/js (viem, solc, anvil)"
-  (cd "$here/js" && npm ci --no-fund --no-audit --loglevel=error)
+  # `npm ci` refuses this lock: anvil lists per-platform optional packages
+  # and only the one for this machine is locked. `npm install` follows the
+  # lock as written and leaves it unchanged.
+  (cd "$here/js" && npm install --no-fund --no-audit --loglevel=error)
 else
   say "npm packages present in tests/js"
 fi
