@@ -20,8 +20,8 @@ use stakebid_intents::{Context, Domain, Intent, IntentId, Market, Scenarios};
 use crate::domain::phase::Phase;
 use crate::domain::registry::{Offence, Registry};
 use crate::domain::round::{Fault, Round};
-use crate::domain::score::{score, Reason};
-use crate::domain::winner::{runner_up, select, Candidate};
+use crate::domain::score::{score_all, Reason, Scored};
+use crate::domain::winner::{runner_up, select};
 use crate::infra::store::{AuctionRecord, Status, Store, StoreError};
 use stakebid_intents::evaluate::CapacityUse;
 
@@ -227,23 +227,15 @@ impl Auctioneer<'_> {
             *report.penalties.entry(f.solver).or_default() += taken.0;
         }
         let in_batch: BTreeMap<IntentId, Intent> = batch.iter().cloned().collect();
-        let mut cands: Vec<Candidate> = Vec::new();
-        let mut cand_bids: Vec<&Bid> = Vec::new();
+        let Scored { cands, cand_bids, rejected } = score_all(&ctx, &in_batch, &bids);
+        let cand_bids: Vec<&Bid> = cand_bids.iter().map(|&i| &bids[i]).collect();
         let mut rejected_bids: Vec<&Bid> = Vec::new();
-        for bid in &bids {
-            match score(&ctx, &in_batch, bid) {
-                Ok(c) => {
-                    cands.push(c);
-                    cand_bids.push(bid);
-                }
-                Err(reasons) => {
-                    let taken =
-                        self.registry.penalize(bid.solver, id, Offence::InvalidPlan, bid.hash());
-                    *report.penalties.entry(bid.solver).or_default() += taken.0;
-                    report.rejected.push((bid.solver, reasons));
-                    rejected_bids.push(bid);
-                }
-            }
+        for (i, reasons) in rejected {
+            let bid = &bids[i];
+            let taken = self.registry.penalize(bid.solver, id, Offence::InvalidPlan, bid.hash());
+            *report.penalties.entry(bid.solver).or_default() += taken.0;
+            report.rejected.push((bid.solver, reasons));
+            rejected_bids.push(bid);
         }
         let avail = CapacityUse::available(&self.market).minus(&self.reserved);
         let sel = select(&cands, &avail);
@@ -342,21 +334,19 @@ impl Auctioneer<'_> {
         let sc = Scenarios::generate(&self.market, &ix, rec.seed, count);
         let ctx = Context::new(&self.market, &sc);
         let published = public["bids"].as_array().cloned().unwrap_or_default();
-        let mut cands = Vec::new();
-        let mut hashes = Vec::new();
-        let mut winners = Vec::new();
-        for (i, b) in published.iter().enumerate() {
-            let bid: Bid = serde_json::from_value(b["bid"].clone())
-                .map_err(|_| corrupt("a bid does not parse"))?;
-            cands.push(
-                score(&ctx, &in_batch, &bid)
-                    .map_err(|_| corrupt("a published bid no longer scores"))?,
-            );
-            hashes.push(bid.hash());
-            if b["won"] == true {
-                winners.push(i);
-            }
+        let bids: Vec<Bid> = published
+            .iter()
+            .map(|b| serde_json::from_value(b["bid"].clone()))
+            .collect::<Result<_, _>>()
+            .map_err(|_| corrupt("a bid does not parse"))?;
+        let scored = score_all(&ctx, &in_batch, &bids);
+        if !scored.rejected.is_empty() {
+            return Err(corrupt("a published bid no longer scores"));
         }
+        let cands = scored.cands;
+        let hashes: Vec<B256> = bids.iter().map(Bid::hash).collect();
+        let winners: Vec<usize> =
+            (0..published.len()).filter(|&i| published[i]["won"] == true).collect();
         let Some(&f) = winners.iter().find(|&&w| cands[w].solver == failed) else {
             return Ok(vec![]);
         };

@@ -93,9 +93,9 @@ pub(crate) struct NodeArgs {
 
 /// The quote: the reference optimal strategy on this market, one intent alone.
 fn quoter(market: Market, domain: Domain) -> Quoter {
+    // The scenarios are the same for every quote: generated once.
+    let sc = Scenarios::generate(&market, &Index::new(&market), B256::ZERO, 200);
     Arc::new(move |intent: &Intent| {
-        let ix = Index::new(&market);
-        let sc = Scenarios::generate(&market, &ix, B256::ZERO, 200);
         let ctx = Context::new(&market, &sc);
         let id = intent.id(&domain);
         let batch = [(id, intent.clone())];

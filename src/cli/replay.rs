@@ -7,8 +7,8 @@ use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::{print_json, CliError};
-use stakebid_auction::domain::score::score;
-use stakebid_auction::domain::winner::{select, Candidate};
+use stakebid_auction::domain::score::score_all;
+use stakebid_auction::domain::winner::select;
 use stakebid_intents::evaluate::CapacityUse;
 use stakebid_intents::market::Index;
 use stakebid_intents::protocol::Bid;
@@ -92,25 +92,16 @@ pub(crate) fn run(a: ReplayArgs) -> Result<(), CliError> {
     {
         bids.push(field(&b["bid"], "bid")?);
     }
-    // Same order as the node: the node scored bids in commit order; winner
-    // selection is order-independent (deterministic tie-break by content).
+    // Published valid bids come first, in the node's order; rejected ones
+    // never become candidates, so the candidates' order (which breaks
+    // ties in winner selection) is the node's.
     let ix = Index::new(&market);
     let sc = Scenarios::generate(&market, &ix, seed, count);
     let ctx = Context::new(&market, &sc);
-    let mut cands: Vec<Candidate> = Vec::new();
-    let mut cand_bids = Vec::new();
-    let mut rejected = BTreeSet::new();
-    for bid in &bids {
-        match score(&ctx, &batch, bid) {
-            Ok(cand) => {
-                cands.push(cand);
-                cand_bids.push(bid.hash());
-            }
-            Err(_) => {
-                rejected.insert(bid.hash());
-            }
-        }
-    }
+    let scored = score_all(&ctx, &batch, &bids);
+    let cands = scored.cands;
+    let cand_bids: Vec<B256> = scored.cand_bids.iter().map(|&i| bids[i].hash()).collect();
+    let rejected: BTreeSet<B256> = scored.rejected.iter().map(|(i, _)| bids[*i].hash()).collect();
     let sel = select(&cands, &CapacityUse::available(&market));
     let winners: BTreeSet<B256> = sel.winners.iter().map(|&i| cand_bids[i]).collect();
     let published_winners: BTreeSet<B256> = o["bids"]

@@ -377,6 +377,20 @@ fn fifty_five_hostile_requests_each_get_their_code_and_store_nothing() {
         c.failures.join("\n")
     );
     assert!(c.checked >= 55, "{} hostile requests", c.checked);
+    // Refusals are counted once each, by code.
+    let (_, metrics) = http_raw(&node.addr, "GET", "/metrics", b"").unwrap();
+    let metrics = String::from_utf8(metrics).unwrap();
+    for (code, n) in [
+        ("round.late_commit", 1),
+        ("intent.replayed", 1),
+        ("round.too_many_bids", 1),
+        ("request.too_large", 2),
+    ] {
+        assert!(
+            metrics.contains(&format!("stakebid_refused_total{{code=\"{code}\"}} {n}\n")),
+            "{code} x{n}:\n{metrics}"
+        );
+    }
     // The round recorded the registered solver's faults (and took its bond).
     let out = get(&node.addr, &format!("/v1/auctions/{auction}"))["outcome"].clone();
     let faults: Vec<&str> =

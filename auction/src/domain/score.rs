@@ -79,3 +79,33 @@ pub fn score(
     }
     Ok(Candidate { solver: bid.solver, scores, capacity })
 }
+
+/// A round's bids, scored: candidates in bid order (with the index of the
+/// bid each came from) and the rejected bids with their reasons.
+#[derive(Debug, Default)]
+pub struct Scored {
+    /// Valid bids as candidates for winner selection, in bid order.
+    pub cands: Vec<Candidate>,
+    /// For each candidate, the index of its bid.
+    pub cand_bids: Vec<usize>,
+    /// Rejected bids: (bid index, reasons).
+    pub rejected: Vec<(usize, Vec<Reason>)>,
+}
+
+/// Scores every bid with [`score`]. The auctioneer's close, its fallback
+/// after a failed settlement and a third party's replay all start here, so
+/// they see the same candidates in the same order (ties in winner selection
+/// go to the earlier candidate).
+pub fn score_all(ctx: &Context<'_>, batch: &BTreeMap<IntentId, Intent>, bids: &[Bid]) -> Scored {
+    let mut out = Scored::default();
+    for (i, bid) in bids.iter().enumerate() {
+        match score(ctx, batch, bid) {
+            Ok(c) => {
+                out.cands.push(c);
+                out.cand_bids.push(i);
+            }
+            Err(reasons) => out.rejected.push((i, reasons)),
+        }
+    }
+    out
+}

@@ -113,16 +113,9 @@ impl Live {
         self.current.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn refused<T>(&self, r: Result<T, LiveError>) -> Result<T, LiveError> {
-        if let Err(e) = &r {
-            self.metrics.refuse(e.code());
-        }
-        r
-    }
-
     /// Takes a sealed commitment (from the bus or HTTP).
     pub fn commit(&self, msg: &CommitMsg) -> Result<(), LiveError> {
-        let r = (|| {
+        {
             let sig =
                 Signature::try_from(msg.signature.as_ref()).map_err(|_| LiveError::BadSignature)?;
             let mut g = self.lock();
@@ -134,13 +127,12 @@ impl Live {
             cur.round.commit((self.now)(), msg.solver, msg.commitment, &sig, eligible)?;
             self.metrics.commitments.inc();
             Ok(())
-        })();
-        self.refused(r)
+        }
     }
 
     /// Takes a reveal (from the bus or HTTP).
     pub fn reveal(&self, msg: RevealMsg) -> Result<(), LiveError> {
-        let r = (|| {
+        {
             let mut g = self.lock();
             let cur = g
                 .as_mut()
@@ -149,8 +141,7 @@ impl Live {
             cur.round.reveal((self.now)(), msg.bid, msg.salt)?;
             self.metrics.reveals.inc();
             Ok(())
-        })();
-        self.refused(r)
+        }
     }
 
     /// The commitments of `auction` if it is the live one: (solver, hash).
@@ -194,6 +185,7 @@ impl Live {
                     me.commit(&m)
                 });
                 if let Err(e) = r {
+                    me.metrics.refuse(e.code());
                     eprintln!("[node] commitment from {} refused: {e} ({})", env.sender, e.code());
                 }
             }
@@ -207,6 +199,7 @@ impl Live {
                     self.reveal(m)
                 });
                 if let Err(e) = r {
+                    self.metrics.refuse(e.code());
                     eprintln!("[node] reveal from {} refused: {e} ({})", env.sender, e.code());
                 }
             }
