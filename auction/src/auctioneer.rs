@@ -249,7 +249,8 @@ impl Auctioneer<'_> {
                 auctionId: id,
                 bidHash: cand_bids[w].hash(),
                 solver: c.solver,
-                intentIds: c.scores.keys().map(|i| i.0).collect(),
+                // In the bid's plan order: the Settlement pairs them up by index.
+                intentIds: cand_bids[w].plans.iter().map(|p| p.intentId).collect(),
                 score: I256::try_from(c.score()).unwrap_or(I256::MAX),
             };
             let sig = award.sign(&self.domain, &self.key);
@@ -283,7 +284,7 @@ impl Auctioneer<'_> {
             "faults": report.faults,
             "total_score": sel.total.to_string(),
             "reference_scores": sel.reference.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<BTreeMap<_, _>>(),
-            "awards": report.awards.iter().map(|(a, s)| serde_json::json!({ "award": a, "signature": alloy::primitives::Bytes::from(s.as_bytes()) })).collect::<Vec<_>>(),
+            "awards": report.awards.iter().zip(&sel.winners).map(|((a, s), &w)| serde_json::json!({ "award": a, "signature": alloy::primitives::Bytes::from(s.as_bytes()), "capacity": cands[w].capacity })).collect::<Vec<_>>(),
         });
         let moves: Vec<(IntentId, Status)> = batch
             .iter()
@@ -306,6 +307,50 @@ impl Auctioneer<'_> {
         self.store.save_meta("registry", &self.registry)?;
         self.store.save_meta("last_award", &self.last_award)?;
         self.store.save_meta("reserved", &self.reserved)
+    }
+
+    /// A winner's settlement landed on-chain: its intents become Settled,
+    /// the capacity it held is released, and the public record notes the
+    /// transaction. Idempotent (a restart may report it again).
+    pub fn settled(
+        &mut self,
+        auction: u64,
+        solver: Address,
+        tx: B256,
+        gas_used: u64,
+    ) -> Result<Vec<IntentId>, StoreError> {
+        let rec = self.store.auction(auction)?.ok_or(StoreError::UnknownAuction(auction))?;
+        let mut public = rec.public.clone().unwrap_or_default();
+        let Some(list) = public["awards"].as_array_mut() else { return Ok(vec![]) };
+        let Some(entry) =
+            list.iter_mut().find(|a| a["award"]["solver"] == serde_json::json!(solver))
+        else {
+            return Ok(vec![]);
+        };
+        if entry.get("settlement").is_some() {
+            return Ok(vec![]);
+        }
+        let capacity: CapacityUse =
+            serde_json::from_value(entry["capacity"].clone()).unwrap_or_default();
+        let ids: Vec<IntentId> = serde_json::from_value(entry["award"]["intentIds"].clone())
+            .map_err(|_| StoreError::Inconsistent(format!("auction {auction}: award intents")))?;
+        entry["settlement"] = serde_json::json!({ "tx": tx, "gas_used": gas_used });
+        let all = list.iter().all(|a| a.get("settlement").is_some());
+        let mut moves = Vec::new();
+        for id in &ids {
+            if self.store.get(id)?.is_some_and(|r| r.status == Status::Awarded) {
+                moves.push((*id, Status::Settled));
+            }
+        }
+        self.store.record_settlement(
+            auction,
+            public,
+            if all { Phase::Settled } else { Phase::Awarded },
+            &moves,
+        )?;
+        self.reserved = self.reserved.minus(&capacity);
+        self.save_state()?;
+        Ok(ids)
     }
 
     /// A winner's settlement failed (reverted, or missed its deadline). Its
@@ -375,7 +420,7 @@ impl Auctioneer<'_> {
                 auctionId: auction,
                 bidHash: hashes[w],
                 solver: c.solver,
-                intentIds: c.scores.keys().map(|i| i.0).collect(),
+                intentIds: bids[scored.cand_bids[w]].plans.iter().map(|p| p.intentId).collect(),
                 score: I256::try_from(c.score()).unwrap_or(I256::MAX),
             };
             let sig = award.sign(&self.domain, &self.key);
@@ -392,8 +437,8 @@ impl Auctioneer<'_> {
         }
         if let Some(list) = public["awards"].as_array_mut() {
             list.retain(|a| a["award"]["solver"] != serde_json::json!(failed));
-            for (a, s) in &awards {
-                list.push(serde_json::json!({ "award": a, "signature": alloy::primitives::Bytes::from(s.as_bytes()) }));
+            for ((a, s), &w) in awards.iter().zip(&r.winners) {
+                list.push(serde_json::json!({ "award": a, "signature": alloy::primitives::Bytes::from(s.as_bytes()), "capacity": cands[w].capacity }));
             }
         }
         let moves: Vec<(IntentId, Status)> = cands[f]

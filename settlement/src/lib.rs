@@ -1,26 +1,37 @@
 //! # stakebid-settlement
 //!
 //! On-chain settlement of awarded plans. Solidity sources live in
-//! `contracts/`, compiled by `compile.sh` (solc 0.8.28 from npm) into
-//! `artifacts/<Name>.json` (`{abi, bytecode}`), which are committed; a test
-//! recompiles and fails if they are stale. alloy's `sol!` reads the
-//! artifacts into typed bindings ([`registry`]).
+//! `contracts/`, compiled by `compile.sh` (solc 0.8.28 from npm, standard
+//! JSON) into `artifacts/<Name>.json` (`{abi, bytecode}`), which are
+//! committed; a test recompiles and fails if they are stale. alloy's `sol!`
+//! reads the artifacts into typed bindings ([`contracts`], [`registry`]).
 //!
 //! ```text
 //! contracts/*.sol ──compile.sh (solcjs)──▶ artifacts/*.json ──sol!──▶ bindings
+//! market + keys ──deploy──▶ stand-ins, adapters, Settlement, SolverRegistry ──▶ deployment.json
+//! award + bid + signed intents ──calldata──▶ Settle[] ──executor: eth_call, send, receipt──▶ journal (sled)
 //! auction penalties ──registry::OnChainRegistry::slash──▶ SolverRegistry (bond, evidence)
-//! Award + signed intents + plans ──executor──▶ eth_call ──▶ send ──▶ receipt   (not yet)
 //! ```
 //!
-//! Today: `SolverRegistry` (bonds, auctioneer-only slashing with an
-//! evidence hash, delayed withdrawals, eligibility at the minimum bond) with
-//! its bindings and anvil tests. Settlement, adapters, protocol stand-ins
-//! and the executor are the rest of the settlement issue.
+//! - [`contracts`]: bindings for `Settlement`, the adapters, the position
+//!   holder and the protocol stand-ins (Lido, Rocket Pool, EigenLayer).
+//! - [`deploy`]: deploys and configures all of it for a market and writes
+//!   the deployment file the node reads.
+//! - [`calldata`]: pure conversion of an award, its bid and the signed
+//!   intents into the `settle` arguments.
+//! - [`executor`]: simulate, send (EIP-1559, replacement on timeout),
+//!   receipt, and a sled journal so a restart never sends twice.
 #![forbid(unsafe_code)]
 
+pub mod calldata;
+pub mod contracts;
+pub mod deploy;
+pub mod executor;
 pub mod registry;
 
 use std::path::PathBuf;
+
+use alloy::primitives::B256;
 
 /// The anvil binary the npm package `@foundry-rs/anvil` installs under
 /// `tests/js` (`tests/setup.sh`), or `$STAKEBID_ANVIL` if set.
@@ -30,4 +41,41 @@ pub fn anvil_path() -> PathBuf {
     }
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../tests/js/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil")
+}
+
+/// A chain operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ChainError {
+    /// The contract reverted or the node refused the call.
+    #[error("the chain refused the call: {0}")]
+    Call(#[from] alloy::contract::Error),
+    /// The transaction was sent but its receipt could not be read.
+    #[error("no receipt: {0}")]
+    Receipt(#[from] alloy::providers::PendingTransactionError),
+    /// The transaction was mined and reverted.
+    #[error("transaction {0} reverted")]
+    Reverted(B256),
+    /// The RPC endpoint failed.
+    #[error("RPC failed: {0}")]
+    Rpc(#[from] alloy::transports::TransportError),
+    /// A deployment file or setting is wrong.
+    #[error("{0}")]
+    Config(String),
+    /// The executor's journal failed.
+    #[error("settlement journal: {0}")]
+    Journal(String),
+}
+
+impl ChainError {
+    /// Stable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ChainError::Call(_) => "chain.call_failed",
+            ChainError::Receipt(_) => "chain.no_receipt",
+            ChainError::Reverted(_) => "chain.reverted",
+            ChainError::Rpc(_) => "chain.rpc_failed",
+            ChainError::Config(_) => "chain.config",
+            ChainError::Journal(_) => "chain.journal",
+        }
+    }
 }

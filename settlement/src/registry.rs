@@ -4,6 +4,8 @@ use alloy::network::Ethereum;
 use alloy::primitives::{Address, B256, U256};
 use alloy::providers::Provider;
 
+use crate::ChainError;
+
 alloy::sol!(
     #[sol(rpc)]
     #[derive(Debug)]
@@ -23,27 +25,6 @@ pub enum Offence {
     InvalidPlan = 3,
     /// A settlement that failed by the solver's fault.
     SettlementFault = 4,
-}
-
-/// A chain call failed.
-#[derive(Debug, thiserror::Error)]
-pub enum ChainError {
-    /// The contract reverted or the node refused the call.
-    #[error("the chain refused the call: {0}")]
-    Call(#[from] alloy::contract::Error),
-    /// The transaction was sent but its receipt could not be read.
-    #[error("no receipt: {0}")]
-    Receipt(#[from] alloy::providers::PendingTransactionError),
-}
-
-impl ChainError {
-    /// Stable code.
-    pub fn code(&self) -> &'static str {
-        match self {
-            ChainError::Call(_) => "chain.call_failed",
-            ChainError::Receipt(_) => "chain.no_receipt",
-        }
-    }
 }
 
 /// A deployed `SolverRegistry`, driven by whoever `provider`'s wallet is.

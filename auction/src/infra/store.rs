@@ -429,6 +429,27 @@ impl Store {
         })
     }
 
+    /// A settlement landed: the outcome noting it, the phase (Settled once
+    /// every award has, else Awarded) and its intents Awarded → Settled, in
+    /// one transaction.
+    pub fn record_settlement(
+        &self,
+        id: u64,
+        public: serde_json::Value,
+        phase: Phase,
+        moves: &[(IntentId, Status)],
+    ) -> Result<(), StoreError> {
+        self.write_outcome(id, public, phase, moves, |from| {
+            from == Phase::Awarded && matches!(phase, Phase::Awarded | Phase::Settled)
+        })
+    }
+
+    /// A named tree of the node's database, for other components' journals
+    /// (the settlement executor's), so one data directory holds everything.
+    pub fn tree(&self, name: &str) -> Result<sled::Tree, StoreError> {
+        Ok(self.db.open_tree(name)?)
+    }
+
     /// Outcome, phase and intent moves in one transaction, if `legal(from)`.
     fn write_outcome(
         &self,

@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.28;
+
+import "./Common.sol";
+
+/// @title LidoAdapter: ETH → stETH through Lido's `submit(referral)`.
+/// @notice stETH handed in as stETH passes straight through to the owner.
+contract LidoAdapter is IAdapter {
+    ILido public immutable lido;
+
+    error AssetNotAccepted(address tokenIn);
+
+    constructor(ILido lido_) {
+        lido = lido_;
+    }
+
+    function stake(address tokenIn, uint256 amount, address owner, address, address)
+        external
+        payable
+        returns (uint256)
+    {
+        if (tokenIn == address(lido)) {
+            require(IERC20(tokenIn).transfer(owner, amount));
+            return amount;
+        }
+        if (tokenIn != address(0) || msg.value != amount) revert AssetNotAccepted(tokenIn);
+        uint256 shares = lido.submit{value: amount}(address(0));
+        return lido.transferShares(owner, shares);
+    }
+}
+
+/// @title RocketPoolAdapter: ETH → rETH (or another deposit-pool token)
+/// through the deposit pool's `deposit()`.
+contract RocketPoolAdapter is IAdapter {
+    IRocketDepositPool public immutable pool;
+    IERC20 public immutable token;
+
+    error AssetNotAccepted(address tokenIn);
+
+    constructor(IRocketDepositPool pool_, IERC20 token_) {
+        pool = pool_;
+        token = token_;
+    }
+
+    function stake(address tokenIn, uint256 amount, address owner, address, address)
+        external
+        payable
+        returns (uint256 out)
+    {
+        if (tokenIn == address(token)) {
+            require(token.transfer(owner, amount));
+            return amount;
+        }
+        if (tokenIn != address(0) || msg.value != amount) revert AssetNotAccepted(tokenIn);
+        pool.deposit{value: amount}();
+        // The adapter holds nothing between calls, so its balance is what was minted.
+        out = token.balanceOf(address(this));
+        require(token.transfer(owner, out));
+    }
+}
+
+/// @title EigenLayerAdapter: restakes an LST for an owner through one
+/// position holder per (owner, operator).
+/// @notice EigenLayer delegates all of a staker's shares to one operator,
+/// so the staker here is a minimal proxy (EIP-1167) owned by the user,
+/// created on first use at a CREATE2 address derived from (owner,
+/// operator). ETH is first minted into the LST by that token's minting
+/// adapter, delivered straight to the holder, which calls
+/// `depositIntoStrategy` and, the first time, `delegateTo(operator)`.
+contract EigenLayerAdapter is IAdapter {
+    address public immutable admin;
+    IStrategyManager public immutable strategyManager;
+    IDelegationManager public immutable delegationManager;
+    address public immutable holderImplementation;
+    mapping(address => address) public strategyFor;
+    mapping(address => address) public minterFor;
+
+    event HolderCreated(address indexed owner, address indexed operator, address holder);
+
+    error NotAdmin();
+    error UnknownToken(address token);
+    error NoOperator();
+
+    constructor(IStrategyManager sm, IDelegationManager dm) {
+        admin = msg.sender;
+        strategyManager = sm;
+        delegationManager = dm;
+        holderImplementation = address(new PositionHolder(address(this), sm, dm));
+    }
+
+    /// Which strategy holds `token`, and which adapter mints it from ETH (zero: none).
+    function setToken(address token, address strategy, address minter) external {
+        if (msg.sender != admin) revert NotAdmin();
+        strategyFor[token] = strategy;
+        minterFor[token] = minter;
+    }
+
+    function stake(address tokenIn, uint256 amount, address owner, address operator, address token)
+        external
+        payable
+        returns (uint256)
+    {
+        address strategy = strategyFor[token];
+        if (strategy == address(0)) revert UnknownToken(token);
+        if (operator == address(0)) revert NoOperator();
+        address holder = holderOf(owner, operator);
+        if (holder.code.length == 0) _create(owner, operator);
+        uint256 got = amount;
+        if (tokenIn == token) {
+            require(IERC20(token).transfer(holder, amount));
+        } else {
+            address minter = minterFor[token];
+            if (minter == address(0)) revert UnknownToken(token);
+            got = IAdapter(minter).stake{value: msg.value}(tokenIn, amount, holder, address(0), token);
+        }
+        return PositionHolder(holder).restake(IStrategy(strategy), IERC20(token), got, operator);
+    }
+
+    /// The holder of `owner`'s stake with `operator` (it may not exist yet).
+    function holderOf(address owner, address operator) public view returns (address) {
+        bytes32 h = keccak256(
+            abi.encodePacked(bytes1(0xff), address(this), keccak256(abi.encode(owner, operator)), keccak256(_code()))
+        );
+        return address(uint160(uint256(h)));
+    }
+
+    function _code() private view returns (bytes memory) {
+        return abi.encodePacked(
+            hex"3d602d80600a3d3981f3363d3d373d3d3d363d73", holderImplementation, hex"5af43d82803e903d91602b57fd5bf3"
+        );
+    }
+
+    function _create(address owner, address operator) private {
+        bytes memory code = _code();
+        bytes32 salt = keccak256(abi.encode(owner, operator));
+        address holder;
+        assembly {
+            holder := create2(0, add(code, 0x20), mload(code), salt)
+        }
+        require(holder != address(0));
+        PositionHolder(holder).initialize(owner);
+        emit HolderCreated(owner, operator, holder);
+    }
+}
+
+/// @title PositionHolder: a user's restaked position with one operator.
+/// @notice Deployed as minimal proxies. The EigenLayer adapter deposits
+/// into it; only the owner can queue and complete withdrawals, and what
+/// comes out goes to the owner.
+contract PositionHolder {
+    address public immutable adapter;
+    IStrategyManager public immutable strategyManager;
+    IDelegationManager public immutable delegationManager;
+    address public owner;
+
+    event WithdrawalQueued(bytes32 root, uint256 shares);
+    event Withdrawn(address indexed owner, address token, uint256 amount);
+
+    error NotAdapter();
+    error NotOwner();
+    error AlreadyInitialized();
+    error WrongOperator(address delegated, address wanted);
+
+    constructor(address adapter_, IStrategyManager sm, IDelegationManager dm) {
+        adapter = adapter_;
+        strategyManager = sm;
+        delegationManager = dm;
+    }
+
+    function initialize(address owner_) external {
+        if (msg.sender != adapter) revert NotAdapter();
+        if (owner != address(0)) revert AlreadyInitialized();
+        owner = owner_;
+    }
+
+    function restake(IStrategy strategy, IERC20 token, uint256 amount, address operator)
+        external
+        returns (uint256 shares)
+    {
+        if (msg.sender != adapter) revert NotAdapter();
+        token.approve(address(strategyManager), amount);
+        shares = strategyManager.depositIntoStrategy(strategy, token, amount);
+        address current = delegationManager.delegatedTo(address(this));
+        if (current == address(0)) {
+            delegationManager.delegateTo(operator, IDelegationManager.SignatureWithExpiry("", 0), bytes32(0));
+        } else if (current != operator) {
+            revert WrongOperator(current, operator);
+        }
+    }
+
+    /// Starts the protocol's withdrawal delay for `shares` of `strategy`.
+    function queueWithdrawal(IStrategy strategy, uint256 shares) external returns (bytes32 root) {
+        if (msg.sender != owner) revert NotOwner();
+        IDelegationManager.QueuedWithdrawalParams[] memory p = new IDelegationManager.QueuedWithdrawalParams[](1);
+        p[0].strategies = new IStrategy[](1);
+        p[0].strategies[0] = strategy;
+        p[0].depositShares = new uint256[](1);
+        p[0].depositShares[0] = shares;
+        p[0].__deprecated_withdrawer = address(this);
+        root = delegationManager.queueWithdrawals(p)[0];
+        emit WithdrawalQueued(root, shares);
+    }
+
+    /// After the delay: takes the tokens out and sends them to the owner.
+    function completeWithdrawal(IDelegationManager.Withdrawal calldata w, IERC20 token) external {
+        if (msg.sender != owner) revert NotOwner();
+        IERC20[] memory tokens = new IERC20[](1);
+        tokens[0] = token;
+        delegationManager.completeQueuedWithdrawal(w, tokens, true);
+        uint256 amount = token.balanceOf(address(this));
+        require(token.transfer(owner, amount));
+        emit Withdrawn(owner, address(token), amount);
+    }
+}

@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.28;
+
+/// Shared pieces: the token and protocol interfaces (the real protocols'
+/// function signatures), a minimal ERC-20, and a re-entrancy guard.
+
+interface IERC20 {
+    function balanceOf(address who) external view returns (uint256);
+    function transfer(address to, uint256 amount) external returns (bool);
+    function transferFrom(address from, address to, uint256 amount) external returns (bool);
+    function approve(address spender, uint256 amount) external returns (bool);
+    function allowance(address owner, address spender) external view returns (uint256);
+}
+
+interface IERC20Permit {
+    function permit(address owner, address spender, uint256 value, uint256 deadline, uint8 v, bytes32 r, bytes32 s) external;
+}
+
+interface IERC1271 {
+    function isValidSignature(bytes32 hash, bytes calldata signature) external view returns (bytes4);
+}
+
+/// Lido's stETH (`submit`, share accounting) and its withdrawal queue.
+interface ILido {
+    function submit(address referral) external payable returns (uint256 shares);
+    function transferShares(address to, uint256 shares) external returns (uint256);
+    function getPooledEthByShares(uint256 shares) external view returns (uint256);
+    function getSharesByPooledEth(uint256 eth) external view returns (uint256);
+    function requestWithdrawals(uint256[] calldata amounts, address owner) external returns (uint256[] memory ids);
+    function claimWithdrawal(uint256 requestId) external;
+}
+
+/// Rocket Pool's deposit pool and rETH token.
+interface IRocketDepositPool {
+    function deposit() external payable;
+}
+
+interface IRocketTokenRETH {
+    function burn(uint256 rethAmount) external;
+    function getRethValue(uint256 ethAmount) external view returns (uint256);
+    function getExchangeRate() external view returns (uint256);
+}
+
+interface IStrategy {
+    function underlyingToken() external view returns (address);
+}
+
+/// EigenLayer's StrategyManager.
+interface IStrategyManager {
+    function depositIntoStrategy(IStrategy strategy, IERC20 token, uint256 amount) external returns (uint256 depositedShares);
+}
+
+/// EigenLayer's DelegationManager (slashing-release signatures).
+interface IDelegationManager {
+    struct SignatureWithExpiry {
+        bytes signature;
+        uint256 expiry;
+    }
+
+    struct QueuedWithdrawalParams {
+        IStrategy[] strategies;
+        uint256[] depositShares;
+        address __deprecated_withdrawer;
+    }
+
+    struct Withdrawal {
+        address staker;
+        address delegatedTo;
+        address withdrawer;
+        uint256 nonce;
+        uint32 startBlock;
+        IStrategy[] strategies;
+        uint256[] scaledShares;
+    }
+
+    function delegateTo(address operator, SignatureWithExpiry memory approverSignatureAndExpiry, bytes32 approverSalt) external;
+    function delegatedTo(address staker) external view returns (address);
+    function queueWithdrawals(QueuedWithdrawalParams[] calldata params) external returns (bytes32[] memory);
+    function completeQueuedWithdrawal(Withdrawal calldata withdrawal, IERC20[] calldata tokens, bool receiveAsTokens) external;
+}
+
+/// What the Settlement calls for each allocation. Funds arrive before the
+/// call: ETH as `msg.value`, tokens transferred to the adapter. The adapter
+/// turns `amount` of `tokenIn` (zero = ETH) into the position `token`
+/// (through `operator` when restaking) owned by `owner`, and returns how much
+/// of the position's unit it delivered (tokens, or strategy shares).
+interface IAdapter {
+    function stake(address tokenIn, uint256 amount, address owner, address operator, address token)
+        external
+        payable
+        returns (uint256 out);
+}
+
+abstract contract ReentrancyGuard {
+    error Reentrancy();
+
+    uint256 private entered = 1;
+
+    modifier nonReentrant() {
+        if (entered == 2) revert Reentrancy();
+        entered = 2;
+        _;
+        entered = 1;
+    }
+}
+
+/// A minimal ERC-20 for the stand-ins.
+abstract contract ERC20 is IERC20 {
+    string public name;
+    string public symbol;
+    uint8 public constant decimals = 18;
+    uint256 public totalSupply;
+    mapping(address => uint256) internal balances;
+    mapping(address => mapping(address => uint256)) public allowance;
+
+    event Transfer(address indexed from, address indexed to, uint256 amount);
+    event Approval(address indexed owner, address indexed spender, uint256 amount);
+
+    error InsufficientBalance();
+    error InsufficientAllowance();
+
+    constructor(string memory name_, string memory symbol_) {
+        name = name_;
+        symbol = symbol_;
+    }
+
+    function balanceOf(address who) public view virtual returns (uint256) {
+        return balances[who];
+    }
+
+    function approve(address spender, uint256 amount) external returns (bool) {
+        allowance[msg.sender][spender] = amount;
+        emit Approval(msg.sender, spender, amount);
+        return true;
+    }
+
+    function transfer(address to, uint256 amount) external returns (bool) {
+        _transfer(msg.sender, to, amount);
+        return true;
+    }
+
+    function transferFrom(address from, address to, uint256 amount) external returns (bool) {
+        uint256 a = allowance[from][msg.sender];
+        if (a != type(uint256).max) {
+            if (a < amount) revert InsufficientAllowance();
+            allowance[from][msg.sender] = a - amount;
+        }
+        _transfer(from, to, amount);
+        return true;
+    }
+
+    function _transfer(address from, address to, uint256 amount) internal virtual {
+        if (balances[from] < amount) revert InsufficientBalance();
+        balances[from] -= amount;
+        balances[to] += amount;
+        emit Transfer(from, to, amount);
+    }
+
+    function _mint(address to, uint256 amount) internal {
+        totalSupply += amount;
+        balances[to] += amount;
+        emit Transfer(address(0), to, amount);
+    }
+
+    function _burn(address from, uint256 amount) internal {
+        if (balances[from] < amount) revert InsufficientBalance();
+        balances[from] -= amount;
+        totalSupply -= amount;
+        emit Transfer(from, address(0), amount);
+    }
+}

@@ -1,0 +1,298 @@
+//! `stakebid deploy`: the SolverRegistry, the Settlement, the adapters and
+//! the protocol stand-ins, configured from a market, recorded in a
+//! deployment file the node reads.
+//!
+//! The market's operator and service addresses are placeholders with no
+//! keys, so the devnet's operators get keys derived from their ids
+//! ([`operator_key`]) and register with the EigenLayer stand-in under those;
+//! [`Deployment::apply`] rewrites a market's token and operator addresses to
+//! the deployed ones, so intents and plans refer to what is on this chain.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use alloy::network::TransactionBuilder;
+use alloy::network::{Ethereum, EthereumWallet};
+use alloy::primitives::{keccak256, Address, U256};
+use alloy::providers::{Provider, ProviderBuilder};
+use alloy::rpc::types::TransactionRequest;
+use alloy::signers::local::PrivateKeySigner;
+use alloy::transports::http::reqwest::Url;
+use serde::{Deserialize, Serialize};
+
+use stakebid_intents::market::{AssetKind, Market};
+
+use crate::contracts::{
+    EigenLayerAdapter, LidoAdapter, MockEigenLayer, MockLido, MockRocketPool, RocketPoolAdapter,
+    Settlement,
+};
+use crate::registry::SolverRegistry;
+use crate::ChainError;
+
+/// Where everything is on one chain.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Deployment {
+    /// EIP-155 chain id.
+    pub chain_id: u64,
+    /// The Settlement contract (the intents' EIP-712 verifying contract).
+    pub settlement: Address,
+    /// The SolverRegistry.
+    pub registry: Address,
+    /// Who signs awards.
+    pub auctioneer: Address,
+    /// Who may call `settle`.
+    pub executor: Address,
+    /// The EigenLayer stand-in (StrategyManager and DelegationManager).
+    pub eigenlayer: Address,
+    /// Blocks a restaking withdrawal waits.
+    pub withdrawal_delay_blocks: u32,
+    /// The restaking adapter (position-holder factory).
+    pub restaking_adapter: Address,
+    /// Asset id → token (zero for ETH).
+    pub assets: BTreeMap<String, Address>,
+    /// Asset id → minting adapter, for assets minted from ETH.
+    pub minters: BTreeMap<String, Address>,
+    /// Asset id → EigenLayer strategy, for restakeable assets.
+    pub strategies: BTreeMap<String, Address>,
+    /// Operator id → its address on this chain.
+    pub operators: BTreeMap<String, Address>,
+    /// Position ids with a route in the Settlement.
+    pub positions: Vec<String>,
+}
+
+/// What `deploy` needs besides the market.
+#[derive(Clone, Debug)]
+pub struct DeployParams {
+    /// Who signs awards (and slashes bonds).
+    pub auctioneer: Address,
+    /// Who may call `settle` (the node's executor key).
+    pub executor: Address,
+    /// Where slashed bonds go.
+    pub treasury: Address,
+    /// Least bond to be awarded.
+    pub min_bond: U256,
+    /// Seconds a bond withdrawal waits.
+    pub bond_withdrawal_delay: u64,
+    /// Blocks a restaking withdrawal waits (EigenLayer: 14 days of blocks).
+    pub withdrawal_delay_blocks: u32,
+    /// Seconds a Lido withdrawal request waits to be claimable.
+    pub lido_withdrawal_delay: u64,
+}
+
+impl DeployParams {
+    /// The devnet defaults: 1 ETH minimum bond, one-day bond delay, 14 days
+    /// of 12-second blocks for restaking withdrawals, 5 days for Lido's.
+    pub fn devnet(auctioneer: Address, executor: Address, treasury: Address) -> DeployParams {
+        DeployParams {
+            auctioneer,
+            executor,
+            treasury,
+            min_bond: U256::from(10u128.pow(18)),
+            bond_withdrawal_delay: 86_400,
+            withdrawal_delay_blocks: 100_800,
+            lido_withdrawal_delay: 5 * 86_400,
+        }
+    }
+}
+
+/// The devnet key of operator `id` (its address registers with the stand-in).
+pub fn operator_key(id: &str) -> PrivateKeySigner {
+    let seed = keccak256(format!("stakebid devnet operator {id}"));
+    PrivateKeySigner::from_bytes(&seed)
+        .expect("a keccak digest is a valid key with overwhelming probability")
+}
+
+/// The devnet address standing for service `id` (its operator set's AVS).
+pub fn service_address(id: &str) -> Address {
+    Address::from_slice(&keccak256(format!("stakebid devnet service {id}"))[12..])
+}
+
+macro_rules! confirm {
+    ($call:expr) => {{
+        let r = $call.send().await?.get_receipt().await?;
+        if !r.status() {
+            return Err(ChainError::Reverted(r.transaction_hash));
+        }
+        r
+    }};
+}
+
+fn wad_fee(bps: u16) -> U256 {
+    U256::from(bps) * U256::from(10u64.pow(14))
+}
+
+/// Deploys and configures everything for `market` with the deployer's
+/// `key` on `rpc`; returns the deployment (write it with [`Deployment::save`]).
+pub async fn deploy(
+    rpc: &str,
+    key: &PrivateKeySigner,
+    market: &Market,
+    p: &DeployParams,
+) -> Result<Deployment, ChainError> {
+    let url: Url = rpc.parse().map_err(|_| ChainError::Config(format!("bad RPC URL {rpc}")))?;
+    let provider =
+        ProviderBuilder::new().wallet(EthereumWallet::from(key.clone())).connect_http(url.clone());
+    let chain_id = provider.get_chain_id().await?;
+    let registry = SolverRegistry::deploy(
+        provider.clone(),
+        p.auctioneer,
+        p.treasury,
+        p.min_bond,
+        p.bond_withdrawal_delay,
+    )
+    .await?;
+    let eigen = MockEigenLayer::deploy(provider.clone(), p.withdrawal_delay_blocks).await?;
+    let restaking =
+        EigenLayerAdapter::deploy(provider.clone(), *eigen.address(), *eigen.address()).await?;
+    let settlement =
+        Settlement::deploy(provider.clone(), p.auctioneer, *registry.address(), p.executor).await?;
+    confirm!(settlement.allowAdapter(*restaking.address(), true));
+
+    let mut d = Deployment {
+        chain_id,
+        settlement: *settlement.address(),
+        registry: *registry.address(),
+        auctioneer: p.auctioneer,
+        executor: p.executor,
+        eigenlayer: *eigen.address(),
+        withdrawal_delay_blocks: p.withdrawal_delay_blocks,
+        restaking_adapter: *restaking.address(),
+        assets: BTreeMap::new(),
+        minters: BTreeMap::new(),
+        strategies: BTreeMap::new(),
+        operators: BTreeMap::new(),
+        positions: vec![],
+    };
+    // Assets: Lido's stand-in for stETH, deposit-pool stand-ins for the rest.
+    for a in &market.assets {
+        let cap = U256::from(a.deposit_cap.0);
+        let (token, minter) = match (a.kind, a.id.as_str()) {
+            (AssetKind::Native, _) => (Address::ZERO, None),
+            (_, "stETH") => {
+                let lido = MockLido::deploy(
+                    provider.clone(),
+                    cap,
+                    cap / U256::from(7200),
+                    p.lido_withdrawal_delay,
+                )
+                .await?;
+                let ad = LidoAdapter::deploy(provider.clone(), *lido.address()).await?;
+                (*lido.address(), Some(*ad.address()))
+            }
+            _ => {
+                let pool = MockRocketPool::deploy(
+                    provider.clone(),
+                    a.name.clone(),
+                    a.id.clone(),
+                    U256::from(a.exchange_rate.0),
+                    wad_fee(a.deposit_fee.0),
+                    cap,
+                    a.mint_from_eth,
+                )
+                .await?;
+                let ad = if a.mint_from_eth {
+                    Some(
+                        *RocketPoolAdapter::deploy(
+                            provider.clone(),
+                            *pool.address(),
+                            *pool.address(),
+                        )
+                        .await?
+                        .address(),
+                    )
+                } else {
+                    None
+                };
+                (*pool.address(), ad)
+            }
+        };
+        d.assets.insert(a.id.clone(), token);
+        if let Some(m) = minter {
+            confirm!(settlement.allowAdapter(m, true));
+            d.minters.insert(a.id.clone(), m);
+        }
+        if a.restakeable {
+            let strategy = eigen.addStrategy(token).call().await?;
+            confirm!(eigen.addStrategy(token));
+            confirm!(restaking.setToken(token, strategy, minter.unwrap_or_default()));
+            d.strategies.insert(a.id.clone(), strategy);
+        }
+    }
+    // Operators: funded, registered, allocating to their services.
+    for o in &market.operators {
+        let k = operator_key(&o.id);
+        let fund = TransactionRequest::default()
+            .with_to(k.address())
+            .with_value(U256::from(10u128.pow(17)));
+        let r = provider.send_transaction(fund).await?.get_receipt().await?;
+        if !r.status() {
+            return Err(ChainError::Reverted(r.transaction_hash));
+        }
+        let op = ProviderBuilder::new()
+            .wallet(EthereumWallet::from(k.clone()))
+            .connect_http(url.clone());
+        let as_op = MockEigenLayer::new(*eigen.address(), op);
+        confirm!(as_op.registerAsOperator(Address::ZERO, 0, String::new()));
+        for (set, al) in o.allocations.iter().enumerate() {
+            let mag: u64 = al.magnitude.0.try_into().unwrap_or(u64::MAX);
+            confirm!(as_op.modifyAllocations(
+                k.address(),
+                service_address(&al.service),
+                set as u32,
+                mag
+            ));
+        }
+        d.operators.insert(o.id.clone(), k.address());
+    }
+    // Routes: every position the market lists.
+    for pos in &market.positions {
+        let token = d.assets[&pos.asset];
+        let (adapter, operator) = match &pos.operator {
+            Some(o) => (*restaking.address(), d.operators[o]),
+            None => (d.minters.get(&pos.asset).copied().unwrap_or_default(), Address::ZERO),
+        };
+        confirm!(settlement.setRoute(pos.id.clone(), adapter, token, operator));
+        d.positions.push(pos.id.clone());
+    }
+    Ok(d)
+}
+
+impl Deployment {
+    /// The market as seen on this chain: token and operator addresses
+    /// replaced by the deployed ones.
+    pub fn apply(&self, market: &Market) -> Market {
+        let mut m = market.clone();
+        for a in &mut m.assets {
+            if let Some(t) = self.assets.get(&a.id) {
+                a.token = *t;
+            }
+        }
+        for o in &mut m.operators {
+            if let Some(addr) = self.operators.get(&o.id) {
+                o.address = *addr;
+            }
+        }
+        m
+    }
+
+    /// Writes the deployment file (JSON).
+    pub fn save(&self, path: &Path) -> Result<(), ChainError> {
+        let json = serde_json::to_string_pretty(self).expect("a deployment serializes");
+        std::fs::write(path, json + "\n")
+            .map_err(|e| ChainError::Config(format!("cannot write {}: {e}", path.display())))
+    }
+
+    /// Reads a deployment file.
+    pub fn load(path: &Path) -> Result<Deployment, ChainError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ChainError::Config(format!("cannot read {}: {e}", path.display())))?;
+        serde_json::from_str(&text).map_err(|e| {
+            ChainError::Config(format!("{} is not a deployment file: {e}", path.display()))
+        })
+    }
+}
+
+/// A provider that signs with `key`.
+pub fn wallet_provider(rpc: &Url, key: &PrivateKeySigner) -> impl Provider<Ethereum> + Clone {
+    ProviderBuilder::new().wallet(EthereumWallet::from(key.clone())).connect_http(rpc.clone())
+}

@@ -1,0 +1,423 @@
+//! The executor: settles awards on-chain and journals every step in sled,
+//! so a restart never sends an award twice.
+//!
+//! For each job: if the journal already has an outcome, that is the answer.
+//! Otherwise simulate `settle` with `eth_call` (a revert there is a failure
+//! with its decoded reason, nothing sent); sign an EIP-1559 transaction
+//! locally, journal its raw bytes and hash, *then* broadcast; wait for the
+//! receipt, and if none comes within `replace_after`, re-sign the same
+//! nonce with fees raised by 12.5 % (journalled before it is sent). After a
+//! restart [`Executor::resume`] looks up each journalled hash's receipt and
+//! rebroadcasts the journalled bytes only when the chain has neither mined
+//! nor pooled them; same nonce, so at most one of them can ever land.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use alloy::consensus::TxEnvelope;
+use alloy::eips::eip2718::Encodable2718;
+use alloy::json_abi::JsonAbi;
+use alloy::network::{EthereumWallet, TransactionBuilder};
+use alloy::primitives::{Address, Bytes, B256};
+use alloy::providers::{Provider, ProviderBuilder};
+use alloy::rpc::types::{TransactionReceipt, TransactionRequest};
+use alloy::signers::local::PrivateKeySigner;
+use alloy::sol_types::SolCall;
+use alloy::transports::http::reqwest::Url;
+use serde::{Deserialize, Serialize};
+
+use crate::contracts::Settlement;
+use crate::ChainError;
+
+/// One award to settle.
+#[derive(Clone, Debug)]
+pub struct Job {
+    /// Journal key: the award's EIP-712 digest.
+    pub key: B256,
+    /// Auction id.
+    pub auction: u64,
+    /// The winning solver.
+    pub solver: Address,
+    /// `settle`'s argument.
+    pub arg: Settlement::Settle,
+}
+
+/// How a settlement ended.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "status")]
+pub enum Outcome {
+    /// Mined and succeeded.
+    Settled {
+        /// The transaction.
+        tx: B256,
+        /// Its block.
+        block: u64,
+        /// Gas it used.
+        gas_used: u64,
+    },
+    /// Reverted in simulation or on-chain.
+    Failed {
+        /// The revert's error name (`StakeLimit`, `NonceUsed`, …) or `unknown`.
+        reason: String,
+        /// Whether the solver is to blame; false when chain state moved
+        /// (caps used up, rates moved, an owner spent or cancelled).
+        solver_at_fault: bool,
+    },
+}
+
+/// What the journal keeps per award.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct Entry {
+    auction: u64,
+    solver: Address,
+    nonce: u64,
+    /// Every signed version sent (a replacement adds one): (hash, raw bytes).
+    sent: Vec<(B256, Bytes)>,
+    outcome: Option<Outcome>,
+}
+
+/// Errors from the contracts a settlement touches that mean chain state
+/// moved between the auction's snapshot and the transaction.
+const STATE_MOVED: &[&str] = &[
+    "StakeLimit",
+    "DepositPoolFull",
+    "MinOutNotMet",
+    "NonceUsed",
+    "InsufficientEscrow",
+    "Expired",
+    "InsufficientAllowance",
+    "InsufficientBalance",
+    "InsufficientCollateral",
+    "SolverNotEligible",
+];
+
+/// The executor.
+pub struct Executor {
+    provider: alloy::providers::DynProvider,
+    wallet: EthereumWallet,
+    from: Address,
+    settlement: Address,
+    journal: sled::Tree,
+    chain_id: u64,
+    /// How long to wait for a receipt before replacing the transaction.
+    pub replace_after: Duration,
+    /// How many replacements before giving up (the transaction stays journalled).
+    pub max_replacements: u32,
+    errors: BTreeMap<[u8; 4], String>,
+}
+
+fn journal_err(e: impl std::fmt::Display) -> ChainError {
+    ChainError::Journal(e.to_string())
+}
+
+impl Executor {
+    /// An executor sending from `key` to the Settlement at `settlement`,
+    /// journalling in `journal` (a tree of the node's sled store).
+    pub async fn new(
+        rpc: &Url,
+        key: &PrivateKeySigner,
+        settlement: Address,
+        journal: sled::Tree,
+    ) -> Result<Executor, ChainError> {
+        let wallet = EthereumWallet::from(key.clone());
+        let provider = ProviderBuilder::new().connect_http(rpc.clone()).erased();
+        let chain_id = provider.get_chain_id().await?;
+        Ok(Executor {
+            provider,
+            wallet,
+            from: key.address(),
+            settlement,
+            journal,
+            chain_id,
+            replace_after: Duration::from_secs(24),
+            max_replacements: 5,
+            errors: error_names(),
+        })
+    }
+
+    /// The executor's address.
+    pub fn address(&self) -> Address {
+        self.from
+    }
+
+    fn entry(&self, key: &B256) -> Result<Option<Entry>, ChainError> {
+        match self.journal.get(key).map_err(journal_err)? {
+            Some(v) => Ok(Some(serde_json::from_slice(&v).map_err(journal_err)?)),
+            None => Ok(None),
+        }
+    }
+
+    fn put(&self, key: &B256, e: &Entry) -> Result<(), ChainError> {
+        self.journal
+            .insert(key, serde_json::to_vec(e).expect("an entry serializes"))
+            .map_err(journal_err)?;
+        self.journal.flush().map_err(journal_err)?;
+        Ok(())
+    }
+
+    /// The recorded outcome of an award, if any.
+    pub fn outcome(&self, key: &B256) -> Result<Option<Outcome>, ChainError> {
+        Ok(self.entry(key)?.and_then(|e| e.outcome))
+    }
+
+    /// The transactions sent for an award (a replacement adds one).
+    pub fn sent(&self, key: &B256) -> Result<Vec<B256>, ChainError> {
+        Ok(self.entry(key)?.map(|e| e.sent.iter().map(|(h, _)| *h).collect()).unwrap_or_default())
+    }
+
+    /// Awards sent but without an outcome (what a restart must finish).
+    pub fn unfinished(&self) -> Result<Vec<B256>, ChainError> {
+        let mut out = vec![];
+        for kv in self.journal.iter() {
+            let (k, v) = kv.map_err(journal_err)?;
+            let e: Entry = serde_json::from_slice(&v).map_err(journal_err)?;
+            if e.outcome.is_none() && !e.sent.is_empty() {
+                out.push(B256::from_slice(&k));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Simulates `settle` for these jobs now; `Err` holds the failure.
+    pub async fn simulate(&self, args: Vec<Settlement::Settle>) -> Result<u64, Outcome> {
+        let tx = self.request(args);
+        match self.provider.estimate_gas(tx).await {
+            Ok(g) => Ok(g),
+            Err(e) => Err(self.failure(e.as_error_resp().and_then(|r| r.as_revert_data()))),
+        }
+    }
+
+    fn request(&self, args: Vec<Settlement::Settle>) -> TransactionRequest {
+        let input = Settlement::settleCall { batch: args }.abi_encode();
+        TransactionRequest::default()
+            .with_from(self.from)
+            .with_to(self.settlement)
+            .with_input(input)
+    }
+
+    fn failure(&self, data: Option<Bytes>) -> Outcome {
+        let reason =
+            data.and_then(|d| error_name_in(&self.errors, &d)).unwrap_or_else(|| "unknown".into());
+        let solver_at_fault = !STATE_MOVED.contains(&reason.as_str());
+        Outcome::Failed { reason, solver_at_fault }
+    }
+
+    /// Settles one award: the outcome, journalled. Idempotent: an award
+    /// with an outcome is not touched; one already sent is resumed.
+    pub async fn settle(&self, job: &Job) -> Result<Outcome, ChainError> {
+        if let Some(e) = self.entry(&job.key)? {
+            if let Some(o) = e.outcome {
+                return Ok(o);
+            }
+            if !e.sent.is_empty() {
+                return self.finish(&job.key, e).await;
+            }
+        }
+        let gas = match self.simulate(vec![job.arg.clone()]).await {
+            Ok(g) => g,
+            Err(o) => {
+                let e = Entry {
+                    auction: job.auction,
+                    solver: job.solver,
+                    nonce: 0,
+                    sent: vec![],
+                    outcome: Some(o.clone()),
+                };
+                self.put(&job.key, &e)?;
+                return Ok(o);
+            }
+        };
+        let nonce = self.provider.get_transaction_count(self.from).pending().await?;
+        let fees = self.provider.estimate_eip1559_fees().await?;
+        let tx = self
+            .request(vec![job.arg.clone()])
+            .with_nonce(nonce)
+            .with_chain_id(self.chain_id)
+            .with_gas_limit(gas + gas / 5)
+            .with_max_fee_per_gas(fees.max_fee_per_gas)
+            .with_max_priority_fee_per_gas(fees.max_priority_fee_per_gas);
+        let (hash, raw) = self.sign(tx).await?;
+        let entry = Entry {
+            auction: job.auction,
+            solver: job.solver,
+            nonce,
+            sent: vec![(hash, raw.clone())],
+            outcome: None,
+        };
+        // Journal first: a crash after this line finds the hash and the bytes.
+        self.put(&job.key, &entry)?;
+        let _pending = self.provider.send_raw_transaction(&raw).await?;
+        tracing::info!(auction = job.auction, %hash, nonce, "settlement sent");
+        self.finish(&job.key, entry).await
+    }
+
+    async fn sign(&self, tx: TransactionRequest) -> Result<(B256, Bytes), ChainError> {
+        let env: TxEnvelope = tx
+            .build(&self.wallet)
+            .await
+            .map_err(|e| ChainError::Config(format!("cannot sign: {e}")))?;
+        Ok((*env.tx_hash(), Bytes::from(env.encoded_2718())))
+    }
+
+    async fn receipt(
+        &self,
+        sent: &[(B256, Bytes)],
+    ) -> Result<Option<TransactionReceipt>, ChainError> {
+        for (h, _) in sent {
+            if let Some(r) = self.provider.get_transaction_receipt(*h).await? {
+                return Ok(Some(r));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Waits for one of the journalled transactions to be mined, replacing
+    /// it with higher fees on timeouts.
+    async fn finish(&self, key: &B256, mut e: Entry) -> Result<Outcome, ChainError> {
+        let mut replacements = 0;
+        loop {
+            let deadline = tokio::time::Instant::now() + self.replace_after;
+            while tokio::time::Instant::now() < deadline {
+                if let Some(r) = self.receipt(&e.sent).await? {
+                    return self.record(key, e, r).await;
+                }
+                // Rebroadcast only what the chain has lost (not mined, not pooled).
+                let latest = self.provider.get_transaction_count(self.from).await?;
+                if latest <= e.nonce {
+                    let (h, raw) = e.sent.last().expect("finish runs on a sent entry").clone();
+                    if self.provider.get_transaction_by_hash(h).await?.is_none() {
+                        let _ = self.provider.send_raw_transaction(&raw).await;
+                    }
+                } else if self.receipt(&e.sent).await?.is_none() {
+                    // The nonce is used by none of ours: a foreign transaction
+                    // took it, so this award never executed.
+                    let o = Outcome::Failed { reason: "NonceTaken".into(), solver_at_fault: false };
+                    e.outcome = Some(o.clone());
+                    self.put(key, &e)?;
+                    return Ok(o);
+                }
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            if replacements >= self.max_replacements {
+                return Err(ChainError::Config(format!(
+                    "no receipt after {replacements} replacements"
+                )));
+            }
+            replacements += 1;
+            e = self.replace(key, e).await?;
+        }
+    }
+
+    /// Re-signs the same nonce with fees raised by 12.5 % (nodes require ≥ 10 %).
+    async fn replace(&self, key: &B256, mut e: Entry) -> Result<Entry, ChainError> {
+        let (h, raw) = e.sent.last().expect("a sent entry").clone();
+        let Some(prev) = self.provider.get_transaction_by_hash(h).await? else {
+            let _ = self.provider.send_raw_transaction(&raw).await;
+            return Ok(e);
+        };
+        let bump = |x: u128| x + x / 8 + 1;
+        let fees = self.provider.estimate_eip1559_fees().await?;
+        let inner = prev.inner.inner();
+        use alloy::consensus::Transaction as _;
+        let tx = TransactionRequest::default()
+            .with_from(self.from)
+            .with_to(self.settlement)
+            .with_input(inner.input().clone())
+            .with_nonce(e.nonce)
+            .with_chain_id(self.chain_id)
+            .with_gas_limit(inner.gas_limit())
+            .with_max_fee_per_gas(bump(inner.max_fee_per_gas()).max(fees.max_fee_per_gas))
+            .with_max_priority_fee_per_gas(
+                bump(inner.max_priority_fee_per_gas().unwrap_or(0))
+                    .max(fees.max_priority_fee_per_gas),
+            );
+        let (hash, raw) = self.sign(tx).await?;
+        e.sent.push((hash, raw.clone()));
+        self.put(key, &e)?;
+        let _ = self.provider.send_raw_transaction(&raw).await;
+        tracing::warn!(%hash, nonce = e.nonce, "settlement replaced with higher fees");
+        Ok(e)
+    }
+
+    async fn record(
+        &self,
+        key: &B256,
+        mut e: Entry,
+        r: TransactionReceipt,
+    ) -> Result<Outcome, ChainError> {
+        let o = if r.status() {
+            Outcome::Settled {
+                tx: r.transaction_hash,
+                block: r.block_number.unwrap_or(0),
+                gas_used: r.gas_used,
+            }
+        } else {
+            // A mined revert carries no reason: replay the call on the state
+            // before its block to read one.
+            let tx = self.provider.get_transaction_by_hash(r.transaction_hash).await?;
+            let data = match tx {
+                Some(tx) => {
+                    use alloy::consensus::Transaction as _;
+                    let req = TransactionRequest::default()
+                        .with_from(self.from)
+                        .with_to(self.settlement)
+                        .with_input(tx.inner.inner().input().clone());
+                    let at = r.block_number.unwrap_or(1).saturating_sub(1);
+                    match self.provider.call(req).block(at.into()).await {
+                        Err(err) => err.as_error_resp().and_then(|x| x.as_revert_data()),
+                        Ok(_) => None,
+                    }
+                }
+                None => None,
+            };
+            self.failure(data)
+        };
+        e.outcome = Some(o.clone());
+        self.put(key, &e)?;
+        Ok(o)
+    }
+
+    /// Finishes every award a previous run sent without recording an
+    /// outcome; never signs anything new for them.
+    pub async fn resume(&self) -> Result<Vec<(B256, Outcome)>, ChainError> {
+        let mut done = vec![];
+        for key in self.unfinished()? {
+            let e = self.entry(&key)?.expect("listed");
+            done.push((key, self.finish(&key, e).await?));
+        }
+        Ok(done)
+    }
+}
+
+/// The name of the custom error in revert `data`, if one of our contracts declares it.
+pub fn error_name(data: &[u8]) -> Option<String> {
+    error_name_in(&error_names(), data)
+}
+
+fn error_name_in(names: &BTreeMap<[u8; 4], String>, data: &[u8]) -> Option<String> {
+    names.get(&<[u8; 4]>::try_from(data.get(..4)?).ok()?).cloned()
+}
+
+/// Selector → error name, for every error any of our contracts declares.
+fn error_names() -> BTreeMap<[u8; 4], String> {
+    const ABIS: &[&str] = &[
+        include_str!("../artifacts/Settlement.json"),
+        include_str!("../artifacts/MockLido.json"),
+        include_str!("../artifacts/MockRocketPool.json"),
+        include_str!("../artifacts/MockEigenLayer.json"),
+        include_str!("../artifacts/EigenLayerAdapter.json"),
+        include_str!("../artifacts/PositionHolder.json"),
+        include_str!("../artifacts/LidoAdapter.json"),
+        include_str!("../artifacts/RocketPoolAdapter.json"),
+        include_str!("../artifacts/SolverRegistry.json"),
+    ];
+    let mut out = BTreeMap::new();
+    for text in ABIS {
+        let v: serde_json::Value = serde_json::from_str(text).expect("committed artifacts parse");
+        let abi: JsonAbi = serde_json::from_value(v["abi"].clone()).expect("committed ABIs parse");
+        for e in abi.errors() {
+            out.insert(e.selector().0, e.name.clone());
+        }
+    }
+    out
+}

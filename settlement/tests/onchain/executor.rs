@@ -1,0 +1,160 @@
+//! The executor: simulates before sending, records outcomes, replaces a
+//! stuck transaction with higher fees, and after being killed between
+//! sending and the receipt finishes the job without sending again.
+
+use std::time::Duration;
+
+use alloy::primitives::{Address, B256, U256};
+use alloy::providers::Provider;
+
+use stakebid_settlement::contracts::Settlement;
+use stakebid_settlement::executor::{Executor, Job, Outcome};
+
+use crate::fixture::*;
+
+async fn one_job(fx: &Fx, nonce: u64, position: &str) -> Job {
+    fx.escrow(USER, eth("2")).await;
+    let si = fx.sign(fx.intent(fx.addr(USER), Address::ZERO, eth("1"), nonce), USER);
+    let b = fx.bid(1, SOLVER, &[(&si, &[(position, eth("0.99"))], eth("0.01"))]);
+    let arg = fx.arg(&b, &[&si]);
+    Job { key: B256::repeat_byte(nonce as u8), auction: 1, solver: fx.addr(SOLVER), arg }
+}
+
+async fn executor(fx: &Fx, db: &sled::Db) -> Executor {
+    Executor::new(&fx.url, fx.key(EXECUTOR), fx.d.settlement, db.open_tree("settlements").unwrap())
+        .await
+        .unwrap()
+}
+
+async fn automine(fx: &Fx, on: bool) {
+    let _: serde_json::Value =
+        fx.as_(DEPLOYER).raw_request("evm_setAutomine".into(), (on,)).await.unwrap();
+}
+
+async fn settled_events(fx: &Fx) -> usize {
+    let f = alloy::rpc::types::Filter::new()
+        .address(fx.d.settlement)
+        .event_signature(<Settlement::IntentSettled as alloy::sol_types::SolEvent>::SIGNATURE_HASH)
+        .from_block(0);
+    fx.as_(DEPLOYER).get_logs(&f).await.unwrap().len()
+}
+
+async fn executor_txs(fx: &Fx) -> u64 {
+    fx.as_(DEPLOYER).get_transaction_count(fx.addr(EXECUTOR)).await.unwrap()
+}
+
+#[tokio::test]
+async fn simulates_first_sends_once_and_records_the_outcome() {
+    let fx = Fx::new().await;
+    let dir = tempdir();
+    let db = sled::open(&dir).unwrap();
+    let ex = executor(&fx, &db).await;
+    let job = one_job(&fx, 1, "rETH").await;
+    let o = ex.settle(&job).await.unwrap();
+    assert!(matches!(o, Outcome::Settled { gas_used, .. } if gas_used > 0), "{o:?}");
+    assert_eq!(ex.outcome(&job.key).unwrap(), Some(o.clone()));
+    // Asked again (a restart, a duplicate award message): the record, no new transaction.
+    assert_eq!(ex.settle(&job).await.unwrap(), o);
+    assert_eq!(executor_txs(&fx).await, 1);
+
+    // The rETH deposit pool fills up before the next one: the simulation
+    // reverts, nothing is sent, and it is not the solver's fault.
+    fx.pool("rETH", DEPLOYER)
+        .setMaximumDepositPoolSize(U256::ZERO)
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    let job = one_job(&fx, 2, "rETH").await;
+    let o = ex.settle(&job).await.unwrap();
+    assert_eq!(o, Outcome::Failed { reason: "DepositPoolFull".into(), solver_at_fault: false });
+    assert_eq!(executor_txs(&fx).await, 1);
+}
+
+#[tokio::test]
+async fn killed_between_send_and_receipt_it_resumes_without_sending_again() {
+    let fx = Fx::new().await;
+    let dir = tempdir();
+    let job = one_job(&fx, 1, "stETH").await;
+    automine(&fx, false).await;
+    {
+        let db = sled::open(&dir).unwrap();
+        let ex = executor(&fx, &db).await;
+        let j = job.clone();
+        let task = tokio::spawn(async move { ex.settle(&j).await });
+        // Wait until it has sent (journalled and in the pool), then kill it.
+        let tree = db.open_tree("settlements").unwrap();
+        for _ in 0..100 {
+            if tree.get(job.key).unwrap().is_some() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        task.abort();
+        let _ = task.await;
+        db.flush().unwrap();
+    }
+    let pending: serde_json::Value =
+        fx.as_(DEPLOYER).raw_request("txpool_status".into(), ()).await.unwrap();
+    assert_eq!(
+        pending["pending"],
+        serde_json::json!("0x1"),
+        "one settlement waits in the pool: {pending}"
+    );
+    // Restart: a new executor on the same journal. The chain mines a moment later.
+    let db = sled::open(&dir).unwrap();
+    let ex = executor(&fx, &db).await;
+    assert_eq!(ex.unfinished().unwrap(), vec![job.key]);
+    let miner = {
+        let p = fx.as_(DEPLOYER);
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            let _: serde_json::Value = p.raw_request("evm_mine".into(), ()).await.unwrap();
+        })
+    };
+    let done = ex.resume().await.unwrap();
+    miner.await.unwrap();
+    assert!(matches!(done.as_slice(), [(k, Outcome::Settled { .. })] if *k == job.key), "{done:?}");
+    assert_eq!(executor_txs(&fx).await, 1, "exactly one transaction was ever sent");
+    assert_eq!(settled_events(&fx).await, 1);
+    assert_eq!(ex.settle(&job).await.unwrap(), done[0].1, "and the outcome is recorded");
+    automine(&fx, true).await;
+}
+
+#[tokio::test]
+async fn a_stuck_transaction_is_replaced_with_higher_fees_and_lands_once() {
+    let fx = Fx::new().await;
+    let dir = tempdir();
+    let db = sled::open(&dir).unwrap();
+    let mut ex = executor(&fx, &db).await;
+    ex.replace_after = Duration::from_millis(1200);
+    let job = one_job(&fx, 1, "stETH").await;
+    automine(&fx, false).await;
+    let key = job.key;
+    let task = tokio::spawn(async move {
+        let o = ex.settle(&job).await;
+        (o, ex)
+    });
+    tokio::time::sleep(Duration::from_millis(3000)).await;
+    let _: serde_json::Value = fx.as_(DEPLOYER).raw_request("evm_mine".into(), ()).await.unwrap();
+    let (o, ex) = task.await.unwrap();
+    assert!(matches!(o.unwrap(), Outcome::Settled { .. }));
+    let sent = ex.sent(&key).unwrap();
+    assert!(sent.len() >= 2, "replaced at least once: {sent:?}");
+    assert_eq!(executor_txs(&fx).await, 1, "one nonce, so only one version landed");
+    assert_eq!(settled_events(&fx).await, 1);
+    automine(&fx, true).await;
+}
+
+fn tempdir() -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!(
+        "stakebid-exec-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
+    ));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}

@@ -1,0 +1,120 @@
+//! Owners exit: a restaked position is withdrawn through its holder after
+//! EigenLayer's delay, LST positions are redeemed through the stand-ins'
+//! withdrawal paths; funds arrive at the owner and nobody else can take them.
+
+use alloy::primitives::{Address, U256};
+use alloy::rpc::types::TransactionReceipt;
+
+use stakebid_settlement::contracts::{
+    mock_eigen_layer, position_holder, MockEigenLayer, PositionHolder,
+};
+
+use crate::batch::holding;
+use crate::fixture::*;
+
+fn gas_cost(r: &TransactionReceipt) -> U256 {
+    U256::from(r.gas_used) * U256::from(r.effective_gas_price)
+}
+
+fn convert(
+    w: mock_eigen_layer::IDelegationManager::Withdrawal,
+) -> position_holder::IDelegationManager::Withdrawal {
+    position_holder::IDelegationManager::Withdrawal {
+        staker: w.staker,
+        delegatedTo: w.delegatedTo,
+        withdrawer: w.withdrawer,
+        nonce: w.nonce,
+        startBlock: w.startBlock,
+        strategies: w.strategies,
+        scaledShares: w.scaledShares,
+    }
+}
+
+#[tokio::test]
+async fn owners_withdraw_restaked_and_redeem_liquid_positions_and_nobody_else_can() {
+    let fx = Fx::new().await;
+    let (a, stranger) = (USER, USER + 1);
+    let owner = fx.addr(a);
+    fx.escrow(a, eth("3")).await;
+    let si = fx.sign(fx.intent(owner, Address::ZERO, eth("2"), 1), a);
+    let b = fx.bid(
+        1,
+        SOLVER,
+        &[(
+            &si,
+            &[("stETH@p2p", eth("1")), ("rETH", eth("0.5")), ("stETH", eth("0.49"))],
+            eth("0.01"),
+        )],
+    );
+    fx.settle(vec![fx.arg(&b, &[&si])]).await;
+    let lido = fx.lido(DEPLOYER);
+    let steth = fx.asset("stETH");
+    let strategy = fx.d.strategies["stETH"];
+    let h = holding(&fx, owner, "p2p", "stETH").await;
+    assert_eq!(h.shares, eth("1"));
+
+    // Restaked: only the owner queues, only after the delay, only the owner completes.
+    let theirs = PositionHolder::new(h.holder, fx.as_(stranger));
+    let e = theirs.queueWithdrawal(strategy, eth("1")).call().await.unwrap_err();
+    assert_eq!(revert_name(&e), "NotOwner");
+    let mine = PositionHolder::new(h.holder, fx.as_(a));
+    let r =
+        mine.queueWithdrawal(strategy, eth("1")).send().await.unwrap().get_receipt().await.unwrap();
+    let queued = r
+        .inner
+        .logs()
+        .iter()
+        .find_map(|l| l.log_decode::<MockEigenLayer::SlashingWithdrawalQueued>().ok())
+        .expect("EigenLayer logs the queued withdrawal")
+        .inner
+        .data;
+    let w = convert(queued.withdrawal.clone());
+    assert_eq!(holding(&fx, owner, "p2p", "stETH").await.shares, U256::ZERO);
+    let e = mine.completeWithdrawal(w.clone(), steth).call().await.unwrap_err();
+    assert_eq!(revert_name(&e), "WithdrawalDelayNotElapsed");
+    fx.mine(DELAY_BLOCKS as u64).await;
+    let e = theirs.completeWithdrawal(w.clone(), steth).call().await.unwrap_err();
+    assert_eq!(revert_name(&e), "NotOwner");
+    let direct = MockEigenLayer::new(fx.d.eigenlayer, fx.as_(stranger));
+    let e = direct
+        .completeQueuedWithdrawal(queued.withdrawal.clone(), vec![steth], true)
+        .call()
+        .await
+        .unwrap_err();
+    assert_eq!(revert_name(&e), "WithdrawerNotCaller");
+    let before = lido.balanceOf(owner).call().await.unwrap();
+    mine.completeWithdrawal(w.clone(), steth).send().await.unwrap().get_receipt().await.unwrap();
+    assert_eq!(lido.balanceOf(owner).call().await.unwrap(), before + eth("1"));
+    let e = mine.completeWithdrawal(w, steth).call().await.unwrap_err();
+    assert_eq!(revert_name(&e), "WithdrawalNotQueued", "a withdrawal completes once");
+
+    // rETH: burned for ETH at the exchange rate, by its holder.
+    let pool = fx.pool("rETH", a);
+    let reth = pool.balanceOf(owner).call().await.unwrap();
+    let value = pool.getEthValue(reth).call().await.unwrap();
+    let eth_before = fx.balance(owner).await;
+    let r = pool.burn(reth).send().await.unwrap().get_receipt().await.unwrap();
+    assert_eq!(fx.balance(owner).await, eth_before + value - gas_cost(&r));
+    assert_eq!(pool.balanceOf(owner).call().await.unwrap(), U256::ZERO);
+
+    // stETH: a withdrawal request, claimable once finalized, by its owner only.
+    let lido_a = fx.lido(a);
+    let r = lido_a
+        .requestWithdrawals(vec![eth("0.49")], owner)
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    assert!(r.status());
+    let id = U256::ZERO;
+    let e = fx.lido(stranger).claimWithdrawal(id).call().await.unwrap_err();
+    assert_eq!(revert_name(&e), "NotRequestOwner");
+    let e = lido_a.claimWithdrawal(id).call().await.unwrap_err();
+    assert_eq!(revert_name(&e), "NotFinalized");
+    fx.warp(3_601).await;
+    let eth_before = fx.balance(owner).await;
+    let r = lido_a.claimWithdrawal(id).send().await.unwrap().get_receipt().await.unwrap();
+    assert_eq!(fx.balance(owner).await, eth_before + eth("0.49") - gas_cost(&r));
+}

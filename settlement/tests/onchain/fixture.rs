@@ -1,0 +1,255 @@
+//! A devnet for the tests: anvil from npm on 127.0.0.1 (stopped on drop),
+//! everything deployed by `deploy::deploy` from the dated market snapshot,
+//! a bonded solver, and helpers to sign intents, bids and awards.
+
+use alloy::network::EthereumWallet;
+use alloy::node_bindings::{Anvil, AnvilInstance};
+use alloy::primitives::{utils::parse_ether, Address, Bytes, B256, I256, U256};
+use alloy::providers::{DynProvider, Provider, ProviderBuilder};
+use alloy::signers::local::PrivateKeySigner;
+use alloy::transports::http::reqwest::Url;
+
+use stakebid_intents::protocol::{Award, Bid, BidAllocation, BidPlan};
+use stakebid_intents::{sign, Domain, Intent, Market, SignedIntent};
+use stakebid_settlement::anvil_path;
+use stakebid_settlement::calldata::settle_arg;
+use stakebid_settlement::contracts::{MockEigenLayer, MockLido, MockRocketPool, Settlement};
+use stakebid_settlement::deploy::{deploy, DeployParams, Deployment};
+use stakebid_settlement::executor::error_name;
+use stakebid_settlement::registry::SolverRegistry;
+
+/// (intent, [(position, amount)], fee).
+pub(crate) type PlanSpec<'a> = (&'a SignedIntent, &'a [(&'a str, U256)], U256);
+
+pub(crate) fn eth(s: &str) -> U256 {
+    parse_ether(s).unwrap()
+}
+
+pub(crate) const DELAY_BLOCKS: u32 = 20;
+
+pub(crate) struct Fx {
+    pub(crate) _anvil: AnvilInstance,
+    pub(crate) url: Url,
+    pub(crate) keys: Vec<PrivateKeySigner>,
+    pub(crate) d: Deployment,
+    pub(crate) market: Market,
+    pub(crate) domain: Domain,
+}
+
+/// Account roles among anvil's keys.
+pub(crate) const DEPLOYER: usize = 0;
+pub(crate) const AUCTIONEER: usize = 1;
+pub(crate) const EXECUTOR: usize = 2;
+pub(crate) const SOLVER: usize = 3;
+pub(crate) const RUNNER_UP: usize = 4;
+/// Users start here.
+pub(crate) const USER: usize = 5;
+
+impl Fx {
+    pub(crate) async fn new() -> Fx {
+        Self::with_anvil(Anvil::at(anvil_path()).arg("--accounts").arg("20")).await
+    }
+
+    pub(crate) async fn with_anvil(a: Anvil) -> Fx {
+        let anvil = a.try_spawn().expect("anvil starts (tests/setup.sh installs it)");
+        let url = anvil.endpoint_url();
+        let keys: Vec<PrivateKeySigner> = anvil
+            .keys()
+            .iter()
+            .map(|k| PrivateKeySigner::from_bytes(&B256::from_slice(&k.to_bytes())).unwrap())
+            .collect();
+        let mut p = DeployParams::devnet(
+            keys[AUCTIONEER].address(),
+            keys[EXECUTOR].address(),
+            keys[DEPLOYER].address(),
+        );
+        p.withdrawal_delay_blocks = DELAY_BLOCKS;
+        p.lido_withdrawal_delay = 3_600;
+        let d = deploy(url.as_str(), &keys[DEPLOYER], &Market::snapshot(), &p).await.unwrap();
+        let market = d.apply(&Market::snapshot());
+        let domain = Domain { chain_id: d.chain_id, settlement: d.settlement };
+        let fx = Fx { _anvil: anvil, url, keys, d, market, domain };
+        fx.bond(SOLVER, "1.5").await;
+        fx.bond(RUNNER_UP, "1.5").await;
+        fx
+    }
+
+    pub(crate) fn key(&self, i: usize) -> &PrivateKeySigner {
+        &self.keys[i]
+    }
+
+    pub(crate) fn addr(&self, i: usize) -> Address {
+        self.keys[i].address()
+    }
+
+    pub(crate) fn as_(&self, i: usize) -> DynProvider {
+        ProviderBuilder::new()
+            .wallet(EthereumWallet::from(self.keys[i].clone()))
+            .connect_http(self.url.clone())
+            .erased()
+    }
+
+    pub(crate) fn settlement(&self, i: usize) -> Settlement::SettlementInstance<DynProvider> {
+        Settlement::new(self.d.settlement, self.as_(i))
+    }
+
+    pub(crate) fn lido(&self, i: usize) -> MockLido::MockLidoInstance<DynProvider> {
+        MockLido::new(self.d.assets["stETH"], self.as_(i))
+    }
+
+    pub(crate) fn pool(
+        &self,
+        asset: &str,
+        i: usize,
+    ) -> MockRocketPool::MockRocketPoolInstance<DynProvider> {
+        MockRocketPool::new(self.d.assets[asset], self.as_(i))
+    }
+
+    pub(crate) fn eigen(&self, i: usize) -> MockEigenLayer::MockEigenLayerInstance<DynProvider> {
+        MockEigenLayer::new(self.d.eigenlayer, self.as_(i))
+    }
+
+    pub(crate) async fn bond(&self, who: usize, amount: &str) {
+        let r = SolverRegistry::new(self.d.registry, self.as_(who));
+        r.bond().value(eth(amount)).send().await.unwrap().get_receipt().await.unwrap();
+    }
+
+    /// ETH into the Settlement's escrow.
+    pub(crate) async fn escrow(&self, who: usize, amount: U256) {
+        let s = self.settlement(who);
+        let r = s.deposit().value(amount).send().await.unwrap().get_receipt().await.unwrap();
+        assert!(r.status());
+    }
+
+    /// A permissive intent (the on-chain checks are what is under test).
+    pub(crate) fn intent(
+        &self,
+        owner: Address,
+        asset: Address,
+        amount: U256,
+        nonce: u64,
+    ) -> Intent {
+        Intent {
+            owner,
+            asset,
+            amount,
+            minNetApyBps: 0,
+            maxLossBps: 10_000,
+            lossConfidenceBps: 9_500,
+            maxOperatorBps: 10_000,
+            maxServiceBps: 10_000,
+            minLiquidBps: 0,
+            liquidWithinDays: 0,
+            maxFeeBps: 100,
+            excludedOperators: vec![],
+            nonce: U256::from(nonce),
+            deadline: unix_now() + 3_600,
+        }
+    }
+
+    pub(crate) fn sign(&self, intent: Intent, who: usize) -> SignedIntent {
+        let sig = sign(&intent, &self.domain, self.key(who));
+        SignedIntent { intent, domain: self.domain, signature: Bytes::from(sig.as_bytes()) }
+    }
+
+    pub(crate) fn asset(&self, id: &str) -> Address {
+        self.d.assets[id]
+    }
+
+    pub(crate) fn operator(&self, id: &str) -> Address {
+        self.d.operators[id]
+    }
+
+    /// A bid by `solver` with one plan per (intent, allocations, fee).
+    pub(crate) fn bid(&self, auction: u64, solver: usize, plans: &[PlanSpec<'_>]) -> Bid {
+        Bid {
+            auctionId: auction,
+            solver: self.addr(solver),
+            plans: plans
+                .iter()
+                .map(|(si, allocs, fee)| BidPlan {
+                    intentId: si.intent.id(&self.domain).0,
+                    allocations: allocs
+                        .iter()
+                        .map(|(p, a)| BidAllocation { position: p.to_string(), amount: *a })
+                        .collect(),
+                    fee: *fee,
+                })
+                .collect(),
+        }
+    }
+
+    /// The auctioneer's award of `bid` (signed by `signer`).
+    pub(crate) fn award(&self, bid: &Bid, signer: usize) -> (Award, alloy::primitives::Signature) {
+        let award = Award {
+            auctionId: bid.auctionId,
+            bidHash: bid.hash(),
+            solver: bid.solver,
+            intentIds: bid.plans.iter().map(|p| p.intentId).collect(),
+            score: I256::ONE,
+        };
+        let sig = award.sign(&self.domain, self.key(signer));
+        (award, sig)
+    }
+
+    /// `settle`'s argument for `bid`, awarded by the auctioneer.
+    pub(crate) fn arg(&self, bid: &Bid, intents: &[&SignedIntent]) -> Settlement::Settle {
+        let (award, sig) = self.award(bid, AUCTIONEER);
+        let owned: Vec<SignedIntent> = intents.iter().map(|s| (*s).clone()).collect();
+        settle_arg(&award, &sig, bid, &owned, &self.market, 10).unwrap()
+    }
+
+    /// Settles as the executor; the receipt must succeed.
+    pub(crate) async fn settle(
+        &self,
+        args: Vec<Settlement::Settle>,
+    ) -> alloy::rpc::types::TransactionReceipt {
+        let r = self
+            .settlement(EXECUTOR)
+            .settle(args)
+            .send()
+            .await
+            .unwrap()
+            .get_receipt()
+            .await
+            .unwrap();
+        assert!(r.status(), "settle reverted");
+        r
+    }
+
+    /// The custom error `settle` reverts with (simulated by the executor).
+    pub(crate) async fn revert_of(&self, args: Vec<Settlement::Settle>) -> String {
+        self.revert_as(EXECUTOR, args).await
+    }
+
+    pub(crate) async fn revert_as(&self, who: usize, args: Vec<Settlement::Settle>) -> String {
+        match self.settlement(who).settle(args).call().await {
+            Ok(_) => "no revert".into(),
+            Err(e) => revert_name(&e),
+        }
+    }
+
+    pub(crate) async fn mine(&self, blocks: u64) {
+        let p = self.as_(DEPLOYER);
+        let _: serde_json::Value =
+            p.raw_request("anvil_mine".into(), (U256::from(blocks),)).await.unwrap();
+    }
+
+    pub(crate) async fn warp(&self, secs: u64) {
+        let p = self.as_(DEPLOYER);
+        let _: serde_json::Value = p.raw_request("evm_increaseTime".into(), (secs,)).await.unwrap();
+        self.mine(1).await;
+    }
+
+    pub(crate) async fn balance(&self, who: Address) -> U256 {
+        self.as_(DEPLOYER).get_balance(who).await.unwrap()
+    }
+}
+
+pub(crate) fn revert_name(e: &alloy::contract::Error) -> String {
+    e.as_revert_data().and_then(|d| error_name(&d)).unwrap_or_else(|| format!("undecoded: {e}"))
+}
+
+pub(crate) fn unix_now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
+}

@@ -1,0 +1,247 @@
+//! Every check the Settlement makes, each shown reverting with its own
+//! error (simulated with eth_call as the executor would), and a contract
+//! wallet's ERC-1271 signature accepted.
+
+use alloy::primitives::{Address, Bytes, U256};
+use alloy::sol_types::SolCall;
+
+use stakebid_intents::{sign, Domain};
+use stakebid_settlement::calldata;
+use stakebid_settlement::contracts::{
+    ReentrantAdapter, ReentrantToken, Settlement, TestSmartWallet,
+};
+
+use crate::fixture::*;
+
+fn manual(
+    fx: &Fx,
+    bid: &stakebid_intents::protocol::Bid,
+    si: &stakebid_intents::SignedIntent,
+) -> Settlement::Settle {
+    let (award, sig) = fx.award(bid, AUCTIONEER);
+    Settlement::Settle {
+        bid: calldata::bid(bid),
+        award: calldata::award(&award),
+        awardSignature: Bytes::from(sig.as_bytes()),
+        intents: vec![Settlement::SignedIntent {
+            intent: calldata::intent(&si.intent),
+            signature: si.signature.clone(),
+            permit: Bytes::new(),
+        }],
+        minOut: vec![vec![U256::ZERO; bid.plans[0].allocations.len()]],
+    }
+}
+
+#[tokio::test]
+async fn every_guard_reverts_with_its_own_error() {
+    let fx = Fx::new().await;
+    let u = USER;
+    let owner = fx.addr(u);
+    fx.escrow(u, eth("50")).await;
+    let one = |nonce: u64| fx.intent(owner, Address::ZERO, eth("1"), nonce);
+    let good = |si: &stakebid_intents::SignedIntent| {
+        fx.bid(1, SOLVER, &[(si, &[("stETH", eth("0.99"))], eth("0.01"))])
+    };
+
+    // Baseline: a correct one settles.
+    let ok = fx.sign(one(10), u);
+    fx.settle(vec![fx.arg(&good(&ok), &[&ok])]).await;
+
+    // Replayed: the same settlement again, and another intent on the same nonce.
+    assert_eq!(fx.revert_of(vec![fx.arg(&good(&ok), &[&ok])]).await, "NonceUsed");
+    let mut other = one(10);
+    other.amount = eth("2");
+    let other = fx.sign(other, u);
+    let b = fx.bid(1, SOLVER, &[(&other, &[("stETH", eth("1.99"))], eth("0.01"))]);
+    assert_eq!(fx.revert_of(vec![fx.arg(&b, &[&other])]).await, "NonceUsed");
+
+    // Cancelled on-chain by its owner.
+    let c = fx.sign(one(11), u);
+    let s = fx.settlement(u);
+    s.invalidateNonces(vec![U256::from(11)]).send().await.unwrap().get_receipt().await.unwrap();
+    assert_eq!(fx.revert_of(vec![fx.arg(&good(&c), &[&c])]).await, "NonceUsed");
+
+    // Signed by someone else.
+    let i = one(12);
+    let sig = sign(&i, &fx.domain, fx.key(u + 1));
+    let forged = stakebid_intents::SignedIntent {
+        intent: i,
+        domain: fx.domain,
+        signature: Bytes::from(sig.as_bytes()),
+    };
+    assert_eq!(fx.revert_of(vec![fx.arg(&good(&forged), &[&forged])]).await, "BadSignature");
+
+    // Signed for another chain: the signature does not verify here.
+    let i = one(13);
+    let elsewhere = Domain { chain_id: 1, settlement: fx.d.settlement };
+    let sig = sign(&i, &elsewhere, fx.key(u));
+    let wrong_chain = stakebid_intents::SignedIntent {
+        intent: i,
+        domain: fx.domain,
+        signature: Bytes::from(sig.as_bytes()),
+    };
+    assert_eq!(
+        fx.revert_of(vec![fx.arg(&good(&wrong_chain), &[&wrong_chain])]).await,
+        "BadSignature"
+    );
+
+    // Past its deadline.
+    let mut i = one(14);
+    i.deadline = unix_now() - 60;
+    let late = fx.sign(i, u);
+    assert_eq!(fx.revert_of(vec![fx.arg(&good(&late), &[&late])]).await, "Expired");
+
+    // Allocations + fee ≠ amount.
+    let m = fx.sign(one(15), u);
+    let b = fx.bid(1, SOLVER, &[(&m, &[("stETH", eth("0.98"))], eth("0.01"))]);
+    assert_eq!(fx.revert_of(vec![fx.arg(&b, &[&m])]).await, "AmountMismatch");
+
+    // Caps: the fee above maxFeeBps, an operator above maxOperatorBps, an excluded operator.
+    let b = fx.bid(1, SOLVER, &[(&m, &[("stETH", eth("0.98"))], eth("0.02"))]);
+    assert_eq!(fx.revert_of(vec![fx.arg(&b, &[&m])]).await, "FeeTooHigh");
+    let mut i = one(16);
+    i.maxOperatorBps = 5_000;
+    let capped = fx.sign(i, u);
+    let b = fx.bid(
+        1,
+        SOLVER,
+        &[(
+            &capped,
+            &[("stETH@p2p", eth("0.3")), ("rETH@p2p", eth("0.3")), ("stETH", eth("0.39"))],
+            eth("0.01"),
+        )],
+    );
+    assert_eq!(fx.revert_of(vec![fx.arg(&b, &[&capped])]).await, "OperatorCapExceeded");
+    let b = fx.bid(
+        1,
+        SOLVER,
+        &[(
+            &capped,
+            &[("stETH@p2p", eth("0.3")), ("rETH@kiln", eth("0.3")), ("stETH", eth("0.39"))],
+            eth("0.01"),
+        )],
+    );
+    assert_eq!(
+        fx.revert_of(vec![fx.arg(&b, &[&capped])]).await,
+        "no revert",
+        "0.3 + 0.3 at two operators is within 50 %"
+    );
+    let mut i = one(17);
+    i.excludedOperators = vec![fx.operator("kiln")];
+    let excl = fx.sign(i, u);
+    let b = fx.bid(1, SOLVER, &[(&excl, &[("stETH@kiln", eth("0.99"))], eth("0.01"))]);
+    assert_eq!(fx.revert_of(vec![fx.arg(&b, &[&excl])]).await, "ExcludedOperator");
+
+    // Less out than the executor's minimum.
+    let mut arg = fx.arg(&good(&m), &[&m]);
+    arg.minOut[0][0] = eth("0.99") + U256::from(1);
+    assert_eq!(fx.revert_of(vec![arg]).await, "MinOutNotMet");
+
+    // An adapter taken off the allow-list.
+    let reth_minter = fx.d.minters["rETH"];
+    fx.settlement(DEPLOYER)
+        .allowAdapter(reth_minter, false)
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    let b = fx.bid(1, SOLVER, &[(&m, &[("rETH", eth("0.99"))], eth("0.01"))]);
+    assert_eq!(fx.revert_of(vec![fx.arg(&b, &[&m])]).await, "AdapterNotAllowed");
+    fx.settlement(DEPLOYER)
+        .allowAdapter(reth_minter, true)
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    assert_eq!(fx.revert_of(vec![fx.arg(&b, &[&m])]).await, "no revert");
+
+    // The award: signed by someone other than the auctioneer; a bid changed after it.
+    let b = good(&m);
+    let (award, _) = fx.award(&b, AUCTIONEER);
+    let (_, not_auctioneer) = fx.award(&b, SOLVER);
+    let arg =
+        calldata::settle_arg(&award, &not_auctioneer, &b, std::slice::from_ref(&m), &fx.market, 10)
+            .unwrap();
+    assert_eq!(fx.revert_of(vec![arg]).await, "BadAwardSignature");
+    let mut arg = fx.arg(&b, &[&m]);
+    arg.bid.plans[0].fee = eth("0.001");
+    arg.bid.plans[0].allocations[0].amount = eth("0.999");
+    assert_eq!(fx.revert_of(vec![arg]).await, "BidMismatch");
+
+    // A solver without a bond.
+    let unbonded = fx.bid(1, USER + 9, &[(&m, &[("stETH", eth("0.99"))], eth("0.01"))]);
+    assert_eq!(fx.revert_of(vec![fx.arg(&unbonded, &[&m])]).await, "SolverNotEligible");
+
+    // Only the executor may settle.
+    assert_eq!(fx.revert_as(SOLVER, vec![fx.arg(&good(&m), &[&m])]).await, "NotExecutor");
+
+    // Re-entrancy through an allow-listed but malicious adapter...
+    let evil = ReentrantAdapter::deploy(fx.as_(DEPLOYER), fx.d.settlement).await.unwrap();
+    fx.settlement(DEPLOYER)
+        .setRoute("EVIL".into(), *evil.address(), Address::ZERO, Address::ZERO)
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    fx.settlement(DEPLOYER)
+        .allowAdapter(*evil.address(), true)
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    let b = fx.bid(1, SOLVER, &[(&m, &[("EVIL", eth("0.99"))], eth("0.01"))]);
+    assert_eq!(fx.revert_of(vec![manual(&fx, &b, &m)]).await, "Reentrancy");
+    // ...and through a token whose transferFrom calls back.
+    let tok = ReentrantToken::deploy(fx.as_(u), fx.d.settlement).await.unwrap();
+    tok.approve(fx.d.settlement, U256::MAX).send().await.unwrap().get_receipt().await.unwrap();
+    fx.settlement(DEPLOYER)
+        .setRoute("REE".into(), Address::ZERO, *tok.address(), Address::ZERO)
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    let ti = fx.sign(fx.intent(owner, *tok.address(), eth("1"), 18), u);
+    let b = fx.bid(1, SOLVER, &[(&ti, &[("REE", eth("0.99"))], eth("0.01"))]);
+    assert_eq!(fx.revert_of(vec![manual(&fx, &b, &ti)]).await, "Reentrancy");
+}
+
+#[tokio::test]
+async fn a_contract_wallet_signs_with_erc1271() {
+    let fx = Fx::new().await;
+    let keyholder = USER + 3;
+    let wallet = TestSmartWallet::deploy(fx.as_(keyholder), fx.addr(keyholder)).await.unwrap();
+    let w = *wallet.address();
+    let deposit = Settlement::depositCall {}.abi_encode();
+    wallet
+        .execute(fx.d.settlement, eth("2"), deposit.into())
+        .value(eth("2"))
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    assert_eq!(fx.settlement(DEPLOYER).escrowOf(w).call().await.unwrap(), eth("2"));
+    let intent = fx.intent(w, Address::ZERO, eth("1"), 1);
+    // A key that is not the wallet's: refused.
+    let wrong = fx.sign(intent.clone(), USER);
+    let b =
+        fx.bid(1, SOLVER, &[(&wrong, &[("ETH", eth("0.3")), ("stETH", eth("0.69"))], eth("0.01"))]);
+    assert_eq!(fx.revert_of(vec![fx.arg(&b, &[&wrong])]).await, "BadSignature");
+    // The wallet's key: accepted through isValidSignature.
+    let si = fx.sign(intent, keyholder);
+    fx.settle(vec![fx.arg(&b, &[&si])]).await;
+    assert_eq!(fx.lido(DEPLOYER).balanceOf(w).call().await.unwrap(), eth("0.69"));
+    assert_eq!(fx.balance(w).await, eth("0.3"));
+    assert_eq!(fx.settlement(DEPLOYER).escrowOf(w).call().await.unwrap(), eth("1"));
+}

@@ -1,0 +1,10 @@
+//! The contracts on a real anvil (npm `@foundry-rs/anvil`, 127.0.0.1):
+//! a batch settles into the plans' positions to the wei, every guard
+//! reverts, owners exit, and the executor survives a crash without sending
+//! twice.
+
+mod batch;
+mod executor;
+mod exits;
+mod fixture;
+mod guards;
