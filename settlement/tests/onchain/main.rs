@@ -6,5 +6,6 @@
 mod batch;
 mod executor;
 mod exits;
+mod fallback;
 mod fixture;
 mod guards;

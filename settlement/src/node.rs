@@ -1,0 +1,334 @@
+//! The node's side of settlement: turns the auctioneer's awards into
+//! executor jobs, records outcomes in the node's store, falls back to the
+//! runner-up on a failure, executes the auction's penalties on the
+//! SolverRegistry, keeps the off-chain registry's bonds equal to the
+//! chain's, and reconciles the store with the Settlement's events.
+//!
+//! ```text
+//! auction closed ─▶ awards (store) ─▶ Job ─▶ Executor ─▶ Settled ─▶ Auctioneer::settled
+//!                                                    └─▶ Failed ─▶ Auctioneer::fallback ─▶ new awards ─▶ …
+//! report.penalties ─▶ SolverRegistry.slash (auctioneer key, evidence hash)
+//! IntentSettled logs ─▶ Auctioneer::settled (idempotent)
+//! ```
+
+use std::collections::VecDeque;
+
+use alloy::network::EthereumWallet;
+use alloy::primitives::{keccak256, Address, Signature, B256, U256};
+use alloy::providers::{DynProvider, Provider, ProviderBuilder};
+use alloy::rpc::types::Filter;
+use alloy::signers::local::PrivateKeySigner;
+use alloy::sol_types::{SolEvent, SolValue};
+use alloy::transports::http::reqwest::Url;
+
+use stakebid_auction::auctioneer::{Auctioneer, Report};
+use stakebid_auction::domain::phase::Phase;
+use stakebid_auction::domain::registry::Registry;
+use stakebid_intents::protocol::{Award, Bid};
+use stakebid_intents::{IntentId, Market, Wei};
+
+use crate::calldata::settle_arg;
+use crate::contracts::Settlement;
+use crate::deploy::Deployment;
+use crate::executor::{Executor, Job, Outcome};
+use crate::registry::{Offence, OnChainRegistry};
+use crate::ChainError;
+
+/// What happened, for the node's log and the tests.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// An award settled on-chain.
+    Settled {
+        /// Auction.
+        auction: u64,
+        /// Winner.
+        solver: Address,
+        /// Intents settled.
+        intents: usize,
+        /// Transaction.
+        tx: B256,
+        /// Gas used.
+        gas_used: u64,
+    },
+    /// An award's settlement failed; the runner-up gets its intents.
+    Failed {
+        /// Auction.
+        auction: u64,
+        /// The failed winner.
+        solver: Address,
+        /// The revert's error name.
+        reason: String,
+        /// Whether the solver was penalized for it.
+        at_fault: bool,
+        /// Runner-up awards signed in its place.
+        runner_ups: usize,
+    },
+    /// A penalty executed on the SolverRegistry.
+    Slashed {
+        /// Solver.
+        solver: Address,
+        /// Wei taken.
+        amount: u128,
+        /// Transaction.
+        tx: B256,
+    },
+    /// Something to retry later (RPC down, store error).
+    Problem {
+        /// Stable code.
+        code: String,
+        /// What went wrong.
+        message: String,
+    },
+}
+
+/// The node's connection to its chain.
+pub struct ChainLink {
+    /// Sends settlements.
+    pub executor: Executor,
+    /// Where everything is.
+    pub deployment: Deployment,
+    /// The market as deployed (token and operator addresses on this chain).
+    pub market: Market,
+    /// Slack on each position's minimum out (bps).
+    pub tolerance_bps: u16,
+    provider: DynProvider,
+    registry: OnChainRegistry<DynProvider>,
+}
+
+fn problem(e: impl std::fmt::Display, code: &str) -> Event {
+    Event::Problem { code: code.into(), message: e.to_string() }
+}
+
+impl ChainLink {
+    /// Connects to `rpc`: the executor sends with `executor_key`, slashing
+    /// is signed by the auctioneer's key, the journal is a tree of the
+    /// node's store.
+    pub async fn connect(
+        rpc: &Url,
+        deployment: Deployment,
+        market: &Market,
+        auctioneer: &PrivateKeySigner,
+        executor_key: &PrivateKeySigner,
+        journal: sled::Tree,
+    ) -> Result<ChainLink, ChainError> {
+        let provider = ProviderBuilder::new().connect_http(rpc.clone()).erased();
+        let chain_id = provider.get_chain_id().await?;
+        if chain_id != deployment.chain_id {
+            return Err(ChainError::Config(format!(
+                "the RPC serves chain {chain_id}, the deployment file is for chain {}",
+                deployment.chain_id
+            )));
+        }
+        if auctioneer.address() != deployment.auctioneer {
+            return Err(ChainError::Config(format!(
+                "the auctioneer key is {}, the Settlement trusts {}",
+                auctioneer.address(),
+                deployment.auctioneer
+            )));
+        }
+        let as_auctioneer = ProviderBuilder::new()
+            .wallet(EthereumWallet::from(auctioneer.clone()))
+            .connect_http(rpc.clone())
+            .erased();
+        let executor = Executor::new(rpc, executor_key, deployment.settlement, journal).await?;
+        Ok(ChainLink {
+            registry: OnChainRegistry::at(deployment.registry, as_auctioneer),
+            market: deployment.apply(market),
+            executor,
+            deployment,
+            tolerance_bps: 50,
+            provider,
+        })
+    }
+
+    /// Sets every known solver's bond (and the minimum) to the chain's.
+    pub async fn sync_bonds(&self, registry: &mut Registry) -> Result<(), ChainError> {
+        let min = self.registry.contract.minBond().call().await?;
+        registry.min_bond = Wei(min.try_into().unwrap_or(u128::MAX));
+        for (who, s) in registry.solvers.iter_mut() {
+            let b = self.registry.bond_of(*who).await?;
+            s.bond = Wei(b.try_into().unwrap_or(u128::MAX));
+        }
+        Ok(())
+    }
+
+    /// Executes the round's penalties on the SolverRegistry, each with an
+    /// evidence hash naming the auction, the solver and the offence.
+    pub async fn execute_penalties(&self, r: &Report) -> Vec<Event> {
+        let mut out = vec![];
+        for (solver, wei) in &r.penalties {
+            if *wei == 0 {
+                continue;
+            }
+            let offence =
+                if r.faults.iter().any(|f| f.solver == *solver && f.code == "round.unrevealed") {
+                    Offence::Unrevealed
+                } else if r.faults.iter().any(|f| f.solver == *solver) {
+                    Offence::RevealMismatch
+                } else {
+                    Offence::InvalidPlan
+                };
+            let evidence = keccak256((r.auction, *solver, U256::from(offence as u8)).abi_encode());
+            match self.registry.slash(*solver, U256::from(*wei), evidence, offence).await {
+                Ok(tx) => out.push(Event::Slashed { solver: *solver, amount: *wei, tx }),
+                Err(e) => out.push(problem(&e, e.code())),
+            }
+        }
+        out
+    }
+
+    /// Settles every award of `auction` not settled yet, falling back to
+    /// runner-ups until none is left to try.
+    pub async fn settle_auction(&self, a: &mut Auctioneer<'_>, auction: u64) -> Vec<Event> {
+        let mut out = vec![];
+        let mut queue: VecDeque<(Award, Signature)> = match open_awards(a, auction) {
+            Ok(q) => q.into(),
+            Err(e) => return vec![e],
+        };
+        while let Some((award, sig)) = queue.pop_front() {
+            let job = match self.job(a, auction, &award, &sig) {
+                Ok(j) => j,
+                Err(e) => {
+                    out.push(e);
+                    continue;
+                }
+            };
+            match self.executor.settle(&job).await {
+                Ok(Outcome::Settled { tx, gas_used, .. }) => {
+                    match a.settled(auction, award.solver, tx, gas_used) {
+                        Ok(ids) => out.push(Event::Settled {
+                            auction,
+                            solver: award.solver,
+                            intents: ids.len(),
+                            tx,
+                            gas_used,
+                        }),
+                        Err(e) => out.push(problem(&e, e.code())),
+                    }
+                }
+                Ok(Outcome::Failed { reason, solver_at_fault }) => {
+                    match a.fallback(auction, award.solver, solver_at_fault) {
+                        Ok(next) => {
+                            out.push(Event::Failed {
+                                auction,
+                                solver: award.solver,
+                                reason,
+                                at_fault: solver_at_fault,
+                                runner_ups: next.len(),
+                            });
+                            queue.extend(next);
+                        }
+                        Err(e) => out.push(problem(&e, e.code())),
+                    }
+                }
+                Err(e) => {
+                    // RPC trouble: leave it journalled; the next pass resumes it.
+                    out.push(problem(&e, e.code()));
+                    break;
+                }
+            }
+        }
+        out
+    }
+
+    fn job(
+        &self,
+        a: &Auctioneer<'_>,
+        auction: u64,
+        award: &Award,
+        sig: &Signature,
+    ) -> Result<Job, Event> {
+        let rec = a.store.auction(auction).map_err(|e| problem(&e, e.code()))?;
+        let public = rec.and_then(|r| r.public).unwrap_or_default();
+        let bid: Bid = public["bids"]
+            .as_array()
+            .and_then(|bs| bs.iter().find(|b| b["bid_hash"] == serde_json::json!(award.bidHash)))
+            .and_then(|b| serde_json::from_value(b["bid"].clone()).ok())
+            .ok_or_else(|| {
+                problem(format!("auction {auction}: no published bid for an award"), "chain.config")
+            })?;
+        let mut intents = Vec::with_capacity(award.intentIds.len());
+        for id in &award.intentIds {
+            let r = a.store.get(&IntentId(*id)).map_err(|e| problem(&e, e.code()))?;
+            intents.push(
+                r.ok_or_else(|| problem(format!("intent {id} is not stored"), "chain.config"))?
+                    .signed,
+            );
+        }
+        let arg = settle_arg(award, sig, &bid, &intents, &self.market, self.tolerance_bps)
+            .map_err(|e| problem(e, "chain.calldata"))?;
+        Ok(Job { key: award.digest(&a.domain), auction, solver: award.solver, arg })
+    }
+
+    /// After a restart: records what the chain already settled (its
+    /// events), then finishes every auction still Awarded. The executor's
+    /// journal means nothing already sent is sent again.
+    pub async fn resume(&self, a: &mut Auctioneer<'_>) -> Vec<Event> {
+        let mut out = self.reconcile(a).await;
+        let awarded: Vec<u64> = match a.store.auctions() {
+            Ok(list) => {
+                list.into_iter().filter(|r| r.phase == Phase::Awarded).map(|r| r.id).collect()
+            }
+            Err(e) => return vec![problem(&e, e.code())],
+        };
+        for id in awarded {
+            out.extend(self.settle_auction(a, id).await);
+        }
+        out
+    }
+
+    /// Marks every intent the Settlement reports settled (IntentSettled
+    /// logs) as Settled in the store, with its award.
+    pub async fn reconcile(&self, a: &mut Auctioneer<'_>) -> Vec<Event> {
+        let f = Filter::new()
+            .address(self.deployment.settlement)
+            .event_signature(Settlement::AwardSettled::SIGNATURE_HASH)
+            .from_block(0);
+        let logs = match self.provider.get_logs(&f).await {
+            Ok(l) => l,
+            Err(e) => return vec![problem(&e, "chain.rpc_failed")],
+        };
+        let mut out = vec![];
+        for log in logs {
+            let Ok(ev) = log.log_decode::<Settlement::AwardSettled>() else { continue };
+            let (auction, solver) = (ev.inner.data.auctionId, ev.inner.data.solver);
+            let tx = log.transaction_hash.unwrap_or_default();
+            let gas = match self.provider.get_transaction_receipt(tx).await {
+                Ok(Some(r)) => r.gas_used,
+                _ => 0,
+            };
+            match a.settled(auction, solver, tx, gas) {
+                Ok(ids) if !ids.is_empty() => out.push(Event::Settled {
+                    auction,
+                    solver,
+                    intents: ids.len(),
+                    tx,
+                    gas_used: gas,
+                }),
+                Ok(_) => {}
+                Err(e) => out.push(problem(&e, e.code())),
+            }
+        }
+        out
+    }
+}
+
+/// The awards of `auction` without a recorded settlement.
+fn open_awards(a: &Auctioneer<'_>, auction: u64) -> Result<Vec<(Award, Signature)>, Event> {
+    let rec = a.store.auction(auction).map_err(|e| problem(&e, e.code()))?;
+    let public = rec.and_then(|r| r.public).unwrap_or_default();
+    let mut out = vec![];
+    for entry in public["awards"].as_array().cloned().unwrap_or_default() {
+        if entry.get("settlement").is_some() {
+            continue;
+        }
+        let award: Award = serde_json::from_value(entry["award"].clone())
+            .map_err(|e| problem(format!("auction {auction}: award: {e}"), "chain.config"))?;
+        let bytes: alloy::primitives::Bytes = serde_json::from_value(entry["signature"].clone())
+            .map_err(|e| problem(format!("auction {auction}: signature: {e}"), "chain.config"))?;
+        let sig = Signature::try_from(bytes.as_ref())
+            .map_err(|e| problem(format!("auction {auction}: signature: {e}"), "chain.config"))?;
+        out.push((award, sig));
+    }
+    Ok(out)
+}
