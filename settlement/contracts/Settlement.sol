@@ -189,6 +189,12 @@ contract Settlement is ReentrancyGuard {
         _deposit(msg.sender);
     }
 
+    /// Escrows ETH for `owner` (a wallet funding its user, a faucet);
+    /// only `owner` can withdraw it or spend it through a signed intent.
+    function depositFor(address owner) external payable {
+        _deposit(owner);
+    }
+
     function _deposit(address owner) private {
         uint256 next = uint256(accounts[owner].escrow) + msg.value;
         if (next > type(uint96).max) revert EscrowOverflow();

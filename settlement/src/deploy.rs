@@ -133,6 +133,13 @@ pub async fn deploy(
     let provider =
         ProviderBuilder::new().wallet(EthereumWallet::from(key.clone())).connect_http(url.clone());
     let chain_id = provider.get_chain_id().await?;
+    // The Settlement goes first so that on a fresh devnet it sits at the
+    // deployer's first CREATE address (anvil: 0x5FbDB…0aa3, the CLI's
+    // default verifying contract); the registry's address is known ahead.
+    let nonce = provider.get_transaction_count(key.address()).await?;
+    let registry_at = key.address().create(nonce + 1);
+    let settlement =
+        Settlement::deploy(provider.clone(), p.auctioneer, registry_at, p.executor).await?;
     let registry = SolverRegistry::deploy(
         provider.clone(),
         p.auctioneer,
@@ -144,8 +151,11 @@ pub async fn deploy(
     let eigen = MockEigenLayer::deploy(provider.clone(), p.withdrawal_delay_blocks).await?;
     let restaking =
         EigenLayerAdapter::deploy(provider.clone(), *eigen.address(), *eigen.address()).await?;
-    let settlement =
-        Settlement::deploy(provider.clone(), p.auctioneer, *registry.address(), p.executor).await?;
+    if *registry.address() != registry_at {
+        return Err(ChainError::Config(
+            "the registry did not land where the Settlement expects it".into(),
+        ));
+    }
     confirm!(settlement.allowAdapter(*restaking.address(), true));
 
     let mut d = Deployment {

@@ -265,6 +265,14 @@ impl ChainLink {
     /// journal means nothing already sent is sent again.
     pub async fn resume(&self, a: &mut Auctioneer<'_>) -> Vec<Event> {
         let mut out = self.reconcile(a).await;
+        out.extend(self.settle_pending(a).await);
+        out
+    }
+
+    /// Settles every auction still Awarded (the one just closed, and any a
+    /// failed RPC left behind).
+    pub async fn settle_pending(&self, a: &mut Auctioneer<'_>) -> Vec<Event> {
+        let mut out = vec![];
         let awarded: Vec<u64> = match a.store.auctions() {
             Ok(list) => {
                 list.into_iter().filter(|r| r.phase == Phase::Awarded).map(|r| r.id).collect()
@@ -311,6 +319,43 @@ impl ChainLink {
         }
         out
     }
+}
+
+/// Devnet convenience: funds `solver` from `funder` and bonds `amount` on
+/// the SolverRegistry in the solver's name, unless it is already bonded at
+/// the minimum. Returns whether it bonded.
+pub async fn dev_bond(
+    rpc: &Url,
+    registry: Address,
+    funder: &PrivateKeySigner,
+    solver: &PrivateKeySigner,
+    amount: U256,
+) -> Result<bool, ChainError> {
+    use alloy::network::TransactionBuilder;
+    let read =
+        OnChainRegistry::at(registry, ProviderBuilder::new().connect_http(rpc.clone()).erased());
+    if read.eligible(solver.address()).await? {
+        return Ok(false);
+    }
+    let f = ProviderBuilder::new()
+        .wallet(EthereumWallet::from(funder.clone()))
+        .connect_http(rpc.clone());
+    let tx = alloy::rpc::types::TransactionRequest::default()
+        .with_to(solver.address())
+        .with_value(amount + U256::from(10u128.pow(17)));
+    let r = f.send_transaction(tx).await?.get_receipt().await?;
+    if !r.status() {
+        return Err(ChainError::Reverted(r.transaction_hash));
+    }
+    let s = ProviderBuilder::new()
+        .wallet(EthereumWallet::from(solver.clone()))
+        .connect_http(rpc.clone());
+    let reg = crate::registry::SolverRegistry::new(registry, s);
+    let r = reg.bond().value(amount).send().await?.get_receipt().await?;
+    if !r.status() {
+        return Err(ChainError::Reverted(r.transaction_hash));
+    }
+    Ok(true)
 }
 
 /// The awards of `auction` without a recorded settlement.

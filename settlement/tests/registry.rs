@@ -94,7 +94,8 @@ async fn bonds_slashing_and_delayed_withdrawals_follow_the_rules() {
 
 #[test]
 fn committed_artifacts_match_a_fresh_solc_compile() {
-    let here = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let here = stakebid_settlement::js_dir().join("../../settlement");
+    let here = here.as_path();
     let out = std::env::temp_dir().join(format!("stakebid-artifacts-{}", std::process::id()));
     let st = std::process::Command::new("bash")
         .arg(here.join("compile.sh"))

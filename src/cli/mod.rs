@@ -1,6 +1,7 @@
 //! Command-line parsing and dispatch. Each subcommand lives in its own file.
 
 mod auction;
+mod deploy;
 mod intent;
 mod market;
 mod node;
@@ -35,6 +36,9 @@ enum Cmd {
     Solve(solve::SolveArgs),
     /// Evaluate plans against their intents; prints the verdict per intent.
     Evaluate(solve::EvaluateArgs),
+    /// Deploy the contracts (Settlement, SolverRegistry, adapters, protocol
+    /// stand-ins) and write the deployment file the node reads.
+    Deploy(deploy::DeployArgs),
     /// Run the marketplace node: HTTP API, sealed auctions, the bus.
     Node(node::NodeArgs),
     /// Run a solver against a node.
@@ -78,6 +82,7 @@ pub(crate) fn run(cli: Cli) -> Result<(), CliError> {
         Cmd::Intents(c) => solve::run_intents(c),
         Cmd::Solve(a) => solve::solve(a),
         Cmd::Evaluate(a) => solve::evaluate(a),
+        Cmd::Deploy(a) => deploy::run(a),
         Cmd::Node(a) => node::run(a),
         Cmd::Solver(c) => solver::run(c),
         Cmd::Auction(c) => auction::run(c),

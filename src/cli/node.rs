@@ -12,7 +12,7 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::intent::{now, parse_key, DEV_CHAIN_ID, DEV_SETTLEMENT};
+use super::intent::{now, parse_key, DEV_CHAIN_ID, DEV_KEY, DEV_SETTLEMENT};
 use super::{load_market, CliError};
 use stakebid_auction::auctioneer::{Auctioneer, Report};
 use stakebid_auction::domain::registry::Registry;
@@ -23,6 +23,8 @@ use stakebid_auction::infra::store::Store;
 use stakebid_intents::market::Index;
 use stakebid_intents::{Context, Domain, Intent, Market, Policy, Scenarios, Wei};
 use stakebid_sdk::{Bus, Client};
+use stakebid_settlement::deploy::Deployment;
+use stakebid_settlement::node::{dev_bond, ChainLink, Event as ChainEvent};
 use stakebid_solver::runtime::{Event, Runtime};
 use stakebid_solver::{by_name, Optimal, Strategy, View};
 
@@ -89,6 +91,40 @@ pub(crate) struct NodeArgs {
     /// Run no auctions (intake and reads only).
     #[arg(long)]
     no_auctions: bool,
+    /// Deployment file from `stakebid deploy`: the node then settles its
+    /// awards on that chain, executes penalties on its SolverRegistry, and
+    /// takes the chain id, Settlement and token and operator addresses from it.
+    #[arg(long)]
+    deployment: Option<PathBuf>,
+    /// JSON-RPC endpoint of the deployment's chain.
+    #[arg(long, env = "STAKEBID_RPC_URL", default_value = "http://127.0.0.1:8545")]
+    rpc_url: String,
+    /// The executor's private key: sends `settle` and pays its gas (default: anvil's first dev key).
+    #[arg(long, env = "STAKEBID_EXECUTOR_KEY", default_value = DEV_KEY, hide_default_value = true)]
+    executor_key: String,
+}
+
+fn print_chain(e: &ChainEvent, names: &BTreeMap<Address, String>) {
+    let name = |a: &Address| names.get(a).cloned().unwrap_or_else(|| a.to_string());
+    match e {
+        ChainEvent::Settled { auction, solver, intents, tx, gas_used } => eprintln!(
+            "[node] auction {auction}: settled {intents} intents of {} on-chain, tx {tx}, {gas_used} gas",
+            name(solver)
+        ),
+        ChainEvent::Failed { auction, solver, reason, at_fault, runner_ups } => eprintln!(
+            "[node] auction {auction}: settlement of {} reverted ({reason}; {}); {runner_ups} runner-up award(s)",
+            name(solver),
+            if *at_fault { "solver at fault, penalized" } else { "chain state moved, no penalty" }
+        ),
+        ChainEvent::Slashed { solver, amount, tx } => eprintln!(
+            "[node] slashed {:.4} ETH of {}'s bond on-chain, tx {tx}",
+            *amount as f64 / 1e18,
+            name(solver)
+        ),
+        ChainEvent::Problem { code, message } => {
+            eprintln!("[node] settlement: {message} ({code}); will retry")
+        }
+    }
 }
 
 /// The quote: the reference optimal strategy on this market, one intent alone.
@@ -149,7 +185,14 @@ pub(crate) fn run(a: NodeArgs) -> Result<(), CliError> {
         CliError::new(e.code(), format!("cannot open {}: {e}", a.data_dir.display()))
     })?;
     let key = parse_key(&a.auctioneer_key)?;
-    let domain = Domain { chain_id: a.chain_id, settlement: a.settlement };
+    let deployment = match &a.deployment {
+        Some(p) => Some(Deployment::load(p).map_err(|e| CliError::new(e.code(), e.to_string()))?),
+        None => None,
+    };
+    let (domain, market) = match &deployment {
+        Some(d) => (Domain { chain_id: d.chain_id, settlement: d.settlement }, d.apply(&market)),
+        None => (Domain { chain_id: a.chain_id, settlement: a.settlement }, market),
+    };
     let mut policy = Policy::new(domain);
     policy.accepted_assets = Some(market.accepted_inputs());
     let rt = tokio::runtime::Runtime::new()
@@ -199,6 +242,49 @@ pub(crate) fn run(a: NodeArgs) -> Result<(), CliError> {
         ));
     }
 
+    let chain = match deployment {
+        Some(d) => {
+            let url = a
+                .rpc_url
+                .parse()
+                .map_err(|_| CliError::new("cli.bad_url", format!("{} is not a URL", a.rpc_url)))?;
+            let exec = parse_key(&a.executor_key)?;
+            let journal =
+                store.tree("settlements").map_err(|e| CliError::new(e.code(), e.to_string()))?;
+            let registry = d.registry;
+            let link = rt
+                .block_on(ChainLink::connect(&url, d, &market, &key, &exec, journal))
+                .map_err(|e| CliError::new(e.code(), format!("cannot use the chain: {e}")))?;
+            let bond = alloy::primitives::U256::from(a.dev_bond_eth)
+                * alloy::primitives::U256::from(10u128.pow(18));
+            if a.dev_bond_eth > 0 {
+                for (_, r) in &in_process {
+                    let done = rt.block_on(dev_bond(&url, registry, &exec, &r.key, bond)).map_err(
+                        |e| {
+                            CliError::new(e.code(), format!("cannot bond {}: {e}", r.key.address()))
+                        },
+                    )?;
+                    if done {
+                        eprintln!(
+                            "[node] bonded {} ETH on-chain for {}",
+                            a.dev_bond_eth,
+                            names[&r.key.address()]
+                        );
+                    }
+                }
+            }
+            eprintln!(
+                "[node] settling on chain {} via {}: Settlement {}, executor {}",
+                domain.chain_id,
+                a.rpc_url,
+                domain.settlement,
+                link.executor.address()
+            );
+            Some(Arc::new(link))
+        }
+        None => None,
+    };
+
     let listener = rt
         .block_on(tokio::net::TcpListener::bind(&a.http))
         .map_err(|e| CliError::new("node.bind", format!("cannot listen on {}: {e}", a.http)))?;
@@ -236,8 +322,8 @@ pub(crate) fn run(a: NodeArgs) -> Result<(), CliError> {
             .save_meta("registry", &auctioneer.registry)
             .map_err(|e| CliError::new(e.code(), e.to_string()))?;
         drop(auctioneer);
-        let (store, live, handle, stop) =
-            (store.clone(), live.clone(), rt.handle().clone(), stop.clone());
+        let (store, live, handle, stop, chain) =
+            (store.clone(), live.clone(), rt.handle().clone(), stop.clone(), chain.clone());
         let (market, key, market_url) = (market.clone(), key.clone(), format!("{base}/v1/market"));
         let (every, names) = (Duration::from_secs(a.round_secs.max(1)), names.clone());
         let (scenarios, batch_size, commit_secs, reveal_secs) =
@@ -262,8 +348,28 @@ pub(crate) fn run(a: NodeArgs) -> Result<(), CliError> {
                 eprintln!("[node] cannot restore the auctioneer's state: {e} ({})", e.code());
                 return;
             }
-            drive(auctioneer, &live, &handle, every, &market_url, &stop, |r| {
-                print_report(r, &names)
+            if let Some(c) = &chain {
+                // The chain's bonds are the registry's; finish what a
+                // previous run left awarded (never resending what it sent).
+                if let Err(e) = handle.block_on(c.sync_bonds(&mut auctioneer.registry)) {
+                    eprintln!("[node] cannot read bonds: {e} ({})", e.code());
+                }
+                for e in handle.block_on(c.resume(&mut auctioneer)) {
+                    print_chain(&e, &names);
+                }
+            }
+            drive(auctioneer, &live, &handle, every, &market_url, &stop, |a, r| {
+                print_report(r, &names);
+                let Some(c) = &chain else { return };
+                for e in handle.block_on(c.execute_penalties(r)) {
+                    print_chain(&e, &names);
+                }
+                for e in handle.block_on(c.settle_pending(a)) {
+                    print_chain(&e, &names);
+                }
+                if let Err(e) = handle.block_on(c.sync_bonds(&mut a.registry)) {
+                    eprintln!("[node] cannot read bonds: {e} ({})", e.code());
+                }
             });
         });
     }

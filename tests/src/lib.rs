@@ -109,6 +109,40 @@ pub fn nats(dir: &Path) -> (Proc, String) {
     (p, format!("nats://127.0.0.1:{port}"))
 }
 
+/// Starts anvil (npm `@foundry-rs/anvil`, installed by `tests/setup.sh`, or
+/// `$STAKEBID_ANVIL`) on 127.0.0.1 with 20 funded dev accounts; returns
+/// the process and its RPC URL.
+pub fn anvil(dir: &Path) -> (Proc, String) {
+    let port = free_port();
+    // Found at run time from the package cargo runs (the workspace root):
+    // a test binary reused from another checkout must use this one's tools.
+    let root = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| ".".into());
+    let bin = std::env::var("STAKEBID_ANVIL").unwrap_or_else(|_| {
+        format!("{root}/tests/js/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil")
+    });
+    let args: Vec<String> =
+        ["--host", "127.0.0.1", "--port", &port.to_string(), "--accounts", "20"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+    let p = Proc::start("anvil", &bin, &args, dir);
+    let addr = format!("127.0.0.1:{port}");
+    let body = br#"{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}"#;
+    let ok = wait_for(Duration::from_secs(20), || http_raw(&addr, "POST", "/", body));
+    assert!(ok.is_some(), "anvil did not come up: {}", p.log());
+    (p, format!("http://{addr}"))
+}
+
+/// anvil's well-known dev key `n` (from its default mnemonic; dev only).
+pub fn anvil_key(n: usize) -> PrivateKeySigner {
+    const KEYS: [&str; 3] = [
+        "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
+        "59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
+        "5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a",
+    ];
+    KEYS[n].parse().expect("a constant valid key")
+}
+
 /// One HTTP/1.1 request over std (one connection per request): (status, raw body).
 pub fn http_raw(addr: &str, method: &str, path: &str, body: &[u8]) -> Option<(u16, Vec<u8>)> {
     let mut s = std::net::TcpStream::connect(addr).ok()?;

@@ -209,8 +209,9 @@ impl Live {
 }
 
 /// Runs rounds until `stop`: every `every`, open one if the pool has
-/// intents, then commit window, reveal window, close. `report` hears each
-/// closed round (the CLI prints it).
+/// intents, then commit window, reveal window, close. `after_close` gets
+/// the auctioneer and each closed round's report (the CLI prints it and,
+/// with a chain, settles the awards and executes the penalties).
 pub fn drive(
     mut a: Auctioneer<'_>,
     live: &Live,
@@ -218,7 +219,7 @@ pub fn drive(
     every: Duration,
     market_url: &str,
     stop: &AtomicBool,
-    mut report: impl FnMut(&Report),
+    mut after_close: impl FnMut(&mut Auctioneer<'_>, &Report),
 ) {
     let wait_until = |t: u64| {
         while (live.now)() <= t && !stop.load(Ordering::Relaxed) {
@@ -268,7 +269,7 @@ pub fn drive(
                     live.announce(rt, id, Kind::Award, &m);
                 }
                 live.announce(rt, id, Kind::Closed, &PhaseMsg { auction: id });
-                report(&r);
+                after_close(&mut a, &r);
             }
             Err(e) => eprintln!("[node] cannot close auction {id}: {e} ({})", e.code()),
         }

@@ -10,7 +10,11 @@ use std::process::Command;
 use crate::common::*;
 
 fn js_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/js")
+    // At run time: a test binary cargo reuses from another checkout sharing
+    // the target directory must still use this checkout's tools.
+    let here =
+        std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").into());
+    PathBuf::from(here).join("../tests/js")
 }
 
 fn viem(i: &Intent) -> serde_json::Value {

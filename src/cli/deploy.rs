@@ -1,0 +1,81 @@
+//! `stakebid deploy`: deploys the SolverRegistry, the Settlement, the
+//! adapters and the protocol stand-ins to a chain and writes the
+//! deployment file `stakebid node --deployment` reads.
+
+use alloy::primitives::Address;
+use clap::Args;
+use std::path::PathBuf;
+
+use super::intent::{parse_key, DEV_KEY};
+use super::node::DEV_AUCTIONEER_KEY;
+use super::{load_market, print_json, CliError};
+use stakebid_settlement::deploy::{deploy, DeployParams};
+
+#[derive(Args, Debug)]
+pub(crate) struct DeployArgs {
+    /// JSON-RPC endpoint of the chain (anvil: http://127.0.0.1:8545).
+    #[arg(long, env = "STAKEBID_RPC_URL")]
+    rpc_url: String,
+    /// The deployer's private key (default: anvil's first dev key).
+    #[arg(long, env = "STAKEBID_DEPLOYER_KEY", default_value = DEV_KEY, hide_default_value = true)]
+    key: String,
+    /// Who signs awards and slashes bonds (default: the dev auctioneer key's address).
+    #[arg(long)]
+    auctioneer: Option<Address>,
+    /// Who may call `settle` (default: the deployer).
+    #[arg(long)]
+    executor: Option<Address>,
+    /// Market JSON whose assets, operators and positions to deploy (default: the shipped snapshot).
+    #[arg(long)]
+    market: Option<PathBuf>,
+    /// Blocks a restaking withdrawal waits (EigenLayer's 14 days of 12 s blocks by default).
+    #[arg(long, default_value_t = 100_800)]
+    withdrawal_delay_blocks: u32,
+    /// Where to write the deployment file.
+    #[arg(long, default_value = ".stakebid/deployment.json")]
+    out: PathBuf,
+    /// Print the deployment as JSON on stdout too.
+    #[arg(long)]
+    json: bool,
+}
+
+pub(crate) fn run(a: DeployArgs) -> Result<(), CliError> {
+    let key = parse_key(&a.key)?;
+    let market = load_market(a.market.as_deref())?;
+    let auctioneer = match a.auctioneer {
+        Some(x) => x,
+        None => parse_key(DEV_AUCTIONEER_KEY)?.address(),
+    };
+    let mut p =
+        DeployParams::devnet(auctioneer, a.executor.unwrap_or(key.address()), key.address());
+    p.withdrawal_delay_blocks = a.withdrawal_delay_blocks;
+    let rt = tokio::runtime::Runtime::new()
+        .map_err(|e| CliError::new("cli.runtime", format!("cannot start the runtime: {e}")))?;
+    eprintln!("[deploy] deploying to {} from {}", a.rpc_url, key.address());
+    let d = rt
+        .block_on(deploy(&a.rpc_url, &key, &market, &p))
+        .map_err(|e| CliError::new(e.code(), format!("deployment failed: {e}")))?;
+    if let Some(dir) = a.out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            CliError::new("cli.io", format!("cannot create {}: {e}", dir.display()))
+        })?;
+    }
+    d.save(&a.out).map_err(|e| CliError::new(e.code(), e.to_string()))?;
+    eprintln!(
+        "[deploy] chain {}: Settlement {}, SolverRegistry {}",
+        d.chain_id, d.settlement, d.registry
+    );
+    eprintln!(
+        "[deploy] {} assets, {} operators, {} positions routed; auctioneer {}, executor {}",
+        d.assets.len(),
+        d.operators.len(),
+        d.positions.len(),
+        d.auctioneer,
+        d.executor
+    );
+    eprintln!("[deploy] wrote {}", a.out.display());
+    if a.json {
+        print_json(&d);
+    }
+    Ok(())
+}

@@ -1,0 +1,269 @@
+//! The marketplace settling on a real chain: anvil, `stakebid deploy`, the
+//! node with the deployment and three in-process solvers bonded on-chain;
+//! 20 intents from 8 stakers (native ETH from escrow, and LSTs from
+//! allowances) all settle, and every staker's wallet and position holders
+//! on-chain equal the sum of the settled plans, to the wei.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use alloy::network::EthereumWallet;
+use alloy::primitives::{Address, U256};
+use alloy::providers::{DynProvider, Provider, ProviderBuilder};
+use alloy::signers::local::PrivateKeySigner;
+use serde_json::json;
+
+use stakebid_intents::batch::{generate, staker_key};
+use stakebid_intents::market::{Index, Market};
+use stakebid_intents::protocol::Bid;
+use stakebid_intents::{Domain, SignedIntent};
+use stakebid_settlement::contracts::{
+    EigenLayerAdapter, MockEigenLayer, MockLido, MockRocketPool, Settlement,
+};
+use stakebid_settlement::deploy::Deployment;
+use stakebid_tests::{anvil, anvil_key, get, http, scratch, unix_now, wait_for, Node};
+
+use crate::{args, BIN};
+
+const SEED: u64 = 77;
+
+fn wallet(url: &str, k: &PrivateKeySigner) -> DynProvider {
+    ProviderBuilder::new()
+        .wallet(EthereumWallet::from(k.clone()))
+        .connect_http(url.parse().unwrap())
+        .erased()
+}
+
+/// Gives each staker what its intents spend: escrowed ETH (deposited for
+/// it by a funder) or tokens plus an allowance to the Settlement.
+async fn fund(url: &str, d: &Deployment, intents: &[SignedIntent]) {
+    let funder = wallet(url, &anvil_key(1));
+    let admin = wallet(url, &anvil_key(0));
+    let asset_of: BTreeMap<Address, String> =
+        d.assets.iter().map(|(k, v)| (*v, k.clone())).collect();
+    for n in 0..8 {
+        let k = staker_key(SEED, n);
+        let mine: Vec<&SignedIntent> =
+            intents.iter().filter(|s| s.intent.owner == k.address()).collect();
+        let eth: U256 =
+            mine.iter().filter(|s| s.intent.asset.is_zero()).map(|s| s.intent.amount).sum();
+        if eth > U256::ZERO {
+            let s = Settlement::new(d.settlement, funder.clone());
+            s.depositFor(k.address()).value(eth).send().await.unwrap().get_receipt().await.unwrap();
+        }
+        let tokens: Vec<&&SignedIntent> =
+            mine.iter().filter(|s| !s.intent.asset.is_zero()).collect();
+        if tokens.is_empty() {
+            continue;
+        }
+        // Gas money, then tokens and an allowance, from the staker itself.
+        let tx = alloy::rpc::types::TransactionRequest::default()
+            .to(k.address())
+            .value(U256::from(10u128.pow(18)) * U256::from(300));
+        funder.send_transaction(tx).await.unwrap().get_receipt().await.unwrap();
+        let me = wallet(url, &k);
+        for s in tokens {
+            let token = s.intent.asset;
+            if asset_of[&token] == "stETH" {
+                let l = MockLido::new(token, me.clone());
+                l.submit(Address::ZERO)
+                    .value(s.intent.amount)
+                    .send()
+                    .await
+                    .unwrap()
+                    .get_receipt()
+                    .await
+                    .unwrap();
+            } else {
+                let p = MockRocketPool::new(token, admin.clone());
+                p.mint(k.address(), s.intent.amount)
+                    .send()
+                    .await
+                    .unwrap()
+                    .get_receipt()
+                    .await
+                    .unwrap();
+            }
+            let t = MockRocketPool::new(token, me.clone());
+            t.approve(d.settlement, U256::MAX).send().await.unwrap().get_receipt().await.unwrap();
+        }
+    }
+}
+
+/// What one allocation yields on-chain, as the stand-ins compute it.
+fn out_of(m: &Market, ix: &Index, position: &str, input: Address, x: U256) -> U256 {
+    let p = ix.position_ids[position];
+    let asset = &m.assets[ix.positions[p].asset];
+    if ix.accepts(m, p, input) == Some(true) {
+        let fee = x * U256::from(asset.deposit_fee.0) * U256::from(10u64.pow(14))
+            / U256::from(10u64.pow(18));
+        (x - fee) * U256::from(10u64.pow(18)) / U256::from(asset.exchange_rate.0)
+    } else {
+        x
+    }
+}
+
+#[derive(Default, Debug, PartialEq)]
+struct Holdings {
+    eth: U256,
+    tokens: BTreeMap<Address, U256>,
+    restaked: BTreeMap<(String, String), U256>,
+    spent: BTreeMap<Address, U256>,
+}
+
+#[test]
+fn twenty_intents_from_eight_stakers_settle_on_chain_into_their_plans() {
+    let dir = scratch("e2e-chain");
+    let (_anvil, url) = anvil(&dir);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let dep = dir.join("deployment.json");
+    let ok = std::process::Command::new(BIN)
+        .args(["deploy", "--rpc-url", &url, "--withdrawal-delay-blocks", "10", "--out"])
+        .arg(&dep)
+        .output()
+        .unwrap();
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    let d = Deployment::load(&dep).unwrap();
+    let market = d.apply(&Market::snapshot());
+    let domain = Domain { chain_id: d.chain_id, settlement: d.settlement };
+    let intents = generate(&market, &domain, 20, SEED, unix_now());
+    assert!(intents.iter().any(|s| !s.intent.asset.is_zero()), "some pay in tokens");
+    rt.block_on(fund(&url, &d, &intents));
+
+    let node = Node::start(
+        BIN,
+        &dir,
+        None,
+        &args(&[
+            "--deployment",
+            dep.to_str().unwrap(),
+            "--rpc-url",
+            &url,
+            "--run-solvers",
+            "optimal,greedy,waterfill",
+            "--round-secs",
+            "1",
+            "--commit-secs",
+            "3",
+            "--reveal-secs",
+            "1",
+            "--batch-size",
+            "8",
+            "--scenarios",
+            "100",
+        ]),
+    );
+    assert_eq!(node.domain(), domain, "the node takes its domain from the deployment");
+    let read = ProviderBuilder::new().connect_http(url.parse().unwrap()).erased();
+    let owners: Vec<Address> = (0..8).map(|n| staker_key(SEED, n).address()).collect();
+    let snapshot = |tokens: &[Address]| {
+        rt.block_on(async {
+            let mut out = BTreeMap::new();
+            for o in &owners {
+                out.insert((*o, Address::ZERO), read.get_balance(*o).await.unwrap());
+                for t in tokens {
+                    out.insert(
+                        (*o, *t),
+                        MockRocketPool::new(*t, read.clone()).balanceOf(*o).call().await.unwrap(),
+                    );
+                }
+            }
+            out
+        })
+    };
+    let tokens: Vec<Address> = d.assets.values().copied().filter(|a| !a.is_zero()).collect();
+    let before = snapshot(&tokens);
+    for s in &intents {
+        let body =
+            json!({ "typed_data": s.intent.typed_data(&s.domain), "signature": s.signature });
+        let (st, v) = http(&node.addr, "POST", "/v1/intents", &body.to_string()).unwrap();
+        assert_eq!(st, 201, "{v}");
+    }
+    let settled = wait_for(Duration::from_secs(150), || {
+        intents
+            .iter()
+            .all(|s| {
+                get(&node.addr, &format!("/v1/intents/{}", s.intent.id(&domain).0))["status"]
+                    == "settled"
+            })
+            .then_some(())
+    });
+    assert!(settled.is_some(), "not every intent settled:\n{}", node.proc.log());
+
+    // Every settled plan, from the public record; each intent in exactly one.
+    let mut plans = BTreeMap::new();
+    let list = get(&node.addr, "/v1/auctions?limit=100");
+    for a in list["auctions"].as_array().unwrap() {
+        let rec = get(&node.addr, &format!("/v1/auctions/{}", a["id"]))["outcome"].clone();
+        for award in rec["awards"].as_array().cloned().unwrap_or_default() {
+            if award.get("settlement").is_none() {
+                continue;
+            }
+            let bid: Bid = rec["bids"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|b| b["bid_hash"] == award["award"]["bidHash"])
+                .map(|b| serde_json::from_value(b["bid"].clone()).unwrap())
+                .unwrap();
+            for p in bid.plans {
+                assert!(plans.insert(p.intentId, (bid.solver, p)).is_none(), "settled twice");
+            }
+        }
+    }
+    assert_eq!(plans.len(), intents.len());
+
+    // Expected wallets and holders, from the plans.
+    let ix = Index::new(&market);
+    let mut want: BTreeMap<Address, Holdings> = BTreeMap::new();
+    for s in &intents {
+        let (_, plan) = &plans[&s.intent.id(&domain).0];
+        let h = want.entry(s.intent.owner).or_default();
+        let input = s.intent.asset;
+        if !input.is_zero() {
+            *h.spent.entry(input).or_default() += plan.fee;
+        }
+        for al in &plan.allocations {
+            let p = &market.positions[ix.position_ids[&al.position]];
+            let token = d.assets[&p.asset];
+            let out = out_of(&market, &ix, &al.position, input, al.amount);
+            match &p.operator {
+                Some(op) => {
+                    *h.restaked.entry((op.clone(), p.asset.clone())).or_default() += out;
+                    if !input.is_zero() {
+                        *h.spent.entry(input).or_default() += al.amount;
+                    }
+                }
+                None if token.is_zero() => h.eth += al.amount,
+                None if token == input => {}
+                None => *h.tokens.entry(token).or_default() += out,
+            }
+        }
+    }
+    let after = snapshot(&tokens);
+    rt.block_on(async {
+        let ad = EigenLayerAdapter::new(d.restaking_adapter, read.clone());
+        let eigen = MockEigenLayer::new(d.eigenlayer, read.clone());
+        for (owner, h) in &want {
+            assert_eq!(
+                after[&(*owner, Address::ZERO)] - before[&(*owner, Address::ZERO)],
+                h.eth,
+                "ETH held by {owner}"
+            );
+            for t in &tokens {
+                let got = after[&(*owner, *t)] + h.spent.get(t).copied().unwrap_or_default();
+                let want_t = before[&(*owner, *t)] + h.tokens.get(t).copied().unwrap_or_default();
+                assert_eq!(got, want_t, "token {t} of {owner}");
+            }
+            for ((op, asset), shares) in &h.restaked {
+                let holder = ad.holderOf(*owner, d.operators[op]).call().await.unwrap();
+                let got =
+                    eigen.stakerDepositShares(holder, d.strategies[asset]).call().await.unwrap();
+                assert_eq!(got, *shares, "{asset} restaked with {op} by {owner}");
+                assert_eq!(eigen.delegatedTo(holder).call().await.unwrap(), d.operators[op]);
+            }
+        }
+    });
+    let log = node.proc.log();
+    assert!(log.contains("settled") && log.contains("gas"), "the node reports settlements:\n{log}");
+}
