@@ -245,3 +245,34 @@ async fn a_contract_wallet_signs_with_erc1271() {
     assert_eq!(fx.balance(w).await, eth("0.3"));
     assert_eq!(fx.settlement(DEPLOYER).escrowOf(w).call().await.unwrap(), eth("1"));
 }
+
+#[tokio::test]
+async fn an_eip2612_permit_carried_with_the_intent_replaces_the_allowance() {
+    use alloy::primitives::keccak256;
+    use alloy::signers::SignerSync;
+    use alloy::sol_types::SolValue;
+    let fx = Fx::new().await;
+    let u = USER;
+    let owner = fx.addr(u);
+    let lido = fx.lido(u);
+    lido.submit(Address::ZERO).value(eth("2")).send().await.unwrap().get_receipt().await.unwrap();
+    let si = fx.sign(fx.intent(owner, fx.asset("stETH"), eth("1"), 1), u);
+    let b = fx.bid(1, SOLVER, &[(&si, &[("stETH@p2p", eth("0.99"))], eth("0.01"))]);
+    // No allowance: the transfer fails.
+    assert_eq!(fx.revert_of(vec![fx.arg(&b, &[&si])]).await, "InsufficientAllowance");
+    // A permit for exactly the intent's amount, signed by the owner.
+    let deadline = U256::from(unix_now() + 600);
+    let sep = lido.DOMAIN_SEPARATOR().call().await.unwrap();
+    let typehash = keccak256(
+        "Permit(address owner,address spender,uint256 value,uint256 nonce,uint256 deadline)",
+    );
+    let nonce = lido.nonces(owner).call().await.unwrap();
+    let st = keccak256((typehash, owner, fx.d.settlement, eth("1"), nonce, deadline).abi_encode());
+    let digest = keccak256([&[0x19u8, 0x01][..], sep.as_slice(), st.as_slice()].concat());
+    let sig = fx.key(u).sign_hash_sync(&digest).unwrap();
+    let mut arg = fx.arg(&b, &[&si]);
+    let v = 27u8 + sig.v() as u8;
+    arg.intents[0].permit = (deadline, U256::from(v), sig.r(), sig.s()).abi_encode().into();
+    fx.settle(vec![arg]).await;
+    assert_eq!(lido.balanceOf(owner).call().await.unwrap(), eth("1"));
+}
