@@ -45,6 +45,7 @@ fn bench(c: &mut Criterion) {
             live: None,
             quoter: None,
             metrics: Arc::new(Metrics::new()),
+            chain: None,
         };
         let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = l.local_addr().unwrap();

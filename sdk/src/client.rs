@@ -31,6 +31,9 @@ pub enum SdkError {
     /// The node's answer is not what this client expects.
     #[error("unexpected answer from the node: {0}")]
     Decode(String),
+    /// A chain call (escrow, approval, positions, withdrawal) failed.
+    #[error("chain: {0}")]
+    Chain(String),
 }
 
 impl SdkError {
@@ -40,6 +43,7 @@ impl SdkError {
             SdkError::Api { code, .. } => code,
             SdkError::Transport(_) => "sdk.transport",
             SdkError::Decode(_) => "sdk.decode",
+            SdkError::Chain(_) => "sdk.chain",
         }
     }
 }
@@ -53,6 +57,9 @@ pub struct NodeInfo {
     pub domain: Domain,
     /// Hash of the market in use.
     pub market_hash: B256,
+    /// The deployment the node settles on (addresses), if it settles.
+    #[serde(default)]
+    pub chain: Option<Value>,
 }
 
 /// A node's API.

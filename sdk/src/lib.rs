@@ -6,6 +6,7 @@
 //! solver runtime and the CLI use both; wallets and scripts use the client.
 //!
 //! ```text
+//! staker/wallet ──Staker──▶ node API (intent, quote, submit, wait, cancel) + chain (fund, positions, withdraw)
 //! wallet/script ──Client──▶ node API (intents, quotes, auctions, events)
 //! solver runtime ◀──Bus / events── auctioneer ; ──commitments, reveals──▶ Bus or API
 //! ```
@@ -16,6 +17,8 @@
 
 pub mod bus;
 pub mod client;
+pub mod staker;
 
 pub use bus::{Bus, BusError};
 pub use client::{Client, NodeInfo, SdkError};
+pub use staker::{profile, Position, Staker};

@@ -2,6 +2,7 @@
 
 mod auction;
 mod deploy;
+mod dev;
 mod intent;
 mod market;
 mod node;
@@ -36,6 +37,9 @@ enum Cmd {
     Solve(solve::SolveArgs),
     /// Evaluate plans against their intents; prints the verdict per intent.
     Evaluate(solve::EvaluateArgs),
+    /// A complete local marketplace with a demo: anvil, the contracts, the
+    /// node with three bonded solvers, stakers whose intents settle on-chain.
+    Dev(dev::DevArgs),
     /// Deploy the contracts (Settlement, SolverRegistry, adapters, protocol
     /// stand-ins) and write the deployment file the node reads.
     Deploy(deploy::DeployArgs),
@@ -82,6 +86,7 @@ pub(crate) fn run(cli: Cli) -> Result<(), CliError> {
         Cmd::Intents(c) => solve::run_intents(c),
         Cmd::Solve(a) => solve::solve(a),
         Cmd::Evaluate(a) => solve::evaluate(a),
+        Cmd::Dev(a) => dev::run(a),
         Cmd::Deploy(a) => deploy::run(a),
         Cmd::Node(a) => node::run(a),
         Cmd::Solver(c) => solver::run(c),

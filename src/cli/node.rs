@@ -242,6 +242,7 @@ pub(crate) fn run(a: NodeArgs) -> Result<(), CliError> {
         ));
     }
 
+    let chain_info = deployment.as_ref().map(|d| serde_json::to_value(d).expect("a deployment serializes"));
     let chain = match deployment {
         Some(d) => {
             let url = a
@@ -391,6 +392,7 @@ pub(crate) fn run(a: NodeArgs) -> Result<(), CliError> {
         live: Some(live),
         quoter: Some(quoter(market, domain)),
         metrics,
+        chain: chain_info,
     };
     eprintln!(
         "[node] {} intents stored in {}; {} bus; API {base}/v1/health; explorer {base}/",

@@ -32,6 +32,7 @@ fn app(dir: &std::path::Path) -> (axum::Router, Arc<Store>) {
         live: None,
         quoter: None,
         metrics: Arc::new(stakebid_auction::infra::metrics::Metrics::new()),
+        chain: None,
     };
     (router(state), store)
 }

@@ -110,6 +110,7 @@ pub(super) async fn node(State(s): State<AppState>) -> Json<Value> {
         "auctioneer": s.live.as_ref().map(|l| l.auctioneer()),
         "domain": s.policy.domain,
         "market_hash": s.market.hash(),
+        "chain": s.chain,
     }))
 }
 

@@ -62,6 +62,9 @@ pub struct AppState {
     pub quoter: Option<Quoter>,
     /// Counters for `/metrics`.
     pub metrics: Arc<Metrics>,
+    /// Where the node settles (the deployment file), when it does: wallets
+    /// find the Settlement, the restaking adapter and strategies here.
+    pub chain: Option<Value>,
 }
 
 /// An API error.

@@ -1,0 +1,347 @@
+//! A staker's (or a wallet backend's) side of stakebid: build an intent
+//! from a risk profile, quote it, fund it (escrow ETH or approve a token),
+//! sign it with a local key or export the typed data for an external
+//! wallet and attach its signature, submit, watch it to settlement, cancel,
+//! and read and withdraw the resulting positions.
+//!
+//! ```text
+//! Profile ─▶ Intent ─quote─▶ node ; fund ─▶ Settlement escrow / token allowance (chain)
+//! Intent ─sign (key) or typed_data → wallet → signature─▶ submit ─▶ wait: awarded → settled
+//! positions ◀─ node (settled plans) + chain (balances, holders) ; withdraw ─▶ PositionHolder
+//! ```
+
+use std::time::Duration;
+
+use alloy::network::EthereumWallet;
+use alloy::primitives::{Address, Bytes, B256, U256};
+use alloy::providers::{DynProvider, Provider, ProviderBuilder};
+use alloy::signers::local::PrivateKeySigner;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use stakebid_intents::batch::Profile;
+use stakebid_intents::protocol::{Bid, Cancellation};
+use stakebid_intents::{sign, Domain, Intent, IntentId, Market};
+
+use crate::client::{Client, SdkError};
+
+alloy::sol! {
+    #[sol(rpc)]
+    interface ISettlement {
+        function deposit() external payable;
+        function withdraw(uint256 amount) external;
+        function escrowOf(address owner) external view returns (uint256);
+        function nonceUsed(address owner, uint256 nonce) external view returns (bool);
+        function invalidateNonces(uint256[] nonces) external;
+    }
+    #[sol(rpc)]
+    interface IToken {
+        function balanceOf(address who) external view returns (uint256);
+        function allowance(address owner, address spender) external view returns (uint256);
+        function approve(address spender, uint256 amount) external returns (bool);
+    }
+    #[sol(rpc)]
+    interface IRestaking {
+        function holderOf(address owner, address operator) external view returns (address);
+    }
+    #[sol(rpc)]
+    interface IEigen {
+        function stakerDepositShares(address staker, address strategy) external view returns (uint256);
+    }
+    #[sol(rpc)]
+    interface IHolder {
+        function queueWithdrawal(address strategy, uint256 shares) external returns (bytes32);
+    }
+}
+
+/// Risk profiles by name (`conservative`, `balanced`, `yield-seeking`).
+pub fn profile(name: &str) -> Option<Profile> {
+    match name {
+        "conservative" => Some(Profile::Conservative),
+        "balanced" => Some(Profile::Balanced),
+        "yield-seeking" | "yield_seeking" | "yieldseeking" => Some(Profile::YieldSeeking),
+        _ => None,
+    }
+}
+
+/// One position the staker holds, as on-chain now.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Position {
+    /// The market's position id (`stETH`, `rETH@kiln`).
+    pub position: String,
+    /// Where it sits: the staker's wallet or its position holder.
+    pub holder: Address,
+    /// Tokens (liquid) or strategy shares (restaked), on-chain now.
+    pub amount: U256,
+    /// The EigenLayer strategy, for restaked positions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub strategy: Option<Address>,
+}
+
+/// A staker: its key, the node, and (to fund and read positions) the chain.
+pub struct Staker {
+    /// The node's API.
+    pub client: Client,
+    key: PrivateKeySigner,
+    domain: Domain,
+    chain: Option<(DynProvider, Value)>,
+}
+
+fn chain_err(e: impl std::fmt::Display) -> SdkError {
+    SdkError::Chain(e.to_string())
+}
+
+impl Staker {
+    /// Connects to the node at `node` (its domain and deployment come from
+    /// `GET /v1/node`) and, if given, the chain's JSON-RPC at `rpc`.
+    pub async fn connect(node: &str, key: PrivateKeySigner, rpc: Option<&str>) -> Result<Staker, SdkError> {
+        let client = Client::new(node);
+        let info = client.node().await?;
+        let chain = match (rpc, info.chain) {
+            (Some(url), Some(dep)) => {
+                let url = url.parse().map_err(|_| SdkError::Chain(format!("{url} is not a URL")))?;
+                let p = ProviderBuilder::new().wallet(EthereumWallet::from(key.clone())).connect_http(url).erased();
+                Some((p, dep))
+            }
+            (Some(_), None) => {
+                return Err(SdkError::Chain("the node does not settle on a chain (started without --deployment)".into()))
+            }
+            _ => None,
+        };
+        Ok(Staker { client, key, domain: info.domain, chain })
+    }
+
+    /// The staker's address.
+    pub fn address(&self) -> Address {
+        self.key.address()
+    }
+
+    /// Where intents are signed for.
+    pub fn domain(&self) -> Domain {
+        self.domain
+    }
+
+    fn chain(&self) -> Result<&(DynProvider, Value), SdkError> {
+        self.chain.as_ref().ok_or_else(|| SdkError::Chain("no chain connection: pass an RPC URL".into()))
+    }
+
+    fn addr(dep: &Value, path: &[&str]) -> Result<Address, SdkError> {
+        let mut v = dep;
+        for p in path {
+            v = &v[*p];
+        }
+        serde_json::from_value(v.clone()).map_err(|_| SdkError::Chain(format!("the deployment has no {}", path.join("."))))
+    }
+
+    /// A new intent with `profile`'s risk fields, valid for a day, on the
+    /// next nonce this staker has not used (nonces below 160 are the
+    /// cheapest to settle).
+    pub async fn new_intent(&self, profile: Profile, asset: Address, amount: U256) -> Result<Intent, SdkError> {
+        let mine = self.client.get(&format!("/v1/owners/{}/intents", self.address())).await?;
+        let mut used: Vec<U256> = mine
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|r| match &r["intent"]["nonce"] {
+                Value::String(s) => s.parse().ok(),
+                Value::Number(n) => n.as_u64().map(U256::from),
+                _ => None,
+            })
+            .collect();
+        used.sort();
+        let mut nonce = U256::ZERO;
+        for u in used {
+            if u == nonce {
+                nonce += U256::from(1);
+            }
+        }
+        if let Ok((p, dep)) = self.chain() {
+            let s = ISettlement::new(Self::addr(dep, &["settlement"])?, p.clone());
+            while s.nonceUsed(self.address(), nonce).call().await.map_err(chain_err)? {
+                nonce += U256::from(1);
+            }
+        }
+        let deadline = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0)
+            + 86_400;
+        Ok(profile.intent(self.address(), asset, amount, nonce, deadline))
+    }
+
+    /// What the node's reference strategy would do with this intent alone.
+    pub async fn quote(&self, i: &Intent) -> Result<Value, SdkError> {
+        self.client.post("/v1/quote", &json!({ "typed_data": i.typed_data(&self.domain) })).await
+    }
+
+    /// The `eth_signTypedData_v4` payload for an external wallet.
+    pub fn typed_data(&self, i: &Intent) -> Value {
+        i.typed_data(&self.domain)
+    }
+
+    /// Signs with the local key (65 bytes r‖s‖v).
+    pub fn sign(&self, i: &Intent) -> Bytes {
+        Bytes::from(sign(i, &self.domain, &self.key).as_bytes())
+    }
+
+    /// Makes the intent fundable: escrows the ETH it lacks, or approves the
+    /// Settlement for the token amount. Returns what it did.
+    pub async fn fund(&self, i: &Intent) -> Result<String, SdkError> {
+        let (p, dep) = self.chain()?;
+        let settlement = Self::addr(dep, &["settlement"])?;
+        if i.asset.is_zero() {
+            let s = ISettlement::new(settlement, p.clone());
+            let have = s.escrowOf(self.address()).call().await.map_err(chain_err)?;
+            if have >= i.amount {
+                return Ok(format!("escrow already holds {have} wei"));
+            }
+            let r = s.deposit().value(i.amount - have).send().await.map_err(chain_err)?.get_receipt().await.map_err(chain_err)?;
+            return Ok(format!("escrowed {} wei (tx {})", i.amount - have, r.transaction_hash));
+        }
+        let t = IToken::new(i.asset, p.clone());
+        if t.allowance(self.address(), settlement).call().await.map_err(chain_err)? >= i.amount {
+            return Ok("allowance already set".into());
+        }
+        let r = t.approve(settlement, i.amount).send().await.map_err(chain_err)?.get_receipt().await.map_err(chain_err)?;
+        Ok(format!("approved {} (tx {})", i.amount, r.transaction_hash))
+    }
+
+    /// Submits with a signature (the local key's, or a wallet's).
+    pub async fn submit_signed(&self, i: &Intent, signature: &Bytes) -> Result<IntentId, SdkError> {
+        self.client.submit(&i.typed_data(&self.domain), &signature.to_string()).await
+    }
+
+    /// Signs with the local key and submits.
+    pub async fn submit(&self, i: &Intent) -> Result<IntentId, SdkError> {
+        self.submit_signed(i, &self.sign(i)).await
+    }
+
+    /// The intent's record (status and history).
+    pub async fn status(&self, id: &IntentId) -> Result<Value, SdkError> {
+        self.client.get(&format!("/v1/intents/{}", id.0)).await
+    }
+
+    /// Waits until the intent is in a final state (settled, expired,
+    /// cancelled) or `timeout` passes; returns the last status. The node's
+    /// event stream wakes it on every award; a poll every second is the fallback.
+    pub async fn wait(&self, id: &IntentId, timeout: Duration) -> Result<String, SdkError> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut events = self.client.events().await.ok();
+        loop {
+            let s = self.status(id).await?["status"].as_str().unwrap_or_default().to_string();
+            if matches!(s.as_str(), "settled" | "expired" | "cancelled") || tokio::time::Instant::now() >= deadline {
+                return Ok(s);
+            }
+            match events.as_mut() {
+                Some(rx) => {
+                    let _ = tokio::time::timeout(Duration::from_secs(1), rx.recv()).await;
+                }
+                None => tokio::time::sleep(Duration::from_secs(1)).await,
+            }
+        }
+    }
+
+    /// Cancels a pending intent at the node (signed `Cancellation`).
+    pub async fn cancel(&self, id: &IntentId) -> Result<Value, SdkError> {
+        let sig = Cancellation { intentId: id.0 }.sign(&self.domain, &self.key);
+        self.client
+            .post(&format!("/v1/intents/{}/cancel", id.0), &json!({ "signature": Bytes::from(sig.as_bytes()) }))
+            .await
+    }
+
+    /// Cancels on-chain too: the nonce can never settle after this.
+    pub async fn cancel_on_chain(&self, nonce: U256) -> Result<B256, SdkError> {
+        let (p, dep) = self.chain()?;
+        let s = ISettlement::new(Self::addr(dep, &["settlement"])?, p.clone());
+        let r = s.invalidateNonces(vec![nonce]).send().await.map_err(chain_err)?.get_receipt().await.map_err(chain_err)?;
+        Ok(r.transaction_hash)
+    }
+
+    /// ETH in the Settlement's escrow for this staker.
+    pub async fn escrow(&self) -> Result<U256, SdkError> {
+        let (p, dep) = self.chain()?;
+        ISettlement::new(Self::addr(dep, &["settlement"])?, p.clone()).escrowOf(self.address()).call().await.map_err(chain_err)
+    }
+
+    /// Takes unspent escrow back.
+    pub async fn withdraw_escrow(&self, amount: U256) -> Result<B256, SdkError> {
+        let (p, dep) = self.chain()?;
+        let s = ISettlement::new(Self::addr(dep, &["settlement"])?, p.clone());
+        let r = s.withdraw(amount).send().await.map_err(chain_err)?.get_receipt().await.map_err(chain_err)?;
+        Ok(r.transaction_hash)
+    }
+
+    /// Every position this staker's settled intents opened, with its
+    /// on-chain amount now (tokens in the wallet, shares in a holder).
+    pub async fn positions(&self) -> Result<Vec<Position>, SdkError> {
+        let (p, dep) = self.chain()?;
+        let market: Market = serde_json::from_value(self.client.get("/v1/market").await?["market"].clone())
+            .map_err(|e| SdkError::Decode(e.to_string()))?;
+        let mine = self.client.get(&format!("/v1/owners/{}/intents", self.address())).await?;
+        let mut ids = std::collections::BTreeSet::new();
+        for r in mine.as_array().into_iter().flatten() {
+            if r["status"] == "settled" {
+                if let Some(id) = r["id"].as_str() {
+                    ids.insert(id.to_string());
+                }
+            }
+        }
+        let mut names = std::collections::BTreeSet::new();
+        let list = self.client.get("/v1/auctions?limit=100").await?;
+        for a in list["auctions"].as_array().into_iter().flatten() {
+            let out = self.client.get(&format!("/v1/auctions/{}", a["id"])).await?["outcome"].clone();
+            // Only the bids whose award settled: losing bids planned for these intents too.
+            let settled: Vec<&Value> = out["awards"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|w| w.get("settlement").is_some())
+                .map(|w| &w["award"]["bidHash"])
+                .collect();
+            for b in out["bids"].as_array().into_iter().flatten().filter(|b| settled.contains(&&b["bid_hash"])) {
+                let Ok(bid) = serde_json::from_value::<Bid>(b["bid"].clone()) else { continue };
+                for plan in &bid.plans {
+                    if ids.contains(&plan.intentId.to_string()) {
+                        names.extend(plan.allocations.iter().map(|a| a.position.clone()));
+                    }
+                }
+            }
+        }
+        let mut out = vec![];
+        for name in names {
+            let Some(pos) = market.positions.iter().find(|x| x.id == name) else { continue };
+            let Some(asset) = market.asset(&pos.asset) else { continue };
+            match &pos.operator {
+                None if asset.token.is_zero() => {}
+                None => {
+                    let amount = IToken::new(asset.token, p.clone()).balanceOf(self.address()).call().await.map_err(chain_err)?;
+                    out.push(Position { position: name, holder: self.address(), amount, strategy: None });
+                }
+                Some(op) => {
+                    let operator = market.operator(op).map(|o| o.address).unwrap_or_default();
+                    let adapter = Self::addr(dep, &["restaking_adapter"])?;
+                    let holder = IRestaking::new(adapter, p.clone()).holderOf(self.address(), operator).call().await.map_err(chain_err)?;
+                    let strategy = Self::addr(dep, &["strategies", &pos.asset])?;
+                    let eigen = Self::addr(dep, &["eigenlayer"])?;
+                    let amount = IEigen::new(eigen, p.clone()).stakerDepositShares(holder, strategy).call().await.map_err(chain_err)?;
+                    out.push(Position { position: name, holder, amount, strategy: Some(strategy) });
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Starts withdrawing a restaked position: queues `shares` of its
+    /// strategy in its holder (only the owner can); completable after the
+    /// protocol's delay. Returns the transaction.
+    pub async fn queue_withdrawal(&self, position: &Position, shares: U256) -> Result<B256, SdkError> {
+        let (p, _) = self.chain()?;
+        let strategy = position.strategy.ok_or_else(|| SdkError::Chain(format!("{} is not restaked: its tokens are in your wallet", position.position)))?;
+        let h = IHolder::new(position.holder, p.clone());
+        let r = h.queueWithdrawal(strategy, shares).send().await.map_err(chain_err)?.get_receipt().await.map_err(chain_err)?;
+        if !r.status() {
+            return Err(SdkError::Chain(format!("the withdrawal reverted (tx {})", r.transaction_hash)));
+        }
+        Ok(r.transaction_hash)
+    }
+}
