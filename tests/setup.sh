@@ -32,3 +32,7 @@ if [ ! -d "$here/js/node_modules/viem" ] || [ ! -x "$here/js/node_modules/.bin/s
 else
   say "npm packages present in tests/js"
 fi
+if [ ! -d "$here/../sdk/js/node_modules/viem" ] || [ "$here/../sdk/js/package-lock.json" -nt "$here/../sdk/js/node_modules/.package-lock.json" ]; then
+  say "installing npm packages in sdk/js (viem, for the wallet example)"
+  (cd "$here/../sdk/js" && npm install --no-fund --no-audit --loglevel=error)
+fi

@@ -101,6 +101,10 @@ pub struct Auctioneer<'s> {
     pub next_id: u64,
     /// Capacity awarded but not settled yet: later rounds cannot use it.
     pub reserved: CapacityUse,
+    /// Pending intents left out of rounds for now (the chain says they
+    /// cannot be funded: escrow, allowance or balance short, nonce spent),
+    /// so one unfunded intent cannot sink a whole batch's settlement.
+    pub held: std::collections::BTreeSet<IntentId>,
 }
 
 impl Auctioneer<'_> {
@@ -164,7 +168,7 @@ impl Auctioneer<'_> {
             // An intent that cannot settle before its deadline leaves the pool.
             if rec.signed.intent.deadline <= close_at {
                 expired.push((id, Status::Expired));
-            } else if batch.len() < self.batch_size {
+            } else if batch.len() < self.batch_size && !self.held.contains(&id) {
                 batch.push((id, rec.signed.intent));
             }
         }

@@ -94,17 +94,27 @@ fn chain_err(e: impl std::fmt::Display) -> SdkError {
 impl Staker {
     /// Connects to the node at `node` (its domain and deployment come from
     /// `GET /v1/node`) and, if given, the chain's JSON-RPC at `rpc`.
-    pub async fn connect(node: &str, key: PrivateKeySigner, rpc: Option<&str>) -> Result<Staker, SdkError> {
+    pub async fn connect(
+        node: &str,
+        key: PrivateKeySigner,
+        rpc: Option<&str>,
+    ) -> Result<Staker, SdkError> {
         let client = Client::new(node);
         let info = client.node().await?;
         let chain = match (rpc, info.chain) {
             (Some(url), Some(dep)) => {
-                let url = url.parse().map_err(|_| SdkError::Chain(format!("{url} is not a URL")))?;
-                let p = ProviderBuilder::new().wallet(EthereumWallet::from(key.clone())).connect_http(url).erased();
+                let url =
+                    url.parse().map_err(|_| SdkError::Chain(format!("{url} is not a URL")))?;
+                let p = ProviderBuilder::new()
+                    .wallet(EthereumWallet::from(key.clone()))
+                    .connect_http(url)
+                    .erased();
                 Some((p, dep))
             }
             (Some(_), None) => {
-                return Err(SdkError::Chain("the node does not settle on a chain (started without --deployment)".into()))
+                return Err(SdkError::Chain(
+                    "the node does not settle on a chain (started without --deployment)".into(),
+                ))
             }
             _ => None,
         };
@@ -122,7 +132,9 @@ impl Staker {
     }
 
     fn chain(&self) -> Result<&(DynProvider, Value), SdkError> {
-        self.chain.as_ref().ok_or_else(|| SdkError::Chain("no chain connection: pass an RPC URL".into()))
+        self.chain
+            .as_ref()
+            .ok_or_else(|| SdkError::Chain("no chain connection: pass an RPC URL".into()))
     }
 
     fn addr(dep: &Value, path: &[&str]) -> Result<Address, SdkError> {
@@ -130,13 +142,19 @@ impl Staker {
         for p in path {
             v = &v[*p];
         }
-        serde_json::from_value(v.clone()).map_err(|_| SdkError::Chain(format!("the deployment has no {}", path.join("."))))
+        serde_json::from_value(v.clone())
+            .map_err(|_| SdkError::Chain(format!("the deployment has no {}", path.join("."))))
     }
 
     /// A new intent with `profile`'s risk fields, valid for a day, on the
     /// next nonce this staker has not used (nonces below 160 are the
     /// cheapest to settle).
-    pub async fn new_intent(&self, profile: Profile, asset: Address, amount: U256) -> Result<Intent, SdkError> {
+    pub async fn new_intent(
+        &self,
+        profile: Profile,
+        asset: Address,
+        amount: U256,
+    ) -> Result<Intent, SdkError> {
         let mine = self.client.get(&format!("/v1/owners/{}/intents", self.address())).await?;
         let mut used: Vec<U256> = mine
             .as_array()
@@ -195,14 +213,29 @@ impl Staker {
             if have >= i.amount {
                 return Ok(format!("escrow already holds {have} wei"));
             }
-            let r = s.deposit().value(i.amount - have).send().await.map_err(chain_err)?.get_receipt().await.map_err(chain_err)?;
+            let r = s
+                .deposit()
+                .value(i.amount - have)
+                .send()
+                .await
+                .map_err(chain_err)?
+                .get_receipt()
+                .await
+                .map_err(chain_err)?;
             return Ok(format!("escrowed {} wei (tx {})", i.amount - have, r.transaction_hash));
         }
         let t = IToken::new(i.asset, p.clone());
         if t.allowance(self.address(), settlement).call().await.map_err(chain_err)? >= i.amount {
             return Ok("allowance already set".into());
         }
-        let r = t.approve(settlement, i.amount).send().await.map_err(chain_err)?.get_receipt().await.map_err(chain_err)?;
+        let r = t
+            .approve(settlement, i.amount)
+            .send()
+            .await
+            .map_err(chain_err)?
+            .get_receipt()
+            .await
+            .map_err(chain_err)?;
         Ok(format!("approved {} (tx {})", i.amount, r.transaction_hash))
     }
 
@@ -229,7 +262,9 @@ impl Staker {
         let mut events = self.client.events().await.ok();
         loop {
             let s = self.status(id).await?["status"].as_str().unwrap_or_default().to_string();
-            if matches!(s.as_str(), "settled" | "expired" | "cancelled") || tokio::time::Instant::now() >= deadline {
+            if matches!(s.as_str(), "settled" | "expired" | "cancelled")
+                || tokio::time::Instant::now() >= deadline
+            {
                 return Ok(s);
             }
             match events.as_mut() {
@@ -245,7 +280,10 @@ impl Staker {
     pub async fn cancel(&self, id: &IntentId) -> Result<Value, SdkError> {
         let sig = Cancellation { intentId: id.0 }.sign(&self.domain, &self.key);
         self.client
-            .post(&format!("/v1/intents/{}/cancel", id.0), &json!({ "signature": Bytes::from(sig.as_bytes()) }))
+            .post(
+                &format!("/v1/intents/{}/cancel", id.0),
+                &json!({ "signature": Bytes::from(sig.as_bytes()) }),
+            )
             .await
     }
 
@@ -253,21 +291,39 @@ impl Staker {
     pub async fn cancel_on_chain(&self, nonce: U256) -> Result<B256, SdkError> {
         let (p, dep) = self.chain()?;
         let s = ISettlement::new(Self::addr(dep, &["settlement"])?, p.clone());
-        let r = s.invalidateNonces(vec![nonce]).send().await.map_err(chain_err)?.get_receipt().await.map_err(chain_err)?;
+        let r = s
+            .invalidateNonces(vec![nonce])
+            .send()
+            .await
+            .map_err(chain_err)?
+            .get_receipt()
+            .await
+            .map_err(chain_err)?;
         Ok(r.transaction_hash)
     }
 
     /// ETH in the Settlement's escrow for this staker.
     pub async fn escrow(&self) -> Result<U256, SdkError> {
         let (p, dep) = self.chain()?;
-        ISettlement::new(Self::addr(dep, &["settlement"])?, p.clone()).escrowOf(self.address()).call().await.map_err(chain_err)
+        ISettlement::new(Self::addr(dep, &["settlement"])?, p.clone())
+            .escrowOf(self.address())
+            .call()
+            .await
+            .map_err(chain_err)
     }
 
     /// Takes unspent escrow back.
     pub async fn withdraw_escrow(&self, amount: U256) -> Result<B256, SdkError> {
         let (p, dep) = self.chain()?;
         let s = ISettlement::new(Self::addr(dep, &["settlement"])?, p.clone());
-        let r = s.withdraw(amount).send().await.map_err(chain_err)?.get_receipt().await.map_err(chain_err)?;
+        let r = s
+            .withdraw(amount)
+            .send()
+            .await
+            .map_err(chain_err)?
+            .get_receipt()
+            .await
+            .map_err(chain_err)?;
         Ok(r.transaction_hash)
     }
 
@@ -275,8 +331,9 @@ impl Staker {
     /// on-chain amount now (tokens in the wallet, shares in a holder).
     pub async fn positions(&self) -> Result<Vec<Position>, SdkError> {
         let (p, dep) = self.chain()?;
-        let market: Market = serde_json::from_value(self.client.get("/v1/market").await?["market"].clone())
-            .map_err(|e| SdkError::Decode(e.to_string()))?;
+        let market: Market =
+            serde_json::from_value(self.client.get("/v1/market").await?["market"].clone())
+                .map_err(|e| SdkError::Decode(e.to_string()))?;
         let mine = self.client.get(&format!("/v1/owners/{}/intents", self.address())).await?;
         let mut ids = std::collections::BTreeSet::new();
         for r in mine.as_array().into_iter().flatten() {
@@ -289,7 +346,8 @@ impl Staker {
         let mut names = std::collections::BTreeSet::new();
         let list = self.client.get("/v1/auctions?limit=100").await?;
         for a in list["auctions"].as_array().into_iter().flatten() {
-            let out = self.client.get(&format!("/v1/auctions/{}", a["id"])).await?["outcome"].clone();
+            let out =
+                self.client.get(&format!("/v1/auctions/{}", a["id"])).await?["outcome"].clone();
             // Only the bids whose award settled: losing bids planned for these intents too.
             let settled: Vec<&Value> = out["awards"]
                 .as_array()
@@ -298,7 +356,12 @@ impl Staker {
                 .filter(|w| w.get("settlement").is_some())
                 .map(|w| &w["award"]["bidHash"])
                 .collect();
-            for b in out["bids"].as_array().into_iter().flatten().filter(|b| settled.contains(&&b["bid_hash"])) {
+            for b in out["bids"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|b| settled.contains(&&b["bid_hash"]))
+            {
                 let Ok(bid) = serde_json::from_value::<Bid>(b["bid"].clone()) else { continue };
                 for plan in &bid.plans {
                     if ids.contains(&plan.intentId.to_string()) {
@@ -314,16 +377,33 @@ impl Staker {
             match &pos.operator {
                 None if asset.token.is_zero() => {}
                 None => {
-                    let amount = IToken::new(asset.token, p.clone()).balanceOf(self.address()).call().await.map_err(chain_err)?;
-                    out.push(Position { position: name, holder: self.address(), amount, strategy: None });
+                    let amount = IToken::new(asset.token, p.clone())
+                        .balanceOf(self.address())
+                        .call()
+                        .await
+                        .map_err(chain_err)?;
+                    out.push(Position {
+                        position: name,
+                        holder: self.address(),
+                        amount,
+                        strategy: None,
+                    });
                 }
                 Some(op) => {
                     let operator = market.operator(op).map(|o| o.address).unwrap_or_default();
                     let adapter = Self::addr(dep, &["restaking_adapter"])?;
-                    let holder = IRestaking::new(adapter, p.clone()).holderOf(self.address(), operator).call().await.map_err(chain_err)?;
+                    let holder = IRestaking::new(adapter, p.clone())
+                        .holderOf(self.address(), operator)
+                        .call()
+                        .await
+                        .map_err(chain_err)?;
                     let strategy = Self::addr(dep, &["strategies", &pos.asset])?;
                     let eigen = Self::addr(dep, &["eigenlayer"])?;
-                    let amount = IEigen::new(eigen, p.clone()).stakerDepositShares(holder, strategy).call().await.map_err(chain_err)?;
+                    let amount = IEigen::new(eigen, p.clone())
+                        .stakerDepositShares(holder, strategy)
+                        .call()
+                        .await
+                        .map_err(chain_err)?;
                     out.push(Position { position: name, holder, amount, strategy: Some(strategy) });
                 }
             }
@@ -334,13 +414,32 @@ impl Staker {
     /// Starts withdrawing a restaked position: queues `shares` of its
     /// strategy in its holder (only the owner can); completable after the
     /// protocol's delay. Returns the transaction.
-    pub async fn queue_withdrawal(&self, position: &Position, shares: U256) -> Result<B256, SdkError> {
+    pub async fn queue_withdrawal(
+        &self,
+        position: &Position,
+        shares: U256,
+    ) -> Result<B256, SdkError> {
         let (p, _) = self.chain()?;
-        let strategy = position.strategy.ok_or_else(|| SdkError::Chain(format!("{} is not restaked: its tokens are in your wallet", position.position)))?;
+        let strategy = position.strategy.ok_or_else(|| {
+            SdkError::Chain(format!(
+                "{} is not restaked: its tokens are in your wallet",
+                position.position
+            ))
+        })?;
         let h = IHolder::new(position.holder, p.clone());
-        let r = h.queueWithdrawal(strategy, shares).send().await.map_err(chain_err)?.get_receipt().await.map_err(chain_err)?;
+        let r = h
+            .queueWithdrawal(strategy, shares)
+            .send()
+            .await
+            .map_err(chain_err)?
+            .get_receipt()
+            .await
+            .map_err(chain_err)?;
         if !r.status() {
-            return Err(SdkError::Chain(format!("the withdrawal reverted (tx {})", r.transaction_hash)));
+            return Err(SdkError::Chain(format!(
+                "the withdrawal reverted (tx {})",
+                r.transaction_hash
+            )));
         }
         Ok(r.transaction_hash)
     }

@@ -77,6 +77,8 @@ pub struct DeployParams {
     pub withdrawal_delay_blocks: u32,
     /// Seconds a Lido withdrawal request waits to be claimable.
     pub lido_withdrawal_delay: u64,
+    /// ETH the deployer sends the auctioneer for the gas of slashing (devnet).
+    pub fund_auctioneer: U256,
 }
 
 impl DeployParams {
@@ -91,6 +93,7 @@ impl DeployParams {
             bond_withdrawal_delay: 86_400,
             withdrawal_delay_blocks: 100_800,
             lido_withdrawal_delay: 5 * 86_400,
+            fund_auctioneer: U256::from(10u128.pow(18)),
         }
     }
 }
@@ -226,6 +229,17 @@ pub async fn deploy(
             confirm!(eigen.addStrategy(token));
             confirm!(restaking.setToken(token, strategy, minter.unwrap_or_default()));
             d.strategies.insert(a.id.clone(), strategy);
+        }
+    }
+    // The auctioneer signs slashing transactions: it needs gas money.
+    if p.fund_auctioneer > U256::ZERO
+        && provider.get_balance(p.auctioneer).await? < p.fund_auctioneer
+    {
+        let fund =
+            TransactionRequest::default().with_to(p.auctioneer).with_value(p.fund_auctioneer);
+        let r = provider.send_transaction(fund).await?.get_receipt().await?;
+        if !r.status() {
+            return Err(ChainError::Reverted(r.transaction_hash));
         }
     }
     // Operators: funded, registered, allocating to their services.

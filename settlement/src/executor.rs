@@ -282,13 +282,13 @@ impl Executor {
                     return self.record(key, e, r).await;
                 }
                 // Rebroadcast only what the chain has lost (not mined, not pooled).
-                let latest = self.provider.get_transaction_count(self.from).await?;
-                if latest <= e.nonce {
+                let mined = self.provider.get_transaction_count(self.from).latest().await?;
+                if mined <= e.nonce {
                     let (h, raw) = e.sent.last().expect("finish runs on a sent entry").clone();
                     if self.provider.get_transaction_by_hash(h).await?.is_none() {
                         let _ = self.provider.send_raw_transaction(&raw).await;
                     }
-                } else if self.receipt(&e.sent).await?.is_none() {
+                } else if self.foreign_took_nonce(&e.sent).await? {
                     // The nonce is used by none of ours: a foreign transaction
                     // took it, so this award never executed.
                     let o = Outcome::Failed { reason: "NonceTaken".into(), solver_at_fault: false };
@@ -306,6 +306,21 @@ impl Executor {
             replacements += 1;
             e = self.replace(key, e).await?;
         }
+    }
+
+    /// Whether a mined nonce went to a transaction that is none of ours:
+    /// none of our versions is known to the node any more, a moment later.
+    async fn foreign_took_nonce(&self, sent: &[(B256, Bytes)]) -> Result<bool, ChainError> {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        if self.receipt(sent).await?.is_some() {
+            return Ok(false);
+        }
+        for (h, _) in sent {
+            if self.provider.get_transaction_by_hash(*h).await?.is_some() {
+                return Ok(false);
+            }
+        }
+        Ok(true)
     }
 
     /// Re-signs the same nonce with fees raised by 12.5 % (nodes require ≥ 10 %).

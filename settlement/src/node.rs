@@ -269,6 +269,37 @@ impl ChainLink {
         out
     }
 
+    /// Pending intents the chain says cannot settle now: escrow, allowance
+    /// or token balance short of the amount, or the nonce already spent
+    /// (settled elsewhere or cancelled on-chain).
+    pub async fn unfunded(&self, a: &Auctioneer<'_>) -> Vec<IntentId> {
+        let Ok(pending) = a.store.with_status(stakebid_auction::infra::store::Status::Pending)
+        else {
+            return vec![];
+        };
+        let s = Settlement::new(self.deployment.settlement, self.provider.clone());
+        let mut out = vec![];
+        for (id, rec) in pending {
+            let i = &rec.signed.intent;
+            let ok = async {
+                if s.nonceUsed(i.owner, i.nonce).call().await? {
+                    return Ok::<bool, alloy::contract::Error>(false);
+                }
+                if i.asset.is_zero() {
+                    return Ok(s.escrowOf(i.owner).call().await? >= i.amount);
+                }
+                let t = crate::contracts::MockRocketPool::new(i.asset, self.provider.clone());
+                Ok(t.allowance(i.owner, self.deployment.settlement).call().await? >= i.amount
+                    && t.balanceOf(i.owner).call().await? >= i.amount)
+            };
+            // An RPC hiccup holds nothing back.
+            if let Ok(false) = ok.await {
+                out.push(id);
+            }
+        }
+        out
+    }
+
     /// Settles every auction still Awarded (the one just closed, and any a
     /// failed RPC left behind).
     pub async fn settle_pending(&self, a: &mut Auctioneer<'_>) -> Vec<Event> {

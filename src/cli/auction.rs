@@ -88,6 +88,7 @@ pub(crate) fn run(cmd: AuctionCmd) -> Result<(), CliError> {
         last_award: B256::ZERO,
         next_id: 1,
         reserved: Default::default(),
+        held: Default::default(),
     };
     let eth = |w: i128| w as f64 / 1e18;
     for r in 0..a.rounds {

@@ -76,7 +76,12 @@ fn find_anvil(data: &Path) -> Result<PathBuf, CliError> {
             return Ok(p);
         }
     }
-    if Command::new("anvil").arg("--version").stdout(Stdio::null()).status().is_ok_and(|s| s.success()) {
+    if Command::new("anvil")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+    {
         return Ok("anvil".into());
     }
     let npm = data.parent().unwrap_or(Path::new(".")).join("npm");
@@ -98,7 +103,8 @@ fn find_anvil(data: &Path) -> Result<PathBuf, CliError> {
 fn wait_http(url: &str, body: Option<&str>) -> bool {
     use std::io::{Read, Write};
     let rest = url.trim_start_matches("http://");
-    let (host, path) = rest.split_once('/').map_or((rest, "/".to_string()), |(h, p)| (h, format!("/{p}")));
+    let (host, path) =
+        rest.split_once('/').map_or((rest, "/".to_string()), |(h, p)| (h, format!("/{p}")));
     for _ in 0..150 {
         if let Ok(mut s) = std::net::TcpStream::connect(host) {
             let (method, b) = body.map_or(("GET", ""), |b| ("POST", b));
@@ -107,7 +113,10 @@ fn wait_http(url: &str, body: Option<&str>) -> bool {
                 b.len()
             );
             let mut out = String::new();
-            if s.write_all(req.as_bytes()).is_ok() && s.read_to_string(&mut out).is_ok() && out.starts_with("HTTP/1.1 2") {
+            if s.write_all(req.as_bytes()).is_ok()
+                && s.read_to_string(&mut out).is_ok()
+                && out.starts_with("HTTP/1.1 2")
+            {
                 return true;
             }
         }
@@ -125,7 +134,10 @@ fn chain(e: stakebid_settlement::ChainError) -> CliError {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).unwrap_or(4222)
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or(4222)
 }
 
 pub(crate) fn run(a: DevArgs) -> Result<(), CliError> {
@@ -145,7 +157,10 @@ pub(crate) fn run(a: DevArgs) -> Result<(), CliError> {
         .map_err(|e| err("dev.anvil", format!("cannot start {}: {e}", anvil.display())))?;
     kids.0.push(("anvil".into(), child));
     if !wait_http(&rpc, Some(r#"{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}"#)) {
-        return Err(err("dev.anvil", format!("anvil did not answer on {rpc} (is the port taken? use --chain-port)")));
+        return Err(err(
+            "dev.anvil",
+            format!("anvil did not answer on {rpc} (is the port taken? use --chain-port)"),
+        ));
     }
     step(&format!("anvil up on {rpc} (chain 31337, 20 funded dev accounts)"));
 
@@ -175,7 +190,12 @@ pub(crate) fn run(a: DevArgs) -> Result<(), CliError> {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .map_err(|e| err("dev.nats", format!("cannot start nats-server (tests/setup.sh installs it): {e}")))?;
+            .map_err(|e| {
+                err(
+                    "dev.nats",
+                    format!("cannot start nats-server (tests/setup.sh installs it): {e}"),
+                )
+            })?;
         kids.0.push(("nats-server".into(), child));
         std::thread::sleep(Duration::from_millis(500));
         node_args.extend(["--nats".into(), format!("nats://127.0.0.1:{port}")]);
@@ -187,8 +207,21 @@ pub(crate) fn run(a: DevArgs) -> Result<(), CliError> {
     let api = format!("http://{}", a.http);
     node_args.extend(
         [
-            "node", "--http", &a.http, "--deployment", dep_file.to_str().unwrap_or_default(), "--rpc-url", &rpc,
-            "--demo-solvers", "--round-secs", "2", "--commit-secs", "3", "--reveal-secs", "2", "--data-dir",
+            "node",
+            "--http",
+            &a.http,
+            "--deployment",
+            dep_file.to_str().unwrap_or_default(),
+            "--rpc-url",
+            &rpc,
+            "--demo-solvers",
+            "--round-secs",
+            "2",
+            "--commit-secs",
+            "3",
+            "--reveal-secs",
+            "2",
+            "--data-dir",
         ]
         .iter()
         .map(|s| s.to_string()),
@@ -197,7 +230,10 @@ pub(crate) fn run(a: DevArgs) -> Result<(), CliError> {
     let child = Command::new(exe).args(&node_args).spawn().map_err(|e| err("dev.node", e))?;
     kids.0.push(("node".into(), child));
     if !wait_http(&format!("{api}/healthz"), None) {
-        return Err(err("dev.node", format!("the node did not come up on {api} (is the port taken? use --http)")));
+        return Err(err(
+            "dev.node",
+            format!("the node did not come up on {api} (is the port taken? use --http)"),
+        ));
     }
     step(&format!("node up: API {api}/v1, explorer {api}/ ; solvers optimal, greedy, waterfill bonded on-chain"));
 
@@ -215,7 +251,12 @@ pub(crate) fn run(a: DevArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-async fn demo(api: &str, rpc: &str, stakers: usize, d: &stakebid_settlement::deploy::Deployment) -> Result<usize, CliError> {
+async fn demo(
+    api: &str,
+    rpc: &str,
+    stakers: usize,
+    d: &stakebid_settlement::deploy::Deployment,
+) -> Result<usize, CliError> {
     // anvil's dev keys 5.. (from its default mnemonic) are the stakers.
     const KEYS: [&str; 8] = [
         "0x8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba",
@@ -227,7 +268,11 @@ async fn demo(api: &str, rpc: &str, stakers: usize, d: &stakebid_settlement::dep
         "0x701b615bbdfb9de65240bc28bd21bbc0d996645a3dd57e7b12bc2bdf6f192c82",
         "0xa267530f49f8280200edf313ee7af6b827f2a8bce2897751d06a843f644967b1",
     ];
-    let profiles = [(Profile::Conservative, "conservative"), (Profile::Balanced, "balanced"), (Profile::YieldSeeking, "yield-seeking")];
+    let profiles = [
+        (Profile::Conservative, "conservative"),
+        (Profile::Balanced, "balanced"),
+        (Profile::YieldSeeking, "yield-seeking"),
+    ];
     let amounts = ["4", "12", "25", "1.5", "8", "40", "2.5", "16"];
     let mut ids = vec![];
     let mut people = vec![];
@@ -235,7 +280,8 @@ async fn demo(api: &str, rpc: &str, stakers: usize, d: &stakebid_settlement::dep
         let key: PrivateKeySigner = KEYS[n].parse().map_err(|e| err("cli.bad_key", e))?;
         let s = Staker::connect(api, key, Some(rpc)).await.map_err(sdk)?;
         let (profile, pname) = profiles[n % 3];
-        let amount = alloy::primitives::utils::parse_ether(amounts[n]).map_err(|e| err("cli.bad_amount", e))?;
+        let amount = alloy::primitives::utils::parse_ether(amounts[n])
+            .map_err(|e| err("cli.bad_amount", e))?;
         // One staker pays in stETH it minted at Lido's stand-in; the rest in ETH.
         let asset = if n == 2 {
             let lido = d.assets["stETH"];
@@ -263,7 +309,9 @@ async fn demo(api: &str, rpc: &str, stakers: usize, d: &stakebid_settlement::dep
         ids.push(id);
         people.push(s);
     }
-    eprintln!("[demo] waiting for the auctions and settlements (commit 3 s, reveal 2 s, then on-chain)");
+    eprintln!(
+        "[demo] waiting for the auctions and settlements (commit 3 s, reveal 2 s, then on-chain)"
+    );
     let mut settled = 0;
     for (n, (s, id)) in people.iter().zip(&ids).enumerate() {
         let st = s.wait(id, Duration::from_secs(120)).await.map_err(sdk)?;
@@ -278,7 +326,10 @@ async fn demo(api: &str, rpc: &str, stakers: usize, d: &stakebid_settlement::dep
         eprintln!("[demo] staker {}: {st}; on-chain now: {}", n + 1, list.join(", "));
     }
     if settled < ids.len() {
-        return Err(err("dev.not_settled", format!("{} of {} intents did not settle", ids.len() - settled, ids.len())));
+        return Err(err(
+            "dev.not_settled",
+            format!("{} of {} intents did not settle", ids.len() - settled, ids.len()),
+        ));
     }
     Ok(settled)
 }
@@ -295,6 +346,13 @@ async fn mint_steth(rpc: &str, key: &str, lido: Address, amount: U256) -> Result
         .connect_http(rpc.parse().map_err(|e| err("cli.bad_url", e))?)
         .erased();
     let l = ILidoSubmit::new(lido, p);
-    l.submit(Address::ZERO).value(amount).send().await.map_err(|e| err("chain.call_failed", e))?.get_receipt().await.map_err(|e| err("chain.no_receipt", e))?;
+    l.submit(Address::ZERO)
+        .value(amount)
+        .send()
+        .await
+        .map_err(|e| err("chain.call_failed", e))?
+        .get_receipt()
+        .await
+        .map_err(|e| err("chain.no_receipt", e))?;
     Ok(())
 }

@@ -242,7 +242,8 @@ pub(crate) fn run(a: NodeArgs) -> Result<(), CliError> {
         ));
     }
 
-    let chain_info = deployment.as_ref().map(|d| serde_json::to_value(d).expect("a deployment serializes"));
+    let chain_info =
+        deployment.as_ref().map(|d| serde_json::to_value(d).expect("a deployment serializes"));
     let chain = match deployment {
         Some(d) => {
             let url = a
@@ -311,6 +312,7 @@ pub(crate) fn run(a: NodeArgs) -> Result<(), CliError> {
             last_award: B256::ZERO,
             next_id: 1,
             reserved: Default::default(),
+            held: Default::default(),
         };
         auctioneer.load_state().map_err(|e| CliError::new(e.code(), e.to_string()))?;
         let bond = Wei(u128::from(a.dev_bond_eth) * 10u128.pow(18));
@@ -344,6 +346,7 @@ pub(crate) fn run(a: NodeArgs) -> Result<(), CliError> {
                 last_award: B256::ZERO,
                 next_id: 1,
                 reserved: Default::default(),
+                held: Default::default(),
             };
             if let Err(e) = auctioneer.load_state() {
                 eprintln!("[node] cannot restore the auctioneer's state: {e} ({})", e.code());
@@ -359,7 +362,12 @@ pub(crate) fn run(a: NodeArgs) -> Result<(), CliError> {
                     print_chain(&e, &names);
                 }
             }
-            drive(auctioneer, &live, &handle, every, &market_url, &stop, |a, r| {
+            let hold = |a: &mut Auctioneer<'_>| {
+                if let Some(c) = &chain {
+                    a.held = handle.block_on(c.unfunded(a)).into_iter().collect();
+                }
+            };
+            drive(auctioneer, &live, &handle, every, &market_url, &stop, hold, |a, r| {
                 print_report(r, &names);
                 let Some(c) = &chain else { return };
                 for e in handle.block_on(c.execute_penalties(r)) {

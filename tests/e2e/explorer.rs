@@ -8,7 +8,7 @@ use stakebid_tests::{get, http, intent_bodies, scratch, solver_key, unix_now, wa
 
 use crate::{with_solvers, BIN};
 
-fn render(url: &str) -> String {
+pub(crate) fn render(url: &str) -> String {
     let out = Command::new("chromium")
         .args([
             "--headless",

@@ -7,6 +7,7 @@ mod crash;
 mod explorer;
 mod flow;
 mod hostile;
+mod wallet;
 
 /// The binary under test (cargo builds it before these tests).
 pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_stakebid");

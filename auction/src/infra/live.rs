@@ -209,9 +209,13 @@ impl Live {
 }
 
 /// Runs rounds until `stop`: every `every`, open one if the pool has
-/// intents, then commit window, reveal window, close. `after_close` gets
+/// intents, then commit window, reveal window, close. `before_open` may
+/// adjust the auctioneer (the node holds back unfunded intents); `after_close` gets
 /// the auctioneer and each closed round's report (the CLI prints it and,
 /// with a chain, settles the awards and executes the penalties).
+// Two hooks on top of the round's own inputs; a struct of closures would
+// only move the same eight names elsewhere.
+#[allow(clippy::too_many_arguments)]
 pub fn drive(
     mut a: Auctioneer<'_>,
     live: &Live,
@@ -219,6 +223,7 @@ pub fn drive(
     every: Duration,
     market_url: &str,
     stop: &AtomicBool,
+    mut before_open: impl FnMut(&mut Auctioneer<'_>),
     mut after_close: impl FnMut(&mut Auctioneer<'_>, &Report),
 ) {
     let wait_until = |t: u64| {
@@ -228,6 +233,7 @@ pub fn drive(
     };
     while !stop.load(Ordering::Relaxed) {
         std::thread::sleep(every);
+        before_open(&mut a);
         let opened = match a.open((live.now)()) {
             Ok(Some(o)) => o,
             Ok(None) => continue,

@@ -86,6 +86,7 @@ fn auctioneer<'s>(store: &'s Store, registry: Registry, key: &PrivateKeySigner) 
         last_award: B256::ZERO,
         next_id: 1,
         reserved: Default::default(),
+        held: Default::default(),
     }
 }
 

@@ -110,6 +110,7 @@ async fn a_reverted_winner_falls_back_to_the_runner_up_and_only_faults_are_slash
         last_award: B256::ZERO,
         next_id: 1,
         reserved: Default::default(),
+        held: Default::default(),
     };
     let (w, r) = (fx.addr(SOLVER), fx.addr(RUNNER_UP));
     for who in [w, r, fx.addr(silent)] {
