@@ -247,7 +247,18 @@ pub(crate) fn run(a: DevArgs) -> Result<(), CliError> {
         return outcome.map(drop);
     }
     step("running; Ctrl-C stops the node, the chain and everything else");
-    let _ = rt.block_on(tokio::signal::ctrl_c());
+    // Ctrl-C or SIGTERM: `kids` stops anvil, the node (and nats-server) when dropped.
+    rt.block_on(async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut term) => tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            },
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    });
     Ok(())
 }
 

@@ -34,6 +34,59 @@ pub(crate) enum IntentCmd {
     },
     /// Verify a signed intent: exits 0 and prints signer and intent id when valid.
     Verify(VerifyArgs),
+    /// A new intent from a risk profile, as typed data for an external wallet to sign.
+    New {
+        #[command(flatten)]
+        conn: super::staker::Conn,
+        #[command(flatten)]
+        what: super::staker::NewArgs,
+    },
+    /// What the node's reference strategy would do with an intent (no signature needed).
+    Quote {
+        #[command(flatten)]
+        conn: super::staker::Conn,
+        #[command(flatten)]
+        what: super::staker::NewArgs,
+    },
+    /// Fund (escrow ETH or approve a token), sign with --key (or attach a
+    /// wallet's --signature for --typed-data), and submit; --wait follows it to settlement.
+    Submit {
+        #[command(flatten)]
+        conn: super::staker::Conn,
+        #[command(flatten)]
+        what: super::staker::NewArgs,
+        /// Typed data a wallet signed (with --signature).
+        #[arg(long, requires = "signature")]
+        typed_data: Option<PathBuf>,
+        /// The wallet's 65-byte signature over --typed-data.
+        #[arg(long)]
+        signature: Option<String>,
+        /// Wait until it settles, expires or is cancelled.
+        #[arg(long)]
+        wait: bool,
+    },
+    /// An intent's status and history.
+    Status {
+        #[command(flatten)]
+        conn: super::staker::Conn,
+        /// The intent id.
+        #[arg(long)]
+        id: String,
+        /// Wait until it is final.
+        #[arg(long)]
+        wait: bool,
+    },
+    /// Cancel a pending intent (signed by its owner's --key); --on-chain also invalidates its nonce.
+    Cancel {
+        #[command(flatten)]
+        conn: super::staker::Conn,
+        /// The intent id.
+        #[arg(long)]
+        id: String,
+        /// Also invalidate the nonce in the Settlement contract.
+        #[arg(long)]
+        on_chain: bool,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -115,6 +168,13 @@ pub(crate) fn run(cmd: IntentCmd) -> Result<(), CliError> {
             println!("{}", Bytes::from(sig.as_bytes()));
             Ok(())
         }
+        IntentCmd::New { conn, what } => super::staker::new(conn, what),
+        IntentCmd::Quote { conn, what } => super::staker::quote(conn, what),
+        IntentCmd::Submit { conn, what, typed_data, signature, wait } => {
+            super::staker::submit(conn, what, typed_data, signature, wait)
+        }
+        IntentCmd::Status { conn, id, wait } => super::staker::status(conn, id, wait),
+        IntentCmd::Cancel { conn, id, on_chain } => super::staker::cancel(conn, id, on_chain),
         IntentCmd::Verify(a) => {
             let v: serde_json::Value = parse_json(&read(&a.typed_data)?, "the typed data")?;
             let raw: Bytes = a.signature.trim().parse().map_err(|_| {

@@ -10,6 +10,7 @@ mod participants;
 mod replay;
 mod solve;
 mod solver;
+mod staker;
 
 use clap::{Parser, Subcommand};
 use std::path::Path;
@@ -48,6 +49,19 @@ enum Cmd {
     /// Run a solver against a node.
     #[command(subcommand)]
     Solver(solver::SolverCmd),
+    /// A staker's positions on-chain (wallet tokens and restaked holders) and escrow.
+    Positions(staker::Conn),
+    /// Queue the withdrawal of a restaked position (only its owner can).
+    Withdraw {
+        #[command(flatten)]
+        conn: staker::Conn,
+        /// The position id, e.g. stETH@p2p.
+        #[arg(long)]
+        position: String,
+    },
+    /// Read auctions from a node: list, or one auction's bids, winners and settlements.
+    #[command(subcommand)]
+    Auctions(staker::AuctionsCmd),
     /// Auction rounds (in-process demo for now).
     #[command(subcommand)]
     Auction(auction::AuctionCmd),
@@ -91,6 +105,9 @@ pub(crate) fn run(cli: Cli) -> Result<(), CliError> {
         Cmd::Node(a) => node::run(a),
         Cmd::Solver(c) => solver::run(c),
         Cmd::Auction(c) => auction::run(c),
+        Cmd::Positions(c) => staker::positions(c),
+        Cmd::Withdraw { conn, position } => staker::withdraw(conn, position),
+        Cmd::Auctions(c) => staker::auctions(c),
     }
 }
 

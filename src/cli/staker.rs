@@ -1,0 +1,352 @@
+//! The staker's commands, over the SDK's `Staker`: `stakebid intent
+//! new|quote|submit|status|cancel`, `stakebid positions`, `stakebid
+//! withdraw`, `stakebid auctions list|show`. Human output by default,
+//! `--json` for scripts.
+
+use alloy::primitives::{Address, B256, U256};
+use clap::{Args, Subcommand};
+use serde_json::{json, Value};
+use std::time::Duration;
+
+use super::intent::{parse_eth, parse_key};
+use super::{print_json, CliError};
+use stakebid_intents::IntentId;
+use stakebid_sdk::{profile, Client, SdkError, Staker};
+
+/// The staker key on the devnet: anvil's second dev key (the first one is
+/// the deployer's and executor's; sharing it would race their nonces).
+pub(crate) const DEV_STAKER_KEY: &str =
+    "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
+
+fn sdk(e: SdkError) -> CliError {
+    CliError::new(e.code(), e.to_string())
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+    tokio::runtime::Runtime::new().map_err(|e| CliError::new("cli.runtime", e.to_string()))
+}
+
+/// Who and where: the node, the chain, the staker's key.
+#[derive(Args, Debug, Clone)]
+pub(crate) struct Conn {
+    /// The node's API.
+    #[arg(long, env = "STAKEBID_NODE", default_value = "http://127.0.0.1:8645")]
+    node: String,
+    /// The chain's JSON-RPC (to fund intents and read positions).
+    #[arg(long, env = "STAKEBID_RPC_URL", default_value = "http://127.0.0.1:8545")]
+    rpc_url: String,
+    /// The staker's private key (default: anvil's second dev key).
+    #[arg(long, env = "STAKEBID_KEY", default_value = DEV_STAKER_KEY, hide_default_value = true)]
+    key: String,
+    /// JSON output for scripts.
+    #[arg(long)]
+    json: bool,
+}
+
+impl Conn {
+    async fn staker(&self, chain: bool) -> Result<Staker, CliError> {
+        let rpc = chain.then_some(self.rpc_url.as_str());
+        Staker::connect(&self.node, parse_key(&self.key)?, rpc).await.map_err(sdk)
+    }
+}
+
+/// What intent to make.
+#[derive(Args, Debug, Clone)]
+pub(crate) struct NewArgs {
+    /// Risk profile: conservative, balanced or yield-seeking.
+    #[arg(long, default_value = "balanced")]
+    profile: String,
+    /// Amount in ether (decimal), fee included.
+    #[arg(long)]
+    amount_eth: String,
+    /// What to stake: ETH, or an asset id of the node's market (stETH, rETH…), or a token address.
+    #[arg(long, default_value = "ETH")]
+    asset: String,
+}
+
+impl NewArgs {
+    async fn intent(&self, s: &Staker) -> Result<stakebid_intents::Intent, CliError> {
+        let p = profile(&self.profile).ok_or_else(|| {
+            CliError::new(
+                "cli.unknown_profile",
+                format!(
+                    "no profile {:?}: use conservative, balanced or yield-seeking",
+                    self.profile
+                ),
+            )
+        })?;
+        let asset = match self.asset.parse::<Address>() {
+            Ok(a) => a,
+            Err(_) if self.asset == "ETH" => Address::ZERO,
+            Err(_) => {
+                let m = s.client.get("/v1/market").await.map_err(sdk)?;
+                m["market"]["assets"]
+                    .as_array()
+                    .and_then(|l| l.iter().find(|a| a["id"] == self.asset.as_str()))
+                    .and_then(|a| a["token"].as_str()?.parse().ok())
+                    .ok_or_else(|| {
+                        CliError::new(
+                            "cli.unknown_asset",
+                            format!("the node's market has no asset {:?}", self.asset),
+                        )
+                    })?
+            }
+        };
+        s.new_intent(p, asset, parse_eth(&self.amount_eth)?).await.map_err(sdk)
+    }
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum AuctionsCmd {
+    /// Recent auctions: id, phase, intents.
+    List {
+        /// The node's API.
+        #[arg(long, env = "STAKEBID_NODE", default_value = "http://127.0.0.1:8645")]
+        node: String,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// One auction: bids and scores (after the reveal deadline), winners, settlements.
+    Show {
+        /// The node's API.
+        #[arg(long, env = "STAKEBID_NODE", default_value = "http://127.0.0.1:8645")]
+        node: String,
+        /// Auction id.
+        #[arg(long)]
+        id: u64,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `stakebid intent new`: the typed data to sign (for an external wallet).
+pub(crate) fn new(c: Conn, a: NewArgs) -> Result<(), CliError> {
+    runtime()?.block_on(async {
+        let s = c.staker(false).await?;
+        let i = a.intent(&s).await?;
+        print_json(&s.typed_data(&i));
+        Ok(())
+    })
+}
+
+/// `stakebid intent quote`.
+pub(crate) fn quote(c: Conn, a: NewArgs) -> Result<(), CliError> {
+    runtime()?.block_on(async {
+        let s = c.staker(false).await?;
+        let i = a.intent(&s).await?;
+        let q = s.quote(&i).await.map_err(sdk)?;
+        if c.json {
+            print_json(&q);
+        } else {
+            println!(
+                "net APY {} bps, CVaR {} bps, liquid {} bps, fee {} wei",
+                q["net_apy_bps"], q["cvar_bps"], q["liquid_bps"], q["fee_wei"]
+            );
+            for p in q["positions"].as_array().into_iter().flatten() {
+                println!(
+                    "  {:<18} {} wei",
+                    p["position"].as_str().unwrap_or(""),
+                    p["amount"].as_str().unwrap_or("")
+                );
+            }
+        }
+        Ok(())
+    })
+}
+
+/// `stakebid intent submit`: fund, sign (or use a wallet's signature), submit, optionally wait.
+pub(crate) fn submit(
+    c: Conn,
+    a: NewArgs,
+    typed_data: Option<std::path::PathBuf>,
+    signature: Option<String>,
+    wait: bool,
+) -> Result<(), CliError> {
+    runtime()?.block_on(async {
+        let s = c.staker(true).await?;
+        let (i, sig) = match (typed_data, signature) {
+            (Some(f), Some(sig)) => {
+                let v: Value = super::parse_json(&super::read(&f)?, "the typed data")?;
+                let (i, _) = stakebid_intents::Intent::from_typed_data(&v)?;
+                let sig = sig.trim().parse().map_err(|_| {
+                    CliError::new("intent.bad_signature", "the signature is not 0x-prefixed hex")
+                })?;
+                (i, sig)
+            }
+            _ => {
+                let i = a.intent(&s).await?;
+                let sig = s.sign(&i);
+                (i, sig)
+            }
+        };
+        let funded = s.fund(&i).await.map_err(sdk)?;
+        let id = s.submit_signed(&i, &sig).await.map_err(sdk)?;
+        let status = if wait {
+            s.wait(&id, Duration::from_secs(300)).await.map_err(sdk)?
+        } else {
+            "pending".into()
+        };
+        if c.json {
+            print_json(&json!({ "id": id, "status": status, "funding": funded }));
+        } else {
+            eprintln!("{funded}");
+            println!("intent {} {status}", id.0);
+        }
+        Ok(())
+    })
+}
+
+fn parse_id(id: &str) -> Result<IntentId, CliError> {
+    id.parse::<B256>()
+        .map(IntentId)
+        .map_err(|_| CliError::new("intent.bad_id", "an intent id is 0x and 64 hex digits"))
+}
+
+/// `stakebid intent status`.
+pub(crate) fn status(c: Conn, id: String, wait: bool) -> Result<(), CliError> {
+    runtime()?.block_on(async {
+        let s = c.staker(false).await?;
+        let id = parse_id(&id)?;
+        if wait {
+            s.wait(&id, Duration::from_secs(300)).await.map_err(sdk)?;
+        }
+        let r = s.status(&id).await.map_err(sdk)?;
+        if c.json {
+            print_json(&r);
+        } else {
+            let hist: Vec<String> = r["history"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|h| format!("{}@{}", h["status"].as_str().unwrap_or(""), h["at"]))
+                .collect();
+            println!("{} {} ({})", id.0, r["status"].as_str().unwrap_or(""), hist.join(" → "));
+        }
+        Ok(())
+    })
+}
+
+/// `stakebid intent cancel`.
+pub(crate) fn cancel(c: Conn, id: String, on_chain: bool) -> Result<(), CliError> {
+    runtime()?.block_on(async {
+        let s = c.staker(on_chain).await?;
+        let id = parse_id(&id)?;
+        let r = s.cancel(&id).await.map_err(sdk)?;
+        if on_chain {
+            let nonce: U256 =
+                r["intent"]["nonce"].as_str().and_then(|n| n.parse().ok()).unwrap_or_default();
+            let tx = s.cancel_on_chain(nonce).await.map_err(sdk)?;
+            eprintln!("nonce {nonce} invalidated on-chain (tx {tx})");
+        }
+        if c.json {
+            print_json(&r)
+        } else {
+            println!("intent {} {}", id.0, r["status"].as_str().unwrap_or("cancelled"))
+        }
+        Ok(())
+    })
+}
+
+/// `stakebid positions`.
+pub(crate) fn positions(c: Conn) -> Result<(), CliError> {
+    runtime()?.block_on(async {
+        let s = c.staker(true).await?;
+        let ps = s.positions().await.map_err(sdk)?;
+        let escrow = s.escrow().await.map_err(sdk)?;
+        if c.json {
+            print_json(
+                &json!({ "owner": s.address(), "escrow_wei": escrow.to_string(), "positions": ps }),
+            );
+        } else {
+            println!("owner {} — escrow {:.6} ETH", s.address(), f64::from(escrow) / 1e18);
+            for p in ps.iter().filter(|p| !p.amount.is_zero()) {
+                let at = if p.holder == s.address() {
+                    "wallet".to_string()
+                } else {
+                    format!("holder {}", p.holder)
+                };
+                println!("  {:<18} {:>14.6}  ({at})", p.position, f64::from(p.amount) / 1e18);
+            }
+        }
+        Ok(())
+    })
+}
+
+/// `stakebid withdraw`: queue a restaked position's withdrawal (its delay starts now).
+pub(crate) fn withdraw(c: Conn, position: String) -> Result<(), CliError> {
+    runtime()?.block_on(async {
+        let s = c.staker(true).await?;
+        let ps = s.positions().await.map_err(sdk)?;
+        let p = ps.iter().find(|p| p.position == position).ok_or_else(|| {
+            CliError::new("cli.unknown_position", format!("you hold no {position}; `stakebid positions` lists yours"))
+        })?;
+        let tx = s.queue_withdrawal(p, p.amount).await.map_err(sdk)?;
+        if c.json {
+            print_json(&json!({ "position": position, "shares": p.amount.to_string(), "tx": tx }));
+        } else {
+            println!("withdrawal of {} {position} queued in {} (tx {tx}); complete it through the holder after the protocol's delay", p.amount, p.holder);
+        }
+        Ok(())
+    })
+}
+
+/// `stakebid auctions list|show`.
+pub(crate) fn auctions(cmd: AuctionsCmd) -> Result<(), CliError> {
+    runtime()?.block_on(async {
+        match cmd {
+            AuctionsCmd::List { node, json } => {
+                let v = Client::new(&node).get("/v1/auctions?limit=50").await.map_err(sdk)?;
+                if json {
+                    print_json(&v);
+                } else {
+                    for a in v["auctions"].as_array().into_iter().flatten() {
+                        println!(
+                            "#{:<5} {:<10} {} intents",
+                            a["id"],
+                            a["phase"].as_str().unwrap_or(""),
+                            a["intents"]
+                        );
+                    }
+                }
+            }
+            AuctionsCmd::Show { node, id, json } => {
+                let v = Client::new(&node).get(&format!("/v1/auctions/{id}")).await.map_err(sdk)?;
+                if json {
+                    print_json(&v);
+                } else {
+                    println!(
+                        "auction #{id}: {} intents, {}",
+                        v["intents"].as_array().map_or(0, Vec::len),
+                        v["phase"].as_str().unwrap_or("")
+                    );
+                    let o = &v["outcome"];
+                    for b in o["bids"].as_array().into_iter().flatten() {
+                        println!(
+                            "  bid {} score {} {}",
+                            b["solver"].as_str().unwrap_or(""),
+                            b["total"].as_str().unwrap_or(""),
+                            if b["won"] == true { "WON" } else { "" }
+                        );
+                    }
+                    for w in o["awards"].as_array().into_iter().flatten() {
+                        match w.get("settlement") {
+                            Some(st) => println!(
+                                "  settled: {} intents, tx {}, {} gas",
+                                w["award"]["intentIds"].as_array().map_or(0, Vec::len),
+                                st["tx"].as_str().unwrap_or(""),
+                                st["gas_used"]
+                            ),
+                            None => println!(
+                                "  awarded to {}, awaiting settlement",
+                                w["award"]["solver"].as_str().unwrap_or("")
+                            ),
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    })
+}
