@@ -1,5 +1,6 @@
-//! The marketplace settling on a real chain: anvil, `stakebid deploy`, the
-//! node with the deployment and three in-process solvers bonded on-chain;
+//! The marketplace settling on a real chain, all real processes: anvil,
+//! `stakebid deploy`, nats-server, the node with the deployment, and three
+//! `stakebid solver run` processes on NATS, bonded on-chain;
 //! 20 intents from 8 stakers (native ETH from escrow, and LSTs from
 //! allowances) all settle, and every staker's wallet and position holders
 //! on-chain equal the sum of the settled plans, to the wei.
@@ -21,7 +22,10 @@ use stakebid_settlement::contracts::{
     EigenLayerAdapter, MockEigenLayer, MockLido, MockRocketPool, Settlement,
 };
 use stakebid_settlement::deploy::Deployment;
-use stakebid_tests::{anvil, anvil_key, get, http, scratch, unix_now, wait_for, Node};
+use stakebid_settlement::node::dev_bond;
+use stakebid_tests::{
+    anvil, anvil_key, get, http, nats, scratch, solver_key, unix_now, wait_for, Node, Proc,
+};
 
 use crate::{args, BIN};
 
@@ -130,29 +134,70 @@ fn twenty_intents_from_eight_stakers_settle_on_chain_into_their_plans() {
     assert!(intents.iter().any(|s| !s.intent.asset.is_zero()), "some pay in tokens");
     rt.block_on(fund(&url, &d, &intents));
 
-    let node = Node::start(
-        BIN,
-        &dir,
-        None,
-        &args(&[
-            "--deployment",
-            dep.to_str().unwrap(),
-            "--rpc-url",
-            &url,
-            "--run-solvers",
-            "optimal,greedy,waterfill",
-            "--round-secs",
-            "1",
-            "--commit-secs",
-            "3",
-            "--reveal-secs",
-            "1",
-            "--batch-size",
-            "8",
-            "--scenarios",
-            "100",
-        ]),
-    );
+    // NATS, and three solver processes bonded on-chain.
+    let (_nats, nats_url) = nats(&dir);
+    let rpc_url: alloy::transports::http::reqwest::Url = url.parse().unwrap();
+    let mut node_args = args(&[
+        "--deployment",
+        dep.to_str().unwrap(),
+        "--rpc-url",
+        &url,
+        "--nats",
+        &nats_url,
+        "--round-secs",
+        "1",
+        "--commit-secs",
+        "3",
+        "--reveal-secs",
+        "1",
+        "--batch-size",
+        "8",
+        "--scenarios",
+        "100",
+    ]);
+    let names = ["optimal", "greedy", "waterfill"];
+    for n in 0..3 {
+        let k = solver_key(n);
+        let two = U256::from(2) * U256::from(10u128.pow(18));
+        rt.block_on(dev_bond(&rpc_url, d.registry, &anvil_key(1), &k, two)).unwrap();
+        node_args.extend(["--solver".to_string(), k.address().to_string()]);
+    }
+    let node = Node::start(BIN, &dir, None, &node_args);
+    let api = format!("http://{}", node.addr);
+    let _solvers: Vec<Proc> = names
+        .iter()
+        .enumerate()
+        .map(|(n, s)| {
+            let key = format!("0x{}", alloy::hex::encode(solver_key(n as u8).to_bytes()));
+            let name = format!("solver-{s}");
+            let a = args(&[
+                "solver",
+                "run",
+                "--strategy",
+                s,
+                "--key",
+                &key,
+                "--node",
+                &api,
+                "--nats",
+                &nats_url,
+                "--name",
+                &name,
+            ]);
+            Proc::start(&name, BIN, &a, &dir)
+        })
+        .collect();
+    let listening = wait_for(Duration::from_secs(20), || {
+        names
+            .iter()
+            .all(|s| {
+                std::fs::read_to_string(dir.join(format!("solver-{s}.log")))
+                    .unwrap_or_default()
+                    .contains("listening")
+            })
+            .then_some(())
+    });
+    assert!(listening.is_some(), "the three solver processes listen on NATS");
     assert_eq!(node.domain(), domain, "the node takes its domain from the deployment");
     let read = ProviderBuilder::new().connect_http(url.parse().unwrap()).erased();
     let owners: Vec<Address> = (0..8).map(|n| staker_key(SEED, n).address()).collect();
