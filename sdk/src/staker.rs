@@ -91,6 +91,13 @@ fn chain_err(e: impl std::fmt::Display) -> SdkError {
     SdkError::Chain(e.to_string())
 }
 
+/// Sends a contract call and waits for its receipt, errors as `SdkError::Chain`.
+macro_rules! mined {
+    ($call:expr) => {
+        $call.send().await.map_err(chain_err)?.get_receipt().await.map_err(chain_err)?
+    };
+}
+
 impl Staker {
     /// Connects to the node at `node` (its domain and deployment come from
     /// `GET /v1/node`) and, if given, the chain's JSON-RPC at `rpc`.
@@ -213,29 +220,14 @@ impl Staker {
             if have >= i.amount {
                 return Ok(format!("escrow already holds {have} wei"));
             }
-            let r = s
-                .deposit()
-                .value(i.amount - have)
-                .send()
-                .await
-                .map_err(chain_err)?
-                .get_receipt()
-                .await
-                .map_err(chain_err)?;
+            let r = mined!(s.deposit().value(i.amount - have));
             return Ok(format!("escrowed {} wei (tx {})", i.amount - have, r.transaction_hash));
         }
         let t = IToken::new(i.asset, p.clone());
         if t.allowance(self.address(), settlement).call().await.map_err(chain_err)? >= i.amount {
             return Ok("allowance already set".into());
         }
-        let r = t
-            .approve(settlement, i.amount)
-            .send()
-            .await
-            .map_err(chain_err)?
-            .get_receipt()
-            .await
-            .map_err(chain_err)?;
+        let r = mined!(t.approve(settlement, i.amount));
         Ok(format!("approved {} (tx {})", i.amount, r.transaction_hash))
     }
 
@@ -291,14 +283,7 @@ impl Staker {
     pub async fn cancel_on_chain(&self, nonce: U256) -> Result<B256, SdkError> {
         let (p, dep) = self.chain()?;
         let s = ISettlement::new(Self::addr(dep, &["settlement"])?, p.clone());
-        let r = s
-            .invalidateNonces(vec![nonce])
-            .send()
-            .await
-            .map_err(chain_err)?
-            .get_receipt()
-            .await
-            .map_err(chain_err)?;
+        let r = mined!(s.invalidateNonces(vec![nonce]));
         Ok(r.transaction_hash)
     }
 
@@ -316,14 +301,7 @@ impl Staker {
     pub async fn withdraw_escrow(&self, amount: U256) -> Result<B256, SdkError> {
         let (p, dep) = self.chain()?;
         let s = ISettlement::new(Self::addr(dep, &["settlement"])?, p.clone());
-        let r = s
-            .withdraw(amount)
-            .send()
-            .await
-            .map_err(chain_err)?
-            .get_receipt()
-            .await
-            .map_err(chain_err)?;
+        let r = mined!(s.withdraw(amount));
         Ok(r.transaction_hash)
     }
 
@@ -427,14 +405,7 @@ impl Staker {
             ))
         })?;
         let h = IHolder::new(position.holder, p.clone());
-        let r = h
-            .queueWithdrawal(strategy, shares)
-            .send()
-            .await
-            .map_err(chain_err)?
-            .get_receipt()
-            .await
-            .map_err(chain_err)?;
+        let r = mined!(h.queueWithdrawal(strategy, shares));
         if !r.status() {
             return Err(SdkError::Chain(format!(
                 "the withdrawal reverted (tx {})",

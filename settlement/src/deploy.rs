@@ -235,23 +235,12 @@ pub async fn deploy(
     if p.fund_auctioneer > U256::ZERO
         && provider.get_balance(p.auctioneer).await? < p.fund_auctioneer
     {
-        let fund =
-            TransactionRequest::default().with_to(p.auctioneer).with_value(p.fund_auctioneer);
-        let r = provider.send_transaction(fund).await?.get_receipt().await?;
-        if !r.status() {
-            return Err(ChainError::Reverted(r.transaction_hash));
-        }
+        send_eth(&provider, p.auctioneer, p.fund_auctioneer).await?;
     }
     // Operators: funded, registered, allocating to their services.
     for o in &market.operators {
         let k = operator_key(&o.id);
-        let fund = TransactionRequest::default()
-            .with_to(k.address())
-            .with_value(U256::from(10u128.pow(17)));
-        let r = provider.send_transaction(fund).await?.get_receipt().await?;
-        if !r.status() {
-            return Err(ChainError::Reverted(r.transaction_hash));
-        }
+        send_eth(&provider, k.address(), U256::from(10u128.pow(17))).await?;
         let op = ProviderBuilder::new()
             .wallet(EthereumWallet::from(k.clone()))
             .connect_http(url.clone());
@@ -279,6 +268,20 @@ pub async fn deploy(
         d.positions.push(pos.id.clone());
     }
     Ok(d)
+}
+
+/// Sends `value` wei to `to` and waits for the receipt.
+pub(crate) async fn send_eth(
+    provider: &impl Provider<Ethereum>,
+    to: Address,
+    value: U256,
+) -> Result<(), ChainError> {
+    let tx = TransactionRequest::default().with_to(to).with_value(value);
+    let r = provider.send_transaction(tx).await?.get_receipt().await?;
+    if !r.status() {
+        return Err(ChainError::Reverted(r.transaction_hash));
+    }
+    Ok(())
 }
 
 impl Deployment {

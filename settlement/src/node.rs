@@ -362,7 +362,6 @@ pub async fn dev_bond(
     solver: &PrivateKeySigner,
     amount: U256,
 ) -> Result<bool, ChainError> {
-    use alloy::network::TransactionBuilder;
     let read =
         OnChainRegistry::at(registry, ProviderBuilder::new().connect_http(rpc.clone()).erased());
     if read.eligible(solver.address()).await? {
@@ -371,13 +370,7 @@ pub async fn dev_bond(
     let f = ProviderBuilder::new()
         .wallet(EthereumWallet::from(funder.clone()))
         .connect_http(rpc.clone());
-    let tx = alloy::rpc::types::TransactionRequest::default()
-        .with_to(solver.address())
-        .with_value(amount + U256::from(10u128.pow(17)));
-    let r = f.send_transaction(tx).await?.get_receipt().await?;
-    if !r.status() {
-        return Err(ChainError::Reverted(r.transaction_hash));
-    }
+    crate::deploy::send_eth(&f, solver.address(), amount + U256::from(10u128.pow(17))).await?;
     let s = ProviderBuilder::new()
         .wallet(EthereumWallet::from(solver.clone()))
         .connect_http(rpc.clone());
