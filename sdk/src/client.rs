@@ -37,6 +37,14 @@ pub enum SdkError {
 }
 
 impl SdkError {
+    /// The node's code as a typed enum, when the node refused the request.
+    pub fn api_code(&self) -> Option<crate::codes::ApiCode> {
+        match self {
+            SdkError::Api { code, .. } => Some(crate::codes::ApiCode::parse(code)),
+            _ => None,
+        }
+    }
+
     /// Stable code (the node's, or `sdk.transport` / `sdk.decode`).
     pub fn code(&self) -> &str {
         match self {
@@ -123,6 +131,21 @@ impl Client {
             .post("/v1/intents", &json!({ "typed_data": typed_data, "signature": signature }))
             .await?;
         Self::decode(v["id"].clone())
+    }
+
+    /// Recent auctions (`GET /v1/auctions`), newest first.
+    pub async fn auctions(&self, limit: u32) -> Result<Value, SdkError> {
+        self.get(&format!("/v1/auctions?limit={limit}")).await
+    }
+
+    /// One auction: commitments while sealed; then bids, scores, winners, settlements.
+    pub async fn auction(&self, id: u64) -> Result<Value, SdkError> {
+        self.get(&format!("/v1/auctions/{id}")).await
+    }
+
+    /// Every solver's bond, eligibility and penalty record.
+    pub async fn solvers(&self) -> Result<Value, SdkError> {
+        self.get("/v1/solvers").await
     }
 
     /// Sends a sealed commitment.

@@ -17,8 +17,10 @@
 
 pub mod bus;
 pub mod client;
+pub mod codes;
 pub mod staker;
 
 pub use bus::{Bus, BusError};
 pub use client::{Client, NodeInfo, SdkError};
+pub use codes::ApiCode;
 pub use staker::{profile, Position, Staker};

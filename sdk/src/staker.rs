@@ -228,7 +228,12 @@ impl Staker {
             return Ok("allowance already set".into());
         }
         let r = mined!(t.approve(settlement, i.amount));
-        Ok(format!("approved {} (tx {})", i.amount, r.transaction_hash))
+        let mut out = format!("approved {} (tx {})", i.amount, r.transaction_hash);
+        let balance = t.balanceOf(self.address()).call().await.map_err(chain_err)?;
+        if balance < i.amount {
+            out += &format!("; warning: the wallet holds only {balance} of it, so the node keeps the intent out of auctions until it holds {}", i.amount);
+        }
+        Ok(out)
     }
 
     /// Submits with a signature (the local key's, or a wallet's).

@@ -182,7 +182,7 @@ pub(crate) fn run(a: DevArgs) -> Result<(), CliError> {
     ));
 
     // 3. The bus.
-    let mut node_args: Vec<String> = vec![];
+    let mut node_args: Vec<String> = vec!["node".into()];
     if a.nats {
         let port = free_port();
         let child = Command::new("nats-server")
@@ -207,7 +207,6 @@ pub(crate) fn run(a: DevArgs) -> Result<(), CliError> {
     let api = format!("http://{}", a.http);
     node_args.extend(
         [
-            "node",
             "--http",
             &a.http,
             "--deployment",
