@@ -141,10 +141,21 @@ impl ChainLink {
         })
     }
 
-    /// Sets every known solver's bond (and the minimum) to the chain's.
+    /// Sets every solver's bond (and the minimum) to the chain's; solvers
+    /// that bonded on-chain are registered.
     pub async fn sync_bonds(&self, registry: &mut Registry) -> Result<(), ChainError> {
         let min = self.registry.contract.minBond().call().await?;
         registry.min_bond = Wei(min.try_into().unwrap_or(u128::MAX));
+        // Solvers that bonded on-chain join without the node being told.
+        let f = Filter::new()
+            .address(self.deployment.registry)
+            .event_signature(crate::registry::SolverRegistry::Bonded::SIGNATURE_HASH)
+            .from_block(0);
+        for log in self.provider.get_logs(&f).await? {
+            if let Ok(ev) = log.log_decode::<crate::registry::SolverRegistry::Bonded>() {
+                registry.solvers.entry(ev.inner.data.solver).or_default();
+            }
+        }
         for (who, s) in registry.solvers.iter_mut() {
             let b = self.registry.bond_of(*who).await?;
             s.bond = Wei(b.try_into().unwrap_or(u128::MAX));

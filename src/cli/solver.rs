@@ -19,8 +19,60 @@ pub(crate) enum SolverCmd {
     /// when the auctioneer opens the reveal phase. Auctions come from NATS
     /// with `--nats`, else from the node's `/v1/events` stream (and bids go
     /// back over HTTP). The key must be registered with the node
-    /// (`stakebid node --solver ADDRESS`).
+    /// (`stakebid node --solver ADDRESS`), or, when the node settles on a
+    /// chain, bonded there (`stakebid solver bond`).
     Run(RunArgs),
+    /// Bond ETH on the node's SolverRegistry (the node reads bonds from the
+    /// chain each round; at or above the minimum, the solver may bid).
+    Bond(BondArgs),
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct BondArgs {
+    /// The solver's private key (pays the bond).
+    #[arg(long, env = "STAKEBID_SOLVER_KEY")]
+    key: String,
+    /// ETH to bond.
+    #[arg(long, default_value = "2")]
+    amount_eth: String,
+    /// The node (its `/v1/node` names the registry).
+    #[arg(long, env = "STAKEBID_NODE", default_value = "http://127.0.0.1:8645")]
+    node: String,
+    /// The chain's JSON-RPC.
+    #[arg(long, env = "STAKEBID_RPC_URL", default_value = "http://127.0.0.1:8545")]
+    rpc_url: String,
+}
+
+fn bond(a: BondArgs) -> Result<(), CliError> {
+    let key = super::intent::parse_key(&a.key)?;
+    let amount = super::intent::parse_eth(&a.amount_eth)?;
+    let rt =
+        tokio::runtime::Runtime::new().map_err(|e| CliError::new("cli.runtime", e.to_string()))?;
+    rt.block_on(async {
+        let info = stakebid_sdk::Client::new(&a.node).node().await.map_err(|e| CliError::new(e.code(), e.to_string()))?;
+        let registry: alloy::primitives::Address = info
+            .chain
+            .as_ref()
+            .and_then(|c| serde_json::from_value(c["registry"].clone()).ok())
+            .ok_or_else(|| CliError::new("solver.no_chain", "the node does not settle on a chain: register with `stakebid node --solver ADDRESS`"))?;
+        let url = a.rpc_url.parse().map_err(|_| CliError::new("cli.bad_url", format!("{} is not a URL", a.rpc_url)))?;
+        let p = alloy::providers::ProviderBuilder::new()
+            .wallet(alloy::network::EthereumWallet::from(key.clone()))
+            .connect_http(url);
+        let reg = stakebid_settlement::registry::SolverRegistry::new(registry, p);
+        let r = reg
+            .bond()
+            .value(amount)
+            .send()
+            .await
+            .map_err(|e| CliError::new("chain.call_failed", e.to_string()))?
+            .get_receipt()
+            .await
+            .map_err(|e| CliError::new("chain.no_receipt", e.to_string()))?;
+        let total = reg.bonds(key.address()).call().await.map_err(|e| CliError::new("chain.call_failed", e.to_string()))?.amount;
+        println!("bonded {} ETH for {} (tx {}); total {} wei; the node picks it up at its next round", a.amount_eth, key.address(), r.transaction_hash, total);
+        Ok(())
+    })
 }
 
 #[derive(Args, Debug)]
@@ -55,7 +107,10 @@ pub(crate) struct RunArgs {
 }
 
 pub(crate) fn run(c: SolverCmd) -> Result<(), CliError> {
-    let SolverCmd::Run(a) = c;
+    let a = match c {
+        SolverCmd::Run(a) => a,
+        SolverCmd::Bond(a) => return bond(a),
+    };
     let strategy: Arc<dyn Strategy> = by_name(&a.strategy, a.fee_bps)
         .ok_or_else(|| {
             CliError::new(
