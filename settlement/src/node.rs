@@ -12,6 +12,7 @@
 //! ```
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use alloy::network::EthereumWallet;
 use alloy::primitives::{keccak256, Address, Signature, B256, U256};
@@ -93,6 +94,8 @@ pub struct ChainLink {
     pub tolerance_bps: u16,
     provider: DynProvider,
     registry: OnChainRegistry<DynProvider>,
+    /// Next block to scan for `Bonded` events.
+    bonds_scanned: AtomicU64,
 }
 
 fn problem(e: impl std::fmt::Display, code: &str) -> Event {
@@ -138,6 +141,7 @@ impl ChainLink {
             deployment,
             tolerance_bps: 50,
             provider,
+            bonds_scanned: AtomicU64::new(0),
         })
     }
 
@@ -146,15 +150,22 @@ impl ChainLink {
     pub async fn sync_bonds(&self, registry: &mut Registry) -> Result<(), ChainError> {
         let min = self.registry.contract.minBond().call().await?;
         registry.min_bond = Wei(min.try_into().unwrap_or(u128::MAX));
-        // Solvers that bonded on-chain join without the node being told.
-        let f = Filter::new()
-            .address(self.deployment.registry)
-            .event_signature(crate::registry::SolverRegistry::Bonded::SIGNATURE_HASH)
-            .from_block(0);
-        for log in self.provider.get_logs(&f).await? {
-            if let Ok(ev) = log.log_decode::<crate::registry::SolverRegistry::Bonded>() {
-                registry.solvers.entry(ev.inner.data.solver).or_default();
+        // Solvers that bonded on-chain join without the node being told;
+        // only the blocks not scanned yet are read.
+        let latest = self.provider.get_block_number().await?;
+        let from = self.bonds_scanned.load(Ordering::Relaxed);
+        if from <= latest {
+            let f = Filter::new()
+                .address(self.deployment.registry)
+                .event_signature(crate::registry::SolverRegistry::Bonded::SIGNATURE_HASH)
+                .from_block(from)
+                .to_block(latest);
+            for log in self.provider.get_logs(&f).await? {
+                if let Ok(ev) = log.log_decode::<crate::registry::SolverRegistry::Bonded>() {
+                    registry.solvers.entry(ev.inner.data.solver).or_default();
+                }
             }
+            self.bonds_scanned.store(latest + 1, Ordering::Relaxed);
         }
         for (who, s) in registry.solvers.iter_mut() {
             let b = self.registry.bond_of(*who).await?;
@@ -277,6 +288,22 @@ impl ChainLink {
     pub async fn resume(&self, a: &mut Auctioneer<'_>) -> Vec<Event> {
         let mut out = self.reconcile(a).await;
         out.extend(self.settle_pending(a).await);
+        out
+    }
+
+    /// Before a round: when the pool has intents, bonds as the chain has
+    /// them now and unfunded intents held back; nothing when it is empty
+    /// (the driver asks every second).
+    pub async fn prepare_round(&self, a: &mut Auctioneer<'_>) -> Vec<Event> {
+        let pending = a.store.with_status(stakebid_auction::infra::store::Status::Pending);
+        if pending.map_or(true, |p| p.is_empty()) {
+            return vec![];
+        }
+        let mut out = vec![];
+        if let Err(e) = self.sync_bonds(&mut a.registry).await {
+            out.push(problem(&e, e.code()));
+        }
+        a.held = self.unfunded(a).await.into_iter().collect();
         out
     }
 

@@ -362,14 +362,11 @@ pub(crate) fn run(a: NodeArgs) -> Result<(), CliError> {
                     print_chain(&e, &names);
                 }
             }
-            // Before each round: bonds as the chain has them now (new
-            // solvers included), and unfunded intents held back.
             let hold = |a: &mut Auctioneer<'_>| {
                 if let Some(c) = &chain {
-                    if let Err(e) = handle.block_on(c.sync_bonds(&mut a.registry)) {
-                        eprintln!("[node] cannot read bonds: {e} ({})", e.code());
+                    for e in handle.block_on(c.prepare_round(a)) {
+                        print_chain(&e, &names);
                     }
-                    a.held = handle.block_on(c.unfunded(a)).into_iter().collect();
                 }
             };
             drive(auctioneer, &live, &handle, every, &market_url, &stop, hold, |a, r| {

@@ -4,6 +4,7 @@
 
 mod chain;
 mod crash;
+mod dev;
 mod explorer;
 mod flow;
 mod hostile;
