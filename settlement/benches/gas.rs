@@ -33,33 +33,90 @@ fn eth(s: &str) -> U256 {
     parse_ether(s).unwrap()
 }
 
+/// One transaction's gas, net of refunds, by part.
 struct Split {
-    /// Before refunds.
-    total: u64,
+    /// What the transaction paid (after refunds).
+    paid: u64,
     protocol: u64,
     creation: u64,
-    refund: u64,
+    /// Calldata's share of the overhead (EIP-2028: 16 gas a non-zero byte, 4 a zero byte).
+    calldata: u64,
 }
 
-fn walk(frame: &Value, protocol: &BTreeSet<Address>, init: &str, s: &mut Split) {
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Part {
+    Overhead = 0,
+    Protocol = 1,
+    Creation = 2,
+}
+
+fn hex_u64(v: &Value) -> u64 {
+    u64::from_str_radix(v.as_str().unwrap_or("0x0").trim_start_matches("0x"), 16).unwrap_or(0)
+}
+
+/// What a child frame of a `parent` frame counts as: everything under a
+/// protocol or creation frame stays there; CREATE2 and the holder's
+/// `initialize` are creation; calls to the protocols are protocol.
+fn classify(c: &Value, parent: Part, protocol: &BTreeSet<Address>, init: &str) -> Part {
+    if parent != Part::Overhead {
+        return parent;
+    }
+    let ty = c["type"].as_str().unwrap_or("");
+    let to: Option<Address> = c["to"].as_str().and_then(|t| t.parse().ok());
+    if ty.starts_with("CREATE") || c["input"].as_str().is_some_and(|i| i.starts_with(init)) {
+        Part::Creation
+    } else if to.is_some_and(|t| protocol.contains(&t)) {
+        Part::Protocol
+    } else {
+        Part::Overhead
+    }
+}
+
+/// Gas used inside protocol and creation frames, before refunds (a
+/// frame's gas includes its children's).
+fn frame_gas(frame: &Value, protocol: &BTreeSet<Address>, init: &str, gas: &mut [u64; 3]) {
     for c in frame["calls"].as_array().into_iter().flatten() {
-        let gas = u64::from_str_radix(
-            c["gasUsed"].as_str().unwrap_or("0x0").trim_start_matches("0x"),
-            16,
-        )
-        .unwrap_or(0);
-        let to: Option<Address> = c["to"].as_str().and_then(|t| t.parse().ok());
-        let ty = c["type"].as_str().unwrap_or("");
-        if ty == "CREATE2" || ty == "CREATE" {
-            // The frame's gas includes CREATE2's own 32,000 and the code deposit.
-            s.creation += gas;
-        } else if c["input"].as_str().is_some_and(|i| i.starts_with(init)) {
-            s.creation += gas;
-        } else if to.is_some_and(|t| protocol.contains(&t)) {
-            s.protocol += gas;
-        } else {
-            walk(c, protocol, init, s);
+        match classify(c, Part::Overhead, protocol, init) {
+            Part::Overhead => frame_gas(c, protocol, init, gas),
+            part => gas[part as usize] += hex_u64(&c["gasUsed"]),
         }
+        if c["type"].as_str().unwrap_or("").starts_with("CREATE") {
+            // The creating frame pays CREATE2's 32,000 and 6 gas per word of
+            // init code hashed; the created frame, the init code and the code deposit.
+            let bytes = (c["input"].as_str().unwrap_or("0x").len() as u64).saturating_sub(2) / 2;
+            gas[Part::Creation as usize] += 32_000 + 6 * bytes.div_ceil(32);
+        }
+    }
+}
+
+/// Each frame that runs code, in execution order, with its part: the
+/// order in which the step log enters frames (calls to accounts without
+/// code, such as ETH sent to a wallet or a precompile, run no steps).
+fn frame_parts(
+    frame: &Value,
+    part: Part,
+    runs_code: &BTreeSet<Address>,
+    protocol: &BTreeSet<Address>,
+    init: &str,
+    out: &mut Vec<Part>,
+) {
+    out.push(part);
+    for c in frame["calls"].as_array().into_iter().flatten() {
+        let to: Option<Address> = c["to"].as_str().and_then(|t| t.parse().ok());
+        let runs = c["type"].as_str().unwrap_or("").starts_with("CREATE")
+            || to.is_some_and(|t| runs_code.contains(&t));
+        if runs {
+            frame_parts(c, classify(c, part, protocol, init), runs_code, protocol, init, out);
+        }
+    }
+}
+
+fn addresses(frame: &Value, out: &mut BTreeSet<Address>) {
+    for c in frame["calls"].as_array().into_iter().flatten() {
+        if let Some(t) = c["to"].as_str().and_then(|t| t.parse().ok()) {
+            out.insert(t);
+        }
+        addresses(c, out);
     }
 }
 
@@ -69,25 +126,112 @@ async fn trace(p: &DynProvider, tx: B256, protocol: &BTreeSet<Address>) -> Split
         .raw_request("debug_traceTransaction".into(), (tx, json!({ "tracer": "callTracer" })))
         .await
         .unwrap();
+    let input = p.get_transaction_by_hash(tx).await.unwrap().unwrap();
+    let calldata: u64 = alloy::consensus::Transaction::input(&input)
+        .iter()
+        .map(|b| if *b == 0 { 4 } else { 16 })
+        .sum();
     // initialize(address)
     let init = format!(
         "0x{}",
         alloy::hex::encode(&alloy::primitives::keccak256("initialize(address)")[..4])
     );
-    // Frames are measured before refunds (storage set and cleared in one
-    // transaction: allowances, transit balances, the re-entrancy flag), the
-    // receipt after; the refund is reported on its own.
-    let top =
-        u64::from_str_radix(t["gasUsed"].as_str().unwrap_or("0x0").trim_start_matches("0x"), 16)
-            .unwrap_or(0);
-    let mut s = Split {
-        total: r.gas_used.max(top),
-        protocol: 0,
-        creation: 0,
-        refund: top.saturating_sub(r.gas_used),
+    let mut gas = [0u64; 3];
+    frame_gas(&t, protocol, &init, &mut gas);
+
+    // Refunds (storage set and cleared within the transaction: transit
+    // balances, allowances, the re-entrancy flag) are credited to the part
+    // whose frame earned them, read step by step from the step log (anvil
+    // runs with --steps-tracing).
+    let mut all = BTreeSet::new();
+    addresses(&t, &mut all);
+    let mut runs_code = BTreeSet::new();
+    for a in all {
+        if !p.get_code_at(a).await.unwrap().is_empty() {
+            runs_code.insert(a);
+        }
+    }
+    let mut parts = vec![];
+    frame_parts(&t, Part::Overhead, &runs_code, protocol, &init, &mut parts);
+    let logs: Value = p
+        .raw_request(
+            "debug_traceTransaction".into(),
+            (tx, json!({ "disableStack": true, "disableMemory": true, "disableStorage": true })),
+        )
+        .await
+        .unwrap();
+    let steps = logs["structLogs"].as_array().expect("anvil --steps-tracing");
+    let refund_at = |s: &Value| s["refund"].as_i64().unwrap_or(0);
+    let depth_at = |s: &Value| s["depth"].as_u64().unwrap();
+    let mut earned = [0i64; 3];
+    let mut stack = vec![0usize];
+    let mut entered = 1;
+    for w in steps.windows(2) {
+        let (from, to) = (depth_at(&w[0]), depth_at(&w[1]));
+        // Each frame keeps its own counter (a child's is merged into its
+        // parent's on return), so only a change within one frame is earned there.
+        if from == to {
+            earned[parts[*stack.last().unwrap()] as usize] += refund_at(&w[1]) - refund_at(&w[0]);
+        }
+        if to > from {
+            stack.push(entered);
+            entered += 1;
+        }
+        for _ in to..from {
+            stack.pop();
+        }
+    }
+    assert_eq!(entered, parts.len(), "the step log enters the call trace's frames");
+    if std::env::var("GAS_DEBUG").is_ok() {
+        let mut stack = vec![(0usize, 0u64)];
+        let mut entered = 1;
+        let mut hist: std::collections::BTreeMap<(u64, String), (u64, u64)> = Default::default();
+        let mut frame_no = 0usize;
+        for w in steps.windows(2) {
+            let (from, to) = (depth_at(&w[0]), depth_at(&w[1]));
+            let (f, _) = *stack.last().unwrap();
+            let op = w[0]["op"].as_str().unwrap().to_string();
+            if parts[f] == Part::Overhead && !op.contains("CALL") && !op.starts_with("CREATE") {
+                let e = hist.entry((from, op)).or_default();
+                e.0 += w[0]["gasCost"].as_u64().unwrap_or(0);
+                e.1 += 1;
+            }
+            if to > from {
+                stack.push((entered, 0));
+                entered += 1;
+                frame_no += 1;
+            }
+            for _ in to..from {
+                stack.pop();
+            }
+        }
+        let _ = frame_no;
+        let mut v: Vec<_> = hist.into_iter().collect();
+        v.sort_by_key(|(_, (g, _))| std::cmp::Reverse(*g));
+        for ((d, op), (g, n)) in v.iter().take(25) {
+            eprintln!("  depth {d} {op:>14} {g:>9} gas {n:>7} times");
+        }
+    }
+    // EIP-3529: the refund paid is at most a fifth of the gas used before it.
+    let counter = steps.last().map(refund_at).unwrap_or(0).max(0) as u64;
+    let paid_refund = if 4 * counter <= r.gas_used { counter } else { r.gas_used / 4 };
+    let credit = |part: Part| {
+        let e = earned[part as usize].max(0) as u64;
+        if counter == 0 {
+            0
+        } else {
+            e * paid_refund / counter
+        }
     };
-    walk(&t, protocol, &init, &mut s);
-    s
+    if std::env::var("GAS_DEBUG").is_ok() {
+        eprintln!("gas {gas:?} earned {earned:?} counter {counter} paid_refund {paid_refund} receipt {}", r.gas_used);
+    }
+    Split {
+        paid: r.gas_used,
+        protocol: gas[1] - credit(Part::Protocol),
+        creation: gas[2] - credit(Part::Creation),
+        calldata,
+    }
 }
 
 struct Env {
@@ -236,7 +380,7 @@ fn main() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         let anvil = Anvil::at(anvil_path())
-            .args(["--accounts", "60", "--gas-limit", "300000000", "--code-size-limit", "50000"])
+            .args(["--accounts", "60", "--gas-limit", "300000000", "--code-size-limit", "50000", "--steps-tracing"])
             .try_spawn()
             .expect("anvil (tests/setup.sh installs it)");
         let keys: Vec<PrivateKeySigner> = anvil
@@ -262,7 +406,7 @@ fn main() {
             ("stETH@op, holder exists", &[("stETH@p2p", "1")]),
             ("stETH + rETH + stETH@kiln", &[("stETH", "0.4"), ("rETH", "0.3"), ("stETH@kiln", "0.3")]),
         ];
-        println!("| plan per intent | batch | gas per intent (paid) | protocol calls | holder creation | stakebid overhead | refund |");
+        println!("| plan per intent | batch | gas per intent (paid) | protocol calls | holder creation | stakebid overhead | of which calldata |");
         println!("|---|---:|---:|---:|---:|---:|---:|");
         for (name, plan) in shapes {
             for n in [1usize, 10, 50] {
@@ -280,11 +424,11 @@ fn main() {
                 let per = |x: u64| x / n as u64;
                 println!(
                     "| {name} | {n} | {} | {} | {} | {} | {} |",
-                    per(s.total - s.refund),
+                    per(s.paid),
                     per(s.protocol),
                     per(s.creation),
-                    per(s.total - s.protocol - s.creation),
-                    per(s.refund)
+                    per(s.paid - s.protocol - s.creation),
+                    per(s.calldata)
                 );
             }
         }

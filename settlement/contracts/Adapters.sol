@@ -4,58 +4,73 @@ pragma solidity 0.8.28;
 import "./Common.sol";
 
 /// @title LidoAdapter: ETH → stETH through Lido's `submit(referral)`.
-/// @notice stETH handed in as stETH passes straight through to the owner.
+/// @notice One `submit` per award; the shares are split pro rata. stETH
+/// handed in as stETH passes straight through to the owner.
 contract LidoAdapter is IAdapter {
     ILido public immutable lido;
 
     error AssetNotAccepted(address tokenIn);
+    error ValueMismatch(uint256 value, uint256 total);
 
     constructor(ILido lido_) {
         lido = lido_;
     }
 
-    function stake(address tokenIn, uint256 amount, address owner, address, address)
-        external
-        payable
-        returns (uint256)
-    {
-        if (tokenIn == address(lido)) {
-            require(IERC20(tokenIn).transfer(owner, amount));
-            return amount;
+    function stakeEth(EthDeposit[] calldata ds) external payable returns (uint256[] memory outs) {
+        uint256 total = sumOf(ds);
+        if (msg.value != total) revert ValueMismatch(msg.value, total);
+        uint256 shares = lido.submit{value: total}(address(0));
+        outs = new uint256[](ds.length);
+        uint256 left = shares;
+        for (uint256 i = 0; i < ds.length; i++) {
+            uint256 s = proRata(shares, ds[i].amount, total, left, i + 1 == ds.length);
+            left -= s;
+            outs[i] = lido.transferShares(ds[i].owner, s);
         }
-        if (tokenIn != address(0) || msg.value != amount) revert AssetNotAccepted(tokenIn);
-        uint256 shares = lido.submit{value: amount}(address(0));
-        return lido.transferShares(owner, shares);
+    }
+
+    function stake(address tokenIn, uint256 amount, address owner, address, address) external returns (uint256) {
+        if (tokenIn != address(lido)) revert AssetNotAccepted(tokenIn);
+        require(IERC20(tokenIn).transfer(owner, amount));
+        return amount;
     }
 }
 
 /// @title RocketPoolAdapter: ETH → rETH (or another deposit-pool token)
 /// through the deposit pool's `deposit()`.
+/// @notice One `deposit` per award; what it mints is split pro rata.
 contract RocketPoolAdapter is IAdapter {
     IRocketDepositPool public immutable pool;
     IERC20 public immutable token;
 
     error AssetNotAccepted(address tokenIn);
+    error ValueMismatch(uint256 value, uint256 total);
 
     constructor(IRocketDepositPool pool_, IERC20 token_) {
         pool = pool_;
         token = token_;
     }
 
-    function stake(address tokenIn, uint256 amount, address owner, address, address)
-        external
-        payable
-        returns (uint256 out)
-    {
-        if (tokenIn == address(token)) {
-            require(token.transfer(owner, amount));
-            return amount;
-        }
-        if (tokenIn != address(0) || msg.value != amount) revert AssetNotAccepted(tokenIn);
-        pool.deposit{value: amount}();
+    function stakeEth(EthDeposit[] calldata ds) external payable returns (uint256[] memory outs) {
+        uint256 total = sumOf(ds);
+        if (msg.value != total) revert ValueMismatch(msg.value, total);
+        pool.deposit{value: total}();
         // The adapter holds nothing between calls, so its balance is what was minted.
-        out = token.balanceOf(address(this));
-        require(token.transfer(owner, out));
+        uint256 minted = token.balanceOf(address(this));
+        outs = new uint256[](ds.length);
+        uint256 left = minted;
+        for (uint256 i = 0; i < ds.length; i++) {
+            uint256 out = proRata(minted, ds[i].amount, total, left, i + 1 == ds.length);
+            left -= out;
+            outs[i] = out;
+            require(token.transfer(ds[i].owner, out));
+        }
+    }
+
+    function stake(address tokenIn, uint256 amount, address owner, address, address) external returns (uint256) {
+        if (tokenIn != address(token)) revert AssetNotAccepted(tokenIn);
+        require(token.transfer(owner, amount));
+        return amount;
     }
 }
 
@@ -65,8 +80,9 @@ contract RocketPoolAdapter is IAdapter {
 /// so the staker here is a minimal proxy (EIP-1167) owned by the user,
 /// created on first use at a CREATE2 address derived from (owner,
 /// operator). ETH is first minted into the LST by that token's minting
-/// adapter, delivered straight to the holder, which calls
-/// `depositIntoStrategy` and, the first time, `delegateTo(operator)`.
+/// adapter (once per token for the whole award), delivered straight to the
+/// holders, each of which calls `depositIntoStrategy` and, the first time,
+/// `delegateTo(operator)`.
 contract EigenLayerAdapter is IAdapter {
     address public immutable admin;
     IStrategyManager public immutable strategyManager;
@@ -80,6 +96,7 @@ contract EigenLayerAdapter is IAdapter {
     error NotAdmin();
     error UnknownToken(address token);
     error NoOperator();
+    error ValueMismatch(uint256 value, uint256 total);
 
     constructor(IStrategyManager sm, IDelegationManager dm) {
         admin = msg.sender;
@@ -95,25 +112,86 @@ contract EigenLayerAdapter is IAdapter {
         minterFor[token] = minter;
     }
 
+    /// ETH input: per token, one call to its minting adapter (one protocol
+    /// deposit) that delivers straight to the holders, then each holder
+    /// restakes what it got.
+    function stakeEth(EthDeposit[] calldata ds) external payable returns (uint256[] memory outs) {
+        uint256 n = ds.length;
+        outs = new uint256[](n);
+        address[] memory holders = new address[](n);
+        for (uint256 i = 0; i < n; i++) {
+            holders[i] = _holderFor(ds[i].owner, ds[i].operator, ds[i].token);
+        }
+        bool[] memory done = new bool[](n);
+        uint256 spent;
+        for (uint256 i = 0; i < n; i++) {
+            if (!done[i]) spent += _mintAndRestake(ds, holders, done, ds[i].token, outs);
+        }
+        if (spent != msg.value) revert ValueMismatch(msg.value, spent);
+    }
+
+    /// The allocations on `token` not yet done: minted in one call to its
+    /// minting adapter, delivered to their holders, restaked. Returns the ETH spent.
+    function _mintAndRestake(
+        EthDeposit[] calldata ds,
+        address[] memory holders,
+        bool[] memory done,
+        address token,
+        uint256[] memory outs
+    ) private returns (uint256 value) {
+        EthDeposit[] memory sub;
+        uint256[] memory at;
+        (sub, at, value) = _collect(ds, holders, done, token);
+        address minter = minterFor[token];
+        if (minter == address(0)) revert UnknownToken(token);
+        uint256[] memory got = IAdapter(minter).stakeEth{value: value}(sub);
+        if (got.length != at.length) revert UnknownToken(token);
+        IStrategy strategy = IStrategy(strategyFor[token]);
+        for (uint256 q = 0; q < at.length; q++) {
+            // The minting adapter ignores `operator`; it is kept here for the restake.
+            outs[at[q]] = PositionHolder(sub[q].owner).restake(strategy, IERC20(token), got[q], sub[q].operator);
+        }
+    }
+
+    /// The not-yet-done allocations on `token`, addressed to their holders.
+    function _collect(EthDeposit[] calldata ds, address[] memory holders, bool[] memory done, address token)
+        private
+        pure
+        returns (EthDeposit[] memory sub, uint256[] memory at, uint256 value)
+    {
+        uint256 m;
+        for (uint256 k = 0; k < ds.length; k++) {
+            if (!done[k] && ds[k].token == token) m++;
+        }
+        sub = new EthDeposit[](m);
+        at = new uint256[](m);
+        m = 0;
+        for (uint256 k = 0; k < ds.length; k++) {
+            if (done[k] || ds[k].token != token) continue;
+            sub[m] = EthDeposit(holders[k], ds[k].operator, token, ds[k].amount);
+            at[m++] = k;
+            value += ds[k].amount;
+            done[k] = true;
+        }
+    }
+
+    /// Token input: the token is the position's, restaked as is.
     function stake(address tokenIn, uint256 amount, address owner, address operator, address token)
         external
-        payable
         returns (uint256)
     {
-        address strategy = strategyFor[token];
-        if (strategy == address(0)) revert UnknownToken(token);
+        if (tokenIn != token) revert UnknownToken(tokenIn);
+        address holder = _holderFor(owner, operator, token);
+        require(IERC20(token).transfer(holder, amount));
+        return PositionHolder(holder).restake(IStrategy(strategyFor[token]), IERC20(token), amount, operator);
+    }
+
+    /// The holder of `owner`'s stake with `operator`, created on first use.
+    function _holderFor(address owner, address operator, address token) private returns (address holder) {
+        if (strategyFor[token] == address(0)) revert UnknownToken(token);
         if (operator == address(0)) revert NoOperator();
-        address holder = holderOf(owner, operator);
+        holder = holderOf(owner, operator);
         if (holder.code.length == 0) _create(owner, operator);
-        uint256 got = amount;
-        if (tokenIn == token) {
-            require(IERC20(token).transfer(holder, amount));
-        } else {
-            address minter = minterFor[token];
-            if (minter == address(0)) revert UnknownToken(token);
-            got = IAdapter(minter).stake{value: msg.value}(tokenIn, amount, holder, address(0), token);
-        }
-        return PositionHolder(holder).restake(IStrategy(strategy), IERC20(token), got, operator);
     }
 
     /// The holder of `owner`'s stake with `operator` (it may not exist yet).

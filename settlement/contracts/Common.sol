@@ -79,16 +79,44 @@ interface IDelegationManager {
     function completeQueuedWithdrawal(Withdrawal calldata withdrawal, IERC20[] calldata tokens, bool receiveAsTokens) external;
 }
 
-/// What the Settlement calls for each allocation. Funds arrive before the
-/// call: ETH as `msg.value`, tokens transferred to the adapter. The adapter
-/// turns `amount` of `tokenIn` (zero = ETH) into the position `token`
-/// (through `operator` when restaking) owned by `owner`, and returns how much
-/// of the position's unit it delivered (tokens, or strategy shares).
+/// One allocation paid in ETH: `amount` wei into the position `token`
+/// (through `operator` when restaking) owned by `owner`.
+struct EthDeposit {
+    address owner;
+    address operator;
+    address token;
+    uint256 amount;
+}
+
+/// What the Settlement calls to open positions. The adapter turns its input
+/// into the position `token` (through `operator` when restaking) owned by
+/// `owner`, and returns how much of the position's unit it delivered
+/// (tokens, or strategy shares).
 interface IAdapter {
+    /// ETH input: every allocation of one award on this adapter at once,
+    /// `msg.value` = their sum. One protocol deposit for all of them; each
+    /// allocation gets its pro-rata share of what was minted (rounded down,
+    /// the last one gets the remainder), so the adapter keeps nothing.
+    function stakeEth(EthDeposit[] calldata deposits) external payable returns (uint256[] memory outs);
+
+    /// Token input, one allocation: `amount` of `tokenIn` was transferred to
+    /// the adapter just before the call.
     function stake(address tokenIn, uint256 amount, address owner, address operator, address token)
         external
-        payable
         returns (uint256 out);
+}
+
+/// An allocation's pro-rata share of `minted` (for deposits summing to
+/// `total`): rounded down, and the last allocation gets what is `left`, so
+/// the shares sum to exactly `minted`.
+function proRata(uint256 minted, uint256 amount, uint256 total, uint256 left, bool last) pure returns (uint256) {
+    return last ? left : minted * amount / total;
+}
+
+function sumOf(EthDeposit[] calldata deposits) pure returns (uint256 sum) {
+    for (uint256 i = 0; i < deposits.length; i++) {
+        sum += deposits[i].amount;
+    }
 }
 
 abstract contract ReentrancyGuard {

@@ -95,6 +95,18 @@ contract Settlement is ReentrancyGuard {
         uint160 lowNonces;
     }
 
+    /// An award's ETH allocations, waiting to go to their adapters: one
+    /// call per adapter per award (one value transfer, one protocol
+    /// deposit), not one per allocation.
+    struct Pending {
+        address[] adapter;
+        EthDeposit[] deposits;
+        uint256[] minOut;
+        bytes32[] intentId;
+        uint256[] allocation;
+        uint256 n;
+    }
+
     bytes32 public constant INTENT_TYPEHASH = keccak256(
         "Intent(address owner,address asset,uint256 amount,uint16 minNetApyBps,uint16 maxLossBps,uint16 lossConfidenceBps,uint16 maxOperatorBps,uint16 maxServiceBps,uint16 minLiquidBps,uint16 liquidWithinDays,uint16 maxFeeBps,address[] excludedOperators,uint256 nonce,uint64 deadline)"
     );
@@ -335,12 +347,14 @@ contract Settlement is ReentrancyGuard {
         );
         if (_recover(_digest(awardHash, domain), s.awardSignature) != auctioneer) revert BadAwardSignature();
         if (!registry.eligible(a.solver)) revert SolverNotEligible(a.solver);
+        Pending memory p = _pending(s.bid.plans);
         uint256 ethFees;
         for (uint256 i = 0; i < n; i++) {
             bytes32 id = _digest(_hashIntent(s.intents[i].intent), domain);
             if (id != a.intentIds[i] || id != s.bid.plans[i].intentId) revert IntentMismatch(i);
-            ethFees += _settleIntent(s.intents[i], s.bid.plans[i], s.minOut[i], id, a);
+            ethFees += _settleIntent(s.intents[i], s.bid.plans[i], s.minOut[i], id, a, p);
         }
+        _flush(p);
         if (ethFees > 0) {
             (bool ok,) = a.solver.call{value: ethFees}("");
             if (!ok) revert TransferFailed();
@@ -354,7 +368,8 @@ contract Settlement is ReentrancyGuard {
         BidPlan calldata plan,
         uint256[] calldata minOut,
         bytes32 id,
-        Award calldata a
+        Award calldata a,
+        Pending memory p
     ) private returns (uint256 ethFee) {
         Intent calldata it = si.intent;
         _checkSignature(it.owner, id, si.signature);
@@ -365,10 +380,7 @@ contract Settlement is ReentrancyGuard {
         bool eth = it.asset == address(0);
         _spend(it.owner, it.nonce, eth ? it.amount : 0);
         if (!eth && si.permit.length > 0) _permit(it, si.permit);
-        for (uint256 j = 0; j < n; j++) {
-            uint256 out = _deliver(it, rs[j], plan.allocations[j], id);
-            if (out < minOut[j]) revert MinOutNotMet(id, j, out, minOut[j]);
-        }
+        _deliverAll(it, plan, minOut, rs, id, p);
         if (eth) {
             ethFee = plan.fee;
         } else if (plan.fee > 0) {
@@ -422,7 +434,78 @@ contract Settlement is ReentrancyGuard {
         try IERC20Permit(it.asset).permit(it.owner, address(this), it.amount, deadline, v, r, s) {} catch {}
     }
 
-    /// Moves one allocation into its position; returns what the position got.
+    /// Room for every allocation of an award.
+    function _pending(BidPlan[] calldata plans) private pure returns (Pending memory p) {
+        uint256 slots;
+        for (uint256 i = 0; i < plans.length; i++) {
+            slots += plans[i].allocations.length;
+        }
+        p.adapter = new address[](slots);
+        p.deposits = new EthDeposit[](slots);
+        p.minOut = new uint256[](slots);
+        p.intentId = new bytes32[](slots);
+        p.allocation = new uint256[](slots);
+    }
+
+    /// Moves an intent's allocations into positions: tokens at once, ETH
+    /// through an adapter queued for the award's one call per adapter.
+    function _deliverAll(
+        Intent calldata it,
+        BidPlan calldata plan,
+        uint256[] calldata minOut,
+        Route[] memory rs,
+        bytes32 id,
+        Pending memory p
+    ) private {
+        for (uint256 j = 0; j < rs.length; j++) {
+            BidAllocation calldata al = plan.allocations[j];
+            Route memory r = rs[j];
+            if (r.adapter != address(0) && it.asset == address(0)) {
+                uint256 k = p.n++;
+                p.adapter[k] = r.adapter;
+                p.deposits[k] = EthDeposit(it.owner, r.operator, r.token, al.amount);
+                p.minOut[k] = minOut[j];
+                p.intentId[k] = id;
+                p.allocation[k] = j;
+                continue;
+            }
+            uint256 out = _deliver(it, r, al, id);
+            if (out < minOut[j]) revert MinOutNotMet(id, j, out, minOut[j]);
+        }
+    }
+
+    /// Sends the award's queued ETH allocations, one call per adapter, and
+    /// checks each position's minimum out.
+    function _flush(Pending memory p) private {
+        for (uint256 i = 0; i < p.n; i++) {
+            address ad = p.adapter[i];
+            if (ad == address(0)) continue;
+            uint256 m;
+            for (uint256 k = i; k < p.n; k++) {
+                if (p.adapter[k] == ad) m++;
+            }
+            EthDeposit[] memory ds = new EthDeposit[](m);
+            uint256[] memory at = new uint256[](m);
+            uint256 value;
+            m = 0;
+            for (uint256 k = i; k < p.n; k++) {
+                if (p.adapter[k] != ad) continue;
+                ds[m] = p.deposits[k];
+                at[m++] = k;
+                value += p.deposits[k].amount;
+                p.adapter[k] = address(0);
+            }
+            uint256[] memory outs = IAdapter(ad).stakeEth{value: value}(ds);
+            if (outs.length != m) revert LengthMismatch();
+            for (uint256 q = 0; q < m; q++) {
+                uint256 k = at[q];
+                if (outs[q] < p.minOut[k]) revert MinOutNotMet(p.intentId[k], p.allocation[k], outs[q], p.minOut[k]);
+            }
+        }
+    }
+
+    /// Moves one allocation that needs no ETH sent to an adapter (held as
+    /// is, or tokens into an adapter); returns what the position got.
     function _deliver(Intent calldata it, Route memory r, BidAllocation calldata al, bytes32 id)
         private
         returns (uint256)
@@ -435,9 +518,6 @@ contract Settlement is ReentrancyGuard {
             }
             // A token held as is stays in the owner's wallet.
             return al.amount;
-        }
-        if (it.asset == address(0)) {
-            return IAdapter(r.adapter).stake{value: al.amount}(address(0), al.amount, it.owner, r.operator, r.token);
         }
         if (!IERC20(it.asset).transferFrom(it.owner, r.adapter, al.amount)) revert TransferFailed();
         return IAdapter(r.adapter).stake(it.asset, al.amount, it.owner, r.operator, r.token);

@@ -48,7 +48,12 @@ contract ReentrantAdapter is IAdapter {
         target = target_;
     }
 
-    function stake(address, uint256, address, address, address) external payable returns (uint256) {
+    function stakeEth(EthDeposit[] calldata) external payable returns (uint256[] memory) {
+        ISettlementEscrow(target).withdraw(1);
+        return new uint256[](0);
+    }
+
+    function stake(address, uint256, address, address, address) external returns (uint256) {
         ISettlementEscrow(target).withdraw(1);
         return 0;
     }
