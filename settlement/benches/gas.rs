@@ -1,10 +1,13 @@
 //! Gas per settled intent on a real anvil, for batches of 1, 10 and 50,
 //! split into the protocol calls themselves (Lido, the deposit pools,
 //! EigenLayer — frames of a `debug_traceTransaction` call trace),
-//! position-holder creation (CREATE2 + initialize, reported on its own),
-//! and stakebid's overhead (everything else: calldata, signature and award
-//! checks, nonces, escrow, routing, adapter calls, events, the
-//! transaction's base cost shared by the batch). Baseline in the same run:
+//! position-holder creation (CREATE2 with its 32,000 base, and
+//! `initialize`; reported on its own), and stakebid's overhead (everything
+//! else: calldata, signature and award checks, nonces, escrow, routing,
+//! adapters, holders' own code, events, the transaction's base cost shared
+//! by the batch). Refunds (storage set and cleared in the transaction) are
+//! credited to the part whose frame earned them, read from anvil's step
+//! log, so no part is flattered by another's refund. Baseline in the same run:
 //! the same positions opened by each staker directly, one transaction per
 //! protocol call.
 //!
@@ -182,50 +185,12 @@ async fn trace(p: &DynProvider, tx: B256, protocol: &BTreeSet<Address>) -> Split
         }
     }
     assert_eq!(entered, parts.len(), "the step log enters the call trace's frames");
-    if std::env::var("GAS_DEBUG").is_ok() {
-        let mut stack = vec![(0usize, 0u64)];
-        let mut entered = 1;
-        let mut hist: std::collections::BTreeMap<(u64, String), (u64, u64)> = Default::default();
-        let mut frame_no = 0usize;
-        for w in steps.windows(2) {
-            let (from, to) = (depth_at(&w[0]), depth_at(&w[1]));
-            let (f, _) = *stack.last().unwrap();
-            let op = w[0]["op"].as_str().unwrap().to_string();
-            if parts[f] == Part::Overhead && !op.contains("CALL") && !op.starts_with("CREATE") {
-                let e = hist.entry((from, op)).or_default();
-                e.0 += w[0]["gasCost"].as_u64().unwrap_or(0);
-                e.1 += 1;
-            }
-            if to > from {
-                stack.push((entered, 0));
-                entered += 1;
-                frame_no += 1;
-            }
-            for _ in to..from {
-                stack.pop();
-            }
-        }
-        let _ = frame_no;
-        let mut v: Vec<_> = hist.into_iter().collect();
-        v.sort_by_key(|(_, (g, _))| std::cmp::Reverse(*g));
-        for ((d, op), (g, n)) in v.iter().take(25) {
-            eprintln!("  depth {d} {op:>14} {g:>9} gas {n:>7} times");
-        }
-    }
     // EIP-3529: the refund paid is at most a fifth of the gas used before it.
     let counter = steps.last().map(refund_at).unwrap_or(0).max(0) as u64;
     let paid_refund = if 4 * counter <= r.gas_used { counter } else { r.gas_used / 4 };
     let credit = |part: Part| {
-        let e = earned[part as usize].max(0) as u64;
-        if counter == 0 {
-            0
-        } else {
-            e * paid_refund / counter
-        }
+        (earned[part as usize].max(0) as u64 * paid_refund).checked_div(counter).unwrap_or(0)
     };
-    if std::env::var("GAS_DEBUG").is_ok() {
-        eprintln!("gas {gas:?} earned {earned:?} counter {counter} paid_refund {paid_refund} receipt {}", r.gas_used);
-    }
     Split {
         paid: r.gas_used,
         protocol: gas[1] - credit(Part::Protocol),

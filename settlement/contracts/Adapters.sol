@@ -88,6 +88,8 @@ contract EigenLayerAdapter is IAdapter {
     IStrategyManager public immutable strategyManager;
     IDelegationManager public immutable delegationManager;
     address public immutable holderImplementation;
+    /// keccak256 of a holder's creation code (the EIP-1167 proxy of the implementation).
+    bytes32 private immutable holderCodeHash;
     mapping(address => address) public strategyFor;
     mapping(address => address) public minterFor;
 
@@ -102,7 +104,9 @@ contract EigenLayerAdapter is IAdapter {
         admin = msg.sender;
         strategyManager = sm;
         delegationManager = dm;
-        holderImplementation = address(new PositionHolder(address(this), sm, dm));
+        address impl = address(new PositionHolder(address(this), sm, dm));
+        holderImplementation = impl;
+        holderCodeHash = keccak256(_code(impl));
     }
 
     /// Which strategy holds `token`, and which adapter mints it from ETH (zero: none).
@@ -197,19 +201,17 @@ contract EigenLayerAdapter is IAdapter {
     /// The holder of `owner`'s stake with `operator` (it may not exist yet).
     function holderOf(address owner, address operator) public view returns (address) {
         bytes32 h = keccak256(
-            abi.encodePacked(bytes1(0xff), address(this), keccak256(abi.encode(owner, operator)), keccak256(_code()))
+            abi.encodePacked(bytes1(0xff), address(this), keccak256(abi.encode(owner, operator)), holderCodeHash)
         );
         return address(uint160(uint256(h)));
     }
 
-    function _code() private view returns (bytes memory) {
-        return abi.encodePacked(
-            hex"3d602d80600a3d3981f3363d3d373d3d3d363d73", holderImplementation, hex"5af43d82803e903d91602b57fd5bf3"
-        );
+    function _code(address impl) private pure returns (bytes memory) {
+        return abi.encodePacked(hex"3d602d80600a3d3981f3363d3d373d3d3d363d73", impl, hex"5af43d82803e903d91602b57fd5bf3");
     }
 
     function _create(address owner, address operator) private {
-        bytes memory code = _code();
+        bytes memory code = _code(holderImplementation);
         bytes32 salt = keccak256(abi.encode(owner, operator));
         address holder;
         assembly {

@@ -3,20 +3,21 @@
 //! `stakebid solver run` processes on NATS, bonded on-chain;
 //! 20 intents from 8 stakers (native ETH from escrow, and LSTs from
 //! allowances) all settle, and every staker's wallet and position holders
-//! on-chain equal the sum of the settled plans, to the wei.
+//! on-chain equal the sum of the settled plans, to the wei (an award's ETH
+//! for one route is deposited once and split pro rata; see `award_outs`).
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use alloy::network::EthereumWallet;
-use alloy::primitives::{Address, U256};
+use alloy::primitives::{Address, B256, U256};
 use alloy::providers::{DynProvider, Provider, ProviderBuilder};
 use alloy::signers::local::PrivateKeySigner;
 use serde_json::json;
 
 use stakebid_intents::batch::{generate, staker_key};
 use stakebid_intents::market::{Index, Market};
-use stakebid_intents::protocol::Bid;
+use stakebid_intents::protocol::{Bid, BidPlan};
 use stakebid_intents::{Domain, SignedIntent};
 use stakebid_settlement::contracts::{
     EigenLayerAdapter, MockEigenLayer, MockLido, MockRocketPool, Settlement,
@@ -94,17 +95,69 @@ async fn fund(url: &str, d: &Deployment, intents: &[SignedIntent]) {
     }
 }
 
-/// What one allocation yields on-chain, as the stand-ins compute it.
+/// What `x` wei deposited at once mints of `position`'s token, as the
+/// stand-ins compute it (deposit fee, then the exchange rate); `x` itself
+/// when the position takes the input as is.
 fn out_of(m: &Market, ix: &Index, position: &str, input: Address, x: U256) -> U256 {
     let p = ix.position_ids[position];
-    let asset = &m.assets[ix.positions[p].asset];
     if ix.accepts(m, p, input) == Some(true) {
-        let fee = x * U256::from(asset.deposit_fee.0) * U256::from(10u64.pow(14))
-            / U256::from(10u64.pow(18));
-        (x - fee) * U256::from(10u64.pow(18)) / U256::from(asset.exchange_rate.0)
+        mint(m, ix.positions[p].asset, x)
     } else {
         x
     }
+}
+
+/// What `x` wei minted into asset `a` at once gives.
+fn mint(m: &Market, a: usize, x: U256) -> U256 {
+    let asset = &m.assets[a];
+    let fee =
+        x * U256::from(asset.deposit_fee.0) * U256::from(10u64.pow(14)) / U256::from(10u64.pow(18));
+    (x - fee) * U256::from(10u64.pow(18)) / U256::from(asset.exchange_rate.0)
+}
+
+/// What each allocation of one award yields. The contract sends an award's
+/// ETH for one route in one deposit (liquid positions: one per token;
+/// restaked: one per token through the restaking adapter) and splits what
+/// was minted pro rata, rounded down, the last allocation in plan order
+/// taking what is left. Token-paid allocations are delivered as they are.
+fn award_outs(
+    m: &Market,
+    ix: &Index,
+    plans: &[BidPlan],
+    input_of: &BTreeMap<B256, Address>,
+) -> BTreeMap<(B256, usize), U256> {
+    let mut out = BTreeMap::new();
+    // (restaked?, asset) → the allocations minted together, in plan order.
+    type Slot = ((B256, usize), U256);
+    let mut groups: Vec<((bool, usize), Vec<Slot>)> = vec![];
+    for p in plans {
+        let input = input_of[&p.intentId];
+        for (j, al) in p.allocations.iter().enumerate() {
+            let pi = ix.position_ids[&al.position];
+            if input.is_zero() && ix.accepts(m, pi, input) == Some(true) {
+                let pos = &ix.positions[pi];
+                let key = (pos.operator.is_some(), pos.asset);
+                let slot = ((p.intentId, j), al.amount);
+                match groups.iter_mut().find(|(k, _)| *k == key) {
+                    Some((_, g)) => g.push(slot),
+                    None => groups.push((key, vec![slot])),
+                }
+            } else {
+                out.insert((p.intentId, j), out_of(m, ix, &al.position, input, al.amount));
+            }
+        }
+    }
+    for ((_, asset), g) in groups {
+        let total: U256 = g.iter().map(|(_, a)| *a).sum();
+        let minted = mint(m, asset, total);
+        let mut left = minted;
+        for (k, (slot, a)) in g.iter().enumerate() {
+            let share = if k + 1 == g.len() { left } else { minted * *a / total };
+            left -= share;
+            out.insert(*slot, share);
+        }
+    }
+    out
 }
 
 #[derive(Default, Debug, PartialEq)]
@@ -237,6 +290,7 @@ fn twenty_intents_from_eight_stakers_settle_on_chain_into_their_plans() {
 
     // Every settled plan, from the public record; each intent in exactly one.
     let mut plans = BTreeMap::new();
+    let mut awards: Vec<Vec<BidPlan>> = vec![];
     let list = get(&node.addr, "/v1/auctions?limit=100");
     for a in list["auctions"].as_array().unwrap() {
         let rec = get(&node.addr, &format!("/v1/auctions/{}", a["id"]))["outcome"].clone();
@@ -251,6 +305,7 @@ fn twenty_intents_from_eight_stakers_settle_on_chain_into_their_plans() {
                 .find(|b| b["bid_hash"] == award["award"]["bidHash"])
                 .map(|b| serde_json::from_value(b["bid"].clone()).unwrap())
                 .unwrap();
+            awards.push(bid.plans.clone());
             for p in bid.plans {
                 assert!(plans.insert(p.intentId, (bid.solver, p)).is_none(), "settled twice");
             }
@@ -260,6 +315,12 @@ fn twenty_intents_from_eight_stakers_settle_on_chain_into_their_plans() {
 
     // Expected wallets and holders, from the plans.
     let ix = Index::new(&market);
+    let input_of: BTreeMap<B256, Address> =
+        intents.iter().map(|s| (s.intent.id(&domain).0, s.intent.asset)).collect();
+    let mut outs = BTreeMap::new();
+    for a in &awards {
+        outs.extend(award_outs(&market, &ix, a, &input_of));
+    }
     let mut want: BTreeMap<Address, Holdings> = BTreeMap::new();
     for s in &intents {
         let (_, plan) = &plans[&s.intent.id(&domain).0];
@@ -268,10 +329,10 @@ fn twenty_intents_from_eight_stakers_settle_on_chain_into_their_plans() {
         if !input.is_zero() {
             *h.spent.entry(input).or_default() += plan.fee;
         }
-        for al in &plan.allocations {
+        for (j, al) in plan.allocations.iter().enumerate() {
             let p = &market.positions[ix.position_ids[&al.position]];
             let token = d.assets[&p.asset];
-            let out = out_of(&market, &ix, &al.position, input, al.amount);
+            let out = outs[&(plan.intentId, j)];
             match &p.operator {
                 Some(op) => {
                     *h.restaked.entry((op.clone(), p.asset.clone())).or_default() += out;

@@ -1,10 +1,14 @@
 //! A batch of intents from several users (native ETH from escrow and
 //! stETH from an allowance) settles in one transaction; every position
-//! matches its plan to the wei.
+//! matches its plan to the wei. An award's ETH for one route is deposited
+//! once and split pro rata.
 
 use alloy::primitives::{Address, U256};
 
-use stakebid_settlement::contracts::{EigenLayerAdapter, PositionHolder, Settlement};
+use stakebid_intents::SignedIntent;
+use stakebid_settlement::contracts::{
+    EigenLayerAdapter, MockRocketPool, PositionHolder, Settlement,
+};
 
 use crate::fixture::*;
 
@@ -145,4 +149,51 @@ async fn the_contract_computes_the_same_intent_id_as_the_off_chain_code() {
         .await
         .unwrap();
     assert_eq!(on, i.id(&fx.domain).0);
+}
+
+#[tokio::test]
+async fn an_awards_eth_for_one_route_is_deposited_once_and_split_pro_rata() {
+    let fx = Fx::new().await;
+    let users = [USER, USER + 1, USER + 2];
+    // Amounts that do not divide evenly, so rounding shows.
+    let amounts = [eth("1"), eth("0.7"), U256::from(333_333_333_333_333_333u64)];
+    let mut intents = vec![];
+    for (u, a) in users.iter().zip(amounts) {
+        fx.escrow(*u, a + eth("0.001")).await;
+        intents.push(fx.sign(fx.intent(fx.addr(*u), Address::ZERO, a + eth("0.001"), 1), *u));
+    }
+    let allocations: Vec<[(&str, U256); 1]> = amounts.iter().map(|a| [("rETH", *a)]).collect();
+    let plans: Vec<PlanSpec<'_>> =
+        intents.iter().zip(&allocations).map(|(i, al)| (i, &al[..], eth("0.001"))).collect();
+    let bid = fx.bid(1, SOLVER, &plans);
+    let refs: Vec<&SignedIntent> = intents.iter().collect();
+    let receipt = fx.settle(vec![fx.arg(&bid, &refs)]).await;
+
+    // One deposit into the pool for the three allocations.
+    let pool = fx.pool("rETH", DEPLOYER);
+    let deposits: Vec<_> = receipt
+        .inner
+        .logs()
+        .iter()
+        .filter_map(|l| l.log_decode::<MockRocketPool::DepositReceived>().ok())
+        .collect();
+    assert_eq!(deposits.len(), 1, "one protocol deposit per route per award");
+    let total: U256 = amounts.iter().copied().sum();
+    assert_eq!(deposits[0].inner.data.amount, total);
+    let minted = reth(total);
+    assert_eq!(deposits[0].inner.data.minted, minted);
+
+    // Each gets its share rounded down, the last what is left; the adapter keeps nothing.
+    let mut left = minted;
+    for (k, (u, a)) in users.iter().zip(amounts).enumerate() {
+        let want = if k + 1 == users.len() { left } else { minted * a / total };
+        left -= want;
+        let got = pool.balanceOf(fx.addr(*u)).call().await.unwrap();
+        assert_eq!(got, want, "user {k}");
+        // Within a few wei of depositing alone (the pool's own rounding).
+        let alone = reth(a);
+        assert!(got.max(alone) - got.min(alone) <= U256::from(2), "{got} vs alone {alone}");
+    }
+    assert_eq!(pool.balanceOf(fx.d.minters["rETH"]).call().await.unwrap(), U256::ZERO);
+    assert_eq!(fx.balance(fx.d.minters["rETH"]).await, U256::ZERO);
 }
