@@ -365,7 +365,7 @@ contract Settlement is ReentrancyGuard {
                 mark := mload(0x40)
             }
             ethFees += _settleIntent(s.intents[i], s.bid.plans[i], s.minOut[i], id, a, p);
-            assembly ("memory-safe") {
+            assembly {
                 mstore(0x40, mark)
             }
         }
@@ -386,7 +386,8 @@ contract Settlement is ReentrancyGuard {
     function _bidHash(Bid calldata bid, Award calldata award) private pure returns (bytes32 h) {
         assembly ("memory-safe") {
             let len := sub(award, bid)
-            if gt(len, calldatasize()) { revert(0, 0) }
+            // Award before bid (not the canonical layout): hash nothing, so BidMismatch.
+            if gt(len, calldatasize()) { len := 0 }
             // Scratch space past the free-memory pointer; nothing is kept.
             let ptr := mload(0x40)
             mstore(ptr, 0x20)
@@ -544,7 +545,7 @@ contract Settlement is ReentrancyGuard {
                 uint256 k = at[q];
                 if (outs[q] < p.minOut[k]) revert MinOutNotMet(p.intentId[k], p.allocation[k], outs[q], p.minOut[k]);
             }
-            assembly ("memory-safe") {
+            assembly {
                 mstore(0x40, mark)
             }
         }
