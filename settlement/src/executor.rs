@@ -10,11 +10,21 @@
 //! restart [`Executor::resume`] looks up each journalled hash's receipt and
 //! rebroadcasts the journalled bytes only when the chain has neither mined
 //! nor pooled them; same nonce, so at most one of them can ever land.
+//!
+//! A settlement that waits too long is not left to land late: before each
+//! replacement the call is simulated again on the latest state, and if it
+//! would now revert (an intent expired, a cap filled up) — or after
+//! `max_replacements` without a block taking it — the nonce is taken by a
+//! zero-value transfer to ourselves with higher fees (journalled too). The
+//! award then ends `Failed` with the revert's name or `Missed`, which is
+//! chain state, not the solver's fault, so the node falls back to the
+//! runner-up. Should the settlement win the race after all, it is recorded
+//! as settled: every version, the cancel included, is looked up by hash.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use alloy::consensus::TxEnvelope;
+use alloy::consensus::{Transaction as _, TxEnvelope};
 use alloy::eips::eip2718::Encodable2718;
 use alloy::json_abi::JsonAbi;
 use alloy::network::{EthereumWallet, TransactionBuilder};
@@ -74,6 +84,11 @@ struct Entry {
     /// Every signed version sent (a replacement adds one): (hash, raw bytes).
     sent: Vec<(B256, Bytes)>,
     outcome: Option<Outcome>,
+    /// The first version that cancels the settlement (a transfer to
+    /// ourselves on the same nonce; replacements of it are such transfers
+    /// too), and why it was sent.
+    #[serde(default)]
+    cancel: Option<(B256, String)>,
 }
 
 /// Errors from the contracts a settlement touches that mean chain state
@@ -89,6 +104,8 @@ const STATE_MOVED: &[&str] = &[
     "InsufficientBalance",
     "InsufficientCollateral",
     "SolverNotEligible",
+    // Not mined in time (gas prices above what the executor would pay).
+    "Missed",
 ];
 
 /// The executor.
@@ -104,6 +121,13 @@ pub struct Executor {
     /// How many replacements before giving up (the transaction stays journalled).
     pub max_replacements: u32,
     errors: BTreeMap<[u8; 4], String>,
+}
+
+/// The last version sent for an entry, decoded from its journalled bytes.
+fn last_tx(e: &Entry) -> Result<TxEnvelope, ChainError> {
+    use alloy::eips::eip2718::Decodable2718;
+    let (_, raw) = e.sent.last().ok_or_else(|| journal_err("an entry with nothing sent"))?;
+    TxEnvelope::decode_2718(&mut raw.as_ref()).map_err(journal_err)
 }
 
 fn journal_err(e: impl std::fmt::Display) -> ChainError {
@@ -222,6 +246,7 @@ impl Executor {
                     nonce: 0,
                     sent: vec![],
                     outcome: Some(o.clone()),
+                    cancel: None,
                 };
                 self.put(&job.key, &e)?;
                 return Ok(o);
@@ -243,6 +268,7 @@ impl Executor {
             nonce,
             sent: vec![(hash, raw.clone())],
             outcome: None,
+            cancel: None,
         };
         // Journal first: a crash after this line finds the hash and the bytes.
         self.put(&job.key, &entry)?;
@@ -298,14 +324,68 @@ impl Executor {
                 }
                 tokio::time::sleep(Duration::from_millis(200)).await;
             }
-            if replacements >= self.max_replacements {
+            if e.cancel.is_none() {
+                // Would it still succeed? If not, or if it has waited long
+                // enough, take the nonce back rather than let it land late.
+                let input = last_tx(&e)?.input().clone();
+                let why = match self.simulate_input(input).await {
+                    Err(Outcome::Failed { reason, .. }) => Some(reason),
+                    _ if replacements >= self.max_replacements => Some("Missed".to_string()),
+                    _ => None,
+                };
+                if let Some(why) = why {
+                    e = self.cancel(key, e, why).await?;
+                    replacements = 0;
+                    continue;
+                }
+            } else if replacements >= self.max_replacements {
                 return Err(ChainError::Config(format!(
-                    "no receipt after {replacements} replacements"
+                    "the cancel of nonce {} got no receipt after {replacements} replacements",
+                    e.nonce
                 )));
             }
             replacements += 1;
             e = self.replace(key, e).await?;
         }
+    }
+
+    /// `settle` with this calldata, against the latest block (not the
+    /// pending one: that would include our own pending settlement).
+    async fn simulate_input(&self, input: Bytes) -> Result<u64, Outcome> {
+        let req = TransactionRequest::default()
+            .with_from(self.from)
+            .with_to(self.settlement)
+            .with_input(input);
+        match self.provider.estimate_gas(req).block(alloy::eips::BlockId::latest()).await {
+            Ok(g) => Ok(g),
+            Err(e) => Err(self.failure(e.as_error_resp().and_then(|r| r.as_revert_data()))),
+        }
+    }
+
+    /// Takes the settlement's nonce with a zero-value transfer to ourselves,
+    /// fees raised as for a replacement; journalled before it is sent.
+    async fn cancel(&self, key: &B256, mut e: Entry, why: String) -> Result<Entry, ChainError> {
+        let last = last_tx(&e)?;
+        let bump = |x: u128| x + x / 8 + 1;
+        let fees = self.provider.estimate_eip1559_fees().await?;
+        let tx = TransactionRequest::default()
+            .with_from(self.from)
+            .with_to(self.from)
+            .with_nonce(e.nonce)
+            .with_chain_id(self.chain_id)
+            .with_gas_limit(21_000)
+            .with_max_fee_per_gas(bump(last.max_fee_per_gas()).max(fees.max_fee_per_gas))
+            .with_max_priority_fee_per_gas(
+                bump(last.max_priority_fee_per_gas().unwrap_or(0))
+                    .max(fees.max_priority_fee_per_gas),
+            );
+        let (hash, raw) = self.sign(tx).await?;
+        e.sent.push((hash, raw.clone()));
+        e.cancel = Some((hash, why.clone()));
+        self.put(key, &e)?;
+        let _ = self.provider.send_raw_transaction(&raw).await;
+        tracing::warn!(%hash, nonce = e.nonce, reason = %why, "settlement cancelled");
+        Ok(e)
     }
 
     /// Whether a mined nonce went to a transaction that is none of ours:
@@ -333,10 +413,9 @@ impl Executor {
         let bump = |x: u128| x + x / 8 + 1;
         let fees = self.provider.estimate_eip1559_fees().await?;
         let inner = prev.inner.inner();
-        use alloy::consensus::Transaction as _;
         let tx = TransactionRequest::default()
             .with_from(self.from)
-            .with_to(self.settlement)
+            .with_to(inner.to().unwrap_or(self.settlement))
             .with_input(inner.input().clone())
             .with_nonce(e.nonce)
             .with_chain_id(self.chain_id)
@@ -360,7 +439,13 @@ impl Executor {
         mut e: Entry,
         r: TransactionReceipt,
     ) -> Result<Outcome, ChainError> {
-        let o = if r.status() {
+        // A cancel (or a replacement of it) is the transfer to ourselves.
+        let o = if let Some((_, why)) = e.cancel.as_ref().filter(|_| r.to == Some(self.from)) {
+            Outcome::Failed {
+                reason: why.clone(),
+                solver_at_fault: !STATE_MOVED.contains(&why.as_str()),
+            }
+        } else if r.status() {
             Outcome::Settled {
                 tx: r.transaction_hash,
                 block: r.block_number.unwrap_or(0),
@@ -372,7 +457,6 @@ impl Executor {
             let tx = self.provider.get_transaction_by_hash(r.transaction_hash).await?;
             let data = match tx {
                 Some(tx) => {
-                    use alloy::consensus::Transaction as _;
                     let req = TransactionRequest::default()
                         .with_from(self.from)
                         .with_to(self.settlement)

@@ -1,6 +1,7 @@
 //! The executor: simulates before sending, records outcomes, replaces a
-//! stuck transaction with higher fees, and after being killed between
-//! sending and the receipt finishes the job without sending again.
+//! stuck transaction with higher fees, cancels one that would now revert or
+//! that no block takes (so the award can fall back), and after being killed
+//! between sending and the receipt finishes the job without sending again.
 
 use std::time::Duration;
 
@@ -157,4 +158,99 @@ fn tempdir() -> std::path::PathBuf {
     ));
     std::fs::create_dir_all(&d).unwrap();
     d
+}
+
+/// The version of the award that was mined: a plain transfer to the
+/// executor itself (the cancel), not a reverted settlement.
+async fn assert_cancel_mined(fx: &Fx, db: &sled::Db, key: &B256) {
+    let mut mined = vec![];
+    for h in executor(fx, db).await.sent(key).unwrap() {
+        if let Some(r) = fx.as_(DEPLOYER).get_transaction_receipt(h).await.unwrap() {
+            mined.push(r);
+        }
+    }
+    assert_eq!(mined.len(), 1, "one version mined");
+    assert_eq!(mined[0].to, Some(fx.addr(EXECUTOR)), "the cancel, not the settlement");
+    assert_eq!(mined[0].gas_used, 21_000);
+}
+
+/// Polls the journal (through a second executor on the same tree) until
+/// `n` versions of the award were sent.
+async fn wait_sent(fx: &Fx, db: &sled::Db, key: &B256, n: usize) {
+    let watcher = executor(fx, db).await;
+    for _ in 0..200 {
+        if watcher.sent(key).unwrap().len() >= n {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("never sent {n} versions: {:?}", watcher.sent(key).unwrap());
+}
+
+#[tokio::test]
+async fn a_settlement_no_block_takes_is_cancelled_as_missed_and_not_the_solvers_fault() {
+    let fx = Fx::new().await;
+    let dir = tempdir();
+    let db = sled::open(&dir).unwrap();
+    let mut ex = executor(&fx, &db).await;
+    ex.replace_after = Duration::from_millis(800);
+    ex.max_replacements = 1;
+    let job = one_job(&fx, 1, "stETH").await;
+    automine(&fx, false).await;
+    let key = job.key;
+    let task = tokio::spawn(async move { ex.settle(&job).await });
+    // Sent, replaced once, then cancelled: three versions, then a block.
+    wait_sent(&fx, &db, &key, 3).await;
+    let _: serde_json::Value = fx.as_(DEPLOYER).raw_request("evm_mine".into(), ()).await.unwrap();
+    let o = task.await.unwrap().unwrap();
+    assert_eq!(o, Outcome::Failed { reason: "Missed".into(), solver_at_fault: false });
+    assert_cancel_mined(&fx, &db, &key).await;
+    assert_eq!(settled_events(&fx).await, 0, "the settlement never landed");
+    assert_eq!(executor_txs(&fx).await, 1, "the nonce went to the cancel");
+    let s = fx.settlement(DEPLOYER);
+    assert!(!s.nonceUsed(fx.addr(USER), U256::from(1)).call().await.unwrap(), "intent still open");
+    assert_eq!(s.escrowOf(fx.addr(USER)).call().await.unwrap(), eth("2"));
+    automine(&fx, true).await;
+}
+
+#[tokio::test]
+async fn a_pending_settlement_that_would_now_revert_is_cancelled_with_the_reason() {
+    let fx = Fx::new().await;
+    let dir = tempdir();
+    let db = sled::open(&dir).unwrap();
+    let mut ex = executor(&fx, &db).await;
+    ex.replace_after = Duration::from_millis(1500);
+    let job = one_job(&fx, 1, "stETH").await;
+    automine(&fx, false).await;
+    let key = job.key;
+    let task = tokio::spawn(async move { ex.settle(&job).await });
+    wait_sent(&fx, &db, &key, 1).await;
+    // A gas spike prices the settlement out of the next block, and in that
+    // block the owner cancels the intent on-chain.
+    let gwei = |x: u128| x * 1_000_000_000;
+    let _: serde_json::Value = fx
+        .as_(DEPLOYER)
+        .raw_request("anvil_setNextBlockBaseFeePerGas".into(), (U256::from(gwei(100)),))
+        .await
+        .unwrap();
+    let _pending = fx
+        .settlement(USER)
+        .invalidateNonces(vec![U256::from(1)])
+        .max_fee_per_gas(gwei(300))
+        .max_priority_fee_per_gas(gwei(2))
+        .gas(100_000)
+        .send()
+        .await
+        .unwrap();
+    let _: serde_json::Value = fx.as_(DEPLOYER).raw_request("evm_mine".into(), ()).await.unwrap();
+    assert_eq!(executor_txs(&fx).await, 0, "the settlement was priced out");
+    // The executor re-simulates before replacing, sees the revert and cancels.
+    wait_sent(&fx, &db, &key, 2).await;
+    let _: serde_json::Value = fx.as_(DEPLOYER).raw_request("evm_mine".into(), ()).await.unwrap();
+    let o = task.await.unwrap().unwrap();
+    assert_eq!(o, Outcome::Failed { reason: "NonceUsed".into(), solver_at_fault: false });
+    assert_cancel_mined(&fx, &db, &key).await;
+    assert_eq!(settled_events(&fx).await, 0);
+    assert_eq!(executor_txs(&fx).await, 1, "the nonce went to the cancel");
+    automine(&fx, true).await;
 }
