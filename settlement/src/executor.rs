@@ -366,24 +366,8 @@ impl Executor {
     /// fees raised as for a replacement; journalled before it is sent.
     async fn cancel(&self, key: &B256, mut e: Entry, why: String) -> Result<Entry, ChainError> {
         let last = last_tx(&e)?;
-        let bump = |x: u128| x + x / 8 + 1;
-        let fees = self.provider.estimate_eip1559_fees().await?;
-        let tx = TransactionRequest::default()
-            .with_from(self.from)
-            .with_to(self.from)
-            .with_nonce(e.nonce)
-            .with_chain_id(self.chain_id)
-            .with_gas_limit(21_000)
-            .with_max_fee_per_gas(bump(last.max_fee_per_gas()).max(fees.max_fee_per_gas))
-            .with_max_priority_fee_per_gas(
-                bump(last.max_priority_fee_per_gas().unwrap_or(0))
-                    .max(fees.max_priority_fee_per_gas),
-            );
-        let (hash, raw) = self.sign(tx).await?;
-        e.sent.push((hash, raw.clone()));
-        e.cancel = Some((hash, why.clone()));
-        self.put(key, &e)?;
-        let _ = self.provider.send_raw_transaction(&raw).await;
+        let tx = self.bumped(&last, e.nonce).await?.with_to(self.from).with_gas_limit(21_000);
+        let hash = self.send_version(key, &mut e, tx, Some(why.clone())).await?;
         tracing::warn!(%hash, nonce = e.nonce, reason = %why, "settlement cancelled");
         Ok(e)
     }
@@ -403,6 +387,45 @@ impl Executor {
         Ok(true)
     }
 
+    /// A new version of `prev` on `nonce`: fees raised by 12.5 % (nodes
+    /// require ≥ 10 % to replace), or to the market's if that is higher.
+    async fn bumped(
+        &self,
+        prev: &impl alloy::consensus::Transaction,
+        nonce: u64,
+    ) -> Result<TransactionRequest, ChainError> {
+        let bump = |x: u128| x + x / 8 + 1;
+        let fees = self.provider.estimate_eip1559_fees().await?;
+        Ok(TransactionRequest::default()
+            .with_from(self.from)
+            .with_nonce(nonce)
+            .with_chain_id(self.chain_id)
+            .with_max_fee_per_gas(bump(prev.max_fee_per_gas()).max(fees.max_fee_per_gas))
+            .with_max_priority_fee_per_gas(
+                bump(prev.max_priority_fee_per_gas().unwrap_or(0))
+                    .max(fees.max_priority_fee_per_gas),
+            ))
+    }
+
+    /// Signs a version, journals it (and whether it is the cancel), then
+    /// broadcasts it.
+    async fn send_version(
+        &self,
+        key: &B256,
+        e: &mut Entry,
+        tx: TransactionRequest,
+        cancel: Option<String>,
+    ) -> Result<B256, ChainError> {
+        let (hash, raw) = self.sign(tx).await?;
+        e.sent.push((hash, raw.clone()));
+        if let Some(why) = cancel {
+            e.cancel = Some((hash, why));
+        }
+        self.put(key, e)?;
+        let _ = self.provider.send_raw_transaction(&raw).await;
+        Ok(hash)
+    }
+
     /// Re-signs the same nonce with fees raised by 12.5 % (nodes require ≥ 10 %).
     async fn replace(&self, key: &B256, mut e: Entry) -> Result<Entry, ChainError> {
         let (h, raw) = e.sent.last().expect("a sent entry").clone();
@@ -410,25 +433,14 @@ impl Executor {
             let _ = self.provider.send_raw_transaction(&raw).await;
             return Ok(e);
         };
-        let bump = |x: u128| x + x / 8 + 1;
-        let fees = self.provider.estimate_eip1559_fees().await?;
         let inner = prev.inner.inner();
-        let tx = TransactionRequest::default()
-            .with_from(self.from)
+        let tx = self
+            .bumped(inner, e.nonce)
+            .await?
             .with_to(inner.to().unwrap_or(self.settlement))
             .with_input(inner.input().clone())
-            .with_nonce(e.nonce)
-            .with_chain_id(self.chain_id)
-            .with_gas_limit(inner.gas_limit())
-            .with_max_fee_per_gas(bump(inner.max_fee_per_gas()).max(fees.max_fee_per_gas))
-            .with_max_priority_fee_per_gas(
-                bump(inner.max_priority_fee_per_gas().unwrap_or(0))
-                    .max(fees.max_priority_fee_per_gas),
-            );
-        let (hash, raw) = self.sign(tx).await?;
-        e.sent.push((hash, raw.clone()));
-        self.put(key, &e)?;
-        let _ = self.provider.send_raw_transaction(&raw).await;
+            .with_gas_limit(inner.gas_limit());
+        let hash = self.send_version(key, &mut e, tx, None).await?;
         tracing::warn!(%hash, nonce = e.nonce, "settlement replaced with higher fees");
         Ok(e)
     }
