@@ -13,6 +13,7 @@
 //!
 //! Run: `cargo bench -p stakebid-settlement --bench gas`
 
+use stakebid_settlement::Confirm;
 use std::collections::BTreeSet;
 
 use alloy::network::EthereumWallet;
@@ -267,7 +268,7 @@ impl Env {
         let asig = award.sign(&self.domain, &self.keys[1]);
         let arg = settle_arg(&award, &asig, &bid, &intents, &self.market, 10).unwrap();
         let s = Settlement::new(self.d.settlement, self.wallet(2));
-        let r = s.settle(vec![arg]).send().await.unwrap().get_receipt().await.unwrap();
+        let r = s.settle(vec![arg]).confirm().await.unwrap();
         assert!(r.status(), "settle reverted");
         trace(&self.wallet(0), r.transaction_hash, &self.protocol()).await
     }
@@ -290,33 +291,13 @@ impl Env {
             let (asset, op) = p.split_once('@').map_or((*p, None), |(a, o)| (a, Some(o)));
             assert_eq!(asset, "stETH", "the baseline covers stETH positions");
             let lido = MockLido::new(self.d.assets["stETH"], w.clone());
-            gas += lido
-                .submit(Address::ZERO)
-                .value(eth(a))
-                .send()
-                .await
-                .unwrap()
-                .get_receipt()
-                .await
-                .unwrap()
-                .gas_used;
+            gas += lido.submit(Address::ZERO).value(eth(a)).confirm().await.unwrap().gas_used;
             if let Some(op) = op {
                 let eigen = MockEigenLayer::new(self.d.eigenlayer, w.clone());
-                gas += lido
-                    .approve(self.d.eigenlayer, eth(a))
-                    .send()
-                    .await
-                    .unwrap()
-                    .get_receipt()
-                    .await
-                    .unwrap()
-                    .gas_used;
+                gas += lido.approve(self.d.eigenlayer, eth(a)).confirm().await.unwrap().gas_used;
                 gas += eigen
                     .depositIntoStrategy(self.d.strategies["stETH"], self.d.assets["stETH"], eth(a))
-                    .send()
-                    .await
-                    .unwrap()
-                    .get_receipt()
+                    .confirm()
                     .await
                     .unwrap()
                     .gas_used;
@@ -327,10 +308,7 @@ impl Env {
                     };
                     gas += eigen
                         .delegateTo(self.d.operators[op], sig, B256::ZERO)
-                        .send()
-                        .await
-                        .unwrap()
-                        .get_receipt()
+                        .confirm()
                         .await
                         .unwrap()
                         .gas_used;
@@ -360,10 +338,10 @@ fn main() {
         let mut env = Env { url: anvil.endpoint_url(), keys, d, market, domain, nonce: 0 };
         // Bond the solver; escrow for every staker.
         let reg = stakebid_settlement::registry::SolverRegistry::new(env.d.registry, env.wallet(3));
-        reg.bond().value(eth("2")).send().await.unwrap().get_receipt().await.unwrap();
+        reg.bond().value(eth("2")).confirm().await.unwrap();
         for u in 0..USERS {
             let s = Settlement::new(env.d.settlement, env.wallet(FIRST_USER + u));
-            s.deposit().value(eth("100")).send().await.unwrap().get_receipt().await.unwrap();
+            s.deposit().value(eth("100")).confirm().await.unwrap();
         }
         let shapes: [(&str, &[(&str, &str)]); 4] = [
             ("stETH (Lido submit)", &[("stETH", "1")]),

@@ -27,7 +27,7 @@ use crate::contracts::{
     Settlement,
 };
 use crate::registry::SolverRegistry;
-use crate::ChainError;
+use crate::{ChainError, Confirm};
 
 /// Where everything is on one chain.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -110,16 +110,6 @@ pub fn service_address(id: &str) -> Address {
     Address::from_slice(&keccak256(format!("stakebid devnet service {id}"))[12..])
 }
 
-macro_rules! confirm {
-    ($call:expr) => {{
-        let r = $call.send().await?.get_receipt().await?;
-        if !r.status() {
-            return Err(ChainError::Reverted(r.transaction_hash));
-        }
-        r
-    }};
-}
-
 fn wad_fee(bps: u16) -> U256 {
     U256::from(bps) * U256::from(10u64.pow(14))
 }
@@ -159,7 +149,7 @@ pub async fn deploy(
             "the registry did not land where the Settlement expects it".into(),
         ));
     }
-    confirm!(settlement.allowAdapter(*restaking.address(), true));
+    settlement.allowAdapter(*restaking.address(), true).confirm().await?;
 
     let mut d = Deployment {
         chain_id,
@@ -221,13 +211,13 @@ pub async fn deploy(
         };
         d.assets.insert(a.id.clone(), token);
         if let Some(m) = minter {
-            confirm!(settlement.allowAdapter(m, true));
+            settlement.allowAdapter(m, true).confirm().await?;
             d.minters.insert(a.id.clone(), m);
         }
         if a.restakeable {
             let strategy = eigen.addStrategy(token).call().await?;
-            confirm!(eigen.addStrategy(token));
-            confirm!(restaking.setToken(token, strategy, minter.unwrap_or_default()));
+            eigen.addStrategy(token).confirm().await?;
+            restaking.setToken(token, strategy, minter.unwrap_or_default()).confirm().await?;
             d.strategies.insert(a.id.clone(), strategy);
         }
     }
@@ -245,15 +235,13 @@ pub async fn deploy(
             .wallet(EthereumWallet::from(k.clone()))
             .connect_http(url.clone());
         let as_op = MockEigenLayer::new(*eigen.address(), op);
-        confirm!(as_op.registerAsOperator(Address::ZERO, 0, String::new()));
+        as_op.registerAsOperator(Address::ZERO, 0, String::new()).confirm().await?;
         for (set, al) in o.allocations.iter().enumerate() {
             let mag: u64 = al.magnitude.0.try_into().unwrap_or(u64::MAX);
-            confirm!(as_op.modifyAllocations(
-                k.address(),
-                service_address(&al.service),
-                set as u32,
-                mag
-            ));
+            as_op
+                .modifyAllocations(k.address(), service_address(&al.service), set as u32, mag)
+                .confirm()
+                .await?;
         }
         d.operators.insert(o.id.clone(), k.address());
     }
@@ -264,7 +252,7 @@ pub async fn deploy(
             Some(o) => (*restaking.address(), d.operators[o]),
             None => (d.minters.get(&pos.asset).copied().unwrap_or_default(), Address::ZERO),
         };
-        confirm!(settlement.setRoute(pos.id.clone(), adapter, token, operator));
+        settlement.setRoute(pos.id.clone(), adapter, token, operator).confirm().await?;
         d.positions.push(pos.id.clone());
     }
     Ok(d)

@@ -35,7 +35,10 @@ pub mod registry;
 
 use std::path::PathBuf;
 
+use alloy::contract::{CallBuilder, CallDecoder};
 use alloy::primitives::B256;
+use alloy::providers::Provider;
+use alloy::rpc::types::TransactionReceipt;
 
 /// The workspace's `tests/js` (npm tools: solc, anvil, viem), found from
 /// the running package's directory (cargo sets `CARGO_MANIFEST_DIR` when it
@@ -96,5 +99,22 @@ impl ChainError {
             ChainError::Config(_) => "chain.config",
             ChainError::Journal(_) => "chain.journal",
         }
+    }
+}
+
+/// Send a contract call and wait for it to be mined: the one place for the
+/// send → receipt → status pattern (deployment, bonding, the SDK, tests).
+pub trait Confirm {
+    /// Sends, waits for the receipt; a mined revert is [`ChainError::Reverted`].
+    fn confirm(self) -> impl std::future::Future<Output = Result<TransactionReceipt, ChainError>>;
+}
+
+impl<P: Provider, D: CallDecoder> Confirm for CallBuilder<P, D> {
+    async fn confirm(self) -> Result<TransactionReceipt, ChainError> {
+        let r = self.send().await?.get_receipt().await?;
+        if !r.status() {
+            return Err(ChainError::Reverted(r.transaction_hash));
+        }
+        Ok(r)
     }
 }

@@ -33,7 +33,7 @@ use crate::contracts::Settlement;
 use crate::deploy::Deployment;
 use crate::executor::{Executor, Job, Outcome};
 use crate::registry::{Offence, OnChainRegistry};
-use crate::ChainError;
+use crate::{ChainError, Confirm};
 
 /// What happened, for the node's log and the tests.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -413,10 +413,7 @@ pub async fn dev_bond(
         .wallet(EthereumWallet::from(solver.clone()))
         .connect_http(rpc.clone());
     let reg = crate::registry::SolverRegistry::new(registry, s);
-    let r = reg.bond().value(amount).send().await?.get_receipt().await?;
-    if !r.status() {
-        return Err(ChainError::Reverted(r.transaction_hash));
-    }
+    reg.bond().value(amount).confirm().await?;
     Ok(true)
 }
 

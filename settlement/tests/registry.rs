@@ -7,6 +7,7 @@ use alloy::node_bindings::Anvil;
 use alloy::primitives::{address, utils::parse_ether, Address, B256, U256};
 use alloy::providers::{Provider, ProviderBuilder};
 use alloy::signers::local::PrivateKeySigner;
+use stakebid_settlement::Confirm;
 
 use stakebid_settlement::anvil_path;
 use stakebid_settlement::registry::{Offence, OnChainRegistry, SolverRegistry};
@@ -81,7 +82,7 @@ async fn bonds_slashing_and_delayed_withdrawals_follow_the_rules() {
     p.raw_request::<_, serde_json::Value>("evm_increaseTime".into(), (DAY + 1,)).await.unwrap();
     p.raw_request::<_, serde_json::Value>("evm_mine".into(), ()).await.unwrap();
     let before = p.get_balance(solver.address()).await.unwrap();
-    let r = mine.withdraw().send().await.unwrap().get_receipt().await.unwrap();
+    let r = mine.withdraw().confirm().await.unwrap();
     let gas = U256::from(r.gas_used) * U256::from(r.effective_gas_price);
     assert_eq!(p.get_balance(solver.address()).await.unwrap() + gas - before, eth("0.2"));
     assert_eq!(reg.bond_of(solver.address()).await.unwrap(), U256::ZERO);

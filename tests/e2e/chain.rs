@@ -6,6 +6,7 @@
 //! on-chain equal the sum of the settled plans, to the wei (an award's ETH
 //! for one route is deposited once and split pro rata; see `award_outs`).
 
+use stakebid_settlement::Confirm;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -54,7 +55,7 @@ async fn fund(url: &str, d: &Deployment, intents: &[SignedIntent]) {
             mine.iter().filter(|s| s.intent.asset.is_zero()).map(|s| s.intent.amount).sum();
         if eth > U256::ZERO {
             let s = Settlement::new(d.settlement, funder.clone());
-            s.depositFor(k.address()).value(eth).send().await.unwrap().get_receipt().await.unwrap();
+            s.depositFor(k.address()).value(eth).confirm().await.unwrap();
         }
         let tokens: Vec<&&SignedIntent> =
             mine.iter().filter(|s| !s.intent.asset.is_zero()).collect();
@@ -71,26 +72,13 @@ async fn fund(url: &str, d: &Deployment, intents: &[SignedIntent]) {
             let token = s.intent.asset;
             if asset_of[&token] == "stETH" {
                 let l = MockLido::new(token, me.clone());
-                l.submit(Address::ZERO)
-                    .value(s.intent.amount)
-                    .send()
-                    .await
-                    .unwrap()
-                    .get_receipt()
-                    .await
-                    .unwrap();
+                l.submit(Address::ZERO).value(s.intent.amount).confirm().await.unwrap();
             } else {
                 let p = MockRocketPool::new(token, admin.clone());
-                p.mint(k.address(), s.intent.amount)
-                    .send()
-                    .await
-                    .unwrap()
-                    .get_receipt()
-                    .await
-                    .unwrap();
+                p.mint(k.address(), s.intent.amount).confirm().await.unwrap();
             }
             let t = MockRocketPool::new(token, me.clone());
-            t.approve(d.settlement, U256::MAX).send().await.unwrap().get_receipt().await.unwrap();
+            t.approve(d.settlement, U256::MAX).confirm().await.unwrap();
         }
     }
 }

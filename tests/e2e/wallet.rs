@@ -6,6 +6,7 @@
 //! and nothing settled twice; a solver that goes silent after committing
 //! loses bond on-chain while the rounds complete.
 
+use stakebid_settlement::Confirm;
 use std::process::Command;
 use std::time::Duration;
 
@@ -154,14 +155,7 @@ fn a_viem_wallet_settles_the_explorer_shows_it_and_a_restart_loses_nothing() {
         let s = Settlement::new(d.settlement, funder);
         for si in &gen {
             if si.intent.asset.is_zero() {
-                s.depositFor(si.intent.owner)
-                    .value(si.intent.amount)
-                    .send()
-                    .await
-                    .unwrap()
-                    .get_receipt()
-                    .await
-                    .unwrap();
+                s.depositFor(si.intent.owner).value(si.intent.amount).confirm().await.unwrap();
             }
         }
     });

@@ -4,6 +4,7 @@
 //! once and split pro rata.
 
 use alloy::primitives::{Address, U256};
+use stakebid_settlement::Confirm;
 
 use stakebid_intents::SignedIntent;
 use stakebid_settlement::contracts::{
@@ -44,8 +45,8 @@ async fn a_batch_from_several_users_settles_into_positions_equal_to_the_plans() 
     fx.escrow(b, eth("2")).await;
     // C holds stETH (minted at Lido's stand-in) and approves the Settlement.
     let lido_c = fx.lido(c);
-    lido_c.submit(Address::ZERO).value(eth("5")).send().await.unwrap().get_receipt().await.unwrap();
-    lido_c.approve(fx.d.settlement, U256::MAX).send().await.unwrap().get_receipt().await.unwrap();
+    lido_c.submit(Address::ZERO).value(eth("5")).confirm().await.unwrap();
+    lido_c.approve(fx.d.settlement, U256::MAX).confirm().await.unwrap();
 
     let ia = fx.sign(fx.intent(fx.addr(a), Address::ZERO, eth("4"), 1), a);
     let ib = fx.sign(fx.intent(fx.addr(b), Address::ZERO, eth("2"), 7), b);

@@ -3,6 +3,7 @@
 //! that no block takes (so the award can fall back), and after being killed
 //! between sending and the receipt finishes the job without sending again.
 
+use stakebid_settlement::Confirm;
 use std::time::Duration;
 
 use alloy::primitives::{Address, B256, U256};
@@ -60,14 +61,7 @@ async fn simulates_first_sends_once_and_records_the_outcome() {
 
     // The rETH deposit pool fills up before the next one: the simulation
     // reverts, nothing is sent, and it is not the solver's fault.
-    fx.pool("rETH", DEPLOYER)
-        .setMaximumDepositPoolSize(U256::ZERO)
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
+    fx.pool("rETH", DEPLOYER).setMaximumDepositPoolSize(U256::ZERO).confirm().await.unwrap();
     let job = one_job(&fx, 2, "rETH").await;
     let o = ex.settle(&job).await.unwrap();
     assert_eq!(o, Outcome::Failed { reason: "DepositPoolFull".into(), solver_at_fault: false });

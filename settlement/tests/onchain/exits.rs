@@ -4,6 +4,7 @@
 
 use alloy::primitives::{Address, U256};
 use alloy::rpc::types::TransactionReceipt;
+use stakebid_settlement::Confirm;
 
 use stakebid_settlement::contracts::{
     mock_eigen_layer, position_holder, MockEigenLayer, PositionHolder,
@@ -58,8 +59,7 @@ async fn owners_withdraw_restaked_and_redeem_liquid_positions_and_nobody_else_ca
     let e = theirs.queueWithdrawal(strategy, eth("1")).call().await.unwrap_err();
     assert_eq!(revert_name(&e), "NotOwner");
     let mine = PositionHolder::new(h.holder, fx.as_(a));
-    let r =
-        mine.queueWithdrawal(strategy, eth("1")).send().await.unwrap().get_receipt().await.unwrap();
+    let r = mine.queueWithdrawal(strategy, eth("1")).confirm().await.unwrap();
     let queued = r
         .inner
         .logs()
@@ -83,7 +83,7 @@ async fn owners_withdraw_restaked_and_redeem_liquid_positions_and_nobody_else_ca
         .unwrap_err();
     assert_eq!(revert_name(&e), "WithdrawerNotCaller");
     let before = lido.balanceOf(owner).call().await.unwrap();
-    mine.completeWithdrawal(w.clone(), steth).send().await.unwrap().get_receipt().await.unwrap();
+    mine.completeWithdrawal(w.clone(), steth).confirm().await.unwrap();
     assert_eq!(lido.balanceOf(owner).call().await.unwrap(), before + eth("1"));
     let e = mine.completeWithdrawal(w, steth).call().await.unwrap_err();
     assert_eq!(revert_name(&e), "WithdrawalNotQueued", "a withdrawal completes once");
@@ -93,20 +93,13 @@ async fn owners_withdraw_restaked_and_redeem_liquid_positions_and_nobody_else_ca
     let reth = pool.balanceOf(owner).call().await.unwrap();
     let value = pool.getEthValue(reth).call().await.unwrap();
     let eth_before = fx.balance(owner).await;
-    let r = pool.burn(reth).send().await.unwrap().get_receipt().await.unwrap();
+    let r = pool.burn(reth).confirm().await.unwrap();
     assert_eq!(fx.balance(owner).await, eth_before + value - gas_cost(&r));
     assert_eq!(pool.balanceOf(owner).call().await.unwrap(), U256::ZERO);
 
     // stETH: a withdrawal request, claimable once finalized, by its owner only.
     let lido_a = fx.lido(a);
-    let r = lido_a
-        .requestWithdrawals(vec![eth("0.49")], owner)
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
+    let r = lido_a.requestWithdrawals(vec![eth("0.49")], owner).confirm().await.unwrap();
     assert!(r.status());
     let id = U256::ZERO;
     let e = fx.lido(stranger).claimWithdrawal(id).call().await.unwrap_err();
@@ -115,6 +108,6 @@ async fn owners_withdraw_restaked_and_redeem_liquid_positions_and_nobody_else_ca
     assert_eq!(revert_name(&e), "NotFinalized");
     fx.warp(3_601).await;
     let eth_before = fx.balance(owner).await;
-    let r = lido_a.claimWithdrawal(id).send().await.unwrap().get_receipt().await.unwrap();
+    let r = lido_a.claimWithdrawal(id).confirm().await.unwrap();
     assert_eq!(fx.balance(owner).await, eth_before + eth("0.49") - gas_cost(&r));
 }

@@ -7,6 +7,7 @@ use alloy::primitives::{keccak256, Address, Signature, B256, U256};
 use alloy::signers::local::PrivateKeySigner;
 use alloy::signers::SignerSync;
 use alloy::sol_types::SolValue;
+use stakebid_settlement::Confirm;
 
 use stakebid_auction::auctioneer::{Auctioneer, Participant};
 use stakebid_auction::domain::phase::Phase;
@@ -150,14 +151,7 @@ async fn a_reverted_winner_falls_back_to_the_runner_up_and_only_faults_are_slash
     assert_eq!(reg.bond_of(fx.addr(silent)).await.unwrap(), eth("1.4"));
 
     // The rETH deposit pool fills up between the award and the settlement.
-    fx.pool("rETH", DEPLOYER)
-        .setMaximumDepositPoolSize(U256::ZERO)
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
+    fx.pool("rETH", DEPLOYER).setMaximumDepositPoolSize(U256::ZERO).confirm().await.unwrap();
     let events = chain.settle_auction(&mut a, report.auction).await;
     assert!(
         matches!(

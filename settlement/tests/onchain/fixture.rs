@@ -8,6 +8,7 @@ use alloy::primitives::{utils::parse_ether, Address, Bytes, B256, I256, U256};
 use alloy::providers::{DynProvider, Provider, ProviderBuilder};
 use alloy::signers::local::PrivateKeySigner;
 use alloy::transports::http::reqwest::Url;
+use stakebid_settlement::Confirm;
 
 use stakebid_intents::protocol::{Award, Bid, BidAllocation, BidPlan};
 use stakebid_intents::{sign, Domain, Intent, Market, SignedIntent};
@@ -111,13 +112,13 @@ impl Fx {
 
     pub(crate) async fn bond(&self, who: usize, amount: &str) {
         let r = SolverRegistry::new(self.d.registry, self.as_(who));
-        r.bond().value(eth(amount)).send().await.unwrap().get_receipt().await.unwrap();
+        r.bond().value(eth(amount)).confirm().await.unwrap();
     }
 
     /// ETH into the Settlement's escrow.
     pub(crate) async fn escrow(&self, who: usize, amount: U256) {
         let s = self.settlement(who);
-        let r = s.deposit().value(amount).send().await.unwrap().get_receipt().await.unwrap();
+        let r = s.deposit().value(amount).confirm().await.unwrap();
         assert!(r.status());
     }
 
@@ -204,15 +205,7 @@ impl Fx {
         &self,
         args: Vec<Settlement::Settle>,
     ) -> alloy::rpc::types::TransactionReceipt {
-        let r = self
-            .settlement(EXECUTOR)
-            .settle(args)
-            .send()
-            .await
-            .unwrap()
-            .get_receipt()
-            .await
-            .unwrap();
+        let r = self.settlement(EXECUTOR).settle(args).confirm().await.unwrap();
         assert!(r.status(), "settle reverted");
         r
     }

@@ -4,6 +4,7 @@
 
 use alloy::primitives::{Address, Bytes, U256};
 use alloy::sol_types::SolCall;
+use stakebid_settlement::Confirm;
 
 use stakebid_intents::{sign, Domain};
 use stakebid_settlement::calldata;
@@ -58,7 +59,7 @@ async fn every_guard_reverts_with_its_own_error() {
     // Cancelled on-chain by its owner.
     let c = fx.sign(one(11), u);
     let s = fx.settlement(u);
-    s.invalidateNonces(vec![U256::from(11)]).send().await.unwrap().get_receipt().await.unwrap();
+    s.invalidateNonces(vec![U256::from(11)]).confirm().await.unwrap();
     assert_eq!(fx.revert_of(vec![fx.arg(&good(&c), &[&c])]).await, "NonceUsed");
 
     // Signed by someone else.
@@ -139,24 +140,10 @@ async fn every_guard_reverts_with_its_own_error() {
 
     // An adapter taken off the allow-list.
     let reth_minter = fx.d.minters["rETH"];
-    fx.settlement(DEPLOYER)
-        .allowAdapter(reth_minter, false)
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
+    fx.settlement(DEPLOYER).allowAdapter(reth_minter, false).confirm().await.unwrap();
     let b = fx.bid(1, SOLVER, &[(&m, &[("rETH", eth("0.99"))], eth("0.01"))]);
     assert_eq!(fx.revert_of(vec![fx.arg(&b, &[&m])]).await, "AdapterNotAllowed");
-    fx.settlement(DEPLOYER)
-        .allowAdapter(reth_minter, true)
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
+    fx.settlement(DEPLOYER).allowAdapter(reth_minter, true).confirm().await.unwrap();
     assert_eq!(fx.revert_of(vec![fx.arg(&b, &[&m])]).await, "no revert");
 
     // The award: signed by someone other than the auctioneer; a bid changed after it.
@@ -183,31 +170,18 @@ async fn every_guard_reverts_with_its_own_error() {
     let evil = ReentrantAdapter::deploy(fx.as_(DEPLOYER), fx.d.settlement).await.unwrap();
     fx.settlement(DEPLOYER)
         .setRoute("EVIL".into(), *evil.address(), Address::ZERO, Address::ZERO)
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
+        .confirm()
         .await
         .unwrap();
-    fx.settlement(DEPLOYER)
-        .allowAdapter(*evil.address(), true)
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
+    fx.settlement(DEPLOYER).allowAdapter(*evil.address(), true).confirm().await.unwrap();
     let b = fx.bid(1, SOLVER, &[(&m, &[("EVIL", eth("0.99"))], eth("0.01"))]);
     assert_eq!(fx.revert_of(vec![manual(&fx, &b, &m)]).await, "Reentrancy");
     // ...and through a token whose transferFrom calls back.
     let tok = ReentrantToken::deploy(fx.as_(u), fx.d.settlement).await.unwrap();
-    tok.approve(fx.d.settlement, U256::MAX).send().await.unwrap().get_receipt().await.unwrap();
+    tok.approve(fx.d.settlement, U256::MAX).confirm().await.unwrap();
     fx.settlement(DEPLOYER)
         .setRoute("REE".into(), Address::ZERO, *tok.address(), Address::ZERO)
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
+        .confirm()
         .await
         .unwrap();
     let ti = fx.sign(fx.intent(owner, *tok.address(), eth("1"), 18), u);
@@ -225,10 +199,7 @@ async fn a_contract_wallet_signs_with_erc1271() {
     wallet
         .execute(fx.d.settlement, eth("2"), deposit.into())
         .value(eth("2"))
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
+        .confirm()
         .await
         .unwrap();
     assert_eq!(fx.settlement(DEPLOYER).escrowOf(w).call().await.unwrap(), eth("2"));
@@ -255,7 +226,7 @@ async fn an_eip2612_permit_carried_with_the_intent_replaces_the_allowance() {
     let u = USER;
     let owner = fx.addr(u);
     let lido = fx.lido(u);
-    lido.submit(Address::ZERO).value(eth("2")).send().await.unwrap().get_receipt().await.unwrap();
+    lido.submit(Address::ZERO).value(eth("2")).confirm().await.unwrap();
     let si = fx.sign(fx.intent(owner, fx.asset("stETH"), eth("1"), 1), u);
     let b = fx.bid(1, SOLVER, &[(&si, &[("stETH@p2p", eth("0.99"))], eth("0.01"))]);
     // No allowance: the transfer fails.
