@@ -95,14 +95,7 @@ pub fn min_out(
     tolerance_bps: u16,
 ) -> Option<U256> {
     let p = *ix.position_ids.get(position)?;
-    let asset = &market.assets[ix.positions[p].asset];
-    let minted = ix.accepts(market, p, input)?;
-    let expected = if minted {
-        let after_fee = amount - amount * U256::from(asset.deposit_fee.0) / U256::from(10_000u64);
-        after_fee * U256::from(10u128.pow(18)) / U256::from(asset.exchange_rate.0)
-    } else {
-        amount
-    };
+    let expected = ix.tokens_out(market, p, input, amount)?;
     Some(expected * U256::from(10_000u64 - tolerance_bps as u64) / U256::from(10_000u64))
 }
 

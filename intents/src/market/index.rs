@@ -104,4 +104,24 @@ impl Index {
             _ => None,
         }
     }
+
+    /// Units of position `p` that `amount` of `input` becomes: the same
+    /// amount when held or restaked as is; when minted, the amount less the
+    /// deposit fee, at the asset's exchange rate (ETH per token, WAD).
+    /// `None` when the position does not take `input`.
+    pub fn tokens_out(
+        &self,
+        m: &Market,
+        p: usize,
+        input: Address,
+        amount: alloy::primitives::U256,
+    ) -> Option<alloy::primitives::U256> {
+        use alloy::primitives::U256;
+        if !self.accepts(m, p, input)? {
+            return Some(amount);
+        }
+        let asset = &m.assets[self.positions[p].asset];
+        let after_fee = amount - amount * U256::from(asset.deposit_fee.0) / U256::from(BPS);
+        Some(after_fee * U256::from(WAD) / U256::from(asset.exchange_rate.0))
+    }
 }

@@ -141,3 +141,22 @@ fn every_market_error_code_is_triggered_by_its_input() {
         assert_eq!(e.code(), code, "{e}");
     }
 }
+
+#[test]
+fn tokens_out_applies_the_deposit_fee_and_the_rate_only_when_minting() {
+    use alloy::primitives::{Address, U256};
+    let m = Market::snapshot();
+    let ix = stakebid_intents::market::Index::new(&m);
+    let reth = m.assets.iter().find(|a| a.id == "rETH").unwrap();
+    let p = ix.position_ids["rETH"];
+    let one = U256::from(10u128.pow(18));
+    // ETH minted into rETH: 1 ETH less the deposit fee, at the exchange rate.
+    let fee = one * U256::from(reth.deposit_fee.0) / U256::from(10_000u64);
+    let want = (one - fee) * one / U256::from(reth.exchange_rate.0);
+    assert_eq!(ix.tokens_out(&m, p, Address::ZERO, one), Some(want));
+    assert!(want < one, "rETH is worth more than 1 ETH");
+    // rETH paid in stays rETH; an asset the position does not take is refused.
+    assert_eq!(ix.tokens_out(&m, p, reth.token, one), Some(one));
+    let steth = m.assets.iter().find(|a| a.id == "stETH").unwrap().token;
+    assert_eq!(ix.tokens_out(&m, p, steth, one), None);
+}
