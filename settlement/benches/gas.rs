@@ -45,6 +45,35 @@ struct Split {
     creation: u64,
     /// Calldata's share of the overhead (EIP-2028: 16 gas a non-zero byte, 4 a zero byte).
     calldata: u64,
+    /// Gas spent by each contract's own code (a frame's gas less its
+    /// children's, before refunds), the transaction's frame including the
+    /// intrinsic cost: where the overhead goes.
+    own: std::collections::BTreeMap<Address, u64>,
+}
+
+/// Each frame's own gas (its gas used less its children's), by contract;
+/// creation frames and holders' `initialize` left out (they are holder
+/// creation). `extra`: what the frame's `gasUsed` leaves out (the top
+/// frame's is net of refunds).
+fn own_gas(
+    frame: &Value,
+    extra: u64,
+    init: &str,
+    out: &mut std::collections::BTreeMap<Address, u64>,
+) {
+    let calls = || frame["calls"].as_array().into_iter().flatten();
+    let children: u64 = calls().map(|c| hex_u64(&c["gasUsed"])).sum();
+    if let Some(to) = frame["to"].as_str().and_then(|t| t.parse().ok()) {
+        *out.entry(to).or_default() +=
+            (hex_u64(&frame["gasUsed"]) + extra).saturating_sub(children);
+    }
+    let creation = |c: &&Value| {
+        c["type"].as_str().unwrap_or("").starts_with("CREATE")
+            || c["input"].as_str().is_some_and(|i| i.starts_with(init))
+    };
+    for c in calls().filter(|c| !creation(c)) {
+        own_gas(c, 0, init, out);
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Debug)]
@@ -192,11 +221,14 @@ async fn trace(p: &DynProvider, tx: B256, protocol: &BTreeSet<Address>) -> Split
     let credit = |part: Part| {
         (earned[part as usize].max(0) as u64 * paid_refund).checked_div(counter).unwrap_or(0)
     };
+    let mut own = std::collections::BTreeMap::new();
+    own_gas(&t, paid_refund, &init, &mut own);
     Split {
         paid: r.gas_used,
         protocol: gas[1] - credit(Part::Protocol),
         creation: gas[2] - credit(Part::Creation),
         calldata,
+        own,
     }
 }
 
@@ -271,6 +303,25 @@ impl Env {
         let r = s.settle(vec![arg]).confirm().await.unwrap();
         assert!(r.status(), "settle reverted");
         trace(&self.wallet(0), r.transaction_hash, &self.protocol()).await
+    }
+
+    /// What a contract is, for the overhead breakdown; `None`: a protocol's.
+    fn role(&self, a: Address) -> Option<&'static str> {
+        if a == self.d.settlement {
+            Some("Settlement (and the transaction's intrinsic cost)")
+        } else if a == Address::with_last_byte(1) {
+            Some("ecrecover")
+        } else if a == self.d.registry {
+            Some("solver registry")
+        } else if a == self.d.restaking_adapter {
+            Some("restaking adapter")
+        } else if self.d.minters.values().any(|m| *m == a) {
+            Some("minting adapters")
+        } else if self.protocol().contains(&a) || self.d.strategies.values().any(|s| *s == a) {
+            None
+        } else {
+            Some("position holders")
+        }
     }
 
     fn protocol(&self) -> BTreeSet<Address> {
@@ -351,6 +402,7 @@ fn main() {
         ];
         println!("| plan per intent | batch | gas per intent (paid) | protocol calls | holder creation | stakebid overhead | of which calldata |");
         println!("|---|---:|---:|---:|---:|---:|---:|");
+        let mut breakdown = vec![];
         for (name, plan) in shapes {
             for n in [1usize, 10, 50] {
                 // Each batch size restakes with its own operator: first with
@@ -365,6 +417,15 @@ fn main() {
                 let pr: Vec<(&str, &str)> = plan_here.iter().map(|(p, a)| (p.as_str(), *a)).collect();
                 let s = env.settle(n, &pr).await;
                 let per = |x: u64| x / n as u64;
+                if n == 50 {
+                    let mut by: std::collections::BTreeMap<&str, u64> = Default::default();
+                    for (a, g) in &s.own {
+                        if let Some(r) = env.role(*a) {
+                            *by.entry(r).or_default() += g;
+                        }
+                    }
+                    breakdown.push((name, by.into_iter().map(|(r, g)| format!("{r} {}", per(g))).collect::<Vec<_>>().join(", ")));
+                }
                 println!(
                     "| {name} | {n} | {} | {} | {} | {} | {} |",
                     per(s.paid),
@@ -374,6 +435,11 @@ fn main() {
                     per(s.calldata)
                 );
             }
+        }
+        println!();
+        println!("Own gas per intent by contract, batch of 50 (before refunds; protocol frames left out):");
+        for (name, b) in breakdown {
+            println!("- {name}: {b}");
         }
         // Baseline: the staker does it alone (fresh accounts 55..).
         let alone_liquid = env.direct(55, &[("stETH", "1")], false).await;
