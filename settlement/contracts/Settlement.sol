@@ -95,19 +95,19 @@ contract Settlement is ReentrancyGuard {
         uint160 lowNonces;
     }
 
-    /// An award's ETH allocations, waiting to go to their adapters: one
-    /// call per adapter per award (one value transfer, one protocol
-    /// deposit), not one per allocation.
-    struct Pending {
-        address[] adapter;
-        address[] owner;
-        address[] operator;
-        address[] token;
-        uint256[] amount;
-        uint256[] minOut;
-        bytes32[] intentId;
-        uint256[] allocation;
-        uint256 n;
+    /// What one award's intents share while they are settled: where its
+    /// arrays start in the calldata (after their length words) and its
+    /// queue of ETH allocations in memory (a count, then 8-word records),
+    /// sent by `_flush` as one call per adapter.
+    struct Ctx {
+        bytes32 domain;
+        address solver;
+        uint64 auctionId;
+        uint256 plans;
+        uint256 intents;
+        uint256 mins;
+        uint256 ids;
+        uint256 queue;
     }
 
     bytes32 public constant INTENT_TYPEHASH = keccak256(
@@ -159,6 +159,7 @@ contract Settlement is ReentrancyGuard {
     error MinOutNotMet(bytes32 intentId, uint256 allocation, uint256 out, uint256 minOut);
     error TransferFailed();
     error EscrowOverflow();
+    error BadIntent(bytes32 intentId);
 
     modifier onlyAdmin() {
         if (msg.sender != admin) revert NotAdmin();
@@ -244,22 +245,31 @@ contract Settlement is ReentrancyGuard {
     }
 
     /// Marks `nonce` used and takes `eth` from escrow: one storage write for
-    /// nonces below 160.
+    /// nonces below 160 (they share the escrow's slot).
     function _spend(address owner, uint256 nonce, uint256 eth) private {
-        Account memory a = accounts[owner];
+        uint256 slot;
+        uint256 w;
+        assembly {
+            mstore(0, owner)
+            mstore(0x20, accounts.slot)
+            slot := keccak256(0, 0x40)
+            w := sload(slot)
+        }
         if (nonce < 160) {
-            uint160 bit = uint160(1) << uint160(nonce);
-            if (a.lowNonces & bit != 0) revert NonceUsed(owner, nonce);
-            a.lowNonces |= bit;
+            uint256 bit = 1 << (96 + nonce);
+            if (w & bit != 0) revert NonceUsed(owner, nonce);
+            w |= bit;
         } else {
             uint256 bit = 1 << (nonce & 0xff);
             uint256 word = nonceBitmap[owner][nonce >> 8];
             if (word & bit != 0) revert NonceUsed(owner, nonce);
             nonceBitmap[owner][nonce >> 8] = word | bit;
         }
-        if (eth > a.escrow) revert InsufficientEscrow(owner, a.escrow, eth);
-        a.escrow -= uint96(eth);
-        accounts[owner] = a;
+        uint256 escrow = w & type(uint96).max;
+        if (eth > escrow) revert InsufficientEscrow(owner, escrow, eth);
+        assembly {
+            sstore(slot, sub(w, eth))
+        }
     }
 
     // ---- EIP-712 ---------------------------------------------------------
@@ -270,62 +280,124 @@ contract Settlement is ReentrancyGuard {
         );
     }
 
-    /// The intent's id: its EIP-712 digest under this contract's domain.
-    function intentId(Intent calldata i) public view returns (bytes32) {
-        return _digest(_hashIntent(i), domainSeparator());
+    /// The intent's id: its EIP-712 digest under this contract's domain
+    /// (the same code `settle` runs).
+    function intentId(Intent calldata i) external view returns (bytes32 id) {
+        uint256 p;
+        assembly {
+            p := i
+        }
+        return _intentId(p, domainSeparator());
     }
 
-    function _hashIntent(Intent calldata i) private pure returns (bytes32) {
-        return keccak256(
-            bytes.concat(
-                abi.encode(
-                    INTENT_TYPEHASH,
-                    i.owner,
-                    i.asset,
-                    i.amount,
-                    i.minNetApyBps,
-                    i.maxLossBps,
-                    i.lossConfidenceBps,
-                    i.maxOperatorBps
-                ),
-                abi.encode(
-                    i.maxServiceBps,
-                    i.minLiquidBps,
-                    i.liquidWithinDays,
-                    i.maxFeeBps,
-                    keccak256(abi.encodePacked(i.excludedOperators)),
-                    i.nonce,
-                    i.deadline
-                )
-            )
-        );
+    /// The EIP-712 digest of the `Intent` whose ABI head starts at calldata
+    /// `it`: its 14 head words are copied after the type hash as they are
+    /// (static fields encode as themselves), the array's offset replaced by
+    /// the hash of its elements. Words that are not clean values of their
+    /// type (an address with high bits, a uint16 above 65535) are refused,
+    /// so what is hashed is what is checked.
+    function _intentId(uint256 it, bytes32 domain) private pure returns (bytes32 id) {
+        bytes32 typehash = INTENT_TYPEHASH;
+        bool dirty;
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, typehash)
+            calldatacopy(add(m, 0x20), it, 0x1c0)
+            dirty := or(shr(160, mload(add(m, 0x20))), shr(160, mload(add(m, 0x40))))
+            for { let k := 0x80 } lt(k, 0x180) { k := add(k, 0x20) } {
+                dirty := or(dirty, shr(16, mload(add(m, k))))
+            }
+            dirty := or(dirty, shr(64, mload(add(m, 0x1c0))))
+            let ex := add(it, mload(add(m, 0x180)))
+            let bytes_ := shl(5, calldataload(ex))
+            calldatacopy(add(m, 0x1e0), add(ex, 0x20), bytes_)
+            mstore(add(m, 0x180), keccak256(add(m, 0x1e0), bytes_))
+            let h := keccak256(m, 0x1e0)
+            mstore(m, 0x1901)
+            mstore(add(m, 0x20), domain)
+            mstore(add(m, 0x40), h)
+            id := keccak256(add(m, 0x1e), 0x42)
+        }
+        if (dirty) revert BadIntent(id);
     }
 
     function _digest(bytes32 structHash, bytes32 domain) private pure returns (bytes32) {
         return keccak256(abi.encodePacked("\x19\x01", domain, structHash));
     }
 
-    function _recover(bytes32 digest, bytes calldata sig) private pure returns (address) {
-        if (sig.length != 65) return address(0);
-        bytes32 r = bytes32(sig[0:32]);
-        bytes32 s = bytes32(sig[32:64]);
-        uint8 v = uint8(sig[64]);
-        if (v < 27) v += 27;
-        if (uint256(s) > HALF_N) return address(0);
-        return ecrecover(digest, v, r, s);
+    /// The ECDSA signer of `digest` for the signature whose length word is
+    /// at calldata `sig` (65 bytes r ‖ s ‖ v, low s), or zero.
+    function _recover(bytes32 digest, uint256 sig) private view returns (address signer) {
+        assembly ("memory-safe") {
+            let s := calldataload(add(sig, 0x40))
+            if and(eq(calldataload(sig), 65), iszero(gt(s, HALF_N))) {
+                let v := byte(0, calldataload(add(sig, 0x60)))
+                if lt(v, 27) { v := add(v, 27) }
+                let m := mload(0x40)
+                mstore(m, digest)
+                mstore(add(m, 0x20), v)
+                mstore(add(m, 0x40), calldataload(add(sig, 0x20)))
+                mstore(add(m, 0x60), s)
+                // The precompile returns nothing for a signature that recovers
+                // no key. (Yul evaluates arguments right to left: the call
+                // must be a statement of its own before returndatasize.)
+                let ok := staticcall(gas(), 1, m, 0x80, m, 0x20)
+                if and(ok, eq(returndatasize(), 0x20)) { signer := mload(m) }
+            }
+        }
     }
 
     /// An ECDSA signature by `owner`, or, for a contract wallet, ERC-1271.
     /// ECDSA is tried first (as OpenZeppelin's SignatureChecker does): a
     /// wallet that answers it needs no code lookup (2,600 gas cold).
-    function _checkSignature(address owner, bytes32 digest, bytes calldata sig) private view {
-        if (owner != address(0) && _recover(digest, sig) == owner) return;
+    function _checkSignature(address owner, bytes32 digest, uint256 sigAt) private view {
+        if (owner != address(0) && _recover(digest, sigAt) == owner) return;
         if (owner.code.length > 0) {
-            try IERC1271(owner).isValidSignature(digest, sig) returns (bytes4 magic) {
+            try IERC1271(owner).isValidSignature(digest, _bytes(sigAt)) returns (bytes4 magic) {
                 if (magic == IERC1271.isValidSignature.selector) return;
             } catch {}
         }
         revert BadSignature(digest);
+    }
+
+    // ---- reading the calldata ---------------------------------------------
+    //
+    // `settle` follows the ABI offsets of each award's intents, plans and
+    // minimums by hand: the compiler's decoder re-validates every offset and
+    // value on each access, which cost ~9k gas an intent. Reading raw words
+    // is safe here because everything read is authenticated afterwards or is
+    // the executor's own: an intent by its owner's signature over exactly the
+    // words read (`_intentId`), a plan by the bid hash (the bid's bytes are
+    // the hashed bytes, so its offsets are the canonical ones), minimums and
+    // permits are the executor's. A word past the calldata reads as zero.
+
+    function _word(uint256 at) private pure returns (uint256 w) {
+        assembly {
+            w := calldataload(at)
+        }
+    }
+
+    /// The `i`-th element of an ABI array of dynamic elements whose
+    /// contents (after the length word) start at `base`.
+    function _tail(uint256 base, uint256 i) private pure returns (uint256 p) {
+        assembly {
+            p := add(base, calldataload(add(base, shl(5, i))))
+        }
+    }
+
+    /// The `bytes` whose length word is at `at`.
+    function _bytes(uint256 at) private pure returns (bytes calldata b) {
+        assembly {
+            b.offset := add(at, 0x20)
+            b.length := calldataload(at)
+        }
+    }
+
+    function _string(uint256 at) private pure returns (string calldata b) {
+        assembly {
+            b.offset := add(at, 0x20)
+            b.length := calldataload(at)
+        }
     }
 
     // ---- settlement ------------------------------------------------------
@@ -350,31 +422,66 @@ contract Settlement is ReentrancyGuard {
                 AWARD_TYPEHASH, a.auctionId, a.bidHash, a.solver, keccak256(abi.encodePacked(a.intentIds)), a.score
             )
         );
-        if (_recover(_digest(awardHash, domain), s.awardSignature) != auctioneer) revert BadAwardSignature();
+        bytes calldata asig = s.awardSignature;
+        uint256 asigAt;
+        assembly {
+            asigAt := sub(asig.offset, 0x20)
+        }
+        if (_recover(_digest(awardHash, domain), asigAt) != auctioneer) revert BadAwardSignature();
         if (!registry.eligible(a.solver)) revert SolverNotEligible(a.solver);
-        Pending memory p = _pending(s.bid.plans);
+        Ctx memory c = _context(s, domain);
         uint256 ethFees;
         for (uint256 i = 0; i < n; i++) {
-            bytes32 id = _digest(_hashIntent(s.intents[i].intent), domain);
-            if (id != a.intentIds[i] || id != s.bid.plans[i].intentId) revert IntentMismatch(i);
             // What one intent allocates in memory is not needed by the next
-            // (queued allocations live in `p`): reuse it, so memory cost
-            // stays linear in the batch.
+            // (queued allocations live in `c.queue`): reuse it, so memory
+            // cost stays linear in the batch.
             uint256 mark;
             assembly ("memory-safe") {
                 mark := mload(0x40)
             }
-            ethFees += _settleIntent(s.intents[i], s.bid.plans[i], s.minOut[i], id, a, p);
+            ethFees += _settleIntent(i, c);
             assembly {
                 mstore(0x40, mark)
             }
         }
-        _flush(p);
+        _flush(c.queue);
         if (ethFees > 0) {
             (bool ok,) = a.solver.call{value: ethFees}("");
             if (!ok) revert TransferFailed();
         }
         emit AwardSettled(a.auctionId, a.solver, a.bidHash, n);
+    }
+
+    /// Where an award's arrays start in the calldata, and room to queue
+    /// every allocation of the award.
+    function _context(Settle calldata s, bytes32 domain) private pure returns (Ctx memory c) {
+        c.domain = domain;
+        c.solver = s.award.solver;
+        c.auctionId = s.award.auctionId;
+        BidPlan[] calldata plans = s.bid.plans;
+        SignedIntent[] calldata intents = s.intents;
+        uint256[][] calldata mins = s.minOut;
+        bytes32[] calldata ids = s.award.intentIds;
+        uint256 p;
+        assembly {
+            p := plans.offset
+            mstore(add(c, 0x60), p)
+            mstore(add(c, 0x80), intents.offset)
+            mstore(add(c, 0xa0), mins.offset)
+            mstore(add(c, 0xc0), ids.offset)
+        }
+        uint256 slots;
+        for (uint256 i = 0; i < plans.length; i++) {
+            uint256 plan = _tail(p, i);
+            slots += _word(plan + _word(plan + 0x20));
+        }
+        uint256 q;
+        assembly ("memory-safe") {
+            q := mload(0x40)
+            mstore(q, 0)
+            mstore(0x40, add(add(q, 0x20), shl(8, slots)))
+        }
+        c.queue = q;
     }
 
     /// keccak256(abi.encode(bid)), hashed from the calldata as it arrived
@@ -396,154 +503,234 @@ contract Settlement is ReentrancyGuard {
         }
     }
 
-    /// Checks and executes one intent's plan; returns its fee if paid in ETH.
-    function _settleIntent(
-        SignedIntent calldata si,
-        BidPlan calldata plan,
-        uint256[] calldata minOut,
-        bytes32 id,
-        Award calldata a,
-        Pending memory p
-    ) private returns (uint256 ethFee) {
-        Intent calldata it = si.intent;
-        _checkSignature(it.owner, id, si.signature);
-        if (block.timestamp > it.deadline) revert Expired(id, it.deadline);
-        uint256 n = plan.allocations.length;
-        if (minOut.length != n) revert LengthMismatch();
-        Route[] memory rs = _checkPlan(it, plan, id);
-        bool eth = it.asset == address(0);
-        _spend(it.owner, it.nonce, eth ? it.amount : 0);
-        if (!eth && si.permit.length > 0) _permit(it, si.permit);
-        _deliverAll(it, plan, minOut, rs, id, p);
+    /// Checks and executes the award's `i`-th intent; returns its fee if paid in ETH.
+    function _settleIntent(uint256 i, Ctx memory c) private returns (uint256 ethFee) {
+        uint256 plan = _tail(c.plans, i);
+        uint256 si = _tail(c.intents, i);
+        uint256 it = si + _word(si);
+        bytes32 id = _checkIntent(i, si, it, plan, c);
+        bool tokensLeft = _checkPlan(it, plan, _tail(c.mins, i), id, c.queue);
+        bool eth = _word(it + 0x20) == 0;
+        _spend(address(uint160(_word(it))), _word(it + 12 * 32), eth ? _word(it + 0x40) : 0);
+        if (!eth && _word(si + _word(si + 0x40)) > 0) _permit(it, si + _word(si + 0x40));
+        if (tokensLeft) _deliverTokens(it, plan, _tail(c.mins, i), id);
+        uint256 fee = _word(plan + 0x40);
         if (eth) {
-            ethFee = plan.fee;
-        } else if (plan.fee > 0) {
-            if (!IERC20(it.asset).transferFrom(it.owner, a.solver, plan.fee)) revert TransferFailed();
+            ethFee = fee;
+        } else if (fee > 0) {
+            if (!IERC20(address(uint160(_word(it + 0x20)))).transferFrom(address(uint160(_word(it))), c.solver, fee))
+            {
+                revert TransferFailed();
+            }
         }
-        emit IntentSettled(id, it.owner, a.solver, a.auctionId, plan.fee);
+        emit IntentSettled(id, address(uint160(_word(it))), c.solver, c.auctionId, fee);
     }
 
-    /// The on-chain checks of a plan: amounts, fee cap, operator cap,
-    /// excluded operators, known positions behind allowed adapters.
-    function _checkPlan(Intent calldata it, BidPlan calldata plan, bytes32 id)
+    /// The intent's id (equal to the award's and the plan's), its owner's
+    /// signature, its deadline.
+    function _checkIntent(uint256 i, uint256 si, uint256 it, uint256 plan, Ctx memory c)
         private
         view
-        returns (Route[] memory rs)
+        returns (bytes32 id)
     {
-        uint256 n = plan.allocations.length;
-        rs = new Route[](n);
-        uint256 total = plan.fee;
-        for (uint256 j = 0; j < n; j++) {
-            Route memory r = routes[keccak256(bytes(plan.allocations[j].position))];
-            if (!r.known) revert UnknownPosition(plan.allocations[j].position);
-            if (r.adapter != address(0) && !adapterAllowed[r.adapter]) revert AdapterNotAllowed(r.adapter);
-            rs[j] = r;
-            total += plan.allocations[j].amount;
+        id = _intentId(it, c.domain);
+        if (id != bytes32(_word(c.ids + 32 * i)) || id != bytes32(_word(plan))) revert IntentMismatch(i);
+        _checkSignature(address(uint160(_word(it))), id, si + _word(si + 0x20));
+        uint256 deadline = _word(it + 13 * 32);
+        if (block.timestamp > deadline) revert Expired(id, uint64(deadline));
+    }
+
+    /// The on-chain checks of a plan (amounts, fee cap, operator cap,
+    /// excluded operators, known positions behind allowed adapters), queueing
+    /// each ETH allocation that goes through an adapter as it is checked (a
+    /// later failure reverts everything). Returns whether allocations are
+    /// left that move tokens or ETH directly (`_deliverTokens`).
+    function _checkPlan(uint256 it, uint256 plan, uint256 minOut, bytes32 id, uint256 q)
+        private
+        view
+        returns (bool tokensLeft)
+    {
+        uint256 al = plan + _word(plan + 0x20);
+        uint256 n = _word(al);
+        if (_word(minOut) != n) revert LengthMismatch();
+        // (operator, amount) of each allocation, for the caps below.
+        uint256 ops;
+        assembly ("memory-safe") {
+            ops := mload(0x40)
+            mstore(0x40, add(ops, shl(6, n)))
         }
-        if (total != it.amount) revert AmountMismatch(id, total, it.amount);
-        if (plan.fee * 10_000 > it.amount * it.maxFeeBps) revert FeeTooHigh(id, plan.fee);
+        uint256 total = _word(plan + 0x40);
         for (uint256 j = 0; j < n; j++) {
-            address op = rs[j].operator;
+            (address op, uint256 amount, bool direct) = _checkAllocation(it, _tail(al + 0x20, j), minOut + 0x20 * (j + 1), id, j, q);
+            tokensLeft = tokensLeft || direct;
+            total += amount;
+            assembly {
+                mstore(add(ops, shl(6, j)), op)
+                mstore(add(ops, add(shl(6, j), 0x20)), amount)
+            }
+        }
+        uint256 want = _word(it + 0x40);
+        if (total != want) revert AmountMismatch(id, total, want);
+        uint256 fee = _word(plan + 0x40);
+        if (fee * 10_000 > want * _word(it + 10 * 32)) revert FeeTooHigh(id, fee);
+        _checkOperators(it, ops, n, id);
+    }
+
+    /// One allocation: its route known and its adapter allowed; an ETH
+    /// allocation through an adapter is queued for the award's one call per
+    /// adapter (`direct` false), anything else is left for `_deliverTokens`.
+    function _checkAllocation(uint256 it, uint256 e, uint256 minAt, bytes32 id, uint256 j, uint256 q)
+        private
+        view
+        returns (address op, uint256 amount, bool direct)
+    {
+        amount = _word(e + 0x20);
+        (address adapter, address token, address operator) = _route(e + _word(e));
+        op = operator;
+        if (adapter == address(0) || _word(it + 0x20) != 0) return (op, amount, true);
+        uint256 minOut = _word(minAt);
+        address owner = address(uint160(_word(it)));
+        // Record k: adapter, minOut, intent id, allocation index, then the
+        // adapter's EthDeposit (owner, operator, token, amount) as it is sent.
+        assembly ("memory-safe") {
+            let k := mload(q)
+            mstore(q, add(k, 1))
+            let r := add(add(q, 0x20), shl(8, k))
+            mstore(r, adapter)
+            mstore(add(r, 0x20), minOut)
+            mstore(add(r, 0x40), id)
+            mstore(add(r, 0x60), j)
+            mstore(add(r, 0x80), owner)
+            mstore(add(r, 0xa0), operator)
+            mstore(add(r, 0xc0), token)
+            mstore(add(r, 0xe0), amount)
+        }
+    }
+
+    /// The route of the position whose name (a string's length word) is at
+    /// `name`: it must be known and its adapter (if any) allowed.
+    function _route(uint256 name) private view returns (address adapter, address token, address operator) {
+        bytes32 h;
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            let len := calldataload(name)
+            calldatacopy(m, add(name, 0x20), len)
+            h := keccak256(m, len)
+        }
+        Route storage r = routes[h];
+        uint256 w;
+        assembly {
+            w := sload(r.slot)
+            adapter := and(w, 0xffffffffffffffffffffffffffffffffffffffff)
+            token := sload(add(r.slot, 1))
+            operator := sload(add(r.slot, 2))
+        }
+        if (w >> 160 == 0) revert UnknownPosition(_string(name));
+        if (adapter != address(0) && !adapterAllowed[adapter]) revert AdapterNotAllowed(adapter);
+    }
+
+    /// No excluded operator, and no operator above `maxOperatorBps` of the amount.
+    function _checkOperators(uint256 it, uint256 ops, uint256 n, bytes32 id) private pure {
+        uint256 ex = it + _word(it + 11 * 32);
+        uint256 nEx = _word(ex);
+        uint256 cap = _word(it + 0x40) * _word(it + 6 * 32);
+        for (uint256 j = 0; j < n; j++) {
+            address op;
+            assembly {
+                op := mload(add(ops, shl(6, j)))
+            }
             if (op == address(0)) continue;
-            for (uint256 e = 0; e < it.excludedOperators.length; e++) {
-                if (it.excludedOperators[e] == op) revert ExcludedOperator(id, op);
+            for (uint256 e = 0; e < nEx; e++) {
+                if (_word(ex + 0x20 * (e + 1)) == uint160(op)) revert ExcludedOperator(id, op);
             }
             uint256 sum;
             bool first = true;
             for (uint256 k = 0; k < n; k++) {
-                if (rs[k].operator != op) continue;
+                address other;
+                uint256 amount;
+                assembly {
+                    other := mload(add(ops, shl(6, k)))
+                    amount := mload(add(ops, add(shl(6, k), 0x20)))
+                }
+                if (other != op) continue;
                 if (k < j) {
                     first = false;
                     break;
                 }
-                sum += plan.allocations[k].amount;
+                sum += amount;
             }
-            if (first && sum * 10_000 > it.amount * it.maxOperatorBps) revert OperatorCapExceeded(id, op);
+            if (first && sum * 10_000 > cap) revert OperatorCapExceeded(id, op);
         }
     }
 
-    function _permit(Intent calldata it, bytes calldata permit) private {
-        (uint256 deadline, uint8 v, bytes32 r, bytes32 s) = abi.decode(permit, (uint256, uint8, bytes32, bytes32));
+    function _permit(uint256 it, uint256 permitAt) private {
+        (uint256 deadline, uint8 v, bytes32 r, bytes32 s) =
+            abi.decode(_bytes(permitAt), (uint256, uint8, bytes32, bytes32));
+        address asset = address(uint160(_word(it + 0x20)));
         // A permit someone already submitted (front-run) is fine: the allowance is there.
-        try IERC20Permit(it.asset).permit(it.owner, address(this), it.amount, deadline, v, r, s) {} catch {}
+        try IERC20Permit(asset).permit(
+            address(uint160(_word(it))), address(this), _word(it + 0x40), deadline, v, r, s
+        ) {} catch {}
     }
 
-    /// Room for every allocation of an award.
-    function _pending(BidPlan[] calldata plans) private pure returns (Pending memory p) {
-        uint256 slots;
-        for (uint256 i = 0; i < plans.length; i++) {
-            slots += plans[i].allocations.length;
-        }
-        p.adapter = new address[](slots);
-        p.owner = new address[](slots);
-        p.operator = new address[](slots);
-        p.token = new address[](slots);
-        p.amount = new uint256[](slots);
-        p.minOut = new uint256[](slots);
-        p.intentId = new bytes32[](slots);
-        p.allocation = new uint256[](slots);
-    }
-
-    /// Moves an intent's allocations into positions: tokens at once, ETH
-    /// through an adapter queued for the award's one call per adapter.
-    function _deliverAll(
-        Intent calldata it,
-        BidPlan calldata plan,
-        uint256[] calldata minOut,
-        Route[] memory rs,
-        bytes32 id,
-        Pending memory p
-    ) private {
-        for (uint256 j = 0; j < rs.length; j++) {
-            BidAllocation calldata al = plan.allocations[j];
-            Route memory r = rs[j];
-            if (r.adapter != address(0) && it.asset == address(0)) {
-                uint256 k = p.n++;
-                p.adapter[k] = r.adapter;
-                p.owner[k] = it.owner;
-                p.operator[k] = r.operator;
-                p.token[k] = r.token;
-                p.amount[k] = al.amount;
-                p.minOut[k] = minOut[j];
-                p.intentId[k] = id;
-                p.allocation[k] = j;
-                continue;
+    /// The allocations not queued: a position held as is (tokens stay with
+    /// the owner, ETH goes to it) or tokens handed to an adapter.
+    function _deliverTokens(uint256 it, uint256 plan, uint256 minOut, bytes32 id) private {
+        uint256 al = plan + _word(plan + 0x20);
+        address owner = address(uint160(_word(it)));
+        address asset = address(uint160(_word(it + 0x20)));
+        for (uint256 j = 0; j < _word(al); j++) {
+            uint256 e = _tail(al + 0x20, j);
+            uint256 amount = _word(e + 0x20);
+            (address adapter, address token, address operator) = _route(e + _word(e));
+            if (adapter != address(0) && asset == address(0)) continue; // queued
+            uint256 out;
+            if (adapter == address(0)) {
+                if (asset != token) revert AssetNotAccepted(id, _string(e + _word(e)));
+                if (asset == address(0)) {
+                    (bool ok,) = owner.call{value: amount}("");
+                    if (!ok) revert TransferFailed();
+                }
+                // A token held as is stays in the owner's wallet.
+                out = amount;
+            } else {
+                if (!IERC20(asset).transferFrom(owner, adapter, amount)) revert TransferFailed();
+                out = IAdapter(adapter).stake(asset, amount, owner, operator, token);
             }
-            uint256 out = _deliver(it, r, al, id);
-            if (out < minOut[j]) revert MinOutNotMet(id, j, out, minOut[j]);
+            uint256 want = _word(minOut + 0x20 * (j + 1));
+            if (out < want) revert MinOutNotMet(id, j, out, want);
         }
     }
 
-    /// Sends the award's queued ETH allocations, one call per adapter, and
-    /// checks each position's minimum out.
-    function _flush(Pending memory p) private {
-        for (uint256 i = 0; i < p.n; i++) {
-            address ad = p.adapter[i];
+    /// Sends the award's queued ETH allocations, one `stakeEth` call per
+    /// adapter with all of its allocations in queue order, and checks each
+    /// position's minimum out.
+    function _flush(uint256 q) private {
+        uint256 count;
+        assembly {
+            count := mload(q)
+        }
+        for (uint256 k = 0; k < count; k++) {
+            address ad;
+            assembly {
+                ad := mload(add(add(q, 0x20), shl(8, k)))
+            }
             if (ad == address(0)) continue;
             uint256 mark;
             assembly ("memory-safe") {
                 mark := mload(0x40)
             }
-            uint256 m;
-            for (uint256 k = i; k < p.n; k++) {
-                if (p.adapter[k] == ad) m++;
-            }
-            EthDeposit[] memory ds = new EthDeposit[](m);
-            uint256[] memory at = new uint256[](m);
-            uint256 value;
-            m = 0;
-            for (uint256 k = i; k < p.n; k++) {
-                if (p.adapter[k] != ad) continue;
-                ds[m] = EthDeposit(p.owner[k], p.operator[k], p.token[k], p.amount[k]);
-                at[m++] = k;
-                value += p.amount[k];
-                p.adapter[k] = address(0);
-            }
-            uint256[] memory outs = IAdapter(ad).stakeEth{value: value}(ds);
-            if (outs.length != m) revert LengthMismatch();
-            for (uint256 q = 0; q < m; q++) {
-                uint256 k = at[q];
-                if (outs[q] < p.minOut[k]) revert MinOutNotMet(p.intentId[k], p.allocation[k], outs[q], p.minOut[k]);
+            (uint256 list, uint256 m, uint256 outs) = _stakeEth(q, k, count, ad);
+            for (uint256 x = 0; x < m; x++) {
+                uint256 r;
+                uint256 out;
+                uint256 want;
+                assembly {
+                    r := mload(add(list, shl(5, x)))
+                    out := mload(add(outs, shl(5, x)))
+                    want := mload(add(r, 0x20))
+                }
+                if (out < want) revert MinOutNotMet(bytes32(_mload(r + 0x40)), _mload(r + 0x60), out, want);
             }
             assembly {
                 mstore(0x40, mark)
@@ -551,22 +738,54 @@ contract Settlement is ReentrancyGuard {
         }
     }
 
-    /// Moves one allocation that needs no ETH sent to an adapter (held as
-    /// is, or tokens into an adapter); returns what the position got.
-    function _deliver(Intent calldata it, Route memory r, BidAllocation calldata al, bytes32 id)
-        private
-        returns (uint256)
-    {
-        if (r.adapter == address(0)) {
-            if (it.asset != r.token) revert AssetNotAccepted(id, al.position);
-            if (it.asset == address(0)) {
-                (bool ok,) = it.owner.call{value: al.amount}("");
-                if (!ok) revert TransferFailed();
-            }
-            // A token held as is stays in the owner's wallet.
-            return al.amount;
+    function _mload(uint256 at) private pure returns (uint256 w) {
+        assembly {
+            w := mload(at)
         }
-        if (!IERC20(it.asset).transferFrom(it.owner, r.adapter, al.amount)) revert TransferFailed();
-        return IAdapter(r.adapter).stake(it.asset, al.amount, it.owner, r.operator, r.token);
+    }
+
+    /// One `stakeEth` call to `ad` with its queued allocations from record
+    /// `k` on (each taken off the queue); returns where their records
+    /// (`list`) and the adapter's outs are, and how many there are.
+    function _stakeEth(uint256 q, uint256 k, uint256 count, address ad)
+        private
+        returns (uint256 list, uint256 m, uint256 outs)
+    {
+        bytes4 selector = IAdapter.stakeEth.selector;
+        bool ok;
+        assembly ("memory-safe") {
+            let buf := mload(0x40)
+            let d := add(buf, 0x44)
+            list := add(d, shl(7, sub(count, k)))
+            let value := 0
+            for { let l := k } lt(l, count) { l := add(l, 1) } {
+                let r := add(add(q, 0x20), shl(8, l))
+                if eq(mload(r), ad) {
+                    mcopy(add(d, shl(7, m)), add(r, 0x80), 0x80)
+                    value := add(value, mload(add(r, 0xe0)))
+                    mstore(add(list, shl(5, m)), r)
+                    mstore(r, 0)
+                    m := add(m, 1)
+                }
+            }
+            mstore(buf, selector)
+            mstore(add(buf, 0x04), 0x20)
+            mstore(add(buf, 0x24), m)
+            outs := add(list, shl(5, m))
+            if iszero(call(gas(), ad, value, buf, add(0x44, shl(7, m)), 0, 0)) {
+                returndatacopy(0, 0, returndatasize())
+                revert(0, returndatasize())
+            }
+            // abi.encode(uint256[]): offset 0x20, length m, then the outs.
+            let size := add(0x40, shl(5, m))
+            ok := eq(returndatasize(), size)
+            if ok {
+                returndatacopy(outs, 0, size)
+                ok := and(eq(mload(outs), 0x20), eq(mload(add(outs, 0x20)), m))
+                outs := add(outs, 0x40)
+            }
+            mstore(0x40, add(outs, shl(5, m)))
+        }
+        if (!ok) revert LengthMismatch();
     }
 }
