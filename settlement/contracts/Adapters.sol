@@ -20,13 +20,7 @@ contract LidoAdapter is IAdapter {
         uint256 total = sumOf(ds);
         if (msg.value != total) revert ValueMismatch(msg.value, total);
         uint256 shares = lido.submit{value: total}(address(0));
-        outs = new uint256[](ds.length);
-        uint256 left = shares;
-        for (uint256 i = 0; i < ds.length; i++) {
-            uint256 s = proRata(shares, ds[i].amount, total, left, i + 1 == ds.length);
-            left -= s;
-            outs[i] = lido.transferShares(ds[i].owner, s);
-        }
+        return distribute(ds, total, shares, address(lido), ILido.transferShares.selector, true);
     }
 
     function stake(address tokenIn, uint256 amount, address owner, address, address) external returns (uint256) {
@@ -57,14 +51,7 @@ contract RocketPoolAdapter is IAdapter {
         pool.deposit{value: total}();
         // The adapter holds nothing between calls, so its balance is what was minted.
         uint256 minted = token.balanceOf(address(this));
-        outs = new uint256[](ds.length);
-        uint256 left = minted;
-        for (uint256 i = 0; i < ds.length; i++) {
-            uint256 out = proRata(minted, ds[i].amount, total, left, i + 1 == ds.length);
-            left -= out;
-            outs[i] = out;
-            require(token.transfer(ds[i].owner, out));
-        }
+        return distribute(ds, total, minted, address(token), IERC20.transfer.selector, false);
     }
 
     function stake(address tokenIn, uint256 amount, address owner, address, address) external returns (uint256) {
@@ -99,6 +86,8 @@ contract EigenLayerAdapter is IAdapter {
     error UnknownToken(address token);
     error NoOperator();
     error ValueMismatch(uint256 value, uint256 total);
+    /// A minting adapter or holder answered with something else than its ABI says.
+    error UnexpectedReturn();
 
     constructor(IStrategyManager sm, IDelegationManager dm) {
         admin = msg.sender;
@@ -118,64 +107,146 @@ contract EigenLayerAdapter is IAdapter {
 
     /// ETH input: per token, one call to its minting adapter (one protocol
     /// deposit) that delivers straight to the holders, then each holder
-    /// restakes what it got.
+    /// restakes what it got. The calls are built by hand in reused memory
+    /// (see `distribute`): this loop runs once per restaked allocation.
     function stakeEth(EthDeposit[] calldata ds) external payable returns (uint256[] memory outs) {
         uint256 n = ds.length;
         outs = new uint256[](n);
-        address[] memory holders = new address[](n);
+        // Each allocation's holder; zeroed once its token's group is done.
+        uint256[] memory holders = new uint256[](n);
         for (uint256 i = 0; i < n; i++) {
-            holders[i] = _holderFor(ds[i].owner, ds[i].operator, ds[i].token);
+            address owner = ds[i].owner;
+            address operator = ds[i].operator;
+            if (operator == address(0)) revert NoOperator();
+            address holder = holderOf(owner, operator);
+            if (holder.code.length == 0) _create(owner, operator);
+            holders[i] = uint160(holder);
         }
-        bool[] memory done = new bool[](n);
         uint256 spent;
         for (uint256 i = 0; i < n; i++) {
-            if (!done[i]) spent += _mintAndRestake(ds, holders, done, ds[i].token, outs);
+            if (holders[i] != 0) spent += _mintAndRestake(ds, holders, ds[i].token, outs);
         }
         if (spent != msg.value) revert ValueMismatch(msg.value, spent);
     }
 
     /// The allocations on `token` not yet done: minted in one call to its
-    /// minting adapter, delivered to their holders, restaked. Returns the ETH spent.
-    function _mintAndRestake(
-        EthDeposit[] calldata ds,
-        address[] memory holders,
-        bool[] memory done,
-        address token,
-        uint256[] memory outs
-    ) private returns (uint256 value) {
-        EthDeposit[] memory sub;
-        uint256[] memory at;
-        (sub, at, value) = _collect(ds, holders, done, token);
+    /// minting adapter straight into their holders, then restaked by each
+    /// holder. Returns the ETH spent.
+    function _mintAndRestake(EthDeposit[] calldata ds, uint256[] memory holders, address token, uint256[] memory outs)
+        private
+        returns (uint256 value)
+    {
         address minter = minterFor[token];
-        if (minter == address(0)) revert UnknownToken(token);
-        uint256[] memory got = IAdapter(minter).stakeEth{value: value}(sub);
-        if (got.length != at.length) revert UnknownToken(token);
-        IStrategy strategy = IStrategy(strategyFor[token]);
-        for (uint256 q = 0; q < at.length; q++) {
-            // The minting adapter ignores `operator`; it is kept here for the restake.
-            outs[at[q]] = PositionHolder(sub[q].owner).restake(strategy, IERC20(token), got[q], sub[q].operator);
-        }
+        address strategy = strategyFor[token];
+        if (minter == address(0) || strategy == address(0)) revert UnknownToken(token);
+        uint256 sent;
+        uint256 got;
+        uint256 m;
+        (sent, got, m, value) = _mint(ds, holders, token, minter);
+        _restakeAll(sent, got, m, strategy, token, holders, outs);
     }
 
-    /// The not-yet-done allocations on `token`, addressed to their holders.
-    function _collect(EthDeposit[] calldata ds, address[] memory holders, bool[] memory done, address token)
+    /// `restake(strategy, token, amount, operator)` on each holder sent
+    /// (`sent`: `m` records (holder, operator, token, amount), then their
+    /// indices; `got`: what each holder received); their outs recorded and
+    /// their allocations marked done.
+    function _restakeAll(
+        uint256 sent,
+        uint256 got,
+        uint256 m,
+        address strategy,
+        address token,
+        uint256[] memory holders,
+        uint256[] memory outs
+    ) private {
+        bytes4 selector = PositionHolder.restake.selector;
+        bool ok = true;
+        assembly ("memory-safe") {
+            let c := add(got, shl(5, m))
+            mstore(c, selector)
+            mstore(add(c, 0x04), strategy)
+            mstore(add(c, 0x24), token)
+            for { let q := 0 } and(ok, lt(q, m)) { q := add(q, 1) } {
+                let r := add(sent, shl(7, q))
+                mstore(add(c, 0x44), mload(add(got, shl(5, q))))
+                mstore(add(c, 0x64), mload(add(r, 0x20)))
+                if iszero(call(gas(), mload(r), 0, c, 0x84, 0, 0x20)) {
+                    returndatacopy(0, 0, returndatasize())
+                    revert(0, returndatasize())
+                }
+                ok := eq(returndatasize(), 0x20)
+                let i := mload(add(add(sent, shl(7, m)), shl(5, q)))
+                mstore(add(add(outs, 0x20), shl(5, i)), mload(0))
+                mstore(add(add(holders, 0x20), shl(5, i)), 0)
+            }
+        }
+        if (!ok) revert UnexpectedReturn();
+    }
+
+    /// One `stakeEth` call to `minter` with every not-yet-done allocation on
+    /// `token`, delivering to their holders. Returns where the records sent
+    /// start (4 words each, then their `m` indices), the minted amounts
+    /// (`got`, `m` words), and the ETH sent.
+    function _mint(EthDeposit[] calldata ds, uint256[] memory holders, address token, address minter)
+        private
+        returns (uint256 sent, uint256 got, uint256 m, uint256 value)
+    {
+        (sent, m, value) = _gather(ds, holders, token);
+        bytes4 selector = IAdapter.stakeEth.selector;
+        bool ok;
+        assembly ("memory-safe") {
+            let buf := sub(sent, 0x44)
+            mstore(buf, selector)
+            mstore(add(buf, 0x04), 0x20)
+            mstore(add(buf, 0x24), m)
+            if iszero(call(gas(), minter, value, buf, add(0x44, shl(7, m)), 0, 0)) {
+                returndatacopy(0, 0, returndatasize())
+                revert(0, returndatasize())
+            }
+            // abi.encode(uint256[]): offset 0x20, length m, then the amounts.
+            got := mload(0x40)
+            let size := add(0x40, shl(5, m))
+            ok := eq(returndatasize(), size)
+            if ok {
+                returndatacopy(got, 0, size)
+                ok := and(eq(mload(got), 0x20), eq(mload(add(got, 0x20)), m))
+            }
+            got := add(got, 0x40)
+            mstore(0x40, add(got, shl(5, m)))
+        }
+        if (!ok) revert UnexpectedReturn();
+    }
+
+    /// The not-yet-done allocations on `token` as `stakeEth` records
+    /// addressed to their holders, written 0x44 bytes into free memory (room
+    /// for the call's head), followed by their indices.
+    function _gather(EthDeposit[] calldata ds, uint256[] memory holders, address token)
         private
         pure
-        returns (EthDeposit[] memory sub, uint256[] memory at, uint256 value)
+        returns (uint256 sent, uint256 m, uint256 value)
     {
-        uint256 m;
-        for (uint256 k = 0; k < ds.length; k++) {
-            if (!done[k] && ds[k].token == token) m++;
-        }
-        sub = new EthDeposit[](m);
-        at = new uint256[](m);
-        m = 0;
-        for (uint256 k = 0; k < ds.length; k++) {
-            if (done[k] || ds[k].token != token) continue;
-            sub[m] = EthDeposit(holders[k], ds[k].operator, token, ds[k].amount);
-            at[m++] = k;
-            value += ds[k].amount;
-            done[k] = true;
+        assembly ("memory-safe") {
+            let n := mload(holders)
+            sent := add(mload(0x40), 0x44)
+            let at := add(sent, shl(7, n))
+            for { let i := 0 } lt(i, n) { i := add(i, 1) } {
+                let h := mload(add(add(holders, 0x20), shl(5, i)))
+                let e := add(ds.offset, shl(7, i))
+                if and(iszero(iszero(h)), eq(calldataload(add(e, 0x40)), token)) {
+                    let r := add(sent, shl(7, m))
+                    mstore(r, h)
+                    mstore(add(r, 0x20), calldataload(add(e, 0x20)))
+                    mstore(add(r, 0x40), token)
+                    let amount := calldataload(add(e, 0x60))
+                    mstore(add(r, 0x60), amount)
+                    value := add(value, amount)
+                    mstore(add(at, shl(5, m)), i)
+                    m := add(m, 1)
+                }
+            }
+            // The indices follow the m records directly.
+            mcopy(add(sent, shl(7, m)), at, shl(5, m))
+            mstore(0x40, add(add(sent, shl(7, m)), shl(5, m)))
         }
     }
 
@@ -198,12 +269,22 @@ contract EigenLayerAdapter is IAdapter {
         if (holder.code.length == 0) _create(owner, operator);
     }
 
-    /// The holder of `owner`'s stake with `operator` (it may not exist yet).
-    function holderOf(address owner, address operator) public view returns (address) {
-        bytes32 h = keccak256(
-            abi.encodePacked(bytes1(0xff), address(this), keccak256(abi.encode(owner, operator)), holderCodeHash)
-        );
-        return address(uint160(uint256(h)));
+    /// The holder of `owner`'s stake with `operator` (it may not exist yet):
+    /// the CREATE2 address for salt keccak256(owner, operator).
+    function holderOf(address owner, address operator) public view returns (address holder) {
+        bytes32 codeHash = holderCodeHash;
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, owner)
+            mstore(add(m, 0x20), operator)
+            let salt := keccak256(m, 0x40)
+            // 0xff ‖ this ‖ salt ‖ code hash, from byte 11 of the first word.
+            mstore(m, address())
+            mstore8(add(m, 0x0b), 0xff)
+            mstore(add(m, 0x20), salt)
+            mstore(add(m, 0x40), codeHash)
+            holder := and(keccak256(add(m, 0x0b), 0x55), 0xffffffffffffffffffffffffffffffffffffffff)
+        }
     }
 
     function _code(address impl) private pure returns (bytes memory) {

@@ -106,11 +106,56 @@ interface IAdapter {
         returns (uint256 out);
 }
 
-/// An allocation's pro-rata share of `minted` (for deposits summing to
-/// `total`): rounded down, and the last allocation gets what is `left`, so
-/// the shares sum to exactly `minted`.
-function proRata(uint256 minted, uint256 amount, uint256 total, uint256 left, bool last) pure returns (uint256) {
-    return last ? left : minted * amount / total;
+/// Splits `minted` across `ds` (deposits summing to `total`) pro rata:
+/// `minted × amount / total` rounded down, the last deposit gets what is
+/// left, so the adapter keeps nothing. Each share is handed over with
+/// `target.selector(ds[i].owner, share)` (`transfer`, `transferShares`);
+/// `outs[i]` is what that call returned if `returnsAmount`, else the share
+/// (and the call must return true). Written against the raw calldata and one
+/// reused call buffer: the compiler's per-call encoding and decoding cost
+/// more than the transfer itself.
+function distribute(
+    EthDeposit[] calldata ds,
+    uint256 total,
+    uint256 minted,
+    address target,
+    bytes4 selector,
+    bool returnsAmount
+) returns (uint256[] memory outs) {
+    uint256 n = ds.length;
+    outs = new uint256[](n);
+    assembly ("memory-safe") {
+        let m := mload(0x40)
+        let left := minted
+        for { let i := 0 } lt(i, n) { i := add(i, 1) } {
+            let d := add(ds.offset, shl(7, i))
+            let share := left
+            if lt(add(i, 1), n) {
+                let amount := calldataload(add(d, 0x60))
+                share := mul(minted, amount)
+                // minted × amount overflowing 256 bits: no real deposit does.
+                if iszero(or(iszero(amount), eq(div(share, amount), minted))) { revert(0, 0) }
+                share := div(share, total)
+            }
+            if gt(share, left) { revert(0, 0) }
+            left := sub(left, share)
+            mstore(m, selector)
+            mstore(add(m, 0x04), calldataload(d))
+            mstore(add(m, 0x24), share)
+            let ok := call(gas(), target, 0, m, 0x44, m, 0x20)
+            if iszero(ok) {
+                returndatacopy(m, 0, returndatasize())
+                revert(m, returndatasize())
+            }
+            if lt(returndatasize(), 0x20) { revert(0, 0) }
+            let r := mload(m)
+            if iszero(returnsAmount) {
+                if iszero(eq(r, 1)) { revert(0, 0) }
+                r := share
+            }
+            mstore(add(add(outs, 0x20), shl(5, i)), r)
+        }
+    }
 }
 
 function sumOf(EthDeposit[] calldata deposits) pure returns (uint256 sum) {
