@@ -117,6 +117,9 @@ contract Settlement is ReentrancyGuard {
         keccak256("Award(uint64 auctionId,bytes32 bidHash,address solver,bytes32[] intentIds,int256 score)");
     bytes32 private constant DOMAIN_TYPEHASH =
         keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
+    /// Distinct routes an award remembers (see `_route`), and the bytes they take.
+    uint256 private constant ROUTES_CACHED = 8;
+    uint256 private constant ROUTE_CACHE = 0x20 + 8 * 0x80;
     uint256 private constant HALF_N = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0;
 
     address public immutable admin;
@@ -304,9 +307,12 @@ contract Settlement is ReentrancyGuard {
             mstore(m, typehash)
             calldatacopy(add(m, 0x20), it, 0x1c0)
             dirty := or(shr(160, mload(add(m, 0x20))), shr(160, mload(add(m, 0x40))))
-            for { let k := 0x80 } lt(k, 0x180) { k := add(k, 0x20) } {
-                dirty := or(dirty, shr(16, mload(add(m, k))))
-            }
+            // The eight uint16 fields (words 4..11 after the type hash), unrolled.
+            let bps := or(
+                or(or(mload(add(m, 0x80)), mload(add(m, 0xa0))), or(mload(add(m, 0xc0)), mload(add(m, 0xe0)))),
+                or(or(mload(add(m, 0x100)), mload(add(m, 0x120))), or(mload(add(m, 0x140)), mload(add(m, 0x160))))
+            )
+            dirty := or(dirty, shr(16, bps))
             dirty := or(dirty, shr(64, mload(add(m, 0x1c0))))
             let ex := add(it, mload(add(m, 0x180)))
             let bytes_ := shl(5, calldataload(ex))
@@ -477,9 +483,16 @@ contract Settlement is ReentrancyGuard {
         }
         uint256 q;
         assembly ("memory-safe") {
-            q := mload(0x40)
+            let cache := mload(0x40)
+            mstore(cache, 0)
+            q := add(cache, ROUTE_CACHE)
+            // Queue: record count, adapter table, records; the table after
+            // the records (at most one entry per record).
+            let t := add(add(q, 0x40), shl(8, slots))
             mstore(q, 0)
-            mstore(0x40, add(add(q, 0x20), shl(8, slots)))
+            mstore(add(q, 0x20), t)
+            mstore(t, 0)
+            mstore(0x40, add(add(t, 0x20), shl(7, slots)))
         }
         c.queue = q;
     }
@@ -505,25 +518,27 @@ contract Settlement is ReentrancyGuard {
 
     /// Checks and executes the award's `i`-th intent; returns its fee if paid in ETH.
     function _settleIntent(uint256 i, Ctx memory c) private returns (uint256 ethFee) {
-        uint256 plan = _tail(c.plans, i);
-        uint256 si = _tail(c.intents, i);
-        uint256 it = si + _word(si);
-        bytes32 id = _checkIntent(i, si, it, plan, c);
-        bool tokensLeft = _checkPlan(it, plan, _tail(c.mins, i), id, c.queue);
-        bool eth = _word(it + 0x20) == 0;
-        _spend(address(uint160(_word(it))), _word(it + 12 * 32), eth ? _word(it + 0x40) : 0);
-        if (!eth && _word(si + _word(si + 0x40)) > 0) _permit(it, si + _word(si + 0x40));
-        if (tokensLeft) _deliverTokens(it, plan, _tail(c.mins, i), id);
-        uint256 fee = _word(plan + 0x40);
-        if (eth) {
-            ethFee = fee;
-        } else if (fee > 0) {
-            if (!IERC20(address(uint160(_word(it + 0x20)))).transferFrom(address(uint160(_word(it))), c.solver, fee))
-            {
-                revert TransferFailed();
+        unchecked {
+            uint256 plan = _tail(c.plans, i);
+            uint256 si = _tail(c.intents, i);
+            uint256 it = si + _word(si);
+            bytes32 id = _checkIntent(i, si, it, plan, c);
+            bool tokensLeft = _checkPlan(it, plan, _tail(c.mins, i), id, c.queue);
+            bool eth = _word(it + 0x20) == 0;
+            _spend(address(uint160(_word(it))), _word(it + 12 * 32), eth ? _word(it + 0x40) : 0);
+            if (!eth && _word(si + _word(si + 0x40)) > 0) _permit(it, si + _word(si + 0x40));
+            if (tokensLeft) _deliverTokens(it, plan, _tail(c.mins, i), id, c.queue);
+            uint256 fee = _word(plan + 0x40);
+            if (eth) {
+                ethFee = fee;
+            } else if (fee > 0) {
+                if (!IERC20(address(uint160(_word(it + 0x20)))).transferFrom(address(uint160(_word(it))), c.solver, fee))
+                {
+                    revert TransferFailed();
+                }
             }
+            emit IntentSettled(id, address(uint160(_word(it))), c.solver, c.auctionId, fee);
         }
-        emit IntentSettled(id, address(uint160(_word(it))), c.solver, c.auctionId, fee);
     }
 
     /// The intent's id (equal to the award's and the plan's), its owner's
@@ -533,11 +548,13 @@ contract Settlement is ReentrancyGuard {
         view
         returns (bytes32 id)
     {
-        id = _intentId(it, c.domain);
-        if (id != bytes32(_word(c.ids + 32 * i)) || id != bytes32(_word(plan))) revert IntentMismatch(i);
-        _checkSignature(address(uint160(_word(it))), id, si + _word(si + 0x20));
-        uint256 deadline = _word(it + 13 * 32);
-        if (block.timestamp > deadline) revert Expired(id, uint64(deadline));
+        unchecked {
+            id = _intentId(it, c.domain);
+            if (id != bytes32(_word(c.ids + 32 * i)) || id != bytes32(_word(plan))) revert IntentMismatch(i);
+            _checkSignature(address(uint160(_word(it))), id, si + _word(si + 0x20));
+            uint256 deadline = _word(it + 13 * 32);
+            if (block.timestamp > deadline) revert Expired(id, uint64(deadline));
+        }
     }
 
     /// The on-chain checks of a plan (amounts, fee cap, operator cap,
@@ -550,30 +567,32 @@ contract Settlement is ReentrancyGuard {
         view
         returns (bool tokensLeft)
     {
-        uint256 al = plan + _word(plan + 0x20);
-        uint256 n = _word(al);
-        if (_word(minOut) != n) revert LengthMismatch();
-        // (operator, amount) of each allocation, for the caps below.
-        uint256 ops;
-        assembly ("memory-safe") {
-            ops := mload(0x40)
-            mstore(0x40, add(ops, shl(6, n)))
-        }
-        uint256 total = _word(plan + 0x40);
-        for (uint256 j = 0; j < n; j++) {
-            (address op, uint256 amount, bool direct) = _checkAllocation(it, _tail(al + 0x20, j), minOut + 0x20 * (j + 1), id, j, q);
-            tokensLeft = tokensLeft || direct;
-            total += amount;
-            assembly {
-                mstore(add(ops, shl(6, j)), op)
-                mstore(add(ops, add(shl(6, j), 0x20)), amount)
+        unchecked {
+            uint256 al = plan + _word(plan + 0x20);
+            uint256 n = _word(al);
+            if (_word(minOut) != n) revert LengthMismatch();
+            // (operator, amount) of each allocation, for the caps below.
+            uint256 ops;
+            assembly ("memory-safe") {
+                ops := mload(0x40)
+                mstore(0x40, add(ops, shl(6, n)))
             }
+            uint256 total = _word(plan + 0x40);
+            for (uint256 j = 0; j < n; j++) {
+                (address op, uint256 amount, bool direct) = _checkAllocation(it, _tail(al + 0x20, j), minOut + 0x20 * (j + 1), id, j, q);
+                tokensLeft = tokensLeft || direct;
+                total = _add(total, amount);
+                assembly {
+                    mstore(add(ops, shl(6, j)), op)
+                    mstore(add(ops, add(shl(6, j), 0x20)), amount)
+                }
+            }
+            uint256 want = _word(it + 0x40);
+            if (total != want) revert AmountMismatch(id, total, want);
+            uint256 fee = _word(plan + 0x40);
+            if (_above(fee, want, _word(it + 10 * 32))) revert FeeTooHigh(id, fee);
+            _checkOperators(it, ops, n, id);
         }
-        uint256 want = _word(it + 0x40);
-        if (total != want) revert AmountMismatch(id, total, want);
-        uint256 fee = _word(plan + 0x40);
-        if (fee * 10_000 > want * _word(it + 10 * 32)) revert FeeTooHigh(id, fee);
-        _checkOperators(it, ops, n, id);
     }
 
     /// One allocation: its route known and its adapter allowed; an ETH
@@ -584,19 +603,39 @@ contract Settlement is ReentrancyGuard {
         view
         returns (address op, uint256 amount, bool direct)
     {
-        amount = _word(e + 0x20);
-        (address adapter, address token, address operator) = _route(e + _word(e));
-        op = operator;
-        if (adapter == address(0) || _word(it + 0x20) != 0) return (op, amount, true);
-        uint256 minOut = _word(minAt);
-        address owner = address(uint160(_word(it)));
-        // Record k: adapter, minOut, intent id, allocation index, then the
-        // adapter's EthDeposit (owner, operator, token, amount) as it is sent.
+        unchecked {
+            amount = _word(e + 0x20);
+            (address adapter, address token, address operator) = _route(e + _word(e), q);
+            op = operator;
+            if (adapter == address(0) || _word(it + 0x20) != 0) return (op, amount, true);
+            uint256 minOut = _word(minAt);
+            address owner = address(uint160(_word(it)));
+            _enqueue(q, adapter, minOut, id, j, owner, operator, token, amount);
+        }
+    }
+
+    /// Queues one ETH allocation for `adapter`: record k of the queue (next
+    /// record of the same adapter, minOut, intent id, allocation index, then
+    /// the adapter's EthDeposit (owner, operator, token, amount) as it is
+    /// sent), linked at the tail of its adapter's list in the award's
+    /// adapter table (adapter, first record, last record, count), so
+    /// `_flush` walks each adapter's records without scanning the others.
+    function _enqueue(
+        uint256 q,
+        address adapter,
+        uint256 minOut,
+        bytes32 id,
+        uint256 j,
+        address owner,
+        address operator,
+        address token,
+        uint256 amount
+    ) private pure {
         assembly ("memory-safe") {
             let k := mload(q)
             mstore(q, add(k, 1))
-            let r := add(add(q, 0x20), shl(8, k))
-            mstore(r, adapter)
+            let r := add(add(q, 0x40), shl(8, k))
+            mstore(r, 0)
             mstore(add(r, 0x20), minOut)
             mstore(add(r, 0x40), id)
             mstore(add(r, 0x60), j)
@@ -604,19 +643,61 @@ contract Settlement is ReentrancyGuard {
             mstore(add(r, 0xa0), operator)
             mstore(add(r, 0xc0), token)
             mstore(add(r, 0xe0), amount)
+            let t := mload(add(q, 0x20))
+            let n := mload(t)
+            let g := 0
+            for { let x := 0 } lt(x, n) { x := add(x, 1) } {
+                let e := add(add(t, 0x20), shl(7, x))
+                if eq(mload(e), adapter) {
+                    g := e
+                    break
+                }
+            }
+            switch g
+            case 0 {
+                g := add(add(t, 0x20), shl(7, n))
+                mstore(t, add(n, 1))
+                mstore(g, adapter)
+                mstore(add(g, 0x20), r)
+                mstore(add(g, 0x60), 1)
+            }
+            default {
+                mstore(mload(add(g, 0x40)), r)
+                mstore(add(g, 0x60), add(mload(add(g, 0x60)), 1))
+            }
+            mstore(add(g, 0x40), r)
         }
     }
 
     /// The route of the position whose name (a string's length word) is at
-    /// `name`: it must be known and its adapter (if any) allowed.
-    function _route(uint256 name) private view returns (address adapter, address token, address operator) {
+    /// `name`: it must be known and its adapter (if any) allowed. Routes
+    /// checked once in an award are remembered in the award's route cache
+    /// (the `ROUTE_CACHE` bytes below its queue `q`: a count, then up to
+    /// `ROUTES_CACHED` entries of name hash, adapter, token, operator), so a
+    /// batch whose intents use the same few positions reads storage once per
+    /// position. Routes cannot change inside a settlement (admin only).
+    function _route(uint256 name, uint256 q) private view returns (address adapter, address token, address operator) {
         bytes32 h;
+        bool found;
+        uint256 cache = q - ROUTE_CACHE;
         assembly ("memory-safe") {
             let m := mload(0x40)
             let len := calldataload(name)
             calldatacopy(m, add(name, 0x20), len)
             h := keccak256(m, len)
+            let n := mload(cache)
+            for { let k := 0 } lt(k, n) { k := add(k, 1) } {
+                let e := add(add(cache, 0x20), shl(7, k))
+                if eq(mload(e), h) {
+                    found := 1
+                    adapter := mload(add(e, 0x20))
+                    token := mload(add(e, 0x40))
+                    operator := mload(add(e, 0x60))
+                    break
+                }
+            }
         }
+        if (found) return (adapter, token, operator);
         Route storage r = routes[h];
         uint256 w;
         assembly {
@@ -627,39 +708,53 @@ contract Settlement is ReentrancyGuard {
         }
         if (w >> 160 == 0) revert UnknownPosition(_string(name));
         if (adapter != address(0) && !adapterAllowed[adapter]) revert AdapterNotAllowed(adapter);
+        assembly ("memory-safe") {
+            let n := mload(cache)
+            if lt(n, ROUTES_CACHED) {
+                let e := add(add(cache, 0x20), shl(7, n))
+                mstore(e, h)
+                mstore(add(e, 0x20), adapter)
+                mstore(add(e, 0x40), token)
+                mstore(add(e, 0x60), operator)
+                mstore(cache, add(n, 1))
+            }
+        }
     }
 
     /// No excluded operator, and no operator above `maxOperatorBps` of the amount.
     function _checkOperators(uint256 it, uint256 ops, uint256 n, bytes32 id) private pure {
-        uint256 ex = it + _word(it + 11 * 32);
-        uint256 nEx = _word(ex);
-        uint256 cap = _word(it + 0x40) * _word(it + 6 * 32);
-        for (uint256 j = 0; j < n; j++) {
-            address op;
-            assembly {
-                op := mload(add(ops, shl(6, j)))
-            }
-            if (op == address(0)) continue;
-            for (uint256 e = 0; e < nEx; e++) {
-                if (_word(ex + 0x20 * (e + 1)) == uint160(op)) revert ExcludedOperator(id, op);
-            }
-            uint256 sum;
-            bool first = true;
-            for (uint256 k = 0; k < n; k++) {
-                address other;
-                uint256 amount;
+        unchecked {
+            uint256 ex = it + _word(it + 11 * 32);
+            uint256 nEx = _word(ex);
+            uint256 amountIn = _word(it + 0x40);
+            uint256 capBps = _word(it + 6 * 32);
+            for (uint256 j = 0; j < n; j++) {
+                address op;
                 assembly {
-                    other := mload(add(ops, shl(6, k)))
-                    amount := mload(add(ops, add(shl(6, k), 0x20)))
+                    op := mload(add(ops, shl(6, j)))
                 }
-                if (other != op) continue;
-                if (k < j) {
-                    first = false;
-                    break;
+                if (op == address(0)) continue;
+                for (uint256 e = 0; e < nEx; e++) {
+                    if (_word(ex + 0x20 * (e + 1)) == uint160(op)) revert ExcludedOperator(id, op);
                 }
-                sum += amount;
+                uint256 sum;
+                bool first = true;
+                for (uint256 k = 0; k < n; k++) {
+                    address other;
+                    uint256 amount;
+                    assembly {
+                        other := mload(add(ops, shl(6, k)))
+                        amount := mload(add(ops, add(shl(6, k), 0x20)))
+                    }
+                    if (other != op) continue;
+                    if (k < j) {
+                        first = false;
+                        break;
+                    }
+                    sum = _add(sum, amount);
+                }
+                if (first && _above(sum, amountIn, capBps)) revert OperatorCapExceeded(id, op);
             }
-            if (first && sum * 10_000 > cap) revert OperatorCapExceeded(id, op);
         }
     }
 
@@ -675,30 +770,32 @@ contract Settlement is ReentrancyGuard {
 
     /// The allocations not queued: a position held as is (tokens stay with
     /// the owner, ETH goes to it) or tokens handed to an adapter.
-    function _deliverTokens(uint256 it, uint256 plan, uint256 minOut, bytes32 id) private {
-        uint256 al = plan + _word(plan + 0x20);
-        address owner = address(uint160(_word(it)));
-        address asset = address(uint160(_word(it + 0x20)));
-        for (uint256 j = 0; j < _word(al); j++) {
-            uint256 e = _tail(al + 0x20, j);
-            uint256 amount = _word(e + 0x20);
-            (address adapter, address token, address operator) = _route(e + _word(e));
-            if (adapter != address(0) && asset == address(0)) continue; // queued
-            uint256 out;
-            if (adapter == address(0)) {
-                if (asset != token) revert AssetNotAccepted(id, _string(e + _word(e)));
-                if (asset == address(0)) {
-                    (bool ok,) = owner.call{value: amount}("");
-                    if (!ok) revert TransferFailed();
+    function _deliverTokens(uint256 it, uint256 plan, uint256 minOut, bytes32 id, uint256 q) private {
+        unchecked {
+            uint256 al = plan + _word(plan + 0x20);
+            address owner = address(uint160(_word(it)));
+            address asset = address(uint160(_word(it + 0x20)));
+            for (uint256 j = 0; j < _word(al); j++) {
+                uint256 e = _tail(al + 0x20, j);
+                uint256 amount = _word(e + 0x20);
+                (address adapter, address token, address operator) = _route(e + _word(e), q);
+                if (adapter != address(0) && asset == address(0)) continue; // queued
+                uint256 out;
+                if (adapter == address(0)) {
+                    if (asset != token) revert AssetNotAccepted(id, _string(e + _word(e)));
+                    if (asset == address(0)) {
+                        (bool ok,) = owner.call{value: amount}("");
+                        if (!ok) revert TransferFailed();
+                    }
+                    // A token held as is stays in the owner's wallet.
+                    out = amount;
+                } else {
+                    if (!IERC20(asset).transferFrom(owner, adapter, amount)) revert TransferFailed();
+                    out = IAdapter(adapter).stake(asset, amount, owner, operator, token);
                 }
-                // A token held as is stays in the owner's wallet.
-                out = amount;
-            } else {
-                if (!IERC20(asset).transferFrom(owner, adapter, amount)) revert TransferFailed();
-                out = IAdapter(adapter).stake(asset, amount, owner, operator, token);
+                uint256 want = _word(minOut + 0x20 * (j + 1));
+                if (out < want) revert MinOutNotMet(id, j, out, want);
             }
-            uint256 want = _word(minOut + 0x20 * (j + 1));
-            if (out < want) revert MinOutNotMet(id, j, out, want);
         }
     }
 
@@ -706,34 +803,29 @@ contract Settlement is ReentrancyGuard {
     /// adapter with all of its allocations in queue order, and checks each
     /// position's minimum out.
     function _flush(uint256 q) private {
-        uint256 count;
-        assembly {
-            count := mload(q)
-        }
-        for (uint256 k = 0; k < count; k++) {
-            address ad;
-            assembly {
-                ad := mload(add(add(q, 0x20), shl(8, k)))
-            }
-            if (ad == address(0)) continue;
-            uint256 mark;
-            assembly ("memory-safe") {
-                mark := mload(0x40)
-            }
-            (uint256 list, uint256 m, uint256 outs) = _stakeEth(q, k, count, ad);
-            for (uint256 x = 0; x < m; x++) {
-                uint256 r;
-                uint256 out;
-                uint256 want;
-                assembly {
-                    r := mload(add(list, shl(5, x)))
-                    out := mload(add(outs, shl(5, x)))
-                    want := mload(add(r, 0x20))
+        unchecked {
+            uint256 t = _mload(q + 0x20);
+            uint256 n = _mload(t);
+            for (uint256 g = t + 0x20; g < t + 0x20 + (n << 7); g += 0x80) {
+                uint256 mark;
+                assembly ("memory-safe") {
+                    mark := mload(0x40)
                 }
-                if (out < want) revert MinOutNotMet(bytes32(_mload(r + 0x40)), _mload(r + 0x60), out, want);
-            }
-            assembly {
-                mstore(0x40, mark)
+                (uint256 list, uint256 m, uint256 outs) = _stakeEth(g);
+                for (uint256 x = 0; x < m; x++) {
+                    uint256 r;
+                    uint256 out;
+                    uint256 want;
+                    assembly {
+                        r := mload(add(list, shl(5, x)))
+                        out := mload(add(outs, shl(5, x)))
+                        want := mload(add(r, 0x20))
+                    }
+                    if (out < want) revert MinOutNotMet(bytes32(_mload(r + 0x40)), _mload(r + 0x60), out, want);
+                }
+                assembly {
+                    mstore(0x40, mark)
+                }
             }
         }
     }
@@ -744,35 +836,30 @@ contract Settlement is ReentrancyGuard {
         }
     }
 
-    /// One `stakeEth` call to `ad` with its queued allocations from record
-    /// `k` on (each taken off the queue); returns where their records
-    /// (`list`) and the adapter's outs are, and how many there are.
-    function _stakeEth(uint256 q, uint256 k, uint256 count, address ad)
-        private
-        returns (uint256 list, uint256 m, uint256 outs)
-    {
+    /// One `stakeEth` call to the adapter of table entry `g` with its
+    /// queued allocations; returns where their records (`list`) and the
+    /// adapter's outs are, and how many there are.
+    function _stakeEth(uint256 g) private returns (uint256 list, uint256 m, uint256 outs) {
         bytes4 selector = IAdapter.stakeEth.selector;
         bool ok;
         assembly ("memory-safe") {
+            m := mload(add(g, 0x60))
             let buf := mload(0x40)
             let d := add(buf, 0x44)
-            list := add(d, shl(7, sub(count, k)))
+            list := add(d, shl(7, m))
             let value := 0
-            for { let l := k } lt(l, count) { l := add(l, 1) } {
-                let r := add(add(q, 0x20), shl(8, l))
-                if eq(mload(r), ad) {
-                    mcopy(add(d, shl(7, m)), add(r, 0x80), 0x80)
-                    value := add(value, mload(add(r, 0xe0)))
-                    mstore(add(list, shl(5, m)), r)
-                    mstore(r, 0)
-                    m := add(m, 1)
-                }
+            let r := mload(add(g, 0x20))
+            for { let x := 0 } lt(x, m) { x := add(x, 1) } {
+                mcopy(add(d, shl(7, x)), add(r, 0x80), 0x80)
+                value := add(value, mload(add(r, 0xe0)))
+                mstore(add(list, shl(5, x)), r)
+                r := mload(r)
             }
             mstore(buf, selector)
             mstore(add(buf, 0x04), 0x20)
             mstore(add(buf, 0x24), m)
             outs := add(list, shl(5, m))
-            if iszero(call(gas(), ad, value, buf, add(0x44, shl(7, m)), 0, 0)) {
+            if iszero(call(gas(), mload(g), value, buf, add(0x44, shl(7, m)), 0, 0)) {
                 returndatacopy(0, 0, returndatasize())
                 revert(0, returndatasize())
             }
@@ -787,5 +874,16 @@ contract Settlement is ReentrancyGuard {
             mstore(0x40, add(outs, shl(5, m)))
         }
         if (!ok) revert LengthMismatch();
+    }
+
+    /// a + b, reverting on overflow (the hot paths run unchecked: their
+    /// pointer arithmetic cannot matter, these sums can).
+    function _add(uint256 a, uint256 b) private pure returns (uint256) {
+        return a + b;
+    }
+
+    /// Whether `part` is above `bps` basis points of `whole` (checked).
+    function _above(uint256 part, uint256 whole, uint256 bps) private pure returns (bool) {
+        return part * 10_000 > whole * bps;
     }
 }
