@@ -193,10 +193,6 @@ async fn trace(p: &DynProvider, tx: B256, protocol: &BTreeSet<Address>) -> Split
         )
         .await
         .unwrap();
-    if let Ok(dir) = std::env::var("GAS_DUMP") {
-        std::fs::write(format!("{dir}/steps.json"), serde_json::to_string(&logs).unwrap()).unwrap();
-        std::fs::write(format!("{dir}/calls.json"), serde_json::to_string(&t).unwrap()).unwrap();
-    }
     let steps = logs["structLogs"].as_array().expect("anvil --steps-tracing");
     let refund_at = |s: &Value| s["refund"].as_i64().unwrap_or(0);
     let depth_at = |s: &Value| s["depth"].as_u64().unwrap();

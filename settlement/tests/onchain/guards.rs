@@ -247,3 +247,47 @@ async fn an_eip2612_permit_carried_with_the_intent_replaces_the_allowance() {
     fx.settle(vec![arg]).await;
     assert_eq!(lido.balanceOf(owner).call().await.unwrap(), eth("1"));
 }
+
+/// The Settlement reads intents from the raw calldata: a uint16 field whose
+/// word carries high bits is refused as `BadIntent` (not masked, not hashed
+/// as some other value).
+#[tokio::test]
+async fn an_intent_word_that_is_not_a_clean_value_of_its_type_is_refused() {
+    let fx = Fx::new().await;
+    let owner = fx.addr(USER);
+    fx.escrow(USER, eth("5")).await;
+    let mut i = fx.intent(owner, Address::ZERO, eth("1"), 40);
+    // A value no other word of this settlement has, to find its word.
+    i.maxFeeBps = 4321;
+    let si = fx.sign(i, USER);
+    let bid = fx.bid(1, SOLVER, &[(&si, &[("stETH", eth("0.99"))], eth("0.01"))]);
+    let clean = Settlement::settleCall { batch: vec![fx.arg(&bid, &[&si])] }.abi_encode();
+    let word = U256::from(4321u64).to_be_bytes::<32>();
+    let at = (4..clean.len())
+        .step_by(32)
+        .find(|&o| clean[o..o + 32] == word)
+        .expect("maxFeeBps's word in the calldata");
+    let call = |input: Vec<u8>| {
+        let fx = &fx;
+        async move {
+            let tx = alloy::rpc::types::TransactionRequest::default()
+                .from(fx.addr(EXECUTOR))
+                .to(fx.d.settlement)
+                .input(Bytes::from(input).into());
+            match alloy::providers::Provider::call(&fx.as_(EXECUTOR), tx).await {
+                Ok(_) => "no revert".to_string(),
+                Err(e) => e
+                    .as_error_resp()
+                    .and_then(|r| r.as_revert_data())
+                    .and_then(|d| stakebid_settlement::executor::error_name(&d))
+                    .unwrap_or_else(|| format!("undecoded: {e}")),
+            }
+        }
+    };
+    // The same bytes as they are would settle (simulated) ...
+    assert_eq!(call(clean.clone()).await, "no revert");
+    // ... and with a high bit set in that word they are refused.
+    let mut dirty = clean;
+    dirty[at] = 0x01;
+    assert_eq!(call(dirty).await, "BadIntent");
+}
