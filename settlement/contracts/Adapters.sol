@@ -192,28 +192,8 @@ contract EigenLayerAdapter is IAdapter {
         returns (uint256 sent, uint256 got, uint256 m, uint256 value)
     {
         (sent, m, value) = _gather(ds, holders, token);
-        bytes4 selector = IAdapter.stakeEth.selector;
         bool ok;
-        assembly ("memory-safe") {
-            let buf := sub(sent, 0x44)
-            mstore(buf, selector)
-            mstore(add(buf, 0x04), 0x20)
-            mstore(add(buf, 0x24), m)
-            if iszero(call(gas(), minter, value, buf, add(0x44, shl(7, m)), 0, 0)) {
-                returndatacopy(0, 0, returndatasize())
-                revert(0, returndatasize())
-            }
-            // abi.encode(uint256[]): offset 0x20, length m, then the amounts.
-            got := mload(0x40)
-            let size := add(0x40, shl(5, m))
-            ok := eq(returndatasize(), size)
-            if ok {
-                returndatacopy(got, 0, size)
-                ok := and(eq(mload(got), 0x20), eq(mload(add(got, 0x20)), m))
-            }
-            got := add(got, 0x40)
-            mstore(0x40, add(got, shl(5, m)))
-        }
+        (got, ok) = callStakeEth(minter, value, sent - 0x44, m);
         if (!ok) revert UnexpectedReturn();
     }
 

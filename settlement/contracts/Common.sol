@@ -158,6 +158,34 @@ function distribute(
     }
 }
 
+/// Calls `adapter.stakeEth{value: value}` with the `m` EthDeposit records
+/// already written at `buf + 0x44` (the call's head is written in the 0x44
+/// bytes before them), bubbling up a revert. Returns where the `m` outs it
+/// answered were copied (newly allocated memory) and whether the answer was
+/// an abi-encoded `uint256[m]`.
+function callStakeEth(address adapter, uint256 value, uint256 buf, uint256 m) returns (uint256 outs, bool ok) {
+    bytes4 selector = IAdapter.stakeEth.selector;
+    assembly ("memory-safe") {
+        mstore(buf, selector)
+        mstore(add(buf, 0x04), 0x20)
+        mstore(add(buf, 0x24), m)
+        if iszero(call(gas(), adapter, value, buf, add(0x44, shl(7, m)), 0, 0)) {
+            returndatacopy(0, 0, returndatasize())
+            revert(0, returndatasize())
+        }
+        // abi.encode(uint256[]): offset 0x20, length m, then the outs.
+        outs := mload(0x40)
+        let size := add(0x40, shl(5, m))
+        ok := eq(returndatasize(), size)
+        if ok {
+            returndatacopy(outs, 0, size)
+            ok := and(eq(mload(outs), 0x20), eq(mload(add(outs, 0x20)), m))
+        }
+        outs := add(outs, 0x40)
+        mstore(0x40, add(outs, shl(5, m)))
+    }
+}
+
 function sumOf(EthDeposit[] calldata deposits) pure returns (uint256 sum) {
     for (uint256 i = 0; i < deposits.length; i++) {
         sum += deposits[i].amount;

@@ -852,14 +852,13 @@ contract Settlement is ReentrancyGuard {
     /// queued allocations; returns where their records (`list`) and the
     /// adapter's outs are, and how many there are.
     function _stakeEth(uint256 g) private returns (uint256 list, uint256 m, uint256 outs) {
-        bytes4 selector = IAdapter.stakeEth.selector;
-        bool ok;
+        uint256 buf;
+        uint256 value;
         assembly ("memory-safe") {
             m := mload(add(g, 0x60))
-            let buf := mload(0x40)
+            buf := mload(0x40)
             let d := add(buf, 0x44)
             list := add(d, shl(7, m))
-            let value := 0
             let r := mload(add(g, 0x20))
             for { let x := 0 } lt(x, m) { x := add(x, 1) } {
                 mcopy(add(d, shl(7, x)), add(r, 0x80), 0x80)
@@ -867,24 +866,10 @@ contract Settlement is ReentrancyGuard {
                 mstore(add(list, shl(5, x)), r)
                 r := mload(r)
             }
-            mstore(buf, selector)
-            mstore(add(buf, 0x04), 0x20)
-            mstore(add(buf, 0x24), m)
-            outs := add(list, shl(5, m))
-            if iszero(call(gas(), mload(g), value, buf, add(0x44, shl(7, m)), 0, 0)) {
-                returndatacopy(0, 0, returndatasize())
-                revert(0, returndatasize())
-            }
-            // abi.encode(uint256[]): offset 0x20, length m, then the outs.
-            let size := add(0x40, shl(5, m))
-            ok := eq(returndatasize(), size)
-            if ok {
-                returndatacopy(outs, 0, size)
-                ok := and(eq(mload(outs), 0x20), eq(mload(add(outs, 0x20)), m))
-                outs := add(outs, 0x40)
-            }
-            mstore(0x40, add(outs, shl(5, m)))
+            mstore(0x40, add(list, shl(5, m)))
         }
+        bool ok;
+        (outs, ok) = callStakeEth(address(uint160(_mload(g))), value, buf, m);
         if (!ok) revert LengthMismatch();
     }
 
