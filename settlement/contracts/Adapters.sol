@@ -86,8 +86,6 @@ contract EigenLayerAdapter is IAdapter {
     error UnknownToken(address token);
     error NoOperator();
     error ValueMismatch(uint256 value, uint256 total);
-    /// A minting adapter or holder answered with something else than its ABI says.
-    error UnexpectedReturn();
 
     constructor(IStrategyManager sm, IDelegationManager dm) {
         admin = msg.sender;
@@ -115,12 +113,7 @@ contract EigenLayerAdapter is IAdapter {
         // Each allocation's holder; zeroed once its token's group is done.
         uint256[] memory holders = new uint256[](n);
         for (uint256 i = 0; i < n; i++) {
-            address owner = ds[i].owner;
-            address operator = ds[i].operator;
-            if (operator == address(0)) revert NoOperator();
-            address holder = holderOf(owner, operator);
-            if (holder.code.length == 0) _create(owner, operator);
-            holders[i] = uint160(holder);
+            holders[i] = uint160(_holderFor(ds[i].owner, ds[i].operator));
         }
         uint256 spent;
         for (uint256 i = 0; i < n; i++) {
@@ -160,27 +153,31 @@ contract EigenLayerAdapter is IAdapter {
         uint256[] memory outs
     ) private {
         bytes4 selector = PositionHolder.restake.selector;
-        bool ok = true;
+        bytes4 unexpected = UnexpectedReturn.selector;
         assembly ("memory-safe") {
             let c := add(got, shl(5, m))
             mstore(c, selector)
             mstore(add(c, 0x04), strategy)
             mstore(add(c, 0x24), token)
-            for { let q := 0 } and(ok, lt(q, m)) { q := add(q, 1) } {
+            for { let q := 0 } lt(q, m) { q := add(q, 1) } {
                 let r := add(sent, shl(7, q))
+                let holder := mload(r)
                 mstore(add(c, 0x44), mload(add(got, shl(5, q))))
                 mstore(add(c, 0x64), mload(add(r, 0x20)))
-                if iszero(call(gas(), mload(r), 0, c, 0x84, 0, 0x20)) {
+                if iszero(call(gas(), holder, 0, c, 0x84, 0, 0x20)) {
                     returndatacopy(0, 0, returndatasize())
                     revert(0, returndatasize())
                 }
-                ok := eq(returndatasize(), 0x20)
+                if iszero(eq(returndatasize(), 0x20)) {
+                    mstore(0, unexpected)
+                    mstore(4, holder)
+                    revert(0, 0x24)
+                }
                 let i := mload(add(add(sent, shl(7, m)), shl(5, q)))
                 mstore(add(add(outs, 0x20), shl(5, i)), mload(0))
                 mstore(add(add(holders, 0x20), shl(5, i)), 0)
             }
         }
-        if (!ok) revert UnexpectedReturn();
     }
 
     /// One `stakeEth` call to `minter` with every not-yet-done allocation on
@@ -192,9 +189,7 @@ contract EigenLayerAdapter is IAdapter {
         returns (uint256 sent, uint256 got, uint256 m, uint256 value)
     {
         (sent, m, value) = _gather(ds, holders, token);
-        bool ok;
-        (got, ok) = callStakeEth(minter, value, sent - 0x44, m);
-        if (!ok) revert UnexpectedReturn();
+        got = callStakeEth(minter, value, sent - 0x44, m);
     }
 
     /// The not-yet-done allocations on `token` as `stakeEth` records
@@ -235,15 +230,14 @@ contract EigenLayerAdapter is IAdapter {
         external
         returns (uint256)
     {
-        if (tokenIn != token) revert UnknownToken(tokenIn);
-        address holder = _holderFor(owner, operator, token);
+        if (tokenIn != token || strategyFor[token] == address(0)) revert UnknownToken(tokenIn);
+        address holder = _holderFor(owner, operator);
         require(IERC20(token).transfer(holder, amount));
         return PositionHolder(holder).restake(IStrategy(strategyFor[token]), IERC20(token), amount, operator);
     }
 
     /// The holder of `owner`'s stake with `operator`, created on first use.
-    function _holderFor(address owner, address operator, address token) private returns (address holder) {
-        if (strategyFor[token] == address(0)) revert UnknownToken(token);
+    function _holderFor(address owner, address operator) private returns (address holder) {
         if (operator == address(0)) revert NoOperator();
         holder = holderOf(owner, operator);
         if (holder.code.length == 0) _create(owner, operator);

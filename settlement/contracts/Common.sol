@@ -106,6 +106,9 @@ interface IAdapter {
         returns (uint256 out);
 }
 
+/// A contract we called answered with something else than its ABI says.
+error UnexpectedReturn(address callee);
+
 /// Splits `minted` across `ds` (deposits summing to `total`) pro rata:
 /// `minted × amount / total` rounded down, the last deposit gets what is
 /// left, so the adapter keeps nothing. Each share is handed over with
@@ -124,6 +127,7 @@ function distribute(
 ) returns (uint256[] memory outs) {
     uint256 n = ds.length;
     outs = new uint256[](n);
+    bytes4 unexpected = UnexpectedReturn.selector;
     assembly ("memory-safe") {
         let m := mload(0x40)
         let left := minted
@@ -133,11 +137,21 @@ function distribute(
             if lt(add(i, 1), n) {
                 let amount := calldataload(add(d, 0x60))
                 share := mul(minted, amount)
-                // minted × amount overflowing 256 bits: no real deposit does.
-                if iszero(or(iszero(amount), eq(div(share, amount), minted))) { revert(0, 0) }
+                // Overflow (no real deposit gets near 2^256 wei²) or shares
+                // above what was minted (deposits not summing to `total`):
+                // Solidity's arithmetic panic, as checked code would give.
+                if iszero(or(iszero(amount), eq(div(share, amount), minted))) {
+                    mstore(0, shl(224, 0x4e487b71))
+                    mstore(4, 0x11)
+                    revert(0, 0x24)
+                }
                 share := div(share, total)
+                if gt(share, left) {
+                    mstore(0, shl(224, 0x4e487b71))
+                    mstore(4, 0x11)
+                    revert(0, 0x24)
+                }
             }
-            if gt(share, left) { revert(0, 0) }
             left := sub(left, share)
             mstore(m, selector)
             mstore(add(m, 0x04), calldataload(d))
@@ -147,11 +161,15 @@ function distribute(
                 returndatacopy(m, 0, returndatasize())
                 revert(m, returndatasize())
             }
-            if lt(returndatasize(), 0x20) { revert(0, 0) }
             let r := mload(m)
             if iszero(returnsAmount) {
-                if iszero(eq(r, 1)) { revert(0, 0) }
+                ok := eq(r, 1)
                 r := share
+            }
+            if or(iszero(ok), lt(returndatasize(), 0x20)) {
+                mstore(0, unexpected)
+                mstore(4, target)
+                revert(0, 0x24)
             }
             mstore(add(add(outs, 0x20), shl(5, i)), r)
         }
@@ -161,10 +179,11 @@ function distribute(
 /// Calls `adapter.stakeEth{value: value}` with the `m` EthDeposit records
 /// already written at `buf + 0x44` (the call's head is written in the 0x44
 /// bytes before them), bubbling up a revert. Returns where the `m` outs it
-/// answered were copied (newly allocated memory) and whether the answer was
-/// an abi-encoded `uint256[m]`.
-function callStakeEth(address adapter, uint256 value, uint256 buf, uint256 m) returns (uint256 outs, bool ok) {
+/// answered were copied (newly allocated memory); anything but an
+/// abi-encoded `uint256[m]` reverts `UnexpectedReturn(adapter)`.
+function callStakeEth(address adapter, uint256 value, uint256 buf, uint256 m) returns (uint256 outs) {
     bytes4 selector = IAdapter.stakeEth.selector;
+    bool ok;
     assembly ("memory-safe") {
         mstore(buf, selector)
         mstore(add(buf, 0x04), 0x20)
@@ -184,6 +203,7 @@ function callStakeEth(address adapter, uint256 value, uint256 buf, uint256 m) re
         outs := add(outs, 0x40)
         mstore(0x40, add(outs, shl(5, m)))
     }
+    if (!ok) revert UnexpectedReturn(adapter);
 }
 
 function sumOf(EthDeposit[] calldata deposits) pure returns (uint256 sum) {

@@ -400,13 +400,6 @@ contract Settlement is ReentrancyGuard {
         }
     }
 
-    function _string(uint256 at) private pure returns (string calldata b) {
-        assembly {
-            b.offset := add(at, 0x20)
-            b.length := calldataload(at)
-        }
-    }
-
     // ---- settlement ------------------------------------------------------
 
     /// Settles a batch of awards in one transaction; any failure reverts it whole.
@@ -466,16 +459,34 @@ contract Settlement is ReentrancyGuard {
         c.solver = s.award.solver;
         c.auctionId = s.award.auctionId;
         BidPlan[] calldata plans = s.bid.plans;
-        SignedIntent[] calldata intents = s.intents;
-        uint256[][] calldata mins = s.minOut;
-        bytes32[] calldata ids = s.award.intentIds;
         uint256 p;
         assembly {
             p := plans.offset
-            mstore(add(c, 0x60), p)
-            mstore(add(c, 0x80), intents.offset)
-            mstore(add(c, 0xa0), mins.offset)
-            mstore(add(c, 0xc0), ids.offset)
+        }
+        c.plans = p;
+        {
+            SignedIntent[] calldata intents = s.intents;
+            uint256 o;
+            assembly {
+                o := intents.offset
+            }
+            c.intents = o;
+        }
+        {
+            uint256[][] calldata mins = s.minOut;
+            uint256 o;
+            assembly {
+                o := mins.offset
+            }
+            c.mins = o;
+        }
+        {
+            bytes32[] calldata ids = s.award.intentIds;
+            uint256 o;
+            assembly {
+                o := ids.offset
+            }
+            c.ids = o;
         }
         uint256 slots;
         for (uint256 i = 0; i < plans.length; i++) {
@@ -707,7 +718,7 @@ contract Settlement is ReentrancyGuard {
             token := sload(add(r.slot, 1))
             operator := sload(add(r.slot, 2))
         }
-        if (w >> 160 == 0) revert UnknownPosition(_string(name));
+        if (w >> 160 == 0) revert UnknownPosition(string(_bytes(name)));
         if (adapter != address(0) && !adapterAllowed[adapter]) revert AdapterNotAllowed(adapter);
         assembly ("memory-safe") {
             let n := mload(cache)
@@ -794,7 +805,7 @@ contract Settlement is ReentrancyGuard {
                 if (adapter != address(0) && asset == address(0)) continue; // queued
                 uint256 out;
                 if (adapter == address(0)) {
-                    if (asset != token) revert AssetNotAccepted(id, _string(e + _word(e)));
+                    if (asset != token) revert AssetNotAccepted(id, string(_bytes(e + _word(e))));
                     if (asset == address(0)) {
                         (bool ok,) = owner.call{value: amount}("");
                         if (!ok) revert TransferFailed();
@@ -868,9 +879,7 @@ contract Settlement is ReentrancyGuard {
             }
             mstore(0x40, add(list, shl(5, m)))
         }
-        bool ok;
-        (outs, ok) = callStakeEth(address(uint160(_mload(g))), value, buf, m);
-        if (!ok) revert LengthMismatch();
+        outs = callStakeEth(address(uint160(_mload(g))), value, buf, m);
     }
 
     /// a + b, reverting on overflow (the hot paths run unchecked: their

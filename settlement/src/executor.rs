@@ -91,8 +91,9 @@ struct Entry {
     cancel: Option<(B256, String)>,
 }
 
-/// Errors from the contracts a settlement touches that mean chain state
-/// moved between the auction's snapshot and the transaction.
+/// Errors from the contracts a settlement touches that are not the
+/// solver's fault: chain state moved between the auction's snapshot and the
+/// transaction, or our own routing changed or misbehaved under the award.
 const STATE_MOVED: &[&str] = &[
     "StakeLimit",
     "DepositPoolFull",
@@ -106,6 +107,10 @@ const STATE_MOVED: &[&str] = &[
     "SolverNotEligible",
     // Not mined in time (gas prices above what the executor would pay).
     "Missed",
+    // An adapter taken off the allow-list after the auction, or one of
+    // ours (adapter, position holder) answering off its ABI.
+    "AdapterNotAllowed",
+    "UnexpectedReturn",
 ];
 
 /// The executor.

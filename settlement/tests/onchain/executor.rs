@@ -28,6 +28,19 @@ async fn executor(fx: &Fx, db: &sled::Db) -> Executor {
         .unwrap()
 }
 
+/// A fresh chain and journal, an executor that replaces after
+/// `replace_after`, one job for USER's intent 1, and automine off: what the
+/// replacement and cancel tests start from.
+async fn paused(replace_after: Duration) -> (Fx, sled::Db, Executor, Job) {
+    let fx = Fx::new().await;
+    let db = sled::open(tempdir()).unwrap();
+    let mut ex = executor(&fx, &db).await;
+    ex.replace_after = replace_after;
+    let job = one_job(&fx, 1, "stETH").await;
+    automine(&fx, false).await;
+    (fx, db, ex, job)
+}
+
 async fn automine(fx: &Fx, on: bool) {
     let _: serde_json::Value =
         fx.as_(DEPLOYER).raw_request("evm_setAutomine".into(), (on,)).await.unwrap();
@@ -121,13 +134,7 @@ async fn killed_between_send_and_receipt_it_resumes_without_sending_again() {
 
 #[tokio::test]
 async fn a_stuck_transaction_is_replaced_with_higher_fees_and_lands_once() {
-    let fx = Fx::new().await;
-    let dir = tempdir();
-    let db = sled::open(&dir).unwrap();
-    let mut ex = executor(&fx, &db).await;
-    ex.replace_after = Duration::from_millis(1200);
-    let job = one_job(&fx, 1, "stETH").await;
-    automine(&fx, false).await;
+    let (fx, _db, ex, job) = paused(Duration::from_millis(1200)).await;
     let key = job.key;
     let task = tokio::spawn(async move {
         let o = ex.settle(&job).await;
@@ -183,14 +190,8 @@ async fn wait_sent(fx: &Fx, db: &sled::Db, key: &B256, n: usize) {
 
 #[tokio::test]
 async fn a_settlement_no_block_takes_is_cancelled_as_missed_and_not_the_solvers_fault() {
-    let fx = Fx::new().await;
-    let dir = tempdir();
-    let db = sled::open(&dir).unwrap();
-    let mut ex = executor(&fx, &db).await;
-    ex.replace_after = Duration::from_millis(800);
+    let (fx, db, mut ex, job) = paused(Duration::from_millis(800)).await;
     ex.max_replacements = 1;
-    let job = one_job(&fx, 1, "stETH").await;
-    automine(&fx, false).await;
     let key = job.key;
     let task = tokio::spawn(async move { ex.settle(&job).await });
     // Sent, replaced once, then cancelled: three versions, then a block.
@@ -209,13 +210,7 @@ async fn a_settlement_no_block_takes_is_cancelled_as_missed_and_not_the_solvers_
 
 #[tokio::test]
 async fn a_pending_settlement_that_would_now_revert_is_cancelled_with_the_reason() {
-    let fx = Fx::new().await;
-    let dir = tempdir();
-    let db = sled::open(&dir).unwrap();
-    let mut ex = executor(&fx, &db).await;
-    ex.replace_after = Duration::from_millis(1500);
-    let job = one_job(&fx, 1, "stETH").await;
-    automine(&fx, false).await;
+    let (fx, db, ex, job) = paused(Duration::from_millis(1500)).await;
     let key = job.key;
     let task = tokio::spawn(async move { ex.settle(&job).await });
     wait_sent(&fx, &db, &key, 1).await;

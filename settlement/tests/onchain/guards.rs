@@ -146,6 +146,11 @@ async fn every_guard_reverts_with_its_own_error() {
     fx.settlement(DEPLOYER).allowAdapter(reth_minter, true).confirm().await.unwrap();
     assert_eq!(fx.revert_of(vec![fx.arg(&b, &[&m])]).await, "no revert");
 
+    // A position the Settlement has no route for (the contract's own check,
+    // past the executor's, which would refuse to price it).
+    let b = fx.bid(1, SOLVER, &[(&m, &[("stETH@nobody", eth("0.99"))], eth("0.01"))]);
+    assert_eq!(fx.revert_of(vec![manual(&fx, &b, &m)]).await, "UnknownPosition");
+
     // The award: signed by someone other than the auctioneer; a bid changed after it.
     let b = good(&m);
     let (award, _) = fx.award(&b, AUCTIONEER);
