@@ -12,6 +12,7 @@ use alloy::signers::local::PrivateKeySigner;
 use alloy::sol_types::SolValue;
 use std::collections::BTreeMap;
 
+use stakebid_intents::envelope::{CommitMsg, RevealMsg};
 use stakebid_intents::market::Index;
 use stakebid_intents::protocol::{seed, AuctionOpen, Award, Bid, PROTOCOL_VERSION};
 use stakebid_intents::scenarios::GENERATOR_VERSION;
@@ -29,16 +30,16 @@ use stakebid_intents::evaluate::CapacityUse;
 pub trait Participant {
     /// Its registered address.
     fn address(&self) -> Address;
-    /// Sealed bids for a round: (commitment, signature over it). The
-    /// participant keeps the bids and salts for `reveal`.
+    /// Its signed, sealed commitments for a round. The participant keeps
+    /// the bids and salts for `reveal`.
     fn commit(
         &mut self,
         open: &AuctionOpen,
         ctx: &Context<'_>,
         batch: &[(IntentId, Intent)],
-    ) -> Vec<(B256, Signature)>;
-    /// The (bid, salt) pairs it reveals.
-    fn reveal(&mut self, auction: u64) -> Vec<(Bid, B256)>;
+    ) -> Vec<CommitMsg>;
+    /// Its signed reveals.
+    fn reveal(&mut self, auction: u64) -> Vec<RevealMsg>;
 }
 
 /// What one round did.
@@ -142,15 +143,15 @@ impl Auctioneer<'_> {
             for p in participants.iter_mut() {
                 let who = p.address();
                 let eligible = opened.eligible.contains(&who);
-                for (h, sig) in p.commit(&open, &ctx, &opened.batch) {
-                    let _ = round.commit(now, who, h, &sig, eligible);
+                for c in p.commit(&open, &ctx, &opened.batch) {
+                    let _ = round.commit(now, &c, eligible);
                 }
             }
         }
         self.revealing(open.auctionId)?;
         for p in participants.iter_mut() {
-            for (bid, salt) in p.reveal(open.auctionId) {
-                let _ = round.reveal(open.commitDeadline + 1, bid, salt);
+            for r in p.reveal(open.auctionId) {
+                let _ = round.reveal(open.commitDeadline + 1, &r);
             }
         }
         self.close(opened, round).map(Some)
@@ -224,10 +225,9 @@ impl Auctioneer<'_> {
         for f in round.faults() {
             let offence = match f.code.as_str() {
                 "round.unrevealed" => Offence::Unrevealed,
-                "round.reveal_mismatch" => Offence::RevealMismatch,
                 _ => continue,
             };
-            let taken = self.registry.penalize(f.solver, id, offence, B256::ZERO);
+            let taken = self.registry.penalize(f.solver, id, offence, f.commitment);
             *report.penalties.entry(f.solver).or_default() += taken.0;
         }
         let in_batch: BTreeMap<IntentId, Intent> = batch.iter().cloned().collect();

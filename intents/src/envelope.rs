@@ -8,7 +8,7 @@
 //!
 //! Subjects: `stakebid.auctions.<id>.<kind>`, kinds in [`Kind`].
 
-use alloy::primitives::{keccak256, Address, Bytes, Signature, B256};
+use alloy::primitives::{keccak256, Address, Bytes, B256};
 use alloy::signers::local::PrivateKeySigner;
 use alloy::signers::SignerSync;
 use alloy::sol_types::SolValue;
@@ -16,7 +16,9 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::intent::{Domain, Intent};
-use crate::protocol::{AuctionOpen, Award, Bid};
+use crate::error::IntentError;
+use crate::protocol::{commitment, reveal_digest, salt, AuctionOpen, Award, Bid};
+use crate::signature::recover_bytes;
 
 /// Domain tag of the bus signature.
 const TAG: &str = "stakebid.bus.v1";
@@ -152,10 +154,7 @@ impl Envelope {
         &self,
         allowed: impl Fn(&Address) -> bool,
     ) -> Result<T, EnvelopeError> {
-        let sig = Signature::try_from(self.signature.as_ref())
-            .map_err(|_| EnvelopeError::BadSignature(self.sender))?;
-        let who = sig
-            .recover_address_from_prehash(&Envelope::digest(&self.subject, &self.body))
+        let who = recover_bytes(&Envelope::digest(&self.subject, &self.body), &self.signature)
             .map_err(|_| EnvelopeError::BadSignature(self.sender))?;
         if who != self.sender {
             return Err(EnvelopeError::BadSignature(self.sender));
@@ -213,13 +212,68 @@ pub struct CommitMsg {
     pub signature: Bytes,
 }
 
-/// A reveal: the bid and the salt of its commitment.
+impl CommitMsg {
+    /// `key`'s sealed commitment to `bid` (salt from [`salt`]). Returns the
+    /// message and the salt its reveal needs.
+    pub fn seal(chain_id: u64, bid: &Bid, key: &PrivateKeySigner) -> (CommitMsg, B256) {
+        let salt = salt(key, bid);
+        let h = commitment(chain_id, bid.auctionId, key.address(), bid.hash(), salt);
+        let sig = key.sign_hash_sync(&h).expect("signing a digest cannot fail");
+        let m = CommitMsg {
+            auction: bid.auctionId,
+            solver: key.address(),
+            commitment: h,
+            signature: sig.as_bytes().into(),
+        };
+        (m, salt)
+    }
+
+    /// Checks that `solver` signed `commitment` (65 bytes, low-s).
+    pub fn verify(&self) -> Result<(), IntentError> {
+        let who = recover_bytes(&self.commitment, &self.signature)?;
+        if who != self.solver {
+            return Err(IntentError::WrongSigner { signer: who, owner: self.solver });
+        }
+        Ok(())
+    }
+}
+
+/// A reveal: the bid, the salt of its commitment, and the solver's
+/// signature over [`reveal_digest`] of that commitment — so nobody but the
+/// bid's solver can send one, whatever path it takes (HTTP or the bus).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RevealMsg {
     /// The bid.
     pub bid: Bid,
     /// The salt.
     pub salt: B256,
+    /// `bid.solver`'s signature over `reveal_digest(commitment)` (65 bytes).
+    pub signature: Bytes,
+}
+
+impl RevealMsg {
+    /// `key` opens its commitment to `bid` with `salt`.
+    pub fn seal(chain_id: u64, bid: Bid, salt: B256, key: &PrivateKeySigner) -> RevealMsg {
+        let h = commitment(chain_id, bid.auctionId, bid.solver, bid.hash(), salt);
+        let sig = key.sign_hash_sync(&reveal_digest(h)).expect("signing a digest cannot fail");
+        RevealMsg { bid, salt, signature: sig.as_bytes().into() }
+    }
+
+    /// The commitment this reveal opens.
+    pub fn commitment(&self, chain_id: u64) -> B256 {
+        commitment(chain_id, self.bid.auctionId, self.bid.solver, self.bid.hash(), self.salt)
+    }
+
+    /// Checks that `bid.solver` signed this reveal on `chain_id`; returns the
+    /// commitment it opens.
+    pub fn verify(&self, chain_id: u64) -> Result<B256, IntentError> {
+        let h = self.commitment(chain_id);
+        let who = recover_bytes(&reveal_digest(h), &self.signature)?;
+        if who != self.bid.solver {
+            return Err(IntentError::WrongSigner { signer: who, owner: self.bid.solver });
+        }
+        Ok(h)
+    }
 }
 
 /// One award, signed by the auctioneer (EIP-712, checked on-chain).
@@ -261,6 +315,28 @@ mod tests {
         let mut claimed = env;
         claimed.sender = key(4).address();
         assert_eq!(claimed.open::<PhaseMsg>(|_| true).unwrap_err().code(), "bus.bad_signature");
+    }
+
+    #[test]
+    fn only_the_bids_solver_can_sign_its_reveal_or_commitment() {
+        let k = key(5);
+        let bid = Bid { auctionId: 3, solver: k.address(), plans: vec![] };
+        let (c, salt) = CommitMsg::seal(31337, &bid, &k);
+        c.verify().unwrap();
+        let r = RevealMsg::seal(31337, bid.clone(), salt, &k);
+        assert_eq!(r.verify(31337).unwrap(), c.commitment);
+        // Another chain, another key, another salt, or the commitment's own
+        // signature reused as the reveal's: refused.
+        assert!(r.verify(1).is_err());
+        let forged = RevealMsg::seal(31337, bid.clone(), salt, &key(6));
+        assert_eq!(forged.verify(31337).unwrap_err().code(), "intent.wrong_signer");
+        let reused = RevealMsg { signature: c.signature.clone(), ..r.clone() };
+        assert!(reused.verify(31337).is_err());
+        let unsigned = RevealMsg { signature: Bytes::new(), ..r };
+        assert_eq!(unsigned.verify(31337).unwrap_err().code(), "intent.bad_signature");
+        let mut other = c.clone();
+        other.solver = key(6).address();
+        assert!(other.verify().is_err());
     }
 
     #[test]

@@ -19,6 +19,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod address;
 pub mod batch;
 pub mod envelope;
 pub mod error;

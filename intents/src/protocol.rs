@@ -14,6 +14,7 @@ use alloy::signers::local::PrivateKeySigner;
 use alloy::signers::SignerSync;
 use alloy::sol_types::{SolStruct, SolValue};
 
+use crate::error::IntentError;
 use crate::intent::{Domain, IntentId};
 use crate::plan::{Allocation, Plan};
 use crate::units::Wei;
@@ -137,6 +138,24 @@ pub fn reveal_matches(chain_id: u64, committed: B256, bid: &Bid, salt: B256) -> 
     commitment(chain_id, bid.auctionId, bid.solver, bid.hash(), salt) == committed
 }
 
+/// Domain tag of a reveal signature, so a commitment's signature (over the
+/// bare commitment hash) can never pass as a reveal's.
+const REVEAL_TAG: &str = "stakebid.reveal.v1";
+
+/// What a solver signs to open `commitment`:
+/// keccak256(abi.encode("stakebid.reveal.v1", commitment)). The commitment
+/// already binds chain, auction, solver, bid and salt.
+pub fn reveal_digest(commitment: B256) -> B256 {
+    keccak256((REVEAL_TAG.to_string(), commitment).abi_encode())
+}
+
+/// A solver's salt for `bid`: unguessable without its key, different per
+/// bid, and reproducible by the solver alone (it can re-derive it after a
+/// restart instead of storing it).
+pub fn salt(key: &PrivateKeySigner, bid: &Bid) -> B256 {
+    keccak256(key.sign_hash_sync(&bid.hash()).expect("signing a digest cannot fail").as_bytes())
+}
+
 impl Cancellation {
     /// The EIP-712 digest under the marketplace's domain.
     pub fn digest(&self, domain: &Domain) -> B256 {
@@ -148,10 +167,9 @@ impl Cancellation {
         key.sign_hash_sync(&self.digest(domain)).expect("signing a digest cannot fail")
     }
 
-    /// Who signed it, if the signature is well-formed.
-    pub fn signer(&self, domain: &Domain, sig: &[u8]) -> Option<Address> {
-        let sig = alloy::primitives::Signature::try_from(sig).ok()?;
-        sig.recover_address_from_prehash(&self.digest(domain)).ok()
+    /// Who signed it, if the signature is well-formed and low-s.
+    pub fn signer(&self, domain: &Domain, sig: &[u8]) -> Result<Address, IntentError> {
+        crate::signature::recover_bytes(&self.digest(domain), sig)
     }
 }
 

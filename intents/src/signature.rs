@@ -4,7 +4,7 @@
 //! recover the same address; we reject it explicitly so one intent has one
 //! valid signature encoding, as Ethereum has required since EIP-2.
 
-use alloy::primitives::{Address, Signature, U256};
+use alloy::primitives::{Address, Signature, B256, U256};
 use alloy::signers::local::PrivateKeySigner;
 use alloy::signers::SignerSync;
 
@@ -46,22 +46,34 @@ pub fn parse_signature(bytes: &[u8]) -> Result<Signature, IntentError> {
     Signature::try_from(bytes).map_err(|e| IntentError::BadSignature(e.to_string()))
 }
 
+/// Recovers who signed the 32-byte `digest`, rejecting high-s. Every
+/// signature the marketplace accepts (intents, cancellations, commitments,
+/// reveals, bus envelopes) goes through here, so one message has exactly
+/// one valid signature encoding everywhere.
+pub fn recover_prehash(digest: &B256, sig: &Signature) -> Result<Address, IntentError> {
+    if sig.s() > HALF_ORDER {
+        return Err(IntentError::HighS);
+    }
+    // libsecp256k1 recovers ~5x faster than k256 here (docs/benchmarks.md).
+    let pk = sig
+        .recover_from_prehash_secp256k1(digest)
+        .map_err(|e| IntentError::BadSignature(e.to_string()))?;
+    Ok(Address::from_raw_public_key(&pk.serialize_uncompressed()[1..]))
+}
+
+/// Parses 65 bytes and recovers the signer of `digest` (high-s refused).
+pub fn recover_bytes(digest: &B256, sig: &[u8]) -> Result<Address, IntentError> {
+    recover_prehash(digest, &parse_signature(sig)?)
+}
+
 /// Recovers the signer of `intent` under `domain`, rejecting high-s.
 pub fn recover(
     intent: &Intent,
     domain: &Domain,
     sig: &Signature,
 ) -> Result<(Address, IntentId), IntentError> {
-    if sig.s() > HALF_ORDER {
-        return Err(IntentError::HighS);
-    }
     let id = intent.id(domain);
-    // libsecp256k1 recovers ~5x faster than k256 here (docs/benchmarks.md).
-    let pk = sig
-        .recover_from_prehash_secp256k1(&id.0)
-        .map_err(|e| IntentError::BadSignature(e.to_string()))?;
-    let signer = Address::from_raw_public_key(&pk.serialize_uncompressed()[1..]);
-    Ok((signer, id))
+    Ok((recover_prehash(&id.0, sig)?, id))
 }
 
 /// Recovers and checks that the owner signed. Returns the intent id.
@@ -100,5 +112,22 @@ mod tests {
         )
         .unwrap();
         assert_eq!(HALF_ORDER, n >> 1);
+    }
+
+    #[test]
+    fn a_high_s_twin_of_a_good_signature_is_refused() {
+        let key = PrivateKeySigner::from_bytes(&B256::repeat_byte(3)).unwrap();
+        let digest = alloy::primitives::keccak256(b"x");
+        let sig = key.sign_hash_sync(&digest).unwrap();
+        assert_eq!(recover_prehash(&digest, &sig).unwrap(), key.address());
+        let n = U256::from_str_radix(
+            "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141",
+            16,
+        )
+        .unwrap();
+        let twin = Signature::new(sig.r(), n - sig.s(), !sig.v());
+        assert_eq!(twin.recover_address_from_prehash(&digest).unwrap(), key.address());
+        assert_eq!(recover_prehash(&digest, &twin), Err(IntentError::HighS));
+        assert_eq!(recover_bytes(&digest, &twin.as_bytes()), Err(IntentError::HighS));
     }
 }

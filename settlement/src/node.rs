@@ -182,14 +182,12 @@ impl ChainLink {
             if *wei == 0 {
                 continue;
             }
-            let offence =
-                if r.faults.iter().any(|f| f.solver == *solver && f.code == "round.unrevealed") {
-                    Offence::Unrevealed
-                } else if r.faults.iter().any(|f| f.solver == *solver) {
-                    Offence::RevealMismatch
-                } else {
-                    Offence::InvalidPlan
-                };
+            // A round's only fault is an unopened signed commitment.
+            let offence = if r.faults.iter().any(|f| f.solver == *solver) {
+                Offence::Unrevealed
+            } else {
+                Offence::InvalidPlan
+            };
             let evidence = keccak256((r.auction, *solver, U256::from(offence as u8)).abi_encode());
             match self.registry.slash(*solver, U256::from(*wei), evidence, offence).await {
                 Ok(tx) => out.push(Event::Slashed { solver: *solver, amount: *wei, tx }),

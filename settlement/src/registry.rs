@@ -19,7 +19,9 @@ alloy::sol!(
 pub enum Offence {
     /// A commitment never revealed.
     Unrevealed = 1,
-    /// A reveal that matches no commitment.
+    /// A reveal that matches no commitment. The contract keeps the code,
+    /// the node no longer charges it: anyone can send such a reveal in a
+    /// solver's name, so it proves nothing.
     RevealMismatch = 2,
     /// A plan the evaluator rejected.
     InvalidPlan = 3,

@@ -6,9 +6,8 @@
 //! reveals the bid when the auctioneer announces the reveal phase —
 //! on the bus, or over HTTP when it has no bus.
 
-use alloy::primitives::{keccak256, Address, Bytes, B256};
+use alloy::primitives::{Address, B256};
 use alloy::signers::local::PrivateKeySigner;
-use alloy::signers::SignerSync;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -17,7 +16,7 @@ use stakebid_intents::envelope::{
     subject, AwardMsg, CommitMsg, Envelope, Kind, OpenMsg, PhaseMsg, RevealMsg,
 };
 use stakebid_intents::market::Index;
-use stakebid_intents::protocol::{commitment, Bid};
+use stakebid_intents::protocol::Bid;
 use stakebid_intents::{Context, IntentId, Market, Scenarios};
 use stakebid_sdk::{Bus, Client};
 
@@ -132,7 +131,7 @@ impl Runtime {
         });
         let me = self.key.address();
         let mut market: Option<(B256, Market)> = None;
-        let mut sealed: BTreeMap<u64, Vec<(Bid, B256)>> = BTreeMap::new();
+        let mut sealed: BTreeMap<u64, Vec<RevealMsg>> = BTreeMap::new();
         while let Some(env) = rx.recv().await {
             let Ok((auction, kind)) = env.kind() else { continue };
             if !kind.from_auctioneer() {
@@ -208,23 +207,13 @@ impl Runtime {
                         continue;
                     }
                     let bid = Bid::from_plans(auction, me, &plans);
-                    // Unguessable without the key, different per bid.
-                    let salt = keccak256(
-                        self.key.sign_hash_sync(&bid.hash()).expect("signing a digest").as_bytes(),
-                    );
-                    let h = commitment(msg.domain.chain_id, auction, me, bid.hash(), salt);
-                    let c = CommitMsg {
-                        auction,
-                        solver: me,
-                        commitment: h,
-                        signature: Bytes::from(
-                            self.key.sign_hash_sync(&h).expect("signing a digest").as_bytes(),
-                        ),
-                    };
+                    let chain = msg.domain.chain_id;
+                    let (c, salt) = CommitMsg::seal(chain, &bid, &self.key);
                     let sent = self.send(Outgoing::Commit(c)).await;
                     match sent {
                         Ok(()) => {
-                            sealed.insert(auction, vec![(bid, salt)]);
+                            let r = RevealMsg::seal(chain, bid, salt, &self.key);
+                            sealed.insert(auction, vec![r]);
                             report(Event::Committed {
                                 auction,
                                 planned: plans.len(),
@@ -245,8 +234,8 @@ impl Runtime {
                     if self.withhold_reveals {
                         continue;
                     }
-                    for (bid, salt) in bids {
-                        match self.send(Outgoing::Reveal(RevealMsg { bid, salt })).await {
+                    for r in bids {
+                        match self.send(Outgoing::Reveal(r)).await {
                             Ok(()) => report(Event::Revealed { auction }),
                             Err((code, e)) => {
                                 problem(&code, format!("reveal to auction {auction}: {e}"))

@@ -4,6 +4,7 @@ mod auction;
 mod deploy;
 mod dev;
 mod intent;
+mod keys;
 mod market;
 mod node;
 mod participants;

@@ -12,8 +12,8 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::intent::{now, parse_key, DEV_CHAIN_ID, DEV_KEY, DEV_SETTLEMENT};
-use super::{load_market, CliError};
+use super::intent::{now, DEV_CHAIN_ID, DEV_KEY, DEV_SETTLEMENT};
+use super::{keys, load_market, CliError};
 use stakebid_auction::auctioneer::{Auctioneer, Report};
 use stakebid_auction::domain::registry::Registry;
 use stakebid_auction::infra::api::{router, AppState, Intake, Quoter};
@@ -58,8 +58,13 @@ pub(crate) struct NodeArgs {
     #[arg(long)]
     market: Option<PathBuf>,
     /// The auctioneer's private key (signs announcements and awards).
-    #[arg(long, default_value = DEV_AUCTIONEER_KEY)]
-    auctioneer_key: String,
+    /// Devnet chains (31337, 1337) default to a published dev key; any
+    /// other chain needs one of your own, best from the environment or a file.
+    #[arg(long, env = "STAKEBID_AUCTIONEER_KEY", hide_env_values = true)]
+    auctioneer_key: Option<String>,
+    /// A file holding the auctioneer's private key.
+    #[arg(long)]
+    auctioneer_key_file: Option<PathBuf>,
     /// A solver address to register with the dev bond (repeatable).
     #[arg(long = "solver")]
     solvers: Vec<Address>,
@@ -99,9 +104,13 @@ pub(crate) struct NodeArgs {
     /// JSON-RPC endpoint of the deployment's chain.
     #[arg(long, env = "STAKEBID_RPC_URL", default_value = "http://127.0.0.1:8545")]
     rpc_url: String,
-    /// The executor's private key: sends `settle` and pays its gas (default: anvil's first dev key).
-    #[arg(long, env = "STAKEBID_EXECUTOR_KEY", default_value = DEV_KEY, hide_default_value = true)]
-    executor_key: String,
+    /// The executor's private key: sends `settle` and pays its gas (devnet
+    /// default: anvil's first dev key; any other chain needs one of your own).
+    #[arg(long, env = "STAKEBID_EXECUTOR_KEY", hide_env_values = true)]
+    executor_key: Option<String>,
+    /// A file holding the executor's private key.
+    #[arg(long)]
+    executor_key_file: Option<PathBuf>,
 }
 
 fn print_chain(e: &ChainEvent, names: &BTreeMap<Address, String>) {
@@ -181,14 +190,39 @@ fn print_report(r: &Report, names: &BTreeMap<Address, String>) {
 
 pub(crate) fn run(a: NodeArgs) -> Result<(), CliError> {
     let market = load_market(a.market.as_deref())?;
-    let store = Store::open(&a.data_dir).map_err(|e| {
-        CliError::new(e.code(), format!("cannot open {}: {e}", a.data_dir.display()))
-    })?;
-    let key = parse_key(&a.auctioneer_key)?;
     let deployment = match &a.deployment {
         Some(p) => Some(Deployment::load(p).map_err(|e| CliError::new(e.code(), e.to_string()))?),
         None => None,
     };
+    let chain_id = deployment.as_ref().map_or(a.chain_id, |d| d.chain_id);
+    let key = keys::resolve(
+        &keys::Role {
+            name: "auctioneer",
+            flag: "--auctioneer-key",
+            file_flag: "auctioneer-key-file",
+            env: "STAKEBID_AUCTIONEER_KEY",
+            dev: DEV_AUCTIONEER_KEY,
+        },
+        a.auctioneer_key.as_deref(),
+        a.auctioneer_key_file.as_deref(),
+        chain_id,
+    )?;
+    let exec = keys::resolve(
+        &keys::Role {
+            name: "executor",
+            flag: "--executor-key",
+            file_flag: "executor-key-file",
+            env: "STAKEBID_EXECUTOR_KEY",
+            dev: DEV_KEY,
+        },
+        a.executor_key.as_deref(),
+        a.executor_key_file.as_deref(),
+        chain_id,
+    )?;
+    let store = Store::open(&a.data_dir).map_err(|e| {
+        CliError::new(e.code(), format!("cannot open {}: {e}", a.data_dir.display()))
+    })?;
+
     let (domain, market) = match &deployment {
         Some(d) => (Domain { chain_id: d.chain_id, settlement: d.settlement }, d.apply(&market)),
         None => (Domain { chain_id: a.chain_id, settlement: a.settlement }, market),
@@ -250,7 +284,6 @@ pub(crate) fn run(a: NodeArgs) -> Result<(), CliError> {
                 .rpc_url
                 .parse()
                 .map_err(|_| CliError::new("cli.bad_url", format!("{} is not a URL", a.rpc_url)))?;
-            let exec = parse_key(&a.executor_key)?;
             let journal =
                 store.tree("settlements").map_err(|e| CliError::new(e.code(), e.to_string()))?;
             let registry = d.registry;

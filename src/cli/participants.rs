@@ -2,14 +2,14 @@
 //! behind the auction's `Participant` trait, for `stakebid auction demo`.
 //! The node's solvers (in-process or not) use `stakebid_solver::runtime`.
 
-use alloy::primitives::{keccak256, Address, Signature, B256, U256};
+use alloy::primitives::{Address, B256};
 use alloy::signers::local::PrivateKeySigner;
-use alloy::signers::SignerSync;
 use std::collections::BTreeMap;
 
 use super::intent::DEV_CHAIN_ID;
 use stakebid_auction::auctioneer::Participant;
-use stakebid_intents::protocol::{commitment, AuctionOpen, Bid};
+use stakebid_intents::envelope::{CommitMsg, RevealMsg};
+use stakebid_intents::protocol::{AuctionOpen, Bid};
 use stakebid_intents::{Context, Intent, IntentId};
 use stakebid_solver::{by_name, Strategy, View};
 
@@ -18,7 +18,7 @@ pub(crate) struct Solver {
     key: PrivateKeySigner,
     strategy: Box<dyn Strategy>,
     silent: bool,
-    sealed: Vec<(Bid, B256)>,
+    sealed: Vec<RevealMsg>,
 }
 
 impl Participant for Solver {
@@ -31,25 +31,18 @@ impl Participant for Solver {
         open: &AuctionOpen,
         ctx: &Context<'_>,
         batch: &[(IntentId, Intent)],
-    ) -> Vec<(B256, Signature)> {
+    ) -> Vec<CommitMsg> {
         let sol = self.strategy.solve(&View { ctx, intents: batch }, None);
         if sol.plans.is_empty() {
             return vec![];
         }
         let bid = Bid::from_plans(open.auctionId, self.address(), &sol.plans);
-        // A fresh, unguessable salt per bid: the key signs the auction id.
-        let salt = keccak256(
-            self.key
-                .sign_hash_sync(&B256::from(U256::from(open.auctionId)))
-                .expect("signing")
-                .as_bytes(),
-        );
-        let h = commitment(DEV_CHAIN_ID, open.auctionId, self.address(), bid.hash(), salt);
-        self.sealed = vec![(bid, salt)];
-        vec![(h, self.key.sign_hash_sync(&h).expect("signing a digest cannot fail"))]
+        let (c, salt) = CommitMsg::seal(DEV_CHAIN_ID, &bid, &self.key);
+        self.sealed = vec![RevealMsg::seal(DEV_CHAIN_ID, bid, salt, &self.key)];
+        vec![c]
     }
 
-    fn reveal(&mut self, _auction: u64) -> Vec<(Bid, B256)> {
+    fn reveal(&mut self, _auction: u64) -> Vec<RevealMsg> {
         if self.silent {
             self.sealed.clear();
             return vec![];

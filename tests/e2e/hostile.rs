@@ -332,7 +332,8 @@ fn fifty_five_hostile_requests_each_get_their_code_and_store_nothing() {
         "round.too_many_bids",
     );
     let bid = Bid { auctionId: auction, solver: registered.address(), plans: vec![] };
-    let reveal = json!(RevealMsg { bid: bid.clone(), salt: B256::repeat_byte(9) }).to_string();
+    let signed = RevealMsg::seal(d.chain_id, bid.clone(), B256::repeat_byte(9), &registered);
+    let reveal = json!(signed).to_string();
     c.expect("reveal during commit", "POST", &rpath, reveal.as_bytes(), "round.early_reveal");
     c.expect("reveal wrong types", "POST", &rpath, br#"{"bid": 5}"#, "request.invalid_body");
     let big = format!(r#"{{"bid": "{}"}}"#, "b".repeat(1100 * 1024));
@@ -357,9 +358,14 @@ fn fifty_five_hostile_requests_each_get_their_code_and_store_nothing() {
         reveal.as_bytes(),
         "round.reveal_mismatch",
     );
+    let unsigned = json!(RevealMsg { signature: Bytes::new(), ..signed.clone() }).to_string();
+    c.expect("unsigned reveal", "POST", &rpath, unsigned.as_bytes(), "round.bad_signature");
+    let forged = RevealMsg::seal(d.chain_id, bid.clone(), B256::repeat_byte(9), &key(0x44));
+    let forged = json!(forged).to_string();
+    c.expect("reveal signed by another key", "POST", &rpath, forged.as_bytes(), "round.bad_signature");
     let mut other_auction = bid;
     other_auction.auctionId = auction + 1;
-    let ob = json!(RevealMsg { bid: other_auction, salt: B256::ZERO }).to_string();
+    let ob = json!(RevealMsg::seal(d.chain_id, other_auction, B256::ZERO, &registered)).to_string();
     c.expect("reveal URL/body mismatch", "POST", &rpath, ob.as_bytes(), "round.wrong_auction");
     assert!(
         wait_for(Duration::from_secs(15), || (phase(&node.addr, auction) == "scored")

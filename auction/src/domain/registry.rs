@@ -2,8 +2,10 @@
 //! node keeps it in its store and, with a chain configured, mirrors the
 //! on-chain SolverRegistry.
 //!
-//! Penalized: commitments never revealed, reveals that match no
-//! commitment, plans the evaluator rejects. Not penalized: a settlement
+//! Penalized: signed commitments never revealed, plans the evaluator
+//! rejects, settlements that fail by the solver's fault. Only registered
+//! solvers are ever recorded: a message in the name of an unknown address
+//! leaves no entry. Not penalized: a settlement
 //! that reverts because chain state moved (a cap used up in between) — that
 //! is nobody's fault. A solver whose bond falls under the minimum is
 //! suspended: its commitments are refused until it tops up.
@@ -20,7 +22,9 @@ use stakebid_intents::Wei;
 pub enum Offence {
     /// Committed, never revealed.
     Unrevealed,
-    /// Revealed a bid matching no commitment.
+    /// Revealed a bid matching no commitment. No longer charged (anyone
+    /// can send such a reveal in a solver's name); kept so records written
+    /// before still read.
     RevealMismatch,
     /// A plan `intents::evaluate` rejected.
     InvalidPlan,
@@ -74,7 +78,7 @@ impl Registry {
         let e = |milli: u128| Wei(milli * 1_000_000_000_000_000);
         let schedule = [
             (Offence::Unrevealed, e(100)),
-            (Offence::RevealMismatch, e(100)),
+            (Offence::RevealMismatch, Wei::ZERO),
             (Offence::InvalidPlan, e(250)),
             (Offence::SettlementFault, e(250)),
             (Offence::StateMoved, Wei::ZERO),
@@ -101,8 +105,10 @@ impl Registry {
         self.solvers.keys().filter(|a| self.eligible(a)).copied().collect()
     }
 
-    /// Records `offence` and takes its penalty from the bond (never below zero).
-    /// Returns the wei taken.
+    /// Records `offence` and takes its penalty from the bond (never below
+    /// zero). Returns the wei taken; an unregistered address is not
+    /// recorded at all (it has no bond, and the registry lists only
+    /// solvers that bonded).
     pub fn penalize(
         &mut self,
         solver: Address,
@@ -111,7 +117,7 @@ impl Registry {
         evidence: B256,
     ) -> Wei {
         let due = self.schedule.get(&key(offence)).copied().unwrap_or_default();
-        let s = self.solvers.entry(solver).or_default();
+        let Some(s) = self.solvers.get_mut(&solver) else { return Wei::ZERO };
         let amount = Wei(due.0.min(s.bond.0));
         s.bond.0 -= amount.0;
         s.record.push(Penalty { auction, offence, amount, evidence });
@@ -148,5 +154,9 @@ mod tests {
             r.penalize(s, 2, Offence::Unrevealed, B256::ZERO);
         }
         assert_eq!(r.solvers[&s].bond, Wei::ZERO);
+        // An address that never bonded is not recorded.
+        let stranger = Address::repeat_byte(9);
+        assert_eq!(r.penalize(stranger, 3, Offence::InvalidPlan, B256::ZERO), Wei::ZERO);
+        assert!(!r.solvers.contains_key(&stranger));
     }
 }

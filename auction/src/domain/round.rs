@@ -4,19 +4,27 @@
 //!
 //! ```text
 //! Committing ──commit deadline──▶ Revealing ──reveal deadline──▶ Closed
-//!   commit(): signed commitment       reveal(): (bid, salt) must match
+//!   commit(): signed commitment       reveal(): signed, must open a commitment
 //!   only hashes are visible           unrevealed commitments become faults
+//! ```
+//!
+//! Every message is checked for its solver's signature before anything
+//! else; a refused message changes nothing and records nothing. The one
+//! fault is a signed commitment not opened by the reveal deadline.
+//!
+//! ```text
 //! ```
 //!
 //! Sealed: until the commit deadline a round holds only commitment hashes,
 //! and `reveal` refuses anything before it, so no bid content exists
 //! anywhere a reader could see it. At most `MAX_BIDS_PER_SOLVER` per solver.
 
-use alloy::primitives::{Address, Signature, B256};
+use alloy::primitives::{Address, B256};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-use stakebid_intents::protocol::{commitment, AuctionOpen, Bid};
+use stakebid_intents::envelope::{CommitMsg, RevealMsg};
+use stakebid_intents::protocol::{AuctionOpen, Bid};
 
 /// Bids one solver may commit per round (as CoW Protocol).
 pub const MAX_BIDS_PER_SOLVER: usize = 3;
@@ -88,20 +96,29 @@ impl RoundError {
             Self::Mismatch(_) => "round.reveal_mismatch",
         }
     }
-
-    /// Whether the solver is at fault (recorded, may be penalized).
-    pub fn is_fault(&self) -> bool {
-        matches!(self, Self::LateCommit { .. } | Self::LateReveal { .. } | Self::Mismatch(_))
-    }
 }
 
-/// A recorded fault.
+/// A recorded fault: a signed commitment left unopened at the reveal
+/// deadline — the only offence a round can record. Refused messages
+/// (unsigned, late, mismatched) leave no trace: anyone can send those in a
+/// solver's name, so they can prove nothing against it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Fault {
     /// Who.
     pub solver: Address,
-    /// Stable code (`round.*`, or `round.unrevealed`).
+    /// Stable code (`round.unrevealed`).
     pub code: String,
+    /// The unopened commitment (the solver signed it: the evidence).
+    pub commitment: B256,
+}
+
+/// What an accepted reveal did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Revealed {
+    /// It opened a commitment.
+    Opened,
+    /// It repeats one already accepted: answered the same, changes nothing.
+    Repeat,
 }
 
 /// One commitment and, once revealed, its bid.
@@ -133,77 +150,62 @@ impl Round {
         Round { open, chain_id, entries: Vec::new(), faults: Vec::new(), closed: false }
     }
 
-    fn fault(&mut self, solver: Address, e: &RoundError) {
-        if e.is_fault() {
-            self.faults.push(Fault { solver, code: e.code().into() });
-        }
-    }
-
-    /// Accepts a signed commitment from `solver` (eligibility decided by the registry).
-    pub fn commit(
-        &mut self,
-        now: u64,
-        solver: Address,
-        hash: B256,
-        sig: &Signature,
-        eligible: bool,
-    ) -> Result<(), RoundError> {
+    /// Accepts a signed commitment (eligibility decided by the registry).
+    /// The signature is checked before anything else, so a forged message
+    /// is refused the same way whatever else is wrong with it.
+    pub fn commit(&mut self, now: u64, msg: &CommitMsg, eligible: bool) -> Result<(), RoundError> {
+        let solver = msg.solver;
+        msg.verify().map_err(|_| RoundError::BadSignature(solver))?;
         let deadline = self.open.commitDeadline;
-        let r = if now > deadline {
-            Err(RoundError::LateCommit { deadline, now })
-        } else if !eligible {
-            Err(RoundError::NotEligible(solver))
-        } else if sig.recover_address_from_prehash(&hash).ok() != Some(solver) {
-            Err(RoundError::BadSignature(solver))
-        } else if self.entries.iter().any(|e| e.commitment == hash) {
-            Err(RoundError::DuplicateCommitment)
-        } else if self.entries.iter().filter(|e| e.solver == solver).count() >= MAX_BIDS_PER_SOLVER
-        {
-            Err(RoundError::TooManyBids(solver))
-        } else {
-            Ok(())
-        };
-        match &r {
-            Ok(()) => self.entries.push(Entry { solver, commitment: hash, bid: None }),
-            Err(e) => self.fault(solver, &e.clone()),
+        if msg.auction != self.open.auctionId {
+            return Err(RoundError::WrongAuction { got: msg.auction, expected: self.open.auctionId });
         }
-        r
+        if now > deadline {
+            return Err(RoundError::LateCommit { deadline, now });
+        }
+        if !eligible {
+            return Err(RoundError::NotEligible(solver));
+        }
+        if self.entries.iter().any(|e| e.commitment == msg.commitment) {
+            return Err(RoundError::DuplicateCommitment);
+        }
+        if self.entries.iter().filter(|e| e.solver == solver).count() >= MAX_BIDS_PER_SOLVER {
+            return Err(RoundError::TooManyBids(solver));
+        }
+        self.entries.push(Entry { solver, commitment: msg.commitment, bid: None });
+        Ok(())
     }
 
-    /// Accepts a reveal: (bid, salt) must match one of the solver's commitments.
-    pub fn reveal(&mut self, now: u64, bid: Bid, salt: B256) -> Result<(), RoundError> {
-        let solver = bid.solver;
-        let r = (|| {
-            if now <= self.open.commitDeadline {
-                return Err(RoundError::EarlyReveal { deadline: self.open.commitDeadline, now });
-            }
-            if now > self.open.revealDeadline {
-                return Err(RoundError::LateReveal { deadline: self.open.revealDeadline, now });
-            }
-            if bid.auctionId != self.open.auctionId {
-                return Err(RoundError::WrongAuction {
-                    got: bid.auctionId,
-                    expected: self.open.auctionId,
-                });
-            }
-            let h = commitment(self.chain_id, bid.auctionId, solver, bid.hash(), salt);
-            self.entries
-                .iter()
-                .position(|e| e.solver == solver && e.commitment == h && e.bid.is_none())
-                .ok_or(RoundError::Mismatch(solver))
-        })();
-        match r {
-            Ok(i) => {
-                self.entries[i].bid = Some(bid);
-                Ok(())
-            }
-            Err(e) => {
-                self.fault(solver, &e);
-                Err(e)
-            }
+    /// Accepts a signed reveal that opens one of its solver's commitments.
+    /// Signature first; a reveal that opens nothing is refused and recorded
+    /// nowhere; a repeat of an accepted one is [`Revealed::Repeat`].
+    pub fn reveal(&mut self, now: u64, msg: &RevealMsg) -> Result<Revealed, RoundError> {
+        let solver = msg.bid.solver;
+        let h = msg.verify(self.chain_id).map_err(|_| RoundError::BadSignature(solver))?;
+        if msg.bid.auctionId != self.open.auctionId {
+            return Err(RoundError::WrongAuction {
+                got: msg.bid.auctionId,
+                expected: self.open.auctionId,
+            });
         }
+        if now <= self.open.commitDeadline {
+            return Err(RoundError::EarlyReveal { deadline: self.open.commitDeadline, now });
+        }
+        if now > self.open.revealDeadline {
+            return Err(RoundError::LateReveal { deadline: self.open.revealDeadline, now });
+        }
+        let e = self
+            .entries
+            .iter_mut()
+            .find(|e| e.solver == solver && e.commitment == h)
+            .ok_or(RoundError::Mismatch(solver))?;
+        // The commitment fixes the bid, so a second opening is the same bid.
+        if e.bid.is_some() {
+            return Ok(Revealed::Repeat);
+        }
+        e.bid = Some(msg.bid.clone());
+        Ok(Revealed::Opened)
     }
-
     /// After the reveal deadline: every unrevealed commitment becomes a
     /// fault; returns the revealed bids, in commit order. Idempotent.
     pub fn close(&mut self, now: u64) -> Option<Vec<Bid>> {
@@ -211,11 +213,14 @@ impl Round {
             return None;
         }
         if !self.closed {
-            let unrevealed: Vec<Address> =
-                self.entries.iter().filter(|e| e.bid.is_none()).map(|e| e.solver).collect();
-            for solver in unrevealed {
-                self.faults.push(Fault { solver, code: "round.unrevealed".into() });
-            }
+            let unrevealed = self.entries.iter().filter(|e| e.bid.is_none());
+            self.faults = unrevealed
+                .map(|e| Fault {
+                    solver: e.solver,
+                    code: "round.unrevealed".into(),
+                    commitment: e.commitment,
+                })
+                .collect();
             self.closed = true;
         }
         Some(self.entries.iter().filter_map(|e| e.bid.clone()).collect())

@@ -9,7 +9,7 @@
 //! the `/v1/events` stream alike. It is announced only after the store has
 //! it (`Auctioneer::open` persists first).
 
-use alloy::primitives::{Address, Bytes, Signature, B256};
+use alloy::primitives::{Address, Bytes, B256};
 use alloy::signers::local::PrivateKeySigner;
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -25,7 +25,7 @@ use stakebid_intents::Domain;
 use stakebid_sdk::Bus;
 
 use crate::auctioneer::{Auctioneer, Report};
-use crate::domain::round::{Round, RoundError};
+use crate::domain::round::{Revealed, Round, RoundError};
 use crate::infra::metrics::Metrics;
 
 /// Why a commitment or reveal was refused.
@@ -40,9 +40,6 @@ pub enum LiveError {
     /// The message's envelope or signature is bad.
     #[error(transparent)]
     Envelope(#[from] EnvelopeError),
-    /// The commitment's own signature is not 65 bytes.
-    #[error("the commitment's signature is not a 65-byte signature")]
-    BadSignature,
 }
 
 impl LiveError {
@@ -52,7 +49,6 @@ impl LiveError {
             LiveError::NotOpen(_) => "auction.not_open",
             LiveError::Round(e) => e.code(),
             LiveError::Envelope(e) => e.code(),
-            LiveError::BadSignature => "round.bad_signature",
         }
     }
 }
@@ -114,34 +110,36 @@ impl Live {
     }
 
     /// Takes a sealed commitment (from the bus or HTTP).
+    /// Takes a sealed commitment (from the bus or HTTP). Its signature is
+    /// checked before the round is even looked up: a forgery is refused
+    /// the same way whatever auction it names, and changes nothing.
     pub fn commit(&self, msg: &CommitMsg) -> Result<(), LiveError> {
-        {
-            let sig =
-                Signature::try_from(msg.signature.as_ref()).map_err(|_| LiveError::BadSignature)?;
-            let mut g = self.lock();
-            let cur = g
-                .as_mut()
-                .filter(|c| c.round.open.auctionId == msg.auction)
-                .ok_or(LiveError::NotOpen(msg.auction))?;
-            let eligible = cur.eligible.contains(&msg.solver);
-            cur.round.commit((self.now)(), msg.solver, msg.commitment, &sig, eligible)?;
-            self.metrics.commitments.inc();
-            Ok(())
-        }
+        msg.verify().map_err(|_| RoundError::BadSignature(msg.solver))?;
+        let mut g = self.lock();
+        let cur = g
+            .as_mut()
+            .filter(|c| c.round.open.auctionId == msg.auction)
+            .ok_or(LiveError::NotOpen(msg.auction))?;
+        let eligible = cur.eligible.contains(&msg.solver);
+        cur.round.commit((self.now)(), msg, eligible)?;
+        self.metrics.commitments.inc();
+        Ok(())
     }
 
-    /// Takes a reveal (from the bus or HTTP).
-    pub fn reveal(&self, msg: RevealMsg) -> Result<(), LiveError> {
-        {
-            let mut g = self.lock();
-            let cur = g
-                .as_mut()
-                .filter(|c| c.round.open.auctionId == msg.bid.auctionId)
-                .ok_or(LiveError::NotOpen(msg.bid.auctionId))?;
-            cur.round.reveal((self.now)(), msg.bid, msg.salt)?;
+    /// Takes a signed reveal (from the bus or HTTP); signature first, as
+    /// for commitments. A repeat of an accepted reveal answers `Ok` again.
+    pub fn reveal(&self, msg: &RevealMsg) -> Result<(), LiveError> {
+        msg.verify(self.domain.chain_id)
+            .map_err(|_| RoundError::BadSignature(msg.bid.solver))?;
+        let mut g = self.lock();
+        let cur = g
+            .as_mut()
+            .filter(|c| c.round.open.auctionId == msg.bid.auctionId)
+            .ok_or(LiveError::NotOpen(msg.bid.auctionId))?;
+        if cur.round.reveal((self.now)(), msg)? == Revealed::Opened {
             self.metrics.reveals.inc();
-            Ok(())
         }
+        Ok(())
     }
 
     /// The commitments of `auction` if it is the live one: (solver, hash).
@@ -196,7 +194,7 @@ impl Live {
                     if m.bid.solver != env.sender {
                         return Err(EnvelopeError::UnexpectedSender(env.sender).into());
                     }
-                    self.reveal(m)
+                    self.reveal(&m)
                 });
                 if let Err(e) = r {
                     self.metrics.refuse(e.code());

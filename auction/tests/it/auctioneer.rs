@@ -2,13 +2,13 @@
 //! different strategies, one that goes silent after committing, one that
 //! reveals a broken plan.
 
-use alloy::primitives::{Address, Signature, B256, U256};
+use alloy::primitives::{Address, B256, U256};
 use alloy::signers::local::PrivateKeySigner;
-use alloy::signers::SignerSync;
 use stakebid_auction::auctioneer::{Auctioneer, Participant};
 use stakebid_auction::domain::registry::Registry;
 use stakebid_auction::infra::store::{Status, Store};
-use stakebid_intents::protocol::{commitment, AuctionOpen, Bid};
+use stakebid_intents::envelope::{CommitMsg, RevealMsg};
+use stakebid_intents::protocol::{AuctionOpen, Bid};
 use stakebid_intents::{batch, Context, Domain, Intent, IntentId, Market, Wei};
 use stakebid_solver::{by_name, Strategy, View};
 
@@ -23,7 +23,7 @@ struct Solver {
     key: PrivateKeySigner,
     strategy: Box<dyn Strategy>,
     mode: &'static str,
-    sealed: Vec<(Bid, B256)>,
+    sealed: Vec<RevealMsg>,
 }
 
 impl Participant for Solver {
@@ -35,7 +35,7 @@ impl Participant for Solver {
         open: &AuctionOpen,
         ctx: &Context<'_>,
         batch: &[(IntentId, Intent)],
-    ) -> Vec<(B256, Signature)> {
+    ) -> Vec<CommitMsg> {
         let sol = self.strategy.solve(&View { ctx, intents: batch }, None);
         if sol.plans.is_empty() {
             return vec![];
@@ -50,12 +50,11 @@ impl Participant for Solver {
             big.amount -= shift;
             a.fee += shift;
         }
-        let salt = B256::from(U256::from(open.auctionId * 1000 + self.key.address().0[19] as u64));
-        let h = commitment(CHAIN, open.auctionId, self.address(), bid.hash(), salt);
-        self.sealed = vec![(bid, salt)];
-        vec![(h, self.key.sign_hash_sync(&h).unwrap())]
+        let (c, salt) = CommitMsg::seal(CHAIN, &bid, &self.key);
+        self.sealed = vec![RevealMsg::seal(CHAIN, bid, salt, &self.key)];
+        vec![c]
     }
-    fn reveal(&mut self, _auction: u64) -> Vec<(Bid, B256)> {
+    fn reveal(&mut self, _auction: u64) -> Vec<RevealMsg> {
         if self.mode == "silent" {
             return vec![];
         }

@@ -1,9 +1,10 @@
 //! Sealed commit–reveal rounds with injected time.
 
-use alloy::primitives::{Address, B256};
+use alloy::primitives::{Address, B256, U256};
 use alloy::signers::local::PrivateKeySigner;
 use alloy::signers::SignerSync;
-use stakebid_auction::domain::round::{Round, RoundError};
+use stakebid_auction::domain::round::{Revealed, Round, RoundError};
+use stakebid_intents::envelope::{CommitMsg, RevealMsg};
 use stakebid_intents::plan::Allocation;
 use stakebid_intents::protocol::{commitment, AuctionOpen, Bid};
 use stakebid_intents::{IntentId, Plan, Wei};
@@ -37,10 +38,12 @@ fn bid(key: &PrivateKeySigner, wei: u128) -> Bid {
     Bid::from_plans(7, key.address(), &[plan])
 }
 
-/// (commitment, signature) for `bid` with `salt`.
-fn seal(key: &PrivateKeySigner, b: &Bid, salt: B256) -> (B256, alloy::primitives::Signature) {
+/// A signed commitment to `bid` with `salt`, and the signed reveal that opens it.
+fn seal(key: &PrivateKeySigner, b: &Bid, salt: B256) -> (CommitMsg, RevealMsg) {
     let h = commitment(CHAIN, 7, key.address(), b.hash(), salt);
-    (h, key.sign_hash_sync(&h).unwrap())
+    let sig = key.sign_hash_sync(&h).unwrap();
+    let c = CommitMsg { auction: 7, solver: key.address(), commitment: h, signature: sig.as_bytes().into() };
+    (c, RevealMsg::seal(CHAIN, b.clone(), salt, key))
 }
 
 #[test]
@@ -48,14 +51,15 @@ fn a_committed_bid_reveals_and_stays_sealed_until_the_deadline() {
     let mut r = Round::new(open(), CHAIN);
     let k = solver(9);
     let b = bid(&k, 5);
-    let salt = B256::repeat_byte(0x55);
-    let (h, sig) = seal(&k, &b, salt);
-    r.commit(50, k.address(), h, &sig, true).unwrap();
+    let (c, rv) = seal(&k, &b, B256::repeat_byte(0x55));
+    r.commit(50, &c, true).unwrap();
     // Before the commit deadline nobody can reveal, and nothing but the hash is visible.
-    let early = r.reveal(99, b.clone(), salt).unwrap_err();
+    let early = r.reveal(99, &rv).unwrap_err();
     assert_eq!(early.code(), "round.early_reveal");
     assert!(r.public(105).iter().all(|(_, _, bid)| bid.is_none()));
-    r.reveal(105, b.clone(), salt).unwrap();
+    assert_eq!(r.reveal(105, &rv).unwrap(), Revealed::Opened);
+    // The same reveal again (a replay, or the solver retrying) answers the same and changes nothing.
+    assert_eq!(r.reveal(106, &rv).unwrap(), Revealed::Repeat);
     assert!(
         r.public(105).iter().all(|(_, _, bid)| bid.is_none()),
         "visible before reveal deadline"
@@ -66,54 +70,89 @@ fn a_committed_bid_reveals_and_stays_sealed_until_the_deadline() {
 }
 
 #[test]
-fn late_mismatched_and_unrevealed_bids_are_faults() {
+fn only_an_unopened_signed_commitment_is_a_fault() {
     let mut r = Round::new(open(), CHAIN);
     let (a, b, c) = (solver(1), solver(2), solver(3));
     let salt = B256::repeat_byte(7);
-    let (ha, sa) = seal(&a, &bid(&a, 1), salt);
-    let (hb, sb) = seal(&b, &bid(&b, 1), salt);
-    let (hc, sc) = seal(&c, &bid(&c, 1), salt);
-    r.commit(10, a.address(), ha, &sa, true).unwrap();
-    r.commit(10, b.address(), hb, &sb, true).unwrap();
-    assert_eq!(r.commit(101, c.address(), hc, &sc, true).unwrap_err().code(), "round.late_commit");
-    // b reveals a different bid than it committed to.
-    assert_eq!(r.reveal(105, bid(&b, 2), salt).unwrap_err().code(), "round.reveal_mismatch");
-    // a goes silent.
-    assert_eq!(r.reveal(120, bid(&b, 1), salt).unwrap_err().code(), "round.late_reveal");
+    let (ca, _) = seal(&a, &bid(&a, 1), salt);
+    let (cb, rb) = seal(&b, &bid(&b, 1), salt);
+    let (cc, _) = seal(&c, &bid(&c, 1), salt);
+    r.commit(10, &ca, true).unwrap();
+    r.commit(10, &cb, true).unwrap();
+    assert_eq!(r.commit(101, &cc, true).unwrap_err().code(), "round.late_commit");
+    // A reveal of a different bid than b committed to: refused, and no fault —
+    // anyone holding b's key could only hurt b, anyone else cannot sign it.
+    let (_, other) = seal(&b, &bid(&b, 2), salt);
+    assert_eq!(r.reveal(105, &other).unwrap_err().code(), "round.reveal_mismatch");
+    // b's genuine reveal, too late.
+    assert_eq!(r.reveal(120, &rb).unwrap_err().code(), "round.late_reveal");
     assert!(r.close(111).unwrap().is_empty());
-    let codes: Vec<(Address, String)> =
-        r.faults().iter().map(|f| (f.solver, f.code.clone())).collect();
-    assert!(codes.contains(&(c.address(), "round.late_commit".into())));
-    assert!(codes.contains(&(b.address(), "round.reveal_mismatch".into())));
-    assert!(codes.contains(&(a.address(), "round.unrevealed".into())));
-    assert!(codes.contains(&(b.address(), "round.unrevealed".into())));
+    let mut got: Vec<(Address, String, B256)> =
+        r.faults().iter().map(|f| (f.solver, f.code.clone(), f.commitment)).collect();
+    got.sort();
+    let mut want = vec![
+        (a.address(), "round.unrevealed".to_string(), ca.commitment),
+        (b.address(), "round.unrevealed".to_string(), cb.commitment),
+    ];
+    want.sort();
+    assert_eq!(got, want, "c's late commitment and b's mismatch leave no fault");
     // Closing again adds nothing.
-    let n = r.faults().len();
     r.close(200);
-    assert_eq!(r.faults().len(), n);
+    assert_eq!(r.faults().len(), 2);
+}
+
+#[test]
+fn forged_messages_are_refused_on_their_signature_and_leave_nothing() {
+    let mut r = Round::new(open(), CHAIN);
+    let (victim, attacker) = (solver(4), solver(5));
+    let b = bid(&victim, 1);
+    let (mut c, rv) = seal(&victim, &b, B256::repeat_byte(1));
+    // A late commitment in the victim's name, signed by someone else.
+    let forged = attacker.sign_hash_sync(&c.commitment).unwrap();
+    let late = CommitMsg { signature: forged.as_bytes().into(), ..c.clone() };
+    assert_eq!(r.commit(500, &late, true).unwrap_err(), RoundError::BadSignature(victim.address()));
+    // Unsigned, and with a high-s twin of the genuine signature.
+    let unsigned = CommitMsg { signature: Default::default(), ..c.clone() };
+    assert_eq!(r.commit(1, &unsigned, true).unwrap_err().code(), "round.bad_signature");
+    let sig = alloy::primitives::Signature::try_from(c.signature.as_ref()).unwrap();
+    let n = U256::from_str_radix(
+        "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141",
+        16,
+    )
+    .unwrap();
+    let twin = alloy::primitives::Signature::new(sig.r(), n - sig.s(), !sig.v());
+    let high = CommitMsg { signature: twin.as_bytes().into(), ..c.clone() };
+    assert_eq!(r.commit(1, &high, true).unwrap_err().code(), "round.bad_signature");
+    r.commit(1, &c, true).unwrap();
+    // Reveals: unsigned, signed by the attacker, or a commitment's signature reused.
+    let unsigned = RevealMsg { signature: Default::default(), ..rv.clone() };
+    let by_attacker = RevealMsg::seal(CHAIN, b.clone(), B256::repeat_byte(2), &attacker);
+    let reused = RevealMsg { signature: c.signature.clone(), ..rv.clone() };
+    for m in [&unsigned, &by_attacker, &reused] {
+        assert_eq!(r.reveal(105, m).unwrap_err().code(), "round.bad_signature");
+    }
+    // Nothing of that counts: the commitment is still open and the victim's reveal works.
+    assert_eq!(r.reveal(105, &rv).unwrap(), Revealed::Opened);
+    assert_eq!(r.close(111).unwrap(), vec![b]);
+    assert!(r.faults().is_empty());
+    c.solver = attacker.address();
+    assert!(r.commit(1, &c, true).is_err());
 }
 
 #[test]
 fn commit_rules_signature_limit_eligibility() {
     let mut r = Round::new(open(), CHAIN);
     let k = solver(4);
-    let other = solver(5);
     let b = bid(&k, 1);
-    let (h, _) = seal(&k, &b, B256::ZERO);
-    let forged = other.sign_hash_sync(&h).unwrap();
-    assert_eq!(
-        r.commit(1, k.address(), h, &forged, true).unwrap_err(),
-        RoundError::BadSignature(k.address())
-    );
-    let (h, s) = seal(&k, &b, B256::ZERO);
-    assert_eq!(r.commit(1, k.address(), h, &s, false).unwrap_err().code(), "round.not_eligible");
+    let (c, _) = seal(&k, &b, B256::ZERO);
+    assert_eq!(r.commit(1, &c, false).unwrap_err().code(), "round.not_eligible");
     for n in 0..3u8 {
-        let (h, s) = seal(&k, &b, B256::repeat_byte(n + 1));
-        r.commit(1, k.address(), h, &s, true).unwrap();
+        let (c, _) = seal(&k, &b, B256::repeat_byte(n + 1));
+        r.commit(1, &c, true).unwrap();
     }
-    let (h4, s4) = seal(&k, &b, B256::repeat_byte(9));
-    assert_eq!(r.commit(1, k.address(), h4, &s4, true).unwrap_err().code(), "round.too_many_bids");
-    let (h1, s1) = seal(&k, &b, B256::repeat_byte(1));
-    assert!(r.commit(1, k.address(), h1, &s1, true).is_err());
+    let (c4, _) = seal(&k, &b, B256::repeat_byte(9));
+    assert_eq!(r.commit(1, &c4, true).unwrap_err().code(), "round.too_many_bids");
+    let (c1, _) = seal(&k, &b, B256::repeat_byte(1));
+    assert_eq!(r.commit(1, &c1, true).unwrap_err().code(), "round.duplicate_commitment");
     assert_eq!(r.commitments()[&k.address()], 3);
 }

@@ -3,10 +3,8 @@
 //! runner-up, which settles in the same auction, and the winner is not
 //! slashed; a solver that never reveals loses bond on-chain.
 
-use alloy::primitives::{keccak256, Address, Signature, B256, U256};
+use alloy::primitives::{Address, B256, U256};
 use alloy::signers::local::PrivateKeySigner;
-use alloy::signers::SignerSync;
-use alloy::sol_types::SolValue;
 use stakebid_settlement::Confirm;
 
 use stakebid_auction::auctioneer::{Auctioneer, Participant};
@@ -14,7 +12,8 @@ use stakebid_auction::domain::phase::Phase;
 use stakebid_auction::domain::registry::{Offence, Registry};
 use stakebid_auction::infra::store::{Status, Store};
 use stakebid_intents::plan::{Allocation, Plan};
-use stakebid_intents::protocol::{commitment, AuctionOpen, Bid};
+use stakebid_intents::envelope::{CommitMsg, RevealMsg};
+use stakebid_intents::protocol::{AuctionOpen, Bid};
 use stakebid_intents::{Context, Intent, IntentId, Market, Wei};
 use stakebid_settlement::node::{ChainLink, Event};
 use stakebid_settlement::registry::OnChainRegistry;
@@ -28,7 +27,7 @@ struct Scripted {
     position: &'static str,
     fee: u128,
     reveals: bool,
-    sealed: Vec<(Bid, B256)>,
+    sealed: Vec<RevealMsg>,
 }
 
 impl Participant for Scripted {
@@ -41,7 +40,7 @@ impl Participant for Scripted {
         open: &AuctionOpen,
         _: &Context<'_>,
         batch: &[(IntentId, Intent)],
-    ) -> Vec<(B256, Signature)> {
+    ) -> Vec<CommitMsg> {
         let plans: Vec<Plan> = batch
             .iter()
             .map(|(id, i)| {
@@ -57,13 +56,12 @@ impl Participant for Scripted {
             })
             .collect();
         let bid = Bid::from_plans(open.auctionId, self.address(), &plans);
-        let salt = keccak256((self.address(), open.auctionId).abi_encode());
-        let h = commitment(self.chain_id, open.auctionId, self.address(), bid.hash(), salt);
-        self.sealed = vec![(bid, salt)];
-        vec![(h, self.key.sign_hash_sync(&h).unwrap())]
+        let (c, salt) = CommitMsg::seal(self.chain_id, &bid, &self.key);
+        self.sealed = vec![RevealMsg::seal(self.chain_id, bid, salt, &self.key)];
+        vec![c]
     }
 
-    fn reveal(&mut self, _: u64) -> Vec<(Bid, B256)> {
+    fn reveal(&mut self, _: u64) -> Vec<RevealMsg> {
         if self.reveals {
             std::mem::take(&mut self.sealed)
         } else {

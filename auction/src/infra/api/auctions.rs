@@ -121,7 +121,7 @@ pub(super) async fn reveal(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let id = parse_auction(&id)?;
-    let m: RevealMsg = typed_body(body, "reveal { bid, salt }")?;
+    let m: RevealMsg = typed_body(body, "reveal { bid, salt, signature }")?;
     if m.bid.auctionId != id {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -130,7 +130,7 @@ pub(super) async fn reveal(
         ));
     }
     let hash = m.bid.hash();
-    live(&s)?.reveal(m)?;
+    live(&s)?.reveal(&m)?;
     Ok((StatusCode::ACCEPTED, Json(json!({ "auction": id, "bid_hash": hash }))))
 }
 

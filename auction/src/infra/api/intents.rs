@@ -87,8 +87,11 @@ pub(super) async fn cancel(
             },
         )?;
     let rec = s.store.get(&id)?.ok_or(StoreError::Unknown(id))?;
-    let who = Cancellation { intentId: id.0 }.signer(&rec.signed.domain, &sig);
-    if who != Some(rec.signed.intent.owner) {
+    let who = Cancellation { intentId: id.0 }.signer(&rec.signed.domain, &sig).map_err(|e| {
+        let status = StatusCode::BAD_REQUEST;
+        ApiError::new(status, e.code(), format!("the cancellation's signature: {e}"))
+    })?;
+    if who != rec.signed.intent.owner {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
             "intent.wrong_signer",
@@ -118,8 +121,11 @@ pub(super) async fn by_owner(
     State(s): State<AppState>,
     Path(owner): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let owner: alloy::primitives::Address =
-        owner.parse().map_err(|_| bad_id("an owner is a 0x address (40 hex digits)"))?;
+    use stakebid_intents::address::{parse, AddressError};
+    let owner = parse(&owner).map_err(|e| match e {
+        AddressError::Malformed(_) => bad_id("an owner is a 0x address (40 hex digits)"),
+        e => e.into(),
+    })?;
     let list: Vec<Value> = s
         .store
         .intents_where(|r| r.signed.intent.owner == owner)?

@@ -135,13 +135,21 @@ pub(crate) fn json_body(body: Result<Bytes, BytesRejection>) -> Result<Value, Ap
             format!("the request body is over the limit ({MAX_BODY} bytes; reveals {MAX_REVEAL_BODY}) or unreadable: {e}"),
         )
     })?;
-    serde_json::from_slice(&body).map_err(|e| {
+    let v = serde_json::from_slice(&body).map_err(|e| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
             "request.malformed_json",
             format!("the body is not JSON: {e}"),
         )
-    })
+    })?;
+    stakebid_intents::address::check_json(&v).map_err(ApiError::from)?;
+    Ok(v)
+}
+
+impl From<stakebid_intents::address::AddressError> for ApiError {
+    fn from(e: stakebid_intents::address::AddressError) -> Self {
+        ApiError::new(StatusCode::BAD_REQUEST, e.code(), e.to_string())
+    }
 }
 
 /// The body as a `T`, naming what did not fit.
