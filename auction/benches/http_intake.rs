@@ -46,6 +46,7 @@ fn bench(c: &mut Criterion) {
             quoter: None,
             metrics: Arc::new(Metrics::new()),
             chain: None,
+            event_streams: std::sync::Arc::new(tokio::sync::Semaphore::new(8)),
         };
         let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = l.local_addr().unwrap();

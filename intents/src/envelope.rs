@@ -15,8 +15,8 @@ use alloy::sol_types::SolValue;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::intent::{Domain, Intent};
 use crate::error::IntentError;
+use crate::intent::{Domain, Intent};
 use crate::protocol::{commitment, reveal_digest, salt, AuctionOpen, Award, Bid};
 use crate::signature::recover_bytes;
 

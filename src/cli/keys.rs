@@ -70,13 +70,19 @@ pub(crate) fn resolve(
         (Some(_), Some(_)) => {
             return Err(CliError::new(
                 "node.key_twice",
-                format!("the {} key is given twice: use {} or --{}, not both", role.name, role.flag, role.file_flag),
+                format!(
+                    "the {} key is given twice: use {} or --{}, not both",
+                    role.name, role.flag, role.file_flag
+                ),
             ))
         }
         (Some(v), None) => parse_key(v)?,
         (None, Some(p)) => {
             let text = std::fs::read_to_string(p).map_err(|e| {
-                CliError::new("node.key_file", format!("cannot read the {} key from {}: {e}", role.name, p.display()))
+                CliError::new(
+                    "node.key_file",
+                    format!("cannot read the {} key from {}: {e}", role.name, p.display()),
+                )
             })?;
             parse_key(&text)?
         }
@@ -84,7 +90,10 @@ pub(crate) fn resolve(
         (None, None) => {
             return Err(CliError::new(
                 "node.key_missing",
-                format!("chain {chain_id} is not a devnet and no {} key was given: {how}", role.name),
+                format!(
+                    "chain {chain_id} is not a devnet and no {} key was given: {how}",
+                    role.name
+                ),
             ))
         }
     };

@@ -16,7 +16,7 @@ use super::intent::{now, DEV_CHAIN_ID, DEV_KEY, DEV_SETTLEMENT};
 use super::{keys, load_market, CliError};
 use stakebid_auction::auctioneer::{Auctioneer, Report};
 use stakebid_auction::domain::registry::Registry;
-use stakebid_auction::infra::api::{router, AppState, Intake, Quoter};
+use stakebid_auction::infra::api::{router, serve, AppState, Intake, Limits, Quoter};
 use stakebid_auction::infra::live::{drive, Live};
 use stakebid_auction::infra::metrics::Metrics;
 use stakebid_auction::infra::store::Store;
@@ -104,6 +104,21 @@ pub(crate) struct NodeArgs {
     /// JSON-RPC endpoint of the deployment's chain.
     #[arg(long, env = "STAKEBID_RPC_URL", default_value = "http://127.0.0.1:8545")]
     rpc_url: String,
+    /// Seconds a client has to send a request's head (request line, headers).
+    #[arg(long, default_value_t = 10)]
+    header_timeout_secs: u64,
+    /// Seconds a client has to send a whole request body.
+    #[arg(long, default_value_t = 30)]
+    body_timeout_secs: u64,
+    /// Seconds a connection may sit with no request in flight before it is closed.
+    #[arg(long, default_value_t = 60)]
+    idle_timeout_secs: u64,
+    /// Most open HTTP connections (capped below the open-file limit); more get a coded 503.
+    #[arg(long, default_value_t = 4096)]
+    max_connections: usize,
+    /// Most concurrent `/v1/events` streams.
+    #[arg(long, default_value_t = 1000)]
+    max_event_streams: usize,
     /// The executor's private key: sends `settle` and pays its gas (devnet
     /// default: anvil's first dev key; any other chain needs one of your own).
     #[arg(long, env = "STAKEBID_EXECUTOR_KEY", hide_env_values = true)]
@@ -423,6 +438,17 @@ pub(crate) fn run(a: NodeArgs) -> Result<(), CliError> {
             }
         });
     }
+    // Raise the soft open-file limit to the hard one, then keep the
+    // connection limit below it (a reserve for sled, NATS and the chain).
+    let nofile = rlimit::increase_nofile_limit(u64::MAX).unwrap_or(1024);
+    let limits = Limits {
+        header_read: Duration::from_secs(a.header_timeout_secs.max(1)),
+        body: Duration::from_secs(a.body_timeout_secs.max(1)),
+        idle: Duration::from_secs(a.idle_timeout_secs.max(1)),
+        max_connections: a.max_connections.max(1),
+        max_event_streams: a.max_event_streams,
+    }
+    .within_files(nofile, 256);
     let state = AppState {
         store: store.clone(),
         intake: rt.block_on(async { Intake::start(store.clone()) }),
@@ -433,6 +459,7 @@ pub(crate) fn run(a: NodeArgs) -> Result<(), CliError> {
         quoter: Some(quoter(market, domain)),
         metrics,
         chain: chain_info,
+        event_streams: Arc::new(tokio::sync::Semaphore::new(limits.max_event_streams)),
     };
     eprintln!(
         "[node] {} intents stored in {}; {} bus; API {base}/v1/health; explorer {base}/",
@@ -440,11 +467,15 @@ pub(crate) fn run(a: NodeArgs) -> Result<(), CliError> {
         a.data_dir.display(),
         bus.name(),
     );
+    eprintln!(
+        "[node] limits: {} connections, {} event streams; timeouts: headers {:?}, body {:?}, idle {:?}",
+        limits.max_connections, limits.max_event_streams, limits.header_read, limits.body, limits.idle
+    );
     let out = rt.block_on(async move {
-        axum::serve(listener, router(state))
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
+        let stop = async {
+            let _ = tokio::signal::ctrl_c().await;
+        };
+        serve(listener, router(state), limits, stop)
             .await
             .map_err(|e| CliError::new("node.serve", e.to_string()))
     });

@@ -362,7 +362,13 @@ fn fifty_five_hostile_requests_each_get_their_code_and_store_nothing() {
     c.expect("unsigned reveal", "POST", &rpath, unsigned.as_bytes(), "round.bad_signature");
     let forged = RevealMsg::seal(d.chain_id, bid.clone(), B256::repeat_byte(9), &key(0x44));
     let forged = json!(forged).to_string();
-    c.expect("reveal signed by another key", "POST", &rpath, forged.as_bytes(), "round.bad_signature");
+    c.expect(
+        "reveal signed by another key",
+        "POST",
+        &rpath,
+        forged.as_bytes(),
+        "round.bad_signature",
+    );
     let mut other_auction = bid;
     other_auction.auctionId = auction + 1;
     let ob = json!(RevealMsg::seal(d.chain_id, other_auction, B256::ZERO, &registered)).to_string();

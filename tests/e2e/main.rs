@@ -8,6 +8,7 @@ mod dev;
 mod explorer;
 mod flow;
 mod hostile;
+mod limits;
 mod wallet;
 
 /// The binary under test (cargo builds it before these tests).

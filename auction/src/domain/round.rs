@@ -158,7 +158,10 @@ impl Round {
         msg.verify().map_err(|_| RoundError::BadSignature(solver))?;
         let deadline = self.open.commitDeadline;
         if msg.auction != self.open.auctionId {
-            return Err(RoundError::WrongAuction { got: msg.auction, expected: self.open.auctionId });
+            return Err(RoundError::WrongAuction {
+                got: msg.auction,
+                expected: self.open.auctionId,
+            });
         }
         if now > deadline {
             return Err(RoundError::LateCommit { deadline, now });

@@ -129,8 +129,7 @@ impl Live {
     /// Takes a signed reveal (from the bus or HTTP); signature first, as
     /// for commitments. A repeat of an accepted reveal answers `Ok` again.
     pub fn reveal(&self, msg: &RevealMsg) -> Result<(), LiveError> {
-        msg.verify(self.domain.chain_id)
-            .map_err(|_| RoundError::BadSignature(msg.bid.solver))?;
+        msg.verify(self.domain.chain_id).map_err(|_| RoundError::BadSignature(msg.bid.solver))?;
         let mut g = self.lock();
         let cur = g
             .as_mut()

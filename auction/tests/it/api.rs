@@ -33,6 +33,7 @@ fn app(dir: &std::path::Path) -> (axum::Router, Arc<Store>) {
         quoter: None,
         metrics: Arc::new(stakebid_auction::infra::metrics::Metrics::new()),
         chain: None,
+        event_streams: std::sync::Arc::new(tokio::sync::Semaphore::new(8)),
     };
     (router(state), store)
 }

@@ -42,7 +42,12 @@ fn bid(key: &PrivateKeySigner, wei: u128) -> Bid {
 fn seal(key: &PrivateKeySigner, b: &Bid, salt: B256) -> (CommitMsg, RevealMsg) {
     let h = commitment(CHAIN, 7, key.address(), b.hash(), salt);
     let sig = key.sign_hash_sync(&h).unwrap();
-    let c = CommitMsg { auction: 7, solver: key.address(), commitment: h, signature: sig.as_bytes().into() };
+    let c = CommitMsg {
+        auction: 7,
+        solver: key.address(),
+        commitment: h,
+        signature: sig.as_bytes().into(),
+    };
     (c, RevealMsg::seal(CHAIN, b.clone(), salt, key))
 }
 

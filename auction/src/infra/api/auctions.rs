@@ -140,10 +140,21 @@ pub(super) async fn events(
     State(s): State<AppState>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let rx = live(&s)?.events();
-    let stream = BroadcastStream::new(rx).filter_map(|m| async move {
-        let env = m.ok()?;
-        let kind = env.kind().ok()?.1.token();
-        Some(Ok(Event::default().event(kind).data(serde_json::to_string(&env).ok()?)))
+    let permit = s.event_streams.clone().try_acquire_owned().map_err(|_| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "events.too_many_streams",
+            "the node serves as many event streams as it allows; retry later or use the bus",
+        )
+    })?;
+    let stream = BroadcastStream::new(rx).filter_map(move |m| {
+        // The permit lives as long as the stream.
+        let _held = &permit;
+        async move {
+            let env = m.ok()?;
+            let kind = env.kind().ok()?.1.token();
+            Some(Ok(Event::default().event(kind).data(serde_json::to_string(&env).ok()?)))
+        }
     });
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }

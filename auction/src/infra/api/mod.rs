@@ -14,9 +14,11 @@ mod auctions;
 mod intake;
 mod intents;
 mod meta;
+mod server;
 
 pub use intake::{Intake, MAX_GROUP};
 pub use meta::{error_codes, openapi, ROUTES};
+pub use server::{serve, Limits};
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -65,6 +67,8 @@ pub struct AppState {
     /// Where the node settles (the deployment file), when it does: wallets
     /// find the Settlement, the restaking adapter and strategies here.
     pub chain: Option<Value>,
+    /// Permits for concurrent `/v1/events` streams (see [`Limits`]).
+    pub event_streams: Arc<tokio::sync::Semaphore>,
 }
 
 /// An API error.
@@ -128,12 +132,18 @@ impl From<LiveError> for ApiError {
 
 /// The body as JSON, or the error a person understands.
 pub(crate) fn json_body(body: Result<Bytes, BytesRejection>) -> Result<Value, ApiError> {
-    let body = body.map_err(|e| {
-        ApiError::new(
+    use axum::extract::rejection::FailedToBufferBody;
+    let body = body.map_err(|e| match e {
+        BytesRejection::FailedToBufferBody(FailedToBufferBody::LengthLimitError(e)) => ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "request.too_large",
-            format!("the request body is over the limit ({MAX_BODY} bytes; reveals {MAX_REVEAL_BODY}) or unreadable: {e}"),
-        )
+            format!("the request body is over the limit ({MAX_BODY} bytes; reveals {MAX_REVEAL_BODY}): {e}"),
+        ),
+        e => ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "request.body_timeout",
+            format!("the request body did not arrive whole in time, or was cut off: {e}"),
+        ),
     })?;
     let v = serde_json::from_slice(&body).map_err(|e| {
         ApiError::new(
