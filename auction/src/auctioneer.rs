@@ -122,7 +122,7 @@ impl Auctioneer<'_> {
         if let Some(r) = self.store.load_meta("reserved")? {
             self.reserved = r;
         }
-        self.next_id = self.next_id.max(1 + self.store.auction_count() as u64);
+        self.next_id = self.next_id.max(1 + self.store.last_auction_id()?);
         Ok(())
     }
 

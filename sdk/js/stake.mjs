@@ -53,8 +53,13 @@ if (have < amount) {
   await reader.waitForTransactionReceipt({ hash });
 }
 // A nonce neither used on-chain nor known to the node.
-const mine = await get(`/v1/owners/${account.address}/intents`);
-const known = new Set(mine.map((r) => String(r.intent.nonce)));
+const known = new Set();
+for (let cursor = null; ; ) {
+  const page = await get(`/v1/owners/${account.address}/intents?limit=500` + (cursor == null ? "" : `&cursor=${cursor}`));
+  for (const r of page.intents) known.add(String(r.intent.nonce));
+  if (page.next_cursor == null) break;
+  cursor = page.next_cursor;
+}
 let nonce = 0n;
 while (known.has(String(nonce)) || (await reader.readContract({ address: settlement, abi, functionName: "nonceUsed", args: [account.address, nonce] }))) nonce++;
 

@@ -104,6 +104,27 @@ impl Client {
         Self::answer(self.http.get(format!("{}{path}", self.base)).send().await).await
     }
 
+    /// Every intent of `owner` (newest first), following the node's cursor
+    /// pages (`GET /v1/owners/{owner}/intents?cursor=&limit=`).
+    pub async fn owner_intents(
+        &self,
+        owner: alloy::primitives::Address,
+    ) -> Result<Vec<Value>, SdkError> {
+        let mut out = Vec::new();
+        let mut cursor: Option<u64> = None;
+        loop {
+            let q = cursor.map(|c| format!("&cursor={c}")).unwrap_or_default();
+            let page = self.get(&format!("/v1/owners/{owner}/intents?limit=500{q}")).await?;
+            if let Some(list) = page["intents"].as_array() {
+                out.extend(list.iter().cloned());
+            }
+            match page["next_cursor"].as_u64() {
+                Some(c) => cursor = Some(c),
+                None => return Ok(out),
+            }
+        }
+    }
+
     /// `POST path` with a JSON body.
     pub async fn post(&self, path: &str, body: &Value) -> Result<Value, SdkError> {
         Self::answer(self.http.post(format!("{}{path}", self.base)).json(body).send().await).await

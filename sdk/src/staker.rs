@@ -162,11 +162,9 @@ impl Staker {
         asset: Address,
         amount: U256,
     ) -> Result<Intent, SdkError> {
-        let mine = self.client.get(&format!("/v1/owners/{}/intents", self.address())).await?;
+        let mine = self.client.owner_intents(self.address()).await?;
         let mut used: Vec<U256> = mine
-            .as_array()
-            .into_iter()
-            .flatten()
+            .iter()
             .filter_map(|r| match &r["intent"]["nonce"] {
                 Value::String(s) => s.parse().ok(),
                 Value::Number(n) => n.as_u64().map(U256::from),
@@ -317,9 +315,9 @@ impl Staker {
         let market: Market =
             serde_json::from_value(self.client.get("/v1/market").await?["market"].clone())
                 .map_err(|e| SdkError::Decode(e.to_string()))?;
-        let mine = self.client.get(&format!("/v1/owners/{}/intents", self.address())).await?;
+        let mine = self.client.owner_intents(self.address()).await?;
         let mut ids = std::collections::BTreeSet::new();
-        for r in mine.as_array().into_iter().flatten() {
+        for r in &mine {
             if r["status"] == "settled" {
                 if let Some(id) = r["id"].as_str() {
                     ids.insert(id.to_string());

@@ -340,10 +340,8 @@ impl ChainLink {
     /// failed RPC left behind).
     pub async fn settle_pending(&self, a: &mut Auctioneer<'_>) -> Vec<Event> {
         let mut out = vec![];
-        let awarded: Vec<u64> = match a.store.auctions() {
-            Ok(list) => {
-                list.into_iter().filter(|r| r.phase == Phase::Awarded).map(|r| r.id).collect()
-            }
+        let awarded: Vec<u64> = match a.store.auctions_in(Phase::Awarded) {
+            Ok(ids) => ids,
             Err(e) => return vec![problem(&e, e.code())],
         };
         for id in awarded {

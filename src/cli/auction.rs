@@ -126,7 +126,7 @@ pub(crate) fn run(cmd: AuctionCmd) -> Result<(), CliError> {
             );
         }
     }
-    let count = |s| store.with_status(s).map(|v| v.len()).unwrap_or(0);
+    let count = |s| store.count_status(s);
     eprintln!(
         "intents: {} awarded, {} pending, {} expired (settlement on-chain arrives with the settlement issue)",
         count(Status::Awarded),

@@ -2,6 +2,7 @@
 //! round on the wall clock with its bus listener, and metrics.
 
 pub mod api;
+mod index;
 pub mod live;
 pub mod metrics;
 pub mod store;

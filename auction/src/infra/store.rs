@@ -7,7 +7,10 @@
 //! stored.
 //!
 //! Trees: `intents` (id → record), `nonces` (owner ‖ nonce → id, so a
-//! replayed nonce is refused even with other content).
+//! replayed nonce is refused even with other content), `auctions` (id BE →
+//! record), and the indexes in [`crate::infra::index`] (status, owner,
+//! phase), written in the same transactions as the records, so no request
+//! and no round has to scan the whole store.
 
 use alloy::primitives::Address;
 use serde::{Deserialize, Serialize};
@@ -16,6 +19,7 @@ use std::path::Path;
 use stakebid_intents::{IntentId, SignedIntent};
 
 use crate::domain::phase::Phase;
+use crate::infra::index;
 
 /// What the store keeps per auction.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -196,6 +200,68 @@ pub struct Store {
     nonces: sled::Tree,
     auctions: sled::Tree,
     meta: sled::Tree,
+    by_status: sled::Tree,
+    by_owner: sled::Tree,
+    by_phase: sled::Tree,
+}
+
+/// One intent's record after a move, with the move (for the status index).
+struct Moved {
+    id: IntentId,
+    from: Option<Status>,
+    to: Status,
+    bytes: Vec<u8>,
+}
+
+/// The listing view of an auction: what `GET /v1/auctions` shows, decoded
+/// without materializing the (large) public outcome.
+#[derive(Clone, Debug, Deserialize)]
+pub struct AuctionHead {
+    /// Auction id.
+    pub id: u64,
+    /// Its batch.
+    pub intents: Vec<IntentId>,
+    /// Commit deadline (unix s).
+    pub commit_deadline: u64,
+    /// Reveal deadline (unix s).
+    pub reveal_deadline: u64,
+    /// Lifecycle phase.
+    pub phase: Phase,
+    /// The winners, once public.
+    #[serde(default, rename = "public")]
+    winners: Option<Winners>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+struct Winners {
+    #[serde(default)]
+    awards: Vec<WinnerAward>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+struct WinnerAward {
+    award: WinnerSolver,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+struct WinnerSolver {
+    solver: Address,
+}
+
+impl AuctionHead {
+    /// The winning solvers, once the outcome is public.
+    pub fn winners(&self) -> Option<Vec<Address>> {
+        self.winners.as_ref().map(|w| w.awards.iter().map(|a| a.award.solver).collect())
+    }
+}
+
+/// A page of an owner's intents, newest first.
+#[derive(Clone, Debug)]
+pub struct OwnerPage {
+    /// The intents.
+    pub intents: Vec<(IntentId, Record)>,
+    /// Pass as `cursor` for the next page; `None` on the last one.
+    pub next: Option<u64>,
 }
 
 fn nonce_key(s: &SignedIntent) -> Vec<u8> {
@@ -222,14 +288,42 @@ impl Store {
                 Err(e) => return Err(e.into()),
             }
         };
-        Ok(Store {
+        let store = Store {
             intents: db.open_tree("intents")?,
             nonces: db.open_tree("nonces")?,
             auctions: db.open_tree("auctions")?,
             meta: db.open_tree("meta")?,
+            by_status: db.open_tree("by_status")?,
+            by_owner: db.open_tree("by_owner")?,
+            by_phase: db.open_tree("by_phase")?,
             writer: std::sync::Mutex::new(()),
             db,
-        })
+        };
+        if store.load_meta::<u32>("index_version")? != Some(index::VERSION) {
+            store.reindex()?;
+        }
+        Ok(store)
+    }
+
+    /// Builds the indexes from the records (a store from before them, or
+    /// one whose index layout changed): once, on open.
+    fn reindex(&self) -> Result<(), StoreError> {
+        for t in [&self.by_status, &self.by_owner, &self.by_phase] {
+            t.clear()?;
+        }
+        for kv in self.intents.iter() {
+            let (k, v) = kv?;
+            let rec: Record = serde_json::from_slice(&v)?;
+            let id = IntentId(alloy::primitives::B256::from_slice(&k));
+            self.by_status.insert(index::status_key(rec.status, &id), &[])?;
+            let seq = self.db.generate_id()?;
+            self.by_owner.insert(index::owner_key(&rec.signed.intent.owner, seq), &k)?;
+        }
+        for v in self.auctions.iter().values() {
+            let head: AuctionHead = serde_json::from_slice(&v?)?;
+            self.by_phase.insert(index::phase_key(head.phase, head.id), &[])?;
+        }
+        self.save_meta("index_version", &index::VERSION)
     }
 
     /// Accepts a group of already-validated intents: each is either refused
@@ -243,6 +337,8 @@ impl Store {
         let mut out = Vec::with_capacity(group.len());
         let mut intents = sled::Batch::default();
         let mut nonces = sled::Batch::default();
+        let mut statuses = sled::Batch::default();
+        let mut owners = sled::Batch::default();
         let mut seen_ids = std::collections::HashSet::new();
         let mut seen_nonces = std::collections::HashSet::new();
         for (id, s) in group {
@@ -261,14 +357,20 @@ impl Store {
             let rec = Record::new(s.clone());
             intents.insert(id.0.as_slice(), serde_json::to_vec(&rec)?);
             nonces.insert(nk, id.0.as_slice());
+            statuses.insert(index::status_key(Status::Pending, id), &[]);
+            let seq = self.db.generate_id()?;
+            owners.insert(index::owner_key(&s.intent.owner, seq), id.0.as_slice());
             out.push(Ok(()));
         }
-        // Both trees in one transaction, so an intent never lands without its nonce.
+        // All trees in one transaction: an intent never lands without its
+        // nonce or its index entries.
         use sled::Transactional;
-        (&self.intents, &self.nonces)
-            .transaction(|(i, n)| {
+        (&self.intents, &self.nonces, &self.by_status, &self.by_owner)
+            .transaction(|(i, n, st, ow)| {
                 i.apply_batch(&intents)?;
                 n.apply_batch(&nonces)?;
+                st.apply_batch(&statuses)?;
+                ow.apply_batch(&owners)?;
                 Ok(())
             })
             .map_err(tx_error)?;
@@ -293,40 +395,55 @@ impl Store {
     /// written in one batch with one flush (a round moves its whole batch).
     pub fn transition_all(&self, moves: &[(IntentId, Status)]) -> Result<(), StoreError> {
         let _w = self.writer.lock().unwrap_or_else(|p| p.into_inner());
-        let mut batch = sled::Batch::default();
-        for (id, to) in moves {
-            let mut rec = self.get(id)?.ok_or(StoreError::Unknown(*id))?;
-            if !rec.status.can_become(*to) {
-                return Err(StoreError::IllegalTransition { id: *id, from: rec.status, to: *to });
-            }
-            rec.moved(*to);
-            batch.insert(id.0.as_slice(), serde_json::to_vec(&rec)?);
-        }
-        self.intents.apply_batch(batch)?;
-        self.db.flush()?;
-        Ok(())
+        let moved = self.checked_moves(moves)?;
+        self.write(None, &moved)
     }
 
-    /// Every intent with `status`, in id order.
+    /// Every intent with `status`, in id order (from the status index).
     pub fn with_status(&self, status: Status) -> Result<Vec<(IntentId, Record)>, StoreError> {
-        self.intents_where(|r| r.status == status)
-    }
-
-    /// Every intent `keep` accepts, in id order (a scan: fine at node scale;
-    /// an index tree is the fix when pools grow large).
-    pub fn intents_where(
-        &self,
-        keep: impl Fn(&Record) -> bool,
-    ) -> Result<Vec<(IntentId, Record)>, StoreError> {
         let mut v = Vec::new();
-        for kv in self.intents.iter() {
-            let (k, val) = kv?;
-            let rec: Record = serde_json::from_slice(&val)?;
-            if keep(&rec) {
-                v.push((IntentId(alloy::primitives::B256::from_slice(&k)), rec));
-            }
+        for k in self.by_status.scan_prefix(index::status_prefix(status)).keys() {
+            let id = IntentId(alloy::primitives::B256::from_slice(&k?[1..]));
+            let rec = self.get(&id)?.ok_or_else(|| {
+                StoreError::Inconsistent(format!("the status index names a missing intent {id}"))
+            })?;
+            v.push((id, rec));
         }
         Ok(v)
+    }
+
+    /// How many intents have `status` (counts index keys, reads no record).
+    pub fn count_status(&self, status: Status) -> usize {
+        self.by_status.scan_prefix(index::status_prefix(status)).count()
+    }
+
+    /// Up to `limit` of `owner`'s intents, newest first, older than
+    /// `cursor` (the previous page's `next`).
+    pub fn owner_page(
+        &self,
+        owner: &Address,
+        cursor: Option<u64>,
+        limit: usize,
+    ) -> Result<OwnerPage, StoreError> {
+        let from = index::owner_key(owner, 0);
+        let to = index::owner_key(owner, cursor.unwrap_or(u64::MAX));
+        let mut intents = Vec::with_capacity(limit);
+        let mut last = None;
+        let mut more = false;
+        for kv in self.by_owner.range(from..to).rev() {
+            let (k, v) = kv?;
+            if intents.len() == limit {
+                more = true;
+                break;
+            }
+            let id = IntentId(alloy::primitives::B256::from_slice(&v));
+            let rec = self.get(&id)?.ok_or_else(|| {
+                StoreError::Inconsistent(format!("the owner index names a missing intent {id}"))
+            })?;
+            intents.push((id, rec));
+            last = Some(index::owner_seq(&k));
+        }
+        Ok(OwnerPage { intents, next: last.filter(|_| more) })
     }
 
     /// Opens an auction: its record and its intents' Pending → InAuction
@@ -341,24 +458,41 @@ impl Store {
                 return Err(StoreError::NotPending(*id));
             }
             r.moved(Status::InAuction);
-            moved.push((*id, serde_json::to_vec(&r)?));
+            let bytes = serde_json::to_vec(&r)?;
+            moved.push(Moved {
+                id: *id,
+                from: Some(Status::Pending),
+                to: Status::InAuction,
+                bytes,
+            });
         }
-        let record = serde_json::to_vec(rec)?;
-        self.write_auction(rec.id, record, moved)
+        self.write(Some((rec, None)), &moved)
     }
 
-    fn write_auction(
+    /// Writes an auction record (with its previous phase, for the phase
+    /// index) and intent moves in one transaction, then flushes.
+    fn write(
         &self,
-        id: u64,
-        record: Vec<u8>,
-        intents: Vec<(IntentId, Vec<u8>)>,
+        auction: Option<(&AuctionRecord, Option<Phase>)>,
+        moved: &[Moved],
     ) -> Result<(), StoreError> {
+        let record = auction.map(|(r, _)| serde_json::to_vec(r)).transpose()?;
         use sled::Transactional;
-        (&self.auctions, &self.intents)
-            .transaction(|(a, i)| {
-                a.insert(&id.to_be_bytes(), record.clone())?;
-                for (k, v) in &intents {
-                    i.insert(k.0.as_slice(), v.clone())?;
+        (&self.auctions, &self.intents, &self.by_status, &self.by_phase)
+            .transaction(|(a, i, st, ph)| {
+                if let (Some((rec, before)), Some(bytes)) = (auction, &record) {
+                    a.insert(&rec.id.to_be_bytes(), bytes.clone())?;
+                    if let Some(p) = before {
+                        ph.remove(index::phase_key(p, rec.id))?;
+                    }
+                    ph.insert(index::phase_key(rec.phase, rec.id), &[])?;
+                }
+                for m in moved {
+                    i.insert(m.id.0.as_slice(), m.bytes.clone())?;
+                    if let Some(from) = m.from {
+                        st.remove(index::status_key(from, &m.id))?;
+                    }
+                    st.insert(index::status_key(m.to, &m.id), &[])?;
                 }
                 Ok(())
             })
@@ -383,6 +517,7 @@ impl Store {
         if !rec.phase.can_become(to) {
             return Err(StoreError::IllegalPhase { id, from: rec.phase, to });
         }
+        let before = rec.phase;
         rec.phase = to;
         let mut back = Vec::new();
         if to == Phase::Voided {
@@ -390,12 +525,14 @@ impl Store {
                 if let Some(mut r) = self.get(iid)? {
                     if r.status == Status::InAuction {
                         r.moved(Status::Pending);
-                        back.push((*iid, serde_json::to_vec(&r)?));
+                        let bytes = serde_json::to_vec(&r)?;
+                        let (from, to) = (Some(Status::InAuction), Status::Pending);
+                        back.push(Moved { id: *iid, from, to, bytes });
                     }
                 }
             }
         }
-        self.write_auction(id, serde_json::to_vec(&rec)?, back)
+        self.write(Some((&rec, Some(before))), &back)
     }
 
     /// Concludes a round in one transaction: its public outcome, its phase
@@ -464,25 +601,37 @@ impl Store {
         if !legal(rec.phase) {
             return Err(StoreError::IllegalPhase { id, from: rec.phase, to: phase });
         }
+        let before = rec.phase;
         rec.phase = phase;
         rec.public = Some(public);
         let moved = self.checked_moves(moves)?;
-        self.write_auction(id, serde_json::to_vec(&rec)?, moved)
+        self.write(Some((&rec, Some(before))), &moved)
     }
 
     /// The records of `moves` after each move, if every move is legal.
-    fn checked_moves(
-        &self,
-        moves: &[(IntentId, Status)],
-    ) -> Result<Vec<(IntentId, Vec<u8>)>, StoreError> {
-        let mut moved = Vec::with_capacity(moves.len());
+    fn checked_moves(&self, moves: &[(IntentId, Status)]) -> Result<Vec<Moved>, StoreError> {
+        let mut moved: Vec<Moved> = Vec::with_capacity(moves.len());
         for (iid, to) in moves {
-            let mut r = self.get(iid)?.ok_or(StoreError::Unknown(*iid))?;
+            // A second move of one intent in the same write starts where the
+            // first left it; the index drops the status it had before both.
+            let earlier = moved.iter().position(|m| m.id == *iid);
+            let (mut r, stored) = match earlier {
+                Some(i) => {
+                    let m = moved.remove(i);
+                    (serde_json::from_slice::<Record>(&m.bytes)?, m.from)
+                }
+                None => {
+                    let r = self.get(iid)?.ok_or(StoreError::Unknown(*iid))?;
+                    let st = r.status;
+                    (r, Some(st))
+                }
+            };
             if !r.status.can_become(*to) {
                 return Err(StoreError::IllegalTransition { id: *iid, from: r.status, to: *to });
             }
             r.moved(*to);
-            moved.push((*iid, serde_json::to_vec(&r)?));
+            let bytes = serde_json::to_vec(&r)?;
+            moved.push(Moved { id: *iid, from: stored, to: *to, bytes });
         }
         Ok(moved)
     }
@@ -491,17 +640,33 @@ impl Store {
     pub fn publish(&self, id: u64, public: serde_json::Value) -> Result<(), StoreError> {
         let mut rec = self.auction(id)?.ok_or(StoreError::UnknownAuction(id))?;
         rec.public = Some(public);
-        self.write_auction(id, serde_json::to_vec(&rec)?, vec![])
+        let phase = rec.phase;
+        self.write(Some((&rec, Some(phase))), &[])
     }
 
-    /// Every auction, newest first.
-    pub fn auctions(&self) -> Result<Vec<AuctionRecord>, StoreError> {
-        let mut v = Vec::new();
-        for val in self.auctions.iter().values() {
-            v.push(serde_json::from_slice(&val?)?);
+    /// Up to `limit` auctions older than `before` (all when `None`), newest
+    /// first, as listing heads: a reverse range over the id-ordered tree.
+    pub fn auction_page(
+        &self,
+        before: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<AuctionHead>, StoreError> {
+        let end = before.unwrap_or(u64::MAX).to_be_bytes();
+        let mut v = Vec::with_capacity(limit);
+        for kv in self.auctions.range(..end).rev().take(limit) {
+            let (_, val) = kv?;
+            v.push(serde_json::from_slice(&val)?);
         }
-        v.reverse();
         Ok(v)
+    }
+
+    /// The ids of every auction in `phase`, oldest first (the phase index).
+    pub fn auctions_in(&self, phase: Phase) -> Result<Vec<u64>, StoreError> {
+        self.by_phase
+            .scan_prefix(index::phase_prefix(phase))
+            .keys()
+            .map(|k| Ok(index::phase_auction(&k?)))
+            .collect()
     }
 
     /// After a restart: auctions not yet scored are voided without
@@ -544,9 +709,17 @@ impl Store {
         })
     }
 
-    /// Number of auctions stored.
-    pub fn auction_count(&self) -> usize {
-        self.auctions.len()
+    /// The highest auction id stored (0 when none): the last key of the
+    /// id-ordered tree, not a count (sled counts by scanning).
+    pub fn last_auction_id(&self) -> Result<u64, StoreError> {
+        Ok(match self.auctions.last()? {
+            Some((k, _)) => {
+                let mut b = [0u8; 8];
+                b.copy_from_slice(&k[..8]);
+                u64::from_be_bytes(b)
+            }
+            None => 0,
+        })
     }
 
     /// Number of intents stored.

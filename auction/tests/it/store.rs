@@ -155,3 +155,95 @@ fn a_restart_voids_unscored_auctions_and_resumes_scored_ones() {
     assert_eq!(store.recover().unwrap().voided, Vec::<u64>::new());
     std::fs::remove_dir_all(&d).unwrap();
 }
+
+#[test]
+fn indexes_follow_every_write_page_by_cursor_and_are_rebuilt_for_an_older_store() {
+    use stakebid_auction::domain::phase::Phase;
+    use stakebid_auction::infra::store::AuctionRecord;
+    let d = dir("index");
+    // One owner with 25 intents (nonces 0..25), and 10 other owners.
+    let (_, base) = intents(1, 7).remove(0);
+    let owner = base.intent.owner;
+    let mine: Vec<(IntentId, SignedIntent)> = (0..25u64)
+        .map(|n| {
+            let mut s = base.clone();
+            s.intent.nonce = U256::from(n);
+            (s.intent.id(&domain()), s)
+        })
+        .collect();
+    let others = intents(10, 8);
+    let rec = |id: u64, ids: &[(IntentId, SignedIntent)]| AuctionRecord {
+        id,
+        intents: ids.iter().map(|x| x.0).collect(),
+        seed: alloy::primitives::B256::ZERO,
+        commit_deadline: 10,
+        reveal_deadline: 20,
+        phase: Phase::Committing,
+        public: None,
+    };
+    {
+        let store = Store::open(&d).unwrap();
+        // Accepted in three groups, so "newest first" is observable.
+        store.accept(&mine[..10]).unwrap();
+        store.accept(&others).unwrap();
+        store.accept(&mine[10..]).unwrap();
+        // Pages of 10, newest first, covering each intent once.
+        let mut seen = Vec::new();
+        let mut cursor = None;
+        let mut sizes = Vec::new();
+        loop {
+            let page = store.owner_page(&owner, cursor, 10).unwrap();
+            sizes.push(page.intents.len());
+            seen.extend(page.intents.iter().map(|(id, _)| *id));
+            match page.next {
+                Some(c) => cursor = Some(c),
+                None => break,
+            }
+        }
+        assert_eq!(sizes, vec![10, 10, 5]);
+        let mut want: Vec<IntentId> = mine.iter().rev().map(|x| x.0).collect();
+        assert_eq!(seen[..15], want[..15], "the later group comes first");
+        seen.sort();
+        want.sort();
+        assert_eq!(seen, want);
+        assert!(store.owner_page(&Address::repeat_byte(0xee), None, 10).unwrap().intents.is_empty());
+        // Status index through auction moves, a void, and direct transitions.
+        store.open_auction(&rec(1, &mine[..5])).unwrap();
+        store.open_auction(&rec(2, &others[..3])).unwrap();
+        store.open_auction(&rec(3, &others[3..4])).unwrap();
+        assert_eq!(store.count_status(Status::InAuction), 9);
+        assert_eq!(store.count_status(Status::Pending), 26);
+        store.set_phase(1, Phase::Voided).unwrap();
+        store.transition_all(&[(mine[20].0, Status::Cancelled)]).unwrap();
+        assert_eq!(store.count_status(Status::InAuction), 4);
+        assert_eq!(store.count_status(Status::Cancelled), 1);
+        let pending: Vec<IntentId> =
+            store.with_status(Status::Pending).unwrap().into_iter().map(|x| x.0).collect();
+        assert_eq!(pending.len(), 30);
+        assert!(!pending.contains(&mine[20].0));
+        // Auction pages and the phase index.
+        let ids = |v: Vec<stakebid_auction::infra::store::AuctionHead>| {
+            v.into_iter().map(|h| h.id).collect::<Vec<_>>()
+        };
+        assert_eq!(ids(store.auction_page(None, 2).unwrap()), vec![3, 2]);
+        assert_eq!(ids(store.auction_page(Some(2), 2).unwrap()), vec![1]);
+        assert_eq!(store.auctions_in(Phase::Committing).unwrap(), vec![2, 3]);
+        assert_eq!(store.auctions_in(Phase::Voided).unwrap(), vec![1]);
+        assert_eq!(store.last_auction_id().unwrap(), 3);
+    }
+    // A store written before the indexes: same records, no index trees.
+    {
+        let db = sled::open(&d).unwrap();
+        for t in ["by_status", "by_owner", "by_phase"] {
+            db.drop_tree(t).unwrap();
+        }
+        db.open_tree("meta").unwrap().remove("index_version").unwrap();
+        db.flush().unwrap();
+    }
+    let store = Store::open(&d).unwrap();
+    assert_eq!(store.count_status(Status::Pending), 30);
+    assert_eq!(store.count_status(Status::InAuction), 4);
+    assert_eq!(store.owner_page(&owner, None, 100).unwrap().intents.len(), 25);
+    assert_eq!(store.auctions_in(Phase::Committing).unwrap(), vec![2, 3]);
+    std::fs::remove_dir_all(&d).unwrap();
+}

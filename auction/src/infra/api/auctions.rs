@@ -37,38 +37,39 @@ fn live(s: &AppState) -> Result<&Live, ApiError> {
 /// Pagination of `GET /v1/auctions`.
 #[derive(Deserialize)]
 pub(super) struct Page {
-    /// Only auctions with a smaller id (the previous page's last id).
+    /// Only auctions with a smaller id: the previous page's `next_cursor`.
+    cursor: Option<u64>,
+    /// The same as `cursor` (its older name).
     before: Option<u64>,
     /// At most this many (default 20, at most 200).
     limit: Option<usize>,
 }
 
-/// `GET /v1/auctions?before=&limit=`: newest first.
+/// `GET /v1/auctions?cursor=&limit=`: newest first, one range read of the
+/// page (an auction's large outcome is skipped, not decoded).
 pub(super) async fn list(
     State(s): State<AppState>,
     q: Result<Query<Page>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    let Query(q) = q.map_err(|e| bad_id(&format!("`before` and `limit` are numbers: {e}")))?;
+    let Query(q) = q.map_err(|e| bad_id(&format!("`cursor` and `limit` are numbers: {e}")))?;
     let limit = q.limit.unwrap_or(20).clamp(1, 200);
-    let items: Vec<Value> = s
-        .store
-        .auctions()?
-        .into_iter()
-        .filter(|a| q.before.is_none_or(|b| a.id < b))
-        .take(limit)
+    let store = s.store.clone();
+    let heads =
+        tokio::task::spawn_blocking(move || store.auction_page(q.cursor.or(q.before), limit))
+            .await
+            .map_err(|e| {
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "store.failed", e.to_string())
+            })??;
+    let next = heads.last().map(|h| h.id).filter(|_| heads.len() == limit);
+    let items: Vec<Value> = heads
+        .iter()
         .map(|a| {
-            let winners = a.public.as_ref().map(|p| {
-                p["awards"]
-                    .as_array()
-                    .map(|v| v.iter().map(|w| w["award"]["solver"].clone()).collect::<Vec<_>>())
-            });
             json!({ "id": a.id, "phase": a.phase, "intents": a.intents.len(),
                     "commit_deadline": a.commit_deadline, "reveal_deadline": a.reveal_deadline,
-                    "winners": winners.flatten() })
+                    "winners": a.winners() })
         })
         .collect();
-    let next = items.last().and_then(|l| l["id"].as_u64()).filter(|_| items.len() == limit);
-    Ok(Json(json!({ "auctions": items, "next_before": next })))
+    Ok(Json(json!({ "auctions": items, "next_cursor": next, "next_before": next })))
 }
 
 /// `GET /v1/auctions/{id}`: the round. Until the reveal deadline only the

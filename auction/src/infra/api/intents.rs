@@ -116,23 +116,38 @@ pub(super) async fn cancel(
     Ok(Json(view(&id, &rec)))
 }
 
-/// `GET /v1/owners/{address}/intents`: every intent of one owner.
+/// Pagination of an owner's intents.
+#[derive(serde::Deserialize)]
+pub(super) struct OwnerQuery {
+    /// The previous page's `next_cursor`.
+    cursor: Option<u64>,
+    /// At most this many (default 50, at most 500).
+    limit: Option<usize>,
+}
+
+/// `GET /v1/owners/{address}/intents?cursor=&limit=`: one owner's intents,
+/// newest first, from the owner index (time proportional to the page).
 pub(super) async fn by_owner(
     State(s): State<AppState>,
     Path(owner): Path<String>,
+    q: Result<axum::extract::Query<OwnerQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
     use stakebid_intents::address::{parse, AddressError};
     let owner = parse(&owner).map_err(|e| match e {
         AddressError::Malformed(_) => bad_id("an owner is a 0x address (40 hex digits)"),
         e => e.into(),
     })?;
-    let list: Vec<Value> = s
-        .store
-        .intents_where(|r| r.signed.intent.owner == owner)?
-        .iter()
-        .map(|(id, r)| view(id, r))
-        .collect();
-    Ok(Json(json!(list)))
+    let axum::extract::Query(q) =
+        q.map_err(|e| bad_id(&format!("`cursor` and `limit` are numbers: {e}")))?;
+    let limit = q.limit.unwrap_or(50).clamp(1, 500);
+    let store = s.store.clone();
+    let page = tokio::task::spawn_blocking(move || store.owner_page(&owner, q.cursor, limit))
+        .await
+        .map_err(|e| {
+            ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "store.failed", e.to_string())
+        })??;
+    let list: Vec<Value> = page.intents.iter().map(|(id, r)| view(id, r)).collect();
+    Ok(Json(json!({ "intents": list, "next_cursor": page.next })))
 }
 
 /// `POST /v1/quote`: `{ typed_data }` (unsigned) → what the reference
