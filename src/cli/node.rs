@@ -222,18 +222,24 @@ pub(crate) fn run(a: NodeArgs) -> Result<(), CliError> {
         a.auctioneer_key_file.as_deref(),
         chain_id,
     )?;
-    let exec = keys::resolve(
-        &keys::Role {
-            name: "executor",
-            flag: "--executor-key",
-            file_flag: "executor-key-file",
-            env: "STAKEBID_EXECUTOR_KEY",
-            dev: DEV_KEY,
-        },
-        a.executor_key.as_deref(),
-        a.executor_key_file.as_deref(),
-        chain_id,
-    )?;
+    // The executor's key is needed only to settle on a chain.
+    let exec = deployment
+        .as_ref()
+        .map(|_| {
+            keys::resolve(
+                &keys::Role {
+                    name: "executor",
+                    flag: "--executor-key",
+                    file_flag: "executor-key-file",
+                    env: "STAKEBID_EXECUTOR_KEY",
+                    dev: DEV_KEY,
+                },
+                a.executor_key.as_deref(),
+                a.executor_key_file.as_deref(),
+                chain_id,
+            )
+        })
+        .transpose()?;
     let store = Store::open(&a.data_dir).map_err(|e| {
         CliError::new(e.code(), format!("cannot open {}: {e}", a.data_dir.display()))
     })?;
@@ -293,8 +299,8 @@ pub(crate) fn run(a: NodeArgs) -> Result<(), CliError> {
 
     let chain_info =
         deployment.as_ref().map(|d| serde_json::to_value(d).expect("a deployment serializes"));
-    let chain = match deployment {
-        Some(d) => {
+    let chain = match deployment.zip(exec) {
+        Some((d, exec)) => {
             let url = a
                 .rpc_url
                 .parse()

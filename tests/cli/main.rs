@@ -115,6 +115,48 @@ fn evaluate_fails_a_tampered_plan_and_names_the_broken_constraint() {
 }
 
 #[test]
+fn a_node_off_a_devnet_refuses_published_dev_keys_and_names_what_to_set() {
+    let dir = tmp("mainnet-node");
+    let base = [
+        "node",
+        "--chain-id",
+        "1",
+        "--no-auctions",
+        "--data-dir",
+        s(&dir),
+        "--http",
+        "127.0.0.1:1",
+    ];
+    // No key at all: the devnet default is not used off a devnet.
+    let out = stakebid(&base);
+    assert!(!out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["code"], "node.key_missing", "{v}");
+    assert!(v["message"].as_str().unwrap().contains("STAKEBID_AUCTIONEER_KEY"), "{v}");
+    // anvil's first key, from the environment: refused as a published key.
+    let out = Command::new(env!("CARGO_BIN_EXE_stakebid"))
+        .args(base)
+        .env(
+            "STAKEBID_AUCTIONEER_KEY",
+            "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
+        )
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["code"], "node.dev_key_refused", "{v}");
+    // A key file is read (here holding anvil's second key: refused too).
+    let key = tmp("auctioneer.key");
+    std::fs::write(&key, "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d\n")
+        .unwrap();
+    let mut args = base.to_vec();
+    args.extend(["--auctioneer-key-file", s(&key)]);
+    let out = stakebid(&args);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["code"], "node.dev_key_refused", "{v}");
+    assert!(!dir.exists(), "nothing was created before the keys were checked");
+}
+
+#[test]
 fn an_unknown_strategy_is_a_clear_error() {
     let intents = tmp("intents-u.json");
     write(&intents, &stakebid(&["intents", "generate", "--count", "1"]));

@@ -87,6 +87,34 @@ fn fifty_five_hostile_requests_each_get_their_code_and_store_nothing() {
     let post = |c: &mut Checker, what: &str, b: &str, code: &str| {
         c.expect(what, "POST", "/v1/intents", b.as_bytes(), code)
     };
+    // Mixed-case addresses must carry their EIP-55 checksum; lowercase is fine.
+    let owner_text = owner.address().to_checksum(None);
+    let flip = |t: &str| -> String {
+        // Swap the case of the first letter in the hex part: a one-character typo in the checksum.
+        let i = t[2..].find(|ch: char| ch.is_ascii_alphabetic()).unwrap() + 2;
+        let ch = t.as_bytes()[i] as char;
+        let swapped =
+            if ch.is_ascii_uppercase() { ch.to_ascii_lowercase() } else { ch.to_ascii_uppercase() };
+        format!("{}{}{}", &t[..i], swapped, &t[i + 1..])
+    };
+    let bad_case = body(&good, &d, &owner).replace(&owner_text, &flip(&owner_text));
+    assert_ne!(bad_case, body(&good, &d, &owner), "the owner appears checksummed in the body");
+    post(&mut c, "owner with a wrong checksum", &bad_case, "address.bad_checksum");
+    c.expect(
+        "owner URL with a wrong checksum",
+        "GET",
+        &format!("/v1/owners/{}/intents", flip(&owner_text)),
+        b"",
+        "address.bad_checksum",
+    );
+    let (s, v) =
+        http(&node.addr, "GET", &format!("/v1/owners/{}/intents", owner_text.to_lowercase()), "")
+            .unwrap();
+    assert_eq!(
+        (s, v["intents"].as_array().map(Vec::len)),
+        (200, Some(1)),
+        "lowercase is accepted: {v}"
+    );
     post(&mut c, "not JSON", "{not json", "request.malformed_json");
     post(&mut c, "empty body", "", "request.malformed_json");
     post(&mut c, "JSON null", "null", "request.missing_field");
@@ -211,6 +239,22 @@ fn fifty_five_hostile_requests_each_get_their_code_and_store_nothing() {
         &format!("/v1/intents/{id}/cancel"),
         b"{}",
         "request.missing_field",
+    );
+    // The owner's own cancellation, re-encoded with a high s: refused as at intake.
+    let own = Cancellation { intentId: id }.sign(&d, &owner);
+    let n = U256::from_str_radix(
+        "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141",
+        16,
+    )
+    .unwrap();
+    let high = alloy::primitives::Signature::new(own.r(), n - own.s(), !own.v());
+    let hb = json!({ "signature": Bytes::from(high.as_bytes()) }).to_string();
+    c.expect(
+        "cancel with a high-s signature",
+        "POST",
+        &format!("/v1/intents/{id}/cancel"),
+        hb.as_bytes(),
+        "intent.high_s_signature",
     );
     let forged = Cancellation { intentId: id }.sign(&d, &key(0x32));
     let fb = json!({ "signature": Bytes::from(forged.as_bytes()) }).to_string();

@@ -7,6 +7,7 @@ mod crash;
 mod dev;
 mod explorer;
 mod flow;
+mod forged;
 mod hostile;
 mod limits;
 mod wallet;

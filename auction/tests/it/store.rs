@@ -206,7 +206,11 @@ fn indexes_follow_every_write_page_by_cursor_and_are_rebuilt_for_an_older_store(
         seen.sort();
         want.sort();
         assert_eq!(seen, want);
-        assert!(store.owner_page(&Address::repeat_byte(0xee), None, 10).unwrap().intents.is_empty());
+        assert!(store
+            .owner_page(&Address::repeat_byte(0xee), None, 10)
+            .unwrap()
+            .intents
+            .is_empty());
         // Status index through auction moves, a void, and direct transitions.
         store.open_auction(&rec(1, &mine[..5])).unwrap();
         store.open_auction(&rec(2, &others[..3])).unwrap();
