@@ -9,7 +9,7 @@ use alloy::primitives::Address;
 use alloy::signers::local::PrivateKeySigner;
 use std::path::Path;
 
-use super::intent::parse_key;
+use super::intent::{parse_key, DEV_KEY};
 use super::node::DEV_AUCTIONEER_KEY;
 use super::CliError;
 
@@ -51,6 +51,24 @@ pub(crate) struct Role {
     /// The devnet default.
     pub(crate) dev: &'static str,
 }
+
+/// The auctioneer: signs announcements and awards.
+pub(crate) const AUCTIONEER: Role = Role {
+    name: "auctioneer",
+    flag: "--auctioneer-key",
+    file_flag: "auctioneer-key-file",
+    env: "STAKEBID_AUCTIONEER_KEY",
+    dev: DEV_AUCTIONEER_KEY,
+};
+
+/// The executor: sends `settle` and pays its gas.
+pub(crate) const EXECUTOR: Role = Role {
+    name: "executor",
+    flag: "--executor-key",
+    file_flag: "executor-key-file",
+    env: "STAKEBID_EXECUTOR_KEY",
+    dev: DEV_KEY,
+};
 
 /// Resolves `role`'s key from the flag or environment (`value`, clap merges
 /// both) or a file, falling back to the devnet default on a devnet chain
@@ -114,15 +132,8 @@ pub(crate) fn resolve(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::intent::DEV_KEY;
 
-    const ROLE: Role = Role {
-        name: "auctioneer",
-        flag: "--auctioneer-key",
-        file_flag: "auctioneer-key-file",
-        env: "STAKEBID_AUCTIONEER_KEY",
-        dev: DEV_AUCTIONEER_KEY,
-    };
+    const ROLE: Role = AUCTIONEER;
 
     #[test]
     fn the_published_list_is_well_formed_and_holds_the_dev_keys() {

@@ -12,7 +12,7 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::intent::{now, DEV_CHAIN_ID, DEV_KEY, DEV_SETTLEMENT};
+use super::intent::{now, DEV_CHAIN_ID, DEV_SETTLEMENT};
 use super::{keys, load_market, CliError};
 use stakebid_auction::auctioneer::{Auctioneer, Report};
 use stakebid_auction::domain::registry::Registry;
@@ -211,13 +211,7 @@ pub(crate) fn run(a: NodeArgs) -> Result<(), CliError> {
     };
     let chain_id = deployment.as_ref().map_or(a.chain_id, |d| d.chain_id);
     let key = keys::resolve(
-        &keys::Role {
-            name: "auctioneer",
-            flag: "--auctioneer-key",
-            file_flag: "auctioneer-key-file",
-            env: "STAKEBID_AUCTIONEER_KEY",
-            dev: DEV_AUCTIONEER_KEY,
-        },
+        &keys::AUCTIONEER,
         a.auctioneer_key.as_deref(),
         a.auctioneer_key_file.as_deref(),
         chain_id,
@@ -226,18 +220,8 @@ pub(crate) fn run(a: NodeArgs) -> Result<(), CliError> {
     let exec = deployment
         .as_ref()
         .map(|_| {
-            keys::resolve(
-                &keys::Role {
-                    name: "executor",
-                    flag: "--executor-key",
-                    file_flag: "executor-key-file",
-                    env: "STAKEBID_EXECUTOR_KEY",
-                    dev: DEV_KEY,
-                },
-                a.executor_key.as_deref(),
-                a.executor_key_file.as_deref(),
-                chain_id,
-            )
+            let file = a.executor_key_file.as_deref();
+            keys::resolve(&keys::EXECUTOR, a.executor_key.as_deref(), file, chain_id)
         })
         .transpose()?;
     let store = Store::open(&a.data_dir).map_err(|e| {

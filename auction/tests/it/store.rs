@@ -24,6 +24,22 @@ fn dir(name: &str) -> std::path::PathBuf {
     d
 }
 
+/// An auction record in its commit phase over `ids`.
+fn auction_record(
+    id: u64,
+    ids: &[(IntentId, SignedIntent)],
+) -> stakebid_auction::infra::store::AuctionRecord {
+    stakebid_auction::infra::store::AuctionRecord {
+        id,
+        intents: ids.iter().map(|x| x.0).collect(),
+        seed: alloy::primitives::B256::ZERO,
+        commit_deadline: 10,
+        reveal_deadline: 20,
+        phase: stakebid_auction::domain::phase::Phase::Committing,
+        public: None,
+    }
+}
+
 #[test]
 fn accepted_intents_survive_a_reopen_and_replays_are_refused() {
     let d = dir("reopen");
@@ -115,21 +131,12 @@ fn a_killed_writer_loses_nothing_it_acknowledged() {
 #[test]
 fn a_restart_voids_unscored_auctions_and_resumes_scored_ones() {
     use stakebid_auction::domain::phase::Phase;
-    use stakebid_auction::infra::store::AuctionRecord;
     let d = dir("auctions");
     let g = intents(20, 3);
     {
         let store = Store::open(&d).unwrap();
         store.accept(&g).unwrap();
-        let rec = |id: u64, ids: &[(IntentId, SignedIntent)]| AuctionRecord {
-            id,
-            intents: ids.iter().map(|x| x.0).collect(),
-            seed: alloy::primitives::B256::ZERO,
-            commit_deadline: 10,
-            reveal_deadline: 20,
-            phase: Phase::Committing,
-            public: None,
-        };
+        let rec = auction_record;
         store.open_auction(&rec(1, &g[..10])).unwrap();
         store.open_auction(&rec(2, &g[10..15])).unwrap();
         // An intent cannot be in two auctions.
@@ -159,7 +166,6 @@ fn a_restart_voids_unscored_auctions_and_resumes_scored_ones() {
 #[test]
 fn indexes_follow_every_write_page_by_cursor_and_are_rebuilt_for_an_older_store() {
     use stakebid_auction::domain::phase::Phase;
-    use stakebid_auction::infra::store::AuctionRecord;
     let d = dir("index");
     // One owner with 25 intents (nonces 0..25), and 10 other owners.
     let (_, base) = intents(1, 7).remove(0);
@@ -172,15 +178,7 @@ fn indexes_follow_every_write_page_by_cursor_and_are_rebuilt_for_an_older_store(
         })
         .collect();
     let others = intents(10, 8);
-    let rec = |id: u64, ids: &[(IntentId, SignedIntent)]| AuctionRecord {
-        id,
-        intents: ids.iter().map(|x| x.0).collect(),
-        seed: alloy::primitives::B256::ZERO,
-        commit_deadline: 10,
-        reveal_deadline: 20,
-        phase: Phase::Committing,
-        public: None,
-    };
+    let rec = auction_record;
     {
         let store = Store::open(&d).unwrap();
         // Accepted in three groups, so "newest first" is observable.
