@@ -21,16 +21,18 @@
 //!   intents into the `settle` arguments.
 //! - [`executor`]: simulate, send (EIP-1559, replacement on timeout),
 //!   receipt, and a sled journal so a restart never sends twice.
-//! - [`node`]: the auction node's side: awards to jobs, outcomes into the
-//!   store, runner-up fallback, penalties on the SolverRegistry, bonds
-//!   from the chain, reconciliation with the Settlement's events.
+//! - [`registry`]: the SolverRegistry binding (bonds, slashing) and the
+//!   devnet bonding helper.
+//!
+//! Depends on `stakebid-intents` only: the auction node drives settlement
+//! through its own chain link (`stakebid_auction::infra::chain`), never the
+//! reverse.
 #![forbid(unsafe_code)]
 
 pub mod calldata;
 pub mod contracts;
 pub mod deploy;
 pub mod executor;
-pub mod node;
 pub mod registry;
 
 use std::path::PathBuf;

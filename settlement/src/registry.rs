@@ -1,10 +1,12 @@
 //! The on-chain solver registry: bonds, slashing, withdrawals.
 
-use alloy::network::Ethereum;
+use alloy::network::{Ethereum, EthereumWallet};
 use alloy::primitives::{Address, B256, U256};
-use alloy::providers::Provider;
+use alloy::providers::{Provider, ProviderBuilder};
+use alloy::signers::local::PrivateKeySigner;
+use alloy::transports::http::reqwest::Url;
 
-use crate::ChainError;
+use crate::{ChainError, Confirm};
 
 alloy::sol!(
     #[sol(rpc)]
@@ -77,4 +79,31 @@ impl<P: Provider<Ethereum> + Clone> OnChainRegistry<P> {
         let pending = self.contract.slash(solver, amount, evidence, offence as u8).send().await?;
         Ok(pending.watch().await?)
     }
+}
+
+/// Devnet convenience: funds `solver` from `funder` and bonds `amount` on
+/// the SolverRegistry in the solver's name, unless it is already bonded at
+/// the minimum. Returns whether it bonded.
+pub async fn dev_bond(
+    rpc: &Url,
+    registry: Address,
+    funder: &PrivateKeySigner,
+    solver: &PrivateKeySigner,
+    amount: U256,
+) -> Result<bool, ChainError> {
+    let read =
+        OnChainRegistry::at(registry, ProviderBuilder::new().connect_http(rpc.clone()).erased());
+    if read.eligible(solver.address()).await? {
+        return Ok(false);
+    }
+    let f = ProviderBuilder::new()
+        .wallet(EthereumWallet::from(funder.clone()))
+        .connect_http(rpc.clone());
+    crate::deploy::send_eth(&f, solver.address(), amount + U256::from(10u128.pow(17))).await?;
+    let s = ProviderBuilder::new()
+        .wallet(EthereumWallet::from(solver.clone()))
+        .connect_http(rpc.clone());
+    let reg = SolverRegistry::new(registry, s);
+    reg.bond().value(amount).confirm().await?;
+    Ok(true)
 }

@@ -24,7 +24,8 @@ use stakebid_intents::market::Index;
 use stakebid_intents::{Context, Domain, Intent, Market, Policy, Scenarios, Wei};
 use stakebid_sdk::{Bus, Client};
 use stakebid_settlement::deploy::Deployment;
-use stakebid_settlement::node::{dev_bond, ChainLink, Event as ChainEvent};
+use stakebid_auction::infra::chain::{ChainLink, Event as ChainEvent};
+use stakebid_settlement::registry::dev_bond;
 use stakebid_solver::runtime::{Event, Runtime};
 use stakebid_solver::{by_name, Optimal, Strategy, View};
 

@@ -24,7 +24,7 @@ use stakebid_settlement::contracts::{
     EigenLayerAdapter, MockEigenLayer, MockLido, MockRocketPool, Settlement,
 };
 use stakebid_settlement::deploy::Deployment;
-use stakebid_settlement::node::dev_bond;
+use stakebid_settlement::registry::dev_bond;
 use stakebid_tests::{
     anvil, anvil_key, get, http, nats, scratch, solver_key, unix_now, wait_for, Node, Proc,
 };

@@ -65,7 +65,7 @@ fn a_viem_wallet_settles_the_explorer_shows_it_and_a_restart_loses_nothing() {
     let silent: alloy::signers::local::PrivateKeySigner = silent_key.parse().unwrap();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let url = rpc.parse().unwrap();
-    rt.block_on(stakebid_settlement::node::dev_bond(
+    rt.block_on(stakebid_settlement::registry::dev_bond(
         &url,
         d.registry,
         &anvil_key(1),

@@ -6,6 +6,5 @@
 mod batch;
 mod executor;
 mod exits;
-mod fallback;
 mod fixture;
 mod guards;

@@ -1,4 +1,4 @@
-//! The node's side of settlement: turns the auctioneer's awards into
+//! The node's chain link (node infra, built on the settlement crate): turns the auctioneer's awards into
 //! executor jobs, records outcomes in the node's store, falls back to the
 //! runner-up on a failure, executes the auction's penalties on the
 //! SolverRegistry, keeps the off-chain registry's bonds equal to the
@@ -22,18 +22,18 @@ use alloy::signers::local::PrivateKeySigner;
 use alloy::sol_types::{SolEvent, SolValue};
 use alloy::transports::http::reqwest::Url;
 
-use stakebid_auction::auctioneer::{Auctioneer, Report};
-use stakebid_auction::domain::phase::Phase;
-use stakebid_auction::domain::registry::Registry;
+use crate::auctioneer::{Auctioneer, Report};
+use crate::domain::phase::Phase;
+use crate::domain::registry::Registry;
 use stakebid_intents::protocol::{Award, Bid};
 use stakebid_intents::{IntentId, Market, Wei};
 
-use crate::calldata::settle_arg;
-use crate::contracts::Settlement;
-use crate::deploy::Deployment;
-use crate::executor::{Executor, Job, Outcome};
-use crate::registry::{Offence, OnChainRegistry};
-use crate::{ChainError, Confirm};
+use stakebid_settlement::calldata::settle_arg;
+use stakebid_settlement::contracts::Settlement;
+use stakebid_settlement::deploy::Deployment;
+use stakebid_settlement::executor::{Executor, Job, Outcome};
+use stakebid_settlement::registry::{Offence, OnChainRegistry};
+use stakebid_settlement::ChainError;
 
 /// What happened, for the node's log and the tests.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -157,11 +157,11 @@ impl ChainLink {
         if from <= latest {
             let f = Filter::new()
                 .address(self.deployment.registry)
-                .event_signature(crate::registry::SolverRegistry::Bonded::SIGNATURE_HASH)
+                .event_signature(stakebid_settlement::registry::SolverRegistry::Bonded::SIGNATURE_HASH)
                 .from_block(from)
                 .to_block(latest);
             for log in self.provider.get_logs(&f).await? {
-                if let Ok(ev) = log.log_decode::<crate::registry::SolverRegistry::Bonded>() {
+                if let Ok(ev) = log.log_decode::<stakebid_settlement::registry::SolverRegistry::Bonded>() {
                     registry.solvers.entry(ev.inner.data.solver).or_default();
                 }
             }
@@ -293,7 +293,7 @@ impl ChainLink {
     /// them now and unfunded intents held back; nothing when it is empty
     /// (the driver asks every second).
     pub async fn prepare_round(&self, a: &mut Auctioneer<'_>) -> Vec<Event> {
-        let pending = a.store.with_status(stakebid_auction::infra::store::Status::Pending);
+        let pending = a.store.with_status(crate::infra::store::Status::Pending);
         if pending.map_or(true, |p| p.is_empty()) {
             return vec![];
         }
@@ -309,7 +309,7 @@ impl ChainLink {
     /// or token balance short of the amount, or the nonce already spent
     /// (settled elsewhere or cancelled on-chain).
     pub async fn unfunded(&self, a: &Auctioneer<'_>) -> Vec<IntentId> {
-        let Ok(pending) = a.store.with_status(stakebid_auction::infra::store::Status::Pending)
+        let Ok(pending) = a.store.with_status(crate::infra::store::Status::Pending)
         else {
             return vec![];
         };
@@ -324,7 +324,7 @@ impl ChainLink {
                 if i.asset.is_zero() {
                     return Ok(s.escrowOf(i.owner).call().await? >= i.amount);
                 }
-                let t = crate::contracts::MockRocketPool::new(i.asset, self.provider.clone());
+                let t = stakebid_settlement::contracts::MockRocketPool::new(i.asset, self.provider.clone());
                 Ok(t.allowance(i.owner, self.deployment.settlement).call().await? >= i.amount
                     && t.balanceOf(i.owner).call().await? >= i.amount)
             };
@@ -384,33 +384,6 @@ impl ChainLink {
         }
         out
     }
-}
-
-/// Devnet convenience: funds `solver` from `funder` and bonds `amount` on
-/// the SolverRegistry in the solver's name, unless it is already bonded at
-/// the minimum. Returns whether it bonded.
-pub async fn dev_bond(
-    rpc: &Url,
-    registry: Address,
-    funder: &PrivateKeySigner,
-    solver: &PrivateKeySigner,
-    amount: U256,
-) -> Result<bool, ChainError> {
-    let read =
-        OnChainRegistry::at(registry, ProviderBuilder::new().connect_http(rpc.clone()).erased());
-    if read.eligible(solver.address()).await? {
-        return Ok(false);
-    }
-    let f = ProviderBuilder::new()
-        .wallet(EthereumWallet::from(funder.clone()))
-        .connect_http(rpc.clone());
-    crate::deploy::send_eth(&f, solver.address(), amount + U256::from(10u128.pow(17))).await?;
-    let s = ProviderBuilder::new()
-        .wallet(EthereumWallet::from(solver.clone()))
-        .connect_http(rpc.clone());
-    let reg = crate::registry::SolverRegistry::new(registry, s);
-    reg.bond().value(amount).confirm().await?;
-    Ok(true)
 }
 
 /// The awards of `auction` without a recorded settlement.

@@ -15,7 +15,7 @@ use stakebid_intents::envelope::{CommitMsg, RevealMsg};
 use stakebid_intents::plan::{Allocation, Plan};
 use stakebid_intents::protocol::{AuctionOpen, Bid};
 use stakebid_intents::{Context, Intent, IntentId, Market, Wei};
-use stakebid_settlement::node::{ChainLink, Event};
+use stakebid_auction::infra::chain::{ChainLink, Event};
 use stakebid_settlement::registry::OnChainRegistry;
 
 use crate::fixture::*;
