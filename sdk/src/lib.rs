@@ -2,8 +2,10 @@
 //!
 //! How programs talk to a stakebid node: the HTTP API as typed calls
 //! ([`Client`]) and the message bus ([`Bus`]: in-process or NATS) that
-//! carries signed auction announcements, commitments and reveals. The
-//! solver runtime and the CLI use both; wallets and scripts use the client.
+//! carries signed auction announcements, commitments and reveals — both
+//! from the small `stakebid-bus` crate (`sdk/bus`), which the node and the
+//! solver runtime use directly — and the [`Staker`]: what a wallet does
+//! (quote, fund, sign, submit, wait, cancel, positions, withdrawals).
 //!
 //! ```text
 //! staker/wallet ──Staker──▶ node API (intent, quote, submit, wait, cancel) + chain (fund, positions, withdraw)
@@ -15,12 +17,10 @@
 //! ([`stakebid_intents::envelope`]); this crate moves it, receivers check it.
 #![forbid(unsafe_code)]
 
-pub mod bus;
-pub mod client;
-pub mod codes;
 pub mod staker;
 
-pub use bus::{Bus, BusError};
-pub use client::{Client, NodeInfo, SdkError};
-pub use codes::ApiCode;
+/// The SDK's error: the node client's (`Api`, `Transport`, `Decode`) and its chain calls' (`Chain`).
+pub use stakebid_bus::ClientError as SdkError;
+pub use stakebid_bus::{bus, client, codes};
+pub use stakebid_bus::{ApiCode, Bus, BusError, Client, NodeInfo};
 pub use staker::{profile, Position, Staker};

@@ -23,7 +23,7 @@ use stakebid_intents::batch::Profile;
 use stakebid_intents::protocol::{Bid, Cancellation};
 use stakebid_intents::{sign, Domain, Intent, IntentId, Market};
 
-use crate::client::{Client, SdkError};
+use crate::{Client, SdkError};
 
 alloy::sol! {
     #[sol(rpc)]

@@ -12,13 +12,13 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use stakebid_bus::{Bus, Client};
 use stakebid_intents::envelope::{
     subject, AwardMsg, CommitMsg, Envelope, Kind, OpenMsg, PhaseMsg, RevealMsg,
 };
 use stakebid_intents::market::Index;
 use stakebid_intents::protocol::Bid;
 use stakebid_intents::{Context, IntentId, Market, Scenarios};
-use stakebid_sdk::{Bus, Client};
 
 use crate::{Strategy, View};
 
@@ -67,10 +67,10 @@ pub enum Event {
 pub enum RuntimeError {
     /// The node could not be asked who its auctioneer is.
     #[error("cannot reach the node: {0}")]
-    Node(#[from] stakebid_sdk::SdkError),
+    Node(#[from] stakebid_bus::ClientError),
     /// The bus failed.
     #[error(transparent)]
-    Bus(#[from] stakebid_sdk::BusError),
+    Bus(#[from] stakebid_bus::BusError),
     /// Neither a node nor an auctioneer address was given.
     #[error("give the node's URL, or the auctioneer's address with --nats")]
     NoAuctioneer,

@@ -157,11 +157,15 @@ impl ChainLink {
         if from <= latest {
             let f = Filter::new()
                 .address(self.deployment.registry)
-                .event_signature(stakebid_settlement::registry::SolverRegistry::Bonded::SIGNATURE_HASH)
+                .event_signature(
+                    stakebid_settlement::registry::SolverRegistry::Bonded::SIGNATURE_HASH,
+                )
                 .from_block(from)
                 .to_block(latest);
             for log in self.provider.get_logs(&f).await? {
-                if let Ok(ev) = log.log_decode::<stakebid_settlement::registry::SolverRegistry::Bonded>() {
+                if let Ok(ev) =
+                    log.log_decode::<stakebid_settlement::registry::SolverRegistry::Bonded>()
+                {
                     registry.solvers.entry(ev.inner.data.solver).or_default();
                 }
             }
@@ -309,8 +313,7 @@ impl ChainLink {
     /// or token balance short of the amount, or the nonce already spent
     /// (settled elsewhere or cancelled on-chain).
     pub async fn unfunded(&self, a: &Auctioneer<'_>) -> Vec<IntentId> {
-        let Ok(pending) = a.store.with_status(crate::infra::store::Status::Pending)
-        else {
+        let Ok(pending) = a.store.with_status(crate::infra::store::Status::Pending) else {
             return vec![];
         };
         let s = Settlement::new(self.deployment.settlement, self.provider.clone());
@@ -324,7 +327,10 @@ impl ChainLink {
                 if i.asset.is_zero() {
                     return Ok(s.escrowOf(i.owner).call().await? >= i.amount);
                 }
-                let t = stakebid_settlement::contracts::MockRocketPool::new(i.asset, self.provider.clone());
+                let t = stakebid_settlement::contracts::MockRocketPool::new(
+                    i.asset,
+                    self.provider.clone(),
+                );
                 Ok(t.allowance(i.owner, self.deployment.settlement).call().await? >= i.amount
                     && t.balanceOf(i.owner).call().await? >= i.amount)
             };

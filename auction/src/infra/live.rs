@@ -17,12 +17,12 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::broadcast;
 
+use stakebid_bus::Bus;
 use stakebid_intents::envelope::{
     pattern, subject, AwardMsg, CommitMsg, Envelope, EnvelopeError, Kind, OpenMsg, PhaseMsg,
     RevealMsg,
 };
 use stakebid_intents::Domain;
-use stakebid_sdk::Bus;
 
 use crate::auctioneer::{Auctioneer, Report};
 use crate::domain::round::{Revealed, Round, RoundError};
@@ -169,7 +169,7 @@ impl Live {
 
     /// Feeds commitments and reveals arriving on `bus` into the live round.
     /// Each must be signed by the solver it names.
-    pub async fn listen(self: Arc<Self>, bus: Bus) -> Result<(), stakebid_sdk::BusError> {
+    pub async fn listen(self: Arc<Self>, bus: Bus) -> Result<(), stakebid_bus::BusError> {
         let mut commits = bus.subscribe(&pattern(Kind::Commitment)).await?;
         let mut reveals = bus.subscribe(&pattern(Kind::Reveal)).await?;
         let me = self.clone();

@@ -10,12 +10,12 @@ use stakebid_settlement::Confirm;
 use stakebid_auction::auctioneer::{Auctioneer, Participant};
 use stakebid_auction::domain::phase::Phase;
 use stakebid_auction::domain::registry::{Offence, Registry};
+use stakebid_auction::infra::chain::{ChainLink, Event};
 use stakebid_auction::infra::store::{Status, Store};
 use stakebid_intents::envelope::{CommitMsg, RevealMsg};
 use stakebid_intents::plan::{Allocation, Plan};
 use stakebid_intents::protocol::{AuctionOpen, Bid};
 use stakebid_intents::{Context, Intent, IntentId, Market, Wei};
-use stakebid_auction::infra::chain::{ChainLink, Event};
 use stakebid_settlement::registry::OnChainRegistry;
 
 use crate::fixture::*;

@@ -1,5 +1,5 @@
 //! The node's HTTP API as typed calls (reqwest). Errors keep the node's
-//! stable code: `SdkError::Api { code, .. }` carries `intent.expired`,
+//! stable code: `ClientError::Api { code, .. }` carries `intent.expired`,
 //! `round.late_commit`, … exactly as the API returned them.
 
 use alloy::primitives::{Address, B256};
@@ -14,7 +14,7 @@ use stakebid_intents::{Domain, IntentId, Market};
 
 /// A client failure.
 #[derive(Debug, thiserror::Error)]
-pub enum SdkError {
+pub enum ClientError {
     /// The node answered with an error.
     #[error("{message} ({code}, HTTP {status})")]
     Api {
@@ -36,11 +36,11 @@ pub enum SdkError {
     Chain(String),
 }
 
-impl SdkError {
+impl ClientError {
     /// The node's code as a typed enum, when the node refused the request.
     pub fn api_code(&self) -> Option<crate::codes::ApiCode> {
         match self {
-            SdkError::Api { code, .. } => Some(crate::codes::ApiCode::parse(code)),
+            ClientError::Api { code, .. } => Some(crate::codes::ApiCode::parse(code)),
             _ => None,
         }
     }
@@ -48,10 +48,10 @@ impl SdkError {
     /// Stable code (the node's, or `sdk.transport` / `sdk.decode`).
     pub fn code(&self) -> &str {
         match self {
-            SdkError::Api { code, .. } => code,
-            SdkError::Transport(_) => "sdk.transport",
-            SdkError::Decode(_) => "sdk.decode",
-            SdkError::Chain(_) => "sdk.chain",
+            ClientError::Api { code, .. } => code,
+            ClientError::Transport(_) => "sdk.transport",
+            ClientError::Decode(_) => "sdk.decode",
+            ClientError::Chain(_) => "sdk.chain",
         }
     }
 }
@@ -88,19 +88,19 @@ impl Client {
         &self.base
     }
 
-    async fn answer(r: Result<reqwest::Response, reqwest::Error>) -> Result<Value, SdkError> {
-        let r = r.map_err(|e| SdkError::Transport(e.to_string()))?;
+    async fn answer(r: Result<reqwest::Response, reqwest::Error>) -> Result<Value, ClientError> {
+        let r = r.map_err(|e| ClientError::Transport(e.to_string()))?;
         let status = r.status();
-        let body: Value = r.json().await.map_err(|e| SdkError::Decode(e.to_string()))?;
+        let body: Value = r.json().await.map_err(|e| ClientError::Decode(e.to_string()))?;
         if status.is_success() {
             return Ok(body);
         }
         let s = |k: &str| body.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
-        Err(SdkError::Api { status: status.as_u16(), code: s("code"), message: s("message") })
+        Err(ClientError::Api { status: status.as_u16(), code: s("code"), message: s("message") })
     }
 
     /// `GET path` as JSON.
-    pub async fn get(&self, path: &str) -> Result<Value, SdkError> {
+    pub async fn get(&self, path: &str) -> Result<Value, ClientError> {
         Self::answer(self.http.get(format!("{}{path}", self.base)).send().await).await
     }
 
@@ -109,7 +109,7 @@ impl Client {
     pub async fn owner_intents(
         &self,
         owner: alloy::primitives::Address,
-    ) -> Result<Vec<Value>, SdkError> {
+    ) -> Result<Vec<Value>, ClientError> {
         let mut out = Vec::new();
         let mut cursor: Option<u64> = None;
         loop {
@@ -126,28 +126,32 @@ impl Client {
     }
 
     /// `POST path` with a JSON body.
-    pub async fn post(&self, path: &str, body: &Value) -> Result<Value, SdkError> {
+    pub async fn post(&self, path: &str, body: &Value) -> Result<Value, ClientError> {
         Self::answer(self.http.post(format!("{}{path}", self.base)).json(body).send().await).await
     }
 
-    fn decode<T: serde::de::DeserializeOwned>(v: Value) -> Result<T, SdkError> {
-        serde_json::from_value(v).map_err(|e| SdkError::Decode(e.to_string()))
+    fn decode<T: serde::de::DeserializeOwned>(v: Value) -> Result<T, ClientError> {
+        serde_json::from_value(v).map_err(|e| ClientError::Decode(e.to_string()))
     }
 
     /// Who the node is.
-    pub async fn node(&self) -> Result<NodeInfo, SdkError> {
+    pub async fn node(&self) -> Result<NodeInfo, ClientError> {
         Self::decode(self.get("/v1/node").await?)
     }
 
     /// The market, checked against the hash the node names for it.
-    pub async fn market_at(&self, url: &str) -> Result<(B256, Market), SdkError> {
+    pub async fn market_at(&self, url: &str) -> Result<(B256, Market), ClientError> {
         let v = Self::answer(self.http.get(url).send().await).await?;
         let m: Market = Self::decode(v["market"].clone())?;
         Ok((m.hash(), m))
     }
 
     /// Submits a signed intent (`typed_data` as for `eth_signTypedData_v4`).
-    pub async fn submit(&self, typed_data: &Value, signature: &str) -> Result<IntentId, SdkError> {
+    pub async fn submit(
+        &self,
+        typed_data: &Value,
+        signature: &str,
+    ) -> Result<IntentId, ClientError> {
         let v = self
             .post("/v1/intents", &json!({ "typed_data": typed_data, "signature": signature }))
             .await?;
@@ -155,44 +159,44 @@ impl Client {
     }
 
     /// Recent auctions (`GET /v1/auctions`), newest first.
-    pub async fn auctions(&self, limit: u32) -> Result<Value, SdkError> {
+    pub async fn auctions(&self, limit: u32) -> Result<Value, ClientError> {
         self.get(&format!("/v1/auctions?limit={limit}")).await
     }
 
     /// One auction: commitments while sealed; then bids, scores, winners, settlements.
-    pub async fn auction(&self, id: u64) -> Result<Value, SdkError> {
+    pub async fn auction(&self, id: u64) -> Result<Value, ClientError> {
         self.get(&format!("/v1/auctions/{id}")).await
     }
 
     /// Every solver's bond, eligibility and penalty record.
-    pub async fn solvers(&self) -> Result<Value, SdkError> {
+    pub async fn solvers(&self) -> Result<Value, ClientError> {
         self.get("/v1/solvers").await
     }
 
     /// Sends a sealed commitment.
-    pub async fn commit(&self, msg: &CommitMsg) -> Result<(), SdkError> {
-        let body = serde_json::to_value(msg).map_err(|e| SdkError::Decode(e.to_string()))?;
+    pub async fn commit(&self, msg: &CommitMsg) -> Result<(), ClientError> {
+        let body = serde_json::to_value(msg).map_err(|e| ClientError::Decode(e.to_string()))?;
         self.post(&format!("/v1/auctions/{}/commitments", msg.auction), &body).await.map(drop)
     }
 
     /// Sends a reveal.
-    pub async fn reveal(&self, msg: &RevealMsg) -> Result<(), SdkError> {
-        let body = serde_json::to_value(msg).map_err(|e| SdkError::Decode(e.to_string()))?;
+    pub async fn reveal(&self, msg: &RevealMsg) -> Result<(), ClientError> {
+        let body = serde_json::to_value(msg).map_err(|e| ClientError::Decode(e.to_string()))?;
         self.post(&format!("/v1/auctions/{}/reveals", msg.bid.auctionId), &body).await.map(drop)
     }
 
     /// The node's event stream (`GET /v1/events`, server-sent events): every
     /// signed announcement, as on the bus. The receiver closes when the
     /// connection ends.
-    pub async fn events(&self) -> Result<mpsc::Receiver<Envelope>, SdkError> {
+    pub async fn events(&self) -> Result<mpsc::Receiver<Envelope>, ClientError> {
         let r = self
             .http
             .get(format!("{}/v1/events", self.base))
             .send()
             .await
-            .map_err(|e| SdkError::Transport(e.to_string()))?;
+            .map_err(|e| ClientError::Transport(e.to_string()))?;
         if !r.status().is_success() {
-            return Err(SdkError::Transport(format!("events: HTTP {}", r.status())));
+            return Err(ClientError::Transport(format!("events: HTTP {}", r.status())));
         }
         let (tx, rx) = mpsc::channel(1024);
         let mut stream = r.bytes_stream().eventsource();

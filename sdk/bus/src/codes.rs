@@ -92,7 +92,7 @@ mod tests {
 
     #[test]
     fn every_code_round_trips_and_the_list_matches_the_documented_codes() {
-        let doc = include_str!("../../docs/errors.md");
+        let doc = include_str!("../../../docs/errors.md");
         for code in ["intent.replayed", "request.too_large", "quote.infeasible", "auction.not_open"]
         {
             assert!(doc.contains(code));
