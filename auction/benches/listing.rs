@@ -8,9 +8,10 @@
 
 use alloy::primitives::{Address, B256, U256};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use serde_json::json;
+use stakebid_auction::domain::outcome::{Outcome, ScoredBid};
 use stakebid_auction::domain::phase::Phase;
 use stakebid_auction::infra::store::{AuctionRecord, Status, Store};
+use stakebid_intents::protocol::Bid;
 use stakebid_intents::{batch, Domain, IntentId, Market, SignedIntent};
 
 fn domain() -> Domain {
@@ -48,8 +49,32 @@ fn fill(n: usize) -> (Store, Address, std::path::PathBuf) {
         stored += k;
     }
     let pending = store.with_status(Status::Pending).unwrap();
-    let outcome = json!({ "bids": (0..40).map(|i| json!({ "solver": Address::repeat_byte(i), "plans": "x".repeat(480) })).collect::<Vec<_>>(),
-                          "awards": [{ "award": { "solver": Address::repeat_byte(3) } }] });
+    // ~20 KB of published bids per auction, one award.
+    let bid = |i: u8| ScoredBid {
+        solver: Address::repeat_byte(i),
+        bid_hash: B256::repeat_byte(i),
+        bid: Bid { auctionId: 1, solver: Address::repeat_byte(i), plans: vec![] },
+        plans: Some(vec![]),
+        scores: (0..4u8)
+            .map(|k| (IntentId(B256::repeat_byte(k)), 1_000_000_000_000_000i128))
+            .collect(),
+        total: 4_000_000_000_000_000,
+        won: i == 3,
+        unfair: false,
+        settlement_failed: false,
+        runner_up: false,
+    };
+    let outcome = Outcome {
+        bids: (0..40).map(bid).collect(),
+        rejected: vec![],
+        market_hash: B256::ZERO,
+        scenario_count: 200,
+        generator_version: 1,
+        faults: vec![],
+        total_score: 4_000_000_000_000_000,
+        reference_scores: Default::default(),
+        awards: vec![],
+    };
     for (a, chunk) in pending[50..].chunks(100).take(n / 100).enumerate() {
         let id = a as u64 + 1;
         let rec = AuctionRecord {

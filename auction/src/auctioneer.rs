@@ -18,6 +18,7 @@ use stakebid_intents::protocol::{seed, AuctionOpen, Award, Bid, PROTOCOL_VERSION
 use stakebid_intents::scenarios::GENERATOR_VERSION;
 use stakebid_intents::{Context, Domain, Intent, IntentId, Market, Scenarios};
 
+use crate::domain::outcome::{AwardEntry, Outcome, RejectedBid, ScoredBid, SettlementNote};
 use crate::domain::phase::Phase;
 use crate::domain::registry::{Offence, Registry};
 use crate::domain::round::{Fault, Round};
@@ -262,34 +263,56 @@ impl Auctioneer<'_> {
             report.awards.push((award, sig));
         }
         // Public from here on: every bid, its score or why it was rejected.
-        let scored: Vec<serde_json::Value> = cands
+        let bids: Vec<ScoredBid> = cands
             .iter()
             .zip(&cand_bids)
             .enumerate()
-            .map(|(i, (c, b))| {
-                serde_json::json!({
-                    "solver": c.solver,
-                    "bid_hash": b.hash(),
-                    "bid": b,
-                    "plans": b.plans(),
-                    "scores": c.scores.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<BTreeMap<_, _>>(),
-                    "total": c.score().to_string(),
-                    "won": sel.winners.contains(&i),
-                    "unfair": sel.unfair.contains(&i),
-                })
+            .map(|(i, (c, b))| ScoredBid {
+                solver: c.solver,
+                bid_hash: b.hash(),
+                bid: (*b).clone(),
+                plans: b.plans(),
+                scores: c.scores.clone(),
+                total: c.score(),
+                won: sel.winners.contains(&i),
+                unfair: sel.unfair.contains(&i),
+                settlement_failed: false,
+                runner_up: false,
             })
             .collect();
-        let public = serde_json::json!({
-            "bids": scored,
-            "rejected": report.rejected.iter().zip(&rejected_bids).map(|((s, r), b)| serde_json::json!({ "solver": s, "reasons": r, "bid_hash": b.hash(), "bid": b })).collect::<Vec<_>>(),
-            "market_hash": open.marketHash,
-            "scenario_count": open.scenarioCount,
-            "generator_version": open.generatorVersion,
-            "faults": report.faults,
-            "total_score": sel.total.to_string(),
-            "reference_scores": sel.reference.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<BTreeMap<_, _>>(),
-            "awards": report.awards.iter().zip(&sel.winners).map(|((a, s), &w)| serde_json::json!({ "award": a, "signature": alloy::primitives::Bytes::from(s.as_bytes()), "capacity": cands[w].capacity })).collect::<Vec<_>>(),
-        });
+        let rejected = report
+            .rejected
+            .iter()
+            .zip(&rejected_bids)
+            .map(|((solver, reasons), b)| RejectedBid {
+                solver: *solver,
+                reasons: reasons.clone(),
+                bid_hash: b.hash(),
+                bid: (*b).clone(),
+            })
+            .collect();
+        let awards = report
+            .awards
+            .iter()
+            .zip(&sel.winners)
+            .map(|((award, sig), &w)| AwardEntry {
+                award: award.clone(),
+                signature: sig.as_bytes().into(),
+                capacity: cands[w].capacity.clone(),
+                settlement: None,
+            })
+            .collect();
+        let public = Outcome {
+            bids,
+            rejected,
+            market_hash: open.marketHash,
+            scenario_count: open.scenarioCount,
+            generator_version: open.generatorVersion,
+            faults: report.faults.clone(),
+            total_score: sel.total,
+            reference_scores: sel.reference.clone(),
+            awards,
+        };
         let moves: Vec<(IntentId, Status)> = batch
             .iter()
             .map(|(iid, _)| {
@@ -324,22 +347,11 @@ impl Auctioneer<'_> {
         gas_used: u64,
     ) -> Result<Vec<IntentId>, StoreError> {
         let rec = self.store.auction(auction)?.ok_or(StoreError::UnknownAuction(auction))?;
-        let mut public = rec.public.clone().unwrap_or_default();
-        let Some(list) = public["awards"].as_array_mut() else { return Ok(vec![]) };
-        let Some(entry) =
-            list.iter_mut().find(|a| a["award"]["solver"] == serde_json::json!(solver))
-        else {
+        let Some(mut public) = rec.public else { return Ok(vec![]) };
+        let Some(done) = public.record_settlement(solver, SettlementNote { tx, gas_used }) else {
             return Ok(vec![]);
         };
-        if entry.get("settlement").is_some() {
-            return Ok(vec![]);
-        }
-        let capacity: CapacityUse =
-            serde_json::from_value(entry["capacity"].clone()).unwrap_or_default();
-        let ids: Vec<IntentId> = serde_json::from_value(entry["award"]["intentIds"].clone())
-            .map_err(|_| StoreError::Inconsistent(format!("auction {auction}: award intents")))?;
-        entry["settlement"] = serde_json::json!({ "tx": tx, "gas_used": gas_used });
-        let all = list.iter().all(|a| a.get("settlement").is_some());
+        let ids = done.intents.clone();
         let mut moves = Vec::new();
         for id in &ids {
             if self.store.get(id)?.is_some_and(|r| r.status == Status::Awarded) {
@@ -349,10 +361,10 @@ impl Auctioneer<'_> {
         self.store.record_settlement(
             auction,
             public,
-            if all { Phase::Settled } else { Phase::Awarded },
+            if done.all_settled { Phase::Settled } else { Phase::Awarded },
             &moves,
         )?;
-        self.reserved = self.reserved.minus(&capacity);
+        self.reserved = self.reserved.minus(&done.released);
         self.save_state()?;
         Ok(ids)
     }
@@ -370,32 +382,25 @@ impl Auctioneer<'_> {
         at_fault: bool,
     ) -> Result<Vec<(Award, Signature)>, StoreError> {
         let rec = self.store.auction(auction)?.ok_or(StoreError::UnknownAuction(auction))?;
-        let mut public = rec.public.clone().unwrap_or_default();
         let corrupt = |what: &str| StoreError::Inconsistent(format!("auction {auction}: {what}"));
+        let mut public = rec.public.clone().ok_or_else(|| corrupt("no outcome"))?;
         let mut in_batch = BTreeMap::new();
         for id in &rec.intents {
             let r = self.store.get(id)?.ok_or(StoreError::Unknown(*id))?;
             in_batch.insert(*id, r.signed.intent);
         }
-        let count: u32 = serde_json::from_value(public["scenario_count"].clone())
-            .map_err(|_| corrupt("no scenario count"))?;
+        let count = public.scenario_count;
         let ix = Index::new(&self.market);
         let sc = Scenarios::generate(&self.market, &ix, rec.seed, count);
         let ctx = Context::new(&self.market, &sc);
-        let published = public["bids"].as_array().cloned().unwrap_or_default();
-        let bids: Vec<Bid> = published
-            .iter()
-            .map(|b| serde_json::from_value(b["bid"].clone()))
-            .collect::<Result<_, _>>()
-            .map_err(|_| corrupt("a bid does not parse"))?;
+        let bids: Vec<Bid> = public.bids.iter().map(|b| b.bid.clone()).collect();
         let scored = score_all(&ctx, &in_batch, &bids);
         if !scored.rejected.is_empty() {
             return Err(corrupt("a published bid no longer scores"));
         }
         let cands = scored.cands;
         let hashes: Vec<B256> = bids.iter().map(Bid::hash).collect();
-        let winners: Vec<usize> =
-            (0..published.len()).filter(|&i| published[i]["won"] == true).collect();
+        let winners = public.winners();
         let Some(&f) = winners.iter().find(|&&w| cands[w].solver == failed) else {
             return Ok(vec![]);
         };
@@ -431,20 +436,17 @@ impl Auctioneer<'_> {
             covered.extend(c.scores.keys().copied());
             awards.push((award, sig));
         }
-        if let Some(bids) = public["bids"].as_array_mut() {
-            bids[f]["won"] = serde_json::json!(false);
-            bids[f]["settlement_failed"] = serde_json::json!(true);
-            for &w in &r.winners {
-                bids[w]["won"] = serde_json::json!(true);
-                bids[w]["runner_up"] = serde_json::json!(true);
-            }
-        }
-        if let Some(list) = public["awards"].as_array_mut() {
-            list.retain(|a| a["award"]["solver"] != serde_json::json!(failed));
-            for ((a, s), &w) in awards.iter().zip(&r.winners) {
-                list.push(serde_json::json!({ "award": a, "signature": alloy::primitives::Bytes::from(s.as_bytes()), "capacity": cands[w].capacity }));
-            }
-        }
+        let entries = awards
+            .iter()
+            .zip(&r.winners)
+            .map(|((award, sig), &w)| AwardEntry {
+                award: award.clone(),
+                signature: sig.as_bytes().into(),
+                capacity: cands[w].capacity.clone(),
+                settlement: None,
+            })
+            .collect();
+        public.fall_back(f, &r.winners, entries);
         let moves: Vec<(IntentId, Status)> = cands[f]
             .scores
             .keys()

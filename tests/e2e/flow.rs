@@ -211,7 +211,7 @@ fn in_process_bus_with_three_solvers() {
     {
         let store = stakebid_auction::infra::store::Store::open(&node.dir.join("store")).unwrap();
         let mut public = store.auction(1).unwrap().unwrap().public.unwrap();
-        public["total_score"] = serde_json::json!("999999999999999999999");
+        public.total_score = 999_999_999_999_999_999_999;
         store.publish(1, public).unwrap();
     }
     let node = Node::start(BIN, &node.dir, Some(&node.addr), &args(&["--no-auctions"]));

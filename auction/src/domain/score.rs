@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use stakebid_intents::evaluate::CapacityUse;
 use stakebid_intents::protocol::Bid;
 use stakebid_intents::{evaluate, Context, Intent, IntentId};
@@ -13,7 +13,7 @@ use stakebid_intents::{evaluate, Context, Intent, IntentId};
 use super::winner::Candidate;
 
 /// One reason a bid was rejected.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reason {
     /// The intent concerned, if one.
     pub intent: Option<IntentId>,

@@ -263,11 +263,10 @@ impl ChainLink {
         sig: &Signature,
     ) -> Result<Job, Event> {
         let rec = a.store.auction(auction).map_err(|e| problem(&e, e.code()))?;
-        let public = rec.and_then(|r| r.public).unwrap_or_default();
-        let bid: Bid = public["bids"]
-            .as_array()
-            .and_then(|bs| bs.iter().find(|b| b["bid_hash"] == serde_json::json!(award.bidHash)))
-            .and_then(|b| serde_json::from_value(b["bid"].clone()).ok())
+        let bid: Bid = rec
+            .and_then(|r| r.public)
+            .and_then(|o| o.bids.into_iter().find(|b| b.bid_hash == award.bidHash))
+            .map(|b| b.bid)
             .ok_or_else(|| {
                 problem(format!("auction {auction}: no published bid for an award"), "chain.config")
             })?;
@@ -395,19 +394,16 @@ impl ChainLink {
 /// The awards of `auction` without a recorded settlement.
 fn open_awards(a: &Auctioneer<'_>, auction: u64) -> Result<Vec<(Award, Signature)>, Event> {
     let rec = a.store.auction(auction).map_err(|e| problem(&e, e.code()))?;
-    let public = rec.and_then(|r| r.public).unwrap_or_default();
+    let Some(outcome) = rec.and_then(|r| r.public) else { return Ok(vec![]) };
     let mut out = vec![];
-    for entry in public["awards"].as_array().cloned().unwrap_or_default() {
-        if entry.get("settlement").is_some() {
-            continue;
-        }
-        let award: Award = serde_json::from_value(entry["award"].clone())
-            .map_err(|e| problem(format!("auction {auction}: award: {e}"), "chain.config"))?;
-        let bytes: alloy::primitives::Bytes = serde_json::from_value(entry["signature"].clone())
-            .map_err(|e| problem(format!("auction {auction}: signature: {e}"), "chain.config"))?;
-        let sig = Signature::try_from(bytes.as_ref())
-            .map_err(|e| problem(format!("auction {auction}: signature: {e}"), "chain.config"))?;
-        out.push((award, sig));
+    for entry in outcome.open_awards() {
+        let sig = entry.signature().ok_or_else(|| {
+            problem(
+                format!("auction {auction}: an award's signature does not parse"),
+                "chain.config",
+            )
+        })?;
+        out.push((entry.award.clone(), sig));
     }
     Ok(out)
 }

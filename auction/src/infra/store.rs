@@ -18,6 +18,7 @@ use std::path::Path;
 
 use stakebid_intents::{IntentId, SignedIntent};
 
+use crate::domain::outcome::Outcome;
 use crate::domain::phase::Phase;
 use crate::infra::index;
 
@@ -39,7 +40,7 @@ pub struct AuctionRecord {
     /// After the reveal deadline: every bid, its score or rejection
     /// reasons, the faults and the winners, so anyone can recompute them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub public: Option<serde_json::Value>,
+    pub public: Option<Outcome>,
 }
 
 /// What `recover` did after a restart.
@@ -541,7 +542,7 @@ impl Store {
     pub fn conclude(
         &self,
         id: u64,
-        public: serde_json::Value,
+        public: Outcome,
         phase: Phase,
         moves: &[(IntentId, Status)],
     ) -> Result<(), StoreError> {
@@ -557,7 +558,7 @@ impl Store {
     pub fn refallback(
         &self,
         id: u64,
-        public: serde_json::Value,
+        public: Outcome,
         phase: Phase,
         moves: &[(IntentId, Status)],
     ) -> Result<(), StoreError> {
@@ -572,7 +573,7 @@ impl Store {
     pub fn record_settlement(
         &self,
         id: u64,
-        public: serde_json::Value,
+        public: Outcome,
         phase: Phase,
         moves: &[(IntentId, Status)],
     ) -> Result<(), StoreError> {
@@ -591,7 +592,7 @@ impl Store {
     fn write_outcome(
         &self,
         id: u64,
-        public: serde_json::Value,
+        public: Outcome,
         phase: Phase,
         moves: &[(IntentId, Status)],
         legal: impl Fn(Phase) -> bool,
@@ -637,7 +638,7 @@ impl Store {
     }
 
     /// Records the public outcome of a round (written with the Scored phase).
-    pub fn publish(&self, id: u64, public: serde_json::Value) -> Result<(), StoreError> {
+    pub fn publish(&self, id: u64, public: Outcome) -> Result<(), StoreError> {
         let mut rec = self.auction(id)?.ok_or(StoreError::UnknownAuction(id))?;
         rec.public = Some(public);
         let phase = rec.phase;

@@ -7,6 +7,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use serde_json::{json, Value};
+use stakebid_auction::domain::outcome::Outcome;
 use stakebid_auction::infra::api::{router, AppState, Intake, MAX_BODY};
 use stakebid_auction::infra::store::Store;
 use stakebid_intents::batch::staker_key;
@@ -161,13 +162,24 @@ async fn an_auction_outcome_is_sealed_until_its_reveal_deadline() {
                 public: None,
             })
             .unwrap();
-        store.publish(id, json!({ "bids": [{ "solver": "0x01", "total": "5" }] })).unwrap();
+        let outcome = Outcome {
+            bids: vec![],
+            rejected: vec![],
+            market_hash: alloy::primitives::B256::ZERO,
+            scenario_count: 1,
+            generator_version: 1,
+            faults: vec![],
+            total_score: 5,
+            reference_scores: Default::default(),
+            awards: vec![],
+        };
+        store.publish(id, outcome).unwrap();
     }
     let (st, v) = call(&app, "GET", "/v1/auctions/1", None).await;
     assert_eq!(st, StatusCode::OK);
     assert!(v["outcome"].is_null(), "bids visible before the reveal deadline: {v}");
     let (_, v) = call(&app, "GET", "/v1/auctions/2", None).await;
-    assert_eq!(v["outcome"]["bids"][0]["total"], "5");
+    assert_eq!(v["outcome"]["total_score"], "5");
     let (_, list) = call(&app, "GET", "/v1/auctions", None).await;
     assert_eq!(list["auctions"].as_array().unwrap().len(), 2);
     let (st, v) = call(&app, "GET", "/v1/auctions/99", None).await;

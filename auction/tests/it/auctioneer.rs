@@ -210,7 +210,7 @@ fn a_failed_settlement_goes_to_the_runner_up_without_penalty_unless_at_fault() {
         assert_eq!(st, if covered.contains(id) { Status::Awarded } else { Status::Pending });
     }
     let public = store.auction(r.auction).unwrap().unwrap().public.unwrap();
-    assert!(public["bids"].as_array().unwrap().iter().any(|b| b["settlement_failed"] == true));
+    assert!(public.bids.iter().any(|b| b.settlement_failed));
     // The runner-up fails too, this time by its own fault: penalized.
     let (second, _) = next[0].clone();
     let bond2 = a.registry.solvers[&second.solver].bond;

@@ -1,0 +1,214 @@
+//! An auction's outcome, as the node decides and keeps it: every scored
+//! bid, every rejection with its coded reasons, the faults, the winners,
+//! the reference scores, the signed awards and what became of each
+//! award's settlement. Pure: the auctioneer builds it, the store keeps it,
+//! the API presents it, and its rules (record a settlement, fall back to
+//! a runner-up) are methods here rather than edits of JSON by key.
+//!
+//! ```text
+//! close ──Outcome::new──▶ store ──▶ settled() ──record_settlement──▶ store
+//!                               └──▶ failed ──fall_back──▶ new awards ──▶ store
+//! ```
+//!
+//! Scores are i128 wei written as decimal strings (JSON numbers lose
+//! precision past 2^53).
+
+use alloy::primitives::{Address, Bytes, Signature, B256};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+use stakebid_intents::evaluate::CapacityUse;
+use stakebid_intents::protocol::{Award, Bid};
+use stakebid_intents::{IntentId, Plan};
+
+use super::round::Fault;
+use super::score::Reason;
+
+/// i128 as a decimal string.
+mod dec {
+    use serde::{de::Error, Deserialize, Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(v: &i128, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&v.to_string())
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<i128, D::Error> {
+        String::deserialize(d)?.parse().map_err(D::Error::custom)
+    }
+}
+
+/// A map of i128 values as decimal strings.
+mod dec_map {
+    use serde::{de::Error, Deserialize, Deserializer, Serialize, Serializer};
+    use std::collections::BTreeMap;
+
+    pub(super) fn serialize<K: Serialize + Ord, S: Serializer>(
+        m: &BTreeMap<K, i128>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        let t: BTreeMap<&K, String> = m.iter().map(|(k, v)| (k, v.to_string())).collect();
+        t.serialize(s)
+    }
+
+    pub(super) fn deserialize<'de, K, D>(d: D) -> Result<BTreeMap<K, i128>, D::Error>
+    where
+        K: Deserialize<'de> + Ord,
+        D: Deserializer<'de>,
+    {
+        let t: BTreeMap<K, String> = BTreeMap::deserialize(d)?;
+        t.into_iter().map(|(k, v)| Ok((k, v.parse().map_err(D::Error::custom)?))).collect()
+    }
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// A bid that scored, and how it fared.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScoredBid {
+    /// Who bid.
+    pub solver: Address,
+    /// keccak256(abi.encode(bid)).
+    pub bid_hash: B256,
+    /// The bid as revealed.
+    pub bid: Bid,
+    /// Its plans (`None` if an amount does not fit 128 bits; such a bid
+    /// never scores, so this is `Some` here).
+    pub plans: Option<Vec<Plan>>,
+    /// The auctioneer's score per intent (wei).
+    #[serde(with = "dec_map")]
+    pub scores: BTreeMap<IntentId, i128>,
+    /// Their sum.
+    #[serde(with = "dec")]
+    pub total: i128,
+    /// Among the winners (now).
+    pub won: bool,
+    /// Left out for fairness (gave an intent less than its best single bid).
+    pub unfair: bool,
+    /// It won, and its settlement failed.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub settlement_failed: bool,
+    /// It won as a runner-up after another winner's settlement failed.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub runner_up: bool,
+}
+
+/// A bid the evaluator refused, with every reason.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RejectedBid {
+    /// Who bid.
+    pub solver: Address,
+    /// Why (stable codes).
+    pub reasons: Vec<Reason>,
+    /// keccak256(abi.encode(bid)).
+    pub bid_hash: B256,
+    /// The bid as revealed.
+    pub bid: Bid,
+}
+
+/// Where an award's settlement landed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SettlementNote {
+    /// The transaction.
+    pub tx: B256,
+    /// Its gas.
+    pub gas_used: u64,
+}
+
+/// One signed award and what it holds.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AwardEntry {
+    /// The award (EIP-712, checked on-chain).
+    pub award: Award,
+    /// The auctioneer's signature over it.
+    pub signature: Bytes,
+    /// Capacity its plans hold until they settle.
+    pub capacity: CapacityUse,
+    /// Set once it settled on-chain.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settlement: Option<SettlementNote>,
+}
+
+impl AwardEntry {
+    /// The signature, parsed.
+    pub fn signature(&self) -> Option<Signature> {
+        Signature::try_from(self.signature.as_ref()).ok()
+    }
+}
+
+/// A round's outcome.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Outcome {
+    /// Every bid that scored, in reveal order.
+    pub bids: Vec<ScoredBid>,
+    /// Every bid the evaluator refused.
+    pub rejected: Vec<RejectedBid>,
+    /// The market the round ran on.
+    pub market_hash: B256,
+    /// Risk scenarios generated.
+    pub scenario_count: u32,
+    /// Scenario generator version.
+    pub generator_version: u32,
+    /// Signed commitments left unopened.
+    pub faults: Vec<Fault>,
+    /// The winners' total score (wei).
+    #[serde(with = "dec")]
+    pub total_score: i128,
+    /// Best total without each winner's solver, for a future second price.
+    #[serde(with = "dec_map")]
+    pub reference_scores: BTreeMap<Address, i128>,
+    /// The signed awards still standing.
+    pub awards: Vec<AwardEntry>,
+}
+
+/// What recording a settlement did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Recorded {
+    /// The award's intents.
+    pub intents: Vec<IntentId>,
+    /// The capacity it no longer holds.
+    pub released: CapacityUse,
+    /// Whether every award has now settled.
+    pub all_settled: bool,
+}
+
+impl Outcome {
+    /// The awards without a recorded settlement.
+    pub fn open_awards(&self) -> impl Iterator<Item = &AwardEntry> {
+        self.awards.iter().filter(|a| a.settlement.is_none())
+    }
+
+    /// `solver`'s award settled in `tx`. `None` when it has no award here or
+    /// it was recorded before (a restart may report it again).
+    pub fn record_settlement(&mut self, solver: Address, note: SettlementNote) -> Option<Recorded> {
+        let entry = self.awards.iter_mut().find(|a| a.award.solver == solver)?;
+        if entry.settlement.is_some() {
+            return None;
+        }
+        entry.settlement = Some(note);
+        let intents = entry.award.intentIds.iter().map(|i| IntentId(*i)).collect();
+        let released = entry.capacity.clone();
+        let all_settled = self.awards.iter().all(|a| a.settlement.is_some());
+        Some(Recorded { intents, released, all_settled })
+    }
+
+    /// Indexes of the current winners among `bids`.
+    pub fn winners(&self) -> Vec<usize> {
+        (0..self.bids.len()).filter(|&i| self.bids[i].won).collect()
+    }
+
+    /// Bid `failed` lost its win (its settlement failed); `runner_ups` win
+    /// in its place with `awards` (one per runner-up, same order).
+    pub fn fall_back(&mut self, failed: usize, runner_ups: &[usize], awards: Vec<AwardEntry>) {
+        let solver = self.bids[failed].solver;
+        self.bids[failed].won = false;
+        self.bids[failed].settlement_failed = true;
+        for &w in runner_ups {
+            self.bids[w].won = true;
+            self.bids[w].runner_up = true;
+        }
+        self.awards.retain(|a| a.award.solver != solver);
+        self.awards.extend(awards);
+    }
+}
