@@ -6,8 +6,7 @@ use alloy::primitives::Address;
 use clap::Args;
 use std::path::PathBuf;
 
-use super::intent::{parse_key, DEV_KEY};
-use super::node::DEV_AUCTIONEER_KEY;
+use super::keys::{parse_key, DEV_AUCTIONEER_KEY, DEV_KEY};
 use super::{load_market, print_json, CliError};
 use stakebid_settlement::deploy::{deploy, DeployParams};
 

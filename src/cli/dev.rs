@@ -13,8 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use super::intent::{parse_key, DEV_KEY};
-use super::node::DEV_AUCTIONEER_KEY;
+use super::keys::{parse_key, DEV_AUCTIONEER_KEY, DEV_KEY};
 use super::CliError;
 use stakebid_intents::batch::Profile;
 use stakebid_intents::Market;

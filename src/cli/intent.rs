@@ -1,13 +1,13 @@
 //! `stakebid intent …`: example, sign, verify.
 
 use alloy::primitives::{address, Address, Bytes, U256};
-use alloy::signers::local::PrivateKeySigner;
 use clap::{Args, Subcommand};
 use serde_json::json;
 use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use super::{parse_json, print_json, read, CliError};
+use super::keys::{parse_key, DEV_KEY};
+use super::{parse_eth, parse_json, print_json, read, CliError};
 use stakebid_intents::batch::Profile;
 use stakebid_intents::{accept, signature, Domain, Intent, Policy, NATIVE_ETH};
 
@@ -15,9 +15,6 @@ use stakebid_intents::{accept, signature, Domain, Intent, Policy, NATIVE_ETH};
 pub(crate) const DEV_SETTLEMENT: Address = address!("5FbDB2315678afecb367f032d93F642f64180aa3");
 /// anvil's chain id.
 pub(crate) const DEV_CHAIN_ID: u64 = 31337;
-/// anvil's first well-known development key (never use it with real funds).
-pub(crate) const DEV_KEY: &str =
-    "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 
 #[derive(Subcommand, Debug)]
 pub(crate) enum IntentCmd {
@@ -129,18 +126,6 @@ pub(crate) struct VerifyArgs {
 
 pub(crate) fn now() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
-}
-
-pub(crate) fn parse_key(key: &str) -> Result<PrivateKeySigner, CliError> {
-    key.trim()
-        .parse::<PrivateKeySigner>()
-        .map_err(|e| CliError::new("cli.bad_key", format!("the private key is not valid: {e}")))
-}
-
-/// Parses "1.5" ether into wei.
-pub(crate) fn parse_eth(s: &str) -> Result<U256, CliError> {
-    alloy::primitives::utils::parse_ether(s)
-        .map_err(|e| CliError::new("cli.bad_amount", format!("`{s}` is not an ether amount: {e}")))
 }
 
 pub(crate) fn run(cmd: IntentCmd) -> Result<(), CliError> {

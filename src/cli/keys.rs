@@ -9,9 +9,22 @@ use alloy::primitives::Address;
 use alloy::signers::local::PrivateKeySigner;
 use std::path::Path;
 
-use super::intent::{parse_key, DEV_KEY};
-use super::node::DEV_AUCTIONEER_KEY;
 use super::CliError;
+
+/// anvil's first well-known development key (never use it with real funds).
+pub(crate) const DEV_KEY: &str =
+    "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+
+/// The auctioneer's key on the local devnet (a constant: dev only).
+pub(crate) const DEV_AUCTIONEER_KEY: &str =
+    "0xa0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0";
+
+/// Parses a hex private key (surrounding whitespace, as in a key file, is ignored).
+pub(crate) fn parse_key(key: &str) -> Result<PrivateKeySigner, CliError> {
+    key.trim()
+        .parse::<PrivateKeySigner>()
+        .map_err(|e| CliError::new("cli.bad_key", format!("the private key is not valid: {e}")))
+}
 
 /// Chain ids that are local devnets (anvil, hardhat / ganache).
 pub(crate) const DEVNET_CHAIN_IDS: [u64; 2] = [31337, 1337];

@@ -144,3 +144,9 @@ pub(crate) fn load_market(path: Option<&Path>) -> Result<stakebid_intents::Marke
 pub(crate) fn print_json<T: serde::Serialize>(v: &T) {
     println!("{}", serde_json::to_string_pretty(v).expect("serializable"));
 }
+
+/// Parses "1.5" ether into wei.
+pub(crate) fn parse_eth(s: &str) -> Result<alloy::primitives::U256, CliError> {
+    alloy::primitives::utils::parse_ether(s)
+        .map_err(|e| CliError::new("cli.bad_amount", format!("`{s}` is not an ether amount: {e}")))
+}

@@ -29,10 +29,6 @@ use stakebid_settlement::registry::dev_bond;
 use stakebid_solver::runtime::{Event, Runtime};
 use stakebid_solver::{by_name, Optimal, Strategy, View};
 
-/// The auctioneer's key on the local devnet (a constant: dev only).
-pub(crate) const DEV_AUCTIONEER_KEY: &str =
-    "0xa0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0";
-
 /// The n-th dev solver key (constant, dev only): 0x1010…, 0x1111…, 0x1212…
 pub(crate) fn dev_solver_key(n: u8) -> PrivateKeySigner {
     PrivateKeySigner::from_bytes(&B256::repeat_byte(0x10 + n)).expect("a constant valid key")

@@ -178,7 +178,7 @@ pub(crate) fn solve(a: SolveArgs) -> Result<(), CliError> {
             let mut o = Optimal::new(b, a.fee_bps);
             o.max_positions = a.max_positions;
             if let Some(t) = &a.min_ticket_eth {
-                o.min_ticket = super::intent::parse_eth(t)?.to::<u128>();
+                o.min_ticket = super::parse_eth(t)?.to::<u128>();
             }
             Box::new(o)
         }

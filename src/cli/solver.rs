@@ -5,7 +5,7 @@ use clap::{Args, Subcommand};
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::intent::parse_key;
+use super::keys::parse_key;
 use super::node::print_event;
 use super::CliError;
 use stakebid_sdk::{Bus, Client};
@@ -44,8 +44,8 @@ pub(crate) struct BondArgs {
 }
 
 fn bond(a: BondArgs) -> Result<(), CliError> {
-    let key = super::intent::parse_key(&a.key)?;
-    let amount = super::intent::parse_eth(&a.amount_eth)?;
+    let key = parse_key(&a.key)?;
+    let amount = super::parse_eth(&a.amount_eth)?;
     let rt =
         tokio::runtime::Runtime::new().map_err(|e| CliError::new("cli.runtime", e.to_string()))?;
     rt.block_on(async {

@@ -8,7 +8,8 @@ use clap::{Args, Subcommand};
 use serde_json::{json, Value};
 use std::time::Duration;
 
-use super::intent::{parse_eth, parse_key};
+use super::keys::parse_key;
+use super::parse_eth;
 use super::{print_json, CliError};
 use stakebid_intents::IntentId;
 use stakebid_sdk::{profile, Client, SdkError, Staker};

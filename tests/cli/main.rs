@@ -286,3 +286,81 @@ fn a_node_awards_an_http_intent_and_a_killed_node_loses_nothing() {
     node.kill().unwrap();
     node.wait().unwrap();
 }
+
+/// The crate graph `docs/layering.md` draws: settlement depends on intents
+/// alone; the node and the solver reach the bus without the wallet SDK.
+#[test]
+fn the_crate_graph_is_the_documented_layering() {
+    let out = Command::new(env!("CARGO"))
+        .args(["metadata", "--format-version", "1", "--no-deps", "--offline"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("cargo metadata runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let m: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let deps = |name: &str| -> Vec<String> {
+        let p = m["packages"].as_array().unwrap().iter().find(|p| p["name"] == name).unwrap();
+        let mut d: Vec<String> = p["dependencies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["kind"].is_null() && d["name"].as_str().unwrap().starts_with("stakebid"))
+            .map(|d| d["name"].as_str().unwrap().to_string())
+            .collect();
+        d.sort();
+        d
+    };
+    assert_eq!(deps("stakebid-intents"), Vec::<String>::new());
+    assert_eq!(deps("stakebid-settlement"), ["stakebid-intents"]);
+    assert_eq!(deps("stakebid-bus"), ["stakebid-intents"]);
+    assert_eq!(deps("stakebid-solver"), ["stakebid-bus", "stakebid-intents"]);
+    assert_eq!(
+        deps("stakebid-auction"),
+        ["stakebid-bus", "stakebid-intents", "stakebid-settlement"]
+    );
+    assert_eq!(deps("stakebid-sdk"), ["stakebid-bus", "stakebid-intents"]);
+}
+
+/// No two CLI modules import each other (`super::x` / `super::{x, …}`): the
+/// CLI's shared pieces sit in leaf modules (`keys`, the parent's helpers).
+#[test]
+fn no_two_cli_modules_import_each_other() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/cli");
+    let mut uses: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> =
+        Default::default();
+    let names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path().file_stem().unwrap().to_string_lossy().into_owned())
+        .collect();
+    for n in &names {
+        let text = std::fs::read_to_string(dir.join(format!("{n}.rs"))).unwrap();
+        let mut refs = std::collections::BTreeSet::new();
+        for part in text.split("super::").skip(1) {
+            let group = if let Some(g) = part.strip_prefix('{') {
+                g.split('}').next().unwrap()
+            } else {
+                part
+            };
+            for item in group.split(',') {
+                let word: String =
+                    item.trim().chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+                if names.contains(&word)
+                    && &word != n
+                    && part.starts_with('{') | part.starts_with(word.as_str())
+                {
+                    refs.insert(word);
+                }
+                if !part.starts_with('{') {
+                    break;
+                }
+            }
+        }
+        uses.insert(n.clone(), refs);
+    }
+    for (a, refs) in &uses {
+        for b in refs {
+            assert!(!uses[b].contains(a), "src/cli/{a}.rs and src/cli/{b}.rs import each other");
+        }
+    }
+    assert!(uses["node"].contains("keys"), "the checker sees grouped imports: {uses:?}");
+}
