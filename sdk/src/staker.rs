@@ -25,15 +25,20 @@ use stakebid_intents::{sign, Domain, Intent, IntentId, Market};
 
 use crate::{Client, SdkError};
 
+/// The Settlement's binding from its compiled artifact: the same ABI
+/// source as `stakebid_settlement::contracts` (the SDK does not depend on
+/// the settlement crate, only on the contract's published ABI).
+#[allow(missing_docs, clippy::too_many_arguments)]
+mod settlement_abi {
+    alloy::sol!(
+        #[sol(rpc)]
+        Settlement,
+        "../settlement/artifacts/Settlement.json"
+    );
+}
+use settlement_abi::Settlement as ISettlement;
+
 alloy::sol! {
-    #[sol(rpc)]
-    interface ISettlement {
-        function deposit() external payable;
-        function withdraw(uint256 amount) external;
-        function escrowOf(address owner) external view returns (uint256);
-        function nonceUsed(address owner, uint256 nonce) external view returns (bool);
-        function invalidateNonces(uint256[] nonces) external;
-    }
     #[sol(rpc)]
     interface IToken {
         function balanceOf(address who) external view returns (uint256);

@@ -345,16 +345,13 @@ async fn demo(
 
 async fn mint_steth(rpc: &str, key: &str, lido: Address, amount: U256) -> Result<(), CliError> {
     use alloy::providers::{Provider, ProviderBuilder};
-    alloy::sol! {
-        #[sol(rpc)]
-        interface ILidoSubmit { function submit(address referral) external payable returns (uint256); }
-    }
     let k: PrivateKeySigner = key.parse().map_err(|e| err("cli.bad_key", e))?;
     let p = ProviderBuilder::new()
         .wallet(alloy::network::EthereumWallet::from(k))
         .connect_http(rpc.parse().map_err(|e| err("cli.bad_url", e))?)
         .erased();
-    let l = ILidoSubmit::new(lido, p);
+    // The stand-in's binding from its compiled artifact (one ABI source).
+    let l = stakebid_settlement::contracts::MockLido::new(lido, p);
     l.submit(Address::ZERO)
         .value(amount)
         .send()

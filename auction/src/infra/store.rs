@@ -52,73 +52,7 @@ pub struct Recovery {
     pub resumed: Vec<u64>,
 }
 
-/// An intent's lifecycle: Pending → InAuction → Awarded → Settled, or
-/// Expired / Cancelled. A round not won returns InAuction → Pending.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    /// In the pool, waiting for a round.
-    Pending,
-    /// In an open round.
-    InAuction,
-    /// Won; settlement under way.
-    Awarded,
-    /// Settled on-chain (final).
-    Settled,
-    /// Deadline passed unsettled (final).
-    Expired,
-    /// Cancelled by its owner (final).
-    Cancelled,
-}
-
-impl Status {
-    /// Whether `self → next` is a legal transition.
-    pub fn can_become(self, next: Status) -> bool {
-        use Status::*;
-        matches!(
-            (self, next),
-            (Pending, InAuction)
-                | (Pending, Expired)
-                | (Pending, Cancelled)
-                | (InAuction, Pending)
-                | (InAuction, Awarded)
-                | (InAuction, Expired)
-                | (Awarded, Settled)
-                | (Awarded, Pending)
-                | (Awarded, Expired)
-        )
-    }
-}
-
-/// What the store keeps per intent.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Record {
-    /// The signed intent as submitted.
-    pub signed: SignedIntent,
-    /// Where it is in its lifecycle.
-    pub status: Status,
-    /// Every status it has had, with the unix second it got it.
-    #[serde(default)]
-    pub history: Vec<(Status, u64)>,
-}
-
-impl Record {
-    fn new(signed: SignedIntent) -> Record {
-        Record { signed, status: Status::Pending, history: vec![(Status::Pending, unix_now())] }
-    }
-
-    fn moved(&mut self, to: Status) {
-        self.status = to;
-        self.history.push((to, unix_now()));
-    }
-}
-
-fn unix_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-}
+pub use crate::domain::intent::{Record, Status};
 
 /// Store failures.
 #[derive(Debug, thiserror::Error)]
@@ -204,6 +138,18 @@ pub struct Store {
     by_status: sled::Tree,
     by_owner: sled::Tree,
     by_phase: sled::Tree,
+    // Dates each lifecycle move (unix s); injected so tests control it.
+    clock: Clock,
+}
+
+/// A clock in unix seconds.
+pub type Clock = std::sync::Arc<dyn Fn() -> u64 + Send + Sync>;
+
+fn system_clock() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 /// One intent's record after a move, with the move (for the status index).
@@ -274,6 +220,11 @@ fn nonce_key(s: &SignedIntent) -> Vec<u8> {
 impl Store {
     /// Opens (or creates) the store in `dir`.
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
+        Store::open_with_clock(dir, std::sync::Arc::new(system_clock))
+    }
+
+    /// Opens the store in `dir`, dating lifecycle moves with `clock`.
+    pub fn open_with_clock(dir: &Path, clock: Clock) -> Result<Store, StoreError> {
         // sled's flusher thread can hold the file lock for a moment after a
         // previous handle in this process is dropped; wait up to 2 s for it.
         let mut tries = 0;
@@ -298,6 +249,7 @@ impl Store {
             by_owner: db.open_tree("by_owner")?,
             by_phase: db.open_tree("by_phase")?,
             writer: std::sync::Mutex::new(()),
+            clock,
             db,
         };
         if store.load_meta::<u32>("index_version")? != Some(index::VERSION) {
@@ -355,7 +307,7 @@ impl Store {
                 }));
                 continue;
             }
-            let rec = Record::new(s.clone());
+            let rec = Record::new(s.clone(), (self.clock)());
             intents.insert(id.0.as_slice(), serde_json::to_vec(&rec)?);
             nonces.insert(nk, id.0.as_slice());
             statuses.insert(index::status_key(Status::Pending, id), &[]);
@@ -458,7 +410,8 @@ impl Store {
             if r.status != Status::Pending {
                 return Err(StoreError::NotPending(*id));
             }
-            r.moved(Status::InAuction);
+            r.move_to(Status::InAuction, (self.clock)())
+                .map_err(|_| StoreError::NotPending(*id))?;
             let bytes = serde_json::to_vec(&r)?;
             moved.push(Moved {
                 id: *id,
@@ -525,7 +478,9 @@ impl Store {
             for iid in &rec.intents {
                 if let Some(mut r) = self.get(iid)? {
                     if r.status == Status::InAuction {
-                        r.moved(Status::Pending);
+                        r.move_to(Status::Pending, (self.clock)()).map_err(|(from, to)| {
+                            StoreError::IllegalTransition { id: *iid, from, to }
+                        })?;
                         let bytes = serde_json::to_vec(&r)?;
                         let (from, to) = (Some(Status::InAuction), Status::Pending);
                         back.push(Moved { id: *iid, from, to, bytes });
@@ -627,10 +582,11 @@ impl Store {
                     (r, Some(st))
                 }
             };
-            if !r.status.can_become(*to) {
-                return Err(StoreError::IllegalTransition { id: *iid, from: r.status, to: *to });
-            }
-            r.moved(*to);
+            r.move_to(*to, (self.clock)()).map_err(|(from, to)| StoreError::IllegalTransition {
+                id: *iid,
+                from,
+                to,
+            })?;
             let bytes = serde_json::to_vec(&r)?;
             moved.push(Moved { id: *iid, from: stored, to: *to, bytes });
         }
