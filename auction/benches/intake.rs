@@ -6,6 +6,7 @@
 use alloy::primitives::Address;
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use stakebid_auction::infra::store::Store;
+use stakebid_auction::port::NodeStore;
 use stakebid_intents::{batch, Domain, IntentId, Market, SignedIntent};
 
 fn bench(c: &mut Criterion) {

@@ -11,6 +11,7 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use stakebid_auction::domain::outcome::{Outcome, ScoredBid};
 use stakebid_auction::domain::phase::Phase;
 use stakebid_auction::infra::store::{AuctionRecord, Status, Store};
+use stakebid_auction::port::NodeStore;
 use stakebid_intents::protocol::Bid;
 use stakebid_intents::{batch, Domain, IntentId, Market, SignedIntent};
 

@@ -24,7 +24,8 @@ use crate::domain::registry::{Offence, Registry};
 use crate::domain::round::{Fault, Round};
 use crate::domain::score::{score_all, Reason, Scored};
 use crate::domain::winner::{runner_up, select};
-use crate::infra::store::{AuctionRecord, Status, Store, StoreError};
+use crate::infra::store::{AuctionRecord, Status, StoreError};
+use crate::port::{NodeState, NodeStore};
 use stakebid_intents::evaluate::CapacityUse;
 
 /// A solver as the auction sees it.
@@ -80,7 +81,7 @@ pub struct Opened {
 /// The auctioneer.
 pub struct Auctioneer<'s> {
     /// The node's store.
-    pub store: &'s Store,
+    pub store: &'s dyn NodeStore,
     /// Solver registry.
     pub registry: Registry,
     /// Market snapshot for the round.
@@ -114,13 +115,14 @@ impl Auctioneer<'_> {
     /// next auction id from the store, so a restarted node keeps penalties
     /// and its seed chain (seed = keccak256(id ‖ previous award)) verifiable.
     pub fn load_state(&mut self) -> Result<(), StoreError> {
-        if let Some(r) = self.store.load_meta("registry")? {
+        let state = self.store.node_state()?;
+        if let Some(r) = state.registry {
             self.registry = r;
         }
-        if let Some(h) = self.store.load_meta("last_award")? {
+        if let Some(h) = state.last_award {
             self.last_award = h;
         }
-        if let Some(r) = self.store.load_meta("reserved")? {
+        if let Some(r) = state.reserved {
             self.reserved = r;
         }
         self.next_id = self.next_id.max(1 + self.store.last_auction_id()?);
@@ -331,9 +333,11 @@ impl Auctioneer<'_> {
     }
 
     fn save_state(&self) -> Result<(), StoreError> {
-        self.store.save_meta("registry", &self.registry)?;
-        self.store.save_meta("last_award", &self.last_award)?;
-        self.store.save_meta("reserved", &self.reserved)
+        self.store.save_node_state(&NodeState {
+            registry: Some(self.registry.clone()),
+            last_award: Some(self.last_award),
+            reserved: Some(self.reserved.clone()),
+        })
     }
 
     /// A winner's settlement landed on-chain: its intents become Settled,

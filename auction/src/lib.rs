@@ -29,3 +29,4 @@
 pub mod auctioneer;
 pub mod domain;
 pub mod infra;
+pub mod port;

@@ -6,6 +6,7 @@
 use alloy::primitives::B256;
 use alloy::signers::local::PrivateKeySigner;
 use clap::{Args, Subcommand};
+use stakebid_auction::port::NodeStore;
 use std::path::PathBuf;
 
 use super::intent::{now, DEV_CHAIN_ID, DEV_SETTLEMENT};

@@ -21,6 +21,7 @@ use stakebid_auction::infra::chain::{ChainLink, Event as ChainEvent};
 use stakebid_auction::infra::live::{drive, Live};
 use stakebid_auction::infra::metrics::Metrics;
 use stakebid_auction::infra::store::Store;
+use stakebid_auction::port::{NodeState, NodeStore};
 use stakebid_intents::market::Index;
 use stakebid_intents::{Context, Domain, Intent, Market, Policy, Scenarios, Wei};
 use stakebid_sdk::{Bus, Client};
@@ -335,7 +336,7 @@ pub(crate) fn run(a: NodeArgs) -> Result<(), CliError> {
             );
         }
         let mut auctioneer = Auctioneer {
-            store: &store,
+            store: &*store,
             registry: Registry::new(),
             market: market.clone(),
             key: key.clone(),
@@ -356,9 +357,9 @@ pub(crate) fn run(a: NodeArgs) -> Result<(), CliError> {
                 auctioneer.registry.bond(*who, bond);
             }
         }
-        store
-            .save_meta("registry", &auctioneer.registry)
-            .map_err(|e| CliError::new(e.code(), e.to_string()))?;
+        let state =
+            NodeState { registry: Some(auctioneer.registry.clone()), ..NodeState::default() };
+        store.save_node_state(&state).map_err(|e| CliError::new(e.code(), e.to_string()))?;
         drop(auctioneer);
         let (store, live, handle, stop, chain) =
             (store.clone(), live.clone(), rt.handle().clone(), stop.clone(), chain.clone());
@@ -369,7 +370,7 @@ pub(crate) fn run(a: NodeArgs) -> Result<(), CliError> {
         // Rounds are CPU-bound (scoring): a plain thread, not the async workers.
         std::thread::spawn(move || {
             let mut auctioneer = Auctioneer {
-                store: &store,
+                store: &*store,
                 registry: Registry::new(),
                 market,
                 key,

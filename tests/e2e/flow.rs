@@ -2,6 +2,7 @@
 //! different strategies, sealed bids, and the optimal strategy winning.
 
 use serde_json::Value;
+use stakebid_auction::port::NodeStore;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

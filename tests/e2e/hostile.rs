@@ -6,6 +6,7 @@ use alloy::primitives::{address, Address, Bytes, B256, U256};
 use alloy::signers::local::PrivateKeySigner;
 use alloy::signers::SignerSync;
 use serde_json::{json, Value};
+use stakebid_auction::port::NodeStore;
 use std::time::Duration;
 
 use stakebid_intents::batch::Profile;

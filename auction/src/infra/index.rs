@@ -18,9 +18,6 @@ use stakebid_intents::IntentId;
 use crate::domain::phase::Phase;
 use crate::infra::store::Status;
 
-/// Layout version of the indexes; a store without it is indexed on open.
-pub(crate) const VERSION: u32 = 1;
-
 fn status_byte(s: Status) -> u8 {
     match s {
         Status::Pending => 1,

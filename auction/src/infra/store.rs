@@ -21,6 +21,7 @@ use stakebid_intents::{IntentId, SignedIntent};
 use crate::domain::outcome::Outcome;
 use crate::domain::phase::Phase;
 use crate::infra::index;
+use crate::port::{NodeState, NodeStore};
 
 /// What the store keeps per auction.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -106,6 +107,12 @@ pub enum StoreError {
     /// A stored auction lacks what an operation on it needs.
     #[error("a stored auction is inconsistent: {0}")]
     Inconsistent(String),
+    /// The store was written in another layout than this code's.
+    #[error("this data directory was written by {}; this stakebid reads layout {LAYOUT} only and will not guess: start the node with a new --data-dir (pending intents can be resubmitted by their owners; settled ones live on-chain), or run the stakebid version that wrote it", match found { None => "an older stakebid (layout 1, before versioned records)".to_string(), Some(v) => format!("a stakebid with record layout {v}") })]
+    Layout {
+        /// The layout found (`None`: unversioned, layout 1).
+        found: Option<u32>,
+    },
 }
 
 impl StoreError {
@@ -121,6 +128,7 @@ impl StoreError {
             Self::NotPending(_) => "intent.not_pending",
             Self::Db(_) => "store.failed",
             Self::Corrupt(_) | Self::Inconsistent(_) => "store.corrupt",
+            Self::Layout { .. } => "store.layout",
         }
     }
 }
@@ -141,6 +149,11 @@ pub struct Store {
     // Dates each lifecycle move (unix s); injected so tests control it.
     clock: Clock,
 }
+
+/// The layout of stored records this code reads and writes: 2 = typed
+/// outcomes, dated lifecycle records and the status/owner/phase indexes.
+/// Stores of layout 1 (stakebid before it, unversioned) are refused.
+pub const LAYOUT: u32 = 2;
 
 /// A clock in unix seconds.
 pub type Clock = std::sync::Arc<dyn Fn() -> u64 + Send + Sync>;
@@ -252,175 +265,21 @@ impl Store {
             clock,
             db,
         };
-        if store.load_meta::<u32>("index_version")? != Some(index::VERSION) {
-            store.reindex()?;
-        }
+        store.check_layout()?;
         Ok(store)
     }
 
-    /// Builds the indexes from the records (a store from before them, or
-    /// one whose index layout changed): once, on open.
-    fn reindex(&self) -> Result<(), StoreError> {
-        for t in [&self.by_status, &self.by_owner, &self.by_phase] {
-            t.clear()?;
-        }
-        for kv in self.intents.iter() {
-            let (k, v) = kv?;
-            let rec: Record = serde_json::from_slice(&v)?;
-            let id = IntentId(alloy::primitives::B256::from_slice(&k));
-            self.by_status.insert(index::status_key(rec.status, &id), &[])?;
-            let seq = self.db.generate_id()?;
-            self.by_owner.insert(index::owner_key(&rec.signed.intent.owner, seq), &k)?;
-        }
-        for v in self.auctions.iter().values() {
-            let head: AuctionHead = serde_json::from_slice(&v?)?;
-            self.by_phase.insert(index::phase_key(head.phase, head.id), &[])?;
-        }
-        self.save_meta("index_version", &index::VERSION)
-    }
-
-    /// Accepts a group of already-validated intents: each is either refused
-    /// (duplicate, nonce reused — also within the group) or written; all
-    /// written ones land in one atomic batch and one flush before this returns.
-    pub fn accept(
-        &self,
-        group: &[(IntentId, SignedIntent)],
-    ) -> Result<Vec<Result<(), StoreError>>, StoreError> {
-        let _w = self.writer.lock().unwrap_or_else(|p| p.into_inner());
-        let mut out = Vec::with_capacity(group.len());
-        let mut intents = sled::Batch::default();
-        let mut nonces = sled::Batch::default();
-        let mut statuses = sled::Batch::default();
-        let mut owners = sled::Batch::default();
-        let mut seen_ids = std::collections::HashSet::new();
-        let mut seen_nonces = std::collections::HashSet::new();
-        for (id, s) in group {
-            let nk = nonce_key(s);
-            if self.intents.contains_key(id.0)? || !seen_ids.insert(*id) {
-                out.push(Err(StoreError::Duplicate(*id)));
-                continue;
+    /// Refuses a store of another layout (never misreads one): records
+    /// are typed and versioned by `LAYOUT`; a new store is stamped with it.
+    fn check_layout(&self) -> Result<(), StoreError> {
+        match self.load_meta::<u32>("layout")? {
+            Some(LAYOUT) => Ok(()),
+            Some(found) => Err(StoreError::Layout { found: Some(found) }),
+            None if self.intents.is_empty() && self.auctions.is_empty() && self.meta.is_empty() => {
+                self.save_meta("layout", &LAYOUT)
             }
-            if self.nonces.contains_key(&nk)? || !seen_nonces.insert(nk.clone()) {
-                out.push(Err(StoreError::NonceReused {
-                    owner: s.intent.owner,
-                    nonce: s.intent.nonce.to_string(),
-                }));
-                continue;
-            }
-            let rec = Record::new(s.clone(), (self.clock)());
-            intents.insert(id.0.as_slice(), serde_json::to_vec(&rec)?);
-            nonces.insert(nk, id.0.as_slice());
-            statuses.insert(index::status_key(Status::Pending, id), &[]);
-            let seq = self.db.generate_id()?;
-            owners.insert(index::owner_key(&s.intent.owner, seq), id.0.as_slice());
-            out.push(Ok(()));
+            None => Err(StoreError::Layout { found: None }),
         }
-        // All trees in one transaction: an intent never lands without its
-        // nonce or its index entries.
-        use sled::Transactional;
-        (&self.intents, &self.nonces, &self.by_status, &self.by_owner)
-            .transaction(|(i, n, st, ow)| {
-                i.apply_batch(&intents)?;
-                n.apply_batch(&nonces)?;
-                st.apply_batch(&statuses)?;
-                ow.apply_batch(&owners)?;
-                Ok(())
-            })
-            .map_err(tx_error)?;
-        self.db.flush()?;
-        Ok(out)
-    }
-
-    /// One intent's record.
-    pub fn get(&self, id: &IntentId) -> Result<Option<Record>, StoreError> {
-        Ok(match self.intents.get(id.0)? {
-            Some(v) => Some(serde_json::from_slice(&v)?),
-            None => None,
-        })
-    }
-
-    /// Moves an intent to `to`, durably, if the lifecycle allows it.
-    pub fn transition(&self, id: &IntentId, to: Status) -> Result<(), StoreError> {
-        self.transition_all(&[(*id, to)])
-    }
-
-    /// Moves many intents at once: all moves are checked first, then
-    /// written in one batch with one flush (a round moves its whole batch).
-    pub fn transition_all(&self, moves: &[(IntentId, Status)]) -> Result<(), StoreError> {
-        let _w = self.writer.lock().unwrap_or_else(|p| p.into_inner());
-        let moved = self.checked_moves(moves)?;
-        self.write(None, &moved)
-    }
-
-    /// Every intent with `status`, in id order (from the status index).
-    pub fn with_status(&self, status: Status) -> Result<Vec<(IntentId, Record)>, StoreError> {
-        let mut v = Vec::new();
-        for k in self.by_status.scan_prefix(index::status_prefix(status)).keys() {
-            let id = IntentId(alloy::primitives::B256::from_slice(&k?[1..]));
-            let rec = self.get(&id)?.ok_or_else(|| {
-                StoreError::Inconsistent(format!("the status index names a missing intent {id}"))
-            })?;
-            v.push((id, rec));
-        }
-        Ok(v)
-    }
-
-    /// How many intents have `status` (counts index keys, reads no record).
-    pub fn count_status(&self, status: Status) -> usize {
-        self.by_status.scan_prefix(index::status_prefix(status)).count()
-    }
-
-    /// Up to `limit` of `owner`'s intents, newest first, older than
-    /// `cursor` (the previous page's `next`).
-    pub fn owner_page(
-        &self,
-        owner: &Address,
-        cursor: Option<u64>,
-        limit: usize,
-    ) -> Result<OwnerPage, StoreError> {
-        let from = index::owner_key(owner, 0);
-        let to = index::owner_key(owner, cursor.unwrap_or(u64::MAX));
-        let mut intents = Vec::with_capacity(limit);
-        let mut last = None;
-        let mut more = false;
-        for kv in self.by_owner.range(from..to).rev() {
-            let (k, v) = kv?;
-            if intents.len() == limit {
-                more = true;
-                break;
-            }
-            let id = IntentId(alloy::primitives::B256::from_slice(&v));
-            let rec = self.get(&id)?.ok_or_else(|| {
-                StoreError::Inconsistent(format!("the owner index names a missing intent {id}"))
-            })?;
-            intents.push((id, rec));
-            last = Some(index::owner_seq(&k));
-        }
-        Ok(OwnerPage { intents, next: last.filter(|_| more) })
-    }
-
-    /// Opens an auction: its record and its intents' Pending → InAuction
-    /// move land in one transaction and are flushed before this returns, so
-    /// the node announces only what a restart will find.
-    pub fn open_auction(&self, rec: &AuctionRecord) -> Result<(), StoreError> {
-        let _w = self.writer.lock().unwrap_or_else(|p| p.into_inner());
-        let mut moved = Vec::with_capacity(rec.intents.len());
-        for id in &rec.intents {
-            let mut r = self.get(id)?.ok_or(StoreError::Unknown(*id))?;
-            if r.status != Status::Pending {
-                return Err(StoreError::NotPending(*id));
-            }
-            r.move_to(Status::InAuction, (self.clock)())
-                .map_err(|_| StoreError::NotPending(*id))?;
-            let bytes = serde_json::to_vec(&r)?;
-            moved.push(Moved {
-                id: *id,
-                from: Some(Status::Pending),
-                to: Status::InAuction,
-                bytes,
-            });
-        }
-        self.write(Some((rec, None)), &moved)
     }
 
     /// Writes an auction record (with its previous phase, for the phase
@@ -453,88 +312,6 @@ impl Store {
             .map_err(tx_error)?;
         self.db.flush()?;
         Ok(())
-    }
-
-    /// One auction's record.
-    pub fn auction(&self, id: u64) -> Result<Option<AuctionRecord>, StoreError> {
-        Ok(match self.auctions.get(id.to_be_bytes())? {
-            Some(v) => Some(serde_json::from_slice(&v)?),
-            None => None,
-        })
-    }
-
-    /// Moves an auction to `to`, durably, if the lifecycle allows it. When it
-    /// is voided, its intents return to the pool in the same transaction.
-    pub fn set_phase(&self, id: u64, to: Phase) -> Result<(), StoreError> {
-        let _w = self.writer.lock().unwrap_or_else(|p| p.into_inner());
-        let mut rec = self.auction(id)?.ok_or(StoreError::UnknownAuction(id))?;
-        if !rec.phase.can_become(to) {
-            return Err(StoreError::IllegalPhase { id, from: rec.phase, to });
-        }
-        let before = rec.phase;
-        rec.phase = to;
-        let mut back = Vec::new();
-        if to == Phase::Voided {
-            for iid in &rec.intents {
-                if let Some(mut r) = self.get(iid)? {
-                    if r.status == Status::InAuction {
-                        r.move_to(Status::Pending, (self.clock)()).map_err(|(from, to)| {
-                            StoreError::IllegalTransition { id: *iid, from, to }
-                        })?;
-                        let bytes = serde_json::to_vec(&r)?;
-                        let (from, to) = (Some(Status::InAuction), Status::Pending);
-                        back.push(Moved { id: *iid, from, to, bytes });
-                    }
-                }
-            }
-        }
-        self.write(Some((&rec, Some(before))), &back)
-    }
-
-    /// Concludes a round in one transaction: its public outcome, its phase
-    /// (Scored, or Awarded when it has winners) and every intent's move
-    /// (won → Awarded, lost → Pending). A crash leaves either all or none.
-    pub fn conclude(
-        &self,
-        id: u64,
-        public: Outcome,
-        phase: Phase,
-        moves: &[(IntentId, Status)],
-    ) -> Result<(), StoreError> {
-        self.write_outcome(id, public, phase, moves, |from| {
-            from.can_become(Phase::Scored)
-                && (phase == Phase::Scored || Phase::Scored.can_become(phase))
-        })
-    }
-
-    /// After a failed settlement: the revised outcome, the phase (Awarded
-    /// while any award stands, else Failed) and the failed winner's
-    /// uncovered intents back to the pool, in one transaction.
-    pub fn refallback(
-        &self,
-        id: u64,
-        public: Outcome,
-        phase: Phase,
-        moves: &[(IntentId, Status)],
-    ) -> Result<(), StoreError> {
-        self.write_outcome(id, public, phase, moves, |from| {
-            from == Phase::Awarded && (phase == Phase::Awarded || from.can_become(phase))
-        })
-    }
-
-    /// A settlement landed: the outcome noting it, the phase (Settled once
-    /// every award has, else Awarded) and its intents Awarded → Settled, in
-    /// one transaction.
-    pub fn record_settlement(
-        &self,
-        id: u64,
-        public: Outcome,
-        phase: Phase,
-        moves: &[(IntentId, Status)],
-    ) -> Result<(), StoreError> {
-        self.write_outcome(id, public, phase, moves, |from| {
-            from == Phase::Awarded && matches!(phase, Phase::Awarded | Phase::Settled)
-        })
     }
 
     /// A named tree of the node's database, for other components' journals
@@ -593,8 +370,251 @@ impl Store {
         Ok(moved)
     }
 
+    /// Saves a piece of node state (registry, last award hash) durably.
+    fn save_meta<T: Serialize>(&self, key: &str, value: &T) -> Result<(), StoreError> {
+        self.meta.insert(key, serde_json::to_vec(value)?)?;
+        self.db.flush()?;
+        Ok(())
+    }
+
+    /// Loads a piece of node state saved with `save_meta`.
+    fn load_meta<T: for<'de> Deserialize<'de>>(&self, key: &str) -> Result<Option<T>, StoreError> {
+        Ok(match self.meta.get(key)? {
+            Some(v) => Some(serde_json::from_slice(&v)?),
+            None => None,
+        })
+    }
+}
+
+impl NodeStore for Store {
+    /// Accepts a group of already-validated intents: each is either refused
+    /// (duplicate, nonce reused — also within the group) or written; all
+    /// written ones land in one atomic batch and one flush before this returns.
+    fn accept(
+        &self,
+        group: &[(IntentId, SignedIntent)],
+    ) -> Result<Vec<Result<(), StoreError>>, StoreError> {
+        let _w = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        let mut out = Vec::with_capacity(group.len());
+        let mut intents = sled::Batch::default();
+        let mut nonces = sled::Batch::default();
+        let mut statuses = sled::Batch::default();
+        let mut owners = sled::Batch::default();
+        let mut seen_ids = std::collections::HashSet::new();
+        let mut seen_nonces = std::collections::HashSet::new();
+        for (id, s) in group {
+            let nk = nonce_key(s);
+            if self.intents.contains_key(id.0)? || !seen_ids.insert(*id) {
+                out.push(Err(StoreError::Duplicate(*id)));
+                continue;
+            }
+            if self.nonces.contains_key(&nk)? || !seen_nonces.insert(nk.clone()) {
+                out.push(Err(StoreError::NonceReused {
+                    owner: s.intent.owner,
+                    nonce: s.intent.nonce.to_string(),
+                }));
+                continue;
+            }
+            let rec = Record::new(s.clone(), (self.clock)());
+            intents.insert(id.0.as_slice(), serde_json::to_vec(&rec)?);
+            nonces.insert(nk, id.0.as_slice());
+            statuses.insert(index::status_key(Status::Pending, id), &[]);
+            let seq = self.db.generate_id()?;
+            owners.insert(index::owner_key(&s.intent.owner, seq), id.0.as_slice());
+            out.push(Ok(()));
+        }
+        // All trees in one transaction: an intent never lands without its
+        // nonce or its index entries.
+        use sled::Transactional;
+        (&self.intents, &self.nonces, &self.by_status, &self.by_owner)
+            .transaction(|(i, n, st, ow)| {
+                i.apply_batch(&intents)?;
+                n.apply_batch(&nonces)?;
+                st.apply_batch(&statuses)?;
+                ow.apply_batch(&owners)?;
+                Ok(())
+            })
+            .map_err(tx_error)?;
+        self.db.flush()?;
+        Ok(out)
+    }
+
+    /// One intent's record.
+    fn get(&self, id: &IntentId) -> Result<Option<Record>, StoreError> {
+        Ok(match self.intents.get(id.0)? {
+            Some(v) => Some(serde_json::from_slice(&v)?),
+            None => None,
+        })
+    }
+
+    /// Moves an intent to `to`, durably, if the lifecycle allows it.
+    fn transition(&self, id: &IntentId, to: Status) -> Result<(), StoreError> {
+        self.transition_all(&[(*id, to)])
+    }
+
+    /// Moves many intents at once: all moves are checked first, then
+    /// written in one batch with one flush (a round moves its whole batch).
+    fn transition_all(&self, moves: &[(IntentId, Status)]) -> Result<(), StoreError> {
+        let _w = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        let moved = self.checked_moves(moves)?;
+        self.write(None, &moved)
+    }
+
+    /// Every intent with `status`, in id order (from the status index).
+    fn with_status(&self, status: Status) -> Result<Vec<(IntentId, Record)>, StoreError> {
+        let mut v = Vec::new();
+        for k in self.by_status.scan_prefix(index::status_prefix(status)).keys() {
+            let id = IntentId(alloy::primitives::B256::from_slice(&k?[1..]));
+            let rec = self.get(&id)?.ok_or_else(|| {
+                StoreError::Inconsistent(format!("the status index names a missing intent {id}"))
+            })?;
+            v.push((id, rec));
+        }
+        Ok(v)
+    }
+
+    /// How many intents have `status` (counts index keys, reads no record).
+    fn count_status(&self, status: Status) -> usize {
+        self.by_status.scan_prefix(index::status_prefix(status)).count()
+    }
+
+    /// Up to `limit` of `owner`'s intents, newest first, older than
+    /// `cursor` (the previous page's `next`).
+    fn owner_page(
+        &self,
+        owner: &Address,
+        cursor: Option<u64>,
+        limit: usize,
+    ) -> Result<OwnerPage, StoreError> {
+        let from = index::owner_key(owner, 0);
+        let to = index::owner_key(owner, cursor.unwrap_or(u64::MAX));
+        let mut intents = Vec::with_capacity(limit);
+        let mut last = None;
+        let mut more = false;
+        for kv in self.by_owner.range(from..to).rev() {
+            let (k, v) = kv?;
+            if intents.len() == limit {
+                more = true;
+                break;
+            }
+            let id = IntentId(alloy::primitives::B256::from_slice(&v));
+            let rec = self.get(&id)?.ok_or_else(|| {
+                StoreError::Inconsistent(format!("the owner index names a missing intent {id}"))
+            })?;
+            intents.push((id, rec));
+            last = Some(index::owner_seq(&k));
+        }
+        Ok(OwnerPage { intents, next: last.filter(|_| more) })
+    }
+
+    /// Opens an auction: its record and its intents' Pending → InAuction
+    /// move land in one transaction and are flushed before this returns, so
+    /// the node announces only what a restart will find.
+    fn open_auction(&self, rec: &AuctionRecord) -> Result<(), StoreError> {
+        let _w = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        let mut moved = Vec::with_capacity(rec.intents.len());
+        for id in &rec.intents {
+            let mut r = self.get(id)?.ok_or(StoreError::Unknown(*id))?;
+            if r.status != Status::Pending {
+                return Err(StoreError::NotPending(*id));
+            }
+            r.move_to(Status::InAuction, (self.clock)())
+                .map_err(|_| StoreError::NotPending(*id))?;
+            let bytes = serde_json::to_vec(&r)?;
+            moved.push(Moved {
+                id: *id,
+                from: Some(Status::Pending),
+                to: Status::InAuction,
+                bytes,
+            });
+        }
+        self.write(Some((rec, None)), &moved)
+    }
+
+    /// One auction's record.
+    fn auction(&self, id: u64) -> Result<Option<AuctionRecord>, StoreError> {
+        Ok(match self.auctions.get(id.to_be_bytes())? {
+            Some(v) => Some(serde_json::from_slice(&v)?),
+            None => None,
+        })
+    }
+
+    /// Moves an auction to `to`, durably, if the lifecycle allows it. When it
+    /// is voided, its intents return to the pool in the same transaction.
+    fn set_phase(&self, id: u64, to: Phase) -> Result<(), StoreError> {
+        let _w = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        let mut rec = self.auction(id)?.ok_or(StoreError::UnknownAuction(id))?;
+        if !rec.phase.can_become(to) {
+            return Err(StoreError::IllegalPhase { id, from: rec.phase, to });
+        }
+        let before = rec.phase;
+        rec.phase = to;
+        let mut back = Vec::new();
+        if to == Phase::Voided {
+            for iid in &rec.intents {
+                if let Some(mut r) = self.get(iid)? {
+                    if r.status == Status::InAuction {
+                        r.move_to(Status::Pending, (self.clock)()).map_err(|(from, to)| {
+                            StoreError::IllegalTransition { id: *iid, from, to }
+                        })?;
+                        let bytes = serde_json::to_vec(&r)?;
+                        let (from, to) = (Some(Status::InAuction), Status::Pending);
+                        back.push(Moved { id: *iid, from, to, bytes });
+                    }
+                }
+            }
+        }
+        self.write(Some((&rec, Some(before))), &back)
+    }
+
+    /// Concludes a round in one transaction: its public outcome, its phase
+    /// (Scored, or Awarded when it has winners) and every intent's move
+    /// (won → Awarded, lost → Pending). A crash leaves either all or none.
+    fn conclude(
+        &self,
+        id: u64,
+        public: Outcome,
+        phase: Phase,
+        moves: &[(IntentId, Status)],
+    ) -> Result<(), StoreError> {
+        self.write_outcome(id, public, phase, moves, |from| {
+            from.can_become(Phase::Scored)
+                && (phase == Phase::Scored || Phase::Scored.can_become(phase))
+        })
+    }
+
+    /// After a failed settlement: the revised outcome, the phase (Awarded
+    /// while any award stands, else Failed) and the failed winner's
+    /// uncovered intents back to the pool, in one transaction.
+    fn refallback(
+        &self,
+        id: u64,
+        public: Outcome,
+        phase: Phase,
+        moves: &[(IntentId, Status)],
+    ) -> Result<(), StoreError> {
+        self.write_outcome(id, public, phase, moves, |from| {
+            from == Phase::Awarded && (phase == Phase::Awarded || from.can_become(phase))
+        })
+    }
+
+    /// A settlement landed: the outcome noting it, the phase (Settled once
+    /// every award has, else Awarded) and its intents Awarded → Settled, in
+    /// one transaction.
+    fn record_settlement(
+        &self,
+        id: u64,
+        public: Outcome,
+        phase: Phase,
+        moves: &[(IntentId, Status)],
+    ) -> Result<(), StoreError> {
+        self.write_outcome(id, public, phase, moves, |from| {
+            from == Phase::Awarded && matches!(phase, Phase::Awarded | Phase::Settled)
+        })
+    }
+
     /// Records the public outcome of a round (written with the Scored phase).
-    pub fn publish(&self, id: u64, public: Outcome) -> Result<(), StoreError> {
+    fn publish(&self, id: u64, public: Outcome) -> Result<(), StoreError> {
         let mut rec = self.auction(id)?.ok_or(StoreError::UnknownAuction(id))?;
         rec.public = Some(public);
         let phase = rec.phase;
@@ -603,7 +623,7 @@ impl Store {
 
     /// Up to `limit` auctions older than `before` (all when `None`), newest
     /// first, as listing heads: a reverse range over the id-ordered tree.
-    pub fn auction_page(
+    fn auction_page(
         &self,
         before: Option<u64>,
         limit: usize,
@@ -618,7 +638,7 @@ impl Store {
     }
 
     /// The ids of every auction in `phase`, oldest first (the phase index).
-    pub fn auctions_in(&self, phase: Phase) -> Result<Vec<u64>, StoreError> {
+    fn auctions_in(&self, phase: Phase) -> Result<Vec<u64>, StoreError> {
         self.by_phase
             .scan_prefix(index::phase_prefix(phase))
             .keys()
@@ -629,7 +649,7 @@ impl Store {
     /// After a restart: auctions not yet scored are voided without
     /// penalties (their intents return to the pool); scored and awarded
     /// ones are resumed.
-    pub fn recover(&self) -> Result<Recovery, StoreError> {
+    fn recover(&self) -> Result<Recovery, StoreError> {
         let mut out = Recovery::default();
         let all: Vec<AuctionRecord> = self
             .auctions
@@ -648,27 +668,9 @@ impl Store {
         Ok(out)
     }
 
-    /// Saves a piece of node state (registry, last award hash) durably.
-    pub fn save_meta<T: Serialize>(&self, key: &str, value: &T) -> Result<(), StoreError> {
-        self.meta.insert(key, serde_json::to_vec(value)?)?;
-        self.db.flush()?;
-        Ok(())
-    }
-
-    /// Loads a piece of node state saved with `save_meta`.
-    pub fn load_meta<T: for<'de> Deserialize<'de>>(
-        &self,
-        key: &str,
-    ) -> Result<Option<T>, StoreError> {
-        Ok(match self.meta.get(key)? {
-            Some(v) => Some(serde_json::from_slice(&v)?),
-            None => None,
-        })
-    }
-
     /// The highest auction id stored (0 when none): the last key of the
     /// id-ordered tree, not a count (sled counts by scanning).
-    pub fn last_auction_id(&self) -> Result<u64, StoreError> {
+    fn last_auction_id(&self) -> Result<u64, StoreError> {
         Ok(match self.auctions.last()? {
             Some((k, _)) => {
                 let mut b = [0u8; 8];
@@ -680,13 +682,37 @@ impl Store {
     }
 
     /// Number of intents stored.
-    pub fn len(&self) -> usize {
+    fn len(&self) -> usize {
         self.intents.len()
     }
 
     /// Whether the store is empty.
-    pub fn is_empty(&self) -> bool {
+    fn is_empty(&self) -> bool {
         self.intents.is_empty()
+    }
+
+    fn node_state(&self) -> Result<NodeState, StoreError> {
+        Ok(NodeState {
+            registry: self.load_meta("registry")?,
+            last_award: self.load_meta("last_award")?,
+            reserved: self.load_meta("reserved")?,
+        })
+    }
+
+    fn save_node_state(&self, state: &NodeState) -> Result<(), StoreError> {
+        let mut batch = sled::Batch::default();
+        if let Some(r) = &state.registry {
+            batch.insert("registry", serde_json::to_vec(r)?);
+        }
+        if let Some(h) = &state.last_award {
+            batch.insert("last_award", serde_json::to_vec(h)?);
+        }
+        if let Some(r) = &state.reserved {
+            batch.insert("reserved", serde_json::to_vec(r)?);
+        }
+        self.meta.apply_batch(batch)?;
+        self.db.flush()?;
+        Ok(())
     }
 }
 

@@ -5,6 +5,7 @@
 
 use alloy::primitives::{Address, B256, U256};
 use alloy::signers::local::PrivateKeySigner;
+use stakebid_auction::port::NodeStore;
 use stakebid_settlement::Confirm;
 
 use stakebid_auction::auctioneer::{Auctioneer, Participant};

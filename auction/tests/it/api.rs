@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 use stakebid_auction::domain::outcome::Outcome;
 use stakebid_auction::infra::api::{router, AppState, Intake, MAX_BODY};
 use stakebid_auction::infra::store::Store;
+use stakebid_auction::port::NodeStore;
 use stakebid_intents::batch::staker_key;
 use stakebid_intents::signature::sign;
 use stakebid_intents::{batch, Domain, Market, Policy};

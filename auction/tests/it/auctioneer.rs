@@ -7,6 +7,7 @@ use alloy::signers::local::PrivateKeySigner;
 use stakebid_auction::auctioneer::{Auctioneer, Participant};
 use stakebid_auction::domain::registry::Registry;
 use stakebid_auction::infra::store::{Status, Store};
+use stakebid_auction::port::NodeStore;
 use stakebid_intents::envelope::{CommitMsg, RevealMsg};
 use stakebid_intents::protocol::{AuctionOpen, Bid};
 use stakebid_intents::{batch, Context, Domain, Intent, IntentId, Market, Wei};

@@ -1,10 +1,15 @@
-//! The sled intent pool: group commits, replay refusal, lifecycle rules,
-//! and a real crash (SIGKILL of a writer process) losing nothing accepted.
+//! The store conformance suite: every rule `NodeStore` promises, written
+//! against the trait so each backend runs the same checks (sled here; a
+//! replicated backend calls `conformance` with its own opener). Beside it,
+//! sled's own: a real crash (SIGKILL of a writer process) losing nothing
+//! acknowledged, and a store of an older layout refused with its code.
 
 use alloy::primitives::{Address, U256};
 use stakebid_auction::infra::store::{Status, Store};
+use stakebid_auction::port::{NodeState, NodeStore};
 use stakebid_intents::{batch, Domain, IntentId, Market, SignedIntent};
 use std::io::{BufRead, BufReader};
+use std::path::Path;
 use std::process::{Command, Stdio};
 
 fn domain() -> Domain {
@@ -17,6 +22,9 @@ fn intents(n: usize, seed: u64) -> Vec<(IntentId, SignedIntent)> {
         .map(|s| (s.intent.id(&domain()), s))
         .collect()
 }
+
+/// Opens (or reopens) a backend's store in a directory.
+type Opener = dyn Fn(&Path) -> Box<dyn NodeStore>;
 
 fn dir(name: &str) -> std::path::PathBuf {
     let d = std::env::temp_dir().join(format!("stakebid-store-{name}-{}", std::process::id()));
@@ -40,15 +48,14 @@ fn auction_record(
     }
 }
 
-#[test]
-fn accepted_intents_survive_a_reopen_and_replays_are_refused() {
+fn accepted_intents_survive_a_reopen_and_replays_are_refused(open: &Opener) {
     let d = dir("reopen");
     let group = intents(300, 1);
     {
-        let store = Store::open(&d).unwrap();
+        let store = open(&d);
         assert!(store.accept(&group).unwrap().iter().all(|r| r.is_ok()));
     }
-    let store = Store::open(&d).unwrap();
+    let store = open(&d);
     assert_eq!(store.with_status(Status::Pending).unwrap().len(), 300);
     // The same intent again: replayed.
     let again = store.accept(&group[..1]).unwrap();
@@ -68,10 +75,9 @@ fn accepted_intents_survive_a_reopen_and_replays_are_refused() {
     std::fs::remove_dir_all(&d).unwrap();
 }
 
-#[test]
-fn the_lifecycle_refuses_illegal_transitions() {
+fn the_lifecycle_refuses_illegal_transitions(open: &Opener) {
     let d = dir("life");
-    let store = Store::open(&d).unwrap();
+    let store = open(&d);
     let g = intents(1, 2);
     store.accept(&g).unwrap();
     let id = g[0].0;
@@ -128,13 +134,12 @@ fn a_killed_writer_loses_nothing_it_acknowledged() {
     std::fs::remove_dir_all(&d).unwrap();
 }
 
-#[test]
-fn a_restart_voids_unscored_auctions_and_resumes_scored_ones() {
+fn a_restart_voids_unscored_auctions_and_resumes_scored_ones(open: &Opener) {
     use stakebid_auction::domain::phase::Phase;
     let d = dir("auctions");
     let g = intents(20, 3);
     {
-        let store = Store::open(&d).unwrap();
+        let store = open(&d);
         store.accept(&g).unwrap();
         let rec = auction_record;
         store.open_auction(&rec(1, &g[..10])).unwrap();
@@ -150,7 +155,7 @@ fn a_restart_voids_unscored_auctions_and_resumes_scored_ones() {
         );
         assert_eq!(store.with_status(Status::InAuction).unwrap().len(), 15);
     } // the node stops here
-    let store = Store::open(&d).unwrap();
+    let store = open(&d);
     let r = store.recover().unwrap();
     assert_eq!(r.voided, vec![1]);
     assert_eq!(r.resumed, vec![2]);
@@ -163,8 +168,7 @@ fn a_restart_voids_unscored_auctions_and_resumes_scored_ones() {
     std::fs::remove_dir_all(&d).unwrap();
 }
 
-#[test]
-fn indexes_follow_every_write_page_by_cursor_and_are_rebuilt_for_an_older_store() {
+fn indexes_follow_every_write_and_pages_are_stable(open: &Opener) {
     use stakebid_auction::domain::phase::Phase;
     let d = dir("index");
     // One owner with 25 intents (nonces 0..25), and 10 other owners.
@@ -180,7 +184,7 @@ fn indexes_follow_every_write_page_by_cursor_and_are_rebuilt_for_an_older_store(
     let others = intents(10, 8);
     let rec = auction_record;
     {
-        let store = Store::open(&d).unwrap();
+        let store = open(&d);
         // Accepted in three groups, so "newest first" is observable.
         store.accept(&mine[..10]).unwrap();
         store.accept(&others).unwrap();
@@ -233,19 +237,99 @@ fn indexes_follow_every_write_page_by_cursor_and_are_rebuilt_for_an_older_store(
         assert_eq!(store.auctions_in(Phase::Voided).unwrap(), vec![1]);
         assert_eq!(store.last_auction_id().unwrap(), 3);
     }
-    // A store written before the indexes: same records, no index trees.
+    std::fs::remove_dir_all(&d).unwrap();
+}
+
+/// A round's state beside intents and auctions survives a reopen; fields
+/// left out of a save are kept.
+fn node_state_round_trips(open: &Opener) {
+    let d = dir("state");
     {
-        let db = sled::open(&d).unwrap();
-        for t in ["by_status", "by_owner", "by_phase"] {
-            db.drop_tree(t).unwrap();
-        }
-        db.open_tree("meta").unwrap().remove("index_version").unwrap();
-        db.flush().unwrap();
+        let store = open(&d);
+        assert_eq!(store.node_state().unwrap(), NodeState::default());
+        let mut reg = stakebid_auction::domain::registry::Registry::new();
+        reg.bond(Address::repeat_byte(4), stakebid_intents::Wei(7));
+        let s = NodeState {
+            registry: Some(reg),
+            last_award: Some(alloy::primitives::B256::repeat_byte(9)),
+            reserved: None,
+        };
+        store.save_node_state(&s).unwrap();
+        store
+            .save_node_state(&NodeState {
+                last_award: Some(alloy::primitives::B256::repeat_byte(8)),
+                ..NodeState::default()
+            })
+            .unwrap();
     }
-    let store = Store::open(&d).unwrap();
-    assert_eq!(store.count_status(Status::Pending), 30);
-    assert_eq!(store.count_status(Status::InAuction), 4);
-    assert_eq!(store.owner_page(&owner, None, 100).unwrap().intents.len(), 25);
-    assert_eq!(store.auctions_in(Phase::Committing).unwrap(), vec![2, 3]);
+    let store = open(&d);
+    let s = store.node_state().unwrap();
+    assert_eq!(s.last_award, Some(alloy::primitives::B256::repeat_byte(8)));
+    assert_eq!(
+        s.registry.unwrap().solvers[&Address::repeat_byte(4)].bond,
+        stakebid_intents::Wei(7)
+    );
+    std::fs::remove_dir_all(&d).unwrap();
+}
+
+/// One group: every good intent lands, each refusal is its own, and the
+/// whole group is on disk when `accept` returns (a reopen sees it).
+fn a_group_commits_whole_with_per_intent_refusals(open: &Opener) {
+    let d = dir("group");
+    let g = intents(50, 21);
+    let mut group = g.clone();
+    group.insert(10, g[3].clone()); // a duplicate inside the group
+    {
+        let store = open(&d);
+        let r = store.accept(&group).unwrap();
+        assert_eq!(r.iter().filter(|x| x.is_ok()).count(), 50);
+        assert_eq!(r[10].as_ref().unwrap_err().code(), "intent.replayed");
+    }
+    let store = open(&d);
+    assert_eq!(store.count_status(Status::Pending), 50);
+    assert!(g.iter().all(|(id, _)| store.get(id).unwrap().is_some()));
+    std::fs::remove_dir_all(&d).unwrap();
+}
+
+/// Every rule the port promises, against one backend.
+pub(crate) fn conformance(open: &Opener) {
+    accepted_intents_survive_a_reopen_and_replays_are_refused(open);
+    a_group_commits_whole_with_per_intent_refusals(open);
+    the_lifecycle_refuses_illegal_transitions(open);
+    a_restart_voids_unscored_auctions_and_resumes_scored_ones(open);
+    indexes_follow_every_write_and_pages_are_stable(open);
+    node_state_round_trips(open);
+}
+
+#[test]
+fn sled_passes_the_store_conformance_suite() {
+    conformance(&|d: &Path| Box::new(Store::open(d).unwrap()) as Box<dyn NodeStore>);
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn a_store_of_the_previous_layout_is_refused_with_its_code() {
+    // Written by stakebid at 86751cf (the main before typed records): a
+    // node that accepted three intents over HTTP; see the fixture's README.
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/store-layout-1");
+    let d = dir("layout-1");
+    copy_dir(&fixture.join("store"), &d);
+    let e = Store::open(&d).err().expect("an old store is refused");
+    assert_eq!(e.code(), "store.layout");
+    assert!(e.to_string().contains("--data-dir"), "{e}");
+    // Refusing wrote nothing: it is refused again, the same way.
+    assert_eq!(Store::open(&d).err().unwrap().code(), "store.layout");
     std::fs::remove_dir_all(&d).unwrap();
 }

@@ -162,7 +162,7 @@ pub(super) async fn events(
 
 /// `GET /v1/solvers`: bonds, eligibility and penalty records.
 pub(super) async fn solvers(State(s): State<AppState>) -> Result<Json<Value>, ApiError> {
-    let reg: Registry = s.store.load_meta("registry")?.unwrap_or_else(Registry::new);
+    let reg: Registry = s.store.node_state()?.registry.unwrap_or_else(Registry::new);
     let list: Vec<Value> = reg
         .solvers
         .iter()

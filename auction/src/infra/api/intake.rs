@@ -7,7 +7,8 @@ use tokio::sync::{mpsc, oneshot};
 
 use stakebid_intents::{IntentId, SignedIntent};
 
-use crate::infra::store::{Store, StoreError};
+use crate::infra::store::StoreError;
+use crate::port::NodeStore;
 
 /// Most intents per flush.
 pub const MAX_GROUP: usize = 512;
@@ -22,7 +23,7 @@ pub struct Intake {
 
 impl Intake {
     /// Starts the writer task over `store`.
-    pub fn start(store: std::sync::Arc<Store>) -> Intake {
+    pub fn start(store: std::sync::Arc<dyn NodeStore>) -> Intake {
         let (tx, mut rx) = mpsc::channel::<((IntentId, SignedIntent), Reply)>(4 * MAX_GROUP);
         tokio::spawn(async move {
             while let Some(first) = rx.recv().await {

@@ -34,7 +34,8 @@ use stakebid_intents::{Intent, Market, Policy};
 
 use crate::infra::live::{Live, LiveError};
 use crate::infra::metrics::Metrics;
-use crate::infra::store::{Store, StoreError};
+use crate::infra::store::StoreError;
+use crate::port::NodeStore;
 
 /// Largest request body accepted (an intent with 32 exclusions is ~3 KiB).
 pub const MAX_BODY: usize = 64 * 1024;
@@ -49,7 +50,7 @@ pub type Quoter = Arc<dyn Fn(&Intent) -> Result<Value, String> + Send + Sync>;
 #[derive(Clone)]
 pub struct AppState {
     /// The store (reads).
-    pub store: Arc<Store>,
+    pub store: Arc<dyn NodeStore>,
     /// The group-commit writer.
     pub intake: Intake,
     /// Intake policy (our chain and Settlement, limits).
@@ -111,9 +112,10 @@ impl From<StoreError> for ApiError {
             StoreError::IllegalTransition { .. }
             | StoreError::IllegalPhase { .. }
             | StoreError::NotPending(_) => StatusCode::CONFLICT,
-            StoreError::Db(_) | StoreError::Corrupt(_) | StoreError::Inconsistent(_) => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
+            StoreError::Db(_)
+            | StoreError::Corrupt(_)
+            | StoreError::Inconsistent(_)
+            | StoreError::Layout { .. } => StatusCode::SERVICE_UNAVAILABLE,
         };
         ApiError::new(status, e.code(), e.to_string())
     }
