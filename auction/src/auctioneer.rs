@@ -18,12 +18,12 @@ use stakebid_intents::protocol::{seed, AuctionOpen, Award, Bid, PROTOCOL_VERSION
 use stakebid_intents::scenarios::GENERATOR_VERSION;
 use stakebid_intents::{Context, Domain, Intent, IntentId, Market, Scenarios};
 
-use crate::domain::outcome::{AwardEntry, Outcome, RejectedBid, ScoredBid, SettlementNote};
+use crate::domain::outcome::{AwardEntry, Outcome, RejectedBid, SettlementNote};
 use crate::domain::phase::Phase;
 use crate::domain::registry::{Offence, Registry};
 use crate::domain::round::{Fault, Round};
 use crate::domain::score::{score_all, Reason, Scored};
-use crate::domain::winner::{runner_up, select};
+use crate::domain::winner::{runner_up, select, Candidate};
 use crate::infra::store::{AuctionRecord, Status, StoreError};
 use crate::port::{NodeState, NodeStore};
 use stakebid_intents::evaluate::CapacityUse;
@@ -225,12 +225,9 @@ impl Auctioneer<'_> {
         let bids = round.close(open.revealDeadline + 1).unwrap_or_default();
         report.revealed = bids.len();
         report.faults = round.faults().to_vec();
+        // A round's one fault: a signed commitment left unopened.
         for f in round.faults() {
-            let offence = match f.code.as_str() {
-                "round.unrevealed" => Offence::Unrevealed,
-                _ => continue,
-            };
-            let taken = self.registry.penalize(f.solver, id, offence, f.commitment);
+            let taken = self.registry.penalize(f.solver, id, Offence::Unrevealed, f.commitment);
             *report.penalties.entry(f.solver).or_default() += taken.0;
         }
         let in_batch: BTreeMap<IntentId, Intent> = batch.iter().cloned().collect();
@@ -251,70 +248,24 @@ impl Auctioneer<'_> {
         }
         let mut won = std::collections::BTreeSet::new();
         for &w in &sel.winners {
-            let c = &cands[w];
-            let award = Award {
-                auctionId: id,
-                bidHash: cand_bids[w].hash(),
-                solver: c.solver,
-                // In the bid's plan order: the Settlement pairs them up by index.
-                intentIds: cand_bids[w].plans.iter().map(|p| p.intentId).collect(),
-                score: I256::try_from(c.score()).unwrap_or(I256::MAX),
-            };
-            let sig = award.sign(&self.domain, &self.key);
-            won.extend(c.scores.keys().copied());
-            report.awards.push((award, sig));
+            won.extend(cands[w].scores.keys().copied());
+            report.awards.push(self.sign_award(id, cand_bids[w], &cands[w]));
         }
         // Public from here on: every bid, its score or why it was rejected.
-        let bids: Vec<ScoredBid> = cands
-            .iter()
-            .zip(&cand_bids)
-            .enumerate()
-            .map(|(i, (c, b))| ScoredBid {
-                solver: c.solver,
-                bid_hash: b.hash(),
-                bid: (*b).clone(),
-                plans: b.plans(),
-                scores: c.scores.clone(),
-                total: c.score(),
-                won: sel.winners.contains(&i),
-                unfair: sel.unfair.contains(&i),
-                settlement_failed: false,
-                runner_up: false,
-            })
-            .collect();
         let rejected = report
             .rejected
             .iter()
             .zip(&rejected_bids)
-            .map(|((solver, reasons), b)| RejectedBid {
-                solver: *solver,
-                reasons: reasons.clone(),
-                bid_hash: b.hash(),
-                bid: (*b).clone(),
-            })
+            .map(|((_, reasons), b)| RejectedBid::new(b, reasons.clone()))
             .collect();
         let awards = report
             .awards
             .iter()
             .zip(&sel.winners)
-            .map(|((award, sig), &w)| AwardEntry {
-                award: award.clone(),
-                signature: sig.as_bytes().into(),
-                capacity: cands[w].capacity.clone(),
-                settlement: None,
-            })
+            .map(|((award, sig), &w)| AwardEntry::new(award, sig, &cands[w].capacity))
             .collect();
-        let public = Outcome {
-            bids,
-            rejected,
-            market_hash: open.marketHash,
-            scenario_count: open.scenarioCount,
-            generator_version: open.generatorVersion,
-            faults: report.faults.clone(),
-            total_score: sel.total,
-            reference_scores: sel.reference.clone(),
-            awards,
-        };
+        let public =
+            Outcome::scored(&open, &cands, &cand_bids, &sel, rejected, &report.faults, awards);
         let moves: Vec<(IntentId, Status)> = batch
             .iter()
             .map(|(iid, _)| {
@@ -330,6 +281,20 @@ impl Auctioneer<'_> {
         }
         self.save_state()?;
         Ok(report)
+    }
+
+    /// The auctioneer's signed award of `bid` (scored as `cand`) in `auction`.
+    fn sign_award(&self, auction: u64, bid: &Bid, cand: &Candidate) -> (Award, Signature) {
+        let award = Award {
+            auctionId: auction,
+            bidHash: bid.hash(),
+            solver: cand.solver,
+            // In the bid's plan order: the Settlement pairs them up by index.
+            intentIds: bid.plans.iter().map(|p| p.intentId).collect(),
+            score: I256::try_from(cand.score()).unwrap_or(I256::MAX),
+        };
+        let sig = award.sign(&self.domain, &self.key);
+        (award, sig)
     }
 
     fn save_state(&self) -> Result<(), StoreError> {
@@ -428,27 +393,13 @@ impl Auctioneer<'_> {
         let mut awards = Vec::new();
         let mut covered = std::collections::BTreeSet::new();
         for &w in &r.winners {
-            let c = &cands[w];
-            let award = Award {
-                auctionId: auction,
-                bidHash: hashes[w],
-                solver: c.solver,
-                intentIds: bids[scored.cand_bids[w]].plans.iter().map(|p| p.intentId).collect(),
-                score: I256::try_from(c.score()).unwrap_or(I256::MAX),
-            };
-            let sig = award.sign(&self.domain, &self.key);
-            covered.extend(c.scores.keys().copied());
-            awards.push((award, sig));
+            covered.extend(cands[w].scores.keys().copied());
+            awards.push(self.sign_award(auction, &bids[scored.cand_bids[w]], &cands[w]));
         }
         let entries = awards
             .iter()
             .zip(&r.winners)
-            .map(|((award, sig), &w)| AwardEntry {
-                award: award.clone(),
-                signature: sig.as_bytes().into(),
-                capacity: cands[w].capacity.clone(),
-                settlement: None,
-            })
+            .map(|((award, sig), &w)| AwardEntry::new(award, sig, &cands[w].capacity))
             .collect();
         public.fall_back(f, &r.winners, entries);
         let moves: Vec<(IntentId, Status)> = cands[f]

@@ -18,7 +18,7 @@ use stakebid_intents::envelope::{
 };
 use stakebid_intents::market::Index;
 use stakebid_intents::protocol::Bid;
-use stakebid_intents::{Context, IntentId, Market, Scenarios};
+use stakebid_intents::{Context, IntentId, Market, Plan, Scenarios};
 
 use crate::{Strategy, View};
 
@@ -156,64 +156,21 @@ impl Runtime {
                         );
                         continue;
                     }
-                    if market.as_ref().map(|m| m.0) != Some(msg.open.marketHash) {
-                        let fetched = match &self.node {
-                            Some(c) => c.market_at(&msg.market_url).await,
-                            None => Client::new("").market_at(&msg.market_url).await,
-                        };
-                        match fetched {
-                            Ok(m) if m.0 == msg.open.marketHash => market = Some(m),
-                            Ok(m) => {
-                                problem(
-                                    "solver.market_mismatch",
-                                    format!(
-                                        "market at {} hashes to {}, announced {}",
-                                        msg.market_url, m.0, msg.open.marketHash
-                                    ),
-                                );
-                                continue;
-                            }
-                            Err(e) => {
-                                problem(e.code(), format!("cannot fetch the market: {e}"));
-                                continue;
-                            }
+                    let m = match self.market_for(&msg, &mut market).await {
+                        Ok(m) => m,
+                        Err((code, e)) => {
+                            problem(&code, e);
+                            continue;
                         }
-                    }
-                    let Some((_, m)) = market.as_ref() else { continue };
+                    };
                     let started = Instant::now();
-                    let left_ms = (u128::from(msg.open.commitDeadline) * 1000 + 999)
-                        .saturating_sub(unix_ms())
-                        .saturating_sub(self.margin.as_millis());
-                    let deadline = started + Duration::from_millis(left_ms as u64);
-                    let (m, strategy) = (m.clone(), self.strategy.clone());
-                    let msg2 = msg.clone();
-                    let plans = tokio::task::spawn_blocking(move || {
-                        let ix = Index::new(&m);
-                        let sc =
-                            Scenarios::generate(&m, &ix, msg2.open.seed, msg2.open.scenarioCount);
-                        let ctx = Context::new(&m, &sc);
-                        let batch: Vec<(IntentId, stakebid_intents::Intent)> = msg2
-                            .open
-                            .intentIds
-                            .iter()
-                            .map(|i| IntentId(*i))
-                            .zip(msg2.intents.iter().cloned())
-                            .collect();
-                        strategy.solve(&View { ctx: &ctx, intents: &batch }, Some(deadline)).plans
-                    })
-                    .await
-                    .unwrap_or_default();
+                    let plans = self.solve(&msg, m).await;
                     if plans.is_empty() {
                         continue;
                     }
-                    let bid = Bid::from_plans(auction, me, &plans);
-                    let chain = msg.domain.chain_id;
-                    let (c, salt) = CommitMsg::seal(chain, &bid, &self.key);
-                    let sent = self.send(Outgoing::Commit(c)).await;
-                    match sent {
-                        Ok(()) => {
-                            let r = RevealMsg::seal(chain, bid, salt, &self.key);
-                            sealed.insert(auction, vec![r]);
+                    match self.commit(&msg, &plans).await {
+                        Ok(reveal) => {
+                            sealed.insert(auction, vec![reveal]);
                             report(Event::Committed {
                                 auction,
                                 planned: plans.len(),
@@ -258,6 +215,68 @@ impl Runtime {
             }
         }
         Ok(())
+    }
+
+    /// The announced market: the cached one while its hash matches, else
+    /// fetched from the announced URL and checked against the hash.
+    async fn market_for(
+        &self,
+        msg: &OpenMsg,
+        cache: &mut Option<(B256, Market)>,
+    ) -> Result<Market, (String, String)> {
+        if let Some((h, m)) = cache.as_ref() {
+            if *h == msg.open.marketHash {
+                return Ok(m.clone());
+            }
+        }
+        let fetched = match &self.node {
+            Some(c) => c.market_at(&msg.market_url).await,
+            None => Client::new("").market_at(&msg.market_url).await,
+        };
+        match fetched {
+            Ok((h, m)) if h == msg.open.marketHash => {
+                *cache = Some((h, m.clone()));
+                Ok(m)
+            }
+            Ok((h, _)) => Err((
+                "solver.market_mismatch".into(),
+                format!(
+                    "market at {} hashes to {h}, announced {}",
+                    msg.market_url, msg.open.marketHash
+                ),
+            )),
+            Err(e) => Err((e.code().into(), format!("cannot fetch the market: {e}"))),
+        }
+    }
+
+    /// Solves the announced batch on `m` (off the async workers) until
+    /// `margin` before the commit deadline.
+    async fn solve(&self, msg: &OpenMsg, m: Market) -> Vec<Plan> {
+        let left_ms = (u128::from(msg.open.commitDeadline) * 1000 + 999)
+            .saturating_sub(unix_ms())
+            .saturating_sub(self.margin.as_millis());
+        let deadline = Instant::now() + Duration::from_millis(left_ms as u64);
+        let (strategy, msg) = (self.strategy.clone(), msg.clone());
+        tokio::task::spawn_blocking(move || {
+            let ix = Index::new(&m);
+            let sc = Scenarios::generate(&m, &ix, msg.open.seed, msg.open.scenarioCount);
+            let ctx = Context::new(&m, &sc);
+            let batch: Vec<(IntentId, stakebid_intents::Intent)> =
+                msg.open.intentIds.iter().map(|i| IntentId(*i)).zip(msg.intents).collect();
+            strategy.solve(&View { ctx: &ctx, intents: &batch }, Some(deadline)).plans
+        })
+        .await
+        .unwrap_or_default()
+    }
+
+    /// Seals a bid for `plans` and sends its commitment; returns the signed
+    /// reveal to send when the reveal phase opens.
+    async fn commit(&self, msg: &OpenMsg, plans: &[Plan]) -> Result<RevealMsg, (String, String)> {
+        let bid = Bid::from_plans(msg.open.auctionId, self.key.address(), plans);
+        let chain = msg.domain.chain_id;
+        let (c, salt) = CommitMsg::seal(chain, &bid, &self.key);
+        self.send(Outgoing::Commit(c)).await?;
+        Ok(RevealMsg::seal(chain, bid, salt, &self.key))
     }
 
     /// Sends a commitment or reveal: signed on the bus, or over HTTP.

@@ -201,39 +201,63 @@ fn print_report(r: &Report, names: &BTreeMap<Address, String>) {
     }
 }
 
+/// A stable-coded CLI error from any coded error.
+fn coded<E: std::fmt::Display>(code: &str) -> impl Fn(E) -> CliError + '_ {
+    move |e| CliError::new(code, e.to_string())
+}
+
+/// What every auctioneer of this node is built from.
+#[derive(Clone)]
+struct Rounds {
+    market: Market,
+    key: PrivateKeySigner,
+    domain: Domain,
+    scenarios: u32,
+    batch_size: usize,
+    commit_secs: u64,
+    reveal_secs: u64,
+}
+
+impl Rounds {
+    /// A fresh auctioneer over `store` (call `load_state` before use).
+    fn auctioneer<'s>(&self, store: &'s dyn NodeStore) -> Auctioneer<'s> {
+        Auctioneer {
+            store,
+            registry: Registry::new(),
+            market: self.market.clone(),
+            key: self.key.clone(),
+            domain: self.domain,
+            scenarios: self.scenarios,
+            batch_size: self.batch_size,
+            commit_secs: self.commit_secs,
+            reveal_secs: self.reveal_secs,
+            last_award: B256::ZERO,
+            next_id: 1,
+            reserved: Default::default(),
+            held: Default::default(),
+        }
+    }
+}
+
+/// The node: keys, store, bus, in-process solvers, chain link, rounds, API —
+/// built in that order, then served until Ctrl-C.
 pub(crate) fn run(a: NodeArgs) -> Result<(), CliError> {
     let market = load_market(a.market.as_deref())?;
     let deployment = match &a.deployment {
         Some(p) => Some(Deployment::load(p).map_err(|e| CliError::new(e.code(), e.to_string()))?),
         None => None,
     };
-    let chain_id = deployment.as_ref().map_or(a.chain_id, |d| d.chain_id);
-    let key = keys::resolve(
-        &keys::AUCTIONEER,
-        a.auctioneer_key.as_deref(),
-        a.auctioneer_key_file.as_deref(),
-        chain_id,
-    )?;
-    // The executor's key is needed only to settle on a chain.
-    let exec = deployment
-        .as_ref()
-        .map(|_| {
-            let file = a.executor_key_file.as_deref();
-            keys::resolve(&keys::EXECUTOR, a.executor_key.as_deref(), file, chain_id)
-        })
-        .transpose()?;
+    let (key, exec) = node_keys(&a, deployment.as_ref())?;
     let store = Store::open(&a.data_dir).map_err(|e| {
         CliError::new(e.code(), format!("cannot open {}: {e}", a.data_dir.display()))
     })?;
-
     let (domain, market) = match &deployment {
         Some(d) => (Domain { chain_id: d.chain_id, settlement: d.settlement }, d.apply(&market)),
         None => (Domain { chain_id: a.chain_id, settlement: a.settlement }, market),
     };
     let mut policy = Policy::new(domain);
     policy.accepted_assets = Some(market.accepted_inputs());
-    let rt = tokio::runtime::Runtime::new()
-        .map_err(|e| CliError::new("node.runtime", format!("cannot start the runtime: {e}")))?;
+    let rt = tokio::runtime::Runtime::new().map_err(coded("node.runtime"))?;
     let store = Arc::new(store);
     let clock: Arc<dyn Fn() -> u64 + Send + Sync> = Arc::new(now);
     let metrics = Arc::new(Metrics::new());
@@ -247,70 +271,13 @@ pub(crate) fn run(a: NodeArgs) -> Result<(), CliError> {
     let live = Live::new(key.clone(), domain, Some(bus.clone()), clock.clone(), metrics.clone());
     rt.block_on(live.clone().listen(bus.clone()))
         .map_err(|e| CliError::new(e.code(), e.to_string()))?;
-
-    let mut strategies = a.run_solvers.clone();
-    if a.demo_solvers {
-        strategies = stakebid_solver::STRATEGIES.iter().map(|s| s.to_string()).collect();
-    }
-    let mut names: BTreeMap<Address, String> = BTreeMap::new();
-    let mut in_process = Vec::new();
-    for (n, s) in strategies.iter().enumerate() {
-        let strategy: Arc<dyn Strategy> = by_name(s, 5)
-            .ok_or_else(|| {
-                CliError::new(
-                    "cli.unknown_strategy",
-                    format!("no strategy {s:?}; use optimal, greedy or waterfill"),
-                )
-            })?
-            .into();
-        let k = dev_solver_key(n as u8);
-        names.insert(k.address(), format!("solver-{s}"));
-        in_process.push((
-            format!("solver-{s}"),
-            Runtime {
-                key: k,
-                strategy,
-                node: Some(Client::new(&base)),
-                bus: Some(bus.clone()),
-                auctioneer: Some(key.address()),
-                margin: Duration::from_millis(700),
-                withhold_reveals: false,
-            },
-        ));
-    }
-
+    let (names, in_process) = in_process_solvers(&a, &base, &bus, key.address())?;
     let chain_info =
         deployment.as_ref().map(|d| serde_json::to_value(d).expect("a deployment serializes"));
     let chain = match deployment.zip(exec) {
         Some((d, exec)) => {
-            let url = a
-                .rpc_url
-                .parse()
-                .map_err(|_| CliError::new("cli.bad_url", format!("{} is not a URL", a.rpc_url)))?;
-            let journal =
-                store.tree("settlements").map_err(|e| CliError::new(e.code(), e.to_string()))?;
-            let registry = d.registry;
-            let link = rt
-                .block_on(ChainLink::connect(&url, d, &market, &key, &exec, journal))
-                .map_err(|e| CliError::new(e.code(), format!("cannot use the chain: {e}")))?;
-            let bond = alloy::primitives::U256::from(a.dev_bond_eth)
-                * alloy::primitives::U256::from(10u128.pow(18));
-            if a.dev_bond_eth > 0 {
-                for (_, r) in &in_process {
-                    let done = rt.block_on(dev_bond(&url, registry, &exec, &r.key, bond)).map_err(
-                        |e| {
-                            CliError::new(e.code(), format!("cannot bond {}: {e}", r.key.address()))
-                        },
-                    )?;
-                    if done {
-                        eprintln!(
-                            "[node] bonded {} ETH on-chain for {}",
-                            a.dev_bond_eth,
-                            names[&r.key.address()]
-                        );
-                    }
-                }
-            }
+            let link =
+                connect_chain(&a, &rt, &store, d, &market, &key, &exec, &in_process, &names)?;
             eprintln!(
                 "[node] settling on chain {} via {}: Settlement {}, executor {}",
                 domain.chain_id,
@@ -322,22 +289,12 @@ pub(crate) fn run(a: NodeArgs) -> Result<(), CliError> {
         }
         None => None,
     };
-
     let listener = rt
         .block_on(tokio::net::TcpListener::bind(&a.http))
         .map_err(|e| CliError::new("node.bind", format!("cannot listen on {}: {e}", a.http)))?;
     let stop = Arc::new(AtomicBool::new(false));
     if !a.no_auctions {
-        let recovered = store.recover().map_err(|e| CliError::new(e.code(), e.to_string()))?;
-        if !recovered.voided.is_empty() || !recovered.resumed.is_empty() {
-            eprintln!(
-                "[node] restart: voided auctions {:?} (their intents back in the pool, no penalties); kept {:?}",
-                recovered.voided, recovered.resumed
-            );
-        }
-        let mut auctioneer = Auctioneer {
-            store: &*store,
-            registry: Registry::new(),
+        let rounds = Rounds {
             market: market.clone(),
             key: key.clone(),
             domain,
@@ -345,45 +302,213 @@ pub(crate) fn run(a: NodeArgs) -> Result<(), CliError> {
             batch_size: a.batch_size,
             commit_secs: a.commit_secs,
             reveal_secs: a.reveal_secs,
-            last_award: B256::ZERO,
-            next_id: 1,
-            reserved: Default::default(),
-            held: Default::default(),
         };
-        auctioneer.load_state().map_err(|e| CliError::new(e.code(), e.to_string()))?;
-        let bond = Wei(u128::from(a.dev_bond_eth) * 10u128.pow(18));
-        for who in a.solvers.iter().chain(names.keys()) {
-            if !auctioneer.registry.solvers.contains_key(who) {
-                auctioneer.registry.bond(*who, bond);
+        recover_and_register(&a, &store, names.keys())?;
+        let every = Duration::from_secs(a.round_secs.max(1));
+        let market_url = format!("{base}/v1/market");
+        let ctx = RoundThread { store: store.clone(), live: live.clone(), chain: chain.clone() };
+        ctx.spawn(rounds, rt.handle().clone(), every, market_url, stop.clone(), names.clone());
+    }
+    for (name, r) in in_process {
+        rt.spawn(async move {
+            let n = name.clone();
+            let out = r.run(move |e| print_event(&n, &e)).await;
+            if let Err(e) = out {
+                eprintln!("[{name}] stopped: {e} ({})", e.code());
+            }
+        });
+    }
+    let limits = limits(&a);
+    let state = AppState {
+        store: store.clone(),
+        intake: rt.block_on(async { Intake::start(store.clone()) }),
+        policy: Arc::new(policy),
+        market: Arc::new(market.clone()),
+        now: clock,
+        live: Some(live),
+        quoter: Some(quoter(market, domain)),
+        metrics,
+        chain: chain_info,
+        event_streams: Arc::new(tokio::sync::Semaphore::new(limits.max_event_streams)),
+    };
+    eprintln!(
+        "[node] {} intents stored in {}; {} bus; API {base}/v1/health; explorer {base}/",
+        store.len(),
+        a.data_dir.display(),
+        bus.name(),
+    );
+    eprintln!(
+        "[node] limits: {} connections, {} event streams; timeouts: headers {:?}, body {:?}, idle {:?}",
+        limits.max_connections, limits.max_event_streams, limits.header_read, limits.body, limits.idle
+    );
+    let out = rt.block_on(async move {
+        let stop = async {
+            let _ = tokio::signal::ctrl_c().await;
+        };
+        serve(listener, router(state), limits, stop).await.map_err(coded("node.serve"))
+    });
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    out
+}
+
+/// The auctioneer's key, and the executor's when the node settles on a chain.
+fn node_keys(
+    a: &NodeArgs,
+    deployment: Option<&Deployment>,
+) -> Result<(PrivateKeySigner, Option<PrivateKeySigner>), CliError> {
+    let chain_id = deployment.map_or(a.chain_id, |d| d.chain_id);
+    let key = keys::resolve(
+        &keys::AUCTIONEER,
+        a.auctioneer_key.as_deref(),
+        a.auctioneer_key_file.as_deref(),
+        chain_id,
+    )?;
+    // The executor's key is needed only to settle on a chain.
+    let exec = deployment
+        .map(|_| {
+            let file = a.executor_key_file.as_deref();
+            keys::resolve(&keys::EXECUTOR, a.executor_key.as_deref(), file, chain_id)
+        })
+        .transpose()?;
+    Ok((key, exec))
+}
+
+/// The shipped strategies the node runs itself (`--run-solvers`,
+/// `--demo-solvers`), each with its dev key: (names by address, runtimes).
+type InProcess = (BTreeMap<Address, String>, Vec<(String, Runtime)>);
+
+fn in_process_solvers(
+    a: &NodeArgs,
+    base: &str,
+    bus: &Bus,
+    auctioneer: Address,
+) -> Result<InProcess, CliError> {
+    let mut strategies = a.run_solvers.clone();
+    if a.demo_solvers {
+        strategies = stakebid_solver::STRATEGIES.iter().map(|s| s.to_string()).collect();
+    }
+    let mut names = BTreeMap::new();
+    let mut out = Vec::new();
+    for (n, s) in strategies.iter().enumerate() {
+        let strategy: Arc<dyn Strategy> = by_name(s, 5)
+            .ok_or_else(|| {
+                CliError::new(
+                    "cli.unknown_strategy",
+                    format!("no strategy {s:?}; use optimal, greedy or waterfill"),
+                )
+            })?
+            .into();
+        let k = dev_solver_key(n as u8);
+        names.insert(k.address(), format!("solver-{s}"));
+        let runtime = Runtime {
+            key: k,
+            strategy,
+            node: Some(Client::new(base)),
+            bus: Some(bus.clone()),
+            auctioneer: Some(auctioneer),
+            margin: Duration::from_millis(700),
+            withhold_reveals: false,
+        };
+        out.push((format!("solver-{s}"), runtime));
+    }
+    Ok((names, out))
+}
+
+/// Connects the chain link and bonds the in-process solvers on-chain.
+// The link's own inputs plus what bonding needs; a struct would only
+// rename them.
+#[allow(clippy::too_many_arguments)]
+fn connect_chain(
+    a: &NodeArgs,
+    rt: &tokio::runtime::Runtime,
+    store: &Store,
+    d: Deployment,
+    market: &Market,
+    key: &PrivateKeySigner,
+    exec: &PrivateKeySigner,
+    in_process: &[(String, Runtime)],
+    names: &BTreeMap<Address, String>,
+) -> Result<ChainLink, CliError> {
+    let url = a
+        .rpc_url
+        .parse()
+        .map_err(|_| CliError::new("cli.bad_url", format!("{} is not a URL", a.rpc_url)))?;
+    let journal = store.tree("settlements").map_err(|e| CliError::new(e.code(), e.to_string()))?;
+    let registry = d.registry;
+    let link = rt
+        .block_on(ChainLink::connect(&url, d, market, key, exec, journal))
+        .map_err(|e| CliError::new(e.code(), format!("cannot use the chain: {e}")))?;
+    if a.dev_bond_eth > 0 {
+        let bond = alloy::primitives::U256::from(a.dev_bond_eth)
+            * alloy::primitives::U256::from(10u128.pow(18));
+        for (_, r) in in_process {
+            let done = rt.block_on(dev_bond(&url, registry, exec, &r.key, bond)).map_err(|e| {
+                CliError::new(e.code(), format!("cannot bond {}: {e}", r.key.address()))
+            })?;
+            if done {
+                eprintln!(
+                    "[node] bonded {} ETH on-chain for {}",
+                    a.dev_bond_eth,
+                    names[&r.key.address()]
+                );
             }
         }
-        let state =
-            NodeState { registry: Some(auctioneer.registry.clone()), ..NodeState::default() };
-        store.save_node_state(&state).map_err(|e| CliError::new(e.code(), e.to_string()))?;
-        drop(auctioneer);
-        let (store, live, handle, stop, chain) =
-            (store.clone(), live.clone(), rt.handle().clone(), stop.clone(), chain.clone());
-        let (market, key, market_url) = (market.clone(), key.clone(), format!("{base}/v1/market"));
-        let (every, names) = (Duration::from_secs(a.round_secs.max(1)), names.clone());
-        let (scenarios, batch_size, commit_secs, reveal_secs) =
-            (a.scenarios, a.batch_size, a.commit_secs, a.reveal_secs);
-        // Rounds are CPU-bound (scoring): a plain thread, not the async workers.
+    }
+    Ok(link)
+}
+
+/// After a restart: voids unscored rounds; then registers `--solver`s and
+/// the in-process solvers with the dev bond (once) before any round runs.
+fn recover_and_register<'n>(
+    a: &'n NodeArgs,
+    store: &Store,
+    in_process: impl Iterator<Item = &'n Address>,
+) -> Result<(), CliError> {
+    let recovered = store.recover().map_err(|e| CliError::new(e.code(), e.to_string()))?;
+    if !recovered.voided.is_empty() || !recovered.resumed.is_empty() {
+        eprintln!(
+            "[node] restart: voided auctions {:?} (their intents back in the pool, no penalties); kept {:?}",
+            recovered.voided, recovered.resumed
+        );
+    }
+    let mut registry = store
+        .node_state()
+        .map_err(|e| CliError::new(e.code(), e.to_string()))?
+        .registry
+        .unwrap_or_else(Registry::new);
+    let bond = Wei(u128::from(a.dev_bond_eth) * 10u128.pow(18));
+    for who in a.solvers.iter().chain(in_process) {
+        if !registry.solvers.contains_key(who) {
+            registry.bond(*who, bond);
+        }
+    }
+    let state = NodeState { registry: Some(registry), ..NodeState::default() };
+    store.save_node_state(&state).map_err(|e| CliError::new(e.code(), e.to_string()))
+}
+
+/// What the round thread shares with the rest of the node.
+struct RoundThread {
+    store: Arc<Store>,
+    live: Arc<Live>,
+    chain: Option<Arc<ChainLink>>,
+}
+
+impl RoundThread {
+    /// Runs rounds on a plain thread (scoring is CPU-bound, not async work):
+    /// restores the auctioneer, syncs bonds and resumes unsettled awards
+    /// with a chain, then drives rounds until `stop`.
+    fn spawn(
+        self,
+        rounds: Rounds,
+        handle: tokio::runtime::Handle,
+        every: Duration,
+        market_url: String,
+        stop: Arc<AtomicBool>,
+        names: BTreeMap<Address, String>,
+    ) {
         std::thread::spawn(move || {
-            let mut auctioneer = Auctioneer {
-                store: &*store,
-                registry: Registry::new(),
-                market,
-                key,
-                domain,
-                scenarios,
-                batch_size,
-                commit_secs,
-                reveal_secs,
-                last_award: B256::ZERO,
-                next_id: 1,
-                reserved: Default::default(),
-                held: Default::default(),
-            };
+            let RoundThread { store, live, chain } = self;
+            let mut auctioneer = rounds.auctioneer(&*store);
             if let Err(e) = auctioneer.load_state() {
                 eprintln!("[node] cannot restore the auctioneer's state: {e} ({})", e.code());
                 return;
@@ -417,58 +542,21 @@ pub(crate) fn run(a: NodeArgs) -> Result<(), CliError> {
             });
         });
     }
-    for (name, r) in in_process {
-        rt.spawn(async move {
-            let n = name.clone();
-            let out = r.run(move |e| print_event(&n, &e)).await;
-            if let Err(e) = out {
-                eprintln!("[{name}] stopped: {e} ({})", e.code());
-            }
-        });
-    }
-    // Raise the soft open-file limit to the hard one, then keep the
-    // connection limit below it (a reserve for sled, NATS and the chain).
+}
+
+/// The HTTP server's limits from the flags, the connection limit kept
+/// below the open-file limit (raised to its hard maximum first), with a
+/// reserve for sled, NATS and the chain.
+fn limits(a: &NodeArgs) -> Limits {
     let nofile = rlimit::increase_nofile_limit(u64::MAX).unwrap_or(1024);
-    let limits = Limits {
+    Limits {
         header_read: Duration::from_secs(a.header_timeout_secs.max(1)),
         body: Duration::from_secs(a.body_timeout_secs.max(1)),
         idle: Duration::from_secs(a.idle_timeout_secs.max(1)),
         max_connections: a.max_connections.max(1),
         max_event_streams: a.max_event_streams,
     }
-    .within_files(nofile, 256);
-    let state = AppState {
-        store: store.clone(),
-        intake: rt.block_on(async { Intake::start(store.clone()) }),
-        policy: Arc::new(policy),
-        market: Arc::new(market.clone()),
-        now: clock,
-        live: Some(live),
-        quoter: Some(quoter(market, domain)),
-        metrics,
-        chain: chain_info,
-        event_streams: Arc::new(tokio::sync::Semaphore::new(limits.max_event_streams)),
-    };
-    eprintln!(
-        "[node] {} intents stored in {}; {} bus; API {base}/v1/health; explorer {base}/",
-        store.len(),
-        a.data_dir.display(),
-        bus.name(),
-    );
-    eprintln!(
-        "[node] limits: {} connections, {} event streams; timeouts: headers {:?}, body {:?}, idle {:?}",
-        limits.max_connections, limits.max_event_streams, limits.header_read, limits.body, limits.idle
-    );
-    let out = rt.block_on(async move {
-        let stop = async {
-            let _ = tokio::signal::ctrl_c().await;
-        };
-        serve(listener, router(state), limits, stop)
-            .await
-            .map_err(|e| CliError::new("node.serve", e.to_string()))
-    });
-    stop.store(true, std::sync::atomic::Ordering::Relaxed);
-    out
+    .within_files(nofile, 256)
 }
 
 /// One line per runtime event.

@@ -18,11 +18,12 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 use stakebid_intents::evaluate::CapacityUse;
-use stakebid_intents::protocol::{Award, Bid};
+use stakebid_intents::protocol::{AuctionOpen, Award, Bid};
 use stakebid_intents::{IntentId, Plan};
 
 use super::round::Fault;
 use super::score::Reason;
+use super::winner::{Candidate, Selection};
 
 /// i128 as a decimal string.
 mod dec {
@@ -107,6 +108,13 @@ pub struct RejectedBid {
     pub bid: Bid,
 }
 
+impl RejectedBid {
+    /// `bid`, refused for `reasons`.
+    pub fn new(bid: &Bid, reasons: Vec<Reason>) -> RejectedBid {
+        RejectedBid { solver: bid.solver, reasons, bid_hash: bid.hash(), bid: bid.clone() }
+    }
+}
+
 /// Where an award's settlement landed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SettlementNote {
@@ -131,6 +139,16 @@ pub struct AwardEntry {
 }
 
 impl AwardEntry {
+    /// A standing award holding `capacity`, not settled yet.
+    pub fn new(award: &Award, sig: &Signature, capacity: &CapacityUse) -> AwardEntry {
+        AwardEntry {
+            award: award.clone(),
+            signature: sig.as_bytes().into(),
+            capacity: capacity.clone(),
+            settlement: None,
+        }
+    }
+
     /// The signature, parsed.
     pub fn signature(&self) -> Option<Signature> {
         Signature::try_from(self.signature.as_ref()).ok()
@@ -174,6 +192,48 @@ pub struct Recorded {
 }
 
 impl Outcome {
+    /// A closed round's outcome: every candidate bid (`bids[i]` scored as
+    /// `cands[i]`) with whether `sel` picked it, the rejections, the
+    /// faults and the signed awards.
+    pub fn scored(
+        open: &AuctionOpen,
+        cands: &[Candidate],
+        bids: &[&Bid],
+        sel: &Selection,
+        rejected: Vec<RejectedBid>,
+        faults: &[Fault],
+        awards: Vec<AwardEntry>,
+    ) -> Outcome {
+        let bids = cands
+            .iter()
+            .zip(bids)
+            .enumerate()
+            .map(|(i, (c, b))| ScoredBid {
+                solver: c.solver,
+                bid_hash: b.hash(),
+                bid: (*b).clone(),
+                plans: b.plans(),
+                scores: c.scores.clone(),
+                total: c.score(),
+                won: sel.winners.contains(&i),
+                unfair: sel.unfair.contains(&i),
+                settlement_failed: false,
+                runner_up: false,
+            })
+            .collect();
+        Outcome {
+            bids,
+            rejected,
+            market_hash: open.marketHash,
+            scenario_count: open.scenarioCount,
+            generator_version: open.generatorVersion,
+            faults: faults.to_vec(),
+            total_score: sel.total,
+            reference_scores: sel.reference.clone(),
+            awards,
+        }
+    }
+
     /// The awards without a recorded settlement.
     pub fn open_awards(&self) -> impl Iterator<Item = &AwardEntry> {
         self.awards.iter().filter(|a| a.settlement.is_none())
