@@ -13,11 +13,8 @@ use stakebid_auction::domain::phase::Phase;
 use stakebid_auction::infra::store::{AuctionRecord, Status, Store};
 use stakebid_auction::port::NodeStore;
 use stakebid_intents::protocol::Bid;
-use stakebid_intents::{batch, Domain, IntentId, Market, SignedIntent};
-
-fn domain() -> Domain {
-    Domain { chain_id: 31337, settlement: Address::repeat_byte(1) }
-}
+use stakebid_intents::{batch, IntentId, Market, SignedIntent};
+use stakebid_tests::test_domain as domain;
 
 /// A store with `n` intents (50 of them one owner's) and n / 100 auctions
 /// whose public outcomes are ~20 KB each.

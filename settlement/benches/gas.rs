@@ -25,10 +25,10 @@ use serde_json::{json, Value};
 
 use stakebid_intents::protocol::{Award, Bid, BidAllocation, BidPlan};
 use stakebid_intents::{sign, Domain, Intent, Market, SignedIntent};
-use stakebid_settlement::anvil_path;
 use stakebid_settlement::calldata::settle_arg;
 use stakebid_settlement::contracts::{MockEigenLayer, MockLido, Settlement};
 use stakebid_settlement::deploy::{deploy, DeployParams, Deployment};
+use stakebid_tests::anvil_path;
 
 const USERS: usize = 50;
 const FIRST_USER: usize = 4;

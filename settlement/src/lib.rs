@@ -35,37 +35,10 @@ pub mod deploy;
 pub mod executor;
 pub mod registry;
 
-use std::path::PathBuf;
-
 use alloy::contract::{CallBuilder, CallDecoder};
 use alloy::primitives::B256;
 use alloy::providers::Provider;
 use alloy::rpc::types::TransactionReceipt;
-
-/// The workspace's `tests/js` (npm tools: solc, anvil, viem), found from
-/// the running package's directory (cargo sets `CARGO_MANIFEST_DIR` when it
-/// runs tests) or the current directory, walking up. Resolved at run time:
-/// a test binary cargo reuses from another checkout must still use this one.
-pub fn js_dir() -> PathBuf {
-    let start = std::env::var_os("CARGO_MANIFEST_DIR")
-        .map(PathBuf::from)
-        .or_else(|| std::env::current_dir().ok())
-        .unwrap_or_default();
-    start
-        .ancestors()
-        .map(|d| d.join("tests/js"))
-        .find(|d| d.join("package.json").exists())
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/js"))
-}
-
-/// The anvil binary the npm package `@foundry-rs/anvil` installs under
-/// `tests/js` (`tests/setup.sh`), or `$STAKEBID_ANVIL` if set.
-pub fn anvil_path() -> PathBuf {
-    if let Some(p) = std::env::var_os("STAKEBID_ANVIL") {
-        return PathBuf::from(p);
-    }
-    js_dir().join("node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil")
-}
 
 /// A chain operation failed.
 #[derive(Debug, thiserror::Error)]

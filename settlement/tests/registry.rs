@@ -9,8 +9,8 @@ use alloy::providers::{Provider, ProviderBuilder};
 use alloy::signers::local::PrivateKeySigner;
 use stakebid_settlement::Confirm;
 
-use stakebid_settlement::anvil_path;
 use stakebid_settlement::registry::{Offence, OnChainRegistry, SolverRegistry};
+use stakebid_tests::anvil_path;
 
 const TREASURY: Address = address!("000000000000000000000000000000000000dEaD");
 const DAY: u64 = 86_400;
@@ -95,7 +95,7 @@ async fn bonds_slashing_and_delayed_withdrawals_follow_the_rules() {
 
 #[test]
 fn committed_artifacts_match_a_fresh_solc_compile() {
-    let here = stakebid_settlement::js_dir().join("../../settlement");
+    let here = stakebid_tests::js_dir().join("../../settlement");
     let here = here.as_path();
     let out = std::env::temp_dir().join(format!("stakebid-artifacts-{}", std::process::id()));
     let st = std::process::Command::new("bash")

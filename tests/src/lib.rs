@@ -109,17 +109,37 @@ pub fn nats(dir: &Path) -> (Proc, String) {
     (p, format!("nats://127.0.0.1:{port}"))
 }
 
+/// The workspace's `tests/js` (npm tools: solc, anvil, viem), found from
+/// the running package's directory (cargo sets `CARGO_MANIFEST_DIR` when it
+/// runs tests) or the current directory, walking up. Resolved at run time:
+/// a test binary cargo reuses from another checkout must still use this one.
+pub fn js_dir() -> PathBuf {
+    let start = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .or_else(|| std::env::current_dir().ok())
+        .unwrap_or_default();
+    start
+        .ancestors()
+        .map(|d| d.join("tests/js"))
+        .find(|d| d.join("package.json").exists())
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("js"))
+}
+
+/// The anvil binary the npm package `@foundry-rs/anvil` installs under
+/// `tests/js` (`tests/setup.sh`), or `$STAKEBID_ANVIL` if set.
+pub fn anvil_path() -> PathBuf {
+    if let Some(p) = std::env::var_os("STAKEBID_ANVIL") {
+        return PathBuf::from(p);
+    }
+    js_dir().join("node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil")
+}
+
 /// Starts anvil (npm `@foundry-rs/anvil`, installed by `tests/setup.sh`, or
 /// `$STAKEBID_ANVIL`) on 127.0.0.1 with 20 funded dev accounts; returns
 /// the process and its RPC URL.
 pub fn anvil(dir: &Path) -> (Proc, String) {
     let port = free_port();
-    // Found at run time from the package cargo runs (the workspace root):
-    // a test binary reused from another checkout must use this one's tools.
-    let root = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| ".".into());
-    let bin = std::env::var("STAKEBID_ANVIL").unwrap_or_else(|_| {
-        format!("{root}/tests/js/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil")
-    });
+    let bin = anvil_path().display().to_string();
     let args: Vec<String> =
         ["--host", "127.0.0.1", "--port", &port.to_string(), "--accounts", "20"]
             .iter()
@@ -221,6 +241,12 @@ pub fn intent_bodies(domain: &Domain, count: usize, seed: u64, now: u64) -> Vec<
             (body.to_string(), s.intent.id(&s.domain).0)
         })
         .collect()
+}
+
+/// The domain unit tests sign for: anvil's chain id and a fixed
+/// Settlement address (no chain behind it).
+pub fn test_domain() -> Domain {
+    Domain { chain_id: 31337, settlement: alloy::primitives::Address::repeat_byte(1) }
 }
 
 /// Unix seconds now.

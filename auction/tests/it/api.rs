@@ -2,7 +2,6 @@
 //! ones get a stable code and store nothing, and a reopened store still has
 //! everything that was acknowledged.
 
-use alloy::primitives::Address;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
@@ -13,15 +12,12 @@ use stakebid_auction::infra::store::Store;
 use stakebid_auction::port::NodeStore;
 use stakebid_intents::batch::staker_key;
 use stakebid_intents::signature::sign;
-use stakebid_intents::{batch, Domain, Market, Policy};
+use stakebid_intents::{batch, Market, Policy};
+use stakebid_tests::test_domain as domain;
 use std::sync::Arc;
 use tower::ServiceExt;
 
 const NOW: u64 = 1_790_000_000;
-
-fn domain() -> Domain {
-    Domain { chain_id: 31337, settlement: Address::repeat_byte(1) }
-}
 
 fn app(dir: &std::path::Path) -> (axum::Router, Arc<Store>) {
     let store = Arc::new(Store::open(dir).unwrap());

@@ -7,14 +7,11 @@
 use alloy::primitives::{Address, U256};
 use stakebid_auction::infra::store::{Status, Store};
 use stakebid_auction::port::{NodeState, NodeStore};
-use stakebid_intents::{batch, Domain, IntentId, Market, SignedIntent};
+use stakebid_intents::{batch, IntentId, Market, SignedIntent};
+use stakebid_tests::test_domain as domain;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
-
-fn domain() -> Domain {
-    Domain { chain_id: 31337, settlement: Address::repeat_byte(1) }
-}
 
 fn intents(n: usize, seed: u64) -> Vec<(IntentId, SignedIntent)> {
     batch::generate(&Market::snapshot(), &domain(), n, seed, 1_790_000_000)

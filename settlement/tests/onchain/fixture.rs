@@ -12,12 +12,12 @@ use stakebid_settlement::Confirm;
 
 use stakebid_intents::protocol::{Award, Bid, BidAllocation, BidPlan};
 use stakebid_intents::{sign, Domain, Intent, Market, SignedIntent};
-use stakebid_settlement::anvil_path;
 use stakebid_settlement::calldata::settle_arg;
 use stakebid_settlement::contracts::{MockEigenLayer, MockLido, MockRocketPool, Settlement};
 use stakebid_settlement::deploy::{deploy, DeployParams, Deployment};
 use stakebid_settlement::executor::error_name;
 use stakebid_settlement::registry::SolverRegistry;
+use stakebid_tests::anvil_path;
 
 /// (intent, [(position, amount)], fee).
 pub(crate) type PlanSpec<'a> = (&'a SignedIntent, &'a [(&'a str, U256)], U256);
@@ -243,6 +243,4 @@ pub(crate) fn revert_name(e: &alloy::contract::Error) -> String {
     e.as_revert_data().and_then(|d| error_name(&d)).unwrap_or_else(|| format!("undecoded: {e}"))
 }
 
-pub(crate) fn unix_now() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
-}
+pub(crate) use stakebid_tests::unix_now;

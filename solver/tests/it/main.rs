@@ -7,12 +7,9 @@ use proptest::prelude::*;
 use stakebid_intents::batch;
 use stakebid_intents::evaluate::CapacityUse;
 use stakebid_intents::market::{generate, GeneratorParams, Index};
-use stakebid_intents::{evaluate, Context, Domain, Intent, IntentId, Market, Scenarios};
+use stakebid_intents::{evaluate, Context, Intent, IntentId, Market, Scenarios};
 use stakebid_solver::{Backend, Greedy, Optimal, Solution, Strategy, View, Waterfill};
-
-fn domain() -> Domain {
-    Domain { chain_id: 31337, settlement: alloy::primitives::Address::repeat_byte(1) }
-}
+use stakebid_tests::test_domain as domain;
 
 fn batch_for(m: &Market, n: usize, seed: u64) -> Vec<(IntentId, Intent)> {
     batch::generate(m, &domain(), n, seed, 1_790_000_000)
