@@ -10,10 +10,10 @@ use std::time::Duration;
 use stakebid_intents::envelope::{CommitMsg, Envelope, Kind, OpenMsg};
 use stakebid_sdk::Bus;
 use stakebid_tests::{
-    get, http, intent_bodies, nats, scratch, solver_key, unix_now, wait_for, Node, Proc,
+    get, http, intent_bodies, nats, scratch, solver_key, unix_now, wait_for, Node,
 };
 
-use crate::{args, register, with_solvers, BIN};
+use crate::{args, register, solver_process, with_solvers, BIN};
 
 /// Submits intents, waits until every one is awarded, returns the outcomes.
 fn auction_everything(node: &Node, count: usize, seed: u64) -> Vec<Value> {
@@ -81,30 +81,14 @@ fn nats_bus_with_three_solver_processes() {
     extra.extend(register(4));
     let node = Node::start(BIN, &dir, None, &extra);
     let base = format!("http://{}", node.addr);
-    // Two solvers on NATS, one over plain HTTP (events + POST).
-    let solver = |n: u8, strategy: &str, nats: bool, silent: bool| {
-        let key = format!("0x{}", alloy::hex::encode(solver_key(n).to_bytes()));
-        let mut a =
-            args(&["solver", "run", "--strategy", strategy, "--key", &key, "--node", &base]);
-        if nats {
-            a.extend(args(&["--nats", &url]));
-        }
-        if silent {
-            a.push("--withhold-reveals".into());
-        }
-        Proc::start(&format!("solver-{n}-{strategy}"), BIN, &a, &dir)
-    };
-    // The fourth commits and never reveals: penalized, and rounds still complete.
+    // Two solvers on NATS, one over plain HTTP (events + POST); the fourth
+    // commits and never reveals: penalized, and rounds still complete.
     let solvers = [
-        solver(0, "optimal", true, false),
-        solver(1, "greedy", true, false),
-        solver(2, "waterfill", false, false),
-        solver(3, "optimal", true, true),
+        solver_process(&dir, 0, "optimal", &base, Some(&url), false),
+        solver_process(&dir, 1, "greedy", &base, Some(&url), false),
+        solver_process(&dir, 2, "waterfill", &base, None, false),
+        solver_process(&dir, 3, "optimal", &base, Some(&url), true),
     ];
-    for s in &solvers {
-        let up = wait_for(Duration::from_secs(20), || s.log().contains("listening").then_some(()));
-        assert!(up.is_some(), "{} did not start: {}", s.name, s.log());
-    }
     // An observer on the bus records what anyone could see, and when.
     let seen: Arc<Mutex<Vec<(u64, Envelope)>>> = Arc::default();
     let rt = tokio::runtime::Runtime::new().unwrap();

@@ -18,10 +18,10 @@ use stakebid_intents::envelope::{subject, CommitMsg, Envelope, Kind, RevealMsg};
 use stakebid_intents::protocol::Bid;
 use stakebid_sdk::Bus;
 use stakebid_tests::{
-    get, http, intent_bodies, nats, scratch, solver_key, unix_now, wait_for, Node, Proc,
+    get, http, intent_bodies, nats, scratch, solver_key, unix_now, wait_for, Node,
 };
 
-use crate::{args, register, BIN};
+use crate::{args, register, solver_process, BIN};
 
 fn random_key(n: u64) -> PrivateKeySigner {
     PrivateKeySigner::from_bytes(&alloy::primitives::keccak256(n.to_be_bytes())).unwrap()
@@ -92,22 +92,10 @@ fn forged_and_replayed_solver_messages_change_nothing_on_http_or_nats() {
     let chain = node.domain().chain_id;
     let honest = [solver_key(0), solver_key(1)];
     // One honest solver on NATS, one over HTTP.
-    let solvers: Vec<Proc> = [(0u8, "optimal", true), (1, "greedy", false)]
-        .into_iter()
-        .map(|(n, strategy, on_nats)| {
-            let key = format!("0x{}", alloy::hex::encode(solver_key(n).to_bytes()));
-            let mut a =
-                args(&["solver", "run", "--strategy", strategy, "--key", &key, "--node", &base]);
-            if on_nats {
-                a.extend(args(&["--nats", &url]));
-            }
-            Proc::start(&format!("solver-{n}"), BIN, &a, &dir)
-        })
-        .collect();
-    for s in &solvers {
-        let up = wait_for(Duration::from_secs(20), || s.log().contains("listening").then_some(()));
-        assert!(up.is_some(), "{} did not start: {}", s.name, s.log());
-    }
+    let solvers = [
+        solver_process(&dir, 0, "optimal", &base, Some(&url), false),
+        solver_process(&dir, 1, "greedy", &base, None, false),
+    ];
     let before = get(&node.addr, "/v1/solvers");
 
     // The attacker listens to the bus and replays every genuine solver

@@ -40,3 +40,30 @@ pub(crate) fn with_solvers(commit: u32, reveal: u32, extra: &[&str]) -> Vec<Stri
     a.extend(args(extra));
     a
 }
+
+/// `stakebid solver run` with dev solver key `n` and `strategy`, talking to
+/// the node at `base` over HTTP and, with `nats`, on the bus; waits until it
+/// listens.
+pub(crate) fn solver_process(
+    dir: &std::path::Path,
+    n: u8,
+    strategy: &str,
+    base: &str,
+    nats: Option<&str>,
+    withhold_reveals: bool,
+) -> stakebid_tests::Proc {
+    let key = format!("0x{}", alloy::hex::encode(stakebid_tests::solver_key(n).to_bytes()));
+    let mut a = args(&["solver", "run", "--strategy", strategy, "--key", &key, "--node", base]);
+    if let Some(url) = nats {
+        a.extend(args(&["--nats", url]));
+    }
+    if withhold_reveals {
+        a.push("--withhold-reveals".into());
+    }
+    let p = stakebid_tests::Proc::start(&format!("solver-{n}-{strategy}"), BIN, &a, dir);
+    let up = stakebid_tests::wait_for(std::time::Duration::from_secs(20), || {
+        p.log().contains("listening").then_some(())
+    });
+    assert!(up.is_some(), "{} did not start: {}", p.name, p.log());
+    p
+}
