@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use stakebid_intents::evaluate::CapacityUse;
 use stakebid_intents::{IntentId, SignedIntent};
+use stakebid_settlement::executor::Journal;
 
 use crate::domain::intent::{Record, Status};
 use crate::domain::outcome::Outcome;
@@ -148,4 +149,8 @@ pub trait NodeStore: Send + Sync {
 
     /// Saves the node's own state durably (fields left `None` are kept).
     fn save_node_state(&self, state: &NodeState) -> Result<(), StoreError>;
+
+    /// The settlement executor's journal named `name`, in this store (so
+    /// one backend holds everything the node must not lose).
+    fn journal(&self, name: &str) -> Result<Box<dyn Journal>, StoreError>;
 }

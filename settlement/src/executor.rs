@@ -113,13 +113,60 @@ const STATE_MOVED: &[&str] = &[
     "UnexpectedReturn",
 ];
 
+/// One journal entry: (key, value).
+pub type JournalEntry = (Vec<u8>, Vec<u8>);
+
+/// Where the executor journals: every entry durable when `put` returns,
+/// because a transaction is broadcast only after its bytes are journalled.
+/// The node's store provides it (a sled tree today; a replicated store its
+/// own table), so the executor never knows the backend.
+pub trait Journal: Send + Sync {
+    /// The entry under `key`.
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, String>;
+    /// Writes `value` under `key`, durably, before returning.
+    fn put(&self, key: &[u8], value: Vec<u8>) -> Result<(), String>;
+    /// Every entry, in key order.
+    fn entries(&self) -> Result<Vec<JournalEntry>, String>;
+}
+
+impl Journal for sled::Tree {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, String> {
+        sled::Tree::get(self, key).map(|v| v.map(|v| v.to_vec())).map_err(|e| e.to_string())
+    }
+
+    fn put(&self, key: &[u8], value: Vec<u8>) -> Result<(), String> {
+        self.insert(key, value).map_err(|e| e.to_string())?;
+        self.flush().map(drop).map_err(|e| e.to_string())
+    }
+
+    fn entries(&self) -> Result<Vec<JournalEntry>, String> {
+        self.iter()
+            .map(|kv| kv.map(|(k, v)| (k.to_vec(), v.to_vec())).map_err(|e| e.to_string()))
+            .collect()
+    }
+}
+
+impl<J: Journal + ?Sized> Journal for Box<J> {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, String> {
+        (**self).get(key)
+    }
+
+    fn put(&self, key: &[u8], value: Vec<u8>) -> Result<(), String> {
+        (**self).put(key, value)
+    }
+
+    fn entries(&self) -> Result<Vec<JournalEntry>, String> {
+        (**self).entries()
+    }
+}
+
 /// The executor.
 pub struct Executor {
     provider: alloy::providers::DynProvider,
     wallet: EthereumWallet,
     from: Address,
     settlement: Address,
-    journal: sled::Tree,
+    journal: Box<dyn Journal>,
     chain_id: u64,
     /// How long to wait for a receipt before replacing the transaction.
     pub replace_after: Duration,
@@ -141,13 +188,14 @@ fn journal_err(e: impl std::fmt::Display) -> ChainError {
 
 impl Executor {
     /// An executor sending from `key` to the Settlement at `settlement`,
-    /// journalling in `journal` (a tree of the node's sled store).
+    /// journalling in `journal` (the node's store provides it).
     pub async fn new(
         rpc: &Url,
         key: &PrivateKeySigner,
         settlement: Address,
-        journal: sled::Tree,
+        journal: impl Journal + 'static,
     ) -> Result<Executor, ChainError> {
+        let journal: Box<dyn Journal> = Box::new(journal);
         let wallet = EthereumWallet::from(key.clone());
         let provider = ProviderBuilder::new().connect_http(rpc.clone()).erased();
         let chain_id = provider.get_chain_id().await?;
@@ -170,18 +218,15 @@ impl Executor {
     }
 
     fn entry(&self, key: &B256) -> Result<Option<Entry>, ChainError> {
-        match self.journal.get(key).map_err(journal_err)? {
+        match self.journal.get(key.as_slice()).map_err(journal_err)? {
             Some(v) => Ok(Some(serde_json::from_slice(&v).map_err(journal_err)?)),
             None => Ok(None),
         }
     }
 
     fn put(&self, key: &B256, e: &Entry) -> Result<(), ChainError> {
-        self.journal
-            .insert(key, serde_json::to_vec(e).expect("an entry serializes"))
-            .map_err(journal_err)?;
-        self.journal.flush().map_err(journal_err)?;
-        Ok(())
+        let bytes = serde_json::to_vec(e).expect("an entry serializes");
+        self.journal.put(key.as_slice(), bytes).map_err(journal_err)
     }
 
     /// The recorded outcome of an award, if any.
@@ -197,8 +242,7 @@ impl Executor {
     /// Awards sent but without an outcome (what a restart must finish).
     pub fn unfinished(&self) -> Result<Vec<B256>, ChainError> {
         let mut out = vec![];
-        for kv in self.journal.iter() {
-            let (k, v) = kv.map_err(journal_err)?;
+        for (k, v) in self.journal.entries().map_err(journal_err)? {
             let e: Entry = serde_json::from_slice(&v).map_err(journal_err)?;
             if e.outcome.is_none() && !e.sent.is_empty() {
                 out.push(B256::from_slice(&k));

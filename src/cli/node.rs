@@ -433,7 +433,8 @@ fn connect_chain(
         .rpc_url
         .parse()
         .map_err(|_| CliError::new("cli.bad_url", format!("{} is not a URL", a.rpc_url)))?;
-    let journal = store.tree("settlements").map_err(|e| CliError::new(e.code(), e.to_string()))?;
+    let journal =
+        store.journal("settlements").map_err(|e| CliError::new(e.code(), e.to_string()))?;
     let registry = d.registry;
     let link = rt
         .block_on(ChainLink::connect(&url, d, market, key, exec, journal))

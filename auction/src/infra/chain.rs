@@ -31,7 +31,7 @@ use stakebid_intents::{IntentId, Market, Wei};
 use stakebid_settlement::calldata::settle_arg;
 use stakebid_settlement::contracts::Settlement;
 use stakebid_settlement::deploy::Deployment;
-use stakebid_settlement::executor::{Executor, Job, Outcome};
+use stakebid_settlement::executor::{Executor, Job, Journal, Outcome};
 use stakebid_settlement::registry::{Offence, OnChainRegistry};
 use stakebid_settlement::ChainError;
 
@@ -112,7 +112,7 @@ impl ChainLink {
         market: &Market,
         auctioneer: &PrivateKeySigner,
         executor_key: &PrivateKeySigner,
-        journal: sled::Tree,
+        journal: impl Journal + 'static,
     ) -> Result<ChainLink, ChainError> {
         let provider = ProviderBuilder::new().connect_http(rpc.clone()).erased();
         let chain_id = provider.get_chain_id().await?;

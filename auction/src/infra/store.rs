@@ -22,6 +22,7 @@ use crate::domain::outcome::Outcome;
 use crate::domain::phase::Phase;
 use crate::infra::index;
 use crate::port::{NodeState, NodeStore};
+use stakebid_settlement::executor::Journal;
 
 /// What the store keeps per auction.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -312,12 +313,6 @@ impl Store {
             .map_err(tx_error)?;
         self.db.flush()?;
         Ok(())
-    }
-
-    /// A named tree of the node's database, for other components' journals
-    /// (the settlement executor's), so one data directory holds everything.
-    pub fn tree(&self, name: &str) -> Result<sled::Tree, StoreError> {
-        Ok(self.db.open_tree(name)?)
     }
 
     /// Outcome, phase and intent moves in one transaction, if `legal(from)`.
@@ -713,6 +708,10 @@ impl NodeStore for Store {
         self.meta.apply_batch(batch)?;
         self.db.flush()?;
         Ok(())
+    }
+
+    fn journal(&self, name: &str) -> Result<Box<dyn Journal>, StoreError> {
+        Ok(Box::new(self.db.open_tree(name)?))
     }
 }
 

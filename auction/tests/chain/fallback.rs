@@ -93,7 +93,7 @@ async fn a_reverted_winner_falls_back_to_the_runner_up_and_only_faults_are_slash
         &Market::snapshot(),
         fx.key(AUCTIONEER),
         fx.key(EXECUTOR),
-        store.tree("settlements").unwrap(),
+        store.journal("settlements").unwrap(),
     )
     .await
     .unwrap();

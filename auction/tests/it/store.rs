@@ -288,6 +288,26 @@ fn a_group_commits_whole_with_per_intent_refusals(open: &Opener) {
     std::fs::remove_dir_all(&d).unwrap();
 }
 
+/// The settlement journal lives in the store: what `put` wrote is there
+/// after a reopen, entries come back in key order.
+fn the_settlement_journal_is_durable(open: &Opener) {
+    let d = dir("journal");
+    {
+        let j = open(&d).journal("settlements").unwrap();
+        j.put(b"b", b"2".to_vec()).unwrap();
+        j.put(b"a", b"1".to_vec()).unwrap();
+    }
+    let store = open(&d);
+    let j = store.journal("settlements").unwrap();
+    assert_eq!(j.get(b"a").unwrap(), Some(b"1".to_vec()));
+    assert_eq!(
+        j.entries().unwrap(),
+        vec![(b"a".to_vec(), b"1".to_vec()), (b"b".to_vec(), b"2".to_vec())]
+    );
+    assert_eq!(store.journal("other").unwrap().entries().unwrap(), vec![]);
+    std::fs::remove_dir_all(&d).unwrap();
+}
+
 /// Every rule the port promises, against one backend.
 pub(crate) fn conformance(open: &Opener) {
     accepted_intents_survive_a_reopen_and_replays_are_refused(open);
@@ -296,6 +316,7 @@ pub(crate) fn conformance(open: &Opener) {
     a_restart_voids_unscored_auctions_and_resumes_scored_ones(open);
     indexes_follow_every_write_and_pages_are_stable(open);
     node_state_round_trips(open);
+    the_settlement_journal_is_durable(open);
 }
 
 #[test]
