@@ -109,7 +109,6 @@ impl Live {
         self.current.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Takes a sealed commitment (from the bus or HTTP).
     /// Takes a sealed commitment (from the bus or HTTP). Its signature is
     /// checked before the round is even looked up: a forgery is refused
     /// the same way whatever auction it names, and changes nothing.
