@@ -9,11 +9,9 @@ use std::time::Duration;
 
 use stakebid_intents::envelope::{CommitMsg, Envelope, Kind, OpenMsg};
 use stakebid_sdk::Bus;
-use stakebid_tests::{
-    get, http, intent_bodies, nats, scratch, solver_key, unix_now, wait_for, Node,
-};
+use stakebid_tests::{get, http, intent_bodies, scratch, solver_key, unix_now, wait_for, Node};
 
-use crate::{args, register, solver_process, with_solvers, BIN};
+use crate::{args, nats_node, solver_process, with_solvers, BIN};
 
 /// Submits intents, waits until every one is awarded, returns the outcomes.
 fn auction_everything(node: &Node, count: usize, seed: u64) -> Vec<Value> {
@@ -74,12 +72,7 @@ fn sealed_during_commit(addr: &str) -> Option<Value> {
 
 #[test]
 fn nats_bus_with_three_solver_processes() {
-    let dir = scratch("nats-flow");
-    let (_nats, url) = nats(&dir);
-    let mut extra =
-        args(&["--nats", &url, "--round-secs", "1", "--commit-secs", "3", "--reveal-secs", "2"]);
-    extra.extend(register(4));
-    let node = Node::start(BIN, &dir, None, &extra);
+    let (dir, _nats, url, node) = nats_node("nats-flow", 4);
     let base = format!("http://{}", node.addr);
     // Two solvers on NATS, one over plain HTTP (events + POST); the fourth
     // commits and never reveals: penalized, and rounds still complete.

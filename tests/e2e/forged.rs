@@ -17,11 +17,9 @@ use std::time::Duration;
 use stakebid_intents::envelope::{subject, CommitMsg, Envelope, Kind, RevealMsg};
 use stakebid_intents::protocol::Bid;
 use stakebid_sdk::Bus;
-use stakebid_tests::{
-    get, http, intent_bodies, nats, scratch, solver_key, unix_now, wait_for, Node,
-};
+use stakebid_tests::{get, http, intent_bodies, solver_key, unix_now, wait_for};
 
-use crate::{args, register, solver_process, BIN};
+use crate::{nats_node, solver_process};
 
 fn random_key(n: u64) -> PrivateKeySigner {
     PrivateKeySigner::from_bytes(&alloy::primitives::keccak256(n.to_be_bytes())).unwrap()
@@ -82,12 +80,7 @@ fn forge(
 
 #[test]
 fn forged_and_replayed_solver_messages_change_nothing_on_http_or_nats() {
-    let dir = scratch("forged");
-    let (_nats, url) = nats(&dir);
-    let mut extra =
-        args(&["--nats", &url, "--round-secs", "1", "--commit-secs", "3", "--reveal-secs", "2"]);
-    extra.extend(register(2));
-    let node = Node::start(BIN, &dir, None, &extra);
+    let (dir, _nats, url, node) = nats_node("forged", 2);
     let base = format!("http://{}", node.addr);
     let chain = node.domain().chain_id;
     let honest = [solver_key(0), solver_key(1)];

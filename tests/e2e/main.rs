@@ -67,3 +67,19 @@ pub(crate) fn solver_process(
     assert!(up.is_some(), "{} did not start: {}", p.name, p.log());
     p
 }
+
+/// A node on a fresh nats-server (rounds every second, 3 s commit and 2 s
+/// reveal windows) with dev solvers 0..`solvers` registered: (scratch dir,
+/// the nats-server, its URL, the node).
+pub(crate) fn nats_node(
+    test: &str,
+    solvers: u8,
+) -> (std::path::PathBuf, stakebid_tests::Proc, String, stakebid_tests::Node) {
+    let dir = stakebid_tests::scratch(test);
+    let (nats, url) = stakebid_tests::nats(&dir);
+    let mut extra =
+        args(&["--nats", &url, "--round-secs", "1", "--commit-secs", "3", "--reveal-secs", "2"]);
+    extra.extend(register(solvers));
+    let node = stakebid_tests::Node::start(BIN, &dir, None, &extra);
+    (dir, nats, url, node)
+}

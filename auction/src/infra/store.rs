@@ -83,9 +83,9 @@ pub enum StoreError {
         /// Requested status.
         to: Status,
     },
-    /// The database failed.
+    /// The storage backend failed (its own words: any backend).
     #[error("storage failed: {0}")]
-    Db(#[from] sled::Error),
+    Db(String),
     /// No such auction.
     #[error("no auction {0}")]
     UnknownAuction(u64),
@@ -104,7 +104,7 @@ pub enum StoreError {
     NotPending(IntentId),
     /// A stored record did not decode.
     #[error("a stored record is corrupt: {0}")]
-    Corrupt(#[from] serde_json::Error),
+    Corrupt(String),
     /// A stored auction lacks what an operation on it needs.
     #[error("a stored auction is inconsistent: {0}")]
     Inconsistent(String),
@@ -114,6 +114,19 @@ pub enum StoreError {
         /// The layout found (`None`: unversioned, layout 1).
         found: Option<u32>,
     },
+}
+
+// The port's error names no backend; the sled store converts its own.
+impl From<sled::Error> for StoreError {
+    fn from(e: sled::Error) -> Self {
+        StoreError::Db(e.to_string())
+    }
+}
+
+impl From<serde_json::Error> for StoreError {
+    fn from(e: serde_json::Error) -> Self {
+        StoreError::Corrupt(e.to_string())
+    }
 }
 
 impl StoreError {
@@ -718,9 +731,9 @@ impl NodeStore for Store {
 /// Maps a sled transaction failure (our closures never abort) to a store error.
 fn tx_error(e: sled::transaction::TransactionError<()>) -> StoreError {
     match e {
-        sled::transaction::TransactionError::Storage(e) => StoreError::Db(e),
+        sled::transaction::TransactionError::Storage(e) => e.into(),
         sled::transaction::TransactionError::Abort(()) => {
-            StoreError::Db(sled::Error::Unsupported("transaction aborted".into()))
+            StoreError::Db("transaction aborted".into())
         }
     }
 }

@@ -37,10 +37,9 @@ impl Intake {
                 let (items, replies): (Vec<_>, Vec<_>) = group.into_iter().unzip();
                 let store = store.clone();
                 // sled's flush blocks: keep it off the async workers.
-                let result =
-                    tokio::task::spawn_blocking(move || store.accept(&items)).await.map_err(|e| {
-                        StoreError::Db(sled::Error::Unsupported(format!("writer task: {e}")))
-                    });
+                let result = tokio::task::spawn_blocking(move || store.accept(&items))
+                    .await
+                    .map_err(|e| StoreError::Db(format!("writer task: {e}")));
                 match result.and_then(|r| r) {
                     Ok(outcomes) => {
                         for (reply, outcome) in replies.into_iter().zip(outcomes) {
@@ -50,8 +49,7 @@ impl Intake {
                     Err(e) => {
                         let msg = e.to_string();
                         for reply in replies {
-                            let _ = reply
-                                .send(Err(StoreError::Db(sled::Error::Unsupported(msg.clone()))));
+                            let _ = reply.send(Err(StoreError::Db(msg.clone())));
                         }
                     }
                 }
@@ -63,7 +61,7 @@ impl Intake {
     /// Stores one intent durably; returns when it is on disk (or refused).
     pub async fn submit(&self, id: IntentId, signed: SignedIntent) -> Result<(), StoreError> {
         let (reply, wait) = oneshot::channel();
-        let closed = || StoreError::Db(sled::Error::Unsupported("the writer stopped".into()));
+        let closed = || StoreError::Db("the writer stopped".into());
         self.tx.send(((id, signed), reply)).await.map_err(|_| closed())?;
         wait.await.map_err(|_| closed())?
     }
