@@ -146,14 +146,17 @@ impl Auctioneer<'_> {
             for p in participants.iter_mut() {
                 let who = p.address();
                 let eligible = opened.eligible.contains(&who);
-                for c in p.commit(&open, &ctx, &opened.batch) {
+                // Unsigned ones are dropped here, as the live node refuses them.
+                for c in p.commit(&open, &ctx, &opened.batch).iter().filter_map(|c| c.verify().ok())
+                {
                     let _ = round.commit(now, &c, eligible);
                 }
             }
         }
         self.revealing(open.auctionId)?;
         for p in participants.iter_mut() {
-            for r in p.reveal(open.auctionId) {
+            let chain = self.domain.chain_id;
+            for r in p.reveal(open.auctionId).iter().filter_map(|r| r.verify(chain).ok()) {
                 let _ = round.reveal(open.commitDeadline + 1, &r);
             }
         }

@@ -229,12 +229,33 @@ impl CommitMsg {
     }
 
     /// Checks that `solver` signed `commitment` (65 bytes, low-s).
-    pub fn verify(&self) -> Result<(), IntentError> {
+    pub fn verify(&self) -> Result<Verified<CommitMsg>, IntentError> {
         let who = recover_bytes(&self.commitment, &self.signature)?;
         if who != self.solver {
             return Err(IntentError::WrongSigner { signer: who, owner: self.solver });
         }
-        Ok(())
+        Ok(Verified { msg: self.clone(), commitment: self.commitment })
+    }
+}
+
+/// A commitment or reveal whose solver's signature has been checked: only
+/// `verify` makes one, so whatever takes a `Verified` (the round) never
+/// checks twice and can never be handed an unchecked message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Verified<T> {
+    msg: T,
+    commitment: B256,
+}
+
+impl<T> Verified<T> {
+    /// The message.
+    pub fn msg(&self) -> &T {
+        &self.msg
+    }
+
+    /// The commitment it makes or opens.
+    pub fn commitment(&self) -> B256 {
+        self.commitment
     }
 }
 
@@ -264,15 +285,14 @@ impl RevealMsg {
         commitment(chain_id, self.bid.auctionId, self.bid.solver, self.bid.hash(), self.salt)
     }
 
-    /// Checks that `bid.solver` signed this reveal on `chain_id`; returns the
-    /// commitment it opens.
-    pub fn verify(&self, chain_id: u64) -> Result<B256, IntentError> {
+    /// Checks that `bid.solver` signed this reveal on `chain_id`.
+    pub fn verify(&self, chain_id: u64) -> Result<Verified<RevealMsg>, IntentError> {
         let h = self.commitment(chain_id);
         let who = recover_bytes(&reveal_digest(h), &self.signature)?;
         if who != self.bid.solver {
             return Err(IntentError::WrongSigner { signer: who, owner: self.bid.solver });
         }
-        Ok(h)
+        Ok(Verified { msg: self.clone(), commitment: h })
     }
 }
 
@@ -324,7 +344,7 @@ mod tests {
         let (c, salt) = CommitMsg::seal(31337, &bid, &k);
         c.verify().unwrap();
         let r = RevealMsg::seal(31337, bid.clone(), salt, &k);
-        assert_eq!(r.verify(31337).unwrap(), c.commitment);
+        assert_eq!(r.verify(31337).unwrap().commitment(), c.commitment);
         // Another chain, another key, another salt, or the commitment's own
         // signature reused as the reveal's: refused.
         assert!(r.verify(1).is_err());

@@ -133,11 +133,6 @@ pub fn commitment(
     keccak256((U256::from(chain_id), auction_id, solver, bid_hash, salt).abi_encode())
 }
 
-/// Whether a revealed (bid, salt) matches its commitment.
-pub fn reveal_matches(chain_id: u64, committed: B256, bid: &Bid, salt: B256) -> bool {
-    commitment(chain_id, bid.auctionId, bid.solver, bid.hash(), salt) == committed
-}
-
 /// Domain tag of a reveal signature, so a commitment's signature (over the
 /// bare commitment hash) can never pass as a reveal's.
 const REVEAL_TAG: &str = "stakebid.reveal.v1";
@@ -210,11 +205,12 @@ mod tests {
         manual.extend(salt.0);
         let c = commitment(31337, 3, Address::repeat_byte(2), bid.hash(), salt);
         assert_eq!(c, keccak256(&manual));
-        assert!(reveal_matches(31337, c, &bid, salt));
-        assert!(!reveal_matches(31337, c, &bid, B256::repeat_byte(8)));
+        let opens = |b: &Bid, salt: B256| commitment(31337, 3, b.solver, b.hash(), salt) == c;
+        assert!(opens(&bid, salt));
+        assert!(!opens(&bid, B256::repeat_byte(8)));
         let mut other = bid.clone();
         other.plans[0].fee = U256::from(2);
-        assert!(!reveal_matches(31337, c, &other, salt));
+        assert!(!opens(&other, salt));
     }
 
     #[test]

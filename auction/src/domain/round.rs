@@ -23,7 +23,7 @@ use alloy::primitives::{Address, B256};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-use stakebid_intents::envelope::{CommitMsg, RevealMsg};
+use stakebid_intents::envelope::{CommitMsg, RevealMsg, Verified};
 use stakebid_intents::protocol::{AuctionOpen, Bid};
 
 /// Bids one solver may commit per round (as CoW Protocol).
@@ -152,12 +152,17 @@ impl Round {
         Round { open, chain_id, entries: Vec::new(), faults: Vec::new(), closed: false }
     }
 
-    /// Accepts a signed commitment (eligibility decided by the registry).
-    /// The signature is checked before anything else, so a forged message
-    /// is refused the same way whatever else is wrong with it.
-    pub fn commit(&mut self, now: u64, msg: &CommitMsg, eligible: bool) -> Result<(), RoundError> {
+    /// Accepts a commitment whose signature was checked (a [`Verified`]
+    /// can only come from `CommitMsg::verify`, so a forgery never gets
+    /// here); eligibility is decided by the registry.
+    pub fn commit(
+        &mut self,
+        now: u64,
+        msg: &Verified<CommitMsg>,
+        eligible: bool,
+    ) -> Result<(), RoundError> {
+        let msg = msg.msg();
         let solver = msg.solver;
-        msg.verify().map_err(|_| RoundError::BadSignature(solver))?;
         let deadline = self.open.commitDeadline;
         if msg.auction != self.open.auctionId {
             return Err(RoundError::WrongAuction {
@@ -181,12 +186,12 @@ impl Round {
         Ok(())
     }
 
-    /// Accepts a signed reveal that opens one of its solver's commitments.
-    /// Signature first; a reveal that opens nothing is refused and recorded
-    /// nowhere; a repeat of an accepted one is [`Revealed::Repeat`].
-    pub fn reveal(&mut self, now: u64, msg: &RevealMsg) -> Result<Revealed, RoundError> {
+    /// Accepts a checked reveal that opens one of its solver's commitments.
+    /// A reveal that opens nothing is refused and recorded nowhere; a
+    /// repeat of an accepted one is [`Revealed::Repeat`].
+    pub fn reveal(&mut self, now: u64, v: &Verified<RevealMsg>) -> Result<Revealed, RoundError> {
+        let (msg, h) = (v.msg(), v.commitment());
         let solver = msg.bid.solver;
-        let h = msg.verify(self.chain_id).map_err(|_| RoundError::BadSignature(solver))?;
         if msg.bid.auctionId != self.open.auctionId {
             return Err(RoundError::WrongAuction {
                 got: msg.bid.auctionId,

@@ -113,14 +113,14 @@ impl Live {
     /// checked before the round is even looked up: a forgery is refused
     /// the same way whatever auction it names, and changes nothing.
     pub fn commit(&self, msg: &CommitMsg) -> Result<(), LiveError> {
-        msg.verify().map_err(|_| RoundError::BadSignature(msg.solver))?;
+        let checked = msg.verify().map_err(|_| RoundError::BadSignature(msg.solver))?;
         let mut g = self.lock();
         let cur = g
             .as_mut()
             .filter(|c| c.round.open.auctionId == msg.auction)
             .ok_or(LiveError::NotOpen(msg.auction))?;
         let eligible = cur.eligible.contains(&msg.solver);
-        cur.round.commit((self.now)(), msg, eligible)?;
+        cur.round.commit((self.now)(), &checked, eligible)?;
         self.metrics.commitments.inc();
         Ok(())
     }
@@ -128,13 +128,15 @@ impl Live {
     /// Takes a signed reveal (from the bus or HTTP); signature first, as
     /// for commitments. A repeat of an accepted reveal answers `Ok` again.
     pub fn reveal(&self, msg: &RevealMsg) -> Result<(), LiveError> {
-        msg.verify(self.domain.chain_id).map_err(|_| RoundError::BadSignature(msg.bid.solver))?;
+        let checked = msg
+            .verify(self.domain.chain_id)
+            .map_err(|_| RoundError::BadSignature(msg.bid.solver))?;
         let mut g = self.lock();
         let cur = g
             .as_mut()
             .filter(|c| c.round.open.auctionId == msg.bid.auctionId)
             .ok_or(LiveError::NotOpen(msg.bid.auctionId))?;
-        if cur.round.reveal((self.now)(), msg)? == Revealed::Opened {
+        if cur.round.reveal((self.now)(), &checked)? == Revealed::Opened {
             self.metrics.reveals.inc();
         }
         Ok(())

@@ -3,8 +3,8 @@
 use alloy::primitives::{Address, B256, U256};
 use alloy::signers::local::PrivateKeySigner;
 use alloy::signers::SignerSync;
-use stakebid_auction::domain::round::{Revealed, Round, RoundError};
-use stakebid_intents::envelope::{CommitMsg, RevealMsg};
+use stakebid_auction::domain::round::{Revealed, Round};
+use stakebid_intents::envelope::{CommitMsg, RevealMsg, Verified};
 use stakebid_intents::plan::Allocation;
 use stakebid_intents::protocol::{commitment, AuctionOpen, Bid};
 use stakebid_intents::{IntentId, Plan, Wei};
@@ -39,7 +39,7 @@ fn bid(key: &PrivateKeySigner, wei: u128) -> Bid {
 }
 
 /// A signed commitment to `bid` with `salt`, and the signed reveal that opens it.
-fn seal(key: &PrivateKeySigner, b: &Bid, salt: B256) -> (CommitMsg, RevealMsg) {
+fn seal(key: &PrivateKeySigner, b: &Bid, salt: B256) -> (Verified<CommitMsg>, Verified<RevealMsg>) {
     let h = commitment(CHAIN, 7, key.address(), b.hash(), salt);
     let sig = key.sign_hash_sync(&h).unwrap();
     let c = CommitMsg {
@@ -48,7 +48,7 @@ fn seal(key: &PrivateKeySigner, b: &Bid, salt: B256) -> (CommitMsg, RevealMsg) {
         commitment: h,
         signature: sig.as_bytes().into(),
     };
-    (c, RevealMsg::seal(CHAIN, b.clone(), salt, key))
+    (c.verify().unwrap(), RevealMsg::seal(CHAIN, b.clone(), salt, key).verify(CHAIN).unwrap())
 }
 
 #[test]
@@ -96,8 +96,8 @@ fn only_an_unopened_signed_commitment_is_a_fault() {
         r.faults().iter().map(|f| (f.solver, f.code.clone(), f.commitment)).collect();
     got.sort();
     let mut want = vec![
-        (a.address(), "round.unrevealed".to_string(), ca.commitment),
-        (b.address(), "round.unrevealed".to_string(), cb.commitment),
+        (a.address(), "round.unrevealed".to_string(), ca.commitment()),
+        (b.address(), "round.unrevealed".to_string(), cb.commitment()),
     ];
     want.sort();
     assert_eq!(got, want, "c's late commitment and b's mismatch leave no fault");
@@ -107,18 +107,16 @@ fn only_an_unopened_signed_commitment_is_a_fault() {
 }
 
 #[test]
-fn forged_messages_are_refused_on_their_signature_and_leave_nothing() {
+fn forged_messages_never_reach_the_round_and_leave_nothing() {
     let mut r = Round::new(open(), CHAIN);
     let (victim, attacker) = (solver(4), solver(5));
     let b = bid(&victim, 1);
-    let (mut c, rv) = seal(&victim, &b, B256::repeat_byte(1));
-    // A late commitment in the victim's name, signed by someone else.
+    let (c, rv) = seal(&victim, &b, B256::repeat_byte(1));
+    let c = c.msg().clone();
+    // A commitment in the victim's name signed by someone else, unsigned,
+    // or a high-s twin of the genuine signature: `verify` refuses each, so
+    // no `Verified` exists to hand the round.
     let forged = attacker.sign_hash_sync(&c.commitment).unwrap();
-    let late = CommitMsg { signature: forged.as_bytes().into(), ..c.clone() };
-    assert_eq!(r.commit(500, &late, true).unwrap_err(), RoundError::BadSignature(victim.address()));
-    // Unsigned, and with a high-s twin of the genuine signature.
-    let unsigned = CommitMsg { signature: Default::default(), ..c.clone() };
-    assert_eq!(r.commit(1, &unsigned, true).unwrap_err().code(), "round.bad_signature");
     let sig = alloy::primitives::Signature::try_from(c.signature.as_ref()).unwrap();
     let n = U256::from_str_radix(
         "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141",
@@ -126,22 +124,27 @@ fn forged_messages_are_refused_on_their_signature_and_leave_nothing() {
     )
     .unwrap();
     let twin = alloy::primitives::Signature::new(sig.r(), n - sig.s(), !sig.v());
-    let high = CommitMsg { signature: twin.as_bytes().into(), ..c.clone() };
-    assert_eq!(r.commit(1, &high, true).unwrap_err().code(), "round.bad_signature");
-    r.commit(1, &c, true).unwrap();
-    // Reveals: unsigned, signed by the attacker, or a commitment's signature reused.
-    let unsigned = RevealMsg { signature: Default::default(), ..rv.clone() };
-    let by_attacker = RevealMsg::seal(CHAIN, b.clone(), B256::repeat_byte(2), &attacker);
-    let reused = RevealMsg { signature: c.signature.clone(), ..rv.clone() };
-    for m in [&unsigned, &by_attacker, &reused] {
-        assert_eq!(r.reveal(105, m).unwrap_err().code(), "round.bad_signature");
+    for s in [forged.as_bytes().to_vec(), vec![], twin.as_bytes().to_vec()] {
+        assert!(CommitMsg { signature: s.into(), ..c.clone() }.verify().is_err());
     }
-    // Nothing of that counts: the commitment is still open and the victim's reveal works.
+    let mut claimed = c.clone();
+    claimed.solver = attacker.address();
+    assert!(claimed.verify().is_err());
+    // Reveals: unsigned, signed by the attacker in the victim's name, or
+    // the commitment's signature reused.
+    let genuine = rv.msg().clone();
+    let unsigned = RevealMsg { signature: Default::default(), ..genuine.clone() };
+    let mut by_attacker = RevealMsg::seal(CHAIN, b.clone(), B256::repeat_byte(1), &attacker);
+    by_attacker.bid.solver = victim.address();
+    let reused = RevealMsg { signature: c.signature.clone(), ..genuine.clone() };
+    for m in [&unsigned, &by_attacker, &reused] {
+        assert!(m.verify(CHAIN).is_err());
+    }
+    // The victim's own messages still work, and nothing was recorded.
+    r.commit(1, &c.verify().unwrap(), true).unwrap();
     assert_eq!(r.reveal(105, &rv).unwrap(), Revealed::Opened);
     assert_eq!(r.close(111).unwrap(), vec![b]);
     assert!(r.faults().is_empty());
-    c.solver = attacker.address();
-    assert!(r.commit(1, &c, true).is_err());
 }
 
 #[test]
