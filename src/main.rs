@@ -26,7 +26,9 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             // A stable code and a sentence on stdout for scripts, the sentence on stderr for people.
-            println!("{}", serde_json::json!({ "code": e.code, "message": e.message }));
+            let body =
+                stakebid_wire::ErrorBody { code: e.code.clone(), message: e.message.clone() };
+            println!("{}", serde_json::to_string(&body).unwrap_or_default());
             eprintln!("error[{}]: {}", e.code, e.message);
             ExitCode::from(e.exit)
         }

@@ -21,6 +21,7 @@
 
 pub mod address;
 pub mod batch;
+pub mod deployment;
 pub mod envelope;
 pub mod error;
 pub mod evaluate;

@@ -244,3 +244,48 @@ mod tests {
         assert_eq!(sig.recover_address_from_prehash(&award.digest(&d)).unwrap(), key.address());
     }
 }
+
+/// What a solver did wrong: one list for the node's registry and the
+/// on-chain SolverRegistry's offence codes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Offence {
+    /// Committed, never revealed.
+    Unrevealed,
+    /// Revealed a bid matching no commitment. No longer charged (anyone
+    /// can send such a reveal in a solver's name); kept so records written
+    /// before still read, and because the contract keeps the code.
+    RevealMismatch,
+    /// A plan `evaluate` rejected.
+    InvalidPlan,
+    /// Its settlement reverted for a reason of its own making.
+    SettlementFault,
+    /// Its settlement reverted because chain state moved: recorded, never
+    /// penalized, and so never sent to the chain.
+    StateMoved,
+}
+
+impl Offence {
+    /// The SolverRegistry's code for it (`slash(…, offence)`); `None` for
+    /// what is never slashed.
+    pub fn chain_code(self) -> Option<u8> {
+        match self {
+            Offence::Unrevealed => Some(1),
+            Offence::RevealMismatch => Some(2),
+            Offence::InvalidPlan => Some(3),
+            Offence::SettlementFault => Some(4),
+            Offence::StateMoved => None,
+        }
+    }
+
+    /// The stable name (`unrevealed`, `invalid_plan`, …).
+    pub fn name(self) -> &'static str {
+        match self {
+            Offence::Unrevealed => "unrevealed",
+            Offence::RevealMismatch => "reveal_mismatch",
+            Offence::InvalidPlan => "invalid_plan",
+            Offence::SettlementFault => "settlement_fault",
+            Offence::StateMoved => "state_moved",
+        }
+    }
+}

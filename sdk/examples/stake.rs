@@ -23,7 +23,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let intent = staker.new_intent(Profile::Balanced, Address::ZERO, parse_ether("2")?).await?;
     let quote = staker.quote(&intent).await?;
-    println!("quote: net APY {} bps, CVaR {} bps", quote["net_apy_bps"], quote["cvar_bps"]);
+    println!("quote: net APY {} bps, CVaR {} bps", quote.net_apy_bps, quote.cvar_bps);
     println!("funding: {}", staker.fund(&intent).await?);
     // An external wallet would sign `staker.typed_data(&intent)` instead and
     // pass its signature to `submit_signed`.

@@ -17,11 +17,13 @@ use alloy::primitives::{Address, Bytes, B256, U256};
 use alloy::providers::{DynProvider, Provider, ProviderBuilder};
 use alloy::signers::local::PrivateKeySigner;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use stakebid_intents::batch::Profile;
-use stakebid_intents::protocol::{Bid, Cancellation};
-use stakebid_intents::{sign, Domain, Intent, IntentId, Market};
+use stakebid_intents::deployment::Deployment;
+use stakebid_intents::protocol::Cancellation;
+use stakebid_intents::{sign, Domain, Intent, IntentId};
+use stakebid_wire as wire;
 
 use crate::{Client, SdkError};
 
@@ -89,7 +91,7 @@ pub struct Staker {
     pub client: Client,
     key: PrivateKeySigner,
     domain: Domain,
-    chain: Option<(DynProvider, Value)>,
+    chain: Option<(DynProvider, Deployment)>,
 }
 
 fn chain_err(e: impl std::fmt::Display) -> SdkError {
@@ -143,19 +145,16 @@ impl Staker {
         self.domain
     }
 
-    fn chain(&self) -> Result<&(DynProvider, Value), SdkError> {
+    fn chain(&self) -> Result<&(DynProvider, Deployment), SdkError> {
         self.chain
             .as_ref()
             .ok_or_else(|| SdkError::Chain("no chain connection: pass an RPC URL".into()))
     }
 
-    fn addr(dep: &Value, path: &[&str]) -> Result<Address, SdkError> {
-        let mut v = dep;
-        for p in path {
-            v = &v[*p];
-        }
-        serde_json::from_value(v.clone())
-            .map_err(|_| SdkError::Chain(format!("the deployment has no {}", path.join("."))))
+    /// The deployment the node settles on (from `GET /v1/node`), when the
+    /// staker is connected to its chain.
+    pub fn deployment(&self) -> Option<&Deployment> {
+        self.chain.as_ref().map(|(_, d)| d)
     }
 
     /// A new intent with `profile`'s risk fields, valid for a day, on the
@@ -168,14 +167,7 @@ impl Staker {
         amount: U256,
     ) -> Result<Intent, SdkError> {
         let mine = self.client.owner_intents(self.address()).await?;
-        let mut used: Vec<U256> = mine
-            .iter()
-            .filter_map(|r| match &r["intent"]["nonce"] {
-                Value::String(s) => s.parse().ok(),
-                Value::Number(n) => n.as_u64().map(U256::from),
-                _ => None,
-            })
-            .collect();
+        let mut used: Vec<U256> = mine.iter().map(|r| r.intent.nonce.0).collect();
         used.sort();
         let mut nonce = U256::ZERO;
         for u in used {
@@ -184,7 +176,7 @@ impl Staker {
             }
         }
         if let Ok((p, dep)) = self.chain() {
-            let s = ISettlement::new(Self::addr(dep, &["settlement"])?, p.clone());
+            let s = ISettlement::new(dep.settlement, p.clone());
             while s.nonceUsed(self.address(), nonce).call().await.map_err(chain_err)? {
                 nonce += U256::from(1);
             }
@@ -198,8 +190,8 @@ impl Staker {
     }
 
     /// What the node's reference strategy would do with this intent alone.
-    pub async fn quote(&self, i: &Intent) -> Result<Value, SdkError> {
-        self.client.post("/v1/quote", &json!({ "typed_data": i.typed_data(&self.domain) })).await
+    pub async fn quote(&self, i: &Intent) -> Result<wire::Quote, SdkError> {
+        self.client.quote(&i.typed_data(&self.domain)).await
     }
 
     /// The `eth_signTypedData_v4` payload for an external wallet.
@@ -216,7 +208,7 @@ impl Staker {
     /// Settlement for the token amount. Returns what it did.
     pub async fn fund(&self, i: &Intent) -> Result<String, SdkError> {
         let (p, dep) = self.chain()?;
-        let settlement = Self::addr(dep, &["settlement"])?;
+        let settlement = dep.settlement;
         if i.asset.is_zero() {
             let s = ISettlement::new(settlement, p.clone());
             let have = s.escrowOf(self.address()).call().await.map_err(chain_err)?;
@@ -241,7 +233,7 @@ impl Staker {
 
     /// Submits with a signature (the local key's, or a wallet's).
     pub async fn submit_signed(&self, i: &Intent, signature: &Bytes) -> Result<IntentId, SdkError> {
-        self.client.submit(&i.typed_data(&self.domain), &signature.to_string()).await
+        self.client.submit(&i.typed_data(&self.domain), signature).await
     }
 
     /// Signs with the local key and submits.
@@ -250,21 +242,23 @@ impl Staker {
     }
 
     /// The intent's record (status and history).
-    pub async fn status(&self, id: &IntentId) -> Result<Value, SdkError> {
-        self.client.get(&format!("/v1/intents/{}", id.0)).await
+    pub async fn status(&self, id: &IntentId) -> Result<wire::IntentView, SdkError> {
+        self.client.intent(id).await
     }
 
     /// Waits until the intent is in a final state (settled, expired,
     /// cancelled) or `timeout` passes; returns the last status. The node's
     /// event stream wakes it on every award; a poll every second is the fallback.
-    pub async fn wait(&self, id: &IntentId, timeout: Duration) -> Result<String, SdkError> {
+    pub async fn wait(
+        &self,
+        id: &IntentId,
+        timeout: Duration,
+    ) -> Result<wire::IntentStatus, SdkError> {
         let deadline = tokio::time::Instant::now() + timeout;
         let mut events = self.client.events().await.ok();
         loop {
-            let s = self.status(id).await?["status"].as_str().unwrap_or_default().to_string();
-            if matches!(s.as_str(), "settled" | "expired" | "cancelled")
-                || tokio::time::Instant::now() >= deadline
-            {
+            let s = self.status(id).await?.status;
+            if s.is_final() || tokio::time::Instant::now() >= deadline {
                 return Ok(s);
             }
             match events.as_mut() {
@@ -277,20 +271,15 @@ impl Staker {
     }
 
     /// Cancels a pending intent at the node (signed `Cancellation`).
-    pub async fn cancel(&self, id: &IntentId) -> Result<Value, SdkError> {
+    pub async fn cancel(&self, id: &IntentId) -> Result<wire::IntentView, SdkError> {
         let sig = Cancellation { intentId: id.0 }.sign(&self.domain, &self.key);
-        self.client
-            .post(
-                &format!("/v1/intents/{}/cancel", id.0),
-                &json!({ "signature": Bytes::from(sig.as_bytes()) }),
-            )
-            .await
+        self.client.cancel(id, &Bytes::from(sig.as_bytes())).await
     }
 
     /// Cancels on-chain too: the nonce can never settle after this.
     pub async fn cancel_on_chain(&self, nonce: U256) -> Result<B256, SdkError> {
         let (p, dep) = self.chain()?;
-        let s = ISettlement::new(Self::addr(dep, &["settlement"])?, p.clone());
+        let s = ISettlement::new(dep.settlement, p.clone());
         let r = mined!(s.invalidateNonces(vec![nonce]));
         Ok(r.transaction_hash)
     }
@@ -298,7 +287,7 @@ impl Staker {
     /// ETH in the Settlement's escrow for this staker.
     pub async fn escrow(&self) -> Result<U256, SdkError> {
         let (p, dep) = self.chain()?;
-        ISettlement::new(Self::addr(dep, &["settlement"])?, p.clone())
+        ISettlement::new(dep.settlement, p.clone())
             .escrowOf(self.address())
             .call()
             .await
@@ -308,7 +297,7 @@ impl Staker {
     /// Takes unspent escrow back.
     pub async fn withdraw_escrow(&self, amount: U256) -> Result<B256, SdkError> {
         let (p, dep) = self.chain()?;
-        let s = ISettlement::new(Self::addr(dep, &["settlement"])?, p.clone());
+        let s = ISettlement::new(dep.settlement, p.clone());
         let r = mined!(s.withdraw(amount));
         Ok(r.transaction_hash)
     }
@@ -317,42 +306,18 @@ impl Staker {
     /// on-chain amount now (tokens in the wallet, shares in a holder).
     pub async fn positions(&self) -> Result<Vec<Position>, SdkError> {
         let (p, dep) = self.chain()?;
-        let market: Market =
-            serde_json::from_value(self.client.get("/v1/market").await?["market"].clone())
-                .map_err(|e| SdkError::Decode(e.to_string()))?;
+        let market = self.client.market().await?.market;
         let mine = self.client.owner_intents(self.address()).await?;
-        let mut ids = std::collections::BTreeSet::new();
-        for r in &mine {
-            if r["status"] == "settled" {
-                if let Some(id) = r["id"].as_str() {
-                    ids.insert(id.to_string());
-                }
-            }
-        }
+        let ids: std::collections::BTreeSet<IntentId> =
+            mine.iter().filter(|r| r.status == wire::IntentStatus::Settled).map(|r| r.id).collect();
         let mut names = std::collections::BTreeSet::new();
-        let list = self.client.get("/v1/auctions?limit=100").await?;
-        for a in list["auctions"].as_array().into_iter().flatten() {
-            let out =
-                self.client.get(&format!("/v1/auctions/{}", a["id"])).await?["outcome"].clone();
+        for a in self.client.auctions(100).await?.auctions {
+            let Some(out) = self.client.auction(a.id).await?.outcome else { continue };
             // Only the bids whose award settled: losing bids planned for these intents too.
-            let settled: Vec<&Value> = out["awards"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter(|w| w.get("settlement").is_some())
-                .map(|w| &w["award"]["bidHash"])
-                .collect();
-            for b in out["bids"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter(|b| settled.contains(&&b["bid_hash"]))
-            {
-                let Ok(bid) = serde_json::from_value::<Bid>(b["bid"].clone()) else { continue };
-                for plan in &bid.plans {
-                    if ids.contains(&plan.intentId.to_string()) {
-                        names.extend(plan.allocations.iter().map(|a| a.position.clone()));
-                    }
+            for w in out.settled_awards() {
+                let Some(b) = out.bid(&w.award.bidHash) else { continue };
+                for plan in b.bid.plans.iter().filter(|p| ids.contains(&IntentId(p.intentId))) {
+                    names.extend(plan.allocations.iter().map(|a| a.position.clone()));
                 }
             }
         }
@@ -377,15 +342,15 @@ impl Staker {
                 }
                 Some(op) => {
                     let operator = market.operator(op).map(|o| o.address).unwrap_or_default();
-                    let adapter = Self::addr(dep, &["restaking_adapter"])?;
-                    let holder = IRestaking::new(adapter, p.clone())
+                    let holder = IRestaking::new(dep.restaking_adapter, p.clone())
                         .holderOf(self.address(), operator)
                         .call()
                         .await
                         .map_err(chain_err)?;
-                    let strategy = Self::addr(dep, &["strategies", &pos.asset])?;
-                    let eigen = Self::addr(dep, &["eigenlayer"])?;
-                    let amount = IEigen::new(eigen, p.clone())
+                    let strategy = *dep.strategies.get(&pos.asset).ok_or_else(|| {
+                        SdkError::Chain(format!("the deployment has no strategy for {}", pos.asset))
+                    })?;
+                    let amount = IEigen::new(dep.eigenlayer, p.clone())
                         .stakerDepositShares(holder, strategy)
                         .call()
                         .await

@@ -18,7 +18,6 @@ use alloy::providers::{Provider, ProviderBuilder};
 use alloy::rpc::types::TransactionRequest;
 use alloy::signers::local::PrivateKeySigner;
 use alloy::transports::http::reqwest::Url;
-use serde::{Deserialize, Serialize};
 
 use stakebid_intents::market::{AssetKind, Market};
 
@@ -29,36 +28,7 @@ use crate::contracts::{
 use crate::registry::SolverRegistry;
 use crate::{ChainError, Confirm};
 
-/// Where everything is on one chain.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Deployment {
-    /// EIP-155 chain id.
-    pub chain_id: u64,
-    /// The Settlement contract (the intents' EIP-712 verifying contract).
-    pub settlement: Address,
-    /// The SolverRegistry.
-    pub registry: Address,
-    /// Who signs awards.
-    pub auctioneer: Address,
-    /// Who may call `settle`.
-    pub executor: Address,
-    /// The EigenLayer stand-in (StrategyManager and DelegationManager).
-    pub eigenlayer: Address,
-    /// Blocks a restaking withdrawal waits.
-    pub withdrawal_delay_blocks: u32,
-    /// The restaking adapter (position-holder factory).
-    pub restaking_adapter: Address,
-    /// Asset id → token (zero for ETH).
-    pub assets: BTreeMap<String, Address>,
-    /// Asset id → minting adapter, for assets minted from ETH.
-    pub minters: BTreeMap<String, Address>,
-    /// Asset id → EigenLayer strategy, for restakeable assets.
-    pub strategies: BTreeMap<String, Address>,
-    /// Operator id → its address on this chain.
-    pub operators: BTreeMap<String, Address>,
-    /// Position ids with a route in the Settlement.
-    pub positions: Vec<String>,
-}
+pub use stakebid_intents::deployment::Deployment;
 
 /// What `deploy` needs besides the market.
 #[derive(Clone, Debug)]
@@ -259,7 +229,7 @@ pub async fn deploy(
 }
 
 /// Sends `value` wei to `to` and waits for the receipt.
-pub(crate) async fn send_eth(
+pub async fn send_eth(
     provider: &impl Provider<Ethereum>,
     to: Address,
     value: U256,
@@ -272,39 +242,20 @@ pub(crate) async fn send_eth(
     Ok(())
 }
 
-impl Deployment {
-    /// The market as seen on this chain: token and operator addresses
-    /// replaced by the deployed ones.
-    pub fn apply(&self, market: &Market) -> Market {
-        let mut m = market.clone();
-        for a in &mut m.assets {
-            if let Some(t) = self.assets.get(&a.id) {
-                a.token = *t;
-            }
-        }
-        for o in &mut m.operators {
-            if let Some(addr) = self.operators.get(&o.id) {
-                o.address = *addr;
-            }
-        }
-        m
-    }
+/// Writes a deployment file (JSON).
+pub fn save(d: &Deployment, path: &Path) -> Result<(), ChainError> {
+    let json = serde_json::to_string_pretty(d).expect("a deployment serializes");
+    std::fs::write(path, json + "\n")
+        .map_err(|e| ChainError::Config(format!("cannot write {}: {e}", path.display())))
+}
 
-    /// Writes the deployment file (JSON).
-    pub fn save(&self, path: &Path) -> Result<(), ChainError> {
-        let json = serde_json::to_string_pretty(self).expect("a deployment serializes");
-        std::fs::write(path, json + "\n")
-            .map_err(|e| ChainError::Config(format!("cannot write {}: {e}", path.display())))
-    }
-
-    /// Reads a deployment file.
-    pub fn load(path: &Path) -> Result<Deployment, ChainError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| ChainError::Config(format!("cannot read {}: {e}", path.display())))?;
-        serde_json::from_str(&text).map_err(|e| {
-            ChainError::Config(format!("{} is not a deployment file: {e}", path.display()))
-        })
-    }
+/// Reads a deployment file.
+pub fn load(path: &Path) -> Result<Deployment, ChainError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ChainError::Config(format!("cannot read {}: {e}", path.display())))?;
+    serde_json::from_str(&text).map_err(|e| {
+        ChainError::Config(format!("{} is not a deployment file: {e}", path.display()))
+    })
 }
 
 /// A provider that signs with `key`.

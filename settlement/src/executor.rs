@@ -573,8 +573,11 @@ fn error_names() -> BTreeMap<[u8; 4], String> {
     ];
     let mut out = BTreeMap::new();
     for text in ABIS {
-        let v: serde_json::Value = serde_json::from_str(text).expect("committed artifacts parse");
-        let abi: JsonAbi = serde_json::from_value(v["abi"].clone()).expect("committed ABIs parse");
+        #[derive(serde::Deserialize)]
+        struct Artifact {
+            abi: JsonAbi,
+        }
+        let abi = serde_json::from_str::<Artifact>(text).expect("committed artifacts parse").abi;
         for e in abi.errors() {
             out.insert(e.selector().0, e.name.clone());
         }

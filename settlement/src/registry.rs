@@ -15,21 +15,7 @@ alloy::sol!(
     "artifacts/SolverRegistry.json"
 );
 
-/// Offence codes the contract records (mirrors the node's registry).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(u8)]
-pub enum Offence {
-    /// A commitment never revealed.
-    Unrevealed = 1,
-    /// A reveal that matches no commitment. The contract keeps the code,
-    /// the node no longer charges it: anyone can send such a reveal in a
-    /// solver's name, so it proves nothing.
-    RevealMismatch = 2,
-    /// A plan the evaluator rejected.
-    InvalidPlan = 3,
-    /// A settlement that failed by the solver's fault.
-    SettlementFault = 4,
-}
+pub use stakebid_intents::protocol::Offence;
 
 /// A deployed `SolverRegistry`, driven by whoever `provider`'s wallet is.
 pub struct OnChainRegistry<P> {
@@ -76,18 +62,20 @@ impl<P: Provider<Ethereum> + Clone> OnChainRegistry<P> {
         evidence: B256,
         offence: Offence,
     ) -> Result<B256, ChainError> {
-        let pending = self.contract.slash(solver, amount, evidence, offence as u8).send().await?;
+        let code = offence.chain_code().ok_or_else(|| {
+            ChainError::Config(format!("{} is never slashed on-chain", offence.name()))
+        })?;
+        let pending = self.contract.slash(solver, amount, evidence, code).send().await?;
         Ok(pending.watch().await?)
     }
 }
 
-/// Devnet convenience: funds `solver` from `funder` and bonds `amount` on
-/// the SolverRegistry in the solver's name, unless it is already bonded at
-/// the minimum. Returns whether it bonded.
-pub async fn dev_bond(
+/// Bonds `amount` on the SolverRegistry from the solver's own wallet,
+/// unless it is already eligible (bonded at the minimum, nothing queued
+/// out). Returns whether it bonded. The wallet pays `amount` and the gas.
+pub async fn ensure_bond(
     rpc: &Url,
     registry: Address,
-    funder: &PrivateKeySigner,
     solver: &PrivateKeySigner,
     amount: U256,
 ) -> Result<bool, ChainError> {
@@ -96,14 +84,9 @@ pub async fn dev_bond(
     if read.eligible(solver.address()).await? {
         return Ok(false);
     }
-    let f = ProviderBuilder::new()
-        .wallet(EthereumWallet::from(funder.clone()))
-        .connect_http(rpc.clone());
-    crate::deploy::send_eth(&f, solver.address(), amount + U256::from(10u128.pow(17))).await?;
     let s = ProviderBuilder::new()
         .wallet(EthereumWallet::from(solver.clone()))
         .connect_http(rpc.clone());
-    let reg = SolverRegistry::new(registry, s);
-    reg.bond().value(amount).confirm().await?;
+    SolverRegistry::new(registry, s).bond().value(amount).confirm().await?;
     Ok(true)
 }

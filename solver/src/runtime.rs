@@ -114,7 +114,7 @@ impl Runtime {
     pub async fn run(self, report: impl Fn(Event)) -> Result<(), RuntimeError> {
         let auctioneer = match (&self.node, self.auctioneer) {
             (_, Some(a)) => a,
-            (Some(c), None) => c.node().await?.auctioneer,
+            (Some(c), None) => c.node().await?.auctioneer.ok_or(RuntimeError::NoAuctioneer)?,
             (None, None) => return Err(RuntimeError::NoAuctioneer),
         };
         let mut rx = match (&self.bus, &self.node) {
@@ -295,10 +295,10 @@ impl Runtime {
                 bus.publish(&env).await.map_err(|e| err(e.code(), e.to_string()))
             }
             (None, Some(c), Outgoing::Commit(m)) => {
-                c.commit(&m).await.map_err(|e| err(e.code(), e.to_string()))
+                c.commit(&m).await.map(drop).map_err(|e| err(e.code(), e.to_string()))
             }
             (None, Some(c), Outgoing::Reveal(m)) => {
-                c.reveal(&m).await.map_err(|e| err(e.code(), e.to_string()))
+                c.reveal(&m).await.map(drop).map_err(|e| err(e.code(), e.to_string()))
             }
             (None, None, _) => Err(err("solver.no_link", "no bus and no node".into())),
         }

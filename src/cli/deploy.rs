@@ -59,7 +59,8 @@ pub(crate) fn run(a: DeployArgs) -> Result<(), CliError> {
             CliError::new("cli.io", format!("cannot create {}: {e}", dir.display()))
         })?;
     }
-    d.save(&a.out).map_err(|e| CliError::new(e.code(), e.to_string()))?;
+    stakebid_settlement::deploy::save(&d, &a.out)
+        .map_err(|e| CliError::new(e.code(), e.to_string()))?;
     eprintln!(
         "[deploy] chain {}: Settlement {}, SolverRegistry {}",
         d.chain_id, d.settlement, d.registry

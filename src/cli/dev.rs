@@ -171,7 +171,7 @@ pub(crate) fn run(a: DevArgs) -> Result<(), CliError> {
     let rt = tokio::runtime::Runtime::new().map_err(|e| err("cli.runtime", e))?;
     let d = rt.block_on(deploy(&rpc, &deployer, &Market::snapshot(), &p)).map_err(chain)?;
     let dep_file = a.data_dir.join("deployment.json");
-    d.save(&dep_file).map_err(chain)?;
+    stakebid_settlement::deploy::save(&d, &dep_file).map_err(chain)?;
     step(&format!(
         "contracts deployed: Settlement {}, SolverRegistry {}, {} positions routed through Lido / Rocket Pool / EigenLayer stand-ins ({})",
         d.settlement,
@@ -283,6 +283,8 @@ async fn demo(
         (Profile::YieldSeeking, "yield-seeking"),
     ];
     let amounts = ["4", "12", "25", "1.5", "8", "40", "2.5", "16"];
+    // The token the third staker pays in (minted at Lido's stand-in).
+    const DEMO_TOKEN: &str = "stETH";
     let mut ids = vec![];
     let mut people = vec![];
     for n in 0..stakers.min(KEYS.len()) {
@@ -293,7 +295,9 @@ async fn demo(
             .map_err(|e| err("cli.bad_amount", e))?;
         // One staker pays in stETH it minted at Lido's stand-in; the rest in ETH.
         let asset = if n == 2 {
-            let lido = d.assets["stETH"];
+            let lido = *d.assets.get(DEMO_TOKEN).ok_or_else(|| {
+                err("cli.no_asset", format!("the deployment has no {DEMO_TOKEN}"))
+            })?;
             mint_steth(rpc, KEYS[n], lido, amount).await?;
             lido
         } else {
@@ -306,9 +310,9 @@ async fn demo(
                 "[demo] staker {} ({pname}): {} {what}; quote: net APY {} bps, CVaR {} bps, {} positions",
                 n + 1,
                 amounts[n],
-                q["net_apy_bps"],
-                q["cvar_bps"],
-                q["positions"].as_array().map_or(0, Vec::len)
+                q.net_apy_bps,
+                q.cvar_bps,
+                q.positions.len()
             ),
             Err(e) => eprintln!("[demo] staker {} ({pname}): no quote: {e}", n + 1),
         }
@@ -324,7 +328,7 @@ async fn demo(
     let mut settled = 0;
     for (n, (s, id)) in people.iter().zip(&ids).enumerate() {
         let st = s.wait(id, Duration::from_secs(120)).await.map_err(sdk)?;
-        if st == "settled" {
+        if st == stakebid_wire::IntentStatus::Settled {
             settled += 1;
         }
         let pos = s.positions().await.map_err(sdk)?;

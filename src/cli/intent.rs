@@ -2,7 +2,6 @@
 
 use alloy::primitives::{address, Address, Bytes, U256};
 use clap::{Args, Subcommand};
-use serde_json::json;
 use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -167,12 +166,16 @@ pub(crate) fn run(cmd: IntentCmd) -> Result<(), CliError> {
             })?;
             let policy = Policy::new(Domain { chain_id: a.chain_id, settlement: a.settlement });
             let (signed, id) = accept(&v, &raw, a.now.unwrap_or_else(now), &policy)?;
-            print_json(&json!({
-                "valid": true,
-                "signer": signed.intent.owner.to_checksum(None),
-                "intent_id": id,
-            }));
+            print_json(&Verified { intent_id: id, signer: signed.intent.owner, valid: true });
             Ok(())
         }
     }
+}
+
+/// `stakebid intent verify`'s answer.
+#[derive(serde::Serialize)]
+struct Verified {
+    intent_id: stakebid_intents::IntentId,
+    signer: alloy::primitives::Address,
+    valid: bool,
 }

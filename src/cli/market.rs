@@ -57,14 +57,18 @@ pub(crate) fn run(cmd: MarketCmd) -> Result<(), CliError> {
                 + m.operators.iter().map(|o| o.sources.len()).sum::<usize>()
                 + m.services.iter().map(|s| s.sources.len()).sum::<usize>();
             if json {
-                print_json(&serde_json::json!({
-                    "name": m.name, "as_of": m.as_of, "hash": m.hash(),
-                    "assets": m.assets.len(), "operators": m.operators.len(),
-                    "services": m.services.len(), "positions": m.positions.len(),
-                    "security_gamma_wad": sec.gamma.map(|g| g.to_string()),
-                    "stress": m.stress.iter().map(|s| &s.name).collect::<Vec<_>>(),
-                    "sourced_figures": sources,
-                }));
+                print_json(&Summary {
+                    assets: m.assets.len(),
+                    as_of: &m.as_of,
+                    hash: m.hash(),
+                    name: &m.name,
+                    operators: m.operators.len(),
+                    positions: m.positions.len(),
+                    security_gamma_wad: sec.gamma.map(stakebid_wire::Dec),
+                    services: m.services.len(),
+                    sourced_figures: sources,
+                    stress: m.stress.iter().map(|s| s.name.as_str()).collect(),
+                });
                 return Ok(());
             }
             println!("{} (as of {})", m.name, m.as_of);
@@ -116,4 +120,19 @@ pub(crate) fn run(cmd: MarketCmd) -> Result<(), CliError> {
         }
     }
     Ok(())
+}
+
+/// `stakebid market show --json`.
+#[derive(serde::Serialize)]
+struct Summary<'a> {
+    assets: usize,
+    as_of: &'a str,
+    hash: alloy::primitives::B256,
+    name: &'a str,
+    operators: usize,
+    positions: usize,
+    security_gamma_wad: Option<stakebid_wire::Dec<i128>>,
+    services: usize,
+    sourced_figures: usize,
+    stress: Vec<&'a str>,
 }

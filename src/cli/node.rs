@@ -3,9 +3,10 @@
 //! by default, NATS with `--nats`), and optionally in-process solvers.
 
 use alloy::primitives::{Address, B256};
+use alloy::providers::Provider;
 use alloy::signers::local::PrivateKeySigner;
 use clap::Args;
-use serde_json::json;
+use stakebid_wire as wire;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
@@ -26,7 +27,7 @@ use stakebid_intents::market::Index;
 use stakebid_intents::{Context, Domain, Intent, Market, Policy, Scenarios, Wei};
 use stakebid_sdk::{Bus, Client};
 use stakebid_settlement::deploy::Deployment;
-use stakebid_settlement::registry::dev_bond;
+use stakebid_settlement::registry::ensure_bond;
 use stakebid_solver::runtime::{Event, Runtime};
 use stakebid_solver::{by_name, Optimal, Strategy, View};
 
@@ -160,15 +161,22 @@ fn quoter(market: Market, domain: Domain) -> Quoter {
         let sol = Optimal::new(stakebid_solver::Backend::default_backend(), 5)
             .solve(&View { ctx: &ctx, intents: &batch }, None);
         match (sol.plans.first(), sol.evaluations.first()) {
-            (Some(p), Some(e)) => Ok(json!({
-                "net_apy_bps": e.net_apy_bps,
-                "cvar_bps": e.cvar_bps,
-                "liquid_bps": e.liquid_bps,
-                "operator_bps": e.operator_bps,
-                "fee_wei": e.fee.0.to_string(),
-                "positions": p.allocations.iter().map(|a| json!({ "position": a.position, "amount": a.amount.0.to_string() })).collect::<Vec<_>>(),
-                "note": "the reference optimal strategy, this intent alone, on the node's market; auctions may do better or worse",
-            })),
+            (Some(p), Some(e)) => Ok(wire::Quote {
+                net_apy_bps: e.net_apy_bps,
+                cvar_bps: e.cvar_bps,
+                liquid_bps: e.liquid_bps,
+                operator_bps: e.operator_bps.clone(),
+                fee_wei: wire::Dec(e.fee.0),
+                positions: p
+                    .allocations
+                    .iter()
+                    .map(|a| wire::QuotePosition {
+                        position: a.position.clone(),
+                        amount: wire::Dec(a.amount.0),
+                    })
+                    .collect(),
+                note: "the reference optimal strategy, this intent alone, on the node's market; auctions may do better or worse".into(),
+            }),
             _ => Err(sol
                 .left_out
                 .first()
@@ -244,7 +252,10 @@ impl Rounds {
 pub(crate) fn run(a: NodeArgs) -> Result<(), CliError> {
     let market = load_market(a.market.as_deref())?;
     let deployment = match &a.deployment {
-        Some(p) => Some(Deployment::load(p).map_err(|e| CliError::new(e.code(), e.to_string()))?),
+        Some(p) => Some(
+            stakebid_settlement::deploy::load(p)
+                .map_err(|e| CliError::new(e.code(), e.to_string()))?,
+        ),
         None => None,
     };
     let (key, exec) = node_keys(&a, deployment.as_ref())?;
@@ -272,8 +283,7 @@ pub(crate) fn run(a: NodeArgs) -> Result<(), CliError> {
     rt.block_on(live.clone().listen(bus.clone()))
         .map_err(|e| CliError::new(e.code(), e.to_string()))?;
     let (names, in_process) = in_process_solvers(&a, &base, &bus, key.address())?;
-    let chain_info =
-        deployment.as_ref().map(|d| serde_json::to_value(d).expect("a deployment serializes"));
+    let chain_info = deployment.clone().map(Arc::new);
     let chain = match deployment.zip(exec) {
         Some((d, exec)) => {
             let link =
@@ -443,9 +453,11 @@ fn connect_chain(
         let bond = alloy::primitives::U256::from(a.dev_bond_eth)
             * alloy::primitives::U256::from(10u128.pow(18));
         for (_, r) in in_process {
-            let done = rt.block_on(dev_bond(&url, registry, exec, &r.key, bond)).map_err(|e| {
-                CliError::new(e.code(), format!("cannot bond {}: {e}", r.key.address()))
-            })?;
+            // The executor funds each in-process solver, which then bonds
+            // from its own wallet as any solver does.
+            let done = rt.block_on(dev_fund_and_bond(&url, registry, exec, &r.key, bond)).map_err(
+                |e| CliError::new(e.code(), format!("cannot bond {}: {e}", r.key.address())),
+            )?;
             if done {
                 eprintln!(
                     "[node] bonded {} ETH on-chain for {}",
@@ -571,4 +583,27 @@ pub(crate) fn print_event(name: &str, e: &Event) {
         Event::Won { auction, intents } => eprintln!("[{name}] auction {auction}: won {intents} intents"),
         Event::Problem { code, message } => eprintln!("[{name}] {message} ({code})"),
     }
+}
+
+/// Funds `solver` from `funder` (bond plus gas) and bonds it, unless it is
+/// already eligible. Returns whether it bonded.
+async fn dev_fund_and_bond(
+    rpc: &alloy::transports::http::reqwest::Url,
+    registry: Address,
+    funder: &alloy::signers::local::PrivateKeySigner,
+    solver: &alloy::signers::local::PrivateKeySigner,
+    bond: alloy::primitives::U256,
+) -> Result<bool, stakebid_settlement::ChainError> {
+    use alloy::providers::ProviderBuilder;
+    let reader = stakebid_settlement::registry::OnChainRegistry::at(
+        registry,
+        ProviderBuilder::new().connect_http(rpc.clone()).erased(),
+    );
+    if reader.eligible(solver.address()).await? {
+        return Ok(false);
+    }
+    let gas = alloy::primitives::U256::from(10u128.pow(17));
+    let f = stakebid_settlement::deploy::wallet_provider(rpc, funder);
+    stakebid_settlement::deploy::send_eth(&f, solver.address(), bond + gas).await?;
+    ensure_bond(rpc, registry, solver, bond).await
 }

@@ -3,7 +3,6 @@
 use alloy::primitives::{B256, U256};
 use clap::{Args, Subcommand};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -111,7 +110,7 @@ fn submit(file: &std::path::Path, node: &str) -> Result<(), CliError> {
     let mut refused = 0;
     for s in &signed {
         let td = s.intent.typed_data(&s.domain);
-        match rt.block_on(client.submit(&td, &s.signature.to_string())) {
+        match rt.block_on(client.submit(&td, &s.signature)) {
             Ok(id) => println!("{id} pending"),
             Err(e) => {
                 refused += 1;
@@ -160,7 +159,40 @@ struct SolveOutput {
     scenario_seed: B256,
     scenarios: u32,
     plans: Vec<Plan>,
-    left_out: Vec<serde_json::Value>,
+    left_out: Vec<LeftOut>,
+}
+
+/// An intent no plan was found for, and why.
+#[derive(Serialize, Deserialize)]
+struct LeftOut {
+    intent: IntentId,
+    reason: String,
+}
+
+/// A plan file: `solve`'s output, or a bare list of plans.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum PlanFile {
+    Output { plans: Vec<Plan> },
+    Bare(Vec<Plan>),
+}
+
+/// One violated promise, as `evaluate` prints it.
+#[derive(Serialize)]
+struct Broken {
+    code: String,
+    message: String,
+}
+
+/// `evaluate`'s verdict on one plan (fields in name order, as before).
+#[derive(Serialize)]
+struct Verdict {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    evaluation: Option<stakebid_intents::Evaluation>,
+    intent: IntentId,
+    valid: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    violations: Option<Vec<Broken>>,
 }
 
 pub(crate) fn solve(a: SolveArgs) -> Result<(), CliError> {
@@ -204,7 +236,7 @@ pub(crate) fn solve(a: SolveArgs) -> Result<(), CliError> {
         left_out: sol
             .left_out
             .iter()
-            .map(|l| json!({ "intent": l.intent, "reason": l.reason }))
+            .map(|l| LeftOut { intent: l.intent, reason: l.reason.clone() })
             .collect(),
     });
     Ok(())
@@ -266,11 +298,10 @@ pub(crate) fn evaluate(a: EvaluateArgs) -> Result<(), CliError> {
     let m = load_market(a.s.market.as_deref())?;
     let intents = load_intents(&a.s.intents)?;
     let text = read(&a.plan)?;
-    let v: serde_json::Value = parse_json(&text, "the plan file")?;
-    let plans: Vec<Plan> = parse_json(
-        &v.get("plans").cloned().unwrap_or(v).to_string(),
-        "the plans in the plan file",
-    )?;
+    let plans =
+        match parse_json::<PlanFile>(&text, "the plan file (solve's output or a list of plans)")? {
+            PlanFile::Output { plans } | PlanFile::Bare(plans) => plans,
+        };
     let ix = Index::new(&m);
     let sc = Scenarios::generate(&m, &ix, scenario_seed(a.s.seed), a.s.scenarios);
     let ctx = Context::new(&m, &sc);
@@ -279,19 +310,35 @@ pub(crate) fn evaluate(a: EvaluateArgs) -> Result<(), CliError> {
     for p in &plans {
         let Some((id, intent)) = intents.iter().find(|(id, _)| *id == p.intent) else {
             bad += 1;
-            verdicts.push(json!({ "intent": p.intent, "valid": false, "violations": [{
-                "code": "plan.unknown_intent", "message": "no intent in the intents file has this id" }] }));
+            let broken = Broken {
+                code: "plan.unknown_intent".into(),
+                message: "no intent in the intents file has this id".into(),
+            };
+            verdicts.push(Verdict {
+                evaluation: None,
+                intent: p.intent,
+                valid: false,
+                violations: Some(vec![broken]),
+            });
             continue;
         };
         match eval(&ctx, intent, *id, p) {
-            Ok(e) => verdicts.push(json!({ "intent": id, "valid": true, "evaluation": e })),
+            Ok(e) => verdicts.push(Verdict {
+                evaluation: Some(e),
+                intent: *id,
+                valid: true,
+                violations: None,
+            }),
             Err(vs) => {
                 bad += 1;
-                let list: Vec<_> = vs
-                    .iter()
-                    .map(|v| json!({ "code": v.code(), "message": v.to_string() }))
-                    .collect();
-                verdicts.push(json!({ "intent": id, "valid": false, "violations": list }));
+                let list =
+                    vs.iter().map(|v| Broken { code: v.code(), message: v.to_string() }).collect();
+                verdicts.push(Verdict {
+                    evaluation: None,
+                    intent: *id,
+                    valid: false,
+                    violations: Some(list),
+                });
             }
         }
     }

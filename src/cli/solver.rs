@@ -53,7 +53,7 @@ fn bond(a: BondArgs) -> Result<(), CliError> {
         let registry: alloy::primitives::Address = info
             .chain
             .as_ref()
-            .and_then(|c| serde_json::from_value(c["registry"].clone()).ok())
+            .map(|c| c.registry)
             .ok_or_else(|| CliError::new("solver.no_chain", "the node does not settle on a chain: register with `stakebid node --solver ADDRESS`"))?;
         let url = a.rpc_url.parse().map_err(|_| CliError::new("cli.bad_url", format!("{} is not a URL", a.rpc_url)))?;
         let p = alloy::providers::ProviderBuilder::new()

@@ -5,7 +5,6 @@
 
 use alloy::primitives::{Address, B256, U256};
 use clap::{Args, Subcommand};
-use serde_json::{json, Value};
 use std::time::Duration;
 
 use super::keys::parse_key;
@@ -13,6 +12,7 @@ use super::parse_eth;
 use super::{print_json, CliError};
 use stakebid_intents::IntentId;
 use stakebid_sdk::{profile, Client, SdkError, Staker};
+use stakebid_wire::{Dec, IntentStatus};
 
 /// The staker key on the devnet: anvil's second dev key (the first one is
 /// the deployer's and executor's; sharing it would race their nonces).
@@ -80,17 +80,13 @@ impl NewArgs {
             Ok(a) => a,
             Err(_) if self.asset == "ETH" => Address::ZERO,
             Err(_) => {
-                let m = s.client.get("/v1/market").await.map_err(sdk)?;
-                m["market"]["assets"]
-                    .as_array()
-                    .and_then(|l| l.iter().find(|a| a["id"] == self.asset.as_str()))
-                    .and_then(|a| a["token"].as_str()?.parse().ok())
-                    .ok_or_else(|| {
-                        CliError::new(
-                            "cli.unknown_asset",
-                            format!("the node's market has no asset {:?}", self.asset),
-                        )
-                    })?
+                let m = s.client.market().await.map_err(sdk)?.market;
+                m.asset(&self.asset).map(|a| a.token).ok_or_else(|| {
+                    CliError::new(
+                        "cli.unknown_asset",
+                        format!("the node's market has no asset {:?}", self.asset),
+                    )
+                })?
             }
         };
         s.new_intent(p, asset, parse_eth(&self.amount_eth)?).await.map_err(sdk)
@@ -143,14 +139,10 @@ pub(crate) fn quote(c: Conn, a: NewArgs) -> Result<(), CliError> {
         } else {
             println!(
                 "net APY {} bps, CVaR {} bps, liquid {} bps, fee {} wei",
-                q["net_apy_bps"], q["cvar_bps"], q["liquid_bps"], q["fee_wei"]
+                q.net_apy_bps, q.cvar_bps, q.liquid_bps, q.fee_wei
             );
-            for p in q["positions"].as_array().into_iter().flatten() {
-                println!(
-                    "  {:<18} {} wei",
-                    p["position"].as_str().unwrap_or(""),
-                    p["amount"].as_str().unwrap_or("")
-                );
+            for p in &q.positions {
+                println!("  {:<18} {} wei", p.position, p.amount);
             }
         }
         Ok(())
@@ -169,7 +161,7 @@ pub(crate) fn submit(
         let s = c.staker(true).await?;
         let (i, sig) = match (typed_data, signature) {
             (Some(f), Some(sig)) => {
-                let v: Value = super::parse_json(&super::read(&f)?, "the typed data")?;
+                let v: serde_json::Value = super::parse_json(&super::read(&f)?, "the typed data")?;
                 let (i, _) = stakebid_intents::Intent::from_typed_data(&v)?;
                 let sig = sig.trim().parse().map_err(|_| {
                     CliError::new("intent.bad_signature", "the signature is not 0x-prefixed hex")
@@ -187,10 +179,10 @@ pub(crate) fn submit(
         let status = if wait {
             s.wait(&id, Duration::from_secs(300)).await.map_err(sdk)?
         } else {
-            "pending".into()
+            IntentStatus::Pending
         };
         if c.json {
-            print_json(&json!({ "id": id, "status": status, "funding": funded }));
+            print_json(&Submitted { id, status, funding: &funded });
         } else {
             eprintln!("{funded}");
             println!("intent {} {status}", id.0);
@@ -217,13 +209,9 @@ pub(crate) fn status(c: Conn, id: String, wait: bool) -> Result<(), CliError> {
         if c.json {
             print_json(&r);
         } else {
-            let hist: Vec<String> = r["history"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|h| format!("{}@{}", h["status"].as_str().unwrap_or(""), h["at"]))
-                .collect();
-            println!("{} {} ({})", id.0, r["status"].as_str().unwrap_or(""), hist.join(" → "));
+            let hist: Vec<String> =
+                r.history.iter().map(|h| format!("{}@{}", h.status, h.at)).collect();
+            println!("{} {} ({})", id.0, r.status, hist.join(" → "));
         }
         Ok(())
     })
@@ -236,15 +224,14 @@ pub(crate) fn cancel(c: Conn, id: String, on_chain: bool) -> Result<(), CliError
         let id = parse_id(&id)?;
         let r = s.cancel(&id).await.map_err(sdk)?;
         if on_chain {
-            let nonce: U256 =
-                r["intent"]["nonce"].as_str().and_then(|n| n.parse().ok()).unwrap_or_default();
+            let nonce: U256 = r.intent.nonce.0;
             let tx = s.cancel_on_chain(nonce).await.map_err(sdk)?;
             eprintln!("nonce {nonce} invalidated on-chain (tx {tx})");
         }
         if c.json {
             print_json(&r)
         } else {
-            println!("intent {} {}", id.0, r["status"].as_str().unwrap_or("cancelled"))
+            println!("intent {} {}", id.0, r.status)
         }
         Ok(())
     })
@@ -257,9 +244,7 @@ pub(crate) fn positions(c: Conn) -> Result<(), CliError> {
         let ps = s.positions().await.map_err(sdk)?;
         let escrow = s.escrow().await.map_err(sdk)?;
         if c.json {
-            print_json(
-                &json!({ "owner": s.address(), "escrow_wei": escrow.to_string(), "positions": ps }),
-            );
+            print_json(&Holdings { owner: s.address(), escrow_wei: Dec(escrow), positions: &ps });
         } else {
             println!("owner {} — escrow {:.6} ETH", s.address(), f64::from(escrow) / 1e18);
             for p in ps.iter().filter(|p| !p.amount.is_zero()) {
@@ -285,7 +270,7 @@ pub(crate) fn withdraw(c: Conn, position: String) -> Result<(), CliError> {
         })?;
         let tx = s.queue_withdrawal(p, p.amount).await.map_err(sdk)?;
         if c.json {
-            print_json(&json!({ "position": position, "shares": p.amount.to_string(), "tx": tx }));
+            print_json(&Withdrawal { position: &position, shares: Dec(p.amount), tx });
         } else {
             println!("withdrawal of {} {position} queued in {} (tx {tx}); complete it through the holder after the protocol's delay", p.amount, p.holder);
         }
@@ -298,51 +283,37 @@ pub(crate) fn auctions(cmd: AuctionsCmd) -> Result<(), CliError> {
     runtime()?.block_on(async {
         match cmd {
             AuctionsCmd::List { node, json } => {
-                let v = Client::new(&node).get("/v1/auctions?limit=50").await.map_err(sdk)?;
+                let v = Client::new(&node).auctions(50).await.map_err(sdk)?;
                 if json {
                     print_json(&v);
                 } else {
-                    for a in v["auctions"].as_array().into_iter().flatten() {
-                        println!(
-                            "#{:<5} {:<10} {} intents",
-                            a["id"],
-                            a["phase"].as_str().unwrap_or(""),
-                            a["intents"]
-                        );
+                    for a in &v.auctions {
+                        println!("#{:<5} {:<10} {} intents", a.id, a.phase.to_string(), a.intents);
                     }
                 }
             }
             AuctionsCmd::Show { node, id, json } => {
-                let v = Client::new(&node).get(&format!("/v1/auctions/{id}")).await.map_err(sdk)?;
+                let v = Client::new(&node).auction(id).await.map_err(sdk)?;
                 if json {
                     print_json(&v);
                 } else {
-                    println!(
-                        "auction #{id}: {} intents, {}",
-                        v["intents"].as_array().map_or(0, Vec::len),
-                        v["phase"].as_str().unwrap_or("")
-                    );
-                    let o = &v["outcome"];
-                    for b in o["bids"].as_array().into_iter().flatten() {
-                        println!(
-                            "  bid {} score {} {}",
-                            b["solver"].as_str().unwrap_or(""),
-                            b["total"].as_str().unwrap_or(""),
-                            if b["won"] == true { "WON" } else { "" }
-                        );
+                    println!("auction #{id}: {} intents, {}", v.intents.len(), v.phase);
+                    let Some(o) = &v.outcome else { return Ok(()) };
+                    for b in &o.bids {
+                        let won = if b.won { "WON" } else { "" };
+                        println!("  bid {} score {} {won}", b.solver, b.total);
                     }
-                    for w in o["awards"].as_array().into_iter().flatten() {
-                        match w.get("settlement") {
+                    for w in &o.awards {
+                        match &w.settlement {
                             Some(st) => println!(
                                 "  settled: {} intents, tx {}, {} gas",
-                                w["award"]["intentIds"].as_array().map_or(0, Vec::len),
-                                st["tx"].as_str().unwrap_or(""),
-                                st["gas_used"]
+                                w.award.intentIds.len(),
+                                st.tx,
+                                st.gas_used
                             ),
-                            None => println!(
-                                "  awarded to {}, awaiting settlement",
-                                w["award"]["solver"].as_str().unwrap_or("")
-                            ),
+                            None => {
+                                println!("  awarded to {}, awaiting settlement", w.award.solver)
+                            }
                         }
                     }
                 }
@@ -350,4 +321,28 @@ pub(crate) fn auctions(cmd: AuctionsCmd) -> Result<(), CliError> {
         }
         Ok(())
     })
+}
+
+/// `stakebid intent submit --json`.
+#[derive(serde::Serialize)]
+struct Submitted<'a> {
+    id: IntentId,
+    status: IntentStatus,
+    funding: &'a str,
+}
+
+/// `stakebid positions --json`.
+#[derive(serde::Serialize)]
+struct Holdings<'a> {
+    owner: Address,
+    escrow_wei: Dec<U256>,
+    positions: &'a [stakebid_sdk::Position],
+}
+
+/// `stakebid withdraw --json`.
+#[derive(serde::Serialize)]
+struct Withdrawal<'a> {
+    position: &'a str,
+    shares: Dec<U256>,
+    tx: B256,
 }

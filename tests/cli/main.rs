@@ -312,13 +312,14 @@ fn the_crate_graph_is_the_documented_layering() {
     };
     assert_eq!(deps("stakebid-intents"), Vec::<String>::new());
     assert_eq!(deps("stakebid-settlement"), ["stakebid-intents"]);
-    assert_eq!(deps("stakebid-bus"), ["stakebid-intents"]);
+    assert_eq!(deps("stakebid-wire"), ["stakebid-intents"]);
+    assert_eq!(deps("stakebid-bus"), ["stakebid-intents", "stakebid-wire"]);
     assert_eq!(deps("stakebid-solver"), ["stakebid-bus", "stakebid-intents"]);
     assert_eq!(
         deps("stakebid-auction"),
-        ["stakebid-bus", "stakebid-intents", "stakebid-settlement"]
+        ["stakebid-bus", "stakebid-intents", "stakebid-settlement", "stakebid-wire"]
     );
-    assert_eq!(deps("stakebid-sdk"), ["stakebid-bus", "stakebid-intents"]);
+    assert_eq!(deps("stakebid-sdk"), ["stakebid-bus", "stakebid-intents", "stakebid-wire"]);
 }
 
 /// No two CLI modules import each other (`super::x` / `super::{x, …}`): the
@@ -363,4 +364,66 @@ fn no_two_cli_modules_import_each_other() {
         }
     }
     assert!(uses["node"].contains("keys"), "the checker sees grouped imports: {uses:?}");
+}
+
+/// JSON built by hand (`json!`) or read by string key (`v["field"]`,
+/// `v.get("field")`) in `text`, outside `#[cfg(test)]` modules: (line, text).
+fn json_glue(text: &str) -> Vec<(usize, String)> {
+    let code = text.split("#[cfg(test)]\nmod tests").next().unwrap_or(text);
+    let keyed = |line: &str, open: &str, close: &str| {
+        line.match_indices(open).any(|(i, _)| {
+            let rest = &line[i + open.len()..];
+            let key: String =
+                rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+            !key.is_empty() && rest[key.len()..].starts_with(close)
+        })
+    };
+    code.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim_start().starts_with("//"))
+        .filter(|(_, l)| {
+            l.contains("json!") || keyed(l, "[\"", "\"]") || keyed(l, ".get(\"", "\")")
+        })
+        .map(|(n, l)| (n + 1, l.trim().to_string()))
+        .collect()
+}
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            rust_files(&p, out);
+        } else if p.extension().is_some_and(|x| x == "rs") {
+            out.push(p);
+        }
+    }
+}
+
+#[test]
+fn no_hand_built_or_string_keyed_json_outside_the_presentation_layer() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    // The API's presentation modules and the wire types are where JSON is
+    // shaped; everything else passes typed values.
+    let presentation = [root.join("auction/src/infra/api"), root.join("sdk/wire")];
+    let mut files = vec![];
+    for d in ["auction/src", "settlement/src", "solver/src", "sdk", "src"] {
+        rust_files(&root.join(d), &mut files);
+    }
+    let mut found = vec![];
+    let mut in_presentation = 0;
+    for f in &files {
+        let hits = json_glue(&std::fs::read_to_string(f).unwrap());
+        if presentation.iter().any(|p| f.starts_with(p)) {
+            in_presentation += hits.len();
+            continue;
+        }
+        for (n, l) in hits {
+            found.push(format!("{}:{n}: {l}", f.strip_prefix(root).unwrap().display()));
+        }
+    }
+    assert!(found.is_empty(), "JSON glue outside the presentation layer:\n{}", found.join("\n"));
+    // The checker does see what it looks for (the API reads its raw bodies by key).
+    assert!(in_presentation > 0, "the checker found nothing even where JSON is shaped");
+    assert_eq!(json_glue("let a = v[\"id\"];\nlet b = json!({});\nlet c = m.get(\"k\");").len(), 3);
+    assert!(json_glue("c.get(\"/v1/node\"); m[\"stETH-x\"]").is_empty());
 }

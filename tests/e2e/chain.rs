@@ -24,7 +24,6 @@ use stakebid_settlement::contracts::{
     EigenLayerAdapter, MockEigenLayer, MockLido, MockRocketPool, Settlement,
 };
 use stakebid_settlement::deploy::Deployment;
-use stakebid_settlement::registry::dev_bond;
 use stakebid_tests::{
     anvil, anvil_key, get, http, nats, scratch, solver_key, unix_now, wait_for, Node, Proc,
 };
@@ -168,7 +167,7 @@ fn twenty_intents_from_eight_stakers_settle_on_chain_into_their_plans() {
         .output()
         .unwrap();
     assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
-    let d = Deployment::load(&dep).unwrap();
+    let d = stakebid_settlement::deploy::load(&dep).unwrap();
     let market = d.apply(&Market::snapshot());
     let domain = Domain { chain_id: d.chain_id, settlement: d.settlement };
     let intents = generate(&market, &domain, 20, SEED, unix_now());
@@ -200,7 +199,7 @@ fn twenty_intents_from_eight_stakers_settle_on_chain_into_their_plans() {
     for n in 0..3 {
         let k = solver_key(n);
         let two = U256::from(2) * U256::from(10u128.pow(18));
-        rt.block_on(dev_bond(&rpc_url, d.registry, &anvil_key(1), &k, two)).unwrap();
+        rt.block_on(crate::fund_and_bond(&rpc_url, d.registry, &anvil_key(1), &k, two));
         node_args.extend(["--solver".to_string(), k.address().to_string()]);
     }
     let node = Node::start(BIN, &dir, None, &node_args);

@@ -83,3 +83,18 @@ pub(crate) fn nats_node(
     let node = stakebid_tests::Node::start(BIN, &dir, None, &extra);
     (dir, nats, url, node)
 }
+
+/// Funds `solver` from `funder` (the bond and some gas) and has it bond
+/// `amount` on the SolverRegistry from its own wallet.
+pub(crate) async fn fund_and_bond(
+    rpc: &alloy::transports::http::reqwest::Url,
+    registry: alloy::primitives::Address,
+    funder: &alloy::signers::local::PrivateKeySigner,
+    solver: &alloy::signers::local::PrivateKeySigner,
+    amount: alloy::primitives::U256,
+) {
+    use stakebid_settlement::deploy::{send_eth, wallet_provider};
+    let gas = alloy::primitives::U256::from(10u128.pow(17));
+    send_eth(&wallet_provider(rpc, funder), solver.address(), amount + gas).await.unwrap();
+    stakebid_settlement::registry::ensure_bond(rpc, registry, solver, amount).await.unwrap();
+}

@@ -14,7 +14,6 @@ use alloy::primitives::{utils::parse_ether, Address};
 use alloy::providers::{Provider, ProviderBuilder};
 
 use stakebid_settlement::contracts::Settlement;
-use stakebid_settlement::deploy::Deployment;
 use stakebid_settlement::registry::OnChainRegistry;
 use stakebid_tests::{anvil, anvil_key, get, http, scratch, unix_now, wait_for, Node, Proc};
 
@@ -57,7 +56,7 @@ fn a_viem_wallet_settles_the_explorer_shows_it_and_a_restart_loses_nothing() {
     let ok =
         Command::new(BIN).args(["deploy", "--rpc-url", &rpc, "--out"]).arg(&dep).output().unwrap();
     assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
-    let d = Deployment::load(&dep).unwrap();
+    let d = stakebid_settlement::deploy::load(&dep).unwrap();
     let dep_s = dep.to_str().unwrap().to_string();
 
     // A third solver, its own process over HTTP, that commits and never reveals.
@@ -65,14 +64,13 @@ fn a_viem_wallet_settles_the_explorer_shows_it_and_a_restart_loses_nothing() {
     let silent: alloy::signers::local::PrivateKeySigner = silent_key.parse().unwrap();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let url = rpc.parse().unwrap();
-    rt.block_on(stakebid_settlement::registry::dev_bond(
+    rt.block_on(crate::fund_and_bond(
         &url,
         d.registry,
         &anvil_key(1),
         &silent,
         parse_ether("2").unwrap(),
-    ))
-    .unwrap();
+    ));
     let mut node = Node::start(BIN, &dir, None, &node_args(&dep_s, &rpc));
     let api = format!("http://{}", node.addr);
     let _silent = Proc::start(

@@ -16,23 +16,7 @@ use std::collections::BTreeMap;
 
 use stakebid_intents::Wei;
 
-/// What a solver did wrong.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Offence {
-    /// Committed, never revealed.
-    Unrevealed,
-    /// Revealed a bid matching no commitment. No longer charged (anyone
-    /// can send such a reveal in a solver's name); kept so records written
-    /// before still read.
-    RevealMismatch,
-    /// A plan `intents::evaluate` rejected.
-    InvalidPlan,
-    /// Its settlement reverted for a reason of its own making.
-    SettlementFault,
-    /// Its settlement reverted because chain state moved: recorded, not penalized.
-    StateMoved,
-}
+pub use stakebid_intents::protocol::Offence;
 
 /// One entry of a solver's record.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -68,7 +52,7 @@ pub struct Registry {
 }
 
 fn key(o: Offence) -> String {
-    serde_json::to_value(o).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
+    o.name().to_string()
 }
 
 impl Registry {

@@ -192,7 +192,10 @@ impl ChainLink {
             } else {
                 Offence::InvalidPlan
             };
-            let evidence = keccak256((r.auction, *solver, U256::from(offence as u8)).abi_encode());
+            let evidence = keccak256(
+                (r.auction, *solver, U256::from(offence.chain_code().unwrap_or_default()))
+                    .abi_encode(),
+            );
             match self.registry.slash(*solver, U256::from(*wei), evidence, offence).await {
                 Ok(tx) => out.push(Event::Slashed { solver: *solver, amount: *wei, tx }),
                 Err(e) => out.push(problem(&e, e.code())),

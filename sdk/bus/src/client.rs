@@ -1,16 +1,18 @@
-//! The node's HTTP API as typed calls (reqwest). Errors keep the node's
-//! stable code: `ClientError::Api { code, .. }` carries `intent.expired`,
+//! The node's HTTP API as typed calls (reqwest): every request and answer
+//! is a `stakebid-wire` type. Errors keep the node's stable code:
+//! `ClientError::Api { code, .. }` carries `intent.expired`,
 //! `round.late_commit`, … exactly as the API returned them.
 
-use alloy::primitives::{Address, B256};
+use alloy::primitives::{Address, Bytes, B256};
 use eventsource_stream::Eventsource;
 use futures_util::StreamExt;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use tokio::sync::mpsc;
 
 use stakebid_intents::envelope::{CommitMsg, Envelope, RevealMsg};
-use stakebid_intents::{Domain, IntentId, Market};
+use stakebid_intents::{IntentId, Market};
+use stakebid_wire as wire;
 
 /// A client failure.
 #[derive(Debug, thiserror::Error)]
@@ -56,20 +58,6 @@ impl ClientError {
     }
 }
 
-/// What `GET /v1/node` says about a node.
-#[derive(Clone, Debug, Deserialize)]
-pub struct NodeInfo {
-    /// The key that signs auctions and awards.
-    pub auctioneer: Address,
-    /// Chain and Settlement intents are signed for.
-    pub domain: Domain,
-    /// Hash of the market in use.
-    pub market_hash: B256,
-    /// The deployment the node settles on (addresses), if it settles.
-    #[serde(default)]
-    pub chain: Option<Value>,
-}
-
 /// A node's API.
 #[derive(Clone, Debug)]
 pub struct Client {
@@ -88,101 +76,133 @@ impl Client {
         &self.base
     }
 
-    async fn answer(r: Result<reqwest::Response, reqwest::Error>) -> Result<Value, ClientError> {
+    async fn answer<T: DeserializeOwned>(
+        r: Result<reqwest::Response, reqwest::Error>,
+    ) -> Result<T, ClientError> {
         let r = r.map_err(|e| ClientError::Transport(e.to_string()))?;
         let status = r.status();
-        let body: Value = r.json().await.map_err(|e| ClientError::Decode(e.to_string()))?;
+        let body = r.bytes().await.map_err(|e| ClientError::Transport(e.to_string()))?;
         if status.is_success() {
-            return Ok(body);
+            return serde_json::from_slice(&body).map_err(|e| ClientError::Decode(e.to_string()));
         }
-        let s = |k: &str| body.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
-        Err(ClientError::Api { status: status.as_u16(), code: s("code"), message: s("message") })
+        let e: wire::ErrorBody = serde_json::from_slice(&body).map_err(|e| {
+            ClientError::Decode(format!("HTTP {status} without a coded error body: {e}"))
+        })?;
+        Err(ClientError::Api { status: status.as_u16(), code: e.code, message: e.message })
     }
 
-    /// `GET path` as JSON.
-    pub async fn get(&self, path: &str) -> Result<Value, ClientError> {
+    /// `GET path`, read as `T`.
+    pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
         Self::answer(self.http.get(format!("{}{path}", self.base)).send().await).await
+    }
+
+    /// `POST path` with `body` as JSON, the answer read as `T`.
+    pub async fn post<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<T, ClientError> {
+        Self::answer(self.http.post(format!("{}{path}", self.base)).json(body).send().await).await
+    }
+
+    /// Who the node is.
+    pub async fn node(&self) -> Result<wire::NodeInfo, ClientError> {
+        self.get("/v1/node").await
+    }
+
+    /// The node's market and its hash.
+    pub async fn market(&self) -> Result<wire::MarketView, ClientError> {
+        self.get("/v1/market").await
+    }
+
+    /// The market at `url` (an announcement's `market_url`), with its hash
+    /// as computed here.
+    pub async fn market_at(&self, url: &str) -> Result<(B256, Market), ClientError> {
+        let v: wire::MarketView = Self::answer(self.http.get(url).send().await).await?;
+        Ok((v.market.hash(), v.market))
+    }
+
+    /// The EIP-712 types and domain intents are signed with.
+    pub async fn eip712(&self) -> Result<serde_json::Value, ClientError> {
+        self.get("/v1/eip712").await
+    }
+
+    /// What the node's reference strategy gives an (unsigned) intent alone.
+    pub async fn quote(&self, typed_data: &serde_json::Value) -> Result<wire::Quote, ClientError> {
+        self.post("/v1/quote", &wire::QuoteRequest { typed_data: typed_data.clone() }).await
+    }
+
+    /// Submits a signed intent (`typed_data` as for `eth_signTypedData_v4`).
+    pub async fn submit(
+        &self,
+        typed_data: &serde_json::Value,
+        signature: &Bytes,
+    ) -> Result<IntentId, ClientError> {
+        let req =
+            wire::SubmitRequest { typed_data: typed_data.clone(), signature: signature.clone() };
+        let ok: wire::Submitted = self.post("/v1/intents", &req).await?;
+        Ok(ok.id)
+    }
+
+    /// An intent's status, message and history.
+    pub async fn intent(&self, id: &IntentId) -> Result<wire::IntentView, ClientError> {
+        self.get(&format!("/v1/intents/{}", id.0)).await
+    }
+
+    /// Cancels a pending intent with the owner's signature over
+    /// `Cancellation { intentId }`.
+    pub async fn cancel(
+        &self,
+        id: &IntentId,
+        signature: &Bytes,
+    ) -> Result<wire::IntentView, ClientError> {
+        let body = wire::CancelRequest { signature: signature.clone() };
+        self.post(&format!("/v1/intents/{}/cancel", id.0), &body).await
     }
 
     /// Every intent of `owner` (newest first), following the node's cursor
     /// pages (`GET /v1/owners/{owner}/intents?cursor=&limit=`).
     pub async fn owner_intents(
         &self,
-        owner: alloy::primitives::Address,
-    ) -> Result<Vec<Value>, ClientError> {
+        owner: Address,
+    ) -> Result<Vec<wire::IntentView>, ClientError> {
         let mut out = Vec::new();
         let mut cursor: Option<u64> = None;
         loop {
             let q = cursor.map(|c| format!("&cursor={c}")).unwrap_or_default();
-            let page = self.get(&format!("/v1/owners/{owner}/intents?limit=500{q}")).await?;
-            if let Some(list) = page["intents"].as_array() {
-                out.extend(list.iter().cloned());
-            }
-            match page["next_cursor"].as_u64() {
+            let page: wire::OwnerPage =
+                self.get(&format!("/v1/owners/{owner}/intents?limit=500{q}")).await?;
+            out.extend(page.intents);
+            match page.next_cursor {
                 Some(c) => cursor = Some(c),
                 None => return Ok(out),
             }
         }
     }
 
-    /// `POST path` with a JSON body.
-    pub async fn post(&self, path: &str, body: &Value) -> Result<Value, ClientError> {
-        Self::answer(self.http.post(format!("{}{path}", self.base)).json(body).send().await).await
-    }
-
-    fn decode<T: serde::de::DeserializeOwned>(v: Value) -> Result<T, ClientError> {
-        serde_json::from_value(v).map_err(|e| ClientError::Decode(e.to_string()))
-    }
-
-    /// Who the node is.
-    pub async fn node(&self) -> Result<NodeInfo, ClientError> {
-        Self::decode(self.get("/v1/node").await?)
-    }
-
-    /// The market, checked against the hash the node names for it.
-    pub async fn market_at(&self, url: &str) -> Result<(B256, Market), ClientError> {
-        let v = Self::answer(self.http.get(url).send().await).await?;
-        let m: Market = Self::decode(v["market"].clone())?;
-        Ok((m.hash(), m))
-    }
-
-    /// Submits a signed intent (`typed_data` as for `eth_signTypedData_v4`).
-    pub async fn submit(
-        &self,
-        typed_data: &Value,
-        signature: &str,
-    ) -> Result<IntentId, ClientError> {
-        let v = self
-            .post("/v1/intents", &json!({ "typed_data": typed_data, "signature": signature }))
-            .await?;
-        Self::decode(v["id"].clone())
-    }
-
     /// Recent auctions (`GET /v1/auctions`), newest first.
-    pub async fn auctions(&self, limit: u32) -> Result<Value, ClientError> {
+    pub async fn auctions(&self, limit: u32) -> Result<wire::AuctionsPage, ClientError> {
         self.get(&format!("/v1/auctions?limit={limit}")).await
     }
 
     /// One auction: commitments while sealed; then bids, scores, winners, settlements.
-    pub async fn auction(&self, id: u64) -> Result<Value, ClientError> {
+    pub async fn auction(&self, id: u64) -> Result<wire::AuctionView, ClientError> {
         self.get(&format!("/v1/auctions/{id}")).await
     }
 
     /// Every solver's bond, eligibility and penalty record.
-    pub async fn solvers(&self) -> Result<Value, ClientError> {
+    pub async fn solvers(&self) -> Result<wire::Solvers, ClientError> {
         self.get("/v1/solvers").await
     }
 
     /// Sends a sealed commitment.
-    pub async fn commit(&self, msg: &CommitMsg) -> Result<(), ClientError> {
-        let body = serde_json::to_value(msg).map_err(|e| ClientError::Decode(e.to_string()))?;
-        self.post(&format!("/v1/auctions/{}/commitments", msg.auction), &body).await.map(drop)
+    pub async fn commit(&self, msg: &CommitMsg) -> Result<wire::CommitAccepted, ClientError> {
+        self.post(&format!("/v1/auctions/{}/commitments", msg.auction), msg).await
     }
 
     /// Sends a reveal.
-    pub async fn reveal(&self, msg: &RevealMsg) -> Result<(), ClientError> {
-        let body = serde_json::to_value(msg).map_err(|e| ClientError::Decode(e.to_string()))?;
-        self.post(&format!("/v1/auctions/{}/reveals", msg.bid.auctionId), &body).await.map(drop)
+    pub async fn reveal(&self, msg: &RevealMsg) -> Result<wire::RevealAccepted, ClientError> {
+        self.post(&format!("/v1/auctions/{}/reveals", msg.bid.auctionId), msg).await
     }
 
     /// The node's event stream (`GET /v1/events`, server-sent events): every

@@ -23,5 +23,6 @@ pub mod client;
 pub mod codes;
 
 pub use bus::{Bus, BusError};
-pub use client::{Client, ClientError, NodeInfo};
+pub use client::{Client, ClientError};
 pub use codes::ApiCode;
+pub use stakebid_wire as wire;

@@ -9,13 +9,13 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::Json;
 use futures_util::{Stream, StreamExt};
 use serde::Deserialize;
-use serde_json::{json, Value};
 use std::convert::Infallible;
 use tokio_stream::wrappers::BroadcastStream;
 
 use stakebid_intents::envelope::{CommitMsg, RevealMsg};
+use stakebid_wire as wire;
 
-use super::{bad_id, typed_body, ApiError, AppState};
+use super::{bad_id, typed_body, views, ApiError, AppState};
 use crate::domain::registry::Registry;
 use crate::infra::live::Live;
 use crate::infra::store::StoreError;
@@ -50,7 +50,7 @@ pub(super) struct Page {
 pub(super) async fn list(
     State(s): State<AppState>,
     q: Result<Query<Page>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<wire::AuctionsPage>, ApiError> {
     let Query(q) = q.map_err(|e| bad_id(&format!("`cursor` and `limit` are numbers: {e}")))?;
     let limit = q.limit.unwrap_or(20).clamp(1, 200);
     let store = s.store.clone();
@@ -61,15 +61,8 @@ pub(super) async fn list(
                 ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "store.failed", e.to_string())
             })??;
     let next = heads.last().map(|h| h.id).filter(|_| heads.len() == limit);
-    let items: Vec<Value> = heads
-        .iter()
-        .map(|a| {
-            json!({ "id": a.id, "phase": a.phase, "intents": a.intents.len(),
-                    "commit_deadline": a.commit_deadline, "reveal_deadline": a.reveal_deadline,
-                    "winners": a.winners() })
-        })
-        .collect();
-    Ok(Json(json!({ "auctions": items, "next_cursor": next, "next_before": next })))
+    let auctions = heads.iter().map(views::head).collect();
+    Ok(Json(wire::AuctionsPage { auctions, next_cursor: next, next_before: next }))
 }
 
 /// `GET /v1/auctions/{id}`: the round. Until the reveal deadline only the
@@ -78,22 +71,15 @@ pub(super) async fn list(
 pub(super) async fn show(
     State(s): State<AppState>,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<wire::AuctionView>, ApiError> {
     let id = parse_auction(&id)?;
     let a = s.store.auction(id)?.ok_or(StoreError::UnknownAuction(id))?;
     let sealed = (s.now)() <= a.reveal_deadline;
-    let public = if sealed { None } else { a.public.clone() };
-    let commitments: Option<Vec<Value>> =
-        s.live.as_ref().and_then(|l| l.commitments(id)).map(|c| {
-            c.into_iter()
-                .map(|(solver, hash)| json!({ "solver": solver, "commitment": hash }))
-                .collect()
-        });
-    Ok(Json(json!({
-        "id": a.id, "phase": a.phase, "intents": a.intents, "seed": a.seed,
-        "commit_deadline": a.commit_deadline, "reveal_deadline": a.reveal_deadline,
-        "commitments": commitments, "outcome": public,
-    })))
+    let commitments = s.live.as_ref().and_then(|l| l.commitments(id)).map(|c| {
+        c.into_iter().map(|(solver, commitment)| wire::Commitment { solver, commitment }).collect()
+    });
+    let public = if sealed { None } else { a.public.as_ref() };
+    Ok(Json(views::auction(&a, commitments, public)))
 }
 
 /// `POST /v1/auctions/{id}/commitments`: a sealed commitment (`CommitMsg`).
@@ -101,7 +87,7 @@ pub(super) async fn commit(
     State(s): State<AppState>,
     Path(id): Path<String>,
     body: Result<Bytes, BytesRejection>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<wire::CommitAccepted>), ApiError> {
     let id = parse_auction(&id)?;
     let m: CommitMsg = typed_body(body, "commitment { auction, solver, commitment, signature }")?;
     if m.auction != id {
@@ -112,7 +98,7 @@ pub(super) async fn commit(
         ));
     }
     live(&s)?.commit(&m)?;
-    Ok((StatusCode::ACCEPTED, Json(json!({ "auction": id, "commitment": m.commitment }))))
+    Ok((StatusCode::ACCEPTED, Json(wire::CommitAccepted { auction: id, commitment: m.commitment })))
 }
 
 /// `POST /v1/auctions/{id}/reveals`: a bid and its salt (`RevealMsg`).
@@ -120,7 +106,7 @@ pub(super) async fn reveal(
     State(s): State<AppState>,
     Path(id): Path<String>,
     body: Result<Bytes, BytesRejection>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<wire::RevealAccepted>), ApiError> {
     let id = parse_auction(&id)?;
     let m: RevealMsg = typed_body(body, "reveal { bid, salt, signature }")?;
     if m.bid.auctionId != id {
@@ -132,7 +118,7 @@ pub(super) async fn reveal(
     }
     let hash = m.bid.hash();
     live(&s)?.reveal(&m)?;
-    Ok((StatusCode::ACCEPTED, Json(json!({ "auction": id, "bid_hash": hash }))))
+    Ok((StatusCode::ACCEPTED, Json(wire::RevealAccepted { auction: id, bid_hash: hash })))
 }
 
 /// `GET /v1/events`: server-sent events, one per signed announcement
@@ -161,14 +147,7 @@ pub(super) async fn events(
 }
 
 /// `GET /v1/solvers`: bonds, eligibility and penalty records.
-pub(super) async fn solvers(State(s): State<AppState>) -> Result<Json<Value>, ApiError> {
+pub(super) async fn solvers(State(s): State<AppState>) -> Result<Json<wire::Solvers>, ApiError> {
     let reg: Registry = s.store.node_state()?.registry.unwrap_or_else(Registry::new);
-    let list: Vec<Value> = reg
-        .solvers
-        .iter()
-        .map(|(a, sv)| {
-            json!({ "solver": a, "bond": sv.bond, "eligible": reg.eligible(a), "penalties": sv.record })
-        })
-        .collect();
-    Ok(Json(json!({ "min_bond": reg.min_bond, "solvers": list })))
+    Ok(Json(views::solvers(&reg)))
 }

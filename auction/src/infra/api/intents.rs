@@ -5,13 +5,15 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use stakebid_intents::protocol::Cancellation;
 use stakebid_intents::{accept, validate, Intent, IntentId};
 
-use super::{bad_id, json_body, ApiError, AppState};
-use crate::infra::store::{Record, Status, StoreError};
+use stakebid_wire as wire;
+
+use super::{bad_id, json_body, views, ApiError, AppState};
+use crate::infra::store::{Status, StoreError};
 
 fn parse_id(id: &str) -> Result<IntentId, ApiError> {
     id.parse::<alloy::primitives::B256>()
@@ -19,19 +21,12 @@ fn parse_id(id: &str) -> Result<IntentId, ApiError> {
         .map_err(|_| bad_id("an intent id is 0x and 64 hex digits"))
 }
 
-fn view(id: &IntentId, rec: &Record) -> Value {
-    let message = rec.signed.intent.typed_data(&rec.signed.domain)["message"].clone();
-    let history: Vec<Value> =
-        rec.history.iter().map(|(s, t)| json!({ "status": s, "at": t })).collect();
-    json!({ "id": id, "status": rec.status, "intent": message, "history": history })
-}
-
 /// `POST /v1/intents`: `{ typed_data, signature }` → 201 `{ id, status }`,
 /// answered only once the intent is flushed to disk.
 pub(super) async fn submit(
     State(s): State<AppState>,
     body: Result<Bytes, BytesRejection>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<wire::Submitted>), ApiError> {
     let v = json_body(body)?;
     let (Some(td), Some(sig)) = (v.get("typed_data"), v.get("signature").and_then(Value::as_str))
     else {
@@ -52,17 +47,17 @@ pub(super) async fn submit(
         .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.code(), e.to_string()))?;
     s.intake.submit(id, signed).await?;
     s.metrics.intents_accepted.inc();
-    Ok((StatusCode::CREATED, Json(json!({ "id": id, "status": "pending" }))))
+    Ok((StatusCode::CREATED, Json(wire::Submitted { id, status: wire::IntentStatus::Pending })))
 }
 
 /// `GET /v1/intents/{id}`: status, the signed message, and its history.
 pub(super) async fn status(
     State(s): State<AppState>,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<wire::IntentView>, ApiError> {
     let id = parse_id(&id)?;
     let rec = s.store.get(&id)?.ok_or(StoreError::Unknown(id))?;
-    Ok(Json(view(&id, &rec)))
+    Ok(Json(views::intent(&id, &rec)))
 }
 
 /// `POST /v1/intents/{id}/cancel`: `{ signature }` — the owner's EIP-712
@@ -73,7 +68,7 @@ pub(super) async fn cancel(
     State(s): State<AppState>,
     Path(id): Path<String>,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<wire::IntentView>, ApiError> {
     let id = parse_id(&id)?;
     let v = json_body(body)?;
     let sig: alloy::primitives::Bytes =
@@ -99,7 +94,7 @@ pub(super) async fn cancel(
         ));
     }
     if rec.status == Status::Cancelled {
-        return Ok(Json(view(&id, &rec)));
+        return Ok(Json(views::intent(&id, &rec)));
     }
     if rec.status != Status::Pending {
         return Err(ApiError::new(
@@ -113,7 +108,7 @@ pub(super) async fn cancel(
         |e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "store.failed", e.to_string()),
     )??;
     let rec = s.store.get(&id)?.ok_or(StoreError::Unknown(id))?;
-    Ok(Json(view(&id, &rec)))
+    Ok(Json(views::intent(&id, &rec)))
 }
 
 /// Pagination of an owner's intents.
@@ -131,7 +126,7 @@ pub(super) async fn by_owner(
     State(s): State<AppState>,
     Path(owner): Path<String>,
     q: Result<axum::extract::Query<OwnerQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<wire::OwnerPage>, ApiError> {
     use stakebid_intents::address::{parse, AddressError};
     let owner = parse(&owner).map_err(|e| match e {
         AddressError::Malformed(_) => bad_id("an owner is a 0x address (40 hex digits)"),
@@ -146,8 +141,8 @@ pub(super) async fn by_owner(
         .map_err(|e| {
             ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "store.failed", e.to_string())
         })??;
-    let list: Vec<Value> = page.intents.iter().map(|(id, r)| view(id, r)).collect();
-    Ok(Json(json!({ "intents": list, "next_cursor": page.next })))
+    let intents = page.intents.iter().map(|(id, r)| views::intent(id, r)).collect();
+    Ok(Json(wire::OwnerPage { intents, next_cursor: page.next }))
 }
 
 /// `POST /v1/quote`: `{ typed_data }` (unsigned) → what the reference
@@ -155,7 +150,7 @@ pub(super) async fn by_owner(
 pub(super) async fn quote(
     State(s): State<AppState>,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<wire::Quote>, ApiError> {
     let v = json_body(body)?;
     let td = v.get("typed_data").ok_or_else(|| {
         ApiError::new(

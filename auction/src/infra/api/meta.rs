@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::{Html, IntoResponse};
 use axum::Json;
-use serde_json::{json, Value};
+use serde_json::Value;
 use utoipa::openapi::path::{HttpMethod, OperationBuilder, PathItem, PathsBuilder};
 use utoipa::openapi::{InfoBuilder, OpenApi, OpenApiBuilder, ResponseBuilder};
 
@@ -94,8 +94,8 @@ pub(super) async fn openapi_json() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "application/json")], openapi().to_pretty_json().unwrap_or_default())
 }
 
-pub(super) async fn health() -> Json<Value> {
-    Json(json!({ "status": "ok" }))
+pub(super) async fn health() -> Json<stakebid_wire::Health> {
+    Json(stakebid_wire::Health { status: "ok".into() })
 }
 
 pub(super) async fn metrics(State(s): State<AppState>) -> impl IntoResponse {
@@ -105,13 +105,13 @@ pub(super) async fn metrics(State(s): State<AppState>) -> impl IntoResponse {
     )
 }
 
-pub(super) async fn node(State(s): State<AppState>) -> Json<Value> {
-    Json(json!({
-        "auctioneer": s.live.as_ref().map(|l| l.auctioneer()),
-        "domain": s.policy.domain,
-        "market_hash": s.market.hash(),
-        "chain": s.chain,
-    }))
+pub(super) async fn node(State(s): State<AppState>) -> Json<stakebid_wire::NodeInfo> {
+    Json(stakebid_wire::NodeInfo {
+        auctioneer: s.live.as_ref().map(|l| l.auctioneer()),
+        domain: s.policy.domain,
+        market_hash: s.market.hash(),
+        chain: s.chain.as_deref().cloned(),
+    })
 }
 
 pub(super) async fn eip712(State(s): State<AppState>) -> Json<Value> {
@@ -130,8 +130,8 @@ pub(super) async fn eip712(State(s): State<AppState>) -> Json<Value> {
     Json(td)
 }
 
-pub(super) async fn market(State(s): State<AppState>) -> Json<Value> {
-    Json(json!({ "hash": s.market.hash(), "market": *s.market }))
+pub(super) async fn market(State(s): State<AppState>) -> Json<stakebid_wire::MarketView> {
+    Json(stakebid_wire::MarketView { hash: s.market.hash(), market: (*s.market).clone() })
 }
 
 pub(super) async fn explorer() -> Html<&'static str> {

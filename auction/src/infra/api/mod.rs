@@ -15,6 +15,7 @@ mod intake;
 mod intents;
 mod meta;
 mod server;
+mod views;
 
 pub use intake::{Intake, MAX_GROUP};
 pub use meta::{error_codes, openapi, ROUTES};
@@ -27,7 +28,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::sync::Arc;
 
 use stakebid_intents::{Intent, Market, Policy};
@@ -44,7 +45,7 @@ pub const MAX_BODY: usize = 64 * 1024;
 pub const MAX_REVEAL_BODY: usize = 1024 * 1024;
 
 /// What a quote is computed by: the node's reference strategy on its market.
-pub type Quoter = Arc<dyn Fn(&Intent) -> Result<Value, String> + Send + Sync>;
+pub type Quoter = Arc<dyn Fn(&Intent) -> Result<stakebid_wire::Quote, String> + Send + Sync>;
 
 /// What handlers share.
 #[derive(Clone)]
@@ -67,7 +68,7 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Where the node settles (the deployment file), when it does: wallets
     /// find the Settlement, the restaking adapter and strategies here.
-    pub chain: Option<Value>,
+    pub chain: Option<Arc<stakebid_intents::deployment::Deployment>>,
     /// Permits for concurrent `/v1/events` streams (see [`Limits`]).
     pub event_streams: Arc<tokio::sync::Semaphore>,
 }
@@ -97,9 +98,10 @@ struct ErrorCode(String);
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut r = (self.status, Json(json!({ "code": self.code, "message": self.message })))
-            .into_response();
-        r.extensions_mut().insert(ErrorCode(self.code));
+        let code = ErrorCode(self.code.clone());
+        let body = stakebid_wire::ErrorBody { code: self.code, message: self.message };
+        let mut r = (self.status, Json(body)).into_response();
+        r.extensions_mut().insert(code);
         r
     }
 }

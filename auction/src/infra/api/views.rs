@@ -1,0 +1,191 @@
+//! Presentation: the node's domain types as the API's wire types
+//! (`stakebid-wire`). The only place that converts; the handlers return
+//! what these build.
+
+use stakebid_intents::IntentId;
+use stakebid_wire as wire;
+
+use crate::domain::intent::{Record, Status};
+use crate::domain::outcome::{AwardEntry, Outcome, RejectedBid, ScoredBid, SettlementNote};
+use crate::domain::phase::Phase;
+use crate::domain::registry::Registry;
+use crate::domain::round::Fault;
+use crate::domain::score::Reason;
+use crate::infra::store::{AuctionHead, AuctionRecord};
+
+pub(super) fn status(s: Status) -> wire::IntentStatus {
+    match s {
+        Status::Pending => wire::IntentStatus::Pending,
+        Status::InAuction => wire::IntentStatus::InAuction,
+        Status::Awarded => wire::IntentStatus::Awarded,
+        Status::Settled => wire::IntentStatus::Settled,
+        Status::Expired => wire::IntentStatus::Expired,
+        Status::Cancelled => wire::IntentStatus::Cancelled,
+    }
+}
+
+pub(super) fn phase(p: Phase) -> wire::AuctionPhase {
+    match p {
+        Phase::Committing => wire::AuctionPhase::Committing,
+        Phase::Revealing => wire::AuctionPhase::Revealing,
+        Phase::Scored => wire::AuctionPhase::Scored,
+        Phase::Awarded => wire::AuctionPhase::Awarded,
+        Phase::Settled => wire::AuctionPhase::Settled,
+        Phase::Failed => wire::AuctionPhase::Failed,
+        Phase::Voided => wire::AuctionPhase::Voided,
+    }
+}
+
+pub(super) fn intent(id: &IntentId, rec: &Record) -> wire::IntentView {
+    wire::IntentView {
+        id: *id,
+        status: status(rec.status),
+        intent: (&rec.signed.intent).into(),
+        history: rec
+            .history
+            .iter()
+            .map(|(s, at)| wire::HistoryEntry { status: status(*s), at: *at })
+            .collect(),
+    }
+}
+
+pub(super) fn head(a: &AuctionHead) -> wire::AuctionHead {
+    wire::AuctionHead {
+        id: a.id,
+        phase: phase(a.phase),
+        intents: a.intents.len(),
+        commit_deadline: a.commit_deadline,
+        reveal_deadline: a.reveal_deadline,
+        winners: a.winners(),
+    }
+}
+
+/// An auction; `outcome` only once it may be shown.
+pub(super) fn auction(
+    a: &AuctionRecord,
+    commitments: Option<Vec<wire::Commitment>>,
+    outcome: Option<&Outcome>,
+) -> wire::AuctionView {
+    wire::AuctionView {
+        id: a.id,
+        phase: phase(a.phase),
+        intents: a.intents.clone(),
+        seed: a.seed,
+        commit_deadline: a.commit_deadline,
+        reveal_deadline: a.reveal_deadline,
+        commitments,
+        outcome: outcome.map(self::outcome),
+    }
+}
+
+fn dec_map<K: Ord + Clone>(
+    m: &std::collections::BTreeMap<K, i128>,
+) -> std::collections::BTreeMap<K, wire::Dec<i128>> {
+    m.iter().map(|(k, v)| (k.clone(), wire::Dec(*v))).collect()
+}
+
+fn reason(r: &Reason) -> wire::Reason {
+    wire::Reason { intent: r.intent, code: r.code.clone(), message: r.message.clone() }
+}
+
+fn scored(b: &ScoredBid) -> wire::ScoredBid {
+    wire::ScoredBid {
+        solver: b.solver,
+        bid_hash: b.bid_hash,
+        bid: b.bid.clone(),
+        plans: b.plans.clone(),
+        scores: dec_map(&b.scores),
+        total: wire::Dec(b.total),
+        won: b.won,
+        unfair: b.unfair,
+        settlement_failed: b.settlement_failed,
+        runner_up: b.runner_up,
+    }
+}
+
+fn rejected(b: &RejectedBid) -> wire::RejectedBid {
+    wire::RejectedBid {
+        solver: b.solver,
+        reasons: b.reasons.iter().map(reason).collect(),
+        bid_hash: b.bid_hash,
+        bid: b.bid.clone(),
+    }
+}
+
+fn fault(f: &Fault) -> wire::Fault {
+    wire::Fault { solver: f.solver, code: f.code.clone(), commitment: f.commitment }
+}
+
+fn note(n: &SettlementNote) -> wire::SettlementNote {
+    wire::SettlementNote { tx: n.tx, gas_used: n.gas_used }
+}
+
+fn award(a: &AwardEntry) -> wire::AwardEntry {
+    wire::AwardEntry {
+        award: a.award.clone(),
+        signature: a.signature.clone(),
+        capacity: a.capacity.clone(),
+        settlement: a.settlement.as_ref().map(note),
+    }
+}
+
+pub(super) fn outcome(o: &Outcome) -> wire::Outcome {
+    wire::Outcome {
+        bids: o.bids.iter().map(scored).collect(),
+        rejected: o.rejected.iter().map(rejected).collect(),
+        market_hash: o.market_hash,
+        scenario_count: o.scenario_count,
+        generator_version: o.generator_version,
+        faults: o.faults.iter().map(fault).collect(),
+        total_score: wire::Dec(o.total_score),
+        reference_scores: dec_map(&o.reference_scores),
+        awards: o.awards.iter().map(award).collect(),
+    }
+}
+
+pub(super) fn solvers(reg: &Registry) -> wire::Solvers {
+    wire::Solvers {
+        min_bond: reg.min_bond,
+        solvers: reg
+            .solvers
+            .iter()
+            .map(|(a, sv)| wire::SolverView {
+                solver: *a,
+                bond: sv.bond,
+                eligible: reg.eligible(a),
+                penalties: sv
+                    .record
+                    .iter()
+                    .map(|p| wire::Penalty {
+                        auction: p.auction,
+                        offence: p.offence.name().to_string(),
+                        amount: p.amount,
+                        evidence: p.evidence,
+                    })
+                    .collect(),
+            })
+            .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every domain status and phase has a wire twin spelled the same, so
+    /// the wire JSON is what the node has always written.
+    #[test]
+    fn statuses_and_phases_keep_their_names() {
+        use Phase as P;
+        use Status as S;
+        let statuses = [S::Pending, S::InAuction, S::Awarded, S::Settled, S::Expired, S::Cancelled];
+        for s in statuses {
+            assert_eq!(serde_json::to_value(s).unwrap(), serde_json::to_value(status(s)).unwrap());
+        }
+        let phases =
+            [P::Committing, P::Revealing, P::Scored, P::Awarded, P::Settled, P::Failed, P::Voided];
+        for p in phases {
+            assert_eq!(serde_json::to_value(p).unwrap(), serde_json::to_value(phase(p)).unwrap());
+        }
+    }
+}

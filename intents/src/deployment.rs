@@ -1,0 +1,59 @@
+//! Where a stakebid deployment sits on one chain: the Settlement, the
+//! registry, the adapters and the protocol contracts by id. Written by
+//! `stakebid deploy`, served by the node at `/v1/node`, read by wallets.
+
+use alloy::primitives::Address;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+use crate::market::Market;
+
+/// Where everything is on one chain.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Deployment {
+    /// EIP-155 chain id.
+    pub chain_id: u64,
+    /// The Settlement contract (the intents' EIP-712 verifying contract).
+    pub settlement: Address,
+    /// The SolverRegistry.
+    pub registry: Address,
+    /// Who signs awards.
+    pub auctioneer: Address,
+    /// Who may call `settle`.
+    pub executor: Address,
+    /// The EigenLayer stand-in (StrategyManager and DelegationManager).
+    pub eigenlayer: Address,
+    /// Blocks a restaking withdrawal waits.
+    pub withdrawal_delay_blocks: u32,
+    /// The restaking adapter (position-holder factory).
+    pub restaking_adapter: Address,
+    /// Asset id → token (zero for ETH).
+    pub assets: BTreeMap<String, Address>,
+    /// Asset id → minting adapter, for assets minted from ETH.
+    pub minters: BTreeMap<String, Address>,
+    /// Asset id → EigenLayer strategy, for restakeable assets.
+    pub strategies: BTreeMap<String, Address>,
+    /// Operator id → its address on this chain.
+    pub operators: BTreeMap<String, Address>,
+    /// Position ids with a route in the Settlement.
+    pub positions: Vec<String>,
+}
+
+impl Deployment {
+    /// The market as seen on this chain: token and operator addresses
+    /// replaced by the deployed ones.
+    pub fn apply(&self, market: &Market) -> Market {
+        let mut m = market.clone();
+        for a in &mut m.assets {
+            if let Some(t) = self.assets.get(&a.id) {
+                a.token = *t;
+            }
+        }
+        for o in &mut m.operators {
+            if let Some(addr) = self.operators.get(&o.id) {
+                o.address = *addr;
+            }
+        }
+        m
+    }
+}

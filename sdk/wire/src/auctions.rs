@@ -1,0 +1,301 @@
+//! Auction endpoints: the list, one round with its public outcome, what a
+//! commitment or reveal answers, and the solver registry.
+
+use alloy::primitives::{Address, Bytes, B256};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+use stakebid_intents::evaluate::CapacityUse;
+use stakebid_intents::protocol::{Award, Bid};
+use stakebid_intents::{IntentId, Plan, Wei};
+
+use crate::Dec;
+
+/// Where an auction is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuctionPhase {
+    /// Taking commitments.
+    Committing,
+    /// Taking reveals.
+    Revealing,
+    /// Bids evaluated, winners chosen.
+    Scored,
+    /// Award signed, settlement under way.
+    Awarded,
+    /// Settled on-chain (final).
+    Settled,
+    /// Settlement failed with no runner-up left (final).
+    Failed,
+    /// Voided by a restart before scoring (final).
+    Voided,
+}
+
+/// One row of `GET /v1/auctions`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuctionHead {
+    /// Auction id.
+    pub id: u64,
+    /// Where it is.
+    pub phase: AuctionPhase,
+    /// How many intents its batch has.
+    pub intents: usize,
+    /// Commit deadline (unix s).
+    pub commit_deadline: u64,
+    /// Reveal deadline (unix s).
+    pub reveal_deadline: u64,
+    /// The winning solvers, once public (`null` before).
+    pub winners: Option<Vec<Address>>,
+}
+
+/// `GET /v1/auctions?cursor=&limit=`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuctionsPage {
+    /// This page, newest first.
+    pub auctions: Vec<AuctionHead>,
+    /// Pass as `cursor` for the next page; absent on the last.
+    pub next_cursor: Option<u64>,
+    /// The same as `next_cursor` (its older name, for `before=`).
+    pub next_before: Option<u64>,
+}
+
+/// A sealed commitment as shown before the reveal deadline.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Commitment {
+    /// Who committed.
+    pub solver: Address,
+    /// The hash it signed.
+    pub commitment: B256,
+}
+
+/// `GET /v1/auctions/{id}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuctionView {
+    /// Auction id.
+    pub id: u64,
+    /// Where it is.
+    pub phase: AuctionPhase,
+    /// Its batch.
+    pub intents: Vec<IntentId>,
+    /// The scenario seed.
+    pub seed: B256,
+    /// Commit deadline (unix s).
+    pub commit_deadline: u64,
+    /// Reveal deadline (unix s).
+    pub reveal_deadline: u64,
+    /// The commitments, while this node runs the round.
+    pub commitments: Option<Vec<Commitment>>,
+    /// Everything decided, after the reveal deadline.
+    pub outcome: Option<Outcome>,
+}
+
+/// A round's public outcome: enough for anyone to recompute it
+/// (`stakebid replay`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Outcome {
+    /// Every bid that scored, in reveal order.
+    pub bids: Vec<ScoredBid>,
+    /// Every bid the evaluator refused.
+    pub rejected: Vec<RejectedBid>,
+    /// The market the round ran on.
+    pub market_hash: B256,
+    /// Risk scenarios generated.
+    pub scenario_count: u32,
+    /// Scenario generator version.
+    pub generator_version: u32,
+    /// Signed commitments left unopened.
+    pub faults: Vec<Fault>,
+    /// The winners' total score (wei).
+    pub total_score: Dec<i128>,
+    /// Best total without each winner's solver.
+    pub reference_scores: BTreeMap<Address, Dec<i128>>,
+    /// The signed awards still standing.
+    pub awards: Vec<AwardEntry>,
+}
+
+impl Outcome {
+    /// The awards that settled on-chain.
+    pub fn settled_awards(&self) -> impl Iterator<Item = &AwardEntry> {
+        self.awards.iter().filter(|a| a.settlement.is_some())
+    }
+
+    /// The scored bid with this hash.
+    pub fn bid(&self, hash: &B256) -> Option<&ScoredBid> {
+        self.bids.iter().find(|b| b.bid_hash == *hash)
+    }
+}
+
+/// A bid that scored, and how it fared.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScoredBid {
+    /// Who bid.
+    pub solver: Address,
+    /// keccak256(abi.encode(bid)).
+    pub bid_hash: B256,
+    /// The bid as revealed.
+    pub bid: Bid,
+    /// Its plans.
+    pub plans: Option<Vec<Plan>>,
+    /// The auctioneer's score per intent (wei).
+    pub scores: BTreeMap<IntentId, Dec<i128>>,
+    /// Their sum.
+    pub total: Dec<i128>,
+    /// Among the winners (now).
+    pub won: bool,
+    /// Left out for fairness.
+    pub unfair: bool,
+    /// It won, and its settlement failed.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub settlement_failed: bool,
+    /// It won as a runner-up after another winner's settlement failed.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub runner_up: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// One reason a bid was refused.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reason {
+    /// The intent concerned, if one.
+    pub intent: Option<IntentId>,
+    /// Stable code (`bid.*`, `plan.*`).
+    pub code: String,
+    /// A sentence.
+    pub message: String,
+}
+
+/// A bid the evaluator refused, with every reason.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RejectedBid {
+    /// Who bid.
+    pub solver: Address,
+    /// Why.
+    pub reasons: Vec<Reason>,
+    /// keccak256(abi.encode(bid)).
+    pub bid_hash: B256,
+    /// The bid as revealed.
+    pub bid: Bid,
+}
+
+/// A signed commitment left unopened.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fault {
+    /// Who.
+    pub solver: Address,
+    /// Stable code (`round.unrevealed`).
+    pub code: String,
+    /// The unopened commitment (signed by the solver: the evidence).
+    pub commitment: B256,
+}
+
+/// Where an award's settlement landed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SettlementNote {
+    /// The transaction.
+    pub tx: B256,
+    /// Its gas.
+    pub gas_used: u64,
+}
+
+/// One signed award and what became of it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AwardEntry {
+    /// The award (EIP-712, checked on-chain).
+    pub award: Award,
+    /// The auctioneer's signature over it.
+    pub signature: Bytes,
+    /// Capacity its plans hold until they settle.
+    pub capacity: CapacityUse,
+    /// Set once it settled on-chain.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settlement: Option<SettlementNote>,
+}
+
+/// `202` to `POST /v1/auctions/{id}/commitments`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommitAccepted {
+    /// The auction.
+    pub auction: u64,
+    /// The commitment taken.
+    pub commitment: B256,
+}
+
+/// `202` to `POST /v1/auctions/{id}/reveals`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RevealAccepted {
+    /// The auction.
+    pub auction: u64,
+    /// keccak256(abi.encode(bid)).
+    pub bid_hash: B256,
+}
+
+/// One entry of a solver's record.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Penalty {
+    /// Auction.
+    pub auction: u64,
+    /// What (`unrevealed`, `invalid_plan`, `settlement_fault`, `state_moved`).
+    pub offence: String,
+    /// Wei taken from the bond.
+    pub amount: Wei,
+    /// Hash of the evidence.
+    pub evidence: B256,
+}
+
+/// One solver in `GET /v1/solvers`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SolverView {
+    /// Its address.
+    pub solver: Address,
+    /// Bond left (wei).
+    pub bond: Wei,
+    /// Whether it may take part.
+    pub eligible: bool,
+    /// Everything recorded against it.
+    pub penalties: Vec<Penalty>,
+}
+
+/// `GET /v1/solvers`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Solvers {
+    /// Bond needed to take part (wei).
+    pub min_bond: Wei,
+    /// Every registered solver.
+    pub solvers: Vec<SolverView>,
+}
+
+impl std::fmt::Display for AuctionPhase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            AuctionPhase::Committing => "committing",
+            AuctionPhase::Revealing => "revealing",
+            AuctionPhase::Scored => "scored",
+            AuctionPhase::Awarded => "awarded",
+            AuctionPhase::Settled => "settled",
+            AuctionPhase::Failed => "failed",
+            AuctionPhase::Voided => "voided",
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phases_print_as_they_serialize() {
+        use crate::IntentStatus as S;
+        use AuctionPhase as P;
+        let phases =
+            [P::Committing, P::Revealing, P::Scored, P::Awarded, P::Settled, P::Failed, P::Voided];
+        for p in phases {
+            assert_eq!(serde_json::to_value(p).unwrap(), p.to_string());
+        }
+        for s in [S::Pending, S::InAuction, S::Awarded, S::Settled, S::Expired, S::Cancelled] {
+            assert_eq!(serde_json::to_value(s).unwrap(), s.to_string());
+        }
+    }
+}

@@ -1,0 +1,204 @@
+//! Intent endpoints: submit, status, an owner's intents, cancel, quote.
+
+use alloy::primitives::{Address, Bytes, U256};
+use serde::{Deserialize, Serialize};
+
+use stakebid_intents::{Intent, IntentId};
+
+use crate::Dec;
+
+/// `POST /v1/intents`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SubmitRequest {
+    /// The intent as `eth_signTypedData_v4` JSON (types, domain, message):
+    /// exactly what the wallet showed and signed.
+    pub typed_data: serde_json::Value,
+    /// The owner's 65-byte signature (r‖s‖v), 0x-hex.
+    pub signature: Bytes,
+}
+
+/// `201` to `POST /v1/intents`: the intent is on disk.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Submitted {
+    /// The intent's id (its EIP-712 digest).
+    pub id: IntentId,
+    /// Always `pending`.
+    pub status: IntentStatus,
+}
+
+/// An intent's lifecycle: pending → in_auction → awarded → settled, or
+/// expired / cancelled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IntentStatus {
+    /// In the pool, waiting for a round.
+    Pending,
+    /// In an open round.
+    InAuction,
+    /// Won; settlement under way.
+    Awarded,
+    /// Settled on-chain (final).
+    Settled,
+    /// Deadline passed unsettled (final).
+    Expired,
+    /// Cancelled by its owner (final).
+    Cancelled,
+}
+
+impl IntentStatus {
+    /// Whether nothing more will happen to the intent.
+    pub fn is_final(self) -> bool {
+        matches!(self, IntentStatus::Settled | IntentStatus::Expired | IntentStatus::Cancelled)
+    }
+}
+
+/// One step of an intent's history.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    /// The status it entered.
+    pub status: IntentStatus,
+    /// When (unix s).
+    pub at: u64,
+}
+
+/// The signed intent's message, as in its typed data: numbers as decimal
+/// strings, addresses checksummed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(missing_docs)] // the fields are the EIP-712 struct's, documented there
+pub struct IntentMessage {
+    pub owner: Address,
+    pub asset: Address,
+    pub amount: Dec<U256>,
+    pub min_net_apy_bps: Dec<u16>,
+    pub max_loss_bps: Dec<u16>,
+    pub loss_confidence_bps: Dec<u16>,
+    pub max_operator_bps: Dec<u16>,
+    pub max_service_bps: Dec<u16>,
+    pub min_liquid_bps: Dec<u16>,
+    pub liquid_within_days: Dec<u16>,
+    pub max_fee_bps: Dec<u16>,
+    pub excluded_operators: Vec<Address>,
+    pub nonce: Dec<U256>,
+    pub deadline: Dec<u64>,
+}
+
+impl From<&Intent> for IntentMessage {
+    fn from(i: &Intent) -> Self {
+        IntentMessage {
+            owner: i.owner,
+            asset: i.asset,
+            amount: Dec(i.amount),
+            min_net_apy_bps: Dec(i.minNetApyBps),
+            max_loss_bps: Dec(i.maxLossBps),
+            loss_confidence_bps: Dec(i.lossConfidenceBps),
+            max_operator_bps: Dec(i.maxOperatorBps),
+            max_service_bps: Dec(i.maxServiceBps),
+            min_liquid_bps: Dec(i.minLiquidBps),
+            liquid_within_days: Dec(i.liquidWithinDays),
+            max_fee_bps: Dec(i.maxFeeBps),
+            excluded_operators: i.excludedOperators.clone(),
+            nonce: Dec(i.nonce),
+            deadline: Dec(i.deadline),
+        }
+    }
+}
+
+impl From<&IntentMessage> for Intent {
+    fn from(m: &IntentMessage) -> Self {
+        Intent {
+            owner: m.owner,
+            asset: m.asset,
+            amount: m.amount.0,
+            minNetApyBps: m.min_net_apy_bps.0,
+            maxLossBps: m.max_loss_bps.0,
+            lossConfidenceBps: m.loss_confidence_bps.0,
+            maxOperatorBps: m.max_operator_bps.0,
+            maxServiceBps: m.max_service_bps.0,
+            minLiquidBps: m.min_liquid_bps.0,
+            liquidWithinDays: m.liquid_within_days.0,
+            maxFeeBps: m.max_fee_bps.0,
+            excludedOperators: m.excluded_operators.clone(),
+            nonce: m.nonce.0,
+            deadline: m.deadline.0,
+        }
+    }
+}
+
+/// `GET /v1/intents/{id}` (and the answer to a cancellation).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IntentView {
+    /// Its id.
+    pub id: IntentId,
+    /// Where it is now.
+    pub status: IntentStatus,
+    /// What the owner signed.
+    pub intent: IntentMessage,
+    /// Every status it has had, oldest first.
+    pub history: Vec<HistoryEntry>,
+}
+
+/// `GET /v1/owners/{address}/intents?cursor=&limit=`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnerPage {
+    /// This page, newest first.
+    pub intents: Vec<IntentView>,
+    /// Pass as `cursor` for the next page; absent on the last.
+    pub next_cursor: Option<u64>,
+}
+
+/// `POST /v1/intents/{id}/cancel`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CancelRequest {
+    /// The owner's EIP-712 signature over `Cancellation { intentId }`.
+    pub signature: Bytes,
+}
+
+/// `POST /v1/quote`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct QuoteRequest {
+    /// The intent as `eth_signTypedData_v4` JSON; no signature needed.
+    pub typed_data: serde_json::Value,
+}
+
+/// One position of a quoted plan.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuotePosition {
+    /// The market's position id (`stETH`, `rETH@kiln`).
+    pub position: String,
+    /// Wei allocated to it.
+    pub amount: Dec<u128>,
+}
+
+/// The answer to `POST /v1/quote`: what the node's reference strategy
+/// gives this intent alone on its market.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Quote {
+    /// First-year net yield after fees and costs (bps).
+    pub net_apy_bps: i64,
+    /// Expected tail loss at the intent's confidence (bps of the amount).
+    pub cvar_bps: u64,
+    /// Share exitable within the intent's horizon (bps).
+    pub liquid_bps: u64,
+    /// Share per operator (bps).
+    pub operator_bps: std::collections::BTreeMap<String, u64>,
+    /// The fee the plan charges (wei).
+    pub fee_wei: Dec<u128>,
+    /// Where the stake goes.
+    pub positions: Vec<QuotePosition>,
+    /// What the quote is and is not.
+    pub note: String,
+}
+
+impl std::fmt::Display for IntentStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            IntentStatus::Pending => "pending",
+            IntentStatus::InAuction => "in_auction",
+            IntentStatus::Awarded => "awarded",
+            IntentStatus::Settled => "settled",
+            IntentStatus::Expired => "expired",
+            IntentStatus::Cancelled => "cancelled",
+        })
+    }
+}

@@ -1,0 +1,34 @@
+//! # stakebid-wire
+//!
+//! The node's HTTP API as types: every request and response body, defined
+//! once. The node's handlers build them from its domain types
+//! (`stakebid-auction`'s API layer is the only place that converts), and
+//! the SDK, the CLI and the solver runtime read them. Nothing here does
+//! I/O or knows the node's rules; it is the shape of the JSON.
+//!
+//! ```text
+//! domain (auction) ──API layer: From──▶ wire type ──JSON──▶ client: serde ──▶ wire type
+//! ```
+//!
+//! Encoding: on-chain integers that can pass 2^53 are decimal strings
+//! ([`Dec`]); addresses are EIP-55 checksummed; hashes and byte strings
+//! are 0x-hex; times are unix seconds.
+
+#![forbid(unsafe_code)]
+
+pub mod auctions;
+pub mod dec;
+pub mod intents;
+pub mod node;
+
+pub use auctions::{
+    AuctionHead, AuctionPhase, AuctionView, AuctionsPage, AwardEntry, CommitAccepted, Commitment,
+    Fault, Outcome, Penalty, Reason, RejectedBid, RevealAccepted, ScoredBid, SettlementNote,
+    SolverView, Solvers,
+};
+pub use dec::Dec;
+pub use intents::{
+    CancelRequest, HistoryEntry, IntentMessage, IntentStatus, IntentView, OwnerPage, Quote,
+    QuotePosition, QuoteRequest, SubmitRequest, Submitted,
+};
+pub use node::{ErrorBody, Health, MarketView, NodeInfo};

@@ -1,0 +1,46 @@
+//! Node endpoints: identity, market, health, and the error body.
+
+use alloy::primitives::{Address, B256};
+use serde::{Deserialize, Serialize};
+
+use stakebid_intents::deployment::Deployment;
+use stakebid_intents::{Domain, Market};
+
+/// `GET /v1/node`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeInfo {
+    /// The key that signs auctions and awards (absent when the node runs no rounds).
+    pub auctioneer: Option<Address>,
+    /// Chain and Settlement intents are signed for.
+    pub domain: Domain,
+    /// Hash of the market in use.
+    pub market_hash: B256,
+    /// The deployment the node settles on, if it settles.
+    #[serde(default)]
+    pub chain: Option<Deployment>,
+}
+
+/// `GET /v1/market`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MarketView {
+    /// `market.hash()`: what rounds and awards name.
+    pub hash: B256,
+    /// The market.
+    pub market: Market,
+}
+
+/// `GET /healthz`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Health {
+    /// `ok`.
+    pub status: String,
+}
+
+/// Every refusal: a stable code and a sentence.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// Stable code (`intent.expired`, `round.late_commit`, …; `docs/errors.md`).
+    pub code: String,
+    /// What went wrong, for a person.
+    pub message: String,
+}
