@@ -14,26 +14,36 @@ pub struct Deployment {
     /// EIP-155 chain id.
     pub chain_id: u64,
     /// The Settlement contract (the intents' EIP-712 verifying contract).
+    #[serde(with = "crate::encoding::checksummed")]
     pub settlement: Address,
     /// The SolverRegistry.
+    #[serde(with = "crate::encoding::checksummed")]
     pub registry: Address,
     /// Who signs awards.
+    #[serde(with = "crate::encoding::checksummed")]
     pub auctioneer: Address,
     /// Who may call `settle`.
+    #[serde(with = "crate::encoding::checksummed")]
     pub executor: Address,
     /// The EigenLayer stand-in (StrategyManager and DelegationManager).
+    #[serde(with = "crate::encoding::checksummed")]
     pub eigenlayer: Address,
     /// Blocks a restaking withdrawal waits.
     pub withdrawal_delay_blocks: u32,
     /// The restaking adapter (position-holder factory).
+    #[serde(with = "crate::encoding::checksummed")]
     pub restaking_adapter: Address,
     /// Asset id → token (zero for ETH).
+    #[serde(with = "crate::encoding::checksummed_values")]
     pub assets: BTreeMap<String, Address>,
     /// Asset id → minting adapter, for assets minted from ETH.
+    #[serde(with = "crate::encoding::checksummed_values")]
     pub minters: BTreeMap<String, Address>,
     /// Asset id → EigenLayer strategy, for restakeable assets.
+    #[serde(with = "crate::encoding::checksummed_values")]
     pub strategies: BTreeMap<String, Address>,
     /// Operator id → its address on this chain.
+    #[serde(with = "crate::encoding::checksummed_values")]
     pub operators: BTreeMap<String, Address>,
     /// Position ids with a route in the Settlement.
     pub positions: Vec<String>,

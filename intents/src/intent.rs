@@ -59,6 +59,7 @@ pub struct Domain {
     /// EIP-155 chain id.
     pub chain_id: u64,
     /// The Settlement contract (EIP-712 `verifyingContract`).
+    #[serde(with = "crate::encoding::checksummed")]
     pub settlement: Address,
 }
 

@@ -22,6 +22,7 @@
 pub mod address;
 pub mod batch;
 pub mod deployment;
+pub mod encoding;
 pub mod envelope;
 pub mod error;
 pub mod evaluate;

@@ -38,15 +38,15 @@ alloy::sol! {
     }
 
     /// One allocation of a plan.
-    #[derive(Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, PartialEq, Eq)]
     struct BidAllocation { string position; uint256 amount; }
 
     /// One intent's plan inside a bid.
-    #[derive(Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, PartialEq, Eq)]
     struct BidPlan { bytes32 intentId; BidAllocation[] allocations; uint256 fee; }
 
     /// A solver's bid: plans for a subset of the batch, won or lost whole.
-    #[derive(Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, PartialEq, Eq)]
     struct Bid { uint64 auctionId; address solver; BidPlan[] plans; }
 
     /// An owner's signed request to withdraw one of its intents.
@@ -54,7 +54,7 @@ alloy::sol! {
     struct Cancellation { bytes32 intentId; }
 
     /// The auctioneer's award of one winning bid (EIP-712, checked on-chain).
-    #[derive(Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, PartialEq, Eq)]
     struct Award {
         uint64 auctionId;
         bytes32 bidHash;
@@ -286,6 +286,175 @@ impl Offence {
             Offence::InvalidPlan => "invalid_plan",
             Offence::SettlementFault => "settlement_fault",
             Offence::StateMoved => "state_moved",
+        }
+    }
+}
+
+/// The JSON shape of `Bid` and `Award` (field names as in Solidity;
+/// integers in decimal, addresses checksummed: `crate::encoding`).
+mod json {
+    use alloy::primitives::{Address, B256, I256, U256};
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use crate::encoding::{checksummed, decimal, decimal_signed};
+
+    #[derive(Serialize, Deserialize)]
+    struct Allocation {
+        position: String,
+        #[serde(with = "decimal")]
+        amount: U256,
+    }
+
+    #[derive(Serialize, Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Plan {
+        intent_id: B256,
+        allocations: Vec<Allocation>,
+        #[serde(with = "decimal")]
+        fee: U256,
+    }
+
+    #[derive(Serialize, Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Bid {
+        auction_id: u64,
+        #[serde(with = "checksummed")]
+        solver: Address,
+        plans: Vec<Plan>,
+    }
+
+    #[derive(Serialize, Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Award {
+        auction_id: u64,
+        bid_hash: B256,
+        #[serde(with = "checksummed")]
+        solver: Address,
+        intent_ids: Vec<B256>,
+        #[serde(with = "decimal_signed")]
+        score: I256,
+    }
+
+    impl Serialize for super::Bid {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            Bid {
+                auction_id: self.auctionId,
+                solver: self.solver,
+                plans: self
+                    .plans
+                    .iter()
+                    .map(|p| Plan {
+                        intent_id: p.intentId,
+                        allocations: p
+                            .allocations
+                            .iter()
+                            .map(|a| Allocation { position: a.position.clone(), amount: a.amount })
+                            .collect(),
+                        fee: p.fee,
+                    })
+                    .collect(),
+            }
+            .serialize(s)
+        }
+    }
+
+    impl<'de> Deserialize<'de> for super::Bid {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            let b = Bid::deserialize(d)?;
+            Ok(super::Bid {
+                auctionId: b.auction_id,
+                solver: b.solver,
+                plans: b
+                    .plans
+                    .into_iter()
+                    .map(|p| super::BidPlan {
+                        intentId: p.intent_id,
+                        allocations: p
+                            .allocations
+                            .into_iter()
+                            .map(|a| super::BidAllocation {
+                                position: a.position,
+                                amount: a.amount,
+                            })
+                            .collect(),
+                        fee: p.fee,
+                    })
+                    .collect(),
+            })
+        }
+    }
+
+    impl Serialize for super::Award {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            Award {
+                auction_id: self.auctionId,
+                bid_hash: self.bidHash,
+                solver: self.solver,
+                intent_ids: self.intentIds.clone(),
+                score: self.score,
+            }
+            .serialize(s)
+        }
+    }
+
+    impl<'de> Deserialize<'de> for super::Award {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            let a = Award::deserialize(d)?;
+            Ok(super::Award {
+                auctionId: a.auction_id,
+                bidHash: a.bid_hash,
+                solver: a.solver,
+                intentIds: a.intent_ids,
+                score: a.score,
+            })
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::super::{Award, Bid, BidAllocation, BidPlan};
+        use alloy::primitives::{Address, B256, I256, U256};
+
+        /// Integers are decimal and addresses checksummed; what alloy's
+        /// derive wrote before (hex integers, lowercase addresses) still reads.
+        #[test]
+        fn bids_and_awards_write_decimal_and_read_the_old_hex() {
+            let solver: Address = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266".parse().unwrap();
+            let bid = Bid {
+                auctionId: 7,
+                solver,
+                plans: vec![BidPlan {
+                    intentId: B256::repeat_byte(1),
+                    allocations: vec![BidAllocation {
+                        position: "stETH".into(),
+                        amount: U256::from(10u128.pow(21)),
+                    }],
+                    fee: U256::from(12345u64),
+                }],
+            };
+            let v = serde_json::to_value(&bid).unwrap();
+            assert_eq!(v["plans"][0]["allocations"][0]["amount"], "1000000000000000000000");
+            assert_eq!(v["plans"][0]["fee"], "12345");
+            assert_eq!(v["solver"], "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266");
+            assert_eq!(serde_json::from_value::<Bid>(v).unwrap(), bid);
+            let old = r#"{"auctionId":7,"solver":"0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266","plans":[{"intentId":"0x0101010101010101010101010101010101010101010101010101010101010101","allocations":[{"position":"stETH","amount":"0x3635c9adc5dea00000"}],"fee":"0x3039"}]}"#;
+            assert_eq!(serde_json::from_str::<Bid>(old).unwrap(), bid);
+
+            let award = Award {
+                auctionId: 7,
+                bidHash: B256::repeat_byte(2),
+                solver,
+                intentIds: vec![B256::repeat_byte(1)],
+                score: I256::try_from(-42i64).unwrap(),
+            };
+            let v = serde_json::to_value(&award).unwrap();
+            assert_eq!(v["score"], "-42");
+            assert_eq!(serde_json::from_value::<Award>(v).unwrap(), award);
+            let legacy = serde_json::json!({
+                "auctionId": 7, "bidHash": B256::repeat_byte(2), "solver": solver,
+                "intentIds": [B256::repeat_byte(1)], "score": I256::try_from(-42i64).unwrap(),
+            });
+            assert_eq!(serde_json::from_value::<Award>(legacy).unwrap(), award);
         }
     }
 }

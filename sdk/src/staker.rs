@@ -77,11 +77,17 @@ pub struct Position {
     /// The market's position id (`stETH`, `rETH@kiln`).
     pub position: String,
     /// Where it sits: the staker's wallet or its position holder.
+    #[serde(with = "stakebid_intents::encoding::checksummed")]
     pub holder: Address,
     /// Tokens (liquid) or strategy shares (restaked), on-chain now.
+    #[serde(with = "stakebid_intents::encoding::decimal")]
     pub amount: U256,
     /// The EigenLayer strategy, for restaked positions.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "stakebid_intents::encoding::checksummed_opt"
+    )]
     pub strategy: Option<Address>,
 }
 

@@ -176,6 +176,7 @@ pub(crate) fn run(cmd: IntentCmd) -> Result<(), CliError> {
 #[derive(serde::Serialize)]
 struct Verified {
     intent_id: stakebid_intents::IntentId,
+    #[serde(with = "stakebid_intents::encoding::checksummed")]
     signer: alloy::primitives::Address,
     valid: bool,
 }

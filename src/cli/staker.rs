@@ -334,6 +334,7 @@ struct Submitted<'a> {
 /// `stakebid positions --json`.
 #[derive(serde::Serialize)]
 struct Holdings<'a> {
+    #[serde(with = "stakebid_intents::encoding::checksummed")]
     owner: Address,
     escrow_wei: Dec<U256>,
     positions: &'a [stakebid_sdk::Position],

@@ -5,6 +5,7 @@ use alloy::primitives::{Address, Bytes, B256};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+use stakebid_intents::encoding::{checksummed, checksummed_keys, checksummed_vec};
 use stakebid_intents::evaluate::CapacityUse;
 use stakebid_intents::protocol::{Award, Bid};
 use stakebid_intents::{IntentId, Plan, Wei};
@@ -44,8 +45,9 @@ pub struct AuctionHead {
     pub commit_deadline: u64,
     /// Reveal deadline (unix s).
     pub reveal_deadline: u64,
-    /// The winning solvers, once public (`null` before).
-    pub winners: Option<Vec<Address>>,
+    /// The winning solvers, once public (empty before).
+    #[serde(with = "checksummed_vec")]
+    pub winners: Vec<Address>,
 }
 
 /// `GET /v1/auctions?cursor=&limit=`.
@@ -63,6 +65,7 @@ pub struct AuctionsPage {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Commitment {
     /// Who committed.
+    #[serde(with = "checksummed")]
     pub solver: Address,
     /// The hash it signed.
     pub commitment: B256,
@@ -108,6 +111,7 @@ pub struct Outcome {
     /// The winners' total score (wei).
     pub total_score: Dec<i128>,
     /// Best total without each winner's solver.
+    #[serde(with = "checksummed_keys")]
     pub reference_scores: BTreeMap<Address, Dec<i128>>,
     /// The signed awards still standing.
     pub awards: Vec<AwardEntry>,
@@ -129,6 +133,7 @@ impl Outcome {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ScoredBid {
     /// Who bid.
+    #[serde(with = "checksummed")]
     pub solver: Address,
     /// keccak256(abi.encode(bid)).
     pub bid_hash: B256,
@@ -171,6 +176,7 @@ pub struct Reason {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RejectedBid {
     /// Who bid.
+    #[serde(with = "checksummed")]
     pub solver: Address,
     /// Why.
     pub reasons: Vec<Reason>,
@@ -184,6 +190,7 @@ pub struct RejectedBid {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Fault {
     /// Who.
+    #[serde(with = "checksummed")]
     pub solver: Address,
     /// Stable code (`round.unrevealed`).
     pub code: String,
@@ -249,6 +256,7 @@ pub struct Penalty {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SolverView {
     /// Its address.
+    #[serde(with = "checksummed")]
     pub solver: Address,
     /// Bond left (wei).
     pub bond: Wei,

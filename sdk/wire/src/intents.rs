@@ -3,6 +3,7 @@
 use alloy::primitives::{Address, Bytes, U256};
 use serde::{Deserialize, Serialize};
 
+use stakebid_intents::encoding::{checksummed, checksummed_vec};
 use stakebid_intents::{Intent, IntentId};
 
 use crate::Dec;
@@ -67,7 +68,9 @@ pub struct HistoryEntry {
 #[serde(rename_all = "camelCase")]
 #[allow(missing_docs)] // the fields are the EIP-712 struct's, documented there
 pub struct IntentMessage {
+    #[serde(with = "checksummed")]
     pub owner: Address,
+    #[serde(with = "checksummed")]
     pub asset: Address,
     pub amount: Dec<U256>,
     pub min_net_apy_bps: Dec<u16>,
@@ -78,6 +81,7 @@ pub struct IntentMessage {
     pub min_liquid_bps: Dec<u16>,
     pub liquid_within_days: Dec<u16>,
     pub max_fee_bps: Dec<u16>,
+    #[serde(with = "checksummed_vec")]
     pub excluded_operators: Vec<Address>,
     pub nonce: Dec<U256>,
     pub deadline: Dec<u64>,

@@ -10,6 +10,7 @@ use stakebid_intents::{Domain, Market};
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NodeInfo {
     /// The key that signs auctions and awards (absent when the node runs no rounds).
+    #[serde(with = "stakebid_intents::encoding::checksummed_opt")]
     pub auctioneer: Option<Address>,
     /// Chain and Settlement intents are signed for.
     pub domain: Domain,

@@ -56,7 +56,7 @@ pub(super) fn head(a: &AuctionHead) -> wire::AuctionHead {
         intents: a.intents.len(),
         commit_deadline: a.commit_deadline,
         reveal_deadline: a.reveal_deadline,
-        winners: a.winners(),
+        winners: a.winners().unwrap_or_default(),
     }
 }
 
