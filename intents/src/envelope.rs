@@ -205,6 +205,7 @@ pub struct CommitMsg {
     /// The auction.
     pub auction: u64,
     /// The registered solver.
+    #[serde(with = "crate::encoding::checksummed")]
     pub solver: Address,
     /// keccak256(abi.encode(chainId, auctionId, solver, keccak256(abi.encode(bid)), salt)).
     pub commitment: B256,

@@ -145,7 +145,7 @@ fn nats_bus_with_three_solver_processes() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|s| s["solver"] == serde_json::json!(silent))
+        .find(|s| s["solver"] == silent.to_string()) // checksummed
         .unwrap()
         .clone();
     let penalties = rec["penalties"].as_array().unwrap();

@@ -190,16 +190,64 @@ async fn the_openapi_document_lists_every_route_and_only_documented_codes() {
     assert_eq!(st, StatusCode::OK);
     let documented = stakebid_auction::infra::api::error_codes();
     assert!(documented.len() > 60, "{documented:?}");
-    for (method, path, _, codes) in stakebid_auction::infra::api::ROUTES {
+    // The document's operations are exactly the routes the code table covers.
+    let mut ops: Vec<(String, String)> = vec![];
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            ops.push((method.to_uppercase(), path.clone()));
+        }
+    }
+    ops.sort();
+    let mut table: Vec<(String, String)> = stakebid_auction::infra::api::ROUTES
+        .iter()
+        .map(|(m, p, _)| (m.to_string(), p.to_string()))
+        .collect();
+    table.sort();
+    assert_eq!(ops, table);
+    for (method, path, codes) in stakebid_auction::infra::api::ROUTES {
         let op = &doc["paths"][path][method.to_lowercase()];
         assert!(op.is_object(), "{method} {path} missing from the document");
+        assert!(
+            op["responses"]["200"].is_object()
+                || op["responses"]["201"].is_object()
+                || op["responses"]["202"].is_object(),
+            "{method} {path}"
+        );
         for code in *codes {
             assert!(documented.contains(code), "{code} ({method} {path}) is not in docs/errors.md");
             assert!(op["responses"]["4XX"]["description"].as_str().unwrap().contains(code));
         }
     }
+    // Every request and response body has a schema in components.
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    for name in [
+        "SubmitRequest",
+        "Submitted",
+        "IntentView",
+        "OwnerPage",
+        "CancelRequest",
+        "QuoteRequest",
+        "Quote",
+        "AuctionsPage",
+        "AuctionView",
+        "Outcome",
+        "ScoredBid",
+        "Bid",
+        "Award",
+        "CommitMsg",
+        "RevealMsg",
+        "CommitAccepted",
+        "RevealAccepted",
+        "Solvers",
+        "NodeInfo",
+        "MarketView",
+        "Health",
+        "ErrorBody",
+    ] {
+        assert!(schemas.contains_key(name), "no schema {name}: {:?}", schemas.keys());
+    }
     // Every route the router serves answers something other than "no route".
-    for (method, path, _, _) in stakebid_auction::infra::api::ROUTES {
+    for (method, path, _) in stakebid_auction::infra::api::ROUTES {
         let p = path
             .replace("{id}", "1")
             .replace("{address}", "0x0000000000000000000000000000000000000001");

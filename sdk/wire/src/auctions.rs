@@ -4,6 +4,7 @@
 use alloy::primitives::{Address, Bytes, B256};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use utoipa::ToSchema;
 
 use stakebid_intents::encoding::{checksummed, checksummed_keys, checksummed_vec};
 use stakebid_intents::evaluate::CapacityUse;
@@ -13,7 +14,7 @@ use stakebid_intents::{IntentId, Plan, Wei};
 use crate::Dec;
 
 /// Where an auction is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AuctionPhase {
     /// Taking commitments.
@@ -33,7 +34,7 @@ pub enum AuctionPhase {
 }
 
 /// One row of `GET /v1/auctions`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct AuctionHead {
     /// Auction id.
     pub id: u64,
@@ -47,11 +48,12 @@ pub struct AuctionHead {
     pub reveal_deadline: u64,
     /// The winning solvers, once public (empty before).
     #[serde(with = "checksummed_vec")]
+    #[schema(value_type = Vec<String>)]
     pub winners: Vec<Address>,
 }
 
 /// `GET /v1/auctions?cursor=&limit=`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct AuctionsPage {
     /// This page, newest first.
     pub auctions: Vec<AuctionHead>,
@@ -62,25 +64,29 @@ pub struct AuctionsPage {
 }
 
 /// A sealed commitment as shown before the reveal deadline.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Commitment {
     /// Who committed.
     #[serde(with = "checksummed")]
+    #[schema(value_type = String)]
     pub solver: Address,
     /// The hash it signed.
+    #[schema(value_type = String)]
     pub commitment: B256,
 }
 
 /// `GET /v1/auctions/{id}`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct AuctionView {
     /// Auction id.
     pub id: u64,
     /// Where it is.
     pub phase: AuctionPhase,
     /// Its batch.
+    #[schema(value_type = Vec<String>)]
     pub intents: Vec<IntentId>,
     /// The scenario seed.
+    #[schema(value_type = String)]
     pub seed: B256,
     /// Commit deadline (unix s).
     pub commit_deadline: u64,
@@ -94,13 +100,14 @@ pub struct AuctionView {
 
 /// A round's public outcome: enough for anyone to recompute it
 /// (`stakebid replay`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Outcome {
     /// Every bid that scored, in reveal order.
     pub bids: Vec<ScoredBid>,
     /// Every bid the evaluator refused.
     pub rejected: Vec<RejectedBid>,
     /// The market the round ran on.
+    #[schema(value_type = String)]
     pub market_hash: B256,
     /// Risk scenarios generated.
     pub scenario_count: u32,
@@ -109,9 +116,11 @@ pub struct Outcome {
     /// Signed commitments left unopened.
     pub faults: Vec<Fault>,
     /// The winners' total score (wei).
+    #[schema(value_type = String, pattern = "^-?[0-9]+$")]
     pub total_score: Dec<i128>,
     /// Best total without each winner's solver.
     #[serde(with = "checksummed_keys")]
+    #[schema(value_type = BTreeMap<String, String>)]
     pub reference_scores: BTreeMap<Address, Dec<i128>>,
     /// The signed awards still standing.
     pub awards: Vec<AwardEntry>,
@@ -130,20 +139,26 @@ impl Outcome {
 }
 
 /// A bid that scored, and how it fared.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ScoredBid {
     /// Who bid.
     #[serde(with = "checksummed")]
+    #[schema(value_type = String)]
     pub solver: Address,
     /// keccak256(abi.encode(bid)).
+    #[schema(value_type = String)]
     pub bid_hash: B256,
     /// The bid as revealed.
+    #[schema(value_type = crate::schema::Bid)]
     pub bid: Bid,
     /// Its plans.
+    #[schema(value_type = Option<Vec<crate::schema::Plan>>)]
     pub plans: Option<Vec<Plan>>,
     /// The auctioneer's score per intent (wei).
+    #[schema(value_type = BTreeMap<String, String>)]
     pub scores: BTreeMap<IntentId, Dec<i128>>,
     /// Their sum.
+    #[schema(value_type = String, pattern = "^-?[0-9]+$")]
     pub total: Dec<i128>,
     /// Among the winners (now).
     pub won: bool,
@@ -162,9 +177,10 @@ fn is_false(b: &bool) -> bool {
 }
 
 /// One reason a bid was refused.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Reason {
     /// The intent concerned, if one.
+    #[schema(value_type = Option<String>)]
     pub intent: Option<IntentId>,
     /// Stable code (`bid.*`, `plan.*`).
     pub code: String,
@@ -173,48 +189,57 @@ pub struct Reason {
 }
 
 /// A bid the evaluator refused, with every reason.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct RejectedBid {
     /// Who bid.
     #[serde(with = "checksummed")]
+    #[schema(value_type = String)]
     pub solver: Address,
     /// Why.
     pub reasons: Vec<Reason>,
     /// keccak256(abi.encode(bid)).
+    #[schema(value_type = String)]
     pub bid_hash: B256,
     /// The bid as revealed.
+    #[schema(value_type = crate::schema::Bid)]
     pub bid: Bid,
 }
 
 /// A signed commitment left unopened.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Fault {
     /// Who.
     #[serde(with = "checksummed")]
+    #[schema(value_type = String)]
     pub solver: Address,
     /// Stable code (`round.unrevealed`).
     pub code: String,
     /// The unopened commitment (signed by the solver: the evidence).
+    #[schema(value_type = String)]
     pub commitment: B256,
 }
 
 /// Where an award's settlement landed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct SettlementNote {
     /// The transaction.
+    #[schema(value_type = String)]
     pub tx: B256,
     /// Its gas.
     pub gas_used: u64,
 }
 
 /// One signed award and what became of it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct AwardEntry {
     /// The award (EIP-712, checked on-chain).
+    #[schema(value_type = crate::schema::Award)]
     pub award: Award,
     /// The auctioneer's signature over it.
+    #[schema(value_type = String)]
     pub signature: Bytes,
     /// Capacity its plans hold until they settle.
+    #[schema(value_type = crate::schema::CapacityUse)]
     pub capacity: CapacityUse,
     /// Set once it settled on-chain.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -222,43 +247,49 @@ pub struct AwardEntry {
 }
 
 /// `202` to `POST /v1/auctions/{id}/commitments`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct CommitAccepted {
     /// The auction.
     pub auction: u64,
     /// The commitment taken.
+    #[schema(value_type = String)]
     pub commitment: B256,
 }
 
 /// `202` to `POST /v1/auctions/{id}/reveals`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct RevealAccepted {
     /// The auction.
     pub auction: u64,
     /// keccak256(abi.encode(bid)).
+    #[schema(value_type = String)]
     pub bid_hash: B256,
 }
 
 /// One entry of a solver's record.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Penalty {
     /// Auction.
     pub auction: u64,
     /// What (`unrevealed`, `invalid_plan`, `settlement_fault`, `state_moved`).
     pub offence: String,
     /// Wei taken from the bond.
+    #[schema(value_type = String)]
     pub amount: Wei,
     /// Hash of the evidence.
+    #[schema(value_type = String)]
     pub evidence: B256,
 }
 
 /// One solver in `GET /v1/solvers`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct SolverView {
     /// Its address.
     #[serde(with = "checksummed")]
+    #[schema(value_type = String)]
     pub solver: Address,
     /// Bond left (wei).
+    #[schema(value_type = String)]
     pub bond: Wei,
     /// Whether it may take part.
     pub eligible: bool,
@@ -267,9 +298,10 @@ pub struct SolverView {
 }
 
 /// `GET /v1/solvers`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Solvers {
     /// Bond needed to take part (wei).
+    #[schema(value_type = String)]
     pub min_bond: Wei,
     /// Every registered solver.
     pub solvers: Vec<SolverView>,

@@ -2,6 +2,7 @@
 
 use alloy::primitives::{Address, Bytes, U256};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use stakebid_intents::encoding::{checksummed, checksummed_vec};
 use stakebid_intents::{Intent, IntentId};
@@ -9,19 +10,22 @@ use stakebid_intents::{Intent, IntentId};
 use crate::Dec;
 
 /// `POST /v1/intents`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct SubmitRequest {
     /// The intent as `eth_signTypedData_v4` JSON (types, domain, message):
     /// exactly what the wallet showed and signed.
+    #[schema(value_type = Object)]
     pub typed_data: serde_json::Value,
     /// The owner's 65-byte signature (r‖s‖v), 0x-hex.
+    #[schema(value_type = String)]
     pub signature: Bytes,
 }
 
 /// `201` to `POST /v1/intents`: the intent is on disk.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Submitted {
     /// The intent's id (its EIP-712 digest).
+    #[schema(value_type = String)]
     pub id: IntentId,
     /// Always `pending`.
     pub status: IntentStatus,
@@ -29,7 +33,7 @@ pub struct Submitted {
 
 /// An intent's lifecycle: pending → in_auction → awarded → settled, or
 /// expired / cancelled.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum IntentStatus {
     /// In the pool, waiting for a round.
@@ -54,7 +58,7 @@ impl IntentStatus {
 }
 
 /// One step of an intent's history.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct HistoryEntry {
     /// The status it entered.
     pub status: IntentStatus,
@@ -64,26 +68,40 @@ pub struct HistoryEntry {
 
 /// The signed intent's message, as in its typed data: numbers as decimal
 /// strings, addresses checksummed.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 #[allow(missing_docs)] // the fields are the EIP-712 struct's, documented there
 pub struct IntentMessage {
     #[serde(with = "checksummed")]
+    #[schema(value_type = String)]
     pub owner: Address,
     #[serde(with = "checksummed")]
+    #[schema(value_type = String)]
     pub asset: Address,
+    #[schema(value_type = String, pattern = "^[0-9]+$")]
     pub amount: Dec<U256>,
+    #[schema(value_type = String, pattern = "^[0-9]+$")]
     pub min_net_apy_bps: Dec<u16>,
+    #[schema(value_type = String, pattern = "^[0-9]+$")]
     pub max_loss_bps: Dec<u16>,
+    #[schema(value_type = String, pattern = "^[0-9]+$")]
     pub loss_confidence_bps: Dec<u16>,
+    #[schema(value_type = String, pattern = "^[0-9]+$")]
     pub max_operator_bps: Dec<u16>,
+    #[schema(value_type = String, pattern = "^[0-9]+$")]
     pub max_service_bps: Dec<u16>,
+    #[schema(value_type = String, pattern = "^[0-9]+$")]
     pub min_liquid_bps: Dec<u16>,
+    #[schema(value_type = String, pattern = "^[0-9]+$")]
     pub liquid_within_days: Dec<u16>,
+    #[schema(value_type = String, pattern = "^[0-9]+$")]
     pub max_fee_bps: Dec<u16>,
     #[serde(with = "checksummed_vec")]
+    #[schema(value_type = Vec<String>)]
     pub excluded_operators: Vec<Address>,
+    #[schema(value_type = String, pattern = "^[0-9]+$")]
     pub nonce: Dec<U256>,
+    #[schema(value_type = String, pattern = "^[0-9]+$")]
     pub deadline: Dec<u64>,
 }
 
@@ -130,9 +148,10 @@ impl From<&IntentMessage> for Intent {
 }
 
 /// `GET /v1/intents/{id}` (and the answer to a cancellation).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct IntentView {
     /// Its id.
+    #[schema(value_type = String)]
     pub id: IntentId,
     /// Where it is now.
     pub status: IntentStatus,
@@ -143,7 +162,7 @@ pub struct IntentView {
 }
 
 /// `GET /v1/owners/{address}/intents?cursor=&limit=`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct OwnerPage {
     /// This page, newest first.
     pub intents: Vec<IntentView>,
@@ -152,31 +171,34 @@ pub struct OwnerPage {
 }
 
 /// `POST /v1/intents/{id}/cancel`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct CancelRequest {
     /// The owner's EIP-712 signature over `Cancellation { intentId }`.
+    #[schema(value_type = String)]
     pub signature: Bytes,
 }
 
 /// `POST /v1/quote`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct QuoteRequest {
     /// The intent as `eth_signTypedData_v4` JSON; no signature needed.
+    #[schema(value_type = Object)]
     pub typed_data: serde_json::Value,
 }
 
 /// One position of a quoted plan.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct QuotePosition {
     /// The market's position id (`stETH`, `rETH@kiln`).
     pub position: String,
     /// Wei allocated to it.
+    #[schema(value_type = String, pattern = "^[0-9]+$")]
     pub amount: Dec<u128>,
 }
 
 /// The answer to `POST /v1/quote`: what the node's reference strategy
 /// gives this intent alone on its market.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Quote {
     /// First-year net yield after fees and costs (bps).
     pub net_apy_bps: i64,
@@ -187,6 +209,7 @@ pub struct Quote {
     /// Share per operator (bps).
     pub operator_bps: std::collections::BTreeMap<String, u64>,
     /// The fee the plan charges (wei).
+    #[schema(value_type = String, pattern = "^[0-9]+$")]
     pub fee_wei: Dec<u128>,
     /// Where the stake goes.
     pub positions: Vec<QuotePosition>,

@@ -20,6 +20,7 @@ pub mod auctions;
 pub mod dec;
 pub mod intents;
 pub mod node;
+pub mod schema;
 
 pub use auctions::{
     AuctionHead, AuctionPhase, AuctionView, AuctionsPage, AwardEntry, CommitAccepted, Commitment,

@@ -2,43 +2,50 @@
 
 use alloy::primitives::{Address, B256};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use stakebid_intents::deployment::Deployment;
 use stakebid_intents::{Domain, Market};
 
 /// `GET /v1/node`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct NodeInfo {
     /// The key that signs auctions and awards (absent when the node runs no rounds).
     #[serde(with = "stakebid_intents::encoding::checksummed_opt")]
+    #[schema(value_type = Option<String>)]
     pub auctioneer: Option<Address>,
     /// Chain and Settlement intents are signed for.
+    #[schema(value_type = crate::schema::Domain)]
     pub domain: Domain,
     /// Hash of the market in use.
+    #[schema(value_type = String)]
     pub market_hash: B256,
     /// The deployment the node settles on, if it settles.
     #[serde(default)]
+    #[schema(value_type = Option<Object>)]
     pub chain: Option<Deployment>,
 }
 
 /// `GET /v1/market`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct MarketView {
     /// `market.hash()`: what rounds and awards name.
+    #[schema(value_type = String)]
     pub hash: B256,
     /// The market.
+    #[schema(value_type = Object)]
     pub market: Market,
 }
 
 /// `GET /healthz`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Health {
     /// `ok`.
     pub status: String,
 }
 
 /// Every refusal: a stable code and a sentence.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ErrorBody {
     /// Stable code (`intent.expired`, `round.late_commit`, …; `docs/errors.md`).
     pub code: String,

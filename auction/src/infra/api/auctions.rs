@@ -35,7 +35,8 @@ fn live(s: &AppState) -> Result<&Live, ApiError> {
 }
 
 /// Pagination of `GET /v1/auctions`.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(super) struct Page {
     /// Only auctions with a smaller id: the previous page's `next_cursor`.
     cursor: Option<u64>,
@@ -47,6 +48,8 @@ pub(super) struct Page {
 
 /// `GET /v1/auctions?cursor=&limit=`: newest first, one range read of the
 /// page (an auction's large outcome is skipped, not decoded).
+#[utoipa::path(get, path = "/v1/auctions", tag = "auctions", params(Page),
+    responses((status = 200, description = "A page of auctions, newest first", body = wire::AuctionsPage)))]
 pub(super) async fn list(
     State(s): State<AppState>,
     q: Result<Query<Page>, axum::extract::rejection::QueryRejection>,
@@ -68,6 +71,8 @@ pub(super) async fn list(
 /// `GET /v1/auctions/{id}`: the round. Until the reveal deadline only the
 /// commitment hashes; afterwards every bid, score, rejection, fault,
 /// winner and reference score.
+#[utoipa::path(get, path = "/v1/auctions/{id}", tag = "auctions", params(("id" = u64, Path, description = "the auction id")),
+    responses((status = 200, description = "The auction", body = wire::AuctionView)))]
 pub(super) async fn show(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -83,6 +88,9 @@ pub(super) async fn show(
 }
 
 /// `POST /v1/auctions/{id}/commitments`: a sealed commitment (`CommitMsg`).
+#[utoipa::path(post, path = "/v1/auctions/{id}/commitments", tag = "auctions", params(("id" = u64, Path, description = "the auction id")),
+    request_body = wire::schema::CommitMsg,
+    responses((status = 202, description = "Taken", body = wire::CommitAccepted)))]
 pub(super) async fn commit(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -102,6 +110,9 @@ pub(super) async fn commit(
 }
 
 /// `POST /v1/auctions/{id}/reveals`: a bid and its salt (`RevealMsg`).
+#[utoipa::path(post, path = "/v1/auctions/{id}/reveals", tag = "auctions", params(("id" = u64, Path, description = "the auction id")),
+    request_body = wire::schema::RevealMsg,
+    responses((status = 202, description = "Taken (a repeat of an accepted reveal is answered the same)", body = wire::RevealAccepted)))]
 pub(super) async fn reveal(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -123,6 +134,8 @@ pub(super) async fn reveal(
 
 /// `GET /v1/events`: server-sent events, one per signed announcement
 /// (`event:` the kind, `data:` the envelope JSON).
+#[utoipa::path(get, path = "/v1/events", tag = "auctions",
+    responses((status = 200, description = "Server-sent events: `event:` the kind (open, revealing, award, closed), `data:` the signed envelope", body = String, content_type = "text/event-stream")))]
 pub(super) async fn events(
     State(s): State<AppState>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
@@ -147,6 +160,8 @@ pub(super) async fn events(
 }
 
 /// `GET /v1/solvers`: bonds, eligibility and penalty records.
+#[utoipa::path(get, path = "/v1/solvers", tag = "auctions",
+    responses((status = 200, description = "Bonds, eligibility and penalty records", body = wire::Solvers)))]
 pub(super) async fn solvers(State(s): State<AppState>) -> Result<Json<wire::Solvers>, ApiError> {
     let reg: Registry = s.store.node_state()?.registry.unwrap_or_else(Registry::new);
     Ok(Json(views::solvers(&reg)))

@@ -23,6 +23,9 @@ fn parse_id(id: &str) -> Result<IntentId, ApiError> {
 
 /// `POST /v1/intents`: `{ typed_data, signature }` → 201 `{ id, status }`,
 /// answered only once the intent is flushed to disk.
+#[utoipa::path(post, path = "/v1/intents", tag = "intents",
+    request_body = wire::SubmitRequest,
+    responses((status = 201, description = "Accepted and on disk", body = wire::Submitted)))]
 pub(super) async fn submit(
     State(s): State<AppState>,
     body: Result<Bytes, BytesRejection>,
@@ -51,6 +54,8 @@ pub(super) async fn submit(
 }
 
 /// `GET /v1/intents/{id}`: status, the signed message, and its history.
+#[utoipa::path(get, path = "/v1/intents/{id}", tag = "intents", params(("id" = String, Path, description = "the intent id: 0x and 64 hex digits")),
+    responses((status = 200, description = "The intent", body = wire::IntentView)))]
 pub(super) async fn status(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -64,6 +69,9 @@ pub(super) async fn status(
 /// signature over `Cancellation { intentId }`. Only a pooled (pending)
 /// intent can be cancelled here; one in a running auction can be
 /// cancelled when the round returns it, and on-chain by its nonce.
+#[utoipa::path(post, path = "/v1/intents/{id}/cancel", tag = "intents", params(("id" = String, Path, description = "the intent id: 0x and 64 hex digits")),
+    request_body = wire::CancelRequest,
+    responses((status = 200, description = "The intent, now cancelled", body = wire::IntentView)))]
 pub(super) async fn cancel(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -112,7 +120,8 @@ pub(super) async fn cancel(
 }
 
 /// Pagination of an owner's intents.
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(super) struct OwnerQuery {
     /// The previous page's `next_cursor`.
     cursor: Option<u64>,
@@ -122,6 +131,9 @@ pub(super) struct OwnerQuery {
 
 /// `GET /v1/owners/{address}/intents?cursor=&limit=`: one owner's intents,
 /// newest first, from the owner index (time proportional to the page).
+#[utoipa::path(get, path = "/v1/owners/{address}/intents", tag = "intents",
+    params(("address" = String, Path, description = "the owner: a 0x address (EIP-55 if mixed case)"), OwnerQuery),
+    responses((status = 200, description = "A page of the owner's intents, newest first", body = wire::OwnerPage)))]
 pub(super) async fn by_owner(
     State(s): State<AppState>,
     Path(owner): Path<String>,
@@ -147,6 +159,9 @@ pub(super) async fn by_owner(
 
 /// `POST /v1/quote`: `{ typed_data }` (unsigned) → what the reference
 /// optimal strategy would give this intent alone on the current market.
+#[utoipa::path(post, path = "/v1/quote", tag = "intents",
+    request_body = wire::QuoteRequest,
+    responses((status = 200, description = "The reference strategy's plan for this intent alone", body = wire::Quote)))]
 pub(super) async fn quote(
     State(s): State<AppState>,
     body: Result<Bytes, BytesRejection>,

@@ -1,42 +1,114 @@
 //! Node endpoints: identity, EIP-712 schema, market, health, metrics, the
-//! OpenAPI document (utoipa, built from `ROUTES`) and the explorer page.
+//! OpenAPI document (utoipa, from the handlers' `#[utoipa::path]` and the
+//! wire types' schemas) and the explorer page.
 
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{Html, IntoResponse};
 use axum::Json;
 use serde_json::Value;
-use utoipa::openapi::path::{HttpMethod, OperationBuilder, PathItem, PathsBuilder};
-use utoipa::openapi::{InfoBuilder, OpenApi, OpenApiBuilder, ResponseBuilder};
+use utoipa::openapi::{InfoBuilder, OpenApi, ResponseBuilder};
 
 use super::AppState;
 
-/// Every route: (method, path, what it does, the error codes it can answer).
-pub const ROUTES: &[(&str, &str, &str, &[&str])] = &[
-    ("GET", "/", "The explorer: recent auctions, one auction's bids and winners, a solver's record", &[]),
-    ("GET", "/healthz", "Liveness", &[]),
-    ("GET", "/metrics", "Prometheus metrics", &[]),
-    ("GET", "/openapi.json", "This document", &[]),
-    ("GET", "/v1/node", "The auctioneer's address, chain id, Settlement, market hash", &[]),
-    ("GET", "/v1/eip712", "The typed-data types and domain a wallet signs intents with", &[]),
-    ("GET", "/v1/market", "The market snapshot in use and its hash", &[]),
-    ("POST", "/v1/quote", "What the reference optimal strategy gives an unsigned intent alone: net APY, CVaR, positions",
-        &["request.malformed_json", "request.missing_field", "intent.*", "quote.infeasible", "quote.unavailable"]),
-    ("POST", "/v1/intents", "Submit a signed intent ({ typed_data, signature }); 201 once it is on disk",
-        &["request.too_large", "request.malformed_json", "address.bad_checksum", "request.missing_field", "intent.*", "intent.replayed", "intent.nonce_reused", "store.failed"]),
-    ("GET", "/v1/intents/{id}", "An intent's status, message and history", &["request.bad_id", "intent.unknown"]),
-    ("POST", "/v1/intents/{id}/cancel", "Cancel a pending intent ({ signature } over EIP-712 Cancellation { intentId })",
-        &["request.bad_id", "request.missing_field", "intent.unknown", "intent.bad_signature", "intent.high_s_signature", "intent.wrong_signer", "intent.not_cancellable"]),
-    ("GET", "/v1/owners/{address}/intents", "One owner's intents, newest first, by cursor (?cursor=N&limit=N, at most 500; the answer's next_cursor)", &["request.bad_id", "address.bad_checksum"]),
-    ("GET", "/v1/auctions", "Auctions, newest first, by cursor (?cursor=ID&limit=N, at most 200; the answer's next_cursor)", &["request.bad_id"]),
-    ("GET", "/v1/auctions/{id}", "One auction: commitment hashes until the reveal deadline, then every bid, score, rejection, fault, winner and reference score",
-        &["request.bad_id", "auction.unknown"]),
-    ("POST", "/v1/auctions/{id}/commitments", "A solver's sealed commitment { auction, solver, commitment, signature }",
-        &["request.invalid_body", "address.bad_checksum", "auction.not_open", "round.late_commit", "round.not_eligible", "round.bad_signature", "round.too_many_bids", "round.duplicate_commitment", "round.wrong_auction"]),
-    ("POST", "/v1/auctions/{id}/reveals", "A solver's signed reveal { bid, salt, signature }, after the commit deadline",
-        &["request.invalid_body", "address.bad_checksum", "auction.not_open", "round.bad_signature", "round.early_reveal", "round.late_reveal", "round.reveal_mismatch", "round.wrong_auction"]),
-    ("GET", "/v1/solvers", "Solver bonds, eligibility and penalty records", &[]),
-    ("GET", "/v1/events", "Server-sent events: every signed auction announcement (open, revealing, award, closed)", &["auction.not_running"]),
+/// The error codes each route can answer: (method, path, codes). The
+/// OpenAPI document lists them on the route's 4XX response; a test checks
+/// this table and the router's routes are the same set and every code is
+/// in `docs/errors.md`.
+pub const ROUTES: &[(&str, &str, &[&str])] = &[
+    ("GET", "/", &[]),
+    ("GET", "/healthz", &[]),
+    ("GET", "/v1/health", &[]),
+    ("GET", "/metrics", &[]),
+    ("GET", "/openapi.json", &[]),
+    ("GET", "/v1/node", &[]),
+    ("GET", "/v1/eip712", &[]),
+    ("GET", "/v1/market", &[]),
+    (
+        "POST",
+        "/v1/quote",
+        &[
+            "request.too_large",
+            "request.malformed_json",
+            "request.missing_field",
+            "address.bad_checksum",
+            "intent.*",
+            "quote.infeasible",
+            "quote.unavailable",
+        ],
+    ),
+    (
+        "POST",
+        "/v1/intents",
+        &[
+            "request.too_large",
+            "request.malformed_json",
+            "address.bad_checksum",
+            "request.missing_field",
+            "intent.*",
+            "intent.replayed",
+            "intent.nonce_reused",
+            "store.failed",
+        ],
+    ),
+    ("GET", "/v1/intents/{id}", &["request.bad_id", "intent.unknown"]),
+    (
+        "POST",
+        "/v1/intents/{id}/cancel",
+        &[
+            "request.bad_id",
+            "request.too_large",
+            "request.malformed_json",
+            "request.missing_field",
+            "intent.unknown",
+            "intent.bad_signature",
+            "intent.high_s_signature",
+            "intent.wrong_signer",
+            "intent.not_cancellable",
+        ],
+    ),
+    ("GET", "/v1/owners/{address}/intents", &["request.bad_id", "address.bad_checksum"]),
+    ("GET", "/v1/auctions", &["request.bad_id"]),
+    ("GET", "/v1/auctions/{id}", &["request.bad_id", "auction.unknown"]),
+    (
+        "POST",
+        "/v1/auctions/{id}/commitments",
+        &[
+            "request.bad_id",
+            "request.too_large",
+            "request.malformed_json",
+            "request.invalid_body",
+            "address.bad_checksum",
+            "auction.not_running",
+            "auction.not_open",
+            "round.late_commit",
+            "round.not_eligible",
+            "round.bad_signature",
+            "round.too_many_bids",
+            "round.duplicate_commitment",
+            "round.wrong_auction",
+        ],
+    ),
+    (
+        "POST",
+        "/v1/auctions/{id}/reveals",
+        &[
+            "request.bad_id",
+            "request.too_large",
+            "request.malformed_json",
+            "request.invalid_body",
+            "address.bad_checksum",
+            "auction.not_running",
+            "auction.not_open",
+            "round.bad_signature",
+            "round.early_reveal",
+            "round.late_reveal",
+            "round.reveal_mismatch",
+            "round.wrong_auction",
+        ],
+    ),
+    ("GET", "/v1/solvers", &["store.failed"]),
+    ("GET", "/v1/events", &["auction.not_running", "events.too_many_streams"]),
 ];
 
 /// Every error code documented in `docs/errors.md`.
@@ -58,46 +130,79 @@ pub fn error_codes() -> Vec<&'static str> {
     codes
 }
 
-/// The OpenAPI document.
+/// The OpenAPI document: the routes and schemas utoipa collected from the
+/// handlers and the wire types, plus each route's error codes.
 pub fn openapi() -> OpenApi {
-    let mut paths = PathsBuilder::new();
-    for (method, path, summary, codes) in ROUTES {
-        let m = if *method == "POST" { HttpMethod::Post } else { HttpMethod::Get };
-        let mut op = OperationBuilder::new()
-            .summary(Some(*summary))
-            .response("200", ResponseBuilder::new().description("success").build());
-        if !codes.is_empty() {
-            op = op.response(
-                "4XX",
-                ResponseBuilder::new()
-                    .description(format!(
-                        "{{ \"code\", \"message\" }} with one of: {}",
-                        codes.join(", ")
-                    ))
-                    .build(),
-            );
+    static DOC: std::sync::OnceLock<OpenApi> = std::sync::OnceLock::new();
+    DOC.get_or_init(|| {
+        let mut doc = super::routes().into_openapi();
+        doc.info = InfoBuilder::new()
+            .title("stakebid node API")
+            .version(env!("CARGO_PKG_VERSION"))
+            .description(Some(format!(
+                "Errors are {{ \"code\", \"message\" }}. Integers that can pass 2^53 are decimal strings, addresses EIP-55 checksummed, hashes 0x-hex (docs/api.md). Every code: {}",
+                error_codes().join(", ")
+            )))
+            .build();
+        use utoipa::PartialSchema;
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.schemas.insert("ErrorBody".into(), stakebid_wire::ErrorBody::schema());
+        let error = utoipa::openapi::Ref::from_schema_name("ErrorBody");
+        for (method, path, codes) in ROUTES {
+            let Some(item) = doc.paths.paths.get_mut(*path) else { continue };
+            let op = match *method {
+                "POST" => item.post.as_mut(),
+                _ => item.get.as_mut(),
+            };
+            let Some(op) = op.filter(|_| !codes.is_empty()) else { continue };
+            let content = utoipa::openapi::ContentBuilder::new()
+                .schema(Some(error.clone()))
+                .example(Some(serde_json::json!({ "code": codes[0], "message": "what went wrong, for a person" })))
+                .build();
+            let r = ResponseBuilder::new()
+                .description(format!("{{ code, message }} with one of: {}", codes.join(", ")))
+                .content("application/json", content)
+                .build();
+            op.responses.responses.insert("4XX".into(), r.into());
+            if codes.contains(&"store.failed") {
+                let content = utoipa::openapi::ContentBuilder::new().schema(Some(error.clone())).build();
+                let r = ResponseBuilder::new()
+                    .description("{ code, message }: the store or node is unavailable")
+                    .content("application/json", content)
+                    .build();
+                op.responses.responses.insert("5XX".into(), r.into());
+            }
         }
-        paths = paths.path(*path, PathItem::new(m, op.build()));
-    }
-    let info = InfoBuilder::new()
-        .title("stakebid node API")
-        .version(env!("CARGO_PKG_VERSION"))
-        .description(Some(format!(
-            "Errors are {{ \"code\", \"message\" }}. Every code: {}",
-            error_codes().join(", ")
-        )))
-        .build();
-    OpenApiBuilder::new().info(info).paths(paths.build()).build()
+        doc
+    })
+    .clone()
 }
 
+/// `GET /openapi.json`: this document.
+#[utoipa::path(get, path = "/openapi.json", tag = "node",
+    responses((status = 200, description = "The OpenAPI 3.1 document", body = Object)))]
 pub(super) async fn openapi_json() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "application/json")], openapi().to_pretty_json().unwrap_or_default())
 }
 
+/// `GET /v1/health`: liveness.
+#[utoipa::path(get, path = "/v1/health", tag = "node",
+    responses((status = 200, description = "The node is up", body = stakebid_wire::Health)))]
 pub(super) async fn health() -> Json<stakebid_wire::Health> {
     Json(stakebid_wire::Health { status: "ok".into() })
 }
 
+/// `GET /healthz`: liveness (the same as `/v1/health`).
+#[utoipa::path(get, path = "/healthz", tag = "node",
+    responses((status = 200, description = "The node is up", body = stakebid_wire::Health)))]
+pub(super) async fn healthz() -> Json<stakebid_wire::Health> {
+    health().await
+}
+
+/// `GET /metrics`: Prometheus / OpenMetrics text.
+#[utoipa::path(get, path = "/metrics", tag = "node",
+    responses((status = 200, description = "Counters and histograms (OpenMetrics text)", body = String,
+        content_type = "application/openmetrics-text")))]
 pub(super) async fn metrics(State(s): State<AppState>) -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")],
@@ -105,6 +210,9 @@ pub(super) async fn metrics(State(s): State<AppState>) -> impl IntoResponse {
     )
 }
 
+/// `GET /v1/node`: who the node is.
+#[utoipa::path(get, path = "/v1/node", tag = "node",
+    responses((status = 200, description = "The auctioneer's address, the EIP-712 domain, the market hash and the deployment", body = stakebid_wire::NodeInfo)))]
 pub(super) async fn node(State(s): State<AppState>) -> Json<stakebid_wire::NodeInfo> {
     Json(stakebid_wire::NodeInfo {
         auctioneer: s.live.as_ref().map(|l| l.auctioneer()),
@@ -114,6 +222,9 @@ pub(super) async fn node(State(s): State<AppState>) -> Json<stakebid_wire::NodeI
     })
 }
 
+/// `GET /v1/eip712`: the typed-data types and domain (no message).
+#[utoipa::path(get, path = "/v1/eip712", tag = "node",
+    responses((status = 200, description = "eth_signTypedData_v4 types, primaryType and domain for an Intent", body = Object)))]
 pub(super) async fn eip712(State(s): State<AppState>) -> Json<Value> {
     let d = s.policy.domain;
     let example = stakebid_intents::batch::Profile::Balanced.intent(
@@ -130,10 +241,16 @@ pub(super) async fn eip712(State(s): State<AppState>) -> Json<Value> {
     Json(td)
 }
 
+/// `GET /v1/market`: the market in use and its hash.
+#[utoipa::path(get, path = "/v1/market", tag = "node",
+    responses((status = 200, description = "The market snapshot and its hash", body = stakebid_wire::MarketView)))]
 pub(super) async fn market(State(s): State<AppState>) -> Json<stakebid_wire::MarketView> {
     Json(stakebid_wire::MarketView { hash: s.market.hash(), market: (*s.market).clone() })
 }
 
+/// `GET /`: the explorer page.
+#[utoipa::path(get, path = "/", tag = "node",
+    responses((status = 200, description = "The explorer: recent auctions, one auction's bids and winners, a solver's record", body = String, content_type = "text/html")))]
 pub(super) async fn explorer() -> Html<&'static str> {
     Html(include_str!("explorer.html"))
 }

@@ -1,7 +1,9 @@
 //! The node's HTTP API (axum). Errors are `{ "code", "message" }` with a
-//! stable code and the right status; nothing partial is ever stored. The
-//! full list of routes, with the codes each can answer, is `ROUTES`, served
-//! as an OpenAPI document at `/openapi.json`.
+//! stable code and the right status; nothing partial is ever stored. Every
+//! body is a `stakebid-wire` type, built from domain types in `views`; the
+//! OpenAPI document at `/openapi.json` comes from the handlers'
+//! `#[utoipa::path]` and those types' schemas, with each route's error
+//! codes from `ROUTES`.
 //!
 //! Intents (`intents.rs`): submit, status and history, signed cancellation,
 //! an owner's intents, quotes. Auctions (`auctions.rs`): list, one round
@@ -26,10 +28,11 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::Value;
 use std::sync::Arc;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
 
 use stakebid_intents::{Intent, Market, Policy};
 
@@ -199,31 +202,35 @@ async fn count_refusals(
     r
 }
 
+/// Every route, with its OpenAPI operation: handlers are registered only
+/// here, through `routes!`, so the router and the document cannot differ.
+pub(crate) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(meta::explorer))
+        .routes(routes!(meta::healthz))
+        .routes(routes!(meta::health))
+        .routes(routes!(meta::metrics))
+        .routes(routes!(meta::openapi_json))
+        .routes(routes!(meta::node))
+        .routes(routes!(meta::eip712))
+        .routes(routes!(meta::market))
+        .routes(routes!(intents::quote))
+        .routes(routes!(intents::submit))
+        .routes(routes!(intents::status))
+        .routes(routes!(intents::cancel))
+        .routes(routes!(intents::by_owner))
+        .routes(routes!(auctions::list))
+        .routes(routes!(auctions::show))
+        .routes(routes!(auctions::commit))
+        .routes(routes!(auctions::reveal).layer(DefaultBodyLimit::max(MAX_REVEAL_BODY)))
+        .routes(routes!(auctions::solvers))
+        .routes(routes!(auctions::events))
+}
+
 /// The router.
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/", get(meta::explorer))
-        .route("/healthz", get(meta::health))
-        .route("/v1/health", get(meta::health))
-        .route("/metrics", get(meta::metrics))
-        .route("/openapi.json", get(meta::openapi_json))
-        .route("/v1/node", get(meta::node))
-        .route("/v1/eip712", get(meta::eip712))
-        .route("/v1/market", get(meta::market))
-        .route("/v1/quote", post(intents::quote))
-        .route("/v1/intents", post(intents::submit))
-        .route("/v1/intents/{id}", get(intents::status))
-        .route("/v1/intents/{id}/cancel", post(intents::cancel))
-        .route("/v1/owners/{address}/intents", get(intents::by_owner))
-        .route("/v1/auctions", get(auctions::list))
-        .route("/v1/auctions/{id}", get(auctions::show))
-        .route("/v1/auctions/{id}/commitments", post(auctions::commit))
-        .route(
-            "/v1/auctions/{id}/reveals",
-            post(auctions::reveal).layer(DefaultBodyLimit::max(MAX_REVEAL_BODY)),
-        )
-        .route("/v1/solvers", get(auctions::solvers))
-        .route("/v1/events", get(auctions::events))
+    let (router, _doc) = routes().split_for_parts();
+    router
         .fallback(|| async {
             ApiError::new(
                 StatusCode::NOT_FOUND,
