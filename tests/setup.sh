@@ -36,3 +36,15 @@ if [ ! -d "$here/../sdk/js/node_modules/viem" ] || [ "$here/../sdk/js/package-lo
   say "installing npm packages in sdk/js (viem, for the wallet example)"
   (cd "$here/../sdk/js" && npm install --no-fund --no-audit --loglevel=error)
 fi
+# schemathesis (PyPI) fuzzes the node's API from its OpenAPI document; it
+# lives in its own virtualenv beside the build cache, pinned.
+st_venv="${STAKEBID_PY_VENV:-$HOME/.cache/stakebid-py}"
+st_version="4.32.5"
+if [ ! -x "$st_venv/bin/schemathesis" ] || ! "$st_venv/bin/schemathesis" --version 2>/dev/null | grep -q "$st_version"; then
+  command -v python3 >/dev/null || { echo "python3 (3.9+) is required for the API fuzz test"; exit 1; }
+  say "installing schemathesis $st_version into $st_venv"
+  python3 -m venv "$st_venv"
+  "$st_venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$st_version"
+else
+  say "schemathesis $st_version present in $st_venv"
+fi

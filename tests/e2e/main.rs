@@ -2,6 +2,7 @@
 //! processes, headless Chromium) started by the harness in
 //! `stakebid-tests` on 127.0.0.1 and stopped when each test ends.
 
+mod api;
 mod chain;
 mod crash;
 mod dev;

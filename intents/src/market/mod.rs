@@ -95,6 +95,7 @@ pub struct Asset {
     /// Human name.
     pub name: String,
     /// Token address (zero for native ETH).
+    #[serde(with = "crate::encoding::checksummed")]
     pub token: Address,
     /// Native, LST or LRT.
     pub kind: AssetKind,
@@ -131,6 +132,7 @@ pub struct Operator {
     /// Human name.
     pub name: String,
     /// On-chain address (what intents exclude).
+    #[serde(with = "crate::encoding::checksummed")]
     pub address: Address,
     /// Fee on service rewards.
     pub commission: Bps,

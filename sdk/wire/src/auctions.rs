@@ -68,10 +68,10 @@ pub struct AuctionsPage {
 pub struct Commitment {
     /// Who committed.
     #[serde(with = "checksummed")]
-    #[schema(value_type = String)]
+    #[schema(value_type = String, pattern = "^0x[0-9a-fA-F]{40}$")]
     pub solver: Address,
     /// The hash it signed.
-    #[schema(value_type = String)]
+    #[schema(value_type = String, pattern = "^0x[0-9a-fA-F]{64}$")]
     pub commitment: B256,
 }
 
@@ -86,7 +86,7 @@ pub struct AuctionView {
     #[schema(value_type = Vec<String>)]
     pub intents: Vec<IntentId>,
     /// The scenario seed.
-    #[schema(value_type = String)]
+    #[schema(value_type = String, pattern = "^0x[0-9a-fA-F]{64}$")]
     pub seed: B256,
     /// Commit deadline (unix s).
     pub commit_deadline: u64,
@@ -107,7 +107,7 @@ pub struct Outcome {
     /// Every bid the evaluator refused.
     pub rejected: Vec<RejectedBid>,
     /// The market the round ran on.
-    #[schema(value_type = String)]
+    #[schema(value_type = String, pattern = "^0x[0-9a-fA-F]{64}$")]
     pub market_hash: B256,
     /// Risk scenarios generated.
     pub scenario_count: u32,
@@ -143,10 +143,10 @@ impl Outcome {
 pub struct ScoredBid {
     /// Who bid.
     #[serde(with = "checksummed")]
-    #[schema(value_type = String)]
+    #[schema(value_type = String, pattern = "^0x[0-9a-fA-F]{40}$")]
     pub solver: Address,
     /// keccak256(abi.encode(bid)).
-    #[schema(value_type = String)]
+    #[schema(value_type = String, pattern = "^0x[0-9a-fA-F]{64}$")]
     pub bid_hash: B256,
     /// The bid as revealed.
     #[schema(value_type = crate::schema::Bid)]
@@ -193,12 +193,12 @@ pub struct Reason {
 pub struct RejectedBid {
     /// Who bid.
     #[serde(with = "checksummed")]
-    #[schema(value_type = String)]
+    #[schema(value_type = String, pattern = "^0x[0-9a-fA-F]{40}$")]
     pub solver: Address,
     /// Why.
     pub reasons: Vec<Reason>,
     /// keccak256(abi.encode(bid)).
-    #[schema(value_type = String)]
+    #[schema(value_type = String, pattern = "^0x[0-9a-fA-F]{64}$")]
     pub bid_hash: B256,
     /// The bid as revealed.
     #[schema(value_type = crate::schema::Bid)]
@@ -210,12 +210,12 @@ pub struct RejectedBid {
 pub struct Fault {
     /// Who.
     #[serde(with = "checksummed")]
-    #[schema(value_type = String)]
+    #[schema(value_type = String, pattern = "^0x[0-9a-fA-F]{40}$")]
     pub solver: Address,
     /// Stable code (`round.unrevealed`).
     pub code: String,
     /// The unopened commitment (signed by the solver: the evidence).
-    #[schema(value_type = String)]
+    #[schema(value_type = String, pattern = "^0x[0-9a-fA-F]{64}$")]
     pub commitment: B256,
 }
 
@@ -223,7 +223,7 @@ pub struct Fault {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct SettlementNote {
     /// The transaction.
-    #[schema(value_type = String)]
+    #[schema(value_type = String, pattern = "^0x[0-9a-fA-F]{64}$")]
     pub tx: B256,
     /// Its gas.
     pub gas_used: u64,
@@ -236,7 +236,7 @@ pub struct AwardEntry {
     #[schema(value_type = crate::schema::Award)]
     pub award: Award,
     /// The auctioneer's signature over it.
-    #[schema(value_type = String)]
+    #[schema(value_type = String, pattern = "^0x([0-9a-fA-F]{2})*$")]
     pub signature: Bytes,
     /// Capacity its plans hold until they settle.
     #[schema(value_type = crate::schema::CapacityUse)]
@@ -252,7 +252,7 @@ pub struct CommitAccepted {
     /// The auction.
     pub auction: u64,
     /// The commitment taken.
-    #[schema(value_type = String)]
+    #[schema(value_type = String, pattern = "^0x[0-9a-fA-F]{64}$")]
     pub commitment: B256,
 }
 
@@ -262,7 +262,7 @@ pub struct RevealAccepted {
     /// The auction.
     pub auction: u64,
     /// keccak256(abi.encode(bid)).
-    #[schema(value_type = String)]
+    #[schema(value_type = String, pattern = "^0x[0-9a-fA-F]{64}$")]
     pub bid_hash: B256,
 }
 
@@ -274,10 +274,10 @@ pub struct Penalty {
     /// What (`unrevealed`, `invalid_plan`, `settlement_fault`, `state_moved`).
     pub offence: String,
     /// Wei taken from the bond.
-    #[schema(value_type = String)]
+    #[schema(value_type = String, pattern = "^[0-9]+$")]
     pub amount: Wei,
     /// Hash of the evidence.
-    #[schema(value_type = String)]
+    #[schema(value_type = String, pattern = "^0x[0-9a-fA-F]{64}$")]
     pub evidence: B256,
 }
 
@@ -286,10 +286,10 @@ pub struct Penalty {
 pub struct SolverView {
     /// Its address.
     #[serde(with = "checksummed")]
-    #[schema(value_type = String)]
+    #[schema(value_type = String, pattern = "^0x[0-9a-fA-F]{40}$")]
     pub solver: Address,
     /// Bond left (wei).
-    #[schema(value_type = String)]
+    #[schema(value_type = String, pattern = "^[0-9]+$")]
     pub bond: Wei,
     /// Whether it may take part.
     pub eligible: bool,
@@ -301,7 +301,7 @@ pub struct SolverView {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Solvers {
     /// Bond needed to take part (wei).
-    #[schema(value_type = String)]
+    #[schema(value_type = String, pattern = "^[0-9]+$")]
     pub min_bond: Wei,
     /// Every registered solver.
     pub solvers: Vec<SolverView>,

@@ -17,7 +17,7 @@ pub struct SubmitRequest {
     #[schema(value_type = Object)]
     pub typed_data: serde_json::Value,
     /// The owner's 65-byte signature (r‖s‖v), 0x-hex.
-    #[schema(value_type = String)]
+    #[schema(value_type = String, pattern = "^0x([0-9a-fA-F]{2})*$")]
     pub signature: Bytes,
 }
 
@@ -25,7 +25,7 @@ pub struct SubmitRequest {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Submitted {
     /// The intent's id (its EIP-712 digest).
-    #[schema(value_type = String)]
+    #[schema(value_type = String, pattern = "^0x[0-9a-fA-F]{64}$")]
     pub id: IntentId,
     /// Always `pending`.
     pub status: IntentStatus,
@@ -73,10 +73,10 @@ pub struct HistoryEntry {
 #[allow(missing_docs)] // the fields are the EIP-712 struct's, documented there
 pub struct IntentMessage {
     #[serde(with = "checksummed")]
-    #[schema(value_type = String)]
+    #[schema(value_type = String, pattern = "^0x[0-9a-fA-F]{40}$")]
     pub owner: Address,
     #[serde(with = "checksummed")]
-    #[schema(value_type = String)]
+    #[schema(value_type = String, pattern = "^0x[0-9a-fA-F]{40}$")]
     pub asset: Address,
     #[schema(value_type = String, pattern = "^[0-9]+$")]
     pub amount: Dec<U256>,
@@ -151,7 +151,7 @@ impl From<&IntentMessage> for Intent {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct IntentView {
     /// Its id.
-    #[schema(value_type = String)]
+    #[schema(value_type = String, pattern = "^0x[0-9a-fA-F]{64}$")]
     pub id: IntentId,
     /// Where it is now.
     pub status: IntentStatus,
@@ -174,7 +174,7 @@ pub struct OwnerPage {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct CancelRequest {
     /// The owner's EIP-712 signature over `Cancellation { intentId }`.
-    #[schema(value_type = String)]
+    #[schema(value_type = String, pattern = "^0x([0-9a-fA-F]{2})*$")]
     pub signature: Bytes,
 }
 

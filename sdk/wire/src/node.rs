@@ -18,7 +18,7 @@ pub struct NodeInfo {
     #[schema(value_type = crate::schema::Domain)]
     pub domain: Domain,
     /// Hash of the market in use.
-    #[schema(value_type = String)]
+    #[schema(value_type = String, pattern = "^0x[0-9a-fA-F]{64}$")]
     pub market_hash: B256,
     /// The deployment the node settles on, if it settles.
     #[serde(default)]
@@ -30,7 +30,7 @@ pub struct NodeInfo {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct MarketView {
     /// `market.hash()`: what rounds and awards name.
-    #[schema(value_type = String)]
+    #[schema(value_type = String, pattern = "^0x[0-9a-fA-F]{64}$")]
     pub hash: B256,
     /// The market.
     #[schema(value_type = Object)]
