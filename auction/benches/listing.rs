@@ -49,6 +49,7 @@ fn fill(n: usize) -> (Store, Address, std::path::PathBuf) {
     let pending = store.with_status(Status::Pending).unwrap();
     // ~20 KB of published bids per auction, one award.
     let bid = |i: u8| ScoredBid {
+        figures: Default::default(),
         solver: Address::repeat_byte(i),
         bid_hash: B256::repeat_byte(i),
         bid: Bid { auctionId: 1, solver: Address::repeat_byte(i), plans: vec![] },

@@ -17,7 +17,6 @@ use alloy::primitives::{Address, Bytes, B256, U256};
 use alloy::providers::{DynProvider, Provider, ProviderBuilder};
 use alloy::signers::local::PrivateKeySigner;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use stakebid_intents::batch::Profile;
 use stakebid_intents::deployment::Deployment;
@@ -197,12 +196,12 @@ impl Staker {
 
     /// What the node's reference strategy would do with this intent alone.
     pub async fn quote(&self, i: &Intent) -> Result<wire::Quote, SdkError> {
-        self.client.quote(&i.typed_data(&self.domain)).await
+        self.client.quote(&self.typed_data(i)).await
     }
 
     /// The `eth_signTypedData_v4` payload for an external wallet.
-    pub fn typed_data(&self, i: &Intent) -> Value {
-        i.typed_data(&self.domain)
+    pub fn typed_data(&self, i: &Intent) -> wire::TypedData {
+        wire::TypedData::new(i, &self.domain)
     }
 
     /// Signs with the local key (65 bytes r‖s‖v).
@@ -239,7 +238,7 @@ impl Staker {
 
     /// Submits with a signature (the local key's, or a wallet's).
     pub async fn submit_signed(&self, i: &Intent, signature: &Bytes) -> Result<IntentId, SdkError> {
-        self.client.submit(&i.typed_data(&self.domain), signature).await
+        self.client.submit(&self.typed_data(i), signature).await
     }
 
     /// Signs with the local key and submits.
@@ -308,25 +307,22 @@ impl Staker {
         Ok(r.transaction_hash)
     }
 
-    /// Every position this staker's settled intents opened, with its
-    /// on-chain amount now (tokens in the wallet, shares in a holder).
+    /// Every position this staker's settled intents opened (from the node's
+    /// owner index, one paged call), with its on-chain amount now (tokens in
+    /// the wallet, shares in a holder).
     pub async fn positions(&self) -> Result<Vec<Position>, SdkError> {
         let (p, dep) = self.chain()?;
         let market = self.client.market().await?.market;
-        let mine = self.client.owner_intents(self.address()).await?;
-        let ids: std::collections::BTreeSet<IntentId> =
-            mine.iter().filter(|r| r.status == wire::IntentStatus::Settled).map(|r| r.id).collect();
-        let mut names = std::collections::BTreeSet::new();
-        for a in self.client.auctions(100).await?.auctions {
-            let Some(out) = self.client.auction(a.id).await?.outcome else { continue };
-            // Only the bids whose award settled: losing bids planned for these intents too.
-            for w in out.settled_awards() {
-                let Some(b) = out.bid(&w.award.bidHash) else { continue };
-                for plan in b.bid.plans.iter().filter(|p| ids.contains(&IntentId(p.intentId))) {
-                    names.extend(plan.allocations.iter().map(|a| a.position.clone()));
-                }
-            }
-        }
+        // One call: the owner index answers each settled intent with its plan.
+        let names: std::collections::BTreeSet<String> = self
+            .client
+            .owner_intents(self.address())
+            .await?
+            .into_iter()
+            .filter(|r| r.status == wire::IntentStatus::Settled)
+            .filter_map(|r| r.award)
+            .flat_map(|a| a.plan.allocations.into_iter().map(|x| x.position))
+            .collect();
         let mut out = vec![];
         for name in names {
             let Some(pos) = market.positions.iter().find(|x| x.id == name) else { continue };

@@ -109,7 +109,7 @@ fn submit(file: &std::path::Path, node: &str) -> Result<(), CliError> {
     let client = stakebid_sdk::Client::new(node);
     let mut refused = 0;
     for s in &signed {
-        let td = s.intent.typed_data(&s.domain);
+        let td = stakebid_wire::TypedData::new(&s.intent, &s.domain);
         match rt.block_on(client.submit(&td, &s.signature)) {
             Ok(id) => println!("{id} pending"),
             Err(e) => {

@@ -427,3 +427,31 @@ fn no_hand_built_or_string_keyed_json_outside_the_presentation_layer() {
     assert_eq!(json_glue("let a = v[\"id\"];\nlet b = json!({});\nlet c = m.get(\"k\");").len(), 3);
     assert!(json_glue("c.get(\"/v1/node\"); m[\"stETH-x\"]").is_empty());
 }
+
+#[test]
+fn the_sdk_public_api_has_no_untyped_json() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = vec![];
+    for d in ["sdk/src", "sdk/bus/src", "sdk/wire/src"] {
+        rust_files(&root.join(d), &mut files);
+    }
+    let mut found = vec![];
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap();
+        let code = text.split("#[cfg(test)]\nmod tests").next().unwrap_or(&text);
+        for (n, l) in code.lines().enumerate() {
+            let l = l.trim();
+            if l.starts_with("//") {
+                continue;
+            }
+            if l.contains("serde_json::Value")
+                || l.contains("Json<Value>")
+                || l.contains(": Value")
+                || l.contains("-> Value")
+            {
+                found.push(format!("{}:{}: {l}", f.strip_prefix(root).unwrap().display(), n + 1));
+            }
+        }
+    }
+    assert!(found.is_empty(), "untyped JSON in the SDK:\n{}", found.join("\n"));
+}

@@ -139,11 +139,26 @@ fn every_answer_of_a_dev_run_matches_its_schema_and_one_encoding_and_the_fuzz_fi
     assert!(intents.len() >= 3, "the demo's intents are in its auctions: {intents:?}");
     let mut owners = BTreeSet::new();
     let mut message = Value::Null;
+    let mut settled = 0;
     for id in &intents {
         let v = ask("get", "/v1/intents/{id}", &format!("/v1/intents/{id}"), "");
         owners.insert(v["intent"]["owner"].as_str().unwrap().to_string());
+        // A settled intent answers with its auction, plan, figures and transaction.
+        if v["status"] == "settled" {
+            let a = &v["award"];
+            assert!(v["auction"].is_u64(), "{v}");
+            assert!(!a["plan"]["allocations"].as_array().unwrap().is_empty(), "{v}");
+            assert!(
+                a["evaluation"]["net_apy_bps"].is_i64()
+                    && a["evaluation"]["gas"].as_u64() > Some(0),
+                "{v}"
+            );
+            assert!(a["settlement"]["tx"].as_str().is_some_and(|t| t.len() == 66), "{v}");
+            settled += 1;
+        }
         message = v["intent"].clone();
     }
+    assert_eq!(settled, 3, "the demo's three intents are settled");
     for o in &owners {
         ask("get", "/v1/owners/{address}/intents", &format!("/v1/owners/{o}/intents"), "");
     }

@@ -54,12 +54,27 @@ pub struct Record {
     /// Every status it has had, with the unix second it got it.
     #[serde(default)]
     pub history: Vec<(Status, u64)>,
+    /// The last auction it entered (its plan and settlement are there).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auction: Option<u64>,
 }
 
 impl Record {
     /// A newly accepted intent, pending from `now` (unix s).
     pub fn new(signed: SignedIntent, now: u64) -> Record {
-        Record { signed, status: Status::Pending, history: vec![(Status::Pending, now)] }
+        Record {
+            signed,
+            status: Status::Pending,
+            history: vec![(Status::Pending, now)],
+            auction: None,
+        }
+    }
+
+    /// Enters auction `id` at `now` (Pending → InAuction).
+    pub fn enter_auction(&mut self, id: u64, now: u64) -> Result<(), (Status, Status)> {
+        self.move_to(Status::InAuction, now)?;
+        self.auction = Some(id);
+        Ok(())
     }
 
     /// Moves to `to` at `now`, if the lifecycle allows it; otherwise

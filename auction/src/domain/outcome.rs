@@ -83,6 +83,9 @@ pub struct ScoredBid {
     /// Their sum.
     #[serde(with = "dec")]
     pub total: i128,
+    /// The evaluator's figures per intent (absent in records from before).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub figures: BTreeMap<IntentId, super::score::Figures>,
     /// Among the winners (now).
     pub won: bool,
     /// Left out for fairness (gave an intent less than its best single bid).
@@ -215,6 +218,7 @@ impl Outcome {
                 plans: b.plans(),
                 scores: c.scores.clone(),
                 total: c.score(),
+                figures: c.figures.clone(),
                 won: sel.winners.contains(&i),
                 unfair: sel.unfair.contains(&i),
                 settlement_failed: false,

@@ -27,6 +27,40 @@ fn reason(intent: Option<IntentId>, code: &str, message: impl Into<String>) -> R
     Reason { intent, code: code.into(), message: message.into() }
 }
 
+/// The evaluator's figures for one plan, as the auctioneer computed them:
+/// what a staker's plan promises (shown with its intent).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Figures {
+    /// First-year net yield after fees and costs (bps of the amount).
+    pub net_apy_bps: i64,
+    /// Expected tail loss at the intent's confidence (bps of the amount).
+    pub cvar_bps: u64,
+    /// Share exitable within the intent's horizon (bps).
+    pub liquid_bps: u64,
+    /// Share per operator (bps).
+    pub operator_bps: BTreeMap<String, u64>,
+    /// Exposure per service (bps).
+    pub service_bps: BTreeMap<String, u64>,
+    /// The solver's fee (wei).
+    pub fee: stakebid_intents::Wei,
+    /// Gas the plan's settlement is estimated to use.
+    pub gas: u64,
+}
+
+impl From<&stakebid_intents::Evaluation> for Figures {
+    fn from(e: &stakebid_intents::Evaluation) -> Self {
+        Figures {
+            net_apy_bps: e.net_apy_bps,
+            cvar_bps: e.cvar_bps,
+            liquid_bps: e.liquid_bps,
+            operator_bps: e.operator_bps.clone(),
+            service_bps: e.service_bps.clone(),
+            fee: e.fee,
+            gas: e.gas,
+        }
+    }
+}
+
 /// Scores `bid` against the round's batch. `Ok` is a candidate for winner
 /// selection; `Err` lists every reason it is invalid.
 pub fn score(
@@ -47,6 +81,7 @@ pub fn score(
     let mut reasons = Vec::new();
     let mut seen = BTreeSet::new();
     let mut scores = BTreeMap::new();
+    let mut figures = BTreeMap::new();
     let mut capacity = CapacityUse::default();
     for plan in &plans {
         if !seen.insert(plan.intent) {
@@ -69,6 +104,7 @@ pub fn score(
             Ok(e) => {
                 capacity.add(&e.capacity);
                 scores.insert(plan.intent, e.score);
+                figures.insert(plan.intent, Figures::from(&e));
             }
             Err(vs) => reasons
                 .extend(vs.iter().map(|v| reason(Some(plan.intent), &v.code(), v.to_string()))),
@@ -77,7 +113,7 @@ pub fn score(
     if !reasons.is_empty() {
         return Err(reasons);
     }
-    Ok(Candidate { solver: bid.solver, scores, capacity })
+    Ok(Candidate { solver: bid.solver, scores, capacity, figures })
 }
 
 /// A round's bids, scored: candidates in bid order (with the index of the

@@ -27,6 +27,8 @@ pub struct Candidate {
     pub scores: BTreeMap<IntentId, i128>,
     /// Capacity all its plans use together.
     pub capacity: CapacityUse,
+    /// The evaluator's figures per intent (shown with the awarded plans).
+    pub figures: BTreeMap<IntentId, super::score::Figures>,
 }
 
 impl Candidate {

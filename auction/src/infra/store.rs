@@ -526,8 +526,7 @@ impl NodeStore for Store {
             if r.status != Status::Pending {
                 return Err(StoreError::NotPending(*id));
             }
-            r.move_to(Status::InAuction, (self.clock)())
-                .map_err(|_| StoreError::NotPending(*id))?;
+            r.enter_auction(rec.id, (self.clock)()).map_err(|_| StoreError::NotPending(*id))?;
             let bytes = serde_json::to_vec(&r)?;
             moved.push(Moved {
                 id: *id,

@@ -25,6 +25,7 @@ fn cand(solver: u8, scores: &[(u8, i128)], op_use: u128) -> Candidate {
         solver: Address::repeat_byte(solver),
         scores: scores.iter().map(|&(i, s)| (intent(i), s)).collect(),
         capacity,
+        figures: Default::default(),
     }
 }
 

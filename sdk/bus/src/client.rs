@@ -123,19 +123,19 @@ impl Client {
     }
 
     /// The EIP-712 types and domain intents are signed with.
-    pub async fn eip712(&self) -> Result<serde_json::Value, ClientError> {
+    pub async fn eip712(&self) -> Result<wire::Eip712Types, ClientError> {
         self.get("/v1/eip712").await
     }
 
     /// What the node's reference strategy gives an (unsigned) intent alone.
-    pub async fn quote(&self, typed_data: &serde_json::Value) -> Result<wire::Quote, ClientError> {
+    pub async fn quote(&self, typed_data: &wire::TypedData) -> Result<wire::Quote, ClientError> {
         self.post("/v1/quote", &wire::QuoteRequest { typed_data: typed_data.clone() }).await
     }
 
     /// Submits a signed intent (`typed_data` as for `eth_signTypedData_v4`).
     pub async fn submit(
         &self,
-        typed_data: &serde_json::Value,
+        typed_data: &wire::TypedData,
         signature: &Bytes,
     ) -> Result<IntentId, ClientError> {
         let req =

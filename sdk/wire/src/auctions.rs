@@ -160,6 +160,10 @@ pub struct ScoredBid {
     /// Their sum.
     #[schema(value_type = String, pattern = "^-?[0-9]+$")]
     pub total: Dec<i128>,
+    /// The evaluator's figures per intent.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[schema(value_type = BTreeMap<String, Figures>)]
+    pub figures: BTreeMap<IntentId, Figures>,
     /// Among the winners (now).
     pub won: bool,
     /// Left out for fairness.
@@ -174,6 +178,27 @@ pub struct ScoredBid {
 
 fn is_false(b: &bool) -> bool {
     !*b
+}
+
+/// What the auctioneer's evaluator computed for one plan: what the
+/// staker's plan promises.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Figures {
+    /// First-year net yield after fees and costs (bps of the amount).
+    pub net_apy_bps: i64,
+    /// Expected tail loss at the intent's confidence (bps of the amount).
+    pub cvar_bps: u64,
+    /// Share exitable within the intent's horizon (bps).
+    pub liquid_bps: u64,
+    /// Share per operator (bps).
+    pub operator_bps: BTreeMap<String, u64>,
+    /// Exposure per service (bps).
+    pub service_bps: BTreeMap<String, u64>,
+    /// The solver's fee (wei).
+    #[schema(value_type = String, pattern = "^[0-9]+$")]
+    pub fee: Wei,
+    /// Gas the plan's settlement is estimated to use.
+    pub gas: u64,
 }
 
 /// One reason a bid was refused.

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use stakebid_intents::encoding::{checksummed, checksummed_vec};
-use stakebid_intents::{Intent, IntentId};
+use stakebid_intents::{Intent, IntentId, Plan};
 
 use crate::Dec;
 
@@ -14,8 +14,7 @@ use crate::Dec;
 pub struct SubmitRequest {
     /// The intent as `eth_signTypedData_v4` JSON (types, domain, message):
     /// exactly what the wallet showed and signed.
-    #[schema(value_type = Object)]
-    pub typed_data: serde_json::Value,
+    pub typed_data: TypedData,
     /// The owner's 65-byte signature (r‖s‖v), 0x-hex.
     #[schema(value_type = String, pattern = "^0x([0-9a-fA-F]{2})*$")]
     pub signature: Bytes,
@@ -159,6 +158,30 @@ pub struct IntentView {
     pub intent: IntentMessage,
     /// Every status it has had, oldest first.
     pub history: Vec<HistoryEntry>,
+    /// The last auction it entered.
+    #[serde(default)]
+    pub auction: Option<u64>,
+    /// What it was awarded, once awarded: the winning plan, its solver,
+    /// the evaluator's figures and, once settled, the transaction.
+    #[serde(default)]
+    pub award: Option<IntentAward>,
+}
+
+/// An intent's part of an award.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct IntentAward {
+    /// The winning solver.
+    #[serde(with = "checksummed")]
+    #[schema(value_type = String, pattern = "^0x[0-9a-fA-F]{40}$")]
+    pub solver: Address,
+    /// The plan it settles (allocations and fee).
+    #[schema(value_type = crate::schema::Plan)]
+    pub plan: Plan,
+    /// What the auctioneer's evaluator computed for that plan.
+    pub evaluation: crate::Figures,
+    /// The settlement transaction, once mined.
+    #[serde(default)]
+    pub settlement: Option<crate::SettlementNote>,
 }
 
 /// `GET /v1/owners/{address}/intents?cursor=&limit=`.
@@ -182,8 +205,7 @@ pub struct CancelRequest {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct QuoteRequest {
     /// The intent as `eth_signTypedData_v4` JSON; no signature needed.
-    #[schema(value_type = Object)]
-    pub typed_data: serde_json::Value,
+    pub typed_data: TypedData,
 }
 
 /// One position of a quoted plan.
@@ -227,5 +249,104 @@ impl std::fmt::Display for IntentStatus {
             IntentStatus::Expired => "expired",
             IntentStatus::Cancelled => "cancelled",
         })
+    }
+}
+
+/// One field of an EIP-712 struct type.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct TypedField {
+    /// Field name.
+    pub name: String,
+    /// Solidity type.
+    #[serde(rename = "type")]
+    pub ty: String,
+}
+
+/// The EIP-712 domain as typed data writes it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct TypedDomain {
+    /// `stakebid`.
+    pub name: String,
+    /// `1`.
+    pub version: String,
+    /// EIP-155 chain id (decimal string).
+    #[serde(rename = "chainId")]
+    #[schema(value_type = String, pattern = "^[0-9]+$")]
+    pub chain_id: Dec<u64>,
+    /// The Settlement contract.
+    #[serde(rename = "verifyingContract", with = "checksummed")]
+    #[schema(value_type = String, pattern = "^0x[0-9a-fA-F]{40}$")]
+    pub verifying_contract: Address,
+}
+
+/// `GET /v1/eip712`: what a wallet signs intents with, without a message.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Eip712Types {
+    /// `EIP712Domain` and `Intent`.
+    pub types: std::collections::BTreeMap<String, Vec<TypedField>>,
+    /// `Intent`.
+    #[serde(rename = "primaryType")]
+    pub primary_type: String,
+    /// The node's domain.
+    pub domain: TypedDomain,
+}
+
+/// An intent as `eth_signTypedData_v4` typed data: what a wallet shows
+/// and signs, and what `POST /v1/intents` and `POST /v1/quote` take.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct TypedData {
+    /// `EIP712Domain` and `Intent`.
+    pub types: std::collections::BTreeMap<String, Vec<TypedField>>,
+    /// `Intent`.
+    #[serde(rename = "primaryType")]
+    pub primary_type: String,
+    /// Where the intent is valid.
+    pub domain: TypedDomain,
+    /// The intent.
+    pub message: IntentMessage,
+}
+
+impl TypedData {
+    /// `intent` for `domain`, exactly as `Intent::typed_data` writes it.
+    pub fn new(intent: &Intent, domain: &stakebid_intents::Domain) -> TypedData {
+        serde_json::from_value(intent.typed_data(domain)).expect("Intent::typed_data is typed data")
+    }
+
+    /// The intent it carries.
+    pub fn intent(&self) -> Intent {
+        Intent::from(&self.message)
+    }
+
+    /// The domain it names.
+    pub fn domain(&self) -> stakebid_intents::Domain {
+        stakebid_intents::Domain {
+            chain_id: self.domain.chain_id.0,
+            settlement: self.domain.verifying_contract,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The typed form writes exactly the JSON the intents crate signs, so
+    /// a wallet shown either signs the same digest.
+    #[test]
+    fn typed_data_round_trips_the_signed_json() {
+        let domain =
+            stakebid_intents::Domain { chain_id: 31337, settlement: Address::repeat_byte(7) };
+        let i = stakebid_intents::batch::Profile::Balanced.intent(
+            Address::repeat_byte(1),
+            Address::ZERO,
+            U256::from(3u64) * U256::from(10u64).pow(U256::from(18u64)),
+            U256::from(5u64),
+            1_900_000_000,
+        );
+        let td = TypedData::new(&i, &domain);
+        assert_eq!(serde_json::to_value(&td).unwrap(), i.typed_data(&domain));
+        assert_eq!((td.intent(), td.domain()), (i.clone(), domain));
+        let (back, d) = Intent::from_typed_data(&serde_json::to_value(&td).unwrap()).unwrap();
+        assert_eq!((back.id(&d), d), (i.id(&domain), domain));
     }
 }

@@ -24,12 +24,13 @@ pub mod schema;
 
 pub use auctions::{
     AuctionHead, AuctionPhase, AuctionView, AuctionsPage, AwardEntry, CommitAccepted, Commitment,
-    Fault, Outcome, Penalty, Reason, RejectedBid, RevealAccepted, ScoredBid, SettlementNote,
-    SolverView, Solvers,
+    Fault, Figures, Outcome, Penalty, Reason, RejectedBid, RevealAccepted, ScoredBid,
+    SettlementNote, SolverView, Solvers,
 };
 pub use dec::Dec;
 pub use intents::{
-    CancelRequest, HistoryEntry, IntentMessage, IntentStatus, IntentView, OwnerPage, Quote,
-    QuotePosition, QuoteRequest, SubmitRequest, Submitted,
+    CancelRequest, Eip712Types, HistoryEntry, IntentAward, IntentMessage, IntentStatus, IntentView,
+    OwnerPage, Quote, QuotePosition, QuoteRequest, SubmitRequest, Submitted, TypedData,
+    TypedDomain, TypedField,
 };
 pub use node::{ErrorBody, Health, MarketView, NodeInfo};

@@ -13,7 +13,28 @@ use stakebid_intents::{accept, validate, Intent, IntentId};
 use stakebid_wire as wire;
 
 use super::{bad_id, json_body, views, ApiError, AppState};
-use crate::infra::store::{Status, StoreError};
+use crate::domain::outcome::Outcome;
+use crate::infra::store::{Record, Status, StoreError};
+use std::collections::BTreeMap;
+
+/// The public outcomes of the auctions `recs` last entered, for their views.
+fn outcomes<'a>(
+    s: &AppState,
+    recs: impl Iterator<Item = &'a Record>,
+) -> Result<BTreeMap<u64, Outcome>, ApiError> {
+    let mut out = BTreeMap::new();
+    for r in recs.filter(|r| matches!(r.status, Status::Awarded | Status::Settled)) {
+        let Some(a) = r.auction.filter(|a| !out.contains_key(a)) else { continue };
+        if let Some(o) = s.store.auction(a)?.and_then(|rec| rec.public) {
+            out.insert(a, o);
+        }
+    }
+    Ok(out)
+}
+
+fn view(s: &AppState, id: &IntentId, rec: &Record) -> Result<wire::IntentView, ApiError> {
+    Ok(views::intent(id, rec, &outcomes(s, std::iter::once(rec))?))
+}
 
 fn parse_id(id: &str) -> Result<IntentId, ApiError> {
     id.parse::<alloy::primitives::B256>()
@@ -62,7 +83,7 @@ pub(super) async fn status(
 ) -> Result<Json<wire::IntentView>, ApiError> {
     let id = parse_id(&id)?;
     let rec = s.store.get(&id)?.ok_or(StoreError::Unknown(id))?;
-    Ok(Json(views::intent(&id, &rec)))
+    Ok(Json(view(&s, &id, &rec)?))
 }
 
 /// `POST /v1/intents/{id}/cancel`: `{ signature }` — the owner's EIP-712
@@ -102,7 +123,7 @@ pub(super) async fn cancel(
         ));
     }
     if rec.status == Status::Cancelled {
-        return Ok(Json(views::intent(&id, &rec)));
+        return Ok(Json(view(&s, &id, &rec)?));
     }
     if rec.status != Status::Pending {
         return Err(ApiError::new(
@@ -116,7 +137,7 @@ pub(super) async fn cancel(
         |e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "store.failed", e.to_string()),
     )??;
     let rec = s.store.get(&id)?.ok_or(StoreError::Unknown(id))?;
-    Ok(Json(views::intent(&id, &rec)))
+    Ok(Json(view(&s, &id, &rec)?))
 }
 
 /// Pagination of an owner's intents.
@@ -153,7 +174,8 @@ pub(super) async fn by_owner(
         .map_err(|e| {
             ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "store.failed", e.to_string())
         })??;
-    let intents = page.intents.iter().map(|(id, r)| views::intent(id, r)).collect();
+    let outcomes = outcomes(&s, page.intents.iter().map(|(_, r)| r))?;
+    let intents = page.intents.iter().map(|(id, r)| views::intent(id, r, &outcomes)).collect();
     Ok(Json(wire::OwnerPage { intents, next_cursor: page.next }))
 }
 

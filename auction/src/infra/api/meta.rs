@@ -224,7 +224,7 @@ pub(super) async fn node(State(s): State<AppState>) -> Json<stakebid_wire::NodeI
 
 /// `GET /v1/eip712`: the typed-data types and domain (no message).
 #[utoipa::path(get, path = "/v1/eip712", tag = "node",
-    responses((status = 200, description = "eth_signTypedData_v4 types, primaryType and domain for an Intent", body = Object)))]
+    responses((status = 200, description = "eth_signTypedData_v4 types, primaryType and domain for an Intent", body = stakebid_wire::Eip712Types)))]
 pub(super) async fn eip712(State(s): State<AppState>) -> Json<Value> {
     let d = s.policy.domain;
     let example = stakebid_intents::batch::Profile::Balanced.intent(

@@ -10,7 +10,7 @@ use crate::domain::outcome::{AwardEntry, Outcome, RejectedBid, ScoredBid, Settle
 use crate::domain::phase::Phase;
 use crate::domain::registry::Registry;
 use crate::domain::round::Fault;
-use crate::domain::score::Reason;
+use crate::domain::score::{Figures, Reason};
 use crate::infra::store::{AuctionHead, AuctionRecord};
 
 pub(super) fn status(s: Status) -> wire::IntentStatus {
@@ -36,8 +36,18 @@ pub(super) fn phase(p: Phase) -> wire::AuctionPhase {
     }
 }
 
-pub(super) fn intent(id: &IntentId, rec: &Record) -> wire::IntentView {
+/// An intent as the API shows it: its record, and its part of the award
+/// when its last auction awarded it (looked up in `outcomes`, the public
+/// outcomes of the auctions concerned, by auction id).
+pub(super) fn intent(
+    id: &IntentId,
+    rec: &Record,
+    outcomes: &std::collections::BTreeMap<u64, Outcome>,
+) -> wire::IntentView {
+    let award = rec.auction.and_then(|a| outcomes.get(&a)).and_then(|o| award_of(id, o));
     wire::IntentView {
+        auction: rec.auction,
+        award,
         id: *id,
         status: status(rec.status),
         intent: (&rec.signed.intent).into(),
@@ -46,6 +56,31 @@ pub(super) fn intent(id: &IntentId, rec: &Record) -> wire::IntentView {
             .iter()
             .map(|(s, at)| wire::HistoryEntry { status: status(*s), at: *at })
             .collect(),
+    }
+}
+
+/// `id`'s plan in `o`'s standing award, with its figures and settlement.
+fn award_of(id: &IntentId, o: &Outcome) -> Option<wire::IntentAward> {
+    let entry = o.awards.iter().find(|a| a.award.intentIds.contains(&id.0))?;
+    let bid = o.bids.iter().find(|b| b.bid_hash == entry.award.bidHash)?;
+    let plan = bid.plans.as_ref()?.iter().find(|p| p.intent == *id)?.clone();
+    Some(wire::IntentAward {
+        solver: entry.award.solver,
+        plan,
+        evaluation: bid.figures.get(id).map(figures).unwrap_or_default(),
+        settlement: entry.settlement.as_ref().map(note),
+    })
+}
+
+fn figures(f: &Figures) -> wire::Figures {
+    wire::Figures {
+        net_apy_bps: f.net_apy_bps,
+        cvar_bps: f.cvar_bps,
+        liquid_bps: f.liquid_bps,
+        operator_bps: f.operator_bps.clone(),
+        service_bps: f.service_bps.clone(),
+        fee: f.fee,
+        gas: f.gas,
     }
 }
 
@@ -96,6 +131,7 @@ fn scored(b: &ScoredBid) -> wire::ScoredBid {
         plans: b.plans.clone(),
         scores: dec_map(&b.scores),
         total: wire::Dec(b.total),
+        figures: b.figures.iter().map(|(k, f)| (*k, figures(f))).collect(),
         won: b.won,
         unfair: b.unfair,
         settlement_failed: b.settlement_failed,
