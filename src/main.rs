@@ -22,6 +22,7 @@ fn main() -> ExitCode {
         default(info);
     }));
     let args = cli::Cli::parse();
+    args.init_logs();
     match cli::run(args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

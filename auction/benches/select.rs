@@ -85,7 +85,7 @@ fn bench(c: &mut Criterion) {
         };
         let cands = scored(&bs);
         let sel = select(&cands, &avail);
-        eprintln!(
+        println!(
             "{n} intents, {bids} bids: {} valid, {} winners covering {} intents",
             cands.len(),
             sel.winners.len(),

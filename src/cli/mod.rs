@@ -20,8 +20,36 @@ use std::path::Path;
 #[derive(Parser, Debug)]
 #[command(name = "stakebid", version, about, long_about = None)]
 pub(crate) struct Cli {
+    /// Log output of the node, chain link and settlement: `human` lines or
+    /// `json` (one object per line, with the auction and settlement spans).
+    /// The level comes from `STAKEBID_LOG` (e.g. `debug`, `stakebid_auction=debug`).
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Human)]
+    log_format: LogFormat,
     #[command(subcommand)]
     cmd: Cmd,
+}
+
+/// How logs are written.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum LogFormat {
+    /// Compact lines for people.
+    Human,
+    /// One JSON object per line.
+    Json,
+}
+
+impl Cli {
+    /// Installs the log subscriber on stderr (once, before anything logs).
+    pub(crate) fn init_logs(&self) {
+        use tracing_subscriber::EnvFilter;
+        let filter =
+            EnvFilter::try_from_env("STAKEBID_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+        let b = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+        let _ = match self.log_format {
+            LogFormat::Human => b.with_target(false).compact().try_init(),
+            LogFormat::Json => b.json().with_current_span(true).with_span_list(true).try_init(),
+        };
+    }
 }
 
 #[derive(Subcommand, Debug)]

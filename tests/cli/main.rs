@@ -203,15 +203,22 @@ fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-fn start_node(dir: &Path, addr: &str, demo: bool) -> std::process::Child {
+fn start_node(dir: &Path, addr: &str, demo: bool, json_log: Option<&Path>) -> std::process::Child {
     let mut args = vec!["node", "--data-dir", s(dir), "--http", addr];
     if demo {
         args.extend(["--demo-solvers", "--round-secs", "1"]);
     }
+    let stderr = match json_log {
+        Some(p) => {
+            args.extend(["--log-format", "json"]);
+            std::process::Stdio::from(std::fs::File::create(p).unwrap())
+        }
+        None => std::process::Stdio::null(),
+    };
     let mut child = Command::new(env!("CARGO_BIN_EXE_stakebid"))
         .args(&args)
         .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
+        .stderr(stderr)
         .spawn()
         .unwrap();
     for _ in 0..100 {
@@ -229,7 +236,8 @@ fn start_node(dir: &Path, addr: &str, demo: bool) -> std::process::Child {
 fn a_node_awards_an_http_intent_and_a_killed_node_loses_nothing() {
     let dir = tmp("node-store");
     let addr = format!("127.0.0.1:{}", free_port());
-    let mut node = start_node(&dir, &addr, true);
+    let log = tmp("node-log.jsonl");
+    let mut node = start_node(&dir, &addr, true, Some(&log));
     let td = tmp("node-intent.json");
     write(&td, &stakebid(&["intent", "example", "--amount-eth", "8"]));
     let sig =
@@ -255,6 +263,18 @@ fn a_node_awards_an_http_intent_and_a_killed_node_loses_nothing() {
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
     assert_eq!(state, "awarded");
+    // The intent answers with its auction and awarded plan.
+    let (_, v) = http(&addr, "GET", &format!("/v1/intents/{id}"), "").unwrap();
+    assert!(v["auction"].is_u64() && v["award"]["plan"]["allocations"].is_array(), "{v}");
+    // `--log-format json`: the round's events are JSON lines inside its span.
+    let logs = std::fs::read_to_string(&log).unwrap();
+    let closed = logs
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|l| l["fields"]["message"] == "round closed")
+        .unwrap_or_else(|| panic!("no JSON `round closed` event:\n{logs}"));
+    assert_eq!(closed["span"]["name"], "auction", "{closed}");
+    assert!(closed["span"]["id"].is_u64() && closed["fields"]["revealed"].is_u64(), "{closed}");
     // The round is listed; after its reveal deadline every bid and score is public.
     let (_, list) = http(&addr, "GET", "/v1/auctions", "").unwrap();
     let auction =
@@ -274,7 +294,7 @@ fn a_node_awards_an_http_intent_and_a_killed_node_loses_nothing() {
     assert!(bids.iter().any(|b| b["won"] == true && b["scores"].get(&id).is_some()), "{outcome}");
     node.kill().unwrap(); // SIGKILL
     node.wait().unwrap();
-    let mut node = start_node(&dir, &addr, false);
+    let mut node = start_node(&dir, &addr, false, None);
     let (_, v) = http(&addr, "GET", &format!("/v1/intents/{id}"), "").unwrap();
     assert_eq!(v["status"], "awarded");
     let (status, v) = http(&addr, "POST", "/v1/intents", &body).unwrap();
@@ -454,4 +474,22 @@ fn the_sdk_public_api_has_no_untyped_json() {
         }
     }
     assert!(found.is_empty(), "untyped JSON in the SDK:\n{}", found.join("\n"));
+}
+
+#[test]
+fn library_crates_log_through_tracing_not_eprintln() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = vec![];
+    for d in ["intents", "solver", "auction", "settlement", "sdk"] {
+        rust_files(&root.join(d), &mut files);
+    }
+    let found: Vec<String> = files
+        .iter()
+        .filter(|f| {
+            !f.components().any(|c| c.as_os_str() == "tests" || c.as_os_str() == "examples")
+        })
+        .filter(|f| std::fs::read_to_string(f).unwrap().contains("eprintln!"))
+        .map(|f| f.strip_prefix(root).unwrap().display().to_string())
+        .collect();
+    assert!(found.is_empty(), "eprintln! in library code: {found:?}");
 }

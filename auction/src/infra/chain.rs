@@ -220,8 +220,13 @@ impl ChainLink {
                     continue;
                 }
             };
-            match self.executor.settle(&job).await {
+            use tracing::Instrument;
+            let span = tracing::info_span!("settlement", auction, solver = %award.solver);
+            let sent = self.executor.settle(&job).instrument(span.clone()).await;
+            let _in = span.enter();
+            match sent {
                 Ok(Outcome::Settled { tx, gas_used, .. }) => {
+                    tracing::info!(%tx, gas_used, intents = award.intentIds.len(), "settled");
                     match a.settled(auction, award.solver, tx, gas_used) {
                         Ok(ids) => out.push(Event::Settled {
                             auction,
@@ -234,6 +239,7 @@ impl ChainLink {
                     }
                 }
                 Ok(Outcome::Failed { reason, solver_at_fault }) => {
+                    tracing::warn!(at_fault = solver_at_fault, "settlement failed: {reason}");
                     match a.fallback(auction, award.solver, solver_at_fault) {
                         Ok(next) => {
                             out.push(Event::Failed {
@@ -250,6 +256,7 @@ impl ChainLink {
                 }
                 Err(e) => {
                     // RPC trouble: leave it journalled; the next pass resumes it.
+                    tracing::warn!(code = e.code(), "settlement not confirmed, resumed later: {e}");
                     out.push(problem(&e, e.code()));
                     break;
                 }

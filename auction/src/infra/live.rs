@@ -163,7 +163,7 @@ impl Live {
         let _ = self.events.send(env.clone());
         if let Some(bus) = &self.bus {
             if let Err(e) = rt.block_on(bus.publish(&env)) {
-                eprintln!("[node] cannot publish {}: {e} ({})", env.subject, e.code());
+                tracing::warn!(subject = %env.subject, code = e.code(), "cannot publish: {e}");
             }
         }
     }
@@ -184,7 +184,7 @@ impl Live {
                 });
                 if let Err(e) = r {
                     me.metrics.refuse(e.code());
-                    eprintln!("[node] commitment from {} refused: {e} ({})", env.sender, e.code());
+                    tracing::info!(sender = %env.sender, code = e.code(), "commitment refused: {e}");
                 }
             }
         });
@@ -198,7 +198,7 @@ impl Live {
                 });
                 if let Err(e) = r {
                     self.metrics.refuse(e.code());
-                    eprintln!("[node] reveal from {} refused: {e} ({})", env.sender, e.code());
+                    tracing::info!(sender = %env.sender, code = e.code(), "reveal refused: {e}");
                 }
             }
         });
@@ -236,12 +236,15 @@ pub fn drive(
             Ok(Some(o)) => o,
             Ok(None) => continue,
             Err(e) => {
-                eprintln!("[node] cannot open a round: {e} ({})", e.code());
+                tracing::error!(code = e.code(), "cannot open a round: {e}");
                 continue;
             }
         };
         let open = opened.open.clone();
         let id = open.auctionId;
+        // Everything logged until the round closes carries its id.
+        let _span = tracing::info_span!("auction", id, intents = opened.batch.len()).entered();
+        tracing::info!("round open");
         *live.lock() = Some(Current {
             round: Round::new(open.clone(), live.domain.chain_id),
             eligible: opened.eligible.clone(),
@@ -256,7 +259,7 @@ pub fn drive(
         live.announce(rt, id, Kind::Open, &msg);
         wait_until(open.commitDeadline);
         if let Err(e) = a.revealing(id) {
-            eprintln!("[node] auction {id}: {e} ({})", e.code());
+            tracing::warn!(code = e.code(), "cannot mark the round revealing: {e}");
         }
         live.announce(rt, id, Kind::Revealing, &PhaseMsg { auction: id });
         wait_until(open.revealDeadline);
@@ -273,9 +276,10 @@ pub fn drive(
                     live.announce(rt, id, Kind::Award, &m);
                 }
                 live.announce(rt, id, Kind::Closed, &PhaseMsg { auction: id });
+                tracing::info!(revealed = r.revealed, awards = r.awards.len(), "round closed");
                 after_close(&mut a, &r);
             }
-            Err(e) => eprintln!("[node] cannot close auction {id}: {e} ({})", e.code()),
+            Err(e) => tracing::error!(code = e.code(), "cannot close the round: {e}"),
         }
     }
 }
