@@ -17,9 +17,8 @@ pub enum AddressError {
     Malformed(String),
 }
 
-impl AddressError {
-    /// Stable code.
-    pub fn code(&self) -> &'static str {
+impl crate::Coded for AddressError {
+    fn code(&self) -> &str {
         match self {
             Self::BadChecksum(_) => "address.bad_checksum",
             Self::Malformed(_) => "address.malformed",
@@ -68,6 +67,7 @@ pub fn check_json(v: &Value) -> Result<(), AddressError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Coded;
     use serde_json::json;
 
     // From EIP-55's own test vectors.

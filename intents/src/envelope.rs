@@ -104,9 +104,8 @@ pub enum EnvelopeError {
     Malformed(String),
 }
 
-impl EnvelopeError {
-    /// Stable code.
-    pub fn code(&self) -> &'static str {
+impl crate::Coded for EnvelopeError {
+    fn code(&self) -> &str {
         match self {
             EnvelopeError::BadSignature(_) => "bus.bad_signature",
             EnvelopeError::UnexpectedSender(_) => "bus.unexpected_sender",
@@ -309,6 +308,7 @@ pub struct AwardMsg {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Coded;
 
     fn key(b: u8) -> PrivateKeySigner {
         PrivateKeySigner::from_bytes(&B256::repeat_byte(b)).unwrap()

@@ -113,30 +113,6 @@ pub enum IntentError {
 }
 
 impl IntentError {
-    /// The stable, machine-readable code.
-    pub fn code(&self) -> &'static str {
-        match self {
-            Self::Malformed(_) => "intent.malformed",
-            Self::WrongDomain(_) => "intent.wrong_domain",
-            Self::WrongChain { .. } => "intent.wrong_chain",
-            Self::WrongContract { .. } => "intent.wrong_contract",
-            Self::OwnerZero => "intent.owner_zero",
-            Self::AmountZero => "intent.amount_zero",
-            Self::AmountTooSmall { .. } => "intent.amount_too_small",
-            Self::AmountTooLarge { .. } => "intent.amount_too_large",
-            Self::BpsOutOfRange { .. } => "intent.bps_out_of_range",
-            Self::ConfidenceTooLow { .. } => "intent.confidence_too_low",
-            Self::DeadlinePassed { .. } => "intent.deadline_passed",
-            Self::DeadlineTooFar { .. } => "intent.deadline_too_far",
-            Self::TooManyExclusions { .. } => "intent.too_many_exclusions",
-            Self::DuplicateExclusion(_) => "intent.duplicate_exclusion",
-            Self::UnsupportedAsset(_) => "intent.unsupported_asset",
-            Self::BadSignature(_) => "intent.bad_signature",
-            Self::HighS => "intent.high_s_signature",
-            Self::WrongSigner { .. } => "intent.wrong_signer",
-        }
-    }
-
     /// Every code, for the API spec and the tests that pin them.
     pub const CODES: [&'static str; 18] = [
         "intent.malformed",
@@ -158,4 +134,44 @@ impl IntentError {
         "intent.high_s_signature",
         "intent.wrong_signer",
     ];
+}
+
+impl crate::Coded for IntentError {
+    fn code(&self) -> &str {
+        match self {
+            Self::Malformed(_) => "intent.malformed",
+            Self::WrongDomain(_) => "intent.wrong_domain",
+            Self::WrongChain { .. } => "intent.wrong_chain",
+            Self::WrongContract { .. } => "intent.wrong_contract",
+            Self::OwnerZero => "intent.owner_zero",
+            Self::AmountZero => "intent.amount_zero",
+            Self::AmountTooSmall { .. } => "intent.amount_too_small",
+            Self::AmountTooLarge { .. } => "intent.amount_too_large",
+            Self::BpsOutOfRange { .. } => "intent.bps_out_of_range",
+            Self::ConfidenceTooLow { .. } => "intent.confidence_too_low",
+            Self::DeadlinePassed { .. } => "intent.deadline_passed",
+            Self::DeadlineTooFar { .. } => "intent.deadline_too_far",
+            Self::TooManyExclusions { .. } => "intent.too_many_exclusions",
+            Self::DuplicateExclusion(_) => "intent.duplicate_exclusion",
+            Self::UnsupportedAsset(_) => "intent.unsupported_asset",
+            Self::BadSignature(_) => "intent.bad_signature",
+            Self::HighS => "intent.high_s_signature",
+            Self::WrongSigner { .. } => "intent.wrong_signer",
+        }
+    }
+}
+
+/// An error both a person and a program can act on: a stable code
+/// (`intent.expired`, listed in `docs/errors.md`) and a sentence (its
+/// `Display`). Every error that crosses an edge — the API's error body, the
+/// CLI's exit message, the SDK's `ClientError` — is one, and is converted
+/// through this trait in one place at each edge.
+pub trait Coded: std::fmt::Display {
+    /// The stable code.
+    fn code(&self) -> &str;
+
+    /// The sentence for a person.
+    fn message(&self) -> String {
+        self.to_string()
+    }
 }

@@ -35,7 +35,7 @@ pub mod signature;
 pub mod units;
 pub mod validate;
 
-pub use error::IntentError;
+pub use error::{Coded, IntentError};
 pub use evaluate::{evaluate, Context, Evaluation, Violation};
 pub use intent::{Domain, Intent, IntentId, NATIVE_ETH};
 pub use market::Market;

@@ -63,9 +63,8 @@ pub enum ChainError {
     Journal(String),
 }
 
-impl ChainError {
-    /// Stable code.
-    pub fn code(&self) -> &'static str {
+impl stakebid_intents::Coded for ChainError {
+    fn code(&self) -> &str {
         match self {
             ChainError::Call(_) => "chain.call_failed",
             ChainError::Receipt(_) => "chain.no_receipt",

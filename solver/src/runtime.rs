@@ -8,6 +8,7 @@
 
 use alloy::primitives::{Address, B256};
 use alloy::signers::local::PrivateKeySigner;
+use stakebid_intents::Coded;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -76,9 +77,8 @@ pub enum RuntimeError {
     NoAuctioneer,
 }
 
-impl RuntimeError {
-    /// Stable code.
-    pub fn code(&self) -> &str {
+impl stakebid_intents::Coded for RuntimeError {
+    fn code(&self) -> &str {
         match self {
             RuntimeError::Node(e) => e.code(),
             RuntimeError::Bus(e) => e.code(),

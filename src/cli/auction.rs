@@ -7,6 +7,7 @@ use alloy::primitives::B256;
 use alloy::signers::local::PrivateKeySigner;
 use clap::{Args, Subcommand};
 use stakebid_auction::port::NodeStore;
+use stakebid_intents::Coded;
 use std::path::PathBuf;
 
 use super::intent::{now, DEV_CHAIN_ID, DEV_SETTLEMENT};
@@ -63,7 +64,7 @@ pub(crate) fn run(cmd: AuctionCmd) -> Result<(), CliError> {
         .into_iter()
         .map(|s| (s.intent.id(&domain), s))
         .collect();
-    let taken = store.accept(&group).map_err(|e| CliError::new(e.code(), e.to_string()))?;
+    let taken = store.accept(&group).map_err(CliError::from)?;
     let fresh = taken.iter().filter(|r| r.is_ok()).count();
     eprintln!(
         "stakers submitted {} intents ({fresh} new) into {}",
@@ -94,9 +95,7 @@ pub(crate) fn run(cmd: AuctionCmd) -> Result<(), CliError> {
     let eth = |w: i128| w as f64 / 1e18;
     for r in 0..a.rounds {
         let at = t0 + r as u64 * 60;
-        let report = auctioneer
-            .round(at, &mut solvers)
-            .map_err(|e| CliError::new(e.code(), e.to_string()))?;
+        let report = auctioneer.round(at, &mut solvers).map_err(CliError::from)?;
         let Some(report) = report else {
             eprintln!("pool empty: no round to run");
             break;

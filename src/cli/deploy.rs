@@ -4,6 +4,7 @@
 
 use alloy::primitives::Address;
 use clap::Args;
+use stakebid_intents::Coded;
 use std::path::PathBuf;
 
 use super::keys::{parse_key, DEV_AUCTIONEER_KEY, DEV_KEY};
@@ -59,8 +60,7 @@ pub(crate) fn run(a: DeployArgs) -> Result<(), CliError> {
             CliError::new("cli.io", format!("cannot create {}: {e}", dir.display()))
         })?;
     }
-    stakebid_settlement::deploy::save(&d, &a.out)
-        .map_err(|e| CliError::new(e.code(), e.to_string()))?;
+    stakebid_settlement::deploy::save(&d, &a.out).map_err(CliError::from)?;
     eprintln!(
         "[deploy] chain {}: Settlement {}, SolverRegistry {}",
         d.chain_id, d.settlement, d.registry

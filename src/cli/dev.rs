@@ -124,14 +124,6 @@ fn wait_http(url: &str, body: Option<&str>) -> bool {
     false
 }
 
-fn sdk(e: stakebid_sdk::SdkError) -> CliError {
-    CliError::new(e.code(), e.to_string())
-}
-
-fn chain(e: stakebid_settlement::ChainError) -> CliError {
-    CliError::new(e.code(), e.to_string())
-}
-
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -169,9 +161,9 @@ pub(crate) fn run(a: DevArgs) -> Result<(), CliError> {
     let mut p = DeployParams::devnet(auctioneer.address(), deployer.address(), deployer.address());
     p.withdrawal_delay_blocks = 50;
     let rt = tokio::runtime::Runtime::new().map_err(|e| err("cli.runtime", e))?;
-    let d = rt.block_on(deploy(&rpc, &deployer, &Market::snapshot(), &p)).map_err(chain)?;
+    let d = rt.block_on(deploy(&rpc, &deployer, &Market::snapshot(), &p))?;
     let dep_file = a.data_dir.join("deployment.json");
-    stakebid_settlement::deploy::save(&d, &dep_file).map_err(chain)?;
+    stakebid_settlement::deploy::save(&d, &dep_file)?;
     step(&format!(
         "contracts deployed: Settlement {}, SolverRegistry {}, {} positions routed through Lido / Rocket Pool / EigenLayer stand-ins ({})",
         d.settlement,
@@ -289,7 +281,7 @@ async fn demo(
     let mut people = vec![];
     for n in 0..stakers.min(KEYS.len()) {
         let key: PrivateKeySigner = KEYS[n].parse().map_err(|e| err("cli.bad_key", e))?;
-        let s = Staker::connect(api, key, Some(rpc)).await.map_err(sdk)?;
+        let s = Staker::connect(api, key, Some(rpc)).await?;
         let (profile, pname) = profiles[n % 3];
         let amount = alloy::primitives::utils::parse_ether(amounts[n])
             .map_err(|e| err("cli.bad_amount", e))?;
@@ -303,7 +295,7 @@ async fn demo(
         } else {
             Address::ZERO
         };
-        let intent = s.new_intent(profile, asset, amount).await.map_err(sdk)?;
+        let intent = s.new_intent(profile, asset, amount).await?;
         let what = if asset.is_zero() { "ETH".to_string() } else { "stETH".to_string() };
         match s.quote(&intent).await {
             Ok(q) => eprintln!(
@@ -316,8 +308,8 @@ async fn demo(
             ),
             Err(e) => eprintln!("[demo] staker {} ({pname}): no quote: {e}", n + 1),
         }
-        let funded = s.fund(&intent).await.map_err(sdk)?;
-        let id = s.submit(&intent).await.map_err(sdk)?;
+        let funded = s.fund(&intent).await?;
+        let id = s.submit(&intent).await?;
         eprintln!("[demo] staker {}: {funded}; intent {} submitted", n + 1, id.0);
         ids.push(id);
         people.push(s);
@@ -327,11 +319,11 @@ async fn demo(
     );
     let mut settled = 0;
     for (n, (s, id)) in people.iter().zip(&ids).enumerate() {
-        let st = s.wait(id, Duration::from_secs(120)).await.map_err(sdk)?;
+        let st = s.wait(id, Duration::from_secs(120)).await?;
         if st == stakebid_wire::IntentStatus::Settled {
             settled += 1;
         }
-        let pos = s.positions().await.map_err(sdk)?;
+        let pos = s.positions().await?;
         let list: Vec<String> = pos
             .iter()
             .map(|p| format!("{} {:.4}", p.position, f64::from(p.amount) / 1e18))

@@ -110,15 +110,10 @@ impl CliError {
     }
 }
 
-impl From<stakebid_intents::IntentError> for CliError {
-    fn from(e: stakebid_intents::IntentError) -> Self {
-        CliError::new(e.code(), e.to_string())
-    }
-}
-
-impl From<stakebid_intents::market::MarketError> for CliError {
-    fn from(e: stakebid_intents::market::MarketError) -> Self {
-        CliError::new(e.code(), e.to_string())
+/// Every coded error ends a command the same way: its code and sentence.
+impl<E: stakebid_intents::Coded> From<E> for CliError {
+    fn from(e: E) -> Self {
+        CliError::new(e.code(), e.message())
     }
 }
 

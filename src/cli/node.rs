@@ -6,6 +6,7 @@ use alloy::primitives::{Address, B256};
 use alloy::providers::Provider;
 use alloy::signers::local::PrivateKeySigner;
 use clap::Args;
+use stakebid_intents::Coded;
 use stakebid_wire as wire;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -252,10 +253,7 @@ impl Rounds {
 pub(crate) fn run(a: NodeArgs) -> Result<(), CliError> {
     let market = load_market(a.market.as_deref())?;
     let deployment = match &a.deployment {
-        Some(p) => Some(
-            stakebid_settlement::deploy::load(p)
-                .map_err(|e| CliError::new(e.code(), e.to_string()))?,
-        ),
+        Some(p) => Some(stakebid_settlement::deploy::load(p).map_err(CliError::from)?),
         None => None,
     };
     let (key, exec) = node_keys(&a, deployment.as_ref())?;
@@ -273,15 +271,12 @@ pub(crate) fn run(a: NodeArgs) -> Result<(), CliError> {
     let clock: Arc<dyn Fn() -> u64 + Send + Sync> = Arc::new(now);
     let metrics = Arc::new(Metrics::new());
     let bus = match &a.nats {
-        Some(url) => {
-            rt.block_on(Bus::nats(url)).map_err(|e| CliError::new(e.code(), e.to_string()))?
-        }
+        Some(url) => rt.block_on(Bus::nats(url)).map_err(CliError::from)?,
         None => Bus::local(),
     };
     let base = format!("http://{}", a.http);
     let live = Live::new(key.clone(), domain, Some(bus.clone()), clock.clone(), metrics.clone());
-    rt.block_on(live.clone().listen(bus.clone()))
-        .map_err(|e| CliError::new(e.code(), e.to_string()))?;
+    rt.block_on(live.clone().listen(bus.clone())).map_err(CliError::from)?;
     let (names, in_process) = in_process_solvers(&a, &base, &bus, key.address())?;
     let chain_info = deployment.clone().map(Arc::new);
     let chain = match deployment.zip(exec) {
@@ -443,8 +438,7 @@ fn connect_chain(
         .rpc_url
         .parse()
         .map_err(|_| CliError::new("cli.bad_url", format!("{} is not a URL", a.rpc_url)))?;
-    let journal =
-        store.journal("settlements").map_err(|e| CliError::new(e.code(), e.to_string()))?;
+    let journal = store.journal("settlements").map_err(CliError::from)?;
     let registry = d.registry;
     let link = rt
         .block_on(ChainLink::connect(&url, d, market, key, exec, journal))
@@ -477,18 +471,15 @@ fn recover_and_register<'n>(
     store: &Store,
     in_process: impl Iterator<Item = &'n Address>,
 ) -> Result<(), CliError> {
-    let recovered = store.recover().map_err(|e| CliError::new(e.code(), e.to_string()))?;
+    let recovered = store.recover().map_err(CliError::from)?;
     if !recovered.voided.is_empty() || !recovered.resumed.is_empty() {
         eprintln!(
             "[node] restart: voided auctions {:?} (their intents back in the pool, no penalties); kept {:?}",
             recovered.voided, recovered.resumed
         );
     }
-    let mut registry = store
-        .node_state()
-        .map_err(|e| CliError::new(e.code(), e.to_string()))?
-        .registry
-        .unwrap_or_else(Registry::new);
+    let mut registry =
+        store.node_state().map_err(CliError::from)?.registry.unwrap_or_else(Registry::new);
     let bond = Wei(u128::from(a.dev_bond_eth) * 10u128.pow(18));
     for who in a.solvers.iter().chain(in_process) {
         if !registry.solvers.contains_key(who) {
@@ -496,7 +487,7 @@ fn recover_and_register<'n>(
         }
     }
     let state = NodeState { registry: Some(registry), ..NodeState::default() };
-    store.save_node_state(&state).map_err(|e| CliError::new(e.code(), e.to_string()))
+    store.save_node_state(&state).map_err(CliError::from)
 }
 
 /// What the round thread shares with the rest of the node.

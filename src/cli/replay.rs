@@ -25,23 +25,17 @@ pub(crate) struct ReplayArgs {
     id: u64,
 }
 
-fn api(e: stakebid_sdk::SdkError) -> CliError {
-    CliError::new(e.code(), e.to_string())
-}
-
 pub(crate) fn run(a: ReplayArgs) -> Result<(), CliError> {
     let rt = tokio::runtime::Runtime::new()
         .map_err(|e| CliError::new("node.runtime", format!("cannot start the runtime: {e}")))?;
     let c = Client::new(&a.node);
-    let (auction, node, market) = rt
-        .block_on(async {
-            Ok::<_, stakebid_sdk::SdkError>((
-                c.auction(a.id).await?,
-                c.node().await?,
-                c.market().await?,
-            ))
-        })
-        .map_err(api)?;
+    let (auction, node, market) = rt.block_on(async {
+        Ok::<_, stakebid_sdk::SdkError>((
+            c.auction(a.id).await?,
+            c.node().await?,
+            c.market().await?,
+        ))
+    })?;
     let Some(o) = &auction.outcome else {
         return Err(CliError::new(
             "replay.not_public",
@@ -61,7 +55,7 @@ pub(crate) fn run(a: ReplayArgs) -> Result<(), CliError> {
     }
     let mut batch = BTreeMap::new();
     for id in &auction.intents {
-        let v = rt.block_on(c.intent(id)).map_err(api)?;
+        let v = rt.block_on(c.intent(id))?;
         let intent = Intent::from(&v.intent);
         if intent.id(&node.domain) != *id {
             return Err(CliError::new(

@@ -3,6 +3,7 @@
 use alloy::primitives::{B256, U256};
 use clap::{Args, Subcommand};
 use serde::{Deserialize, Serialize};
+use stakebid_intents::Coded;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -116,7 +117,7 @@ fn submit(file: &std::path::Path, node: &str) -> Result<(), CliError> {
                 refused += 1;
                 println!("{} refused: {} ({})", s.intent.id(&s.domain), e, e.code());
                 if matches!(e, stakebid_sdk::SdkError::Transport(_)) {
-                    return Err(CliError::new(e.code(), e.to_string()));
+                    return Err(e.into());
                 }
             }
         }

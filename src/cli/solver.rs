@@ -49,7 +49,7 @@ fn bond(a: BondArgs) -> Result<(), CliError> {
     let rt =
         tokio::runtime::Runtime::new().map_err(|e| CliError::new("cli.runtime", e.to_string()))?;
     rt.block_on(async {
-        let info = stakebid_sdk::Client::new(&a.node).node().await.map_err(|e| CliError::new(e.code(), e.to_string()))?;
+        let info = stakebid_sdk::Client::new(&a.node).node().await.map_err(CliError::from)?;
         let registry: alloy::primitives::Address = info
             .chain
             .as_ref()
@@ -131,7 +131,7 @@ pub(crate) fn run(c: SolverCmd) -> Result<(), CliError> {
         .map_err(|e| CliError::new("node.runtime", format!("cannot start the runtime: {e}")))?;
     rt.block_on(async move {
         let bus = match &a.nats {
-            Some(url) => Some(Bus::nats(url).await.map_err(|e| CliError::new(e.code(), e.to_string()))?),
+            Some(url) => Some(Bus::nats(url).await.map_err(CliError::from)?),
             None => None,
         };
         eprintln!("[{name}] {} ({}) starting", key.address(), a.strategy);
@@ -146,7 +146,7 @@ pub(crate) fn run(c: SolverCmd) -> Result<(), CliError> {
         };
         let n = name.clone();
         tokio::select! {
-            out = r.run(move |e| print_event(&n, &e)) => out.map_err(|e| CliError::new(e.code(), e.to_string())),
+            out = r.run(move |e| print_event(&n, &e)) => out.map_err(CliError::from),
             _ = tokio::signal::ctrl_c() => Ok(()),
         }
     })

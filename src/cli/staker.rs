@@ -11,17 +11,13 @@ use super::keys::parse_key;
 use super::parse_eth;
 use super::{print_json, CliError};
 use stakebid_intents::IntentId;
-use stakebid_sdk::{profile, Client, SdkError, Staker};
+use stakebid_sdk::{profile, Client, Staker};
 use stakebid_wire::{Dec, IntentStatus};
 
 /// The staker key on the devnet: anvil's second dev key (the first one is
 /// the deployer's and executor's; sharing it would race their nonces).
 pub(crate) const DEV_STAKER_KEY: &str =
     "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
-
-fn sdk(e: SdkError) -> CliError {
-    CliError::new(e.code(), e.to_string())
-}
 
 fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
     tokio::runtime::Runtime::new().map_err(|e| CliError::new("cli.runtime", e.to_string()))
@@ -47,7 +43,7 @@ pub(crate) struct Conn {
 impl Conn {
     async fn staker(&self, chain: bool) -> Result<Staker, CliError> {
         let rpc = chain.then_some(self.rpc_url.as_str());
-        Staker::connect(&self.node, parse_key(&self.key)?, rpc).await.map_err(sdk)
+        Staker::connect(&self.node, parse_key(&self.key)?, rpc).await.map_err(CliError::from)
     }
 }
 
@@ -80,7 +76,7 @@ impl NewArgs {
             Ok(a) => a,
             Err(_) if self.asset == "ETH" => Address::ZERO,
             Err(_) => {
-                let m = s.client.market().await.map_err(sdk)?.market;
+                let m = s.client.market().await?.market;
                 m.asset(&self.asset).map(|a| a.token).ok_or_else(|| {
                     CliError::new(
                         "cli.unknown_asset",
@@ -89,7 +85,7 @@ impl NewArgs {
                 })?
             }
         };
-        s.new_intent(p, asset, parse_eth(&self.amount_eth)?).await.map_err(sdk)
+        s.new_intent(p, asset, parse_eth(&self.amount_eth)?).await.map_err(CliError::from)
     }
 }
 
@@ -133,7 +129,7 @@ pub(crate) fn quote(c: Conn, a: NewArgs) -> Result<(), CliError> {
     runtime()?.block_on(async {
         let s = c.staker(false).await?;
         let i = a.intent(&s).await?;
-        let q = s.quote(&i).await.map_err(sdk)?;
+        let q = s.quote(&i).await?;
         if c.json {
             print_json(&q);
         } else {
@@ -174,13 +170,10 @@ pub(crate) fn submit(
                 (i, sig)
             }
         };
-        let funded = s.fund(&i).await.map_err(sdk)?;
-        let id = s.submit_signed(&i, &sig).await.map_err(sdk)?;
-        let status = if wait {
-            s.wait(&id, Duration::from_secs(300)).await.map_err(sdk)?
-        } else {
-            IntentStatus::Pending
-        };
+        let funded = s.fund(&i).await?;
+        let id = s.submit_signed(&i, &sig).await?;
+        let status =
+            if wait { s.wait(&id, Duration::from_secs(300)).await? } else { IntentStatus::Pending };
         if c.json {
             print_json(&Submitted { id, status, funding: &funded });
         } else {
@@ -203,9 +196,9 @@ pub(crate) fn status(c: Conn, id: String, wait: bool) -> Result<(), CliError> {
         let s = c.staker(false).await?;
         let id = parse_id(&id)?;
         if wait {
-            s.wait(&id, Duration::from_secs(300)).await.map_err(sdk)?;
+            s.wait(&id, Duration::from_secs(300)).await?;
         }
-        let r = s.status(&id).await.map_err(sdk)?;
+        let r = s.status(&id).await?;
         if c.json {
             print_json(&r);
         } else {
@@ -222,10 +215,10 @@ pub(crate) fn cancel(c: Conn, id: String, on_chain: bool) -> Result<(), CliError
     runtime()?.block_on(async {
         let s = c.staker(on_chain).await?;
         let id = parse_id(&id)?;
-        let r = s.cancel(&id).await.map_err(sdk)?;
+        let r = s.cancel(&id).await?;
         if on_chain {
             let nonce: U256 = r.intent.nonce.0;
-            let tx = s.cancel_on_chain(nonce).await.map_err(sdk)?;
+            let tx = s.cancel_on_chain(nonce).await?;
             eprintln!("nonce {nonce} invalidated on-chain (tx {tx})");
         }
         if c.json {
@@ -241,8 +234,8 @@ pub(crate) fn cancel(c: Conn, id: String, on_chain: bool) -> Result<(), CliError
 pub(crate) fn positions(c: Conn) -> Result<(), CliError> {
     runtime()?.block_on(async {
         let s = c.staker(true).await?;
-        let ps = s.positions().await.map_err(sdk)?;
-        let escrow = s.escrow().await.map_err(sdk)?;
+        let ps = s.positions().await?;
+        let escrow = s.escrow().await?;
         if c.json {
             print_json(&Holdings { owner: s.address(), escrow_wei: Dec(escrow), positions: &ps });
         } else {
@@ -264,11 +257,11 @@ pub(crate) fn positions(c: Conn) -> Result<(), CliError> {
 pub(crate) fn withdraw(c: Conn, position: String) -> Result<(), CliError> {
     runtime()?.block_on(async {
         let s = c.staker(true).await?;
-        let ps = s.positions().await.map_err(sdk)?;
+        let ps = s.positions().await?;
         let p = ps.iter().find(|p| p.position == position).ok_or_else(|| {
             CliError::new("cli.unknown_position", format!("you hold no {position}; `stakebid positions` lists yours"))
         })?;
-        let tx = s.queue_withdrawal(p, p.amount).await.map_err(sdk)?;
+        let tx = s.queue_withdrawal(p, p.amount).await?;
         if c.json {
             print_json(&Withdrawal { position: &position, shares: Dec(p.amount), tx });
         } else {
@@ -283,7 +276,7 @@ pub(crate) fn auctions(cmd: AuctionsCmd) -> Result<(), CliError> {
     runtime()?.block_on(async {
         match cmd {
             AuctionsCmd::List { node, json } => {
-                let v = Client::new(&node).auctions(50).await.map_err(sdk)?;
+                let v = Client::new(&node).auctions(50).await?;
                 if json {
                     print_json(&v);
                 } else {
@@ -293,7 +286,7 @@ pub(crate) fn auctions(cmd: AuctionsCmd) -> Result<(), CliError> {
                 }
             }
             AuctionsCmd::Show { node, id, json } => {
-                let v = Client::new(&node).auction(id).await.map_err(sdk)?;
+                let v = Client::new(&node).auction(id).await?;
                 if json {
                     print_json(&v);
                 } else {

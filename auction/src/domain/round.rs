@@ -81,9 +81,8 @@ pub enum RoundError {
     Mismatch(Address),
 }
 
-impl RoundError {
-    /// Stable code.
-    pub fn code(&self) -> &'static str {
+impl stakebid_intents::Coded for RoundError {
+    fn code(&self) -> &str {
         match self {
             Self::LateCommit { .. } => "round.late_commit",
             Self::NotEligible(_) => "round.not_eligible",

@@ -11,6 +11,7 @@
 //! IntentSettled logs ─▶ Auctioneer::settled (idempotent)
 //! ```
 
+use stakebid_intents::Coded;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 

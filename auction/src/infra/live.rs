@@ -11,6 +11,7 @@
 
 use alloy::primitives::{Address, Bytes, B256};
 use alloy::signers::local::PrivateKeySigner;
+use stakebid_intents::Coded;
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -42,9 +43,8 @@ pub enum LiveError {
     Envelope(#[from] EnvelopeError),
 }
 
-impl LiveError {
-    /// Stable code.
-    pub fn code(&self) -> &'static str {
+impl stakebid_intents::Coded for LiveError {
+    fn code(&self) -> &str {
         match self {
             LiveError::NotOpen(_) => "auction.not_open",
             LiveError::Round(e) => e.code(),

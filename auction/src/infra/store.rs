@@ -129,9 +129,8 @@ impl From<serde_json::Error> for StoreError {
     }
 }
 
-impl StoreError {
-    /// Stable code.
-    pub fn code(&self) -> &'static str {
+impl stakebid_intents::Coded for StoreError {
+    fn code(&self) -> &str {
         match self {
             Self::Duplicate(_) => "intent.replayed",
             Self::NonceReused { .. } => "intent.nonce_reused",

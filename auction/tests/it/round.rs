@@ -7,6 +7,7 @@ use stakebid_auction::domain::round::{Revealed, Round};
 use stakebid_intents::envelope::{CommitMsg, RevealMsg, Verified};
 use stakebid_intents::plan::Allocation;
 use stakebid_intents::protocol::{commitment, AuctionOpen, Bid};
+use stakebid_intents::Coded;
 use stakebid_intents::{IntentId, Plan, Wei};
 
 const CHAIN: u64 = 31337;

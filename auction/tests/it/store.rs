@@ -7,6 +7,7 @@
 use alloy::primitives::{Address, U256};
 use stakebid_auction::infra::store::{Status, Store};
 use stakebid_auction::port::{NodeState, NodeStore};
+use stakebid_intents::Coded;
 use stakebid_intents::{batch, IntentId, Market, SignedIntent};
 use stakebid_tests::test_domain as domain;
 use std::io::{BufRead, BufReader};

@@ -45,9 +45,8 @@ pub enum MarketError {
     Empty,
 }
 
-impl MarketError {
-    /// Stable code.
-    pub fn code(&self) -> &'static str {
+impl crate::Coded for MarketError {
+    fn code(&self) -> &str {
         match self {
             Self::Malformed(_) => "market.malformed",
             Self::DuplicateId { .. } => "market.duplicate_id",

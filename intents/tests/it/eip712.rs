@@ -4,6 +4,7 @@
 use alloy::primitives::{b256, U256};
 use alloy::sol_types::SolStruct;
 use stakebid_intents::signature::{parse_signature, recover, sign, verify};
+use stakebid_intents::Coded;
 use stakebid_intents::{Intent, IntentError};
 
 use crate::common::*;
@@ -86,8 +87,8 @@ fn garbage_signatures_are_bad_signatures() {
     assert_eq!(parse_signature(&[0u8; 64]).unwrap_err().code(), "intent.bad_signature");
     let zero = parse_signature(&[0u8; 65]);
     let code = match zero {
-        Err(e) => e.code(),
-        Ok(s) => recover(&intent(), &domain(), &s).unwrap_err().code(),
+        Err(e) => e.code().to_string(),
+        Ok(s) => recover(&intent(), &domain(), &s).unwrap_err().code().to_string(),
     };
     assert_eq!(code, "intent.bad_signature");
 }

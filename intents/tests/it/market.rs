@@ -2,6 +2,7 @@
 
 use stakebid_intents::market::{MarketError, SNAPSHOT_JSON};
 use stakebid_intents::units::Wad;
+use stakebid_intents::Coded;
 use stakebid_intents::Market;
 
 fn assert_sourced(

@@ -4,6 +4,7 @@
 use alloy::primitives::{Address, U256};
 use serde_json::Value;
 use stakebid_intents::signature::sign;
+use stakebid_intents::Coded;
 use stakebid_intents::{accept, Domain, Intent, IntentError, Policy};
 use std::collections::BTreeSet;
 
@@ -13,14 +14,14 @@ fn signed(i: &Intent, d: &Domain) -> (Value, Vec<u8>) {
     (i.typed_data(d), sign(i, d, &key()).as_bytes().to_vec())
 }
 
-fn code_of(td: &Value, sig: &[u8], policy: &Policy) -> &'static str {
+fn code_of(td: &Value, sig: &[u8], policy: &Policy) -> String {
     match accept(td, sig, NOW, policy) {
-        Ok(_) => "ok",
+        Ok(_) => "ok".into(),
         Err(e) => {
             // Every error reads as a sentence, not a debug dump.
             let msg = e.to_string();
             assert!(msg.len() > 15 && !msg.contains("{"), "{msg}");
-            e.code()
+            e.code().to_string()
         }
     }
 }

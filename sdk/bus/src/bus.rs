@@ -34,9 +34,8 @@ pub enum BusError {
     Io(String),
 }
 
-impl BusError {
-    /// Stable code.
-    pub fn code(&self) -> &'static str {
+impl stakebid_intents::Coded for BusError {
+    fn code(&self) -> &str {
         match self {
             BusError::Connect { .. } => "bus.unreachable",
             BusError::Io(_) => "bus.io",

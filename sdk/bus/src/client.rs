@@ -46,9 +46,10 @@ impl ClientError {
             _ => None,
         }
     }
+}
 
-    /// Stable code (the node's, or `sdk.transport` / `sdk.decode`).
-    pub fn code(&self) -> &str {
+impl stakebid_intents::Coded for ClientError {
+    fn code(&self) -> &str {
         match self {
             ClientError::Api { code, .. } => code,
             ClientError::Transport(_) => "sdk.transport",

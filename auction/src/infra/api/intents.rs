@@ -6,6 +6,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde_json::Value;
+use stakebid_intents::Coded;
 
 use stakebid_intents::protocol::Cancellation;
 use stakebid_intents::{accept, validate, Intent, IntentId};
@@ -68,7 +69,7 @@ pub(super) async fn submit(
         )
     })?;
     let (signed, id) = accept(td, &sig, (s.now)(), &s.policy)
-        .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.code(), e.to_string()))?;
+        .map_err(|e| ApiError::coded(StatusCode::UNPROCESSABLE_ENTITY, &e))?;
     s.intake.submit(id, signed).await?;
     s.metrics.intents_accepted.inc();
     Ok((StatusCode::CREATED, Json(wire::Submitted { id, status: wire::IntentStatus::Pending })))
@@ -196,9 +197,8 @@ pub(super) async fn quote(
             "the body needs `typed_data`: the intent as eth_signTypedData_v4 JSON (no signature needed)",
         )
     })?;
-    let unprocessable = |e: stakebid_intents::IntentError| {
-        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.code(), e.to_string())
-    };
+    let unprocessable =
+        |e: stakebid_intents::IntentError| ApiError::coded(StatusCode::UNPROCESSABLE_ENTITY, &e);
     let (intent, domain): (Intent, _) = Intent::from_typed_data(td).map_err(unprocessable)?;
     validate(&intent, &domain, (s.now)(), &s.policy).map_err(unprocessable)?;
     let Some(q) = s.quoter.clone() else {

@@ -30,6 +30,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
 use serde_json::Value;
+use stakebid_intents::Coded;
 use std::sync::Arc;
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
@@ -89,8 +90,21 @@ impl ApiError {
         ApiError { status, code: code.into(), message: message.into() }
     }
 
-    /// The stable code.
-    pub fn code(&self) -> &str {
+    /// Any coded error, answered with `status`: the one conversion from
+    /// the node's errors to the API's error body.
+    pub(crate) fn coded(status: StatusCode, e: &impl Coded) -> Self {
+        ApiError::new(status, e.code(), e.message())
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl stakebid_intents::Coded for ApiError {
+    fn code(&self) -> &str {
         &self.code
     }
 }
@@ -122,7 +136,7 @@ impl From<StoreError> for ApiError {
             | StoreError::Inconsistent(_)
             | StoreError::Layout { .. } => StatusCode::SERVICE_UNAVAILABLE,
         };
-        ApiError::new(status, e.code(), e.to_string())
+        ApiError::coded(status, &e)
     }
 }
 
@@ -133,7 +147,7 @@ impl From<LiveError> for ApiError {
             LiveError::Round(r) if r.code() == "round.not_eligible" => StatusCode::FORBIDDEN,
             _ => StatusCode::UNPROCESSABLE_ENTITY,
         };
-        ApiError::new(status, e.code(), e.to_string())
+        ApiError::coded(status, &e)
     }
 }
 
@@ -165,7 +179,7 @@ pub(crate) fn json_body(body: Result<Bytes, BytesRejection>) -> Result<Value, Ap
 
 impl From<stakebid_intents::address::AddressError> for ApiError {
     fn from(e: stakebid_intents::address::AddressError) -> Self {
-        ApiError::new(StatusCode::BAD_REQUEST, e.code(), e.to_string())
+        ApiError::coded(StatusCode::BAD_REQUEST, &e)
     }
 }
 
