@@ -160,6 +160,36 @@ impl<J: Journal + ?Sized> Journal for Box<J> {
     }
 }
 
+/// The executor's tunables (the node's `[executor]` config section and
+/// flags). The defaults suit a chain with 12 s blocks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ExecutorConfig {
+    /// Milliseconds to wait for a receipt before re-signing the same nonce
+    /// with higher fees (default 24 000: two blocks).
+    pub replace_after_ms: u64,
+    /// Replacements before an award is given up as missed; it stays
+    /// journalled and its nonce is cancelled (default 5).
+    pub max_replacements: u32,
+    /// Fee increase per replacement, in bps of the previous fees (default
+    /// 1 250 = 12.5 %; nodes refuse a replacement under 10 %).
+    pub fee_bump_bps: u32,
+    /// Slack under the quoted output for each allocation's minimum out, in
+    /// bps (default 50).
+    pub min_out_tolerance_bps: u16,
+}
+
+impl Default for ExecutorConfig {
+    fn default() -> Self {
+        ExecutorConfig {
+            replace_after_ms: 24_000,
+            max_replacements: 5,
+            fee_bump_bps: 1_250,
+            min_out_tolerance_bps: 50,
+        }
+    }
+}
+
 /// The executor.
 pub struct Executor {
     provider: alloy::providers::DynProvider,
@@ -168,10 +198,8 @@ pub struct Executor {
     settlement: Address,
     journal: Box<dyn Journal>,
     chain_id: u64,
-    /// How long to wait for a receipt before replacing the transaction.
-    pub replace_after: Duration,
-    /// How many replacements before giving up (the transaction stays journalled).
-    pub max_replacements: u32,
+    /// Its tunables.
+    pub config: ExecutorConfig,
     errors: BTreeMap<[u8; 4], String>,
 }
 
@@ -194,6 +222,7 @@ impl Executor {
         key: &PrivateKeySigner,
         settlement: Address,
         journal: impl Journal + 'static,
+        config: ExecutorConfig,
     ) -> Result<Executor, ChainError> {
         let journal: Box<dyn Journal> = Box::new(journal);
         let wallet = EthereumWallet::from(key.clone());
@@ -206,8 +235,7 @@ impl Executor {
             settlement,
             journal,
             chain_id,
-            replace_after: Duration::from_secs(24),
-            max_replacements: 5,
+            config,
             errors: error_names(),
         })
     }
@@ -351,7 +379,8 @@ impl Executor {
     async fn finish(&self, key: &B256, mut e: Entry) -> Result<Outcome, ChainError> {
         let mut replacements = 0;
         loop {
-            let deadline = tokio::time::Instant::now() + self.replace_after;
+            let deadline =
+                tokio::time::Instant::now() + Duration::from_millis(self.config.replace_after_ms);
             while tokio::time::Instant::now() < deadline {
                 if let Some(r) = self.receipt(&e.sent).await? {
                     return self.record(key, e, r).await;
@@ -379,7 +408,7 @@ impl Executor {
                 let input = last_tx(&e)?.input().clone();
                 let why = match self.simulate_input(input).await {
                     Err(Outcome::Failed { reason, .. }) => Some(reason),
-                    _ if replacements >= self.max_replacements => Some("Missed".to_string()),
+                    _ if replacements >= self.config.max_replacements => Some("Missed".to_string()),
                     _ => None,
                 };
                 if let Some(why) = why {
@@ -387,7 +416,7 @@ impl Executor {
                     replacements = 0;
                     continue;
                 }
-            } else if replacements >= self.max_replacements {
+            } else if replacements >= self.config.max_replacements {
                 return Err(ChainError::Config(format!(
                     "the cancel of nonce {} got no receipt after {replacements} replacements",
                     e.nonce
@@ -443,7 +472,8 @@ impl Executor {
         prev: &impl alloy::consensus::Transaction,
         nonce: u64,
     ) -> Result<TransactionRequest, ChainError> {
-        let bump = |x: u128| x + x / 8 + 1;
+        let bps = u128::from(self.config.fee_bump_bps.max(1_000));
+        let bump = |x: u128| x + x * bps / 10_000 + 1;
         let fees = self.provider.estimate_eip1559_fees().await?;
         Ok(TransactionRequest::default()
             .with_from(self.from)

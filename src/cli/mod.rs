@@ -1,6 +1,7 @@
 //! Command-line parsing and dispatch. Each subcommand lives in its own file.
 
 mod auction;
+mod config;
 mod deploy;
 mod dev;
 mod intent;
@@ -74,7 +75,7 @@ enum Cmd {
     /// stand-ins) and write the deployment file the node reads.
     Deploy(deploy::DeployArgs),
     /// Run the marketplace node: HTTP API, sealed auctions, the bus.
-    Node(node::NodeArgs),
+    Node(Box<node::NodeArgs>),
     /// Run a solver against a node.
     #[command(subcommand)]
     Solver(solver::SolverCmd),
@@ -126,7 +127,7 @@ pub(crate) fn run(cli: Cli) -> Result<(), CliError> {
         Cmd::Evaluate(a) => solve::evaluate(a),
         Cmd::Dev(a) => dev::run(a),
         Cmd::Deploy(a) => deploy::run(a),
-        Cmd::Node(a) => node::run(a),
+        Cmd::Node(a) => node::run(*a),
         Cmd::Solver(c) => solver::run(c),
         Cmd::Auction(c) => auction::run(c),
         Cmd::Positions(c) => staker::positions(c),

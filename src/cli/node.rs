@@ -14,6 +14,7 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::config::{set, ExecutorConfig, HttpConfig, NodeConfig};
 use super::intent::{now, DEV_CHAIN_ID, DEV_SETTLEMENT};
 use super::{keys, load_market, CliError};
 use stakebid_auction::auctioneer::{Auctioneer, Report};
@@ -78,21 +79,25 @@ pub(crate) struct NodeArgs {
     /// Same as `--run-solvers optimal,greedy,waterfill`.
     #[arg(long)]
     demo_solvers: bool,
-    /// Seconds between rounds.
-    #[arg(long, default_value_t = 5)]
-    round_secs: u64,
-    /// Commit window (s).
-    #[arg(long, default_value_t = 3)]
-    commit_secs: u64,
-    /// Reveal window (s).
-    #[arg(long, default_value_t = 2)]
-    reveal_secs: u64,
-    /// Most intents per auction.
-    #[arg(long, default_value_t = 100)]
-    batch_size: usize,
-    /// Risk scenarios per auction.
-    #[arg(long, default_value_t = 200)]
-    scenarios: u32,
+    /// Tunables from a TOML file (`[rounds]`, `[http]`, `[executor]`;
+    /// docs/config.md); each flag below overrides its key.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Seconds between rounds [default 5; `rounds.every_secs`].
+    #[arg(long)]
+    round_secs: Option<u64>,
+    /// Commit window, s [default 3; `rounds.commit_secs`].
+    #[arg(long)]
+    commit_secs: Option<u64>,
+    /// Reveal window, s [default 2; `rounds.reveal_secs`].
+    #[arg(long)]
+    reveal_secs: Option<u64>,
+    /// Most intents per auction [default 100; `rounds.batch_size`].
+    #[arg(long)]
+    batch_size: Option<usize>,
+    /// Risk scenarios per auction [default 200; `rounds.scenarios`].
+    #[arg(long)]
+    scenarios: Option<u32>,
     /// Run no auctions (intake and reads only).
     #[arg(long)]
     no_auctions: bool,
@@ -104,21 +109,35 @@ pub(crate) struct NodeArgs {
     /// JSON-RPC endpoint of the deployment's chain.
     #[arg(long, env = "STAKEBID_RPC_URL", default_value = "http://127.0.0.1:8545")]
     rpc_url: String,
-    /// Seconds a client has to send a request's head (request line, headers).
-    #[arg(long, default_value_t = 10)]
-    header_timeout_secs: u64,
-    /// Seconds a client has to send a whole request body.
-    #[arg(long, default_value_t = 30)]
-    body_timeout_secs: u64,
-    /// Seconds a connection may sit with no request in flight before it is closed.
-    #[arg(long, default_value_t = 60)]
-    idle_timeout_secs: u64,
-    /// Most open HTTP connections (capped below the open-file limit); more get a coded 503.
-    #[arg(long, default_value_t = 4096)]
-    max_connections: usize,
-    /// Most concurrent `/v1/events` streams.
-    #[arg(long, default_value_t = 1000)]
-    max_event_streams: usize,
+    /// Seconds a client has to send a request's head [default 10; `http.header_timeout_secs`].
+    #[arg(long)]
+    header_timeout_secs: Option<u64>,
+    /// Seconds a client has to send a whole request body [default 30; `http.body_timeout_secs`].
+    #[arg(long)]
+    body_timeout_secs: Option<u64>,
+    /// Seconds a connection may sit idle before it is closed [default 60; `http.idle_timeout_secs`].
+    #[arg(long)]
+    idle_timeout_secs: Option<u64>,
+    /// Most open HTTP connections (capped below the open-file limit); more
+    /// get a coded 503 [default 4096; `http.max_connections`].
+    #[arg(long)]
+    max_connections: Option<usize>,
+    /// Most concurrent `/v1/events` streams [default 1000; `http.max_event_streams`].
+    #[arg(long)]
+    max_event_streams: Option<usize>,
+    /// Milliseconds to wait for a settlement's receipt before re-sending
+    /// it with higher fees [default 24000; `executor.replace_after_ms`].
+    #[arg(long)]
+    replace_after_ms: Option<u64>,
+    /// Replacements before an award is given up [default 5; `executor.max_replacements`].
+    #[arg(long)]
+    max_replacements: Option<u32>,
+    /// Fee increase per replacement, bps [default 1250; `executor.fee_bump_bps`].
+    #[arg(long)]
+    fee_bump_bps: Option<u32>,
+    /// Slack under the quoted output for minimum outs, bps [default 50; `executor.min_out_tolerance_bps`].
+    #[arg(long)]
+    min_out_tolerance_bps: Option<u16>,
     /// The executor's private key: sends `settle` and pays its gas (devnet
     /// default: anvil's first dev key; any other chain needs one of your own).
     #[arg(long, env = "STAKEBID_EXECUTOR_KEY", hide_env_values = true)]
@@ -250,7 +269,29 @@ impl Rounds {
 
 /// The node: keys, store, bus, in-process solvers, chain link, rounds, API —
 /// built in that order, then served until Ctrl-C.
+/// The tunables: defaults, then `--config`, then each flag given.
+fn tunables(a: &NodeArgs) -> Result<NodeConfig, CliError> {
+    let mut c = NodeConfig::load(a.config.as_deref())?;
+    set(&mut c.rounds.every_secs, a.round_secs);
+    set(&mut c.rounds.commit_secs, a.commit_secs);
+    set(&mut c.rounds.reveal_secs, a.reveal_secs);
+    set(&mut c.rounds.batch_size, a.batch_size);
+    set(&mut c.rounds.scenarios, a.scenarios);
+    set(&mut c.http.header_timeout_secs, a.header_timeout_secs);
+    set(&mut c.http.body_timeout_secs, a.body_timeout_secs);
+    set(&mut c.http.idle_timeout_secs, a.idle_timeout_secs);
+    set(&mut c.http.max_connections, a.max_connections);
+    set(&mut c.http.max_event_streams, a.max_event_streams);
+    set(&mut c.executor.replace_after_ms, a.replace_after_ms);
+    set(&mut c.executor.max_replacements, a.max_replacements);
+    set(&mut c.executor.fee_bump_bps, a.fee_bump_bps);
+    set(&mut c.executor.min_out_tolerance_bps, a.min_out_tolerance_bps);
+    Ok(c)
+}
+
 pub(crate) fn run(a: NodeArgs) -> Result<(), CliError> {
+    // A bad config file stops the node before anything is created.
+    let cfg = tunables(&a)?;
     let market = load_market(a.market.as_deref())?;
     let deployment = match &a.deployment {
         Some(p) => Some(stakebid_settlement::deploy::load(p).map_err(CliError::from)?),
@@ -281,8 +322,17 @@ pub(crate) fn run(a: NodeArgs) -> Result<(), CliError> {
     let chain_info = deployment.clone().map(Arc::new);
     let chain = match deployment.zip(exec) {
         Some((d, exec)) => {
-            let link =
-                connect_chain(&a, &rt, &store, d, &market, &key, &exec, &in_process, &names)?;
+            let link = connect_chain(
+                &a,
+                &rt,
+                &store,
+                d,
+                &market,
+                (&key, &exec),
+                cfg.executor,
+                &in_process,
+                &names,
+            )?;
             eprintln!(
                 "[node] settling on chain {} via {}: Settlement {}, executor {}",
                 domain.chain_id,
@@ -303,13 +353,13 @@ pub(crate) fn run(a: NodeArgs) -> Result<(), CliError> {
             market: market.clone(),
             key: key.clone(),
             domain,
-            scenarios: a.scenarios,
-            batch_size: a.batch_size,
-            commit_secs: a.commit_secs,
-            reveal_secs: a.reveal_secs,
+            scenarios: cfg.rounds.scenarios,
+            batch_size: cfg.rounds.batch_size,
+            commit_secs: cfg.rounds.commit_secs,
+            reveal_secs: cfg.rounds.reveal_secs,
         };
         recover_and_register(&a, &store, names.keys())?;
-        let every = Duration::from_secs(a.round_secs.max(1));
+        let every = Duration::from_secs(cfg.rounds.every_secs.max(1));
         let market_url = format!("{base}/v1/market");
         let ctx = RoundThread { store: store.clone(), live: live.clone(), chain: chain.clone() };
         ctx.spawn(rounds, rt.handle().clone(), every, market_url, stop.clone(), names.clone());
@@ -323,7 +373,7 @@ pub(crate) fn run(a: NodeArgs) -> Result<(), CliError> {
             }
         });
     }
-    let limits = limits(&a);
+    let limits = limits(&cfg.http);
     let state = AppState {
         store: store.clone(),
         intake: rt.block_on(async { Intake::start(store.clone()) }),
@@ -429,8 +479,8 @@ fn connect_chain(
     store: &Store,
     d: Deployment,
     market: &Market,
-    key: &PrivateKeySigner,
-    exec: &PrivateKeySigner,
+    (key, exec): (&PrivateKeySigner, &PrivateKeySigner),
+    executor: ExecutorConfig,
     in_process: &[(String, Runtime)],
     names: &BTreeMap<Address, String>,
 ) -> Result<ChainLink, CliError> {
@@ -441,7 +491,7 @@ fn connect_chain(
     let journal = store.journal("settlements").map_err(CliError::from)?;
     let registry = d.registry;
     let link = rt
-        .block_on(ChainLink::connect(&url, d, market, key, exec, journal))
+        .block_on(ChainLink::connect(&url, d, market, key, exec, journal, executor))
         .map_err(|e| CliError::new(e.code(), format!("cannot use the chain: {e}")))?;
     if a.dev_bond_eth > 0 {
         let bond = alloy::primitives::U256::from(a.dev_bond_eth)
@@ -551,14 +601,14 @@ impl RoundThread {
 /// The HTTP server's limits from the flags, the connection limit kept
 /// below the open-file limit (raised to its hard maximum first), with a
 /// reserve for sled, NATS and the chain.
-fn limits(a: &NodeArgs) -> Limits {
+fn limits(h: &HttpConfig) -> Limits {
     let nofile = rlimit::increase_nofile_limit(u64::MAX).unwrap_or(1024);
     Limits {
-        header_read: Duration::from_secs(a.header_timeout_secs.max(1)),
-        body: Duration::from_secs(a.body_timeout_secs.max(1)),
-        idle: Duration::from_secs(a.idle_timeout_secs.max(1)),
-        max_connections: a.max_connections.max(1),
-        max_event_streams: a.max_event_streams,
+        header_read: Duration::from_secs(h.header_timeout_secs.max(1)),
+        body: Duration::from_secs(h.body_timeout_secs.max(1)),
+        idle: Duration::from_secs(h.idle_timeout_secs.max(1)),
+        max_connections: h.max_connections.max(1),
+        max_event_streams: h.max_event_streams,
     }
     .within_files(nofile, 256)
 }

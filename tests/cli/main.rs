@@ -493,3 +493,17 @@ fn library_crates_log_through_tracing_not_eprintln() {
         .collect();
     assert!(found.is_empty(), "eprintln! in library code: {found:?}");
 }
+
+#[test]
+fn a_bad_config_file_is_refused_by_name_before_anything_is_created() {
+    let dir = tmp("config-node");
+    let _ = std::fs::remove_dir_all(&dir);
+    let cfg = tmp("bad.toml");
+    std::fs::write(&cfg, "[executor]\nreplace_after = 6\n").unwrap();
+    let out = stakebid(&["node", "--config", s(&cfg), "--data-dir", s(&dir), "--no-auctions"]);
+    assert!(!out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["code"], "node.config", "{v}");
+    assert!(v["message"].as_str().unwrap().contains("replace_after"), "{v}");
+    assert!(!dir.exists(), "nothing is created");
+}

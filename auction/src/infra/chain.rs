@@ -32,7 +32,7 @@ use stakebid_intents::{IntentId, Market, Wei};
 use stakebid_settlement::calldata::settle_arg;
 use stakebid_settlement::contracts::Settlement;
 use stakebid_settlement::deploy::Deployment;
-use stakebid_settlement::executor::{Executor, Job, Journal, Outcome};
+use stakebid_settlement::executor::{Executor, ExecutorConfig, Job, Journal, Outcome};
 use stakebid_settlement::registry::{Offence, OnChainRegistry};
 use stakebid_settlement::ChainError;
 
@@ -114,6 +114,7 @@ impl ChainLink {
         auctioneer: &PrivateKeySigner,
         executor_key: &PrivateKeySigner,
         journal: impl Journal + 'static,
+        config: ExecutorConfig,
     ) -> Result<ChainLink, ChainError> {
         let provider = ProviderBuilder::new().connect_http(rpc.clone()).erased();
         let chain_id = provider.get_chain_id().await?;
@@ -134,13 +135,14 @@ impl ChainLink {
             .wallet(EthereumWallet::from(auctioneer.clone()))
             .connect_http(rpc.clone())
             .erased();
-        let executor = Executor::new(rpc, executor_key, deployment.settlement, journal).await?;
+        let executor =
+            Executor::new(rpc, executor_key, deployment.settlement, journal, config).await?;
         Ok(ChainLink {
             registry: OnChainRegistry::at(deployment.registry, as_auctioneer),
             market: deployment.apply(market),
             executor,
             deployment,
-            tolerance_bps: 50,
+            tolerance_bps: config.min_out_tolerance_bps,
             provider,
             bonds_scanned: AtomicU64::new(0),
         })

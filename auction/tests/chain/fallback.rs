@@ -94,6 +94,7 @@ async fn a_reverted_winner_falls_back_to_the_runner_up_and_only_faults_are_slash
         fx.key(AUCTIONEER),
         fx.key(EXECUTOR),
         store.journal("settlements").unwrap(),
+        Default::default(),
     )
     .await
     .unwrap();

@@ -23,9 +23,15 @@ async fn one_job(fx: &Fx, nonce: u64, position: &str) -> Job {
 }
 
 async fn executor(fx: &Fx, db: &sled::Db) -> Executor {
-    Executor::new(&fx.url, fx.key(EXECUTOR), fx.d.settlement, db.open_tree("settlements").unwrap())
-        .await
-        .unwrap()
+    Executor::new(
+        &fx.url,
+        fx.key(EXECUTOR),
+        fx.d.settlement,
+        db.open_tree("settlements").unwrap(),
+        Default::default(),
+    )
+    .await
+    .unwrap()
 }
 
 /// A fresh chain and journal, an executor that replaces after
@@ -35,7 +41,7 @@ async fn paused(replace_after: Duration) -> (Fx, sled::Db, Executor, Job) {
     let fx = Fx::new().await;
     let db = sled::open(tempdir()).unwrap();
     let mut ex = executor(&fx, &db).await;
-    ex.replace_after = replace_after;
+    ex.config.replace_after_ms = replace_after.as_millis() as u64;
     let job = one_job(&fx, 1, "stETH").await;
     automine(&fx, false).await;
     (fx, db, ex, job)
@@ -191,7 +197,7 @@ async fn wait_sent(fx: &Fx, db: &sled::Db, key: &B256, n: usize) {
 #[tokio::test]
 async fn a_settlement_no_block_takes_is_cancelled_as_missed_and_not_the_solvers_fault() {
     let (fx, db, mut ex, job) = paused(Duration::from_millis(800)).await;
-    ex.max_replacements = 1;
+    ex.config.max_replacements = 1;
     let key = job.key;
     let task = tokio::spawn(async move { ex.settle(&job).await });
     // Sent, replaced once, then cancelled: three versions, then a block.
