@@ -21,12 +21,10 @@
 //! runner-up. Should the settlement win the race after all, it is recorded
 //! as settled: every version, the cancel included, is looked up by hash.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use alloy::consensus::{Transaction as _, TxEnvelope};
 use alloy::eips::eip2718::Encodable2718;
-use alloy::json_abi::JsonAbi;
 use alloy::network::{EthereumWallet, TransactionBuilder};
 use alloy::primitives::{Address, Bytes, B256};
 use alloy::providers::{Provider, ProviderBuilder};
@@ -37,6 +35,7 @@ use alloy::transports::http::reqwest::Url;
 use serde::{Deserialize, Serialize};
 
 use crate::contracts::Settlement;
+use crate::revert::{Cause, Revert};
 use crate::ChainError;
 
 /// One award to settle.
@@ -89,29 +88,11 @@ struct Entry {
     /// too), and why it was sent.
     #[serde(default)]
     cancel: Option<(B256, String)>,
+    /// Whether the reason the cancel was sent is the solver's doing
+    /// (entries journalled before this was kept read as not).
+    #[serde(default)]
+    cancel_at_fault: bool,
 }
-
-/// Errors from the contracts a settlement touches that are not the
-/// solver's fault: chain state moved between the auction's snapshot and the
-/// transaction, or our own routing changed or misbehaved under the award.
-const STATE_MOVED: &[&str] = &[
-    "StakeLimit",
-    "DepositPoolFull",
-    "MinOutNotMet",
-    "NonceUsed",
-    "InsufficientEscrow",
-    "Expired",
-    "InsufficientAllowance",
-    "InsufficientBalance",
-    "InsufficientCollateral",
-    "SolverNotEligible",
-    // Not mined in time (gas prices above what the executor would pay).
-    "Missed",
-    // An adapter taken off the allow-list after the auction, or one of
-    // ours (adapter, position holder) answering off its ABI.
-    "AdapterNotAllowed",
-    "UnexpectedReturn",
-];
 
 /// One journal entry: (key, value).
 pub type JournalEntry = (Vec<u8>, Vec<u8>);
@@ -200,7 +181,6 @@ pub struct Executor {
     chain_id: u64,
     /// Its tunables.
     pub config: ExecutorConfig,
-    errors: BTreeMap<[u8; 4], String>,
 }
 
 /// The last version sent for an entry, decoded from its journalled bytes.
@@ -236,7 +216,6 @@ impl Executor {
             journal,
             chain_id,
             config,
-            errors: error_names(),
         })
     }
 
@@ -297,10 +276,14 @@ impl Executor {
     }
 
     fn failure(&self, data: Option<Bytes>) -> Outcome {
-        let reason =
-            data.and_then(|d| error_name_in(&self.errors, &d)).unwrap_or_else(|| "unknown".into());
-        let solver_at_fault = !STATE_MOVED.contains(&reason.as_str());
-        Outcome::Failed { reason, solver_at_fault }
+        match data.and_then(|d| Revert::decode(&d)) {
+            Some(r) => Outcome::Failed {
+                reason: r.name().into(),
+                solver_at_fault: r.cause() == Cause::Solver,
+            },
+            // What none of our contracts declares is never blamed on anyone.
+            None => Outcome::Failed { reason: "unknown".into(), solver_at_fault: false },
+        }
     }
 
     /// Settles one award: the outcome, journalled. Idempotent: an award
@@ -324,6 +307,7 @@ impl Executor {
                     sent: vec![],
                     outcome: Some(o.clone()),
                     cancel: None,
+                    cancel_at_fault: false,
                 };
                 self.put(&job.key, &e)?;
                 return Ok(o);
@@ -346,6 +330,7 @@ impl Executor {
             sent: vec![(hash, raw.clone())],
             outcome: None,
             cancel: None,
+            cancel_at_fault: false,
         };
         // Journal first: a crash after this line finds the hash and the bytes.
         self.put(&job.key, &entry)?;
@@ -407,11 +392,17 @@ impl Executor {
                 // enough, take the nonce back rather than let it land late.
                 let input = last_tx(&e)?.input().clone();
                 let why = match self.simulate_input(input).await {
-                    Err(Outcome::Failed { reason, .. }) => Some(reason),
-                    _ if replacements >= self.config.max_replacements => Some("Missed".to_string()),
+                    Err(Outcome::Failed { reason, solver_at_fault }) => {
+                        Some((reason, solver_at_fault))
+                    }
+                    // Not mined in time: gas above what the executor pays.
+                    _ if replacements >= self.config.max_replacements => {
+                        Some(("Missed".to_string(), false))
+                    }
                     _ => None,
                 };
-                if let Some(why) = why {
+                if let Some((why, at_fault)) = why {
+                    e.cancel_at_fault = at_fault;
                     e = self.cancel(key, e, why).await?;
                     replacements = 0;
                     continue;
@@ -532,10 +523,7 @@ impl Executor {
     ) -> Result<Outcome, ChainError> {
         // A cancel (or a replacement of it) is the transfer to ourselves.
         let o = if let Some((_, why)) = e.cancel.as_ref().filter(|_| r.to == Some(self.from)) {
-            Outcome::Failed {
-                reason: why.clone(),
-                solver_at_fault: !STATE_MOVED.contains(&why.as_str()),
-            }
+            Outcome::Failed { reason: why.clone(), solver_at_fault: e.cancel_at_fault }
         } else if r.status() {
             Outcome::Settled {
                 tx: r.transaction_hash,
@@ -581,36 +569,5 @@ impl Executor {
 
 /// The name of the custom error in revert `data`, if one of our contracts declares it.
 pub fn error_name(data: &[u8]) -> Option<String> {
-    error_name_in(&error_names(), data)
-}
-
-fn error_name_in(names: &BTreeMap<[u8; 4], String>, data: &[u8]) -> Option<String> {
-    names.get(&<[u8; 4]>::try_from(data.get(..4)?).ok()?).cloned()
-}
-
-/// Selector → error name, for every error any of our contracts declares.
-fn error_names() -> BTreeMap<[u8; 4], String> {
-    const ABIS: &[&str] = &[
-        include_str!("../artifacts/Settlement.json"),
-        include_str!("../artifacts/MockLido.json"),
-        include_str!("../artifacts/MockRocketPool.json"),
-        include_str!("../artifacts/MockEigenLayer.json"),
-        include_str!("../artifacts/EigenLayerAdapter.json"),
-        include_str!("../artifacts/PositionHolder.json"),
-        include_str!("../artifacts/LidoAdapter.json"),
-        include_str!("../artifacts/RocketPoolAdapter.json"),
-        include_str!("../artifacts/SolverRegistry.json"),
-    ];
-    let mut out = BTreeMap::new();
-    for text in ABIS {
-        #[derive(serde::Deserialize)]
-        struct Artifact {
-            abi: JsonAbi,
-        }
-        let abi = serde_json::from_str::<Artifact>(text).expect("committed artifacts parse").abi;
-        for e in abi.errors() {
-            out.insert(e.selector().0, e.name.clone());
-        }
-    }
-    out
+    Revert::decode(data).map(|r| r.name().to_string())
 }

@@ -34,6 +34,7 @@ pub mod contracts;
 pub mod deploy;
 pub mod executor;
 pub mod registry;
+pub mod revert;
 
 use alloy::contract::{CallBuilder, CallDecoder};
 use alloy::primitives::B256;
