@@ -387,7 +387,12 @@ impl Auctioneer<'_> {
             self.reserved = self.reserved.minus(&cands[w].capacity);
         }
         let avail = CapacityUse::available(&self.market).minus(&self.reserved);
-        let r = runner_up(&cands, &sel, f, &avail);
+        // Bids whose settlement failed before in this auction (the published
+        // bids score in order, so candidate i is bid cand_bids[i]).
+        let tried: std::collections::BTreeSet<usize> = (0..cands.len())
+            .filter(|&i| public.bids[scored.cand_bids[i]].settlement_failed)
+            .collect();
+        let r = runner_up(&cands, &sel, f, &tried, &avail);
         for &w in winners.iter().filter(|&&w| w != f).chain(&r.winners) {
             self.reserved.add(&cands[w].capacity);
         }

@@ -80,13 +80,15 @@ pub fn select(cands: &[Candidate], avail: &Available) -> Selection {
 }
 
 /// After winner `failed` could not settle: the best selection among the
-/// remaining bids that cover only its intents (never the failed bid), within
+/// remaining bids that cover only its intents (never the failed bid, nor one
+/// in `tried`: bids whose settlement failed earlier in the auction), within
 /// the capacity the other winners leave. Indices refer to `cands`; the
 /// runner-up's reference scores are computed the same way as `select`'s.
 pub fn runner_up(
     cands: &[Candidate],
     sel: &Selection,
     failed: usize,
+    tried: &BTreeSet<usize>,
     avail: &Available,
 ) -> Selection {
     let freed: BTreeSet<IntentId> = cands[failed].scores.keys().copied().collect();
@@ -96,7 +98,9 @@ pub fn runner_up(
     }
     let left = avail.minus(&others);
     let pool: Vec<usize> = (0..cands.len())
-        .filter(|&i| i != failed && !sel.winners.contains(&i))
+        // A bid whose settlement already failed in this auction is never
+        // awarded again: each bid fails at most once, so fallbacks end.
+        .filter(|&i| i != failed && !sel.winners.contains(&i) && !tried.contains(&i))
         .filter(|&i| cands[i].scores.keys().all(|id| freed.contains(id)))
         .collect();
     let sub: Vec<Candidate> = pool.iter().map(|&i| cands[i].clone()).collect();

@@ -220,3 +220,48 @@ fn a_failed_settlement_goes_to_the_runner_up_without_penalty_unless_at_fault() {
     drop(store);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Issue 15's loop: runner-ups that fail in turn must not hand the award
+/// back to a bid that already failed. Every award fails (as when one owner's
+/// escrow covers only one of its intents); the fallbacks end after each bid
+/// failed once, every intent is back in the pool, and the round is over.
+#[test]
+fn fallbacks_end_once_every_bid_has_failed_and_the_intents_return_to_the_pool() {
+    let now = 1_790_000_000;
+    let (dir, store) = pool("fallback-ends", 8, 9, now);
+    let mut participants = vec![
+        solver(1, "optimal", "honest"),
+        solver(2, "greedy", "honest"),
+        solver(3, "waterfill", "honest"),
+    ];
+    let registry = bonded(&participants);
+    let key = PrivateKeySigner::from_bytes(&B256::repeat_byte(0xa0)).unwrap();
+    let mut a = auctioneer(&store, registry, &key);
+    let r = a.round(now, &mut participants).unwrap().unwrap();
+    let bids = store.auction(r.auction).unwrap().unwrap().public.unwrap().bids.len();
+    let mut queue: Vec<Address> = r.awards.iter().map(|(aw, _)| aw.solver).collect();
+    let mut failed = std::collections::BTreeSet::new();
+    let mut steps = 0;
+    while let Some(solver) = queue.pop() {
+        assert!(failed.insert(solver), "{solver} was awarded again after its settlement failed");
+        steps += 1;
+        assert!(steps <= bids, "more fallbacks than bids");
+        queue.extend(a.fallback(r.auction, solver, false).unwrap().iter().map(|(aw, _)| aw.solver));
+    }
+    let rec = store.auction(r.auction).unwrap().unwrap();
+    assert_eq!(rec.phase, stakebid_auction::domain::phase::Phase::Failed);
+    for id in &rec.intents {
+        assert_eq!(
+            store.get(id).unwrap().unwrap().status,
+            Status::Pending,
+            "{id} returns to the pool"
+        );
+    }
+    // One record per failed solver for this auction, never a pile.
+    for s in &failed {
+        let n = a.registry.solvers[s].record.iter().filter(|p| p.auction == r.auction).count();
+        assert_eq!(n, 1, "{s}");
+    }
+    drop(store);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -109,14 +109,16 @@ proptest! {
     #[test]
     fn a_runner_up_replaces_a_failed_winner_within_what_is_left(cands in arb_cands(), cap in 0u128..150) {
         let sel = select(&cands, &avail(cap));
+        // A bid that failed before in the auction is never picked again.
+        let tried: BTreeSet<usize> = (0..cands.len()).filter(|i| i % 3 == 1).collect();
         for &failed in &sel.winners {
-            let r = runner_up(&cands, &sel, failed, &avail(cap));
+            let r = runner_up(&cands, &sel, failed, &tried, &avail(cap));
             let freed: BTreeSet<IntentId> = cands[failed].scores.keys().copied().collect();
             let others: u128 = sel.winners.iter().filter(|&&w| w != failed).map(|&w| cands[w].capacity.operators["op"].0).sum();
             let mut seen = BTreeSet::new();
             let mut used = 0;
             for &w in &r.winners {
-                prop_assert!(w != failed && !sel.winners.contains(&w));
+                prop_assert!(w != failed && !sel.winners.contains(&w) && !tried.contains(&w));
                 for id in cands[w].scores.keys() {
                     prop_assert!(freed.contains(id), "a runner-up only takes the failed winner's intents");
                     prop_assert!(seen.insert(*id), "intent awarded twice");
@@ -126,7 +128,7 @@ proptest! {
             prop_assert!(others + used <= cap, "capacity the other winners hold is respected");
             // Exactly the best among the eligible rest (brute force on that pool).
             let excluded: BTreeSet<usize> = (0..cands.len())
-                .filter(|&i| i == failed || sel.winners.contains(&i) || !cands[i].scores.keys().all(|id| freed.contains(id)) || r.unfair.contains(&i))
+                .filter(|&i| i == failed || tried.contains(&i) || sel.winners.contains(&i) || !cands[i].scores.keys().all(|id| freed.contains(id)) || r.unfair.contains(&i))
                 .collect();
             prop_assert_eq!(r.total, brute(&cands, &excluded, cap.saturating_sub(others)));
         }
