@@ -27,7 +27,7 @@ use crate::auctioneer::{Auctioneer, Report};
 use crate::domain::phase::Phase;
 use crate::domain::registry::Registry;
 use stakebid_intents::protocol::{Award, Bid};
-use stakebid_intents::{IntentId, Market, Wei};
+use stakebid_intents::{Intent, IntentId, Market, Wei};
 
 use stakebid_settlement::calldata::settle_arg;
 use stakebid_settlement::contracts::Settlement;
@@ -321,34 +321,57 @@ impl ChainLink {
         out
     }
 
-    /// Pending intents the chain says cannot settle now: escrow, allowance
-    /// or token balance short of the amount, or the nonce already spent
-    /// (settled elsewhere or cancelled on-chain).
+    /// Pending intents the chain says cannot settle now: the nonce already
+    /// spent (settled elsewhere or cancelled on-chain), or the owner's
+    /// escrow (ETH) or allowance and balance (a token) short — counted per
+    /// owner and asset across all of its pending intents, less what its
+    /// awarded intents will draw, so two intents sharing one escrow are not
+    /// both offered when it covers one (they would revert the award whole).
     pub async fn unfunded(&self, a: &Auctioneer<'_>) -> Vec<IntentId> {
-        let Ok(pending) = a.store.with_status(crate::infra::store::Status::Pending) else {
+        use crate::infra::store::Status;
+        use std::collections::BTreeMap;
+        let Ok(pending) = a.store.with_status(Status::Pending) else {
             return vec![];
         };
+        // What each (owner, asset) has promised already: awarded intents
+        // draw on the same escrow or allowance when they settle.
+        let mut promised: BTreeMap<(Address, Address), U256> = BTreeMap::new();
+        for (_, r) in a.store.with_status(Status::Awarded).unwrap_or_default() {
+            let i = &r.signed.intent;
+            *promised.entry((i.owner, i.asset)).or_default() += i.amount;
+        }
+        let mut groups: BTreeMap<(Address, Address), Vec<(IntentId, Intent)>> = BTreeMap::new();
+        for (id, rec) in pending {
+            let i = rec.signed.intent;
+            groups.entry((i.owner, i.asset)).or_default().push((id, i));
+        }
         let s = Settlement::new(self.deployment.settlement, self.provider.clone());
         let mut out = vec![];
-        for (id, rec) in pending {
-            let i = &rec.signed.intent;
-            let ok = async {
-                if s.nonceUsed(i.owner, i.nonce).call().await? {
-                    return Ok::<bool, alloy::contract::Error>(false);
-                }
-                if i.asset.is_zero() {
-                    return Ok(s.escrowOf(i.owner).call().await? >= i.amount);
+        for ((owner, asset), mut intents) in groups {
+            let funds = async {
+                if asset.is_zero() {
+                    return s.escrowOf(owner).call().await;
                 }
                 let t = stakebid_settlement::contracts::MockRocketPool::new(
-                    i.asset,
+                    asset,
                     self.provider.clone(),
                 );
-                Ok(t.allowance(i.owner, self.deployment.settlement).call().await? >= i.amount
-                    && t.balanceOf(i.owner).call().await? >= i.amount)
+                let allowance = t.allowance(owner, self.deployment.settlement).call().await?;
+                Ok::<U256, alloy::contract::Error>(allowance.min(t.balanceOf(owner).call().await?))
             };
             // An RPC hiccup holds nothing back.
-            if let Ok(false) = ok.await {
-                out.push(id);
+            let Ok(funds) = funds.await else { continue };
+            let mut left =
+                funds.saturating_sub(promised.get(&(owner, asset)).copied().unwrap_or_default());
+            // The soonest deadline first: what must settle soonest is funded first.
+            intents.sort_by_key(|(id, i)| (i.deadline, i.nonce, *id));
+            for (id, i) in intents {
+                let used = s.nonceUsed(owner, i.nonce).call().await.unwrap_or(false);
+                if !used && i.amount <= left {
+                    left -= i.amount;
+                } else {
+                    out.push(id);
+                }
             }
         }
         out

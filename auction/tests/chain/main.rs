@@ -3,6 +3,7 @@
 //! runner-up, and penalties land on the SolverRegistry.
 
 mod fallback;
+mod funding;
 // The settlement crate's on-chain fixture (anvil, contracts, signed
 // intents), shared as one source rather than copied.
 #[allow(dead_code, unreachable_pub)]

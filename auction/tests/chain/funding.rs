@@ -1,0 +1,64 @@
+//! Funding is checked per owner (issue 15, defect 2): an owner's pending
+//! intents share its escrow, so the node offers only what the escrow covers
+//! and holds the rest back rather than let an award revert whole.
+
+use alloy::primitives::{Address, B256};
+use stakebid_auction::auctioneer::Auctioneer;
+use stakebid_auction::domain::registry::Registry;
+use stakebid_auction::infra::chain::ChainLink;
+use stakebid_auction::infra::store::Store;
+use stakebid_auction::port::NodeStore;
+use stakebid_intents::Market;
+
+use crate::fixture::*;
+
+#[tokio::test]
+async fn an_owners_pending_intents_share_its_escrow() {
+    let fx = Fx::new().await;
+    let dir = std::env::temp_dir().join(format!("stakebid-funding-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let store = Store::open(&dir).unwrap();
+    // USER escrows for one of its two 1 ETH intents; USER+1 for its one.
+    fx.escrow(USER, eth("1")).await;
+    fx.escrow(USER + 1, eth("1")).await;
+    let mut signed = vec![];
+    for (u, nonce) in [(USER, 0u64), (USER, 1), (USER + 1, 0)] {
+        let si = fx.sign(fx.intent(fx.addr(u), Address::ZERO, eth("1"), nonce), u);
+        signed.push((si.intent.id(&fx.domain), si));
+    }
+    assert!(store.accept(&signed).unwrap().iter().all(|r| r.is_ok()));
+    let chain = ChainLink::connect(
+        &fx.url,
+        fx.d.clone(),
+        &Market::snapshot(),
+        fx.key(AUCTIONEER),
+        fx.key(EXECUTOR),
+        store.journal("settlements").unwrap(),
+        Default::default(),
+    )
+    .await
+    .unwrap();
+    let a = Auctioneer {
+        store: &store,
+        registry: Registry::new(),
+        market: chain.market.clone(),
+        key: fx.key(AUCTIONEER).clone(),
+        domain: fx.domain,
+        scenarios: 50,
+        batch_size: 10,
+        commit_secs: 3,
+        reveal_secs: 2,
+        last_award: B256::ZERO,
+        next_id: 1,
+        reserved: Default::default(),
+        held: Default::default(),
+    };
+    let held = chain.unfunded(&a).await;
+    assert_eq!(held.len(), 1, "one of USER's two intents is held back: {held:?}");
+    assert!(held[0] == signed[0].0 || held[0] == signed[1].0, "only USER's");
+    // Topped up to cover both, nothing is held.
+    fx.escrow(USER, eth("1")).await;
+    assert!(chain.unfunded(&a).await.is_empty());
+    drop(store);
+    let _ = std::fs::remove_dir_all(&dir);
+}
