@@ -209,29 +209,50 @@ impl Staker {
         Bytes::from(sign(i, &self.domain, &self.key).as_bytes())
     }
 
-    /// Makes the intent fundable: escrows the ETH it lacks, or approves the
-    /// Settlement for the token amount. Returns what it did.
+    /// Makes the intent fundable together with this staker's other open
+    /// intents in the same asset (pending, in an auction, awarded): they
+    /// all draw on one escrow or allowance, so it escrows the ETH they
+    /// lack together, or approves the Settlement for their sum. Returns
+    /// what it did.
     pub async fn fund(&self, i: &Intent) -> Result<String, SdkError> {
         let (p, dep) = self.chain()?;
         let settlement = dep.settlement;
+        let me = i.id(&self.domain);
+        let others: U256 = self
+            .client
+            .owner_intents(self.address())
+            .await?
+            .iter()
+            .filter(|r| r.id != me && r.intent.asset == i.asset)
+            .filter(|r| {
+                use wire::IntentStatus::*;
+                matches!(r.status, Pending | InAuction | Awarded)
+            })
+            .map(|r| r.intent.amount.0)
+            .sum();
+        let need = others + i.amount;
         if i.asset.is_zero() {
             let s = ISettlement::new(settlement, p.clone());
             let have = s.escrowOf(self.address()).call().await.map_err(chain_err)?;
-            if have >= i.amount {
-                return Ok(format!("escrow already holds {have} wei"));
+            if have >= need {
+                return Ok(format!("escrow already holds {have} wei (open intents need {need})"));
             }
-            let r = mined!(s.deposit().value(i.amount - have));
-            return Ok(format!("escrowed {} wei (tx {})", i.amount - have, r.transaction_hash));
+            let r = mined!(s.deposit().value(need - have));
+            return Ok(format!(
+                "escrowed {} wei for {need} wei of open intents (tx {})",
+                need - have,
+                r.transaction_hash
+            ));
         }
         let t = IToken::new(i.asset, p.clone());
-        if t.allowance(self.address(), settlement).call().await.map_err(chain_err)? >= i.amount {
+        if t.allowance(self.address(), settlement).call().await.map_err(chain_err)? >= need {
             return Ok("allowance already set".into());
         }
-        let r = mined!(t.approve(settlement, i.amount));
-        let mut out = format!("approved {} (tx {})", i.amount, r.transaction_hash);
+        let r = mined!(t.approve(settlement, need));
+        let mut out = format!("approved {need} for open intents (tx {})", r.transaction_hash);
         let balance = t.balanceOf(self.address()).call().await.map_err(chain_err)?;
-        if balance < i.amount {
-            out += &format!("; warning: the wallet holds only {balance} of it, so the node keeps the intent out of auctions until it holds {}", i.amount);
+        if balance < need {
+            out += &format!("; warning: the wallet holds only {balance} of it, so the node keeps intents out of auctions until it holds {need}");
         }
         Ok(out)
     }

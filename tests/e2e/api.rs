@@ -190,6 +190,31 @@ fn every_answer_of_a_dev_run_matches_its_schema_and_one_encoding_and_the_fuzz_fi
     assert!(answers.iter().any(|(_, t, _, v)| t == "/v1/auctions/{id}"
         && v["outcome"]["bids"][0]["bid"]["plans"].is_array()));
 
+    // Issue 15's stall: one staker submits two intents back to back. The CLI
+    // funds what both need (escrow for one used to leave the other to
+    // revert the award, or now to wait forever), so both settle.
+    let node_url = format!("http://{addr}");
+    let rpc = format!("http://127.0.0.1:{chain_port}");
+    let key = "0x2a871d0798f97d79848a013d4936a73bf4cc922c825d33c1cf7073dff6d409c6";
+    let submit = |wait: bool| {
+        let mut a = vec!["intent", "submit", "--node", &node_url, "--rpc-url", &rpc, "--key", key];
+        a.extend(["--amount-eth", "3", "--json"]);
+        if wait {
+            a.push("--wait");
+        }
+        let out = Command::new(BIN).args(&a).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()
+    };
+    let first = submit(false);
+    let second = submit(true);
+    assert_eq!(second["status"], "settled", "{second}");
+    let settled_first = wait_for(Duration::from_secs(60), || {
+        let v = get(&addr, &format!("/v1/intents/{}", first["id"].as_str().unwrap()));
+        (v["status"] == "settled").then_some(v)
+    });
+    assert!(settled_first.is_some(), "the first intent settles too: {first} {second}");
+
     // The fuzz: every operation but the endless event stream, from the
     // document alone, with a fixed seed.
     let venv = std::env::var("STAKEBID_PY_VENV").unwrap_or_else(|_| {
