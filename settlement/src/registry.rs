@@ -48,6 +48,13 @@ impl<P: Provider<Ethereum> + Clone> OnChainRegistry<P> {
         Ok(self.contract.bonds(solver).call().await?.amount)
     }
 
+    /// What of a solver's bond counts for eligibility: the bond less what
+    /// it queued to withdraw (the registry's own `eligible` rule).
+    pub async fn eligible_bond(&self, solver: Address) -> Result<U256, ChainError> {
+        let b = self.contract.bonds(solver).call().await?;
+        Ok(b.amount.saturating_sub(b.queued))
+    }
+
     /// Whether a solver may be awarded.
     pub async fn eligible(&self, solver: Address) -> Result<bool, ChainError> {
         Ok(self.contract.eligible(solver).call().await?)

@@ -174,8 +174,10 @@ impl ChainLink {
             }
             self.bonds_scanned.store(latest + 1, Ordering::Relaxed);
         }
+        // The node sees what the registry counts: a bond queued to leave
+        // makes a solver ineligible here exactly as on-chain.
         for (who, s) in registry.solvers.iter_mut() {
-            let b = self.registry.bond_of(*who).await?;
+            let b = self.registry.eligible_bond(*who).await?;
             s.bond = Wei(b.try_into().unwrap_or(u128::MAX));
         }
         Ok(())

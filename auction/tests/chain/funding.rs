@@ -1,6 +1,7 @@
-//! Funding is checked per owner (issue 15, defect 2): an owner's pending
-//! intents share its escrow, so the node offers only what the escrow covers
-//! and holds the rest back rather than let an award revert whole.
+//! What the node must take from the chain before offering work: funding
+//! per owner (issue 15, defect 2) — an owner's pending intents share its
+//! escrow, so the node offers only what the escrow covers rather than let
+//! an award revert whole — and a solver's eligible bond (defect 4c).
 
 use alloy::primitives::{Address, B256};
 use stakebid_auction::auctioneer::Auctioneer;
@@ -59,6 +60,40 @@ async fn an_owners_pending_intents_share_its_escrow() {
     // Topped up to cover both, nothing is held.
     fx.escrow(USER, eth("1")).await;
     assert!(chain.unfunded(&a).await.is_empty());
+    drop(store);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn a_solver_that_queued_its_bond_out_is_not_eligible() {
+    let fx = Fx::new().await;
+    let dir = std::env::temp_dir().join(format!("stakebid-queued-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let store = Store::open(&dir).unwrap();
+    let chain = ChainLink::connect(
+        &fx.url,
+        fx.d.clone(),
+        &Market::snapshot(),
+        fx.key(AUCTIONEER),
+        fx.key(EXECUTOR),
+        store.journal("settlements").unwrap(),
+        Default::default(),
+    )
+    .await
+    .unwrap();
+    let who = fx.addr(SOLVER);
+    let mut reg = Registry::new();
+    reg.bond(who, stakebid_intents::Wei(1));
+    chain.sync_bonds(&mut reg).await.unwrap();
+    assert!(reg.eligible(&who), "bonded 1.5 ETH, minimum 1 ETH");
+    // It queues its whole bond to leave: still slashable on-chain, but not
+    // eligible there, and so not here either.
+    let r = stakebid_settlement::registry::SolverRegistry::new(fx.d.registry, fx.as_(SOLVER));
+    use stakebid_settlement::Confirm;
+    r.queueWithdrawal(eth("1.5")).confirm().await.unwrap();
+    assert!(!r.eligible(who).call().await.unwrap());
+    chain.sync_bonds(&mut reg).await.unwrap();
+    assert!(!reg.eligible(&who), "a queued-out bond does not count");
     drop(store);
     let _ = std::fs::remove_dir_all(&dir);
 }
