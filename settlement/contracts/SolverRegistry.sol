@@ -19,6 +19,8 @@ contract SolverRegistry {
     uint256 public immutable minBond;
     uint64 public immutable withdrawalDelay;
     mapping(address => Bond) public bonds;
+    /// keccak256(abi.encode(auction, solver, offence)) => already slashed.
+    mapping(bytes32 => bool) public slashedFor;
     bool private entered;
 
     event Bonded(address indexed solver, uint256 amount, uint256 total);
@@ -32,6 +34,8 @@ contract SolverRegistry {
     error InsufficientBond(uint256 have, uint256 want);
     error TransferFailed();
     error Reentrancy();
+    error AlreadySlashed(bytes32 key);
+    error NotAnOffence(uint8 offence);
 
     modifier nonReentrant() {
         if (entered) revert Reentrancy();
@@ -82,15 +86,30 @@ contract SolverRegistry {
         if (!ok) revert TransferFailed();
     }
 
-    /// Auctioneer only: takes up to `amount` from `solver`'s bond to the treasury.
-    /// `offence` mirrors the node's record (1 unrevealed, 2 reveal mismatch,
-    /// 3 invalid plan, 4 settlement fault); `evidence` names what proves it.
-    function slash(address solver, uint256 amount, bytes32 evidence, uint8 offence)
+    /// What one offence costs, fixed here so the auctioneer names an
+    /// offence and its evidence, never an amount: 1 an unrevealed
+    /// commitment, 3 an invalid plan, 4 a settlement fault. 2 (a reveal
+    /// matching no commitment) proves nothing and is not charged.
+    function penaltyOf(uint8 offence) public pure returns (uint256) {
+        if (offence == 1) return 0.1 ether;
+        if (offence == 3 || offence == 4) return 0.25 ether;
+        return 0;
+    }
+
+    /// Auctioneer only: takes `penaltyOf(offence)` (at most what is left)
+    /// from `solver`'s bond to the treasury, once per (auction, solver,
+    /// offence); `evidence` names what proves it.
+    function slash(address solver, uint64 auction, uint8 offence, bytes32 evidence)
         external
         nonReentrant
         returns (uint256 taken)
     {
         if (msg.sender != auctioneer) revert NotAuctioneer();
+        uint256 amount = penaltyOf(offence);
+        if (amount == 0) revert NotAnOffence(offence);
+        bytes32 key = keccak256(abi.encode(auction, solver, offence));
+        if (slashedFor[key]) revert AlreadySlashed(key);
+        slashedFor[key] = true;
         Bond storage b = bonds[solver];
         taken = amount < b.amount ? amount : b.amount;
         b.amount -= taken;

@@ -60,20 +60,29 @@ impl<P: Provider<Ethereum> + Clone> OnChainRegistry<P> {
         Ok(self.contract.eligible(solver).call().await?)
     }
 
-    /// Executes a penalty the auction decided: takes up to `amount` from
-    /// `solver`'s bond, recording `evidence`. Returns the transaction hash.
+    /// Executes a penalty the auction decided: the registry takes its fixed
+    /// amount for `offence` from `solver`'s bond, once per (auction,
+    /// solver, offence), recording `evidence`. `Ok(None)` when it was
+    /// slashed for this before (a resend after a crash); else the transaction.
     pub async fn slash(
         &self,
         solver: Address,
-        amount: U256,
-        evidence: B256,
+        auction: u64,
         offence: Offence,
-    ) -> Result<B256, ChainError> {
+        evidence: B256,
+    ) -> Result<Option<B256>, ChainError> {
         let code = offence.chain_code().ok_or_else(|| {
             ChainError::Config(format!("{} is never slashed on-chain", offence.name()))
         })?;
-        let pending = self.contract.slash(solver, amount, evidence, code).send().await?;
-        Ok(pending.watch().await?)
+        let call = self.contract.slash(solver, auction, code, evidence);
+        // Checked first: a reverting send would still take a nonce.
+        if let Err(e) = call.call().await {
+            if e.as_decoded_error::<SolverRegistry::AlreadySlashed>().is_some() {
+                return Ok(None);
+            }
+            return Err(e.into());
+        }
+        Ok(Some(call.send().await?.watch().await?))
     }
 }
 

@@ -194,6 +194,8 @@ impl Revert {
                 SolverRegistryErrors::Reentrancy(_) => Solver,
                 SolverRegistryErrors::TooEarly(_) => Solver,
                 SolverRegistryErrors::TransferFailed(_) => Solver,
+                SolverRegistryErrors::AlreadySlashed(_) => Solver,
+                SolverRegistryErrors::NotAnOffence(_) => Solver,
             },
         }
     }
@@ -396,6 +398,12 @@ fn solverregistry_signature(e: &SolverRegistryErrors) -> &'static str {
         }
         SolverRegistryErrors::TransferFailed(_) => {
             <crate::registry::SolverRegistry::TransferFailed as SolError>::SIGNATURE
+        }
+        SolverRegistryErrors::AlreadySlashed(_) => {
+            <crate::registry::SolverRegistry::AlreadySlashed as SolError>::SIGNATURE
+        }
+        SolverRegistryErrors::NotAnOffence(_) => {
+            <crate::registry::SolverRegistry::NotAnOffence as SolError>::SIGNATURE
         }
     }
 }

@@ -47,10 +47,10 @@ async fn bonds_slashing_and_delayed_withdrawals_follow_the_rules() {
     // Reverts are checked with eth_call (a reverting send would still take a
     // nonce from alloy's cached nonce filler and leave a gap).
     // Only the auctioneer slashes; the evidence is on the log; the treasury gets the ETH.
-    let err = theirs.slash(solver.address(), eth("1"), B256::ZERO, 1).call().await.unwrap_err();
+    let err = theirs.slash(solver.address(), 7, 1, B256::ZERO).call().await.unwrap_err();
     assert!(err.as_decoded_error::<SolverRegistry::NotAuctioneer>().is_some(), "{err}");
     let evidence = B256::repeat_byte(0xe1);
-    let tx = reg.slash(solver.address(), eth("0.1"), evidence, Offence::Unrevealed).await.unwrap();
+    let tx = reg.slash(solver.address(), 7, Offence::Unrevealed, evidence).await.unwrap().unwrap();
     let receipt = as_(&auctioneer).get_transaction_receipt(tx).await.unwrap().unwrap();
     let ev = receipt
         .inner
@@ -58,12 +58,22 @@ async fn bonds_slashing_and_delayed_withdrawals_follow_the_rules() {
         .iter()
         .find_map(|l| l.log_decode::<SolverRegistry::Slashed>().ok())
         .unwrap();
+    // The amount is the registry's schedule (0.1 ETH for an unrevealed commitment).
     assert_eq!(
         (ev.inner.solver, ev.inner.amount, ev.inner.evidence, ev.inner.offence),
         (solver.address(), eth("0.1"), evidence, 1)
     );
     assert_eq!(reg.bond_of(solver.address()).await.unwrap(), eth("1.4"));
     assert_eq!(as_(&auctioneer).get_balance(TREASURY).await.unwrap(), eth("0.1"));
+    // Once per (auction, solver, offence): a resend takes nothing more.
+    assert_eq!(reg.slash(solver.address(), 7, Offence::Unrevealed, evidence).await.unwrap(), None);
+    assert_eq!(reg.bond_of(solver.address()).await.unwrap(), eth("1.4"));
+    let raw = SolverRegistry::new(addr, as_(&auctioneer));
+    let err = raw.slash(solver.address(), 7, 1, evidence).call().await.unwrap_err();
+    assert!(err.as_decoded_error::<SolverRegistry::AlreadySlashed>().is_some(), "{err}");
+    // An offence the schedule does not charge is refused, not slashed by 0.
+    let err = raw.slash(solver.address(), 7, 2, evidence).call().await.unwrap_err();
+    assert!(err.as_decoded_error::<SolverRegistry::NotAnOffence>().is_some(), "{err}");
 
     // Queuing a withdrawal counts against eligibility at once.
     mine.queueWithdrawal(eth("0.5")).send().await.unwrap().watch().await.unwrap();
@@ -75,8 +85,10 @@ async fn bonds_slashing_and_delayed_withdrawals_follow_the_rules() {
     let err = mine.withdraw().call().await.unwrap_err();
     assert!(err.as_decoded_error::<SolverRegistry::TooEarly>().is_some(), "{err}");
     // A penalty still reaches the queued part meanwhile.
-    reg.slash(solver.address(), eth("1.2"), evidence, Offence::InvalidPlan).await.unwrap();
-    assert_eq!(reg.bond_of(solver.address()).await.unwrap(), eth("0.2"));
+    for auction in 8..13 {
+        reg.slash(solver.address(), auction, Offence::InvalidPlan, evidence).await.unwrap();
+    }
+    assert_eq!(reg.bond_of(solver.address()).await.unwrap(), eth("0.15"));
     // After the delay only what is left leaves, to the solver.
     let p = as_(&solver);
     p.raw_request::<_, serde_json::Value>("evm_increaseTime".into(), (DAY + 1,)).await.unwrap();
@@ -84,7 +96,7 @@ async fn bonds_slashing_and_delayed_withdrawals_follow_the_rules() {
     let before = p.get_balance(solver.address()).await.unwrap();
     let r = mine.withdraw().confirm().await.unwrap();
     let gas = U256::from(r.gas_used) * U256::from(r.effective_gas_price);
-    assert_eq!(p.get_balance(solver.address()).await.unwrap() + gas - before, eth("0.2"));
+    assert_eq!(p.get_balance(solver.address()).await.unwrap() + gas - before, eth("0.15"));
     assert_eq!(reg.bond_of(solver.address()).await.unwrap(), U256::ZERO);
     let err = mine.withdraw().call().await.unwrap_err();
     assert!(err.as_decoded_error::<SolverRegistry::NothingToWithdraw>().is_some(), "{err}");

@@ -89,6 +89,11 @@ impl Registry {
         self.solvers.keys().filter(|a| self.eligible(a)).copied().collect()
     }
 
+    /// What `offence` costs under this schedule.
+    pub fn schedule_of(&self, offence: Offence) -> Wei {
+        self.schedule.get(&key(offence)).copied().unwrap_or_default()
+    }
+
     /// Records `offence` and takes its penalty from the bond (never below
     /// zero). Returns the wei taken; an unregistered address is not
     /// recorded at all (it has no bond, and the registry lists only

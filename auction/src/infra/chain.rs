@@ -201,12 +201,28 @@ impl ChainLink {
                 (r.auction, *solver, U256::from(offence.chain_code().unwrap_or_default()))
                     .abi_encode(),
             );
-            match self.registry.slash(*solver, U256::from(*wei), evidence, offence).await {
-                Ok(tx) => out.push(Event::Slashed { solver: *solver, amount: *wei, tx }),
-                Err(e) => out.push(problem(&e, e.code())),
-            }
+            out.extend(self.slash(*solver, r.auction, offence, *wei, evidence).await);
         }
         out
+    }
+
+    /// Sends one penalty to the SolverRegistry, whose schedule fixes the
+    /// amount (the node's copy of it, `wei`, is what the event reports);
+    /// a second send for the same (auction, solver, offence) is refused
+    /// there and reported as nothing.
+    async fn slash(
+        &self,
+        solver: Address,
+        auction: u64,
+        offence: Offence,
+        wei: u128,
+        evidence: B256,
+    ) -> Option<Event> {
+        match self.registry.slash(solver, auction, offence, evidence).await {
+            Ok(Some(tx)) => Some(Event::Slashed { solver, amount: wei, tx }),
+            Ok(None) => None,
+            Err(e) => Some(problem(&e, e.code())),
+        }
     }
 
     /// Settles every award of `auction` not settled yet, falling back to
@@ -245,6 +261,21 @@ impl ChainLink {
                 }
                 Ok(Outcome::Failed { reason, solver_at_fault }) => {
                     tracing::warn!(at_fault = solver_at_fault, "settlement failed: {reason}");
+                    // The solver's own doing is slashed on-chain too, once:
+                    // the registry refuses a second (auction, solver, offence).
+                    if solver_at_fault {
+                        let wei = a.registry.schedule_of(Offence::SettlementFault).0;
+                        let e = self
+                            .slash(
+                                award.solver,
+                                auction,
+                                Offence::SettlementFault,
+                                wei,
+                                award.bidHash,
+                            )
+                            .await;
+                        out.extend(e);
+                    }
                     match a.fallback(auction, award.solver, solver_at_fault) {
                         Ok(next) => {
                             out.push(Event::Failed {
