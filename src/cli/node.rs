@@ -492,7 +492,8 @@ fn connect_chain(
     let registry = d.registry;
     let link = rt
         .block_on(ChainLink::connect(&url, d, market, key, exec, journal, executor))
-        .map_err(|e| CliError::new(e.code(), format!("cannot use the chain: {e}")))?;
+        .map_err(|e| CliError::new(e.code(), format!("cannot use the chain: {e}")))?
+        .with_penalty_journal(store.journal("penalties").map_err(CliError::from)?);
     if a.dev_bond_eth > 0 {
         let bond = alloy::primitives::U256::from(a.dev_bond_eth)
             * alloy::primitives::U256::from(10u128.pow(18));

@@ -97,6 +97,27 @@ pub struct ChainLink {
     registry: OnChainRegistry<DynProvider>,
     /// Next block to scan for `Bonded` events.
     bonds_scanned: AtomicU64,
+    /// Penalties decided, written before they are sent (see [`ChainLink::decide_penalty`]).
+    penalties: Option<Box<dyn Journal>>,
+}
+
+/// A penalty the node decided, journalled before it is sent.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct PenaltyEntry {
+    solver: Address,
+    auction: u64,
+    offence: Offence,
+    wei: Wei,
+    evidence: B256,
+    /// The registry took it (or had taken it before).
+    done: bool,
+}
+
+fn penalty_key(auction: u64, solver: Address, offence: Offence) -> Vec<u8> {
+    let mut k = auction.to_be_bytes().to_vec();
+    k.extend_from_slice(solver.as_slice());
+    k.push(offence.chain_code().unwrap_or_default());
+    k
 }
 
 fn problem(e: impl std::fmt::Display, code: &str) -> Event {
@@ -145,7 +166,67 @@ impl ChainLink {
             tolerance_bps: config.min_out_tolerance_bps,
             provider,
             bonds_scanned: AtomicU64::new(0),
+            penalties: None,
         })
+    }
+
+    /// Journals penalties in `j` before they are sent: a restart sends what
+    /// a crash left unsent ([`ChainLink::send_penalties`]), and the
+    /// registry's once-per-(auction, solver, offence) rule makes a resend
+    /// of one already taken a no-op. Without it, penalties are sent unjournalled.
+    pub fn with_penalty_journal(mut self, j: impl Journal + 'static) -> ChainLink {
+        self.penalties = Some(Box::new(j));
+        self
+    }
+
+    /// Records a decided penalty as pending (durably, before anything is
+    /// sent); a penalty already recorded is left as it is.
+    pub fn decide_penalty(
+        &self,
+        solver: Address,
+        auction: u64,
+        offence: Offence,
+        wei: u128,
+        evidence: B256,
+    ) -> Result<(), String> {
+        let Some(j) = &self.penalties else { return Ok(()) };
+        let key = penalty_key(auction, solver, offence);
+        if j.get(&key)?.is_some() {
+            return Ok(());
+        }
+        let e = PenaltyEntry { solver, auction, offence, wei: Wei(wei), evidence, done: false };
+        j.put(&key, serde_json::to_vec(&e).map_err(|e| e.to_string())?)
+    }
+
+    /// Sends every journalled penalty not taken yet, marking each done once
+    /// the registry took it (or says it had).
+    pub async fn send_penalties(&self) -> Vec<Event> {
+        let Some(j) = &self.penalties else { return vec![] };
+        let entries = match j.entries() {
+            Ok(e) => e,
+            Err(e) => return vec![problem(e, "chain.journal")],
+        };
+        let mut out = vec![];
+        for (key, v) in entries {
+            let Ok(mut e) = serde_json::from_slice::<PenaltyEntry>(&v) else { continue };
+            if e.done {
+                continue;
+            }
+            match self.registry.slash(e.solver, e.auction, e.offence, e.evidence).await {
+                Ok(tx) => {
+                    if let Some(tx) = tx {
+                        out.push(Event::Slashed { solver: e.solver, amount: e.wei.0, tx });
+                    }
+                    e.done = true;
+                    let bytes = serde_json::to_vec(&e).unwrap_or_default();
+                    if let Err(err) = j.put(&key, bytes) {
+                        out.push(problem(err, "chain.journal"));
+                    }
+                }
+                Err(err) => out.push(problem(&err, err.code())),
+            }
+        }
+        out
     }
 
     /// Sets every solver's bond (and the minimum) to the chain's; solvers
@@ -217,11 +298,18 @@ impl ChainLink {
         offence: Offence,
         wei: u128,
         evidence: B256,
-    ) -> Option<Event> {
+    ) -> Vec<Event> {
+        if self.penalties.is_some() {
+            // Journalled first; then everything pending goes out.
+            if let Err(e) = self.decide_penalty(solver, auction, offence, wei, evidence) {
+                return vec![problem(e, "chain.journal")];
+            }
+            return self.send_penalties().await;
+        }
         match self.registry.slash(solver, auction, offence, evidence).await {
-            Ok(Some(tx)) => Some(Event::Slashed { solver, amount: wei, tx }),
-            Ok(None) => None,
-            Err(e) => Some(problem(&e, e.code())),
+            Ok(Some(tx)) => vec![Event::Slashed { solver, amount: wei, tx }],
+            Ok(None) => vec![],
+            Err(e) => vec![problem(&e, e.code())],
         }
     }
 
@@ -333,7 +421,8 @@ impl ChainLink {
     /// events), then finishes every auction still Awarded. The executor's
     /// journal means nothing already sent is sent again.
     pub async fn resume(&self, a: &mut Auctioneer<'_>) -> Vec<Event> {
-        let mut out = self.reconcile(a).await;
+        let mut out = self.send_penalties().await;
+        out.extend(self.reconcile(a).await);
         out.extend(self.settle_pending(a).await);
         out
     }

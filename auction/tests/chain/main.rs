@@ -4,6 +4,7 @@
 
 mod fallback;
 mod funding;
+mod penalties;
 // The settlement crate's on-chain fixture (anvil, contracts, signed
 // intents), shared as one source rather than copied.
 #[allow(dead_code, unreachable_pub)]

@@ -1,0 +1,74 @@
+//! Penalties reach the SolverRegistry exactly once across crashes: the
+//! node journals each before sending it, a restart sends what a crash left
+//! unsent, and the registry refuses a second slash for the same (auction,
+//! solver, offence), so a resend after a crash that lost the "done" mark
+//! takes nothing twice.
+
+use alloy::primitives::B256;
+use stakebid_auction::infra::chain::{ChainLink, Event};
+use stakebid_auction::infra::store::Store;
+use stakebid_auction::port::NodeStore;
+use stakebid_intents::protocol::Offence;
+use stakebid_intents::Market;
+use stakebid_settlement::registry::OnChainRegistry;
+
+use crate::fixture::*;
+
+async fn link(fx: &Fx, store: &Store, journal: &str) -> ChainLink {
+    ChainLink::connect(
+        &fx.url,
+        fx.d.clone(),
+        &Market::snapshot(),
+        fx.key(AUCTIONEER),
+        fx.key(EXECUTOR),
+        store.journal("settlements").unwrap(),
+        Default::default(),
+    )
+    .await
+    .unwrap()
+    .with_penalty_journal(store.journal(journal).unwrap())
+}
+
+fn slashed(events: &[Event]) -> usize {
+    events.iter().filter(|e| matches!(e, Event::Slashed { .. })).count()
+}
+
+#[tokio::test]
+async fn a_penalty_is_taken_once_whatever_the_crash_point() {
+    let fx = Fx::new().await;
+    let dir = std::env::temp_dir().join(format!("stakebid-penalties-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let store = Store::open(&dir).unwrap();
+    let who = fx.addr(SOLVER); // bonded 1.5 ETH by the fixture
+    let bond =
+        || async { OnChainRegistry::at(fx.d.registry, fx.as_(SOLVER)).bond_of(who).await.unwrap() };
+    let ev = B256::repeat_byte(0xe2);
+
+    // Decided, journalled, sent: 0.1 ETH (the registry's schedule).
+    let a = link(&fx, &store, "penalties").await;
+    a.decide_penalty(who, 1, Offence::Unrevealed, 10u128.pow(17), ev).unwrap();
+    assert_eq!(slashed(&a.send_penalties().await), 1);
+    assert_eq!(bond().await, eth("1.4"));
+    // The same decision again (a replayed round) changes nothing.
+    a.decide_penalty(who, 1, Offence::Unrevealed, 10u128.pow(17), ev).unwrap();
+    assert_eq!(slashed(&a.send_penalties().await), 0);
+    assert_eq!(bond().await, eth("1.4"));
+
+    // A crash after journalling, before sending: the restart sends it, once.
+    a.decide_penalty(who, 2, Offence::InvalidPlan, 25 * 10u128.pow(16), ev).unwrap();
+    drop(a);
+    let b = link(&fx, &store, "penalties").await;
+    assert_eq!(slashed(&b.send_penalties().await), 1);
+    assert_eq!(bond().await, eth("1.15"));
+    assert_eq!(slashed(&b.send_penalties().await), 0);
+
+    // A crash after sending, before the "done" mark (here: a journal that
+    // never saw it): the resend is refused on-chain and nothing is taken.
+    let c = link(&fx, &store, "penalties-lost").await;
+    c.decide_penalty(who, 2, Offence::InvalidPlan, 25 * 10u128.pow(16), ev).unwrap();
+    assert_eq!(slashed(&c.send_penalties().await), 0);
+    assert_eq!(bond().await, eth("1.15"));
+    assert_eq!(slashed(&c.send_penalties().await), 0, "marked done");
+    drop(store);
+    let _ = std::fs::remove_dir_all(&dir);
+}
