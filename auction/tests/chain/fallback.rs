@@ -3,20 +3,20 @@
 //! runner-up, which settles in the same auction, and the winner is not
 //! slashed; a solver that never reveals loses bond on-chain.
 
-use alloy::primitives::{Address, B256, U256};
+use alloy::primitives::{Address, U256};
 use alloy::signers::local::PrivateKeySigner;
 use stakebid_auction::port::NodeStore;
 use stakebid_settlement::Confirm;
 
-use stakebid_auction::auctioneer::{Auctioneer, Participant};
+use stakebid_auction::auctioneer::Participant;
 use stakebid_auction::domain::phase::Phase;
-use stakebid_auction::domain::registry::{Offence, Registry};
-use stakebid_auction::infra::chain::{ChainLink, Event};
+use stakebid_auction::domain::registry::Offence;
+use stakebid_auction::infra::chain::Event;
 use stakebid_auction::infra::store::{Status, Store};
 use stakebid_intents::envelope::{CommitMsg, RevealMsg};
 use stakebid_intents::plan::{Allocation, Plan};
 use stakebid_intents::protocol::{AuctionOpen, Bid};
-use stakebid_intents::{Context, Intent, IntentId, Market, Wei};
+use stakebid_intents::{Context, Intent, IntentId, Wei};
 use stakebid_settlement::registry::OnChainRegistry;
 
 use crate::fixture::*;
@@ -87,32 +87,8 @@ async fn a_reverted_winner_falls_back_to_the_runner_up_and_only_faults_are_slash
     }
     assert!(store.accept(&signed).unwrap().iter().all(|r| r.is_ok()));
 
-    let chain = ChainLink::connect(
-        &fx.url,
-        fx.d.clone(),
-        &Market::snapshot(),
-        fx.key(AUCTIONEER),
-        fx.key(EXECUTOR),
-        store.journal("settlements").unwrap(),
-        Default::default(),
-    )
-    .await
-    .unwrap();
-    let mut a = Auctioneer {
-        store: &store,
-        registry: Registry::new(),
-        market: chain.market.clone(),
-        key: fx.key(AUCTIONEER).clone(),
-        domain: fx.domain,
-        scenarios: 50,
-        batch_size: 10,
-        commit_secs: 3,
-        reveal_secs: 2,
-        last_award: B256::ZERO,
-        next_id: 1,
-        reserved: Default::default(),
-        held: Default::default(),
-    };
+    let chain = crate::link(&fx, &store).await;
+    let mut a = crate::auctioneer(&fx, &store, &chain);
     let (w, r) = (fx.addr(SOLVER), fx.addr(RUNNER_UP));
     for who in [w, r, fx.addr(silent)] {
         a.registry.bond(who, Wei(1));

@@ -3,13 +3,10 @@
 //! escrow, so the node offers only what the escrow covers rather than let
 //! an award revert whole — and a solver's eligible bond (defect 4c).
 
-use alloy::primitives::{Address, B256};
-use stakebid_auction::auctioneer::Auctioneer;
+use alloy::primitives::Address;
 use stakebid_auction::domain::registry::Registry;
-use stakebid_auction::infra::chain::ChainLink;
 use stakebid_auction::infra::store::Store;
 use stakebid_auction::port::NodeStore;
-use stakebid_intents::Market;
 
 use crate::fixture::*;
 
@@ -28,32 +25,8 @@ async fn an_owners_pending_intents_share_its_escrow() {
         signed.push((si.intent.id(&fx.domain), si));
     }
     assert!(store.accept(&signed).unwrap().iter().all(|r| r.is_ok()));
-    let chain = ChainLink::connect(
-        &fx.url,
-        fx.d.clone(),
-        &Market::snapshot(),
-        fx.key(AUCTIONEER),
-        fx.key(EXECUTOR),
-        store.journal("settlements").unwrap(),
-        Default::default(),
-    )
-    .await
-    .unwrap();
-    let a = Auctioneer {
-        store: &store,
-        registry: Registry::new(),
-        market: chain.market.clone(),
-        key: fx.key(AUCTIONEER).clone(),
-        domain: fx.domain,
-        scenarios: 50,
-        batch_size: 10,
-        commit_secs: 3,
-        reveal_secs: 2,
-        last_award: B256::ZERO,
-        next_id: 1,
-        reserved: Default::default(),
-        held: Default::default(),
-    };
+    let chain = crate::link(&fx, &store).await;
+    let a = crate::auctioneer(&fx, &store, &chain);
     let held = chain.unfunded(&a).await;
     assert_eq!(held.len(), 1, "one of USER's two intents is held back: {held:?}");
     assert!(held[0] == signed[0].0 || held[0] == signed[1].0, "only USER's");
@@ -70,17 +43,7 @@ async fn a_solver_that_queued_its_bond_out_is_not_eligible() {
     let dir = std::env::temp_dir().join(format!("stakebid-queued-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let store = Store::open(&dir).unwrap();
-    let chain = ChainLink::connect(
-        &fx.url,
-        fx.d.clone(),
-        &Market::snapshot(),
-        fx.key(AUCTIONEER),
-        fx.key(EXECUTOR),
-        store.journal("settlements").unwrap(),
-        Default::default(),
-    )
-    .await
-    .unwrap();
+    let chain = crate::link(&fx, &store).await;
     let who = fx.addr(SOLVER);
     let mut reg = Registry::new();
     reg.bond(who, stakebid_intents::Wei(1));

@@ -10,3 +10,51 @@ mod penalties;
 #[allow(dead_code, unreachable_pub)]
 #[path = "../../../settlement/tests/onchain/fixture.rs"]
 mod fixture;
+
+use alloy::primitives::B256;
+use stakebid_auction::auctioneer::Auctioneer;
+use stakebid_auction::domain::registry::Registry;
+use stakebid_auction::infra::chain::ChainLink;
+use stakebid_auction::infra::store::Store;
+use stakebid_auction::port::NodeStore;
+use stakebid_intents::Market;
+
+/// The node's chain link on the fixture's deployment (snapshot market,
+/// default executor tunables), its settlement journal in `store`.
+pub(crate) async fn link(fx: &fixture::Fx, store: &Store) -> ChainLink {
+    ChainLink::connect(
+        &fx.url,
+        fx.d.clone(),
+        &Market::snapshot(),
+        fx.key(fixture::AUCTIONEER),
+        fx.key(fixture::EXECUTOR),
+        store.journal("settlements").unwrap(),
+        Default::default(),
+    )
+    .await
+    .unwrap()
+}
+
+/// An auctioneer on `store` and the link's market: small rounds (50
+/// scenarios, batches of 10), a fresh registry.
+pub(crate) fn auctioneer<'a>(
+    fx: &fixture::Fx,
+    store: &'a Store,
+    chain: &ChainLink,
+) -> Auctioneer<'a> {
+    Auctioneer {
+        store,
+        registry: Registry::new(),
+        market: chain.market.clone(),
+        key: fx.key(fixture::AUCTIONEER).clone(),
+        domain: fx.domain,
+        scenarios: 50,
+        batch_size: 10,
+        commit_secs: 3,
+        reveal_secs: 2,
+        last_award: B256::ZERO,
+        next_id: 1,
+        reserved: Default::default(),
+        held: Default::default(),
+    }
+}

@@ -9,24 +9,12 @@ use stakebid_auction::infra::chain::{ChainLink, Event};
 use stakebid_auction::infra::store::Store;
 use stakebid_auction::port::NodeStore;
 use stakebid_intents::protocol::Offence;
-use stakebid_intents::Market;
 use stakebid_settlement::registry::OnChainRegistry;
 
 use crate::fixture::*;
 
 async fn link(fx: &Fx, store: &Store, journal: &str) -> ChainLink {
-    ChainLink::connect(
-        &fx.url,
-        fx.d.clone(),
-        &Market::snapshot(),
-        fx.key(AUCTIONEER),
-        fx.key(EXECUTOR),
-        store.journal("settlements").unwrap(),
-        Default::default(),
-    )
-    .await
-    .unwrap()
-    .with_penalty_journal(store.journal(journal).unwrap())
+    crate::link(fx, store).await.with_penalty_journal(store.journal(journal).unwrap())
 }
 
 fn slashed(events: &[Event]) -> usize {
