@@ -130,7 +130,10 @@ pub(super) async fn cancel(
         return Err(ApiError::new(
             StatusCode::CONFLICT,
             "intent.not_cancellable",
-            format!("the intent is {:?}: only a pending intent can be cancelled", rec.status),
+            format!(
+                "the intent is {}: only a pending intent can be cancelled",
+                views::status(rec.status)
+            ),
         ));
     }
     let store = s.store.clone();
@@ -169,13 +172,16 @@ pub(super) async fn by_owner(
     let axum::extract::Query(q) =
         q.map_err(|e| bad_id(&format!("`cursor` and `limit` are numbers: {e}")))?;
     let limit = q.limit.unwrap_or(50).clamp(1, 500);
-    let store = s.store.clone();
-    let page = tokio::task::spawn_blocking(move || store.owner_page(&owner, q.cursor, limit))
-        .await
-        .map_err(|e| {
-            ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "store.failed", e.to_string())
-        })??;
-    let outcomes = outcomes(&s, page.intents.iter().map(|(_, r)| r))?;
+    // The page and the outcomes its awarded intents point to, read off the
+    // async runtime's threads.
+    let st = s.clone();
+    let (page, outcomes) = tokio::task::spawn_blocking(move || {
+        let page = st.store.owner_page(&owner, q.cursor, limit)?;
+        let outcomes = outcomes(&st, page.intents.iter().map(|(_, r)| r))?;
+        Ok::<_, ApiError>((page, outcomes))
+    })
+    .await
+    .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "store.failed", e.to_string()))??;
     let intents = page.intents.iter().map(|(id, r)| views::intent(id, r, &outcomes)).collect();
     Ok(Json(wire::OwnerPage { intents, next_cursor: page.next }))
 }
