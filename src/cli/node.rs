@@ -488,12 +488,10 @@ fn connect_chain(
         .rpc_url
         .parse()
         .map_err(|_| CliError::new("cli.bad_url", format!("{} is not a URL", a.rpc_url)))?;
-    let journal = store.journal("settlements").map_err(CliError::from)?;
     let registry = d.registry;
     let link = rt
-        .block_on(ChainLink::connect(&url, d, market, key, exec, journal, executor))
-        .map_err(|e| CliError::new(e.code(), format!("cannot use the chain: {e}")))?
-        .with_penalty_journal(store.journal("penalties").map_err(CliError::from)?);
+        .block_on(ChainLink::connect(&url, d, market, key, exec, store, executor))
+        .map_err(|e| CliError::new(e.code(), format!("cannot use the chain: {e}")))?;
     if a.dev_bond_eth > 0 {
         let bond = alloy::primitives::U256::from(a.dev_bond_eth)
             * alloy::primitives::U256::from(10u128.pow(18));

@@ -26,6 +26,7 @@ use alloy::transports::http::reqwest::Url;
 use crate::auctioneer::{Auctioneer, Report};
 use crate::domain::phase::Phase;
 use crate::domain::registry::Registry;
+use crate::port::NodeStore;
 use stakebid_intents::protocol::{Award, Bid};
 use stakebid_intents::{Intent, IntentId, Market, Wei};
 
@@ -98,7 +99,7 @@ pub struct ChainLink {
     /// Next block to scan for `Bonded` events.
     bonds_scanned: AtomicU64,
     /// Penalties decided, written before they are sent (see [`ChainLink::decide_penalty`]).
-    penalties: Option<Box<dyn Journal>>,
+    penalties: Box<dyn Journal>,
 }
 
 /// A penalty the node decided, journalled before it is sent.
@@ -134,9 +135,13 @@ impl ChainLink {
         market: &Market,
         auctioneer: &PrivateKeySigner,
         executor_key: &PrivateKeySigner,
-        journal: impl Journal + 'static,
+        store: &dyn NodeStore,
         config: ExecutorConfig,
     ) -> Result<ChainLink, ChainError> {
+        let journal = |name: &str| {
+            store.journal(name).map_err(|e| ChainError::Journal(format!("{name}: {e}")))
+        };
+        let (settlements, penalties) = (journal("settlements")?, journal("penalties")?);
         let provider = ProviderBuilder::new().connect_http(rpc.clone()).erased();
         let chain_id = provider.get_chain_id().await?;
         if chain_id != deployment.chain_id {
@@ -157,7 +162,7 @@ impl ChainLink {
             .connect_http(rpc.clone())
             .erased();
         let executor =
-            Executor::new(rpc, executor_key, deployment.settlement, journal, config).await?;
+            Executor::new(rpc, executor_key, deployment.settlement, settlements, config).await?;
         Ok(ChainLink {
             registry: OnChainRegistry::at(deployment.registry, as_auctioneer),
             market: deployment.apply(market),
@@ -166,17 +171,8 @@ impl ChainLink {
             tolerance_bps: config.min_out_tolerance_bps,
             provider,
             bonds_scanned: AtomicU64::new(0),
-            penalties: None,
+            penalties,
         })
-    }
-
-    /// Journals penalties in `j` before they are sent: a restart sends what
-    /// a crash left unsent ([`ChainLink::send_penalties`]), and the
-    /// registry's once-per-(auction, solver, offence) rule makes a resend
-    /// of one already taken a no-op. Without it, penalties are sent unjournalled.
-    pub fn with_penalty_journal(mut self, j: impl Journal + 'static) -> ChainLink {
-        self.penalties = Some(Box::new(j));
-        self
     }
 
     /// Records a decided penalty as pending (durably, before anything is
@@ -189,42 +185,49 @@ impl ChainLink {
         wei: u128,
         evidence: B256,
     ) -> Result<(), String> {
-        let Some(j) = &self.penalties else { return Ok(()) };
         let key = penalty_key(auction, solver, offence);
-        if j.get(&key)?.is_some() {
+        if self.penalties.get(&key)?.is_some() {
             return Ok(());
         }
         let e = PenaltyEntry { solver, auction, offence, wei: Wei(wei), evidence, done: false };
-        j.put(&key, serde_json::to_vec(&e).map_err(|e| e.to_string())?)
+        self.penalties.put(&key, serde_json::to_vec(&e).map_err(|e| e.to_string())?)
     }
 
     /// Sends every journalled penalty not taken yet, marking each done once
     /// the registry took it (or says it had).
     pub async fn send_penalties(&self) -> Vec<Event> {
-        let Some(j) = &self.penalties else { return vec![] };
-        let entries = match j.entries() {
+        let entries = match self.penalties.entries() {
             Ok(e) => e,
             Err(e) => return vec![problem(e, "chain.journal")],
         };
         let mut out = vec![];
         for (key, v) in entries {
-            let Ok(mut e) = serde_json::from_slice::<PenaltyEntry>(&v) else { continue };
-            if e.done {
-                continue;
+            if let Ok(e) = serde_json::from_slice::<PenaltyEntry>(&v) {
+                out.extend(self.send_penalty(&key, e).await);
             }
-            match self.registry.slash(e.solver, e.auction, e.offence, e.evidence).await {
-                Ok(tx) => {
-                    if let Some(tx) = tx {
-                        out.push(Event::Slashed { solver: e.solver, amount: e.wei.0, tx });
-                    }
-                    e.done = true;
-                    let bytes = serde_json::to_vec(&e).unwrap_or_default();
-                    if let Err(err) = j.put(&key, bytes) {
-                        out.push(problem(err, "chain.journal"));
-                    }
+        }
+        out
+    }
+
+    /// Sends one journalled penalty unless it is done, and marks it done
+    /// once the registry took it (or says it had).
+    async fn send_penalty(&self, key: &[u8], mut e: PenaltyEntry) -> Vec<Event> {
+        if e.done {
+            return vec![];
+        }
+        let mut out = vec![];
+        match self.registry.slash(e.solver, e.auction, e.offence, e.evidence).await {
+            Ok(tx) => {
+                if let Some(tx) = tx {
+                    out.push(Event::Slashed { solver: e.solver, amount: e.wei.0, tx });
                 }
-                Err(err) => out.push(problem(&err, err.code())),
+                e.done = true;
+                let bytes = serde_json::to_vec(&e).unwrap_or_default();
+                if let Err(err) = self.penalties.put(key, bytes) {
+                    out.push(problem(err, "chain.journal"));
+                }
             }
+            Err(err) => out.push(problem(&err, err.code())),
         }
         out
     }
@@ -287,10 +290,9 @@ impl ChainLink {
         out
     }
 
-    /// Sends one penalty to the SolverRegistry, whose schedule fixes the
-    /// amount (the node's copy of it, `wei`, is what the event reports);
-    /// a second send for the same (auction, solver, offence) is refused
-    /// there and reported as nothing.
+    /// Journals one penalty, then sends it to the SolverRegistry, whose
+    /// schedule fixes the amount (the node's copy of it, `wei`, is what the
+    /// event reports); one already taken is reported as nothing.
     async fn slash(
         &self,
         solver: Address,
@@ -299,17 +301,14 @@ impl ChainLink {
         wei: u128,
         evidence: B256,
     ) -> Vec<Event> {
-        if self.penalties.is_some() {
-            // Journalled first; then everything pending goes out.
-            if let Err(e) = self.decide_penalty(solver, auction, offence, wei, evidence) {
-                return vec![problem(e, "chain.journal")];
-            }
-            return self.send_penalties().await;
+        if let Err(e) = self.decide_penalty(solver, auction, offence, wei, evidence) {
+            return vec![problem(e, "chain.journal")];
         }
-        match self.registry.slash(solver, auction, offence, evidence).await {
-            Ok(Some(tx)) => vec![Event::Slashed { solver, amount: wei, tx }],
-            Ok(None) => vec![],
-            Err(e) => vec![problem(&e, e.code())],
+        let key = penalty_key(auction, solver, offence);
+        match self.penalties.get(&key).map(|v| v.and_then(|v| serde_json::from_slice(&v).ok())) {
+            Ok(Some(e)) => self.send_penalty(&key, e).await,
+            Ok(None) => vec![problem("a journalled penalty does not read back", "chain.journal")],
+            Err(e) => vec![problem(e, "chain.journal")],
         }
     }
 

@@ -16,11 +16,10 @@ use stakebid_auction::auctioneer::Auctioneer;
 use stakebid_auction::domain::registry::Registry;
 use stakebid_auction::infra::chain::ChainLink;
 use stakebid_auction::infra::store::Store;
-use stakebid_auction::port::NodeStore;
 use stakebid_intents::Market;
 
 /// The node's chain link on the fixture's deployment (snapshot market,
-/// default executor tunables), its settlement journal in `store`.
+/// default executor tunables), its journals in `store`.
 pub(crate) async fn link(fx: &fixture::Fx, store: &Store) -> ChainLink {
     ChainLink::connect(
         &fx.url,
@@ -28,7 +27,7 @@ pub(crate) async fn link(fx: &fixture::Fx, store: &Store) -> ChainLink {
         &Market::snapshot(),
         fx.key(fixture::AUCTIONEER),
         fx.key(fixture::EXECUTOR),
-        store.journal("settlements").unwrap(),
+        store,
         Default::default(),
     )
     .await

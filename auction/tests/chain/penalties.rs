@@ -5,17 +5,12 @@
 //! takes nothing twice.
 
 use alloy::primitives::B256;
-use stakebid_auction::infra::chain::{ChainLink, Event};
+use stakebid_auction::infra::chain::Event;
 use stakebid_auction::infra::store::Store;
-use stakebid_auction::port::NodeStore;
 use stakebid_intents::protocol::Offence;
 use stakebid_settlement::registry::OnChainRegistry;
 
 use crate::fixture::*;
-
-async fn link(fx: &Fx, store: &Store, journal: &str) -> ChainLink {
-    crate::link(fx, store).await.with_penalty_journal(store.journal(journal).unwrap())
-}
 
 fn slashed(events: &[Event]) -> usize {
     events.iter().filter(|e| matches!(e, Event::Slashed { .. })).count()
@@ -33,7 +28,7 @@ async fn a_penalty_is_taken_once_whatever_the_crash_point() {
     let ev = B256::repeat_byte(0xe2);
 
     // Decided, journalled, sent: 0.1 ETH (the registry's schedule).
-    let a = link(&fx, &store, "penalties").await;
+    let a = crate::link(&fx, &store).await;
     a.decide_penalty(who, 1, Offence::Unrevealed, 10u128.pow(17), ev).unwrap();
     assert_eq!(slashed(&a.send_penalties().await), 1);
     assert_eq!(bond().await, eth("1.4"));
@@ -45,18 +40,22 @@ async fn a_penalty_is_taken_once_whatever_the_crash_point() {
     // A crash after journalling, before sending: the restart sends it, once.
     a.decide_penalty(who, 2, Offence::InvalidPlan, 25 * 10u128.pow(16), ev).unwrap();
     drop(a);
-    let b = link(&fx, &store, "penalties").await;
+    let b = crate::link(&fx, &store).await;
     assert_eq!(slashed(&b.send_penalties().await), 1);
     assert_eq!(bond().await, eth("1.15"));
     assert_eq!(slashed(&b.send_penalties().await), 0);
 
-    // A crash after sending, before the "done" mark (here: a journal that
+    // A crash after sending, before the "done" mark (here: a store that
     // never saw it): the resend is refused on-chain and nothing is taken.
-    let c = link(&fx, &store, "penalties-lost").await;
+    let lost_dir = dir.with_extension("lost");
+    let _ = std::fs::remove_dir_all(&lost_dir);
+    let lost = Store::open(&lost_dir).unwrap();
+    let c = crate::link(&fx, &lost).await;
     c.decide_penalty(who, 2, Offence::InvalidPlan, 25 * 10u128.pow(16), ev).unwrap();
     assert_eq!(slashed(&c.send_penalties().await), 0);
     assert_eq!(bond().await, eth("1.15"));
     assert_eq!(slashed(&c.send_penalties().await), 0, "marked done");
-    drop(store);
+    drop((c, lost, store));
     let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(&lost_dir);
 }
