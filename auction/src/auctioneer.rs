@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 
 use stakebid_intents::envelope::{CommitMsg, RevealMsg};
 use stakebid_intents::market::Index;
-use stakebid_intents::protocol::{seed, AuctionOpen, Award, Bid, PROTOCOL_VERSION};
+use stakebid_intents::protocol::{seed, AuctionOpen, Award, Bid, SkipReason, PROTOCOL_VERSION};
 use stakebid_intents::scenarios::GENERATOR_VERSION;
 use stakebid_intents::{Context, Domain, Intent, IntentId, Market, Scenarios};
 
@@ -317,17 +317,23 @@ impl Auctioneer<'_> {
         solver: Address,
         tx: B256,
         gas_used: u64,
+        skipped: &[(IntentId, SkipReason)],
     ) -> Result<Vec<IntentId>, StoreError> {
         let rec = self.store.auction(auction)?.ok_or(StoreError::UnknownAuction(auction))?;
         let Some(mut public) = rec.public else { return Ok(vec![]) };
-        let Some(done) = public.record_settlement(solver, SettlementNote { tx, gas_used }) else {
+        let note = SettlementNote { tx, gas_used, skipped: skipped.to_vec() };
+        let Some(done) = public.record_settlement(solver, note) else {
             return Ok(vec![]);
         };
-        let ids = done.intents.clone();
+        let mut ids = Vec::new();
         let mut moves = Vec::new();
-        for id in &ids {
+        for id in &done.intents {
+            let why = skipped.iter().find(|(s, _)| s == id).map(|(_, why)| *why);
+            if why.is_none() {
+                ids.push(*id);
+            }
             if self.store.get(id)?.is_some_and(|r| r.status == Status::Awarded) {
-                moves.push((*id, Status::Settled));
+                moves.push((*id, after_settlement(why)));
             }
         }
         self.store.record_settlement(
@@ -425,5 +431,19 @@ impl Auctioneer<'_> {
         )?;
         self.save_state()?;
         Ok(awards)
+    }
+}
+
+/// Where an awarded intent goes once its award settled: Settled, or, if the
+/// Settlement skipped it, what its owner's side says — back to the pool
+/// when its funds were short (the funding check holds it until they are
+/// there), Expired past its deadline, Cancelled when its nonce was used
+/// on-chain or its wallet no longer accepts its signature.
+fn after_settlement(skipped: Option<SkipReason>) -> Status {
+    match skipped {
+        None => Status::Settled,
+        Some(SkipReason::Escrow | SkipReason::Allowance) => Status::Pending,
+        Some(SkipReason::Expired) => Status::Expired,
+        Some(SkipReason::NonceUsed | SkipReason::Signature) => Status::Cancelled,
     }
 }

@@ -290,6 +290,50 @@ impl Offence {
     }
 }
 
+/// Why the Settlement skipped an intent of an award it otherwise settled
+/// (`IntentSkipped(intentId, owner, auctionId, reason)`): the owner's side
+/// no longer held when the settlement ran. Never the solver's doing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SkipReason {
+    /// The owner's signature no longer verifies (a contract wallet that
+    /// stopped accepting it).
+    Signature,
+    /// The deadline passed.
+    Expired,
+    /// The nonce was used or cancelled on-chain (`invalidateNonces`).
+    NonceUsed,
+    /// The owner's ETH escrow was short (withdrawn, or spent by another intent).
+    Escrow,
+    /// The token allowance or balance was short.
+    Allowance,
+}
+
+impl SkipReason {
+    /// From the Settlement's `SKIP_…` code; `None` for a code it does not define.
+    pub fn from_chain_code(code: u8) -> Option<SkipReason> {
+        Some(match code {
+            1 => SkipReason::Signature,
+            2 => SkipReason::Expired,
+            3 => SkipReason::NonceUsed,
+            4 => SkipReason::Escrow,
+            5 => SkipReason::Allowance,
+            _ => return None,
+        })
+    }
+
+    /// The stable name (`nonce_used`, …).
+    pub fn name(self) -> &'static str {
+        match self {
+            SkipReason::Signature => "signature",
+            SkipReason::Expired => "expired",
+            SkipReason::NonceUsed => "nonce_used",
+            SkipReason::Escrow => "escrow",
+            SkipReason::Allowance => "allowance",
+        }
+    }
+}
+
 /// The JSON shape of `Bid` and `Award` (field names as in Solidity;
 /// integers in decimal, addresses checksummed: `crate::encoding`).
 mod json {

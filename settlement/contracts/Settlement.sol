@@ -18,6 +18,17 @@ interface ISolverRegistry {
 /// or an ERC-20 allowance (or permit); positions are delivered to the owner
 /// (restaked ones to per-operator position holders the owner controls);
 /// each position must yield at least the executor's minimum out.
+///
+/// An intent whose owner-side checks fail (signature no longer valid,
+/// deadline passed, nonce used or cancelled, escrow or allowance short) is
+/// skipped with `IntentSkipped` and the rest of the award settles: a staker
+/// cannot make another's settlement revert. `settle` never sends ETH to an
+/// owner or a solver: ETH fees and ETH held as is are credited to escrow,
+/// withdrawn with `withdraw`. Three keys: the admin (configuration, pause),
+/// the auctioneer (signs awards), executors (send `settle`). After the
+/// deploy's setup window, a new auctioneer, executor, adapter or route is
+/// queued behind a timelock and visible as `ChangeQueued` for `delay`
+/// seconds before anyone can execute it; `pause` stops `settle` at once.
 contract Settlement is ReentrancyGuard {
     struct Intent {
         address owner;
@@ -108,6 +119,7 @@ contract Settlement is ReentrancyGuard {
         uint256 mins;
         uint256 ids;
         uint256 queue;
+        uint256 skipped;
     }
 
     bytes32 public constant INTENT_TYPEHASH = keccak256(
@@ -124,7 +136,15 @@ contract Settlement is ReentrancyGuard {
 
     address public immutable admin;
     ISolverRegistry public immutable registry;
+    /// Seconds a queued configuration change waits before it can execute.
+    uint64 public immutable delay;
+    /// One slot: `settle` reads both, the first read warms the second.
     address public auctioneer;
+    bool public paused;
+    /// Whether the setup window is closed (then changes go through the timelock).
+    bool public configured;
+    /// keccak256(call) of a queued change => when it may execute.
+    mapping(bytes32 => uint256) public eta;
     mapping(address => bool) public isExecutor;
     mapping(address => bool) public adapterAllowed;
     mapping(bytes32 => Route) public routes;
@@ -141,6 +161,22 @@ contract Settlement is ReentrancyGuard {
     event AwardSettled(uint64 indexed auctionId, address indexed solver, bytes32 bidHash, uint256 intents);
     event RouteSet(string position, address adapter, address token, address operator);
     event AdapterAllowed(address adapter, bool allowed);
+    event AuctioneerSet(address auctioneer);
+    event ExecutorSet(address executor, bool allowed);
+    /// Owner-side checks failed for this intent; the rest of its award settled.
+    event IntentSkipped(bytes32 indexed intentId, address indexed owner, uint64 auctionId, uint8 reason);
+    event ChangeQueued(bytes32 indexed id, bytes call, uint256 eta);
+    event ChangeCancelled(bytes32 indexed id);
+    event ChangeExecuted(bytes32 indexed id);
+    event PausedSet(bool paused);
+    event SetupClosed();
+
+    /// `IntentSkipped` reasons.
+    uint8 public constant SKIP_SIGNATURE = 1;
+    uint8 public constant SKIP_EXPIRED = 2;
+    uint8 public constant SKIP_NONCE_USED = 3;
+    uint8 public constant SKIP_ESCROW = 4;
+    uint8 public constant SKIP_ALLOWANCE = 5;
 
     error NotAdmin();
     error NotExecutor();
@@ -149,8 +185,6 @@ contract Settlement is ReentrancyGuard {
     error LengthMismatch();
     error SolverNotEligible(address solver);
     error IntentMismatch(uint256 index);
-    error BadSignature(bytes32 intentId);
-    error Expired(bytes32 intentId, uint64 deadline);
     error NonceUsed(address owner, uint256 nonce);
     error InsufficientEscrow(address owner, uint256 have, uint256 want);
     error AmountMismatch(bytes32 intentId, uint256 total, uint256 amount);
@@ -164,36 +198,111 @@ contract Settlement is ReentrancyGuard {
     error TransferFailed();
     error EscrowOverflow();
     error BadIntent(bytes32 intentId);
+    error IsPaused();
+    error ZeroAddress();
+    error SharedKey(address key);
+    error TimelockRequired();
+    error NotQueued(bytes32 id);
+    error TooEarly(bytes32 id, uint256 eta);
+    error AlreadyQueued(bytes32 id);
+    error ChangeFailed(bytes32 id);
 
     modifier onlyAdmin() {
         if (msg.sender != admin) revert NotAdmin();
         _;
     }
 
-    constructor(address auctioneer_, ISolverRegistry registry_, address executor) {
+    /// Configuration: the admin directly during setup, afterwards only a
+    /// timelocked change (`execute` calls back into this contract).
+    modifier onlyConfig() {
+        if (msg.sender != address(this)) {
+            if (msg.sender != admin) revert NotAdmin();
+            if (configured) revert TimelockRequired();
+        }
+        _;
+    }
+
+    constructor(address auctioneer_, ISolverRegistry registry_, address executor, uint64 delay_) {
         admin = msg.sender;
-        auctioneer = auctioneer_;
         registry = registry_;
-        isExecutor[executor] = true;
+        delay = delay_;
+        _setAuctioneer(auctioneer_);
+        _setExecutor(executor, true);
     }
 
     // ---- configuration -------------------------------------------------
 
-    function setAuctioneer(address a) external onlyAdmin {
+    /// Ends the setup window: from now on every change waits `delay`.
+    function closeSetup() external onlyAdmin {
+        configured = true;
+        emit SetupClosed();
+    }
+
+    /// Queues a change (abi-encoded call of `setAuctioneer`, `setExecutor`,
+    /// `allowAdapter` or `setRoute`), executable after `delay` seconds.
+    function queue(bytes calldata call) external onlyAdmin returns (bytes32 id) {
+        id = keccak256(call);
+        if (eta[id] != 0) revert AlreadyQueued(id);
+        uint256 at = block.timestamp + delay;
+        eta[id] = at;
+        emit ChangeQueued(id, call, at);
+    }
+
+    function cancel(bytes32 id) external onlyAdmin {
+        if (eta[id] == 0) revert NotQueued(id);
+        delete eta[id];
+        emit ChangeCancelled(id);
+    }
+
+    /// Executes a queued change once its delay has passed (anyone may: the
+    /// change was public for `delay` seconds).
+    function execute(bytes calldata call) external {
+        bytes32 id = keccak256(call);
+        uint256 at = eta[id];
+        if (at == 0) revert NotQueued(id);
+        if (block.timestamp < at) revert TooEarly(id, at);
+        delete eta[id];
+        (bool ok,) = address(this).call(call);
+        if (!ok) revert ChangeFailed(id);
+        emit ChangeExecuted(id);
+    }
+
+    /// Stops (or resumes) `settle` at once; escrow withdrawals stay open.
+    function setPaused(bool p) external onlyAdmin {
+        paused = p;
+        emit PausedSet(p);
+    }
+
+    function setAuctioneer(address a) external onlyConfig {
+        _setAuctioneer(a);
+    }
+
+    function setExecutor(address e, bool allowed) external onlyConfig {
+        _setExecutor(e, allowed);
+    }
+
+    function _setAuctioneer(address a) private {
+        // A zero auctioneer would accept any unrecoverable signature.
+        if (a == address(0)) revert ZeroAddress();
+        if (a == admin || isExecutor[a]) revert SharedKey(a);
         auctioneer = a;
+        emit AuctioneerSet(a);
     }
 
-    function setExecutor(address e, bool allowed) external onlyAdmin {
+    function _setExecutor(address e, bool allowed) private {
+        if (e == address(0)) revert ZeroAddress();
+        if (allowed && (e == admin || e == auctioneer)) revert SharedKey(e);
         isExecutor[e] = allowed;
+        emit ExecutorSet(e, allowed);
     }
 
-    function allowAdapter(address adapter, bool allowed) external onlyAdmin {
+    function allowAdapter(address adapter, bool allowed) external onlyConfig {
         adapterAllowed[adapter] = allowed;
         emit AdapterAllowed(adapter, allowed);
     }
 
     /// Where position `id` (the market position id, such as stETH at an operator) goes.
-    function setRoute(string calldata id, address adapter, address token, address operator) external onlyAdmin {
+    function setRoute(string calldata id, address adapter, address token, address operator) external onlyConfig {
         routes[keccak256(bytes(id))] = Route(adapter, true, token, operator);
         emit RouteSet(id, adapter, token, operator);
     }
@@ -243,14 +352,22 @@ contract Settlement is ReentrancyGuard {
     /// Cancels the sender's intents with these nonces, on-chain.
     function invalidateNonces(uint256[] calldata nonces) external {
         for (uint256 i = 0; i < nonces.length; i++) {
-            _spend(msg.sender, nonces[i], 0);
+            if (_spend(msg.sender, nonces[i], 0) != 0) revert NonceUsed(msg.sender, nonces[i]);
             emit NonceInvalidated(msg.sender, nonces[i]);
         }
     }
 
+    /// Adds `amount` to `who`'s escrow (ETH `settle` owes it: fees, ETH held as is).
+    function _credit(address who, uint256 amount) private {
+        uint256 next = uint256(accounts[who].escrow) + amount;
+        if (next > type(uint96).max) revert EscrowOverflow();
+        accounts[who].escrow = uint96(next);
+    }
+
     /// Marks `nonce` used and takes `eth` from escrow: one storage write for
-    /// nonces below 160 (they share the escrow's slot).
-    function _spend(address owner, uint256 nonce, uint256 eth) private {
+    /// nonces below 160 (they share the escrow's slot). Returns 0, or why
+    /// not (`SKIP_NONCE_USED`, `SKIP_ESCROW`) having written nothing.
+    function _spend(address owner, uint256 nonce, uint256 eth) private returns (uint8) {
         uint256 slot;
         uint256 w;
         assembly {
@@ -259,21 +376,21 @@ contract Settlement is ReentrancyGuard {
             slot := keccak256(0, 0x40)
             w := sload(slot)
         }
+        if (eth > w & type(uint96).max) return SKIP_ESCROW;
         if (nonce < 160) {
             uint256 bit = 1 << (96 + nonce);
-            if (w & bit != 0) revert NonceUsed(owner, nonce);
+            if (w & bit != 0) return SKIP_NONCE_USED;
             w |= bit;
         } else {
             uint256 bit = 1 << (nonce & 0xff);
             uint256 word = nonceBitmap[owner][nonce >> 8];
-            if (word & bit != 0) revert NonceUsed(owner, nonce);
+            if (word & bit != 0) return SKIP_NONCE_USED;
             nonceBitmap[owner][nonce >> 8] = word | bit;
         }
-        uint256 escrow = w & type(uint96).max;
-        if (eth > escrow) revert InsufficientEscrow(owner, escrow, eth);
         assembly {
             sstore(slot, sub(w, eth))
         }
+        return 0;
     }
 
     // ---- EIP-712 ---------------------------------------------------------
@@ -354,17 +471,17 @@ contract Settlement is ReentrancyGuard {
         }
     }
 
-    /// An ECDSA signature by `owner`, or, for a contract wallet, ERC-1271.
-    /// ECDSA is tried first (as OpenZeppelin's SignatureChecker does): a
-    /// wallet that answers it needs no code lookup (2,600 gas cold).
-    function _checkSignature(address owner, bytes32 digest, uint256 sigAt) private view {
-        if (owner != address(0) && _recover(digest, sigAt) == owner) return;
+    /// Whether `owner` signed `digest`: ECDSA, or, for a contract wallet,
+    /// ERC-1271. ECDSA is tried first (as OpenZeppelin's SignatureChecker
+    /// does): a wallet that answers it needs no code lookup (2,600 gas cold).
+    function _signed(address owner, bytes32 digest, uint256 sigAt) private view returns (bool) {
+        if (owner != address(0) && _recover(digest, sigAt) == owner) return true;
         if (owner.code.length > 0) {
             try IERC1271(owner).isValidSignature(digest, _bytes(sigAt)) returns (bytes4 magic) {
-                if (magic == IERC1271.isValidSignature.selector) return;
+                return magic == IERC1271.isValidSignature.selector;
             } catch {}
         }
-        revert BadSignature(digest);
+        return false;
     }
 
     // ---- reading the calldata ---------------------------------------------
@@ -402,8 +519,11 @@ contract Settlement is ReentrancyGuard {
 
     // ---- settlement ------------------------------------------------------
 
-    /// Settles a batch of awards in one transaction; any failure reverts it whole.
+    /// Settles a batch of awards in one transaction. An intent whose owner
+    /// no longer backs it is skipped (`IntentSkipped`); any other failure
+    /// reverts the batch whole.
     function settle(Settle[] calldata batch) external nonReentrant {
+        if (paused) revert IsPaused();
         if (!isExecutor[msg.sender]) revert NotExecutor();
         bytes32 domain = domainSeparator();
         for (uint256 k = 0; k < batch.length; k++) {
@@ -445,11 +565,9 @@ contract Settlement is ReentrancyGuard {
             }
         }
         _flush(c.queue);
-        if (ethFees > 0) {
-            (bool ok,) = a.solver.call{value: ethFees}("");
-            if (!ok) revert TransferFailed();
-        }
-        emit AwardSettled(a.auctionId, a.solver, a.bidHash, n);
+        // Credited, not sent: a solver's address cannot make its award revert.
+        if (ethFees > 0) _credit(a.solver, ethFees);
+        emit AwardSettled(a.auctionId, a.solver, a.bidHash, n - c.skipped);
     }
 
     /// Where an award's arrays start in the calldata, and room to queue
@@ -528,17 +646,23 @@ contract Settlement is ReentrancyGuard {
         }
     }
 
-    /// Checks and executes the award's `i`-th intent; returns its fee if paid in ETH.
+    /// Checks and executes the award's `i`-th intent, or skips it when its
+    /// owner no longer backs it; returns its fee if paid in ETH.
     function _settleIntent(uint256 i, Ctx memory c) private returns (uint256 ethFee) {
         unchecked {
             uint256 plan = _tail(c.plans, i);
             uint256 si = _tail(c.intents, i);
             uint256 it = si + _word(si);
-            bytes32 id = _checkIntent(i, si, it, plan, c);
+            bytes32 id = _intentId(it, c.domain);
+            if (id != bytes32(_word(c.ids + 32 * i)) || id != bytes32(_word(plan))) revert IntentMismatch(i);
+            uint8 why = _ownerSide(si, it, id);
+            if (why != 0) {
+                c.skipped++;
+                emit IntentSkipped(id, address(uint160(_word(it))), c.auctionId, why);
+                return 0;
+            }
             bool tokensLeft = _checkPlan(it, plan, _tail(c.mins, i), id, c.queue);
             bool eth = _word(it + 0x20) == 0;
-            _spend(address(uint160(_word(it))), _word(it + 12 * 32), eth ? _word(it + 0x40) : 0);
-            if (!eth && _word(si + _word(si + 0x40)) > 0) _permit(it, si + _word(si + 0x40));
             if (tokensLeft) _deliverTokens(it, plan, _tail(c.mins, i), id, c.queue);
             uint256 fee = _word(plan + 0x40);
             if (eth) {
@@ -553,19 +677,27 @@ contract Settlement is ReentrancyGuard {
         }
     }
 
-    /// The intent's id (equal to the award's and the plan's), its owner's
-    /// signature, its deadline.
-    function _checkIntent(uint256 i, uint256 si, uint256 it, uint256 plan, Ctx memory c)
-        private
-        view
-        returns (bytes32 id)
-    {
+    /// The owner's side of intent `it` (whose signed wrapper is at `si`):
+    /// its signature, deadline, nonce and funds. ETH comes from escrow and
+    /// is taken here with the nonce; tokens need the allowance (after the
+    /// permit, if one came) and the balance. Returns 0, or the reason to
+    /// skip the intent (`SKIP_…`) having spent nothing.
+    function _ownerSide(uint256 si, uint256 it, bytes32 id) private returns (uint8) {
         unchecked {
-            id = _intentId(it, c.domain);
-            if (id != bytes32(_word(c.ids + 32 * i)) || id != bytes32(_word(plan))) revert IntentMismatch(i);
-            _checkSignature(address(uint160(_word(it))), id, si + _word(si + 0x20));
-            uint256 deadline = _word(it + 13 * 32);
-            if (block.timestamp > deadline) revert Expired(id, uint64(deadline));
+            address owner = address(uint160(_word(it)));
+            if (!_signed(owner, id, si + _word(si + 0x20))) return SKIP_SIGNATURE;
+            if (block.timestamp > _word(it + 13 * 32)) return SKIP_EXPIRED;
+            uint256 nonce = _word(it + 12 * 32);
+            uint256 amount = _word(it + 0x40);
+            address asset = address(uint160(_word(it + 0x20)));
+            if (asset == address(0)) return _spend(owner, nonce, amount);
+            if (nonceUsed(owner, nonce)) return SKIP_NONCE_USED;
+            uint256 permitAt = si + _word(si + 0x40);
+            if (_word(permitAt) > 0) _permit(it, permitAt);
+            if (IERC20(asset).allowance(owner, address(this)) < amount || IERC20(asset).balanceOf(owner) < amount) {
+                return SKIP_ALLOWANCE;
+            }
+            return _spend(owner, nonce, 0);
         }
     }
 
@@ -806,15 +938,17 @@ contract Settlement is ReentrancyGuard {
                 uint256 out;
                 if (adapter == address(0)) {
                     if (asset != token) revert AssetNotAccepted(id, string(_bytes(e + _word(e))));
-                    if (asset == address(0)) {
-                        (bool ok,) = owner.call{value: amount}("");
-                        if (!ok) revert TransferFailed();
-                    }
-                    // A token held as is stays in the owner's wallet.
+                    // ETH held as is goes back to escrow (never pushed: an
+                    // owner's code cannot make the award revert); a token
+                    // held as is stays in the owner's wallet.
+                    if (asset == address(0)) _credit(owner, amount);
                     out = amount;
                 } else {
                     if (!IERC20(asset).transferFrom(owner, adapter, amount)) revert TransferFailed();
+                    uint256 before = operator == address(0) ? _balance(token, owner) : 0;
                     out = IAdapter(adapter).stake(asset, amount, owner, operator, token);
+                    // A liquid position is measured where it lands, not as the adapter reports it.
+                    if (operator == address(0)) out = _gain(token, owner, before);
                 }
                 uint256 want = _word(minOut + 0x20 * (j + 1));
                 if (out < want) revert MinOutNotMet(id, j, out, want);
@@ -834,23 +968,92 @@ contract Settlement is ReentrancyGuard {
                 assembly ("memory-safe") {
                     mark := mload(0x40)
                 }
+                uint256 bal = _balancesBefore(g);
                 (uint256 list, uint256 m, uint256 outs) = _stakeEth(g);
-                for (uint256 x = 0; x < m; x++) {
-                    uint256 r;
-                    uint256 out;
-                    uint256 want;
-                    assembly {
-                        r := mload(add(list, shl(5, x)))
-                        out := mload(add(outs, shl(5, x)))
-                        want := mload(add(r, 0x20))
-                    }
-                    if (out < want) revert MinOutNotMet(bytes32(_mload(r + 0x40)), _mload(r + 0x60), out, want);
-                }
+                _checkOuts(list, m, outs, bal);
                 assembly {
                     mstore(0x40, mark)
                 }
             }
         }
+    }
+
+    /// `who`'s balance of `token`.
+    function _balance(address token, address who) private view returns (uint256) {
+        return IERC20(token).balanceOf(who);
+    }
+
+    /// What `who`'s balance of `token` gained since it was `before`.
+    function _gain(address token, address who, uint256 before) private view returns (uint256) {
+        uint256 now_ = IERC20(token).balanceOf(who);
+        return now_ > before ? now_ - before : 0;
+    }
+
+    /// Before adapter table entry `g`'s call: each queued liquid
+    /// allocation's owner balance of its token (restaked ones: 0, unused),
+    /// in the order `_stakeEth` lists them.
+    function _balancesBefore(uint256 g) private view returns (uint256 bal) {
+        unchecked {
+            uint256 m = _mload(g + 0x60);
+            uint256 r = _mload(g + 0x20);
+            assembly ("memory-safe") {
+                bal := mload(0x40)
+                mstore(0x40, add(bal, shl(5, m)))
+            }
+            for (uint256 x = 0; x < m; x++) {
+                uint256 b;
+                if (_mload(r + 0xa0) == 0) {
+                    b = _balance(address(uint160(_mload(r + 0xc0))), address(uint160(_mload(r + 0x80))));
+                }
+                assembly {
+                    mstore(add(bal, shl(5, x)), b)
+                }
+                r = _mload(r);
+            }
+        }
+    }
+
+    /// Each allocation's minimum out after an adapter call. A liquid
+    /// position counts what its owner's balance gained (measured, so an
+    /// adapter cannot overstate it); allocations of one owner and token in
+    /// one call share that gain, so their minimums are summed. A restaked
+    /// position's strategy shares sit in a holder the adapter creates, so
+    /// they are taken as the adapter reports them (adapters and routes
+    /// change only through the timelock).
+    function _checkOuts(uint256 list, uint256 m, uint256 outs, uint256 bal) private view {
+        unchecked {
+            for (uint256 x = 0; x < m; x++) {
+                uint256 r = _mload(list + (x << 5));
+                uint256 want = _mload(r + 0x20);
+                uint256 out;
+                if (_mload(r + 0xa0) != 0) {
+                    out = _mload(outs + (x << 5));
+                } else {
+                    if (_seenBefore(list, x, r)) continue;
+                    for (uint256 y = x + 1; y < m; y++) {
+                        uint256 r2 = _mload(list + (y << 5));
+                        if (_samePosition(r, r2)) want = _add(want, _mload(r2 + 0x20));
+                    }
+                    out = _gain(address(uint160(_mload(r + 0xc0))), address(uint160(_mload(r + 0x80))), _mload(bal + (x << 5)));
+                }
+                if (out < want) revert MinOutNotMet(bytes32(_mload(r + 0x40)), _mload(r + 0x60), out, want);
+            }
+        }
+    }
+
+    /// Whether a liquid allocation before the `x`-th in `list` has record `r`'s owner and token.
+    function _seenBefore(uint256 list, uint256 x, uint256 r) private pure returns (bool) {
+        unchecked {
+            for (uint256 y = 0; y < x; y++) {
+                if (_samePosition(r, _mload(list + (y << 5)))) return true;
+            }
+            return false;
+        }
+    }
+
+    /// Whether queue records `a` and `b` are liquid allocations of one owner and token.
+    function _samePosition(uint256 a, uint256 b) private pure returns (bool) {
+        return _mload(b + 0xa0) == 0 && _mload(a + 0x80) == _mload(b + 0x80) && _mload(a + 0xc0) == _mload(b + 0xc0);
     }
 
     function _mload(uint256 at) private pure returns (uint256 w) {

@@ -75,3 +75,32 @@ contract ReentrantToken is ERC20 {
         super._transfer(from, to, amount);
     }
 }
+
+/// An adapter that reports every allocation as fully staked and delivers
+/// nothing: what a stolen admin key would install. The Settlement measures
+/// a liquid position by the owner's balance, so its report buys nothing.
+contract LyingAdapter is IAdapter {
+    function stakeEth(EthDeposit[] calldata ds) external payable returns (uint256[] memory outs) {
+        outs = new uint256[](ds.length);
+        for (uint256 i = 0; i < ds.length; i++) {
+            outs[i] = ds[i].amount;
+        }
+    }
+
+    function stake(address, uint256 amount, address, address, address) external pure returns (uint256) {
+        return amount;
+    }
+
+    receive() external payable {}
+}
+
+/// A contract an EOA delegates to (EIP-7702) that refuses every ETH transfer.
+contract RefusesEth {
+    receive() external payable {
+        revert("no ETH");
+    }
+
+    fallback() external payable {
+        revert("no ETH");
+    }
+}

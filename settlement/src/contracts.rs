@@ -123,3 +123,25 @@ pub mod reentrant_token {
     );
 }
 pub use reentrant_token::ReentrantToken;
+
+/// `LyingAdapter`, a test double (its own module: ABI-derived helper types would collide).
+pub mod lying_adapter {
+    alloy::sol!(
+        #[sol(rpc)]
+        #[derive(Debug)]
+        LyingAdapter,
+        "artifacts/LyingAdapter.json"
+    );
+}
+pub use lying_adapter::LyingAdapter;
+
+/// `RefusesEth`, a test double: code an EOA delegates to (EIP-7702) to refuse ETH.
+pub mod refuses_eth {
+    alloy::sol!(
+        #[sol(rpc)]
+        #[derive(Debug)]
+        RefusesEth,
+        "artifacts/RefusesEth.json"
+    );
+}
+pub use refuses_eth::RefusesEth;

@@ -49,11 +49,20 @@ pub struct DeployParams {
     pub lido_withdrawal_delay: u64,
     /// ETH the deployer sends the auctioneer for the gas of slashing (devnet).
     pub fund_auctioneer: U256,
+    /// ETH the deployer sends the executor for the gas of settling (devnet).
+    pub fund_executor: U256,
+    /// Seconds a configuration change (auctioneer, executor, adapter,
+    /// route) waits in the Settlement's timelock once setup is closed.
+    pub config_delay: u64,
 }
+
+/// The timelock on a real chain: two days to see a change coming.
+pub const MAINNET_CONFIG_DELAY: u64 = 2 * 86_400;
 
 impl DeployParams {
     /// The devnet defaults: 1 ETH minimum bond, one-day bond delay, 14 days
-    /// of 12-second blocks for restaking withdrawals, 5 days for Lido's.
+    /// of 12-second blocks for restaking withdrawals, 5 days for Lido's, a
+    /// one-minute configuration timelock.
     pub fn devnet(auctioneer: Address, executor: Address, treasury: Address) -> DeployParams {
         DeployParams {
             auctioneer,
@@ -64,6 +73,8 @@ impl DeployParams {
             withdrawal_delay_blocks: 100_800,
             lido_withdrawal_delay: 5 * 86_400,
             fund_auctioneer: U256::from(10u128.pow(18)),
+            fund_executor: U256::from(10u128.pow(19)),
+            config_delay: 60,
         }
     }
 }
@@ -102,7 +113,8 @@ pub async fn deploy(
     let nonce = provider.get_transaction_count(key.address()).await?;
     let registry_at = key.address().create(nonce + 1);
     let settlement =
-        Settlement::deploy(provider.clone(), p.auctioneer, registry_at, p.executor).await?;
+        Settlement::deploy(provider.clone(), p.auctioneer, registry_at, p.executor, p.config_delay)
+            .await?;
     let registry = SolverRegistry::deploy(
         provider.clone(),
         p.auctioneer,
@@ -197,6 +209,9 @@ pub async fn deploy(
     {
         send_eth(&provider, p.auctioneer, p.fund_auctioneer).await?;
     }
+    if p.fund_executor > U256::ZERO && provider.get_balance(p.executor).await? < p.fund_executor {
+        send_eth(&provider, p.executor, p.fund_executor).await?;
+    }
     // Operators: funded, registered, allocating to their services.
     for o in &market.operators {
         let k = operator_key(&o.id);
@@ -225,6 +240,8 @@ pub async fn deploy(
         settlement.setRoute(pos.id.clone(), adapter, token, operator).confirm().await?;
         d.positions.push(pos.id.clone());
     }
+    // From here on every change waits `config_delay` in the timelock.
+    settlement.closeSetup().confirm().await?;
     Ok(d)
 }
 

@@ -35,8 +35,9 @@ use alloy::transports::http::reqwest::Url;
 use serde::{Deserialize, Serialize};
 
 use crate::contracts::Settlement;
-use crate::revert::{Cause, Revert};
+use crate::revert::{blame_of, Blame, Revert};
 use crate::ChainError;
+use stakebid_intents::protocol::SkipReason;
 
 /// One award to settle.
 #[derive(Clone, Debug)]
@@ -63,15 +64,65 @@ pub enum Outcome {
         block: u64,
         /// Gas it used.
         gas_used: u64,
+        /// Intents of the award the Settlement skipped (`IntentSkipped`):
+        /// their owners no longer backed them; the rest settled.
+        #[serde(default)]
+        skipped: Vec<Skipped>,
     },
     /// Reverted in simulation or on-chain.
     Failed {
-        /// The revert's error name (`StakeLimit`, `NonceUsed`, …) or `unknown`.
+        /// The revert's error name (`StakeLimit`, `MinOutNotMet`, …) or `unknown`.
         reason: String,
-        /// Whether the solver is to blame; false when chain state moved
-        /// (caps used up, rates moved, an owner spent or cancelled).
-        solver_at_fault: bool,
+        /// Whose doing it is, decoded from what the chain did (journals
+        /// written before blame was typed hold a bool: true is the solver).
+        #[serde(alias = "solver_at_fault", deserialize_with = "blame_or_bool")]
+        blame: Blame,
     },
+}
+
+impl Outcome {
+    /// Whether the solver is to blame (only then is it penalized).
+    pub fn solver_at_fault(&self) -> bool {
+        matches!(self, Outcome::Failed { blame: Blame::Solver, .. })
+    }
+}
+
+/// An intent the Settlement skipped, and why.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Skipped {
+    /// The intent's id.
+    pub intent: B256,
+    /// Why its owner's side failed.
+    pub reason: SkipReason,
+}
+
+/// Reads a [`Blame`], or the bool older journals kept (`solver_at_fault`).
+fn blame_or_bool<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Blame, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Either {
+        Blame(Blame),
+        Bool(bool),
+    }
+    Ok(match Either::deserialize(d)? {
+        Either::Blame(b) => b,
+        Either::Bool(true) => Blame::Solver,
+        Either::Bool(false) => Blame::StateMoved,
+    })
+}
+
+/// `debug_traceTransaction`'s options.
+#[derive(Clone, Debug, Serialize)]
+struct TraceOptions {
+    tracer: &'static str,
+}
+
+/// The top frame of a `callTracer` trace: for a reverted transaction its
+/// output is the revert data.
+#[derive(Debug, Deserialize)]
+struct CallFrame {
+    #[serde(default)]
+    output: Option<Bytes>,
 }
 
 /// What the journal keeps per award.
@@ -88,10 +139,14 @@ struct Entry {
     /// too), and why it was sent.
     #[serde(default)]
     cancel: Option<(B256, String)>,
-    /// Whether the reason the cancel was sent is the solver's doing
-    /// (entries journalled before this was kept read as not).
-    #[serde(default)]
-    cancel_at_fault: bool,
+    /// Whose doing the reason the cancel was sent is (entries journalled
+    /// before blame was typed hold a bool).
+    #[serde(default = "unknown", alias = "cancel_at_fault", deserialize_with = "blame_or_bool")]
+    cancel_blame: Blame,
+}
+
+fn unknown() -> Blame {
+    Blame::Unknown
 }
 
 /// One journal entry: (key, value).
@@ -276,14 +331,9 @@ impl Executor {
     }
 
     fn failure(&self, data: Option<Bytes>) -> Outcome {
-        match data.and_then(|d| Revert::decode(&d)) {
-            Some(r) => Outcome::Failed {
-                reason: r.name().into(),
-                solver_at_fault: r.cause() == Cause::Solver,
-            },
-            // What none of our contracts declares is never blamed on anyone.
-            None => Outcome::Failed { reason: "unknown".into(), solver_at_fault: false },
-        }
+        // What none of our contracts declares is never blamed on anyone.
+        let (reason, blame) = blame_of(data.as_ref().map(|d| d.as_ref()));
+        Outcome::Failed { reason, blame }
     }
 
     /// Settles one award: the outcome, journalled. Idempotent: an award
@@ -307,7 +357,7 @@ impl Executor {
                     sent: vec![],
                     outcome: Some(o.clone()),
                     cancel: None,
-                    cancel_at_fault: false,
+                    cancel_blame: Blame::Unknown,
                 };
                 self.put(&job.key, &e)?;
                 return Ok(o);
@@ -330,7 +380,7 @@ impl Executor {
             sent: vec![(hash, raw.clone())],
             outcome: None,
             cancel: None,
-            cancel_at_fault: false,
+            cancel_blame: Blame::Unknown,
         };
         // Journal first: a crash after this line finds the hash and the bytes.
         self.put(&job.key, &entry)?;
@@ -380,7 +430,7 @@ impl Executor {
                 } else if self.foreign_took_nonce(&e.sent).await? {
                     // The nonce is used by none of ours: a foreign transaction
                     // took it, so this award never executed.
-                    let o = Outcome::Failed { reason: "NonceTaken".into(), solver_at_fault: false };
+                    let o = Outcome::Failed { reason: "NonceTaken".into(), blame: Blame::Unknown };
                     e.outcome = Some(o.clone());
                     self.put(key, &e)?;
                     return Ok(o);
@@ -392,17 +442,15 @@ impl Executor {
                 // enough, take the nonce back rather than let it land late.
                 let input = last_tx(&e)?.input().clone();
                 let why = match self.simulate_input(input).await {
-                    Err(Outcome::Failed { reason, solver_at_fault }) => {
-                        Some((reason, solver_at_fault))
-                    }
+                    Err(Outcome::Failed { reason, blame }) => Some((reason, blame)),
                     // Not mined in time: gas above what the executor pays.
                     _ if replacements >= self.config.max_replacements => {
-                        Some(("Missed".to_string(), false))
+                        Some(("Missed".to_string(), Blame::StateMoved))
                     }
                     _ => None,
                 };
-                if let Some((why, at_fault)) = why {
-                    e.cancel_at_fault = at_fault;
+                if let Some((why, blame)) = why {
+                    e.cancel_blame = blame;
                     e = self.cancel(key, e, why).await?;
                     replacements = 0;
                     continue;
@@ -523,36 +571,55 @@ impl Executor {
     ) -> Result<Outcome, ChainError> {
         // A cancel (or a replacement of it) is the transfer to ourselves.
         let o = if let Some((_, why)) = e.cancel.as_ref().filter(|_| r.to == Some(self.from)) {
-            Outcome::Failed { reason: why.clone(), solver_at_fault: e.cancel_at_fault }
+            Outcome::Failed { reason: why.clone(), blame: e.cancel_blame }
         } else if r.status() {
             Outcome::Settled {
                 tx: r.transaction_hash,
                 block: r.block_number.unwrap_or(0),
                 gas_used: r.gas_used,
+                skipped: self.skipped(&r),
             }
         } else {
-            // A mined revert carries no reason: replay the call on the state
-            // before its block to read one.
-            let tx = self.provider.get_transaction_by_hash(r.transaction_hash).await?;
-            let data = match tx {
-                Some(tx) => {
-                    let req = TransactionRequest::default()
-                        .with_from(self.from)
-                        .with_to(self.settlement)
-                        .with_input(tx.inner.inner().input().clone());
-                    let at = r.block_number.unwrap_or(1).saturating_sub(1);
-                    match self.provider.call(req).block(at.into()).await {
-                        Err(err) => err.as_error_resp().and_then(|x| x.as_revert_data()),
-                        Ok(_) => None,
-                    }
-                }
-                None => None,
-            };
-            self.failure(data)
+            self.failure(self.mined_revert(&r).await?)
         };
         e.outcome = Some(o.clone());
         self.put(key, &e)?;
         Ok(o)
+    }
+
+    fn skipped(&self, r: &TransactionReceipt) -> Vec<Skipped> {
+        skipped_in(r, self.settlement)
+            .into_iter()
+            .map(|(id, reason)| Skipped { intent: id.0, reason })
+            .collect()
+    }
+
+    /// The revert data of a mined, reverted transaction, from what the
+    /// chain executed: the call tracer's top frame of that very
+    /// transaction, in its block, after the transactions before it — so a
+    /// revert caused earlier in the same block reads as what it was.
+    /// Without a tracer, `eth_call` on the state the block left.
+    async fn mined_revert(&self, r: &TransactionReceipt) -> Result<Option<Bytes>, ChainError> {
+        let opts = TraceOptions { tracer: "callTracer" };
+        let traced: Result<CallFrame, _> = self
+            .provider
+            .raw_request("debug_traceTransaction".into(), (r.transaction_hash, opts))
+            .await;
+        if let Ok(frame) = traced {
+            return Ok(frame.output);
+        }
+        let Some(tx) = self.provider.get_transaction_by_hash(r.transaction_hash).await? else {
+            return Ok(None);
+        };
+        let req = TransactionRequest::default()
+            .with_from(self.from)
+            .with_to(self.settlement)
+            .with_input(tx.inner.inner().input().clone());
+        let at = r.block_number.unwrap_or(0);
+        Ok(match self.provider.call(req).block(at.into()).await {
+            Err(err) => err.as_error_resp().and_then(|x| x.as_revert_data()),
+            Ok(_) => None,
+        })
     }
 
     /// Finishes every award a previous run sent without recording an
@@ -565,6 +632,25 @@ impl Executor {
         }
         Ok(done)
     }
+}
+
+/// The intents a mined settlement skipped, from the `IntentSkipped` logs
+/// the Settlement at `settlement` wrote in receipt `r`.
+pub fn skipped_in(
+    r: &TransactionReceipt,
+    settlement: Address,
+) -> Vec<(stakebid_intents::IntentId, SkipReason)> {
+    r.inner
+        .logs()
+        .iter()
+        .filter(|l| l.address() == settlement)
+        .filter_map(|l| l.log_decode::<Settlement::IntentSkipped>().ok())
+        .filter_map(|l| {
+            let ev = l.inner.data;
+            let reason = SkipReason::from_chain_code(ev.reason)?;
+            Some((stakebid_intents::IntentId(ev.intentId), reason))
+        })
+        .collect()
 }
 
 /// The name of the custom error in revert `data`, if one of our contracts declares it.

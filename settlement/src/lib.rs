@@ -93,3 +93,10 @@ impl<P: Provider, D: CallDecoder> Confirm for CallBuilder<P, D> {
         Ok(r)
     }
 }
+
+/// The chain id behind RPC endpoint `rpc`.
+pub async fn chain_id(rpc: &str) -> Result<u64, ChainError> {
+    let url = rpc.parse().map_err(|_| ChainError::Config(format!("bad RPC URL {rpc}")))?;
+    let p = alloy::providers::ProviderBuilder::new().connect_http(url);
+    Ok(p.get_chain_id().await?)
+}

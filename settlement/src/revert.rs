@@ -2,9 +2,12 @@
 //! enums of every contract a settlement goes through (no selector table,
 //! no matching on names), and the one place that says whose doing each
 //! error is. The match is exhaustive: an error added to a contract does
-//! not compile until it is classified here.
+//! not compile until it is classified here. Blame is an allow-list: only
+//! the errors a solver's own plan or bond can cause are [`Blame::Solver`];
+//! what the executor, our configuration or an unknown contract caused is
+//! [`Blame::Unknown`] and never penalized.
 
-use alloy::sol_types::{SolError, SolInterface};
+use alloy::sol_types::SolInterface;
 
 use crate::contracts::eigen_layer_adapter::EigenLayerAdapter::EigenLayerAdapterErrors;
 use crate::contracts::lido_adapter::LidoAdapter::LidoAdapterErrors;
@@ -39,16 +42,36 @@ pub enum Revert {
     Registry(SolverRegistryErrors),
 }
 
-/// Whose doing a revert is, as far as the error itself tells.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Cause {
-    /// The solver's plan or award (a bad plan, a bid mismatch, an error of
-    /// ours it triggered): penalized.
+/// Whose doing a failed settlement is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Blame {
+    /// The solver's plan or its bond (a plan the contract refuses, a bond
+    /// queued out from under its award): penalized.
     Solver,
     /// Chain state moved between the auction and the settlement (a cap
-    /// filled, a nonce used, escrow withdrawn, a price moved, a deadline
-    /// passed): nobody's fault, never penalized.
+    /// filled, a price moved, an adapter taken off the list): nobody's
+    /// fault, never penalized.
     StateMoved,
+    /// A staker's own doing (its token refusing a transfer it allowed):
+    /// never the solver's.
+    Staker,
+    /// Anything else: an error of the executor's calldata or our own
+    /// configuration, or revert data none of our contracts declares.
+    /// Never penalized.
+    Unknown,
+}
+
+impl Blame {
+    /// The stable name (`solver`, `state_moved`, `staker`, `unknown`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Blame::Solver => "solver",
+            Blame::StateMoved => "state_moved",
+            Blame::Staker => "staker",
+            Blame::Unknown => "unknown",
+        }
+    }
 }
 
 impl Revert {
@@ -87,324 +110,139 @@ impl Revert {
 
     /// The error's Solidity name (`StakeLimit`).
     pub fn name(&self) -> &'static str {
-        let sig = match self {
-            Revert::Settlement(e) => settlement_signature(e),
-            Revert::Lido(e) => mocklido_signature(e),
-            Revert::RocketPool(e) => mockrocketpool_signature(e),
-            Revert::EigenLayer(e) => mockeigenlayer_signature(e),
-            Revert::LidoAdapter(e) => lidoadapter_signature(e),
-            Revert::RocketPoolAdapter(e) => rocketpooladapter_signature(e),
-            Revert::EigenLayerAdapter(e) => eigenlayeradapter_signature(e),
-            Revert::PositionHolder(e) => positionholder_signature(e),
-            Revert::Registry(e) => solverregistry_signature(e),
+        let name = match self {
+            Revert::Settlement(e) => SettlementErrors::name_by_selector(e.selector()),
+            Revert::Lido(e) => MockLidoErrors::name_by_selector(e.selector()),
+            Revert::RocketPool(e) => MockRocketPoolErrors::name_by_selector(e.selector()),
+            Revert::EigenLayer(e) => MockEigenLayerErrors::name_by_selector(e.selector()),
+            Revert::LidoAdapter(e) => LidoAdapterErrors::name_by_selector(e.selector()),
+            Revert::RocketPoolAdapter(e) => RocketPoolAdapterErrors::name_by_selector(e.selector()),
+            Revert::EigenLayerAdapter(e) => EigenLayerAdapterErrors::name_by_selector(e.selector()),
+            Revert::PositionHolder(e) => PositionHolderErrors::name_by_selector(e.selector()),
+            Revert::Registry(e) => SolverRegistryErrors::name_by_selector(e.selector()),
         };
-        sig.split('(').next().unwrap_or(sig)
+        name.unwrap_or("unknown")
     }
 
     /// Whose doing it is.
-    pub fn cause(&self) -> Cause {
-        use Cause::{Solver, StateMoved};
+    pub fn blame(&self) -> Blame {
+        use Blame::{Solver, Staker, StateMoved, Unknown};
         match self {
             Revert::Settlement(e) => match e {
-                SettlementErrors::AdapterNotAllowed(_) => StateMoved,
-                SettlementErrors::AmountMismatch(_) => Solver,
-                SettlementErrors::AssetNotAccepted(_) => Solver,
-                SettlementErrors::BadAwardSignature(_) => Solver,
-                SettlementErrors::BadIntent(_) => Solver,
-                SettlementErrors::BadSignature(_) => Solver,
-                SettlementErrors::BidMismatch(_) => Solver,
-                SettlementErrors::EscrowOverflow(_) => Solver,
-                SettlementErrors::ExcludedOperator(_) => Solver,
-                SettlementErrors::Expired(_) => StateMoved,
-                SettlementErrors::FeeTooHigh(_) => Solver,
-                SettlementErrors::InsufficientEscrow(_) => StateMoved,
-                SettlementErrors::IntentMismatch(_) => Solver,
-                SettlementErrors::LengthMismatch(_) => Solver,
-                SettlementErrors::MinOutNotMet(_) => StateMoved,
-                SettlementErrors::NonceUsed(_) => StateMoved,
-                SettlementErrors::NotAdmin(_) => Solver,
-                SettlementErrors::NotExecutor(_) => Solver,
-                SettlementErrors::OperatorCapExceeded(_) => Solver,
-                SettlementErrors::Reentrancy(_) => Solver,
-                SettlementErrors::SolverNotEligible(_) => StateMoved,
-                SettlementErrors::TransferFailed(_) => Solver,
-                SettlementErrors::UnexpectedReturn(_) => StateMoved,
-                SettlementErrors::UnknownPosition(_) => Solver,
+                // What the solver's plan puts in, or its bond.
+                SettlementErrors::AmountMismatch(_)
+                | SettlementErrors::AssetNotAccepted(_)
+                | SettlementErrors::ExcludedOperator(_)
+                | SettlementErrors::FeeTooHigh(_)
+                | SettlementErrors::OperatorCapExceeded(_)
+                | SettlementErrors::UnknownPosition(_)
+                | SettlementErrors::SolverNotEligible(_) => Solver,
+                SettlementErrors::AdapterNotAllowed(_) | SettlementErrors::MinOutNotMet(_) => {
+                    StateMoved
+                }
+                // Only a token's own transfer fails here (allowance and
+                // balance were checked just before): the staker's token.
+                SettlementErrors::TransferFailed(_) => Staker,
+                // The executor's calldata (award, bid, intents) and our
+                // own configuration: the node's, not the solver's.
+                SettlementErrors::BadAwardSignature(_)
+                | SettlementErrors::BadIntent(_)
+                | SettlementErrors::BidMismatch(_)
+                | SettlementErrors::IntentMismatch(_)
+                | SettlementErrors::LengthMismatch(_)
+                | SettlementErrors::NotExecutor(_)
+                | SettlementErrors::IsPaused(_)
+                | SettlementErrors::EscrowOverflow(_)
+                | SettlementErrors::InsufficientEscrow(_)
+                | SettlementErrors::NonceUsed(_)
+                | SettlementErrors::Reentrancy(_)
+                | SettlementErrors::UnexpectedReturn(_)
+                | SettlementErrors::NotAdmin(_)
+                | SettlementErrors::ZeroAddress(_)
+                | SettlementErrors::SharedKey(_)
+                | SettlementErrors::TimelockRequired(_)
+                | SettlementErrors::NotQueued(_)
+                | SettlementErrors::TooEarly(_)
+                | SettlementErrors::AlreadyQueued(_)
+                | SettlementErrors::ChangeFailed(_) => Unknown,
             },
             Revert::Lido(e) => match e {
-                MockLidoErrors::AlreadyClaimed(_) => Solver,
-                MockLidoErrors::BadPermit(_) => Solver,
-                MockLidoErrors::InsufficientAllowance(_) => StateMoved,
-                MockLidoErrors::InsufficientBalance(_) => StateMoved,
-                MockLidoErrors::NotAdmin(_) => Solver,
-                MockLidoErrors::NotFinalized(_) => Solver,
-                MockLidoErrors::NotRequestOwner(_) => Solver,
-                MockLidoErrors::PermitExpired(_) => Solver,
                 MockLidoErrors::StakeLimit(_) => StateMoved,
                 MockLidoErrors::ZeroDeposit(_) => Solver,
+                MockLidoErrors::InsufficientAllowance(_)
+                | MockLidoErrors::InsufficientBalance(_) => Staker,
+                MockLidoErrors::AlreadyClaimed(_)
+                | MockLidoErrors::BadPermit(_)
+                | MockLidoErrors::NotAdmin(_)
+                | MockLidoErrors::NotFinalized(_)
+                | MockLidoErrors::NotRequestOwner(_)
+                | MockLidoErrors::PermitExpired(_) => Unknown,
             },
             Revert::RocketPool(e) => match e {
-                MockRocketPoolErrors::BelowMinimumDeposit(_) => Solver,
-                MockRocketPoolErrors::DepositPoolFull(_) => StateMoved,
-                MockRocketPoolErrors::DepositsDisabled(_) => Solver,
-                MockRocketPoolErrors::InsufficientAllowance(_) => StateMoved,
-                MockRocketPoolErrors::InsufficientBalance(_) => StateMoved,
-                MockRocketPoolErrors::InsufficientCollateral(_) => StateMoved,
-                MockRocketPoolErrors::NotAdmin(_) => Solver,
+                MockRocketPoolErrors::DepositPoolFull(_)
+                | MockRocketPoolErrors::InsufficientCollateral(_) => StateMoved,
+                // A plan below the pool's minimum or into a closed pool.
+                MockRocketPoolErrors::BelowMinimumDeposit(_)
+                | MockRocketPoolErrors::DepositsDisabled(_) => Solver,
+                MockRocketPoolErrors::InsufficientAllowance(_)
+                | MockRocketPoolErrors::InsufficientBalance(_) => Staker,
+                MockRocketPoolErrors::NotAdmin(_) => Unknown,
             },
             Revert::EigenLayer(e) => match e {
-                MockEigenLayerErrors::ActivelyDelegated(_) => Solver,
-                MockEigenLayerErrors::InsufficientMagnitude(_) => Solver,
-                MockEigenLayerErrors::InsufficientShares(_) => Solver,
-                MockEigenLayerErrors::NotAdmin(_) => Solver,
-                MockEigenLayerErrors::OnlyAsTokens(_) => Solver,
-                MockEigenLayerErrors::OperatorNotRegistered(_) => Solver,
-                MockEigenLayerErrors::StrategyNotWhitelisted(_) => Solver,
-                MockEigenLayerErrors::TokenMismatch(_) => Solver,
-                MockEigenLayerErrors::WithdrawalDelayNotElapsed(_) => Solver,
-                MockEigenLayerErrors::WithdrawalNotQueued(_) => Solver,
-                MockEigenLayerErrors::WithdrawerNotCaller(_) => Solver,
-                MockEigenLayerErrors::WithdrawerNotStaker(_) => Solver,
+                MockEigenLayerErrors::InsufficientMagnitude(_) => StateMoved,
+                MockEigenLayerErrors::ActivelyDelegated(_)
+                | MockEigenLayerErrors::InsufficientShares(_)
+                | MockEigenLayerErrors::NotAdmin(_)
+                | MockEigenLayerErrors::OnlyAsTokens(_)
+                | MockEigenLayerErrors::OperatorNotRegistered(_)
+                | MockEigenLayerErrors::StrategyNotWhitelisted(_)
+                | MockEigenLayerErrors::TokenMismatch(_)
+                | MockEigenLayerErrors::WithdrawalDelayNotElapsed(_)
+                | MockEigenLayerErrors::WithdrawalNotQueued(_)
+                | MockEigenLayerErrors::WithdrawerNotCaller(_)
+                | MockEigenLayerErrors::WithdrawerNotStaker(_) => Unknown,
             },
             Revert::LidoAdapter(e) => match e {
                 LidoAdapterErrors::AssetNotAccepted(_) => Solver,
-                LidoAdapterErrors::ValueMismatch(_) => Solver,
+                LidoAdapterErrors::ValueMismatch(_) => Unknown,
             },
             Revert::RocketPoolAdapter(e) => match e {
                 RocketPoolAdapterErrors::AssetNotAccepted(_) => Solver,
-                RocketPoolAdapterErrors::ValueMismatch(_) => Solver,
+                RocketPoolAdapterErrors::ValueMismatch(_) => Unknown,
             },
             Revert::EigenLayerAdapter(e) => match e {
-                EigenLayerAdapterErrors::NoOperator(_) => Solver,
-                EigenLayerAdapterErrors::NotAdmin(_) => Solver,
-                EigenLayerAdapterErrors::UnexpectedReturn(_) => StateMoved,
-                EigenLayerAdapterErrors::UnknownToken(_) => Solver,
-                EigenLayerAdapterErrors::ValueMismatch(_) => Solver,
+                EigenLayerAdapterErrors::NoOperator(_)
+                | EigenLayerAdapterErrors::UnknownToken(_) => Solver,
+                EigenLayerAdapterErrors::NotAdmin(_)
+                | EigenLayerAdapterErrors::UnexpectedReturn(_)
+                | EigenLayerAdapterErrors::ValueMismatch(_) => Unknown,
             },
             Revert::PositionHolder(e) => match e {
-                PositionHolderErrors::AlreadyInitialized(_) => Solver,
-                PositionHolderErrors::NotAdapter(_) => Solver,
-                PositionHolderErrors::NotOwner(_) => Solver,
-                PositionHolderErrors::WrongOperator(_) => Solver,
+                PositionHolderErrors::AlreadyInitialized(_)
+                | PositionHolderErrors::NotAdapter(_)
+                | PositionHolderErrors::NotOwner(_)
+                | PositionHolderErrors::WrongOperator(_) => Unknown,
             },
             Revert::Registry(e) => match e {
-                SolverRegistryErrors::InsufficientBond(_) => Solver,
-                SolverRegistryErrors::NotAuctioneer(_) => Solver,
-                SolverRegistryErrors::NothingToWithdraw(_) => Solver,
-                SolverRegistryErrors::Reentrancy(_) => Solver,
-                SolverRegistryErrors::TooEarly(_) => Solver,
-                SolverRegistryErrors::TransferFailed(_) => Solver,
-                SolverRegistryErrors::AlreadySlashed(_) => Solver,
-                SolverRegistryErrors::NotAnOffence(_) => Solver,
+                SolverRegistryErrors::InsufficientBond(_)
+                | SolverRegistryErrors::NotAuctioneer(_)
+                | SolverRegistryErrors::NothingToWithdraw(_)
+                | SolverRegistryErrors::Reentrancy(_)
+                | SolverRegistryErrors::TooEarly(_)
+                | SolverRegistryErrors::TransferFailed(_)
+                | SolverRegistryErrors::AlreadySlashed(_)
+                | SolverRegistryErrors::NotAnOffence(_) => Unknown,
             },
         }
     }
 }
 
-fn settlement_signature(e: &SettlementErrors) -> &'static str {
-    match e {
-        SettlementErrors::AdapterNotAllowed(_) => {
-            <crate::contracts::settlement::Settlement::AdapterNotAllowed as SolError>::SIGNATURE
-        }
-        SettlementErrors::AmountMismatch(_) => {
-            <crate::contracts::settlement::Settlement::AmountMismatch as SolError>::SIGNATURE
-        }
-        SettlementErrors::AssetNotAccepted(_) => {
-            <crate::contracts::settlement::Settlement::AssetNotAccepted as SolError>::SIGNATURE
-        }
-        SettlementErrors::BadAwardSignature(_) => {
-            <crate::contracts::settlement::Settlement::BadAwardSignature as SolError>::SIGNATURE
-        }
-        SettlementErrors::BadIntent(_) => {
-            <crate::contracts::settlement::Settlement::BadIntent as SolError>::SIGNATURE
-        }
-        SettlementErrors::BadSignature(_) => {
-            <crate::contracts::settlement::Settlement::BadSignature as SolError>::SIGNATURE
-        }
-        SettlementErrors::BidMismatch(_) => {
-            <crate::contracts::settlement::Settlement::BidMismatch as SolError>::SIGNATURE
-        }
-        SettlementErrors::EscrowOverflow(_) => {
-            <crate::contracts::settlement::Settlement::EscrowOverflow as SolError>::SIGNATURE
-        }
-        SettlementErrors::ExcludedOperator(_) => {
-            <crate::contracts::settlement::Settlement::ExcludedOperator as SolError>::SIGNATURE
-        }
-        SettlementErrors::Expired(_) => {
-            <crate::contracts::settlement::Settlement::Expired as SolError>::SIGNATURE
-        }
-        SettlementErrors::FeeTooHigh(_) => {
-            <crate::contracts::settlement::Settlement::FeeTooHigh as SolError>::SIGNATURE
-        }
-        SettlementErrors::InsufficientEscrow(_) => {
-            <crate::contracts::settlement::Settlement::InsufficientEscrow as SolError>::SIGNATURE
-        }
-        SettlementErrors::IntentMismatch(_) => {
-            <crate::contracts::settlement::Settlement::IntentMismatch as SolError>::SIGNATURE
-        }
-        SettlementErrors::LengthMismatch(_) => {
-            <crate::contracts::settlement::Settlement::LengthMismatch as SolError>::SIGNATURE
-        }
-        SettlementErrors::MinOutNotMet(_) => {
-            <crate::contracts::settlement::Settlement::MinOutNotMet as SolError>::SIGNATURE
-        }
-        SettlementErrors::NonceUsed(_) => {
-            <crate::contracts::settlement::Settlement::NonceUsed as SolError>::SIGNATURE
-        }
-        SettlementErrors::NotAdmin(_) => {
-            <crate::contracts::settlement::Settlement::NotAdmin as SolError>::SIGNATURE
-        }
-        SettlementErrors::NotExecutor(_) => {
-            <crate::contracts::settlement::Settlement::NotExecutor as SolError>::SIGNATURE
-        }
-        SettlementErrors::OperatorCapExceeded(_) => {
-            <crate::contracts::settlement::Settlement::OperatorCapExceeded as SolError>::SIGNATURE
-        }
-        SettlementErrors::Reentrancy(_) => {
-            <crate::contracts::settlement::Settlement::Reentrancy as SolError>::SIGNATURE
-        }
-        SettlementErrors::SolverNotEligible(_) => {
-            <crate::contracts::settlement::Settlement::SolverNotEligible as SolError>::SIGNATURE
-        }
-        SettlementErrors::TransferFailed(_) => {
-            <crate::contracts::settlement::Settlement::TransferFailed as SolError>::SIGNATURE
-        }
-        SettlementErrors::UnexpectedReturn(_) => {
-            <crate::contracts::settlement::Settlement::UnexpectedReturn as SolError>::SIGNATURE
-        }
-        SettlementErrors::UnknownPosition(_) => {
-            <crate::contracts::settlement::Settlement::UnknownPosition as SolError>::SIGNATURE
-        }
-    }
-}
-
-fn mocklido_signature(e: &MockLidoErrors) -> &'static str {
-    match e {
-        MockLidoErrors::AlreadyClaimed(_) => {
-            <crate::contracts::mock_lido::MockLido::AlreadyClaimed as SolError>::SIGNATURE
-        }
-        MockLidoErrors::BadPermit(_) => {
-            <crate::contracts::mock_lido::MockLido::BadPermit as SolError>::SIGNATURE
-        }
-        MockLidoErrors::InsufficientAllowance(_) => {
-            <crate::contracts::mock_lido::MockLido::InsufficientAllowance as SolError>::SIGNATURE
-        }
-        MockLidoErrors::InsufficientBalance(_) => {
-            <crate::contracts::mock_lido::MockLido::InsufficientBalance as SolError>::SIGNATURE
-        }
-        MockLidoErrors::NotAdmin(_) => {
-            <crate::contracts::mock_lido::MockLido::NotAdmin as SolError>::SIGNATURE
-        }
-        MockLidoErrors::NotFinalized(_) => {
-            <crate::contracts::mock_lido::MockLido::NotFinalized as SolError>::SIGNATURE
-        }
-        MockLidoErrors::NotRequestOwner(_) => {
-            <crate::contracts::mock_lido::MockLido::NotRequestOwner as SolError>::SIGNATURE
-        }
-        MockLidoErrors::PermitExpired(_) => {
-            <crate::contracts::mock_lido::MockLido::PermitExpired as SolError>::SIGNATURE
-        }
-        MockLidoErrors::StakeLimit(_) => {
-            <crate::contracts::mock_lido::MockLido::StakeLimit as SolError>::SIGNATURE
-        }
-        MockLidoErrors::ZeroDeposit(_) => {
-            <crate::contracts::mock_lido::MockLido::ZeroDeposit as SolError>::SIGNATURE
-        }
-    }
-}
-
-fn mockrocketpool_signature(e: &MockRocketPoolErrors) -> &'static str {
-    match e {
-        MockRocketPoolErrors::BelowMinimumDeposit(_) => <crate::contracts::mock_rocket_pool::MockRocketPool::BelowMinimumDeposit as SolError>::SIGNATURE,
-        MockRocketPoolErrors::DepositPoolFull(_) => <crate::contracts::mock_rocket_pool::MockRocketPool::DepositPoolFull as SolError>::SIGNATURE,
-        MockRocketPoolErrors::DepositsDisabled(_) => <crate::contracts::mock_rocket_pool::MockRocketPool::DepositsDisabled as SolError>::SIGNATURE,
-        MockRocketPoolErrors::InsufficientAllowance(_) => <crate::contracts::mock_rocket_pool::MockRocketPool::InsufficientAllowance as SolError>::SIGNATURE,
-        MockRocketPoolErrors::InsufficientBalance(_) => <crate::contracts::mock_rocket_pool::MockRocketPool::InsufficientBalance as SolError>::SIGNATURE,
-        MockRocketPoolErrors::InsufficientCollateral(_) => <crate::contracts::mock_rocket_pool::MockRocketPool::InsufficientCollateral as SolError>::SIGNATURE,
-        MockRocketPoolErrors::NotAdmin(_) => <crate::contracts::mock_rocket_pool::MockRocketPool::NotAdmin as SolError>::SIGNATURE,
-    }
-}
-
-fn mockeigenlayer_signature(e: &MockEigenLayerErrors) -> &'static str {
-    match e {
-        MockEigenLayerErrors::ActivelyDelegated(_) => <crate::contracts::mock_eigen_layer::MockEigenLayer::ActivelyDelegated as SolError>::SIGNATURE,
-        MockEigenLayerErrors::InsufficientMagnitude(_) => <crate::contracts::mock_eigen_layer::MockEigenLayer::InsufficientMagnitude as SolError>::SIGNATURE,
-        MockEigenLayerErrors::InsufficientShares(_) => <crate::contracts::mock_eigen_layer::MockEigenLayer::InsufficientShares as SolError>::SIGNATURE,
-        MockEigenLayerErrors::NotAdmin(_) => <crate::contracts::mock_eigen_layer::MockEigenLayer::NotAdmin as SolError>::SIGNATURE,
-        MockEigenLayerErrors::OnlyAsTokens(_) => <crate::contracts::mock_eigen_layer::MockEigenLayer::OnlyAsTokens as SolError>::SIGNATURE,
-        MockEigenLayerErrors::OperatorNotRegistered(_) => <crate::contracts::mock_eigen_layer::MockEigenLayer::OperatorNotRegistered as SolError>::SIGNATURE,
-        MockEigenLayerErrors::StrategyNotWhitelisted(_) => <crate::contracts::mock_eigen_layer::MockEigenLayer::StrategyNotWhitelisted as SolError>::SIGNATURE,
-        MockEigenLayerErrors::TokenMismatch(_) => <crate::contracts::mock_eigen_layer::MockEigenLayer::TokenMismatch as SolError>::SIGNATURE,
-        MockEigenLayerErrors::WithdrawalDelayNotElapsed(_) => <crate::contracts::mock_eigen_layer::MockEigenLayer::WithdrawalDelayNotElapsed as SolError>::SIGNATURE,
-        MockEigenLayerErrors::WithdrawalNotQueued(_) => <crate::contracts::mock_eigen_layer::MockEigenLayer::WithdrawalNotQueued as SolError>::SIGNATURE,
-        MockEigenLayerErrors::WithdrawerNotCaller(_) => <crate::contracts::mock_eigen_layer::MockEigenLayer::WithdrawerNotCaller as SolError>::SIGNATURE,
-        MockEigenLayerErrors::WithdrawerNotStaker(_) => <crate::contracts::mock_eigen_layer::MockEigenLayer::WithdrawerNotStaker as SolError>::SIGNATURE,
-    }
-}
-
-fn lidoadapter_signature(e: &LidoAdapterErrors) -> &'static str {
-    match e {
-        LidoAdapterErrors::AssetNotAccepted(_) => {
-            <crate::contracts::lido_adapter::LidoAdapter::AssetNotAccepted as SolError>::SIGNATURE
-        }
-        LidoAdapterErrors::ValueMismatch(_) => {
-            <crate::contracts::lido_adapter::LidoAdapter::ValueMismatch as SolError>::SIGNATURE
-        }
-    }
-}
-
-fn rocketpooladapter_signature(e: &RocketPoolAdapterErrors) -> &'static str {
-    match e {
-        RocketPoolAdapterErrors::AssetNotAccepted(_) => <crate::contracts::rocket_pool_adapter::RocketPoolAdapter::AssetNotAccepted as SolError>::SIGNATURE,
-        RocketPoolAdapterErrors::ValueMismatch(_) => <crate::contracts::rocket_pool_adapter::RocketPoolAdapter::ValueMismatch as SolError>::SIGNATURE,
-    }
-}
-
-fn eigenlayeradapter_signature(e: &EigenLayerAdapterErrors) -> &'static str {
-    match e {
-        EigenLayerAdapterErrors::NoOperator(_) => <crate::contracts::eigen_layer_adapter::EigenLayerAdapter::NoOperator as SolError>::SIGNATURE,
-        EigenLayerAdapterErrors::NotAdmin(_) => <crate::contracts::eigen_layer_adapter::EigenLayerAdapter::NotAdmin as SolError>::SIGNATURE,
-        EigenLayerAdapterErrors::UnexpectedReturn(_) => <crate::contracts::eigen_layer_adapter::EigenLayerAdapter::UnexpectedReturn as SolError>::SIGNATURE,
-        EigenLayerAdapterErrors::UnknownToken(_) => <crate::contracts::eigen_layer_adapter::EigenLayerAdapter::UnknownToken as SolError>::SIGNATURE,
-        EigenLayerAdapterErrors::ValueMismatch(_) => <crate::contracts::eigen_layer_adapter::EigenLayerAdapter::ValueMismatch as SolError>::SIGNATURE,
-    }
-}
-
-fn positionholder_signature(e: &PositionHolderErrors) -> &'static str {
-    match e {
-        PositionHolderErrors::AlreadyInitialized(_) => <crate::contracts::position_holder::PositionHolder::AlreadyInitialized as SolError>::SIGNATURE,
-        PositionHolderErrors::NotAdapter(_) => <crate::contracts::position_holder::PositionHolder::NotAdapter as SolError>::SIGNATURE,
-        PositionHolderErrors::NotOwner(_) => <crate::contracts::position_holder::PositionHolder::NotOwner as SolError>::SIGNATURE,
-        PositionHolderErrors::WrongOperator(_) => <crate::contracts::position_holder::PositionHolder::WrongOperator as SolError>::SIGNATURE,
-    }
-}
-
-fn solverregistry_signature(e: &SolverRegistryErrors) -> &'static str {
-    match e {
-        SolverRegistryErrors::InsufficientBond(_) => {
-            <crate::registry::SolverRegistry::InsufficientBond as SolError>::SIGNATURE
-        }
-        SolverRegistryErrors::NotAuctioneer(_) => {
-            <crate::registry::SolverRegistry::NotAuctioneer as SolError>::SIGNATURE
-        }
-        SolverRegistryErrors::NothingToWithdraw(_) => {
-            <crate::registry::SolverRegistry::NothingToWithdraw as SolError>::SIGNATURE
-        }
-        SolverRegistryErrors::Reentrancy(_) => {
-            <crate::registry::SolverRegistry::Reentrancy as SolError>::SIGNATURE
-        }
-        SolverRegistryErrors::TooEarly(_) => {
-            <crate::registry::SolverRegistry::TooEarly as SolError>::SIGNATURE
-        }
-        SolverRegistryErrors::TransferFailed(_) => {
-            <crate::registry::SolverRegistry::TransferFailed as SolError>::SIGNATURE
-        }
-        SolverRegistryErrors::AlreadySlashed(_) => {
-            <crate::registry::SolverRegistry::AlreadySlashed as SolError>::SIGNATURE
-        }
-        SolverRegistryErrors::NotAnOffence(_) => {
-            <crate::registry::SolverRegistry::NotAnOffence as SolError>::SIGNATURE
-        }
+/// Whose doing revert `data` is: [`Blame::Unknown`] for data none of our
+/// contracts declares (or none at all).
+pub fn blame_of(data: Option<&[u8]>) -> (String, Blame) {
+    match data.and_then(Revert::decode) {
+        Some(r) => (r.name().to_string(), r.blame()),
+        None => ("unknown".to_string(), Blame::Unknown),
     }
 }
 
@@ -413,19 +251,22 @@ mod tests {
     use super::*;
     use crate::contracts::mock_lido::MockLido;
     use crate::contracts::settlement::Settlement;
-    use alloy::primitives::U256;
+    use alloy::primitives::{Address, U256};
     use alloy::sol_types::SolError;
 
     #[test]
-    fn reverts_decode_to_their_contract_error_and_cause() {
+    fn reverts_decode_to_their_contract_error_and_blame() {
         let data = MockLido::StakeLimit { requested: U256::from(5), available: U256::from(1) }
             .abi_encode();
         let r = Revert::decode(&data).unwrap();
-        assert_eq!((r.name(), r.cause()), ("StakeLimit", Cause::StateMoved));
-        let data = Settlement::BidMismatch {}.abi_encode();
+        assert_eq!((r.name(), r.blame()), ("StakeLimit", Blame::StateMoved));
+        let data = Settlement::SolverNotEligible { solver: Address::ZERO }.abi_encode();
         let r = Revert::decode(&data).unwrap();
-        assert_eq!((r.name(), r.cause()), ("BidMismatch", Cause::Solver));
-        assert!(Revert::decode(&[0xde, 0xad, 0xbe, 0xef]).is_none());
-        assert!(Revert::decode(&[]).is_none());
+        assert_eq!((r.name(), r.blame()), ("SolverNotEligible", Blame::Solver));
+        // The executor's own calldata is not the solver's doing.
+        let data = Settlement::BidMismatch {}.abi_encode();
+        assert_eq!(Revert::decode(&data).unwrap().blame(), Blame::Unknown);
+        assert_eq!(blame_of(Some(&[0xde, 0xad, 0xbe, 0xef])), ("unknown".into(), Blame::Unknown));
+        assert_eq!(blame_of(None), ("unknown".into(), Blame::Unknown));
     }
 }

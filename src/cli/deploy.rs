@@ -7,9 +7,9 @@ use clap::Args;
 use stakebid_intents::Coded;
 use std::path::PathBuf;
 
-use super::keys::{parse_key, DEV_AUCTIONEER_KEY, DEV_KEY};
+use super::keys::{parse_key, DEVNET_CHAIN_IDS, DEV_AUCTIONEER_KEY, DEV_EXECUTOR_KEY, DEV_KEY};
 use super::{load_market, print_json, CliError};
-use stakebid_settlement::deploy::{deploy, DeployParams};
+use stakebid_settlement::deploy::{deploy, DeployParams, MAINNET_CONFIG_DELAY};
 
 #[derive(Args, Debug)]
 pub(crate) struct DeployArgs {
@@ -22,9 +22,14 @@ pub(crate) struct DeployArgs {
     /// Who signs awards and slashes bonds (default: the dev auctioneer key's address).
     #[arg(long)]
     auctioneer: Option<Address>,
-    /// Who may call `settle` (default: the deployer).
+    /// Who may call `settle` (default: the dev executor key's address); it
+    /// must be neither the deployer (the admin) nor the auctioneer.
     #[arg(long)]
     executor: Option<Address>,
+    /// Seconds a change of auctioneer, executor, adapter or route waits in
+    /// the Settlement's timelock (default: 60 on a devnet, two days elsewhere).
+    #[arg(long)]
+    config_delay_secs: Option<u64>,
     /// Market JSON whose assets, operators and positions to deploy (default: the shipped snapshot).
     #[arg(long)]
     market: Option<PathBuf>,
@@ -46,11 +51,25 @@ pub(crate) fn run(a: DeployArgs) -> Result<(), CliError> {
         Some(x) => x,
         None => parse_key(DEV_AUCTIONEER_KEY)?.address(),
     };
-    let mut p =
-        DeployParams::devnet(auctioneer, a.executor.unwrap_or(key.address()), key.address());
+    let executor = match a.executor {
+        Some(x) => x,
+        None => parse_key(DEV_EXECUTOR_KEY)?.address(),
+    };
+    let mut p = DeployParams::devnet(auctioneer, executor, key.address());
     p.withdrawal_delay_blocks = a.withdrawal_delay_blocks;
     let rt = tokio::runtime::Runtime::new()
         .map_err(|e| CliError::new("cli.runtime", format!("cannot start the runtime: {e}")))?;
+    p.config_delay = match a.config_delay_secs {
+        Some(s) => s,
+        None => {
+            let chain = rt.block_on(stakebid_settlement::chain_id(&a.rpc_url))?;
+            if DEVNET_CHAIN_IDS.contains(&chain) {
+                p.config_delay
+            } else {
+                MAINNET_CONFIG_DELAY
+            }
+        }
+    };
     eprintln!("[deploy] deploying to {} from {}", a.rpc_url, key.address());
     let d = rt
         .block_on(deploy(&a.rpc_url, &key, &market, &p))

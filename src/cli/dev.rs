@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use super::keys::{parse_key, DEV_AUCTIONEER_KEY, DEV_KEY};
+use super::keys::{parse_key, DEV_AUCTIONEER_KEY, DEV_EXECUTOR_KEY, DEV_KEY};
 use super::CliError;
 use stakebid_intents::batch::Profile;
 use stakebid_intents::Market;
@@ -158,7 +158,8 @@ pub(crate) fn run(a: DevArgs) -> Result<(), CliError> {
     // 2. The contracts.
     let deployer = parse_key(DEV_KEY)?;
     let auctioneer = parse_key(DEV_AUCTIONEER_KEY)?;
-    let mut p = DeployParams::devnet(auctioneer.address(), deployer.address(), deployer.address());
+    let executor = parse_key(DEV_EXECUTOR_KEY)?;
+    let mut p = DeployParams::devnet(auctioneer.address(), executor.address(), deployer.address());
     p.withdrawal_delay_blocks = 50;
     let rt = tokio::runtime::Runtime::new().map_err(|e| err("cli.runtime", e))?;
     let d = rt.block_on(deploy(&rpc, &deployer, &Market::snapshot(), &p))?;

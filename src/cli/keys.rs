@@ -19,6 +19,12 @@ pub(crate) const DEV_KEY: &str =
 pub(crate) const DEV_AUCTIONEER_KEY: &str =
     "0xa0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0";
 
+/// The executor's key on the local devnet (a constant: dev only). Its own
+/// key: the Settlement refuses an executor that is also its admin or
+/// auctioneer.
+pub(crate) const DEV_EXECUTOR_KEY: &str =
+    "0xe0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0";
+
 /// Parses a hex private key (surrounding whitespace, as in a key file, is ignored).
 pub(crate) fn parse_key(key: &str) -> Result<PrivateKeySigner, CliError> {
     key.trim()
@@ -46,8 +52,8 @@ const ANVIL: [&str; 10] = [
 /// Whether `a` belongs to a key published with the tooling: anvil's
 /// defaults or stakebid's devnet auctioneer.
 fn published(a: &Address) -> bool {
-    let auctioneer = parse_key(DEV_AUCTIONEER_KEY).map(|k| k.address()).ok();
-    auctioneer.as_ref() == Some(a)
+    let dev = [DEV_AUCTIONEER_KEY, DEV_EXECUTOR_KEY];
+    dev.iter().any(|k| parse_key(k).is_ok_and(|k| k.address() == *a))
         || ANVIL.iter().any(|p| stakebid_intents::address::parse(p).ok().as_ref() == Some(a))
 }
 
@@ -80,7 +86,7 @@ pub(crate) const EXECUTOR: Role = Role {
     flag: "--executor-key",
     file_flag: "executor-key-file",
     env: "STAKEBID_EXECUTOR_KEY",
-    dev: DEV_KEY,
+    dev: DEV_EXECUTOR_KEY,
 };
 
 /// Resolves `role`'s key from the flag or environment (`value`, clap merges

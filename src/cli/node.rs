@@ -30,6 +30,7 @@ use stakebid_intents::{Context, Domain, Intent, Market, Policy, Scenarios, Wei};
 use stakebid_sdk::{Bus, Client};
 use stakebid_settlement::deploy::Deployment;
 use stakebid_settlement::registry::ensure_bond;
+use stakebid_settlement::revert::Blame;
 use stakebid_solver::runtime::{Event, Runtime};
 use stakebid_solver::{by_name, Optimal, Strategy, View};
 
@@ -150,14 +151,27 @@ pub(crate) struct NodeArgs {
 fn print_chain(e: &ChainEvent, names: &BTreeMap<Address, String>) {
     let name = |a: &Address| names.get(a).cloned().unwrap_or_else(|| a.to_string());
     match e {
-        ChainEvent::Settled { auction, solver, intents, tx, gas_used } => eprintln!(
-            "[node] auction {auction}: settled {intents} intents of {} on-chain, tx {tx}, {gas_used} gas",
-            name(solver)
-        ),
-        ChainEvent::Failed { auction, solver, reason, at_fault, runner_ups } => eprintln!(
+        ChainEvent::Settled { auction, solver, intents, skipped, tx, gas_used } => {
+            let skipped: Vec<&str> = skipped.iter().map(|s| s.name()).collect();
+            let skipped = if skipped.is_empty() {
+                String::new()
+            } else {
+                format!(" ({} skipped by the Settlement: {})", skipped.len(), skipped.join(", "))
+            };
+            eprintln!(
+                "[node] auction {auction}: settled {intents} intents of {} on-chain{skipped}, tx {tx}, {gas_used} gas",
+                name(solver)
+            )
+        }
+        ChainEvent::Failed { auction, solver, reason, blame, runner_ups } => eprintln!(
             "[node] auction {auction}: settlement of {} reverted ({reason}; {}); {runner_ups} runner-up award(s)",
             name(solver),
-            if *at_fault { "solver at fault, penalized" } else { "chain state moved, no penalty" }
+            match blame {
+                Blame::Solver => "the solver's fault, penalized",
+                Blame::StateMoved => "chain state moved, no penalty",
+                Blame::Staker => "a staker's doing, no penalty",
+                Blame::Unknown => "cause unknown, no penalty",
+            }
         ),
         ChainEvent::Slashed { solver, amount, tx } => eprintln!(
             "[node] slashed {:.4} ETH of {}'s bond on-chain, tx {tx}",

@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 use stakebid_intents::SignedIntent;
 
 /// An intent's lifecycle: Pending → InAuction → Awarded → Settled, or
-/// Expired / Cancelled. A round not won returns InAuction → Pending.
+/// Expired / Cancelled. A round not won returns InAuction → Pending; an
+/// award the Settlement skipped returns Awarded → Pending (funds short),
+/// Expired or Cancelled (nonce used on-chain, signature withdrawn).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
@@ -40,6 +42,7 @@ impl Status {
                 | (Awarded, Settled)
                 | (Awarded, Pending)
                 | (Awarded, Expired)
+                | (Awarded, Cancelled)
         )
     }
 }

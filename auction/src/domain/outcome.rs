@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 use stakebid_intents::evaluate::CapacityUse;
-use stakebid_intents::protocol::{AuctionOpen, Award, Bid};
+use stakebid_intents::protocol::{AuctionOpen, Award, Bid, SkipReason};
 use stakebid_intents::{IntentId, Plan};
 
 use super::round::Fault;
@@ -119,12 +119,15 @@ impl RejectedBid {
 }
 
 /// Where an award's settlement landed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SettlementNote {
     /// The transaction.
     pub tx: B256,
     /// Its gas.
     pub gas_used: u64,
+    /// Intents the Settlement skipped (their owner's side failed), and why.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<(IntentId, SkipReason)>,
 }
 
 /// One signed award and what it holds.

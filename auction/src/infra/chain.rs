@@ -27,14 +27,15 @@ use crate::auctioneer::{Auctioneer, Report};
 use crate::domain::phase::Phase;
 use crate::domain::registry::Registry;
 use crate::port::NodeStore;
-use stakebid_intents::protocol::{Award, Bid};
+use stakebid_intents::protocol::{Award, Bid, SkipReason};
 use stakebid_intents::{Intent, IntentId, Market, Wei};
 
 use stakebid_settlement::calldata::settle_arg;
 use stakebid_settlement::contracts::Settlement;
 use stakebid_settlement::deploy::Deployment;
-use stakebid_settlement::executor::{Executor, ExecutorConfig, Job, Journal, Outcome};
+use stakebid_settlement::executor::{skipped_in, Executor, ExecutorConfig, Job, Journal, Outcome};
 use stakebid_settlement::registry::{Offence, OnChainRegistry};
+use stakebid_settlement::revert::Blame;
 use stakebid_settlement::ChainError;
 
 /// What happened, for the node's log and the tests.
@@ -48,6 +49,8 @@ pub enum Event {
         solver: Address,
         /// Intents settled.
         intents: usize,
+        /// Intents the Settlement skipped (their owners' side failed), and why.
+        skipped: Vec<SkipReason>,
         /// Transaction.
         tx: B256,
         /// Gas used.
@@ -61,8 +64,8 @@ pub enum Event {
         solver: Address,
         /// The revert's error name.
         reason: String,
-        /// Whether the solver was penalized for it.
-        at_fault: bool,
+        /// Whose doing it was (only the solver's is penalized).
+        blame: Blame,
         /// Runner-up awards signed in its place.
         runner_ups: usize,
     },
@@ -333,21 +336,28 @@ impl ChainLink {
             let sent = self.executor.settle(&job).instrument(span.clone()).await;
             let _in = span.enter();
             match sent {
-                Ok(Outcome::Settled { tx, gas_used, .. }) => {
-                    tracing::info!(%tx, gas_used, intents = award.intentIds.len(), "settled");
-                    match a.settled(auction, award.solver, tx, gas_used) {
+                Ok(Outcome::Settled { tx, gas_used, skipped, .. }) => {
+                    for s in &skipped {
+                        tracing::warn!(intent = %s.intent, reason = s.reason.name(), "intent skipped by the Settlement");
+                    }
+                    tracing::info!(%tx, gas_used, intents = award.intentIds.len() - skipped.len(), skipped = skipped.len(), "settled");
+                    let skipped: Vec<(IntentId, SkipReason)> =
+                        skipped.iter().map(|s| (IntentId(s.intent), s.reason)).collect();
+                    match a.settled(auction, award.solver, tx, gas_used, &skipped) {
                         Ok(ids) => out.push(Event::Settled {
                             auction,
                             solver: award.solver,
                             intents: ids.len(),
+                            skipped: skipped.iter().map(|(_, why)| *why).collect(),
                             tx,
                             gas_used,
                         }),
                         Err(e) => out.push(problem(&e, e.code())),
                     }
                 }
-                Ok(Outcome::Failed { reason, solver_at_fault }) => {
-                    tracing::warn!(at_fault = solver_at_fault, "settlement failed: {reason}");
+                Ok(Outcome::Failed { reason, blame }) => {
+                    let solver_at_fault = blame == Blame::Solver;
+                    tracing::warn!(blame = blame.name(), "settlement failed: {reason}");
                     // The solver's own doing is slashed on-chain too, once:
                     // the registry refuses a second (auction, solver, offence).
                     if solver_at_fault {
@@ -369,7 +379,7 @@ impl ChainLink {
                                 auction,
                                 solver: award.solver,
                                 reason,
-                                at_fault: solver_at_fault,
+                                blame,
                                 runner_ups: next.len(),
                             });
                             queue.extend(next);
@@ -532,11 +542,16 @@ impl ChainLink {
                 Ok(Some(r)) => r.gas_used,
                 _ => 0,
             };
-            match a.settled(auction, solver, tx, gas) {
+            let skipped = match self.provider.get_transaction_receipt(tx).await {
+                Ok(Some(r)) => skipped_in(&r, self.deployment.settlement),
+                _ => vec![],
+            };
+            match a.settled(auction, solver, tx, gas, &skipped) {
                 Ok(ids) if !ids.is_empty() => out.push(Event::Settled {
                     auction,
                     solver,
                     intents: ids.len(),
+                    skipped: skipped.iter().map(|(_, why)| *why).collect(),
                     tx,
                     gas_used: gas,
                 }),

@@ -18,17 +18,18 @@ use stakebid_intents::plan::{Allocation, Plan};
 use stakebid_intents::protocol::{AuctionOpen, Bid};
 use stakebid_intents::{Context, Intent, IntentId, Wei};
 use stakebid_settlement::registry::OnChainRegistry;
+use stakebid_settlement::revert::Blame;
 
 use crate::fixture::*;
 
 /// A solver with a fixed plan per intent: all of it (less `fee`) into `position`.
-struct Scripted {
-    key: PrivateKeySigner,
-    chain_id: u64,
-    position: &'static str,
-    fee: u128,
-    reveals: bool,
-    sealed: Vec<RevealMsg>,
+pub(crate) struct Scripted {
+    pub(crate) key: PrivateKeySigner,
+    pub(crate) chain_id: u64,
+    pub(crate) position: &'static str,
+    pub(crate) fee: u128,
+    pub(crate) reveals: bool,
+    pub(crate) sealed: Vec<RevealMsg>,
 }
 
 impl Participant for Scripted {
@@ -132,7 +133,7 @@ async fn a_reverted_winner_falls_back_to_the_runner_up_and_only_faults_are_slash
     assert!(
         matches!(
             events.as_slice(),
-            [Event::Failed { solver, reason, at_fault: false, runner_ups: 1, .. }, Event::Settled { solver: s2, intents: 2, .. }]
+            [Event::Failed { solver, reason, blame: Blame::StateMoved, runner_ups: 1, .. }, Event::Settled { solver: s2, intents: 2, .. }]
                 if *solver == w && reason == "DepositPoolFull" && *s2 == r
         ),
         "{events:?}"

@@ -2,6 +2,7 @@
 //! settlement crate's executor, a failed winner falls back to the
 //! runner-up, and penalties land on the SolverRegistry.
 
+mod blame;
 mod fallback;
 mod funding;
 mod penalties;

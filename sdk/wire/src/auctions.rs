@@ -245,13 +245,27 @@ pub struct Fault {
 }
 
 /// Where an award's settlement landed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct SettlementNote {
     /// The transaction.
     #[schema(value_type = String, pattern = "^0x[0-9a-fA-F]{64}$")]
     pub tx: B256,
     /// Its gas.
     pub gas_used: u64,
+    /// Intents of the award the Settlement skipped because their owner's
+    /// side no longer held; the rest settled.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<SkippedIntent>,
+}
+
+/// An intent the Settlement skipped (`IntentSkipped`), and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SkippedIntent {
+    /// The intent's id.
+    #[schema(value_type = String, pattern = "^0x[0-9a-fA-F]{64}$")]
+    pub intent: B256,
+    /// `signature`, `expired`, `nonce_used`, `escrow` or `allowance`.
+    pub reason: String,
 }
 
 /// One signed award and what became of it.

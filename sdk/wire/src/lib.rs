@@ -25,7 +25,7 @@ pub mod schema;
 pub use auctions::{
     AuctionHead, AuctionPhase, AuctionView, AuctionsPage, AwardEntry, CommitAccepted, Commitment,
     Fault, Figures, Outcome, Penalty, Reason, RejectedBid, RevealAccepted, ScoredBid,
-    SettlementNote, SolverView, Solvers,
+    SettlementNote, SkippedIntent, SolverView, Solvers,
 };
 pub use dec::Dec;
 pub use intents::{

@@ -92,9 +92,10 @@ async fn a_batch_from_several_users_settles_into_positions_equal_to_the_plans() 
         vec![ia.intent.id(&fx.domain).0, ib.intent.id(&fx.domain).0, ic.intent.id(&fx.domain).0]
     );
 
-    // A: 0.5 ETH back in the wallet, 1 stETH, rETH for 1 ETH, restaked
-    // stETH with p2p and rETH with kiln, each in its own holder it owns.
-    assert_eq!(fx.balance(fx.addr(a)).await, a_eth + eth("0.5"));
+    // A: 0.5 ETH held as is (credited back to its escrow, never pushed),
+    // 1 stETH, rETH for 1 ETH, restaked stETH with p2p and rETH with kiln,
+    // each in its own holder it owns.
+    assert_eq!(fx.balance(fx.addr(a)).await, a_eth, "settle sends an owner no ETH");
     let lido = fx.lido(DEPLOYER);
     assert_eq!(lido.balanceOf(fx.addr(a)).call().await.unwrap(), eth("1"));
     let pool = fx.pool("rETH", DEPLOYER);
@@ -119,14 +120,18 @@ async fn a_batch_from_several_users_settles_into_positions_equal_to_the_plans() 
     assert_eq!(lido.balanceOf(fx.addr(c)).call().await.unwrap(), eth("3"));
     let hc = holding(&fx, fx.addr(c), "kiln", "stETH").await;
     assert_eq!((hc.shares, hc.delegated, hc.owner), (eth("1.98"), fx.operator("kiln"), fx.addr(c)));
-    // Fees: ETH to the first solver, stETH to the second.
-    assert_eq!(fx.balance(fx.addr(SOLVER)).await, solver_eth + eth("0.02"));
+    // Fees: ETH credited to the first solver's escrow balance (withdrawn
+    // with `withdraw`, never pushed), stETH to the second.
+    assert_eq!(fx.balance(fx.addr(SOLVER)).await, solver_eth);
     assert_eq!(lido.balanceOf(fx.addr(RUNNER_UP)).call().await.unwrap(), eth("0.02"));
     // Escrow spent exactly; the Settlement and adapters keep nothing else.
     let s = fx.settlement(DEPLOYER);
-    assert_eq!(s.escrowOf(fx.addr(a)).call().await.unwrap(), eth("6"));
+    assert_eq!(s.escrowOf(fx.addr(a)).call().await.unwrap(), eth("6.5"));
     assert_eq!(s.escrowOf(fx.addr(b)).call().await.unwrap(), U256::ZERO);
-    assert_eq!(fx.balance(fx.d.settlement).await, eth("6"));
+    assert_eq!(s.escrowOf(fx.addr(SOLVER)).call().await.unwrap(), eth("0.02"));
+    assert_eq!(fx.balance(fx.d.settlement).await, eth("6.52"));
+    fx.settlement(SOLVER).withdraw(eth("0.02")).confirm().await.unwrap();
+    assert!(fx.balance(fx.addr(SOLVER)).await > solver_eth + eth("0.0199"), "fees withdrawn");
     for ad in fx.d.minters.values().chain([&fx.d.restaking_adapter]) {
         assert_eq!(fx.balance(*ad).await, U256::ZERO);
         assert_eq!(lido.balanceOf(*ad).call().await.unwrap(), U256::ZERO);

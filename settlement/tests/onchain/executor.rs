@@ -11,6 +11,8 @@ use alloy::providers::Provider;
 
 use stakebid_settlement::contracts::Settlement;
 use stakebid_settlement::executor::{Executor, Job, Outcome};
+use stakebid_settlement::registry::SolverRegistry;
+use stakebid_settlement::revert::Blame;
 
 use crate::fixture::*;
 
@@ -83,7 +85,7 @@ async fn simulates_first_sends_once_and_records_the_outcome() {
     fx.pool("rETH", DEPLOYER).setMaximumDepositPoolSize(U256::ZERO).confirm().await.unwrap();
     let job = one_job(&fx, 2, "rETH").await;
     let o = ex.settle(&job).await.unwrap();
-    assert_eq!(o, Outcome::Failed { reason: "DepositPoolFull".into(), solver_at_fault: false });
+    assert_eq!(o, Outcome::Failed { reason: "DepositPoolFull".into(), blame: Blame::StateMoved });
     assert_eq!(executor_txs(&fx).await, 1);
 }
 
@@ -157,7 +159,7 @@ async fn a_stuck_transaction_is_replaced_with_higher_fees_and_lands_once() {
     automine(&fx, true).await;
 }
 
-fn tempdir() -> std::path::PathBuf {
+pub(crate) fn tempdir() -> std::path::PathBuf {
     let d = std::env::temp_dir().join(format!(
         "stakebid-exec-{}-{}",
         std::process::id(),
@@ -204,7 +206,7 @@ async fn a_settlement_no_block_takes_is_cancelled_as_missed_and_not_the_solvers_
     wait_sent(&fx, &db, &key, 3).await;
     let _: serde_json::Value = fx.as_(DEPLOYER).raw_request("evm_mine".into(), ()).await.unwrap();
     let o = task.await.unwrap().unwrap();
-    assert_eq!(o, Outcome::Failed { reason: "Missed".into(), solver_at_fault: false });
+    assert_eq!(o, Outcome::Failed { reason: "Missed".into(), blame: Blame::StateMoved });
     assert_cancel_mined(&fx, &db, &key).await;
     assert_eq!(settled_events(&fx).await, 0, "the settlement never landed");
     assert_eq!(executor_txs(&fx).await, 1, "the nonce went to the cancel");
@@ -215,22 +217,22 @@ async fn a_settlement_no_block_takes_is_cancelled_as_missed_and_not_the_solvers_
 }
 
 #[tokio::test]
-async fn a_pending_settlement_that_would_now_revert_is_cancelled_with_the_reason() {
+async fn a_pending_settlement_that_would_now_revert_is_cancelled_with_the_reason_and_blame() {
     let (fx, db, ex, job) = paused(Duration::from_millis(1500)).await;
     let key = job.key;
     let task = tokio::spawn(async move { ex.settle(&job).await });
     wait_sent(&fx, &db, &key, 1).await;
     // A gas spike prices the settlement out of the next block, and in that
-    // block the owner cancels the intent on-chain.
+    // block the solver queues its whole bond out (so it is no longer
+    // eligible: an owner's cancel would only make the intent skipped).
     let gwei = |x: u128| x * 1_000_000_000;
     let _: serde_json::Value = fx
         .as_(DEPLOYER)
         .raw_request("anvil_setNextBlockBaseFeePerGas".into(), (U256::from(gwei(100)),))
         .await
         .unwrap();
-    let _pending = fx
-        .settlement(USER)
-        .invalidateNonces(vec![U256::from(1)])
+    let _pending = SolverRegistry::new(fx.d.registry, fx.as_(SOLVER))
+        .queueWithdrawal(eth("1.5"))
         .max_fee_per_gas(gwei(300))
         .max_priority_fee_per_gas(gwei(2))
         .gas(100_000)
@@ -243,7 +245,7 @@ async fn a_pending_settlement_that_would_now_revert_is_cancelled_with_the_reason
     wait_sent(&fx, &db, &key, 2).await;
     let _: serde_json::Value = fx.as_(DEPLOYER).raw_request("evm_mine".into(), ()).await.unwrap();
     let o = task.await.unwrap().unwrap();
-    assert_eq!(o, Outcome::Failed { reason: "NonceUsed".into(), solver_at_fault: false });
+    assert_eq!(o, Outcome::Failed { reason: "SolverNotEligible".into(), blame: Blame::Solver });
     assert_cancel_mined(&fx, &db, &key).await;
     assert_eq!(settled_events(&fx).await, 0);
     assert_eq!(executor_txs(&fx).await, 1, "the nonce went to the cancel");

@@ -15,7 +15,7 @@ use stakebid_intents::{sign, Domain, Intent, Market, SignedIntent};
 use stakebid_settlement::calldata::settle_arg;
 use stakebid_settlement::contracts::{MockEigenLayer, MockLido, MockRocketPool, Settlement};
 use stakebid_settlement::deploy::{deploy, DeployParams, Deployment};
-use stakebid_settlement::executor::error_name;
+use stakebid_settlement::executor::{error_name, skipped_in};
 use stakebid_settlement::registry::SolverRegistry;
 use stakebid_tests::anvil_path;
 
@@ -213,6 +213,39 @@ impl Fx {
     /// The custom error `settle` reverts with (simulated by the executor).
     pub(crate) async fn revert_of(&self, args: Vec<Settlement::Settle>) -> String {
         self.revert_as(EXECUTOR, args).await
+    }
+
+    /// What `settle` does with `args`, without keeping it: the revert's
+    /// name, else the settlement is sent inside an anvil snapshot (rolled
+    /// back after) and the answer is `skipped:<reason>` for each intent the
+    /// Settlement skipped, or `settled`.
+    pub(crate) async fn outcome_of(&self, args: Vec<Settlement::Settle>) -> String {
+        let r = self.revert_of(args.clone()).await;
+        if r != "no revert" {
+            return r;
+        }
+        let p = self.as_(DEPLOYER);
+        let snap: U256 = p.raw_request("evm_snapshot".into(), ()).await.unwrap();
+        let receipt = self.settle(args).await;
+        let _: bool = p.raw_request("evm_revert".into(), (snap,)).await.unwrap();
+        let skipped = skipped_in(&receipt, self.d.settlement);
+        if skipped.is_empty() {
+            return "settled".into();
+        }
+        let names: Vec<String> =
+            skipped.iter().map(|(_, why)| format!("skipped:{}", why.name())).collect();
+        names.join(",")
+    }
+
+    /// A configuration change through the Settlement's timelock: queued by
+    /// the admin, executed once the delay has passed.
+    pub(crate) async fn configure(&self, call: impl alloy::sol_types::SolCall) {
+        let call = alloy::primitives::Bytes::from(call.abi_encode());
+        let admin = self.settlement(DEPLOYER);
+        admin.queue(call.clone()).confirm().await.unwrap();
+        let delay = admin.delay().call().await.unwrap();
+        self.warp(delay + 1).await;
+        admin.execute(call).confirm().await.unwrap();
     }
 
     pub(crate) async fn revert_as(&self, who: usize, args: Vec<Settlement::Settle>) -> String {

@@ -1,6 +1,9 @@
-//! Every check the Settlement makes, each shown reverting with its own
-//! error (simulated with eth_call as the executor would), and a contract
-//! wallet's ERC-1271 signature accepted.
+//! Every check the Settlement makes: the solver's and the executor's side
+//! each shown reverting with its own error (simulated with eth_call as the
+//! executor would), the owner's side each skipping the intent with its
+//! reason while the rest of the award settles; a contract wallet's
+//! ERC-1271 signature accepted; the timelock, the pause and the separate
+//! roles.
 
 use alloy::primitives::{Address, Bytes, U256};
 use alloy::sol_types::SolCall;
@@ -34,7 +37,7 @@ fn manual(
 }
 
 #[tokio::test]
-async fn every_guard_reverts_with_its_own_error() {
+async fn every_guard_reverts_or_skips_with_its_own_reason() {
     let fx = Fx::new().await;
     let u = USER;
     let owner = fx.addr(u);
@@ -48,19 +51,20 @@ async fn every_guard_reverts_with_its_own_error() {
     let ok = fx.sign(one(10), u);
     fx.settle(vec![fx.arg(&good(&ok), &[&ok])]).await;
 
-    // Replayed: the same settlement again, and another intent on the same nonce.
-    assert_eq!(fx.revert_of(vec![fx.arg(&good(&ok), &[&ok])]).await, "NonceUsed");
+    // Replayed: the same settlement again, and another intent on the same
+    // nonce. The owner's side: the intent is skipped, nothing reverts.
+    assert_eq!(fx.outcome_of(vec![fx.arg(&good(&ok), &[&ok])]).await, "skipped:nonce_used");
     let mut other = one(10);
     other.amount = eth("2");
     let other = fx.sign(other, u);
     let b = fx.bid(1, SOLVER, &[(&other, &[("stETH", eth("1.99"))], eth("0.01"))]);
-    assert_eq!(fx.revert_of(vec![fx.arg(&b, &[&other])]).await, "NonceUsed");
+    assert_eq!(fx.outcome_of(vec![fx.arg(&b, &[&other])]).await, "skipped:nonce_used");
 
     // Cancelled on-chain by its owner.
     let c = fx.sign(one(11), u);
     let s = fx.settlement(u);
     s.invalidateNonces(vec![U256::from(11)]).confirm().await.unwrap();
-    assert_eq!(fx.revert_of(vec![fx.arg(&good(&c), &[&c])]).await, "NonceUsed");
+    assert_eq!(fx.outcome_of(vec![fx.arg(&good(&c), &[&c])]).await, "skipped:nonce_used");
 
     // Signed by someone else.
     let i = one(12);
@@ -70,7 +74,7 @@ async fn every_guard_reverts_with_its_own_error() {
         domain: fx.domain,
         signature: Bytes::from(sig.as_bytes()),
     };
-    assert_eq!(fx.revert_of(vec![fx.arg(&good(&forged), &[&forged])]).await, "BadSignature");
+    assert_eq!(fx.outcome_of(vec![fx.arg(&good(&forged), &[&forged])]).await, "skipped:signature");
 
     // Signed for another chain: the signature does not verify here.
     let i = one(13);
@@ -82,15 +86,22 @@ async fn every_guard_reverts_with_its_own_error() {
         signature: Bytes::from(sig.as_bytes()),
     };
     assert_eq!(
-        fx.revert_of(vec![fx.arg(&good(&wrong_chain), &[&wrong_chain])]).await,
-        "BadSignature"
+        fx.outcome_of(vec![fx.arg(&good(&wrong_chain), &[&wrong_chain])]).await,
+        "skipped:signature"
     );
 
     // Past its deadline.
     let mut i = one(14);
     i.deadline = unix_now() - 60;
     let late = fx.sign(i, u);
-    assert_eq!(fx.revert_of(vec![fx.arg(&good(&late), &[&late])]).await, "Expired");
+    assert_eq!(fx.outcome_of(vec![fx.arg(&good(&late), &[&late])]).await, "skipped:expired");
+
+    // More than the escrow holds (another owner's intents are untouched).
+    let mut i = one(19);
+    i.amount = eth("60");
+    let broke = fx.sign(i, u);
+    let b = fx.bid(1, SOLVER, &[(&broke, &[("stETH", eth("59.9"))], eth("0.1"))]);
+    assert_eq!(fx.outcome_of(vec![fx.arg(&b, &[&broke])]).await, "skipped:escrow");
 
     // Allocations + fee ≠ amount.
     let m = fx.sign(one(15), u);
@@ -140,10 +151,10 @@ async fn every_guard_reverts_with_its_own_error() {
 
     // An adapter taken off the allow-list.
     let reth_minter = fx.d.minters["rETH"];
-    fx.settlement(DEPLOYER).allowAdapter(reth_minter, false).confirm().await.unwrap();
+    fx.configure(Settlement::allowAdapterCall { adapter: reth_minter, allowed: false }).await;
     let b = fx.bid(1, SOLVER, &[(&m, &[("rETH", eth("0.99"))], eth("0.01"))]);
     assert_eq!(fx.revert_of(vec![fx.arg(&b, &[&m])]).await, "AdapterNotAllowed");
-    fx.settlement(DEPLOYER).allowAdapter(reth_minter, true).confirm().await.unwrap();
+    fx.configure(Settlement::allowAdapterCall { adapter: reth_minter, allowed: true }).await;
     assert_eq!(fx.revert_of(vec![fx.arg(&b, &[&m])]).await, "no revert");
 
     // A position the Settlement has no route for (the contract's own check,
@@ -173,22 +184,26 @@ async fn every_guard_reverts_with_its_own_error() {
 
     // Re-entrancy through an allow-listed but malicious adapter...
     let evil = ReentrantAdapter::deploy(fx.as_(DEPLOYER), fx.d.settlement).await.unwrap();
-    fx.settlement(DEPLOYER)
-        .setRoute("EVIL".into(), *evil.address(), Address::ZERO, Address::ZERO)
-        .confirm()
-        .await
-        .unwrap();
-    fx.settlement(DEPLOYER).allowAdapter(*evil.address(), true).confirm().await.unwrap();
+    fx.configure(Settlement::setRouteCall {
+        id: "EVIL".into(),
+        adapter: *evil.address(),
+        token: fx.asset("stETH"),
+        operator: Address::ZERO,
+    })
+    .await;
+    fx.configure(Settlement::allowAdapterCall { adapter: *evil.address(), allowed: true }).await;
     let b = fx.bid(1, SOLVER, &[(&m, &[("EVIL", eth("0.99"))], eth("0.01"))]);
     assert_eq!(fx.revert_of(vec![manual(&fx, &b, &m)]).await, "Reentrancy");
     // ...and through a token whose transferFrom calls back.
     let tok = ReentrantToken::deploy(fx.as_(u), fx.d.settlement).await.unwrap();
     tok.approve(fx.d.settlement, U256::MAX).confirm().await.unwrap();
-    fx.settlement(DEPLOYER)
-        .setRoute("REE".into(), Address::ZERO, *tok.address(), Address::ZERO)
-        .confirm()
-        .await
-        .unwrap();
+    fx.configure(Settlement::setRouteCall {
+        id: "REE".into(),
+        adapter: Address::ZERO,
+        token: *tok.address(),
+        operator: Address::ZERO,
+    })
+    .await;
     let ti = fx.sign(fx.intent(owner, *tok.address(), eth("1"), 18), u);
     let b = fx.bid(1, SOLVER, &[(&ti, &[("REE", eth("0.99"))], eth("0.01"))]);
     assert_eq!(fx.revert_of(vec![manual(&fx, &b, &ti)]).await, "Reentrancy");
@@ -213,13 +228,14 @@ async fn a_contract_wallet_signs_with_erc1271() {
     let wrong = fx.sign(intent.clone(), USER);
     let b =
         fx.bid(1, SOLVER, &[(&wrong, &[("ETH", eth("0.3")), ("stETH", eth("0.69"))], eth("0.01"))]);
-    assert_eq!(fx.revert_of(vec![fx.arg(&b, &[&wrong])]).await, "BadSignature");
+    assert_eq!(fx.outcome_of(vec![fx.arg(&b, &[&wrong])]).await, "skipped:signature");
     // The wallet's key: accepted through isValidSignature.
     let si = fx.sign(intent, keyholder);
     fx.settle(vec![fx.arg(&b, &[&si])]).await;
     assert_eq!(fx.lido(DEPLOYER).balanceOf(w).call().await.unwrap(), eth("0.69"));
-    assert_eq!(fx.balance(w).await, eth("0.3"));
-    assert_eq!(fx.settlement(DEPLOYER).escrowOf(w).call().await.unwrap(), eth("1"));
+    // The 0.3 ETH held as is is credited to the wallet's escrow, not pushed.
+    assert_eq!(fx.balance(w).await, U256::ZERO);
+    assert_eq!(fx.settlement(DEPLOYER).escrowOf(w).call().await.unwrap(), eth("1.3"));
 }
 
 #[tokio::test]
@@ -234,8 +250,8 @@ async fn an_eip2612_permit_carried_with_the_intent_replaces_the_allowance() {
     lido.submit(Address::ZERO).value(eth("2")).confirm().await.unwrap();
     let si = fx.sign(fx.intent(owner, fx.asset("stETH"), eth("1"), 1), u);
     let b = fx.bid(1, SOLVER, &[(&si, &[("stETH@p2p", eth("0.99"))], eth("0.01"))]);
-    // No allowance: the transfer fails.
-    assert_eq!(fx.revert_of(vec![fx.arg(&b, &[&si])]).await, "InsufficientAllowance");
+    // No allowance: the intent is skipped.
+    assert_eq!(fx.outcome_of(vec![fx.arg(&b, &[&si])]).await, "skipped:allowance");
     // A permit for exactly the intent's amount, signed by the owner.
     let deadline = U256::from(unix_now() + 600);
     let sep = lido.DOMAIN_SEPARATOR().call().await.unwrap();

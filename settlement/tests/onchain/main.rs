@@ -3,8 +3,11 @@
 //! reverts, owners exit, and the executor survives a crash without sending
 //! twice.
 
+mod admin;
 mod batch;
+mod calldata;
 mod executor;
 mod exits;
 mod fixture;
 mod guards;
+mod refund;

@@ -153,7 +153,15 @@ fn fault(f: &Fault) -> wire::Fault {
 }
 
 fn note(n: &SettlementNote) -> wire::SettlementNote {
-    wire::SettlementNote { tx: n.tx, gas_used: n.gas_used }
+    wire::SettlementNote {
+        tx: n.tx,
+        gas_used: n.gas_used,
+        skipped: n
+            .skipped
+            .iter()
+            .map(|(id, why)| wire::SkippedIntent { intent: id.0, reason: why.name().into() })
+            .collect(),
+    }
 }
 
 fn award(a: &AwardEntry) -> wire::AwardEntry {
