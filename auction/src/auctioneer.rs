@@ -352,12 +352,15 @@ impl Auctioneer<'_> {
     /// bids for those intents, within the capacity the other winners hold.
     /// Intents no runner-up covers return to the pool. The failed solver is
     /// penalized only when `at_fault` (a revert because chain state moved
-    /// is nobody's fault). Returns the new signed awards.
+    /// is nobody's fault). With `runner_ups` false (the same failure came
+    /// back: another bid would fail the same way) no runner-up is tried and
+    /// the intents return to the pool at once. Returns the new signed awards.
     pub fn fallback(
         &mut self,
         auction: u64,
         failed: Address,
         at_fault: bool,
+        runner_ups: bool,
     ) -> Result<Vec<(Award, Signature)>, StoreError> {
         let rec = self.store.auction(auction)?.ok_or(StoreError::UnknownAuction(auction))?;
         let corrupt = |what: &str| StoreError::Inconsistent(format!("auction {auction}: {what}"));
@@ -398,7 +401,16 @@ impl Auctioneer<'_> {
         let tried: std::collections::BTreeSet<usize> = (0..cands.len())
             .filter(|&i| public.bids[scored.cand_bids[i]].settlement_failed)
             .collect();
-        let r = runner_up(&cands, &sel, f, &tried, &avail);
+        let r = if runner_ups {
+            runner_up(&cands, &sel, f, &tried, &avail)
+        } else {
+            crate::domain::winner::Selection {
+                winners: vec![],
+                total: 0,
+                unfair: vec![],
+                reference: BTreeMap::new(),
+            }
+        };
         for &w in winners.iter().filter(|&&w| w != f).chain(&r.winners) {
             self.reserved.add(&cands[w].capacity);
         }

@@ -148,7 +148,8 @@ pub(crate) struct NodeArgs {
     executor_key_file: Option<PathBuf>,
 }
 
-fn print_chain(e: &ChainEvent, names: &BTreeMap<Address, String>) {
+fn print_chain(e: &ChainEvent, names: &BTreeMap<Address, String>, metrics: &Metrics) {
+    metrics.chain(e);
     let name = |a: &Address| names.get(a).cloned().unwrap_or_else(|| a.to_string());
     match e {
         ChainEvent::Settled { auction, solver, intents, skipped, tx, gas_used } => {
@@ -375,7 +376,12 @@ pub(crate) fn run(a: NodeArgs) -> Result<(), CliError> {
         recover_and_register(&a, &store, names.keys())?;
         let every = Duration::from_secs(cfg.rounds.every_secs.max(1));
         let market_url = format!("{base}/v1/market");
-        let ctx = RoundThread { store: store.clone(), live: live.clone(), chain: chain.clone() };
+        let ctx = RoundThread {
+            store: store.clone(),
+            live: live.clone(),
+            chain: chain.clone(),
+            metrics: metrics.clone(),
+        };
         ctx.spawn(rounds, rt.handle().clone(), every, market_url, stop.clone(), names.clone());
     }
     for (name, r) in in_process {
@@ -558,6 +564,7 @@ struct RoundThread {
     store: Arc<Store>,
     live: Arc<Live>,
     chain: Option<Arc<ChainLink>>,
+    metrics: Arc<Metrics>,
 }
 
 impl RoundThread {
@@ -574,7 +581,7 @@ impl RoundThread {
         names: BTreeMap<Address, String>,
     ) {
         std::thread::spawn(move || {
-            let RoundThread { store, live, chain } = self;
+            let RoundThread { store, live, chain, metrics } = self;
             let mut auctioneer = rounds.auctioneer(&*store);
             if let Err(e) = auctioneer.load_state() {
                 eprintln!("[node] cannot restore the auctioneer's state: {e} ({})", e.code());
@@ -587,13 +594,13 @@ impl RoundThread {
                     eprintln!("[node] cannot read bonds: {e} ({})", e.code());
                 }
                 for e in handle.block_on(c.resume(&mut auctioneer)) {
-                    print_chain(&e, &names);
+                    print_chain(&e, &names, &metrics);
                 }
             }
             let hold = |a: &mut Auctioneer<'_>| {
                 if let Some(c) = &chain {
                     for e in handle.block_on(c.prepare_round(a)) {
-                        print_chain(&e, &names);
+                        print_chain(&e, &names, &metrics);
                     }
                 }
             };
@@ -601,10 +608,10 @@ impl RoundThread {
                 print_report(r, &names);
                 let Some(c) = &chain else { return };
                 for e in handle.block_on(c.execute_penalties(r)) {
-                    print_chain(&e, &names);
+                    print_chain(&e, &names, &metrics);
                 }
                 for e in handle.block_on(c.settle_pending(a)) {
-                    print_chain(&e, &names);
+                    print_chain(&e, &names, &metrics);
                 }
             });
         });

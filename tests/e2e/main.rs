@@ -7,6 +7,7 @@ mod chain;
 mod crash;
 mod dev;
 mod explorer;
+mod faults;
 mod flow;
 mod forged;
 mod hostile;

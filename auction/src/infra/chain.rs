@@ -323,6 +323,9 @@ impl ChainLink {
             Ok(q) => q.into(),
             Err(e) => return vec![e],
         };
+        // Failure reasons seen in this pass: when one comes back, another
+        // bid would fail the same way, so the intents leave the award.
+        let mut reasons = std::collections::BTreeSet::new();
         while let Some((award, sig)) = queue.pop_front() {
             let job = match self.job(a, auction, &award, &sig) {
                 Ok(j) => j,
@@ -373,8 +376,23 @@ impl ChainLink {
                             .await;
                         out.extend(e);
                     }
-                    match a.fallback(auction, award.solver, solver_at_fault) {
+                    let again = !reasons.insert(reason.clone());
+                    match a.fallback(auction, award.solver, solver_at_fault, !again) {
                         Ok(next) => {
+                            let freed = award.intentIds.len();
+                            if next.is_empty() {
+                                tracing::warn!(
+                                    intents = freed,
+                                    repeated = again,
+                                    "no runner-up: the award's intents return to the pool"
+                                );
+                            } else {
+                                tracing::info!(
+                                    runner_ups = next.len(),
+                                    intents = freed,
+                                    "falling back to the runner-up"
+                                );
+                            }
                             out.push(Event::Failed {
                                 auction,
                                 solver: award.solver,

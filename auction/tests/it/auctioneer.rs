@@ -192,7 +192,7 @@ fn a_failed_settlement_goes_to_the_runner_up_without_penalty_unless_at_fault() {
     assert_ne!(reserved_before, Default::default(), "awarded capacity is reserved");
     let bond = a.registry.solvers[&first.solver].bond;
     // The chain moved (not the solver's fault): no penalty, a runner-up takes over.
-    let next = a.fallback(r.auction, first.solver, false).unwrap();
+    let next = a.fallback(r.auction, first.solver, false, true).unwrap();
     assert_eq!(a.registry.solvers[&first.solver].bond, bond, "not slashed for a state move");
     let covered: std::collections::BTreeSet<B256> =
         next.iter().flat_map(|(aw, _)| aw.intentIds.clone()).collect();
@@ -215,7 +215,7 @@ fn a_failed_settlement_goes_to_the_runner_up_without_penalty_unless_at_fault() {
     // The runner-up fails too, this time by its own fault: penalized.
     let (second, _) = next[0].clone();
     let bond2 = a.registry.solvers[&second.solver].bond;
-    a.fallback(r.auction, second.solver, true).unwrap();
+    a.fallback(r.auction, second.solver, true, true).unwrap();
     assert!(a.registry.solvers[&second.solver].bond < bond2, "a settlement fault costs bond");
     drop(store);
     std::fs::remove_dir_all(&dir).unwrap();
@@ -246,7 +246,9 @@ fn fallbacks_end_once_every_bid_has_failed_and_the_intents_return_to_the_pool() 
         assert!(failed.insert(solver), "{solver} was awarded again after its settlement failed");
         steps += 1;
         assert!(steps <= bids, "more fallbacks than bids");
-        queue.extend(a.fallback(r.auction, solver, false).unwrap().iter().map(|(aw, _)| aw.solver));
+        queue.extend(
+            a.fallback(r.auction, solver, false, true).unwrap().iter().map(|(aw, _)| aw.solver),
+        );
     }
     let rec = store.auction(r.auction).unwrap().unwrap();
     assert_eq!(rec.phase, stakebid_auction::domain::phase::Phase::Failed);
