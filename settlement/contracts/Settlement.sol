@@ -989,10 +989,17 @@ contract Settlement is ReentrancyGuard {
         return now_ > before ? now_ - before : 0;
     }
 
-    /// Before adapter table entry `g`'s call: each queued liquid
-    /// allocation's owner balance of its token (restaked ones: 0, unused),
-    /// in the order `_stakeEth` lists them.
-    function _balancesBefore(uint256 g) private view returns (uint256 bal) {
+    /// Marks a duplicate (owner, token) record in the balances array.
+    uint256 private constant DUPLICATE = type(uint256).max;
+
+    /// Before adapter table entry `g`'s call, in the order `_stakeEth`
+    /// lists its records: each liquid allocation's owner balance of its
+    /// token. A later record of the same owner and token (two intents of one
+    /// owner in one award) shares the first one's gain: its minimum is
+    /// added to the first record's and it is marked `DUPLICATE`. Duplicates
+    /// are found in transient storage (keyed by owner and token, cleared in
+    /// `_checkOuts`), so the check stays linear in the batch.
+    function _balancesBefore(uint256 g) private returns (uint256 bal) {
         unchecked {
             uint256 m = _mload(g + 0x60);
             uint256 r = _mload(g + 0x20);
@@ -1003,7 +1010,25 @@ contract Settlement is ReentrancyGuard {
             for (uint256 x = 0; x < m; x++) {
                 uint256 b;
                 if (_mload(r + 0xa0) == 0) {
-                    b = _balance(address(uint160(_mload(r + 0xc0))), address(uint160(_mload(r + 0x80))));
+                    address owner = address(uint160(_mload(r + 0x80)));
+                    address token = address(uint160(_mload(r + 0xc0)));
+                    uint256 first;
+                    assembly {
+                        mstore(0, owner)
+                        mstore(0x20, token)
+                        let k := keccak256(0, 0x40)
+                        first := tload(k)
+                        if iszero(first) { tstore(k, r) }
+                    }
+                    if (first == 0) {
+                        b = _balance(token, owner);
+                    } else {
+                        b = DUPLICATE;
+                        uint256 sum = _add(_mload(first + 0x20), _mload(r + 0x20));
+                        assembly {
+                            mstore(add(first, 0x20), sum)
+                        }
+                    }
                 }
                 assembly {
                     mstore(add(bal, shl(5, x)), b)
@@ -1015,45 +1040,34 @@ contract Settlement is ReentrancyGuard {
 
     /// Each allocation's minimum out after an adapter call. A liquid
     /// position counts what its owner's balance gained (measured, so an
-    /// adapter cannot overstate it); allocations of one owner and token in
-    /// one call share that gain, so their minimums are summed. A restaked
+    /// adapter cannot overstate it) against the minimums of all its
+    /// allocations in the call (summed in `_balancesBefore`). A restaked
     /// position's strategy shares sit in a holder the adapter creates, so
     /// they are taken as the adapter reports them (adapters and routes
     /// change only through the timelock).
-    function _checkOuts(uint256 list, uint256 m, uint256 outs, uint256 bal) private view {
+    function _checkOuts(uint256 list, uint256 m, uint256 outs, uint256 bal) private {
         unchecked {
             for (uint256 x = 0; x < m; x++) {
                 uint256 r = _mload(list + (x << 5));
-                uint256 want = _mload(r + 0x20);
+                uint256 before = _mload(bal + (x << 5));
                 uint256 out;
                 if (_mload(r + 0xa0) != 0) {
                     out = _mload(outs + (x << 5));
                 } else {
-                    if (_seenBefore(list, x, r)) continue;
-                    for (uint256 y = x + 1; y < m; y++) {
-                        uint256 r2 = _mload(list + (y << 5));
-                        if (_samePosition(r, r2)) want = _add(want, _mload(r2 + 0x20));
+                    if (before == DUPLICATE) continue;
+                    address owner = address(uint160(_mload(r + 0x80)));
+                    address token = address(uint160(_mload(r + 0xc0)));
+                    assembly {
+                        mstore(0, owner)
+                        mstore(0x20, token)
+                        tstore(keccak256(0, 0x40), 0)
                     }
-                    out = _gain(address(uint160(_mload(r + 0xc0))), address(uint160(_mload(r + 0x80))), _mload(bal + (x << 5)));
+                    out = _gain(token, owner, before);
                 }
+                uint256 want = _mload(r + 0x20);
                 if (out < want) revert MinOutNotMet(bytes32(_mload(r + 0x40)), _mload(r + 0x60), out, want);
             }
         }
-    }
-
-    /// Whether a liquid allocation before the `x`-th in `list` has record `r`'s owner and token.
-    function _seenBefore(uint256 list, uint256 x, uint256 r) private pure returns (bool) {
-        unchecked {
-            for (uint256 y = 0; y < x; y++) {
-                if (_samePosition(r, _mload(list + (y << 5)))) return true;
-            }
-            return false;
-        }
-    }
-
-    /// Whether queue records `a` and `b` are liquid allocations of one owner and token.
-    function _samePosition(uint256 a, uint256 b) private pure returns (bool) {
-        return _mload(b + 0xa0) == 0 && _mload(a + 0x80) == _mload(b + 0x80) && _mload(a + 0xc0) == _mload(b + 0xc0);
     }
 
     function _mload(uint256 at) private pure returns (uint256 w) {

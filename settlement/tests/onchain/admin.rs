@@ -187,4 +187,17 @@ async fn a_liquid_positions_minimum_out_is_measured_in_the_owners_balance() {
     arg.minOut = vec![vec![eth("0.98")]];
     assert_eq!(fx.revert_of(vec![arg]).await, "MinOutNotMet");
     assert_eq!(fx.settlement(DEPLOYER).escrowOf(fx.addr(u)).call().await.unwrap(), eth("3"));
+
+    // Two intents of one owner into stETH in one award share one measured
+    // gain (0.99 + 0.99): their minimums are summed, not each checked
+    // against the whole gain.
+    let a1 = fx.sign(fx.intent(fx.addr(u), Address::ZERO, eth("1"), 2), u);
+    let a2 = fx.sign(fx.intent(fx.addr(u), Address::ZERO, eth("1"), 3), u);
+    let plan = [("stETH", eth("0.99"))];
+    let b = fx.bid(1, SOLVER, &[(&a1, &plan, eth("0.01")), (&a2, &plan, eth("0.01"))]);
+    let mut arg = fx.arg(&b, &[&a1, &a2]);
+    arg.minOut = vec![vec![eth("0.99")], vec![eth("0.99") + U256::from(1)]];
+    assert_eq!(fx.revert_of(vec![arg.clone()]).await, "MinOutNotMet");
+    arg.minOut = vec![vec![eth("0.99")], vec![eth("0.99")]];
+    assert_eq!(fx.outcome_of(vec![arg]).await, "settled");
 }
