@@ -107,6 +107,10 @@ impl Registry {
     ) -> Wei {
         let due = self.schedule.get(&key(offence)).copied().unwrap_or_default();
         let Some(s) = self.solvers.get_mut(&solver) else { return Wei::ZERO };
+        // At most one record per (auction, solver, offence), as on-chain.
+        if s.record.iter().any(|p| p.auction == auction && p.offence == offence) {
+            return Wei::ZERO;
+        }
         let amount = Wei(due.0.min(s.bond.0));
         s.bond.0 -= amount.0;
         s.record.push(Penalty { auction, offence, amount, evidence });
@@ -125,6 +129,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_penalty_is_recorded_once_per_auction_solver_and_offence() {
+        let mut r = Registry::new();
+        let s = Address::repeat_byte(1);
+        r.bond(s, Wei(10u128.pow(18)));
+        let first = r.penalize(s, 7, Offence::SettlementFault, B256::ZERO);
+        assert!(first > Wei::ZERO);
+        assert_eq!(r.penalize(s, 7, Offence::SettlementFault, B256::repeat_byte(2)), Wei::ZERO);
+        assert_eq!(r.solvers[&s].record.len(), 1);
+        assert_eq!(r.solvers[&s].bond, Wei(10u128.pow(18) - first.0));
+        // Another auction, or another offence, is another record.
+        assert!(r.penalize(s, 8, Offence::SettlementFault, B256::ZERO) > Wei::ZERO);
+        assert!(r.penalize(s, 7, Offence::Unrevealed, B256::ZERO) > Wei::ZERO);
+        assert_eq!(r.solvers[&s].record.len(), 3);
+    }
+
+    #[test]
     fn penalties_suspend_a_solver_under_the_minimum_bond_and_state_moves_cost_nothing() {
         let mut r = Registry::new();
         let s = Address::repeat_byte(1);
@@ -139,8 +159,8 @@ mod tests {
         r.bond(s, Wei(100_000_000_000_000_000));
         assert!(r.eligible(&s));
         // The bond never goes negative.
-        for _ in 0..20 {
-            r.penalize(s, 2, Offence::Unrevealed, B256::ZERO);
+        for auction in 2..22 {
+            r.penalize(s, auction, Offence::Unrevealed, B256::ZERO);
         }
         assert_eq!(r.solvers[&s].bond, Wei::ZERO);
         // An address that never bonded is not recorded.
