@@ -1,7 +1,9 @@
 //! Scoring and winner selection: the auctioneer re-evaluates every plan of
 //! every revealed bid, then selects winners exactly. Grid: 100 and 1,000
 //! bids over batches of 100 and 1,000 intents (200 scenarios). Baseline in
-//! the same run: scoring alone, so the selection's own cost is the gap.
+//! the same run: the sequential path (every plan of every bid evaluated in
+//! turn on one core, as before `score_all` memoised and parallelised), then
+//! `score_all` alone, then `score_all` + selection.
 //!
 //! `cargo bench -p stakebid-auction --bench select`
 #![allow(missing_docs)] // criterion macros generate undocumented items
@@ -11,7 +13,7 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use rand_chacha::rand_core::{RngCore, SeedableRng};
 use std::collections::BTreeMap;
 
-use stakebid_auction::domain::score::score;
+use stakebid_auction::domain::score::{score, score_all};
 use stakebid_auction::domain::winner::{select, Candidate};
 use stakebid_intents::evaluate::CapacityUse;
 use stakebid_intents::market::Index;
@@ -80,22 +82,30 @@ fn bench(c: &mut Criterion) {
         let sc = Scenarios::generate(&m, &ix, alloy::primitives::B256::ZERO, 200);
         let ctx = Context::new(&m, &sc);
         let avail = CapacityUse::available(&m);
-        let scored = |bs: &[Bid]| -> Vec<Candidate> {
+        let sequential = |bs: &[Bid]| -> Vec<Candidate> {
             bs.iter().filter_map(|b| score(&ctx, &batch, b).ok()).collect()
         };
-        let cands = scored(&bs);
-        let sel = select(&cands, &avail);
+        let s = score_all(&ctx, &batch, &bs);
+        let sel = select(&s.cands, &avail);
+        assert_eq!(s.cands, sequential(&bs), "the fast path is the sequential one");
         println!(
-            "{n} intents, {bids} bids: {} valid, {} winners covering {} intents",
-            cands.len(),
+            "{n} intents, {bids} bids: {} valid, {} winners covering {} intents; {} plans, {} distinct ({:.1} % duplicates)",
+            s.cands.len(),
             sel.winners.len(),
-            sel.winners.iter().map(|&w| cands[w].scores.len()).sum::<usize>()
+            sel.winners.iter().map(|&w| s.cands[w].scores.len()).sum::<usize>(),
+            s.plans,
+            s.evaluated,
+            100.0 * (s.plans - s.evaluated) as f64 / s.plans.max(1) as f64
         );
-        g.bench_function(format!("{n} intents x {bids} bids: score only (baseline)"), |b| {
-            b.iter(|| scored(&bs))
+        g.bench_function(
+            format!("{n} intents x {bids} bids: sequential score, one core (baseline)"),
+            |b| b.iter(|| sequential(&bs)),
+        );
+        g.bench_function(format!("{n} intents x {bids} bids: score_all"), |b| {
+            b.iter(|| score_all(&ctx, &batch, &bs))
         });
-        g.bench_function(format!("{n} intents x {bids} bids: score + select"), |b| {
-            b.iter(|| select(&scored(&bs), &avail))
+        g.bench_function(format!("{n} intents x {bids} bids: score_all + select"), |b| {
+            b.iter(|| select(&score_all(&ctx, &batch, &bs).cands, &avail))
         });
     }
     g.finish();

@@ -234,7 +234,7 @@ impl Auctioneer<'_> {
             *report.penalties.entry(f.solver).or_default() += taken.0;
         }
         let in_batch: BTreeMap<IntentId, Intent> = batch.iter().cloned().collect();
-        let Scored { cands, cand_bids, rejected } = score_all(&ctx, &in_batch, &bids);
+        let Scored { cands, cand_bids, rejected, .. } = score_all(&ctx, &in_batch, &bids);
         let cand_bids: Vec<&Bid> = cand_bids.iter().map(|&i| &bids[i]).collect();
         let mut rejected_bids: Vec<&Bid> = Vec::new();
         for (i, reasons) in rejected {

@@ -138,7 +138,19 @@ impl Intent {
     /// types must be exactly ours, so the digest a wallet showed is the digest
     /// we verify; the domain must be name `stakebid`, version `1`.
     pub fn from_typed_data(value: &Value) -> Result<(Intent, Domain), IntentError> {
-        let td: TypedData = serde_json::from_value(value.clone())
+        let (intent, domain, td) = Intent::parse_typed_data(value)?;
+        round_trips(&td, &intent, &domain)?;
+        Ok((intent, domain))
+    }
+
+    /// [`Intent::from_typed_data`] without the belt-and-braces digest
+    /// cross-check (alloy's dynamic encoder, about as costly as the
+    /// signature recovery itself): for intake, which verifies the owner's
+    /// signature over the rebuilt struct's digest anyway and runs the
+    /// cross-check only when that fails ([`crate::validate::accept`]). Also
+    /// returns the parsed typed data for that.
+    pub fn parse_typed_data(value: &Value) -> Result<(Intent, Domain, TypedData), IntentError> {
+        let td = TypedData::deserialize(value)
             .map_err(|e| IntentError::Malformed(format!("not EIP-712 typed data: {e}")))?;
         if td.primary_type != "Intent" {
             return Err(IntentError::Malformed(format!(
@@ -197,14 +209,22 @@ impl Intent {
                 .map_err(|_| IntentError::Malformed("deadline does not fit in uint64".into()))?,
         };
         let domain = Domain { chain_id, settlement };
-        // Belt and braces: the digest alloy's dynamic encoder computes from the
-        // JSON must equal the digest of the struct we rebuilt.
-        let digest = td.eip712_signing_hash().map_err(|e| IntentError::Malformed(e.to_string()))?;
-        if digest != intent.id(&domain).0 {
-            return Err(IntentError::Malformed("message fields do not round-trip".into()));
-        }
-        Ok((intent, domain))
+        Ok((intent, domain, td))
     }
+}
+
+/// Belt and braces: the digest alloy's dynamic encoder computes from the
+/// JSON must equal the digest of the struct rebuilt from it.
+pub(crate) fn round_trips(
+    td: &TypedData,
+    intent: &Intent,
+    domain: &Domain,
+) -> Result<(), IntentError> {
+    let digest = td.eip712_signing_hash().map_err(|e| IntentError::Malformed(e.to_string()))?;
+    if digest != intent.id(domain).0 {
+        return Err(IntentError::Malformed("message fields do not round-trip".into()));
+    }
+    Ok(())
 }
 
 /// The Intent's EIP-712 fields in order: (name, type).

@@ -6,7 +6,7 @@ use crate::intent::IntentId;
 use crate::units::Wei;
 
 /// Wei of the intent placed in one position.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Allocation {
     /// Position id in the market.
     pub position: String,
@@ -15,7 +15,7 @@ pub struct Allocation {
 }
 
 /// The plan for one intent. `Σ allocations + fee = intent.amount`, exactly.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Plan {
     /// The intent this plan serves.
     pub intent: IntentId,

@@ -136,10 +136,19 @@ pub fn accept(
     now: u64,
     policy: &Policy,
 ) -> Result<(crate::SignedIntent, crate::IntentId), IntentError> {
-    let (intent, domain) = Intent::from_typed_data(typed_data)?;
+    let (intent, domain, td) = Intent::parse_typed_data(typed_data)?;
     let sig = crate::signature::parse_signature(signature)?;
     validate(&intent, &domain, now, policy)?;
-    let id = crate::signature::verify(&intent, &domain, &sig)?;
+    // The owner's signature over the rebuilt struct's digest is the check;
+    // JSON that does not round-trip to that struct cannot carry the owner's
+    // signature for it, so the costly dynamic-encoder cross-check runs only
+    // to name why a signature failed.
+    let id = crate::signature::verify(&intent, &domain, &sig).map_err(|e| {
+        match crate::intent::round_trips(&td, &intent, &domain) {
+            Err(not_canonical) => not_canonical,
+            Ok(()) => e,
+        }
+    })?;
     let signed = crate::SignedIntent {
         intent,
         domain,

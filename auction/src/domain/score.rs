@@ -3,12 +3,14 @@
 //! any invalid plan scores nothing, and every reason is recorded (public
 //! after the reveal deadline, and grounds for a penalty).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use stakebid_intents::evaluate::CapacityUse;
+use stakebid_intents::evaluate::{CapacityUse, Violation};
 use stakebid_intents::protocol::Bid;
-use stakebid_intents::{evaluate, Context, Intent, IntentId};
+use stakebid_intents::{evaluate, Context, Evaluation, Intent, IntentId, Plan};
 
 use super::winner::Candidate;
 
@@ -68,7 +70,25 @@ pub fn score(
     batch: &BTreeMap<IntentId, Intent>,
     bid: &Bid,
 ) -> Result<Candidate, Vec<Reason>> {
-    let Some(plans) = bid.plans() else {
+    let plans = bid.plans();
+    assemble(bid, plans.as_deref(), batch, |intent, plan| {
+        Cow::Owned(evaluate(ctx, intent, plan.intent, plan))
+    })
+}
+
+/// One plan's evaluation: computed for it, or shared from the round's memo.
+type Evaluated<'a> = Cow<'a, Result<Evaluation, Vec<Violation>>>;
+
+/// A bid's candidate from its decoded `plans` (`None`: an amount did not
+/// fit), each plan's evaluation coming from `eval`: the one set of rules
+/// for [`score`] and [`score_all`].
+fn assemble<'a>(
+    bid: &Bid,
+    plans: Option<&[Plan]>,
+    batch: &BTreeMap<IntentId, Intent>,
+    mut eval: impl FnMut(&Intent, &Plan) -> Evaluated<'a>,
+) -> Result<Candidate, Vec<Reason>> {
+    let Some(plans) = plans else {
         return Err(vec![reason(
             None,
             "bid.amount_out_of_range",
@@ -83,7 +103,7 @@ pub fn score(
     let mut scores = BTreeMap::new();
     let mut figures = BTreeMap::new();
     let mut capacity = CapacityUse::default();
-    for plan in &plans {
+    for plan in plans {
         if !seen.insert(plan.intent) {
             reasons.push(reason(
                 Some(plan.intent),
@@ -100,11 +120,11 @@ pub fn score(
             ));
             continue;
         };
-        match evaluate(ctx, intent, plan.intent, plan) {
+        match &*eval(intent, plan) {
             Ok(e) => {
                 capacity.add(&e.capacity);
                 scores.insert(plan.intent, e.score);
-                figures.insert(plan.intent, Figures::from(&e));
+                figures.insert(plan.intent, Figures::from(e));
             }
             Err(vs) => reasons
                 .extend(vs.iter().map(|v| reason(Some(plan.intent), &v.code(), v.to_string()))),
@@ -126,16 +146,39 @@ pub struct Scored {
     pub cand_bids: Vec<usize>,
     /// Rejected bids: (bid index, reasons).
     pub rejected: Vec<(usize, Vec<Reason>)>,
+    /// Plans in the bids (for the round's own intents).
+    pub plans: usize,
+    /// Distinct (intent, plan) pairs among them: what was evaluated.
+    pub evaluated: usize,
 }
 
-/// Scores every bid with [`score`]. The auctioneer's close, its fallback
-/// after a failed settlement and a third party's replay all start here, so
-/// they see the same candidates in the same order (ties in winner selection
-/// go to the earlier candidate).
+/// Scores every bid as [`score`] would, bid by bid. The auctioneer's
+/// close, its fallback after a failed settlement and a third party's replay
+/// all start here, so they see the same candidates in the same order (ties
+/// in winner selection go to the earlier candidate).
+///
+/// The evaluator is pure, so each distinct (intent, plan) pair is
+/// evaluated once per round — solvers often send the same plan in several
+/// bids (a batch bid and its subsets) — and the distinct pairs are
+/// evaluated in parallel across cores; candidates are then put together
+/// in bid order, so the result is the sequential one exactly.
 pub fn score_all(ctx: &Context<'_>, batch: &BTreeMap<IntentId, Intent>, bids: &[Bid]) -> Scored {
-    let mut out = Scored::default();
-    for (i, bid) in bids.iter().enumerate() {
-        match score(ctx, batch, bid) {
+    let decoded: Vec<Option<Vec<Plan>>> = bids.iter().map(Bid::plans).collect();
+    let mut slot: HashMap<&Plan, usize> = HashMap::new();
+    let mut distinct: Vec<&Plan> = Vec::new();
+    let mut plans = 0;
+    for p in decoded.iter().flatten().flatten().filter(|p| batch.contains_key(&p.intent)) {
+        plans += 1;
+        slot.entry(p).or_insert_with(|| {
+            distinct.push(p);
+            distinct.len() - 1
+        });
+    }
+    let evals: Vec<Result<Evaluation, Vec<Violation>>> =
+        distinct.par_iter().map(|p| evaluate(ctx, &batch[&p.intent], p.intent, p)).collect();
+    let mut out = Scored { plans, evaluated: distinct.len(), ..Scored::default() };
+    for (i, (bid, plans)) in bids.iter().zip(&decoded).enumerate() {
+        match assemble(bid, plans.as_deref(), batch, |_, p| Cow::Borrowed(&evals[slot[p]])) {
             Ok(c) => {
                 out.cands.push(c);
                 out.cand_bids.push(i);

@@ -196,4 +196,63 @@ mod scoring {
         let reasons = score(&ctx, &batch, &stranger).unwrap_err();
         assert_eq!(reasons[0].code, "bid.unknown_intent");
     }
+
+    /// `score_all` evaluates each distinct plan once, in parallel; the
+    /// candidates, rejections and the selection must be the sequential
+    /// path's exactly — on bids that repeat plans, tamper with them, plan
+    /// unknown intents or one intent twice.
+    #[test]
+    fn parallel_memoised_scoring_is_the_sequential_path_exactly() {
+        use stakebid_auction::domain::score::score_all;
+        use stakebid_auction::domain::winner::select;
+        use stakebid_intents::evaluate::CapacityUse;
+        use stakebid_solver::Greedy;
+        let m = Market::snapshot();
+        let ix = Index::new(&m);
+        let sc = Scenarios::generate(&m, &ix, B256::repeat_byte(3), 100);
+        let ctx = Context::new(&m, &sc);
+        let d = Domain { chain_id: 31337, settlement: Address::repeat_byte(1) };
+        let intents: Vec<_> = batch::generate(&m, &d, 40, 9, 1_790_000_000)
+            .into_iter()
+            .map(|s| (s.intent.id(&d), s.intent))
+            .collect();
+        let batch: std::collections::BTreeMap<_, _> = intents.iter().cloned().collect();
+        let mut bids = vec![];
+        for (k, fee_bps) in (1..=4).enumerate() {
+            let plans =
+                Greedy { fee_bps }.solve(&View { ctx: &ctx, intents: &intents }, None).plans;
+            for (j, chunk) in
+                [&plans[..], &plans[..plans.len() / 2], &plans[..1]].iter().enumerate()
+            {
+                let solver = Address::repeat_byte((10 * k + j) as u8 + 1);
+                bids.push(Bid::from_plans(1, solver, chunk));
+            }
+        }
+        let mut tampered = bids[0].clone();
+        tampered.plans[1].allocations[0].amount += U256::from(1);
+        let mut stranger = bids[1].clone();
+        stranger.plans[0].intentId = B256::repeat_byte(0xee);
+        let mut twice = bids[2].clone();
+        let first = twice.plans[0].clone();
+        twice.plans.push(first);
+        bids.extend([tampered, stranger, twice]);
+        let fast = score_all(&ctx, &batch, &bids);
+        assert!(fast.evaluated < fast.plans, "plans repeat across bids");
+        let mut cands = vec![];
+        let mut rejected = vec![];
+        for (i, b) in bids.iter().enumerate() {
+            match score(&ctx, &batch, b) {
+                Ok(c) => cands.push((i, c)),
+                Err(r) => rejected.push((i, r)),
+            }
+        }
+        assert_eq!(fast.cand_bids, cands.iter().map(|(i, _)| *i).collect::<Vec<_>>());
+        assert_eq!(fast.cands, cands.iter().map(|(_, c)| c.clone()).collect::<Vec<_>>());
+        assert_eq!(fast.rejected, rejected);
+        assert_eq!(fast.rejected.len(), 3);
+        let avail = CapacityUse::available(&m);
+        let seq: Vec<_> = cands.into_iter().map(|(_, c)| c).collect();
+        let (a, b) = (select(&fast.cands, &avail), select(&seq, &avail));
+        assert_eq!((a.winners, a.total), (b.winners, b.total));
+    }
 }
