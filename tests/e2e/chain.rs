@@ -160,13 +160,7 @@ fn twenty_intents_from_eight_stakers_settle_on_chain_into_their_plans() {
     let dir = scratch("e2e-chain");
     let (_anvil, url) = anvil(&dir);
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let dep = dir.join("deployment.json");
-    let ok = std::process::Command::new(BIN)
-        .args(["deploy", "--rpc-url", &url, "--withdrawal-delay-blocks", "10", "--out"])
-        .arg(&dep)
-        .output()
-        .unwrap();
-    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    let dep = stakebid_tests::deploy(BIN, &dir, &url);
     let d = stakebid_settlement::deploy::load(&dep).unwrap();
     let market = d.apply(&Market::snapshot());
     let domain = Domain { chain_id: d.chain_id, settlement: d.settlement };

@@ -34,13 +34,7 @@ fn eth(x: u64) -> U256 {
 /// anvil and a deployment from `stakebid deploy`.
 fn chain(dir: &std::path::Path) -> (stakebid_tests::Proc, String, std::path::PathBuf, Deployment) {
     let (anvil, url) = anvil(dir);
-    let dep = dir.join("deployment.json");
-    let ok = std::process::Command::new(BIN)
-        .args(["deploy", "--rpc-url", &url, "--withdrawal-delay-blocks", "10", "--out"])
-        .arg(&dep)
-        .output()
-        .unwrap();
-    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    let dep = stakebid_tests::deploy(BIN, dir, &url);
     let d = stakebid_settlement::deploy::load(&dep).unwrap();
     (anvil, url, dep, d)
 }

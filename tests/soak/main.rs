@@ -137,13 +137,7 @@ fn soak() {
     let (_anvil, url) = anvil(&dir);
     let rt = tokio::runtime::Runtime::new().unwrap();
     let rpc: alloy::transports::http::reqwest::Url = url.parse().unwrap();
-    let dep = dir.join("deployment.json");
-    let ok = std::process::Command::new(BIN)
-        .args(["deploy", "--rpc-url", &url, "--withdrawal-delay-blocks", "10", "--out"])
-        .arg(&dep)
-        .output()
-        .unwrap();
-    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    let dep = stakebid_tests::deploy(BIN, &dir, &url);
     let d: Deployment = stakebid_settlement::deploy::load(&dep).unwrap();
     let market = d.apply(&Market::snapshot());
     let domain = Domain { chain_id: d.chain_id, settlement: d.settlement };

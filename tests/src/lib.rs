@@ -163,6 +163,19 @@ pub fn anvil_key(n: usize) -> PrivateKeySigner {
     KEYS[n].parse().expect("a constant valid key")
 }
 
+/// Runs `BIN deploy` against `rpc` (restaking withdrawals 10 blocks), writing
+/// `dir/deployment.json`; returns its path.
+pub fn deploy(bin: &str, dir: &Path, rpc: &str) -> PathBuf {
+    let dep = dir.join("deployment.json");
+    let ok = Command::new(bin)
+        .args(["deploy", "--rpc-url", rpc, "--withdrawal-delay-blocks", "10", "--out"])
+        .arg(&dep)
+        .output()
+        .expect("stakebid deploy runs");
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    dep
+}
+
 /// One HTTP/1.1 request over std (one connection per request): (status, raw body).
 pub fn http_raw(addr: &str, method: &str, path: &str, body: &[u8]) -> Option<(u16, Vec<u8>)> {
     let mut s = std::net::TcpStream::connect(addr).ok()?;

@@ -87,6 +87,22 @@ where
     automine(fx, true).await;
 }
 
+/// Sends `call` with a 50 gwei tip (ahead of the executor's settlement in
+/// the same block), without waiting for it to be mined.
+async fn tipped<P, D>(call: alloy::contract::CallBuilder<P, D>)
+where
+    P: Provider,
+    D: alloy::contract::CallDecoder,
+{
+    let _ = call
+        .max_priority_fee_per_gas(50 * GWEI)
+        .max_fee_per_gas(200 * GWEI)
+        .gas(100_000)
+        .send()
+        .await
+        .unwrap();
+}
+
 fn temp(name: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("stakebid-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -101,18 +117,9 @@ async fn a_staker_cancelling_in_the_settlements_block_is_skipped_and_nobody_is_b
     let chain = crate::link(&fx, &store).await;
     let (mut a, auction, signed) = awarded(&fx, &store, &chain).await;
     automine(&fx, false).await;
-    let cancel = || async {
-        // USER cancels its intent on-chain, tipping 50 gwei to go first.
-        let _ = fx
-            .settlement(USER)
-            .invalidateNonces(vec![U256::ZERO])
-            .max_priority_fee_per_gas(50 * GWEI)
-            .max_fee_per_gas(200 * GWEI)
-            .gas(100_000)
-            .send()
-            .await
-            .unwrap();
-    };
+    // USER cancels its intent on-chain, tipping to go first.
+    let settlement = fx.settlement(USER);
+    let cancel = || tipped(settlement.invalidateNonces(vec![U256::ZERO]));
     let (events, ()) = tokio::join!(chain.settle_auction(&mut a, auction), front_run(&fx, cancel));
     assert!(
         matches!(events.as_slice(), [Event::Settled { intents: 2, skipped, .. }] if skipped == &vec![SkipReason::NonceUsed]),
@@ -140,17 +147,8 @@ async fn a_solver_pulling_its_bond_in_the_settlements_block_is_blamed_from_the_t
     let chain = crate::link(&fx, &store).await;
     let (mut a, auction, signed) = awarded(&fx, &store, &chain).await;
     automine(&fx, false).await;
-    let pull = || async {
-        let r = SolverRegistry::new(fx.d.registry, fx.as_(SOLVER));
-        let _ = r
-            .queueWithdrawal(eth("1.5"))
-            .max_priority_fee_per_gas(50 * GWEI)
-            .max_fee_per_gas(200 * GWEI)
-            .gas(100_000)
-            .send()
-            .await
-            .unwrap();
-    };
+    let registry = SolverRegistry::new(fx.d.registry, fx.as_(SOLVER));
+    let pull = || tipped(registry.queueWithdrawal(eth("1.5")));
     let (events, ()) = tokio::join!(chain.settle_auction(&mut a, auction), front_run(&fx, pull));
     let failed = events.iter().find_map(|e| match e {
         Event::Failed { solver, reason, blame, .. } => Some((*solver, reason.clone(), *blame)),

@@ -17,6 +17,21 @@ fn call_bytes(c: impl SolCall) -> Bytes {
     Bytes::from(c.abi_encode())
 }
 
+/// `settle`'s argument for one intent all (less a 0.01 fee) into
+/// `position`, built by hand: the executor would not price a position the
+/// market does not list. Minimum out zero.
+fn hand_built(fx: &Fx, si: &stakebid_intents::SignedIntent, position: &str) -> Settlement::Settle {
+    let b = fx.bid(1, SOLVER, &[(si, &[(position, eth("0.99"))], eth("0.01"))]);
+    let mut arg =
+        fx.arg(&fx.bid(1, SOLVER, &[(si, &[("stETH", eth("0.99"))], eth("0.01"))]), &[si]);
+    let (award, sig) = fx.award(&b, AUCTIONEER);
+    arg.bid = stakebid_settlement::calldata::bid(&b);
+    arg.award = stakebid_settlement::calldata::award(&award);
+    arg.awardSignature = Bytes::from(sig.as_bytes());
+    arg.minOut = vec![vec![U256::ZERO]];
+    arg
+}
+
 async fn revert_of_tx<T>(r: Result<T, alloy::contract::Error>) -> String {
     match r {
         Ok(_) => "no revert".into(),
@@ -64,15 +79,7 @@ async fn a_route_change_waits_in_the_timelock_and_is_unusable_before_its_delay()
         .find_map(|l| l.log_decode::<Settlement::ChangeQueued>().ok())
         .expect("ChangeQueued");
     assert_eq!(ev.inner.data.call, call_bytes(set_route.clone()));
-    let b = fx.bid(1, SOLVER, &[(&si, &[("stETH-NEW", eth("0.99"))], eth("0.01"))]);
-    let mut arg =
-        fx.arg(&fx.bid(1, SOLVER, &[(&si, &[("stETH", eth("0.99"))], eth("0.01"))]), &[&si]);
-    // Hand-built with the new position's name (the executor would not price it).
-    let (award, sig) = fx.award(&b, AUCTIONEER);
-    arg.bid = stakebid_settlement::calldata::bid(&b);
-    arg.award = stakebid_settlement::calldata::award(&award);
-    arg.awardSignature = Bytes::from(sig.as_bytes());
-    arg.minOut = vec![vec![U256::ZERO]];
+    let arg = hand_built(&fx, &si, "stETH-NEW");
     // Before the delay: not executable, and the route does not exist.
     let early = admin.execute(call_bytes(set_route.clone())).call().await;
     assert_eq!(revert_of_tx(early).await, "TooEarly");
@@ -176,13 +183,7 @@ async fn a_liquid_positions_minimum_out_is_measured_in_the_owners_balance() {
     .await;
     fx.configure(Settlement::allowAdapterCall { adapter: *liar.address(), allowed: true }).await;
     let si = fx.sign(fx.intent(fx.addr(u), Address::ZERO, eth("1"), 1), u);
-    let b = fx.bid(1, SOLVER, &[(&si, &[("stETH-LIE", eth("0.99"))], eth("0.01"))]);
-    let mut arg =
-        fx.arg(&fx.bid(1, SOLVER, &[(&si, &[("stETH", eth("0.99"))], eth("0.01"))]), &[&si]);
-    let (award, sig) = fx.award(&b, AUCTIONEER);
-    arg.bid = stakebid_settlement::calldata::bid(&b);
-    arg.award = stakebid_settlement::calldata::award(&award);
-    arg.awardSignature = Bytes::from(sig.as_bytes());
+    let mut arg = hand_built(&fx, &si, "stETH-LIE");
     // The executor's minimum: 0.98 stETH. The adapter claims 0.99; the owner got 0.
     arg.minOut = vec![vec![eth("0.98")]];
     assert_eq!(fx.revert_of(vec![arg]).await, "MinOutNotMet");

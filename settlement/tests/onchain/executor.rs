@@ -24,7 +24,7 @@ async fn one_job(fx: &Fx, nonce: u64, position: &str) -> Job {
     Job { key: B256::repeat_byte(nonce as u8), auction: 1, solver: fx.addr(SOLVER), arg }
 }
 
-async fn executor(fx: &Fx, db: &sled::Db) -> Executor {
+pub(crate) async fn executor(fx: &Fx, db: &sled::Db) -> Executor {
     Executor::new(
         &fx.url,
         fx.key(EXECUTOR),

@@ -10,10 +10,10 @@ use alloy::providers::Provider;
 use alloy::rpc::types::TransactionRequest;
 use alloy::signers::SignerSync;
 use stakebid_settlement::contracts::RefusesEth;
-use stakebid_settlement::executor::{Executor, Job, Outcome};
+use stakebid_settlement::executor::{Job, Outcome};
 use stakebid_settlement::Confirm;
 
-use crate::executor::tempdir;
+use crate::executor::{executor, tempdir};
 use crate::fixture::*;
 
 #[tokio::test]
@@ -51,15 +51,7 @@ async fn an_owner_whose_account_refuses_eth_cannot_make_its_award_fail() {
 
     // The executor settles the award: both intents, nobody blamed.
     let db = sled::open(tempdir()).unwrap();
-    let ex = Executor::new(
-        &fx.url,
-        fx.key(EXECUTOR),
-        fx.d.settlement,
-        db.open_tree("settlements").unwrap(),
-        Default::default(),
-    )
-    .await
-    .unwrap();
+    let ex = executor(&fx, &db).await;
     let job = Job { key: B256::repeat_byte(1), auction: 1, solver: fx.addr(SOLVER), arg };
     let o = ex.settle(&job).await.unwrap();
     assert!(matches!(&o, Outcome::Settled { skipped, .. } if skipped.is_empty()), "{o:?}");
