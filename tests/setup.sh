@@ -48,3 +48,18 @@ if [ ! -x "$st_venv/bin/schemathesis" ] || ! "$st_venv/bin/schemathesis" --versi
 else
   say "schemathesis $st_version present in $st_venv"
 fi
+# erc7730 (PyPI), the reference linter of ERC-7730 clear-signing
+# descriptors, checks intents/data/eip712-stakebid.json and what the node
+# serves. It wants Python 3.12; on 3.11 it runs with typing.override taken
+# from typing_extensions (a sitecustomize.py in its own virtualenv).
+e7_venv="${STAKEBID_ERC7730_VENV:-$HOME/.cache/stakebid-erc7730}"
+e7_version="1.0.12"
+if [ ! -x "$e7_venv/bin/erc7730" ] || ! "$e7_venv/bin/pip" show erc7730 2>/dev/null | grep -q "^Version: $e7_version"; then
+  say "installing erc7730 $e7_version into $e7_venv"
+  python3 -m venv "$e7_venv"
+  "$e7_venv/bin/pip" install --quiet --disable-pip-version-check --ignore-requires-python "erc7730==$e7_version" typing_extensions
+  site="$("$e7_venv/bin/python" -c 'import site; print(site.getsitepackages()[0])')"
+  printf 'import typing, typing_extensions\nif not hasattr(typing, "override"):\n    typing.override = typing_extensions.override\n' > "$site/sitecustomize.py"
+else
+  say "erc7730 $e7_version present in $e7_venv"
+fi

@@ -21,6 +21,7 @@
 
 pub mod address;
 pub mod batch;
+pub mod clear_signing;
 pub mod deployment;
 pub mod encoding;
 pub mod envelope;

@@ -259,3 +259,95 @@ async fn the_openapi_document_lists_every_route_and_only_documented_codes() {
     let (_, v) = call(&app, "GET", "/v1/nowhere", None).await;
     assert_eq!(v["code"], "request.no_route");
 }
+
+/// The ERC-7730 descriptor the node serves: bound to its chain and
+/// Settlement, its schemas exactly the typed data wallets are given to sign
+/// (`GET /v1/eip712`, and a cancellation's), every field displayed or
+/// deliberately excluded, and `erc7730 lint` (PyPI's reference linter,
+/// installed by tests/setup.sh) finds nothing in it or in the shipped file.
+#[tokio::test]
+async fn the_clear_signing_descriptor_covers_every_field_and_lints_clean() {
+    let d = tmp("descriptor");
+    let (app, _store) = app(&d);
+    let (st, desc) = call(&app, "GET", "/v1/eip712/descriptor", None).await;
+    assert_eq!(st, StatusCode::OK);
+    let dom = domain();
+    assert_eq!(
+        desc["context"]["eip712"]["deployments"],
+        json!([{ "chainId": dom.chain_id, "address": dom.settlement.to_checksum(None) }])
+    );
+    let (_, td) = call(&app, "GET", "/v1/eip712", None).await;
+    let schemas = desc["context"]["eip712"]["schemas"].as_array().unwrap();
+    let intent = schemas.iter().find(|s| s["primaryType"] == "Intent").unwrap();
+    assert_eq!(intent["types"], td["types"], "the descriptor describes what is signed");
+    let cancel = schemas.iter().find(|s| s["primaryType"] == "Cancellation").unwrap();
+    assert_eq!(cancel["types"]["Cancellation"], json!([{ "name": "intentId", "type": "bytes32" }]));
+    // Every typed-data field has a display entry or is excluded on purpose.
+    let intent_fields: Vec<&str> =
+        stakebid_intents::intent::INTENT_FIELDS.iter().map(|(n, _)| *n).collect();
+    for (ty, fields) in [("Intent", intent_fields), ("Cancellation", vec!["intentId"])] {
+        let f = &desc["display"]["formats"][ty];
+        let shown: Vec<String> = f["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["path"].as_str().unwrap().trim_end_matches(".[]").to_string())
+            .collect();
+        let excluded: Vec<String> = f["excluded"]
+            .as_array()
+            .map(|a| a.iter().map(|x| x.as_str().unwrap().to_string()).collect())
+            .unwrap_or_default();
+        for name in fields {
+            let path = format!("#.{name}");
+            assert!(
+                shown.contains(&path) || excluded.contains(&path),
+                "{ty}.{name} is neither displayed nor excluded"
+            );
+            assert!(
+                !excluded.contains(&path)
+                    || stakebid_intents::clear_signing::NOT_DISPLAYED.contains(&name),
+                "{ty}.{name} is excluded without being listed in NOT_DISPLAYED"
+            );
+        }
+    }
+    // The reference linter: no errors, no warnings, on the file we ship
+    // and on what this node serves.
+    let venv =
+        std::env::var("STAKEBID_ERC7730_VENV").map(std::path::PathBuf::from).unwrap_or_else(|_| {
+            std::path::PathBuf::from(std::env::var("HOME").unwrap()).join(".cache/stakebid-erc7730")
+        });
+    let lint = venv.join("bin/erc7730");
+    std::fs::create_dir_all(&d).unwrap();
+    let served = d.join("eip712-stakebid-served.json");
+    std::fs::write(&served, serde_json::to_vec_pretty(&desc).unwrap()).unwrap();
+    let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../intents/data/eip712-stakebid.json");
+    let run = |file: &std::path::Path| {
+        let out = std::process::Command::new(&lint)
+            .arg("lint")
+            .arg(file)
+            .output()
+            .unwrap_or_else(|e| panic!("{} (tests/setup.sh installs it): {e}", lint.display()));
+        let text = String::from_utf8_lossy(&out.stdout).to_string()
+            + &String::from_utf8_lossy(&out.stderr);
+        (out.status.success(), text)
+    };
+    for file in [shipped.as_path(), served.as_path()] {
+        let (ok, text) = run(file);
+        assert!(ok && text.contains("no issue found"), "{}: {text}", file.display());
+        assert!(
+            !text.contains("warning") && !text.contains("error:"),
+            "{}: {text}",
+            file.display()
+        );
+    }
+    // And it does catch a problem: a label too long for a device's screen.
+    let mut bad = desc.clone();
+    bad["display"]["formats"]["Intent"]["fields"][1]["label"] =
+        json!("The amount you are about to stake today");
+    let bad_file = d.join("eip712-bad.json");
+    std::fs::write(&bad_file, serde_json::to_vec(&bad).unwrap()).unwrap();
+    let (_, text) = run(&bad_file);
+    assert!(text.contains("warning"), "{text}");
+    let _ = std::fs::remove_dir_all(&d);
+}

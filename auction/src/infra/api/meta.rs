@@ -23,6 +23,7 @@ pub const ROUTES: &[(&str, &str, &[&str])] = &[
     ("GET", "/openapi.json", &[]),
     ("GET", "/v1/node", &[]),
     ("GET", "/v1/eip712", &[]),
+    ("GET", "/v1/eip712/descriptor", &[]),
     ("GET", "/v1/market", &[]),
     (
         "POST",
@@ -239,6 +240,21 @@ pub(super) async fn eip712(State(s): State<AppState>) -> Json<Value> {
         o.remove("message");
     }
     Json(td)
+}
+
+/// `GET /v1/eip712/descriptor`: the ERC-7730 clear-signing descriptor for
+/// `Intent` and `Cancellation`, bound to this node's chain and Settlement.
+#[utoipa::path(get, path = "/v1/eip712/descriptor", tag = "node",
+    responses((status = 200, description = "ERC-7730 descriptor (the eip712-*.json form of the clear-signing registry) for this node's domain", body = Object)))]
+pub(super) async fn eip712_descriptor(State(s): State<AppState>) -> Json<Value> {
+    let mut d: Value = serde_json::from_str(stakebid_intents::clear_signing::DESCRIPTOR)
+        .expect("the shipped descriptor is JSON (tested)");
+    let domain = s.policy.domain;
+    d["context"]["eip712"]["deployments"] = serde_json::json!([{
+        "chainId": domain.chain_id,
+        "address": domain.settlement.to_checksum(None),
+    }]);
+    Json(d)
 }
 
 /// `GET /v1/market`: the market in use and its hash.

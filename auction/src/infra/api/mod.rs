@@ -227,6 +227,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(meta::openapi_json))
         .routes(routes!(meta::node))
         .routes(routes!(meta::eip712))
+        .routes(routes!(meta::eip712_descriptor))
         .routes(routes!(meta::market))
         .routes(routes!(intents::quote))
         .routes(routes!(intents::submit))
