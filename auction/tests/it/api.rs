@@ -351,3 +351,62 @@ async fn the_clear_signing_descriptor_covers_every_field_and_lints_clean() {
     assert!(text.contains("warning"), "{text}");
     let _ = std::fs::remove_dir_all(&d);
 }
+
+/// `GET /v1/intents/{id}/events`: the intent's view now, one event per
+/// change, and the end of the stream once it is final; unknown and
+/// malformed ids are refused with their codes before any stream opens.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_intents_event_stream_follows_its_changes_and_ends_when_final() {
+    use stakebid_auction::infra::store::Status;
+    let d = tmp("intent-events");
+    let (app, store) = app(&d);
+    let (body, id) = submission(3);
+    let (st, _) = call(&app, "POST", "/v1/intents", Some(body.to_string().into_bytes())).await;
+    assert_eq!(st, StatusCode::CREATED);
+    let zero = format!("/v1/intents/0x{}/events", "0".repeat(64));
+    let (st, v) = call(&app, "GET", &zero, None).await;
+    assert_eq!((st, v["code"].as_str()), (StatusCode::NOT_FOUND, Some("intent.unknown")));
+    let (st, v) = call(&app, "GET", "/v1/intents/0x12/events", None).await;
+    assert_eq!((st, v["code"].as_str()), (StatusCode::BAD_REQUEST, Some("request.bad_id")));
+
+    let req =
+        Request::builder().uri(format!("/v1/intents/{}/events", id.0)).body(Body::empty()).unwrap();
+    let res = app.clone().oneshot(req).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let mut body = res.into_body();
+    let mut buf = String::new();
+    // The next `status` event's view, or None when the stream ended.
+    async fn next(body: &mut Body, buf: &mut String) -> Option<Value> {
+        loop {
+            if let Some(end) = buf.find("\n\n") {
+                let ev: String = buf.drain(..end + 2).collect();
+                if let Some(data) = ev.lines().find_map(|l| l.strip_prefix("data:")) {
+                    return Some(serde_json::from_str(data.trim()).unwrap());
+                }
+                continue;
+            }
+            let frame = tokio::time::timeout(std::time::Duration::from_secs(5), body.frame())
+                .await
+                .expect("an event within 5 s")?
+                .unwrap();
+            if let Ok(data) = frame.into_data() {
+                buf.push_str(&String::from_utf8_lossy(&data));
+            }
+        }
+    }
+    let v = next(&mut body, &mut buf).await.unwrap();
+    assert_eq!(
+        (v["id"].as_str(), v["status"].as_str()),
+        (Some(&*id.0.to_string()), Some("pending"))
+    );
+    store.transition(&id, Status::InAuction).unwrap();
+    let v = next(&mut body, &mut buf).await.unwrap();
+    assert_eq!(v["status"], "in_auction");
+    assert_eq!(v["history"].as_array().unwrap().len(), 2);
+    store.transition(&id, Status::Expired).unwrap();
+    let v = next(&mut body, &mut buf).await.unwrap();
+    assert_eq!(v["status"], "expired");
+    assert!(next(&mut body, &mut buf).await.is_none(), "the stream ends once the intent is final");
+    drop(store);
+    let _ = std::fs::remove_dir_all(&d);
+}

@@ -87,6 +87,70 @@ pub(super) async fn status(
     Ok(Json(view(&s, &id, &rec)?))
 }
 
+/// How often an intent's event stream looks at its record.
+const INTENT_POLL: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// `GET /v1/intents/{id}/events`: the intent's changes as server-sent
+/// events — one `status` event (its whole view) now and one per change
+/// after, ending once it is settled, expired or cancelled. The node reads
+/// its own store every half second; nothing is lost between reads, since
+/// each event carries the whole history.
+#[utoipa::path(get, path = "/v1/intents/{id}/events", tag = "intents", params(("id" = String, Path, description = "the intent id: 0x and 64 hex digits")),
+    responses((status = 200, description = "text/event-stream of `status` events, each an IntentView", body = wire::IntentView, content_type = "text/event-stream")))]
+pub(super) async fn events(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<
+    axum::response::sse::Sse<
+        impl futures_util::Stream<Item = Result<axum::response::sse::Event, std::convert::Infallible>>,
+    >,
+    ApiError,
+> {
+    use axum::response::sse::{Event, KeepAlive, Sse};
+    let id = parse_id(&id)?;
+    s.store.get(&id)?.ok_or(StoreError::Unknown(id))?;
+    let permit = s.event_streams.clone().try_acquire_owned().map_err(|_| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "events.too_many_streams",
+            "the node serves as many event streams as it allows; retry later",
+        )
+    })?;
+    // (state, changes seen, finished)
+    let stream = futures_util::stream::unfold((s, 0usize, false), move |(s, seen, done)| {
+        let _held = &permit;
+        async move {
+            if done {
+                return None;
+            }
+            let mut first = true;
+            loop {
+                if !first {
+                    tokio::time::sleep(INTENT_POLL).await;
+                }
+                first = false;
+                let rec = match s.store.get(&id) {
+                    Ok(Some(r)) => r,
+                    _ => return None,
+                };
+                if rec.history.len() == seen {
+                    continue;
+                }
+                let end =
+                    matches!(rec.status, Status::Settled | Status::Expired | Status::Cancelled);
+                let ev = match view(&s, &id, &rec) {
+                    Ok(v) => Event::default()
+                        .event("status")
+                        .data(serde_json::to_string(&v).unwrap_or_default()),
+                    Err(_) => return None,
+                };
+                return Some((Ok(ev), (s, rec.history.len(), end)));
+            }
+        }
+    });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}
+
 /// `POST /v1/intents/{id}/cancel`: `{ signature }` — the owner's EIP-712
 /// signature over `Cancellation { intentId }`. Only a pooled (pending)
 /// intent can be cancelled here; one in a running auction can be

@@ -54,6 +54,11 @@ pub const ROUTES: &[(&str, &str, &[&str])] = &[
     ),
     ("GET", "/v1/intents/{id}", &["request.bad_id", "intent.unknown"]),
     (
+        "GET",
+        "/v1/intents/{id}/events",
+        &["request.bad_id", "intent.unknown", "events.too_many_streams"],
+    ),
+    (
         "POST",
         "/v1/intents/{id}/cancel",
         &[

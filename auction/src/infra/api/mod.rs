@@ -232,6 +232,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(intents::quote))
         .routes(routes!(intents::submit))
         .routes(routes!(intents::status))
+        .routes(routes!(intents::events))
         .routes(routes!(intents::cancel))
         .routes(routes!(intents::by_owner))
         .routes(routes!(auctions::list))
