@@ -126,6 +126,9 @@ pub trait NodeStore: Send + Sync {
         limit: usize,
     ) -> Result<Vec<AuctionHead>, StoreError>;
 
+    /// The auction whose award settled in transaction `tx`, if any.
+    fn auction_by_tx(&self, tx: &alloy::primitives::B256) -> Result<Option<u64>, StoreError>;
+
     /// The ids of every auction in `phase`, oldest first (the phase index).
     fn auctions_in(&self, phase: Phase) -> Result<Vec<u64>, StoreError>;
 

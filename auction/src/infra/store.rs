@@ -159,6 +159,9 @@ pub struct Store {
     by_status: sled::Tree,
     by_owner: sled::Tree,
     by_phase: sled::Tree,
+    // Settlement transaction hash → auction id, written with the outcome
+    // that records it; rebuilt on open when empty (stores written before it).
+    by_tx: sled::Tree,
     // Dates each lifecycle move (unix s); injected so tests control it.
     clock: Clock,
 }
@@ -274,12 +277,30 @@ impl Store {
             by_status: db.open_tree("by_status")?,
             by_owner: db.open_tree("by_owner")?,
             by_phase: db.open_tree("by_phase")?,
+            by_tx: db.open_tree("by_tx")?,
             writer: std::sync::Mutex::new(()),
             clock,
             db,
         };
         store.check_layout()?;
+        store.index_settlements()?;
         Ok(store)
+    }
+
+    /// Fills the settlement-transaction index from the auctions when it is
+    /// empty (a store written before the index): one pass, once.
+    fn index_settlements(&self) -> Result<(), StoreError> {
+        if !self.by_tx.is_empty() {
+            return Ok(());
+        }
+        for kv in self.auctions.iter() {
+            let (_, v) = kv?;
+            let rec: AuctionRecord = serde_json::from_slice(&v)?;
+            for tx in settlement_txs(&rec) {
+                self.by_tx.insert(tx.as_slice(), &rec.id.to_be_bytes())?;
+            }
+        }
+        Ok(())
     }
 
     /// Refuses a store of another layout (never misreads one): records
@@ -304,10 +325,13 @@ impl Store {
     ) -> Result<(), StoreError> {
         let record = auction.map(|(r, _)| serde_json::to_vec(r)).transpose()?;
         use sled::Transactional;
-        (&self.auctions, &self.intents, &self.by_status, &self.by_phase)
-            .transaction(|(a, i, st, ph)| {
+        (&self.auctions, &self.intents, &self.by_status, &self.by_phase, &self.by_tx)
+            .transaction(|(a, i, st, ph, tx)| {
                 if let (Some((rec, before)), Some(bytes)) = (auction, &record) {
                     a.insert(&rec.id.to_be_bytes(), bytes.clone())?;
+                    for hash in settlement_txs(rec) {
+                        tx.insert(hash.as_slice(), &rec.id.to_be_bytes())?;
+                    }
                     if let Some(p) = before {
                         ph.remove(index::phase_key(p, rec.id))?;
                     }
@@ -644,6 +668,13 @@ impl NodeStore for Store {
     }
 
     /// The ids of every auction in `phase`, oldest first (the phase index).
+    fn auction_by_tx(&self, tx: &alloy::primitives::B256) -> Result<Option<u64>, StoreError> {
+        Ok(self.by_tx.get(tx.as_slice())?.and_then(|v| {
+            let b: [u8; 8] = v.as_ref().try_into().ok()?;
+            Some(u64::from_be_bytes(b))
+        }))
+    }
+
     fn auctions_in(&self, phase: Phase) -> Result<Vec<u64>, StoreError> {
         self.by_phase
             .scan_prefix(index::phase_prefix(phase))
@@ -734,4 +765,12 @@ fn tx_error(e: sled::transaction::TransactionError<()>) -> StoreError {
             StoreError::Db("transaction aborted".into())
         }
     }
+}
+
+/// The settlement transactions an auction record names (one per settled award).
+fn settlement_txs(rec: &AuctionRecord) -> Vec<alloy::primitives::B256> {
+    rec.public
+        .iter()
+        .flat_map(|o| o.awards.iter().filter_map(|a| a.settlement.as_ref().map(|n| n.tx)))
+        .collect()
 }

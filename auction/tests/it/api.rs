@@ -19,7 +19,7 @@ use tower::ServiceExt;
 
 const NOW: u64 = 1_790_000_000;
 
-fn app(dir: &std::path::Path) -> (axum::Router, Arc<Store>) {
+pub(crate) fn app(dir: &std::path::Path) -> (axum::Router, Arc<Store>) {
     let store = Arc::new(Store::open(dir).unwrap());
     let state = AppState {
         store: store.clone(),
@@ -36,7 +36,7 @@ fn app(dir: &std::path::Path) -> (axum::Router, Arc<Store>) {
     (router(state), store)
 }
 
-async fn call(
+pub(crate) async fn call(
     app: &axum::Router,
     method: &str,
     uri: &str,

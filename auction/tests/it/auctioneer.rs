@@ -267,3 +267,82 @@ fn fallbacks_end_once_every_bid_has_failed_and_the_intents_return_to_the_pool() 
     drop(store);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A settled award's transaction is indexed with its auction (and the index
+/// is rebuilt for a store written before it), and `GET /v1/search` finds an
+/// intent by id, its owner, the auction by number and by settlement
+/// transaction, refusing malformed and oversized queries with their codes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn search_finds_intents_owners_auctions_and_settlement_transactions() {
+    use axum::http::StatusCode;
+    let now = 1_790_000_000;
+    let (dir, store) = pool("search", 6, 11, now);
+    let mut participants = vec![solver(1, "greedy", "honest")];
+    let registry = bonded(&participants);
+    let key = PrivateKeySigner::from_bytes(&B256::repeat_byte(0xa0)).unwrap();
+    let mut a = auctioneer(&store, registry, &key);
+    let r = a.round(now, &mut participants).unwrap().unwrap();
+    let winner = r.awards[0].0.solver;
+    let tx = B256::repeat_byte(0x7e);
+    let ids = a.settled(r.auction, winner, tx, 21_000, &[]).unwrap();
+    assert!(!ids.is_empty());
+    assert_eq!(store.auction_by_tx(&tx).unwrap(), Some(r.auction));
+    assert_eq!(store.auction_by_tx(&B256::repeat_byte(1)).unwrap(), None);
+    let owner = store.get(&ids[0]).unwrap().unwrap().signed.intent.owner;
+    drop(a);
+    drop(store);
+    // A store written before the index: the index is rebuilt on open.
+    {
+        let db = sled::open(&dir).unwrap();
+        db.drop_tree("by_tx").unwrap();
+        db.flush().unwrap();
+    }
+    let (app, store) = crate::api::app(&dir);
+    assert_eq!(store.auction_by_tx(&tx).unwrap(), Some(r.auction));
+    let get = |q: String| {
+        let app = app.clone();
+        async move { crate::api::call(&app, "GET", &format!("/v1/search?q={q}"), None).await }
+    };
+    let (st, v) = get(ids[0].0.to_string()).await;
+    assert_eq!((st, v["kind"].as_str()), (StatusCode::OK, Some("intent")), "{v}");
+    assert_eq!(v["href"], format!("/v1/intents/{}", ids[0].0));
+    let (st, v) = get(tx.to_string()).await;
+    assert_eq!(
+        (st, v["kind"].as_str(), v["auction"].as_u64()),
+        (StatusCode::OK, Some("transaction"), Some(r.auction))
+    );
+    let (st, v) = get(owner.to_checksum(None)).await;
+    assert_eq!((st, v["kind"].as_str()), (StatusCode::OK, Some("owner")), "{v}");
+    let (st, v) = get(owner.to_string().to_lowercase()).await;
+    assert_eq!(st, StatusCode::OK, "lowercase is taken as written: {v}");
+    let (st, v) = get(r.auction.to_string()).await;
+    assert_eq!(
+        (st, v["kind"].as_str(), v["href"].as_str()),
+        (StatusCode::OK, Some("auction"), Some(&*format!("/v1/auctions/{}", r.auction)))
+    );
+    // Refusals, each with its code.
+    let mut bad_case = owner.to_checksum(None);
+    let flip = bad_case.char_indices().skip(2).find(|(_, c)| c.is_ascii_alphabetic()).unwrap().0;
+    let c = bad_case.as_bytes()[flip] as char;
+    bad_case.replace_range(
+        flip..=flip,
+        &if c.is_ascii_uppercase() { c.to_ascii_lowercase() } else { c.to_ascii_uppercase() }
+            .to_string(),
+    );
+    for (q, status, code) in [
+        (B256::repeat_byte(2).to_string(), StatusCode::NOT_FOUND, "search.not_found"),
+        ("99999".to_string(), StatusCode::NOT_FOUND, "search.not_found"),
+        (format!("0x{}", "ab".repeat(20)), StatusCode::NOT_FOUND, "search.not_found"),
+        ("hello".to_string(), StatusCode::BAD_REQUEST, "search.malformed"),
+        ("0x12zz".to_string(), StatusCode::BAD_REQUEST, "search.malformed"),
+        ("1".repeat(101), StatusCode::BAD_REQUEST, "search.too_long"),
+        (bad_case, StatusCode::BAD_REQUEST, "address.bad_checksum"),
+    ] {
+        let (st, v) = get(q.clone()).await;
+        assert_eq!((st, v["code"].as_str()), (status, Some(code)), "{q}: {v}");
+    }
+    let (st, v) = crate::api::call(&app, "GET", "/v1/search", None).await;
+    assert_eq!((st, v["code"].as_str()), (StatusCode::BAD_REQUEST, Some("search.malformed")));
+    drop(store);
+    let _ = std::fs::remove_dir_all(&dir);
+}

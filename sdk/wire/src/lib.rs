@@ -33,4 +33,4 @@ pub use intents::{
     OwnerPage, Quote, QuotePosition, QuoteRequest, SubmitRequest, Submitted, TypedData,
     TypedDomain, TypedField,
 };
-pub use node::{ErrorBody, Health, MarketView, NodeInfo};
+pub use node::{ErrorBody, Health, MarketView, NodeInfo, SearchKind, SearchResult};

@@ -52,3 +52,41 @@ pub struct ErrorBody {
     /// What went wrong, for a person.
     pub message: String,
 }
+
+/// What `GET /v1/search?q=` found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SearchKind {
+    /// An intent, by its id.
+    Intent,
+    /// An owner with intents, by its address.
+    Owner,
+    /// An auction, by its number.
+    Auction,
+    /// A settlement transaction, by its hash: the auction it settled.
+    Transaction,
+}
+
+/// `GET /v1/search?q=`: where the query leads.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SearchResult {
+    /// What the query named.
+    pub kind: SearchKind,
+    /// The API path that shows it.
+    pub href: String,
+    /// The intent, for `intent`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, pattern = "^0x[0-9a-fA-F]{64}$")]
+    pub intent: Option<B256>,
+    /// The owner, for `owner`.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "stakebid_intents::encoding::checksummed_opt"
+    )]
+    #[schema(value_type = Option<String>, pattern = "^0x[0-9a-fA-F]{40}$")]
+    pub owner: Option<Address>,
+    /// The auction, for `auction` and `transaction`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auction: Option<u64>,
+}

@@ -250,6 +250,89 @@ pub(super) async fn by_owner(
     Ok(Json(wire::OwnerPage { intents, next_cursor: page.next }))
 }
 
+/// `GET /v1/search` query.
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(super) struct SearchQuery {
+    /// An intent id or a settlement transaction hash (0x and 64 hex
+    /// digits), an owner address (0x and 40), or an auction number.
+    q: String,
+}
+
+/// Longest query searched: a hash with its 0x and some spaces.
+const MAX_QUERY: usize = 100;
+
+fn search_error(status: StatusCode, code: &str, what: &str) -> ApiError {
+    ApiError::new(status, code, what.to_string())
+}
+
+/// `GET /v1/search?q=`: what an intent id, owner address, settlement
+/// transaction hash or auction number names, and where to read it. A
+/// 32-byte hash is an intent's id first, then a settlement transaction
+/// (the store's transaction index).
+#[utoipa::path(get, path = "/v1/search", tag = "intents", params(SearchQuery),
+    responses((status = 200, description = "What the query names and its API path", body = wire::SearchResult)))]
+pub(super) async fn search(
+    State(s): State<AppState>,
+    q: Result<axum::extract::Query<SearchQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<wire::SearchResult>, ApiError> {
+    use wire::{SearchKind, SearchResult};
+    let axum::extract::Query(q) = q.map_err(|_| {
+        search_error(StatusCode::BAD_REQUEST, "search.malformed", "the query needs `q`")
+    })?;
+    let text = q.q.trim();
+    if text.len() > MAX_QUERY {
+        return Err(search_error(
+            StatusCode::BAD_REQUEST,
+            "search.too_long",
+            "a search is an id, an address, a transaction hash or an auction number (at most 100 characters)",
+        ));
+    }
+    let found =
+        |kind, href: String| SearchResult { kind, href, intent: None, owner: None, auction: None };
+    let not_found = || {
+        search_error(StatusCode::NOT_FOUND, "search.not_found", "nothing on this node goes by that")
+    };
+    let hex = text.strip_prefix("0x").filter(|h| h.chars().all(|c| c.is_ascii_hexdigit()));
+    match hex.map(str::len) {
+        Some(64) => {
+            let h: alloy::primitives::B256 = text.parse().map_err(|_| not_found())?;
+            if s.store.get(&IntentId(h))?.is_some() {
+                let mut r = found(SearchKind::Intent, format!("/v1/intents/{h}"));
+                r.intent = Some(h);
+                return Ok(Json(r));
+            }
+            let n = s.store.auction_by_tx(&h)?.ok_or_else(not_found)?;
+            let mut r = found(SearchKind::Transaction, format!("/v1/auctions/{n}"));
+            r.auction = Some(n);
+            Ok(Json(r))
+        }
+        Some(40) => {
+            let owner = stakebid_intents::address::parse(text)?;
+            if s.store.owner_page(&owner, None, 1)?.intents.is_empty() {
+                return Err(not_found());
+            }
+            let mut r =
+                found(SearchKind::Owner, format!("/v1/owners/{}/intents", owner.to_checksum(None)));
+            r.owner = Some(owner);
+            Ok(Json(r))
+        }
+        _ => {
+            let n: u64 = text.parse().map_err(|_| {
+                search_error(
+                    StatusCode::BAD_REQUEST,
+                    "search.malformed",
+                    "search for an intent id or transaction hash (0x and 64 hex digits), an owner (0x and 40) or an auction number",
+                )
+            })?;
+            s.store.auction(n)?.ok_or_else(not_found)?;
+            let mut r = found(SearchKind::Auction, format!("/v1/auctions/{n}"));
+            r.auction = Some(n);
+            Ok(Json(r))
+        }
+    }
+}
+
 /// `POST /v1/quote`: `{ typed_data }` (unsigned) → what the reference
 /// optimal strategy would give this intent alone on the current market.
 #[utoipa::path(post, path = "/v1/quote", tag = "intents",

@@ -24,6 +24,11 @@ pub const ROUTES: &[(&str, &str, &[&str])] = &[
     ("GET", "/v1/node", &[]),
     ("GET", "/v1/eip712", &[]),
     ("GET", "/v1/eip712/descriptor", &[]),
+    (
+        "GET",
+        "/v1/search",
+        &["search.malformed", "search.too_long", "search.not_found", "address.bad_checksum"],
+    ),
     ("GET", "/v1/market", &[]),
     (
         "POST",

@@ -235,6 +235,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(intents::events))
         .routes(routes!(intents::cancel))
         .routes(routes!(intents::by_owner))
+        .routes(routes!(intents::search))
         .routes(routes!(auctions::list))
         .routes(routes!(auctions::show))
         .routes(routes!(auctions::commit))
