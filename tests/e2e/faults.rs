@@ -5,7 +5,9 @@
 //!   award aborts its own award: the node's simulation reverts
 //!   `SolverNotEligible`, the solver's doing, and the SolverRegistry takes
 //!   the fixed settlement-fault penalty — exactly once, although the node
-//!   is SIGKILLed right as it decides the penalty and restarted.
+//!   is SIGKILLed with its slash transaction sent and unmined, and the
+//!   restarted node, finding it unconfirmed in its journal, tries again
+//!   (the registry's once-rule refuses the second before it is sent).
 //! - One staker's two intents on an escrow that covers one do not block
 //!   anyone: the node offers only what the escrow covers, the other
 //!   stakers' intents settle, the rounds end, and the held-back intent
@@ -113,15 +115,42 @@ fn a_solver_that_aborts_its_own_award_is_slashed_on_chain_once_across_a_node_sig
     .expect("a round reaches its reveal window");
     let reg = SolverRegistry::new(d.registry, wallet_provider(&rpc, &lazy));
     rt.block_on(async { reg.queueWithdrawal(eth(2)).confirm().await.unwrap() });
-    // SIGKILL the node the moment it decides the penalty, then restart it.
-    let decided = wait_for(Duration::from_secs(30), || {
-        node.proc.log().contains("SolverNotEligible").then_some(())
-    });
-    assert!(decided.is_some(), "the award failed as the solver's doing: {}", node.proc.log());
-    node.proc.kill();
-    let node = Node::start(BIN, &dir, None, &node_args);
-    // Exactly one settlement-fault penalty for that auction, on-chain.
+    // From here blocks are mined by hand: the node's slash waits in the
+    // pool, and the node is SIGKILLed exactly then — the penalty decided,
+    // journalled and sent, its receipt never seen.
     let p = ProviderBuilder::new().connect_http(rpc.clone());
+    let rpc_call = |method: &str, params: serde_json::Value| {
+        let _: serde_json::Value =
+            rt.block_on(p.raw_request(method.to_string().into(), params)).unwrap();
+    };
+    rpc_call("evm_setAutomine", serde_json::json!([false]));
+    let nonces = || {
+        rt.block_on(async {
+            let pending = p.get_transaction_count(d.auctioneer).pending().await.unwrap();
+            let mined = p.get_transaction_count(d.auctioneer).latest().await.unwrap();
+            (pending, mined)
+        })
+    };
+    let (_, before) = nonces();
+    let decided = wait_for(Duration::from_secs(30), || {
+        let (pending, mined) = nonces();
+        (node.proc.log().contains("SolverNotEligible") && pending > mined).then_some(())
+    });
+    assert!(decided.is_some(), "the slash is sent as the solver's doing: {}", node.proc.log());
+    node.proc.kill();
+    // Restarted, the node finds the penalty journalled but not marked done
+    // and tries it again: the registry's once-rule refuses the second
+    // (`AlreadySlashed`, against the pending state that holds the first),
+    // so no second slash transaction is ever sent.
+    let node = Node::start(BIN, &dir, None, &node_args);
+    let retried = wait_for(Duration::from_secs(30), || {
+        node.proc.log().matches("0x16e5043d").next().map(|_| ())
+    });
+    assert!(retried.is_some(), "the restarted node retries the penalty: {}", node.proc.log());
+    assert_eq!(nonces().0, before + 1, "one slash transaction in all");
+    rpc_call("evm_setAutomine", serde_json::json!([true]));
+    rpc_call("evm_mine", serde_json::json!([]));
+    // Exactly one settlement-fault penalty for that auction, on-chain.
     let slashes = || {
         let f = alloy::rpc::types::Filter::new()
             .address(d.registry)
