@@ -63,7 +63,7 @@ impl Participant for Solver {
     }
 }
 
-fn solver(n: u8, strategy: &str, mode: &'static str) -> Box<dyn Participant> {
+pub(crate) fn solver(n: u8, strategy: &str, mode: &'static str) -> Box<dyn Participant> {
     Box::new(Solver {
         key: PrivateKeySigner::from_bytes(&B256::repeat_byte(n)).unwrap(),
         strategy: by_name(strategy, 5).unwrap(),
@@ -72,7 +72,11 @@ fn solver(n: u8, strategy: &str, mode: &'static str) -> Box<dyn Participant> {
     })
 }
 
-fn auctioneer<'s>(store: &'s Store, registry: Registry, key: &PrivateKeySigner) -> Auctioneer<'s> {
+pub(crate) fn auctioneer<'s>(
+    store: &'s dyn NodeStore,
+    registry: Registry,
+    key: &PrivateKeySigner,
+) -> Auctioneer<'s> {
     Auctioneer {
         store,
         registry,
@@ -104,7 +108,7 @@ fn pool(name: &str, count: usize, seed: u64, now: u64) -> (std::path::PathBuf, S
 }
 
 /// Every participant bonded with 2 ETH.
-fn bonded(participants: &[Box<dyn Participant>]) -> Registry {
+pub(crate) fn bonded(participants: &[Box<dyn Participant>]) -> Registry {
     let mut registry = Registry::new();
     for p in participants {
         registry.bond(p.address(), Wei(2 * 10u128.pow(18)));

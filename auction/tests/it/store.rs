@@ -318,6 +318,33 @@ pub(crate) fn conformance(open: &Opener) {
     indexes_follow_every_write_and_pages_are_stable(open);
     node_state_round_trips(open);
     the_settlement_journal_is_durable(open);
+    a_settled_award_is_found_by_its_transaction(open);
+}
+
+/// The settlement-transaction index (`auction_by_tx`, what search by
+/// transaction hash reads): written with the settlement, durable.
+fn a_settled_award_is_found_by_its_transaction(open: &Opener) {
+    use alloy::primitives::B256;
+    use alloy::signers::local::PrivateKeySigner;
+    let d = dir("by-tx");
+    let tx = B256::repeat_byte(0x7e);
+    let auction = {
+        let store = open(&d);
+        store.accept(&intents(6, 21)).unwrap();
+        let mut ps = vec![crate::auctioneer::solver(1, "greedy", "honest")];
+        let key = PrivateKeySigner::from_bytes(&B256::repeat_byte(0xa0)).unwrap();
+        let mut a = crate::auctioneer::auctioneer(&*store, crate::auctioneer::bonded(&ps), &key);
+        let r = a.round(1_790_000_000, &mut ps).unwrap().expect("a round runs");
+        assert_eq!(store.auction_by_tx(&tx).unwrap(), None);
+        a.settled(r.auction, r.awards[0].0.solver, tx, 21_000, &[]).unwrap();
+        assert_eq!(store.auction_by_tx(&tx).unwrap(), Some(r.auction));
+        assert_eq!(store.auction_by_tx(&B256::repeat_byte(1)).unwrap(), None);
+        r.auction
+    };
+    let store = open(&d);
+    assert_eq!(store.auction_by_tx(&tx).unwrap(), Some(auction), "durable");
+    drop(store);
+    let _ = std::fs::remove_dir_all(&d);
 }
 
 #[test]
