@@ -80,13 +80,6 @@ pub enum Outcome {
     },
 }
 
-impl Outcome {
-    /// Whether the solver is to blame (only then is it penalized).
-    pub fn solver_at_fault(&self) -> bool {
-        matches!(self, Outcome::Failed { blame: Blame::Solver, .. })
-    }
-}
-
 /// An intent the Settlement skipped, and why.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Skipped {

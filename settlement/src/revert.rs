@@ -3,9 +3,13 @@
 //! no matching on names), and the one place that says whose doing each
 //! error is. The match is exhaustive: an error added to a contract does
 //! not compile until it is classified here. Blame is an allow-list: only
-//! the errors a solver's own plan or bond can cause are [`Blame::Solver`];
+//! what a solver did on-chain itself — pulling its bond out from under its
+//! award — is [`Blame::Solver`]. A plan reaches the chain only after the
+//! auctioneer's evaluator accepted it, so a plan the contracts then refuse
+//! (a cap, a pool minimum on an award whose other intents were skipped) is
+//! the rules disagreeing or chain state moving, not the solver's doing;
 //! what the executor, our configuration or an unknown contract caused is
-//! [`Blame::Unknown`] and never penalized.
+//! [`Blame::Unknown`]. Neither is penalized.
 
 use alloy::sol_types::SolInterface;
 
@@ -46,8 +50,8 @@ pub enum Revert {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Blame {
-    /// The solver's plan or its bond (a plan the contract refuses, a bond
-    /// queued out from under its award): penalized.
+    /// The solver's own on-chain doing (its bond queued out from under its
+    /// award): penalized.
     Solver,
     /// Chain state moved between the auction and the settlement (a cap
     /// filled, a price moved, an adapter taken off the list): nobody's
@@ -129,14 +133,16 @@ impl Revert {
         use Blame::{Solver, Staker, StateMoved, Unknown};
         match self {
             Revert::Settlement(e) => match e {
-                // What the solver's plan puts in, or its bond.
+                // The solver's own bond, queued out after it bid.
+                SettlementErrors::SolverNotEligible(_) => Solver,
+                // Plan checks the evaluator already passed: the node's rules
+                // and the contract's disagree — not the solver's doing.
                 SettlementErrors::AmountMismatch(_)
                 | SettlementErrors::AssetNotAccepted(_)
                 | SettlementErrors::ExcludedOperator(_)
                 | SettlementErrors::FeeTooHigh(_)
                 | SettlementErrors::OperatorCapExceeded(_)
-                | SettlementErrors::UnknownPosition(_)
-                | SettlementErrors::SolverNotEligible(_) => Solver,
+                | SettlementErrors::UnknownPosition(_) => Unknown,
                 SettlementErrors::AdapterNotAllowed(_) | SettlementErrors::MinOutNotMet(_) => {
                     StateMoved
                 }
@@ -168,7 +174,7 @@ impl Revert {
             },
             Revert::Lido(e) => match e {
                 MockLidoErrors::StakeLimit(_) => StateMoved,
-                MockLidoErrors::ZeroDeposit(_) => Solver,
+                MockLidoErrors::ZeroDeposit(_) => Unknown,
                 MockLidoErrors::InsufficientAllowance(_)
                 | MockLidoErrors::InsufficientBalance(_) => Staker,
                 MockLidoErrors::AlreadyClaimed(_)
@@ -181,9 +187,10 @@ impl Revert {
             Revert::RocketPool(e) => match e {
                 MockRocketPoolErrors::DepositPoolFull(_)
                 | MockRocketPoolErrors::InsufficientCollateral(_) => StateMoved,
-                // A plan below the pool's minimum or into a closed pool.
+                // A pool closed since the award, or under its minimum because
+                // intents of the award were skipped (it applies to the sum).
                 MockRocketPoolErrors::BelowMinimumDeposit(_)
-                | MockRocketPoolErrors::DepositsDisabled(_) => Solver,
+                | MockRocketPoolErrors::DepositsDisabled(_) => StateMoved,
                 MockRocketPoolErrors::InsufficientAllowance(_)
                 | MockRocketPoolErrors::InsufficientBalance(_) => Staker,
                 MockRocketPoolErrors::NotAdmin(_) => Unknown,
@@ -203,16 +210,16 @@ impl Revert {
                 | MockEigenLayerErrors::WithdrawerNotStaker(_) => Unknown,
             },
             Revert::LidoAdapter(e) => match e {
-                LidoAdapterErrors::AssetNotAccepted(_) => Solver,
+                LidoAdapterErrors::AssetNotAccepted(_) => Unknown,
                 LidoAdapterErrors::ValueMismatch(_) => Unknown,
             },
             Revert::RocketPoolAdapter(e) => match e {
-                RocketPoolAdapterErrors::AssetNotAccepted(_) => Solver,
+                RocketPoolAdapterErrors::AssetNotAccepted(_) => Unknown,
                 RocketPoolAdapterErrors::ValueMismatch(_) => Unknown,
             },
             Revert::EigenLayerAdapter(e) => match e {
                 EigenLayerAdapterErrors::NoOperator(_)
-                | EigenLayerAdapterErrors::UnknownToken(_) => Solver,
+                | EigenLayerAdapterErrors::UnknownToken(_) => Unknown,
                 EigenLayerAdapterErrors::NotAdmin(_)
                 | EigenLayerAdapterErrors::UnexpectedReturn(_)
                 | EigenLayerAdapterErrors::ValueMismatch(_) => Unknown,
@@ -263,6 +270,10 @@ mod tests {
         let data = Settlement::SolverNotEligible { solver: Address::ZERO }.abi_encode();
         let r = Revert::decode(&data).unwrap();
         assert_eq!((r.name(), r.blame()), ("SolverNotEligible", Blame::Solver));
+        // A pool minimum the award's sum fell under (intents skipped) is not.
+        let data =
+            crate::contracts::mock_rocket_pool::MockRocketPool::BelowMinimumDeposit {}.abi_encode();
+        assert_eq!(Revert::decode(&data).unwrap().blame(), Blame::StateMoved);
         // The executor's own calldata is not the solver's doing.
         let data = Settlement::BidMismatch {}.abi_encode();
         assert_eq!(Revert::decode(&data).unwrap().blame(), Blame::Unknown);

@@ -262,10 +262,6 @@ pub(super) struct SearchQuery {
 /// Longest query searched: a hash with its 0x and some spaces.
 const MAX_QUERY: usize = 100;
 
-fn search_error(status: StatusCode, code: &str, what: &str) -> ApiError {
-    ApiError::new(status, code, what.to_string())
-}
-
 /// `GET /v1/search?q=`: what an intent id, owner address, settlement
 /// transaction hash or auction number names, and where to read it. A
 /// 32-byte hash is an intent's id first, then a settlement transaction
@@ -278,11 +274,11 @@ pub(super) async fn search(
 ) -> Result<Json<wire::SearchResult>, ApiError> {
     use wire::{SearchKind, SearchResult};
     let axum::extract::Query(q) = q.map_err(|_| {
-        search_error(StatusCode::BAD_REQUEST, "search.malformed", "the query needs `q`")
+        ApiError::new(StatusCode::BAD_REQUEST, "search.malformed", "the query needs `q`")
     })?;
     let text = q.q.trim();
     if text.len() > MAX_QUERY {
-        return Err(search_error(
+        return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
             "search.too_long",
             "a search is an id, an address, a transaction hash or an auction number (at most 100 characters)",
@@ -291,7 +287,11 @@ pub(super) async fn search(
     let found =
         |kind, href: String| SearchResult { kind, href, intent: None, owner: None, auction: None };
     let not_found = || {
-        search_error(StatusCode::NOT_FOUND, "search.not_found", "nothing on this node goes by that")
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "search.not_found",
+            "nothing on this node goes by that",
+        )
     };
     let hex = text.strip_prefix("0x").filter(|h| h.chars().all(|c| c.is_ascii_hexdigit()));
     match hex.map(str::len) {
@@ -319,7 +319,7 @@ pub(super) async fn search(
         }
         _ => {
             let n: u64 = text.parse().map_err(|_| {
-                search_error(
+                ApiError::new(
                     StatusCode::BAD_REQUEST,
                     "search.malformed",
                     "search for an intent id or transaction hash (0x and 64 hex digits), an owner (0x and 40) or an auction number",
