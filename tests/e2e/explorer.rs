@@ -1,5 +1,6 @@
-//! The explorer page in headless Chromium (Debian's `chromium`) against a
-//! running node: the auction list, and one auction's bids and winner.
+//! The explorer in headless Chromium (Debian's `chromium`) against a node
+//! without a chain: the auction list, and one auction's bids and winner.
+//! The full browser suite on `stakebid dev` is in `browser.rs`.
 
 use std::process::Command;
 use std::time::Duration;
@@ -9,18 +10,15 @@ use stakebid_tests::{get, http, intent_bodies, scratch, solver_key, unix_now, wa
 use crate::{with_solvers, BIN};
 
 pub(crate) fn render(url: &str) -> String {
-    let out = Command::new("chromium")
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-dev-shm-usage",
-            "--virtual-time-budget=10000",
-            "--dump-dom",
-            url,
-        ])
+    // playwright-core drives Debian's chromium and waits until the page has
+    // rendered (a live page keeps event streams open, so --dump-dom would
+    // wait for ever or dump too early).
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/js/render.mjs");
+    let out = Command::new("node")
+        .args([script, url])
         .output()
-        .expect("chromium runs (tests/setup.sh installs it)");
+        .expect("node runs (tests/setup.sh installs playwright-core)");
+    assert!(out.status.success(), "render {url}: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 

@@ -47,6 +47,10 @@ pub struct Figures {
     pub fee: stakebid_intents::Wei,
     /// Gas the plan's settlement is estimated to use.
     pub gas: u64,
+    /// Loss in each of the market's named historical stress events (bps of
+    /// the amount); absent in records from before it was kept.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub stress_bps: BTreeMap<String, u64>,
 }
 
 impl From<&stakebid_intents::Evaluation> for Figures {
@@ -59,6 +63,7 @@ impl From<&stakebid_intents::Evaluation> for Figures {
             service_bps: e.service_bps.clone(),
             fee: e.fee,
             gas: e.gas,
+            stress_bps: e.stress.iter().map(|l| (l.name.clone(), l.loss_bps)).collect(),
         }
     }
 }

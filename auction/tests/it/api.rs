@@ -410,3 +410,67 @@ async fn an_intents_event_stream_follows_its_changes_and_ends_when_final() {
     drop(store);
     let _ = std::fs::remove_dir_all(&d);
 }
+
+/// The explorer is served whole by the node: the page, every module it
+/// imports (followed from `index.html` through each `import`), with no
+/// fetch from another host; an unknown file answers its code; the data it
+/// reads (`/v1/stats`, `/v1/market` with per-position figures) answer on an
+/// empty node.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_explorer_and_its_data_are_served_by_the_node_alone() {
+    let dir = tmp("explorer");
+    let (app, _store) = app(&dir);
+    let get = |uri: String| {
+        let app = app.clone();
+        async move {
+            let res = app
+                .oneshot(Request::builder().uri(uri).body(Body::empty()).unwrap())
+                .await
+                .unwrap();
+            let ty = res.headers().get("content-type").map(|v| v.to_str().unwrap().to_string());
+            let st = res.status();
+            let body = res.into_body().collect().await.unwrap().to_bytes();
+            (st, ty.unwrap_or_default(), String::from_utf8(body.to_vec()).unwrap())
+        }
+    };
+    let (st, ty, html) = get("/".into()).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(ty.starts_with("text/html"));
+    let mut todo: Vec<String> = vec![];
+    for cap in html.split("/assets/").skip(1) {
+        todo.push(cap.split('"').next().unwrap().to_string());
+    }
+    assert!(todo.contains(&"app.js".to_string()) && todo.contains(&"app.css".to_string()));
+    let mut seen = std::collections::BTreeSet::new();
+    while let Some(file) = todo.pop() {
+        if !seen.insert(file.clone()) {
+            continue;
+        }
+        let (st, ty, body) = get(format!("/assets/{file}")).await;
+        assert_eq!(st, StatusCode::OK, "{file}");
+        let want = if file.ends_with(".css") { "text/css" } else { "text/javascript" };
+        assert!(ty.starts_with(want), "{file}: {ty}");
+        assert!(
+            !body.contains("https://") && !body.contains("http://"),
+            "{file} fetches nothing from elsewhere"
+        );
+        for imp in body.split("from './").skip(1) {
+            todo.push(imp.split('\'').next().unwrap().to_string());
+        }
+    }
+    assert!(seen.len() >= 5, "{seen:?}");
+    let (st, v) = call(&app, "GET", "/assets/nope.js", None).await;
+    assert_eq!((st, v["code"].as_str()), (StatusCode::NOT_FOUND, Some("explorer.unknown_file")));
+    let (st, v) = call(&app, "GET", "/v1/stats", None).await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!((v["intents_settled"].as_u64(), v["wei_staked"].as_str()), (Some(0), Some("0")));
+    assert!(v["median_net_apy_bps"].is_null());
+    let (st, v) = call(&app, "GET", "/v1/market", None).await;
+    assert_eq!(st, StatusCode::OK);
+    let positions = v["positions"].as_array().unwrap();
+    assert_eq!(positions.len(), Market::snapshot().positions.len());
+    assert!(positions.iter().all(|p| p["apy_bps"].is_u64() && p["cvar_bps"].is_u64()));
+    let (st, v) = call(&app, "GET", "/v1/owners/0x12/intents", None).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{v}");
+    assert_eq!(v["code"], "request.bad_id");
+}

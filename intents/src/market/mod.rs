@@ -7,12 +7,14 @@
 //! position's service exposure is its operator's magnitudes.
 
 mod check;
+mod figures;
 mod generate;
 mod hash;
 mod index;
 mod security;
 
 pub use check::MarketError;
+pub use figures::{position_figures, PositionFigures};
 pub use generate::{generate, GeneratorParams};
 pub use index::{Index, PositionInfo};
 pub use security::{security, OperatorSecurity, SecurityReport};

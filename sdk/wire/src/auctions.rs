@@ -199,6 +199,10 @@ pub struct Figures {
     pub fee: Wei,
     /// Gas the plan's settlement is estimated to use.
     pub gas: u64,
+    /// Loss in each of the market's named historical stress events (bps of
+    /// the amount), by event name.
+    #[serde(default)]
+    pub stress_bps: BTreeMap<String, u64>,
 }
 
 /// One reason a bid was refused.

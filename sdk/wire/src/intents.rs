@@ -182,6 +182,27 @@ pub struct IntentAward {
     /// The settlement transaction, once mined.
     #[serde(default)]
     pub settlement: Option<crate::SettlementNote>,
+    /// The restaking security margin of each operator the plan delegates
+    /// to, before and after its stake (Durvasula–Roughgarden γ).
+    #[serde(default)]
+    pub security: Vec<OperatorGamma>,
+}
+
+/// One operator's restaking security margin: the largest γ for which
+/// Σ_s π_s / (α_s · σ(N(s))) ≤ 1/(1+γ) over the services s it runs
+/// (Durvasula & Roughgarden, "Robust Restaking Networks"); more stake
+/// delegated to it raises σ(N(s)) and so γ. `None`: a service it runs has
+/// no stake allocated at all (no margin).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct OperatorGamma {
+    /// The operator's id in the market.
+    pub operator: String,
+    /// γ before the plan's stake, in bps (10,000 = γ of 1).
+    pub before_bps: Option<i64>,
+    /// γ with the plan's stake delegated, in bps.
+    pub after_bps: Option<i64>,
+    /// The services it runs (its allocations with a non-zero magnitude).
+    pub services: Vec<String>,
 }
 
 /// `GET /v1/owners/{address}/intents?cursor=&limit=`.

@@ -30,7 +30,10 @@ pub use auctions::{
 pub use dec::Dec;
 pub use intents::{
     CancelRequest, Eip712Types, HistoryEntry, IntentAward, IntentMessage, IntentStatus, IntentView,
-    OwnerPage, Quote, QuotePosition, QuoteRequest, SubmitRequest, Submitted, TypedData,
-    TypedDomain, TypedField,
+    OperatorGamma, OwnerPage, Quote, QuotePosition, QuoteRequest, SubmitRequest, Submitted,
+    TypedData, TypedDomain, TypedField,
 };
-pub use node::{ErrorBody, Health, MarketView, NodeInfo, SearchKind, SearchResult};
+pub use node::{
+    ErrorBody, Health, MarketView, NodeInfo, SearchKind, SearchResult, SolverTally, Stats,
+    STATS_WINDOW,
+};

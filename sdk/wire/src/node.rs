@@ -35,7 +35,52 @@ pub struct MarketView {
     /// The market.
     #[schema(value_type = Object)]
     pub market: Market,
+    /// Each position's yield, tail loss, exit time and caps, as the
+    /// evaluator sees them (a one-position plan).
+    #[serde(default)]
+    #[schema(value_type = Vec<Object>)]
+    pub positions: Vec<stakebid_intents::market::PositionFigures>,
 }
+
+/// `GET /v1/stats`: what the node has settled (over its last
+/// [`STATS_WINDOW`] auctions).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Stats {
+    /// Auctions held (the newest id).
+    pub auctions: u64,
+    /// Intents settled on-chain.
+    pub intents_settled: usize,
+    /// Intents waiting for an auction.
+    pub intents_pending: usize,
+    /// Settlement transactions.
+    pub settlements: usize,
+    /// Wei staked through settled plans (fees excluded).
+    #[schema(value_type = String, pattern = "^[0-9]+$")]
+    pub wei_staked: stakebid_intents::Wei,
+    /// Median net APY promised at settlement (bps), over settled intents.
+    pub median_net_apy_bps: Option<i64>,
+    /// Wei staked per position through settled plans.
+    #[schema(value_type = std::collections::BTreeMap<String, String>)]
+    pub staked_by_position: std::collections::BTreeMap<String, stakebid_intents::Wei>,
+    /// Per solver (checksummed address): bids scored, bids won, the score
+    /// its winning bids added.
+    pub solvers: std::collections::BTreeMap<String, SolverTally>,
+}
+
+/// One solver's record in [`Stats`].
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SolverTally {
+    /// Bids that scored.
+    pub bids: u64,
+    /// Of those, winners.
+    pub wins: u64,
+    /// Sum of its winning bids' scores (wei).
+    #[schema(value_type = String, pattern = "^-?[0-9]+$")]
+    pub won_score: crate::Dec<i128>,
+}
+
+/// How many of the newest auctions `GET /v1/stats` reads.
+pub const STATS_WINDOW: u64 = 10_000;
 
 /// `GET /healthz`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

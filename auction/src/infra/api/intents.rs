@@ -34,7 +34,7 @@ fn outcomes<'a>(
 }
 
 fn view(s: &AppState, id: &IntentId, rec: &Record) -> Result<wire::IntentView, ApiError> {
-    Ok(views::intent(id, rec, &outcomes(s, std::iter::once(rec))?))
+    Ok(views::intent(id, rec, &outcomes(s, std::iter::once(rec))?, &s.market))
 }
 
 fn parse_id(id: &str) -> Result<IntentId, ApiError> {
@@ -246,7 +246,8 @@ pub(super) async fn by_owner(
     })
     .await
     .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "store.failed", e.to_string()))??;
-    let intents = page.intents.iter().map(|(id, r)| views::intent(id, r, &outcomes)).collect();
+    let intents =
+        page.intents.iter().map(|(id, r)| views::intent(id, r, &outcomes, &s.market)).collect();
     Ok(Json(wire::OwnerPage { intents, next_cursor: page.next }))
 }
 

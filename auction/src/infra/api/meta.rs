@@ -4,7 +4,7 @@
 
 use axum::extract::State;
 use axum::http::header;
-use axum::response::{Html, IntoResponse};
+use axum::response::IntoResponse;
 use axum::Json;
 use serde_json::Value;
 use utoipa::openapi::{InfoBuilder, OpenApi, ResponseBuilder};
@@ -17,6 +17,8 @@ use super::AppState;
 /// in `docs/errors.md`.
 pub const ROUTES: &[(&str, &str, &[&str])] = &[
     ("GET", "/", &[]),
+    ("GET", "/assets/{file}", &["explorer.unknown_file"]),
+    ("GET", "/v1/stats", &[]),
     ("GET", "/healthz", &[]),
     ("GET", "/v1/health", &[]),
     ("GET", "/metrics", &[]),
@@ -265,18 +267,4 @@ pub(super) async fn eip712_descriptor(State(s): State<AppState>) -> Json<Value> 
         "address": domain.settlement.to_checksum(None),
     }]);
     Json(d)
-}
-
-/// `GET /v1/market`: the market in use and its hash.
-#[utoipa::path(get, path = "/v1/market", tag = "node",
-    responses((status = 200, description = "The market snapshot and its hash", body = stakebid_wire::MarketView)))]
-pub(super) async fn market(State(s): State<AppState>) -> Json<stakebid_wire::MarketView> {
-    Json(stakebid_wire::MarketView { hash: s.market.hash(), market: (*s.market).clone() })
-}
-
-/// `GET /`: the explorer page.
-#[utoipa::path(get, path = "/", tag = "node",
-    responses((status = 200, description = "The explorer: recent auctions, one auction's bids and winners, a solver's record", body = String, content_type = "text/html")))]
-pub(super) async fn explorer() -> Html<&'static str> {
-    Html(include_str!("explorer.html"))
 }

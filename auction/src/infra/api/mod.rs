@@ -13,6 +13,7 @@
 //! OpenAPI; the explorer page at `/`.
 
 mod auctions;
+mod explore;
 mod intake;
 mod intents;
 mod meta;
@@ -220,7 +221,9 @@ async fn count_refusals(
 /// here, through `routes!`, so the router and the document cannot differ.
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(meta::explorer))
+        .routes(routes!(explore::explorer))
+        .routes(routes!(explore::asset))
+        .routes(routes!(explore::stats_route))
         .routes(routes!(meta::healthz))
         .routes(routes!(meta::health))
         .routes(routes!(meta::metrics))
@@ -228,7 +231,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(meta::node))
         .routes(routes!(meta::eip712))
         .routes(routes!(meta::eip712_descriptor))
-        .routes(routes!(meta::market))
+        .routes(routes!(explore::market))
         .routes(routes!(intents::quote))
         .routes(routes!(intents::submit))
         .routes(routes!(intents::status))

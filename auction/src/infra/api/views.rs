@@ -2,7 +2,7 @@
 //! (`stakebid-wire`). The only place that converts; the handlers return
 //! what these build.
 
-use stakebid_intents::IntentId;
+use stakebid_intents::{IntentId, Market, Wei};
 use stakebid_wire as wire;
 
 use crate::domain::intent::{Record, Status};
@@ -43,8 +43,9 @@ pub(super) fn intent(
     id: &IntentId,
     rec: &Record,
     outcomes: &std::collections::BTreeMap<u64, Outcome>,
+    market: &Market,
 ) -> wire::IntentView {
-    let award = rec.auction.and_then(|a| outcomes.get(&a)).and_then(|o| award_of(id, o));
+    let award = rec.auction.and_then(|a| outcomes.get(&a)).and_then(|o| award_of(id, o, market));
     wire::IntentView {
         auction: rec.auction,
         award,
@@ -60,16 +61,58 @@ pub(super) fn intent(
 }
 
 /// `id`'s plan in `o`'s standing award, with its figures and settlement.
-fn award_of(id: &IntentId, o: &Outcome) -> Option<wire::IntentAward> {
+fn award_of(id: &IntentId, o: &Outcome, market: &Market) -> Option<wire::IntentAward> {
     let entry = o.awards.iter().find(|a| a.award.intentIds.contains(&id.0))?;
     let bid = o.bids.iter().find(|b| b.bid_hash == entry.award.bidHash)?;
     let plan = bid.plans.as_ref()?.iter().find(|p| p.intent == *id)?.clone();
     Some(wire::IntentAward {
         solver: entry.award.solver,
+        security: security(&plan, market),
         plan,
         evaluation: bid.figures.get(id).map(figures).unwrap_or_default(),
         settlement: entry.settlement.as_ref().map(note),
     })
+}
+
+/// γ in bps from the WAD the security report gives (saturating: a margin
+/// of billions is shown as `i64::MAX`).
+fn gamma_bps(g: Option<i128>) -> Option<i64> {
+    g.map(|g| i64::try_from(g / 100_000_000_000_000).unwrap_or(i64::MAX))
+}
+
+/// The security margin of each operator `plan` delegates to, before and
+/// after the plan's stake (positions not in `market` are left out).
+fn security(plan: &stakebid_intents::Plan, market: &Market) -> Vec<wire::OperatorGamma> {
+    use stakebid_intents::market::{security as report, Index};
+    let index = Index::new(market);
+    let mut extra = vec![Wei::ZERO; market.operators.len()];
+    for a in &plan.allocations {
+        let op = index.position_ids.get(&a.position).and_then(|&i| index.positions[i].operator);
+        if let Some(o) = op {
+            extra[o] = Wei(extra[o].0.saturating_add(a.amount.0));
+        }
+    }
+    let (before, after) = (report(market, &[]), report(market, &extra));
+    let find = |r: &stakebid_intents::market::SecurityReport, id: &str| {
+        r.operators.iter().find(|o| o.operator == id).and_then(|o| o.gamma)
+    };
+    market
+        .operators
+        .iter()
+        .zip(&extra)
+        .filter(|(_, e)| e.0 > 0)
+        .map(|(o, _)| wire::OperatorGamma {
+            operator: o.id.clone(),
+            before_bps: gamma_bps(find(&before, &o.id)),
+            after_bps: gamma_bps(find(&after, &o.id)),
+            services: o
+                .allocations
+                .iter()
+                .filter(|a| a.magnitude.0 > 0)
+                .map(|a| a.service.clone())
+                .collect(),
+        })
+        .collect()
 }
 
 fn figures(f: &Figures) -> wire::Figures {
@@ -81,6 +124,7 @@ fn figures(f: &Figures) -> wire::Figures {
         service_bps: f.service_bps.clone(),
         fee: f.fee,
         gas: f.gas,
+        stress_bps: f.stress_bps.clone(),
     }
 }
 

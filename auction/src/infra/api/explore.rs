@@ -1,0 +1,168 @@
+//! What the explorer reads besides the plain records: the node's totals
+//! (`GET /v1/stats`), the market with per-position figures (`GET
+//! /v1/market`), and the explorer's own files (`GET /`, `GET
+//! /assets/{file}`), embedded in the binary so the page needs no network.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use alloy::primitives::B256;
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::Json;
+use stakebid_intents::market::{position_figures, Index, PositionFigures};
+use stakebid_intents::{Market, Scenarios, Wei};
+use stakebid_wire as wire;
+
+use super::{ApiError, AppState};
+use crate::domain::intent::Status;
+
+/// Scenarios behind the market page's tail losses (a fixed seed: the page
+/// compares positions, it does not score a round).
+const FIGURE_SCENARIOS: u32 = 500;
+
+/// Per-position figures, computed once per market.
+fn figures(m: &Market) -> Arc<Vec<PositionFigures>> {
+    static CACHE: Mutex<Option<(B256, Arc<Vec<PositionFigures>>)>> = Mutex::new(None);
+    let hash = m.hash();
+    let mut c = CACHE.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some((h, f)) = c.as_ref() {
+        if *h == hash {
+            return f.clone();
+        }
+    }
+    let s = Scenarios::generate(m, &Index::new(m), B256::ZERO, FIGURE_SCENARIOS);
+    let f = Arc::new(position_figures(m, &s));
+    *c = Some((hash, f.clone()));
+    f
+}
+
+/// `GET /v1/market`: the market in use, its hash and per-position figures.
+#[utoipa::path(get, path = "/v1/market", tag = "node",
+    responses((status = 200, description = "The market snapshot, its hash, and each position's yield, tail loss and caps", body = wire::MarketView)))]
+pub(super) async fn market(State(s): State<AppState>) -> Result<Json<wire::MarketView>, ApiError> {
+    let m = s.market.clone();
+    let positions = tokio::task::spawn_blocking(move || figures(&m)).await.map_err(|e| {
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "store.failed", e.to_string())
+    })?;
+    Ok(Json(wire::MarketView {
+        hash: s.market.hash(),
+        market: (*s.market).clone(),
+        positions: (*positions).clone(),
+    }))
+}
+
+/// The totals over the newest [`wire::STATS_WINDOW`] auctions' published
+/// outcomes. Recomputed only when an auction or a settlement was added.
+fn stats(s: &AppState) -> Result<wire::Stats, ApiError> {
+    type Key = (u64, usize);
+    static CACHE: Mutex<Option<(Key, wire::Stats)>> = Mutex::new(None);
+    let last = s.store.last_auction_id()?;
+    let settled = s.store.count_status(Status::Settled);
+    let key = (last, settled);
+    let mut c = CACHE.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some((k, st)) = c.as_ref() {
+        if *k == key {
+            let mut st = st.clone();
+            st.intents_pending = s.store.count_status(Status::Pending);
+            return Ok(st);
+        }
+    }
+    let (mut settlements, mut staked, mut apys) = (0usize, 0u128, Vec::new());
+    let mut by_position: BTreeMap<String, Wei> = BTreeMap::new();
+    let mut tally: BTreeMap<String, wire::SolverTally> = BTreeMap::new();
+    let first = last.saturating_sub(wire::STATS_WINDOW);
+    for id in (first..=last).rev() {
+        let Some(rec) = s.store.auction(id)? else { continue };
+        let Some(o) = rec.public else { continue };
+        for b in &o.bids {
+            let t: &mut wire::SolverTally = tally.entry(b.solver.to_checksum(None)).or_default();
+            t.bids += 1;
+            if b.won {
+                t.wins += 1;
+                t.won_score = wire::Dec(t.won_score.0.saturating_add(b.total));
+            }
+        }
+        for entry in &o.awards {
+            let Some(note) = &entry.settlement else { continue };
+            settlements += 1;
+            let Some(bid) = o.bids.iter().find(|b| b.bid_hash == entry.award.bidHash) else {
+                continue;
+            };
+            for plan in bid.plans.iter().flatten() {
+                let in_award = entry.award.intentIds.contains(&plan.intent.0);
+                let skipped = note.skipped.iter().any(|(i, _)| *i == plan.intent);
+                if !in_award || skipped {
+                    continue;
+                }
+                for a in &plan.allocations {
+                    staked = staked.saturating_add(a.amount.0);
+                    let e = by_position.entry(a.position.clone()).or_default();
+                    e.0 = e.0.saturating_add(a.amount.0);
+                }
+                if let Some(f) = bid.figures.get(&plan.intent) {
+                    apys.push(f.net_apy_bps);
+                }
+            }
+        }
+    }
+    apys.sort_unstable();
+    let st = wire::Stats {
+        auctions: last,
+        intents_settled: settled,
+        intents_pending: s.store.count_status(Status::Pending),
+        settlements,
+        wei_staked: Wei(staked),
+        median_net_apy_bps: apys.get(apys.len() / 2).copied(),
+        staked_by_position: by_position,
+        solvers: tally,
+    };
+    *c = Some((key, st.clone()));
+    Ok(st)
+}
+
+/// `GET /v1/stats`: intents settled, ether staked, the median net APY
+/// promised at settlement, per-position totals.
+#[utoipa::path(get, path = "/v1/stats", tag = "node",
+    responses((status = 200, description = "The node's totals", body = wire::Stats)))]
+pub(super) async fn stats_route(State(s): State<AppState>) -> Result<Json<wire::Stats>, ApiError> {
+    tokio::task::spawn_blocking(move || stats(&s))
+        .await
+        .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "store.failed", e.to_string()))?
+        .map(Json)
+}
+
+/// `GET /`: the explorer.
+#[utoipa::path(get, path = "/", tag = "node",
+    responses((status = 200, description = "The explorer: live round, auctions, intents, owners, solvers, the market", body = String, content_type = "text/html")))]
+pub(super) async fn explorer() -> Html<&'static str> {
+    Html(include_str!("explorer/index.html"))
+}
+
+/// The explorer's files, by name.
+const ASSETS: &[(&str, &str, &str)] = &[
+    ("app.js", "text/javascript; charset=utf-8", include_str!("explorer/app.js")),
+    ("util.js", "text/javascript; charset=utf-8", include_str!("explorer/util.js")),
+    ("pages.js", "text/javascript; charset=utf-8", include_str!("explorer/pages.js")),
+    ("charts.js", "text/javascript; charset=utf-8", include_str!("explorer/charts.js")),
+    ("app.css", "text/css; charset=utf-8", include_str!("explorer/app.css")),
+];
+
+/// `GET /assets/{file}`: the explorer's scripts and styles.
+#[utoipa::path(get, path = "/assets/{file}", tag = "node", params(("file" = String, Path, description = "app.js, util.js, pages.js, charts.js or app.css")),
+    responses((status = 200, description = "The file", body = String, content_type = "text/javascript")))]
+pub(super) async fn asset(Path(file): Path<String>) -> Response {
+    match ASSETS.iter().find(|(n, _, _)| *n == file) {
+        Some((_, ty, body)) => {
+            ([(header::CONTENT_TYPE, *ty), (header::CACHE_CONTROL, "no-cache")], *body)
+                .into_response()
+        }
+        None => ApiError::new(
+            StatusCode::NOT_FOUND,
+            "explorer.unknown_file",
+            format!("the explorer has no file `{file}`"),
+        )
+        .into_response(),
+    }
+}
