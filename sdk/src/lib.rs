@@ -24,4 +24,4 @@ pub use stakebid_bus::ClientError as SdkError;
 pub use stakebid_bus::{bus, client, codes};
 pub use stakebid_bus::{ApiCode, Bus, BusError, Client};
 pub use stakebid_wire as wire;
-pub use staker::{profile, Position, Staker};
+pub use staker::{profile, PendingWithdrawal, Position, Staker};

@@ -110,6 +110,10 @@ macro_rules! mined {
     };
 }
 
+// After `mined!`: the module uses it.
+mod withdrawals;
+pub use withdrawals::PendingWithdrawal;
+
 impl Staker {
     /// Connects to the node at `node` (its domain and deployment come from
     /// `GET /v1/node`) and, if given, the chain's JSON-RPC at `rpc`.

@@ -81,13 +81,18 @@ enum Cmd {
     Solver(solver::SolverCmd),
     /// A staker's positions on-chain (wallet tokens and restaked holders) and escrow.
     Positions(staker::Conn),
-    /// Queue the withdrawal of a restaked position (only its owner can).
+    /// Queue the withdrawal of a restaked position (only its owner can), or
+    /// with --complete finish the queued ones whose delay has passed (the
+    /// others are listed with the blocks left).
     Withdraw {
         #[command(flatten)]
         conn: staker::Conn,
-        /// The position id, e.g. stETH@p2p.
+        /// The position id, e.g. stETH@p2p (with --complete: only that one).
+        #[arg(long, required_unless_present = "complete")]
+        position: Option<String>,
+        /// Complete queued withdrawals instead of queueing one.
         #[arg(long)]
-        position: String,
+        complete: bool,
     },
     /// Read auctions from a node: list, or one auction's bids, winners and settlements.
     #[command(subcommand)]
@@ -131,7 +136,10 @@ pub(crate) fn run(cli: Cli) -> Result<(), CliError> {
         Cmd::Solver(c) => solver::run(c),
         Cmd::Auction(c) => auction::run(c),
         Cmd::Positions(c) => staker::positions(c),
-        Cmd::Withdraw { conn, position } => staker::withdraw(conn, position),
+        Cmd::Withdraw { conn, position, complete: false } => {
+            staker::withdraw(conn, position.unwrap_or_default())
+        }
+        Cmd::Withdraw { conn, position, complete: true } => staker::complete(conn, position),
         Cmd::Auctions(c) => staker::auctions(c),
     }
 }

@@ -271,6 +271,63 @@ pub(crate) fn withdraw(c: Conn, position: String) -> Result<(), CliError> {
     })
 }
 
+/// Seconds per block for the countdown (mainnet's slot; a devnet mines on demand).
+const BLOCK_SECS: u64 = 12;
+
+/// `stakebid withdraw --complete`: completes every queued withdrawal whose
+/// delay has passed (of `only`, if given); lists the rest with their countdown.
+pub(crate) fn complete(c: Conn, only: Option<String>) -> Result<(), CliError> {
+    runtime()?.block_on(async {
+        let s = c.staker(true).await?;
+        let pending: Vec<_> = s
+            .withdrawals()
+            .await?
+            .into_iter()
+            .filter(|w| only.as_ref().is_none_or(|p| *p == w.position))
+            .collect();
+        if pending.is_empty() {
+            return Err(CliError::new(
+                "cli.no_withdrawal",
+                "no queued withdrawal to complete; `stakebid withdraw --position ID` queues one",
+            ));
+        }
+        let mut out = vec![];
+        for w in &pending {
+            let tx = if w.blocks_left == 0 { Some(s.complete_withdrawal(w).await?) } else { None };
+            if !c.json {
+                match tx {
+                    Some(tx) => println!(
+                        "withdrawal of {} {} completed: the tokens are in your wallet (tx {tx})",
+                        w.shares, w.position
+                    ),
+                    None => println!(
+                        "withdrawal of {} {} completes at block {}: {} blocks left (about {} s at {BLOCK_SECS} s a block)",
+                        w.shares,
+                        w.position,
+                        w.completable_at_block,
+                        w.blocks_left,
+                        w.blocks_left * BLOCK_SECS
+                    ),
+                }
+            }
+            out.push(Completion { withdrawal: w.clone(), tx });
+        }
+        if c.json {
+            print_json(&out);
+        }
+        Ok(())
+    })
+}
+
+/// `stakebid withdraw --complete --json`: each queued withdrawal, and the
+/// transaction that completed it (none while its delay runs).
+#[derive(serde::Serialize)]
+struct Completion {
+    #[serde(flatten)]
+    withdrawal: stakebid_sdk::PendingWithdrawal,
+    tx: Option<B256>,
+}
+
 /// `stakebid auctions list|show`.
 pub(crate) fn auctions(cmd: AuctionsCmd) -> Result<(), CliError> {
     runtime()?.block_on(async {
