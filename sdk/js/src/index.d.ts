@@ -1,0 +1,110 @@
+// Types of @stakebid/sdk. The node's wire types are generated from its
+// OpenAPI document (api.d.ts); this file types the client around them.
+import type { Address, Hex, PublicClient, WalletClient } from 'viem';
+import type { ErrorCode, IntentView, NodeInfo, Quote, Submitted, TypedData } from './api.js';
+
+export type * from './api.js';
+
+export declare const NATIVE_ETH: Address;
+
+/** The risk limits an intent signs (bps and days). */
+export interface Limits {
+  minNetApyBps: number;
+  maxLossBps: number;
+  lossConfidenceBps: number;
+  maxOperatorBps: number;
+  maxServiceBps: number;
+  minLiquidBps: number;
+  liquidWithinDays: number;
+  maxFeeBps: number;
+}
+export type Profile = 'conservative' | 'balanced' | 'yield-seeking';
+export declare const PROFILES: Readonly<Record<Profile, Limits>>;
+
+/** An intent's message as viem signs it (integers as bigint). */
+export interface Intent extends Limits {
+  owner: Address;
+  asset: Address;
+  amount: bigint;
+  excludedOperators: Address[];
+  nonce: bigint;
+  deadline: bigint;
+}
+
+/** The SDK's own codes (no node involved) next to the node's. */
+export type SdkCode =
+  | 'sdk.unreachable' | 'sdk.bad_response' | 'sdk.no_wallet' | 'sdk.no_reader' | 'sdk.no_owner'
+  | 'sdk.no_chain' | 'sdk.unknown_profile' | 'sdk.unknown_limit' | 'sdk.timeout' | 'sdk.not_restaked'
+  | 'sdk.withdrawal_not_ready' | 'chain.reverted';
+
+export declare class StakebidError extends Error {
+  readonly code: ErrorCode | SdkCode;
+  /** The HTTP status, when the node answered. */
+  readonly status?: number;
+}
+
+export interface Position {
+  position: string;
+  /** The wallet (liquid) or the position holder (restaked). */
+  holder: Address;
+  /** Tokens, or strategy shares, on-chain now. */
+  amount: bigint;
+  strategy?: Address;
+  token?: Address;
+}
+
+export interface PendingWithdrawal {
+  position: string;
+  holder: Address;
+  token: Address;
+  root: Hex;
+  shares: bigint;
+  completableAtBlock: bigint;
+  /** 0n: it can complete now. */
+  blocksLeft: bigint;
+  withdrawal: unknown;
+}
+
+export interface BuildIntent {
+  amount: bigint | string | number;
+  asset?: Address;
+  owner?: Address;
+  profile?: Profile;
+  limits?: Partial<Limits>;
+  excludedOperators?: Address[];
+  nonce?: bigint;
+  deadline?: bigint | number;
+}
+
+export interface WatchOptions {
+  onUpdate?: (view: IntentView) => void;
+  timeoutMs?: number;
+  pollMs?: number;
+  signal?: AbortSignal;
+}
+
+export declare class Stakebid {
+  static connect(opts: { url: string; wallet?: WalletClient; reader?: PublicClient; fetch?: typeof fetch }): Promise<Stakebid>;
+  readonly url: string;
+  readonly node: NodeInfo;
+  readonly eip712: Omit<TypedData, 'message'>;
+  readonly settlement: Address;
+  readonly deployment: Record<string, unknown> | null;
+  readonly domain: { name: string; version: string; chainId: number; verifyingContract: Address };
+  buildIntent(opts: BuildIntent): Promise<Intent>;
+  nextNonce(owner: Address): Promise<bigint>;
+  typedData(intent: Intent): TypedData;
+  sign(intent: Intent, wallet?: WalletClient): Promise<Hex>;
+  quote(intent: Intent): Promise<Quote>;
+  submit(intent: Intent, signature: Hex): Promise<Submitted>;
+  fund(intent: Intent): Promise<{ action: 'none' | 'deposit' | 'approve'; amount?: bigint; tx?: Hex }>;
+  status(id: Hex): Promise<IntentView>;
+  intents(owner?: Address): Promise<IntentView[]>;
+  watch(id: Hex, opts?: WatchOptions): Promise<IntentView>;
+  cancel(id: Hex, wallet?: WalletClient): Promise<IntentView>;
+  cancelOnChain(nonces: Array<bigint | number>): Promise<Hex>;
+  positions(owner?: Address): Promise<Position[]>;
+  withdraw(position: Position, shares?: bigint): Promise<Hex>;
+  withdrawals(owner?: Address): Promise<PendingWithdrawal[]>;
+  completeWithdrawal(w: PendingWithdrawal): Promise<Hex>;
+}

@@ -1,0 +1,323 @@
+// @stakebid/sdk: a wallet's path into stakebid with viem.
+//
+//   quote (no wallet) → buildIntent → typedData / sign (any viem WalletClient:
+//   injected EIP-1193, WalletConnect, local account) → fund (escrow or
+//   approve) → submit → watch (SSE, polling fallback) → positions →
+//   withdraw → completeWithdrawal; cancel off-chain (signed) or on-chain.
+//
+// Errors are StakebidError with the node's stable code (`intent.expired`,
+// `intent.nonce_reused`, …; the union is ErrorCode in api.d.ts).
+import { parseAbi, parseAbiItem } from 'viem';
+
+export const NATIVE_ETH = '0x0000000000000000000000000000000000000000';
+
+/** Risk limits per profile (bps and days), as the Rust SDK and CLI define them. */
+export const PROFILES = Object.freeze({
+  conservative: { minNetApyBps: 220, maxLossBps: 150, lossConfidenceBps: 9500, maxOperatorBps: 3000, maxServiceBps: 2500, minLiquidBps: 5000, liquidWithinDays: 7, maxFeeBps: 10 },
+  balanced: { minNetApyBps: 260, maxLossBps: 300, lossConfidenceBps: 9500, maxOperatorBps: 5000, maxServiceBps: 4000, minLiquidBps: 2500, liquidWithinDays: 7, maxFeeBps: 20 },
+  'yield-seeking': { minNetApyBps: 300, maxLossBps: 700, lossConfidenceBps: 9000, maxOperatorBps: 7000, maxServiceBps: 6000, minLiquidBps: 1000, liquidWithinDays: 14, maxFeeBps: 30 },
+});
+const LIMITS = Object.keys(PROFILES.balanced);
+const FINAL = new Set(['settled', 'expired', 'cancelled']);
+
+/** An error with the node's stable code (or `sdk.*` / `chain.*` for the SDK's own). */
+export class StakebidError extends Error {
+  constructor(code, message, status) {
+    super(`${message} (${code})`);
+    this.name = 'StakebidError';
+    this.code = code;
+    this.status = status;
+  }
+}
+
+const SETTLEMENT = parseAbi([
+  'function deposit() payable',
+  'function escrowOf(address owner) view returns (uint256)',
+  'function nonceUsed(address owner, uint256 nonce) view returns (bool)',
+  'function invalidateNonces(uint256[] nonces)',
+]);
+const ERC20 = parseAbi([
+  'function balanceOf(address) view returns (uint256)',
+  'function allowance(address owner, address spender) view returns (uint256)',
+  'function approve(address spender, uint256 amount) returns (bool)',
+]);
+const RESTAKING = parseAbi(['function holderOf(address owner, address operator) view returns (address)']);
+const WITHDRAWAL = '(address staker, address delegatedTo, address withdrawer, uint256 nonce, uint32 startBlock, address[] strategies, uint256[] scaledShares)';
+const EIGEN = parseAbi([
+  'function stakerDepositShares(address staker, address strategy) view returns (uint256)',
+  'function pendingWithdrawals(bytes32 root) view returns (bool)',
+  'function minWithdrawalDelayBlocks() view returns (uint32)',
+]);
+const HOLDER = parseAbi([
+  'function queueWithdrawal(address strategy, uint256 shares) returns (bytes32)',
+  `function completeWithdrawal(${WITHDRAWAL} w, address token)`,
+]);
+const QUEUED = parseAbiItem(`event SlashingWithdrawalQueued(bytes32 withdrawalRoot, ${WITHDRAWAL} withdrawal, uint256[] sharesToWithdraw)`);
+
+const str = v => (typeof v === 'bigint' ? v.toString() : v);
+
+export class Stakebid {
+  /**
+   * Connects to the node at `url`: its signing domain, deployment and
+   * Intent type come from `GET /v1/node` and `GET /v1/eip712`. `wallet` (a
+   * viem WalletClient) signs and sends; `reader` (a viem PublicClient) reads
+   * the chain. Both are optional for quotes and reads.
+   */
+  static async connect({ url, wallet, reader, fetch: f = globalThis.fetch }) {
+    const sb = new Stakebid(url, wallet, reader, f);
+    [sb.node, sb.eip712] = await Promise.all([sb.#get('/v1/node'), sb.#get('/v1/eip712')]);
+    return sb;
+  }
+
+  constructor(url, wallet, reader, f) {
+    this.url = url.replace(/\/$/, '');
+    this.wallet = wallet;
+    this.reader = reader;
+    this.fetch = f;
+  }
+
+  async #call(path, init) {
+    let r;
+    try {
+      r = await this.fetch(this.url + path, init);
+    } catch (e) {
+      throw new StakebidError('sdk.unreachable', `the node at ${this.url} did not answer: ${e.message}`);
+    }
+    const body = await r.json().catch(() => null);
+    if (!r.ok) throw new StakebidError(body?.code ?? 'sdk.bad_response', body?.message ?? `HTTP ${r.status}`, r.status);
+    return body;
+  }
+  #get(path) { return this.#call(path); }
+  #post(path, body) {
+    return this.#call(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  }
+  #need(what) {
+    if (!this[what]) throw new StakebidError('sdk.no_' + what, what === 'wallet' ? 'this needs a wallet: pass `wallet` (a viem WalletClient)' : 'this needs the chain: pass `reader` (a viem PublicClient)');
+    return this[what];
+  }
+  get settlement() { return this.node.domain.settlement; }
+  get deployment() { return this.node.chain ?? null; }
+  #account() { return this.#need('wallet').account; }
+
+  /** The EIP-712 domain viem signs with. */
+  get domain() { return { ...this.eip712.domain, chainId: Number(this.eip712.domain.chainId) }; }
+
+  /**
+   * An intent (its message, integers as bigint) from a profile or explicit
+   * limits: `{ amount, asset?, owner?, profile?, limits?, excludedOperators?,
+   * nonce?, deadline? }`. Picks the lowest nonce neither the node nor the
+   * chain knows; the deadline defaults to a day from now.
+   */
+  async buildIntent({ amount, asset = NATIVE_ETH, owner, profile = 'balanced', limits = {}, excludedOperators = [], nonce, deadline }) {
+    const base = PROFILES[profile];
+    if (!base) throw new StakebidError('sdk.unknown_profile', `no profile "${profile}"; use ${Object.keys(PROFILES).join(', ')}`);
+    owner ??= this.wallet?.account?.address;
+    if (!owner) throw new StakebidError('sdk.no_owner', 'pass `owner` or a wallet with an account');
+    for (const k of Object.keys(limits)) if (!LIMITS.includes(k)) throw new StakebidError('sdk.unknown_limit', `no limit "${k}"; the limits are ${LIMITS.join(', ')}`);
+    nonce ??= await this.nextNonce(owner);
+    return {
+      owner, asset, amount: BigInt(amount), ...base, ...limits, excludedOperators,
+      nonce: BigInt(nonce), deadline: BigInt(deadline ?? Math.floor(Date.now() / 1000) + 86400),
+    };
+  }
+
+  /** The lowest nonce `owner` has used neither at the node nor on-chain. */
+  async nextNonce(owner) {
+    const known = new Set();
+    for (const v of await this.intents(owner)) known.add(v.intent.nonce);
+    let n = 0n;
+    while (known.has(n.toString()) || (this.reader && await this.reader.readContract({ address: this.settlement, abi: SETTLEMENT, functionName: 'nonceUsed', args: [owner, n] }))) n++;
+    return n;
+  }
+
+  /** The `eth_signTypedData_v4` payload (integers as decimal strings). */
+  typedData(intent) {
+    return { ...this.eip712, message: Object.fromEntries(Object.entries(intent).map(([k, v]) => [k, str(v)])) };
+  }
+
+  /** The wallet signs the intent (EIP-712); returns the 65-byte signature. */
+  async sign(intent, wallet = this.wallet) {
+    if (!wallet) this.#need('wallet');
+    const types = { ...this.eip712.types };
+    delete types.EIP712Domain;
+    return wallet.signTypedData({ account: wallet.account, domain: this.domain, types, primaryType: this.eip712.primaryType, message: intent });
+  }
+
+  /** What the node's reference strategy would give this intent alone now. */
+  quote(intent) { return this.#post('/v1/quote', { typed_data: this.typedData(intent) }); }
+
+  /** Submits a signed intent; answered once it is on the node's disk. */
+  submit(intent, signature) { return this.#post('/v1/intents', { typed_data: this.typedData(intent), signature }); }
+
+  /**
+   * Makes the intent fundable with the owner's other open intents in the same
+   * asset: escrows the ETH they lack together, or approves the Settlement for
+   * their sum. Returns `{ action: 'none' | 'deposit' | 'approve', tx? }`.
+   */
+  async fund(intent) {
+    const wallet = this.#need('wallet'), reader = this.#need('reader'), owner = intent.owner;
+    const open = (await this.intents(owner)).filter(v => ['pending', 'in_auction', 'awarded'].includes(v.status) && v.intent.asset.toLowerCase() === intent.asset.toLowerCase() && v.intent.nonce !== intent.nonce.toString());
+    const need = open.reduce((s, v) => s + BigInt(v.intent.amount), 0n) + BigInt(intent.amount);
+    const mined = async hash => { const r = await reader.waitForTransactionReceipt({ hash }); if (r.status !== 'success') throw new StakebidError('chain.reverted', `transaction ${hash} reverted`); return hash; };
+    if (intent.asset === NATIVE_ETH) {
+      const have = await reader.readContract({ address: this.settlement, abi: SETTLEMENT, functionName: 'escrowOf', args: [owner] });
+      if (have >= need) return { action: 'none' };
+      return { action: 'deposit', amount: need - have, tx: await mined(await wallet.writeContract({ account: wallet.account, chain: wallet.chain, address: this.settlement, abi: SETTLEMENT, functionName: 'deposit', value: need - have })) };
+    }
+    const allowance = await reader.readContract({ address: intent.asset, abi: ERC20, functionName: 'allowance', args: [owner, this.settlement] });
+    if (allowance >= need) return { action: 'none' };
+    return { action: 'approve', amount: need, tx: await mined(await wallet.writeContract({ account: wallet.account, chain: wallet.chain, address: intent.asset, abi: ERC20, functionName: 'approve', args: [this.settlement, need] })) };
+  }
+
+  /** The intent's view: status, history, auction, plan, figures, settlement. */
+  status(id) { return this.#get(`/v1/intents/${id}`); }
+
+  /** Every intent of `owner`, newest first (all pages). */
+  async intents(owner = this.#account().address) {
+    const out = [];
+    for (let cursor = null; ;) {
+      const p = await this.#get(`/v1/owners/${owner}/intents?limit=500` + (cursor == null ? '' : `&cursor=${cursor}`));
+      out.push(...p.intents);
+      if (p.next_cursor == null) return out;
+      cursor = p.next_cursor;
+    }
+  }
+
+  /**
+   * Follows the intent until it is settled, expired or cancelled, calling
+   * `onUpdate(view)` on each change; resolves with the final view. Reads the
+   * node's event stream and falls back to polling every `pollMs` when the
+   * stream is unavailable. `timeoutMs` (default 5 minutes) rejects with
+   * `sdk.timeout`; `signal` aborts.
+   */
+  async watch(id, { onUpdate = () => {}, timeoutMs = 300_000, pollMs = 1000, signal } = {}) {
+    const stop = new AbortController();
+    const timer = setTimeout(() => stop.abort(new StakebidError('sdk.timeout', `intent ${id} was not final within ${timeoutMs} ms`)), timeoutMs);
+    signal?.addEventListener('abort', () => stop.abort(signal.reason));
+    let last = '';
+    const seen = v => { const k = JSON.stringify([v.status, v.history.length, v.award?.settlement?.tx]); if (k !== last) { last = k; onUpdate(v); } return FINAL.has(v.status) ? v : null; };
+    try {
+      const done = await this.#stream(id, seen, stop.signal).catch(e => { if (stop.signal.aborted) throw stop.signal.reason; return null; });
+      if (done) return done;
+      for (;;) {
+        const v = seen(await this.status(id));
+        if (v) return v;
+        await new Promise((res, rej) => { const t = setTimeout(res, pollMs); stop.signal.addEventListener('abort', () => { clearTimeout(t); rej(stop.signal.reason); }, { once: true }); });
+      }
+    } finally {
+      clearTimeout(timer);
+      stop.abort();
+    }
+  }
+
+  // The node's SSE stream for one intent: `event: status` with the whole view.
+  async #stream(id, seen, signal) {
+    const r = await this.fetch(`${this.url}/v1/intents/${id}/events`, { headers: { accept: 'text/event-stream' }, signal });
+    if (!r.ok || !r.body) return null;
+    const dec = new TextDecoder();
+    let buf = '';
+    for await (const chunk of r.body) {
+      buf += dec.decode(chunk, { stream: true });
+      let cut;
+      while ((cut = buf.indexOf('\n\n')) >= 0) {
+        const block = buf.slice(0, cut);
+        buf = buf.slice(cut + 2);
+        const data = block.split('\n').filter(l => l.startsWith('data:')).map(l => l.slice(5).trimStart()).join('\n');
+        if (block.includes('event: status') && data) {
+          const v = seen(JSON.parse(data));
+          if (v) return v;
+        }
+      }
+    }
+    return null;
+  }
+
+  /** Cancels at the node with the owner's signed `Cancellation { intentId }`. */
+  async cancel(id, wallet = this.wallet) {
+    if (!wallet) this.#need('wallet');
+    const signature = await wallet.signTypedData({ account: wallet.account, domain: this.domain, types: { Cancellation: [{ name: 'intentId', type: 'bytes32' }] }, primaryType: 'Cancellation', message: { intentId: id } });
+    return this.#post(`/v1/intents/${id}/cancel`, { signature });
+  }
+
+  /** Cancels on-chain: these nonces can never settle after this transaction. */
+  async cancelOnChain(nonces) {
+    const wallet = this.#need('wallet');
+    const hash = await wallet.writeContract({ account: wallet.account, chain: wallet.chain, address: this.settlement, abi: SETTLEMENT, functionName: 'invalidateNonces', args: [nonces.map(BigInt)] });
+    await this.#need('reader').waitForTransactionReceipt({ hash });
+    return hash;
+  }
+
+  /**
+   * Every position the owner's settled intents opened, with its amount on
+   * chain now: tokens in the wallet, or strategy shares in its holder.
+   */
+  async positions(owner = this.#account().address) {
+    const reader = this.#need('reader'), dep = this.deployment;
+    if (!dep) throw new StakebidError('sdk.no_chain', 'the node settles on no chain');
+    const market = (await this.#get('/v1/market')).market;
+    const names = new Set((await this.intents(owner)).filter(v => v.status === 'settled' && v.award).flatMap(v => v.award.plan.allocations.map(a => a.position)));
+    const out = [];
+    for (const name of [...names].sort()) {
+      const pos = market.positions.find(p => p.id === name);
+      const token = dep.assets[pos?.asset];
+      if (!pos || !token || token === NATIVE_ETH) continue;
+      if (!pos.operator) {
+        out.push({ position: name, holder: owner, amount: await reader.readContract({ address: token, abi: ERC20, functionName: 'balanceOf', args: [owner] }) });
+        continue;
+      }
+      const holder = await reader.readContract({ address: dep.restaking_adapter, abi: RESTAKING, functionName: 'holderOf', args: [owner, dep.operators[pos.operator]] });
+      const strategy = dep.strategies[pos.asset];
+      const amount = await reader.readContract({ address: dep.eigenlayer, abi: EIGEN, functionName: 'stakerDepositShares', args: [holder, strategy] });
+      out.push({ position: name, holder, amount, strategy, token });
+    }
+    return out;
+  }
+
+  /** Queues a restaked position's withdrawal (all its shares by default); its delay starts now. */
+  async withdraw(position, shares = position.amount) {
+    if (!position.strategy) throw new StakebidError('sdk.not_restaked', `${position.position} is not restaked: its tokens are in your wallet`);
+    const wallet = this.#need('wallet');
+    const hash = await wallet.writeContract({ account: wallet.account, chain: wallet.chain, address: position.holder, abi: HOLDER, functionName: 'queueWithdrawal', args: [position.strategy, shares] });
+    const r = await this.#need('reader').waitForTransactionReceipt({ hash });
+    if (r.status !== 'success') throw new StakebidError('chain.reverted', `the withdrawal reverted (tx ${hash})`);
+    return hash;
+  }
+
+  /**
+   * The owner's queued withdrawals still pending, each with the block it can
+   * complete at and the blocks left (0: completable now).
+   */
+  async withdrawals(owner = this.#account().address) {
+    const reader = this.#need('reader'), dep = this.deployment;
+    const held = (await this.positions(owner)).filter(p => p.strategy);
+    if (!held.length) return [];
+    const [delay, head] = await Promise.all([
+      reader.readContract({ address: dep.eigenlayer, abi: EIGEN, functionName: 'minWithdrawalDelayBlocks' }),
+      reader.getBlockNumber({ cacheTime: 0 }), // viem caches it for seconds otherwise
+    ]);
+    const out = [];
+    for (let from = 0n; from <= head; from += 5000n) {
+      const to = from + 4999n < head ? from + 4999n : head;
+      const logs = await reader.getLogs({ address: dep.eigenlayer, event: QUEUED, fromBlock: from, toBlock: to });
+      for (const { args } of logs) {
+        // A holder serves one operator, and may hold several strategies.
+        const p = held.find(h => h.holder.toLowerCase() === args.withdrawal.staker.toLowerCase() && h.strategy.toLowerCase() === args.withdrawal.strategies[0]?.toLowerCase());
+        if (!p) continue;
+        if (!await reader.readContract({ address: dep.eigenlayer, abi: EIGEN, functionName: 'pendingWithdrawals', args: [args.withdrawalRoot] })) continue;
+        const at = BigInt(args.withdrawal.startBlock) + BigInt(delay);
+        out.push({ position: p.position, holder: p.holder, token: p.token, root: args.withdrawalRoot, shares: args.withdrawal.scaledShares[0], completableAtBlock: at, blocksLeft: at > head + 1n ? at - head - 1n : 0n, withdrawal: args.withdrawal });
+      }
+    }
+    return out;
+  }
+
+  /** Completes a queued withdrawal once its delay has passed: the tokens go to the owner. */
+  async completeWithdrawal(w) {
+    if (w.blocksLeft > 0n) throw new StakebidError('sdk.withdrawal_not_ready', `the withdrawal of ${w.position} can complete at block ${w.completableAtBlock} (${w.blocksLeft} blocks from now)`);
+    const wallet = this.#need('wallet');
+    const hash = await wallet.writeContract({ account: wallet.account, chain: wallet.chain, address: w.holder, abi: HOLDER, functionName: 'completeWithdrawal', args: [w.withdrawal, w.token] });
+    const r = await this.#need('reader').waitForTransactionReceipt({ hash });
+    if (r.status !== 'success') throw new StakebidError('chain.reverted', `completing the withdrawal reverted (tx ${hash})`);
+    return hash;
+  }
+}

@@ -1,0 +1,99 @@
+// The wallet kit against a running `stakebid dev`: quote → sign → fund →
+// submit → settled on-chain; cancel off-chain and on-chain; a refused
+// intent yields its code; a restaked position withdrawn and completed
+// after the protocol's delay.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseEther, parseAbi } from 'viem';
+import { StakebidError } from '../src/index.js';
+import { connect, reader, mine } from './dev.mjs';
+
+const SETTLED = parseAbi(['event IntentSettled(bytes32 indexed intentId, address indexed owner, uint64 auctionId, uint256 fee)']);
+
+test('quote → sign → fund → submit → settled on-chain, then withdrawn after the delay', async () => {
+  const sb = await connect(14);
+  const intent = await sb.buildIntent({ amount: parseEther('4'), profile: 'yield-seeking' });
+  const q = await sb.quote(intent);
+  assert.ok(q.net_apy_bps >= intent.minNetApyBps, `quote ${q.net_apy_bps} bps meets the limit`);
+  assert.ok(q.positions.length > 0);
+  const funded = await sb.fund(intent);
+  assert.equal(funded.action, 'deposit');
+  const { id, status } = await sb.submit(intent, await sb.sign(intent));
+  assert.equal(status, 'pending');
+  const seen = [];
+  const done = await sb.watch(id, { onUpdate: v => seen.push(v.status), timeoutMs: 120_000 });
+  assert.equal(done.status, 'settled');
+  assert.ok(seen.includes('settled'));
+  // On-chain: the Settlement logged this intent as settled in the award's transaction.
+  const logs = await reader.getLogs({ address: sb.settlement, event: SETTLED[0], args: { intentId: id }, fromBlock: 0n });
+  assert.equal(logs.length, 1, 'settled exactly once');
+  assert.equal(logs[0].transactionHash, done.award.settlement.tx, 'in the transaction the node reports');
+  // Its positions, and a restaked one taken out again.
+  const positions = await sb.positions();
+  assert.ok(positions.length > 0 && positions.every(p => p.amount > 0n));
+  const restaked = positions.find(p => p.strategy);
+  if (restaked) {
+    await sb.withdraw(restaked);
+    const [w, ...more] = await sb.withdrawals();
+    assert.deepEqual(more, []);
+    assert.equal(w.position, restaked.position);
+    assert.ok(w.blocksLeft > 0n, 'the protocol delay runs');
+    await assert.rejects(sb.completeWithdrawal(w), e => e.code === 'sdk.withdrawal_not_ready');
+    await mine(Number(w.blocksLeft) + 1);
+    const [ready] = await sb.withdrawals();
+    assert.equal(ready.blocksLeft, 0n);
+    await sb.completeWithdrawal(ready);
+    assert.deepEqual(await sb.withdrawals(), [], 'nothing pending after completion');
+    const after = (await sb.positions()).find(p => p.position === restaked.position);
+    assert.equal(after.amount, 0n, 'the holder no longer has the shares');
+  }
+});
+
+test('cancel: off-chain with a signed Cancellation, and a nonce invalidated on-chain', async () => {
+  const sb = await connect(15);
+  // Not funded: the node keeps it pending (its funding check) so it can be cancelled.
+  const a = await sb.buildIntent({ amount: parseEther('1'), profile: 'balanced' });
+  const { id } = await sb.submit(a, await sb.sign(a));
+  const v = await sb.cancel(id);
+  assert.equal(v.status, 'cancelled');
+  // Only its owner can: another wallet's signature is refused.
+  const c = await sb.buildIntent({ amount: parseEther('1') });
+  const { id: cid } = await sb.submit(c, await sb.sign(c));
+  const other = await connect(16);
+  const refused = await other.cancel(cid).catch(e => e);
+  assert.ok(refused instanceof StakebidError, String(refused));
+  assert.equal(refused.code, 'intent.wrong_signer');
+  assert.equal((await sb.status(cid)).status, 'pending');
+  assert.equal((await sb.cancel(cid)).status, 'cancelled');
+  const b = await sb.buildIntent({ amount: parseEther('1') });
+  assert.ok(b.nonce !== a.nonce && b.nonce !== c.nonce);
+  await sb.cancelOnChain([b.nonce]);
+  assert.equal(await reader.readContract({ address: sb.settlement, abi: parseAbi(['function nonceUsed(address,uint256) view returns (bool)']), functionName: 'nonceUsed', args: [b.owner, b.nonce] }), true);
+  const next = await sb.buildIntent({ amount: parseEther('1') });
+  assert.ok(next.nonce !== b.nonce && next.nonce !== a.nonce, 'the next intent skips both');
+});
+
+test('refused intents yield their stable codes', async () => {
+  const sb = await connect(15);
+  const expired = await sb.buildIntent({ amount: parseEther('1'), deadline: 1000n });
+  const e1 = await sb.submit(expired, await sb.sign(expired)).catch(e => e);
+  assert.ok(e1 instanceof StakebidError, String(e1));
+  assert.equal(e1.status, 422);
+  assert.equal(e1.code, 'intent.deadline_passed');
+  // Signed by someone else than its owner.
+  const other = await connect(16);
+  const forged = await sb.buildIntent({ amount: parseEther('1') });
+  const e2 = await sb.submit(forged, await other.sign(forged)).catch(e => e);
+  assert.equal(e2.code, 'intent.wrong_signer');
+  // The same signed intent twice.
+  const once = await sb.buildIntent({ amount: parseEther('1') });
+  const sig = await sb.sign(once);
+  await sb.submit(once, sig);
+  const e3 = await sb.submit(once, sig).catch(e => e);
+  assert.equal(e3.code, 'intent.replayed');
+  await sb.cancel((await sb.intents()).find(v => v.intent.nonce === once.nonce.toString()).id);
+  // A quote needs no wallet.
+  const ro = await connect();
+  const q = await ro.quote(await ro.buildIntent({ owner: forged.owner, amount: parseEther('2') }));
+  assert.ok(q.positions.length > 0);
+});
