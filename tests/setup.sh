@@ -3,7 +3,8 @@
 #   - Debian: coinor-libcbc-dev (the default LP backend), nats-server,
 #     chromium (the explorer's browser test)
 #   - npm (tests/js): viem (the independent EIP-712 implementation tests check
-#     against), solc 0.8.28 (compiles the contracts), anvil 1.7.1 (the local chain)
+#     against), solc 0.8.28 (compiles the contracts), anvil 1.7.1 (the local chain),
+#     playwright-core (drives Debian's chromium for the explorer test; no browser download)
 # Prints what it does; does nothing that is already done.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -23,8 +24,8 @@ else
 fi
 
 command -v node >/dev/null || { echo "node and npm are required (Node.js 20+)"; exit 1; }
-if [ ! -d "$here/js/node_modules/viem" ] || [ ! -x "$here/js/node_modules/.bin/solcjs" ] || [ ! -x "$here/js/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil" ] || [ "$here/js/package-lock.json" -nt "$here/js/node_modules/.package-lock.json" ]; then
-  say "installing npm packages in tests/js (viem, solc, anvil)"
+if [ ! -d "$here/js/node_modules/viem" ] || [ ! -d "$here/js/node_modules/playwright-core" ] || [ ! -x "$here/js/node_modules/.bin/solcjs" ] || [ ! -x "$here/js/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil" ] || [ "$here/js/package-lock.json" -nt "$here/js/node_modules/.package-lock.json" ]; then
+  say "installing npm packages in tests/js (viem, solc, anvil, playwright-core)"
   # `npm ci` refuses this lock: anvil lists per-platform optional packages
   # and only the one for this machine is locked. `npm install` follows the
   # lock as written and leaves it unchanged.

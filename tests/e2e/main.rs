@@ -3,6 +3,7 @@
 //! `stakebid-tests` on 127.0.0.1 and stopped when each test ends.
 
 mod api;
+mod browser;
 mod chain;
 mod crash;
 mod dev;
