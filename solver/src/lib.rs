@@ -6,6 +6,8 @@
 //! ```text
 //! View (market ctx + intents) ──▶ Strategy::solve
 //!        optimal:   LP (good_lp; CBC or microlp) ──▶ knapsack rule ──▶ repair
+//!                   ──▶ polish: each intent's exact support (a small MILP:
+//!                       per-position gas, position limit, minimum ticket)
 //!        greedy:    highest yield first, up to each cap
 //!        waterfill: least-filled position first (Lido's staking router)
 //!                              │ float allocations
@@ -28,6 +30,7 @@ mod finalize;
 mod heuristics;
 mod lp;
 mod order;
+mod polish;
 pub mod runtime;
 mod strategy;
 

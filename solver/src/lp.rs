@@ -63,6 +63,52 @@ pub(crate) enum Inclusion {
     Relaxed,
     /// y = 1 for every order given.
     Fixed,
+    /// y ∈ {0, 1}: the exact knapsack choice (with [`Binaries`]).
+    Binary,
+}
+
+/// Position binaries: per (intent, position) a 0/1 `z` with x ≤ (A − F)·z,
+/// the position's settlement gas charged when z = 1, and the limits below.
+/// This is the exact model of the score (the LP alone cannot see a fixed
+/// cost per position).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Binaries {
+    /// At most this many positions per intent.
+    pub(crate) max_positions: Option<usize>,
+    /// A used position gets at least this much (ETH); 0 = no minimum.
+    pub(crate) min_ticket: f64,
+}
+
+/// Capacity left per asset, operator and service (ETH, indices as in the
+/// market), when others' plans already use some.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Left {
+    pub(crate) assets: Vec<f64>,
+    pub(crate) operators: Vec<f64>,
+    pub(crate) services: Vec<f64>,
+}
+
+/// How to build the model.
+#[derive(Clone, Copy)]
+pub(crate) struct Opts<'b> {
+    /// `banned[k]`: positions order k may not use.
+    pub(crate) banned: &'b [Vec<usize>],
+    /// How y is treated.
+    pub(crate) inclusion: Inclusion,
+    /// Position binaries (a MILP), or none (the LP).
+    pub(crate) binaries: Option<Binaries>,
+    /// Relative tightening of every bound ([`MARGIN`] for plans that must
+    /// pass the evaluator once rounded; 0 for a true relaxation bound).
+    pub(crate) margin: f64,
+    /// Capacity left, instead of the market's whole capacity.
+    pub(crate) left: Option<&'b Left>,
+}
+
+impl Opts<'_> {
+    /// The plain LP: nothing banned, margins on, the market's capacity.
+    pub(crate) fn lp(inclusion: Inclusion) -> Opts<'static> {
+        Opts { banned: &[], inclusion, binaries: None, margin: MARGIN, left: None }
+    }
 }
 
 /// The LP's result.
@@ -77,14 +123,15 @@ fn eth(wei: u128) -> f64 {
     wei as f64 / WAD as f64
 }
 
-/// Builds and solves the LP. `banned[k]` lists positions order k may not use.
+/// Builds and solves the model `opts` describes.
 pub(crate) fn solve(
     ctx: &Context<'_>,
     orders: &[Order<'_>],
-    banned: &[Vec<usize>],
-    inclusion: Inclusion,
+    opts: Opts<'_>,
     backend: Backend,
 ) -> Result<LpResult, String> {
+    let Opts { banned, inclusion, binaries, margin, left } = opts;
+    let gas_price = eth(ctx.market.gas.gas_price.0);
     let m = ctx.market;
     let ix = &ctx.index;
     let sc = ctx.scenarios;
@@ -103,6 +150,7 @@ pub(crate) fn solve(
         let y = match inclusion {
             Inclusion::Relaxed => vars.add(variable().min(0.0).max(1.0)),
             Inclusion::Fixed => vars.add(variable().min(1.0).max(1.0)),
+            Inclusion::Binary => vars.add(variable().binary()),
         };
         let xs: Vec<(usize, bool, Variable)> = o
             .allowed
@@ -110,6 +158,22 @@ pub(crate) fn solve(
             .filter(|(p, _)| !banned.get(k).is_some_and(|b| b.contains(p)))
             .map(|&(p, minted)| (p, minted, vars.add(variable().min(0.0))))
             .collect();
+        if let Some(bin) = binaries {
+            let mut count = Expression::from(0.0);
+            for &(p, _, x) in &xs {
+                let z = vars.add(variable().binary());
+                cons.push(Expression::from(x).leq((a - f) * z));
+                if bin.min_ticket > 0.0 {
+                    // Above the ticket by the margin: rounding to wei floors.
+                    cons.push(Expression::from(x).geq(bin.min_ticket * (1.0 + margin) * z));
+                }
+                objective.add_mul(-(ix.positions[p].gas as f64 * gas_price), z);
+                count.add_mul(1.0, z);
+            }
+            if let Some(max) = bin.max_positions {
+                cons.push(count.leq(max as f64));
+            }
+        }
         let bps = |b: u16| b as f64 / 1e4;
         let mut sum = Expression::from(0.0);
         let mut yield_ = Expression::from(0.0);
@@ -149,7 +213,7 @@ pub(crate) fn solve(
             asset_members.iter().map(|(&a, mem)| (a, aggregate(mem, &mut cons))).collect();
         let mut per_svc: BTreeMap<usize, Expression> = BTreeMap::new();
         for (&op, &ov) in &op_vars {
-            cons.push(Expression::from(ov).leq(y * (a * bps(i.maxOperatorBps) * (1.0 - MARGIN))));
+            cons.push(Expression::from(ov).leq(y * (a * bps(i.maxOperatorBps) * (1.0 - margin))));
             op_use.entry(op).or_default().add_mul(1.0, ov);
             let (p0, _) = op_members[&op][0];
             for &(s, mag) in &ix.positions[p0].exposure {
@@ -162,13 +226,13 @@ pub(crate) fn solve(
         }
         cons.push(sum.eq((a - f) * y));
         let need = a * bps(i.minNetApyBps) + f;
-        cons.push(yield_.clone().geq(y * (need * (1.0 + MARGIN) + a * MARGIN * 1e-2)));
+        cons.push(yield_.clone().geq(y * (need * (1.0 + margin) + a * margin * 1e-2)));
         objective += yield_ - y * (a * bps(i.minNetApyBps) + f + gas_intent);
         for (_, e) in per_svc {
-            cons.push(e.leq(y * (a * bps(i.maxServiceBps) * (1.0 - MARGIN))));
+            cons.push(e.leq(y * (a * bps(i.maxServiceBps) * (1.0 - margin))));
         }
         if i.minLiquidBps > 0 {
-            cons.push(liquid.geq(y * (a * bps(i.minLiquidBps) * (1.0 + MARGIN))));
+            cons.push(liquid.geq(y * (a * bps(i.minLiquidBps) * (1.0 + margin))));
         }
         // CVaR rows over the scenarios touching this intent's positions.
         let mut touched: BTreeMap<u32, Vec<(usize, Variable, f64)>> = BTreeMap::new();
@@ -183,7 +247,7 @@ pub(crate) fn solve(
                 (s, compress(ix, &entries, &asset_members, &asset_vars, &op_members, &op_vars))
             })
             .collect();
-        let bound = a * bps(i.maxLossBps) * (1.0 - MARGIN);
+        let bound = a * bps(i.maxLossBps) * (1.0 - margin);
         let alpha = 1.0 - bps(i.lossConfidenceBps);
         if alpha <= 0.0 {
             for (_, loss) in rows {
@@ -207,15 +271,18 @@ pub(crate) fn solve(
         }
         handles.push((y, xs.iter().map(|&(p, _, x)| (p, x)).collect()));
     }
-    let cap = |w: u128| eth(w) * (1.0 - MARGIN);
+    let cap = |w: u128| eth(w) * (1.0 - margin);
     for (a, e) in asset_use {
-        cons.push(e.leq(cap(m.assets[a].deposit_cap.0)));
+        let c = left.map_or_else(|| cap(m.assets[a].deposit_cap.0), |l| l.assets[a]);
+        cons.push(e.leq(c));
     }
     for (o, e) in op_use {
-        cons.push(e.leq(cap(m.operators[o].capacity.0)));
+        let c = left.map_or_else(|| cap(m.operators[o].capacity.0), |l| l.operators[o]);
+        cons.push(e.leq(c));
     }
     for (s, e) in svc_use {
-        cons.push(e.leq(cap(m.services[s].stake_cap.0)));
+        let c = left.map_or_else(|| cap(m.services[s].stake_cap.0), |l| l.services[s]);
+        cons.push(e.leq(c));
     }
     let read = |sol: &dyn Fn(Variable) -> f64| LpResult {
         objective: 0.0,
@@ -228,8 +295,17 @@ pub(crate) fn solve(
     let problem = vars.maximise(objective);
     let values = match backend {
         #[cfg(feature = "cbc")]
-        Backend::Cbc => run(problem, good_lp::coin_cbc, cons, &handles, &obj_expr)?,
-        Backend::MicroLp => run(problem, good_lp::microlp, cons, &handles, &obj_expr)?,
+        Backend::Cbc => {
+            let mut model = problem.using(good_lp::coin_cbc);
+            // CBC's branch and bound draws random numbers from a seed that
+            // otherwise carries over between solves in one process; fixed
+            // seeds make the same model give the same answer every time
+            // (plans must be byte-identical for the same inputs).
+            model.set_parameter("randomCbcSeed", "1");
+            model.set_parameter("randomSeed", "1");
+            finish(model, cons, &handles, &obj_expr)?
+        }
+        Backend::MicroLp => finish(problem.using(good_lp::microlp), cons, &handles, &obj_expr)?,
     };
     let mut out = read(&|v| values.0[&v]);
     out.objective = values.1;
@@ -248,14 +324,15 @@ pub(crate) fn solve(
 /// Solves with backend `solver`; returns every handle's value and the objective.
 type Handles = [(Variable, Vec<(usize, Variable)>)];
 
-fn run<S: good_lp::Solver>(
-    problem: good_lp::variable::UnsolvedProblem,
-    solver: S,
+fn finish<M: SolverModel>(
+    mut model: M,
     cons: Vec<good_lp::Constraint>,
     handles: &Handles,
     objective: &Expression,
-) -> Result<(std::collections::HashMap<Variable, f64>, f64), String> {
-    let mut model = problem.using(solver);
+) -> Result<(std::collections::HashMap<Variable, f64>, f64), String>
+where
+    M::Error: std::fmt::Display,
+{
     for c in cons {
         model.add_constraint(c);
     }

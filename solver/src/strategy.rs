@@ -6,8 +6,9 @@ use stakebid_intents::{Context, Intent, IntentId};
 
 use crate::finalize::{round, Finalizer, Solution};
 use crate::heuristics::{allocate, Room, Rule};
-use crate::lp::{self, Backend, Inclusion};
+use crate::lp::{self, Backend, Binaries, Inclusion, Opts};
 use crate::order::Order;
+use crate::polish::{polish, POLISH_WORK};
 use stakebid_intents::Plan;
 
 /// What a strategy sees of an auction: the evaluation context (market,
@@ -129,19 +130,46 @@ pub struct Optimal {
     pub max_positions: Option<usize>,
     /// Smallest allocation to a position, in wei; 0 = none.
     pub min_ticket: u128,
+    /// Re-solve each intent's support exactly (per-position gas, the
+    /// limits as constraints) after the LP; off only to measure what it buys.
+    pub exact_supports: bool,
 }
 
 impl Optimal {
     /// The optimizer with no position limit and no minimum ticket.
     pub fn new(backend: Backend, fee_bps: u16) -> Self {
-        Optimal { backend, fee_bps, max_positions: None, min_ticket: 0 }
+        Optimal { backend, fee_bps, max_positions: None, min_ticket: 0, exact_supports: true }
     }
 
     /// The LP objective (ETH of surplus) for the batch with every intent
     /// forced in, for cross-checking backends. `Err` if infeasible.
     pub fn objective(&self, view: &View<'_>) -> Result<f64, String> {
         let (orders, _) = orders(view, self.fee_bps);
-        lp::solve(view.ctx, &orders, &[], Inclusion::Relaxed, self.backend).map(|r| r.objective)
+        lp::solve(view.ctx, &orders, Opts::lp(Inclusion::Relaxed), self.backend)
+            .map(|r| r.objective)
+    }
+}
+
+impl Optimal {
+    /// The exact optimum of the score (ETH) for the batch: one MILP with a
+    /// binary per (intent, position) charging that position's gas, a binary
+    /// inclusion per intent, this strategy's position limit and minimum
+    /// ticket, and no safety margins — so no evaluator-valid set of plans
+    /// scores more. Exponential in the worst case: for small instances
+    /// (the quality benchmark and tests), not for bidding.
+    pub fn exact_score(&self, view: &View<'_>) -> Result<f64, String> {
+        let (orders, _) = orders(view, self.fee_bps);
+        let opts = Opts {
+            banned: &[],
+            inclusion: Inclusion::Binary,
+            binaries: Some(Binaries {
+                max_positions: self.max_positions,
+                min_ticket: self.min_ticket as f64 / 1e18,
+            }),
+            margin: 0.0,
+            left: None,
+        };
+        lp::solve(view.ctx, &orders, opts, self.backend).map(|r| r.objective)
     }
 }
 
@@ -162,7 +190,7 @@ impl Strategy for Optimal {
         if orders.is_empty() {
             return pre;
         }
-        let relaxed = match lp::solve(ctx, &orders, &[], Inclusion::Relaxed, self.backend) {
+        let relaxed = match lp::solve(ctx, &orders, Opts::lp(Inclusion::Relaxed), self.backend) {
             Ok(r) => r,
             Err(e) => {
                 for o in &orders {
@@ -172,7 +200,17 @@ impl Strategy for Optimal {
                 return pre;
             }
         };
-        pre.bound = Some((relaxed.objective * 1e18) as i128);
+        // A true upper bound on the score: the relaxation without the safety
+        // margins (and without per-position gas, which only lowers scores).
+        // One more LP, so only on batches small enough to polish.
+        let work: usize = orders.iter().map(|o| o.allowed.len()).sum();
+        let small = work <= POLISH_WORK;
+        if small {
+            let loose = Opts { margin: 0.0, ..Opts::lp(Inclusion::Relaxed) };
+            pre.bound = lp::solve(ctx, &orders, loose, self.backend)
+                .ok()
+                .map(|r| (r.objective * 1e18).ceil() as i128);
+        }
         let all_in = relaxed.orders.iter().all(|(y, _)| *y >= 0.999);
         let mut inside = Vec::new();
         for (o, (y, _)) in orders.into_iter().zip(&relaxed.orders) {
@@ -181,7 +219,7 @@ impl Strategy for Optimal {
                 continue;
             }
             let alone =
-                lp::solve(ctx, std::slice::from_ref(&o), &[], Inclusion::Fixed, self.backend);
+                lp::solve(ctx, std::slice::from_ref(&o), Opts::lp(Inclusion::Fixed), self.backend);
             let reason = match alone {
                 Err(_) => "no allocation of the positions it allows meets its yield, loss, concentration and liquidity bounds together".to_string(),
                 Ok(r) if r.objective <= 0.0 => "its best surplus does not cover the settlement gas".to_string(),
@@ -199,7 +237,12 @@ impl Strategy for Optimal {
         let mut best = if all_in {
             Ok(relaxed)
         } else {
-            lp::solve(ctx, &inside, &banned, Inclusion::Fixed, self.backend)
+            lp::solve(
+                ctx,
+                &inside,
+                Opts { banned: &banned, ..Opts::lp(Inclusion::Fixed) },
+                self.backend,
+            )
         };
         let ticket = self.min_ticket as f64 / 1e18;
         for round in 0..16 {
@@ -261,13 +304,18 @@ impl Strategy for Optimal {
             // Relaxed inclusion keeps the re-solve feasible: an intent the
             // bans make impossible drops to y < 1 and is left out, instead of
             // making the whole batch infeasible.
-            match lp::solve(ctx, &inside, &banned, Inclusion::Relaxed, self.backend) {
+            match lp::solve(
+                ctx,
+                &inside,
+                Opts { banned: &banned, ..Opts::lp(Inclusion::Relaxed) },
+                self.backend,
+            ) {
                 Ok(r) => best = Ok(r),
                 Err(_) => break,
             }
         }
         let max = self.max_positions.unwrap_or(usize::MAX);
-        let candidates: Vec<(Order<'_>, Result<Plan, String>)> = match best {
+        let mut candidates: Vec<(Order<'_>, Result<Plan, String>)> = match best {
             Ok(r) => inside
                 .into_iter()
                 .zip(r.orders)
@@ -291,6 +339,13 @@ impl Strategy for Optimal {
                 .collect(),
             Err(e) => inside.into_iter().map(|o| (o, Err(format!("LP failed: {e}")))).collect(),
         };
+        // Exact supports (gas per position, the limits as constraints): every
+        // intent on small batches; on any batch, the intents repair could not
+        // fit in the limits, so none is left out while a plan exists.
+        let bin = Binaries { max_positions: self.max_positions, min_ticket: ticket };
+        if self.exact_supports && !deadline.is_some_and(|d| Instant::now() >= d) {
+            polish(ctx, &mut candidates, bin, self.backend, small, deadline);
+        }
         let mut fin = Finalizer::default();
         for (o, cand) in candidates {
             fin.push(ctx, &o, cand);
