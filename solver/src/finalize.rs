@@ -32,9 +32,10 @@ pub struct Solution {
     pub evaluations: Vec<Evaluation>,
     /// Intents not bid on.
     pub left_out: Vec<LeftOut>,
-    /// `optimal` only: the LP relaxation's objective (wei), an upper bound
-    /// on the total score before per-position gas; with `score()` it gives
-    /// the optimality gap of the repaired, rounded plans.
+    /// `optimal` only, on batches it polishes (at most 10,000 intent ×
+    /// position pairs): the objective (wei) of the LP relaxation without
+    /// safety margins and without per-position gas — a true upper bound on
+    /// any bid's total score; with `score()` it bounds the optimality gap.
     pub bound: Option<i128>,
 }
 

@@ -302,7 +302,6 @@ pub(crate) fn solve(
             // seeds make the same model give the same answer every time
             // (plans must be byte-identical for the same inputs).
             model.set_parameter("randomCbcSeed", "1");
-            model.set_parameter("randomSeed", "1");
             finish(model, cons, &handles, &obj_expr)?
         }
         Backend::MicroLp => finish(problem.using(good_lp::microlp), cons, &handles, &obj_expr)?,

@@ -118,10 +118,18 @@ pub(crate) fn polish(
         };
         let Ok(r) = lp::solve(ctx, std::slice::from_ref(o), opts, backend) else {
             if cands[k].1.is_err() {
+                let limits = match (bin.max_positions, bin.min_ticket > 0.0) {
+                    (Some(m), true) => {
+                        format!(" within {m} positions of at least {:.4} ETH each", bin.min_ticket)
+                    }
+                    (Some(m), false) => format!(" within {m} positions"),
+                    (None, true) => {
+                        format!(" with at least {:.4} ETH in each position", bin.min_ticket)
+                    }
+                    (None, false) => String::new(),
+                };
                 cands[k].1 = Err(format!(
-                    "no plan exists within {} positions of at least {:.4} ETH each that meets its bounds in the capacity left (exact search over supports)",
-                    bin.max_positions.map_or("any number of".to_string(), |m| m.to_string()),
-                    bin.min_ticket
+                    "no plan{limits} meets its bounds in the capacity the other plans leave (exact search over supports)"
                 ));
             }
             continue;

@@ -213,6 +213,9 @@ impl Strategy for Optimal {
         }
         let all_in = relaxed.orders.iter().all(|(y, _)| *y >= 0.999);
         let mut inside = Vec::new();
+        // Left out only for want of shared capacity: the exact stage below
+        // tries them again in what the others leave.
+        let mut retry = Vec::new();
         for (o, (y, _)) in orders.into_iter().zip(&relaxed.orders) {
             if *y >= 0.999 {
                 inside.push(o);
@@ -223,11 +226,14 @@ impl Strategy for Optimal {
             let reason = match alone {
                 Err(_) => "no allocation of the positions it allows meets its yield, loss, concentration and liquidity bounds together".to_string(),
                 Ok(r) if r.objective <= 0.0 => "its best surplus does not cover the settlement gas".to_string(),
-                Ok(_) => "shared capacity went to intents with more surplus".to_string(),
+                Ok(_) => {
+                    retry.push(o);
+                    continue;
+                }
             };
             pre.left_out.push(crate::LeftOut { intent: o.id, reason });
         }
-        if inside.is_empty() {
+        if inside.is_empty() && retry.is_empty() {
             return pre;
         }
         let gas_price = ctx.market.gas.gas_price.0 as f64 / 1e18;
@@ -342,6 +348,8 @@ impl Strategy for Optimal {
         // Exact supports (gas per position, the limits as constraints): every
         // intent on small batches; on any batch, the intents repair could not
         // fit in the limits, so none is left out while a plan exists.
+        let capacity = "shared capacity went to intents with more surplus";
+        candidates.extend(retry.into_iter().map(|o| (o, Err(capacity.to_string()))));
         let bin = Binaries { max_positions: self.max_positions, min_ticket: ticket };
         if self.exact_supports && !deadline.is_some_and(|d| Instant::now() >= d) {
             polish(ctx, &mut candidates, bin, self.backend, small, deadline);

@@ -288,7 +288,7 @@ fn table(intents: &[(IntentId, Intent)], sol: &Solution, name: &str, t: std::tim
     );
     if let (Some(b), Some(gap)) = (sol.bound, sol.gap()) {
         eprintln!(
-            "LP relaxation bound {:.6} ETH: optimality gap {:.3} % (rounding, repair, per-position gas)",
+            "upper bound {:.6} ETH (the LP relaxation without safety margins): within {:.3} % of the optimum",
             b as f64 / 1e18,
             gap * 100.0
         );

@@ -1,0 +1,54 @@
+//! The solver-speed targets on the benchmark's synthetic market (2,000
+//! positions, 500 scenarios, fee 5 bps): `optimal` on 100 and 1,000
+//! intents, wall clock of whole solves (median of 3, one for 1,000), with
+//! greedy on the same instances as the baseline in the same run, and each
+//! one's total score.
+//!
+//! `cargo bench -p stakebid-solver --bench large`
+#![allow(missing_docs)]
+
+use alloy::primitives::B256;
+use stakebid_intents::batch;
+use stakebid_intents::market::{generate, GeneratorParams, Index};
+use stakebid_intents::{Context, Domain, Scenarios};
+use stakebid_solver::{Backend, Greedy, Optimal, Strategy, View};
+use std::time::Instant;
+
+fn main() {
+    let m = generate(&GeneratorParams::with_positions(2000, 2000));
+    let ix = Index::new(&m);
+    let sc = Scenarios::generate(&m, &ix, B256::ZERO, 500);
+    let ctx = Context::new(&m, &sc);
+    let d = Domain { chain_id: 31337, settlement: alloy::primitives::Address::repeat_byte(1) };
+    println!(
+        "{:>6} {:>9} | {:>10} {:>12} {:>7} | {:>10} {:>12}",
+        "int", "strategy", "median s", "score ETH", "planned", "greedy s", "greedy ETH"
+    );
+    for (n, runs) in [(100usize, 3usize), (1000, 1)] {
+        let intents: Vec<_> = batch::generate(&m, &d, n, 7, 1_790_000_000)
+            .into_iter()
+            .map(|s| (s.intent.id(&d), s.intent))
+            .collect();
+        let view = View { ctx: &ctx, intents: &intents };
+        let time = |st: &dyn Strategy| {
+            let mut ts = vec![];
+            let mut sol = None;
+            for _ in 0..runs {
+                let t = Instant::now();
+                sol = Some(st.solve(&view, None));
+                ts.push(t.elapsed().as_secs_f64());
+            }
+            ts.sort_by(f64::total_cmp);
+            (ts[ts.len() / 2], sol.unwrap())
+        };
+        let (tg, g) = time(&Greedy { fee_bps: 5 });
+        let (to, o) = time(&Optimal::new(Backend::default_backend(), 5));
+        println!(
+            "{n:>6} {:>9} | {to:>10.3} {:>12.4} {:>7} | {tg:>10.3} {:>12.4}",
+            "optimal",
+            o.score() as f64 / 1e18,
+            o.plans.len(),
+            g.score() as f64 / 1e18
+        );
+    }
+}
