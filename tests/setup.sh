@@ -33,8 +33,8 @@ if [ ! -d "$here/js/node_modules/viem" ] || [ ! -d "$here/js/node_modules/playwr
 else
   say "npm packages present in tests/js"
 fi
-if [ ! -d "$here/../sdk/js/node_modules/viem" ] || [ "$here/../sdk/js/package-lock.json" -nt "$here/../sdk/js/node_modules/.package-lock.json" ]; then
-  say "installing npm packages in sdk/js (viem, for the wallet example)"
+if [ ! -d "$here/../sdk/js/node_modules/viem" ] || [ ! -x "$here/../sdk/js/node_modules/.bin/tsc" ] || [ "$here/../sdk/js/package-lock.json" -nt "$here/../sdk/js/node_modules/.package-lock.json" ]; then
+  say "installing npm packages in sdk/js (viem, typescript: the wallet kit's tests)"
   (cd "$here/../sdk/js" && npm install --no-fund --no-audit --loglevel=error)
 fi
 # schemathesis (PyPI) fuzzes the node's API from its OpenAPI document; it

@@ -3,7 +3,7 @@
 // as printed, settles an intent against the running `stakebid dev`.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,6 +36,32 @@ test('npm pack → install in a fresh project → the README example settles an 
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'fresh-wallet', private: true, type: 'module' }));
     execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', `./${tgz}`, 'viem@2.21.54'], { cwd: dir, stdio: 'inherit' });
     writeFileSync(join(dir, 'example.mjs'), readmeExample());
+    // The types compile, strictly, in a TypeScript project that imports the
+    // installed package the way an app would; a misuse does not.
+    const ts = `import { Stakebid, StakebidError, type IntentView, type ErrorCode } from '@stakebid/sdk';
+import { parseEther } from 'viem';
+export async function stake(url: string): Promise<IntentView['status']> {
+  const sb = await Stakebid.connect({ url });
+  const intent = await sb.buildIntent({ amount: parseEther('1'), owner: '0x0000000000000000000000000000000000000001' });
+  const q = await sb.quote(intent);
+  const fee: string = q.fee_wei;
+  try { return (await sb.status('0x' as \`0x\${string}\`)).status; } catch (e) {
+    if (e instanceof StakebidError) { const c: ErrorCode | string = e.code; throw new Error(c + fee); }
+    throw e;
+  }
+}
+`;
+    writeFileSync(join(dir, 'app.ts'), ts);
+    writeFileSync(join(dir, 'bad.ts'), "import { Stakebid } from '@stakebid/sdk';\nexport const n: number = (await Stakebid.connect({ url: 'x' })).settlement;\n");
+    // Declaration files are checked too (no skipLibCheck), ours included;
+    // an error inside viem's own dependencies is not ours to judge.
+    const tsc = (file) => {
+      const r = spawnSync(join(sdk, 'node_modules/.bin/tsc'), ['--noEmit', '--strict', '--target', 'es2022', '--module', 'nodenext', '--moduleResolution', 'nodenext', file], { cwd: dir, encoding: 'utf8' });
+      return r.stdout.split('\n').filter(l => /error TS/.test(l) && (!l.startsWith('node_modules/') || l.startsWith('node_modules/@stakebid/')));
+    };
+    assert.deepEqual(tsc('app.ts'), [], 'the app compiles against the package\'s types');
+    const bad = tsc('bad.ts');
+    assert.ok(bad.length === 1 && bad[0].startsWith('bad.ts'), `a wrong type is an error: ${bad}`);
     const key = toHex(mnemonicToAccount('test test test test test test test test test test test junk', { addressIndex: 17 }).getHdKey().privateKey);
     const out = execFileSync('node', ['example.mjs', NODE, RPC, key], { cwd: dir, encoding: 'utf8', timeout: 180_000 });
     assert.match(out, /settled 0x[0-9a-f]{64}/, out);
