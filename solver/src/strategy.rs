@@ -351,7 +351,7 @@ impl Strategy for Optimal {
         let capacity = "shared capacity went to intents with more surplus";
         candidates.extend(retry.into_iter().map(|o| (o, Err(capacity.to_string()))));
         let bin = Binaries { max_positions: self.max_positions, min_ticket: ticket };
-        if self.exact_supports && !deadline.is_some_and(|d| Instant::now() >= d) {
+        if self.exact_supports && deadline.is_none_or(|d| Instant::now() < d) {
             polish(ctx, &mut candidates, bin, self.backend, small, deadline);
         }
         let mut fin = Finalizer::default();

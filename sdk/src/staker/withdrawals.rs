@@ -15,29 +15,27 @@ use serde::Serialize;
 use super::{chain_err, Staker};
 use crate::SdkError;
 
-alloy::sol! {
-    /// EigenLayer's `IDelegationManagerTypes.Withdrawal` (slashing release).
-    #[derive(Debug, Serialize)]
-    struct Withdrawal {
-        address staker;
-        address delegatedTo;
-        address withdrawer;
-        uint256 nonce;
-        uint32 startBlock;
-        address[] strategies;
-        uint256[] scaledShares;
-    }
-    event SlashingWithdrawalQueued(bytes32 withdrawalRoot, Withdrawal withdrawal, uint256[] sharesToWithdraw);
-    #[sol(rpc)]
-    interface IDelegation {
-        function pendingWithdrawals(bytes32 root) external view returns (bool);
-        function minWithdrawalDelayBlocks() external view returns (uint32);
-    }
-    #[sol(rpc)]
-    interface IHolderOut {
-        function completeWithdrawal(Withdrawal w, address token) external;
-    }
+#[allow(missing_docs, clippy::too_many_arguments)]
+mod eigen {
+    // The delegation manager's ABI from the compiled stand-in, which keeps
+    // EigenLayer's names (`SlashingWithdrawalQueued`, `pendingWithdrawals`,
+    // `minWithdrawalDelayBlocks`, the `Withdrawal` struct).
+    alloy::sol!(
+        #[sol(rpc, all_derives)]
+        MockEigenLayer,
+        "../settlement/artifacts/MockEigenLayer.json"
+    );
 }
+#[allow(missing_docs, clippy::too_many_arguments)]
+mod holder {
+    alloy::sol!(
+        #[sol(rpc, all_derives)]
+        PositionHolder,
+        "../settlement/artifacts/PositionHolder.json"
+    );
+}
+use eigen::IDelegationManager::Withdrawal;
+use eigen::MockEigenLayer::SlashingWithdrawalQueued;
 
 /// A queued withdrawal of one restaked position.
 #[derive(Clone, Debug, Serialize)]
@@ -82,7 +80,7 @@ impl Staker {
         if holders.is_empty() {
             return Ok(vec![]);
         }
-        let dm = IDelegation::new(dep.eigenlayer, p.clone());
+        let dm = eigen::MockEigenLayer::new(dep.eigenlayer, p.clone());
         let delay = u64::from(dm.minWithdrawalDelayBlocks().call().await.map_err(chain_err)?);
         let head = p.get_block_number().await.map_err(chain_err)?;
         let mut out = vec![];
@@ -142,8 +140,19 @@ impl Staker {
                 w.position, w.completable_at_block, w.blocks_left
             )));
         }
-        let h = IHolderOut::new(w.holder, p.clone());
-        let r = mined!(h.completeWithdrawal(w.withdrawal.clone(), w.token));
+        let q = &w.withdrawal;
+        // The same struct, as the holder's ABI names it.
+        let as_queued = holder::IDelegationManager::Withdrawal {
+            staker: q.staker,
+            delegatedTo: q.delegatedTo,
+            withdrawer: q.withdrawer,
+            nonce: q.nonce,
+            startBlock: q.startBlock,
+            strategies: q.strategies.clone(),
+            scaledShares: q.scaledShares.clone(),
+        };
+        let h = holder::PositionHolder::new(w.holder, p.clone());
+        let r = mined!(h.completeWithdrawal(as_queued, w.token));
         if !r.status() {
             return Err(SdkError::Chain(format!(
                 "completing the withdrawal reverted (tx {})",
