@@ -47,6 +47,7 @@ fn bench(c: &mut Criterion) {
             metrics: Arc::new(Metrics::new()),
             chain: None,
             event_streams: std::sync::Arc::new(tokio::sync::Semaphore::new(8)),
+            solver_names: Default::default(),
         };
         let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = l.local_addr().unwrap();

@@ -405,6 +405,7 @@ pub(crate) fn run(a: NodeArgs) -> Result<(), CliError> {
         metrics,
         chain: chain_info,
         event_streams: Arc::new(tokio::sync::Semaphore::new(limits.max_event_streams)),
+        solver_names: Arc::new(names.clone()),
     };
     eprintln!(
         "[node] {} intents stored in {}; {} bus; API {base}/v1/health; explorer {base}/",

@@ -117,6 +117,11 @@ test('solver page: wins, score, bond, penalties', async () => {
   const view = await api(`/v1/auctions/${auctionId}`);
   const winner = view.outcome.bids.find(b => b.won).solver;
   await open(`#/solver/${winner}`, '#solver');
+  // The demo's solvers run in the node, which knows them by name.
+  const named = (await api('/v1/solvers')).solvers.find(s => s.solver === winner).name;
+  assert.match(named, /^solver-/);
+  assert.equal(await text('#solver-name'), named);
+  assert.equal(await page.locator(`#solver a[href="#/solver/${winner}"]`).innerText(), named);
   assert.match(await text('#solver .solver-row'), /Eligible/);
   assert.match(await text('#solver .solver-row'), /[1-9]\d* \/ \d+/);
   await open('#/solvers', '#solvers');

@@ -32,6 +32,7 @@ pub(crate) fn app(dir: &std::path::Path) -> (axum::Router, Arc<Store>) {
         metrics: Arc::new(stakebid_auction::infra::metrics::Metrics::new()),
         chain: None,
         event_streams: std::sync::Arc::new(tokio::sync::Semaphore::new(8)),
+        solver_names: Default::default(),
     };
     (router(state), store)
 }

@@ -512,6 +512,8 @@ export interface SolverView {
   bond: string;
   /** Whether it may take part. */
   eligible: boolean;
+  /** The name its operator runs it under on this node (`solver-optimal`), when the node knows one. */
+  name?: string | null;
   /** Everything recorded against it. */
   penalties: Array<Penalty>;
   /** Its address. */

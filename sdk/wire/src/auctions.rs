@@ -331,6 +331,10 @@ pub struct SolverView {
     #[serde(with = "checksummed")]
     #[schema(value_type = String, pattern = "^0x[0-9a-fA-F]{40}$")]
     pub solver: Address,
+    /// The name its operator runs it under on this node (`solver-optimal`),
+    /// when the node knows one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     /// Bond left (wei).
     #[schema(value_type = String, pattern = "^[0-9]+$")]
     pub bond: Wei,

@@ -164,5 +164,5 @@ pub(super) async fn events(
     responses((status = 200, description = "Bonds, eligibility and penalty records", body = wire::Solvers)))]
 pub(super) async fn solvers(State(s): State<AppState>) -> Result<Json<wire::Solvers>, ApiError> {
     let reg: Registry = s.store.node_state()?.registry.unwrap_or_else(Registry::new);
-    Ok(Json(views::solvers(&reg)))
+    Ok(Json(views::solvers(&reg, &s.solver_names)))
 }

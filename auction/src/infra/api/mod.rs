@@ -76,6 +76,8 @@ pub struct AppState {
     pub chain: Option<Arc<stakebid_intents::deployment::Deployment>>,
     /// Permits for concurrent `/v1/events` streams (see [`Limits`]).
     pub event_streams: Arc<tokio::sync::Semaphore>,
+    /// Names of the solvers this node knows by name (those it runs).
+    pub solver_names: Arc<std::collections::BTreeMap<alloy::primitives::Address, String>>,
 }
 
 /// An API error.

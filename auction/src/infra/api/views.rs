@@ -231,7 +231,10 @@ pub(super) fn outcome(o: &Outcome) -> wire::Outcome {
     }
 }
 
-pub(super) fn solvers(reg: &Registry) -> wire::Solvers {
+pub(super) fn solvers(
+    reg: &Registry,
+    names: &std::collections::BTreeMap<alloy::primitives::Address, String>,
+) -> wire::Solvers {
     wire::Solvers {
         min_bond: reg.min_bond,
         solvers: reg
@@ -239,6 +242,7 @@ pub(super) fn solvers(reg: &Registry) -> wire::Solvers {
             .iter()
             .map(|(a, sv)| wire::SolverView {
                 solver: *a,
+                name: names.get(a).cloned(),
                 bond: sv.bond,
                 eligible: reg.eligible(a),
                 penalties: sv

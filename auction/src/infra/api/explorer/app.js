@@ -1,11 +1,12 @@
 // The explorer: a hash router over the node's API, the search box, and the
 // live round fed by the node's signed announcements (`/v1/events`).
-import { esc, get } from './util.js';
+import { esc, get, loadSolverNames } from './util.js';
 import * as pages from './pages.js';
 
 const main = document.getElementById('main');
 // What the current page started (timers, event streams), stopped on leave.
 let cleanup = [];
+let namesLoaded = false;
 export const onLeave = f => cleanup.push(f);
 
 async function route() {
@@ -19,6 +20,7 @@ async function route() {
   document.title = `stakebid explorer${page ? ' · ' + page : ''}`;
   if (!render) { main.innerHTML = `<p class="bad">No page “${esc(page)}”.</p>`; return; }
   try {
+    if (!namesLoaded) { namesLoaded = true; await loadSolverNames(); }
     main.innerHTML = await render(decodeURIComponent(arg), { onLeave, main });
     main.dataset.page = page || 'home';
   } catch (e) {

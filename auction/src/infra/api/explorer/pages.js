@@ -243,7 +243,7 @@ export async function solver(addr) {
   const [r, st] = await Promise.all([get('/v1/solvers'), get('/v1/stats')]);
   const s = r.solvers.find(x => x.solver.toLowerCase() === addr.toLowerCase());
   if (!s) return `<h2>Solver <span class="mono">${esc(addr)}</span></h2><p class="bad" id="error">Not registered with this node.</p>`;
-  return `<h2>Solver <span class="mono">${esc(s.solver)}</span></h2><table id="solver">${solverHead}${solverRows([s], st)}</table>
+  return `<h2>Solver ${s.name ? `<span id="solver-name">${esc(s.name)}</span> ` : ''}<span class="mono">${esc(s.solver)}</span></h2><table id="solver">${solverHead}${solverRows([s], st)}</table>
     <h3>Bond and penalties</h3>` + (s.penalties.length
     ? `<table id="penalties"><tr><th>Auction</th><th>Offence</th><th class="num">Amount (ETH)</th><th>Evidence</th></tr>${s.penalties.map(p => `<tr class="penalty"><td>${link.auction(p.auction)}</td><td><code>${esc(p.offence)}</code></td><td class="num">−${eth(p.amount)}</td><td><code>${short(p.evidence)}</code></td></tr>`).join('')}</table>`
     : '<p id="penalties">No penalty recorded.</p>');

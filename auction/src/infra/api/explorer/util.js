@@ -21,8 +21,20 @@ export const link = {
   intent: id => `<a class="intent-link mono" href="#/intent/${esc(id)}">${short(id)}</a>`,
   owner: a => `<a class="owner-link mono" href="#/owner/${esc(a)}">${short(a)}</a>`,
   auction: n => `<a class="auction-link" href="#/auction/${esc(n)}">#${esc(n)}</a>`,
-  solver: a => `<a class="solver-link mono" href="#/solver/${esc(a)}">${short(a)}</a>`,
+  // A solver by the name its node runs it under, when there is one.
+  solver: a => {
+    const name = solverNames.get(String(a).toLowerCase());
+    return `<a class="solver-link${name ? '' : ' mono'}" href="#/solver/${esc(a)}" title="${esc(a)}">${name ? esc(name) : short(a)}</a>`;
+  },
 };
+
+// Filled from /v1/solvers before a page renders (see app.js).
+export const solverNames = new Map();
+export async function loadSolverNames() {
+  try {
+    for (const s of (await get('/v1/solvers')).solvers) if (s.name) solverNames.set(s.solver.toLowerCase(), s.name);
+  } catch { /* names are a nicety: addresses are shown without them */ }
+}
 
 export class ApiError extends Error {
   constructor(status, code, message) { super(`${message} (${code})`); this.status = status; this.code = code; }
