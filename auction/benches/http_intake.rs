@@ -48,6 +48,7 @@ fn bench(c: &mut Criterion) {
             chain: None,
             event_streams: std::sync::Arc::new(tokio::sync::Semaphore::new(8)),
             solver_names: Default::default(),
+            chain_reader: None,
         };
         let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = l.local_addr().unwrap();

@@ -110,7 +110,6 @@ macro_rules! mined {
     };
 }
 
-// After `mined!`: the module uses it.
 mod withdrawals;
 pub use withdrawals::PendingWithdrawal;
 

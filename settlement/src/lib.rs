@@ -35,6 +35,7 @@ pub mod deploy;
 pub mod executor;
 pub mod registry;
 pub mod revert;
+pub mod withdrawals;
 
 use alloy::contract::{CallBuilder, CallDecoder};
 use alloy::primitives::B256;

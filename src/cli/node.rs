@@ -335,6 +335,11 @@ pub(crate) fn run(a: NodeArgs) -> Result<(), CliError> {
     rt.block_on(live.clone().listen(bus.clone())).map_err(CliError::from)?;
     let (names, in_process) = in_process_solvers(&a, &base, &bus, key.address())?;
     let chain_info = deployment.clone().map(Arc::new);
+    // A read-only provider for the API's chain reads (restaked withdrawals).
+    let chain_reader = chain_info.as_ref().and_then(|_| a.rpc_url.parse().ok()).map(|url| {
+        use alloy::providers::{Provider, ProviderBuilder};
+        ProviderBuilder::new().connect_http(url).erased()
+    });
     let chain = match deployment.zip(exec) {
         Some((d, exec)) => {
             let link = connect_chain(
@@ -406,6 +411,7 @@ pub(crate) fn run(a: NodeArgs) -> Result<(), CliError> {
         chain: chain_info,
         event_streams: Arc::new(tokio::sync::Semaphore::new(limits.max_event_streams)),
         solver_names: Arc::new(names.clone()),
+        chain_reader,
     };
     eprintln!(
         "[node] {} intents stored in {}; {} bus; API {base}/v1/health; explorer {base}/",

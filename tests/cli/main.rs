@@ -339,7 +339,10 @@ fn the_crate_graph_is_the_documented_layering() {
         deps("stakebid-auction"),
         ["stakebid-bus", "stakebid-intents", "stakebid-settlement", "stakebid-wire"]
     );
-    assert_eq!(deps("stakebid-sdk"), ["stakebid-bus", "stakebid-intents", "stakebid-wire"]);
+    assert_eq!(
+        deps("stakebid-sdk"),
+        ["stakebid-bus", "stakebid-intents", "stakebid-settlement", "stakebid-wire"]
+    );
 }
 
 /// No two CLI modules import each other (`super::x` / `super::{x, …}`): the

@@ -128,6 +128,27 @@ fn the_explorer_and_the_wallet_kit_work_on_stakebid_dev() {
     assert!(ok && out.contains("queued"), "{out}");
     let (ok, out) = cli(&[&["withdraw", "--complete"][..], &conn[..]].concat());
     assert!(ok && out.contains("blocks left") && !out.contains("completed"), "{out}");
+    // The explorer shows the countdown on the intent that opened the position.
+    let staker: alloy::signers::local::PrivateKeySigner = DEMO_STAKER.parse().unwrap();
+    let mine = stakebid_tests::get(&http, &format!("/v1/owners/{}/intents", staker.address()));
+    let intent = mine["intents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| {
+            v["award"]["plan"]["allocations"]
+                .as_array()
+                .is_some_and(|a| a.iter().any(|x| x["position"] == restaked.as_str()))
+        })
+        .expect("the intent whose plan opened the position")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let page = crate::explorer::render(&format!("{node}/#/intent/{intent}"));
+    assert!(
+        page.contains(r#"class="withdrawal-row""#) && page.contains("blocks left"),
+        "the intent page shows the queued withdrawal's countdown:\n{page}"
+    );
     let rt = tokio::runtime::Runtime::new().unwrap();
     let p = alloy::providers::ProviderBuilder::new().connect_http(rpc.parse().unwrap());
     let _: serde_json::Value = rt

@@ -33,6 +33,7 @@ pub(crate) fn app(dir: &std::path::Path) -> (axum::Router, Arc<Store>) {
         chain: None,
         event_streams: std::sync::Arc::new(tokio::sync::Semaphore::new(8)),
         solver_names: Default::default(),
+        chain_reader: None,
     };
     (router(state), store)
 }

@@ -596,6 +596,28 @@ export interface TypedField {
   type: string;
 }
 
+/** One queued withdrawal of a restaked position. */
+export interface WithdrawalView {
+  /** Blocks still to wait (0: completable now). */
+  blocks_left: number;
+  /** First block it can complete at. */
+  completable_at_block: number;
+  /** The position's holder. */
+  holder: string;
+  /** The market's position id. */
+  position: string;
+  /** Strategy shares queued out. */
+  shares: string;
+}
+
+/** `GET /v1/owners/{address}/withdrawals`. */
+export interface Withdrawals {
+  /** The chain's head when read. */
+  head_block: number;
+  /** Queued withdrawals still pending, oldest first. */
+  withdrawals: Array<WithdrawalView>;
+}
+
 /** A stable error code the node answers with (4xx); `x.${string}` stands for a family. */
 export type ErrorCode =
   | "address.bad_checksum"
@@ -631,4 +653,5 @@ export type ErrorCode =
   | "search.malformed"
   | "search.not_found"
   | "search.too_long"
-  | "store.failed";
+  | "store.failed"
+  | "withdrawals.no_chain";

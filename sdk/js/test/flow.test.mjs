@@ -38,6 +38,9 @@ test('quote → sign → fund → submit → settled on-chain, then withdrawn af
     assert.deepEqual(more, []);
     assert.equal(w.position, restaked.position);
     assert.ok(w.blocksLeft > 0n, 'the protocol delay runs');
+    // The node reads the same queue from the chain (the explorer's countdown).
+    const node = await (await fetch(`${sb.url}/v1/owners/${sb.wallet.account.address}/withdrawals`)).json();
+    assert.deepEqual(node.withdrawals.map(x => [x.position, BigInt(x.completable_at_block)]), [[w.position, w.completableAtBlock]]);
     await assert.rejects(sb.completeWithdrawal(w), e => e.code === 'sdk.withdrawal_not_ready');
     await mine(Number(w.blocksLeft) + 1);
     const [ready] = await sb.withdrawals();

@@ -205,6 +205,33 @@ pub struct OperatorGamma {
     pub services: Vec<String>,
 }
 
+/// `GET /v1/owners/{address}/withdrawals`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Withdrawals {
+    /// The chain's head when read.
+    pub head_block: u64,
+    /// Queued withdrawals still pending, oldest first.
+    pub withdrawals: Vec<WithdrawalView>,
+}
+
+/// One queued withdrawal of a restaked position.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct WithdrawalView {
+    /// The market's position id.
+    pub position: String,
+    /// The position's holder.
+    #[serde(with = "checksummed")]
+    #[schema(value_type = String, pattern = "^0x[0-9a-fA-F]{40}$")]
+    pub holder: Address,
+    /// Strategy shares queued out.
+    #[schema(value_type = String, pattern = "^[0-9]+$")]
+    pub shares: crate::Dec<alloy::primitives::U256>,
+    /// First block it can complete at.
+    pub completable_at_block: u64,
+    /// Blocks still to wait (0: completable now).
+    pub blocks_left: u64,
+}
+
 /// `GET /v1/owners/{address}/intents?cursor=&limit=`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct OwnerPage {

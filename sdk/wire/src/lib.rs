@@ -31,7 +31,7 @@ pub use dec::Dec;
 pub use intents::{
     CancelRequest, Eip712Types, HistoryEntry, IntentAward, IntentMessage, IntentStatus, IntentView,
     OperatorGamma, OwnerPage, Quote, QuotePosition, QuoteRequest, SubmitRequest, Submitted,
-    TypedData, TypedDomain, TypedField,
+    TypedData, TypedDomain, TypedField, WithdrawalView, Withdrawals,
 };
 pub use node::{
     ErrorBody, Health, MarketView, NodeInfo, SearchKind, SearchResult, SolverTally, Stats,

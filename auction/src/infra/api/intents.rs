@@ -19,7 +19,7 @@ use crate::infra::store::{Record, Status, StoreError};
 use std::collections::BTreeMap;
 
 /// The public outcomes of the auctions `recs` last entered, for their views.
-fn outcomes<'a>(
+pub(super) fn outcomes<'a>(
     s: &AppState,
     recs: impl Iterator<Item = &'a Record>,
 ) -> Result<BTreeMap<u64, Outcome>, ApiError> {

@@ -81,6 +81,11 @@ pub const ROUTES: &[(&str, &str, &[&str])] = &[
         ],
     ),
     ("GET", "/v1/owners/{address}/intents", &["request.bad_id", "address.bad_checksum"]),
+    (
+        "GET",
+        "/v1/owners/{address}/withdrawals",
+        &["request.bad_id", "address.bad_checksum", "withdrawals.no_chain"],
+    ),
     ("GET", "/v1/auctions", &["request.bad_id"]),
     ("GET", "/v1/auctions/{id}", &["request.bad_id", "auction.unknown"]),
     (

@@ -19,6 +19,7 @@ mod intents;
 mod meta;
 mod server;
 mod views;
+mod withdrawals;
 
 pub use intake::{Intake, MAX_GROUP};
 pub use meta::{error_codes, openapi, ROUTES};
@@ -78,6 +79,8 @@ pub struct AppState {
     pub event_streams: Arc<tokio::sync::Semaphore>,
     /// Names of the solvers this node knows by name (those it runs).
     pub solver_names: Arc<std::collections::BTreeMap<alloy::primitives::Address, String>>,
+    /// Reads the chain the node settles on (restaked withdrawals), when it does.
+    pub chain_reader: Option<alloy::providers::DynProvider>,
 }
 
 /// An API error.
@@ -240,6 +243,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(intents::events))
         .routes(routes!(intents::cancel))
         .routes(routes!(intents::by_owner))
+        .routes(routes!(withdrawals::withdrawals))
         .routes(routes!(intents::search))
         .routes(routes!(auctions::list))
         .routes(routes!(auctions::show))

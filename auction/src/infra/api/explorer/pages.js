@@ -133,7 +133,23 @@ function timeline(v) {
 }
 const maxOf = m => Math.max(0, ...Object.values(m || {}).map(Number));
 
-function intentBody(v, m) {
+let nodeCache = null;
+const nodeInfo = async () => (nodeCache ??= await get('/v1/node'));
+
+// The plan's restaked positions' queued withdrawals, with the countdown.
+function withdrawalsBlock(w, m, q) {
+  const restaked = w.plan.allocations.map(a => a.position).filter(p => (m.market.positions.find(x => x.id === p) || {}).operator);
+  if (!restaked.length || !q) return '';
+  const mine = q.withdrawals.filter(x => restaked.includes(x.position));
+  const head = `<h3>Withdrawals</h3><p class="muted">Restaked positions leave through the protocol's withdrawal queue (${m.market.restaking.withdrawal_delay_days} days on mainnet); read from the chain at block ${q.head_block}.</p>`;
+  if (!mine.length) return head + `<p id="withdrawals">No withdrawal queued for ${restaked.map(esc).join(', ')}: <code>stakebid withdraw --position ID</code> or the SDK's <code>withdraw</code> starts one.</p>`;
+  return head + `<div class="scroll"><table id="withdrawals"><tr><th>Position</th><th class="num">Shares</th><th class="num">Completable at block</th><th>Countdown</th></tr>` +
+    mine.map(x => `<tr class="withdrawal-row"><td>${esc(x.position)}</td><td class="num">${eth(x.shares)}</td><td class="num">${x.completable_at_block}</td><td>` +
+      (Number(x.blocks_left) > 0 ? `${x.blocks_left} blocks left (≈ ${Math.ceil(Number(x.blocks_left) * 12 / 60)} min at 12-second blocks)` : '<span class="ok">completable now</span>: <code>stakebid withdraw --complete</code>') +
+      '</td></tr>').join('') + '</table></div>';
+}
+
+function intentBody(v, m, q) {
   const i = v.intent, w = v.award;
   let h = `<h2>Intent <span class="mono">${short(v.id)}</span> <small class="status" id="status">${esc(v.status)}</small></h2>
     <p class="mono">${esc(v.id)}</p>
@@ -177,6 +193,7 @@ function intentBody(v, m) {
     <div class="scroll"><table id="security"><tr><th>Operator</th><th>Services</th><th class="num">γ before</th><th class="num">γ after</th></tr>` +
     (w.security.length ? w.security.map(g => `<tr class="gamma-row"><td>${esc(g.operator)}</td><td>${g.services.map(esc).join(', ')}</td><td class="num">${gamma(g.before_bps)}</td><td class="num">${gamma(g.after_bps)}</td></tr>`).join('')
       : '<tr><td colspan="4" class="muted">No restaked position: no operator is secured by this stake.</td></tr>') + '</table></div></div></div>';
+  h += withdrawalsBlock(w, m, q);
   h += `<h3>Award and settlement</h3><p>Won by ${link.solver(w.solver)} in auction ${link.auction(v.auction)}; estimated gas ${Number(e.gas).toLocaleString('en')}, fee ${eth(e.fee, 6)} ETH.</p>`;
   h += w.settlement ? `<p id="settlement">Settled in <code class="tx">${esc(w.settlement.tx)}</code> (${Number(w.settlement.gas_used).toLocaleString('en')} gas for the whole award).</p>`
     : '<p id="settlement" class="muted">Not settled yet.</p>';
@@ -185,19 +202,21 @@ function intentBody(v, m) {
 const gamma = g => g == null ? '<span class="bad">no stake on a service</span>' : g >= 9e18 ? '∞' : (Number(g) / 10000).toFixed(3);
 
 export async function intent(id, { onLeave }) {
-  const [v, m] = await Promise.all([get('/v1/intents/' + encodeURIComponent(id)), marketView()]);
+  const [v, m, node] = await Promise.all([get('/v1/intents/' + encodeURIComponent(id)), marketView(), nodeInfo()]);
+  // Withdrawals are read from the chain, so only where the node settles on one.
+  const q = node.chain && v.status === 'settled' ? await get(`/v1/owners/${v.intent.owner}/withdrawals`).catch(() => null) : null;
   // The intent's own stream: re-render on each change until it is final.
   if (!['settled', 'expired', 'cancelled'].includes(v.status)) {
     const es = new EventSource(`/v1/intents/${encodeURIComponent(id)}/events`);
     es.addEventListener('status', ev => {
       const next = JSON.parse(ev.data), main = document.getElementById('main');
-      if (main && main.dataset.page === 'intent') main.innerHTML = intentBody(next, m);
+      if (main && main.dataset.page === 'intent') main.innerHTML = intentBody(next, m, q);
       if (['settled', 'expired', 'cancelled'].includes(next.status)) es.close();
     });
     es.onerror = () => { if (es.readyState === EventSource.CLOSED) es.close(); };
     onLeave(() => es.close());
   }
-  return intentBody(v, m);
+  return intentBody(v, m, q);
 }
 
 // ── Owner ───────────────────────────────────────────────────────────────
