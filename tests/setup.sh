@@ -55,7 +55,10 @@ fi
 # from typing_extensions (a sitecustomize.py in its own virtualenv).
 e7_venv="${STAKEBID_ERC7730_VENV:-$HOME/.cache/stakebid-erc7730}"
 e7_version="1.0.12"
-if [ ! -x "$e7_venv/bin/erc7730" ] || ! "$e7_venv/bin/pip" show erc7730 2>/dev/null | grep -q "^Version: $e7_version"; then
+# (pip's output is read whole first: `grep -q` closing the pipe early made
+# pip die of SIGPIPE under pipefail, and setup reinstalled it every run.)
+e7_have="$("$e7_venv/bin/pip" show erc7730 2>/dev/null || true)"
+if [ ! -x "$e7_venv/bin/erc7730" ] || ! grep -q "^Version: $e7_version" <<<"$e7_have"; then
   say "installing erc7730 $e7_version into $e7_venv"
   python3 -m venv "$e7_venv"
   "$e7_venv/bin/pip" install --quiet --disable-pip-version-check --ignore-requires-python "erc7730==$e7_version" typing_extensions
