@@ -75,8 +75,8 @@ pub(crate) enum Inclusion {
 pub(crate) struct Binaries {
     /// At most this many positions per intent.
     pub(crate) max_positions: Option<usize>,
-    /// A used position gets at least this much (ETH); 0 = no minimum.
-    pub(crate) min_ticket: f64,
+    /// A used position gets at least this much (wei); 0 = no minimum.
+    pub(crate) min_ticket: u128,
 }
 
 /// Capacity left per asset, operator and service (ETH, indices as in the
@@ -163,9 +163,9 @@ pub(crate) fn solve(
             for &(p, _, x) in &xs {
                 let z = vars.add(variable().binary());
                 cons.push(Expression::from(x).leq((a - f) * z));
-                if bin.min_ticket > 0.0 {
+                if bin.min_ticket > 0 {
                     // Above the ticket by the margin: rounding to wei floors.
-                    cons.push(Expression::from(x).geq(bin.min_ticket * (1.0 + margin) * z));
+                    cons.push(Expression::from(x).geq(eth(bin.min_ticket) * (1.0 + margin) * z));
                 }
                 objective.add_mul(-(ix.positions[p].gas as f64 * gas_price), z);
                 count.add_mul(1.0, z);

@@ -44,10 +44,11 @@ fn left_for(ctx: &Context<'_>, others: &CapacityUse) -> Left {
     }
 }
 
-/// Whether `plan` keeps the limits.
-fn within(plan: &Plan, bin: Binaries) -> bool {
+/// Whether `plan` keeps the position limit and the minimum ticket (wei):
+/// the one check for both, after repair and after the exact search.
+pub(crate) fn within(plan: &Plan, bin: Binaries) -> bool {
     bin.max_positions.is_none_or(|k| plan.allocations.len() <= k)
-        && plan.allocations.iter().all(|a| a.amount.0 as f64 >= bin.min_ticket * 1e18)
+        && plan.allocations.iter().all(|a| a.amount.0 >= bin.min_ticket)
 }
 
 /// Positions an intent may use beyond which its MILP searches a shortlist.
@@ -92,6 +93,13 @@ pub(crate) fn polish(
             evaluate(ctx, o.intent, o.id, p).ok().filter(|e| e.score > 0)
         })
         .collect();
+    // What all current plans use; one intent's own share is taken out when
+    // it is re-solved, and the total follows each replacement.
+    let mut total = CapacityUse::default();
+    for e in evals.iter().flatten() {
+        total.add(&e.capacity);
+    }
+    let none = CapacityUse::default();
     for k in 0..cands.len() {
         if !all && cands[k].1.is_ok() {
             continue;
@@ -100,13 +108,8 @@ pub(crate) fn polish(
         if deadline.is_some_and(|d| std::time::Instant::now() >= d) {
             return;
         }
-        let mut others = CapacityUse::default();
-        for (j, e) in evals.iter().enumerate() {
-            if let (true, Some(e)) = (j != k, e) {
-                others.add(&e.capacity);
-            }
-        }
-        let left = left_for(ctx, &others);
+        let own = evals[k].as_ref().map_or(&none, |e| &e.capacity);
+        let left = left_for(ctx, &total.minus(own));
         let o = &cands[k].0;
         let banned = [shortlist_bans(ctx, o)];
         let opts = Opts {
@@ -118,14 +121,13 @@ pub(crate) fn polish(
         };
         let Ok(r) = lp::solve(ctx, std::slice::from_ref(o), opts, backend) else {
             if cands[k].1.is_err() {
-                let limits = match (bin.max_positions, bin.min_ticket > 0.0) {
+                let ticket = bin.min_ticket as f64 / 1e18;
+                let limits = match (bin.max_positions, bin.min_ticket > 0) {
                     (Some(m), true) => {
-                        format!(" within {m} positions of at least {:.4} ETH each", bin.min_ticket)
+                        format!(" within {m} positions of at least {ticket:.4} ETH each")
                     }
                     (Some(m), false) => format!(" within {m} positions"),
-                    (None, true) => {
-                        format!(" with at least {:.4} ETH in each position", bin.min_ticket)
-                    }
+                    (None, true) => format!(" with at least {ticket:.4} ETH in each position"),
                     (None, false) => String::new(),
                 };
                 cands[k].1 = Err(format!(
@@ -140,6 +142,9 @@ pub(crate) fn polish(
         }
         let Ok(e) = evaluate(ctx, o.intent, o.id, &plan) else { continue };
         if e.score > evals[k].as_ref().map_or(0, |old| old.score) {
+            let mut after = total.minus(own);
+            after.add(&e.capacity);
+            total = after;
             cands[k].1 = Ok(plan);
             evals[k] = Some(e);
         }

@@ -8,7 +8,7 @@ use crate::finalize::{round, Finalizer, Solution};
 use crate::heuristics::{allocate, Room, Rule};
 use crate::lp::{self, Backend, Binaries, Inclusion, Opts};
 use crate::order::Order;
-use crate::polish::{polish, POLISH_WORK};
+use crate::polish::{polish, within, POLISH_WORK};
 use stakebid_intents::Plan;
 
 /// What a strategy sees of an auction: the evaluation context (market,
@@ -164,7 +164,7 @@ impl Optimal {
             inclusion: Inclusion::Binary,
             binaries: Some(Binaries {
                 max_positions: self.max_positions,
-                min_ticket: self.min_ticket as f64 / 1e18,
+                min_ticket: self.min_ticket,
             }),
             margin: 0.0,
             left: None,
@@ -321,6 +321,7 @@ impl Strategy for Optimal {
             }
         }
         let max = self.max_positions.unwrap_or(usize::MAX);
+        let bin = Binaries { max_positions: self.max_positions, min_ticket: self.min_ticket };
         let mut candidates: Vec<(Order<'_>, Result<Plan, String>)> = match best {
             Ok(r) => inside
                 .into_iter()
@@ -331,8 +332,7 @@ impl Strategy for Optimal {
                         return (o, Err(why.to_string()));
                     }
                     let plan = round(ctx, &o, &xs);
-                    let small = plan.allocations.iter().any(|a| a.amount.0 < self.min_ticket);
-                    if plan.allocations.len() > max || small {
+                    if !within(&plan, bin) {
                         let why = format!(
                             "no plan within {} positions of at least {:.4} ETH each meets its bounds",
                             max.min(o.allowed.len()),
@@ -350,7 +350,6 @@ impl Strategy for Optimal {
         // fit in the limits, so none is left out while a plan exists.
         let capacity = "shared capacity went to intents with more surplus";
         candidates.extend(retry.into_iter().map(|o| (o, Err(capacity.to_string()))));
-        let bin = Binaries { max_positions: self.max_positions, min_ticket: ticket };
         if self.exact_supports && deadline.is_none_or(|d| Instant::now() < d) {
             polish(ctx, &mut candidates, bin, self.backend, small, deadline);
         }

@@ -31,8 +31,10 @@ test('quote → sign → fund → submit → settled on-chain, then withdrawn af
   // Its positions, and a restaked one taken out again.
   const positions = await sb.positions();
   assert.ok(positions.length > 0 && positions.every(p => p.amount > 0n));
+  // A yield-seeking plan on the demo market restakes part of the stake.
   const restaked = positions.find(p => p.strategy);
-  if (restaked) {
+  assert.ok(restaked, `a restaked position among ${positions.map(p => p.position)}`);
+  {
     await sb.withdraw(restaked);
     const [w, ...more] = await sb.withdrawals();
     assert.deepEqual(more, []);

@@ -63,8 +63,7 @@ pub(super) async fn withdrawals(
             format!("the chain could not be read: {e}"),
         )
     };
-    let market = dep.apply(&s.market);
-    let held = holders(&p, &dep, &market, owner, positions).await.map_err(unavailable)?;
+    let held = holders(&p, &dep, &s.market, owner, positions).await.map_err(unavailable)?;
     let (head, list) = pending(&p, &dep, &held).await.map_err(unavailable)?;
     Ok(Json(wire::Withdrawals {
         head_block: head,
