@@ -16,6 +16,7 @@ use stakebid_intents::envelope::{CommitMsg, RevealMsg};
 use stakebid_wire as wire;
 
 use super::{bad_id, typed_body, views, ApiError, AppState};
+use crate::domain::phase::Phase;
 use crate::domain::registry::Registry;
 use crate::infra::live::Live;
 use crate::infra::store::StoreError;
@@ -80,9 +81,13 @@ pub(super) async fn show(
     let id = parse_auction(&id)?;
     let a = s.store.auction(id)?.ok_or(StoreError::UnknownAuction(id))?;
     let sealed = (s.now)() <= a.reveal_deadline;
-    let commitments = s.live.as_ref().and_then(|l| l.commitments(id)).map(|c| {
+    let live = s.live.as_ref().and_then(|l| l.commitments(id)).map(|c| {
         c.into_iter().map(|(solver, commitment)| wire::Commitment { solver, commitment }).collect()
     });
+    // The store has a round before the live driver takes it (it persists
+    // first): a committing round this process holds no commitments for
+    // has none yet, which is an empty list, not an absent one.
+    let commitments = live.or_else(|| (a.phase == Phase::Committing).then(Vec::new));
     let public = if sealed { None } else { a.public.as_ref() };
     Ok(Json(views::auction(&a, commitments, public)))
 }
