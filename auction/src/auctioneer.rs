@@ -108,6 +108,11 @@ pub struct Auctioneer<'s> {
     /// cannot be funded: escrow, allowance or balance short, nonce spent),
     /// so one unfunded intent cannot sink a whole batch's settlement.
     pub held: std::collections::BTreeSet<IntentId>,
+    /// No new rounds (the market feed stopped them; intents wait).
+    pub paused: bool,
+    /// Every market a round used, by hash (fallbacks re-score a past
+    /// round on its own market); `None`: only `market`.
+    pub markets: Option<std::sync::Arc<crate::infra::market::MarketFeed>>,
 }
 
 impl Auctioneer<'_> {
@@ -168,6 +173,9 @@ impl Auctioneer<'_> {
     /// Pending → InAuction move, and returns what to announce. `None` when
     /// the pool is empty.
     pub fn open(&mut self, now: u64) -> Result<Option<Opened>, StoreError> {
+        if self.paused {
+            return Ok(None);
+        }
         let close_at = now + self.commit_secs + self.reveal_secs + 1;
         let mut batch = Vec::new();
         let mut expired = Vec::new();
@@ -222,9 +230,11 @@ impl Auctioneer<'_> {
         let Opened { open, batch, expired, .. } = opened;
         let id = open.auctionId;
         let mut report = Report { auction: id, batch: batch.len(), expired, ..Report::default() };
-        let ix = Index::new(&self.market);
-        let sc = Scenarios::generate(&self.market, &ix, open.seed, self.scenarios);
-        let ctx = Context::new(&self.market, &sc);
+        // The market announced with the round (refreshes happen between rounds).
+        let market = self.market_of(open.marketHash)?;
+        let ix = Index::new(&market);
+        let sc = Scenarios::generate(&market, &ix, open.seed, self.scenarios);
+        let ctx = Context::new(&market, &sc);
         let bids = round.close(open.revealDeadline + 1).unwrap_or_default();
         report.revealed = bids.len();
         report.faults = round.faults().to_vec();
@@ -284,6 +294,19 @@ impl Auctioneer<'_> {
         }
         self.save_state()?;
         Ok(report)
+    }
+
+    /// The market a past round used (its hash is in its outcome).
+    fn market_of(&self, hash: B256) -> Result<Market, StoreError> {
+        if self.market.hash() == hash {
+            return Ok(self.market.clone());
+        }
+        let kept = self.markets.as_ref().map(|f| f.by_hash(hash)).transpose();
+        match kept {
+            Ok(Some(Some(m))) => Ok(m),
+            Ok(_) => Err(StoreError::Inconsistent(format!("market {hash} is not kept"))),
+            Err(e) => Err(StoreError::Inconsistent(e.to_string())),
+        }
     }
 
     /// The auctioneer's signed award of `bid` (scored as `cand`) in `auction`.
@@ -371,9 +394,10 @@ impl Auctioneer<'_> {
             in_batch.insert(*id, r.signed.intent);
         }
         let count = public.scenario_count;
-        let ix = Index::new(&self.market);
-        let sc = Scenarios::generate(&self.market, &ix, rec.seed, count);
-        let ctx = Context::new(&self.market, &sc);
+        let market = self.market_of(public.market_hash)?;
+        let ix = Index::new(&market);
+        let sc = Scenarios::generate(&market, &ix, rec.seed, count);
+        let ctx = Context::new(&market, &sc);
         let bids: Vec<Bid> = public.bids.iter().map(|b| b.bid.clone()).collect();
         let scored = score_all(&ctx, &in_batch, &bids);
         if !scored.rejected.is_empty() {

@@ -47,6 +47,12 @@ pub struct Deployment {
     pub operators: BTreeMap<String, Address>,
     /// Position ids with a route in the Settlement.
     pub positions: Vec<String>,
+    /// Service id → the address its operator sets are under.
+    #[serde(with = "crate::encoding::checksummed_values", default)]
+    pub services: BTreeMap<String, Address>,
+    /// The block the deployment started at (event scans start here).
+    #[serde(default)]
+    pub deployed_at: u64,
 }
 
 impl Deployment {

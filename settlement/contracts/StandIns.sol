@@ -27,6 +27,7 @@ contract MockLido is ERC20, ILido, IERC20Permit {
     uint256 private prevStakeLimit;
     uint256 private prevStakeBlock;
     uint64 public withdrawalDelay;
+    bool private stakingPaused;
     Request[] public requests;
     mapping(address => uint256) public nonces;
     bytes32 public immutable DOMAIN_SEPARATOR;
@@ -43,11 +44,19 @@ contract MockLido is ERC20, ILido, IERC20Permit {
     error PermitExpired();
     error BadPermit();
     error NotAdmin();
+    error StakingPaused();
 
-    constructor(uint256 maxStakeLimit_, uint256 increasePerBlock_, uint64 withdrawalDelay_)
+    /// `initialPooledEther_` is the stake already in the pool (held by
+    /// 0xdead, as Lido's bootstrap deposit is), so the token has a supply
+    /// the way mainnet's has.
+    constructor(uint256 maxStakeLimit_, uint256 increasePerBlock_, uint64 withdrawalDelay_, uint256 initialPooledEther_)
         ERC20("Liquid staked Ether 2.0", "stETH")
     {
         admin = msg.sender;
+        totalShares = initialPooledEther_;
+        totalPooledEther = initialPooledEther_;
+        totalSupply = initialPooledEther_;
+        balances[address(0xdead)] = initialPooledEther_;
         maxStakeLimit = maxStakeLimit_;
         stakeLimitIncreasePerBlock = increasePerBlock_;
         prevStakeLimit = maxStakeLimit_;
@@ -70,7 +79,27 @@ contract MockLido is ERC20, ILido, IERC20Permit {
         return grown > maxStakeLimit ? maxStakeLimit : grown;
     }
 
+    /// Lido's pause switch (`pauseStaking` / `resumeStaking`).
+    function isStakingPaused() external view returns (bool) {
+        return stakingPaused;
+    }
+
+    function pauseStaking() external {
+        if (msg.sender != admin) revert NotAdmin();
+        stakingPaused = true;
+    }
+
+    function resumeStaking() external {
+        if (msg.sender != admin) revert NotAdmin();
+        stakingPaused = false;
+    }
+
+    function getTotalPooledEther() external view returns (uint256) {
+        return totalPooledEther;
+    }
+
     function submit(address referral) external payable returns (uint256 shares) {
+        if (stakingPaused) revert StakingPaused();
         if (msg.value == 0) revert ZeroDeposit();
         uint256 limit = getCurrentStakeLimit();
         if (msg.value > limit) revert StakeLimit(msg.value, limit);
@@ -254,6 +283,35 @@ contract MockRocketPool is ERC20, IRocketDepositPool, IRocketTokenRETH {
         return exchangeRate;
     }
 
+    /// RocketDepositPool.getBalance(): ETH waiting in the deposit pool.
+    function getBalance() external view returns (uint256) {
+        return depositPoolBalance;
+    }
+
+    /// RocketDAOProtocolSettingsDeposit's views, served by the same stand-in.
+    function getMaximumDepositPoolSize() external view returns (uint256) {
+        return maximumDepositPoolSize;
+    }
+
+    function getDepositFee() external view returns (uint256) {
+        return depositFee;
+    }
+
+    function getDepositEnabled() external view returns (bool) {
+        return depositsEnabled;
+    }
+
+    /// RocketDepositPool.getMaximumDepositAmount(): what a deposit may be now.
+    function getMaximumDepositAmount() external view returns (uint256) {
+        if (!depositsEnabled || depositPoolBalance >= maximumDepositPoolSize) return 0;
+        return maximumDepositPoolSize - depositPoolBalance;
+    }
+
+    function setDepositEnabled(bool enabled) external {
+        if (msg.sender != admin) revert NotAdmin();
+        depositsEnabled = enabled;
+    }
+
     function burn(uint256 amount) external {
         uint256 eth = getEthValue(amount);
         if (address(this).balance < eth) revert InsufficientCollateral(eth, address(this).balance);
@@ -302,6 +360,17 @@ contract MockStrategy is IStrategy {
 /// `minWithdrawalDelayBlocks`, by the withdrawer; operators allocate
 /// magnitudes (WAD fractions of their stake, Σ ≤ 1) to services' operator sets.
 contract MockEigenLayer is IStrategyManager, IDelegationManager {
+    struct OperatorSet {
+        address avs;
+        uint32 id;
+    }
+
+    struct Allocation {
+        uint64 currentMagnitude;
+        int128 pendingDiff;
+        uint32 effectBlock;
+    }
+
     address public immutable admin;
     uint32 public minWithdrawalDelayBlocks;
     mapping(address => address) public strategyToken;
@@ -314,6 +383,7 @@ contract MockEigenLayer is IStrategyManager, IDelegationManager {
     mapping(bytes32 => bool) public pendingWithdrawals;
     mapping(address => mapping(address => uint64)) public allocatedMagnitude;
     mapping(address => uint64) public encumberedMagnitude;
+    mapping(address => uint64) private slashedMagnitude;
 
     event StrategyAdded(address strategy, address token);
     event OperatorRegistered(address indexed operator, address delegationApprover);
@@ -321,7 +391,12 @@ contract MockEigenLayer is IStrategyManager, IDelegationManager {
     event StakerDelegated(address indexed staker, address indexed operator);
     event SlashingWithdrawalQueued(bytes32 withdrawalRoot, Withdrawal withdrawal, uint256[] sharesToWithdraw);
     event SlashingWithdrawalCompleted(bytes32 withdrawalRoot);
-    event AllocationUpdated(address indexed operator, address indexed avs, uint32 operatorSetId, uint64 magnitude);
+    /// EigenLayer's AllocationManager events, with their real signatures.
+    /// The stand-in keeps one magnitude per (operator, service) for all
+    /// strategies, so `strategy` is the zero address.
+    event AllocationUpdated(address operator, OperatorSet operatorSet, address strategy, uint64 magnitude, uint32 effectBlock);
+    event MaxMagnitudeUpdated(address operator, address strategy, uint64 maxMagnitude);
+    event OperatorSlashed(address operator, OperatorSet operatorSet, address[] strategies, uint256[] wadSlashed, string description);
 
     error NotAdmin();
     error StrategyNotWhitelisted();
@@ -427,9 +502,48 @@ contract MockEigenLayer is IStrategyManager, IDelegationManager {
     function modifyAllocations(address operator, address avs, uint32 operatorSetId, uint64 magnitude) external {
         if (msg.sender != operator || !isOperator[operator]) revert OperatorNotRegistered();
         uint64 total = encumberedMagnitude[operator] - allocatedMagnitude[operator][avs] + magnitude;
-        if (total > 1e18) revert InsufficientMagnitude();
+        if (total > getMaxMagnitude(operator, address(0))) revert InsufficientMagnitude();
         encumberedMagnitude[operator] = total;
         allocatedMagnitude[operator][avs] = magnitude;
-        emit AllocationUpdated(operator, avs, operatorSetId, magnitude);
+        emit AllocationUpdated(operator, OperatorSet(avs, operatorSetId), address(0), magnitude, uint32(block.number));
+    }
+
+    /// AllocationManager.getMaxMagnitude: 1 (WAD) until the operator is slashed.
+    function getMaxMagnitude(address operator, address) public view returns (uint64) {
+        return uint64(1e18) - slashedMagnitude[operator];
+    }
+
+    /// AllocationManager.getAllocation (the stand-in: same for every strategy).
+    function getAllocation(address operator, OperatorSet memory operatorSet, address)
+        external
+        view
+        returns (Allocation memory)
+    {
+        return Allocation(allocatedMagnitude[operator][operatorSet.avs], 0, 0);
+    }
+
+    /// A service slashes `wad` of what `operator` allocated to it: the
+    /// magnitude slashed leaves the allocation and the maximum, and the
+    /// operator's delegated shares of every strategy shrink by the same
+    /// fraction of its stake (EigenLayer's slashOperator, simplified; the
+    /// service's own address must call it).
+    function slashOperator(address operator, uint32 operatorSetId, uint256 wad, address[] calldata strategies)
+        external
+    {
+        uint64 allocated = allocatedMagnitude[operator][msg.sender];
+        uint64 cut = uint64(uint256(allocated) * wad / 1e18);
+        if (cut == 0) revert InsufficientMagnitude();
+        uint64 maxBefore = getMaxMagnitude(operator, address(0));
+        allocatedMagnitude[operator][msg.sender] = allocated - cut;
+        encumberedMagnitude[operator] -= cut;
+        slashedMagnitude[operator] += cut;
+        uint256[] memory slashed = new uint256[](strategies.length);
+        for (uint256 i = 0; i < strategies.length; i++) {
+            uint256 shares = operatorShares[operator][strategies[i]];
+            slashed[i] = shares * cut / maxBefore;
+            operatorShares[operator][strategies[i]] = shares - slashed[i];
+        }
+        emit MaxMagnitudeUpdated(operator, address(0), getMaxMagnitude(operator, address(0)));
+        emit OperatorSlashed(operator, OperatorSet(msg.sender, operatorSetId), strategies, slashed, "stand-in slash");
     }
 }

@@ -56,6 +56,10 @@ pub struct DeployParams {
     pub config_delay: u64,
 }
 
+/// ETH already pooled in the devnet's Lido (mainnet held ~9.4M in 2025):
+/// the stake limit is a fraction of a real supply, as on mainnet.
+pub const LIDO_POOLED_ETH: u128 = 9_000_000 * 10u128.pow(18);
+
 /// The timelock on a real chain: two days to see a change coming.
 pub const MAINNET_CONFIG_DELAY: u64 = 2 * 86_400;
 
@@ -107,6 +111,7 @@ pub async fn deploy(
     let provider =
         ProviderBuilder::new().wallet(EthereumWallet::from(key.clone())).connect_http(url.clone());
     let chain_id = provider.get_chain_id().await?;
+    let deployed_at = provider.get_block_number().await?;
     // The Settlement goes first so that on a fresh devnet it sits at the
     // deployer's first CREATE address (anvil: 0x5FbDB…0aa3, the CLI's
     // default verifying contract); the registry's address is known ahead.
@@ -147,6 +152,8 @@ pub async fn deploy(
         strategies: BTreeMap::new(),
         operators: BTreeMap::new(),
         positions: vec![],
+        services: market.services.iter().map(|s| (s.id.clone(), service_address(&s.id))).collect(),
+        deployed_at,
     };
     // Assets: Lido's stand-in for stETH, deposit-pool stand-ins for the rest.
     for a in &market.assets {
@@ -159,6 +166,7 @@ pub async fn deploy(
                     cap,
                     cap / U256::from(7200),
                     p.lido_withdrawal_delay,
+                    U256::from(LIDO_POOLED_ETH),
                 )
                 .await?;
                 let ad = LidoAdapter::deploy(provider.clone(), *lido.address()).await?;

@@ -33,6 +33,7 @@ pub mod calldata;
 pub mod contracts;
 pub mod deploy;
 pub mod executor;
+pub mod market;
 pub mod registry;
 pub mod revert;
 pub mod withdrawals;

@@ -173,7 +173,7 @@ impl Revert {
                 | SettlementErrors::ChangeFailed(_) => Unknown,
             },
             Revert::Lido(e) => match e {
-                MockLidoErrors::StakeLimit(_) => StateMoved,
+                MockLidoErrors::StakeLimit(_) | MockLidoErrors::StakingPaused(_) => StateMoved,
                 MockLidoErrors::ZeroDeposit(_) => Unknown,
                 MockLidoErrors::InsufficientAllowance(_)
                 | MockLidoErrors::InsufficientBalance(_) => Staker,

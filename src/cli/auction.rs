@@ -91,6 +91,8 @@ pub(crate) fn run(cmd: AuctionCmd) -> Result<(), CliError> {
         next_id: 1,
         reserved: Default::default(),
         held: Default::default(),
+        paused: false,
+        markets: None,
     };
     let eth = |w: i128| w as f64 / 1e18;
     for r in 0..a.rounds {

@@ -4,6 +4,7 @@ mod auction;
 mod config;
 mod deploy;
 mod dev;
+mod feed;
 mod intent;
 mod keys;
 mod market;

@@ -15,6 +15,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::config::{set, ExecutorConfig, HttpConfig, NodeConfig};
+use super::feed::{chain_reader_for, market_feed};
 use super::intent::{now, DEV_CHAIN_ID, DEV_SETTLEMENT};
 use super::{keys, load_market, CliError};
 use stakebid_auction::auctioneer::{Auctioneer, Report};
@@ -22,6 +23,7 @@ use stakebid_auction::domain::registry::Registry;
 use stakebid_auction::infra::api::{router, serve, AppState, Intake, Limits, Quoter};
 use stakebid_auction::infra::chain::{ChainLink, Event as ChainEvent};
 use stakebid_auction::infra::live::{drive, Live};
+use stakebid_auction::infra::market::MarketFeed;
 use stakebid_auction::infra::metrics::Metrics;
 use stakebid_auction::infra::store::Store;
 use stakebid_auction::port::{NodeState, NodeStore};
@@ -56,9 +58,28 @@ pub(crate) struct NodeArgs {
     /// Settlement contract intents must name.
     #[arg(long, default_value_t = DEV_SETTLEMENT)]
     settlement: Address,
-    /// Market JSON (default: the shipped snapshot).
+    /// Market JSON: the risk-parameter file the chain figures are read
+    /// over, or the whole market with `--market-source snapshot`
+    /// (default: the shipped, dated file).
     #[arg(long)]
     market: Option<PathBuf>,
+    /// Where each round's market comes from: `chain` (read at every round
+    /// from the deployment's protocols; the default with `--deployment`) or
+    /// `snapshot` (the `--market` file as is; the default without).
+    #[arg(long)]
+    pub(crate) market_source: Option<String>,
+    /// Days of exchange-rate history an APR is computed over.
+    #[arg(long, default_value_t = 7)]
+    pub(crate) apr_window_days: u64,
+    /// Rounds the previous market may stand in while the chain cannot be read.
+    #[arg(long, default_value_t = 3)]
+    pub(crate) max_stale_rounds: u32,
+    /// Largest fall of an exchange rate between two reads (bps) before auctions stop.
+    #[arg(long, default_value_t = 500)]
+    pub(crate) max_rate_drop_bps: u16,
+    /// Oldest risk-parameter file auctions run on off a devnet, in days.
+    #[arg(long, default_value_t = 30)]
+    pub(crate) max_params_age_days: u64,
     /// The auctioneer's private key (signs announcements and awards).
     /// Devnet chains (31337, 1337) default to a published dev key; any
     /// other chain needs one of your own, best from the environment or a file.
@@ -109,7 +130,7 @@ pub(crate) struct NodeArgs {
     deployment: Option<PathBuf>,
     /// JSON-RPC endpoint of the deployment's chain.
     #[arg(long, env = "STAKEBID_RPC_URL", default_value = "http://127.0.0.1:8545")]
-    rpc_url: String,
+    pub(crate) rpc_url: String,
     /// Seconds a client has to send a request's head [default 10; `http.header_timeout_secs`].
     #[arg(long)]
     header_timeout_secs: Option<u64>,
@@ -185,11 +206,31 @@ fn print_chain(e: &ChainEvent, names: &BTreeMap<Address, String>, metrics: &Metr
     }
 }
 
-/// The quote: the reference optimal strategy on this market, one intent alone.
-fn quoter(market: Market, domain: Domain) -> Quoter {
-    // The scenarios are the same for every quote: generated once.
-    let sc = Scenarios::generate(&market, &Index::new(&market), B256::ZERO, 200);
+/// The quote: the reference optimal strategy on the current market, one
+/// intent alone.
+fn quoter(feed: Arc<MarketFeed>, domain: Domain) -> Quoter {
+    // The scenarios are the same for every quote on one market: generated
+    // once per market hash.
+    type Cached = Option<(B256, Arc<Scenarios>)>;
+    let cache: Arc<std::sync::Mutex<Cached>> = Arc::default();
     Arc::new(move |intent: &Intent| {
+        let market = feed.get();
+        let sc = {
+            let mut c = cache.lock().unwrap_or_else(|p| p.into_inner());
+            match c.as_ref().filter(|(h, _)| *h == market.hash()) {
+                Some((_, sc)) => sc.clone(),
+                None => {
+                    let sc = Arc::new(Scenarios::generate(
+                        &market,
+                        &Index::new(&market),
+                        B256::ZERO,
+                        200,
+                    ));
+                    *c = Some((market.hash(), sc.clone()));
+                    sc
+                }
+            }
+        };
         let ctx = Context::new(&market, &sc);
         let id = intent.id(&domain);
         let batch = [(id, intent.clone())];
@@ -210,7 +251,12 @@ fn quoter(market: Market, domain: Domain) -> Quoter {
                         amount: wire::Dec(a.amount.0),
                     })
                     .collect(),
-                note: "the reference optimal strategy, this intent alone, on the node's market; auctions may do better or worse".into(),
+                note: format!(
+                    "the reference optimal strategy, this intent alone, on the node's market (hash {}, {}; risk parameters of {}); auctions may do better or worse",
+                    market.hash(),
+                    market.live.as_ref().map_or_else(|| "a fixed snapshot".to_string(), |l| format!("chain read at block {}", l.block)),
+                    market.live.as_ref().map_or(market.as_of.as_str(), |l| l.params_as_of.as_str()),
+                ),
             }),
             _ => Err(sol
                 .left_out
@@ -252,7 +298,7 @@ fn coded<E: std::fmt::Display>(code: &str) -> impl Fn(E) -> CliError + '_ {
 /// What every auctioneer of this node is built from.
 #[derive(Clone)]
 struct Rounds {
-    market: Market,
+    feed: Arc<MarketFeed>,
     key: PrivateKeySigner,
     domain: Domain,
     scenarios: u32,
@@ -267,7 +313,7 @@ impl Rounds {
         Auctioneer {
             store,
             registry: Registry::new(),
-            market: self.market.clone(),
+            market: (*self.feed.get()).clone(),
             key: self.key.clone(),
             domain: self.domain,
             scenarios: self.scenarios,
@@ -278,6 +324,8 @@ impl Rounds {
             next_id: 1,
             reserved: Default::default(),
             held: Default::default(),
+            paused: false,
+            markets: Some(self.feed.clone()),
         }
     }
 }
@@ -340,6 +388,7 @@ pub(crate) fn run(a: NodeArgs) -> Result<(), CliError> {
         use alloy::providers::{Provider, ProviderBuilder};
         ProviderBuilder::new().connect_http(url).erased()
     });
+    let feed = market_feed(&a, &rt, &*store, deployment.as_ref(), &market, domain.chain_id)?;
     let chain = match deployment.zip(exec) {
         Some((d, exec)) => {
             let link = connect_chain(
@@ -353,6 +402,11 @@ pub(crate) fn run(a: NodeArgs) -> Result<(), CliError> {
                 &in_process,
                 &names,
             )?;
+            let mut link = link;
+            if let Some(d) = &chain_info {
+                // Minimum outs from the rates at the block the executor sends on.
+                link.rates = Some(chain_reader_for(&a, d)?);
+            }
             eprintln!(
                 "[node] settling on chain {} via {}: Settlement {}, executor {}",
                 domain.chain_id,
@@ -370,7 +424,7 @@ pub(crate) fn run(a: NodeArgs) -> Result<(), CliError> {
     let stop = Arc::new(AtomicBool::new(false));
     if !a.no_auctions {
         let rounds = Rounds {
-            market: market.clone(),
+            feed: feed.clone(),
             key: key.clone(),
             domain,
             scenarios: cfg.rounds.scenarios,
@@ -380,7 +434,7 @@ pub(crate) fn run(a: NodeArgs) -> Result<(), CliError> {
         };
         recover_and_register(&a, &store, names.keys())?;
         let every = Duration::from_secs(cfg.rounds.every_secs.max(1));
-        let market_url = format!("{base}/v1/market");
+        let market_url = format!("{base}/v1/markets");
         let ctx = RoundThread {
             store: store.clone(),
             live: live.clone(),
@@ -403,10 +457,10 @@ pub(crate) fn run(a: NodeArgs) -> Result<(), CliError> {
         store: store.clone(),
         intake: rt.block_on(async { Intake::start(store.clone()) }),
         policy: Arc::new(policy),
-        market: Arc::new(market.clone()),
+        market: feed.clone(),
         now: clock,
         live: Some(live),
-        quoter: Some(quoter(market, domain)),
+        quoter: Some(quoter(feed.clone(), domain)),
         metrics,
         chain: chain_info,
         event_streams: Arc::new(tokio::sync::Semaphore::new(limits.max_event_streams)),
@@ -605,6 +659,18 @@ impl RoundThread {
                 }
             }
             let hold = |a: &mut Auctioneer<'_>| {
+                // Each round's market: read now, or the rounds stop.
+                if let Some(feed) = &a.markets {
+                    match handle.block_on(feed.refresh(now())) {
+                        Ok(m) => {
+                            if m.hash() != a.market.hash() {
+                                a.market = (*m).clone();
+                            }
+                            a.paused = false;
+                        }
+                        Err(_) => a.paused = true,
+                    }
+                }
                 if let Some(c) = &chain {
                     for e in handle.block_on(c.prepare_round(a)) {
                         print_chain(&e, &names, &metrics);

@@ -97,6 +97,9 @@ pub struct ChainLink {
     pub market: Market,
     /// Slack on each position's minimum out (bps).
     pub tolerance_bps: u16,
+    /// Reads the protocols' rates before each settlement (minimum outs
+    /// from the live rates, not the round's); `None`: the market's rates.
+    pub rates: Option<stakebid_settlement::market::read::Reader>,
     provider: DynProvider,
     registry: OnChainRegistry<DynProvider>,
     /// Next block to scan for `Bonded` events.
@@ -172,6 +175,7 @@ impl ChainLink {
             executor,
             deployment,
             tolerance_bps: config.min_out_tolerance_bps,
+            rates: None,
             provider,
             bonds_scanned: AtomicU64::new(0),
             penalties,
@@ -327,7 +331,8 @@ impl ChainLink {
         // bid would fail the same way, so the intents leave the award.
         let mut reasons = std::collections::BTreeSet::new();
         while let Some((award, sig)) = queue.pop_front() {
-            let job = match self.job(a, auction, &award, &sig) {
+            let market = self.live_market().await;
+            let job = match self.job(a, auction, &award, &sig, &market) {
                 Ok(j) => j,
                 Err(e) => {
                     out.push(e);
@@ -422,6 +427,7 @@ impl ChainLink {
         auction: u64,
         award: &Award,
         sig: &Signature,
+        market: &Market,
     ) -> Result<Job, Event> {
         let rec = a.store.auction(auction).map_err(|e| problem(&e, e.code()))?;
         let bid: Bid = rec
@@ -439,9 +445,31 @@ impl ChainLink {
                     .signed,
             );
         }
-        let arg = settle_arg(award, sig, &bid, &intents, &self.market, self.tolerance_bps)
+        let arg = settle_arg(award, sig, &bid, &intents, market, self.tolerance_bps)
             .map_err(|e| problem(e, "chain.calldata"))?;
         Ok(Job { key: award.digest(&a.domain), auction, solver: award.solver, arg })
+    }
+
+    /// The market with every asset's exchange rate as the chain reports it
+    /// now (the block the executor simulates against): minimum outs are
+    /// these rates less the tolerance. Unreadable rates keep the market's.
+    async fn live_market(&self) -> Market {
+        let mut m = self.market.clone();
+        let Some(r) = &self.rates else { return m };
+        match r.rates_now().await {
+            Ok((block, rates)) => {
+                for a in &mut m.assets {
+                    if let Some(rate) = rates.get(&a.id) {
+                        a.exchange_rate = *rate;
+                    }
+                }
+                tracing::debug!(block, "minimum outs from the live rates");
+            }
+            Err(e) => {
+                tracing::warn!("minimum outs from the round's rates: cannot read live ones: {e}")
+            }
+        }
+        m
     }
 
     /// After a restart: records what the chain already settled (its

@@ -254,7 +254,9 @@ pub fn drive(
             open: open.clone(),
             intents: opened.batch.iter().map(|(_, i)| i.clone()).collect(),
             domain: live.domain,
-            market_url: market_url.to_string(),
+            // The round's own market, by hash: a solver reading it later
+            // still gets what this round is scored on.
+            market_url: format!("{market_url}/{}", open.marketHash),
         };
         live.announce(rt, id, Kind::Open, &msg);
         wait_until(open.commitDeadline);

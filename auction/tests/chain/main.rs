@@ -56,5 +56,7 @@ pub(crate) fn auctioneer<'a>(
         next_id: 1,
         reserved: Default::default(),
         held: Default::default(),
+        paused: false,
+        markets: None,
     }
 }

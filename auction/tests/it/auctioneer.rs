@@ -91,6 +91,8 @@ pub(crate) fn auctioneer<'s>(
         next_id: 1,
         reserved: Default::default(),
         held: Default::default(),
+        paused: false,
+        markets: None,
     }
 }
 

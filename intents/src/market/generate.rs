@@ -176,6 +176,7 @@ pub fn generate(p: &GeneratorParams) -> Market {
             operator_losses: BTreeMap::new(),
         }],
         sources: BTreeMap::new(),
+        live: None,
     }
 }
 

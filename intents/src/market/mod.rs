@@ -11,12 +11,14 @@ mod figures;
 mod generate;
 mod hash;
 mod index;
+pub mod live;
 mod security;
 
 pub use check::MarketError;
 pub use figures::{position_figures, PositionFigures};
 pub use generate::{generate, GeneratorParams};
 pub use index::{Index, PositionInfo};
+pub use live::{ChainRead, LiveStamp};
 pub use security::{security, OperatorSecurity, SecurityReport};
 
 use alloy::primitives::Address;
@@ -53,6 +55,10 @@ pub struct Market {
     /// Where the market-level figures come from.
     #[serde(default)]
     pub sources: Provenance,
+    /// The chain read it was built from, when it was (not hashed: the
+    /// figures are, and two reads with equal figures are one market).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub live: Option<LiveStamp>,
 }
 
 /// Restaking protocol parameters (EigenLayer's, in the snapshot).

@@ -40,6 +40,34 @@ pub struct MarketView {
     #[serde(default)]
     #[schema(value_type = Vec<Object>)]
     pub positions: Vec<stakebid_intents::market::PositionFigures>,
+    /// Where the market came from and whether it is fresh (absent for a
+    /// kept market served by hash).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<MarketStatus>,
+}
+
+/// Where the node's market comes from and whether rounds may use it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct MarketStatus {
+    /// `chain` (read every round) or `snapshot` (a fixed file).
+    pub source: String,
+    /// The block the market was read at (chain source).
+    #[serde(default)]
+    pub block: Option<u64>,
+    /// True while the chain cannot be read and the previous market stands in.
+    pub stale: bool,
+    /// Rounds the previous market has stood in.
+    pub stale_rounds: u32,
+    /// The risk-parameter file's date.
+    pub params_as_of: String,
+    /// Assets whose APR is the parameter file's, not the chain's history.
+    #[serde(default)]
+    pub apr_fallback: Vec<String>,
+    /// Why new auctions are stopped, when they are.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<ErrorBody>,
+    /// JSON-RPC round trips the last read took.
+    pub round_trips: u32,
 }
 
 /// `GET /v1/stats`: what the node has settled (over its last
@@ -85,8 +113,11 @@ pub const STATS_WINDOW: u64 = 10_000;
 /// `GET /healthz`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Health {
-    /// `ok`.
+    /// `ok`, or `auctions_stopped` (the node serves; no new auctions open).
     pub status: String,
+    /// The market feed's state, when the node runs rounds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub market: Option<MarketStatus>,
 }
 
 /// Every refusal: a stable code and a sentence.

@@ -42,15 +42,71 @@ fn figures(m: &Market) -> Arc<Vec<PositionFigures>> {
 #[utoipa::path(get, path = "/v1/market", tag = "node",
     responses((status = 200, description = "The market snapshot, its hash, and each position's yield, tail loss and caps", body = wire::MarketView)))]
 pub(super) async fn market(State(s): State<AppState>) -> Result<Json<wire::MarketView>, ApiError> {
-    let m = s.market.clone();
-    let positions = tokio::task::spawn_blocking(move || figures(&m)).await.map_err(|e| {
+    let m = s.market.get();
+    let mut view = market_view(m).await?;
+    view.status = Some(market_status(&s));
+    Ok(Json(view))
+}
+
+/// `GET /v1/markets/{hash}`: a market a round used, by its hash (what
+/// `AuctionOpen.marketHash` and an outcome's `market_hash` name).
+#[utoipa::path(get, path = "/v1/markets/{hash}", tag = "node", params(("hash" = String, Path, description = "the market's hash")),
+    responses((status = 200, description = "That market, with per-position figures", body = wire::MarketView)))]
+pub(super) async fn market_by_hash(
+    State(s): State<AppState>,
+    Path(hash): Path<String>,
+) -> Result<Json<wire::MarketView>, ApiError> {
+    let h: B256 = hash.parse().map_err(|_| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "market.bad_hash",
+            format!("`{hash}` is not a 32-byte 0x-hex hash"),
+        )
+    })?;
+    let feed = s.market.clone();
+    let found = tokio::task::spawn_blocking(move || feed.by_hash(h)).await.map_err(|e| {
         ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "store.failed", e.to_string())
     })?;
-    Ok(Json(wire::MarketView {
-        hash: s.market.hash(),
-        market: (*s.market).clone(),
+    let m = found.map_err(|e| ApiError::coded(StatusCode::SERVICE_UNAVAILABLE, &e))?.ok_or_else(
+        || {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "market.unknown",
+                format!("no round of this node used market {h}"),
+            )
+        },
+    )?;
+    Ok(Json(market_view(Arc::new(m)).await?))
+}
+
+async fn market_view(m: Arc<Market>) -> Result<wire::MarketView, ApiError> {
+    let mm = m.clone();
+    let positions = tokio::task::spawn_blocking(move || figures(&mm)).await.map_err(|e| {
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "store.failed", e.to_string())
+    })?;
+    Ok(wire::MarketView {
+        hash: m.hash(),
+        market: (*m).clone(),
         positions: (*positions).clone(),
-    }))
+        status: None,
+    })
+}
+
+/// The feed's state on the wire.
+pub(super) fn market_status(s: &AppState) -> wire::MarketStatus {
+    let st = s.market.status();
+    let m = s.market.get();
+    let err = |(code, message): (String, String)| wire::ErrorBody { code, message };
+    wire::MarketStatus {
+        source: st.source,
+        block: st.block,
+        stale: st.stale_rounds > 0,
+        stale_rounds: st.stale_rounds,
+        params_as_of: m.live.as_ref().map_or_else(|| m.as_of.clone(), |l| l.params_as_of.clone()),
+        apr_fallback: m.live.as_ref().map(|l| l.apr_fallback.clone()).unwrap_or_default(),
+        stopped: st.stopped.map(err),
+        round_trips: st.round_trips,
+    }
 }
 
 /// The totals over the newest [`wire::STATS_WINDOW`] auctions' published

@@ -34,7 +34,7 @@ pub(super) fn outcomes<'a>(
 }
 
 fn view(s: &AppState, id: &IntentId, rec: &Record) -> Result<wire::IntentView, ApiError> {
-    Ok(views::intent(id, rec, &outcomes(s, std::iter::once(rec))?, &s.market))
+    Ok(views::intent(id, rec, &outcomes(s, std::iter::once(rec))?, &s.market.get()))
 }
 
 fn parse_id(id: &str) -> Result<IntentId, ApiError> {
@@ -246,8 +246,10 @@ pub(super) async fn by_owner(
     })
     .await
     .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "store.failed", e.to_string()))??;
-    let intents =
-        page.intents.iter().map(|(id, r)| views::intent(id, r, &outcomes, &s.market)).collect();
+    let intents = {
+        let m = s.market.get();
+        page.intents.iter().map(|(id, r)| views::intent(id, r, &outcomes, &m)).collect()
+    };
     Ok(Json(wire::OwnerPage { intents, next_cursor: page.next }))
 }
 

@@ -32,6 +32,7 @@ pub const ROUTES: &[(&str, &str, &[&str])] = &[
         &["search.malformed", "search.too_long", "search.not_found", "address.bad_checksum"],
     ),
     ("GET", "/v1/market", &[]),
+    ("GET", "/v1/markets/{hash}", &["market.bad_hash", "market.unknown"]),
     (
         "POST",
         "/v1/quote",
@@ -206,15 +207,18 @@ pub(super) async fn openapi_json() -> impl IntoResponse {
 /// `GET /v1/health`: liveness.
 #[utoipa::path(get, path = "/v1/health", tag = "node",
     responses((status = 200, description = "The node is up", body = stakebid_wire::Health)))]
-pub(super) async fn health() -> Json<stakebid_wire::Health> {
-    Json(stakebid_wire::Health { status: "ok".into() })
+pub(super) async fn health(State(s): State<AppState>) -> Json<stakebid_wire::Health> {
+    let market = s.live.is_some().then(|| super::explore::market_status(&s));
+    let stopped = market.as_ref().is_some_and(|m| m.stopped.is_some());
+    let status = if stopped { "auctions_stopped" } else { "ok" };
+    Json(stakebid_wire::Health { status: status.into(), market })
 }
 
 /// `GET /healthz`: liveness (the same as `/v1/health`).
 #[utoipa::path(get, path = "/healthz", tag = "node",
     responses((status = 200, description = "The node is up", body = stakebid_wire::Health)))]
-pub(super) async fn healthz() -> Json<stakebid_wire::Health> {
-    health().await
+pub(super) async fn healthz(s: State<AppState>) -> Json<stakebid_wire::Health> {
+    health(s).await
 }
 
 /// `GET /metrics`: Prometheus / OpenMetrics text.
@@ -235,7 +239,7 @@ pub(super) async fn node(State(s): State<AppState>) -> Json<stakebid_wire::NodeI
     Json(stakebid_wire::NodeInfo {
         auctioneer: s.live.as_ref().map(|l| l.auctioneer()),
         domain: s.policy.domain,
-        market_hash: s.market.hash(),
+        market_hash: s.market.get().hash(),
         chain: s.chain.as_deref().cloned(),
     })
 }

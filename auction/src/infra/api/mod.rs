@@ -37,7 +37,7 @@ use std::sync::Arc;
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 
-use stakebid_intents::{Intent, Market, Policy};
+use stakebid_intents::{Intent, Policy};
 
 use crate::infra::live::{Live, LiveError};
 use crate::infra::metrics::Metrics;
@@ -62,8 +62,8 @@ pub struct AppState {
     pub intake: Intake,
     /// Intake policy (our chain and Settlement, limits).
     pub policy: Arc<Policy>,
-    /// The market in use.
-    pub market: Arc<Market>,
+    /// The market in use now, and every market a round used.
+    pub market: Arc<crate::infra::market::MarketFeed>,
     /// The clock (unix seconds); injected so tests control deadlines.
     pub now: Arc<dyn Fn() -> u64 + Send + Sync>,
     /// The live auction, when the node runs rounds.
@@ -237,6 +237,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(meta::eip712))
         .routes(routes!(meta::eip712_descriptor))
         .routes(routes!(explore::market))
+        .routes(routes!(explore::market_by_hash))
         .routes(routes!(intents::quote))
         .routes(routes!(intents::submit))
         .routes(routes!(intents::status))

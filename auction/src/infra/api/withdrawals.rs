@@ -47,7 +47,7 @@ pub(super) async fn withdrawals(
         let outcomes = super::intents::outcomes(&st, settled.iter().map(|(_, r)| r))?;
         let mut names = BTreeSet::new();
         for (id, r) in settled {
-            let view = super::views::intent(id, r, &outcomes, &st.market);
+            let view = super::views::intent(id, r, &outcomes, &st.market.get());
             for a in view.award.into_iter().flat_map(|w| w.plan.allocations) {
                 names.insert(a.position);
             }
@@ -63,7 +63,7 @@ pub(super) async fn withdrawals(
             format!("the chain could not be read: {e}"),
         )
     };
-    let held = holders(&p, &dep, &s.market, owner, positions).await.map_err(unavailable)?;
+    let held = holders(&p, &dep, &s.market.get(), owner, positions).await.map_err(unavailable)?;
     let (head, list) = pending(&p, &dep, &held).await.map_err(unavailable)?;
     Ok(Json(wire::Withdrawals {
         head_block: head,
