@@ -40,7 +40,7 @@ fn bench(c: &mut Criterion) {
             store: store.clone(),
             intake: Intake::start(store.clone()),
             policy: Arc::new(policy.clone()),
-            market: Arc::new(Market::snapshot()),
+            market: stakebid_auction::infra::market::MarketFeed::fixed(Market::snapshot()),
             now: Arc::new(|| 1_790_000_000),
             live: None,
             quoter: None,

@@ -53,6 +53,9 @@ pub struct Deployment {
     /// The block the deployment started at (event scans start here).
     #[serde(default)]
     pub deployed_at: u64,
+    /// The block every contract existed by (rate history starts here).
+    #[serde(default)]
+    pub ready_at: u64,
 }
 
 impl Deployment {

@@ -497,6 +497,14 @@ contract MockEigenLayer is IStrategyManager, IDelegationManager {
         emit SlashingWithdrawalCompleted(root);
     }
 
+    /// Stake delegated to `operator` before the devnet began (what mainnet
+    /// operators already hold), so a devnet's operators are not empty.
+    function seedOperatorShares(address operator, address strategy, uint256 shares) external {
+        if (msg.sender != admin) revert NotAdmin();
+        if (!isOperator[operator]) revert OperatorNotRegistered();
+        operatorShares[operator][strategy] += shares;
+    }
+
     /// Simplified AllocationManager: an operator sets its magnitude for one
     /// service's operator set; the magnitudes an operator allocates sum to at most 1 (WAD).
     function modifyAllocations(address operator, address avs, uint32 operatorSetId, uint64 magnitude) external {

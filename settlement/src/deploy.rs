@@ -154,6 +154,7 @@ pub async fn deploy(
         positions: vec![],
         services: market.services.iter().map(|s| (s.id.clone(), service_address(&s.id))).collect(),
         deployed_at,
+        ready_at: 0,
     };
     // Assets: Lido's stand-in for stETH, deposit-pool stand-ins for the rest.
     for a in &market.assets {
@@ -236,6 +237,11 @@ pub async fn deploy(
                 .confirm()
                 .await?;
         }
+        // The stake it already holds (the market's figure), in the first
+        // restakeable asset's strategy.
+        if let Some(s) = d.strategies.values().next() {
+            eigen.seedOperatorShares(k.address(), *s, U256::from(o.delegated.0)).confirm().await?;
+        }
         d.operators.insert(o.id.clone(), k.address());
     }
     // Routes: every position the market lists.
@@ -250,6 +256,7 @@ pub async fn deploy(
     }
     // From here on every change waits `config_delay` in the timelock.
     settlement.closeSetup().confirm().await?;
+    d.ready_at = provider.get_block_number().await?;
     Ok(d)
 }
 

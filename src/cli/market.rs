@@ -1,4 +1,4 @@
-//! `stakebid market …`: generate, show, snapshot.
+//! `stakebid market …`: generate, show, snapshot, read (from a chain).
 
 use clap::Subcommand;
 use std::path::PathBuf;
@@ -37,6 +37,125 @@ pub(crate) enum MarketCmd {
     },
     /// Print the shipped, dated snapshot with its sources.
     Snapshot,
+    /// Read the market from a chain: the protocols' state at one block over
+    /// the risk-parameter file, as the node builds it every round.
+    Read(ReadArgs),
+}
+
+/// `stakebid market read`.
+#[derive(clap::Args, Debug)]
+pub(crate) struct ReadArgs {
+    /// JSON-RPC endpoint.
+    #[arg(long, env = "STAKEBID_RPC_URL")]
+    rpc_url: String,
+    /// Protocols file naming the contracts to read (default: the shipped
+    /// Ethereum mainnet file, or the deployment's with `--deployment`).
+    #[arg(long)]
+    protocols: Option<PathBuf>,
+    /// A deployment file from `stakebid deploy`: read its stand-ins, with
+    /// its addresses applied to the parameters (what its node reads).
+    #[arg(long, conflicts_with = "protocols")]
+    deployment: Option<PathBuf>,
+    /// The risk-parameter file (default: the shipped, dated one).
+    #[arg(long)]
+    params: Option<PathBuf>,
+    /// Block to read at (default: the latest).
+    #[arg(long)]
+    block: Option<u64>,
+    /// Days of exchange-rate history an APR is computed over.
+    #[arg(long, default_value_t = 7)]
+    apr_window_days: u64,
+    /// Start the event scan here instead of the protocols file's first block.
+    #[arg(long)]
+    from_block: Option<u64>,
+    /// Print the market as JSON (hash, block, round trips, market).
+    #[arg(long)]
+    json: bool,
+}
+
+/// What `stakebid market read --json` prints.
+#[derive(serde::Serialize)]
+struct ReadOut {
+    hash: alloy::primitives::B256,
+    block: u64,
+    round_trips: u32,
+    calls: usize,
+    market: stakebid_intents::Market,
+}
+
+fn read(a: ReadArgs) -> Result<(), CliError> {
+    use alloy::providers::{Provider, ProviderBuilder};
+    use stakebid_intents::market::live::{build, LiveOpts};
+    use stakebid_settlement::market::read::{Cursor, ReadOpts, Reader};
+    use stakebid_settlement::market::Protocols;
+    let url = a
+        .rpc_url
+        .parse()
+        .map_err(|_| CliError::new("cli.bad_url", format!("{} is not a URL", a.rpc_url)))?;
+    let mut params = load_market(a.params.as_deref())?;
+    let mut protocols = match (&a.deployment, &a.protocols) {
+        (Some(d), _) => {
+            let d = stakebid_settlement::deploy::load(d).map_err(CliError::from)?;
+            params = d.apply(&params);
+            Protocols::from_deployment(&d)
+        }
+        (None, Some(p)) => Protocols::load(p).map_err(CliError::from)?,
+        (None, None) => Protocols::mainnet(),
+    };
+    if let (Some(b), Some(el)) = (a.from_block, protocols.eigenlayer.as_mut()) {
+        el.from_block = b;
+    }
+    let provider = ProviderBuilder::new().connect_http(url).erased();
+    let opts =
+        ReadOpts { apr_window_secs: a.apr_window_days.max(1) * 86_400, ..ReadOpts::default() };
+    let reader = Reader::new(provider, protocols, opts);
+    let rt =
+        tokio::runtime::Runtime::new().map_err(|e| CliError::new("cli.runtime", e.to_string()))?;
+    let (chain, stats) = rt
+        .block_on(reader.read(&mut Cursor::default(), a.block))
+        .map_err(|e| CliError::new("market.unavailable", format!("cannot read the chain: {e}")))?;
+    let m = build(&params, &chain, LiveOpts::default())?;
+    if a.json {
+        print_json(&ReadOut {
+            hash: m.hash(),
+            block: chain.block,
+            round_trips: stats.round_trips,
+            calls: stats.calls,
+            market: m,
+        });
+        return Ok(());
+    }
+    println!("{} read at block {} of chain {}", reader.protocols.name, chain.block, chain.chain_id);
+    println!("hash       {}", m.hash());
+    println!(
+        "cost       {} round trips, {} calls, {} log requests",
+        stats.round_trips, stats.calls, stats.log_requests
+    );
+    println!("gas price  {} wei (base fee)", m.gas.gas_price.0);
+    for a in &m.assets {
+        let from_chain = chain.assets.contains_key(&a.id);
+        println!(
+            "  {:<7} rate {:.6}  APR {:.2} %{}  room {:>10.1} ETH{}",
+            a.id,
+            a.exchange_rate.0 as f64 / 1e18,
+            a.apr.0 as f64 / 1e16,
+            if m.live.as_ref().is_some_and(|l| l.apr_fallback.contains(&a.id)) {
+                " (parameters)"
+            } else {
+                ""
+            },
+            Wei(a.deposit_cap.0).as_eth_f64(),
+            if from_chain { "" } else { "  [not read: parameter figures]" },
+        );
+    }
+    println!(
+        "restaking  {} operators registered, {} services with allocations, withdrawal delay {} days",
+        chain.operators.len(),
+        chain.services.len(),
+        m.restaking.withdrawal_delay_days
+    );
+    println!("positions  {}", m.positions.len());
+    Ok(())
 }
 
 pub(crate) fn run(cmd: MarketCmd) -> Result<(), CliError> {
@@ -46,6 +165,7 @@ pub(crate) fn run(cmd: MarketCmd) -> Result<(), CliError> {
             print_json(&m);
         }
         MarketCmd::Snapshot => println!("{}", stakebid_intents::market::SNAPSHOT_JSON),
+        MarketCmd::Read(a) => read(a)?,
         MarketCmd::Show { file, json } => {
             let m = load_market(file.as_deref())?;
             let ix = Index::new(&m);

@@ -59,7 +59,7 @@ async fn awarded<'a>(
     (a, report.auction, signed)
 }
 
-async fn automine(fx: &Fx, on: bool) {
+pub(crate) async fn automine(fx: &Fx, on: bool) {
     let _: serde_json::Value =
         fx.as_(DEPLOYER).raw_request("evm_setAutomine".into(), (on,)).await.unwrap();
 }
@@ -67,7 +67,7 @@ async fn automine(fx: &Fx, on: bool) {
 /// Waits until the executor's settlement sits in the pool, then sends
 /// `front` (built by the caller with a higher tip), mines one block holding
 /// both, and turns automine back on.
-async fn front_run<F, Fut>(fx: &Fx, front: F)
+pub(crate) async fn front_run<F, Fut>(fx: &Fx, front: F)
 where
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = ()>,
@@ -89,7 +89,7 @@ where
 
 /// Sends `call` with a 50 gwei tip (ahead of the executor's settlement in
 /// the same block), without waiting for it to be mined.
-async fn tipped<P, D>(call: alloy::contract::CallBuilder<P, D>)
+pub(crate) async fn tipped<P, D>(call: alloy::contract::CallBuilder<P, D>)
 where
     P: Provider,
     D: alloy::contract::CallDecoder,

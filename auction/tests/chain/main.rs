@@ -5,6 +5,7 @@
 mod blame;
 mod fallback;
 mod funding;
+mod market;
 mod penalties;
 // The settlement crate's on-chain fixture (anvil, contracts, signed
 // intents), shared as one source rather than copied.

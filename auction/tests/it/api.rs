@@ -25,7 +25,7 @@ pub(crate) fn app(dir: &std::path::Path) -> (axum::Router, Arc<Store>) {
         store: store.clone(),
         intake: Intake::start(store.clone()),
         policy: Arc::new(Policy::new(domain())),
-        market: Arc::new(Market::snapshot()),
+        market: stakebid_auction::infra::market::MarketFeed::fixed(Market::snapshot()),
         now: Arc::new(|| NOW),
         live: None,
         quoter: None,

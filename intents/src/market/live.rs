@@ -49,9 +49,13 @@ pub struct ChainRead {
 /// One asset as its protocol reports it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AssetRead {
-    /// ETH per token now (WAD).
+    /// ETH per token now (WAD): what a deposit mints at (1 for a
+    /// rebasing token such as stETH).
     pub rate: Wad,
-    /// The rate at the start of the APR window, if the chain has history.
+    /// The index whose growth is the yield: the exchange rate, or for a
+    /// rebasing token the ETH per share (Lido's `getPooledEthByShares(1e18)`).
+    pub index: Wad,
+    /// The index at the start of the APR window, if the chain has history.
     pub history: Option<RatePoint>,
     /// Deposits accepted now (Lido's current stake limit, a deposit
     /// pool's room); `None` when the asset cannot be minted here.
@@ -64,14 +68,14 @@ pub struct AssetRead {
     pub pooled: Option<Wei>,
 }
 
-/// An exchange rate at one past block.
+/// The yield index at one past block.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RatePoint {
     /// The block.
     pub block: u64,
     /// Its timestamp.
     pub timestamp: u64,
-    /// ETH per token then (WAD).
+    /// The index then (WAD).
     pub rate: Wad,
 }
 
@@ -178,7 +182,10 @@ pub fn build(params: &Market, read: &ChainRead, opts: LiveOpts) -> Result<Market
         };
         a.exchange_rate = r.rate;
         a.sources.insert("exchange_rate".into(), source(b, "the protocol's rate view"));
-        match r.history.as_ref().and_then(|h| apr(r.rate, read.timestamp, h, opts.min_history_secs))
+        match r
+            .history
+            .as_ref()
+            .and_then(|h| apr(r.index, read.timestamp, h, opts.min_history_secs))
         {
             Some(x) => {
                 a.apr = x;
@@ -325,7 +332,7 @@ pub fn sanity(
     max_drop_bps: u16,
 ) -> Result<(), SanityError> {
     for (id, a) in &read.assets {
-        if a.rate.0 == 0 || a.rate.0 > 100 * WAD {
+        if a.rate.0 == 0 || a.rate.0 > 100 * WAD || a.index.0 == 0 || a.index.0 > 100 * WAD {
             return Err(SanityError::Impossible {
                 what: format!("{id}'s exchange rate"),
                 why: format!("{} wei of ETH per token is no rate a staking token has", a.rate.0),
@@ -340,8 +347,9 @@ pub fn sanity(
             }
         }
         let Some(before) = prev.and_then(|p| p.assets.get(id)) else { continue };
-        if a.rate.0 < before.rate.0 {
-            let drop_bps = (before.rate.0 - a.rate.0) * 10_000 / before.rate.0;
+        // A fall of the yield index is a loss (a slashing, a bad report).
+        if a.index.0 < before.index.0 {
+            let drop_bps = (before.index.0 - a.index.0) * 10_000 / before.index.0;
             if drop_bps > u128::from(max_drop_bps) {
                 return Err(SanityError::RateDrop {
                     asset: id.clone(),
@@ -381,7 +389,8 @@ mod tests {
             assets: BTreeMap::from([(
                 "stETH".into(),
                 AssetRead {
-                    rate: Wad(rate),
+                    rate: Wad(WAD),
+                    index: Wad(rate),
                     history: None,
                     deposit_room: Some(Wei(room)),
                     deposits_open: true,

@@ -38,6 +38,10 @@ pub struct Protocols {
     /// Service id → the AVS's address, for services the parameter file names.
     #[serde(with = "stakebid_intents::encoding::checksummed_values", default)]
     pub services: BTreeMap<String, Address>,
+    /// The first block the rate contracts answer at (the APR window never
+    /// starts before it; 0 for a chain where they are long deployed).
+    #[serde(default)]
+    pub history_from: u64,
     /// Positions the Settlement routes, when reading for a deployment (the
     /// market offers no other); `None` reads every position.
     #[serde(default)]
@@ -125,6 +129,7 @@ impl Protocols {
                 strategies: d.strategies.clone(),
                 from_block: d.deployed_at,
             }),
+            history_from: d.ready_at,
             operators: d.operators.clone(),
             services: d.services.clone(),
             positions: Some(d.positions.clone()),

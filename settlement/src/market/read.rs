@@ -91,6 +91,14 @@ enum Slot {
     Allocation(Address, Address),
 }
 
+/// A deposit pool's answers, put together once all are in.
+#[derive(Default)]
+struct Pool {
+    balance: Option<u128>,
+    max: Option<u128>,
+    enabled: Option<bool>,
+}
+
 fn u256(b: &Bytes) -> Option<U256> {
     (b.len() >= 32).then(|| U256::from_be_slice(&b[..32]))
 }
@@ -324,8 +332,7 @@ impl Reader {
                 "{what} did not answer at block {at} (is the protocols file for this chain?)"
             ))
         };
-        let mut pools: BTreeMap<String, (Option<u128>, Option<u128>, Option<bool>)> =
-            BTreeMap::new();
+        let mut pools: BTreeMap<String, Pool> = BTreeMap::new();
         let id_of_op = |a: &Address| {
             self.protocols
                 .operators
@@ -357,6 +364,7 @@ impl Reader {
             let entry = |read: &mut ChainRead, id: &String| {
                 read.assets.entry(id.clone()).or_insert(AssetRead {
                     rate: Wad(0),
+                    index: Wad(0),
                     history: None,
                     deposit_room: None,
                     deposits_open: true,
@@ -368,7 +376,9 @@ impl Reader {
                 Slot::Rate(id) => {
                     entry(read, id);
                     let r = word.ok_or_else(|| missing(&format!("{id}'s exchange rate")))?;
-                    read.assets.get_mut(id).expect("inserted").rate = Wad(r);
+                    let a = read.assets.get_mut(id).expect("inserted");
+                    a.index = Wad(r);
+                    a.rate = self.token_rate(id, Wad(r));
                 }
                 Slot::Room(id) | Slot::DepositRoom(id) => {
                     let a = read.assets.get_mut(id).expect("the rate comes first");
@@ -383,10 +393,10 @@ impl Reader {
                     read.assets.get_mut(id).expect("the rate comes first").pooled = word.map(Wei);
                 }
                 Slot::Enabled(id) => {
-                    pools.entry(id.clone()).or_default().2 = word.map(|w| w != 0);
+                    pools.entry(id.clone()).or_default().enabled = word.map(|w| w != 0);
                 }
-                Slot::PoolBalance(id) => pools.entry(id.clone()).or_default().0 = word,
-                Slot::PoolMax(id) => pools.entry(id.clone()).or_default().1 = word,
+                Slot::PoolBalance(id) => pools.entry(id.clone()).or_default().balance = word,
+                Slot::PoolMax(id) => pools.entry(id.clone()).or_default().max = word,
                 Slot::Fee(id) => {
                     read.assets.get_mut(id).expect("the rate comes first").deposit_fee =
                         word.map(Wad);
@@ -414,14 +424,11 @@ impl Reader {
                 }
             }
         }
-        for (id, (balance, max, enabled)) in pools {
+        for (id, pool) in pools {
             let a = read.assets.get_mut(&id).expect("the rate comes first");
-            let (b, m) = (
-                balance.unwrap_or(0),
-                max.ok_or_else(|| missing(&format!("{id}'s pool maximum")))?,
-            );
-            a.deposit_room = Some(Wei(m.saturating_sub(b)));
-            a.deposits_open = enabled.unwrap_or(false);
+            let max = pool.max.ok_or_else(|| missing(&format!("{id}'s pool maximum")))?;
+            a.deposit_room = Some(Wei(max.saturating_sub(pool.balance.unwrap_or(0))));
+            a.deposits_open = pool.enabled.unwrap_or(false);
         }
         Ok(())
     }
@@ -431,7 +438,7 @@ impl Reader {
     /// protocols' first block.
     async fn history(&self, read: &mut ChainRead, stats: &mut ReadStats) -> Result<(), ChainError> {
         let target = read.timestamp.saturating_sub(self.opts.apr_window_secs);
-        let first = self.protocols.eigenlayer.as_ref().map_or(0, |e| e.from_block);
+        let first = self.protocols.history_from;
         let (mut lo, mut hi) = (first, read.block);
         // Invariant: ts(lo) ≤ target or lo = first; ts(hi) > target.
         while lo + 1 < hi {
@@ -456,8 +463,8 @@ impl Reader {
         Ok(())
     }
 
-    /// Every asset's exchange rate at `block` (one round trip): what the
-    /// executor's minimum outs are computed from.
+    /// Every asset's yield index at `block` (one round trip): the exchange
+    /// rate, or stETH's ETH per share.
     pub async fn rates_at(
         &self,
         block: u64,
@@ -487,11 +494,22 @@ impl Reader {
             .collect())
     }
 
-    /// The latest block's number and every asset's rate there.
+    /// The latest block's number and every asset's exchange rate there
+    /// (ETH per token: what a deposit mints at).
     pub async fn rates_now(&self) -> Result<(u64, BTreeMap<String, Wad>), ChainError> {
         let mut stats = ReadStats::default();
         let block = self.provider.get_block_number().await?;
-        Ok((block, self.rates_at(block, &mut stats).await?))
+        let idx = self.rates_at(block, &mut stats).await?;
+        Ok((block, idx.into_iter().map(|(id, i)| (id.clone(), self.token_rate(&id, i))).collect()))
+    }
+
+    /// ETH per token from an asset's yield index: stETH rebases (1 stETH is
+    /// 1 ETH whatever the share rate); other tokens' index is their rate.
+    fn token_rate(&self, id: &str, index: Wad) -> Wad {
+        match self.protocols.assets.get(id) {
+            Some(AssetSource::Lido { .. }) => Wad(WAD),
+            _ => index,
+        }
     }
 }
 

@@ -63,3 +63,113 @@ pub const CALLED: &[&str] = &[
     "getMaxMagnitude(address,address)",
     "getAllocation(address,(address,uint32),address)",
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloy::json_abi::JsonAbi;
+    use alloy::primitives::keccak256;
+    use alloy::sol_types::{SolCall, SolEvent};
+    use std::collections::BTreeSet;
+
+    const DOC: &str = include_str!("../../../docs/protocol-views.md");
+
+    /// (signature, selector) of every call the reader's bindings make.
+    fn bound() -> Vec<(&'static str, [u8; 4])> {
+        vec![
+            (
+                ILidoViews::getPooledEthBySharesCall::SIGNATURE,
+                ILidoViews::getPooledEthBySharesCall::SELECTOR,
+            ),
+            (
+                ILidoViews::getCurrentStakeLimitCall::SIGNATURE,
+                ILidoViews::getCurrentStakeLimitCall::SELECTOR,
+            ),
+            (ILidoViews::isStakingPausedCall::SIGNATURE, ILidoViews::isStakingPausedCall::SELECTOR),
+            (
+                ILidoViews::getTotalPooledEtherCall::SIGNATURE,
+                ILidoViews::getTotalPooledEtherCall::SELECTOR,
+            ),
+            (
+                IRocketViews::getExchangeRateCall::SIGNATURE,
+                IRocketViews::getExchangeRateCall::SELECTOR,
+            ),
+            (IRocketViews::getBalanceCall::SIGNATURE, IRocketViews::getBalanceCall::SELECTOR),
+            (
+                IRocketViews::getMaximumDepositPoolSizeCall::SIGNATURE,
+                IRocketViews::getMaximumDepositPoolSizeCall::SELECTOR,
+            ),
+            (IRocketViews::getDepositFeeCall::SIGNATURE, IRocketViews::getDepositFeeCall::SELECTOR),
+            (
+                IRocketViews::getDepositEnabledCall::SIGNATURE,
+                IRocketViews::getDepositEnabledCall::SELECTOR,
+            ),
+            (
+                IRocketViews::getMaximumDepositAmountCall::SIGNATURE,
+                IRocketViews::getMaximumDepositAmountCall::SELECTOR,
+            ),
+            (
+                IDelegationViews::operatorSharesCall::SIGNATURE,
+                IDelegationViews::operatorSharesCall::SELECTOR,
+            ),
+            (
+                IDelegationViews::minWithdrawalDelayBlocksCall::SIGNATURE,
+                IDelegationViews::minWithdrawalDelayBlocksCall::SELECTOR,
+            ),
+            (
+                IAllocationViews::getMaxMagnitudeCall::SIGNATURE,
+                IAllocationViews::getMaxMagnitudeCall::SELECTOR,
+            ),
+            (
+                IAllocationViews::getAllocationCall::SIGNATURE,
+                IAllocationViews::getAllocationCall::SELECTOR,
+            ),
+        ]
+    }
+
+    fn stand_in(name: &str) -> JsonAbi {
+        let path = format!("{}/artifacts/{name}.json", env!("CARGO_MANIFEST_DIR"));
+        let art: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        serde_json::from_value(art["abi"].clone()).unwrap()
+    }
+
+    #[test]
+    fn the_reader_calls_the_documented_signatures_and_the_stand_ins_serve_them() {
+        let documented: BTreeSet<&str> = DOC
+            .lines()
+            .filter(|l| l.starts_with("| ") && l.contains("(`Mock"))
+            .filter_map(|l| l.split('`').nth(3))
+            .collect();
+        let called: BTreeSet<&str> = CALLED.iter().copied().collect();
+        let bound_sigs: BTreeSet<&str> = bound().iter().map(|(s, _)| *s).collect();
+        assert_eq!(called, bound_sigs, "CALLED lists what the bindings call");
+        assert_eq!(called, documented, "docs/protocol-views.md lists every call");
+        let abis: Vec<JsonAbi> =
+            ["MockLido", "MockRocketPool", "MockEigenLayer"].iter().map(|n| stand_in(n)).collect();
+        for (sig, selector) in bound() {
+            assert_eq!(keccak256(sig)[..4], selector, "{sig}");
+            let served = abis.iter().flat_map(|a| a.functions()).any(|f| f.selector() == selector);
+            assert!(served, "no stand-in serves {sig}");
+        }
+        // The events the cursor follows are the stand-in's, topic for topic.
+        let eigen = stand_in("MockEigenLayer");
+        let topics: BTreeSet<_> = eigen.events().map(|e| e.selector()).collect();
+        for t in [
+            IDelegationViews::OperatorRegistered::SIGNATURE_HASH,
+            IAllocationViews::AllocationUpdated::SIGNATURE_HASH,
+            IAllocationViews::OperatorSlashed::SIGNATURE_HASH,
+        ] {
+            assert!(topics.contains(&t), "the stand-in emits {t}");
+        }
+    }
+
+    #[test]
+    fn the_shipped_mainnet_file_parses_and_names_a_source_for_each_part() {
+        let p = super::super::Protocols::mainnet();
+        assert_eq!(p.chain_id, 1);
+        for k in ["stETH", "rETH", "eigenlayer", "strategies", "from_block"] {
+            assert!(p.sources.contains_key(k), "no source for {k}");
+        }
+    }
+}
