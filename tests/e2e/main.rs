@@ -13,6 +13,7 @@ mod flow;
 mod forged;
 mod hostile;
 mod limits;
+mod market;
 mod wallet;
 
 /// The binary under test (cargo builds it before these tests).

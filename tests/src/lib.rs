@@ -138,11 +138,17 @@ pub fn anvil_path() -> PathBuf {
 /// `$STAKEBID_ANVIL`) on 127.0.0.1 with 20 funded dev accounts; returns
 /// the process and its RPC URL.
 pub fn anvil(dir: &Path) -> (Proc, String) {
+    anvil_with(dir, &[])
+}
+
+/// [`anvil`] with more arguments (`--chain-id 1`, …).
+pub fn anvil_with(dir: &Path, extra: &[&str]) -> (Proc, String) {
     let port = free_port();
     let bin = anvil_path().display().to_string();
     let args: Vec<String> =
         ["--host", "127.0.0.1", "--port", &port.to_string(), "--accounts", "20"]
             .iter()
+            .chain(extra)
             .map(|s| s.to_string())
             .collect();
     let p = Proc::start("anvil", &bin, &args, dir);

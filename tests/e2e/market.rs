@@ -1,0 +1,182 @@
+//! `stakebid market read` as a user runs it: against a devnet it prints
+//! the market the node uses (same hash at the same block); against the
+//! shipped mainnet protocols file — the stand-ins placed at mainnet's real
+//! addresses on an anvil with chain id 1 — it reads every listed contract.
+
+use alloy::network::EthereumWallet;
+use alloy::primitives::{address, Address, U256};
+use alloy::providers::{Provider, ProviderBuilder};
+use serde_json::Value;
+use std::process::Command;
+
+use stakebid_settlement::contracts::{MockEigenLayer, MockLido, MockRocketPool};
+use stakebid_settlement::Confirm;
+use stakebid_tests::{anvil, anvil_key, anvil_with, deploy, get, http, scratch, Node};
+
+use crate::{args, BIN};
+
+const WAD: u128 = 1_000_000_000_000_000_000;
+
+fn market_read(extra: &[&str]) -> Value {
+    let out = Command::new(BIN).args(["market", "read", "--json"]).args(extra).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn market_read_on_a_devnet_prints_the_market_its_node_uses_and_the_node_serves_it_by_hash() {
+    let dir = scratch("market-devnet");
+    let (_anvil, rpc) = anvil(&dir);
+    let dep = deploy(BIN, &dir, &rpc);
+    let dep_s = dep.display().to_string();
+    let node = Node::start(
+        BIN,
+        &dir,
+        None,
+        &args(&["--deployment", &dep_s, "--rpc-url", &rpc, "--no-auctions"]),
+    );
+    let now = get(&node.addr, "/v1/market");
+    assert_eq!(now["status"]["source"], "chain", "{}", now["status"]);
+    let block = now["status"]["block"].as_u64().expect("read at a block");
+    let read =
+        market_read(&["--rpc-url", &rpc, "--deployment", &dep_s, "--block", &block.to_string()]);
+    assert_eq!(read["hash"], now["hash"], "the same market at the same block");
+    assert_eq!(read["block"], block);
+    // The node keeps the markets it used, by hash; unknown and malformed hashes are coded.
+    let by_hash = get(&node.addr, &format!("/v1/markets/{}", now["hash"].as_str().unwrap()));
+    assert_eq!(by_hash["hash"], now["hash"]);
+    let zero = format!("/v1/markets/0x{}", "0".repeat(64));
+    let (s, v) = http(&node.addr, "GET", &zero, "").unwrap();
+    assert_eq!((s, v["code"].as_str()), (404, Some("market.unknown")));
+    let (s, v) = http(&node.addr, "GET", "/v1/markets/nothex", "").unwrap();
+    assert_eq!((s, v["code"].as_str()), (400, Some("market.bad_hash")));
+    let health = get(&node.addr, "/v1/health");
+    assert_eq!(health["status"], "ok", "{health}");
+}
+
+// Ethereum mainnet's addresses, as in settlement/data/protocols-mainnet.json.
+const STETH: Address = address!("ae7ab96520DE3A18E5e111B5EaAb095312D7fE84");
+const RETH: Address = address!("ae78736Cd615f374D3085123A210448E74Fc6393");
+const RP_DEPOSIT_POOL: Address = address!("DD3f50F8A6CafbE9b31a427582963f465E745AF8");
+const DELEGATION_MANAGER: Address = address!("39053D51B77DC0d36036Fc1fCc8Cb819df8Ef37A");
+const ALLOCATION_MANAGER: Address = address!("948a420b8CC1d6BFd0B6087C2E7c344a2CD0bc39");
+const STETH_STRATEGY: Address = address!("93c4b944D05dfe6df7645A86cd2206016c51564D");
+
+#[test]
+fn the_mainnet_protocols_file_reads_every_listed_contract_placed_on_anvil() {
+    let dir = scratch("market-mainnet");
+    let (_anvil, rpc) = anvil_with(&dir, &["--chain-id", "1"]);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let ops = rt.block_on(place_stand_ins(&rpc));
+    let read = market_read(&["--rpc-url", &rpc, "--from-block", "0"]);
+    let m = &read["market"];
+    let asset =
+        |id: &str| m["assets"].as_array().unwrap().iter().find(|a| a["id"] == id).unwrap().clone();
+    // Lido: the stake limit, read at stETH's real address.
+    let steth = asset("stETH");
+    assert_eq!(steth["deposit_cap"], (150_000 * WAD).to_string());
+    assert!(steth["sources"]["deposit_cap"].as_str().unwrap().starts_with("chain:"));
+    // Rocket Pool: the rate from rETH, the room from the deposit pool.
+    let reth = asset("rETH");
+    assert_eq!(reth["exchange_rate"], (WAD / 100 * 111).to_string());
+    assert_eq!(reth["deposit_cap"], (4_000 * WAD).to_string());
+    // EigenLayer: both registered operators, their stake and allocations,
+    // and the 14-day delay from minWithdrawalDelayBlocks = 100,800.
+    let operators = m["operators"].as_array().unwrap();
+    assert_eq!(operators.len(), 2, "{operators:?}");
+    for op in &ops {
+        let o = operators
+            .iter()
+            .find(|o| o["address"].as_str().unwrap().eq_ignore_ascii_case(&op.to_string()))
+            .unwrap_or_else(|| panic!("operator {op} read: {operators:?}"));
+        assert_eq!(o["delegated"], (1_000 * WAD).to_string());
+        assert_eq!(o["allocations"][0]["magnitude"], (3 * WAD / 10).to_string());
+    }
+    assert_eq!(m["restaking"]["withdrawal_delay_days"], 14);
+    // Not in the parameter file: the service takes its most pessimistic figures, flagged.
+    let svc = m["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"].as_str().unwrap().starts_with("service "))
+        .unwrap();
+    assert!(svc["sources"]["fault_probability"]
+        .as_str()
+        .unwrap()
+        .contains("not in the parameter file"));
+}
+
+/// Places the stand-ins' code at mainnet's addresses and sets them up;
+/// returns the two operators registered.
+async fn place_stand_ins(rpc: &str) -> Vec<Address> {
+    let key = anvil_key(0);
+    let p = ProviderBuilder::new()
+        .wallet(EthereumWallet::from(key.clone()))
+        .connect_http(rpc.parse().unwrap())
+        .erased();
+    let set_code = |at: Address, from: Address| {
+        let p = p.clone();
+        async move {
+            let code = p.get_code_at(from).await.unwrap();
+            let _: Value = p.raw_request("anvil_setCode".into(), (at, code)).await.unwrap();
+        }
+    };
+    let lido = MockLido::deploy(p.clone(), U256::ZERO, U256::ZERO, 0, U256::ZERO).await.unwrap();
+    set_code(STETH, *lido.address()).await;
+    let lido = MockLido::new(STETH, p.clone());
+    lido.handleOracleReport(U256::from(9_000_000 * WAD)).confirm().await.unwrap();
+    lido.setStakeLimit(U256::from(150_000 * WAD), U256::from(20 * WAD)).confirm().await.unwrap();
+    let pool = MockRocketPool::deploy(
+        p.clone(),
+        "Rocket Pool ETH".into(),
+        "rETH".into(),
+        U256::from(WAD),
+        U256::ZERO,
+        U256::ZERO,
+        true,
+    )
+    .await
+    .unwrap();
+    set_code(RETH, *pool.address()).await;
+    set_code(RP_DEPOSIT_POOL, *pool.address()).await;
+    MockRocketPool::new(RETH, p.clone())
+        .setExchangeRate(U256::from(WAD / 100 * 111))
+        .confirm()
+        .await
+        .unwrap();
+    let dp = MockRocketPool::new(RP_DEPOSIT_POOL, p.clone());
+    dp.setMaximumDepositPoolSize(U256::from(4_000 * WAD)).confirm().await.unwrap();
+    dp.setDepositEnabled(true).confirm().await.unwrap();
+    let eigen = MockEigenLayer::deploy(p.clone(), 0).await.unwrap();
+    set_code(DELEGATION_MANAGER, *eigen.address()).await;
+    set_code(ALLOCATION_MANAGER, *eigen.address()).await;
+    // minWithdrawalDelayBlocks is the stand-in's first storage slot.
+    let slot0 =
+        (DELEGATION_MANAGER, U256::ZERO, alloy::primitives::B256::from(U256::from(100_800u64)));
+    let _: Value = p.raw_request("anvil_setStorageAt".into(), slot0).await.unwrap();
+    let mut ops = vec![];
+    for n in 1..=2 {
+        let k = anvil_key(n);
+        let as_op = ProviderBuilder::new()
+            .wallet(EthereumWallet::from(k.clone()))
+            .connect_http(rpc.parse().unwrap())
+            .erased();
+        for at in [DELEGATION_MANAGER, ALLOCATION_MANAGER] {
+            let e = MockEigenLayer::new(at, as_op.clone());
+            e.registerAsOperator(Address::ZERO, 0, String::new()).confirm().await.unwrap();
+        }
+        MockEigenLayer::new(DELEGATION_MANAGER, p.clone())
+            .seedOperatorShares(k.address(), STETH_STRATEGY, U256::from(1_000 * WAD))
+            .confirm()
+            .await
+            .unwrap();
+        let avs = address!("870679E138bCdf293b7Ff14dD44b70FC97e12fc0");
+        MockEigenLayer::new(ALLOCATION_MANAGER, as_op)
+            .modifyAllocations(k.address(), avs, 0, (3 * WAD / 10) as u64)
+            .confirm()
+            .await
+            .unwrap();
+        ops.push(k.address());
+    }
+    ops
+}
