@@ -261,6 +261,7 @@ async fn an_operators_magnitude_change_moves_its_service_exposure_in_the_evaluat
     };
     let m = feed.refresh(unix_now()).await.unwrap();
     assert_eq!(exposure(&m), 3_000, "p2p gives EigenDA 30 % of its stake");
+    let first = m.hash();
     // p2p raises EigenDA's magnitude to 60 % (operator set 0, as deployed).
     let op = operator_key("p2p");
     let as_op = ProviderBuilder::new()
@@ -275,6 +276,14 @@ async fn an_operators_magnitude_change_moves_its_service_exposure_in_the_evaluat
         .unwrap();
     let m = feed.refresh(unix_now()).await.unwrap();
     assert_eq!(exposure(&m), 6_000);
+    // The book kept the new market as its chain read only (the parameter
+    // file is kept once): what a round adds to the store (docs/market.md).
+    let added = feed.status().bytes_kept;
+    eprintln!("market book: {added} bytes for a new market");
+    assert!(added > 0 && added < 8_192, "{added} bytes");
+    // The earlier market, no longer current, is rebuilt from the book.
+    let earlier = feed.by_hash(first).unwrap().expect("kept");
+    assert_eq!((earlier.hash(), exposure(&earlier)), (first, 3_000));
     drop(store);
     let _ = std::fs::remove_dir_all(&dir);
 }

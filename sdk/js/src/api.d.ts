@@ -214,7 +214,9 @@ export interface Figures {
 
 /** `GET /healthz`. */
 export interface Health {
-  /** `ok`. */
+  /** The market feed's state, when the node runs rounds. */
+  market?: null | MarketStatus;
+  /** `ok`, or `auctions_stopped` (the node serves; no new auctions open). */
   status: string;
 }
 
@@ -277,6 +279,26 @@ export interface IntentView {
   status: IntentStatus;
 }
 
+/** Where the node's market comes from and whether rounds may use it. */
+export interface MarketStatus {
+  /** Assets whose APR is the parameter file's, not the chain's history. */
+  apr_fallback?: Array<string>;
+  /** The block the market was read at (chain source). */
+  block?: number | null;
+  /** The risk-parameter file's date. */
+  params_as_of: string;
+  /** JSON-RPC round trips the last read took. */
+  round_trips: number;
+  /** `chain` (read every round) or `snapshot` (a fixed file). */
+  source: string;
+  /** True while the chain cannot be read and the previous market stands in. */
+  stale: boolean;
+  /** Rounds the previous market has stood in. */
+  stale_rounds: number;
+  /** Why new auctions are stopped, when they are. */
+  stopped?: null | ErrorBody;
+}
+
 /** `GET /v1/market`. */
 export interface MarketView {
   /** `market.hash()`: what rounds and awards name. */
@@ -285,6 +307,8 @@ export interface MarketView {
   market: Record<string, unknown>;
   /** Each position's yield, tail loss, exit time and caps, as the evaluator sees them (a one-position plan). */
   positions?: Array<Record<string, unknown>>;
+  /** Where the market came from and whether it is fresh (absent for a kept market served by hash). */
+  status?: null | MarketStatus;
 }
 
 /** `GET /v1/node`. */
@@ -634,6 +658,8 @@ export type ErrorCode =
   | "intent.replayed"
   | "intent.unknown"
   | "intent.wrong_signer"
+  | "market.bad_hash"
+  | "market.unknown"
   | "quote.infeasible"
   | "quote.unavailable"
   | "request.bad_id"

@@ -3,8 +3,24 @@
 import { esc, eth, ethNum, pct, short, date, countdown, link, get, FAULTS } from './util.js';
 import { limitBars, stackedBar, scatter } from './charts.js';
 
-let marketCache = null;
-const marketView = async () => (marketCache ??= await get('/v1/market'));
+// The market changes every round (it is read from the chain): kept 10 s.
+let marketCache = null, marketAt = 0;
+const marketView = async () => {
+  if (!marketCache || Date.now() - marketAt > 10_000) { marketCache = await get('/v1/market'); marketAt = Date.now(); }
+  return marketCache;
+};
+
+// Where the market comes from, and whether rounds may run on it.
+function marketStatus(s) {
+  if (!s) return '';
+  const from = s.source === 'chain' ? `read from the chain at block <b id="market-block">${s.block ?? '—'}</b>` : 'a fixed snapshot file';
+  let h = `<p id="market-source">Market ${from}; risk parameters of <b>${esc(s.params_as_of)}</b>.`;
+  if (s.apr_fallback.length) h += ` <span class="warn" id="apr-fallback">APR from the parameter file, not rate history, for ${s.apr_fallback.map(esc).join(', ')}</span> (less than a day of history on this chain).`;
+  h += '</p>';
+  if (s.stale) h += `<p class="warn" id="market-stale">The chain could not be read for ${s.stale_rounds} round(s): the previous market stands in.</p>`;
+  if (s.stopped) h += `<p class="bad" id="auctions-stopped">New auctions are stopped: <code>${esc(s.stopped.code)}</code> ${esc(s.stopped.message)} Intents wait in the pool.</p>`;
+  return h;
+}
 
 // ── Home ────────────────────────────────────────────────────────────────
 function cards(st) {
@@ -57,7 +73,9 @@ export async function home(_, { onLeave }) {
   const tick = setInterval(() => document.querySelectorAll('.countdown').forEach(e => { e.textContent = countdown(e.dataset.until); }), 1000);
   onLeave(() => { es.close(); clearInterval(tick); if (poll) clearInterval(poll); });
   const a = page.auctions[0];
-  return `<section class="card live" id="live-round" data-auction="${a ? a.id : ''}" data-phase="${a ? esc(a.phase) : ''}">${liveText(a)}</section>
+  const health = await get('/v1/health').catch(() => null);
+  const stopped = health?.market?.stopped ? marketStatus(health.market) : '';
+  return `${stopped}<section class="card live" id="live-round" data-auction="${a ? a.id : ''}" data-phase="${a ? esc(a.phase) : ''}">${liveText(a)}</section>
     <div class="cards" id="totals">${cards(st)}</div>
     <h2>Recent auctions</h2><div id="recent">${auctionTable(page.auctions)}</div>
     <p><a href="#/auctions">All auctions</a> · <a href="#/market">The market</a> · <a href="#/solvers">Solvers</a></p>`;
@@ -111,7 +129,7 @@ export async function auction(id, { onLeave }) {
     h += '<h3>Faults</h3><table id="faults"><tr><th>Solver</th><th>What</th></tr>' + o.faults.map(f => `<tr class="fault bad"><td>${link.solver(f.solver)}</td><td><code>${esc(f.code)}</code> ${esc(FAULTS[f.code] || '')}</td></tr>`).join('') + '</table>';
   }
   const refs = Object.entries(o.reference_scores);
-  h += `<p>Total score <b>${eth(o.total_score)} ETH</b> over ${o.scenario_count} scenarios (market <code>${short(o.market_hash)}</code>).` +
+  h += `<p>Total score <b>${eth(o.total_score)} ETH</b> over ${o.scenario_count} scenarios (market <a href="/v1/markets/${esc(o.market_hash)}"><code>${short(o.market_hash)}</code></a>).` +
     (refs.length ? ` Reference scores (the best total without that winner): ${refs.map(([s, v]) => `${link.solver(s)} ${eth(v)} ETH`).join('; ')}.` : '') + '</p>';
   return h;
 }
@@ -274,13 +292,14 @@ export async function market() {
   const mk = m.market, rows = m.positions;
   const used = id => BigInt(st.staked_by_position[id] || 0);
   const cap = p => p.operator_capacity != null && BigInt(p.operator_capacity) < BigInt(p.asset_capacity) ? BigInt(p.operator_capacity) : BigInt(p.asset_capacity);
-  const srcCount = { public: 0, modelled: 0 };
+  const srcCount = { public: 0, modelled: 0, chain: 0 };
+  const fallback = new Set(m.status?.apr_fallback || []);
   const countSources = o => Object.values(o?.sources || {}).forEach(s => { const k = String(s).split(':')[0]; if (k in srcCount) srcCount[k]++; });
   [...mk.assets, ...mk.operators, ...mk.services].forEach(countSources);
-  let h = `<h2>Market</h2><p>${esc(mk.name)}, figures as of <b id="as-of">${esc(mk.as_of)}</b> (hash <code>${short(m.hash)}</code>): ${srcCount.public} figures from public sources, ${srcCount.modelled} modelled. Gas price ${(Number(BigInt(mk.gas.gas_price)) / 1e9).toFixed(2)} gwei.</p>
+  let h = `<h2>Market</h2>${marketStatus(m.status)}<p>${esc(mk.name)}, parameters as of <b id="as-of">${esc(mk.as_of)}</b> (hash <code>${short(m.hash)}</code>): ${srcCount.chain} figures read from the chain, ${srcCount.public} from public sources, ${srcCount.modelled} modelled. Gas price ${(Number(BigInt(mk.gas.gas_price)) / 1e9).toFixed(2)} gwei (${mk.sources?.gas_price?.startsWith('chain') ? 'the base fee' : 'modelled'}).</p>
     <h3>Yield against tail loss</h3>${scatter(rows.filter(p => p.asset !== 'ETH').map(p => ({ label: p.id, x: p.cvar_bps / 100, y: p.apy_bps / 100, group: p.operator ? 'restaked' : 'liquid' })), 'tail loss, CVaR 95 % (%)', 'first-year yield (%)')}
     <div class="scroll"><table id="positions"><tr><th>Position</th><th>Asset</th><th>Operator</th><th class="num">APY</th><th class="num">Deposit fee</th><th class="num">Tail loss (CVaR 95 %)</th><th class="num">Exit (days)</th><th class="num">Capacity (ETH)</th><th class="num">Staked here (ETH)</th><th class="hide-narrow">Services</th></tr>` +
-    rows.map(p => `<tr class="position-row"><td>${esc(p.id)}</td><td>${esc(p.asset)}</td><td>${esc(p.operator || '—')}</td><td class="num">${pct(p.apy_bps)}</td><td class="num">${pct(p.deposit_fee_bps)}</td>` +
+    rows.map(p => `<tr class="position-row"><td>${esc(p.id)}</td><td>${esc(p.asset)}</td><td>${esc(p.operator || '—')}</td><td class="num">${pct(p.apy_bps)}${fallback.has(p.asset) ? '<span class="warn" title="APR from the parameter file">*</span>' : ''}</td><td class="num">${pct(p.deposit_fee_bps)}</td>` +
       `<td class="num">${pct(p.cvar_bps)}</td><td class="num">${p.exit_days}</td><td class="num">${cap(p) >= 10n ** 26n ? 'no cap' : eth(cap(p), 0)}</td><td class="num">${eth(used(p.id), 2)}</td>` +
       `<td class="hide-narrow">${p.services.map(([s, b]) => `${esc(s)} ${pct(b)}`).join(', ')}</td></tr>`).join('') + '</table></div>';
   const src = (title, list) => `<details><summary>${title}</summary><table>${list.map(o => Object.entries(o.sources || {}).map(([k, v]) => `<tr><td>${esc(o.id)}</td><td>${esc(k)}</td><td>${esc(v)}</td></tr>`).join('')).join('')}</table></details>`;
