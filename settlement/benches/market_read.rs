@@ -34,7 +34,8 @@ async fn main() {
         .iter()
         .map(|k| PrivateKeySigner::from_bytes(&B256::from_slice(&k.to_bytes())).unwrap())
         .collect();
-    let market = generate(&GeneratorParams { assets: 8, operators: 500, services: 20, fanout: 4, seed: 7 });
+    let market =
+        generate(&GeneratorParams { assets: 8, operators: 500, services: 20, fanout: 4, seed: 7 });
     let p = DeployParams::devnet(keys[1].address(), keys[2].address(), keys[0].address());
     let t = Instant::now();
     let d = deploy(url.as_str(), &keys[0], &market, &p).await.expect("deploys");
@@ -48,7 +49,9 @@ async fn main() {
     let params = d.apply(&market);
     println!("| reader | events | round trips | eth_calls | log requests | time | positions |");
     println!("|---|---|---:|---:|---:|---:|---:|");
-    for (name, batch) in [("batched (500 a request)", 500), ("baseline: one request a round trip", 1)] {
+    for (name, batch) in
+        [("batched (500 a request)", 500), ("baseline: one request a round trip", 1)]
+    {
         let provider = ProviderBuilder::new().connect_http(url.clone()).erased();
         let opts = ReadOpts { batch, ..ReadOpts::default() };
         let reader = Reader::new(provider, Protocols::from_deployment(&d), opts);

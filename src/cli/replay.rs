@@ -29,12 +29,8 @@ pub(crate) fn run(a: ReplayArgs) -> Result<(), CliError> {
     let rt = tokio::runtime::Runtime::new()
         .map_err(|e| CliError::new("node.runtime", format!("cannot start the runtime: {e}")))?;
     let c = Client::new(&a.node);
-    let (auction, node, market) = rt.block_on(async {
-        Ok::<_, stakebid_sdk::SdkError>((
-            c.auction(a.id).await?,
-            c.node().await?,
-            c.market().await?,
-        ))
+    let (auction, node) = rt.block_on(async {
+        Ok::<_, stakebid_sdk::SdkError>((c.auction(a.id).await?, c.node().await?))
     })?;
     let Some(o) = &auction.outcome else {
         return Err(CliError::new(
@@ -42,12 +38,14 @@ pub(crate) fn run(a: ReplayArgs) -> Result<(), CliError> {
             format!("auction {} has no public outcome yet (sealed until its reveal deadline, or voided)", a.id),
         ));
     };
-    let market: Market = market.market;
+    // The market the round used (the node keeps each by hash), checked
+    // here: a node serving other figures under that hash is caught.
+    let market: Market = rt.block_on(c.market_by_hash(o.market_hash))?.market;
     if market.hash() != o.market_hash {
         return Err(CliError::new(
             "replay.market_changed",
             format!(
-                "the node's market now hashes to {}, the auction used {}",
+                "the node serves a market hashing to {} for the auction's {}",
                 market.hash(),
                 o.market_hash
             ),

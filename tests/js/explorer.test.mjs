@@ -135,6 +135,12 @@ test('market page: every position, the scatter, the figures\' date and sources',
   assert.equal(await page.locator('.position-row').count(), m.positions.length);
   assert.equal(await page.locator('svg.scatter .dot').count(), m.positions.filter(p => p.asset !== 'ETH').length);
   assert.equal(await text('#as-of'), m.market.as_of);
+  // Where the market comes from: the chain, at a block the node read it at.
+  if (m.status?.source === 'chain') {
+    const block = Number(await text('#market-block'));
+    assert.ok(block >= m.status.block, `read at block ${block}`);
+    if (m.status.apr_fallback.length) assert.match(await text('#apr-fallback'), /APR from the parameter file/);
+  }
   await shot('market');
 });
 

@@ -116,6 +116,14 @@ impl Client {
         self.get("/v1/market").await
     }
 
+    /// A market a round used, by its hash (`GET /v1/markets/{hash}`).
+    pub async fn market_by_hash(
+        &self,
+        hash: alloy::primitives::B256,
+    ) -> Result<wire::MarketView, ClientError> {
+        self.get(&format!("/v1/markets/{hash}")).await
+    }
+
     /// The market at `url` (an announcement's `market_url`), with its hash
     /// as computed here.
     pub async fn market_at(&self, url: &str) -> Result<(B256, Market), ClientError> {
