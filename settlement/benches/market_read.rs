@@ -40,7 +40,7 @@ async fn main() {
     let t = Instant::now();
     let d = deploy(url.as_str(), &keys[0], &market, &p).await.expect("deploys");
     let head = ProviderBuilder::new().connect_http(url.clone()).get_block_number().await.unwrap();
-    eprintln!(
+    println!(
         "deployed {} positions, {} operators in {:.1} s ({head} blocks)",
         market.positions.len(),
         market.operators.len(),

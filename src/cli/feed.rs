@@ -17,15 +17,39 @@ use stakebid_settlement::market::read::{ReadOpts, Reader};
 use stakebid_settlement::market::Protocols;
 
 use super::intent::now;
-use super::node::NodeArgs;
 use super::CliError;
 
+/// `stakebid node`'s market flags.
+#[derive(clap::Args, Debug)]
+pub(crate) struct FeedArgs {
+    /// Where each round's market comes from: `chain` (read at every round
+    /// from the deployment's protocols; the default with `--deployment`) or
+    /// `snapshot` (the `--market` file as is; the default without).
+    #[arg(long)]
+    pub(crate) market_source: Option<String>,
+    /// Days of exchange-rate history an APR is computed over.
+    #[arg(long, default_value_t = 7)]
+    pub(crate) apr_window_days: u64,
+    /// Rounds the previous market may stand in while the chain cannot be read.
+    #[arg(long, default_value_t = 3)]
+    pub(crate) max_stale_rounds: u32,
+    /// Largest fall of an exchange rate between two reads (bps) before auctions stop.
+    #[arg(long, default_value_t = 500)]
+    pub(crate) max_rate_drop_bps: u16,
+    /// Oldest risk-parameter file auctions run on off a devnet, in days.
+    #[arg(long, default_value_t = 30)]
+    pub(crate) max_params_age_days: u64,
+}
+
 /// A reader of `d`'s protocols over the node's RPC.
-pub(crate) fn chain_reader_for(a: &NodeArgs, d: &Deployment) -> Result<Reader, CliError> {
-    let url = a
-        .rpc_url
+pub(crate) fn chain_reader_for(
+    rpc_url: &str,
+    a: &FeedArgs,
+    d: &Deployment,
+) -> Result<Reader, CliError> {
+    let url = rpc_url
         .parse()
-        .map_err(|_| CliError::new("cli.bad_url", format!("{} is not a URL", a.rpc_url)))?;
+        .map_err(|_| CliError::new("cli.bad_url", format!("{rpc_url} is not a URL")))?;
     let provider = ProviderBuilder::new().connect_http(url).erased();
     let opts =
         ReadOpts { apr_window_secs: a.apr_window_days.max(1) * 86_400, ..ReadOpts::default() };
@@ -35,7 +59,8 @@ pub(crate) fn chain_reader_for(a: &NodeArgs, d: &Deployment) -> Result<Reader, C
 /// The feed the node's rounds, quotes and API read the market from; reads
 /// the first market before anything is served.
 pub(crate) fn market_feed(
-    a: &NodeArgs,
+    a: &FeedArgs,
+    rpc_url: &str,
     rt: &tokio::runtime::Runtime,
     store: &dyn NodeStore,
     deployment: Option<&Deployment>,
@@ -51,7 +76,7 @@ pub(crate) fn market_feed(
         match (kind.as_str(), deployment) {
             ("snapshot", _) => Box::new(SnapshotSource(params.clone())),
             ("chain", Some(d)) => Box::new(ChainSource {
-                reader: chain_reader_for(a, d)?,
+                reader: chain_reader_for(rpc_url, a, d)?,
                 params: params.clone(),
                 opts: LiveOpts::default(),
                 journal: journal("market_cursor")?,

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::config::{set, ExecutorConfig, HttpConfig, NodeConfig};
-use super::feed::{chain_reader_for, market_feed};
+use super::feed::{chain_reader_for, market_feed, FeedArgs};
 use super::intent::{now, DEV_CHAIN_ID, DEV_SETTLEMENT};
 use super::{keys, load_market, CliError};
 use stakebid_auction::auctioneer::{Auctioneer, Report};
@@ -63,23 +63,9 @@ pub(crate) struct NodeArgs {
     /// (default: the shipped, dated file).
     #[arg(long)]
     market: Option<PathBuf>,
-    /// Where each round's market comes from: `chain` (read at every round
-    /// from the deployment's protocols; the default with `--deployment`) or
-    /// `snapshot` (the `--market` file as is; the default without).
-    #[arg(long)]
-    pub(crate) market_source: Option<String>,
-    /// Days of exchange-rate history an APR is computed over.
-    #[arg(long, default_value_t = 7)]
-    pub(crate) apr_window_days: u64,
-    /// Rounds the previous market may stand in while the chain cannot be read.
-    #[arg(long, default_value_t = 3)]
-    pub(crate) max_stale_rounds: u32,
-    /// Largest fall of an exchange rate between two reads (bps) before auctions stop.
-    #[arg(long, default_value_t = 500)]
-    pub(crate) max_rate_drop_bps: u16,
-    /// Oldest risk-parameter file auctions run on off a devnet, in days.
-    #[arg(long, default_value_t = 30)]
-    pub(crate) max_params_age_days: u64,
+    /// Where each round's market comes from, and when rounds stop.
+    #[command(flatten)]
+    pub(crate) feed: FeedArgs,
     /// The auctioneer's private key (signs announcements and awards).
     /// Devnet chains (31337, 1337) default to a published dev key; any
     /// other chain needs one of your own, best from the environment or a file.
@@ -130,7 +116,7 @@ pub(crate) struct NodeArgs {
     deployment: Option<PathBuf>,
     /// JSON-RPC endpoint of the deployment's chain.
     #[arg(long, env = "STAKEBID_RPC_URL", default_value = "http://127.0.0.1:8545")]
-    pub(crate) rpc_url: String,
+    rpc_url: String,
     /// Seconds a client has to send a request's head [default 10; `http.header_timeout_secs`].
     #[arg(long)]
     header_timeout_secs: Option<u64>,
@@ -388,7 +374,15 @@ pub(crate) fn run(a: NodeArgs) -> Result<(), CliError> {
         use alloy::providers::{Provider, ProviderBuilder};
         ProviderBuilder::new().connect_http(url).erased()
     });
-    let feed = market_feed(&a, &rt, &*store, deployment.as_ref(), &market, domain.chain_id)?;
+    let feed = market_feed(
+        &a.feed,
+        &a.rpc_url,
+        &rt,
+        &*store,
+        deployment.as_ref(),
+        &market,
+        domain.chain_id,
+    )?;
     let chain = match deployment.zip(exec) {
         Some((d, exec)) => {
             let link = connect_chain(
@@ -405,7 +399,7 @@ pub(crate) fn run(a: NodeArgs) -> Result<(), CliError> {
             let mut link = link;
             if let Some(d) = &chain_info {
                 // Minimum outs from the rates at the block the executor sends on.
-                link.rates = Some(chain_reader_for(&a, d)?);
+                link.rates = Some(chain_reader_for(&a.rpc_url, &a.feed, d)?);
             }
             eprintln!(
                 "[node] settling on chain {} via {}: Settlement {}, executor {}",
