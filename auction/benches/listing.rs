@@ -67,6 +67,8 @@ fn fill(n: usize) -> (Store, Address, std::path::PathBuf) {
         bids: (0..40).map(bid).collect(),
         rejected: vec![],
         market_hash: B256::ZERO,
+        market_block: None,
+        params_as_of: String::new(),
         scenario_count: 200,
         generator_version: 1,
         faults: vec![],

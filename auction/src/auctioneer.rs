@@ -277,8 +277,12 @@ impl Auctioneer<'_> {
             .zip(&sel.winners)
             .map(|((award, sig), &w)| AwardEntry::new(award, sig, &cands[w].capacity))
             .collect();
-        let public =
+        let mut public =
             Outcome::scored(&open, &cands, &cand_bids, &sel, rejected, &report.faults, awards);
+        // The record names where its market came from.
+        public.market_block = market.live.as_ref().map(|l| l.block);
+        public.params_as_of =
+            market.live.as_ref().map_or_else(|| market.as_of.clone(), |l| l.params_as_of.clone());
         let moves: Vec<(IntentId, Status)> = batch
             .iter()
             .map(|(iid, _)| {

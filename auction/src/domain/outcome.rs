@@ -170,6 +170,12 @@ pub struct Outcome {
     pub rejected: Vec<RejectedBid>,
     /// The market the round ran on.
     pub market_hash: B256,
+    /// The block that market was read at (none for a snapshot market).
+    #[serde(default)]
+    pub market_block: Option<u64>,
+    /// The date of the risk parameters the market was built on.
+    #[serde(default)]
+    pub params_as_of: String,
     /// Risk scenarios generated.
     pub scenario_count: u32,
     /// Scenario generator version.
@@ -232,6 +238,8 @@ impl Outcome {
             bids,
             rejected,
             market_hash: open.marketHash,
+            market_block: None,
+            params_as_of: String::new(),
             scenario_count: open.scenarioCount,
             generator_version: open.generatorVersion,
             faults: faults.to_vec(),

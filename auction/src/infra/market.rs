@@ -168,6 +168,8 @@ struct Stored {
     read: Option<ChainRead>,
 }
 
+const LAST_READ: &[u8] = b"last-read";
+
 /// Every market a round used, by hash: parameters once, reads per market.
 pub struct MarketBook {
     journal: Box<dyn Journal>,
@@ -207,6 +209,18 @@ impl MarketBook {
         added += entry.len();
         self.journal.put(&mkey, entry).map_err(book)?;
         Ok((hash, added))
+    }
+
+    /// The last chain read a round accepted (the sanity check's reference,
+    /// kept so a restart still compares against it).
+    pub fn last_read(&self) -> Option<ChainRead> {
+        let b = self.journal.get(LAST_READ).ok()??;
+        serde_json::from_slice(&b).ok()
+    }
+
+    fn set_last_read(&self, read: &ChainRead) -> Result<(), MarketFeedError> {
+        let bytes = serde_json::to_vec(read).expect("a read serializes");
+        self.journal.put(LAST_READ, bytes).map_err(MarketFeedError::Book)
     }
 
     /// The market with `hash`, rebuilt from what was kept.
@@ -298,6 +312,7 @@ impl MarketFeed {
     ) -> Arc<MarketFeed> {
         let first = source.params().clone();
         let status = FeedStatus { source: source.kind().into(), ..FeedStatus::default() };
+        let last = book.as_ref().and_then(MarketBook::last_read);
         Arc::new(MarketFeed {
             source,
             book,
@@ -305,7 +320,7 @@ impl MarketFeed {
             chain_id,
             current: RwLock::new(Arc::new(first)),
             status: RwLock::new(status),
-            last_read: Mutex::new(None),
+            last_read: Mutex::new(last),
         })
     }
 
@@ -401,7 +416,12 @@ impl MarketFeed {
             live::sanity(prev.as_ref(), read, self.opts.max_rate_drop_bps)?;
         }
         let added = match &self.book {
-            Some(b) => b.keep(params, produced.read.as_ref(), &produced.market)?.1,
+            Some(b) => {
+                if let Some(r) = &produced.read {
+                    b.set_last_read(r)?;
+                }
+                b.keep(params, produced.read.as_ref(), &produced.market)?.1
+            }
             None => 0,
         };
         let block = produced.read.as_ref().map(|r| r.block);

@@ -43,10 +43,19 @@ pub(crate) fn auctioneer<'a>(
     store: &'a Store,
     chain: &ChainLink,
 ) -> Auctioneer<'a> {
+    auctioneer_on(fx, store, chain.market.clone())
+}
+
+/// An auctioneer on `store` and `market` (small rounds, a fresh registry).
+pub(crate) fn auctioneer_on<'a>(
+    fx: &fixture::Fx,
+    store: &'a Store,
+    market: Market,
+) -> Auctioneer<'a> {
     Auctioneer {
         store,
         registry: Registry::new(),
-        market: chain.market.clone(),
+        market,
         key: fx.key(fixture::AUCTIONEER).clone(),
         domain: fx.domain,
         scenarios: 50,

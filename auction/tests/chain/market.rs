@@ -9,7 +9,6 @@ use alloy::providers::{Provider, ProviderBuilder};
 use std::sync::Arc;
 
 use stakebid_auction::auctioneer::{Auctioneer, Participant};
-use stakebid_auction::domain::registry::Registry;
 use stakebid_auction::infra::chain::Event;
 use stakebid_auction::infra::market::{ChainSource, FeedOpts, MarketBook, MarketFeed};
 use stakebid_auction::infra::store::{Status, Store};
@@ -108,25 +107,10 @@ impl Participant for Reference {
 /// An auctioneer whose market is the feed's (refreshed as the node does
 /// before each round).
 fn auctioneer<'a>(fx: &Fx, store: &'a Store, feed: &Arc<MarketFeed>) -> Auctioneer<'a> {
-    let mut registry = Registry::new();
-    registry.bond(fx.addr(SOLVER), Wei(WAD));
-    Auctioneer {
-        store,
-        registry,
-        market: (*feed.get()).clone(),
-        key: fx.key(AUCTIONEER).clone(),
-        domain: fx.domain,
-        scenarios: 100,
-        batch_size: 10,
-        commit_secs: 3,
-        reveal_secs: 2,
-        last_award: B256::ZERO,
-        next_id: 1,
-        reserved: Default::default(),
-        held: Default::default(),
-        paused: false,
-        markets: Some(feed.clone()),
-    }
+    let mut a = crate::auctioneer_on(fx, store, (*feed.get()).clone());
+    a.registry.bond(fx.addr(SOLVER), Wei(WAD));
+    a.markets = Some(feed.clone());
+    a
 }
 
 /// Refreshes the feed as the node does before a round, then runs one
@@ -151,6 +135,9 @@ async fn next_round(
     let rec = a.store.auction(report.auction).unwrap().unwrap();
     let out = rec.public.unwrap();
     assert_eq!(out.market_hash, m.hash(), "the round ran on the market just read");
+    // The record names where that market came from.
+    assert_eq!(out.market_block, m.live.as_ref().map(|l| l.block));
+    assert_eq!(out.params_as_of, "2025-06-03");
     let bid = &out.bids[0].bid;
     let p = bid.plans.iter().find(|p| p.intentId == intent.0 .0).unwrap();
     Plan {
@@ -379,6 +366,10 @@ async fn a_crashed_rate_a_limit_above_supply_stale_parameters_and_a_dead_rpc_sto
     hold(&mut a, r);
     assert!(a.open(unix_now()).unwrap().is_none(), "no round opens");
     assert_eq!(store.get(&id).unwrap().unwrap().status, Status::Pending, "the intent waits");
+    // A restarted node compares against the last read it accepted, kept in its store.
+    let restarted = feed_on(&fx, &store, fx.url.as_str(), fx.d.chain_id);
+    let r = restarted.refresh(unix_now()).await;
+    assert_eq!(r.as_ref().map(|_| ()).unwrap_err().code(), "market.rate_drop");
     // Back to the old rate; then a stake limit above Lido's whole pool.
     pool.setExchangeRate(r0).confirm().await.unwrap();
     assert!(feed.refresh(unix_now()).await.is_ok());

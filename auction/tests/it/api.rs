@@ -165,6 +165,8 @@ async fn an_auction_outcome_is_sealed_until_its_reveal_deadline() {
             bids: vec![],
             rejected: vec![],
             market_hash: alloy::primitives::B256::ZERO,
+            market_block: None,
+            params_as_of: String::new(),
             scenario_count: 1,
             generator_version: 1,
             faults: vec![],

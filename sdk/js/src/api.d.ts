@@ -345,8 +345,12 @@ export interface Outcome {
   faults: Array<Fault>;
   /** Scenario generator version. */
   generator_version: number;
+  /** The block that market was read at (`GET /v1/markets/{hash}` has it all); absent for a snapshot market. */
+  market_block?: number | null;
   /** The market the round ran on. */
   market_hash: string;
+  /** The date of the risk parameters the market was built on. */
+  params_as_of?: string;
   /** Best total without each winner's solver. */
   reference_scores: Record<string, string>;
   /** Every bid the evaluator refused. */

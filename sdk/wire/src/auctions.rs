@@ -109,6 +109,13 @@ pub struct Outcome {
     /// The market the round ran on.
     #[schema(value_type = String, pattern = "^0x[0-9a-fA-F]{64}$")]
     pub market_hash: B256,
+    /// The block that market was read at (`GET /v1/markets/{hash}` has it
+    /// all); absent for a snapshot market.
+    #[serde(default)]
+    pub market_block: Option<u64>,
+    /// The date of the risk parameters the market was built on.
+    #[serde(default)]
+    pub params_as_of: String,
     /// Risk scenarios generated.
     pub scenario_count: u32,
     /// Scenario generator version.

@@ -222,6 +222,8 @@ pub(super) fn outcome(o: &Outcome) -> wire::Outcome {
         bids: o.bids.iter().map(scored).collect(),
         rejected: o.rejected.iter().map(rejected).collect(),
         market_hash: o.market_hash,
+        market_block: o.market_block,
+        params_as_of: o.params_as_of.clone(),
         scenario_count: o.scenario_count,
         generator_version: o.generator_version,
         faults: o.faults.iter().map(fault).collect(),

@@ -129,7 +129,7 @@ export async function auction(id, { onLeave }) {
     h += '<h3>Faults</h3><table id="faults"><tr><th>Solver</th><th>What</th></tr>' + o.faults.map(f => `<tr class="fault bad"><td>${link.solver(f.solver)}</td><td><code>${esc(f.code)}</code> ${esc(FAULTS[f.code] || '')}</td></tr>`).join('') + '</table>';
   }
   const refs = Object.entries(o.reference_scores);
-  h += `<p>Total score <b>${eth(o.total_score)} ETH</b> over ${o.scenario_count} scenarios (market <a href="/v1/markets/${esc(o.market_hash)}"><code>${short(o.market_hash)}</code></a>).` +
+  h += `<p>Total score <b>${eth(o.total_score)} ETH</b> over ${o.scenario_count} scenarios (market <a href="/v1/markets/${esc(o.market_hash)}"><code>${short(o.market_hash)}</code></a>${o.market_block != null ? `, read at block ${o.market_block}` : ''}${o.params_as_of ? `, risk parameters of ${esc(o.params_as_of)}` : ''}).` +
     (refs.length ? ` Reference scores (the best total without that winner): ${refs.map(([s, v]) => `${link.solver(s)} ${eth(v)} ETH`).join('; ')}.` : '') + '</p>';
   return h;
 }
