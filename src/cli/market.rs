@@ -68,6 +68,12 @@ pub(crate) struct ReadArgs {
     /// Start the event scan here instead of the protocols file's first block.
     #[arg(long)]
     from_block: Option<u64>,
+    /// Requests per JSON-RPC batch (lower it for a provider that limits batches).
+    #[arg(long, default_value_t = 500)]
+    batch: usize,
+    /// Blocks per `eth_getLogs` request (lower it for a provider that limits ranges).
+    #[arg(long, default_value_t = 10_000)]
+    log_chunk: u64,
     /// Print the market as JSON (hash, block, round trips, market).
     #[arg(long)]
     json: bool,
@@ -106,8 +112,11 @@ fn read(a: ReadArgs) -> Result<(), CliError> {
         el.from_block = b;
     }
     let provider = ProviderBuilder::new().connect_http(url).erased();
-    let opts =
-        ReadOpts { apr_window_secs: a.apr_window_days.max(1) * 86_400, ..ReadOpts::default() };
+    let opts = ReadOpts {
+        apr_window_secs: a.apr_window_days.max(1) * 86_400,
+        batch: a.batch.max(1),
+        log_chunk: a.log_chunk.max(1),
+    };
     let reader = Reader::new(provider, protocols, opts);
     let rt =
         tokio::runtime::Runtime::new().map_err(|e| CliError::new("cli.runtime", e.to_string()))?;

@@ -20,7 +20,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use stakebid_intents::market::live::{AssetRead, ChainRead, OperatorRead, RatePoint};
 use stakebid_intents::units::{Wad, Wei, WAD};
 
-use super::views::{IAllocationViews, IDelegationViews, ILidoViews, IRocketViews, OperatorSet};
+use super::views::{
+    IAllocationViews, IDelegationM2, IDelegationViews, ILidoViews, IRocketViews, OperatorSet,
+};
 use super::{AssetSource, Protocols};
 use crate::ChainError;
 
@@ -180,6 +182,7 @@ impl Reader {
         }
         let topics = vec![
             IDelegationViews::OperatorRegistered::SIGNATURE_HASH,
+            IDelegationM2::OperatorRegistered::SIGNATURE_HASH,
             IAllocationViews::AllocationUpdated::SIGNATURE_HASH,
             IAllocationViews::OperatorSlashed::SIGNATURE_HASH,
         ];
@@ -517,9 +520,12 @@ impl Reader {
 fn apply(c: &mut Cursor, log: &Log) {
     let Some(topic) = log.topic0() else { return };
     match *topic {
-        t if t == IDelegationViews::OperatorRegistered::SIGNATURE_HASH => {
-            if let Ok(e) = log.log_decode::<IDelegationViews::OperatorRegistered>() {
-                c.operators.insert(e.inner.operator);
+        // Both forms index the operator as the first topic.
+        t if t == IDelegationViews::OperatorRegistered::SIGNATURE_HASH
+            || t == IDelegationM2::OperatorRegistered::SIGNATURE_HASH =>
+        {
+            if let Some(op) = log.topics().get(1) {
+                c.operators.insert(Address::from_word(*op));
             }
         }
         t if t == IAllocationViews::AllocationUpdated::SIGNATURE_HASH => {
@@ -534,5 +540,32 @@ fn apply(c: &mut Cursor, log: &Log) {
             }
         }
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloy::primitives::{Address, LogData, B256};
+
+    fn log(topics: Vec<B256>) -> Log {
+        let inner = alloy::primitives::Log {
+            address: Address::ZERO,
+            data: LogData::new_unchecked(topics, Bytes::new()),
+        };
+        Log { inner, ..Log::default() }
+    }
+
+    #[test]
+    fn operators_registered_under_either_form_of_the_event_are_followed() {
+        let (a, b) = (Address::repeat_byte(0xaa), Address::repeat_byte(0xbb));
+        let mut c = Cursor::default();
+        apply(&mut c, &log(vec![IDelegationM2::OperatorRegistered::SIGNATURE_HASH, a.into_word()]));
+        apply(
+            &mut c,
+            &log(vec![IDelegationViews::OperatorRegistered::SIGNATURE_HASH, b.into_word()]),
+        );
+        apply(&mut c, &log(vec![B256::repeat_byte(1), Address::repeat_byte(0xcc).into_word()]));
+        assert_eq!(c.operators.into_iter().collect::<Vec<_>>(), vec![a, b]);
     }
 }

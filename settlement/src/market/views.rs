@@ -33,6 +33,13 @@ alloy::sol! {
         event OperatorRegistered(address indexed operator, address delegationApprover);
     }
 
+    /// The DelegationManager before the slashing release (M2, 2024): most
+    /// mainnet operators registered under this form of the event.
+    interface IDelegationM2 {
+        struct OperatorDetails { address earningsReceiver; address delegationApprover; uint32 stakerOptOutWindowBlocks; }
+        event OperatorRegistered(address indexed operator, OperatorDetails operatorDetails);
+    }
+
     struct OperatorSet { address avs; uint32 id; }
     struct Allocation { uint64 currentMagnitude; int128 pendingDiff; uint32 effectBlock; }
 
