@@ -11,7 +11,10 @@ use std::process::Command;
 
 use stakebid_settlement::contracts::{MockEigenLayer, MockLido, MockRocketPool};
 use stakebid_settlement::Confirm;
-use stakebid_tests::{anvil, anvil_key, anvil_with, deploy, get, http, scratch, Node};
+use stakebid_tests::{
+    anvil, anvil_key, anvil_with, deploy, get, http, intent_bodies, scratch, unix_now, wait_for,
+    Node,
+};
 
 use crate::{args, BIN};
 
@@ -52,6 +55,62 @@ fn market_read_on_a_devnet_prints_the_market_its_node_uses_and_the_node_serves_i
     assert_eq!((s, v["code"].as_str()), (400, Some("market.bad_hash")));
     let health = get(&node.addr, "/v1/health");
     assert_eq!(health["status"], "ok", "{health}");
+}
+
+#[test]
+fn a_node_whose_rpc_dies_stops_auctions_with_a_code_and_keeps_taking_intents() {
+    let dir = scratch("market-rpc-dies");
+    let (mut chain, rpc) = anvil(&dir);
+    let dep = deploy(BIN, &dir, &rpc);
+    let dep_s = dep.display().to_string();
+    let node = Node::start(
+        BIN,
+        &dir,
+        None,
+        &args(&[
+            "--deployment",
+            &dep_s,
+            "--rpc-url",
+            &rpc,
+            "--round-secs",
+            "1",
+            "--max-stale-rounds",
+            "2",
+        ]),
+    );
+    assert_eq!(get(&node.addr, "/v1/health")["status"], "ok");
+    chain.kill();
+    // Two rounds on the previous market, flagged stale; then no new auctions.
+    let stopped = wait_for(std::time::Duration::from_secs(30), || {
+        let h = get(&node.addr, "/v1/health");
+        (h["status"] == "auctions_stopped").then_some(h)
+    })
+    .expect("auctions stop once the chain has been unreadable for too long");
+    assert_eq!(stopped["market"]["stopped"]["code"], "market.stale", "{stopped}");
+    assert!(stopped["market"]["stale"].as_bool().unwrap(), "{stopped}");
+    // Intake goes on: every intent acknowledged is stored and waits in the pool.
+    let mut taken = vec![];
+    for (body, id) in intent_bodies(&node.domain(), 6, 3, unix_now()) {
+        let (s, v) = http(&node.addr, "POST", "/v1/intents", &body).unwrap();
+        if s == 201 {
+            taken.push(id);
+        } else {
+            assert_eq!(
+                v["code"], "intent.unsupported_asset",
+                "only another chain's token is refused: {v}"
+            );
+        }
+    }
+    assert!(!taken.is_empty());
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    for id in &taken {
+        assert_eq!(get(&node.addr, &format!("/v1/intents/{id}"))["status"], "pending");
+    }
+    assert_eq!(
+        get(&node.addr, "/v1/auctions")["auctions"].as_array().unwrap().len(),
+        0,
+        "no round opened"
+    );
 }
 
 // Ethereum mainnet's addresses, as in settlement/data/protocols-mainnet.json.
