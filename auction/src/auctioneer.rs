@@ -204,6 +204,11 @@ impl Auctioneer<'_> {
             revealDeadline: now + self.commit_secs + self.reveal_secs,
             intentIds: batch.iter().map(|(i, _)| i.0).collect(),
         };
+        // The round's market is kept (by hash) before the round exists.
+        if let Some(f) = &self.markets {
+            f.keep_for_round(open.marketHash)
+                .map_err(|e| StoreError::Db(format!("cannot keep the round's market: {e}")))?;
+        }
         // Persisted before it is announced.
         self.store.open_auction(&AuctionRecord {
             id,

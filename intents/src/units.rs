@@ -84,6 +84,11 @@ impl Wad {
         Wad(bps * 100_000_000_000_000)
     }
 
+    /// In basis points, floored (saturating at `u16::MAX`).
+    pub fn to_bps(self) -> Bps {
+        Bps(u16::try_from(self.0 / (WAD / 10_000)).unwrap_or(u16::MAX))
+    }
+
     /// As a float, for the optimizer and human output only.
     pub fn as_f64(self) -> f64 {
         self.0 as f64 / WAD as f64

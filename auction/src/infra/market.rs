@@ -415,15 +415,9 @@ impl MarketFeed {
             let prev = self.last_read.lock().unwrap_or_else(|p| p.into_inner()).clone();
             live::sanity(prev.as_ref(), read, self.opts.max_rate_drop_bps)?;
         }
-        let added = match &self.book {
-            Some(b) => {
-                if let Some(r) = &produced.read {
-                    b.set_last_read(r)?;
-                }
-                b.keep(params, produced.read.as_ref(), &produced.market)?.1
-            }
-            None => 0,
-        };
+        if let (Some(b), Some(r)) = (&self.book, &produced.read) {
+            b.set_last_read(r)?;
+        }
         let block = produced.read.as_ref().map(|r| r.block);
         *self.last_read.lock().unwrap_or_else(|p| p.into_inner()) = produced.read;
         let m = Arc::new(produced.market);
@@ -432,11 +426,35 @@ impl MarketFeed {
             s.block = block;
             s.stale_rounds = 0;
             s.round_trips = produced.stats.round_trips;
-            if added > 0 {
-                s.bytes_kept = added;
-            }
         });
         Ok(m)
+    }
+
+    /// Keeps the current market in the book for a round that opens on it
+    /// (only markets a round used are kept: the chain changes every block,
+    /// most reads are never used). Returns the bytes it added (0 when the
+    /// market was kept before). A market that is not the current one must
+    /// have been kept already.
+    pub fn keep_for_round(&self, hash: B256) -> Result<usize, MarketFeedError> {
+        let Some(book) = &self.book else { return Ok(0) };
+        let current = self.get();
+        if current.hash() != hash {
+            return match book.get(hash)? {
+                Some(_) => Ok(0),
+                None => {
+                    Err(MarketFeedError::Book(format!("market {hash} is neither current nor kept")))
+                }
+            };
+        }
+        let read = self.last_read.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        // The current market is built from the last accepted read (or is the
+        // parameter file itself before any read).
+        let read = read.filter(|r| current.live.as_ref().is_some_and(|l| l.block == r.block));
+        let added = book.keep(self.source.params(), read.as_ref(), &current)?.1;
+        if added > 0 {
+            self.set_status(|s| s.bytes_kept = added);
+        }
+        Ok(added)
     }
 }
 

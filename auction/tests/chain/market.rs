@@ -249,6 +249,8 @@ async fn an_operators_magnitude_change_moves_its_service_exposure_in_the_evaluat
     let m = feed.refresh(unix_now()).await.unwrap();
     assert_eq!(exposure(&m), 3_000, "p2p gives EigenDA 30 % of its stake");
     let first = m.hash();
+    // A round opens on it (the auctioneer keeps it).
+    assert!(feed.keep_for_round(first).unwrap() > 0);
     // p2p raises EigenDA's magnitude to 60 % (operator set 0, as deployed).
     let op = operator_key("p2p");
     let as_op = ProviderBuilder::new()
@@ -265,8 +267,9 @@ async fn an_operators_magnitude_change_moves_its_service_exposure_in_the_evaluat
     assert_eq!(exposure(&m), 6_000);
     // The book kept the new market as its chain read only (the parameter
     // file is kept once): what a round adds to the store (docs/market.md).
-    let added = feed.status().bytes_kept;
+    let added = feed.keep_for_round(m.hash()).unwrap();
     eprintln!("market book: {added} bytes for a new market");
+    assert_eq!(feed.keep_for_round(m.hash()).unwrap(), 0, "kept once");
     assert!(added > 0 && added < 8_192, "{added} bytes");
     // The earlier market, no longer current, is rebuilt from the book.
     let earlier = feed.by_hash(first).unwrap().expect("kept");

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 use super::{Allocation, Market, MarketError, Operator, Position, Service};
-use crate::units::{Bps, Wad, Wei, WAD};
+use crate::units::{Wad, Wei, WAD};
 
 /// Seconds in the year the APRs annualise over (365 days, as Lido's API).
 pub const YEAR_SECS: u128 = 365 * 86_400;
@@ -140,10 +140,6 @@ pub fn apr(now: Wad, now_ts: u64, then: &RatePoint, min_secs: u64) -> Option<Wad
     Some(Wad(per_wad.checked_mul(YEAR_SECS)? / u128::from(dt)))
 }
 
-fn bps_of(fee: Wad) -> Bps {
-    Bps(u16::try_from(fee.0 / (WAD / 10_000)).unwrap_or(u16::MAX))
-}
-
 fn source(block: u64, what: &str) -> String {
     format!("chain: {what} at block {block}")
 }
@@ -216,7 +212,7 @@ pub fn build(params: &Market, read: &ChainRead, opts: LiveOpts) -> Result<Market
             );
         }
         if let Some(fee) = r.deposit_fee {
-            a.deposit_fee = bps_of(fee);
+            a.deposit_fee = fee.to_bps();
             a.sources.insert("deposit_fee".into(), source(b, "deposit fee"));
         }
     }
@@ -254,10 +250,7 @@ pub fn build(params: &Market, read: &ChainRead, opts: LiveOpts) -> Result<Market
         // A slashed operator: what it lost of its stake it also loses of
         // the stake it may take, and each slashing seen raises its yearly
         // fault probability by its base figure (modelled: history counts).
-        let kept = alloy::primitives::U256::from(o.capacity.0)
-            * alloy::primitives::U256::from(r.max_magnitude.0.min(WAD))
-            / alloy::primitives::U256::from(WAD);
-        o.capacity = Wei(kept.to::<u128>());
+        o.capacity = o.capacity.mul_div(r.max_magnitude.0.min(WAD), WAD);
         o.slashing_events += r.slashings;
         o.fault_probability = Wad((o.fault_probability.0 * (1 + u128::from(r.slashings))).min(WAD));
         for k in ["delegated", "allocations", "capacity", "slashing_events"] {
