@@ -18,6 +18,36 @@ pub(crate) struct NodeConfig {
     pub(crate) http: HttpConfig,
     /// The settlement executor.
     pub(crate) executor: ExecutorConfig,
+    /// `[market]`: where each round's market comes from, when rounds stop.
+    pub(crate) market: MarketConfig,
+}
+
+/// `[market]`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(crate) struct MarketConfig {
+    /// `chain` or `snapshot`; `None`: chain with a deployment, else snapshot.
+    pub(crate) source: Option<String>,
+    /// Days of exchange-rate history an APR is computed over.
+    pub(crate) apr_window_days: u64,
+    /// Rounds the previous market may stand in while the chain is unreadable.
+    pub(crate) max_stale_rounds: u32,
+    /// Largest fall of a rate between two reads before auctions stop (bps).
+    pub(crate) max_rate_drop_bps: u16,
+    /// Oldest risk-parameter file auctions run on off a devnet (days).
+    pub(crate) max_params_age_days: u64,
+}
+
+impl Default for MarketConfig {
+    fn default() -> Self {
+        MarketConfig {
+            source: None,
+            apr_window_days: 7,
+            max_stale_rounds: 3,
+            max_rate_drop_bps: 500,
+            max_params_age_days: 30,
+        }
+    }
 }
 
 /// Auction rounds.
@@ -103,6 +133,17 @@ pub(crate) fn set<T>(slot: &mut T, flag: Option<T>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_market_section_sets_the_feed_and_an_unknown_market_key_is_named() {
+        let c =
+            NodeConfig::parse("[market]\nsource = \"snapshot\"\nmax_stale_rounds = 7\n").unwrap();
+        assert_eq!(c.market.source.as_deref(), Some("snapshot"));
+        assert_eq!(c.market.max_stale_rounds, 7);
+        assert_eq!(c.market.apr_window_days, MarketConfig::default().apr_window_days);
+        let e = NodeConfig::parse("[market]\nmax_stale = 7\n").unwrap_err();
+        assert!(e.contains("max_stale"), "{e}");
+    }
 
     #[test]
     fn a_file_sets_what_it_names_and_keeps_every_other_default() {

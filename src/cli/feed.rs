@@ -16,35 +16,53 @@ use stakebid_intents::{Coded, Market};
 use stakebid_settlement::market::read::{ReadOpts, Reader};
 use stakebid_settlement::market::Protocols;
 
+use super::config::{set, MarketConfig};
 use super::intent::now;
 use super::CliError;
 
-/// `stakebid node`'s market flags.
+/// `stakebid node`'s market flags (each over `[market]` in `--config`).
 #[derive(clap::Args, Debug)]
 pub(crate) struct FeedArgs {
     /// Where each round's market comes from: `chain` (read at every round
     /// from the deployment's protocols; the default with `--deployment`) or
-    /// `snapshot` (the `--market` file as is; the default without).
+    /// `snapshot` (the `--market` file as is; the default without)
+    /// [`market.source`].
     #[arg(long)]
     pub(crate) market_source: Option<String>,
-    /// Days of exchange-rate history an APR is computed over.
-    #[arg(long, default_value_t = 7)]
-    pub(crate) apr_window_days: u64,
-    /// Rounds the previous market may stand in while the chain cannot be read.
-    #[arg(long, default_value_t = 3)]
-    pub(crate) max_stale_rounds: u32,
-    /// Largest fall of an exchange rate between two reads (bps) before auctions stop.
-    #[arg(long, default_value_t = 500)]
-    pub(crate) max_rate_drop_bps: u16,
-    /// Oldest risk-parameter file auctions run on off a devnet, in days.
-    #[arg(long, default_value_t = 30)]
-    pub(crate) max_params_age_days: u64,
+    /// Days of exchange-rate history an APR is computed over [default 7; `market.apr_window_days`].
+    #[arg(long)]
+    pub(crate) apr_window_days: Option<u64>,
+    /// Rounds the previous market may stand in while the chain cannot be
+    /// read [default 3; `market.max_stale_rounds`].
+    #[arg(long)]
+    pub(crate) max_stale_rounds: Option<u32>,
+    /// Largest fall of an exchange rate between two reads (bps) before
+    /// auctions stop [default 500; `market.max_rate_drop_bps`].
+    #[arg(long)]
+    pub(crate) max_rate_drop_bps: Option<u16>,
+    /// Oldest risk-parameter file auctions run on off a devnet, in days
+    /// [default 30; `market.max_params_age_days`].
+    #[arg(long)]
+    pub(crate) max_params_age_days: Option<u64>,
+}
+
+impl FeedArgs {
+    /// The `[market]` tunables with these flags over them.
+    pub(crate) fn over(&self, c: &mut MarketConfig) {
+        if self.market_source.is_some() {
+            c.source = self.market_source.clone();
+        }
+        set(&mut c.apr_window_days, self.apr_window_days);
+        set(&mut c.max_stale_rounds, self.max_stale_rounds);
+        set(&mut c.max_rate_drop_bps, self.max_rate_drop_bps);
+        set(&mut c.max_params_age_days, self.max_params_age_days);
+    }
 }
 
 /// A reader of `d`'s protocols over the node's RPC.
 pub(crate) fn chain_reader_for(
     rpc_url: &str,
-    a: &FeedArgs,
+    a: &MarketConfig,
     d: &Deployment,
 ) -> Result<Reader, CliError> {
     let url = rpc_url
@@ -59,7 +77,7 @@ pub(crate) fn chain_reader_for(
 /// The feed the node's rounds, quotes and API read the market from; reads
 /// the first market before anything is served.
 pub(crate) fn market_feed(
-    a: &FeedArgs,
+    a: &MarketConfig,
     rpc_url: &str,
     rt: &tokio::runtime::Runtime,
     store: &dyn NodeStore,
@@ -68,7 +86,7 @@ pub(crate) fn market_feed(
     chain_id: u64,
 ) -> Result<Arc<MarketFeed>, CliError> {
     let kind = a
-        .market_source
+        .source
         .clone()
         .unwrap_or_else(|| if deployment.is_some() { "chain" } else { "snapshot" }.to_string());
     let journal = |name: &str| store.journal(name).map_err(CliError::from);
@@ -123,4 +141,25 @@ pub(crate) fn market_feed(
         Err(e) => eprintln!("[node] market: {e} ({}); intents are taken, auctions wait", e.code()),
     }
     Ok(feed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_override_the_market_section_and_leave_the_rest() {
+        let mut c = MarketConfig { max_stale_rounds: 7, ..MarketConfig::default() };
+        let flags = FeedArgs {
+            market_source: Some("snapshot".into()),
+            apr_window_days: Some(3),
+            max_stale_rounds: None,
+            max_rate_drop_bps: None,
+            max_params_age_days: None,
+        };
+        flags.over(&mut c);
+        assert_eq!(c.source.as_deref(), Some("snapshot"));
+        assert_eq!((c.apr_window_days, c.max_stale_rounds), (3, 7));
+        assert_eq!(c.max_rate_drop_bps, MarketConfig::default().max_rate_drop_bps);
+    }
 }

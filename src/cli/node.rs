@@ -335,6 +335,7 @@ fn tunables(a: &NodeArgs) -> Result<NodeConfig, CliError> {
     set(&mut c.executor.max_replacements, a.max_replacements);
     set(&mut c.executor.fee_bump_bps, a.fee_bump_bps);
     set(&mut c.executor.min_out_tolerance_bps, a.min_out_tolerance_bps);
+    a.feed.over(&mut c.market);
     Ok(c)
 }
 
@@ -375,7 +376,7 @@ pub(crate) fn run(a: NodeArgs) -> Result<(), CliError> {
         ProviderBuilder::new().connect_http(url).erased()
     });
     let feed = market_feed(
-        &a.feed,
+        &cfg.market,
         &a.rpc_url,
         &rt,
         &*store,
@@ -399,7 +400,7 @@ pub(crate) fn run(a: NodeArgs) -> Result<(), CliError> {
             let mut link = link;
             if let Some(d) = &chain_info {
                 // Minimum outs from the rates at the block the executor sends on.
-                link.rates = Some(chain_reader_for(&a.rpc_url, &a.feed, d)?);
+                link.rates = Some(chain_reader_for(&a.rpc_url, &cfg.market, d)?);
             }
             eprintln!(
                 "[node] settling on chain {} via {}: Settlement {}, executor {}",
