@@ -103,7 +103,7 @@ where
         .unwrap();
 }
 
-fn temp(name: &str) -> std::path::PathBuf {
+pub(crate) fn temp(name: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("stakebid-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     dir

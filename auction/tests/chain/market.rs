@@ -27,16 +27,10 @@ use stakebid_settlement::revert::Blame;
 use stakebid_settlement::Confirm;
 use stakebid_solver::{Backend, Optimal, Strategy, View};
 
-use crate::blame::{automine, front_run, tipped};
+use crate::blame::{automine, front_run, temp, tipped};
 use crate::fixture::*;
 
 const WAD: u128 = 1_000_000_000_000_000_000;
-
-fn temp(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("stakebid-mkt-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
-}
 
 fn reader(fx: &Fx, url: &str) -> Reader {
     let p = ProviderBuilder::new().connect_http(url.parse().unwrap()).erased();
@@ -163,7 +157,7 @@ fn uses(plan: &Plan, asset: &str) -> bool {
 #[tokio::test]
 async fn lidos_stake_limit_at_zero_takes_steth_out_of_the_next_rounds_quote_and_winning_plan() {
     let fx = Fx::new().await;
-    let dir = temp("lido");
+    let dir = temp("mkt-lido");
     let store = Store::open(&dir).unwrap();
     let feed = feed(&fx, &store);
     // Two days of history, then a Lido oracle report worth 0.2 %: stETH's
@@ -195,7 +189,7 @@ async fn lidos_stake_limit_at_zero_takes_steth_out_of_the_next_rounds_quote_and_
 #[tokio::test]
 async fn a_rocket_pool_oracle_report_raises_reths_apr_by_the_growth_over_the_window() {
     let fx = Fx::new().await;
-    let dir = temp("reth");
+    let dir = temp("mkt-reth");
     let store = Store::open(&dir).unwrap();
     let feed = feed(&fx, &store);
     let p = fx.as_(DEPLOYER);
@@ -236,7 +230,7 @@ fn all_in(id: IntentId, position: &str, amount: U256) -> Plan {
 #[tokio::test]
 async fn an_operators_magnitude_change_moves_its_service_exposure_in_the_evaluation() {
     let fx = Fx::new().await;
-    let dir = temp("magnitude");
+    let dir = temp("mkt-magnitude");
     let store = Store::open(&dir).unwrap();
     let feed = feed(&fx, &store);
     let (id, intent) = eth_intent(&fx, 0);
@@ -281,7 +275,7 @@ async fn an_operators_magnitude_change_moves_its_service_exposure_in_the_evaluat
 #[tokio::test]
 async fn a_slashed_operator_has_less_stake_less_capacity_and_more_risk_in_the_next_market() {
     let fx = Fx::new().await;
-    let dir = temp("slash");
+    let dir = temp("mkt-slash");
     let store = Store::open(&dir).unwrap();
     let feed = feed(&fx, &store);
     let before = feed.refresh(unix_now()).await.unwrap();
@@ -319,7 +313,7 @@ async fn a_slashed_operator_has_less_stake_less_capacity_and_more_risk_in_the_ne
 #[tokio::test]
 async fn a_full_deposit_pool_has_no_capacity_and_the_next_plan_avoids_it() {
     let fx = Fx::new().await;
-    let dir = temp("pool");
+    let dir = temp("mkt-pool");
     let store = Store::open(&dir).unwrap();
     let feed = feed(&fx, &store);
     let mut a = auctioneer(&fx, &store, &feed);
@@ -342,7 +336,7 @@ async fn a_full_deposit_pool_has_no_capacity_and_the_next_plan_avoids_it() {
 async fn a_crashed_rate_a_limit_above_supply_stale_parameters_and_a_dead_rpc_stop_auctions_and_lose_nothing(
 ) {
     let fx = Fx::new().await;
-    let dir = temp("stops");
+    let dir = temp("mkt-stops");
     let store = Store::open(&dir).unwrap();
     let feed = feed(&fx, &store);
     let mut a = auctioneer(&fx, &store, &feed);
@@ -430,7 +424,7 @@ async fn settle_with_move(
     users: [usize; 2],
     auction: u64,
 ) -> (Vec<Event>, Store, std::path::PathBuf, Vec<IntentId>) {
-    let dir = temp(&format!("minout-{bump_bps}"));
+    let dir = temp(&format!("mkt-minout-{bump_bps}"));
     let store = Store::open(&dir).unwrap();
     let (chain, ids) = awarded_into_reth(fx, &store, users).await;
     let mut a = crate::auctioneer(fx, &store, &chain);

@@ -336,20 +336,21 @@ impl Reader {
             ))
         };
         let mut pools: BTreeMap<String, Pool> = BTreeMap::new();
-        let id_of_op = |a: &Address| {
-            self.protocols
-                .operators
-                .iter()
-                .find(|(_, x)| *x == a)
-                .map_or_else(|| a.to_checksum(None), |(id, _)| id.clone())
+        // Address → id once (the file's id, else the checksummed address),
+        // not a search and a string per answer.
+        let named = |m: &BTreeMap<String, Address>| -> BTreeMap<Address, String> {
+            m.iter().map(|(id, a)| (*a, id.clone())).collect()
         };
-        let id_of_svc = |a: &Address| {
-            self.protocols
-                .services
-                .iter()
-                .find(|(_, x)| *x == a)
-                .map_or_else(|| a.to_checksum(None), |(id, _)| id.clone())
-        };
+        let (op_names, svc_names) =
+            (named(&self.protocols.operators), named(&self.protocols.services));
+        let op_ids: BTreeMap<Address, String> = c
+            .operators
+            .iter()
+            .map(|a| (*a, op_names.get(a).cloned().unwrap_or_else(|| a.to_checksum(None))))
+            .collect();
+        let id_of_op = |a: &Address| op_ids.get(a).cloned().unwrap_or_else(|| a.to_checksum(None));
+        let id_of_svc =
+            |a: &Address| svc_names.get(a).cloned().unwrap_or_else(|| a.to_checksum(None));
         for &op in &c.operators {
             read.operators.insert(
                 id_of_op(&op),
