@@ -32,6 +32,7 @@ mod lp;
 mod order;
 mod polish;
 pub mod runtime;
+mod separable;
 mod strategy;
 
 pub use finalize::{LeftOut, Solution};

@@ -102,12 +102,14 @@ pub(crate) struct Opts<'b> {
     pub(crate) margin: f64,
     /// Capacity left, instead of the market's whole capacity.
     pub(crate) left: Option<&'b Left>,
+    /// `floors[k]`: surplus (ETH) order k must keep at least; none if empty.
+    pub(crate) floors: &'b [f64],
 }
 
 impl Opts<'_> {
     /// The plain LP: nothing banned, margins on, the market's capacity.
     pub(crate) fn lp(inclusion: Inclusion) -> Opts<'static> {
-        Opts { banned: &[], inclusion, binaries: None, margin: MARGIN, left: None }
+        Opts { banned: &[], inclusion, binaries: None, margin: MARGIN, left: None, floors: &[] }
     }
 }
 
@@ -119,7 +121,7 @@ pub(crate) struct LpResult {
     pub(crate) orders: Vec<(f64, Vec<(usize, f64)>)>,
 }
 
-fn eth(wei: u128) -> f64 {
+pub(crate) fn eth(wei: u128) -> f64 {
     wei as f64 / WAD as f64
 }
 
@@ -130,7 +132,7 @@ pub(crate) fn solve(
     opts: Opts<'_>,
     backend: Backend,
 ) -> Result<LpResult, String> {
-    let Opts { banned, inclusion, binaries, margin, left } = opts;
+    let Opts { banned, inclusion, binaries, margin, left, floors } = opts;
     let gas_price = eth(ctx.market.gas.gas_price.0);
     let m = ctx.market;
     let ix = &ctx.index;
@@ -227,6 +229,11 @@ pub(crate) fn solve(
         cons.push(sum.eq((a - f) * y));
         let need = a * bps(i.minNetApyBps) + f;
         cons.push(yield_.clone().geq(y * (need * (1.0 + margin) + a * margin * 1e-2)));
+        if let Some(&floor) = floors.get(k).filter(|f| **f > 0.0) {
+            // Surplus = net yield − the minimum; the floor already allows
+            // for rounding dust, so only f64 noise is added here.
+            cons.push(yield_.clone().geq(y * (need + floor + a * 1e-12)));
+        }
         objective += yield_ - y * (a * bps(i.minNetApyBps) + f + gas_intent);
         for (_, e) in per_svc {
             cons.push(e.leq(y * (a * bps(i.maxServiceBps) * (1.0 - margin))));

@@ -77,13 +77,17 @@ fn shortlist_bans(ctx: &Context<'_>, o: &Order<'_>) -> Vec<usize> {
 }
 
 /// Polishes `cands` in place (see the module doc). `all`: every intent, else
-/// only those without a plan.
+/// only those without a plan. `floor`: total surplus (wei) a replacement may
+/// not take the batch below (greedy's, so `optimal` never gives stakers less
+/// than the simple allocator would); an intent that gets its first plan only
+/// adds surplus, so the floor applies to replacements alone.
 pub(crate) fn polish(
     ctx: &Context<'_>,
     cands: &mut [Candidate<'_>],
     bin: Binaries,
     backend: Backend,
     all: bool,
+    floor: i128,
     deadline: Option<std::time::Instant>,
 ) {
     let mut evals: Vec<Option<Evaluation>> = cands
@@ -99,6 +103,11 @@ pub(crate) fn polish(
     for e in evals.iter().flatten() {
         total.add(&e.capacity);
     }
+    let mut surplus: i128 = evals.iter().flatten().map(|e| e.surplus).sum();
+    // Up to rounding dust (1e-7 of the batch): plans of equal yield differ
+    // by a few wei once floored, and that must not block a cheaper support.
+    let dust = (cands.iter().map(|(o, _)| o.amount).sum::<u128>() / 10_000_000) as i128;
+    let floor = floor.saturating_sub(dust);
     let none = CapacityUse::default();
     for k in 0..cands.len() {
         if !all && cands[k].1.is_ok() {
@@ -112,12 +121,17 @@ pub(crate) fn polish(
         let left = left_for(ctx, &total.minus(own));
         let o = &cands[k].0;
         let banned = [shortlist_bans(ctx, o)];
+        // What this intent's plan must keep so the batch stays at the floor.
+        let own_surplus = evals[k].as_ref().map(|e| e.surplus);
+        let keep = own_surplus.map_or(0, |own| floor.saturating_sub(surplus - own));
+        let floors = [keep.max(0) as f64 / 1e18];
         let opts = Opts {
             banned: &banned,
             inclusion: Inclusion::Fixed,
             binaries: Some(bin),
             margin: MARGIN,
             left: Some(&left),
+            floors: if keep > 0 { &floors } else { &[] },
         };
         let Ok(r) = lp::solve(ctx, std::slice::from_ref(o), opts, backend) else {
             if cands[k].1.is_err() {
@@ -141,7 +155,9 @@ pub(crate) fn polish(
             continue;
         }
         let Ok(e) = evaluate(ctx, o.intent, o.id, &plan) else { continue };
-        if e.score > evals[k].as_ref().map_or(0, |old| old.score) {
+        let keeps_floor = own_surplus.is_none_or(|own| e.surplus >= own.min(keep));
+        if e.score > evals[k].as_ref().map_or(0, |old| old.score) && keeps_floor {
+            surplus += e.surplus - own_surplus.unwrap_or(0);
             let mut after = total.minus(own);
             after.add(&e.capacity);
             total = after;

@@ -133,12 +133,23 @@ pub struct Optimal {
     /// Re-solve each intent's support exactly (per-position gas, the
     /// limits as constraints) after the LP; off only to measure what it buys.
     pub exact_supports: bool,
+    /// Solve the first relaxation intent by intent when the shared caps do
+    /// not bind (exact then; see `separable`); off only to measure what it
+    /// buys.
+    pub separable: bool,
 }
 
 impl Optimal {
     /// The optimizer with no position limit and no minimum ticket.
     pub fn new(backend: Backend, fee_bps: u16) -> Self {
-        Optimal { backend, fee_bps, max_positions: None, min_ticket: 0, exact_supports: true }
+        Optimal {
+            backend,
+            fee_bps,
+            max_positions: None,
+            min_ticket: 0,
+            exact_supports: true,
+            separable: true,
+        }
     }
 
     /// The LP objective (ETH of surplus) for the batch with every intent
@@ -168,6 +179,7 @@ impl Optimal {
             }),
             margin: 0.0,
             left: None,
+            floors: &[],
         };
         lp::solve(view.ctx, &orders, opts, self.backend).map(|r| r.objective)
     }
@@ -190,7 +202,12 @@ impl Strategy for Optimal {
         if orders.is_empty() {
             return pre;
         }
-        let relaxed = match lp::solve(ctx, &orders, Opts::lp(Inclusion::Relaxed), self.backend) {
+        let opts = Opts::lp(Inclusion::Relaxed);
+        let relaxed = match (self.separable)
+            .then(|| crate::separable::solve_separately(ctx, &orders, opts, self.backend))
+            .flatten()
+            .map_or_else(|| lp::solve(ctx, &orders, opts, self.backend), Ok)
+        {
             Ok(r) => r,
             Err(e) => {
                 for o in &orders {
@@ -351,7 +368,18 @@ impl Strategy for Optimal {
         let capacity = "shared capacity went to intents with more surplus";
         candidates.extend(retry.into_iter().map(|o| (o, Err(capacity.to_string()))));
         if self.exact_supports && deadline.is_none_or(|d| Instant::now() < d) {
-            polish(ctx, &mut candidates, bin, self.backend, small, deadline);
+            // Greedy's total surplus: replacements never take the batch
+            // below it (only plans are replaced on small batches).
+            let floor = if small {
+                heuristic(view, self.fee_bps, Rule::Greedy)
+                    .evaluations
+                    .iter()
+                    .map(|e| e.surplus)
+                    .sum()
+            } else {
+                i128::MIN
+            };
+            polish(ctx, &mut candidates, bin, self.backend, small, floor, deadline);
         }
         let mut fin = Finalizer::default();
         for (o, cand) in candidates {
