@@ -5,6 +5,7 @@
 //! one's total score.
 //!
 //! `cargo bench -p stakebid-solver --bench large`
+//! (`STAKEBID_BENCH_GRID=1`: the `solve` grid instead, see [`grid`].)
 #![allow(missing_docs)]
 
 use alloy::primitives::B256;
@@ -14,7 +15,60 @@ use stakebid_intents::{Context, Domain, Scenarios};
 use stakebid_solver::{Backend, Greedy, Optimal, Strategy, View};
 use std::time::Instant;
 
+/// `STAKEBID_BENCH_GRID=1`: every instance of the `solve` bench's grid
+/// (same markets and batches), the batch relaxation as one LP against intent
+/// by intent, one run each: time, total score, total surplus, and greedy's
+/// surplus — so "no quality traded for time" is checked where the caps bind
+/// too (there the split falls back to the batch LP and only adds its time).
+fn grid() {
+    let d = Domain { chain_id: 31337, settlement: alloy::primitives::Address::repeat_byte(1) };
+    println!(
+        "{:>4} {:>5} {:>4} | {:>8} {:>12} | {:>8} {:>12} | {:>12} {:>12}",
+        "int",
+        "pos",
+        "scn",
+        "joint s",
+        "joint score",
+        "split s",
+        "split score",
+        "surplus",
+        "greedy surpl"
+    );
+    for n in [1usize, 10, 100] {
+        for p in [100usize, 1000, 2000] {
+            for s in [100u32, 500] {
+                let m = generate(&GeneratorParams::with_positions(p, p as u64));
+                let intents: Vec<_> = batch::generate(&m, &d, n, 7, 1_790_000_000)
+                    .into_iter()
+                    .map(|s| (s.intent.id(&d), s.intent))
+                    .collect();
+                let ix = Index::new(&m);
+                let sc = Scenarios::generate(&m, &ix, B256::ZERO, s);
+                let ctx = Context::new(&m, &sc);
+                let view = View { ctx: &ctx, intents: &intents };
+                let mut joint = Optimal::new(Backend::default_backend(), 5);
+                joint.separable = false;
+                let run = |st: &dyn Strategy| {
+                    let t = Instant::now();
+                    let sol = st.solve(&view, None);
+                    let surplus: i128 = sol.evaluations.iter().map(|e| e.surplus).sum();
+                    (t.elapsed().as_secs_f64(), sol.score() as f64 / 1e18, surplus as f64 / 1e18)
+                };
+                let (tj, sj, _) = run(&joint);
+                let (ts, ss, us) = run(&Optimal::new(Backend::default_backend(), 5));
+                let (_, _, ug) = run(&Greedy { fee_bps: 5 });
+                println!(
+                    "{n:>4} {p:>5} {s:>4} | {tj:>8.3} {sj:>12.6} | {ts:>8.3} {ss:>12.6} | {us:>12.6} {ug:>12.6}"
+                );
+            }
+        }
+    }
+}
+
 fn main() {
+    if std::env::var("STAKEBID_BENCH_GRID").is_ok() {
+        return grid();
+    }
     let m = generate(&GeneratorParams::with_positions(2000, 2000));
     let ix = Index::new(&m);
     let sc = Scenarios::generate(&m, &ix, B256::ZERO, 500);

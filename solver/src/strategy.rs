@@ -369,16 +369,13 @@ impl Strategy for Optimal {
         candidates.extend(retry.into_iter().map(|o| (o, Err(capacity.to_string()))));
         if self.exact_supports && deadline.is_none_or(|d| Instant::now() < d) {
             // Greedy's total surplus: replacements never take the batch
-            // below it (only plans are replaced on small batches).
-            let floor = if small {
-                heuristic(view, self.fee_bps, Rule::Greedy)
-                    .evaluations
-                    .iter()
-                    .map(|e| e.surplus)
-                    .sum()
-            } else {
-                i128::MIN
-            };
+            // below it (only plans are replaced on small batches). Greedy
+            // knows no position limit or minimum ticket; a greedy bid that
+            // breaks them is no plan this strategy may bid, so no floor.
+            let greedy = small.then(|| heuristic(view, self.fee_bps, Rule::Greedy));
+            let floor = greedy
+                .filter(|g| g.plans.iter().all(|p| within(p, bin)))
+                .map_or(i128::MIN, |g| g.evaluations.iter().map(|e| e.surplus).sum());
             polish(ctx, &mut candidates, bin, self.backend, small, floor, deadline);
         }
         let mut fin = Finalizer::default();
