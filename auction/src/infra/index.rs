@@ -18,7 +18,8 @@ use stakebid_intents::IntentId;
 use crate::domain::phase::Phase;
 use crate::infra::store::Status;
 
-fn status_byte(s: Status) -> u8 {
+/// A status as one byte (index keys; the Postgres `status` column).
+pub(crate) fn status_byte(s: Status) -> u8 {
     match s {
         Status::Pending => 1,
         Status::InAuction => 2,
@@ -29,7 +30,8 @@ fn status_byte(s: Status) -> u8 {
     }
 }
 
-fn phase_byte(p: Phase) -> u8 {
+/// A phase as one byte (index keys; the Postgres `phase` column).
+pub(crate) fn phase_byte(p: Phase) -> u8 {
     match p {
         Phase::Committing => 1,
         Phase::Revealing => 2,

@@ -9,4 +9,5 @@ mod index;
 pub mod live;
 pub mod market;
 pub mod metrics;
+pub mod pg;
 pub mod store;

@@ -108,6 +108,27 @@ pub enum StoreError {
     /// A stored auction lacks what an operation on it needs.
     #[error("a stored auction is inconsistent: {0}")]
     Inconsistent(String),
+    /// The database cannot be reached (down, restarting, connection lost):
+    /// nothing was stored; the store reconnects by itself.
+    #[error("the database cannot be reached ({0}); nothing was stored, try again shortly")]
+    Unavailable(String),
+    /// A write of round, award or executor state by a node that no longer
+    /// holds the leader lease it made it under.
+    #[error(
+        "this node's leader lease (epoch {epoch}) was taken over or expired; the write was refused"
+    )]
+    Fenced {
+        /// The epoch the write was made under.
+        epoch: i64,
+    },
+    /// The database was migrated by a newer stakebid.
+    #[error("the database has schema version {found}; this stakebid knows up to {known} and will not guess: run the stakebid version that migrated it")]
+    Schema {
+        /// Found in the database.
+        found: i32,
+        /// The newest this binary knows.
+        known: i32,
+    },
     /// The store was written in another layout than this code's.
     #[error("this data directory was written by {}; this stakebid reads layout {LAYOUT} only and will not guess: start the node with a new --data-dir (pending intents can be resubmitted by their owners; settled ones live on-chain), or run the stakebid version that wrote it", match found { None => "an older stakebid (layout 1, before versioned records)".to_string(), Some(v) => format!("a stakebid with record layout {v}") })]
     Layout {
@@ -142,6 +163,9 @@ impl stakebid_intents::Coded for StoreError {
             Self::Db(_) => "store.failed",
             Self::Corrupt(_) | Self::Inconsistent(_) => "store.corrupt",
             Self::Layout { .. } => "store.layout",
+            Self::Unavailable(_) => "store.unavailable",
+            Self::Fenced { .. } => "store.fenced",
+            Self::Schema { .. } => "store.schema",
         }
     }
 }
@@ -174,7 +198,7 @@ pub const LAYOUT: u32 = 2;
 /// A clock in unix seconds.
 pub type Clock = std::sync::Arc<dyn Fn() -> u64 + Send + Sync>;
 
-fn system_clock() -> u64 {
+pub(crate) fn system_clock() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
@@ -768,7 +792,7 @@ fn tx_error(e: sled::transaction::TransactionError<()>) -> StoreError {
 }
 
 /// The settlement transactions an auction record names (one per settled award).
-fn settlement_txs(rec: &AuctionRecord) -> Vec<alloy::primitives::B256> {
+pub(crate) fn settlement_txs(rec: &AuctionRecord) -> Vec<alloy::primitives::B256> {
     rec.public
         .iter()
         .flat_map(|o| o.awards.iter().filter_map(|a| a.settlement.as_ref().map(|n| n.tx)))

@@ -5,6 +5,7 @@
 //! acknowledged, and a store of an older layout refused with its code.
 
 use alloy::primitives::{Address, U256};
+use stakebid_auction::infra::pg::PgStore;
 use stakebid_auction::infra::store::{Status, Store};
 use stakebid_auction::port::{NodeState, NodeStore};
 use stakebid_intents::Coded;
@@ -25,7 +26,10 @@ fn intents(n: usize, seed: u64) -> Vec<(IntentId, SignedIntent)> {
 type Opener = dyn Fn(&Path) -> Box<dyn NodeStore>;
 
 fn dir(name: &str) -> std::path::PathBuf {
-    let d = std::env::temp_dir().join(format!("stakebid-store-{name}-{}", std::process::id()));
+    // Per test thread too: the backends' suites run side by side.
+    let thread = std::thread::current().name().unwrap_or("main").replace("::", "-");
+    let d =
+        std::env::temp_dir().join(format!("stakebid-store-{name}-{}-{thread}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     d
 }
@@ -350,6 +354,23 @@ fn a_settled_award_is_found_by_its_transaction(open: &Opener) {
 #[test]
 fn sled_passes_the_store_conformance_suite() {
     conformance(&|d: &Path| Box::new(Store::open(d).unwrap()) as Box<dyn NodeStore>);
+}
+
+/// The same suite on a real Postgres (a private cluster this test starts):
+/// each scratch directory of the suite maps to its own database, so a
+/// "reopen" is a new store over the same database.
+#[test]
+fn postgres_passes_the_store_conformance_suite() {
+    let scratch = stakebid_tests::scratch("pg-conformance");
+    let pg = stakebid_tests::Postgres::start(&scratch);
+    conformance(&move |d: &Path| {
+        std::fs::create_dir_all(d).unwrap();
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        d.hash(&mut h);
+        let url = pg.database(&format!("s{:016x}", h.finish()));
+        Box::new(PgStore::open(&url).unwrap()) as Box<dyn NodeStore>
+    });
 }
 
 fn copy_dir(from: &Path, to: &Path) {

@@ -1,6 +1,6 @@
 //! Group commit for intake: handlers send accepted intents to one writer
 //! task, which drains whatever is waiting (up to `MAX_GROUP`), writes it in
-//! one sled batch with one flush, and answers each request. Under load many
+//! one batch with one flush (sled) or one transaction (Postgres), and answers each request. Under load many
 //! intents share a flush; alone, an intent waits for no one.
 
 use tokio::sync::{mpsc, oneshot};
@@ -47,9 +47,15 @@ impl Intake {
                         }
                     }
                     Err(e) => {
-                        let msg = e.to_string();
+                        // Every request of the group gets the group's
+                        // failure, with its code (a database that is down
+                        // answers `store.unavailable`, not `store.failed`).
+                        let each = |e: &StoreError| match e {
+                            StoreError::Unavailable(m) => StoreError::Unavailable(m.clone()),
+                            other => StoreError::Db(other.to_string()),
+                        };
                         for reply in replies {
-                            let _ = reply.send(Err(StoreError::Db(msg.clone())));
+                            let _ = reply.send(Err(each(&e)));
                         }
                     }
                 }

@@ -138,6 +138,9 @@ impl From<StoreError> for ApiError {
             | StoreError::IllegalPhase { .. }
             | StoreError::NotPending(_) => StatusCode::CONFLICT,
             StoreError::Db(_)
+            | StoreError::Unavailable(_)
+            | StoreError::Fenced { .. }
+            | StoreError::Schema { .. }
             | StoreError::Corrupt(_)
             | StoreError::Inconsistent(_)
             | StoreError::Layout { .. } => StatusCode::SERVICE_UNAVAILABLE,
