@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what stakebid needs on a fresh machine, idempotently:
 #   - Debian: coinor-libcbc-dev (the default LP backend), nats-server,
-#     chromium (the explorer's browser test)
+#     chromium (the explorer's browser test), postgresql (the replicated store;
+#     its binaries stay off PATH, tests start private clusters)
 #   - npm (tests/js): viem (the independent EIP-712 implementation tests check
 #     against), solc 0.8.28 (compiles the contracts), anvil 1.7.1 (the local chain),
 #     playwright-core (drives Debian's chromium for the explorer test; no browser download)
@@ -11,7 +12,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 
 need_apt=()
-for pkg in coinor-libcbc-dev nats-server pkg-config chromium; do
+for pkg in coinor-libcbc-dev nats-server pkg-config chromium postgresql; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
 if ((${#need_apt[@]})); then
@@ -20,7 +21,7 @@ if ((${#need_apt[@]})); then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
 else
-  say "Debian packages present (coinor-libcbc-dev, nats-server, chromium)"
+  say "Debian packages present (coinor-libcbc-dev, nats-server, chromium, postgresql)"
 fi
 
 command -v node >/dev/null || { echo "node and npm are required (Node.js 20+)"; exit 1; }

@@ -49,6 +49,7 @@ fn bench(c: &mut Criterion) {
             event_streams: std::sync::Arc::new(tokio::sync::Semaphore::new(8)),
             solver_names: Default::default(),
             chain_reader: None,
+            leader: None,
         };
         let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = l.local_addr().unwrap();

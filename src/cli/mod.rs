@@ -7,6 +7,7 @@ mod dev;
 mod feed;
 mod intent;
 mod keys;
+mod lead;
 mod market;
 mod node;
 mod participants;

@@ -17,6 +17,7 @@ use std::time::Duration;
 use super::config::{set, ExecutorConfig, HttpConfig, NodeConfig};
 use super::feed::{chain_reader_for, market_feed, FeedArgs};
 use super::intent::{now, DEV_CHAIN_ID, DEV_SETTLEMENT};
+use super::lead;
 use super::{keys, load_market, CliError};
 use stakebid_auction::auctioneer::{Auctioneer, Report};
 use stakebid_auction::domain::registry::Registry;
@@ -25,6 +26,7 @@ use stakebid_auction::infra::chain::{ChainLink, Event as ChainEvent};
 use stakebid_auction::infra::live::{drive, Live};
 use stakebid_auction::infra::market::MarketFeed;
 use stakebid_auction::infra::metrics::Metrics;
+use stakebid_auction::infra::pg::{LeaseState, PgStore};
 use stakebid_auction::infra::store::Store;
 use stakebid_auction::port::{NodeState, NodeStore};
 use stakebid_intents::market::Index;
@@ -46,6 +48,20 @@ pub(crate) struct NodeArgs {
     /// Where the node keeps its sled store.
     #[arg(long, default_value = ".stakebid/node")]
     data_dir: PathBuf,
+    /// A Postgres store shared by several nodes (`postgres://user@host/db`)
+    /// instead of the sled store in `--data-dir`. Every node serves the
+    /// API; the one holding the leader lease runs rounds and settles.
+    #[arg(long, env = "STAKEBID_STORE")]
+    store: Option<String>,
+    /// Lifetime of the leader lease, ms (with `--store`) [default: 3/5 of
+    /// the round interval, at least 1,000]: a standby takes over within
+    /// about 4/3 of it after the leader dies.
+    #[arg(long)]
+    lease_ms: Option<u64>,
+    /// This node's name in the lease (with `--store`) [default:
+    /// `<http address>#<pid>`; must be unique among the nodes].
+    #[arg(long)]
+    node_name: Option<String>,
     /// HTTP listen address (keep it on 127.0.0.1 unless a proxy fronts it).
     #[arg(long, default_value = "127.0.0.1:8645")]
     http: String,
@@ -348,9 +364,7 @@ pub(crate) fn run(a: NodeArgs) -> Result<(), CliError> {
         None => None,
     };
     let (key, exec) = node_keys(&a, deployment.as_ref())?;
-    let store = Store::open(&a.data_dir).map_err(|e| {
-        CliError::new(e.code(), format!("cannot open {}: {e}", a.data_dir.display()))
-    })?;
+    let (store, pg) = open_store(&a)?;
     let (domain, market) = match &deployment {
         Some(d) => (Domain { chain_id: d.chain_id, settlement: d.settlement }, d.apply(&market)),
         None => (Domain { chain_id: a.chain_id, settlement: a.settlement }, market),
@@ -358,7 +372,6 @@ pub(crate) fn run(a: NodeArgs) -> Result<(), CliError> {
     let mut policy = Policy::new(domain);
     policy.accepted_assets = Some(market.accepted_inputs());
     let rt = tokio::runtime::Runtime::new().map_err(coded("node.runtime"))?;
-    let store = Arc::new(store);
     let clock: Arc<dyn Fn() -> u64 + Send + Sync> = Arc::new(now);
     let metrics = Arc::new(Metrics::new());
     let bus = match &a.nats {
@@ -389,7 +402,7 @@ pub(crate) fn run(a: NodeArgs) -> Result<(), CliError> {
             let link = connect_chain(
                 &a,
                 &rt,
-                &store,
+                &*store,
                 d,
                 &market,
                 (&key, &exec),
@@ -417,6 +430,13 @@ pub(crate) fn run(a: NodeArgs) -> Result<(), CliError> {
         .block_on(tokio::net::TcpListener::bind(&a.http))
         .map_err(|e| CliError::new("node.bind", format!("cannot listen on {}: {e}", a.http)))?;
     let stop = Arc::new(AtomicBool::new(false));
+    let every = Duration::from_secs(cfg.rounds.every_secs.max(1));
+    let lead = pg.map(|pg| {
+        let ttl = Duration::from_millis(a.lease_ms.unwrap_or(every.as_millis() as u64 * 3 / 5));
+        let name =
+            a.node_name.clone().unwrap_or_else(|| format!("{}#{}", a.http, std::process::id()));
+        lead::spawn(pg, name, ttl.max(Duration::from_secs(1)), stop.clone())
+    });
     if !a.no_auctions {
         let rounds = Rounds {
             feed: feed.clone(),
@@ -427,14 +447,21 @@ pub(crate) fn run(a: NodeArgs) -> Result<(), CliError> {
             commit_secs: cfg.rounds.commit_secs,
             reveal_secs: cfg.rounds.reveal_secs,
         };
-        recover_and_register(&a, &store, names.keys())?;
-        let every = Duration::from_secs(cfg.rounds.every_secs.max(1));
+        // One node: recover now (a failure stops the start). Shared store:
+        // each term recovers when it begins (see RoundThread::spawn).
+        let register: Vec<Address> = a.solvers.iter().chain(names.keys()).copied().collect();
+        let bond = Wei(u128::from(a.dev_bond_eth) * 10u128.pow(18));
+        if lead.is_none() {
+            recover_and_register(&*store, &register, bond)?;
+        }
         let market_url = format!("{base}/v1/markets");
         let ctx = RoundThread {
             store: store.clone(),
             live: live.clone(),
             chain: chain.clone(),
             metrics: metrics.clone(),
+            lead: lead.clone(),
+            register: (register, bond),
         };
         ctx.spawn(rounds, rt.handle().clone(), every, market_url, stop.clone(), names.clone());
     }
@@ -461,11 +488,16 @@ pub(crate) fn run(a: NodeArgs) -> Result<(), CliError> {
         event_streams: Arc::new(tokio::sync::Semaphore::new(limits.max_event_streams)),
         solver_names: Arc::new(names.clone()),
         chain_reader,
+        leader: lead.clone().map(|l| {
+            let f: stakebid_auction::infra::api::LeaderFn =
+                Arc::new(move || l.state().map(|s| leader_view(&l, s)));
+            f
+        }),
     };
     eprintln!(
         "[node] {} intents stored in {}; {} bus; API {base}/v1/health; explorer {base}/",
         store.len(),
-        a.data_dir.display(),
+        a.store.as_deref().map_or_else(|| a.data_dir.display().to_string(), redact),
         bus.name(),
     );
     eprintln!(
@@ -480,6 +512,56 @@ pub(crate) fn run(a: NodeArgs) -> Result<(), CliError> {
     });
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     out
+}
+
+/// The store: sled in `--data-dir`, or Postgres with `--store` (then also
+/// returned as such, for the lease).
+type Stores = (Arc<dyn NodeStore>, Option<Arc<PgStore>>);
+
+fn open_store(a: &NodeArgs) -> Result<Stores, CliError> {
+    match &a.store {
+        None => {
+            let s = Store::open(&a.data_dir).map_err(|e| {
+                CliError::new(e.code(), format!("cannot open {}: {e}", a.data_dir.display()))
+            })?;
+            Ok((Arc::new(s), None))
+        }
+        Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+            let s = Arc::new(PgStore::open(url).map_err(|e| {
+                CliError::new(e.code(), format!("cannot open the store at {}: {e}", redact(url)))
+            })?);
+            Ok((s.clone(), Some(s)))
+        }
+        Some(url) => Err(CliError::new(
+            "cli.bad_store",
+            format!(
+                "--store {} is not a postgres:// URL; leave it out to use the sled store in --data-dir",
+                redact(url)
+            ),
+        )),
+    }
+}
+
+/// A store URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => match url[s + 3..at].find(':') {
+            Some(c) => format!("{}:***{}", &url[..s + 3 + c], &url[at..]),
+            None => url.to_string(),
+        },
+        _ => url.to_string(),
+    }
+}
+
+/// The lease as `/v1/health` and `/v1/node` show it.
+fn leader_view(l: &lead::Leadership, s: LeaseState) -> stakebid_wire::Leader {
+    stakebid_wire::Leader {
+        this_node: s.holder == l.holder && l.leading(),
+        holder: s.holder,
+        epoch: s.epoch,
+        since: s.since,
+        live: s.live,
+    }
 }
 
 /// The auctioneer's key, and the executor's when the node settles on a chain.
@@ -552,7 +634,7 @@ fn in_process_solvers(
 fn connect_chain(
     a: &NodeArgs,
     rt: &tokio::runtime::Runtime,
-    store: &Store,
+    store: &dyn NodeStore,
     d: Deployment,
     market: &Market,
     (key, exec): (&PrivateKeySigner, &PrivateKeySigner),
@@ -589,12 +671,13 @@ fn connect_chain(
     Ok(link)
 }
 
-/// After a restart: voids unscored rounds; then registers `--solver`s and
-/// the in-process solvers with the dev bond (once) before any round runs.
-fn recover_and_register<'n>(
-    a: &'n NodeArgs,
-    store: &Store,
-    in_process: impl Iterator<Item = &'n Address>,
+/// After a restart (or when a term begins): voids unscored rounds; then
+/// registers `--solver`s and the in-process solvers with the dev bond
+/// (once) before any round runs.
+fn recover_and_register(
+    store: &dyn NodeStore,
+    solvers: &[Address],
+    bond: Wei,
 ) -> Result<(), CliError> {
     let recovered = store.recover().map_err(CliError::from)?;
     if !recovered.voided.is_empty() || !recovered.resumed.is_empty() {
@@ -605,8 +688,7 @@ fn recover_and_register<'n>(
     }
     let mut registry =
         store.node_state().map_err(CliError::from)?.registry.unwrap_or_else(Registry::new);
-    let bond = Wei(u128::from(a.dev_bond_eth) * 10u128.pow(18));
-    for who in a.solvers.iter().chain(in_process) {
+    for who in solvers {
         if !registry.solvers.contains_key(who) {
             registry.bond(*who, bond);
         }
@@ -617,10 +699,14 @@ fn recover_and_register<'n>(
 
 /// What the round thread shares with the rest of the node.
 struct RoundThread {
-    store: Arc<Store>,
+    store: Arc<dyn NodeStore>,
     live: Arc<Live>,
     chain: Option<Arc<ChainLink>>,
     metrics: Arc<Metrics>,
+    /// With a shared store: rounds run only while this node leads.
+    lead: Option<Arc<lead::Leadership>>,
+    /// Solvers to register (with this dev bond) when a term begins.
+    register: (Vec<Address>, Wei),
 }
 
 impl RoundThread {
@@ -637,8 +723,68 @@ impl RoundThread {
         names: BTreeMap<Address, String>,
     ) {
         std::thread::spawn(move || {
-            let RoundThread { store, live, chain, metrics } = self;
-            let mut auctioneer = rounds.auctioneer(&*store);
+            let RoundThread { store, live, chain, metrics, lead, register } = self;
+            loop {
+                // With a shared store, a term is the time this node leads.
+                let term = match &lead {
+                    None => stop.clone(),
+                    Some(l) => {
+                        while !l.leading() {
+                            if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                                return;
+                            }
+                            std::thread::sleep(Duration::from_millis(100));
+                        }
+                        let term = l.new_term();
+                        // The previous leader's unscored rounds are voided
+                        // (no penalties), scored ones resumed below.
+                        if let Err(e) = recover_and_register(&*store, &register.0, register.1) {
+                            eprintln!("[node] cannot take over: {} ({})", e.message, e.code);
+                            std::thread::sleep(Duration::from_millis(500));
+                            continue;
+                        }
+                        term
+                    }
+                };
+                term_of_rounds(
+                    &rounds,
+                    &*store,
+                    &live,
+                    chain.as_deref(),
+                    &metrics,
+                    &handle,
+                    every,
+                    &market_url,
+                    &term,
+                    &names,
+                );
+                if lead.is_none() || stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    return;
+                }
+                eprintln!("[node] stopped leading; rounds stop here, the API keeps serving");
+            }
+        });
+    }
+}
+
+/// One term of rounds: restores the auctioneer, syncs bonds and resumes
+/// unsettled awards with a chain, then drives rounds until `term` is set.
+#[allow(clippy::too_many_arguments)]
+fn term_of_rounds(
+    rounds: &Rounds,
+    store: &dyn NodeStore,
+    live: &Live,
+    chain: Option<&ChainLink>,
+    metrics: &Metrics,
+    handle: &tokio::runtime::Handle,
+    every: Duration,
+    market_url: &str,
+    term: &AtomicBool,
+    names: &BTreeMap<Address, String>,
+) {
+    {
+        {
+            let mut auctioneer = rounds.auctioneer(store);
             if let Err(e) = auctioneer.load_state() {
                 eprintln!("[node] cannot restore the auctioneer's state: {e} ({})", e.code());
                 return;
@@ -650,7 +796,7 @@ impl RoundThread {
                     eprintln!("[node] cannot read bonds: {e} ({})", e.code());
                 }
                 for e in handle.block_on(c.resume(&mut auctioneer)) {
-                    print_chain(&e, &names, &metrics);
+                    print_chain(&e, names, metrics);
                 }
             }
             let hold = |a: &mut Auctioneer<'_>| {
@@ -668,21 +814,21 @@ impl RoundThread {
                 }
                 if let Some(c) = &chain {
                     for e in handle.block_on(c.prepare_round(a)) {
-                        print_chain(&e, &names, &metrics);
+                        print_chain(&e, names, metrics);
                     }
                 }
             };
-            drive(auctioneer, &live, &handle, every, &market_url, &stop, hold, |a, r| {
-                print_report(r, &names);
+            drive(auctioneer, live, handle, every, market_url, term, hold, |a, r| {
+                print_report(r, names);
                 let Some(c) = &chain else { return };
                 for e in handle.block_on(c.execute_penalties(r)) {
-                    print_chain(&e, &names, &metrics);
+                    print_chain(&e, names, metrics);
                 }
                 for e in handle.block_on(c.settle_pending(a)) {
-                    print_chain(&e, &names, &metrics);
+                    print_chain(&e, names, metrics);
                 }
             });
-        });
+        }
     }
 }
 

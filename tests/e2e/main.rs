@@ -5,6 +5,7 @@
 mod api;
 mod browser;
 mod chain;
+mod cluster;
 mod crash;
 mod dev;
 mod explorer;

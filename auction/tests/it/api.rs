@@ -34,6 +34,7 @@ pub(crate) fn app(dir: &std::path::Path) -> (axum::Router, Arc<Store>) {
         event_streams: std::sync::Arc::new(tokio::sync::Semaphore::new(8)),
         solver_names: Default::default(),
         chain_reader: None,
+        leader: None,
     };
     (router(state), store)
 }

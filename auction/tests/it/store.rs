@@ -400,3 +400,63 @@ fn a_store_of_the_previous_layout_is_refused_with_its_code() {
     assert_eq!(Store::open(&d).err().unwrap().code(), "store.layout");
     std::fs::remove_dir_all(&d).unwrap();
 }
+
+/// Fencing on the store itself: node A leads (epoch 1); its lease runs out
+/// while it is paused; B takes over (epoch 2). A's round, award, node-state
+/// and journal writes are then refused with `store.fenced` and change
+/// nothing; its intake still works (every node takes intents); B writes.
+#[test]
+fn a_deposed_leaders_writes_are_refused_on_postgres() {
+    use stakebid_auction::infra::pg::Fence;
+    use std::time::Duration;
+    let scratch = stakebid_tests::scratch("pg-fence");
+    let pg = stakebid_tests::Postgres::start(&scratch);
+    let url = pg.database("fence");
+    let a = PgStore::open(&url).unwrap();
+    let b = PgStore::open(&url).unwrap();
+    let ttl = Duration::from_millis(400);
+    let la = a.lease("a", ttl).acquire().unwrap();
+    assert_eq!((la.holder.as_str(), la.epoch, la.live), ("a", 1, true));
+    a.set_fence(Some(Fence { holder: "a".into(), epoch: la.epoch }));
+    // While A's lease is live, B cannot take it.
+    assert_eq!(b.lease("b", ttl).acquire().unwrap().holder, "a");
+    let g = intents(4, 31);
+    a.accept(&g).unwrap();
+    a.open_auction(&auction_record(1, &g[..2])).unwrap();
+    // A pauses past its lease; B takes over.
+    std::thread::sleep(ttl + Duration::from_millis(100));
+    let lb = b.lease("b", ttl).acquire().unwrap();
+    assert_eq!((lb.holder.as_str(), lb.epoch), ("b", 2));
+    b.set_fence(Some(Fence { holder: "b".into(), epoch: lb.epoch }));
+    // A resumes: every fenced write is refused and changes nothing.
+    let e = a.open_auction(&auction_record(2, &g[2..])).unwrap_err();
+    assert_eq!(e.code(), "store.fenced");
+    let e = a.set_phase(1, stakebid_auction::domain::phase::Phase::Revealing).unwrap_err();
+    assert_eq!(e.code(), "store.fenced");
+    assert!(a.save_node_state(&NodeState::default()).is_err());
+    assert!(a.journal("settlements").unwrap().put(b"k", b"v".to_vec()).is_err());
+    assert_eq!(b.auction(2).unwrap(), None);
+    assert_eq!(
+        b.auction(1).unwrap().unwrap().phase,
+        stakebid_auction::domain::phase::Phase::Committing
+    );
+    assert_eq!(b.journal("settlements").unwrap().entries().unwrap(), vec![]);
+    // Renewing cannot win it back: the lease is B's.
+    assert_eq!(a.lease("a", ttl).acquire().unwrap().holder, "b");
+    // Intake is not fenced; the new leader's writes land.
+    assert!(a.accept(&intents(1, 32)).unwrap()[0].is_ok());
+    b.set_phase(1, stakebid_auction::domain::phase::Phase::Voided).unwrap();
+    assert_eq!(b.with_status(Status::Pending).unwrap().len(), 5);
+    b.journal("settlements").unwrap().put(b"k", b"v".to_vec()).unwrap();
+    // A store migrated by a newer stakebid is refused with its code.
+    let newer = pg.database("newer");
+    drop(PgStore::open(&newer).unwrap());
+    let psql = stakebid_tests::postgres_bin().join("psql");
+    let st = std::process::Command::new(psql)
+        .args([&newer, "-qc", "INSERT INTO stakebid_schema (version) VALUES (999)"])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let e = PgStore::open(&newer).err().expect("refused");
+    assert_eq!(e.code(), "store.schema");
+}

@@ -34,6 +34,6 @@ pub use intents::{
     TypedData, TypedDomain, TypedField, WithdrawalView, Withdrawals,
 };
 pub use node::{
-    ErrorBody, Health, MarketStatus, MarketView, NodeInfo, SearchKind, SearchResult, SolverTally,
-    Stats, STATS_WINDOW,
+    ErrorBody, Health, Leader, MarketStatus, MarketView, NodeInfo, SearchKind, SearchResult,
+    SolverTally, Stats, STATS_WINDOW,
 };

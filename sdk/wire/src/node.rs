@@ -24,6 +24,9 @@ pub struct NodeInfo {
     #[serde(default)]
     #[schema(value_type = Option<Object>)]
     pub chain: Option<Deployment>,
+    /// Who leads and in which epoch, when nodes share a store.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leader: Option<Leader>,
 }
 
 /// `GET /v1/market`.
@@ -118,6 +121,27 @@ pub struct Health {
     /// The market feed's state, when the node runs rounds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub market: Option<MarketStatus>,
+    /// Who leads, when nodes share a store.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leader: Option<Leader>,
+}
+
+/// Who leads a cluster of nodes sharing a Postgres store (absent on a
+/// node with its own sled store, which always leads itself).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Leader {
+    /// The lease holder's node name.
+    pub holder: String,
+    /// The lease's epoch: bumped at every takeover; the auctioneer's
+    /// writes and announcements carry it.
+    pub epoch: i64,
+    /// When the holder took the lease (unix s).
+    pub since: i64,
+    /// Whether the lease is unexpired (false: the leader died and nobody
+    /// has taken over yet).
+    pub live: bool,
+    /// Whether the answering node is the leader.
+    pub this_node: bool,
 }
 
 /// Every refusal: a stable code and a sentence.

@@ -58,6 +58,7 @@ pub const ROUTES: &[(&str, &str, &[&str])] = &[
             "intent.replayed",
             "intent.nonce_reused",
             "store.failed",
+            "store.unavailable",
         ],
     ),
     ("GET", "/v1/intents/{id}", &["request.bad_id", "intent.unknown"]),
@@ -211,7 +212,8 @@ pub(super) async fn health(State(s): State<AppState>) -> Json<stakebid_wire::Hea
     let market = s.live.is_some().then(|| super::explore::market_status(&s));
     let stopped = market.as_ref().is_some_and(|m| m.stopped.is_some());
     let status = if stopped { "auctions_stopped" } else { "ok" };
-    Json(stakebid_wire::Health { status: status.into(), market })
+    let leader = s.leader.as_ref().and_then(|f| f());
+    Json(stakebid_wire::Health { status: status.into(), market, leader })
 }
 
 /// `GET /healthz`: liveness (the same as `/v1/health`).
@@ -241,6 +243,7 @@ pub(super) async fn node(State(s): State<AppState>) -> Json<stakebid_wire::NodeI
         domain: s.policy.domain,
         market_hash: s.market.get().hash(),
         chain: s.chain.as_deref().cloned(),
+        leader: s.leader.as_ref().and_then(|f| f()),
     })
 }
 

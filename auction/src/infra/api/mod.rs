@@ -81,7 +81,12 @@ pub struct AppState {
     pub solver_names: Arc<std::collections::BTreeMap<alloy::primitives::Address, String>>,
     /// Reads the chain the node settles on (restaked withdrawals), when it does.
     pub chain_reader: Option<alloy::providers::DynProvider>,
+    /// Who leads, when nodes share a store.
+    pub leader: Option<LeaderFn>,
 }
+
+/// Reads the lease as this node last saw it.
+pub type LeaderFn = Arc<dyn Fn() -> Option<stakebid_wire::Leader> + Send + Sync>;
 
 /// An API error.
 #[derive(Debug)]

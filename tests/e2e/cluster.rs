@@ -1,0 +1,183 @@
+//! Nodes sharing a Postgres store: every node takes intents and serves
+//! reads; the lease holder alone runs rounds. The leader is SIGKILLed and
+//! the standby takes over; a leader paused past its lease is fenced and
+//! steps down; a Postgres outage answers 503 with a code and recovers by
+//! itself. All on real processes (a private Postgres cluster, the nodes
+//! with their in-process solvers).
+
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use stakebid_tests::{get, http, intent_bodies, scratch, unix_now, wait_for, Node, Postgres};
+
+use crate::{args, BIN};
+
+/// Round every 2 s (1 s commit, 1 s reveal), so the default lease is
+/// 1.2 s and a standby takes over within one round interval.
+fn node(dir: &Path, url: &str, extra: &[&str]) -> Node {
+    let mut a = args(&["--store", url, "--run-solvers", "optimal,greedy,waterfill"]);
+    a.extend(args(&["--round-secs", "2", "--commit-secs", "1", "--reveal-secs", "1"]));
+    a.extend(args(extra));
+    Node::start(BIN, dir, None, &a)
+}
+
+fn leader(addr: &str) -> Value {
+    get(addr, "/v1/health")["leader"].clone()
+}
+
+fn leads(n: &Node) -> bool {
+    http(&n.addr, "GET", "/v1/health", "").is_some_and(|(_, v)| v["leader"]["this_node"] == true)
+}
+
+fn auctions(addr: &str) -> Vec<Value> {
+    get(addr, "/v1/auctions?limit=200")["auctions"].as_array().cloned().unwrap_or_default()
+}
+
+/// Every intent awarded, each in exactly one award over all auctions.
+fn each_awarded_once(addr: &str, ids: &[alloy::primitives::B256], log: &dyn Fn() -> String) {
+    let done = wait_for(Duration::from_secs(90), || {
+        ids.iter()
+            .all(|id| get(addr, &format!("/v1/intents/{id}"))["status"] == "awarded")
+            .then_some(())
+    });
+    assert!(done.is_some(), "every intent is eventually awarded:\n{}", log());
+    let mut awarded: BTreeMap<String, u64> = BTreeMap::new();
+    for a in auctions(addr) {
+        let id = a["id"].as_u64().unwrap();
+        let v = get(addr, &format!("/v1/auctions/{id}"));
+        for aw in v["outcome"]["awards"].as_array().into_iter().flatten() {
+            for i in aw["award"]["intentIds"].as_array().unwrap() {
+                let prev = awarded.insert(i.as_str().unwrap().to_string(), id);
+                assert!(prev.is_none(), "intent {i} awarded in auctions {prev:?} and {id}");
+            }
+        }
+    }
+    assert_eq!(awarded.len(), ids.len(), "every intent in one award");
+}
+
+#[test]
+fn the_standby_takes_over_when_the_leader_dies_and_nothing_is_lost_or_awarded_twice() {
+    let dir = scratch("cluster-failover");
+    let pg = Postgres::start(&dir);
+    let url = pg.database("failover");
+    let mut a = node(&dir.join("a"), &url, &["--batch-size", "4"]);
+    assert!(wait_for(Duration::from_secs(10), || leads(&a).then_some(())).is_some());
+    let b = node(&dir.join("b"), &url, &["--batch-size", "4"]);
+    let la = leader(&a.addr);
+    assert_eq!(leader(&b.addr)["holder"], la["holder"], "both see one leader");
+    assert_eq!(leader(&b.addr)["this_node"], false);
+    assert_eq!(get(&b.addr, "/v1/node")["leader"]["epoch"], la["epoch"]);
+    // Intake on both nodes; each intent readable from the other.
+    let bodies = intent_bodies(&a.domain(), 16, 41, unix_now());
+    for (n, (body, _)) in bodies.iter().enumerate() {
+        let to = if n % 2 == 0 { &a.addr } else { &b.addr };
+        assert_eq!(http(to, "POST", "/v1/intents", body).unwrap().0, 201);
+    }
+    for (n, (_, id)) in bodies.iter().enumerate() {
+        let other = if n % 2 == 0 { &b.addr } else { &a.addr };
+        assert_eq!(http(other, "GET", &format!("/v1/intents/{id}"), "").unwrap().0, 200);
+    }
+    // The leader dies while a round is committing.
+    let hit = wait_for(Duration::from_secs(30), || {
+        auctions(&b.addr).into_iter().find(|x| x["phase"] == "committing")
+    })
+    .expect("a round opens");
+    let killed_in = hit["id"].as_u64().unwrap();
+    a.proc.kill();
+    let t = Instant::now();
+    let took = wait_for(Duration::from_secs(10), || leads(&b).then_some(()));
+    assert!(took.is_some(), "the standby did not take over:\n{}", b.proc.log());
+    let after = t.elapsed();
+    let lb = leader(&b.addr);
+    assert!(lb["epoch"].as_i64() > la["epoch"].as_i64(), "a takeover bumps the epoch: {lb}");
+    // One round interval is 2 s; the poll above adds up to 50 ms.
+    assert!(after < Duration::from_millis(2_100), "took over after {after:?}");
+    eprintln!("takeover after {after:?}");
+    // The dead leader's unscored round is voided (no penalties); its
+    // intents go to the new leader's rounds.
+    let voided = wait_for(Duration::from_secs(10), || {
+        (get(&b.addr, &format!("/v1/auctions/{killed_in}"))["phase"] == "voided").then_some(())
+    });
+    assert!(voided.is_some(), "auction {killed_in} voided by the new leader");
+    // Intake continues on the survivor.
+    let more = intent_bodies(&b.domain(), 4, 42, unix_now());
+    for (body, _) in &more {
+        assert_eq!(http(&b.addr, "POST", "/v1/intents", body).unwrap().0, 201);
+    }
+    let ids: Vec<_> = bodies.iter().chain(&more).map(|x| x.1).collect();
+    each_awarded_once(&b.addr, &ids, &|| b.proc.log());
+    drop(pg);
+}
+
+#[test]
+fn a_leader_paused_past_its_lease_is_fenced_and_steps_down() {
+    let dir = scratch("cluster-fence");
+    let pg = Postgres::start(&dir);
+    let url = pg.database("fence");
+    let a = node(&dir.join("a"), &url, &["--batch-size", "4"]);
+    assert!(wait_for(Duration::from_secs(10), || leads(&a).then_some(())).is_some());
+    let b = node(&dir.join("b"), &url, &["--batch-size", "4"]);
+    let bodies = intent_bodies(&a.domain(), 12, 43, unix_now());
+    for (body, _) in &bodies[..6] {
+        assert_eq!(http(&a.addr, "POST", "/v1/intents", body).unwrap().0, 201);
+    }
+    // Paused, not killed: its connections (and any session lock) stay open.
+    wait_for(Duration::from_secs(30), || {
+        auctions(&b.addr).into_iter().find(|x| x["phase"] == "committing")
+    })
+    .expect("a round opens");
+    a.proc.signal("STOP");
+    assert!(
+        wait_for(Duration::from_secs(10), || leads(&b).then_some(())).is_some(),
+        "the standby takes the lease of a paused leader:\n{}",
+        b.proc.log()
+    );
+    for (body, _) in &bodies[6..] {
+        assert_eq!(http(&b.addr, "POST", "/v1/intents", body).unwrap().0, 201);
+    }
+    std::thread::sleep(Duration::from_secs(3));
+    a.proc.signal("CONT");
+    // Resumed, it finds the lease taken: it stands by, B keeps leading.
+    let down =
+        wait_for(Duration::from_secs(10), || a.proc.log().contains("standing by").then_some(()));
+    assert!(down.is_some(), "the resumed leader steps down:\n{}", a.proc.log());
+    assert_eq!(leader(&a.addr)["this_node"], false);
+    assert!(leads(&b));
+    let ids: Vec<_> = bodies.iter().map(|x| x.1).collect();
+    each_awarded_once(&b.addr, &ids, &|| format!("{}\n---\n{}", a.proc.log(), b.proc.log()));
+    // Nothing the old leader wrote after the takeover landed: its refused
+    // writes are in its log with their code, if it tried any.
+    let log = a.proc.log();
+    assert!(!log.contains("panicked"), "{log}");
+    drop(pg);
+}
+
+#[test]
+fn a_postgres_outage_answers_503_with_a_code_and_recovers_by_itself() {
+    let dir = scratch("cluster-outage");
+    let mut pg = Postgres::start(&dir);
+    let url = pg.database("outage");
+    let n = node(&dir.join("a"), &url, &["--no-auctions"]);
+    let bodies = intent_bodies(&n.domain(), 3, 44, unix_now());
+    assert_eq!(http(&n.addr, "POST", "/v1/intents", &bodies[0].0).unwrap().0, 201);
+    pg.stop();
+    let (status, v) = http(&n.addr, "POST", "/v1/intents", &bodies[1].0).unwrap();
+    assert_eq!(status, 503, "{v}");
+    assert_eq!(v["code"], "store.unavailable", "{v}");
+    assert!(v["message"].as_str().unwrap().contains("nothing was stored"), "{v}");
+    std::thread::sleep(Duration::from_secs(10));
+    pg.resume();
+    // The store reconnects on its own; the refused intent was not stored,
+    // so it is taken now, and the first one survived.
+    let back = wait_for(Duration::from_secs(20), || {
+        let (s, _) = http(&n.addr, "POST", "/v1/intents", &bodies[1].0)?;
+        (s == 201).then_some(())
+    });
+    assert!(back.is_some(), "intake recovers:\n{}", n.proc.log());
+    assert_eq!(http(&n.addr, "POST", "/v1/intents", &bodies[2].0).unwrap().0, 201);
+    for (_, id) in &bodies {
+        assert_eq!(http(&n.addr, "GET", &format!("/v1/intents/{id}"), "").unwrap().0, 200);
+    }
+}
