@@ -9,6 +9,7 @@ mod cluster;
 mod crash;
 mod dev;
 mod explorer;
+mod failover;
 mod faults;
 mod flow;
 mod forged;
