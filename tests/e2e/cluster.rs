@@ -181,3 +181,97 @@ fn a_postgres_outage_answers_503_with_a_code_and_recovers_by_itself() {
         assert_eq!(http(&n.addr, "GET", &format!("/v1/intents/{id}"), "").unwrap().0, 200);
     }
 }
+
+/// The bus on a 3-node NATS cluster with per-role users: the node connects
+/// as the auctioneer, each solver process as `solver` to a different NATS
+/// node. Solver credentials cannot publish an announcement. One NATS node
+/// (the one a solver is connected to) is killed during a commit window:
+/// that round and the next complete, the solver reconnects through the
+/// cluster, and no solver is penalised.
+#[test]
+fn rounds_complete_on_a_nats_cluster_that_loses_a_node_and_solvers_cannot_announce() {
+    use stakebid_sdk::cluster::Role;
+    use stakebid_sdk::Bus;
+    use stakebid_intents::envelope::{subject, Envelope, Kind, PhaseMsg};
+    let dir = scratch("cluster-nats");
+    let mut nats = stakebid_tests::NatsCluster::start(&dir);
+    let pg = Postgres::start(&dir);
+    let url = pg.database("nats");
+    let node_url = nats.spec.url(Role::Auctioneer);
+    let mut a = args(&["--store", &url, "--nats", &node_url, "--batch-size", "4"]);
+    a.extend(args(&["--round-secs", "2", "--commit-secs", "2", "--reveal-secs", "1"]));
+    a.extend(crate::register(3));
+    let n = Node::start(BIN, &dir.join("a"), None, &a);
+    let base = format!("http://{}", n.addr);
+    let solver_url = |i: usize| {
+        let p = nats.spec.client_ports[i];
+        format!("nats://solver:{}@127.0.0.1:{p}", nats.spec.solver_password)
+    };
+    let _solvers: Vec<stakebid_tests::Proc> = ["optimal", "greedy", "waterfill"]
+        .iter()
+        .enumerate()
+        .map(|(i, s)| crate::solver_process(&dir, i as u8, s, &base, Some(&solver_url(i)), false))
+        .collect();
+    // Solver credentials cannot announce: the server drops the publish.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let heard = rt.block_on(async {
+        let watcher = Bus::nats(&node_url).await.unwrap();
+        let mut rx = watcher.subscribe("stakebid.auctions.999999.>").await.unwrap();
+        let solver = Bus::nats(&solver_url(2)).await.unwrap();
+        let key = stakebid_tests::solver_key(2);
+        let fake =
+            Envelope::seal(subject(999_999, Kind::Open), &PhaseMsg { auction: 999_999 }, &key);
+        let _ = solver.publish(&fake).await;
+        let bid =
+            Envelope::seal(subject(999_999, Kind::Commitment), &PhaseMsg { auction: 1 }, &key);
+        solver.publish(&bid).await.unwrap();
+        let mut got = Vec::new();
+        while let Ok(Some(e)) = tokio::time::timeout(Duration::from_secs(2), rx.recv()).await {
+            got.push(e.subject);
+        }
+        got
+    });
+    assert_eq!(
+        heard,
+        vec![subject(999_999, Kind::Commitment)],
+        "only the solver's bid got through"
+    );
+    let bodies = intent_bodies(&n.domain(), 12, 45, unix_now());
+    for (body, _) in &bodies[..4] {
+        assert_eq!(http(&n.addr, "POST", "/v1/intents", body).unwrap().0, 201);
+    }
+    // A round commits; the NATS node solver 1 is on dies.
+    let hit = wait_for(Duration::from_secs(30), || {
+        auctions(&n.addr).into_iter().find(|x| x["phase"] == "committing")
+    })
+    .expect("a round opens");
+    nats.nodes[1].kill();
+    for (body, _) in &bodies[4..] {
+        assert_eq!(http(&n.addr, "POST", "/v1/intents", body).unwrap().0, 201);
+    }
+    let id = hit["id"].as_u64().unwrap();
+    let done = wait_for(Duration::from_secs(20), || {
+        let p = get(&n.addr, &format!("/v1/auctions/{id}"))["phase"].clone();
+        (p == "awarded" || p == "scored").then_some(p)
+    });
+    assert!(done.is_some(), "the round completes without NATS node 1:\n{}", n.proc.log());
+    let ids: Vec<_> = bodies.iter().map(|x| x.1).collect();
+    each_awarded_once(&n.addr, &ids, &|| n.proc.log());
+    // Solver 1 took part again after its NATS node died (reconnected to
+    // another), and nobody was penalised.
+    let later: Vec<Value> = auctions(&n.addr)
+        .into_iter()
+        .filter(|x| x["id"].as_u64().unwrap() > id && x["phase"] == "awarded")
+        .collect();
+    assert!(!later.is_empty(), "rounds after the kill");
+    let s1 = stakebid_tests::solver_key(1).address().to_string().to_lowercase();
+    let bid_again = later.iter().any(|x| {
+        let v = get(&n.addr, &format!("/v1/auctions/{}", x["id"]));
+        v["outcome"]["bids"].to_string().to_lowercase().contains(&s1)
+    });
+    assert!(bid_again, "solver 1 bids again through another NATS node");
+    for s in get(&n.addr, "/v1/solvers")["solvers"].as_array().unwrap() {
+        assert_eq!(s["penalties"].as_array().map(Vec::len), Some(0), "{s}");
+    }
+    drop(pg);
+}

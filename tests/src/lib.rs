@@ -448,3 +448,53 @@ impl Postgres {
         format!("postgres://stakebid@127.0.0.1:{}/{name}", self.port)
     }
 }
+
+/// A 3-node NATS cluster on 127.0.0.1 with stakebid's per-role users
+/// (`stakebid_bus::cluster`), from generated config files; each node a
+/// [`Proc`] (index as in the spec).
+pub struct NatsCluster {
+    /// The servers.
+    pub nodes: Vec<Proc>,
+    /// Ports and passwords.
+    pub spec: stakebid_bus::cluster::ClusterSpec,
+}
+
+impl NatsCluster {
+    /// Starts three nodes and waits until they have routed to each other.
+    pub fn start(dir: &Path) -> NatsCluster {
+        let spec = stakebid_bus::cluster::ClusterSpec {
+            client_ports: (0..3).map(|_| free_port()).collect(),
+            route_ports: (0..3).map(|_| free_port()).collect(),
+            auctioneer_password: format!("a-{}", std::process::id()),
+            solver_password: format!("s-{}", std::process::id()),
+        };
+        let nodes: Vec<Proc> = (0..3)
+            .map(|i| {
+                let conf = dir.join(format!("nats-{i}.conf"));
+                std::fs::write(&conf, spec.config(i)).expect("nats config");
+                Proc::start(
+                    &format!("nats-{i}"),
+                    "nats-server",
+                    &["-c".into(), conf.display().to_string()],
+                    dir,
+                )
+            })
+            .collect();
+        for (i, p) in nodes.iter().enumerate() {
+            let port = spec.client_ports[i];
+            let up = wait_for(Duration::from_secs(10), || {
+                std::net::TcpStream::connect(("127.0.0.1", port)).ok()
+            });
+            assert!(up.is_some(), "nats-{i} did not come up: {}", p.log());
+        }
+        // Each node routes to the two others.
+        let routed = wait_for(Duration::from_secs(15), || {
+            nodes
+                .iter()
+                .all(|p| p.log().matches("Route connection created").count() >= 2)
+                .then_some(())
+        });
+        assert!(routed.is_some(), "the NATS nodes did not form a cluster: {}", nodes[0].log());
+        NatsCluster { nodes, spec }
+    }
+}

@@ -43,6 +43,48 @@ impl stakebid_intents::Coded for BusError {
     }
 }
 
+/// Servers of a comma-separated NATS URL list, without credentials; the
+/// first user and password found; the list as it may be shown.
+type Servers = (Vec<async_nats::ServerAddr>, Option<(String, String)>, String);
+
+fn parse_servers(list: &str) -> Result<Servers, String> {
+    let mut servers = Vec::new();
+    let mut creds = None;
+    for part in list.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (scheme, rest) = part.split_once("://").unwrap_or(("nats", part));
+        let host = match rest.rsplit_once('@') {
+            Some((userinfo, host)) => {
+                let (u, p) = userinfo.split_once(':').unwrap_or((userinfo, ""));
+                creds.get_or_insert((u.to_string(), p.to_string()));
+                host
+            }
+            None => rest,
+        };
+        let addr: async_nats::ServerAddr = format!("{scheme}://{host}")
+            .parse()
+            .map_err(|e| format!("{} is not a NATS URL: {e}", redacted(part)))?;
+        servers.push(addr);
+    }
+    if servers.is_empty() {
+        return Err("no NATS server given".into());
+    }
+    Ok((servers, creds, redacted(list)))
+}
+
+/// A URL list with every password replaced by `***`.
+fn redacted(list: &str) -> String {
+    list.split(',')
+        .map(|part| match (part.find("://"), part.rfind('@')) {
+            (Some(s), Some(at)) if at > s => match part[s + 3..at].find(':') {
+                Some(c) => format!("{}:***{}", &part[..s + 3 + c], &part[at..]),
+                None => part.to_string(),
+            },
+            _ => part.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 /// A bus handle; cheap to clone.
 #[derive(Clone, Debug)]
 pub enum Bus {
@@ -58,13 +100,22 @@ impl Bus {
         Bus::Local(broadcast::channel(DEPTH).0)
     }
 
-    /// Connects to NATS (`nats://127.0.0.1:4222`).
+    /// Connects to NATS: one URL (`nats://127.0.0.1:4222`) or the nodes of a
+    /// cluster, comma-separated (the client moves to another when its node
+    /// dies). Credentials in a URL (`nats://solver:secret@host:port`) are
+    /// sent as the NATS user and password (the client library does not take
+    /// them from the URL itself); they never appear in errors.
     pub async fn nats(url: &str) -> Result<Bus, BusError> {
-        let client = async_nats::ConnectOptions::new()
-            .subscription_capacity(DEPTH * 4)
-            .connect(url)
+        let (servers, creds, shown) = parse_servers(url)
+            .map_err(|reason| BusError::Connect { url: redacted(url), reason })?;
+        let mut opts = async_nats::ConnectOptions::new().subscription_capacity(DEPTH * 4);
+        if let Some((user, pass)) = creds {
+            opts = opts.user_and_password(user, pass);
+        }
+        let client = opts
+            .connect(servers)
             .await
-            .map_err(|e| BusError::Connect { url: url.into(), reason: e.to_string() })?;
+            .map_err(|e| BusError::Connect { url: shown, reason: e.to_string() })?;
         Ok(Bus::Nats(client))
     }
 
@@ -161,6 +212,18 @@ mod tests {
         assert!(!matches("stakebid.auctions.*.open", "stakebid.auctions.4.award"));
         assert!(!matches("stakebid.auctions.*", "stakebid.auctions.4.open"));
         assert!(matches("stakebid.>", "stakebid.auctions.4.open"));
+    }
+
+    #[test]
+    fn a_cluster_url_list_keeps_its_servers_and_hides_its_password() {
+        let (servers, creds, shown) =
+            super::parse_servers("nats://solver:s3cret@127.0.0.1:4222, nats://127.0.0.1:4223")
+                .unwrap();
+        assert_eq!(servers.len(), 2);
+        assert_eq!(creds, Some(("solver".to_string(), "s3cret".to_string())));
+        assert!(!shown.contains("s3cret"), "{shown}");
+        assert!(!format!("{servers:?}").contains("s3cret"));
+        assert!(super::parse_servers(" , ").is_err());
         assert!(!matches("stakebid.>", "stakebid"));
         assert!(matches("a.b", "a.b"));
         assert!(!matches("a.b", "a.b.c"));

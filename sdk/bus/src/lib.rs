@@ -14,12 +14,15 @@
 //! - [`bus`]: [`Bus::local`] in-process, [`Bus::nats`] over NATS core
 //!   pub/sub; it moves [`stakebid_intents::envelope::Envelope`]s, receivers
 //!   check their signatures.
+//! - [`cluster`]: the configuration of a NATS cluster with per-role users
+//!   (the auctioneer publishes announcements, solvers only bids).
 //! - [`client`]: the node's HTTP API as typed calls; errors keep the node's
 //!   stable codes ([`codes::ApiCode`]).
 #![forbid(unsafe_code)]
 
 pub mod bus;
 pub mod client;
+pub mod cluster;
 pub mod codes;
 
 pub use bus::{Bus, BusError};
