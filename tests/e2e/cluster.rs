@@ -10,9 +10,10 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use stakebid_tests::{get, http, intent_bodies, scratch, unix_now, wait_for, Node, Postgres};
+use stakebid_tests::{get, http, intent_bodies, scratch, unix_now, wait_for, Node};
 
 use crate::{args, BIN};
+use stakebid_auction::infra::pg::local::LocalPostgres as Postgres;
 
 /// Round every 2 s (1 s commit, 1 s reveal), so the default lease is
 /// 1.2 s and a standby takes over within one round interval.
@@ -190,9 +191,9 @@ fn a_postgres_outage_answers_503_with_a_code_and_recovers_by_itself() {
 /// cluster, and no solver is penalised.
 #[test]
 fn rounds_complete_on_a_nats_cluster_that_loses_a_node_and_solvers_cannot_announce() {
+    use stakebid_intents::envelope::{subject, Envelope, Kind, PhaseMsg};
     use stakebid_sdk::cluster::Role;
     use stakebid_sdk::Bus;
-    use stakebid_intents::envelope::{subject, Envelope, Kind, PhaseMsg};
     let dir = scratch("cluster-nats");
     let mut nats = stakebid_tests::NatsCluster::start(&dir);
     let pg = Postgres::start(&dir);

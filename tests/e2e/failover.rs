@@ -21,11 +21,11 @@ use stakebid_intents::Domain;
 use stakebid_settlement::contracts::Settlement;
 use stakebid_settlement::Confirm;
 use stakebid_tests::{
-    anvil, anvil_key, get, http, nats, scratch, solver_key, unix_now, wait_for, Node, Postgres,
-    Proc,
+    anvil, anvil_key, get, http, nats, scratch, solver_key, unix_now, wait_for, Node, Proc,
 };
 
 use crate::{args, BIN};
+use stakebid_auction::infra::pg::local::LocalPostgres as Postgres;
 
 fn leads(n: &Node) -> bool {
     http(&n.addr, "GET", "/v1/health", "").is_some_and(|(_, v)| v["leader"]["this_node"] == true)

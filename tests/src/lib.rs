@@ -46,50 +46,11 @@ impl Proc {
         Proc { child: Some(child), name: name.into(), log }
     }
 
-    /// Starts `program args` as the user `uid`/`gid` (Postgres refuses to
-    /// run as root; CI runs as root), stderr to a log file in `dir`.
-    pub fn start_as(
-        name: &str,
-        program: &str,
-        args: &[String],
-        dir: &Path,
-        user: Option<(u32, u32)>,
-    ) -> Proc {
-        use std::os::unix::process::CommandExt;
-        std::fs::create_dir_all(dir).expect("log dir");
-        let log = dir.join(format!("{name}.log"));
-        let f = std::fs::OpenOptions::new().create(true).append(true).open(&log).expect("log file");
-        let mut cmd = Command::new(program);
-        cmd.args(args).stdout(Stdio::null()).stderr(f);
-        if let Some((uid, gid)) = user {
-            cmd.uid(uid).gid(gid);
-        }
-        let child = cmd
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {program}: {e} (run tests/setup.sh)"));
-        Proc { child: Some(child), name: name.into(), log }
-    }
-
     /// Sends `signal` (a `kill -s` name: `INT`, `STOP`, `CONT`, …).
     pub fn signal(&self, signal: &str) {
         if let Some(c) = &self.child {
             let _ = Command::new("kill").args(["-s", signal, &c.id().to_string()]).status();
         }
-    }
-
-    /// Waits for it to exit by itself (after a signal), up to `limit`.
-    pub fn wait_exit(&mut self, limit: Duration) -> bool {
-        let end = Instant::now() + limit;
-        while Instant::now() < end {
-            match self.child.as_mut().map(|c| c.try_wait()) {
-                None | Some(Ok(Some(_))) | Some(Err(_)) => {
-                    self.child = None;
-                    return true;
-                }
-                Some(Ok(None)) => std::thread::sleep(Duration::from_millis(50)),
-            }
-        }
-        false
     }
 
     /// SIGKILL now, as a crash would.
@@ -317,136 +278,6 @@ pub fn test_domain() -> Domain {
 /// Unix seconds now.
 pub fn unix_now() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
-}
-
-/// A private Postgres cluster on 127.0.0.1 (Debian's `postgresql`; its
-/// binaries are not on PATH): `initdb` into the test's directory, then the
-/// server on a free port, TCP only, trust auth for the `stakebid` role. As
-/// root (CI), both run as the `postgres` user. Killed when dropped.
-pub struct Postgres {
-    /// The server process.
-    pub proc: Proc,
-    /// Its port.
-    pub port: u16,
-    bin: PathBuf,
-    data: PathBuf,
-    dir: PathBuf,
-    user: Option<(u32, u32)>,
-}
-
-/// The newest installed Postgres's `bin` directory.
-pub fn postgres_bin() -> PathBuf {
-    let mut versions: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
-        .expect("Postgres is not installed (run tests/setup.sh)")
-        .flatten()
-        .map(|e| e.path().join("bin"))
-        .filter(|b| b.join("postgres").exists())
-        .collect();
-    versions.sort_by_key(|p| {
-        p.parent()
-            .and_then(|v| v.file_name())
-            .and_then(|v| v.to_str())
-            .and_then(|v| v.parse::<u32>().ok())
-            .unwrap_or(0)
-    });
-    versions.pop().expect("no Postgres server binaries under /usr/lib/postgresql")
-}
-
-fn postgres_user() -> Option<(u32, u32)> {
-    let root = Command::new("id").arg("-u").output().ok()?.stdout == b"0\n";
-    if !root {
-        return None;
-    }
-    let id = |flag: &str| -> Option<u32> {
-        let out = Command::new("id").args([flag, "postgres"]).output().ok()?;
-        String::from_utf8(out.stdout).ok()?.trim().parse().ok()
-    };
-    Some((id("-u")?, id("-g")?))
-}
-
-impl Postgres {
-    /// `initdb` and start a cluster under `dir`.
-    pub fn start(dir: &Path) -> Postgres {
-        use std::os::unix::process::CommandExt;
-        let bin = postgres_bin();
-        let user = postgres_user();
-        let data = dir.join("pgdata");
-        std::fs::create_dir_all(&data).expect("pg data dir");
-        if let Some((uid, gid)) = user {
-            let _ = Command::new("chown").arg(format!("{uid}:{gid}")).arg(dir).arg(&data).status();
-        }
-        let mut init = Command::new(bin.join("initdb"));
-        init.args(["-D", data.to_str().unwrap(), "-U", "stakebid", "-A", "trust"])
-            .args(["-E", "UTF8", "--locale=C", "--no-sync"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped());
-        if let Some((uid, gid)) = user {
-            init.uid(uid).gid(gid);
-        }
-        let out = init.output().expect("initdb runs");
-        assert!(out.status.success(), "initdb failed: {}", String::from_utf8_lossy(&out.stderr));
-        let port = free_port();
-        let mut pg = Postgres {
-            proc: Proc { child: None, name: "postgres".into(), log: dir.join("postgres.log") },
-            port,
-            bin,
-            data,
-            dir: dir.to_path_buf(),
-            user,
-        };
-        pg.resume();
-        pg
-    }
-
-    /// Starts the server again on the same data and port (after [`Postgres::stop`]).
-    pub fn resume(&mut self) {
-        let args: Vec<String> = [
-            "-D",
-            self.data.to_str().unwrap(),
-            "-p",
-            &self.port.to_string(),
-            "-c",
-            "listen_addresses=127.0.0.1",
-            "-c",
-            "unix_socket_directories=",
-            "-c",
-            "max_connections=200",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        self.proc = Proc::start_as(
-            "postgres",
-            self.bin.join("postgres").to_str().unwrap(),
-            &args,
-            &self.dir,
-            self.user,
-        );
-        let ready = wait_for(Duration::from_secs(30), || {
-            let ok = Command::new(self.bin.join("pg_isready"))
-                .args(["-h", "127.0.0.1", "-p", &self.port.to_string(), "-U", "stakebid", "-q"])
-                .status()
-                .ok()?
-                .success();
-            ok.then_some(())
-        });
-        assert!(ready.is_some(), "Postgres did not come up: {}", self.proc.log());
-    }
-
-    /// A fast shutdown (SIGINT): connections are closed, the data kept.
-    pub fn stop(&mut self) {
-        self.proc.signal("INT");
-        assert!(self.proc.wait_exit(Duration::from_secs(30)), "Postgres did not stop");
-    }
-
-    /// The URL of database `name`, created empty if it does not exist.
-    pub fn database(&self, name: &str) -> String {
-        let _ = Command::new(self.bin.join("createdb"))
-            .args(["-h", "127.0.0.1", "-p", &self.port.to_string(), "-U", "stakebid", name])
-            .stderr(Stdio::null())
-            .status();
-        format!("postgres://stakebid@127.0.0.1:{}/{name}", self.port)
-    }
 }
 
 /// A 3-node NATS cluster on 127.0.0.1 with stakebid's per-role users

@@ -5,6 +5,7 @@
 //! acknowledged, and a store of an older layout refused with its code.
 
 use alloy::primitives::{Address, U256};
+use stakebid_auction::infra::pg::local::LocalPostgres;
 use stakebid_auction::infra::pg::PgStore;
 use stakebid_auction::infra::store::{Status, Store};
 use stakebid_auction::port::{NodeState, NodeStore};
@@ -362,7 +363,7 @@ fn sled_passes_the_store_conformance_suite() {
 #[test]
 fn postgres_passes_the_store_conformance_suite() {
     let scratch = stakebid_tests::scratch("pg-conformance");
-    let pg = stakebid_tests::Postgres::start(&scratch);
+    let pg = LocalPostgres::start(&scratch);
     conformance(&move |d: &Path| {
         std::fs::create_dir_all(d).unwrap();
         use std::hash::{Hash, Hasher};
@@ -410,7 +411,7 @@ fn a_deposed_leaders_writes_are_refused_on_postgres() {
     use stakebid_auction::infra::pg::Fence;
     use std::time::Duration;
     let scratch = stakebid_tests::scratch("pg-fence");
-    let pg = stakebid_tests::Postgres::start(&scratch);
+    let pg = LocalPostgres::start(&scratch);
     let url = pg.database("fence");
     let a = PgStore::open(&url).unwrap();
     let b = PgStore::open(&url).unwrap();
@@ -451,7 +452,7 @@ fn a_deposed_leaders_writes_are_refused_on_postgres() {
     // A store migrated by a newer stakebid is refused with its code.
     let newer = pg.database("newer");
     drop(PgStore::open(&newer).unwrap());
-    let psql = stakebid_tests::postgres_bin().join("psql");
+    let psql = stakebid_auction::infra::pg::local::postgres_bin().join("psql");
     let st = std::process::Command::new(psql)
         .args([&newer, "-qc", "INSERT INTO stakebid_schema (version) VALUES (999)"])
         .status()

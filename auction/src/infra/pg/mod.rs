@@ -17,6 +17,7 @@
 //!   ([`lease`]); a deposed leader's writes fail with `store.fenced`.
 
 mod lease;
+pub mod local;
 mod pool;
 
 pub use lease::{Fence, Lease, LeaseState};
