@@ -13,8 +13,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use super::cluster;
 use super::keys::{parse_key, DEV_AUCTIONEER_KEY, DEV_EXECUTOR_KEY, DEV_KEY};
+use super::node::{dev_fund_and_bond, dev_solver_key};
 use super::CliError;
+use stakebid_auction::infra::pg::local::LocalPostgres;
 use stakebid_intents::batch::Profile;
 use stakebid_intents::Market;
 use stakebid_sdk::Staker;
@@ -40,6 +43,18 @@ pub(crate) struct DevArgs {
     /// Stop everything once the demo's intents are settled (for scripts).
     #[arg(long)]
     exit_after_demo: bool,
+    /// The replicated setup instead of one node: a private Postgres, a
+    /// 3-node NATS cluster with per-role users, two nodes sharing the store
+    /// (one leads, one stands by; the second on the next port after
+    /// `--http`) and three solver processes, one per NATS node.
+    #[arg(long)]
+    cluster: bool,
+}
+
+/// `stakebid cluster`: `stakebid dev --cluster`.
+pub(crate) fn run_cluster(mut a: DevArgs) -> Result<(), CliError> {
+    a.cluster = true;
+    run(a)
 }
 
 /// Child processes, killed when dropped.
@@ -124,6 +139,15 @@ fn wait_http(url: &str, body: Option<&str>) -> bool {
     false
 }
 
+/// The address after `http` (same host, next port): the second node's.
+fn second_address(http: &str) -> Result<String, CliError> {
+    let (host, port) = http
+        .rsplit_once(':')
+        .and_then(|(h, p)| Some((h, p.parse::<u16>().ok()?)))
+        .ok_or_else(|| err("cli.bad_address", format!("--http {http} is not host:port")))?;
+    Ok(format!("{host}:{}", port.wrapping_add(1)))
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -134,6 +158,8 @@ fn free_port() -> u16 {
 pub(crate) fn run(a: DevArgs) -> Result<(), CliError> {
     let _ = std::fs::remove_dir_all(&a.data_dir);
     std::fs::create_dir_all(&a.data_dir).map_err(|e| err("cli.io", e))?;
+    // Declared before the processes, so it stops after the nodes do.
+    let mut _postgres: Option<LocalPostgres> = None;
     let mut kids = Children(vec![]);
 
     // 1. The chain.
@@ -175,7 +201,32 @@ pub(crate) fn run(a: DevArgs) -> Result<(), CliError> {
 
     // 3. The bus.
     let mut node_args: Vec<String> = vec!["node".into()];
-    if a.nats {
+    let mut cluster_spec = None;
+    if a.cluster {
+        let pg_dir = std::env::temp_dir().join(format!("stakebid-dev-pg-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&pg_dir);
+        std::fs::create_dir_all(&pg_dir).map_err(|e| err("cli.io", e))?;
+        let pg = LocalPostgres::try_start(&pg_dir).map_err(|e| err("dev.postgres", e))?;
+        step(&format!("Postgres up on 127.0.0.1:{} (a private cluster in {})", pg.port, pg_dir.display()));
+        let store = pg.database("stakebid");
+        _postgres = Some(pg);
+        let (procs, spec) = cluster::nats(&a.data_dir)?;
+        kids.0.extend(procs);
+        step(&format!(
+            "NATS cluster up on 127.0.0.1:{:?} (users auctioneer and solver; configs in {})",
+            spec.client_ports,
+            a.data_dir.display()
+        ));
+        // External solver processes: bonded on-chain here, registered on both nodes.
+        let bond = U256::from(2) * U256::from(10u128.pow(18));
+        let url = rpc.parse().map_err(|e| err("cli.bad_url", e))?;
+        for n in 0..3u8 {
+            let k = dev_solver_key(n);
+            rt.block_on(dev_fund_and_bond(&url, d.registry, &executor, &k, bond))?;
+            node_args.extend(["--solver".into(), k.address().to_string()]);
+        }
+        cluster_spec = Some((store, spec));
+    } else if a.nats {
         let port = free_port();
         let child = Command::new("nats-server")
             .args(["-a", "127.0.0.1", "-p", &port.to_string()])
@@ -205,28 +256,72 @@ pub(crate) fn run(a: DevArgs) -> Result<(), CliError> {
             dep_file.to_str().unwrap_or_default(),
             "--rpc-url",
             &rpc,
-            "--demo-solvers",
             "--round-secs",
             "2",
             "--commit-secs",
             "3",
             "--reveal-secs",
             "2",
-            "--data-dir",
         ]
         .iter()
         .map(|s| s.to_string()),
     );
-    node_args.push(a.data_dir.join("node").display().to_string());
-    let child = Command::new(exe).args(&node_args).spawn().map_err(|e| err("dev.node", e))?;
-    kids.0.push(("node".into(), child));
-    if !wait_http(&format!("{api}/healthz"), None) {
-        return Err(err(
-            "dev.node",
-            format!("the node did not come up on {api} (is the port taken? use --http)"),
-        ));
+    match &cluster_spec {
+        None => {
+            node_args.extend(["--demo-solvers".into(), "--data-dir".into()]);
+            node_args.push(a.data_dir.join("node").display().to_string());
+            let child =
+                Command::new(&exe).args(&node_args).spawn().map_err(|e| err("dev.node", e))?;
+            kids.0.push(("node".into(), child));
+            if !wait_http(&format!("{api}/healthz"), None) {
+                return Err(err(
+                    "dev.node",
+                    format!("the node did not come up on {api} (is the port taken? use --http)"),
+                ));
+            }
+            step(&format!("node up: API {api}/v1, explorer {api}/ ; solvers optimal, greedy, waterfill bonded on-chain"));
+        }
+        Some((store, spec)) => {
+            let second = second_address(&a.http)?;
+            for (name, http) in [("node-1", a.http.clone()), ("node-2", second)] {
+                let mut args = node_args.clone();
+                args.extend(cluster::node_args(store, spec, name, &a.data_dir));
+                if let Some(i) = args.iter().position(|x| x == "--http") {
+                    args[i + 1] = http.clone();
+                }
+                let log = std::fs::File::create(a.data_dir.join(format!("{name}.log")))
+                    .map_err(|e| err("cli.io", e))?;
+                let child = Command::new(&exe)
+                    .args(&args)
+                    .stderr(log)
+                    .spawn()
+                    .map_err(|e| err("dev.node", e))?;
+                kids.0.push((name.into(), child));
+                if !wait_http(&format!("http://{http}/healthz"), None) {
+                    return Err(err(
+                        "dev.node",
+                        format!("{name} did not come up on {http} (see {}/{name}.log)", a.data_dir.display()),
+                    ));
+                }
+                let h = stakebid_sdk::Client::new(&format!("http://{http}"));
+                let lead = rt
+                    .block_on(h.get::<stakebid_sdk::wire::Health>("/v1/health"))
+                    .ok()
+                    .and_then(|h| h.leader);
+                let role = match lead {
+                    Some(l) if l.this_node => format!("leads (epoch {})", l.epoch),
+                    Some(l) => format!("stands by ({} leads)", l.holder),
+                    None => "up".into(),
+                };
+                step(&format!("{name} up on http://{http}: {role}; log {}/{name}.log", a.data_dir.display()));
+            }
+            let keys: Vec<String> = (0..3u8)
+                .map(|n| format!("0x{}", alloy::hex::encode(dev_solver_key(n).to_bytes())))
+                .collect();
+            kids.0.extend(cluster::solvers(&a.data_dir, &api, spec, &keys)?);
+            step("solvers optimal, greedy, waterfill up as processes, one per NATS node, bonded on-chain");
+        }
     }
-    step(&format!("node up: API {api}/v1, explorer {api}/ ; solvers optimal, greedy, waterfill bonded on-chain"));
 
     // 5. The demo: stakers with different profiles.
     let outcome = rt.block_on(demo(&api, &rpc, a.stakers, &d));

@@ -1,6 +1,7 @@
 //! Command-line parsing and dispatch. Each subcommand lives in its own file.
 
 mod auction;
+mod cluster;
 mod config;
 mod deploy;
 mod dev;
@@ -73,6 +74,11 @@ enum Cmd {
     /// A complete local marketplace with a demo: anvil, the contracts, the
     /// node with three bonded solvers, stakers whose intents settle on-chain.
     Dev(dev::DevArgs),
+    /// The replicated marketplace on this machine with the same demo: a
+    /// private Postgres, a 3-node NATS cluster, two nodes sharing the store
+    /// (one leads, one stands by), three solver processes, anvil and the
+    /// contracts (`stakebid dev --cluster`).
+    Cluster(dev::DevArgs),
     /// Deploy the contracts (Settlement, SolverRegistry, adapters, protocol
     /// stand-ins) and write the deployment file the node reads.
     Deploy(deploy::DeployArgs),
@@ -133,6 +139,7 @@ pub(crate) fn run(cli: Cli) -> Result<(), CliError> {
         Cmd::Solve(a) => solve::solve(a),
         Cmd::Evaluate(a) => solve::evaluate(a),
         Cmd::Dev(a) => dev::run(a),
+        Cmd::Cluster(a) => dev::run_cluster(a),
         Cmd::Deploy(a) => deploy::run(a),
         Cmd::Node(a) => node::run(*a),
         Cmd::Solver(c) => solver::run(c),

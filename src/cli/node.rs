@@ -862,7 +862,7 @@ pub(crate) fn print_event(name: &str, e: &Event) {
 
 /// Funds `solver` from `funder` (bond plus gas) and bonds it, unless it is
 /// already eligible. Returns whether it bonded.
-async fn dev_fund_and_bond(
+pub(crate) async fn dev_fund_and_bond(
     rpc: &alloy::transports::http::reqwest::Url,
     registry: Address,
     funder: &alloy::signers::local::PrivateKeySigner,
