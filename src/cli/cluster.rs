@@ -49,7 +49,10 @@ pub(crate) fn nats(dir: &Path) -> Result<(Procs, ClusterSpec), CliError> {
             .stderr(log)
             .spawn()
             .map_err(|e| {
-                err("dev.nats", format!("cannot start nats-server (tests/setup.sh installs it): {e}"))
+                err(
+                    "dev.nats",
+                    format!("cannot start nats-server (tests/setup.sh installs it): {e}"),
+                )
             })?;
         procs.push((format!("nats-server {i}"), child));
     }
@@ -94,8 +97,8 @@ pub(crate) fn solvers(
         let name = format!("solver-{strategy}");
         let port = spec.client_ports[n % spec.client_ports.len()];
         let url = format!("nats://solver:{}@127.0.0.1:{port}", spec.solver_password);
-        let log = std::fs::File::create(dir.join(format!("{name}.log")))
-            .map_err(|e| err("cli.io", e))?;
+        let log =
+            std::fs::File::create(dir.join(format!("{name}.log"))).map_err(|e| err("cli.io", e))?;
         let child = Command::new(&exe)
             .args(["solver", "run", "--strategy", strategy, "--node", api, "--name", &name])
             .args(["--nats", &url])

@@ -141,10 +141,10 @@ fn wait_http(url: &str, body: Option<&str>) -> bool {
 
 /// The address after `http` (same host, next port): the second node's.
 fn second_address(http: &str) -> Result<String, CliError> {
-    let (host, port) = http
-        .rsplit_once(':')
-        .and_then(|(h, p)| Some((h, p.parse::<u16>().ok()?)))
-        .ok_or_else(|| err("cli.bad_address", format!("--http {http} is not host:port")))?;
+    let (host, port) =
+        http.rsplit_once(':')
+            .and_then(|(h, p)| Some((h, p.parse::<u16>().ok()?)))
+            .ok_or_else(|| err("cli.bad_address", format!("--http {http} is not host:port")))?;
     Ok(format!("{host}:{}", port.wrapping_add(1)))
 }
 
@@ -207,7 +207,11 @@ pub(crate) fn run(a: DevArgs) -> Result<(), CliError> {
         let _ = std::fs::remove_dir_all(&pg_dir);
         std::fs::create_dir_all(&pg_dir).map_err(|e| err("cli.io", e))?;
         let pg = LocalPostgres::try_start(&pg_dir).map_err(|e| err("dev.postgres", e))?;
-        step(&format!("Postgres up on 127.0.0.1:{} (a private cluster in {})", pg.port, pg_dir.display()));
+        step(&format!(
+            "Postgres up on 127.0.0.1:{} (a private cluster in {})",
+            pg.port,
+            pg_dir.display()
+        ));
         let store = pg.database("stakebid");
         _postgres = Some(pg);
         let (procs, spec) = cluster::nats(&a.data_dir)?;
@@ -300,7 +304,10 @@ pub(crate) fn run(a: DevArgs) -> Result<(), CliError> {
                 if !wait_http(&format!("http://{http}/healthz"), None) {
                     return Err(err(
                         "dev.node",
-                        format!("{name} did not come up on {http} (see {}/{name}.log)", a.data_dir.display()),
+                        format!(
+                            "{name} did not come up on {http} (see {}/{name}.log)",
+                            a.data_dir.display()
+                        ),
                     ));
                 }
                 let h = stakebid_sdk::Client::new(&format!("http://{http}"));
@@ -313,7 +320,10 @@ pub(crate) fn run(a: DevArgs) -> Result<(), CliError> {
                     Some(l) => format!("stands by ({} leads)", l.holder),
                     None => "up".into(),
                 };
-                step(&format!("{name} up on http://{http}: {role}; log {}/{name}.log", a.data_dir.display()));
+                step(&format!(
+                    "{name} up on http://{http}: {role}; log {}/{name}.log",
+                    a.data_dir.display()
+                ));
             }
             let keys: Vec<String> = (0..3u8)
                 .map(|n| format!("0x{}", alloy::hex::encode(dev_solver_key(n).to_bytes())))
