@@ -214,6 +214,8 @@ export interface Figures {
 
 /** `GET /healthz`. */
 export interface Health {
+  /** Who leads, when nodes share a store. */
+  leader?: null | Leader;
   /** The market feed's state, when the node runs rounds. */
   market?: null | MarketStatus;
   /** `ok`, or `auctions_stopped` (the node serves; no new auctions open). */
@@ -279,6 +281,20 @@ export interface IntentView {
   status: IntentStatus;
 }
 
+/** Who leads a cluster of nodes sharing a Postgres store (absent on a node with its own sled store, which always leads itself). */
+export interface Leader {
+  /** The lease's epoch: bumped at every takeover; the auctioneer's writes and announcements carry it. */
+  epoch: number;
+  /** The lease holder's node name. */
+  holder: string;
+  /** Whether the lease is unexpired (false: the leader died and nobody has taken over yet). */
+  live: boolean;
+  /** When the holder took the lease (unix s). */
+  since: number;
+  /** Whether the answering node is the leader. */
+  this_node: boolean;
+}
+
 /** Where the node's market comes from and whether rounds may use it. */
 export interface MarketStatus {
   /** Assets whose APR is the parameter file's, not the chain's history. */
@@ -319,6 +335,8 @@ export interface NodeInfo {
   chain?: Record<string, unknown> | null;
   /** Chain and Settlement intents are signed for. */
   domain: Domain;
+  /** Who leads and in which epoch, when nodes share a store. */
+  leader?: null | Leader;
   /** Hash of the market in use. */
   market_hash: string;
 }
@@ -684,4 +702,5 @@ export type ErrorCode =
   | "search.not_found"
   | "search.too_long"
   | "store.failed"
+  | "store.unavailable"
   | "withdrawals.no_chain";
