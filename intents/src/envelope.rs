@@ -177,6 +177,11 @@ pub struct OpenMsg {
     pub domain: Domain,
     /// `GET` it for the market JSON (`{ hash, market }`).
     pub market_url: String,
+    /// The leader lease's epoch of the node that sent it (0 for a node on
+    /// its own store). A solver ignores a message from an epoch older than
+    /// one it has seen: a deposed leader's announcements are stale.
+    #[serde(default)]
+    pub epoch: u64,
 }
 
 impl OpenMsg {
@@ -196,6 +201,11 @@ impl OpenMsg {
 pub struct PhaseMsg {
     /// The auction.
     pub auction: u64,
+    /// The leader lease's epoch of the node that sent it (0 for a node on
+    /// its own store). A solver ignores a message from an epoch older than
+    /// one it has seen: a deposed leader's announcements are stale.
+    #[serde(default)]
+    pub epoch: u64,
 }
 
 /// A sealed commitment: only the hash, signed by the solver's key.
@@ -303,6 +313,11 @@ pub struct AwardMsg {
     pub award: Award,
     /// The auctioneer's signature over its EIP-712 digest.
     pub signature: Bytes,
+    /// The leader lease's epoch of the node that sent it (0 for a node on
+    /// its own store). A solver ignores a message from an epoch older than
+    /// one it has seen: a deposed leader's announcements are stale.
+    #[serde(default)]
+    pub epoch: u64,
 }
 
 #[cfg(test)]
@@ -317,7 +332,8 @@ mod tests {
     #[test]
     fn sealed_messages_open_only_for_their_sender_and_subject() {
         let k = key(3);
-        let env = Envelope::seal(subject(7, Kind::Revealing), &PhaseMsg { auction: 7 }, &k);
+        let env =
+            Envelope::seal(subject(7, Kind::Revealing), &PhaseMsg { auction: 7, epoch: 0 }, &k);
         assert_eq!(env.kind().unwrap(), (7, Kind::Revealing));
         let m: PhaseMsg = env.open(|a| *a == k.address()).unwrap();
         assert_eq!(m.auction, 7);

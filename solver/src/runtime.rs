@@ -23,6 +23,26 @@ use stakebid_intents::{Context, IntentId, Market, Plan, Scenarios};
 
 use crate::{Strategy, View};
 
+/// The newest lease epoch the auctioneer's messages carried: a message from
+/// an older epoch is a deposed leader's (nodes sharing a store) and is not
+/// acted on. Nodes on their own store always send epoch 0.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct EpochGate {
+    /// The newest epoch seen.
+    pub newest: u64,
+}
+
+impl EpochGate {
+    /// Whether a message of `epoch` is current (and remember it if newer).
+    pub fn admit(&mut self, epoch: u64) -> bool {
+        if epoch < self.newest {
+            return false;
+        }
+        self.newest = epoch;
+        true
+    }
+}
+
 /// What the runtime reports as it goes (the CLI prints these).
 #[derive(Debug, Clone)]
 pub enum Event {
@@ -132,6 +152,20 @@ impl Runtime {
         let me = self.key.address();
         let mut market: Option<(B256, Market)> = None;
         let mut sealed: BTreeMap<u64, Vec<RevealMsg>> = BTreeMap::new();
+        let mut gate = EpochGate::default();
+        let mut current = |e: u64, auction: u64, report: &dyn Fn(Event)| {
+            let newest = gate.newest;
+            let ok = gate.admit(e);
+            if !ok {
+                report(Event::Problem {
+                    code: "solver.stale_leader".into(),
+                    message: format!(
+                        "auction {auction}: ignored a message of lease epoch {e}; epoch {newest} leads"
+                    ),
+                });
+            }
+            ok
+        };
         while let Some(env) = rx.recv().await {
             let Ok((auction, kind)) = env.kind() else { continue };
             if !kind.from_auctioneer() {
@@ -149,6 +183,9 @@ impl Runtime {
                             continue;
                         }
                     };
+                    if !current(msg.epoch, auction, &report) {
+                        continue;
+                    }
                     if !msg.intents_match() {
                         problem(
                             "solver.bad_batch",
@@ -184,7 +221,8 @@ impl Runtime {
                     }
                 }
                 Kind::Revealing => {
-                    if env.open::<PhaseMsg>(from_auctioneer).is_err() {
+                    let Ok(p) = env.open::<PhaseMsg>(from_auctioneer) else { continue };
+                    if !current(p.epoch, auction, &report) {
                         continue;
                     }
                     let Some(bids) = sealed.remove(&auction) else { continue };
@@ -202,7 +240,7 @@ impl Runtime {
                 }
                 Kind::Award => {
                     if let Ok(a) = env.open::<AwardMsg>(from_auctioneer) {
-                        if a.award.solver == me {
+                        if a.award.solver == me && current(a.epoch, auction, &report) {
                             report(Event::Won { auction, intents: a.award.intentIds.len() });
                         }
                     }
@@ -309,4 +347,20 @@ impl Runtime {
 enum Outgoing {
     Commit(CommitMsg),
     Reveal(RevealMsg),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::EpochGate;
+
+    #[test]
+    fn a_deposed_leaders_messages_are_not_current() {
+        let mut g = EpochGate::default();
+        assert!(g.admit(0), "a node on its own store");
+        assert!(g.admit(2), "a leader");
+        assert!(g.admit(2), "the same leader again");
+        assert!(!g.admit(1), "the leader it replaced");
+        assert!(g.admit(3), "the next one");
+        assert_eq!(g.newest, 3);
+    }
 }

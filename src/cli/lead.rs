@@ -74,6 +74,8 @@ pub(crate) fn spawn(
             match lease.acquire() {
                 Ok(st) => {
                     let mine = st.holder == holder && st.live;
+                    // The state first: a term that begins reads its epoch.
+                    *l.state.lock().unwrap_or_else(|p| p.into_inner()) = Some(st.clone());
                     if mine && !l.leading() {
                         store.set_fence(Some(Fence { holder: holder.clone(), epoch: st.epoch }));
                         l.leading.store(true, Ordering::SeqCst);
@@ -85,7 +87,6 @@ pub(crate) fn spawn(
                             st.holder, st.epoch
                         );
                     }
-                    *l.state.lock().unwrap_or_else(|p| p.into_inner()) = Some(st);
                 }
                 Err(e) => {
                     if l.leading() {

@@ -736,6 +736,10 @@ impl RoundThread {
                             std::thread::sleep(Duration::from_millis(100));
                         }
                         let term = l.new_term();
+                        // This term's announcements carry its epoch.
+                        if let Some(st) = l.state() {
+                            live.set_epoch(st.epoch.max(0) as u64);
+                        }
                         // The previous leader's unscored rounds are voided
                         // (no penalties), scored ones resumed below.
                         if let Err(e) = recover_and_register(&*store, &register.0, register.1) {

@@ -220,11 +220,17 @@ fn rounds_complete_on_a_nats_cluster_that_loses_a_node_and_solvers_cannot_announ
         let mut rx = watcher.subscribe("stakebid.auctions.999999.>").await.unwrap();
         let solver = Bus::nats(&solver_url(2)).await.unwrap();
         let key = stakebid_tests::solver_key(2);
-        let fake =
-            Envelope::seal(subject(999_999, Kind::Open), &PhaseMsg { auction: 999_999 }, &key);
+        let fake = Envelope::seal(
+            subject(999_999, Kind::Open),
+            &PhaseMsg { auction: 999_999, epoch: 0 },
+            &key,
+        );
         let _ = solver.publish(&fake).await;
-        let bid =
-            Envelope::seal(subject(999_999, Kind::Commitment), &PhaseMsg { auction: 1 }, &key);
+        let bid = Envelope::seal(
+            subject(999_999, Kind::Commitment),
+            &PhaseMsg { auction: 1, epoch: 0 },
+            &key,
+        );
         solver.publish(&bid).await.unwrap();
         let mut got = Vec::new();
         while let Ok(Some(e)) = tokio::time::timeout(Duration::from_secs(2), rx.recv()).await {
@@ -238,9 +244,21 @@ fn rounds_complete_on_a_nats_cluster_that_loses_a_node_and_solvers_cannot_announ
         "only the solver's bid got through"
     );
     let bodies = intent_bodies(&n.domain(), 12, 45, unix_now());
+    // Announcements carry the leader's lease epoch (solvers ignore older ones).
+    let mut opens = rt.block_on(async {
+        Bus::nats(&node_url).await.unwrap().subscribe("stakebid.auctions.*.open").await.unwrap()
+    });
     for (body, _) in &bodies[..4] {
         assert_eq!(http(&n.addr, "POST", "/v1/intents", body).unwrap().0, 201);
     }
+    let open = rt
+        .block_on(async { tokio::time::timeout(Duration::from_secs(20), opens.recv()).await })
+        .expect("an announcement")
+        .unwrap();
+    let body: Value = serde_json::from_str(&open.body).unwrap();
+    let epoch = leader(&n.addr)["epoch"].as_i64().unwrap();
+    assert!(epoch >= 1);
+    assert_eq!(body["epoch"].as_i64(), Some(epoch), "{}", open.body);
     // A round commits; the NATS node solver 1 is on dies.
     let hit = wait_for(Duration::from_secs(30), || {
         auctions(&n.addr).into_iter().find(|x| x["phase"] == "committing")

@@ -119,6 +119,7 @@ fn the_leader_dies_at_each_stage_of_a_round_and_every_intent_settles_once() {
         })
     };
     let mut takeovers = Vec::new();
+    let mut sealed_checks = 0;
     for point in ["committing", "revealing", "awarded"] {
         let seen: Vec<u64> = auctions(&standby.addr)
             .iter()
@@ -126,6 +127,18 @@ fn the_leader_dies_at_each_stage_of_a_round_and_every_intent_settles_once() {
             .filter_map(|a| a["id"].as_u64())
             .collect();
         let hit = wait_for(Duration::from_secs(60), || {
+            // Sealed means sealed on every node: a committing round shows no
+            // bid (no outcome, no plan) on the leader or the standby.
+            for node in [&leader, &standby] {
+                for x in auctions(&node.addr).iter().filter(|x| x["phase"] == "committing") {
+                    let v = get(&node.addr, &format!("/v1/auctions/{}", x["id"]));
+                    assert!(
+                        v["outcome"].is_null() && !v.to_string().contains("allocations"),
+                        "{v}"
+                    );
+                    sealed_checks += 1;
+                }
+            }
             let a = auctions(&standby.addr)
                 .into_iter()
                 .find(|a| a["phase"] == point && !seen.contains(&a["id"].as_u64().unwrap()))?;
@@ -143,6 +156,7 @@ fn the_leader_dies_at_each_stage_of_a_round_and_every_intent_settles_once() {
         standby = start(dead);
     }
     eprintln!("takeovers (point, auction, time to lead): {takeovers:?}");
+    assert!(sealed_checks > 0, "committing rounds were looked at");
     for (point, _, after) in &takeovers {
         // One round interval (2 s), plus the 50 ms poll.
         assert!(*after < Duration::from_millis(2_100), "took {after:?} after a kill while {point}");

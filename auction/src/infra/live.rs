@@ -67,9 +67,22 @@ pub struct Live {
     bus: Option<Bus>,
     now: Arc<dyn Fn() -> u64 + Send + Sync>,
     metrics: Arc<Metrics>,
+    /// The lease epoch this node leads in (0 on its own store); every
+    /// announcement carries it.
+    epoch: std::sync::atomic::AtomicU64,
 }
 
 impl Live {
+    /// Announcements from now on carry `epoch` (a term began).
+    pub fn set_epoch(&self, epoch: u64) {
+        self.epoch.store(epoch, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// The epoch announcements carry.
+    pub fn epoch(&self) -> u64 {
+        self.epoch.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     /// A live auction signed by `key` for `domain`, announcing on `bus` (if
     /// any) and the event stream, on the clock `now` (unix seconds).
     pub fn new(
@@ -87,6 +100,7 @@ impl Live {
             bus,
             now,
             metrics,
+            epoch: std::sync::atomic::AtomicU64::new(0),
         })
     }
 
@@ -257,13 +271,14 @@ pub fn drive(
             // The round's own market, by hash: a solver reading it later
             // still gets what this round is scored on.
             market_url: format!("{market_url}/{}", open.marketHash),
+            epoch: live.epoch(),
         };
         live.announce(rt, id, Kind::Open, &msg);
         wait_until(open.commitDeadline);
         if let Err(e) = a.revealing(id) {
             tracing::warn!(code = e.code(), "cannot mark the round revealing: {e}");
         }
-        live.announce(rt, id, Kind::Revealing, &PhaseMsg { auction: id });
+        live.announce(rt, id, Kind::Revealing, &PhaseMsg { auction: id, epoch: live.epoch() });
         wait_until(open.revealDeadline);
         if stop.load(Ordering::Relaxed) {
             return;
@@ -273,11 +288,14 @@ pub fn drive(
             Ok(r) => {
                 for (award, sig) in &r.awards {
                     live.metrics.awards.inc();
-                    let m =
-                        AwardMsg { award: award.clone(), signature: Bytes::from(sig.as_bytes()) };
+                    let m = AwardMsg {
+                        award: award.clone(),
+                        signature: Bytes::from(sig.as_bytes()),
+                        epoch: live.epoch(),
+                    };
                     live.announce(rt, id, Kind::Award, &m);
                 }
-                live.announce(rt, id, Kind::Closed, &PhaseMsg { auction: id });
+                live.announce(rt, id, Kind::Closed, &PhaseMsg { auction: id, epoch: live.epoch() });
                 tracing::info!(revealed = r.revealed, awards = r.awards.len(), "round closed");
                 after_close(&mut a, &r);
             }
