@@ -1,10 +1,14 @@
 //! Failover while settling on a real chain: anvil with the contracts, a
-//! private Postgres, nats-server, two nodes sharing the store, three solver
-//! processes on NATS. The leader is SIGKILLed while a round commits, while
-//! it reveals, and after an award with its settlement transaction sent but
-//! not yet mined (anvil mines every 3 s, so the dead leader's signed
-//! transaction lands after it died). Each time the standby takes over and
-//! the killed node comes back as the new standby. Across the run: every
+//! private Postgres, a 3-node NATS cluster, two nodes sharing the store,
+//! three solver processes, each on a different NATS node. The leader is
+//! SIGKILLed while a round commits; while it reveals; after an award,
+//! before its settlement is sent (anvil paused with SIGSTOP while the round
+//! closes, so the leader's chain calls hang); and with its settlement sent
+//! but not yet mined (anvil mines every 3 s, so the dead leader's signed
+//! transaction lands after it died). Then the leader is paused (SIGSTOP)
+//! past its lease while a round commits and resumed: its write is refused
+//! (`store.fenced`) and it stands by. Each time the standby takes over; a
+//! killed node comes back as the new standby. Across the run: every
 //! acknowledged intent is present, every funded intent settles, and the
 //! chain's `IntentSettled` events name each intent exactly once — the new
 //! leader reconciles the dead one's settlement instead of sending another.
@@ -21,7 +25,7 @@ use stakebid_intents::Domain;
 use stakebid_settlement::contracts::Settlement;
 use stakebid_settlement::Confirm;
 use stakebid_tests::{
-    anvil, anvil_key, get, http, nats, scratch, solver_key, unix_now, wait_for, Node, Proc,
+    anvil, anvil_key, get, http, scratch, solver_key, unix_now, wait_for, Node, Proc,
 };
 
 use crate::{args, BIN};
@@ -38,7 +42,7 @@ fn auctions(addr: &str) -> Vec<Value> {
 #[test]
 fn the_leader_dies_at_each_stage_of_a_round_and_every_intent_settles_once() {
     let dir = scratch("failover");
-    let (_anvil, url) = anvil(&dir);
+    let (anvil_proc, url) = anvil(&dir);
     let rt = tokio::runtime::Runtime::new().unwrap();
     let dep = stakebid_tests::deploy(BIN, &dir, &url);
     let d = stakebid_settlement::deploy::load(&dep).unwrap();
@@ -79,10 +83,11 @@ fn the_leader_dies_at_each_stage_of_a_round_and_every_intent_settles_once() {
         rt.block_on(crate::fund_and_bond(&rpc, d.registry, &anvil_key(1), &solver_key(n), two));
         node_args.extend(["--solver".to_string(), solver_key(n).address().to_string()]);
     }
-    let (_nats, nats_url) = nats(&dir);
+    let nats = stakebid_tests::NatsCluster::start(&dir);
     let pg = Postgres::start(&dir);
     let store = pg.database("failover");
-    node_args.extend(args(&["--nats", &nats_url, "--store", &store]));
+    let node_nats = nats.spec.url(stakebid_sdk::cluster::Role::Auctioneer);
+    node_args.extend(args(&["--nats", &node_nats, "--store", &store]));
     let start = |name: &str| Node::start(BIN, &dir.join(name), None, &node_args);
     let mut leader = start("a");
     assert!(wait_for(Duration::from_secs(10), || leads(&leader).then_some(())).is_some());
@@ -91,7 +96,11 @@ fn the_leader_dies_at_each_stage_of_a_round_and_every_intent_settles_once() {
     let _solvers: Vec<Proc> = ["optimal", "greedy", "waterfill"]
         .iter()
         .enumerate()
-        .map(|(n, s)| crate::solver_process(&dir, n as u8, s, &api, Some(&nats_url), false))
+        .map(|(n, s)| {
+            let port = nats.spec.client_ports[n];
+            let url = format!("nats://solver:{}@127.0.0.1:{port}", nats.spec.solver_password);
+            crate::solver_process(&dir, n as u8, s, &api, Some(&url), false)
+        })
         .collect();
     // Interval mining from here: a sent settlement waits up to 3 s.
     let read = ProviderBuilder::new().connect_http(rpc.clone()).erased();
@@ -120,13 +129,22 @@ fn the_leader_dies_at_each_stage_of_a_round_and_every_intent_settles_once() {
     };
     let mut takeovers = Vec::new();
     let mut sealed_checks = 0;
-    for point in ["committing", "revealing", "awarded"] {
-        let seen: Vec<u64> = auctions(&standby.addr)
-            .iter()
-            .filter(|a| a["phase"] == point)
-            .filter_map(|a| a["id"].as_u64())
-            .collect();
-        let hit = wait_for(Duration::from_secs(60), || {
+    let fresh = |addr: &str, phase: &str, seen: &[u64]| {
+        auctions(addr)
+            .into_iter()
+            .find(|a| a["phase"] == phase && !seen.contains(&a["id"].as_u64().unwrap()))
+    };
+    let points = ["committing", "revealing", "awarded, unsent", "awarded, pending", "paused"];
+    for point in points {
+        let phase = match point {
+            "awarded, unsent" => "revealing",
+            "awarded, pending" => "awarded",
+            "paused" => "committing",
+            p => p,
+        };
+        let seen: Vec<u64> =
+            auctions(&standby.addr).iter().filter_map(|a| a["id"].as_u64()).collect();
+        let hit = wait_for(Duration::from_secs(90), || {
             // Sealed means sealed on every node: a committing round shows no
             // bid (no outcome, no plan) on the leader or the standby.
             for node in [&leader, &standby] {
@@ -139,21 +157,57 @@ fn the_leader_dies_at_each_stage_of_a_round_and_every_intent_settles_once() {
                     sealed_checks += 1;
                 }
             }
-            let a = auctions(&standby.addr)
-                .into_iter()
-                .find(|a| a["phase"] == point && !seen.contains(&a["id"].as_u64().unwrap()))?;
+            let a = fresh(&standby.addr, phase, &seen)?;
+            if point == "awarded, unsent" {
+                // The chain stops answering while this round closes: its
+                // award is stored, its settlement cannot be sent.
+                anvil_proc.signal("STOP");
+                let id = a["id"].as_u64().unwrap();
+                let awarded = wait_for(Duration::from_secs(15), || {
+                    let p = get(&standby.addr, &format!("/v1/auctions/{id}"))["phase"].clone();
+                    (p != "revealing").then_some(p)
+                });
+                if awarded.as_ref().is_some_and(|p| p == "awarded") {
+                    return Some(a);
+                }
+                anvil_proc.signal("CONT");
+                return None;
+            }
             // After the award: wait until its settlement is sent, unmined.
-            (point != "awarded" || pending_txs() > 0).then_some(a)
+            (point != "awarded, pending" || pending_txs() > 0).then_some(a)
         })
         .unwrap_or_else(|| panic!("no auction reached {point}:\n{}", leader.proc.log()));
-        leader.proc.kill();
         let t = Instant::now();
+        if point == "paused" {
+            leader.proc.signal("STOP");
+        } else {
+            leader.proc.kill();
+        }
         let took = wait_for(Duration::from_secs(10), || leads(&standby).then_some(()));
-        assert!(took.is_some(), "no takeover after a kill while {point}:\n{}", standby.proc.log());
+        assert!(took.is_some(), "no takeover after {point}:\n{}", standby.proc.log());
         takeovers.push((point, hit["id"].as_u64().unwrap(), t.elapsed()));
-        let dead = if leader.dir.ends_with("a") { "a" } else { "b" };
+        if point == "awarded, unsent" {
+            anvil_proc.signal("CONT");
+        }
+        let old = if leader.dir.ends_with("a") { "a" } else { "b" };
         std::mem::swap(&mut leader, &mut standby);
-        standby = start(dead);
+        if point == "paused" {
+            // Resumed past its lease: its next write is refused, it stands by.
+            std::thread::sleep(Duration::from_secs(1));
+            standby.proc.signal("CONT");
+            let down = wait_for(Duration::from_secs(10), || {
+                let log = standby.proc.log();
+                (log.contains("store.fenced") && log.contains("standing by")).then_some(())
+            });
+            assert!(
+                down.is_some(),
+                "the resumed leader is fenced and stands by:\n{}",
+                standby.proc.log()
+            );
+            assert!(leads(&leader) && !leads(&standby));
+        } else {
+            standby = start(old);
+        }
     }
     eprintln!("takeovers (point, auction, time to lead): {takeovers:?}");
     assert!(sealed_checks > 0, "committing rounds were looked at");
@@ -173,26 +227,14 @@ fn the_leader_dies_at_each_stage_of_a_round_and_every_intent_settles_once() {
         standby.proc.log()
     );
     // Exactly once each, by the chain's own record.
-    let logs = rt.block_on(async {
-        let f = alloy::rpc::types::Filter::new()
-            .address(d.settlement)
-            .event_signature(
-                <Settlement::IntentSettled as alloy::sol_types::SolEvent>::SIGNATURE_HASH,
-            )
-            .from_block(0);
-        read.get_logs(&f).await.unwrap()
-    });
-    let mut seen = std::collections::BTreeMap::new();
-    for l in &logs {
-        let ev = l.log_decode::<Settlement::IntentSettled>().unwrap();
-        *seen.entry(ev.inner.data.intentId).or_insert(0) += 1;
-    }
+    let seen = crate::settled_on_chain(&rt, &read, d.settlement);
     for id in &ids {
         assert_eq!(seen.get(id), Some(&1), "intent {id} settled {:?} times on-chain", seen.get(id));
     }
     assert_eq!(seen.len(), ids.len());
-    // The auction whose settlement was in flight is settled, not refailed.
-    let (_, in_flight, _) = takeovers[2];
-    assert_eq!(get(&leader.addr, &format!("/v1/auctions/{in_flight}"))["phase"], "settled");
+    // The awards whose settlement was unsent, then in flight, are settled.
+    for (_, id, _) in &takeovers[2..4] {
+        assert_eq!(get(&leader.addr, &format!("/v1/auctions/{id}"))["phase"], "settled");
+    }
     drop(pg);
 }

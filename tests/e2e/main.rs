@@ -104,3 +104,29 @@ pub(crate) async fn fund_and_bond(
     send_eth(&wallet_provider(rpc, funder), solver.address(), amount + gas).await.unwrap();
     stakebid_settlement::registry::ensure_bond(rpc, registry, solver, amount).await.unwrap();
 }
+
+/// How many times the chain's `IntentSettled` events of `settlement` name
+/// each intent id (the on-chain record of "settled once").
+pub(crate) fn settled_on_chain(
+    rt: &tokio::runtime::Runtime,
+    read: &alloy::providers::DynProvider,
+    settlement: alloy::primitives::Address,
+) -> std::collections::BTreeMap<alloy::primitives::B256, usize> {
+    use alloy::providers::Provider;
+    use stakebid_settlement::contracts::Settlement;
+    let logs = rt.block_on(async {
+        let f = alloy::rpc::types::Filter::new()
+            .address(settlement)
+            .event_signature(
+                <Settlement::IntentSettled as alloy::sol_types::SolEvent>::SIGNATURE_HASH,
+            )
+            .from_block(0);
+        read.get_logs(&f).await.unwrap()
+    });
+    let mut seen = std::collections::BTreeMap::new();
+    for l in &logs {
+        let ev = l.log_decode::<Settlement::IntentSettled>().unwrap();
+        *seen.entry(ev.inner.data.intentId).or_insert(0) += 1;
+    }
+    seen
+}

@@ -189,20 +189,8 @@ fn a_viem_wallet_settles_the_explorer_shows_it_and_a_restart_loses_nothing() {
     for (_, id) in &bodies {
         assert_eq!(http(&node.addr, "GET", &format!("/v1/intents/{id}"), "").unwrap().0, 200);
     }
-    let logs = rt.block_on(async {
-        let f = alloy::rpc::types::Filter::new()
-            .address(d.settlement)
-            .event_signature(
-                <Settlement::IntentSettled as alloy::sol_types::SolEvent>::SIGNATURE_HASH,
-            )
-            .from_block(0);
-        read.get_logs(&f).await.unwrap()
-    });
-    let mut seen = std::collections::BTreeSet::new();
-    for l in &logs {
-        let ev = l.log_decode::<Settlement::IntentSettled>().unwrap();
-        assert!(seen.insert(ev.inner.data.intentId), "settled twice on-chain");
-    }
+    let seen = crate::settled_on_chain(&rt, &read, d.settlement);
+    assert!(seen.values().all(|n| *n == 1), "settled twice on-chain: {seen:?}");
     assert_eq!(
         seen.len(),
         1 + eth_ids.len(),

@@ -631,10 +631,7 @@ impl NodeStore for Store {
         phase: Phase,
         moves: &[(IntentId, Status)],
     ) -> Result<(), StoreError> {
-        self.write_outcome(id, public, phase, moves, |from| {
-            from.can_become(Phase::Scored)
-                && (phase == Phase::Scored || Phase::Scored.can_become(phase))
-        })
+        self.write_outcome(id, public, phase, moves, |from| from.may_conclude(phase))
     }
 
     /// After a failed settlement: the revised outcome, the phase (Awarded
@@ -647,9 +644,7 @@ impl NodeStore for Store {
         phase: Phase,
         moves: &[(IntentId, Status)],
     ) -> Result<(), StoreError> {
-        self.write_outcome(id, public, phase, moves, |from| {
-            from == Phase::Awarded && (phase == Phase::Awarded || from.can_become(phase))
-        })
+        self.write_outcome(id, public, phase, moves, |from| from.may_refallback(phase))
     }
 
     /// A settlement landed: the outcome noting it, the phase (Settled once
@@ -662,9 +657,7 @@ impl NodeStore for Store {
         phase: Phase,
         moves: &[(IntentId, Status)],
     ) -> Result<(), StoreError> {
-        self.write_outcome(id, public, phase, moves, |from| {
-            from == Phase::Awarded && matches!(phase, Phase::Awarded | Phase::Settled)
-        })
+        self.write_outcome(id, public, phase, moves, |from| from.may_record_settlement(phase))
     }
 
     /// Records the public outcome of a round (written with the Scored phase).

@@ -450,10 +450,7 @@ impl NodeStore for PgStore {
         phase: Phase,
         moves: &[(IntentId, Status)],
     ) -> Result<(), StoreError> {
-        write_outcome(self, id, public, phase, moves, |from, phase| {
-            from.can_become(Phase::Scored)
-                && (phase == Phase::Scored || Phase::Scored.can_become(phase))
-        })
+        write_outcome(self, id, public, phase, moves, Phase::may_conclude)
     }
 
     fn refallback(
@@ -463,9 +460,7 @@ impl NodeStore for PgStore {
         phase: Phase,
         moves: &[(IntentId, Status)],
     ) -> Result<(), StoreError> {
-        write_outcome(self, id, public, phase, moves, |from, phase| {
-            from == Phase::Awarded && (phase == Phase::Awarded || from.can_become(phase))
-        })
+        write_outcome(self, id, public, phase, moves, Phase::may_refallback)
     }
 
     fn record_settlement(
@@ -475,9 +470,7 @@ impl NodeStore for PgStore {
         phase: Phase,
         moves: &[(IntentId, Status)],
     ) -> Result<(), StoreError> {
-        write_outcome(self, id, public, phase, moves, |from, phase| {
-            from == Phase::Awarded && matches!(phase, Phase::Awarded | Phase::Settled)
-        })
+        write_outcome(self, id, public, phase, moves, Phase::may_record_settlement)
     }
 
     fn publish(&self, id: u64, public: Outcome) -> Result<(), StoreError> {

@@ -30,6 +30,11 @@ fn connect(url: &str) -> Result<Client, StoreError> {
         cfg.connect_timeout(CONNECT_TIMEOUT);
     }
     cfg.application_name("stakebid");
+    // A node paused (or stuck) inside a transaction would hold its row locks
+    // and block the next leader's takeover writes; our transactions send
+    // their statements back to back, so a second idle inside one means the
+    // node is gone: the server ends that session and its locks go with it.
+    cfg.options("-c idle_in_transaction_session_timeout=1500");
     cfg.connect(NoTls).map_err(classify)
 }
 
