@@ -54,10 +54,13 @@ impl Leadership {
 /// Starts the lease thread over `store`: `ttl` is the lease's lifetime.
 /// Until this node leads, its round-state writes are fenced with epoch 0,
 /// which no lease has, so nothing a standby does can touch round state.
+/// A node that runs no rounds (`--no-auctions`) only watches the lease
+/// (`contend` false): taking it would stop every round in the cluster.
 pub(crate) fn spawn(
     store: Arc<PgStore>,
     holder: String,
     ttl: Duration,
+    contend: bool,
     stop: Arc<AtomicBool>,
 ) -> Arc<Leadership> {
     store.set_fence(Some(Fence { holder: holder.clone(), epoch: 0 }));
@@ -71,7 +74,8 @@ pub(crate) fn spawn(
     std::thread::spawn(move || {
         let lease = store.lease(&holder, ttl);
         while !stop.load(Ordering::SeqCst) {
-            match lease.acquire() {
+            let read = if contend { lease.acquire() } else { lease.state() };
+            match read {
                 Ok(st) => {
                     let mine = st.holder == holder && st.live;
                     // The state first: a term that begins reads its epoch.

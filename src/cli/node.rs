@@ -435,7 +435,7 @@ pub(crate) fn run(a: NodeArgs) -> Result<(), CliError> {
         let ttl = Duration::from_millis(a.lease_ms.unwrap_or(every.as_millis() as u64 * 3 / 5));
         let name =
             a.node_name.clone().unwrap_or_else(|| format!("{}#{}", a.http, std::process::id()));
-        lead::spawn(pg, name, ttl.max(Duration::from_secs(1)), stop.clone())
+        lead::spawn(pg, name, ttl.max(Duration::from_secs(1)), !a.no_auctions, stop.clone())
     });
     if !a.no_auctions {
         let rounds = Rounds {

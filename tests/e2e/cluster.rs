@@ -140,16 +140,17 @@ fn a_leader_paused_past_its_lease_is_fenced_and_steps_down() {
     }
     std::thread::sleep(Duration::from_secs(3));
     a.proc.signal("CONT");
-    // Resumed, it finds the lease taken: it stands by, B keeps leading.
-    let down =
-        wait_for(Duration::from_secs(10), || a.proc.log().contains("standing by").then_some(()));
-    assert!(down.is_some(), "the resumed leader steps down:\n{}", a.proc.log());
+    // Resumed inside the commit window it was paused in, it wakes to mark
+    // the round revealing: that write is refused, and it stands by.
+    let down = wait_for(Duration::from_secs(10), || {
+        let log = a.proc.log();
+        (log.contains("store.fenced") && log.contains("standing by")).then_some(())
+    });
+    assert!(down.is_some(), "the resumed leader is fenced and steps down:\n{}", a.proc.log());
     assert_eq!(leader(&a.addr)["this_node"], false);
     assert!(leads(&b));
     let ids: Vec<_> = bodies.iter().map(|x| x.1).collect();
     each_awarded_once(&b.addr, &ids, &|| format!("{}\n---\n{}", a.proc.log(), b.proc.log()));
-    // Nothing the old leader wrote after the takeover landed: its refused
-    // writes are in its log with their code, if it tried any.
     let log = a.proc.log();
     assert!(!log.contains("panicked"), "{log}");
     drop(pg);
