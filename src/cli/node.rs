@@ -497,7 +497,9 @@ pub(crate) fn run(a: NodeArgs) -> Result<(), CliError> {
     eprintln!(
         "[node] {} intents stored in {}; {} bus; API {base}/v1/health; explorer {base}/",
         store.len(),
-        a.store.as_deref().map_or_else(|| a.data_dir.display().to_string(), redact),
+        a.store
+            .as_deref()
+            .map_or_else(|| a.data_dir.display().to_string(), stakebid_sdk::bus::redacted),
         bus.name(),
     );
     eprintln!(
@@ -528,7 +530,7 @@ fn open_store(a: &NodeArgs) -> Result<Stores, CliError> {
         }
         Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
             let s = Arc::new(PgStore::open(url).map_err(|e| {
-                CliError::new(e.code(), format!("cannot open the store at {}: {e}", redact(url)))
+                CliError::new(e.code(), format!("cannot open the store at {}: {e}", stakebid_sdk::bus::redacted(url)))
             })?);
             Ok((s.clone(), Some(s)))
         }
@@ -536,20 +538,9 @@ fn open_store(a: &NodeArgs) -> Result<Stores, CliError> {
             "cli.bad_store",
             format!(
                 "--store {} is not a postgres:// URL; leave it out to use the sled store in --data-dir",
-                redact(url)
+                stakebid_sdk::bus::redacted(url)
             ),
         )),
-    }
-}
-
-/// A store URL without its password, for messages.
-fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(s), Some(at)) if at > s => match url[s + 3..at].find(':') {
-            Some(c) => format!("{}:***{}", &url[..s + 3 + c], &url[at..]),
-            None => url.to_string(),
-        },
-        _ => url.to_string(),
     }
 }
 

@@ -71,8 +71,9 @@ fn parse_servers(list: &str) -> Result<Servers, String> {
     Ok((servers, creds, redacted(list)))
 }
 
-/// A URL list with every password replaced by `***`.
-fn redacted(list: &str) -> String {
+/// A URL, or a comma-separated list of them, with every password replaced
+/// by `***` (for messages and logs: NATS and store URLs alike).
+pub fn redacted(list: &str) -> String {
     list.split(',')
         .map(|part| match (part.find("://"), part.rfind('@')) {
             (Some(s), Some(at)) if at > s => match part[s + 3..at].find(':') {

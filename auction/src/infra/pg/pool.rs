@@ -17,7 +17,7 @@ type Job = Box<dyn FnOnce(&mut Option<Client>) + Send>;
 
 /// The connection threads.
 pub(crate) struct Pool {
-    jobs: Mutex<mpsc::Sender<Job>>,
+    jobs: mpsc::Sender<Job>,
 }
 
 /// How long a connection attempt may take before the call fails.
@@ -81,7 +81,7 @@ impl Pool {
                 })
                 .map_err(|e| StoreError::Db(format!("cannot start a store thread: {e}")))?;
         }
-        Ok(Pool { jobs: Mutex::new(tx) })
+        Ok(Pool { jobs: tx })
     }
 
     /// Runs `f` on a connection and waits for its result.
@@ -101,12 +101,7 @@ impl Pool {
             }
             let _ = reply.send(out);
         });
-        let sent = self
-            .jobs
-            .lock()
-            .map_err(|_| StoreError::Db("store threads poisoned".into()))?
-            .send(job);
-        sent.map_err(|_| StoreError::Db("the store threads stopped".into()))?;
+        self.jobs.send(job).map_err(|_| StoreError::Db("the store threads stopped".into()))?;
         wait.recv().map_err(|_| StoreError::Db("a store thread stopped".into()))?
     }
 }
