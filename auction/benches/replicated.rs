@@ -10,7 +10,10 @@
 //! - the store's share of a round, one node each: read the pool, open an
 //!   auction over 100 intents (record and moves in one transaction), mark it
 //!   revealing, void it (intents back to the pool) — the writes a round makes
-//!   around its solving and scoring, which do not depend on the store.
+//!   around its solving and scoring, which do not depend on the store;
+//! - whole rounds without their commit and reveal windows (which are time
+//!   the node waits, the same on both): open, three in-process solvers
+//!   commit and reveal, scoring, winner selection, the award.
 //!
 //! `cargo bench -p stakebid-auction --bench replicated`
 #![allow(missing_docs)]
@@ -21,14 +24,21 @@ use serde_json::json;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use alloy::primitives::B256;
+use alloy::signers::local::PrivateKeySigner;
+use stakebid_auction::auctioneer::{Auctioneer, Participant};
 use stakebid_auction::domain::phase::Phase;
+use stakebid_auction::domain::registry::Registry;
 use stakebid_auction::infra::api::{router, AppState, Intake};
 use stakebid_auction::infra::metrics::Metrics;
 use stakebid_auction::infra::pg::local::LocalPostgres;
 use stakebid_auction::infra::pg::PgStore;
 use stakebid_auction::infra::store::{AuctionRecord, Status, Store};
 use stakebid_auction::port::NodeStore;
-use stakebid_intents::{batch, Domain, Market, Policy};
+use stakebid_intents::envelope::{CommitMsg, RevealMsg};
+use stakebid_intents::protocol::{AuctionOpen, Bid};
+use stakebid_intents::{batch, Context, Domain, Intent, IntentId, Market, Policy, Wei};
+use stakebid_solver::{Strategy, View};
 
 const INTENTS: usize = 6_000;
 const IN_FLIGHT: usize = 64;
@@ -133,6 +143,86 @@ fn rounds(store: &dyn NodeStore, first: u64, n: u64) -> (Duration, Duration) {
     (ts[ts.len() / 2], ts[ts.len() * 99 / 100])
 }
 
+/// An honest in-process solver running a shipped strategy.
+struct Honest {
+    key: PrivateKeySigner,
+    strategy: Box<dyn Strategy>,
+    sealed: Vec<RevealMsg>,
+}
+
+impl Participant for Honest {
+    fn address(&self) -> Address {
+        self.key.address()
+    }
+    fn commit(
+        &mut self,
+        open: &AuctionOpen,
+        ctx: &Context<'_>,
+        batch: &[(IntentId, Intent)],
+    ) -> Vec<CommitMsg> {
+        let sol = self.strategy.solve(&View { ctx, intents: batch }, None);
+        if sol.plans.is_empty() {
+            return vec![];
+        }
+        let bid = Bid::from_plans(open.auctionId, self.address(), &sol.plans);
+        let (c, salt) = CommitMsg::seal(31337, &bid, &self.key);
+        self.sealed = vec![RevealMsg::seal(31337, bid, salt, &self.key)];
+        vec![c]
+    }
+    fn reveal(&mut self, _auction: u64) -> Vec<RevealMsg> {
+        std::mem::take(&mut self.sealed)
+    }
+}
+
+/// Whole rounds without their windows: open (batch of 20 from the pool),
+/// three honest solvers (optimal, greedy, waterfill) commit and reveal,
+/// scoring, winner selection and the award, every store write included.
+/// Median and p99 of `n` rounds.
+fn whole_rounds(store: &dyn NodeStore, d: Domain, n: usize) -> (Duration, Duration) {
+    let key = PrivateKeySigner::from_bytes(&B256::repeat_byte(0xa0)).unwrap();
+    let mut ps: Vec<Box<dyn Participant>> = ["optimal", "greedy", "waterfill"]
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            Box::new(Honest {
+                key: PrivateKeySigner::from_bytes(&B256::repeat_byte(0x10 + i as u8)).unwrap(),
+                strategy: stakebid_solver::by_name(s, 5).unwrap(),
+                sealed: vec![],
+            }) as Box<dyn Participant>
+        })
+        .collect();
+    let mut registry = Registry::new();
+    for p in &ps {
+        registry.bond(p.address(), Wei(2 * 10u128.pow(18)));
+    }
+    let mut a = Auctioneer {
+        store,
+        registry,
+        market: Market::snapshot(),
+        key,
+        domain: d,
+        scenarios: 100,
+        batch_size: 20,
+        commit_secs: 10,
+        reveal_secs: 10,
+        last_award: B256::ZERO,
+        next_id: store.last_auction_id().unwrap() + 1,
+        reserved: Default::default(),
+        held: Default::default(),
+        paused: false,
+        markets: None,
+    };
+    let mut ts = Vec::new();
+    for _ in 0..n {
+        let t = Instant::now();
+        let r = a.round(1_790_000_000, &mut ps).unwrap().expect("the pool has intents");
+        assert!(!r.awards.is_empty(), "{r:?}");
+        ts.push(t.elapsed());
+    }
+    ts.sort();
+    (ts[ts.len() / 2], ts[ts.len() * 99 / 100])
+}
+
 fn main() {
     let d = Domain { chain_id: 31337, settlement: Address::repeat_byte(1) };
     let rt = tokio::runtime::Runtime::new().unwrap();
@@ -165,6 +255,15 @@ fn main() {
     println!("\nthe store's share of a round (pool read, open over 100 intents, revealing, void), 50 rounds:");
     for (name, store) in [("sled", &sled), ("Postgres", &a)] {
         let (p50, p99) = rounds(&**store, 1, 50);
+        println!(
+            "{name:<36} p50 {:>7.2} ms  p99 {:>7.2} ms",
+            p50.as_secs_f64() * 1e3,
+            p99.as_secs_f64() * 1e3
+        );
+    }
+    println!("\nwhole rounds without their windows (open over 20 intents, 3 solvers commit and reveal, scoring, selection, award), 20 rounds:");
+    for (name, store) in [("sled", &sled), ("Postgres", &a)] {
+        let (p50, p99) = whole_rounds(&**store, d, 20);
         println!(
             "{name:<36} p50 {:>7.2} ms  p99 {:>7.2} ms",
             p50.as_secs_f64() * 1e3,
