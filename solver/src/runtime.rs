@@ -351,7 +351,84 @@ enum Outgoing {
 
 #[cfg(test)]
 mod tests {
-    use super::EpochGate;
+    use super::{EpochGate, Event, Runtime};
+    use alloy::primitives::{Address, B256};
+    use alloy::signers::local::PrivateKeySigner;
+    use stakebid_bus::Bus;
+    use stakebid_intents::envelope::{subject, Envelope, Kind, OpenMsg};
+    use stakebid_intents::protocol::AuctionOpen;
+    use stakebid_intents::Domain;
+    use std::sync::{Arc, Mutex};
+
+    /// Wired into the runtime: after an announcement of epoch 2, one of
+    /// epoch 1 (a deposed leader's, signed with the same auctioneer key) is
+    /// reported and not acted on.
+    #[test]
+    fn the_runtime_ignores_an_announcement_from_an_older_epoch() {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let auctioneer = PrivateKeySigner::from_bytes(&B256::repeat_byte(0xa0)).unwrap();
+        let bus = Bus::local();
+        let events: Arc<Mutex<Vec<String>>> = Arc::default();
+        let seen = events.clone();
+        let runtime = Runtime {
+            key: PrivateKeySigner::from_bytes(&B256::repeat_byte(0x10)).unwrap(),
+            strategy: crate::by_name("greedy", 5).unwrap().into(),
+            node: None,
+            bus: Some(bus.clone()),
+            auctioneer: Some(auctioneer.address()),
+            margin: std::time::Duration::from_millis(100),
+            withhold_reveals: false,
+        };
+        rt.block_on(async {
+            tokio::spawn(async move {
+                let _ = runtime
+                    .run(move |e| {
+                        let line = match e {
+                            Event::Listening { .. } => "listening".to_string(),
+                            Event::Problem { code, message } => format!("{code}: {message}"),
+                            other => format!("{other:?}"),
+                        };
+                        seen.lock().unwrap().push(line);
+                    })
+                    .await;
+            });
+            while !events.lock().unwrap().iter().any(|e| e == "listening") {
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            }
+            for (auction, epoch) in [(1u64, 2u64), (2, 1)] {
+                let msg = OpenMsg {
+                    open: AuctionOpen {
+                        version: 1,
+                        auctionId: auction,
+                        marketHash: B256::ZERO,
+                        generatorVersion: 1,
+                        seed: B256::ZERO,
+                        scenarioCount: 1,
+                        commitDeadline: 0,
+                        revealDeadline: 0,
+                        intentIds: vec![],
+                    },
+                    intents: vec![],
+                    domain: Domain { chain_id: 31337, settlement: Address::repeat_byte(1) },
+                    market_url: "http://127.0.0.1:9/none".into(),
+                    epoch,
+                };
+                bus.publish(&Envelope::seal(subject(auction, Kind::Open), &msg, &auctioneer))
+                    .await
+                    .unwrap();
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        });
+        let ev = events.lock().unwrap().clone();
+        let stale: Vec<&String> =
+            ev.iter().filter(|e| e.starts_with("solver.stale_leader")).collect();
+        assert_eq!(stale.len(), 1, "{ev:?}");
+        assert!(stale[0].contains("auction 2") && stale[0].contains("epoch 2 leads"), "{ev:?}");
+        // Only the current announcement was acted on: one market fetch
+        // (which fails here, nothing serves it), not two.
+        let fetched = ev.iter().filter(|e| e.contains("cannot fetch the market")).count();
+        assert_eq!(fetched, 1, "{ev:?}");
+    }
 
     #[test]
     fn a_deposed_leaders_messages_are_not_current() {
