@@ -52,13 +52,20 @@ impl Solution {
 }
 
 /// Rounds `alloc` (position index → ETH) for `order` into a plan.
+const GWEI: u128 = 1_000_000_000;
+
 pub(crate) fn round(ctx: &Context<'_>, order: &Order<'_>, alloc: &[(usize, f64)]) -> Plan {
     let target = order.amount - order.fee;
     let total_eth = target as f64 / 1e18;
     let mut legs: Vec<(usize, u128)> = alloc
         .iter()
         .filter(|(_, x)| *x > total_eth * 1e-7)
-        .map(|&(p, x)| (p, ((x * 1e18).floor() as u128).min(target)))
+        // Floored to whole gwei, not wei: an f64 of ~10 ETH resolves ~2,000
+        // wei, and the LP backend may return the same vertex one ulp apart
+        // between runs (seen once in four clean test runs), which flooring
+        // to wei turns into different plans. A gwei grid makes the same
+        // vertex give the same plan; the remainder goes to the largest leg.
+        .map(|&(p, x)| (p, (((x * 1e9).floor() as u128) * GWEI).min(target)))
         .collect();
     legs.sort_by_key(|l| l.0);
     let placed: u128 = legs.iter().map(|l| l.1).sum();

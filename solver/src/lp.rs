@@ -304,11 +304,15 @@ pub(crate) fn solve(
         #[cfg(feature = "cbc")]
         Backend::Cbc => {
             let mut model = problem.using(good_lp::coin_cbc);
-            // CBC's branch and bound draws random numbers from a seed that
-            // otherwise carries over between solves in one process; fixed
-            // seeds make the same model give the same answer every time
-            // (plans must be byte-identical for the same inputs).
+            // CBC's branch and bound and Clp's simplex (perturbation) draw
+            // random numbers from seeds that otherwise carry over between
+            // solves in one process — and solves of other threads interleave
+            // with ours; fixed seeds make the same model give the same answer
+            // every time (plans must be byte-identical for the same inputs;
+            // with only CBC's seed fixed, one clean run in four differed by a
+            // few thousand wei).
             model.set_parameter("randomCbcSeed", "1");
+            model.set_parameter("randomSeed", "1");
             finish(model, cons, &handles, &obj_expr)?
         }
         Backend::MicroLp => finish(problem.using(good_lp::microlp), cons, &handles, &obj_expr)?,
