@@ -36,7 +36,7 @@ use stakebid_auction::infra::pg::PgStore;
 use stakebid_auction::infra::store::{AuctionRecord, Status, Store};
 use stakebid_auction::port::NodeStore;
 use stakebid_intents::envelope::{CommitMsg, RevealMsg};
-use stakebid_intents::protocol::{AuctionOpen, Bid};
+use stakebid_intents::protocol::{AuctionOpen, Bid, RoundBinding};
 use stakebid_intents::{batch, Context, Domain, Intent, IntentId, Market, Policy, Wei};
 use stakebid_solver::{Strategy, View};
 
@@ -156,6 +156,7 @@ impl Participant for Honest {
     }
     fn commit(
         &mut self,
+        at: &RoundBinding,
         open: &AuctionOpen,
         ctx: &Context<'_>,
         batch: &[(IntentId, Intent)],
@@ -165,8 +166,8 @@ impl Participant for Honest {
             return vec![];
         }
         let bid = Bid::from_plans(open.auctionId, self.address(), &sol.plans);
-        let (c, salt) = CommitMsg::seal(31337, &bid, &self.key);
-        self.sealed = vec![RevealMsg::seal(31337, bid, salt, &self.key)];
+        let (c, salt) = CommitMsg::seal(at, &bid, &self.key);
+        self.sealed = vec![RevealMsg::seal(at, bid, salt, &self.key)];
         vec![c]
     }
     fn reveal(&mut self, _auction: u64) -> Vec<RevealMsg> {
@@ -210,6 +211,7 @@ fn whole_rounds(store: &dyn NodeStore, d: Domain, n: usize) -> (Duration, Durati
         reserved: Default::default(),
         held: Default::default(),
         paused: false,
+        fairness: Default::default(),
         markets: None,
     };
     let mut ts = Vec::new();

@@ -14,10 +14,13 @@ use std::collections::BTreeMap;
 
 use stakebid_intents::envelope::{CommitMsg, RevealMsg};
 use stakebid_intents::market::Index;
-use stakebid_intents::protocol::{seed, AuctionOpen, Award, Bid, SkipReason, PROTOCOL_VERSION};
+use stakebid_intents::protocol::{
+    seed, AuctionOpen, Award, Bid, RoundBinding, SkipReason, PROTOCOL_VERSION,
+};
 use stakebid_intents::scenarios::GENERATOR_VERSION;
 use stakebid_intents::{Context, Domain, Intent, IntentId, Market, Scenarios};
 
+use crate::domain::fairness::Fairness;
 use crate::domain::outcome::{AwardEntry, Outcome, RejectedBid, SettlementNote};
 use crate::domain::phase::Phase;
 use crate::domain::registry::{Offence, Registry};
@@ -32,10 +35,11 @@ use stakebid_intents::evaluate::CapacityUse;
 pub trait Participant {
     /// Its registered address.
     fn address(&self) -> Address;
-    /// Its signed, sealed commitments for a round. The participant keeps
-    /// the bids and salts for `reveal`.
+    /// Its signed, sealed commitments for the round `at` (announced as
+    /// `open`). The participant keeps the bids and salts for `reveal`.
     fn commit(
         &mut self,
+        at: &RoundBinding,
         open: &AuctionOpen,
         ctx: &Context<'_>,
         batch: &[(IntentId, Intent)],
@@ -110,6 +114,9 @@ pub struct Auctioneer<'s> {
     pub held: std::collections::BTreeSet<IntentId>,
     /// No new rounds (the market feed stopped them; intents wait).
     pub paused: bool,
+    /// Per-owner batch shares and backoff (kept in memory: a restart
+    /// forgives every owner once).
+    pub fairness: Fairness,
     /// Every market a round used, by hash (fallbacks re-score a past
     /// round on its own market); `None`: only `market`.
     pub markets: Option<std::sync::Arc<crate::infra::market::MarketFeed>>,
@@ -144,6 +151,7 @@ impl Auctioneer<'_> {
         let Some(opened) = self.open(now)? else { return Ok(None) };
         let open = opened.open.clone();
         let mut round = Round::new(open.clone(), self.domain.chain_id);
+        let at = RoundBinding::of(self.domain, &open);
         {
             let ix = Index::new(&self.market);
             let sc = Scenarios::generate(&self.market, &ix, open.seed, self.scenarios);
@@ -152,16 +160,15 @@ impl Auctioneer<'_> {
                 let who = p.address();
                 let eligible = opened.eligible.contains(&who);
                 // Unsigned ones are dropped here, as the live node refuses them.
-                for c in p.commit(&open, &ctx, &opened.batch).iter().filter_map(|c| c.verify().ok())
-                {
+                let commits = p.commit(&at, &open, &ctx, &opened.batch);
+                for c in commits.iter().filter_map(|c| c.verify(&at).ok()) {
                     let _ = round.commit(now, &c, eligible);
                 }
             }
         }
         self.revealing(open.auctionId)?;
         for p in participants.iter_mut() {
-            let chain = self.domain.chain_id;
-            for r in p.reveal(open.auctionId).iter().filter_map(|r| r.verify(chain).ok()) {
+            for r in p.reveal(open.auctionId).iter().filter_map(|r| r.verify(&at).ok()) {
                 let _ = round.reveal(open.commitDeadline + 1, &r);
             }
         }
@@ -177,21 +184,28 @@ impl Auctioneer<'_> {
             return Ok(None);
         }
         let close_at = now + self.commit_secs + self.reveal_secs + 1;
-        let mut batch = Vec::new();
+        let mut pool = Vec::new();
         let mut expired = Vec::new();
         for (id, rec) in self.store.with_status(Status::Pending)? {
             // An intent that cannot settle before its deadline leaves the pool.
             if rec.signed.intent.deadline <= close_at {
                 expired.push((id, Status::Expired));
-            } else if batch.len() < self.batch_size && !self.held.contains(&id) {
-                batch.push((id, rec.signed.intent));
+            } else if !self.held.contains(&id) {
+                pool.push((rec.seq, id, rec.signed.intent));
             }
         }
         self.store.transition_all(&expired)?;
+        // Arrival order, never id order (ids can be ground); ties (records
+        // from before arrival was kept) by id.
+        pool.sort_by_key(|(seq, id, _)| (*seq, *id));
+        let id = self.next_id;
+        let owners: Vec<Address> = pool.iter().map(|(_, _, i)| i.owner).collect();
+        let taken = self.fairness.fill(id, self.batch_size, &owners);
+        let batch: Vec<(IntentId, Intent)> =
+            taken.into_iter().map(|i| (pool[i].1, pool[i].2.clone())).collect();
         if batch.is_empty() {
             return Ok(None);
         }
-        let id = self.next_id;
         self.next_id += 1;
         let open = AuctionOpen {
             version: PROTOCOL_VERSION,
@@ -288,6 +302,20 @@ impl Auctioneer<'_> {
         public.market_block = market.live.as_ref().map(|l| l.block);
         public.params_as_of =
             market.live.as_ref().map_or_else(|| market.as_of.clone(), |l| l.params_as_of.clone());
+        // Owners whose intents no valid bid covered back off (per owner:
+        // re-signing under a new nonce does not escape it).
+        let covered: std::collections::BTreeSet<IntentId> =
+            cands.iter().flat_map(|c| c.scores.keys().copied()).collect();
+        let (mut good, mut bad) =
+            (std::collections::BTreeSet::new(), std::collections::BTreeSet::new());
+        for (iid, intent) in &batch {
+            if covered.contains(iid) {
+                good.insert(intent.owner)
+            } else {
+                bad.insert(intent.owner)
+            };
+        }
+        self.fairness.record(id, &bad, &good);
         let moves: Vec<(IntentId, Status)> = batch
             .iter()
             .map(|(iid, _)| {

@@ -1,27 +1,30 @@
 //! Signed bus messages. Every message the auctioneer or a solver sends —
 //! over NATS, the in-process bus or the node's event stream — travels in an
 //! [`Envelope`]: the subject, the JSON body as exact bytes, the sender's
-//! address and its signature over
-//! `keccak256(abi.encode("stakebid.bus.v1", subject, keccak256(body)))`.
-//! Binding the subject stops a message signed for one auction or kind being
-//! replayed as another. Receivers call [`Envelope::open`] with who may send it.
+//! address and its signature over the EIP-712 digest of
+//! `BusMessage { subject, keccak256(body) }` under the deployment's domain
+//! ([`bus_digest`]). Binding the subject stops a message signed for one
+//! auction or kind being replayed as another; binding the domain stops a
+//! sibling deployment's (same chain, same keys) being replayed here.
+//! Receivers call [`Envelope::open`] with their own domain and who may send
+//! it; the bus drops an envelope whose subject is not the one it arrived on.
+//!
+//! Commitments and reveals carry a second signature of their own, bound to
+//! one round ([`RoundBinding`]): they travel over HTTP too, where no
+//! envelope wraps them.
 //!
 //! Subjects: `stakebid.auctions.<id>.<kind>`, kinds in [`Kind`].
 
-use alloy::primitives::{keccak256, Address, Bytes, B256};
+use alloy::primitives::{Address, Bytes, B256};
 use alloy::signers::local::PrivateKeySigner;
 use alloy::signers::SignerSync;
-use alloy::sol_types::SolValue;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::error::IntentError;
 use crate::intent::{Domain, Intent};
-use crate::protocol::{commitment, reveal_digest, salt, AuctionOpen, Award, Bid};
+use crate::protocol::{bus_digest, commitment, salt, AuctionOpen, Award, Bid, RoundBinding};
 use crate::signature::recover_bytes;
-
-/// Domain tag of the bus signature.
-const TAG: &str = "stakebid.bus.v1";
 
 /// What a message is; the last token of its subject.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -129,16 +132,21 @@ pub struct Envelope {
 }
 
 impl Envelope {
-    /// The digest a sender signs.
-    pub fn digest(subject: &str, body: &str) -> B256 {
-        keccak256((TAG.to_string(), subject.to_string(), keccak256(body.as_bytes())).abi_encode())
+    /// The digest a sender signs ([`bus_digest`]).
+    pub fn digest(domain: &Domain, subject: &str, body: &str) -> B256 {
+        bus_digest(domain, subject, body.as_bytes())
     }
 
-    /// Signs `body` for `subject`.
-    pub fn seal<T: Serialize>(subject: String, body: &T, key: &PrivateKeySigner) -> Envelope {
+    /// Signs `body` for `subject` in `domain`'s deployment.
+    pub fn seal<T: Serialize>(
+        domain: &Domain,
+        subject: String,
+        body: &T,
+        key: &PrivateKeySigner,
+    ) -> Envelope {
         let body = serde_json::to_string(body).expect("bus bodies serialize");
         let sig = key
-            .sign_hash_sync(&Envelope::digest(&subject, &body))
+            .sign_hash_sync(&Envelope::digest(domain, &subject, &body))
             .expect("signing a digest cannot fail");
         Envelope { subject, body, sender: key.address(), signature: sig.as_bytes().into() }
     }
@@ -148,12 +156,15 @@ impl Envelope {
         parse_subject(&self.subject).ok_or_else(|| EnvelopeError::Subject(self.subject.clone()))
     }
 
-    /// Checks the signature and that `allowed` accepts the sender, then parses the body.
+    /// Checks the signature for `domain` (the receiver's own deployment)
+    /// and that `allowed` accepts the sender, then parses the body.
     pub fn open<T: DeserializeOwned>(
         &self,
+        domain: &Domain,
         allowed: impl Fn(&Address) -> bool,
     ) -> Result<T, EnvelopeError> {
-        let who = recover_bytes(&Envelope::digest(&self.subject, &self.body), &self.signature)
+        let digest = Envelope::digest(domain, &self.subject, &self.body);
+        let who = recover_bytes(&digest, &self.signature)
             .map_err(|_| EnvelopeError::BadSignature(self.sender))?;
         if who != self.sender {
             return Err(EnvelopeError::BadSignature(self.sender));
@@ -201,6 +212,10 @@ impl OpenMsg {
 pub struct PhaseMsg {
     /// The auction.
     pub auction: u64,
+    /// `AuctionOpen::hash` of the round it belongs to: a solver reveals only
+    /// bids it sealed for that very round (ids repeat after a store reset).
+    #[serde(default)]
+    pub round: B256,
     /// The leader lease's epoch of the node that sent it (0 for a node on
     /// its own store). A solver ignores a message from an epoch older than
     /// one it has seen: a deposed leader's announcements are stale.
@@ -218,17 +233,19 @@ pub struct CommitMsg {
     pub solver: Address,
     /// keccak256(abi.encode(chainId, auctionId, solver, keccak256(abi.encode(bid)), salt)).
     pub commitment: B256,
-    /// The solver's signature over `commitment` (65 bytes).
+    /// The solver's signature over [`RoundBinding::commit_digest`] (65 bytes).
     pub signature: Bytes,
 }
 
 impl CommitMsg {
-    /// `key`'s sealed commitment to `bid` (salt from [`salt`]). Returns the
-    /// message and the salt its reveal needs.
-    pub fn seal(chain_id: u64, bid: &Bid, key: &PrivateKeySigner) -> (CommitMsg, B256) {
+    /// `key`'s sealed commitment to `bid` in the round `at` (salt from
+    /// [`salt`]). Returns the message and the salt its reveal needs.
+    pub fn seal(at: &RoundBinding, bid: &Bid, key: &PrivateKeySigner) -> (CommitMsg, B256) {
         let salt = salt(key, bid);
-        let h = commitment(chain_id, bid.auctionId, key.address(), bid.hash(), salt);
-        let sig = key.sign_hash_sync(&h).expect("signing a digest cannot fail");
+        let h = commitment(at.domain.chain_id, bid.auctionId, key.address(), bid.hash(), salt);
+        let sig = key
+            .sign_hash_sync(&at.commit_digest(key.address(), h))
+            .expect("signing a digest cannot fail");
         let m = CommitMsg {
             auction: bid.auctionId,
             solver: key.address(),
@@ -238,9 +255,13 @@ impl CommitMsg {
         (m, salt)
     }
 
-    /// Checks that `solver` signed `commitment` (65 bytes, low-s).
-    pub fn verify(&self) -> Result<Verified<CommitMsg>, IntentError> {
-        let who = recover_bytes(&self.commitment, &self.signature)?;
+    /// Checks that `solver` signed `commitment` for the round `at` (65
+    /// bytes, low-s). `at` is the receiver's: its domain and its round.
+    pub fn verify(&self, at: &RoundBinding) -> Result<Verified<CommitMsg>, IntentError> {
+        if self.auction != at.auction {
+            return Err(IntentError::WrongSigner { signer: Address::ZERO, owner: self.solver });
+        }
+        let who = recover_bytes(&at.commit_digest(self.solver, self.commitment), &self.signature)?;
         if who != self.solver {
             return Err(IntentError::WrongSigner { signer: who, owner: self.solver });
         }
@@ -270,23 +291,26 @@ impl<T> Verified<T> {
 }
 
 /// A reveal: the bid, the salt of its commitment, and the solver's
-/// signature over [`reveal_digest`] of that commitment — so nobody but the
-/// bid's solver can send one, whatever path it takes (HTTP or the bus).
+/// signature over [`RoundBinding::reveal_digest`] of that commitment — so
+/// nobody but the bid's solver can send one, whatever path it takes (HTTP
+/// or the bus), and only into the round it was made for.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RevealMsg {
     /// The bid.
     pub bid: Bid,
     /// The salt.
     pub salt: B256,
-    /// `bid.solver`'s signature over `reveal_digest(commitment)` (65 bytes).
+    /// `bid.solver`'s signature over [`RoundBinding::reveal_digest`] (65 bytes).
     pub signature: Bytes,
 }
 
 impl RevealMsg {
-    /// `key` opens its commitment to `bid` with `salt`.
-    pub fn seal(chain_id: u64, bid: Bid, salt: B256, key: &PrivateKeySigner) -> RevealMsg {
-        let h = commitment(chain_id, bid.auctionId, bid.solver, bid.hash(), salt);
-        let sig = key.sign_hash_sync(&reveal_digest(h)).expect("signing a digest cannot fail");
+    /// `key` opens its commitment to `bid` with `salt` in the round `at`.
+    pub fn seal(at: &RoundBinding, bid: Bid, salt: B256, key: &PrivateKeySigner) -> RevealMsg {
+        let h = commitment(at.domain.chain_id, bid.auctionId, bid.solver, bid.hash(), salt);
+        let sig = key
+            .sign_hash_sync(&at.reveal_digest(bid.solver, h))
+            .expect("signing a digest cannot fail");
         RevealMsg { bid, salt, signature: sig.as_bytes().into() }
     }
 
@@ -295,10 +319,13 @@ impl RevealMsg {
         commitment(chain_id, self.bid.auctionId, self.bid.solver, self.bid.hash(), self.salt)
     }
 
-    /// Checks that `bid.solver` signed this reveal on `chain_id`.
-    pub fn verify(&self, chain_id: u64) -> Result<Verified<RevealMsg>, IntentError> {
-        let h = self.commitment(chain_id);
-        let who = recover_bytes(&reveal_digest(h), &self.signature)?;
+    /// Checks that `bid.solver` signed this reveal for the round `at`.
+    pub fn verify(&self, at: &RoundBinding) -> Result<Verified<RevealMsg>, IntentError> {
+        if self.bid.auctionId != at.auction {
+            return Err(IntentError::WrongSigner { signer: Address::ZERO, owner: self.bid.solver });
+        }
+        let h = self.commitment(at.domain.chain_id);
+        let who = recover_bytes(&at.reveal_digest(self.bid.solver, h), &self.signature)?;
         if who != self.bid.solver {
             return Err(IntentError::WrongSigner { signer: who, owner: self.bid.solver });
         }
@@ -323,57 +350,130 @@ pub struct AwardMsg {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::protocol::Cancellation;
     use crate::Coded;
+    use alloy::primitives::keccak256;
 
     fn key(b: u8) -> PrivateKeySigner {
         PrivateKeySigner::from_bytes(&B256::repeat_byte(b)).unwrap()
     }
 
+    const D: Domain = Domain { chain_id: 31337, settlement: Address::repeat_byte(1) };
+    /// A sibling deployment on the same chain.
+    const SIBLING: Domain = Domain { chain_id: 31337, settlement: Address::repeat_byte(2) };
+
+    fn open(auction: u64, commit_deadline: u64) -> AuctionOpen {
+        AuctionOpen {
+            version: 1,
+            auctionId: auction,
+            marketHash: B256::repeat_byte(4),
+            generatorVersion: 1,
+            seed: B256::ZERO,
+            scenarioCount: 8,
+            commitDeadline: commit_deadline,
+            revealDeadline: commit_deadline + 2,
+            intentIds: vec![],
+        }
+    }
+
     #[test]
-    fn sealed_messages_open_only_for_their_sender_and_subject() {
+    fn sealed_messages_open_only_for_their_sender_subject_and_deployment() {
         let k = key(3);
-        let env =
-            Envelope::seal(subject(7, Kind::Revealing), &PhaseMsg { auction: 7, epoch: 0 }, &k);
+        let phase = PhaseMsg { auction: 7, round: B256::ZERO, epoch: 0 };
+        let env = Envelope::seal(&D, subject(7, Kind::Revealing), &phase, &k);
         assert_eq!(env.kind().unwrap(), (7, Kind::Revealing));
-        let m: PhaseMsg = env.open(|a| *a == k.address()).unwrap();
+        let m: PhaseMsg = env.open(&D, |a| *a == k.address()).unwrap();
         assert_eq!(m.auction, 7);
         assert_eq!(
-            env.open::<PhaseMsg>(|_| false).unwrap_err(),
+            env.open::<PhaseMsg>(&D, |_| false).unwrap_err(),
             EnvelopeError::UnexpectedSender(k.address())
+        );
+        // A sibling deployment's receiver: refused.
+        assert_eq!(
+            env.open::<PhaseMsg>(&SIBLING, |_| true).unwrap_err().code(),
+            "bus.bad_signature"
         );
         // Replayed under another subject, or with another body: refused.
         let mut moved = env.clone();
         moved.subject = subject(8, Kind::Revealing);
-        assert_eq!(moved.open::<PhaseMsg>(|_| true).unwrap_err().code(), "bus.bad_signature");
+        assert_eq!(moved.open::<PhaseMsg>(&D, |_| true).unwrap_err().code(), "bus.bad_signature");
         let mut edited = env.clone();
         edited.body = r#"{"auction":8}"#.into();
-        assert_eq!(edited.open::<PhaseMsg>(|_| true).unwrap_err().code(), "bus.bad_signature");
+        assert_eq!(edited.open::<PhaseMsg>(&D, |_| true).unwrap_err().code(), "bus.bad_signature");
         // Claiming another sender: refused.
         let mut claimed = env;
         claimed.sender = key(4).address();
-        assert_eq!(claimed.open::<PhaseMsg>(|_| true).unwrap_err().code(), "bus.bad_signature");
+        assert_eq!(claimed.open::<PhaseMsg>(&D, |_| true).unwrap_err().code(), "bus.bad_signature");
     }
 
     #[test]
     fn only_the_bids_solver_can_sign_its_reveal_or_commitment() {
         let k = key(5);
+        let at = RoundBinding::of(D, &open(3, 100));
         let bid = Bid { auctionId: 3, solver: k.address(), plans: vec![] };
-        let (c, salt) = CommitMsg::seal(31337, &bid, &k);
-        c.verify().unwrap();
-        let r = RevealMsg::seal(31337, bid.clone(), salt, &k);
-        assert_eq!(r.verify(31337).unwrap().commitment(), c.commitment);
-        // Another chain, another key, another salt, or the commitment's own
-        // signature reused as the reveal's: refused.
-        assert!(r.verify(1).is_err());
-        let forged = RevealMsg::seal(31337, bid.clone(), salt, &key(6));
-        assert_eq!(forged.verify(31337).unwrap_err().code(), "intent.wrong_signer");
+        let (c, salt) = CommitMsg::seal(&at, &bid, &k);
+        c.verify(&at).unwrap();
+        let r = RevealMsg::seal(&at, bid.clone(), salt, &k);
+        assert_eq!(r.verify(&at).unwrap().commitment(), c.commitment);
+        // Another key, or the commitment's own signature reused as the
+        // reveal's (and back): refused.
+        let forged = RevealMsg::seal(&at, bid.clone(), salt, &key(6));
+        assert_eq!(forged.verify(&at).unwrap_err().code(), "intent.wrong_signer");
         let reused = RevealMsg { signature: c.signature.clone(), ..r.clone() };
-        assert!(reused.verify(31337).is_err());
-        let unsigned = RevealMsg { signature: Bytes::new(), ..r };
-        assert_eq!(unsigned.verify(31337).unwrap_err().code(), "intent.bad_signature");
+        assert!(reused.verify(&at).is_err());
+        let back = CommitMsg { signature: r.signature.clone(), ..c.clone() };
+        assert!(back.verify(&at).is_err());
+        let unsigned = RevealMsg { signature: Bytes::new(), ..r.clone() };
+        assert_eq!(unsigned.verify(&at).unwrap_err().code(), "intent.bad_signature");
         let mut other = c.clone();
         other.solver = key(6).address();
-        assert!(other.verify().is_err());
+        assert!(other.verify(&at).is_err());
+        // Claimed for another auction id than the round's: refused.
+        let mut moved = c;
+        moved.auction = 4;
+        assert!(moved.verify(&at).is_err());
+    }
+
+    /// The attack of issue 28: any signature the solver ever made over any
+    /// 32-byte digest, posted as its commitment. None of them recovers to
+    /// the solver under the round's binding.
+    #[test]
+    fn a_solvers_signature_for_any_other_purpose_is_no_commitment_or_reveal() {
+        let k = key(5);
+        let round = open(3, 100);
+        let at = RoundBinding::of(D, &round);
+        let bid = Bid { auctionId: 3, solver: k.address(), plans: vec![] };
+        // Stand-in for the signing hash of its bond() transaction: an
+        // arbitrary digest it signed, posted with that digest as the commitment.
+        let tx_hash = keccak256(b"bond() transaction signing hash");
+        let tx_sig = k.sign_hash_sync(&tx_hash).unwrap();
+        let posted = CommitMsg {
+            auction: 3,
+            solver: k.address(),
+            commitment: tx_hash,
+            signature: tx_sig.as_bytes().into(),
+        };
+        assert_eq!(posted.verify(&at).unwrap_err().code(), "intent.wrong_signer");
+        // Its cancellation-style EIP-712 signature under the same domain.
+        let c = Cancellation { intentId: tx_hash };
+        let sig = c.sign(&D, &k);
+        let posted =
+            CommitMsg { signature: sig.as_bytes().into(), commitment: c.digest(&D), ..posted };
+        assert!(posted.verify(&at).is_err());
+        // A genuine commitment of the same auction id in an earlier round
+        // (a store reset: same id, other deadlines), or a sibling deployment's.
+        let earlier = RoundBinding::of(D, &open(3, 40));
+        let (old, salt) = CommitMsg::seal(&earlier, &bid, &k);
+        assert!(old.verify(&at).is_err());
+        assert!(RevealMsg::seal(&earlier, bid.clone(), salt, &k).verify(&at).is_err());
+        let sibling = RoundBinding::of(SIBLING, &round);
+        let (theirs, salt) = CommitMsg::seal(&sibling, &bid, &k);
+        assert!(theirs.verify(&at).is_err());
+        assert!(RevealMsg::seal(&sibling, bid.clone(), salt, &k).verify(&at).is_err());
+        // A bus envelope's signature over the same digest: different purpose.
+        let env = Envelope::seal(&D, subject(3, Kind::Commitment), &old, &k);
+        let posted = CommitMsg { signature: env.signature, ..old };
+        assert!(posted.verify(&at).is_err());
     }
 
     #[test]

@@ -49,6 +49,22 @@ alloy::sol! {
     #[derive(Debug, PartialEq, Eq)]
     struct Bid { uint64 auctionId; address solver; BidPlan[] plans; }
 
+    /// What a solver signs to commit: its sealed `commitment` in the round
+    /// whose signed announcement hashes to `round` (`AuctionOpen::hash`),
+    /// under the deployment's EIP-712 domain. Nothing else recovers to the
+    /// solver: not a transaction, not another round's or deployment's commitment.
+    #[derive(Debug, PartialEq, Eq)]
+    struct SealedBid { uint64 auctionId; bytes32 round; address solver; bytes32 commitment; }
+
+    /// What a solver signs to open `commitment` in that same round.
+    #[derive(Debug, PartialEq, Eq)]
+    struct OpenedBid { uint64 auctionId; bytes32 round; address solver; bytes32 commitment; }
+
+    /// What every bus envelope's sender signs: the subject it is published
+    /// on and the hash of its exact body, under the deployment's domain.
+    #[derive(Debug, PartialEq, Eq)]
+    struct BusMessage { string subject; bytes32 body; }
+
     /// An owner's signed request to withdraw one of its intents.
     #[derive(Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
     struct Cancellation { bytes32 intentId; }
@@ -133,22 +149,66 @@ pub fn commitment(
     keccak256((U256::from(chain_id), auction_id, solver, bid_hash, salt).abi_encode())
 }
 
-/// Domain tag of a reveal signature, so a commitment's signature (over the
-/// bare commitment hash) can never pass as a reveal's.
-const REVEAL_TAG: &str = "stakebid.reveal.v1";
-
-/// What a solver signs to open `commitment`:
-/// keccak256(abi.encode("stakebid.reveal.v1", commitment)). The commitment
-/// already binds chain, auction, solver, bid and salt.
-pub fn reveal_digest(commitment: B256) -> B256 {
-    keccak256((REVEAL_TAG.to_string(), commitment).abi_encode())
+/// Where a solver's signature counts: one round of one deployment. The
+/// receiver builds it from what it knows (its own domain, the round it
+/// announced), never from the message, so a signature made for anything
+/// else — a transaction, a cancellation, another round, a sibling
+/// deployment on the same chain, the same auction id after a store reset —
+/// recovers to some other address.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RoundBinding {
+    /// Chain and Settlement (the EIP-712 domain).
+    pub domain: Domain,
+    /// The auction id.
+    pub auction: u64,
+    /// `AuctionOpen::hash` of the round's signed announcement.
+    pub round: B256,
 }
+
+impl RoundBinding {
+    /// The binding of `open` under `domain`.
+    pub fn of(domain: Domain, open: &AuctionOpen) -> RoundBinding {
+        RoundBinding { domain, auction: open.auctionId, round: open.hash() }
+    }
+
+    /// The EIP-712 digest a solver signs to commit `commitment`.
+    pub fn commit_digest(&self, solver: Address, commitment: B256) -> B256 {
+        SealedBid { auctionId: self.auction, round: self.round, solver, commitment }
+            .eip712_signing_hash(&self.domain.eip712())
+    }
+
+    /// The EIP-712 digest a solver signs to open `commitment`.
+    pub fn reveal_digest(&self, solver: Address, commitment: B256) -> B256 {
+        OpenedBid { auctionId: self.auction, round: self.round, solver, commitment }
+            .eip712_signing_hash(&self.domain.eip712())
+    }
+}
+
+impl AuctionOpen {
+    /// keccak256(abi.encode(open)): what commitments and reveals are bound to.
+    /// Two rounds never share it (deadlines are wall-clock seconds, the seed
+    /// chains the previous award), even when their ids do.
+    pub fn hash(&self) -> B256 {
+        keccak256(self.abi_encode())
+    }
+}
+
+/// The EIP-712 digest of a bus message (`BusMessage`) under `domain`.
+pub fn bus_digest(domain: &Domain, subject: &str, body: &[u8]) -> B256 {
+    BusMessage { subject: subject.to_string(), body: keccak256(body) }
+        .eip712_signing_hash(&domain.eip712())
+}
+
+/// Domain tag of the salt derivation: the solver signs this tagged hash,
+/// never the bare bid hash, and the signature never leaves the process.
+const SALT_TAG: &str = "stakebid.salt.v2";
 
 /// A solver's salt for `bid`: unguessable without its key, different per
 /// bid, and reproducible by the solver alone (it can re-derive it after a
 /// restart instead of storing it).
 pub fn salt(key: &PrivateKeySigner, bid: &Bid) -> B256 {
-    keccak256(key.sign_hash_sync(&bid.hash()).expect("signing a digest cannot fail").as_bytes())
+    let tagged = keccak256((SALT_TAG.to_string(), bid.hash()).abi_encode());
+    keccak256(key.sign_hash_sync(&tagged).expect("signing a digest cannot fail").as_bytes())
 }
 
 impl Cancellation {

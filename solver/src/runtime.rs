@@ -18,8 +18,8 @@ use stakebid_intents::envelope::{
     subject, AwardMsg, CommitMsg, Envelope, Kind, OpenMsg, PhaseMsg, RevealMsg,
 };
 use stakebid_intents::market::Index;
-use stakebid_intents::protocol::Bid;
-use stakebid_intents::{Context, IntentId, Market, Plan, Scenarios};
+use stakebid_intents::protocol::{Bid, RoundBinding};
+use stakebid_intents::{Context, Domain, IntentId, Market, Plan, Scenarios};
 
 use crate::{Strategy, View};
 
@@ -119,6 +119,10 @@ pub struct Runtime {
     pub bus: Option<Bus>,
     /// The auctioneer's address when there is no node to ask.
     pub auctioneer: Option<Address>,
+    /// The deployment (chain and Settlement) it bids in, when there is no
+    /// node to ask. Every announcement must be signed for it; a sibling
+    /// deployment's, even under the same auctioneer key, is ignored.
+    pub domain: Option<Domain>,
     /// Stop solving this long before the commit deadline.
     pub margin: Duration,
     /// Commit but never reveal (a fault drill: the auction penalizes it).
@@ -132,10 +136,14 @@ fn unix_ms() -> u128 {
 impl Runtime {
     /// Runs until the auction source ends, reporting to `report`.
     pub async fn run(self, report: impl Fn(Event)) -> Result<(), RuntimeError> {
-        let auctioneer = match (&self.node, self.auctioneer) {
-            (_, Some(a)) => a,
-            (Some(c), None) => c.node().await?.auctioneer.ok_or(RuntimeError::NoAuctioneer)?,
-            (None, None) => return Err(RuntimeError::NoAuctioneer),
+        let (auctioneer, domain) = match (&self.node, self.auctioneer, self.domain) {
+            (_, Some(a), Some(d)) => (a, d),
+            (Some(c), a, d) => {
+                let info = c.node().await?;
+                let a = a.or(info.auctioneer).ok_or(RuntimeError::NoAuctioneer)?;
+                (a, d.unwrap_or(info.domain))
+            }
+            (None, _, _) => return Err(RuntimeError::NoAuctioneer),
         };
         let mut rx = match (&self.bus, &self.node) {
             (Some(bus), _) => bus.subscribe("stakebid.auctions.>").await?,
@@ -151,7 +159,13 @@ impl Runtime {
         });
         let me = self.key.address();
         let mut market: Option<(B256, Market)> = None;
-        let mut sealed: BTreeMap<u64, Vec<RevealMsg>> = BTreeMap::new();
+        // Sealed bids by (auction, round hash): a bid it must still reveal is
+        // never overwritten, and only a phase message of that very round
+        // opens or drops it (ids repeat after a node's store is reset).
+        let mut sealed: BTreeMap<(u64, B256), Vec<RevealMsg>> = BTreeMap::new();
+        // Announcements acted on, by (lease epoch, auction): a replayed
+        // `open` is not solved and committed again.
+        let mut acted: std::collections::BTreeSet<(u64, u64)> = Default::default();
         let mut gate = EpochGate::default();
         let mut current = |e: u64, auction: u64, report: &dyn Fn(Event)| {
             let newest = gate.newest;
@@ -176,7 +190,7 @@ impl Runtime {
                 |code: &str, message: String| report(Event::Problem { code: code.into(), message });
             match kind {
                 Kind::Open => {
-                    let msg: OpenMsg = match env.open(from_auctioneer) {
+                    let msg: OpenMsg = match env.open(&domain, from_auctioneer) {
                         Ok(m) => m,
                         Err(e) => {
                             problem(e.code(), format!("announcement refused: {e}"));
@@ -185,6 +199,26 @@ impl Runtime {
                     };
                     if !current(msg.epoch, auction, &report) {
                         continue;
+                    }
+                    if msg.domain != domain || msg.open.auctionId != auction {
+                        problem(
+                            "solver.wrong_deployment",
+                            format!("auction {auction}: the announcement names another deployment or auction"),
+                        );
+                        continue;
+                    }
+                    if !acted.insert((msg.epoch, auction)) {
+                        problem(
+                            "solver.replayed_open",
+                            format!(
+                                "auction {auction}: already acted on this announcement; ignored"
+                            ),
+                        );
+                        continue;
+                    }
+                    // Bounded memory: only recent rounds can still be replayed.
+                    while acted.len() > 256 {
+                        acted.pop_first();
                     }
                     if !msg.intents_match() {
                         problem(
@@ -205,9 +239,13 @@ impl Runtime {
                     if plans.is_empty() {
                         continue;
                     }
-                    match self.commit(&msg, &plans).await {
+                    let at = RoundBinding::of(domain, &msg.open);
+                    match self.commit(&at, &msg, &plans).await {
                         Ok(reveal) => {
-                            sealed.insert(auction, vec![reveal]);
+                            sealed.entry((auction, at.round)).or_insert_with(|| vec![reveal]);
+                            while sealed.len() > 64 {
+                                sealed.pop_first();
+                            }
                             report(Event::Committed {
                                 auction,
                                 planned: plans.len(),
@@ -221,16 +259,16 @@ impl Runtime {
                     }
                 }
                 Kind::Revealing => {
-                    let Ok(p) = env.open::<PhaseMsg>(from_auctioneer) else { continue };
-                    if !current(p.epoch, auction, &report) {
+                    let Ok(p) = env.open::<PhaseMsg>(&domain, from_auctioneer) else { continue };
+                    if p.auction != auction || !current(p.epoch, auction, &report) {
                         continue;
                     }
-                    let Some(bids) = sealed.remove(&auction) else { continue };
+                    let Some(bids) = sealed.remove(&(auction, p.round)) else { continue };
                     if self.withhold_reveals {
                         continue;
                     }
                     for r in bids {
-                        match self.send(Outgoing::Reveal(r)).await {
+                        match self.send(&domain, Outgoing::Reveal(r)).await {
                             Ok(()) => report(Event::Revealed { auction }),
                             Err((code, e)) => {
                                 problem(&code, format!("reveal to auction {auction}: {e}"))
@@ -239,15 +277,19 @@ impl Runtime {
                     }
                 }
                 Kind::Award => {
-                    if let Ok(a) = env.open::<AwardMsg>(from_auctioneer) {
+                    if let Ok(a) = env.open::<AwardMsg>(&domain, from_auctioneer) {
                         if a.award.solver == me && current(a.epoch, auction, &report) {
                             report(Event::Won { auction, intents: a.award.intentIds.len() });
                         }
                     }
                 }
                 Kind::Closed => {
-                    // Nothing sealed survives its round.
-                    sealed.retain(|a, _| *a > auction);
+                    // Nothing sealed survives its round (that round only).
+                    if let Ok(p) = env.open::<PhaseMsg>(&domain, from_auctioneer) {
+                        if p.auction == auction {
+                            sealed.remove(&(auction, p.round));
+                        }
+                    }
                 }
                 Kind::Commitment | Kind::Reveal => {}
             }
@@ -309,26 +351,33 @@ impl Runtime {
 
     /// Seals a bid for `plans` and sends its commitment; returns the signed
     /// reveal to send when the reveal phase opens.
-    async fn commit(&self, msg: &OpenMsg, plans: &[Plan]) -> Result<RevealMsg, (String, String)> {
+    async fn commit(
+        &self,
+        at: &RoundBinding,
+        msg: &OpenMsg,
+        plans: &[Plan],
+    ) -> Result<RevealMsg, (String, String)> {
         let bid = Bid::from_plans(msg.open.auctionId, self.key.address(), plans);
-        let chain = msg.domain.chain_id;
-        let (c, salt) = CommitMsg::seal(chain, &bid, &self.key);
-        self.send(Outgoing::Commit(c)).await?;
-        Ok(RevealMsg::seal(chain, bid, salt, &self.key))
+        let (c, salt) = CommitMsg::seal(at, &bid, &self.key);
+        self.send(&at.domain, Outgoing::Commit(c)).await?;
+        Ok(RevealMsg::seal(at, bid, salt, &self.key))
     }
 
     /// Sends a commitment or reveal: signed on the bus, or over HTTP.
-    async fn send(&self, out: Outgoing) -> Result<(), (String, String)> {
+    async fn send(&self, domain: &Domain, out: Outgoing) -> Result<(), (String, String)> {
         let err = |code: &str, e: String| (code.to_string(), e);
         match (&self.bus, &self.node, out) {
             (Some(bus), _, out) => {
                 let env = match out {
                     Outgoing::Commit(c) => {
-                        Envelope::seal(subject(c.auction, Kind::Commitment), &c, &self.key)
+                        Envelope::seal(domain, subject(c.auction, Kind::Commitment), &c, &self.key)
                     }
-                    Outgoing::Reveal(r) => {
-                        Envelope::seal(subject(r.bid.auctionId, Kind::Reveal), &r, &self.key)
-                    }
+                    Outgoing::Reveal(r) => Envelope::seal(
+                        domain,
+                        subject(r.bid.auctionId, Kind::Reveal),
+                        &r,
+                        &self.key,
+                    ),
                 };
                 bus.publish(&env).await.map_err(|e| err(e.code(), e.to_string()))
             }
@@ -362,10 +411,13 @@ mod tests {
 
     /// Wired into the runtime: after an announcement of epoch 2, one of
     /// epoch 1 (a deposed leader's, signed with the same auctioneer key) is
-    /// reported and not acted on.
+    /// reported and not acted on; nor is the same announcement replayed, nor
+    /// a sibling deployment's (same chain, same auctioneer key).
     #[test]
-    fn the_runtime_ignores_an_announcement_from_an_older_epoch() {
+    fn the_runtime_ignores_stale_replayed_and_foreign_announcements() {
         let rt = tokio::runtime::Runtime::new().unwrap();
+        let domain = Domain { chain_id: 31337, settlement: Address::repeat_byte(1) };
+        let sibling = Domain { chain_id: 31337, settlement: Address::repeat_byte(2) };
         let auctioneer = PrivateKeySigner::from_bytes(&B256::repeat_byte(0xa0)).unwrap();
         let bus = Bus::local();
         let events: Arc<Mutex<Vec<String>>> = Arc::default();
@@ -376,6 +428,7 @@ mod tests {
             node: None,
             bus: Some(bus.clone()),
             auctioneer: Some(auctioneer.address()),
+            domain: Some(domain),
             margin: std::time::Duration::from_millis(100),
             withhold_reveals: false,
         };
@@ -395,7 +448,9 @@ mod tests {
             while !events.lock().unwrap().iter().any(|e| e == "listening") {
                 tokio::time::sleep(std::time::Duration::from_millis(10)).await;
             }
-            for (auction, epoch) in [(1u64, 2u64), (2, 1)] {
+            for (auction, epoch, d) in
+                [(1u64, 2u64, domain), (2, 1, domain), (1, 2, domain), (3, 2, sibling)]
+            {
                 let msg = OpenMsg {
                     open: AuctionOpen {
                         version: 1,
@@ -409,11 +464,11 @@ mod tests {
                         intentIds: vec![],
                     },
                     intents: vec![],
-                    domain: Domain { chain_id: 31337, settlement: Address::repeat_byte(1) },
+                    domain: d,
                     market_url: "http://127.0.0.1:9/none".into(),
                     epoch,
                 };
-                bus.publish(&Envelope::seal(subject(auction, Kind::Open), &msg, &auctioneer))
+                bus.publish(&Envelope::seal(&d, subject(auction, Kind::Open), &msg, &auctioneer))
                     .await
                     .unwrap();
             }
@@ -424,8 +479,14 @@ mod tests {
             ev.iter().filter(|e| e.starts_with("solver.stale_leader")).collect();
         assert_eq!(stale.len(), 1, "{ev:?}");
         assert!(stale[0].contains("auction 2") && stale[0].contains("epoch 2 leads"), "{ev:?}");
+        assert_eq!(
+            ev.iter().filter(|e| e.starts_with("solver.replayed_open")).count(),
+            1,
+            "{ev:?}"
+        );
+        assert_eq!(ev.iter().filter(|e| e.starts_with("bus.bad_signature")).count(), 1, "{ev:?}");
         // Only the current announcement was acted on: one market fetch
-        // (which fails here, nothing serves it), not two.
+        // (which fails here, nothing serves it), not four.
         let fetched = ev.iter().filter(|e| e.contains("cannot fetch the market")).count();
         assert_eq!(fetched, 1, "{ev:?}");
     }

@@ -92,6 +92,7 @@ pub(crate) fn run(cmd: AuctionCmd) -> Result<(), CliError> {
         reserved: Default::default(),
         held: Default::default(),
         paused: false,
+        fairness: Default::default(),
         markets: None,
     };
     let eth = |w: i128| w as f64 / 1e18;

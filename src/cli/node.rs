@@ -327,6 +327,7 @@ impl Rounds {
             reserved: Default::default(),
             held: Default::default(),
             paused: false,
+            fairness: Default::default(),
             markets: Some(self.feed.clone()),
         }
     }
@@ -610,6 +611,8 @@ fn in_process_solvers(
             node: Some(Client::new(base)),
             bus: Some(bus.clone()),
             auctioneer: Some(auctioneer),
+            // Asked of the node (its own domain).
+            domain: None,
             margin: Duration::from_millis(700),
             withhold_reveals: false,
         };

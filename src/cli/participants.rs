@@ -6,10 +6,9 @@ use alloy::primitives::{Address, B256};
 use alloy::signers::local::PrivateKeySigner;
 use std::collections::BTreeMap;
 
-use super::intent::DEV_CHAIN_ID;
 use stakebid_auction::auctioneer::Participant;
 use stakebid_intents::envelope::{CommitMsg, RevealMsg};
-use stakebid_intents::protocol::{AuctionOpen, Bid};
+use stakebid_intents::protocol::{AuctionOpen, Bid, RoundBinding};
 use stakebid_intents::{Context, Intent, IntentId};
 use stakebid_solver::{by_name, Strategy, View};
 
@@ -28,6 +27,7 @@ impl Participant for Solver {
 
     fn commit(
         &mut self,
+        at: &RoundBinding,
         open: &AuctionOpen,
         ctx: &Context<'_>,
         batch: &[(IntentId, Intent)],
@@ -37,8 +37,8 @@ impl Participant for Solver {
             return vec![];
         }
         let bid = Bid::from_plans(open.auctionId, self.address(), &sol.plans);
-        let (c, salt) = CommitMsg::seal(DEV_CHAIN_ID, &bid, &self.key);
-        self.sealed = vec![RevealMsg::seal(DEV_CHAIN_ID, bid, salt, &self.key)];
+        let (c, salt) = CommitMsg::seal(at, &bid, &self.key);
+        self.sealed = vec![RevealMsg::seal(at, bid, salt, &self.key)];
         vec![c]
     }
 

@@ -92,6 +92,13 @@ pub(crate) struct RunArgs {
     /// The auctioneer's address, when no `--node` is given.
     #[arg(long)]
     auctioneer: Option<Address>,
+    /// The chain id of the deployment it bids in, when no `--node` is given.
+    #[arg(long)]
+    chain_id: Option<u64>,
+    /// The deployment's Settlement address, when no `--node` is given
+    /// (announcements and bids are signed for it).
+    #[arg(long)]
+    settlement: Option<Address>,
     /// Fee charged per intent, in bps of its amount.
     #[arg(long, default_value_t = 5)]
     fee_bps: u16,
@@ -120,10 +127,16 @@ pub(crate) fn run(c: SolverCmd) -> Result<(), CliError> {
         })?
         .into();
     let key = parse_key(&a.key)?;
-    if a.node.is_none() && (a.nats.is_none() || a.auctioneer.is_none()) {
+    let domain = match (a.chain_id, a.settlement) {
+        (Some(chain_id), Some(settlement)) => {
+            Some(stakebid_intents::Domain { chain_id, settlement })
+        }
+        _ => None,
+    };
+    if a.node.is_none() && (a.nats.is_none() || a.auctioneer.is_none() || domain.is_none()) {
         return Err(CliError::new(
             "solver.no_auctioneer",
-            "give --node URL, or --nats URL with --auctioneer ADDRESS",
+            "give --node URL, or --nats URL with --auctioneer ADDRESS, --chain-id and --settlement",
         ));
     }
     let name = a.name.unwrap_or_else(|| format!("solver-{}", a.strategy));
@@ -141,6 +154,7 @@ pub(crate) fn run(c: SolverCmd) -> Result<(), CliError> {
             node: a.node.as_deref().map(Client::new),
             bus,
             auctioneer: a.auctioneer,
+            domain,
             margin: Duration::from_millis(a.margin_ms),
             withhold_reveals: a.withhold_reveals,
         };

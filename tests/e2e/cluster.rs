@@ -225,15 +225,18 @@ fn rounds_complete_on_a_nats_cluster_that_loses_a_node_and_solvers_cannot_announ
         let mut rx = watcher.subscribe("stakebid.auctions.999999.>").await.unwrap();
         let solver = Bus::nats(&solver_url(2)).await.unwrap();
         let key = stakebid_tests::solver_key(2);
+        let d = n.domain();
         let fake = Envelope::seal(
+            &d,
             subject(999_999, Kind::Open),
-            &PhaseMsg { auction: 999_999, epoch: 0 },
+            &PhaseMsg { auction: 999_999, round: Default::default(), epoch: 0 },
             &key,
         );
         let _ = solver.publish(&fake).await;
         let bid = Envelope::seal(
+            &d,
             subject(999_999, Kind::Commitment),
-            &PhaseMsg { auction: 1, epoch: 0 },
+            &PhaseMsg { auction: 1, round: Default::default(), epoch: 0 },
             &key,
         );
         solver.publish(&bid).await.unwrap();

@@ -112,7 +112,7 @@ fn nats_bus_with_three_solver_processes() {
     let mut deadlines = BTreeMap::new();
     for (_, env) in seen.iter() {
         if let Ok((id, Kind::Open)) = env.kind() {
-            let m: OpenMsg = env.open(|_| true).expect("signed announcement");
+            let m: OpenMsg = env.open(&node.domain(), |_| true).expect("signed announcement");
             deadlines.insert(id, m.open.commitDeadline);
         }
     }
@@ -122,7 +122,7 @@ fn nats_bus_with_three_solver_processes() {
         let (id, kind) = env.kind().unwrap();
         match kind {
             Kind::Commitment => {
-                let c: CommitMsg = env.open(|_| true).expect("signed commitment");
+                let c: CommitMsg = env.open(&node.domain(), |_| true).expect("signed commitment");
                 assert_eq!(c.solver, env.sender);
                 assert!(!env.body.contains("plans"), "a commitment carries no bid");
                 commitments += 1;

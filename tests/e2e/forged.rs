@@ -1,7 +1,10 @@
 //! Nobody acts in another's name: during live rounds on a NATS node, an
 //! attacker sends forged commitments and reveals over HTTP and over the
 //! bus — unsigned, signed by the wrong key, replays of honest solvers'
-//! genuine signed messages, late ones, ones naming random addresses. The
+//! genuine signed messages, late ones, ones naming random addresses, and
+//! the victim's genuine signatures made for other purposes (its bus
+//! envelopes, its commitments of earlier rounds) posted as commitments and
+//! reveals in its name. The
 //! honest solvers' bonds, penalties and public records stay untouched, the
 //! registry holds only the registered solvers, and the rounds complete.
 
@@ -14,8 +17,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use stakebid_intents::envelope::{subject, CommitMsg, Envelope, Kind, RevealMsg};
-use stakebid_intents::protocol::Bid;
+use stakebid_intents::envelope::{subject, CommitMsg, Envelope, Kind, OpenMsg, RevealMsg};
+use stakebid_intents::protocol::{Bid, RoundBinding};
+use stakebid_intents::Domain;
 use stakebid_sdk::Bus;
 use stakebid_tests::{get, http, intent_bodies, solver_key, unix_now, wait_for};
 
@@ -28,28 +32,24 @@ fn random_key(n: u64) -> PrivateKeySigner {
 /// Every kind of forgery against auction `id`, naming `victim`; returns how many were sent.
 fn forge(
     addr: &str,
-    chain: u64,
-    id: u64,
+    at: &RoundBinding,
     victim: Address,
     attacker: &PrivateKeySigner,
     n: u64,
 ) -> Vec<(String, Vec<u8>)> {
+    let id = at.auction;
     let stranger = random_key(1_000 + n);
     let salt = B256::from(alloy::primitives::U256::from(n));
     let bid = Bid { auctionId: id, solver: victim, plans: vec![] };
     let unsigned = RevealMsg { bid: bid.clone(), salt, signature: Bytes::new() };
     let wrong_key = {
-        let mut r = RevealMsg::seal(
-            chain,
-            Bid { solver: attacker.address(), ..bid.clone() },
-            salt,
-            attacker,
-        );
+        let mut r =
+            RevealMsg::seal(at, Bid { solver: attacker.address(), ..bid.clone() }, salt, attacker);
         r.bid.solver = victim;
         r
     };
     let strangers_own =
-        RevealMsg::seal(chain, Bid { solver: stranger.address(), ..bid.clone() }, salt, &stranger);
+        RevealMsg::seal(at, Bid { solver: stranger.address(), ..bid.clone() }, salt, &stranger);
     let h = alloy::primitives::keccak256(salt);
     let garbage_commit = CommitMsg {
         auction: id,
@@ -64,7 +64,7 @@ fn forge(
         signature: attacker.sign_hash_sync(&h).unwrap().as_bytes().into(),
     };
     let (strangers_commit, _) =
-        CommitMsg::seal(chain, &Bid { solver: stranger.address(), ..bid }, &stranger);
+        CommitMsg::seal(at, &Bid { solver: stranger.address(), ..bid }, &stranger);
     let mut sent = vec![];
     for r in [&unsigned, &wrong_key, &strangers_own] {
         sent.push((format!("/v1/auctions/{id}/reveals"), serde_json::to_vec(r).unwrap()));
@@ -82,7 +82,7 @@ fn forge(
 fn forged_and_replayed_solver_messages_change_nothing_on_http_or_nats() {
     let (dir, _nats, url, node) = nats_node("forged", 2);
     let base = format!("http://{}", node.addr);
-    let chain = node.domain().chain_id;
+    let domain: Domain = node.domain();
     let honest = [solver_key(0), solver_key(1)];
     // One honest solver on NATS, one over HTTP.
     let solvers = [
@@ -96,14 +96,23 @@ fn forged_and_replayed_solver_messages_change_nothing_on_http_or_nats() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let bus = rt.block_on(Bus::nats(&url)).unwrap();
     let mut rx = rt.block_on(bus.subscribe("stakebid.>")).unwrap();
-    let opened: Arc<Mutex<Vec<u64>>> = Arc::default();
+    let opened: Arc<Mutex<Vec<RoundBinding>>> = Arc::default();
+    // The victims' genuine signatures seen on the bus, for other purposes:
+    // (signer, the digest it signed, the signature).
+    let seen_sigs: Arc<Mutex<Vec<(Address, B256, Bytes)>>> = Arc::default();
     let replays = Arc::new(AtomicUsize::new(0));
     let forged = Arc::new(AtomicUsize::new(0));
     let stop = Arc::new(AtomicBool::new(false));
     let attacker = random_key(7);
     {
-        let (bus, opened, replays, addr, attacker) =
-            (bus.clone(), opened.clone(), replays.clone(), node.addr.clone(), attacker.clone());
+        let (bus, opened, replays, addr, attacker, seen_sigs) = (
+            bus.clone(),
+            opened.clone(),
+            replays.clone(),
+            node.addr.clone(),
+            attacker.clone(),
+            seen_sigs.clone(),
+        );
         rt.spawn(async move {
             // Each genuine message is replayed a fixed number of times; the
             // replays themselves (identical envelopes) are not replayed again.
@@ -111,9 +120,22 @@ fn forged_and_replayed_solver_messages_change_nothing_on_http_or_nats() {
             let honest = [solver_key(0).address(), solver_key(1).address()];
             while let Some(env) = rx.recv().await {
                 let Ok((id, kind)) = env.kind() else { continue };
-                let genuine = honest.contains(&env.sender) && env.open::<Value>(|_| true).is_ok();
+                let genuine =
+                    honest.contains(&env.sender) && env.open::<Value>(&domain, |_| true).is_ok();
+                if genuine {
+                    let digest = Envelope::digest(&domain, &env.subject, &env.body);
+                    seen_sigs.lock().unwrap().push((env.sender, digest, env.signature.clone()));
+                    if kind == Kind::Commitment {
+                        let c: CommitMsg = env.open(&domain, |_| true).unwrap();
+                        seen_sigs.lock().unwrap().push((c.solver, c.commitment, c.signature));
+                    }
+                }
                 match kind {
-                    Kind::Open => opened.lock().unwrap().push(id),
+                    Kind::Open => {
+                        if let Ok(m) = env.open::<OpenMsg>(&domain, |_| true) {
+                            opened.lock().unwrap().push(RoundBinding::of(domain, &m.open));
+                        }
+                    }
                     Kind::Commitment | Kind::Reveal
                         if genuine && seen.insert((env.subject.clone(), env.body.clone())) =>
                     {
@@ -143,7 +165,7 @@ fn forged_and_replayed_solver_messages_change_nothing_on_http_or_nats() {
                         // Re-signed by the attacker under the same subject (a sender that is not the solver).
                         let msg: Value = serde_json::from_str(&env.body).unwrap();
                         let _ = bus
-                            .publish(&Envelope::seal(env.subject.clone(), &msg, &attacker))
+                            .publish(&Envelope::seal(&domain, env.subject.clone(), &msg, &attacker))
                             .await;
                         // The solver's envelope with the body edited: its signature no longer matches.
                         let mut edited = env.clone();
@@ -157,7 +179,7 @@ fn forged_and_replayed_solver_messages_change_nothing_on_http_or_nats() {
     }
     // Forgeries over HTTP and signed-by-stranger envelopes on the bus, for every round, both phases.
     let forger = {
-        let (addr, opened, forged, stop, attacker, bus, handle) = (
+        let (addr, opened, forged, stop, attacker, bus, handle, seen_sigs) = (
             node.addr.clone(),
             opened.clone(),
             forged.clone(),
@@ -165,16 +187,43 @@ fn forged_and_replayed_solver_messages_change_nothing_on_http_or_nats() {
             attacker.clone(),
             bus.clone(),
             rt.handle().clone(),
+            seen_sigs.clone(),
         );
         let victims: Vec<Address> = honest.iter().map(|k| k.address()).collect();
         std::thread::spawn(move || {
             let mut n = 0u64;
             while !stop.load(Ordering::Relaxed) {
-                let ids: Vec<u64> = opened.lock().unwrap().clone();
-                for id in ids.iter().rev().take(2) {
+                let rounds: Vec<RoundBinding> = opened.lock().unwrap().clone();
+                for at in rounds.iter().rev().take(2) {
+                    let id = &at.auction;
+                    // Issue 28's attack: any signature the victim made for
+                    // another purpose (a bus envelope, an earlier round's
+                    // commitment) posted as its commitment and its reveal here.
+                    let sigs: Vec<(Address, B256, Bytes)> = seen_sigs.lock().unwrap().clone();
+                    for (who, digest, sig) in sigs.iter().rev().take(6) {
+                        let c = CommitMsg {
+                            auction: *id,
+                            solver: *who,
+                            commitment: *digest,
+                            signature: sig.clone(),
+                        };
+                        let r = RevealMsg {
+                            bid: Bid { auctionId: *id, solver: *who, plans: vec![] },
+                            salt: *digest,
+                            signature: sig.clone(),
+                        };
+                        for (path, body) in [
+                            ("commitments", serde_json::to_vec(&c).unwrap()),
+                            ("reveals", serde_json::to_vec(&r).unwrap()),
+                        ] {
+                            let p = format!("/v1/auctions/{id}/{path}");
+                            let _ = stakebid_tests::http_raw(&addr, "POST", &p, &body);
+                            forged.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
                     for v in &victims {
                         n += 1;
-                        let sent = forge(&addr, chain, *id, *v, &attacker, n);
+                        let sent = forge(&addr, at, *v, &attacker, n);
                         forged.fetch_add(sent.len(), Ordering::Relaxed);
                         // The same forgeries on the bus, each sealed by a fresh stranger.
                         let stranger = random_key(5_000 + n);
@@ -185,7 +234,7 @@ fn forged_and_replayed_solver_messages_change_nothing_on_http_or_nats() {
                                 Kind::Commitment
                             };
                             let v: Value = serde_json::from_slice(&body).unwrap();
-                            let env = Envelope::seal(subject(*id, kind), &v, &stranger);
+                            let env = Envelope::seal(&domain, subject(*id, kind), &v, &stranger);
                             let _ = handle.block_on(bus.publish(&env));
                         }
                     }

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use stakebid_intents::batch::Profile;
 use stakebid_intents::envelope::{CommitMsg, RevealMsg};
-use stakebid_intents::protocol::{Bid, Cancellation};
+use stakebid_intents::protocol::{Bid, Cancellation, RoundBinding};
 use stakebid_intents::{sign, Domain, Intent, NATIVE_ETH};
 use stakebid_tests::{get, http, http_raw, scratch, solver_key, unix_now, wait_for, Node};
 
@@ -294,12 +294,20 @@ fn fifty_five_hostile_requests_each_get_their_code_and_store_nothing() {
     .expect("an auction opened for the accepted intent");
     let cpath = format!("/v1/auctions/{auction}/commitments");
     let rpath = format!("/v1/auctions/{auction}/reveals");
+    // What the node says this round's messages are signed for.
+    let round = get(&node.addr, &format!("/v1/auctions/{auction}"))["round"]
+        .as_str()
+        .expect("a live round names its announcement hash")
+        .parse()
+        .unwrap();
+    let at = RoundBinding { domain: d, auction, round };
     let commit = |k: &PrivateKeySigner, h: B256, a: u64| {
+        let digest = RoundBinding { auction: a, ..at }.commit_digest(k.address(), h);
         json!(CommitMsg {
             auction: a,
             solver: k.address(),
             commitment: h,
-            signature: Bytes::from(k.sign_hash_sync(&h).unwrap().as_bytes())
+            signature: Bytes::from(k.sign_hash_sync(&digest).unwrap().as_bytes())
         })
         .to_string()
     };
@@ -377,7 +385,7 @@ fn fifty_five_hostile_requests_each_get_their_code_and_store_nothing() {
         "round.too_many_bids",
     );
     let bid = Bid { auctionId: auction, solver: registered.address(), plans: vec![] };
-    let signed = RevealMsg::seal(d.chain_id, bid.clone(), B256::repeat_byte(9), &registered);
+    let signed = RevealMsg::seal(&at, bid.clone(), B256::repeat_byte(9), &registered);
     let reveal = json!(signed).to_string();
     c.expect("reveal during commit", "POST", &rpath, reveal.as_bytes(), "round.early_reveal");
     c.expect("reveal wrong types", "POST", &rpath, br#"{"bid": 5}"#, "request.invalid_body");
@@ -405,7 +413,7 @@ fn fifty_five_hostile_requests_each_get_their_code_and_store_nothing() {
     );
     let unsigned = json!(RevealMsg { signature: Bytes::new(), ..signed.clone() }).to_string();
     c.expect("unsigned reveal", "POST", &rpath, unsigned.as_bytes(), "round.bad_signature");
-    let forged = RevealMsg::seal(d.chain_id, bid.clone(), B256::repeat_byte(9), &key(0x44));
+    let forged = RevealMsg::seal(&at, bid.clone(), B256::repeat_byte(9), &key(0x44));
     let forged = json!(forged).to_string();
     c.expect(
         "reveal signed by another key",
@@ -416,7 +424,7 @@ fn fifty_five_hostile_requests_each_get_their_code_and_store_nothing() {
     );
     let mut other_auction = bid;
     other_auction.auctionId = auction + 1;
-    let ob = json!(RevealMsg::seal(d.chain_id, other_auction, B256::ZERO, &registered)).to_string();
+    let ob = json!(RevealMsg::seal(&at, other_auction, B256::ZERO, &registered)).to_string();
     c.expect("reveal URL/body mismatch", "POST", &rpath, ob.as_bytes(), "round.wrong_auction");
     assert!(
         wait_for(Duration::from_secs(15), || (phase(&node.addr, auction) == "scored")

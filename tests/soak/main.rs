@@ -33,7 +33,7 @@ use alloy::sol_types::SolEvent;
 
 use stakebid_intents::batch::generate;
 use stakebid_intents::envelope::{CommitMsg, RevealMsg};
-use stakebid_intents::protocol::Bid;
+use stakebid_intents::protocol::{Bid, RoundBinding};
 use stakebid_intents::{sign, Domain, Intent, Market, SignedIntent};
 use stakebid_settlement::contracts::Settlement;
 use stakebid_settlement::deploy::{wallet_provider, Deployment};
@@ -291,7 +291,6 @@ fn soak() {
     // Forger: unsigned and wrongly signed messages naming the honest solvers.
     let forger = {
         let (sh, honest) = (shared.clone(), honest.clone());
-        let chain_id = d.chain_id;
         std::thread::spawn(move || {
             let attacker = staker(999);
             let mut n = 0u64;
@@ -300,20 +299,19 @@ fn soak() {
                 if let Some((id, _)) = latest(&addr) {
                     let victim = honest[(n % 3) as usize];
                     let salt = B256::from(U256::from(n));
+                    // Forgeries need no real round: none of them is the victim's.
+                    let at = RoundBinding { domain, auction: id, round: B256::ZERO };
                     let bid = Bid { auctionId: id, solver: victim, plans: vec![] };
                     let unsigned = RevealMsg { bid: bid.clone(), salt, signature: Bytes::new() };
                     let mut wrong = RevealMsg::seal(
-                        chain_id,
+                        &at,
                         Bid { solver: attacker.address(), ..bid.clone() },
                         salt,
                         &attacker,
                     );
                     wrong.bid.solver = victim;
-                    let (mut commit, _) = CommitMsg::seal(
-                        chain_id,
-                        &Bid { solver: attacker.address(), ..bid },
-                        &attacker,
-                    );
+                    let (mut commit, _) =
+                        CommitMsg::seal(&at, &Bid { solver: attacker.address(), ..bid }, &attacker);
                     commit.solver = victim;
                     for (path, b) in [
                         (

@@ -60,6 +60,12 @@ pub struct Record {
     /// The last auction it entered (its plan and settlement are there).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auction: Option<u64>,
+    /// Arrival order at this node's store (strictly increasing per accepted
+    /// intent): batches are filled in this order, never by id, so nobody
+    /// can grind ids to the front of every batch. Records written before it
+    /// existed read as 0 (they arrived first).
+    #[serde(default)]
+    pub seq: u64,
 }
 
 impl Record {
@@ -70,6 +76,7 @@ impl Record {
             status: Status::Pending,
             history: vec![(Status::Pending, now)],
             auction: None,
+            seq: 0,
         }
     }
 

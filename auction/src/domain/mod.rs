@@ -1,5 +1,6 @@
 //! Auction concepts, pure: no I/O, time is an argument.
 
+pub mod fairness;
 pub mod intent;
 pub mod outcome;
 pub mod phase;

@@ -23,6 +23,7 @@ use stakebid_intents::envelope::{
     pattern, subject, AwardMsg, CommitMsg, Envelope, EnvelopeError, Kind, OpenMsg, PhaseMsg,
     RevealMsg,
 };
+use stakebid_intents::protocol::RoundBinding;
 use stakebid_intents::Domain;
 
 use crate::auctioneer::{Auctioneer, Report};
@@ -55,6 +56,8 @@ impl stakebid_intents::Coded for LiveError {
 
 struct Current {
     round: Round,
+    /// What this round's commitments and reveals must be signed for.
+    at: RoundBinding,
     eligible: BTreeSet<Address>,
 }
 
@@ -123,37 +126,50 @@ impl Live {
         self.current.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Takes a sealed commitment (from the bus or HTTP). Its signature is
-    /// checked before the round is even looked up: a forgery is refused
-    /// the same way whatever auction it names, and changes nothing.
+    /// The binding of the live round `auction`, if it is the live one.
+    fn binding(&self, auction: u64) -> Result<RoundBinding, LiveError> {
+        let g = self.lock();
+        g.as_ref()
+            .filter(|c| c.round.open.auctionId == auction)
+            .map(|c| c.at)
+            .ok_or(LiveError::NotOpen(auction))
+    }
+
+    /// Takes a sealed commitment (from the bus or HTTP). Its signature must
+    /// be over the live round's binding (this deployment, this very
+    /// announcement, this solver, this commitment); it is checked outside
+    /// the lock, then the round is looked up again by its binding so a
+    /// round that closed meanwhile is never handed another's message. A
+    /// forgery changes nothing and records nothing.
     pub fn commit(&self, msg: &CommitMsg) -> Result<(), LiveError> {
-        let checked = msg.verify().map_err(|_| RoundError::BadSignature(msg.solver))?;
+        let at = self.binding(msg.auction)?;
+        let checked = msg.verify(&at).map_err(|_| RoundError::BadSignature(msg.solver))?;
         let mut g = self.lock();
-        let cur = g
-            .as_mut()
-            .filter(|c| c.round.open.auctionId == msg.auction)
-            .ok_or(LiveError::NotOpen(msg.auction))?;
+        let cur = g.as_mut().filter(|c| c.at == at).ok_or(LiveError::NotOpen(msg.auction))?;
         let eligible = cur.eligible.contains(&msg.solver);
         cur.round.commit((self.now)(), &checked, eligible)?;
         self.metrics.commitments.inc();
         Ok(())
     }
 
-    /// Takes a signed reveal (from the bus or HTTP); signature first, as
-    /// for commitments. A repeat of an accepted reveal answers `Ok` again.
+    /// Takes a signed reveal (from the bus or HTTP), bound to the live
+    /// round as commitments are. A repeat of an accepted reveal answers `Ok` again.
     pub fn reveal(&self, msg: &RevealMsg) -> Result<(), LiveError> {
-        let checked = msg
-            .verify(self.domain.chain_id)
-            .map_err(|_| RoundError::BadSignature(msg.bid.solver))?;
+        let auction = msg.bid.auctionId;
+        let at = self.binding(auction)?;
+        let checked = msg.verify(&at).map_err(|_| RoundError::BadSignature(msg.bid.solver))?;
         let mut g = self.lock();
-        let cur = g
-            .as_mut()
-            .filter(|c| c.round.open.auctionId == msg.bid.auctionId)
-            .ok_or(LiveError::NotOpen(msg.bid.auctionId))?;
+        let cur = g.as_mut().filter(|c| c.at == at).ok_or(LiveError::NotOpen(auction))?;
         if cur.round.reveal((self.now)(), &checked)? == Revealed::Opened {
             self.metrics.reveals.inc();
         }
         Ok(())
+    }
+
+    /// The announcement hash commitments and reveals of `auction` are
+    /// signed for, if it is the live round.
+    pub fn round_hash(&self, auction: u64) -> Option<B256> {
+        self.binding(auction).ok().map(|b| b.round)
     }
 
     /// The commitments of `auction` if it is the live one: (solver, hash).
@@ -173,7 +189,7 @@ impl Live {
         kind: Kind,
         body: &T,
     ) {
-        let env = Envelope::seal(subject(auction, kind), body, &self.key);
+        let env = Envelope::seal(&self.domain, subject(auction, kind), body, &self.key);
         let _ = self.events.send(env.clone());
         if let Some(bus) = &self.bus {
             if let Err(e) = rt.block_on(bus.publish(&env)) {
@@ -190,12 +206,15 @@ impl Live {
         let me = self.clone();
         tokio::spawn(async move {
             while let Some(env) = commits.recv().await {
-                let r = env.open::<CommitMsg>(|_| true).map_err(LiveError::from).and_then(|m| {
-                    if m.solver != env.sender {
-                        return Err(EnvelopeError::UnexpectedSender(env.sender).into());
-                    }
-                    me.commit(&m)
-                });
+                let r = env
+                    .open::<CommitMsg>(&me.domain, |_| true)
+                    .map_err(LiveError::from)
+                    .and_then(|m| {
+                        if m.solver != env.sender {
+                            return Err(EnvelopeError::UnexpectedSender(env.sender).into());
+                        }
+                        me.commit(&m)
+                    });
                 if let Err(e) = r {
                     me.metrics.refuse(e.code());
                     tracing::info!(sender = %env.sender, code = e.code(), "commitment refused: {e}");
@@ -204,12 +223,15 @@ impl Live {
         });
         tokio::spawn(async move {
             while let Some(env) = reveals.recv().await {
-                let r = env.open::<RevealMsg>(|_| true).map_err(LiveError::from).and_then(|m| {
-                    if m.bid.solver != env.sender {
-                        return Err(EnvelopeError::UnexpectedSender(env.sender).into());
-                    }
-                    self.reveal(&m)
-                });
+                let r = env
+                    .open::<RevealMsg>(&self.domain, |_| true)
+                    .map_err(LiveError::from)
+                    .and_then(|m| {
+                        if m.bid.solver != env.sender {
+                            return Err(EnvelopeError::UnexpectedSender(env.sender).into());
+                        }
+                        self.reveal(&m)
+                    });
                 if let Err(e) = r {
                     self.metrics.refuse(e.code());
                     tracing::info!(sender = %env.sender, code = e.code(), "reveal refused: {e}");
@@ -259,8 +281,10 @@ pub fn drive(
         // Everything logged until the round closes carries its id.
         let _span = tracing::info_span!("auction", id, intents = opened.batch.len()).entered();
         tracing::info!("round open");
+        let at = RoundBinding::of(live.domain, &open);
         *live.lock() = Some(Current {
             round: Round::new(open.clone(), live.domain.chain_id),
+            at,
             eligible: opened.eligible.clone(),
         });
         live.metrics.rounds.inc();
@@ -278,7 +302,12 @@ pub fn drive(
         if let Err(e) = a.revealing(id) {
             tracing::warn!(code = e.code(), "cannot mark the round revealing: {e}");
         }
-        live.announce(rt, id, Kind::Revealing, &PhaseMsg { auction: id, epoch: live.epoch() });
+        live.announce(
+            rt,
+            id,
+            Kind::Revealing,
+            &PhaseMsg { auction: id, round: at.round, epoch: live.epoch() },
+        );
         wait_until(open.revealDeadline);
         if stop.load(Ordering::Relaxed) {
             return;
@@ -295,7 +324,12 @@ pub fn drive(
                     };
                     live.announce(rt, id, Kind::Award, &m);
                 }
-                live.announce(rt, id, Kind::Closed, &PhaseMsg { auction: id, epoch: live.epoch() });
+                live.announce(
+                    rt,
+                    id,
+                    Kind::Closed,
+                    &PhaseMsg { auction: id, round: at.round, epoch: live.epoch() },
+                );
                 tracing::info!(revealed = r.revealed, awards = r.awards.len(), "round closed");
                 after_close(&mut a, &r);
             }

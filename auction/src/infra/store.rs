@@ -470,11 +470,11 @@ impl NodeStore for Store {
                 }));
                 continue;
             }
-            let rec = Record::new(s.clone(), (self.clock)());
+            let seq = self.db.generate_id()?;
+            let rec = Record { seq, ..Record::new(s.clone(), (self.clock)()) };
             intents.insert(id.0.as_slice(), serde_json::to_vec(&rec)?);
             nonces.insert(nk, id.0.as_slice());
             statuses.insert(index::status_key(Status::Pending, id), &[]);
-            let seq = self.db.generate_id()?;
             owners.insert(index::owner_key(&s.intent.owner, seq), id.0.as_slice());
             out.push(Ok(()));
         }

@@ -45,7 +45,6 @@ async fn awarded<'a>(
     let script = |k: usize, fee| -> Box<dyn Participant> {
         Box::new(Scripted {
             key: fx.key(k).clone(),
-            chain_id: fx.d.chain_id,
             position: "stETH",
             fee,
             reveals: true,

@@ -15,7 +15,7 @@ use stakebid_auction::infra::chain::Event;
 use stakebid_auction::infra::store::{Status, Store};
 use stakebid_intents::envelope::{CommitMsg, RevealMsg};
 use stakebid_intents::plan::{Allocation, Plan};
-use stakebid_intents::protocol::{AuctionOpen, Bid};
+use stakebid_intents::protocol::{AuctionOpen, Bid, RoundBinding};
 use stakebid_intents::{Context, Intent, IntentId, Wei};
 use stakebid_settlement::registry::OnChainRegistry;
 use stakebid_settlement::revert::Blame;
@@ -25,7 +25,6 @@ use crate::fixture::*;
 /// A solver with a fixed plan per intent: all of it (less `fee`) into `position`.
 pub(crate) struct Scripted {
     pub(crate) key: PrivateKeySigner,
-    pub(crate) chain_id: u64,
     pub(crate) position: &'static str,
     pub(crate) fee: u128,
     pub(crate) reveals: bool,
@@ -39,6 +38,7 @@ impl Participant for Scripted {
 
     fn commit(
         &mut self,
+        at: &RoundBinding,
         open: &AuctionOpen,
         _: &Context<'_>,
         batch: &[(IntentId, Intent)],
@@ -58,8 +58,8 @@ impl Participant for Scripted {
             })
             .collect();
         let bid = Bid::from_plans(open.auctionId, self.address(), &plans);
-        let (c, salt) = CommitMsg::seal(self.chain_id, &bid, &self.key);
-        self.sealed = vec![RevealMsg::seal(self.chain_id, bid, salt, &self.key)];
+        let (c, salt) = CommitMsg::seal(at, &bid, &self.key);
+        self.sealed = vec![RevealMsg::seal(at, bid, salt, &self.key)];
         vec![c]
     }
 
@@ -100,14 +100,7 @@ async fn a_reverted_winner_falls_back_to_the_runner_up_and_only_faults_are_slash
 
     // The winner asks no fee and mints rETH; the runner-up charges 1 % and mints stETH.
     let script = |k: usize, position, fee, reveals| -> Box<dyn Participant> {
-        Box::new(Scripted {
-            key: fx.key(k).clone(),
-            chain_id: fx.d.chain_id,
-            position,
-            fee,
-            reveals,
-            sealed: vec![],
-        })
+        Box::new(Scripted { key: fx.key(k).clone(), position, fee, reveals, sealed: vec![] })
     };
     let mut ps = vec![
         script(SOLVER, "rETH", 0, true),

@@ -67,6 +67,7 @@ pub(crate) fn auctioneer_on<'a>(
         reserved: Default::default(),
         held: Default::default(),
         paused: false,
+        fairness: Default::default(),
         markets: None,
     }
 }

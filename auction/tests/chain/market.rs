@@ -17,7 +17,7 @@ use stakebid_intents::envelope::{CommitMsg, RevealMsg};
 use stakebid_intents::market::live::LiveOpts;
 use stakebid_intents::market::Index;
 use stakebid_intents::plan::Plan;
-use stakebid_intents::protocol::{AuctionOpen, Bid};
+use stakebid_intents::protocol::{AuctionOpen, Bid, RoundBinding};
 use stakebid_intents::{evaluate, Coded, Context, Intent, IntentId, Market, Scenarios, Wei};
 use stakebid_settlement::deploy::{operator_key, service_address};
 use stakebid_settlement::market::read::{ReadOpts, Reader};
@@ -72,7 +72,6 @@ fn quote(m: &Market, intent: &(IntentId, Intent)) -> Plan {
 /// An in-process solver running the reference strategy; remembers its plans.
 struct Reference {
     key: alloy::signers::local::PrivateKeySigner,
-    chain_id: u64,
     sealed: Vec<RevealMsg>,
 }
 
@@ -82,6 +81,7 @@ impl Participant for Reference {
     }
     fn commit(
         &mut self,
+        at: &RoundBinding,
         open: &AuctionOpen,
         ctx: &Context<'_>,
         batch: &[(IntentId, Intent)],
@@ -89,8 +89,8 @@ impl Participant for Reference {
         let sol =
             Optimal::new(Backend::default_backend(), 5).solve(&View { ctx, intents: batch }, None);
         let bid = Bid::from_plans(open.auctionId, self.address(), &sol.plans);
-        let (c, salt) = CommitMsg::seal(self.chain_id, &bid, &self.key);
-        self.sealed = vec![RevealMsg::seal(self.chain_id, bid, salt, &self.key)];
+        let (c, salt) = CommitMsg::seal(at, &bid, &self.key);
+        self.sealed = vec![RevealMsg::seal(at, bid, salt, &self.key)];
         vec![c]
     }
     fn reveal(&mut self, _: u64) -> Vec<RevealMsg> {
@@ -118,11 +118,8 @@ async fn next_round(
     let m = feed.refresh(unix_now()).await.expect("the market reads");
     a.market = (*m).clone();
     a.store.accept(&[(intent.0, fx.sign(intent.1.clone(), USER))]).unwrap();
-    let mut ps: Vec<Box<dyn Participant>> = vec![Box::new(Reference {
-        key: fx.key(SOLVER).clone(),
-        chain_id: fx.d.chain_id,
-        sealed: vec![],
-    })];
+    let mut ps: Vec<Box<dyn Participant>> =
+        vec![Box::new(Reference { key: fx.key(SOLVER).clone(), sealed: vec![] })];
     // Participants are moved into the round; the plan that won is in the outcome.
     let report = a.round(unix_now(), &mut ps).unwrap().expect("a round runs");
     assert_eq!(report.awards.len(), 1, "the reference solver wins: {report:?}");
@@ -433,7 +430,6 @@ async fn settle_with_move(
     let script = |k: usize, fee| -> Box<dyn Participant> {
         Box::new(crate::fallback::Scripted {
             key: fx.key(k).clone(),
-            chain_id: fx.d.chain_id,
             position: "rETH",
             fee,
             reveals: true,

@@ -9,7 +9,7 @@ use stakebid_auction::domain::registry::Registry;
 use stakebid_auction::infra::store::{Status, Store};
 use stakebid_auction::port::NodeStore;
 use stakebid_intents::envelope::{CommitMsg, RevealMsg};
-use stakebid_intents::protocol::{AuctionOpen, Bid};
+use stakebid_intents::protocol::{AuctionOpen, Bid, RoundBinding};
 use stakebid_intents::{batch, Context, Domain, Intent, IntentId, Market, Wei};
 use stakebid_solver::{by_name, Strategy, View};
 
@@ -33,6 +33,7 @@ impl Participant for Solver {
     }
     fn commit(
         &mut self,
+        at: &RoundBinding,
         open: &AuctionOpen,
         ctx: &Context<'_>,
         batch: &[(IntentId, Intent)],
@@ -51,8 +52,8 @@ impl Participant for Solver {
             big.amount -= shift;
             a.fee += shift;
         }
-        let (c, salt) = CommitMsg::seal(CHAIN, &bid, &self.key);
-        self.sealed = vec![RevealMsg::seal(CHAIN, bid, salt, &self.key)];
+        let (c, salt) = CommitMsg::seal(at, &bid, &self.key);
+        self.sealed = vec![RevealMsg::seal(at, bid, salt, &self.key)];
         vec![c]
     }
     fn reveal(&mut self, _auction: u64) -> Vec<RevealMsg> {
@@ -92,6 +93,7 @@ pub(crate) fn auctioneer<'s>(
         reserved: Default::default(),
         held: Default::default(),
         paused: false,
+        fairness: Default::default(),
         markets: None,
     }
 }

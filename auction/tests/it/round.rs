@@ -6,11 +6,15 @@ use alloy::signers::SignerSync;
 use stakebid_auction::domain::round::{Revealed, Round};
 use stakebid_intents::envelope::{CommitMsg, RevealMsg, Verified};
 use stakebid_intents::plan::Allocation;
-use stakebid_intents::protocol::{commitment, AuctionOpen, Bid};
+use stakebid_intents::protocol::{commitment, AuctionOpen, Bid, RoundBinding};
 use stakebid_intents::Coded;
-use stakebid_intents::{IntentId, Plan, Wei};
+use stakebid_intents::{Domain, IntentId, Plan, Wei};
 
 const CHAIN: u64 = 31337;
+
+fn at() -> RoundBinding {
+    RoundBinding::of(Domain { chain_id: CHAIN, settlement: Address::repeat_byte(1) }, &open())
+}
 
 fn open() -> AuctionOpen {
     AuctionOpen {
@@ -42,14 +46,14 @@ fn bid(key: &PrivateKeySigner, wei: u128) -> Bid {
 /// A signed commitment to `bid` with `salt`, and the signed reveal that opens it.
 fn seal(key: &PrivateKeySigner, b: &Bid, salt: B256) -> (Verified<CommitMsg>, Verified<RevealMsg>) {
     let h = commitment(CHAIN, 7, key.address(), b.hash(), salt);
-    let sig = key.sign_hash_sync(&h).unwrap();
+    let sig = key.sign_hash_sync(&at().commit_digest(key.address(), h)).unwrap();
     let c = CommitMsg {
         auction: 7,
         solver: key.address(),
         commitment: h,
         signature: sig.as_bytes().into(),
     };
-    (c.verify().unwrap(), RevealMsg::seal(CHAIN, b.clone(), salt, key).verify(CHAIN).unwrap())
+    (c.verify(&at()).unwrap(), RevealMsg::seal(&at(), b.clone(), salt, key).verify(&at()).unwrap())
 }
 
 #[test]
@@ -117,7 +121,8 @@ fn forged_messages_never_reach_the_round_and_leave_nothing() {
     // A commitment in the victim's name signed by someone else, unsigned,
     // or a high-s twin of the genuine signature: `verify` refuses each, so
     // no `Verified` exists to hand the round.
-    let forged = attacker.sign_hash_sync(&c.commitment).unwrap();
+    let forged =
+        attacker.sign_hash_sync(&at().commit_digest(victim.address(), c.commitment)).unwrap();
     let sig = alloy::primitives::Signature::try_from(c.signature.as_ref()).unwrap();
     let n = U256::from_str_radix(
         "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141",
@@ -126,23 +131,23 @@ fn forged_messages_never_reach_the_round_and_leave_nothing() {
     .unwrap();
     let twin = alloy::primitives::Signature::new(sig.r(), n - sig.s(), !sig.v());
     for s in [forged.as_bytes().to_vec(), vec![], twin.as_bytes().to_vec()] {
-        assert!(CommitMsg { signature: s.into(), ..c.clone() }.verify().is_err());
+        assert!(CommitMsg { signature: s.into(), ..c.clone() }.verify(&at()).is_err());
     }
     let mut claimed = c.clone();
     claimed.solver = attacker.address();
-    assert!(claimed.verify().is_err());
+    assert!(claimed.verify(&at()).is_err());
     // Reveals: unsigned, signed by the attacker in the victim's name, or
     // the commitment's signature reused.
     let genuine = rv.msg().clone();
     let unsigned = RevealMsg { signature: Default::default(), ..genuine.clone() };
-    let mut by_attacker = RevealMsg::seal(CHAIN, b.clone(), B256::repeat_byte(1), &attacker);
+    let mut by_attacker = RevealMsg::seal(&at(), b.clone(), B256::repeat_byte(1), &attacker);
     by_attacker.bid.solver = victim.address();
     let reused = RevealMsg { signature: c.signature.clone(), ..genuine.clone() };
     for m in [&unsigned, &by_attacker, &reused] {
-        assert!(m.verify(CHAIN).is_err());
+        assert!(m.verify(&at()).is_err());
     }
     // The victim's own messages still work, and nothing was recorded.
-    r.commit(1, &c.verify().unwrap(), true).unwrap();
+    r.commit(1, &c.verify(&at()).unwrap(), true).unwrap();
     assert_eq!(r.reveal(105, &rv).unwrap(), Revealed::Opened);
     assert_eq!(r.close(111).unwrap(), vec![b]);
     assert!(r.faults().is_empty());

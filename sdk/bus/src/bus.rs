@@ -147,8 +147,9 @@ impl Bus {
     }
 
     /// Messages whose subject matches `pattern` (NATS wildcards: `*` one
-    /// token, `>` the rest). Unparseable NATS payloads are dropped here;
-    /// signatures are the receiver's to check.
+    /// token, `>` the rest). Unparseable NATS payloads, and envelopes whose
+    /// subject is not the one they arrived on, are dropped here; signatures
+    /// are the receiver's to check.
     pub async fn subscribe(&self, pattern: &str) -> Result<mpsc::Receiver<Envelope>, BusError> {
         let (tx, rx) = mpsc::channel(DEPTH);
         match self {
@@ -176,10 +177,15 @@ impl Bus {
                     .map_err(|e| BusError::Io(e.to_string()))?;
                 tokio::spawn(async move {
                     while let Some(m) = sub.next().await {
-                        if let Ok(env) = serde_json::from_slice::<Envelope>(&m.payload) {
-                            if tx.send(env).await.is_err() {
-                                return;
-                            }
+                        let Ok(env) = serde_json::from_slice::<Envelope>(&m.payload) else {
+                            continue;
+                        };
+                        // The envelope's signature binds its own subject; the
+                        // subject it arrived on is what NATS permissions
+                        // checked. One that differs is a replay onto a
+                        // subject its sender was allowed to publish: dropped.
+                        if env.subject == m.subject.as_str() && tx.send(env).await.is_err() {
+                            return;
                         }
                     }
                 });

@@ -44,6 +44,8 @@ export interface AuctionView {
   phase: AuctionPhase;
   /** Reveal deadline (unix s). */
   reveal_deadline: number;
+  /** keccak256(abi.encode(AuctionOpen)) of the round's signed announcement, while this node runs it: commitments and reveals are signed for it (`SealedBid` / `OpenedBid`, docs/api.md). */
+  round?: string | null;
   /** The scenario seed. */
   seed: string;
 }

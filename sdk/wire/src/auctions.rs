@@ -94,6 +94,12 @@ pub struct AuctionView {
     pub reveal_deadline: u64,
     /// The commitments, while this node runs the round.
     pub commitments: Option<Vec<Commitment>>,
+    /// keccak256(abi.encode(AuctionOpen)) of the round's signed
+    /// announcement, while this node runs it: commitments and reveals are
+    /// signed for it (`SealedBid` / `OpenedBid`, docs/api.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, pattern = "^0x[0-9a-fA-F]{64}$")]
+    pub round: Option<B256>,
     /// Everything decided, after the reveal deadline.
     pub outcome: Option<Outcome>,
 }

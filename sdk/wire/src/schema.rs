@@ -116,7 +116,7 @@ pub struct CommitMsg {
     solver: String,
     /// keccak256(abi.encode(chainId, auctionId, solver, keccak256(abi.encode(bid)), salt)).
     commitment: String,
-    /// The solver's signature over `commitment` (65 bytes, 0x-hex).
+    /// The solver's signature over the EIP-712 `SealedBid { auctionId, round, solver, commitment }` (docs/api.md; 65 bytes, 0x-hex).
     signature: String,
 }
 
@@ -128,6 +128,6 @@ pub struct RevealMsg {
     bid: Bid,
     /// The salt committed with (0x, 32 bytes).
     salt: String,
-    /// The solver's signature over keccak256(abi.encode("stakebid.reveal.v1", commitment)).
+    /// The solver's signature over the EIP-712 `OpenedBid { auctionId, round, solver, commitment }` (docs/api.md).
     signature: String,
 }

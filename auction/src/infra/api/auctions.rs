@@ -89,7 +89,9 @@ pub(super) async fn show(
     // has none yet, which is an empty list, not an absent one.
     let commitments = live.or_else(|| (a.phase == Phase::Committing).then(Vec::new));
     let public = if sealed { None } else { a.public.as_ref() };
-    Ok(Json(views::auction(&a, commitments, public)))
+    let mut view = views::auction(&a, commitments, public);
+    view.round = s.live.as_ref().and_then(|l| l.round_hash(id));
+    Ok(Json(view))
 }
 
 /// `POST /v1/auctions/{id}/commitments`: a sealed commitment (`CommitMsg`).

@@ -153,6 +153,7 @@ pub(super) fn auction(
         commit_deadline: a.commit_deadline,
         reveal_deadline: a.reveal_deadline,
         commitments,
+        round: None,
         outcome: outcome.map(self::outcome),
     }
 }

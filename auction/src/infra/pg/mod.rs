@@ -328,14 +328,17 @@ impl NodeStore for PgStore {
     fn with_status(&self, status: Status) -> Result<Vec<(IntentId, Record)>, StoreError> {
         self.run(move |c| {
             c.query(
-                "SELECT id, record FROM intents WHERE status = $1 ORDER BY id",
+                "SELECT id, record, seq FROM intents WHERE status = $1 ORDER BY seq",
                 &[&(status_byte(status) as i16)],
             )
             .map_err(err)?
             .iter()
             .map(|r| {
                 let id: Vec<u8> = r.get(0);
-                Ok((IntentId(B256::from_slice(&id)), decode(&r.get::<_, Vec<u8>>(1))?))
+                let rec: Record = decode(&r.get::<_, Vec<u8>>(1))?;
+                // Arrival order is the column the database assigns.
+                let seq = r.get::<_, i64>(2) as u64;
+                Ok((IntentId(B256::from_slice(&id)), Record { seq, ..rec }))
             })
             .collect()
         })
