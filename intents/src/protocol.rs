@@ -22,6 +22,25 @@ use crate::units::Wei;
 /// Version of these messages.
 pub const PROTOCOL_VERSION: u16 = 1;
 
+/// Bids one solver may commit per round (as CoW Protocol).
+pub const MAX_BIDS_PER_SOLVER: usize = 3;
+
+/// The most gas one bid's settlement may cost under the market's gas model
+/// ([`bid_gas`]): half of a 30M-gas block (anvil's default, and under
+/// mainnet's). An award settles whole in one `settle` transaction, which
+/// the executor sends with 20 % headroom over its estimate, so the model
+/// may be off by two thirds before a transaction would not fit (and the
+/// executor then fails that award instead of sending it). A bid above this
+/// is refused by scoring (`bid.over_gas_budget`); a solver with a large
+/// batch splits it over its bids.
+pub const SETTLEMENT_GAS_BUDGET: u64 = 15_000_000;
+
+/// A bid's settlement gas under `gas`: the per-settlement overhead plus each
+/// plan's gas (the evaluator's `Evaluation::gas`).
+pub fn bid_gas(gas: &crate::market::GasModel, plans: impl IntoIterator<Item = u64>) -> u64 {
+    plans.into_iter().fold(gas.per_settlement, u64::saturating_add)
+}
+
 alloy::sol! {
     /// A round, as announced.
     #[derive(Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

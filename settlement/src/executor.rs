@@ -356,13 +356,47 @@ impl Executor {
                 return Ok(o);
             }
         };
+        let failed = |reason: String| {
+            let o = Outcome::Failed { reason, blame: Blame::Unknown };
+            let e = Entry {
+                auction: job.auction,
+                solver: job.solver,
+                nonce: 0,
+                sent: vec![],
+                outcome: Some(o.clone()),
+                cancel: None,
+                cancel_blame: Blame::Unknown,
+            };
+            (o, e)
+        };
+        // A transaction the block cannot hold is refused by every node and
+        // would be rebroadcast forever: the award fails here instead (not the
+        // solver's doing: scoring keeps bids within the gas budget, so only
+        // a model far off reality gets here) and the round moves on.
+        let limit = gas + gas / 5;
+        let block_limit = self
+            .provider
+            .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
+            .await?
+            .map(|b| b.header.gas_limit);
+        if let Some(block_limit) = block_limit.filter(|b| limit > *b) {
+            let (o, e) = failed(format!("OverBlockGasLimit({limit} > {block_limit})"));
+            self.put(&job.key, &e)?;
+            tracing::warn!(
+                auction = job.auction,
+                limit,
+                block_limit,
+                "settlement over the block gas limit: not sent"
+            );
+            return Ok(o);
+        }
         let nonce = self.provider.get_transaction_count(self.from).pending().await?;
         let fees = self.provider.estimate_eip1559_fees().await?;
         let tx = self
             .request(vec![job.arg.clone()])
             .with_nonce(nonce)
             .with_chain_id(self.chain_id)
-            .with_gas_limit(gas + gas / 5)
+            .with_gas_limit(limit)
             .with_max_fee_per_gas(fees.max_fee_per_gas)
             .with_max_priority_fee_per_gas(fees.max_priority_fee_per_gas);
         let (hash, raw) = self.sign(tx).await?;
@@ -377,7 +411,20 @@ impl Executor {
         };
         // Journal first: a crash after this line finds the hash and the bytes.
         self.put(&job.key, &entry)?;
-        let _pending = self.provider.send_raw_transaction(&raw).await?;
+        match self.provider.send_raw_transaction(&raw).await {
+            Ok(_pending) => {}
+            // The node answered and refused it (intrinsic gas, fee cap, …):
+            // never retried unchanged; the award fails and falls back.
+            Err(alloy::transports::RpcError::ErrorResp(r)) => {
+                let (o, mut e) = failed(format!("Refused({})", r.message));
+                e.nonce = nonce;
+                e.sent = entry.sent;
+                self.put(&job.key, &e)?;
+                tracing::warn!(auction = job.auction, %hash, "settlement refused by the node: {}", r.message);
+                return Ok(o);
+            }
+            Err(e) => return Err(e.into()),
+        }
         tracing::info!(auction = job.auction, %hash, nonce, "settlement sent");
         self.finish(&job.key, entry).await
     }

@@ -30,6 +30,7 @@ mod finalize;
 mod heuristics;
 mod lp;
 mod order;
+pub mod pack;
 mod polish;
 pub mod runtime;
 mod separable;

@@ -235,27 +235,36 @@ impl Runtime {
                         }
                     };
                     let started = Instant::now();
-                    let plans = self.solve(&msg, m).await;
-                    if plans.is_empty() {
+                    let gas = m.gas.clone();
+                    let solved = self.solve(&msg, m).await;
+                    // Each bid settles in one transaction: split over bids
+                    // that each fit the gas budget.
+                    let bids = crate::pack::pack(&gas, solved);
+                    if bids.is_empty() {
                         continue;
                     }
                     let at = RoundBinding::of(domain, &msg.open);
-                    match self.commit(&at, &msg, &plans).await {
-                        Ok(reveal) => {
-                            sealed.entry((auction, at.round)).or_insert_with(|| vec![reveal]);
-                            while sealed.len() > 64 {
-                                sealed.pop_first();
+                    let mut reveals = vec![];
+                    for plans in &bids {
+                        match self.commit(&at, &msg, plans).await {
+                            Ok(reveal) => reveals.push(reveal),
+                            Err((code, e)) => {
+                                problem(&code, format!("commitment to auction {auction}: {e}"))
                             }
-                            report(Event::Committed {
-                                auction,
-                                planned: plans.len(),
-                                batch: msg.intents.len(),
-                                solve_ms: started.elapsed().as_millis(),
-                            });
                         }
-                        Err((code, e)) => {
-                            problem(&code, format!("commitment to auction {auction}: {e}"))
-                        }
+                    }
+                    if reveals.is_empty() {
+                        continue;
+                    }
+                    report(Event::Committed {
+                        auction,
+                        planned: bids.iter().map(Vec::len).sum(),
+                        batch: msg.intents.len(),
+                        solve_ms: started.elapsed().as_millis(),
+                    });
+                    sealed.entry((auction, at.round)).or_insert(reveals);
+                    while sealed.len() > 64 {
+                        sealed.pop_first();
                     }
                 }
                 Kind::Revealing => {
@@ -331,7 +340,7 @@ impl Runtime {
 
     /// Solves the announced batch on `m` (off the async workers) until
     /// `margin` before the commit deadline.
-    async fn solve(&self, msg: &OpenMsg, m: Market) -> Vec<Plan> {
+    async fn solve(&self, msg: &OpenMsg, m: Market) -> Vec<(Plan, u64)> {
         let left_ms = (u128::from(msg.open.commitDeadline) * 1000 + 999)
             .saturating_sub(unix_ms())
             .saturating_sub(self.margin.as_millis());
@@ -343,7 +352,8 @@ impl Runtime {
             let ctx = Context::new(&m, &sc);
             let batch: Vec<(IntentId, stakebid_intents::Intent)> =
                 msg.open.intentIds.iter().map(|i| IntentId(*i)).zip(msg.intents).collect();
-            strategy.solve(&View { ctx: &ctx, intents: &batch }, Some(deadline)).plans
+            let sol = strategy.solve(&View { ctx: &ctx, intents: &batch }, Some(deadline));
+            sol.plans.into_iter().zip(sol.evaluations.iter().map(|e| e.gas)).collect()
         })
         .await
         .unwrap_or_default()

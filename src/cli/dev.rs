@@ -14,8 +14,9 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use super::cluster;
+use super::keys::dev_solver_key;
 use super::keys::{parse_key, DEV_AUCTIONEER_KEY, DEV_EXECUTOR_KEY, DEV_KEY};
-use super::node::{dev_fund_and_bond, dev_solver_key};
+use super::node::dev_fund_and_bond;
 use super::CliError;
 use stakebid_auction::infra::pg::local::LocalPostgres;
 use stakebid_intents::batch::Profile;

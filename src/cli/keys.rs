@@ -54,7 +54,25 @@ const ANVIL: [&str; 10] = [
 fn published(a: &Address) -> bool {
     let dev = [DEV_AUCTIONEER_KEY, DEV_EXECUTOR_KEY];
     dev.iter().any(|k| parse_key(k).is_ok_and(|k| k.address() == *a))
+        || (0..16u8).any(|n| dev_solver_key(n).address() == *a)
         || ANVIL.iter().any(|p| stakebid_intents::address::parse(p).ok().as_ref() == Some(a))
+}
+
+/// The node's own solvers (`--demo-solvers`, `--run-solvers`) sign with
+/// published keys: on a chain that is not a devnet anyone could bid as
+/// them or drain what the executor funds them with, so the node refuses.
+pub(crate) fn refuse_dev_solvers(chain_id: u64, wanted: bool) -> Result<(), CliError> {
+    if wanted && !DEVNET_CHAIN_IDS.contains(&chain_id) {
+        return Err(CliError::new(
+            "node.dev_key_refused",
+            format!(
+                "--demo-solvers / --run-solvers bid with published development keys and chain \
+                 {chain_id} is not a devnet ({DEVNET_CHAIN_IDS:?}): anyone could bid as them or \
+                 drain their funding; run `stakebid solver run` with your own key instead"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// One key the node needs: its role and the three ways to give it.
@@ -146,6 +164,12 @@ pub(crate) fn resolve(
         ));
     }
     Ok(key)
+}
+
+/// The n-th dev solver key (constant, dev only): 0x1010…, 0x1111…, 0x1212…
+pub(crate) fn dev_solver_key(n: u8) -> PrivateKeySigner {
+    PrivateKeySigner::from_bytes(&alloy::primitives::B256::repeat_byte(0x10 + n))
+        .expect("a constant valid key")
 }
 
 #[cfg(test)]

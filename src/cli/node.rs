@@ -38,11 +38,6 @@ use stakebid_settlement::revert::Blame;
 use stakebid_solver::runtime::{Event, Runtime};
 use stakebid_solver::{by_name, Optimal, Strategy, View};
 
-/// The n-th dev solver key (constant, dev only): 0x1010…, 0x1111…, 0x1212…
-pub(crate) fn dev_solver_key(n: u8) -> PrivateKeySigner {
-    PrivateKeySigner::from_bytes(&B256::repeat_byte(0x10 + n)).expect("a constant valid key")
-}
-
 #[derive(Args, Debug)]
 pub(crate) struct NodeArgs {
     /// Where the node keeps its sled store.
@@ -365,6 +360,8 @@ pub(crate) fn run(a: NodeArgs) -> Result<(), CliError> {
         None => None,
     };
     let (key, exec) = node_keys(&a, deployment.as_ref())?;
+    let chain_id = deployment.as_ref().map_or(a.chain_id, |d| d.chain_id);
+    keys::refuse_dev_solvers(chain_id, a.demo_solvers || !a.run_solvers.is_empty())?;
     let (store, pg) = open_store(&a)?;
     let (domain, market) = match &deployment {
         Some(d) => (Domain { chain_id: d.chain_id, settlement: d.settlement }, d.apply(&market)),
@@ -603,7 +600,7 @@ fn in_process_solvers(
                 )
             })?
             .into();
-        let k = dev_solver_key(n as u8);
+        let k = keys::dev_solver_key(n as u8);
         names.insert(k.address(), format!("solver-{s}"));
         let runtime = Runtime {
             key: k,

@@ -33,13 +33,19 @@ impl Participant for Solver {
         batch: &[(IntentId, Intent)],
     ) -> Vec<CommitMsg> {
         let sol = self.strategy.solve(&View { ctx, intents: batch }, None);
-        if sol.plans.is_empty() {
-            return vec![];
+        // As a networked solver does: split over bids that each fit the gas budget.
+        let gas: Vec<u64> = sol.evaluations.iter().map(|e| e.gas).collect();
+        let bids =
+            stakebid_solver::pack::pack(&ctx.market.gas, sol.plans.into_iter().zip(gas).collect());
+        self.sealed.clear();
+        let mut commits = vec![];
+        for plans in bids {
+            let bid = Bid::from_plans(open.auctionId, self.address(), &plans);
+            let (c, salt) = CommitMsg::seal(at, &bid, &self.key);
+            self.sealed.push(RevealMsg::seal(at, bid, salt, &self.key));
+            commits.push(c);
         }
-        let bid = Bid::from_plans(open.auctionId, self.address(), &sol.plans);
-        let (c, salt) = CommitMsg::seal(at, &bid, &self.key);
-        self.sealed = vec![RevealMsg::seal(at, bid, salt, &self.key)];
-        vec![c]
+        commits
     }
 
     fn reveal(&mut self, _auction: u64) -> Vec<RevealMsg> {

@@ -154,6 +154,25 @@ fn a_node_off_a_devnet_refuses_published_dev_keys_and_names_what_to_set() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["code"], "node.dev_key_refused", "{v}");
     assert!(!dir.exists(), "nothing was created before the keys were checked");
+    // With an auctioneer key of its own, the node's demo solvers (published
+    // keys) are refused off a devnet, and nothing is created either.
+    for flag in [&["--demo-solvers"][..], &["--run-solvers", "greedy"][..]] {
+        let mut args = base.to_vec();
+        args.extend(flag);
+        let out = Command::new(env!("CARGO_BIN_EXE_stakebid"))
+            .args(&args)
+            .env(
+                "STAKEBID_AUCTIONEER_KEY",
+                "0x7777777777777777777777777777777777777777777777777777777777777777",
+            )
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["code"], "node.dev_key_refused", "{flag:?}: {v}");
+        assert!(v["message"].as_str().unwrap().contains("not a devnet"), "{v}");
+        assert!(!dir.exists(), "nothing was created before the solvers were refused");
+    }
 }
 
 #[test]

@@ -3,10 +3,11 @@
 //! bid covered.
 //!
 //! ```text
-//! pending pool ──sorted by arrival (seq)──▶ skip owners backing off
-//!              ──at most OWNER_BATCH_CAP per owner──▶ first batch_size ──▶ batch
-//! round closes: an owner with an intent no valid bid covered backs off
-//!               2^(strikes-1) rounds (capped); an owner with one covered resets
+//! pending pool ──sorted by arrival (seq)──▶ owners in good standing first,
+//!              owners backing off after them ──at most OWNER_BATCH_CAP per
+//!              owner──▶ first batch_size ──▶ batch
+//! round closes: an owner none of whose intents a valid bid covered backs
+//!               off 2^(strikes-1) rounds (capped); one covered intent clears it
 //! ```
 //!
 //! Why per owner and not per intent: re-signing the same unplannable
@@ -29,7 +30,8 @@ pub const MAX_BACKOFF_ROUNDS: u64 = 32;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Waiting {
-    /// Its owner's earlier intents got no valid bid; it backs off until this round id.
+    /// Its owner's earlier intents got no valid bid: until this round id it
+    /// enters only batches with room left after everyone else.
     Backoff {
         /// The first round it may enter again.
         until: u64,
@@ -64,46 +66,53 @@ impl Fairness {
     }
 
     /// Fills a batch of at most `size` from `pool` (already in arrival
-    /// order) for round `round`: owners backing off wait, each owner
-    /// takes at most [`OWNER_BATCH_CAP`]. Returns the indices taken.
+    /// order) for round `round`: owners not backing off first, in arrival
+    /// order; owners backing off only in the room left (so spam that no
+    /// solver can plan never delays anyone else, and an owner who erred
+    /// once still gets served when the batch has room). Each owner takes at
+    /// most [`OWNER_BATCH_CAP`]. Returns the indices taken, in batch order.
     pub fn fill<'a>(
         &self,
         round: u64,
         size: usize,
         pool: impl IntoIterator<Item = &'a Address>,
     ) -> Vec<usize> {
+        let pool: Vec<&Address> = pool.into_iter().collect();
         let mut per_owner: BTreeMap<Address, usize> = BTreeMap::new();
         let mut taken = Vec::new();
-        for (i, owner) in pool.into_iter().enumerate() {
-            if taken.len() == size {
-                break;
+        for backing_off in [false, true] {
+            for (i, owner) in pool.iter().enumerate() {
+                if taken.len() == size {
+                    return taken;
+                }
+                if self.admits(owner, round).is_some() != backing_off {
+                    continue;
+                }
+                let n = per_owner.entry(**owner).or_default();
+                if *n == OWNER_BATCH_CAP {
+                    continue;
+                }
+                *n += 1;
+                taken.push(i);
             }
-            if self.admits(owner, round).is_some() {
-                continue;
-            }
-            let n = per_owner.entry(*owner).or_default();
-            if *n == OWNER_BATCH_CAP {
-                continue;
-            }
-            *n += 1;
-            taken.push(i);
         }
         taken
     }
 
-    /// After round `round` closed: owners with an intent no valid bid
-    /// covered back off (doubling per consecutive strike, at most
-    /// [`MAX_BACKOFF_ROUNDS`]); owners with every intent covered are cleared.
+    /// After round `round` closed: owners none of whose intents in the
+    /// batch a valid bid covered back off (doubling per consecutive
+    /// strike, at most [`MAX_BACKOFF_ROUNDS`]); owners with a covered
+    /// intent are cleared.
     pub fn record(
         &mut self,
         round: u64,
         uncovered: &BTreeSet<Address>,
         covered: &BTreeSet<Address>,
     ) {
-        for o in covered.difference(uncovered) {
+        for o in covered {
             self.owners.remove(o);
         }
-        for o in uncovered {
+        for o in uncovered.difference(covered) {
             let s = self.owners.entry(*o).or_default();
             s.count = s.count.saturating_add(1);
             let rounds = (1u64 << (s.count - 1).min(6)).min(MAX_BACKOFF_ROUNDS);
@@ -138,20 +147,24 @@ mod tests {
         let bad: BTreeSet<Address> = [a(1)].into();
         let good: BTreeSet<Address> = [a(2)].into();
         f.record(5, &bad, &good);
-        // Round 6 is skipped, round 7 admits again.
+        // Round 6: owner 1 goes after everyone else; round 7 it is back in line.
         assert!(f.admits(&a(1), 6).is_some());
         assert!(f.admits(&a(1), 7).is_none());
         assert!(f.admits(&a(2), 6).is_none());
-        let pool = [a(1), a(2)];
-        assert_eq!(f.fill(6, 100, &pool), vec![1], "a re-signed intent of the owner waits too");
+        // It arrived first, yet a full batch is the later owner's; a
+        // re-signed intent of the same owner waits the same way.
+        let pool = [a(1), a(1), a(2)];
+        assert_eq!(f.fill(6, 1, &pool), vec![2]);
+        // With room, it is served after the others.
+        assert_eq!(f.fill(6, 100, &pool), vec![2, 0, 1]);
         f.record(7, &bad, &BTreeSet::new());
         assert_eq!(f.admits(&a(1), 8), Some(Waiting::Backoff { until: 10 }));
         for r in 10..20 {
             f.record(r, &bad, &BTreeSet::new());
         }
         assert_eq!(f.owners[&a(1)].until, 19 + 1 + MAX_BACKOFF_ROUNDS);
-        // Covered once: cleared.
-        f.record(100, &BTreeSet::new(), &bad);
+        // One intent covered: cleared, even if another of its intents was not.
+        f.record(100, &bad, &bad);
         assert!(f.admits(&a(1), 101).is_none());
     }
 }

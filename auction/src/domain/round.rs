@@ -27,7 +27,7 @@ use stakebid_intents::envelope::{CommitMsg, RevealMsg, Verified};
 use stakebid_intents::protocol::{AuctionOpen, Bid};
 
 /// Bids one solver may commit per round (as CoW Protocol).
-pub const MAX_BIDS_PER_SOLVER: usize = 3;
+pub use stakebid_intents::protocol::MAX_BIDS_PER_SOLVER;
 
 /// Why a commit or reveal was refused.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]

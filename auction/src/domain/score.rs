@@ -9,7 +9,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use stakebid_intents::evaluate::{CapacityUse, Violation};
-use stakebid_intents::protocol::Bid;
+use stakebid_intents::market::GasModel;
+use stakebid_intents::protocol::{bid_gas, Bid, SETTLEMENT_GAS_BUDGET};
 use stakebid_intents::{evaluate, Context, Evaluation, Intent, IntentId, Plan};
 
 use super::winner::Candidate;
@@ -76,7 +77,7 @@ pub fn score(
     bid: &Bid,
 ) -> Result<Candidate, Vec<Reason>> {
     let plans = bid.plans();
-    assemble(bid, plans.as_deref(), batch, |intent, plan| {
+    assemble(bid, plans.as_deref(), batch, &ctx.market.gas, |intent, plan| {
         Cow::Owned(evaluate(ctx, intent, plan.intent, plan))
     })
 }
@@ -91,6 +92,7 @@ fn assemble<'a>(
     bid: &Bid,
     plans: Option<&[Plan]>,
     batch: &BTreeMap<IntentId, Intent>,
+    gas_model: &GasModel,
     mut eval: impl FnMut(&Intent, &Plan) -> Evaluated<'a>,
 ) -> Result<Candidate, Vec<Reason>> {
     let Some(plans) = plans else {
@@ -134,6 +136,18 @@ fn assemble<'a>(
             Err(vs) => reasons
                 .extend(vs.iter().map(|v| reason(Some(plan.intent), &v.code(), v.to_string()))),
         }
+    }
+    // The award settles whole in one transaction: it must fit a block.
+    let gas = bid_gas(gas_model, figures.values().map(|f: &Figures| f.gas));
+    if reasons.is_empty() && gas > SETTLEMENT_GAS_BUDGET {
+        reasons.push(reason(
+            None,
+            "bid.over_gas_budget",
+            format!(
+                "the bid's settlement would cost {gas} gas under the market's gas model, over \
+                 the budget of {SETTLEMENT_GAS_BUDGET} for one transaction; split it over several bids"
+            ),
+        ));
     }
     if !reasons.is_empty() {
         return Err(reasons);
@@ -183,7 +197,8 @@ pub fn score_all(ctx: &Context<'_>, batch: &BTreeMap<IntentId, Intent>, bids: &[
         distinct.par_iter().map(|p| evaluate(ctx, &batch[&p.intent], p.intent, p)).collect();
     let mut out = Scored { plans, evaluated: distinct.len(), ..Scored::default() };
     for (i, (bid, plans)) in bids.iter().zip(&decoded).enumerate() {
-        match assemble(bid, plans.as_deref(), batch, |_, p| Cow::Borrowed(&evals[slot[p]])) {
+        let gas = &ctx.market.gas;
+        match assemble(bid, plans.as_deref(), batch, gas, |_, p| Cow::Borrowed(&evals[slot[p]])) {
             Ok(c) => {
                 out.cands.push(c);
                 out.cand_bids.push(i);

@@ -197,6 +197,43 @@ mod scoring {
         assert_eq!(reasons[0].code, "bid.unknown_intent");
     }
 
+    /// A bid whose settlement would not fit the gas budget is refused with
+    /// `bid.over_gas_budget`; the same plans split by the solver's packer
+    /// into bids within the budget are all valid candidates.
+    #[test]
+    fn a_bid_over_the_gas_budget_is_refused_and_its_split_is_not() {
+        use stakebid_auction::domain::score::score_all;
+        use stakebid_intents::protocol::{bid_gas, SETTLEMENT_GAS_BUDGET};
+        use stakebid_solver::Greedy;
+        let m = Market::snapshot();
+        let ix = Index::new(&m);
+        let sc = Scenarios::generate(&m, &ix, B256::repeat_byte(3), 100);
+        let ctx = Context::new(&m, &sc);
+        let d = Domain { chain_id: 31337, settlement: Address::repeat_byte(1) };
+        let intents: Vec<_> = batch::generate(&m, &d, 60, 9, 1_790_000_000)
+            .into_iter()
+            .map(|s| (s.intent.id(&d), s.intent))
+            .collect();
+        let batch: std::collections::BTreeMap<_, _> = intents.iter().cloned().collect();
+        let sol = Greedy { fee_bps: 1 }.solve(&View { ctx: &ctx, intents: &intents }, None);
+        let gas: Vec<u64> = sol.evaluations.iter().map(|e| e.gas).collect();
+        assert!(
+            bid_gas(&m.gas, gas.iter().copied()) > SETTLEMENT_GAS_BUDGET,
+            "the test needs a heavy bid"
+        );
+        let solver = Address::repeat_byte(7);
+        let whole = Bid::from_plans(1, solver, &sol.plans);
+        let scored = score_all(&ctx, &batch, &[whole]);
+        assert!(scored.cands.is_empty());
+        assert_eq!(scored.rejected[0].1[0].code, "bid.over_gas_budget");
+        let split = stakebid_solver::pack::pack(&m.gas, sol.plans.into_iter().zip(gas).collect());
+        assert!(split.len() > 1);
+        let bids: Vec<Bid> = split.iter().map(|p| Bid::from_plans(1, solver, p)).collect();
+        let scored = score_all(&ctx, &batch, &bids);
+        assert!(scored.rejected.is_empty(), "{:?}", scored.rejected);
+        assert_eq!(scored.cands.len(), split.len());
+    }
+
     /// `score_all` evaluates each distinct plan once, in parallel; the
     /// candidates, rejections and the selection must be the sequential
     /// path's exactly — on bids that repeat plans, tamper with them, plan
@@ -212,7 +249,8 @@ mod scoring {
         let sc = Scenarios::generate(&m, &ix, B256::repeat_byte(3), 100);
         let ctx = Context::new(&m, &sc);
         let d = Domain { chain_id: 31337, settlement: Address::repeat_byte(1) };
-        let intents: Vec<_> = batch::generate(&m, &d, 40, 9, 1_790_000_000)
+        // 20 intents: a bid of all of them stays within the gas budget.
+        let intents: Vec<_> = batch::generate(&m, &d, 20, 9, 1_790_000_000)
             .into_iter()
             .map(|s| (s.intent.id(&d), s.intent))
             .collect();

@@ -61,3 +61,75 @@ fn viem_signs_the_same_digest_and_rust_accepts_its_signature() {
         assert_eq!(who, i.owner);
     }
 }
+
+/// The solver-side typed data (what `intents::protocol` binds commitments,
+/// reveals and bus envelopes to) hashes the same in viem, and a commitment
+/// viem signs for the round verifies here — so a solver written in another
+/// language can sign what the node checks.
+#[test]
+fn viem_agrees_on_the_commitment_reveal_and_envelope_digests() {
+    use stakebid_intents::envelope::CommitMsg;
+    use stakebid_intents::protocol::{bus_digest, RoundBinding};
+    let d = domain();
+    let at = RoundBinding { domain: d, auction: 42, round: B256::repeat_byte(0xab) };
+    let solver: Address = key().address();
+    let commitment = B256::repeat_byte(0xcd);
+    let dom = serde_json::json!({
+        "name": "stakebid", "version": "1", "chainId": d.chain_id.to_string(),
+        "verifyingContract": d.settlement.to_checksum(None),
+    });
+    let eip712_domain = serde_json::json!([
+        { "name": "name", "type": "string" }, { "name": "version", "type": "string" },
+        { "name": "chainId", "type": "uint256" }, { "name": "verifyingContract", "type": "address" },
+    ]);
+    let bid_fields = serde_json::json!([
+        { "name": "auctionId", "type": "uint64" }, { "name": "round", "type": "bytes32" },
+        { "name": "solver", "type": "address" }, { "name": "commitment", "type": "bytes32" },
+    ]);
+    let bid_msg = serde_json::json!({
+        "auctionId": "42", "round": at.round.to_string(),
+        "solver": solver.to_checksum(None), "commitment": commitment.to_string(),
+    });
+    let body = br#"{"auction":42}"#;
+    let cases = [
+        ("SealedBid", bid_fields.clone(), bid_msg.clone(), at.commit_digest(solver, commitment)),
+        ("OpenedBid", bid_fields, bid_msg, at.reveal_digest(solver, commitment)),
+        (
+            "BusMessage",
+            serde_json::json!([{ "name": "subject", "type": "string" }, { "name": "body", "type": "bytes32" }]),
+            serde_json::json!({
+                "subject": "stakebid.auctions.42.commitment",
+                "body": alloy::primitives::keccak256(body).to_string(),
+            }),
+            bus_digest(&d, "stakebid.auctions.42.commitment", body),
+        ),
+    ];
+    for (name, fields, message, ours) in cases {
+        let td = serde_json::json!({
+            "types": { "EIP712Domain": eip712_domain, name: fields },
+            "primaryType": name, "domain": dom, "message": message,
+        });
+        let file = std::env::temp_dir().join(format!("stakebid-viem-{name}.json"));
+        std::fs::write(&file, td.to_string()).unwrap();
+        let out = Command::new("node")
+            .arg(js_dir().join("eip712-check.mjs"))
+            .arg(&file)
+            .arg(KEY)
+            .output()
+            .expect("node runs");
+        let _ = std::fs::remove_file(&file);
+        assert!(out.status.success(), "viem failed: {}", String::from_utf8_lossy(&out.stderr));
+        let out: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let digest: B256 = out["digest"].as_str().unwrap().parse().unwrap();
+        assert_eq!(digest, ours, "{name}: viem's hashTypedData differs");
+        if name == "SealedBid" {
+            let signature: alloy::primitives::Bytes =
+                out["signature"].as_str().unwrap().parse().unwrap();
+            let m = CommitMsg { auction: 42, solver, commitment, signature };
+            m.verify(&at).expect("viem's SealedBid signature is a valid commitment");
+            // The same signature is nothing in another round.
+            let other = RoundBinding { round: B256::repeat_byte(1), ..at };
+            assert!(m.verify(&other).is_err());
+        }
+    }
+}

@@ -251,3 +251,46 @@ async fn a_pending_settlement_that_would_now_revert_is_cancelled_with_the_reason
     assert_eq!(executor_txs(&fx).await, 1, "the nonce went to the cancel");
     automine(&fx, true).await;
 }
+
+/// A settlement whose transaction the block could not hold (its gas limit,
+/// estimate + 20 %, above the block gas limit) is failed at once, blamed on
+/// nobody, and never retried unchanged: a node used to rebroadcast such a
+/// transaction forever and open no new round (issue 28). Two ways: the
+/// node refuses the transaction (the limit changed after the last block),
+/// or the executor sees the block's limit first and does not send it.
+#[tokio::test]
+async fn a_settlement_over_the_block_gas_limit_fails_without_being_retried() {
+    let fx = Fx::new().await;
+    let db = sled::open(tempdir()).unwrap();
+    let ex = executor(&fx, &db).await;
+    let job = one_job(&fx, 1, "stETH").await;
+    let gas = ex.simulate(vec![job.arg.clone()]).await.unwrap();
+    // The block still holds the estimate, not the limit the executor sends.
+    let _: serde_json::Value = fx
+        .as_(DEPLOYER)
+        .raw_request("evm_setBlockGasLimit".into(), (U256::from(gas + gas / 10),))
+        .await
+        .unwrap();
+    let before = executor_txs(&fx).await;
+    let failed = |o: &Outcome, why: &str| match o {
+        Outcome::Failed { reason, blame } => {
+            assert!(reason.starts_with(why), "{reason}");
+            assert_eq!(*blame, Blame::Unknown);
+        }
+        other => panic!("{other:?}"),
+    };
+    // The latest block still has the old limit: sent, refused by the node.
+    let o = ex.settle(&job).await.unwrap();
+    failed(&o, "Refused(");
+    assert_eq!(executor_txs(&fx).await, before, "nothing was mined");
+    assert_eq!(ex.outcome(&job.key).unwrap(), Some(o.clone()), "the outcome is journalled");
+    // Asked again (the next round): the same record, not sent again.
+    assert_eq!(ex.settle(&job).await.unwrap(), o);
+    // Once a block carries the new limit, the executor does not even send.
+    let _: serde_json::Value = fx.as_(DEPLOYER).raw_request("evm_mine".into(), ()).await.unwrap();
+    let job = one_job(&fx, 2, "stETH").await;
+    let o = ex.settle(&job).await.unwrap();
+    failed(&o, "OverBlockGasLimit");
+    assert!(ex.sent(&job.key).unwrap().is_empty(), "nothing was sent");
+    assert_eq!(executor_txs(&fx).await, before);
+}
