@@ -227,6 +227,20 @@ pub enum Violation {
         /// Position id.
         position: String,
     },
+    /// ETH routed into a pool below the pool's minimum deposit: the
+    /// deposit, and so the whole settlement, would revert.
+    #[serde(rename = "plan.below_minimum_deposit")]
+    #[error(
+        "position `{position}` gets {amount} wei, below its pool's minimum deposit of {min} wei"
+    )]
+    BelowMinimumDeposit {
+        /// Position id.
+        position: String,
+        /// Wei routed.
+        amount: Wei,
+        /// The pool's minimum.
+        min: Wei,
+    },
     /// A zero allocation (costs gas, does nothing).
     #[serde(rename = "plan.zero_allocation")]
     #[error("position `{position}` gets 0 wei")]
@@ -466,6 +480,16 @@ pub fn evaluate(
         gross += (u(x) * u(info.rate.0) / u(WAD)).to::<u128>();
         if minted {
             costs += x * info.deposit_fee_bps as u128 / BPS;
+            // The Settlement deposits each leg through the pool, which
+            // refuses less than its minimum: the whole award would revert.
+            let min = m.assets[info.asset].min_deposit;
+            if x < min.0 {
+                v.push(Violation::BelowMinimumDeposit {
+                    position: m.positions[p].id.clone(),
+                    amount: Wei(x),
+                    min,
+                });
+            }
         }
         if info.exit_days <= intent.liquidWithinDays as u32 {
             liquid += x;

@@ -22,6 +22,11 @@ impl Wei {
     /// Zero wei.
     pub const ZERO: Wei = Wei(0);
 
+    /// Whether it is zero (for `skip_serializing_if`).
+    pub fn is_zero(&self) -> bool {
+        self.0 == 0
+    }
+
     /// Whole ether to wei.
     pub const fn ether(eth: u64) -> Wei {
         Wei(eth as u128 * WAD)

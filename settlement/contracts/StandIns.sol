@@ -297,6 +297,12 @@ contract MockRocketPool is ERC20, IRocketDepositPool, IRocketTokenRETH {
         return depositFee;
     }
 
+    /// RocketDAOProtocolSettingsDeposit.getMinimumDeposit(): the smallest
+    /// deposit the pool takes (`deposit` reverts `BelowMinimumDeposit` under it).
+    function getMinimumDeposit() external pure returns (uint256) {
+        return minimumDeposit;
+    }
+
     function getDepositEnabled() external view returns (bool) {
         return depositsEnabled;
     }

@@ -40,3 +40,18 @@ pub use finalize::{LeftOut, Solution};
 pub use lp::Backend;
 pub use order::Order;
 pub use strategy::{by_name, Greedy, Optimal, Strategy, View, Waterfill, STRATEGIES};
+
+/// The market as a solver should plan on it: a pool with less room than
+/// its minimum deposit can take no deposit at all (any allocation to it is
+/// either over its room or under its minimum), so its room counts as 0.
+/// Scenarios are generated from the announced market before this; the
+/// caps only shrink, so plans valid here are valid on the announced market.
+pub fn usable(m: &stakebid_intents::Market) -> stakebid_intents::Market {
+    let mut m = m.clone();
+    for a in &mut m.assets {
+        if a.deposit_cap < a.min_deposit {
+            a.deposit_cap = stakebid_intents::Wei::ZERO;
+        }
+    }
+    m
+}

@@ -349,7 +349,8 @@ impl Runtime {
         tokio::task::spawn_blocking(move || {
             let ix = Index::new(&m);
             let sc = Scenarios::generate(&m, &ix, msg.open.seed, msg.open.scenarioCount);
-            let ctx = Context::new(&m, &sc);
+            let planned = crate::usable(&m);
+            let ctx = Context::new(&planned, &sc);
             let batch: Vec<(IntentId, stakebid_intents::Intent)> =
                 msg.open.intentIds.iter().map(|i| IntentId(*i)).zip(msg.intents).collect();
             let sol = strategy.solve(&View { ctx: &ctx, intents: &batch }, Some(deadline));

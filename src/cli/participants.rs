@@ -32,6 +32,8 @@ impl Participant for Solver {
         ctx: &Context<'_>,
         batch: &[(IntentId, Intent)],
     ) -> Vec<CommitMsg> {
+        let planned = stakebid_solver::usable(ctx.market);
+        let ctx = &Context::new(&planned, ctx.scenarios);
         let sol = self.strategy.solve(&View { ctx, intents: batch }, None);
         // As a networked solver does: split over bids that each fit the gas budget.
         let gas: Vec<u64> = sol.evaluations.iter().map(|e| e.gas).collect();

@@ -522,32 +522,68 @@ impl ChainLink {
             let i = rec.signed.intent;
             groups.entry((i.owner, i.asset)).or_default().push((id, i));
         }
-        let s = Settlement::new(self.deployment.settlement, self.provider.clone());
+        // Every answer the check needs in one JSON-RPC batch (escrow, or
+        // allowance and balance, per owner and asset; `nonceUsed` per
+        // intent): a few round trips a round however many intents wait,
+        // not two calls per intent one after another.
+        use alloy::sol_types::SolCall;
+        use stakebid_settlement::contracts::MockRocketPool as Erc20;
+        let settlement = self.deployment.settlement;
+        let mut calls: Vec<(Address, alloy::primitives::Bytes)> = vec![];
+        for ((owner, asset), intents) in &groups {
+            if asset.is_zero() {
+                calls.push((
+                    settlement,
+                    Settlement::escrowOfCall { owner: *owner }.abi_encode().into(),
+                ));
+            } else {
+                let allowance = Erc20::allowanceCall { _0: *owner, _1: settlement };
+                calls.push((*asset, allowance.abi_encode().into()));
+                calls.push((*asset, Erc20::balanceOfCall { who: *owner }.abi_encode().into()));
+            }
+            for (_, i) in intents {
+                let used = Settlement::nonceUsedCall { owner: *owner, nonce: i.nonce };
+                calls.push((settlement, used.abi_encode().into()));
+            }
+        }
+        // An RPC hiccup holds nothing back.
+        let Ok(answers) =
+            stakebid_settlement::market::read::call_batch(&self.provider, &calls, None, 500).await
+        else {
+            return vec![];
+        };
+        let word = |a: &Option<alloy::primitives::Bytes>| {
+            a.as_ref().filter(|b| b.len() >= 32).map(|b| U256::from_be_slice(&b[..32]))
+        };
+        let mut answers = answers.iter();
         let mut out = vec![];
         for ((owner, asset), mut intents) in groups {
-            let funds = async {
-                if asset.is_zero() {
-                    return s.escrowOf(owner).call().await;
-                }
-                let t = stakebid_settlement::contracts::MockRocketPool::new(
-                    asset,
-                    self.provider.clone(),
-                );
-                let allowance = t.allowance(owner, self.deployment.settlement).call().await?;
-                Ok::<U256, alloy::contract::Error>(allowance.min(t.balanceOf(owner).call().await?))
+            let funds = if asset.is_zero() {
+                word(answers.next().expect("one answer per call"))
+            } else {
+                let allowance = word(answers.next().expect("one answer per call"));
+                let balance = word(answers.next().expect("one answer per call"));
+                allowance.zip(balance).map(|(a, b)| a.min(b))
             };
-            // An RPC hiccup holds nothing back.
-            let Ok(funds) = funds.await else { continue };
+            let used: Vec<bool> = intents
+                .iter()
+                .map(|_| {
+                    word(answers.next().expect("one answer per call")).is_some_and(|w| !w.is_zero())
+                })
+                .collect();
+            // A call that did not answer holds nothing back.
+            let Some(funds) = funds else { continue };
             let mut left =
                 funds.saturating_sub(promised.get(&(owner, asset)).copied().unwrap_or_default());
+            let mut order: Vec<usize> = (0..intents.len()).collect();
             // The soonest deadline first: what must settle soonest is funded first.
-            intents.sort_by_key(|(id, i)| (i.deadline, i.nonce, *id));
-            for (id, i) in intents {
-                let used = s.nonceUsed(owner, i.nonce).call().await.unwrap_or(false);
-                if !used && i.amount <= left {
+            order.sort_by_key(|&k| (intents[k].1.deadline, intents[k].1.nonce, intents[k].0));
+            for k in order {
+                let (id, i) = &mut intents[k];
+                if !used[k] && i.amount <= left {
                     left -= i.amount;
                 } else {
-                    out.push(id);
+                    out.push(*id);
                 }
             }
         }

@@ -86,6 +86,10 @@ impl Participant for Reference {
         ctx: &Context<'_>,
         batch: &[(IntentId, Intent)],
     ) -> Vec<CommitMsg> {
+        // As the solver runtime does: a pool with less room than its
+        // minimum deposit counts as full.
+        let planned = stakebid_solver::usable(ctx.market);
+        let ctx = &Context::new(&planned, ctx.scenarios);
         let sol =
             Optimal::new(Backend::default_backend(), 5).solve(&View { ctx, intents: batch }, None);
         let bid = Bid::from_plans(open.auctionId, self.address(), &sol.plans);
@@ -494,6 +498,48 @@ async fn minimum_outs_are_the_live_rate_less_slippage_a_small_move_settles_a_lar
             "the runner-up settles"
         );
     }
+    drop(store);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A deposit pool left with less room than its minimum deposit (anyone can
+/// leave it so): the chain read names the minimum, the evaluator refuses a
+/// plan routing less than it into the pool, and the next plan avoids the
+/// pool instead of bidding a deposit that would revert every settlement.
+#[tokio::test]
+async fn a_pool_with_less_room_than_its_minimum_deposit_is_avoided() {
+    use stakebid_intents::evaluate::Violation;
+    let fx = Fx::new().await;
+    let dir = temp("mkt-pool-min");
+    let store = Store::open(&dir).unwrap();
+    let feed = feed(&fx, &store);
+    let mut a = auctioneer(&fx, &store, &feed);
+    let m = feed.refresh(unix_now()).await.unwrap();
+    let reth = m.asset("rETH").unwrap();
+    assert_eq!(reth.min_deposit, Wei(WAD / 100), "read from getMinimumDeposit()");
+    // Someone fills the pool to 0.003 ETH below its maximum.
+    let left = WAD * 3 / 1000;
+    let pool = fx.pool("rETH", USER + 3);
+    pool.deposit().value(U256::from(reth.deposit_cap.0 - left)).confirm().await.unwrap();
+    let plan = next_round(&mut a, &feed, &fx, eth_intent(&fx, 0)).await;
+    let m = feed.get();
+    assert_eq!(m.asset("rETH").unwrap().deposit_cap, Wei(left));
+    assert!(!plan.allocations.iter().any(|x| x.position.starts_with("rETH")), "{plan:?}");
+    // The plan that used the room would have been refused as a whole.
+    let (id, intent) = eth_intent(&fx, 1);
+    let ix = stakebid_intents::market::Index::new(&m);
+    let sc = stakebid_intents::Scenarios::generate(&m, &ix, B256::ZERO, 50);
+    let ctx = Context::new(&m, &sc);
+    let mut greedy = plan.clone();
+    greedy.intent = id;
+    let big = greedy.allocations.iter_mut().max_by_key(|x| x.amount).unwrap();
+    big.amount.0 -= left;
+    greedy
+        .allocations
+        .push(stakebid_intents::plan::Allocation { position: "rETH".into(), amount: Wei(left) });
+    let v = stakebid_intents::evaluate(&ctx, &intent, id, &greedy).unwrap_err();
+    assert!(v.iter().any(|v| matches!(v, Violation::BelowMinimumDeposit { .. })), "{v:?}");
+    drop(a);
     drop(store);
     let _ = std::fs::remove_dir_all(&dir);
 }

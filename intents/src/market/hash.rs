@@ -25,6 +25,9 @@ alloy::sol! {
     struct MarketAbi { uint16 withdrawalDelayDays; uint64[4] gas; uint256 gasPrice;
         AssetAbi[] assets; OperatorAbi[] operators; ServiceAbi[] services;
         PositionAbi[] positions; StressAbi[] stress; }
+    /// A market whose assets have deposit minimums: the same encoding,
+    /// then each asset's minimum deposit (in asset order).
+    struct MarketAbiV2 { MarketAbi market; uint256[] minDeposits; }
 }
 
 fn u(v: u128) -> U256 {
@@ -32,9 +35,15 @@ fn u(v: u128) -> U256 {
 }
 
 impl Market {
-    /// keccak256 of the canonical ABI encoding.
+    /// keccak256 of the canonical ABI encoding. A market with no deposit
+    /// minimum encodes as before they existed, so every such market (the
+    /// shipped snapshot, generated ones, recorded rounds') keeps its hash.
     pub fn hash(&self) -> B256 {
-        keccak256(self.abi().abi_encode())
+        if self.assets.iter().all(|a| a.min_deposit.is_zero()) {
+            return keccak256(self.abi().abi_encode());
+        }
+        let mins = self.assets.iter().map(|a| u(a.min_deposit.0)).collect();
+        keccak256(MarketAbiV2 { market: self.abi(), minDeposits: mins }.abi_encode())
     }
 
     fn abi(&self) -> MarketAbi {

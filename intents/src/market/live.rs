@@ -66,6 +66,10 @@ pub struct AssetRead {
     pub deposit_fee: Option<Wad>,
     /// ETH the protocol holds in all (Lido's pooled ether), when read.
     pub pooled: Option<Wei>,
+    /// The smallest deposit the protocol takes (Rocket Pool's
+    /// `getMinimumDeposit`), when it has one.
+    #[serde(default)]
+    pub min_deposit: Option<Wei>,
 }
 
 /// The yield index at one past block.
@@ -196,6 +200,10 @@ pub fn build(params: &Market, read: &ChainRead, opts: LiveOpts) -> Result<Market
                 );
             }
             None => stamp.apr_fallback.push(a.id.clone()),
+        }
+        if let Some(min) = r.min_deposit {
+            a.min_deposit = min;
+            a.sources.insert("min_deposit".into(), source(b, "the pool's minimum deposit"));
         }
         if let Some(room) = r.deposit_room {
             a.deposit_cap = if r.deposits_open { room } else { Wei(0) };
@@ -389,6 +397,7 @@ mod tests {
                     deposits_open: true,
                     deposit_fee: None,
                     pooled: Some(Wei(pooled)),
+                    min_deposit: None,
                 },
             )]),
             operators: BTreeMap::new(),

@@ -121,6 +121,11 @@ pub struct Asset {
     pub exit_days: u16,
     /// Deposits still accepted (stake limit, deposit pool room), in wei.
     pub deposit_cap: Wei,
+    /// The smallest deposit the protocol takes (Rocket Pool's 0.01 ETH);
+    /// 0 when it has none. A plan routing ETH into it must route at least
+    /// this much to each of its positions (`plan.below_minimum_deposit`).
+    #[serde(default, skip_serializing_if = "Wei::is_zero")]
+    pub min_deposit: Wei,
     /// Largest historical discount to ETH, the depeg scenarios' magnitude.
     pub max_depeg: Wad,
     /// Yearly probability of a depeg event (modelled).

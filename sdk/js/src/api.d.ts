@@ -144,7 +144,7 @@ export interface CommitMsg {
   auction: number;
   /** keccak256(abi.encode(chainId, auctionId, solver, keccak256(abi.encode(bid)), salt)). */
   commitment: string;
-  /** The solver's signature over `commitment` (65 bytes, 0x-hex). */
+  /** The solver's signature over the EIP-712 `SealedBid { auctionId, round, solver, commitment }` (docs/api.md; 65 bytes, 0x-hex). */
   signature: string;
   /** The registered solver (0x address). */
   solver: string;
@@ -479,7 +479,7 @@ export interface RevealMsg {
   bid: Bid;
   /** The salt committed with (0x, 32 bytes). */
   salt: string;
-  /** The solver's signature over keccak256(abi.encode("stakebid.reveal.v1", commitment)). */
+  /** The solver's signature over the EIP-712 `OpenedBid { auctionId, round, solver, commitment }` (docs/api.md). */
   signature: string;
 }
 

@@ -84,6 +84,7 @@ enum Slot {
     Pooled(String),
     PoolBalance(String),
     PoolMax(String),
+    MinDeposit(String),
     Fee(String),
     Enabled(String),
     DepositRoom(String),
@@ -256,6 +257,8 @@ impl Reader {
                             add(Slot::PoolBalance(i()), deposit_pool, bal);
                             let max = IRocketViews::getMaximumDepositPoolSizeCall {}.abi_encode();
                             add(Slot::PoolMax(i()), s, max);
+                            let min = IRocketViews::getMinimumDepositCall {}.abi_encode();
+                            add(Slot::MinDeposit(i()), s, min);
                             add(Slot::Fee(i()), s, IRocketViews::getDepositFeeCall {}.abi_encode());
                             let on = IRocketViews::getDepositEnabledCall {}.abi_encode();
                             add(Slot::Enabled(i()), s, on);
@@ -303,22 +306,10 @@ impl Reader {
         block: u64,
         stats: &mut ReadStats,
     ) -> Result<Vec<Option<Bytes>>, ChainError> {
-        let mut out = Vec::with_capacity(calls.len());
-        let at = format!("{block:#x}");
-        for group in calls.chunks(self.opts.batch.max(1)) {
-            let mut batch = BatchRequest::new(self.provider.client());
-            let mut waiters = Vec::new();
-            for (to, data) in group {
-                let tx = TransactionRequest::default().to(*to).input(data.clone().into());
-                waiters.push(batch.add_call::<_, Bytes>("eth_call", &(tx, at.clone()))?);
-            }
-            batch.send().await?;
-            stats.round_trips += 1;
-            stats.calls += group.len();
-            for w in waiters {
-                out.push(w.await.ok().filter(|b| !b.is_empty()));
-            }
-        }
+        let trips = calls.len().div_ceil(self.opts.batch.max(1));
+        let out = call_batch(&self.provider, calls, Some(block), self.opts.batch).await?;
+        stats.round_trips += trips as u32;
+        stats.calls += calls.len();
         Ok(out)
     }
 
@@ -374,6 +365,7 @@ impl Reader {
                     deposits_open: true,
                     deposit_fee: None,
                     pooled: None,
+                    min_deposit: None,
                 });
             };
             match slot {
@@ -401,6 +393,10 @@ impl Reader {
                 }
                 Slot::PoolBalance(id) => pools.entry(id.clone()).or_default().balance = word,
                 Slot::PoolMax(id) => pools.entry(id.clone()).or_default().max = word,
+                Slot::MinDeposit(id) => {
+                    read.assets.get_mut(id).expect("the rate comes first").min_deposit =
+                        word.map(Wei);
+                }
                 Slot::Fee(id) => {
                     read.assets.get_mut(id).expect("the rate comes first").deposit_fee =
                         word.map(Wad);
@@ -542,6 +538,32 @@ fn apply(c: &mut Cursor, log: &Log) {
         }
         _ => {}
     }
+}
+
+/// `eth_call`s at `block` (the latest when `None`), `per_trip` to a JSON-RPC
+/// batch: one round trip per `per_trip` calls instead of one per call. A
+/// reverted or empty answer is `None`.
+pub async fn call_batch(
+    provider: &DynProvider,
+    calls: &[(Address, Bytes)],
+    block: Option<u64>,
+    per_trip: usize,
+) -> Result<Vec<Option<Bytes>>, ChainError> {
+    let mut out = Vec::with_capacity(calls.len());
+    let at = block.map_or_else(|| "latest".to_string(), |b| format!("{b:#x}"));
+    for group in calls.chunks(per_trip.max(1)) {
+        let mut batch = BatchRequest::new(provider.client());
+        let mut waiters = Vec::new();
+        for (to, data) in group {
+            let tx = TransactionRequest::default().to(*to).input(data.clone().into());
+            waiters.push(batch.add_call::<_, Bytes>("eth_call", &(tx, at.clone()))?);
+        }
+        batch.send().await?;
+        for w in waiters {
+            out.push(w.await.ok().filter(|b| !b.is_empty()));
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -24,6 +24,7 @@ alloy::sol! {
         function getDepositFee() external view returns (uint256);
         function getDepositEnabled() external view returns (bool);
         function getMaximumDepositAmount() external view returns (uint256);
+        function getMinimumDeposit() external view returns (uint256);
     }
 
     /// EigenLayer's DelegationManager (Layr-Labs/eigenlayer-contracts).
@@ -65,6 +66,7 @@ pub const CALLED: &[&str] = &[
     "getDepositFee()",
     "getDepositEnabled()",
     "getMaximumDepositAmount()",
+    "getMinimumDeposit()",
     "operatorShares(address,address)",
     "minWithdrawalDelayBlocks()",
     "getMaxMagnitude(address,address)",
@@ -114,6 +116,10 @@ mod tests {
             (
                 IRocketViews::getMaximumDepositAmountCall::SIGNATURE,
                 IRocketViews::getMaximumDepositAmountCall::SELECTOR,
+            ),
+            (
+                IRocketViews::getMinimumDepositCall::SIGNATURE,
+                IRocketViews::getMinimumDepositCall::SELECTOR,
             ),
             (
                 IDelegationViews::operatorSharesCall::SIGNATURE,
