@@ -48,19 +48,21 @@ mod tests {
             per_restaked_position: 180_000,
             gas_price: Wei(0),
         };
-        // 100 intents at 600k gas each: 60M in all, 19 fit one bid.
+        // 100 intents at 600k gas each: 60M in all, far over one bid.
         let plans: Vec<(Plan, u64)> = (0..100u8).map(|n| (plan(n), 600_000)).collect();
+        let per_bid = ((SETTLEMENT_GAS_BUDGET - gas.per_settlement) / 600_000) as usize;
         let bids = pack(&gas, plans);
         assert_eq!(bids.len(), MAX_BIDS_PER_SOLVER);
         for b in &bids {
             assert!(bid_gas(&gas, b.iter().map(|_| 600_000)) <= SETTLEMENT_GAS_BUDGET);
-            assert_eq!(b.len(), 19);
+            assert_eq!(b.len(), per_bid);
         }
         // The best (first) plans are the ones kept, each once.
         let kept: Vec<u8> = bids.iter().flatten().map(|p| p.intent.0[0]).collect();
         let mut sorted = kept.clone();
         sorted.sort();
-        assert_eq!(sorted, (0..57u8).collect::<Vec<_>>());
+        let n = (per_bid * MAX_BIDS_PER_SOLVER) as u8;
+        assert_eq!(sorted, (0..n).collect::<Vec<_>>());
         // A plan alone over the budget is never bid.
         assert!(pack(&gas, vec![(plan(1), SETTLEMENT_GAS_BUDGET)]).is_empty());
         // A small solution stays one bid.

@@ -14,6 +14,7 @@ mod faults;
 mod flow;
 mod forged;
 mod hostile;
+mod impersonation;
 mod limits;
 mod market;
 mod wallet;
