@@ -244,6 +244,13 @@ fn one_stakers_two_intents_on_one_escrow_do_not_block_the_others() {
         phases.iter().all(|p| p != "awarded").then_some(phases)
     });
     assert!(rounds_end.is_some());
+    // The held-back intent says why it waits.
+    let held = if settled.as_ref().unwrap()[0] == "settled" { ids[3] } else { ids[0] };
+    let said = wait_for(Duration::from_secs(10), || {
+        let v = get(&node.addr, &format!("/v1/intents/{held}"));
+        (v["waiting"]["reason"] == "unfunded").then_some(v)
+    });
+    assert!(said.is_some(), "{}", get(&node.addr, &format!("/v1/intents/{held}")));
     // Topped up, the held-back intent settles too.
     rt.block_on(escrow_for(&url, &d, first.intent.owner, first.intent.amount));
     let all = wait_for(Duration::from_secs(60), || {

@@ -73,6 +73,18 @@ pub struct Live {
     /// The lease epoch this node leads in (0 on its own store); every
     /// announcement carries it.
     epoch: std::sync::atomic::AtomicU64,
+    /// What held pending intents back when the last round was filled, for
+    /// the intent views.
+    board: Mutex<Board>,
+}
+
+/// Why pending intents were held back from the last batch.
+#[derive(Clone, Debug, Default)]
+struct Board {
+    /// The round the pool was last batched for.
+    round: u64,
+    held: BTreeSet<stakebid_intents::IntentId>,
+    fairness: crate::domain::fairness::Fairness,
 }
 
 impl Live {
@@ -104,7 +116,27 @@ impl Live {
             now,
             metrics,
             epoch: std::sync::atomic::AtomicU64::new(0),
+            board: Mutex::default(),
         })
+    }
+
+    /// Why the pending intent `id` of `owner` waits, as of the last batch:
+    /// the funding check held it, or its owner backs off.
+    pub fn waiting(
+        &self,
+        id: &stakebid_intents::IntentId,
+        owner: &Address,
+    ) -> Option<stakebid_wire::Waiting> {
+        let b = self.board.lock().unwrap_or_else(|p| p.into_inner());
+        if b.held.contains(id) {
+            return Some(stakebid_wire::Waiting::Unfunded);
+        }
+        match b.fairness.admits(owner, b.round) {
+            Some(crate::domain::fairness::Waiting::Backoff { until }) => {
+                Some(stakebid_wire::Waiting::Backoff { until_round: until })
+            }
+            _ => None,
+        }
     }
 
     /// The auctioneer's address (announcements are signed by it).
@@ -268,6 +300,8 @@ pub fn drive(
     while !stop.load(Ordering::Relaxed) {
         std::thread::sleep(every);
         before_open(&mut a);
+        *live.board.lock().unwrap_or_else(|p| p.into_inner()) =
+            Board { round: a.next_id, held: a.held.clone(), fairness: a.fairness.clone() };
         let opened = match a.open((live.now)()) {
             Ok(Some(o)) => o,
             Ok(None) => continue,
@@ -335,5 +369,41 @@ pub fn drive(
             }
             Err(e) => tracing::error!(code = e.code(), "cannot close the round: {e}"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloy::primitives::B256;
+    use stakebid_intents::IntentId;
+
+    /// A pending intent's view says why it waits: held by the funding
+    /// check, or its owner backing off; nothing once neither holds.
+    #[test]
+    fn waiting_reasons_follow_the_last_batch() {
+        let key = PrivateKeySigner::from_bytes(&B256::repeat_byte(0xa0)).unwrap();
+        let domain = Domain { chain_id: 31337, settlement: Address::repeat_byte(1) };
+        let live = Live::new(key, domain, None, Arc::new(|| 0), Arc::new(Metrics::new()));
+        let (held, backing_off, fine) = (
+            IntentId(B256::repeat_byte(1)),
+            IntentId(B256::repeat_byte(2)),
+            IntentId(B256::repeat_byte(3)),
+        );
+        let (a, b) = (Address::repeat_byte(0xaa), Address::repeat_byte(0xbb));
+        let mut fairness = crate::domain::fairness::Fairness::default();
+        fairness.record(4, &[b].into(), &Default::default());
+        *live.board.lock().unwrap() = Board { round: 5, held: [held].into(), fairness };
+        assert_eq!(live.waiting(&held, &a), Some(stakebid_wire::Waiting::Unfunded));
+        let w = live.waiting(&backing_off, &b).unwrap();
+        assert_eq!(w, stakebid_wire::Waiting::Backoff { until_round: 6 });
+        assert_eq!(
+            serde_json::to_value(w).unwrap(),
+            serde_json::json!({ "reason": "backoff", "until_round": 6 })
+        );
+        assert_eq!(live.waiting(&fine, &a), None);
+        // The next batch is round 6: the owner is back in line.
+        live.board.lock().unwrap().round = 6;
+        assert_eq!(live.waiting(&backing_off, &b), None);
     }
 }

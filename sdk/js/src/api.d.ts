@@ -281,6 +281,8 @@ export interface IntentView {
   intent: IntentMessage;
   /** Where it is now. */
   status: IntentStatus;
+  /** Why a pending intent is not in the next round, when something holds it back (absent: it goes into the next round with room for it). */
+  waiting?: null | Waiting;
 }
 
 /** Who leads a cluster of nodes sharing a Postgres store (absent on a node with its own sled store, which always leads itself). */
@@ -643,6 +645,9 @@ export interface TypedField {
   /** Solidity type. */
   type: string;
 }
+
+/** Why a pending intent waits (`IntentView.waiting`). */
+export type Waiting = { reason: "unfunded" } | { reason: "backoff"; until_round: number };
 
 /** One queued withdrawal of a restaked position. */
 export interface WithdrawalView {

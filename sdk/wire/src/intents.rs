@@ -165,6 +165,26 @@ pub struct IntentView {
     /// the evaluator's figures and, once settled, the transaction.
     #[serde(default)]
     pub award: Option<IntentAward>,
+    /// Why a pending intent is not in the next round, when something holds
+    /// it back (absent: it goes into the next round with room for it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiting: Option<Waiting>,
+}
+
+/// Why a pending intent waits (`IntentView.waiting`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "reason", rename_all = "snake_case")]
+pub enum Waiting {
+    /// The chain says it cannot settle now: the owner's escrow, or its
+    /// token allowance or balance, is short of what its pending intents
+    /// need, or its nonce is spent. It enters rounds again once funded.
+    Unfunded,
+    /// No valid bid covered its owner's intents in a recent round: until
+    /// round `until_round` its owner's intents go after everyone else's.
+    Backoff {
+        /// The first round in which its owner is back in line.
+        until_round: u64,
+    },
 }
 
 /// An intent's part of an award.

@@ -31,7 +31,7 @@ pub use dec::Dec;
 pub use intents::{
     CancelRequest, Eip712Types, HistoryEntry, IntentAward, IntentMessage, IntentStatus, IntentView,
     OperatorGamma, OwnerPage, Quote, QuotePosition, QuoteRequest, SubmitRequest, Submitted,
-    TypedData, TypedDomain, TypedField, WithdrawalView, Withdrawals,
+    TypedData, TypedDomain, TypedField, Waiting, WithdrawalView, Withdrawals,
 };
 pub use node::{
     ErrorBody, Health, Leader, MarketStatus, MarketView, NodeInfo, SearchKind, SearchResult,

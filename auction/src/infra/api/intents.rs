@@ -34,7 +34,21 @@ pub(super) fn outcomes<'a>(
 }
 
 fn view(s: &AppState, id: &IntentId, rec: &Record) -> Result<wire::IntentView, ApiError> {
-    Ok(views::intent(id, rec, &outcomes(s, std::iter::once(rec))?, &s.market.get()))
+    let v = views::intent(id, rec, &outcomes(s, std::iter::once(rec))?, &s.market.get());
+    Ok(with_waiting(s, v, rec))
+}
+
+/// A pending intent's view says what holds it back, when this node runs
+/// rounds and something does.
+pub(super) fn with_waiting(
+    s: &AppState,
+    mut v: wire::IntentView,
+    rec: &Record,
+) -> wire::IntentView {
+    if rec.status == crate::domain::intent::Status::Pending {
+        v.waiting = s.live.as_ref().and_then(|l| l.waiting(&v.id, &rec.signed.intent.owner));
+    }
+    v
 }
 
 fn parse_id(id: &str) -> Result<IntentId, ApiError> {
@@ -248,7 +262,10 @@ pub(super) async fn by_owner(
     .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "store.failed", e.to_string()))??;
     let intents = {
         let m = s.market.get();
-        page.intents.iter().map(|(id, r)| views::intent(id, r, &outcomes, &m)).collect()
+        page.intents
+            .iter()
+            .map(|(id, r)| with_waiting(&s, views::intent(id, r, &outcomes, &m), r))
+            .collect()
     };
     Ok(Json(wire::OwnerPage { intents, next_cursor: page.next }))
 }

@@ -57,6 +57,7 @@ pub(super) fn intent(
             .iter()
             .map(|(s, at)| wire::HistoryEntry { status: status(*s), at: *at })
             .collect(),
+        waiting: None,
     }
 }
 
