@@ -66,28 +66,66 @@ impl Kind {
     }
 }
 
-/// `stakebid.auctions.<auction>.<kind>`.
+/// `stakebid.auctions.<auction>.<kind>`: an announcement's subject.
 pub fn subject(auction: u64, kind: Kind) -> String {
     format!("stakebid.auctions.{auction}.{}", kind.token())
 }
 
-/// Subscription pattern for one kind in every auction.
-pub fn pattern(kind: Kind) -> String {
-    format!("stakebid.auctions.*.{}", kind.token())
+/// `stakebid.auctions.<auction>.<kind>.<solver>`: a solver's commitment or
+/// reveal carries its sender in the subject (lowercase hex), so NATS can
+/// give each solver permission to publish on its own subjects only.
+pub fn solver_subject(auction: u64, kind: Kind, solver: Address) -> String {
+    format!("stakebid.auctions.{auction}.{}.{}", kind.token(), solver_token(&solver))
 }
 
-/// Parses a subject into (auction, kind).
+fn solver_token(a: &Address) -> String {
+    format!("{a:#x}")
+}
+
+/// Subscription pattern for one kind in every auction (and, for solver
+/// messages, from every solver).
+pub fn pattern(kind: Kind) -> String {
+    if kind.from_auctioneer() {
+        format!("stakebid.auctions.*.{}", kind.token())
+    } else {
+        format!("stakebid.auctions.*.{}.*", kind.token())
+    }
+}
+
+/// Every announcement and nothing else: what a solver subscribes to (and
+/// all its NATS credentials let it read — no other solver's bids).
+pub const ANNOUNCEMENTS: &str = "stakebid.auctions.*.*";
+
+/// Parses a subject into (auction, kind); a solver message's subject must
+/// name its solver, an announcement's must not.
 pub fn parse_subject(s: &str) -> Option<(u64, Kind)> {
+    parse_full(s).map(|(id, k, _)| (id, k))
+}
+
+fn parse_full(s: &str) -> Option<(u64, Kind, Option<Address>)> {
     let mut t = s.split('.');
     if t.next()? != "stakebid" || t.next()? != "auctions" {
         return None;
     }
     let id = t.next()?.parse().ok()?;
     let tok = t.next()?;
+    let kind = Kind::ALL.into_iter().find(|k| k.token() == tok)?;
+    let solver = match t.next() {
+        None if kind.from_auctioneer() => None,
+        Some(a) if !kind.from_auctioneer() => {
+            let addr: Address = a.parse().ok()?;
+            // One spelling only (lowercase), so one subject per solver.
+            if solver_token(&addr) != a {
+                return None;
+            }
+            Some(addr)
+        }
+        _ => return None,
+    };
     if t.next().is_some() {
         return None;
     }
-    Kind::ALL.into_iter().find(|k| k.token() == tok).map(|k| (id, k))
+    Some((id, kind, solver))
 }
 
 /// Why a message was refused.
@@ -151,9 +189,14 @@ impl Envelope {
         Envelope { subject, body, sender: key.address(), signature: sig.as_bytes().into() }
     }
 
-    /// The (auction, kind) of its subject.
+    /// The (auction, kind) of its subject; a solver message's subject must
+    /// name its sender.
     pub fn kind(&self) -> Result<(u64, Kind), EnvelopeError> {
-        parse_subject(&self.subject).ok_or_else(|| EnvelopeError::Subject(self.subject.clone()))
+        match parse_full(&self.subject) {
+            Some((id, k, None)) => Ok((id, k)),
+            Some((id, k, Some(s))) if s == self.sender => Ok((id, k)),
+            _ => Err(EnvelopeError::Subject(self.subject.clone())),
+        }
     }
 
     /// Checks the signature for `domain` (the receiver's own deployment)
@@ -478,13 +521,29 @@ mod tests {
 
     #[test]
     fn subjects_round_trip_and_foreign_ones_are_refused() {
+        let solver = key(5).address();
         for k in Kind::ALL {
-            assert_eq!(parse_subject(&subject(42, k)), Some((42, k)));
+            let s =
+                if k.from_auctioneer() { subject(42, k) } else { solver_subject(42, k, solver) };
+            assert_eq!(parse_subject(&s), Some((42, k)), "{s}");
         }
-        for bad in
-            ["stakebid.auctions.x.open", "other.auctions.1.open", "stakebid.auctions.1.open.x"]
-        {
+        let checksummed = format!("stakebid.auctions.1.reveal.{solver}");
+        for bad in [
+            "stakebid.auctions.x.open",
+            "other.auctions.1.open",
+            "stakebid.auctions.1.open.x",
+            "stakebid.auctions.1.commitment",
+            "stakebid.auctions.1.commitment.0x12",
+            checksummed.as_str(),
+        ] {
             assert_eq!(parse_subject(bad), None, "{bad}");
         }
+        // A solver message on another solver's subject: refused.
+        let c = CommitMsg { auction: 1, solver, commitment: B256::ZERO, signature: Bytes::new() };
+        let other = key(6);
+        let env = Envelope::seal(&D, solver_subject(1, Kind::Commitment, solver), &c, &other);
+        assert_eq!(env.kind().unwrap_err().code(), "bus.bad_subject");
+        let own = Envelope::seal(&D, solver_subject(1, Kind::Commitment, solver), &c, &key(5));
+        assert_eq!(own.kind().unwrap(), (1, Kind::Commitment));
     }
 }

@@ -9,6 +9,10 @@ pub enum IntentError {
     /// The JSON is not a stakebid intent.
     #[error("the intent is malformed: {0}")]
     Malformed(String),
+    /// The message carries a field the EIP-712 types do not declare: a
+    /// wallet would show it, yet nothing signs it.
+    #[error("the message has a field `{0}` the Intent type does not declare; remove it")]
+    UndeclaredField(String),
     /// The EIP-712 domain is not stakebid's.
     #[error("the intent was signed for another application: {0}")]
     WrongDomain(String),
@@ -114,8 +118,9 @@ pub enum IntentError {
 
 impl IntentError {
     /// Every code, for the API spec and the tests that pin them.
-    pub const CODES: [&'static str; 18] = [
+    pub const CODES: [&'static str; 19] = [
         "intent.malformed",
+        "intent.undeclared_field",
         "intent.wrong_domain",
         "intent.wrong_chain",
         "intent.wrong_contract",
@@ -140,6 +145,7 @@ impl crate::Coded for IntentError {
     fn code(&self) -> &str {
         match self {
             Self::Malformed(_) => "intent.malformed",
+            Self::UndeclaredField(_) => "intent.undeclared_field",
             Self::WrongDomain(_) => "intent.wrong_domain",
             Self::WrongChain { .. } => "intent.wrong_chain",
             Self::WrongContract { .. } => "intent.wrong_contract",

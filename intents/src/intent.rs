@@ -184,6 +184,14 @@ impl Intent {
             IntentError::WrongDomain("the domain has no verifyingContract".into())
         })?;
         let m = &td.message;
+        // Every field must be one the type declares (and so one the
+        // signature covers): an extra one would be dropped silently.
+        if let Some(extra) = m
+            .as_object()
+            .and_then(|o| o.keys().find(|k| !INTENT_FIELDS.iter().any(|(n, _)| n == k)))
+        {
+            return Err(IntentError::UndeclaredField(extra.clone()));
+        }
         let intent = Intent {
             owner: addr(m, "owner")?,
             asset: addr(m, "asset")?,

@@ -15,7 +15,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use stakebid_bus::{Bus, Client};
 use stakebid_intents::envelope::{
-    subject, AwardMsg, CommitMsg, Envelope, Kind, OpenMsg, PhaseMsg, RevealMsg,
+    solver_subject, AwardMsg, CommitMsg, Envelope, Kind, OpenMsg, PhaseMsg, RevealMsg,
+    ANNOUNCEMENTS,
 };
 use stakebid_intents::market::Index;
 use stakebid_intents::protocol::{Bid, RoundBinding};
@@ -146,7 +147,8 @@ impl Runtime {
             (None, _, _) => return Err(RuntimeError::NoAuctioneer),
         };
         let mut rx = match (&self.bus, &self.node) {
-            (Some(bus), _) => bus.subscribe("stakebid.auctions.>").await?,
+            // Announcements only: a solver's NATS user may read nothing else.
+            (Some(bus), _) => bus.subscribe(ANNOUNCEMENTS).await?,
             (None, Some(c)) => c.events().await?,
             (None, None) => return Err(RuntimeError::NoAuctioneer),
         };
@@ -381,14 +383,13 @@ impl Runtime {
             (Some(bus), _, out) => {
                 let env = match out {
                     Outgoing::Commit(c) => {
-                        Envelope::seal(domain, subject(c.auction, Kind::Commitment), &c, &self.key)
+                        let s = solver_subject(c.auction, Kind::Commitment, c.solver);
+                        Envelope::seal(domain, s, &c, &self.key)
                     }
-                    Outgoing::Reveal(r) => Envelope::seal(
-                        domain,
-                        subject(r.bid.auctionId, Kind::Reveal),
-                        &r,
-                        &self.key,
-                    ),
+                    Outgoing::Reveal(r) => {
+                        let s = solver_subject(r.bid.auctionId, Kind::Reveal, r.bid.solver);
+                        Envelope::seal(domain, s, &r, &self.key)
+                    }
                 };
                 bus.publish(&env).await.map_err(|e| err(e.code(), e.to_string()))
             }

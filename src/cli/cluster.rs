@@ -34,7 +34,13 @@ pub(crate) fn nats(dir: &Path) -> Result<(Procs, ClusterSpec), CliError> {
         client_ports: (0..3).map(|_| free_port()).collect::<Result<_, _>>()?,
         route_ports: (0..3).map(|_| free_port()).collect::<Result<_, _>>()?,
         auctioneer_password: format!("dev-auctioneer-{pid}"),
-        solver_password: format!("dev-solver-{pid}"),
+        // One user per solver the cluster runs (the dev solver keys).
+        solvers: (0..stakebid_solver::STRATEGIES.len() as u8)
+            .map(|n| stakebid_sdk::cluster::SolverUser {
+                address: super::keys::dev_solver_key(n).address(),
+                password: format!("dev-solver-{n}-{pid}"),
+            })
+            .collect(),
     };
     let mut procs = Vec::new();
     for i in 0..3 {
@@ -95,8 +101,7 @@ pub(crate) fn solvers(
     let mut procs = Vec::new();
     for (n, strategy) in stakebid_solver::STRATEGIES.iter().enumerate() {
         let name = format!("solver-{strategy}");
-        let port = spec.client_ports[n % spec.client_ports.len()];
-        let url = format!("nats://solver:{}@127.0.0.1:{port}", spec.solver_password);
+        let url = spec.solver_url(n, n);
         let log =
             std::fs::File::create(dir.join(format!("{name}.log"))).map_err(|e| err("cli.io", e))?;
         let child = Command::new(&exe)

@@ -196,7 +196,9 @@ fn a_postgres_outage_answers_503_with_a_code_and_recovers_by_itself() {
 /// cluster, and no solver is penalised.
 #[test]
 fn rounds_complete_on_a_nats_cluster_that_loses_a_node_and_solvers_cannot_announce() {
-    use stakebid_intents::envelope::{subject, Envelope, Kind, PhaseMsg};
+    use stakebid_intents::envelope::{
+        solver_subject, subject, Envelope, Kind, PhaseMsg, ANNOUNCEMENTS,
+    };
     use stakebid_sdk::cluster::Role;
     use stakebid_sdk::Bus;
     let dir = scratch("cluster-nats");
@@ -209,48 +211,54 @@ fn rounds_complete_on_a_nats_cluster_that_loses_a_node_and_solvers_cannot_announ
     a.extend(crate::register(3));
     let n = Node::start(BIN, &dir.join("a"), None, &a);
     let base = format!("http://{}", n.addr);
-    let solver_url = |i: usize| {
-        let p = nats.spec.client_ports[i];
-        format!("nats://solver:{}@127.0.0.1:{p}", nats.spec.solver_password)
-    };
+    let solver_url = |i: usize| nats.spec.solver_url(i, i);
     let _solvers: Vec<stakebid_tests::Proc> = ["optimal", "greedy", "waterfill"]
         .iter()
         .enumerate()
         .map(|(i, s)| crate::solver_process(&dir, i as u8, s, &base, Some(&solver_url(i)), false))
         .collect();
-    // Solver credentials cannot announce: the server drops the publish.
+    // Each solver's credentials publish its own bids only: it cannot
+    // announce, nor send on another solver's subjects (the server drops
+    // both), nor read another solver's bids; an announcement it replays on
+    // its own subject is dropped by every receiver before any solver acts.
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let heard = rt.block_on(async {
+    let (heard, peeked, acted) = rt.block_on(async {
         let watcher = Bus::nats(&node_url).await.unwrap();
         let mut rx = watcher.subscribe("stakebid.auctions.999999.>").await.unwrap();
         let solver = Bus::nats(&solver_url(2)).await.unwrap();
+        // Subscribing to other solvers' bids is refused by the server: nothing arrives.
+        let mut peek = solver.subscribe("stakebid.auctions.*.commitment.*").await.unwrap();
+        let mut solver_view = solver.subscribe(ANNOUNCEMENTS).await.unwrap();
         let key = stakebid_tests::solver_key(2);
+        let victim = stakebid_tests::solver_key(0).address();
         let d = n.domain();
-        let fake = Envelope::seal(
-            &d,
-            subject(999_999, Kind::Open),
-            &PhaseMsg { auction: 999_999, round: Default::default(), epoch: 0 },
-            &key,
-        );
+        let phase = PhaseMsg { auction: 999_999, round: Default::default(), epoch: 0 };
+        let fake = Envelope::seal(&d, subject(999_999, Kind::Open), &phase, &key);
         let _ = solver.publish(&fake).await;
-        let bid = Envelope::seal(
-            &d,
-            subject(999_999, Kind::Commitment),
-            &PhaseMsg { auction: 1, round: Default::default(), epoch: 0 },
-            &key,
-        );
-        solver.publish(&bid).await.unwrap();
+        let as_victim = solver_subject(999_999, Kind::Commitment, victim);
+        let _ = solver.publish(&Envelope::seal(&d, as_victim, &phase, &key)).await;
+        let own = solver_subject(999_999, Kind::Commitment, key.address());
+        solver.publish(&Envelope::seal(&d, own, &phase, &key)).await.unwrap();
         let mut got = Vec::new();
         while let Ok(Some(e)) = tokio::time::timeout(Duration::from_secs(2), rx.recv()).await {
             got.push(e.subject);
         }
-        got
+        let peeked =
+            tokio::time::timeout(Duration::from_millis(500), peek.recv()).await.ok().flatten();
+        let acted = tokio::time::timeout(Duration::from_millis(500), solver_view.recv())
+            .await
+            .ok()
+            .flatten()
+            .filter(|e| e.subject.contains("999999"));
+        (got, peeked, acted)
     });
     assert_eq!(
         heard,
-        vec![subject(999_999, Kind::Commitment)],
-        "only the solver's bid got through"
+        vec![solver_subject(999_999, Kind::Commitment, stakebid_tests::solver_key(2).address())],
+        "only the solver's own bid got through"
     );
+    assert!(peeked.is_none(), "a solver read another solver's bid: {peeked:?}");
+    assert!(acted.is_none(), "a solver saw a forged announcement: {acted:?}");
     let bodies = intent_bodies(&n.domain(), 12, 45, unix_now());
     // Announcements carry the leader's lease epoch (solvers ignore older ones).
     let mut opens = rt.block_on(async {
@@ -267,6 +275,30 @@ fn rounds_complete_on_a_nats_cluster_that_loses_a_node_and_solvers_cannot_announ
     let epoch = leader(&n.addr)["epoch"].as_i64().unwrap();
     assert!(epoch >= 1);
     assert_eq!(body["epoch"].as_i64(), Some(epoch), "{}", open.body);
+    // That genuine announcement, replayed by solver 2 on the one subject its
+    // credentials may publish on (its own commitments): no solver can read
+    // that subject, and the node's bus drops it (its signed subject is not
+    // the one it arrived on) — nobody acts on it.
+    let replayed = rt.block_on(async {
+        let watcher = Bus::nats(&node_url).await.unwrap();
+        let mut rx = watcher.subscribe("stakebid.auctions.*.commitment.*").await.unwrap();
+        let u = &nats.spec.solvers[2];
+        let raw = async_nats::ConnectOptions::new()
+            .user_and_password(u.user(), u.password.clone())
+            .connect(format!("127.0.0.1:{}", nats.spec.client_ports[2]))
+            .await
+            .unwrap();
+        let own = solver_subject(1, Kind::Commitment, u.address);
+        raw.publish(own, serde_json::to_vec(&open).unwrap().into()).await.unwrap();
+        raw.flush().await.unwrap();
+        // Genuine commitments of the round pass by; the replay must not.
+        let mut got = vec![];
+        while let Ok(Some(e)) = tokio::time::timeout(Duration::from_secs(2), rx.recv()).await {
+            got.push(e);
+        }
+        got.into_iter().find(|e| e.body == open.body)
+    });
+    assert!(replayed.is_none(), "a replayed announcement got through: {replayed:?}");
     // A round commits; the NATS node solver 1 is on dies.
     let hit = wait_for(Duration::from_secs(30), || {
         auctions(&n.addr).into_iter().find(|x| x["phase"] == "committing")

@@ -97,8 +97,7 @@ fn the_leader_dies_at_each_stage_of_a_round_and_every_intent_settles_once() {
         .iter()
         .enumerate()
         .map(|(n, s)| {
-            let port = nats.spec.client_ports[n];
-            let url = format!("nats://solver:{}@127.0.0.1:{port}", nats.spec.solver_password);
+            let url = nats.spec.solver_url(n, n);
             crate::solver_process(&dir, n as u8, s, &api, Some(&url), false)
         })
         .collect();

@@ -297,7 +297,13 @@ impl NatsCluster {
             client_ports: (0..3).map(|_| free_port()).collect(),
             route_ports: (0..3).map(|_| free_port()).collect(),
             auctioneer_password: format!("a-{}", std::process::id()),
-            solver_password: format!("s-{}", std::process::id()),
+            // Users for the suites' solvers: solver_key(0..3).
+            solvers: (0..3u8)
+                .map(|n| stakebid_bus::cluster::SolverUser {
+                    address: solver_key(n).address(),
+                    password: format!("s{n}-{}", std::process::id()),
+                })
+                .collect(),
         };
         let nodes: Vec<Proc> = (0..3)
             .map(|i| {

@@ -238,8 +238,11 @@ impl Live {
         let me = self.clone();
         tokio::spawn(async move {
             while let Some(env) = commits.recv().await {
+                // The subject names the sender (its NATS user may publish
+                // only there), and the message names the same solver.
                 let r = env
-                    .open::<CommitMsg>(&me.domain, |_| true)
+                    .kind()
+                    .and_then(|_| env.open::<CommitMsg>(&me.domain, |_| true))
                     .map_err(LiveError::from)
                     .and_then(|m| {
                         if m.solver != env.sender {
@@ -256,7 +259,8 @@ impl Live {
         tokio::spawn(async move {
             while let Some(env) = reveals.recv().await {
                 let r = env
-                    .open::<RevealMsg>(&self.domain, |_| true)
+                    .kind()
+                    .and_then(|_| env.open::<RevealMsg>(&self.domain, |_| true))
                     .map_err(LiveError::from)
                     .and_then(|m| {
                         if m.bid.solver != env.sender {

@@ -50,6 +50,14 @@ fn cases() -> Vec<(&'static str, Case)> {
             }),
         ),
         (
+            "intent.undeclared_field",
+            Box::new(|| {
+                let (mut td, sig) = signed(&intent(), &domain());
+                td["message"]["referrer"] = "0x0000000000000000000000000000000000000001".into();
+                (td, sig, policy())
+            }),
+        ),
+        (
             "intent.wrong_domain",
             Box::new(|| {
                 let (mut td, sig) = signed(&intent(), &domain());

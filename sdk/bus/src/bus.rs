@@ -213,6 +213,20 @@ pub fn matches(pattern: &str, subject: &str) -> bool {
 mod tests {
     use super::*;
 
+    /// The subjects the cluster's permissions are written in: a solver
+    /// reads every announcement and no solver's bids; each kind's pattern
+    /// matches its subjects.
+    #[test]
+    fn solvers_read_announcements_only() {
+        use stakebid_intents::envelope::{pattern, solver_subject, subject, Kind, ANNOUNCEMENTS};
+        let solver = alloy::primitives::Address::repeat_byte(0xab);
+        for k in Kind::ALL {
+            let s = if k.from_auctioneer() { subject(7, k) } else { solver_subject(7, k, solver) };
+            assert!(matches(&pattern(k), &s), "{s}");
+            assert_eq!(matches(ANNOUNCEMENTS, &s), k.from_auctioneer(), "{s}");
+        }
+    }
+
     #[test]
     fn wildcards_match_like_nats() {
         assert!(matches("stakebid.auctions.*.open", "stakebid.auctions.4.open"));

@@ -40,6 +40,7 @@ macro_rules! codes {
 
 codes! {
     IntentMalformed => "intent.malformed",
+    IntentUndeclaredField => "intent.undeclared_field",
     IntentWrongDomain => "intent.wrong_domain",
     IntentWrongChain => "intent.wrong_chain",
     IntentWrongContract => "intent.wrong_contract",
