@@ -340,34 +340,27 @@ impl Executor {
                 return self.finish(&job.key, e).await;
             }
         }
+        // An outcome reached before anything was sent, journalled as the
+        // award's (a resend finds it and sends nothing).
+        let unsent = |o: Outcome| Entry {
+            auction: job.auction,
+            solver: job.solver,
+            nonce: 0,
+            sent: vec![],
+            outcome: Some(o),
+            cancel: None,
+            cancel_blame: Blame::Unknown,
+        };
         let gas = match self.simulate(vec![job.arg.clone()]).await {
             Ok(g) => g,
             Err(o) => {
-                let e = Entry {
-                    auction: job.auction,
-                    solver: job.solver,
-                    nonce: 0,
-                    sent: vec![],
-                    outcome: Some(o.clone()),
-                    cancel: None,
-                    cancel_blame: Blame::Unknown,
-                };
-                self.put(&job.key, &e)?;
+                self.put(&job.key, &unsent(o.clone()))?;
                 return Ok(o);
             }
         };
         let failed = |reason: String| {
             let o = Outcome::Failed { reason, blame: Blame::Unknown };
-            let e = Entry {
-                auction: job.auction,
-                solver: job.solver,
-                nonce: 0,
-                sent: vec![],
-                outcome: Some(o.clone()),
-                cancel: None,
-                cancel_blame: Blame::Unknown,
-            };
-            (o, e)
+            (o.clone(), unsent(o))
         };
         // A transaction the block cannot hold is refused by every node and
         // would be rebroadcast forever: the award fails here instead (not the

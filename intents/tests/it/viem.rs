@@ -18,13 +18,19 @@ fn js_dir() -> PathBuf {
 }
 
 fn viem(i: &Intent) -> serde_json::Value {
+    viem_typed(&i.id(&domain()).to_string(), &i.typed_data(&domain()))
+}
+
+/// viem's digest and signature (with `KEY`) of the `eth_signTypedData_v4`
+/// object `td`; `name` names its scratch file.
+fn viem_typed(name: &str, td: &serde_json::Value) -> serde_json::Value {
     let dir = js_dir();
     assert!(
         dir.join("node_modules/viem").exists(),
         "viem is not installed: run the README's test command (scripts/test.sh), which runs `npm ci` in tests/js"
     );
-    let file = std::env::temp_dir().join(format!("stakebid-viem-{}.json", i.id(&domain())));
-    std::fs::write(&file, i.typed_data(&domain()).to_string()).unwrap();
+    let file = std::env::temp_dir().join(format!("stakebid-viem-{name}.json"));
+    std::fs::write(&file, td.to_string()).unwrap();
     let out = Command::new("node")
         .arg(dir.join("eip712-check.mjs"))
         .arg(&file)
@@ -109,17 +115,7 @@ fn viem_agrees_on_the_commitment_reveal_and_envelope_digests() {
             "types": { "EIP712Domain": eip712_domain, name: fields },
             "primaryType": name, "domain": dom, "message": message,
         });
-        let file = std::env::temp_dir().join(format!("stakebid-viem-{name}.json"));
-        std::fs::write(&file, td.to_string()).unwrap();
-        let out = Command::new("node")
-            .arg(js_dir().join("eip712-check.mjs"))
-            .arg(&file)
-            .arg(KEY)
-            .output()
-            .expect("node runs");
-        let _ = std::fs::remove_file(&file);
-        assert!(out.status.success(), "viem failed: {}", String::from_utf8_lossy(&out.stderr));
-        let out: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let out = viem_typed(name, &td);
         let digest: B256 = out["digest"].as_str().unwrap().parse().unwrap();
         assert_eq!(digest, ours, "{name}: viem's hashTypedData differs");
         if name == "SealedBid" {
