@@ -65,6 +65,10 @@ pub struct Report {
     pub faults: Vec<Fault>,
     /// Wei taken from bonds.
     pub penalties: BTreeMap<Address, u128>,
+    /// What proves each penalized solver's offence on-chain: its unopened
+    /// commitment, else its rejected bid's hash (both unique to this round:
+    /// commitments are bound to the round's announcement).
+    pub evidence: BTreeMap<Address, B256>,
     /// Intents that expired before batching.
     pub expired: usize,
 }
@@ -261,6 +265,9 @@ impl Auctioneer<'_> {
         for f in round.faults() {
             let taken = self.registry.penalize(f.solver, id, Offence::Unrevealed, f.commitment);
             *report.penalties.entry(f.solver).or_default() += taken.0;
+            if taken.0 > 0 {
+                report.evidence.entry(f.solver).or_insert(f.commitment);
+            }
         }
         let in_batch: BTreeMap<IntentId, Intent> = batch.iter().cloned().collect();
         let Scored { cands, cand_bids, rejected, .. } = score_all(&ctx, &in_batch, &bids);
@@ -270,6 +277,9 @@ impl Auctioneer<'_> {
             let bid = &bids[i];
             let taken = self.registry.penalize(bid.solver, id, Offence::InvalidPlan, bid.hash());
             *report.penalties.entry(bid.solver).or_default() += taken.0;
+            if taken.0 > 0 {
+                report.evidence.entry(bid.solver).or_insert(bid.hash());
+            }
             report.rejected.push((bid.solver, reasons));
             rejected_bids.push(bid);
         }

@@ -60,6 +60,20 @@ impl<P: Provider<Ethereum> + Clone> OnChainRegistry<P> {
         Ok(self.contract.eligible(solver).call().await?)
     }
 
+    /// Whether the registry emitted `Slashed(solver, …, evidence, …)`: a
+    /// penalty with this evidence was taken.
+    pub async fn slashed_with(&self, solver: Address, evidence: B256) -> Result<bool, ChainError> {
+        let logs = self
+            .contract
+            .Slashed_filter()
+            .topic1(solver)
+            .topic2(evidence)
+            .from_block(0)
+            .query()
+            .await?;
+        Ok(!logs.is_empty())
+    }
+
     /// Executes a penalty the auction decided: the registry takes its fixed
     /// amount for `offence` from `solver`'s bond, once per (auction,
     /// solver, offence), recording `evidence`. `Ok(None)` when it was

@@ -227,6 +227,31 @@ impl ChainLink {
             Ok(tx) => {
                 if let Some(tx) = tx {
                     out.push(Event::Slashed { solver: e.solver, amount: e.wei.0, tx });
+                } else {
+                    // "Already slashed": for this penalty only if the chain
+                    // holds a Slashed event with its evidence (a resend after
+                    // a crash). Otherwise the registry's key — (auction,
+                    // solver, offence) — names an older penalty: auction ids
+                    // repeated after a store reset. Reported, never called done silently.
+                    match self.registry.slashed_with(e.solver, e.evidence).await {
+                        Ok(true) => {}
+                        Ok(false) => out.push(problem(
+                            format!(
+                                "the registry says {} was already slashed for auction {} ({}), but \
+                                 not with this penalty's evidence {}: the auction id repeats an \
+                                 earlier deployment's or store's; the penalty was not taken",
+                                e.solver,
+                                e.auction,
+                                e.offence.name(),
+                                e.evidence
+                            ),
+                            "chain.penalty_key_taken",
+                        )),
+                        Err(err) => {
+                            out.push(problem(&err, err.code()));
+                            return out;
+                        }
+                    }
                 }
                 e.done = true;
                 let bytes = serde_json::to_vec(&e).unwrap_or_default();
@@ -288,10 +313,15 @@ impl ChainLink {
             } else {
                 Offence::InvalidPlan
             };
-            let evidence = keccak256(
-                (r.auction, *solver, U256::from(offence.chain_code().unwrap_or_default()))
-                    .abi_encode(),
-            );
+            // The commitment or bid itself: unique to this round even when
+            // auction ids repeat (a store reset), so the chain can tell a
+            // penalty it took from one it never saw.
+            let evidence = r.evidence.get(solver).copied().unwrap_or_else(|| {
+                keccak256(
+                    (r.auction, *solver, U256::from(offence.chain_code().unwrap_or_default()))
+                        .abi_encode(),
+                )
+            });
             out.extend(self.slash(*solver, r.auction, offence, *wei, evidence).await);
         }
         out
@@ -490,7 +520,9 @@ impl ChainLink {
         if pending.map_or(true, |p| p.is_empty()) {
             return vec![];
         }
-        let mut out = vec![];
+        // A penalty the registry did not take yet is retried every round,
+        // not only at a restart.
+        let mut out = self.send_penalties().await;
         if let Err(e) = self.sync_bonds(&mut a.registry).await {
             out.push(problem(&e, e.code()));
         }

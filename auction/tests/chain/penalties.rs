@@ -59,3 +59,50 @@ async fn a_penalty_is_taken_once_whatever_the_crash_point() {
     let _ = std::fs::remove_dir_all(&dir);
     let _ = std::fs::remove_dir_all(&lost_dir);
 }
+
+/// After a store reset auction ids repeat, so a new penalty can meet the
+/// registry's key of an old one — (auction, solver, offence) — and be
+/// refused as "already slashed". The node tells that from a resend by the
+/// evidence: with no Slashed event carrying it, it reports
+/// `chain.penalty_key_taken` instead of calling the penalty taken.
+#[tokio::test]
+async fn an_already_slashed_key_with_other_evidence_is_reported_not_called_taken() {
+    let fx = Fx::new().await;
+    let dir = std::env::temp_dir().join(format!("stakebid-pen-reset-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let who = fx.addr(SOLVER);
+    let old = Store::open(&dir).unwrap();
+    let a = crate::link(&fx, &old).await;
+    a.decide_penalty(who, 1, Offence::Unrevealed, 10u128.pow(17), B256::repeat_byte(1)).unwrap();
+    assert_eq!(slashed(&a.send_penalties().await), 1);
+    drop((a, old));
+    // The store is reset; auction 1 again, another commitment left unopened.
+    let _ = std::fs::remove_dir_all(&dir);
+    let fresh = Store::open(&dir).unwrap();
+    let b = crate::link(&fx, &fresh).await;
+    b.decide_penalty(who, 1, Offence::Unrevealed, 10u128.pow(17), B256::repeat_byte(2)).unwrap();
+    let events = b.send_penalties().await;
+    assert_eq!(slashed(&events), 0);
+    let codes: Vec<&str> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Problem { code, .. } => Some(code.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(codes, vec!["chain.penalty_key_taken"], "{events:?}");
+    // A resend of the genuinely taken one (its evidence on-chain) is quiet.
+    b.decide_penalty(who, 7, Offence::Unrevealed, 10u128.pow(17), B256::repeat_byte(3)).unwrap();
+    assert_eq!(slashed(&b.send_penalties().await), 1);
+    drop((b, fresh));
+    let lost = dir.with_extension("lost");
+    let _ = std::fs::remove_dir_all(&lost);
+    let lost_store = Store::open(&lost).unwrap();
+    let c = crate::link(&fx, &lost_store).await;
+    c.decide_penalty(who, 7, Offence::Unrevealed, 10u128.pow(17), B256::repeat_byte(3)).unwrap();
+    let events = c.send_penalties().await;
+    assert!(events.is_empty(), "{events:?}");
+    drop((c, lost_store));
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(&lost);
+}
