@@ -88,6 +88,12 @@ fn a_node_whose_rpc_dies_stops_auctions_with_a_code_and_keeps_taking_intents() {
     .expect("auctions stop once the chain has been unreadable for too long");
     assert_eq!(stopped["market"]["stopped"]["code"], "market.stale", "{stopped}");
     assert!(stopped["market"]["stale"].as_bool().unwrap(), "{stopped}");
+    // The RPC's error is served without its URL (a provider key would be in it).
+    let port = rpc.rsplit(':').next().unwrap();
+    assert!(
+        !stopped.to_string().contains(&rpc) && !stopped.to_string().contains(port),
+        "{stopped}"
+    );
     // Intake goes on: every intent acknowledged is stored and waits in the pool.
     let mut taken = vec![];
     for (body, id) in intent_bodies(&node.domain(), 6, 3, unix_now()) {

@@ -351,8 +351,18 @@ impl MarketFeed {
         }
     }
 
+    /// Changes the status; the error sentences it keeps (served by
+    /// `/v1/health` and the explorer) never name a URL.
     fn set_status(&self, f: impl FnOnce(&mut FeedStatus)) {
-        f(&mut self.status.write().unwrap_or_else(|p| p.into_inner()))
+        let mut s = self.status.write().unwrap_or_else(|p| p.into_inner());
+        f(&mut s);
+        let redact = |e: &mut Option<(String, String)>| {
+            if let Some((_, m)) = e {
+                *m = stakebid_bus::bus::redact_urls(m);
+            }
+        };
+        redact(&mut s.stopped);
+        redact(&mut s.last_error);
     }
 
     /// Asks the source for the next round's market at unix time `now`.

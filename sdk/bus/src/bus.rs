@@ -86,6 +86,34 @@ pub fn redacted(list: &str) -> String {
         .join(",")
 }
 
+/// `text` with every URL in it (`scheme://…`, up to whitespace, a quote or
+/// a closing bracket) replaced by `<url>`: errors from an RPC or NATS
+/// client name the endpoint, whose path or user part may hold an API key
+/// or a password. What the node stores or serves goes through this.
+pub fn redact_urls(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("://") {
+        // The scheme: the letters (and + - .) right before `://`.
+        let start = rest[..i]
+            .rfind(|c: char| !(c.is_ascii_alphanumeric() || "+-.".contains(c)))
+            .map_or(0, |p| p + 1);
+        if start == i {
+            out.push_str(&rest[..i + 3]);
+            rest = &rest[i + 3..];
+            continue;
+        }
+        out.push_str(&rest[..start]);
+        out.push_str("<url>");
+        let tail = &rest[i + 3..];
+        let end =
+            tail.find(|c: char| c.is_whitespace() || "\"'`)]}>,".contains(c)).unwrap_or(tail.len());
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// A bus handle; cheap to clone.
 #[derive(Clone, Debug)]
 pub enum Bus {
@@ -212,6 +240,20 @@ pub fn matches(pattern: &str, subject: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn urls_and_their_secrets_are_redacted_from_error_text() {
+        let e = "error sending request for url (https://eth.example/v2/SECRETKEY): connection refused; \
+                 nats://solver:hunter2@10.0.0.1:4222, then \"http://u:p@h/x\"";
+        let r = redact_urls(e);
+        assert_eq!(
+            r,
+            "error sending request for url (<url>): connection refused; <url>, then \"<url>\""
+        );
+        assert!(!r.contains("SECRETKEY") && !r.contains("hunter2"));
+        assert_eq!(redact_urls("no url here: a://"), "no url here: <url>");
+        assert_eq!(redact_urls("plain"), "plain");
+    }
 
     /// The subjects the cluster's permissions are written in: a solver
     /// reads every announcement and no solver's bids; each kind's pattern

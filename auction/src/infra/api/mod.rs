@@ -97,8 +97,11 @@ pub struct ApiError {
 }
 
 impl ApiError {
+    /// An error answer. Its sentence never names a URL: an RPC or NATS
+    /// error's endpoint may carry a key or a password.
     pub(crate) fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
-        ApiError { status, code: code.into(), message: message.into() }
+        let message = stakebid_bus::bus::redact_urls(&message.into());
+        ApiError { status, code: code.into(), message }
     }
 
     /// Any coded error, answered with `status`: the one conversion from
