@@ -50,6 +50,7 @@ fn bench(c: &mut Criterion) {
             solver_names: Default::default(),
             chain_reader: None,
             leader: None,
+            withdrawal_log: Default::default(),
         };
         let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = l.local_addr().unwrap();

@@ -59,6 +59,7 @@ fn serve(rt: &tokio::runtime::Runtime, store: Arc<dyn NodeStore>, d: Domain) -> 
             solver_names: Default::default(),
             chain_reader: None,
             leader: None,
+            withdrawal_log: Default::default(),
         };
         let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = l.local_addr().unwrap();

@@ -76,61 +76,104 @@ pub async fn holders<P: Provider>(
     Ok(out)
 }
 
+/// Every `SlashingWithdrawalQueued` event of a deployment's delegation
+/// manager read so far, and how far: a reader that keeps one scans each
+/// block once (from the deployment's block), not the whole chain per call.
+#[derive(Clone, Debug, Default)]
+pub struct QueuedLog {
+    /// The last block read, if any.
+    scanned_to: Option<u64>,
+    /// (withdrawal root, withdrawal), oldest first.
+    queued: Vec<(B256, Withdrawal)>,
+}
+
+impl QueuedLog {
+    /// Reads the events from where it stopped (the deployment's block the
+    /// first time) up to `head`, in chunks providers accept; returns the
+    /// `eth_getLogs` calls it made.
+    pub async fn catch_up<P: Provider>(
+        &mut self,
+        p: &P,
+        dep: &Deployment,
+        head: u64,
+    ) -> Result<usize, ChainError> {
+        let mut from = self.scanned_to.map_or(dep.deployed_at, |b| b + 1);
+        let mut calls = 0;
+        while from <= head {
+            let to = (from + LOG_CHUNK - 1).min(head);
+            let f = Filter::new()
+                .address(dep.eigenlayer)
+                .event_signature(SlashingWithdrawalQueued::SIGNATURE_HASH)
+                .from_block(from)
+                .to_block(to);
+            let logs = p.get_logs(&f).await?;
+            calls += 1;
+            for log in logs {
+                if let Ok(e) = SlashingWithdrawalQueued::decode_log_data(log.data()) {
+                    self.queued.push((e.withdrawalRoot, e.withdrawal));
+                }
+            }
+            // Only what was read whole counts as read.
+            self.scanned_to = Some(to);
+            from = to + 1;
+        }
+        Ok(calls)
+    }
+}
+
 /// The head block and the withdrawals `held` queued that are still pending,
-/// oldest first. Reads the delegation manager's events in chunks from block
-/// 0 (the deployment does not record its block: a devnet's chain is short;
-/// on a long chain this is head / 5,000 calls).
+/// oldest first, reading the delegation manager's events from the
+/// deployment's block.
 pub async fn pending<P: Provider>(
     p: &P,
     dep: &Deployment,
     held: &[Held],
 ) -> Result<(u64, Vec<Pending>), ChainError> {
+    pending_with(p, dep, held, &mut QueuedLog::default()).await
+}
+
+/// [`pending`], reading only the blocks `log` has not read yet.
+pub async fn pending_with<P: Provider>(
+    p: &P,
+    dep: &Deployment,
+    held: &[Held],
+    log: &mut QueuedLog,
+) -> Result<(u64, Vec<Pending>), ChainError> {
     let head = p.get_block_number().await?;
     if held.is_empty() {
         return Ok((head, vec![]));
     }
+    log.catch_up(p, dep, head).await?;
     let dm = MockEigenLayer::new(dep.eigenlayer, p);
     let delay = u64::from(dm.minWithdrawalDelayBlocks().call().await?);
     let mut out = vec![];
-    let mut from = 0;
-    while from <= head {
-        let to = (from + LOG_CHUNK - 1).min(head);
-        let f = Filter::new()
-            .address(dep.eigenlayer)
-            .event_signature(SlashingWithdrawalQueued::SIGNATURE_HASH)
-            .from_block(from)
-            .to_block(to);
-        for log in p.get_logs(&f).await? {
-            let Ok(e) = SlashingWithdrawalQueued::decode_log_data(log.data()) else { continue };
-            let w = e.withdrawal;
-            // A holder serves one operator and may hold several strategies.
-            let Some((position, holder, strategy)) =
-                held.iter().find(|(_, h, s)| *h == w.staker && w.strategies.first() == Some(s))
-            else {
-                continue;
-            };
-            if !dm.pendingWithdrawals(e.withdrawalRoot).call().await? {
-                continue;
-            }
-            let token = dep
-                .strategies
-                .iter()
-                .find(|(_, s)| *s == strategy)
-                .and_then(|(asset, _)| dep.assets.get(asset).copied())
-                .unwrap_or_default();
-            let at = u64::from(w.startBlock) + delay;
-            out.push(Pending {
-                position: position.clone(),
-                holder: *holder,
-                root: e.withdrawalRoot,
-                shares: w.scaledShares.first().copied().unwrap_or_default(),
-                token,
-                completable_at_block: at,
-                blocks_left: at.saturating_sub(head + 1),
-                withdrawal: w,
-            });
+    for (root, w) in &log.queued {
+        // A holder serves one operator and may hold several strategies.
+        let Some((position, holder, strategy)) =
+            held.iter().find(|(_, h, s)| *h == w.staker && w.strategies.first() == Some(s))
+        else {
+            continue;
+        };
+        if !dm.pendingWithdrawals(*root).call().await? {
+            continue;
         }
-        from = to + 1;
+        let token = dep
+            .strategies
+            .iter()
+            .find(|(_, s)| *s == strategy)
+            .and_then(|(asset, _)| dep.assets.get(asset).copied())
+            .unwrap_or_default();
+        let at = u64::from(w.startBlock) + delay;
+        out.push(Pending {
+            position: position.clone(),
+            holder: *holder,
+            root: *root,
+            shares: w.scaledShares.first().copied().unwrap_or_default(),
+            token,
+            completable_at_block: at,
+            blocks_left: at.saturating_sub(head + 1),
+            withdrawal: w.clone(),
+        });
     }
     Ok((head, out))
 }

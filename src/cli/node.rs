@@ -491,6 +491,7 @@ pub(crate) fn run(a: NodeArgs) -> Result<(), CliError> {
                 Arc::new(move || l.state().map(|s| leader_view(&l, s)));
             f
         }),
+        withdrawal_log: Default::default(),
     };
     eprintln!(
         "[node] {} intents stored in {}; {} bus; API {base}/v1/health; explorer {base}/",

@@ -35,6 +35,7 @@ pub(crate) fn app(dir: &std::path::Path) -> (axum::Router, Arc<Store>) {
         solver_names: Default::default(),
         chain_reader: None,
         leader: None,
+        withdrawal_log: Default::default(),
     };
     (router(state), store)
 }

@@ -10,6 +10,8 @@ use stakebid_settlement::contracts::{
     mock_eigen_layer, position_holder, MockEigenLayer, PositionHolder,
 };
 
+use stakebid_settlement::withdrawals::{pending, pending_with, QueuedLog};
+
 use crate::batch::holding;
 use crate::fixture::*;
 
@@ -70,6 +72,18 @@ async fn owners_withdraw_restaked_and_redeem_liquid_positions_and_nobody_else_ca
         .data;
     let w = convert(queued.withdrawal.clone());
     assert_eq!(holding(&fx, owner, "p2p", "stETH").await.shares, U256::ZERO);
+    // The reader finds it, from the deployment's block; read again with no
+    // new block it reads no log at all (the node keeps one `QueuedLog`).
+    let reader = fx.as_(DEPLOYER);
+    let held = vec![("stETH@p2p".to_string(), h.holder, strategy)];
+    let mut log = QueuedLog::default();
+    let (head, list) = pending_with(&reader, &fx.d, &held, &mut log).await.unwrap();
+    assert_eq!(list.iter().map(|p| p.root).collect::<Vec<_>>(), vec![queued.withdrawalRoot]);
+    assert_eq!(log.catch_up(&reader, &fx.d, head).await.unwrap(), 0, "nothing read twice");
+    assert_eq!(pending(&reader, &fx.d, &held).await.unwrap().1.len(), 1, "a fresh read agrees");
+    let mut later = fx.d.clone();
+    later.deployed_at = head + 1;
+    assert_eq!(QueuedLog::default().catch_up(&reader, &later, head).await.unwrap(), 0);
     let e = mine.completeWithdrawal(w.clone(), steth).call().await.unwrap_err();
     assert_eq!(revert_name(&e), "WithdrawalDelayNotElapsed");
     fx.mine(DELAY_BLOCKS as u64).await;
@@ -87,6 +101,8 @@ async fn owners_withdraw_restaked_and_redeem_liquid_positions_and_nobody_else_ca
     assert_eq!(lido.balanceOf(owner).call().await.unwrap(), before + eth("1"));
     let e = mine.completeWithdrawal(w, steth).call().await.unwrap_err();
     assert_eq!(revert_name(&e), "WithdrawalNotQueued", "a withdrawal completes once");
+    let (_, list) = pending_with(&reader, &fx.d, &held, &mut log).await.unwrap();
+    assert!(list.is_empty(), "a completed withdrawal is no longer pending");
 
     // rETH: burned for ETH at the exchange rate, by its holder.
     let pool = fx.pool("rETH", a);

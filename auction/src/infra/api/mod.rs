@@ -83,6 +83,9 @@ pub struct AppState {
     pub chain_reader: Option<alloy::providers::DynProvider>,
     /// Who leads, when nodes share a store.
     pub leader: Option<LeaderFn>,
+    /// The restaking withdrawals queued on the chain, read so far: each
+    /// block is read once, however many owners ask.
+    pub withdrawal_log: Arc<tokio::sync::Mutex<stakebid_settlement::withdrawals::QueuedLog>>,
 }
 
 /// Reads the lease as this node last saw it.

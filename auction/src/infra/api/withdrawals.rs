@@ -9,7 +9,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use stakebid_intents::Coded;
-use stakebid_settlement::withdrawals::{holders, pending};
+use stakebid_settlement::withdrawals::{holders, pending_with};
 use stakebid_wire as wire;
 
 use super::{bad_id, ApiError, AppState};
@@ -64,7 +64,10 @@ pub(super) async fn withdrawals(
         )
     };
     let held = holders(&p, &dep, &s.market.get(), owner, positions).await.map_err(unavailable)?;
-    let (head, list) = pending(&p, &dep, &held).await.map_err(unavailable)?;
+    let (head, list) = {
+        let mut log = s.withdrawal_log.lock().await;
+        pending_with(&p, &dep, &held, &mut log).await.map_err(unavailable)?
+    };
     Ok(Json(wire::Withdrawals {
         head_block: head,
         withdrawals: list
