@@ -7,6 +7,10 @@ pragma solidity 0.8.28;
 /// left unrevealed, the rejected bid, the failed settlement). Withdrawals wait
 /// `withdrawalDelay` seconds, so a solver cannot pull its bond out from under
 /// a penalty for a round it just played; slashing reaches queued amounts too.
+/// The auctioneer key can be rotated by the deployer (`admin`) through a
+/// timelock of twice the withdrawal delay: a solver that distrusts the new
+/// key sees the proposal and has time to queue and withdraw its bond before
+/// that key can slash it. A leaked key is replaced without a redeploy.
 contract SolverRegistry {
     struct Bond {
         uint256 amount; // slashable, includes a queued withdrawal
@@ -14,7 +18,12 @@ contract SolverRegistry {
         uint64 unlockAt; // when `queued` can be withdrawn
     }
 
-    address public immutable auctioneer;
+    address public auctioneer;
+    address public immutable admin;
+    /// Seconds between proposing a new auctioneer and it taking office.
+    uint64 public immutable rotationDelay;
+    address public pendingAuctioneer;
+    uint64 public rotationReadyAt;
     address public immutable treasury;
     uint256 public immutable minBond;
     uint64 public immutable withdrawalDelay;
@@ -27,8 +36,15 @@ contract SolverRegistry {
     event Slashed(address indexed solver, uint256 amount, bytes32 indexed evidence, uint8 offence);
     event WithdrawalQueued(address indexed solver, uint256 amount, uint64 unlockAt);
     event Withdrawn(address indexed solver, uint256 amount);
+    event AuctioneerProposed(address indexed next, uint64 readyAt);
+    event AuctioneerRotated(address indexed previous, address indexed next);
+    event RotationCancelled(address indexed next);
 
     error NotAuctioneer();
+    error NotAdmin();
+    error NoRotation();
+    error RotationNotReady(uint64 readyAt);
+    error ZeroAuctioneer();
     error NothingToWithdraw();
     error TooEarly(uint64 unlockAt);
     error InsufficientBond(uint256 have, uint256 want);
@@ -45,10 +61,44 @@ contract SolverRegistry {
     }
 
     constructor(address auctioneer_, address treasury_, uint256 minBond_, uint64 withdrawalDelay_) {
+        if (auctioneer_ == address(0)) revert ZeroAuctioneer();
         auctioneer = auctioneer_;
+        admin = msg.sender;
+        rotationDelay = 2 * withdrawalDelay_;
         treasury = treasury_;
         minBond = minBond_;
         withdrawalDelay = withdrawalDelay_;
+    }
+
+    /// Admin only: proposes `next` as the auctioneer; it takes office with
+    /// `acceptAuctioneer` once `rotationDelay` has passed.
+    function proposeAuctioneer(address next) external {
+        if (msg.sender != admin) revert NotAdmin();
+        if (next == address(0)) revert ZeroAuctioneer();
+        pendingAuctioneer = next;
+        rotationReadyAt = uint64(block.timestamp) + rotationDelay;
+        emit AuctioneerProposed(next, rotationReadyAt);
+    }
+
+    /// Admin only: withdraws a proposal before it takes office.
+    function cancelRotation() external {
+        if (msg.sender != admin) revert NotAdmin();
+        address next = pendingAuctioneer;
+        if (next == address(0)) revert NoRotation();
+        pendingAuctioneer = address(0);
+        rotationReadyAt = 0;
+        emit RotationCancelled(next);
+    }
+
+    /// Anyone, once the timelock has passed: the proposed auctioneer takes office.
+    function acceptAuctioneer() external {
+        address next = pendingAuctioneer;
+        if (next == address(0)) revert NoRotation();
+        if (block.timestamp < rotationReadyAt) revert RotationNotReady(rotationReadyAt);
+        emit AuctioneerRotated(auctioneer, next);
+        auctioneer = next;
+        pendingAuctioneer = address(0);
+        rotationReadyAt = 0;
     }
 
     /// Adds msg.value to the caller's bond.

@@ -238,7 +238,11 @@ impl Revert {
                 | SolverRegistryErrors::TooEarly(_)
                 | SolverRegistryErrors::TransferFailed(_)
                 | SolverRegistryErrors::AlreadySlashed(_)
-                | SolverRegistryErrors::NotAnOffence(_) => Unknown,
+                | SolverRegistryErrors::NotAnOffence(_)
+                | SolverRegistryErrors::NotAdmin(_)
+                | SolverRegistryErrors::NoRotation(_)
+                | SolverRegistryErrors::RotationNotReady(_)
+                | SolverRegistryErrors::ZeroAuctioneer(_) => Unknown,
             },
         }
     }

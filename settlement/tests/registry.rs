@@ -105,6 +105,55 @@ async fn bonds_slashing_and_delayed_withdrawals_follow_the_rules() {
     assert!(err.as_decoded_error::<SolverRegistry::InsufficientBond>().is_some(), "{err}");
 }
 
+/// The auctioneer key is rotated through the timelock (twice the
+/// withdrawal delay): only the deployer proposes, nobody can make it take
+/// office early, the old key stops slashing and the new one slashes; a
+/// proposal can be cancelled.
+#[tokio::test]
+async fn the_auctioneer_is_rotated_only_through_the_timelock() {
+    let anvil =
+        Anvil::at(anvil_path()).try_spawn().expect("anvil starts (tests/setup.sh installs it)");
+    let url = anvil.endpoint_url();
+    let key = |i: usize| {
+        PrivateKeySigner::from_bytes(&B256::from_slice(&anvil.keys()[i].to_bytes())).unwrap()
+    };
+    let (admin, old, new, solver) = (key(0), key(3), key(4), key(1));
+    let as_ = |k: &PrivateKeySigner| {
+        ProviderBuilder::new().wallet(EthereumWallet::from(k.clone())).connect_http(url.clone())
+    };
+    let reg =
+        OnChainRegistry::deploy(as_(&admin), old.address(), TREASURY, eth("1"), DAY).await.unwrap();
+    let addr = *reg.contract.address();
+    assert_eq!(reg.contract.rotationDelay().call().await.unwrap(), 2 * DAY);
+    SolverRegistry::new(addr, as_(&solver)).bond().value(eth("2")).confirm().await.unwrap();
+    let by = |k: &PrivateKeySigner| SolverRegistry::new(addr, as_(k));
+
+    // Only the admin proposes.
+    let e = by(&old).proposeAuctioneer(new.address()).call().await.unwrap_err();
+    assert!(e.as_decoded_error::<SolverRegistry::NotAdmin>().is_some(), "{e}");
+    // A proposal can be cancelled, then made again.
+    by(&admin).proposeAuctioneer(key(5).address()).confirm().await.unwrap();
+    by(&admin).cancelRotation().confirm().await.unwrap();
+    let e = by(&solver).acceptAuctioneer().call().await.unwrap_err();
+    assert!(e.as_decoded_error::<SolverRegistry::NoRotation>().is_some(), "{e}");
+    by(&admin).proposeAuctioneer(new.address()).confirm().await.unwrap();
+    // Not before the timelock, whoever asks.
+    let e = by(&solver).acceptAuctioneer().call().await.unwrap_err();
+    assert!(e.as_decoded_error::<SolverRegistry::RotationNotReady>().is_some(), "{e}");
+    // Meanwhile the old key still slashes.
+    by(&old).slash(solver.address(), 1, 1, B256::repeat_byte(1)).confirm().await.unwrap();
+    let p = as_(&admin);
+    let _: serde_json::Value =
+        p.raw_request("evm_increaseTime".into(), (2 * DAY + 1,)).await.unwrap();
+    let _: serde_json::Value = p.raw_request("evm_mine".into(), ()).await.unwrap();
+    by(&solver).acceptAuctioneer().confirm().await.unwrap();
+    assert_eq!(reg.contract.auctioneer().call().await.unwrap(), new.address());
+    let e = by(&old).slash(solver.address(), 2, 1, B256::repeat_byte(2)).call().await.unwrap_err();
+    assert!(e.as_decoded_error::<SolverRegistry::NotAuctioneer>().is_some(), "{e}");
+    by(&new).slash(solver.address(), 2, 1, B256::repeat_byte(2)).confirm().await.unwrap();
+    assert_eq!(reg.bond_of(solver.address()).await.unwrap(), eth("1.8"));
+}
+
 #[test]
 fn committed_artifacts_match_a_fresh_solc_compile() {
     let here = stakebid_tests::js_dir().join("../../settlement");
