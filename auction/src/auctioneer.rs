@@ -384,7 +384,7 @@ impl Auctioneer<'_> {
     pub fn settled(
         &mut self,
         auction: u64,
-        solver: Address,
+        bid_hash: B256,
         tx: B256,
         gas_used: u64,
         skipped: &[(IntentId, SkipReason)],
@@ -392,7 +392,7 @@ impl Auctioneer<'_> {
         let rec = self.store.auction(auction)?.ok_or(StoreError::UnknownAuction(auction))?;
         let Some(mut public) = rec.public else { return Ok(vec![]) };
         let note = SettlementNote { tx, gas_used, skipped: skipped.to_vec() };
-        let Some(done) = public.record_settlement(solver, note) else {
+        let Some(done) = public.record_settlement(bid_hash, note) else {
             return Ok(vec![]);
         };
         let mut ids = Vec::new();
@@ -428,7 +428,7 @@ impl Auctioneer<'_> {
     pub fn fallback(
         &mut self,
         auction: u64,
-        failed: Address,
+        failed: B256,
         at_fault: bool,
         runner_ups: bool,
     ) -> Result<Vec<(Award, Signature)>, StoreError> {
@@ -453,9 +453,11 @@ impl Auctioneer<'_> {
         let cands = scored.cands;
         let hashes: Vec<B256> = bids.iter().map(Bid::hash).collect();
         let winners = public.winners();
-        let Some(&f) = winners.iter().find(|&&w| cands[w].solver == failed) else {
+        // The failed award's bid (a solver may hold several awards).
+        let Some(&f) = winners.iter().find(|&&w| hashes[w] == failed) else {
             return Ok(vec![]);
         };
+        let failed = cands[f].solver;
         let sel = crate::domain::winner::Selection {
             winners: winners.clone(),
             total: 0,

@@ -408,6 +408,10 @@ impl Executor {
             Ok(_pending) => {}
             // The node answered and refused it (intrinsic gas, fee cap, …):
             // never retried unchanged; the award fails and falls back.
+            // An answer such as "already known" means the node has it
+            // after all: it is pending, and followed as sent.
+            Err(alloy::transports::RpcError::ErrorResp(_))
+                if self.provider.get_transaction_by_hash(hash).await?.is_some() => {}
             Err(alloy::transports::RpcError::ErrorResp(r)) => {
                 let (o, mut e) = failed(format!("Refused({})", r.message));
                 e.nonce = nonce;

@@ -254,10 +254,11 @@ impl Outcome {
         self.awards.iter().filter(|a| a.settlement.is_none())
     }
 
-    /// `solver`'s award settled in `tx`. `None` when it has no award here or
-    /// it was recorded before (a restart may report it again).
-    pub fn record_settlement(&mut self, solver: Address, note: SettlementNote) -> Option<Recorded> {
-        let entry = self.awards.iter_mut().find(|a| a.award.solver == solver)?;
+    /// The award of bid `bid_hash` settled in `tx`. `None` when it has no
+    /// award here or it was recorded before (a restart may report it
+    /// again). By bid, not by solver: one solver may win several bids.
+    pub fn record_settlement(&mut self, bid_hash: B256, note: SettlementNote) -> Option<Recorded> {
+        let entry = self.awards.iter_mut().find(|a| a.award.bidHash == bid_hash)?;
         if entry.settlement.is_some() {
             return None;
         }
@@ -276,14 +277,15 @@ impl Outcome {
     /// Bid `failed` lost its win (its settlement failed); `runner_ups` win
     /// in its place with `awards` (one per runner-up, same order).
     pub fn fall_back(&mut self, failed: usize, runner_ups: &[usize], awards: Vec<AwardEntry>) {
-        let solver = self.bids[failed].solver;
+        let failed_hash = self.bids[failed].bid_hash;
         self.bids[failed].won = false;
         self.bids[failed].settlement_failed = true;
         for &w in runner_ups {
             self.bids[w].won = true;
             self.bids[w].runner_up = true;
         }
-        self.awards.retain(|a| a.award.solver != solver);
+        // Only the failed bid's award: the same solver may hold others.
+        self.awards.retain(|a| a.award.bidHash != failed_hash);
         self.awards.extend(awards);
     }
 }

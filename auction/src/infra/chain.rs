@@ -381,7 +381,7 @@ impl ChainLink {
                     tracing::info!(%tx, gas_used, intents = award.intentIds.len() - skipped.len(), skipped = skipped.len(), "settled");
                     let skipped: Vec<(IntentId, SkipReason)> =
                         skipped.iter().map(|s| (IntentId(s.intent), s.reason)).collect();
-                    match a.settled(auction, award.solver, tx, gas_used, &skipped) {
+                    match a.settled(auction, award.bidHash, tx, gas_used, &skipped) {
                         Ok(ids) => out.push(Event::Settled {
                             auction,
                             solver: award.solver,
@@ -412,7 +412,7 @@ impl ChainLink {
                         out.extend(e);
                     }
                     let again = !reasons.insert(reason.clone());
-                    match a.fallback(auction, award.solver, solver_at_fault, !again) {
+                    match a.fallback(auction, award.bidHash, solver_at_fault, !again) {
                         Ok(next) => {
                             let freed = award.intentIds.len();
                             if next.is_empty() {
@@ -650,7 +650,8 @@ impl ChainLink {
         let mut out = vec![];
         for log in logs {
             let Ok(ev) = log.log_decode::<Settlement::AwardSettled>() else { continue };
-            let (auction, solver) = (ev.inner.data.auctionId, ev.inner.data.solver);
+            let (auction, solver, bid) =
+                (ev.inner.data.auctionId, ev.inner.data.solver, ev.inner.data.bidHash);
             let tx = log.transaction_hash.unwrap_or_default();
             let gas = match self.provider.get_transaction_receipt(tx).await {
                 Ok(Some(r)) => r.gas_used,
@@ -660,7 +661,7 @@ impl ChainLink {
                 Ok(Some(r)) => skipped_in(&r, self.deployment.settlement),
                 _ => vec![],
             };
-            match a.settled(auction, solver, tx, gas, &skipped) {
+            match a.settled(auction, bid, tx, gas, &skipped) {
                 Ok(ids) if !ids.is_empty() => out.push(Event::Settled {
                     auction,
                     solver,

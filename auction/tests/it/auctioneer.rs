@@ -200,7 +200,7 @@ fn a_failed_settlement_goes_to_the_runner_up_without_penalty_unless_at_fault() {
     assert_ne!(reserved_before, Default::default(), "awarded capacity is reserved");
     let bond = a.registry.solvers[&first.solver].bond;
     // The chain moved (not the solver's fault): no penalty, a runner-up takes over.
-    let next = a.fallback(r.auction, first.solver, false, true).unwrap();
+    let next = a.fallback(r.auction, first.bidHash, false, true).unwrap();
     assert_eq!(a.registry.solvers[&first.solver].bond, bond, "not slashed for a state move");
     let covered: std::collections::BTreeSet<B256> =
         next.iter().flat_map(|(aw, _)| aw.intentIds.clone()).collect();
@@ -223,7 +223,7 @@ fn a_failed_settlement_goes_to_the_runner_up_without_penalty_unless_at_fault() {
     // The runner-up fails too, this time by its own fault: penalized.
     let (second, _) = next[0].clone();
     let bond2 = a.registry.solvers[&second.solver].bond;
-    a.fallback(r.auction, second.solver, true, true).unwrap();
+    a.fallback(r.auction, second.bidHash, true, true).unwrap();
     assert!(a.registry.solvers[&second.solver].bond < bond2, "a settlement fault costs bond");
     drop(store);
     std::fs::remove_dir_all(&dir).unwrap();
@@ -247,15 +247,15 @@ fn fallbacks_end_once_every_bid_has_failed_and_the_intents_return_to_the_pool() 
     let mut a = auctioneer(&store, registry, &key);
     let r = a.round(now, &mut participants).unwrap().unwrap();
     let bids = store.auction(r.auction).unwrap().unwrap().public.unwrap().bids.len();
-    let mut queue: Vec<Address> = r.awards.iter().map(|(aw, _)| aw.solver).collect();
+    let mut queue: Vec<B256> = r.awards.iter().map(|(aw, _)| aw.bidHash).collect();
     let mut failed = std::collections::BTreeSet::new();
     let mut steps = 0;
-    while let Some(solver) = queue.pop() {
-        assert!(failed.insert(solver), "{solver} was awarded again after its settlement failed");
+    while let Some(bid) = queue.pop() {
+        assert!(failed.insert(bid), "bid {bid} was awarded again after its settlement failed");
         steps += 1;
         assert!(steps <= bids, "more fallbacks than bids");
         queue.extend(
-            a.fallback(r.auction, solver, false, true).unwrap().iter().map(|(aw, _)| aw.solver),
+            a.fallback(r.auction, bid, false, true).unwrap().iter().map(|(aw, _)| aw.bidHash),
         );
     }
     let rec = store.auction(r.auction).unwrap().unwrap();
@@ -268,7 +268,11 @@ fn fallbacks_end_once_every_bid_has_failed_and_the_intents_return_to_the_pool() 
         );
     }
     // One record per failed solver for this auction, never a pile.
-    for s in &failed {
+    let out = store.auction(r.auction).unwrap().unwrap().public.unwrap();
+    let failed_solvers: std::collections::BTreeSet<Address> =
+        out.bids.iter().filter(|b| failed.contains(&b.bid_hash)).map(|b| b.solver).collect();
+    assert!(!failed_solvers.is_empty());
+    for s in &failed_solvers {
         let n = a.registry.solvers[s].record.iter().filter(|p| p.auction == r.auction).count();
         assert_eq!(n, 1, "{s}");
     }
@@ -290,7 +294,7 @@ async fn search_finds_intents_owners_auctions_and_settlement_transactions() {
     let key = PrivateKeySigner::from_bytes(&B256::repeat_byte(0xa0)).unwrap();
     let mut a = auctioneer(&store, registry, &key);
     let r = a.round(now, &mut participants).unwrap().unwrap();
-    let winner = r.awards[0].0.solver;
+    let winner = r.awards[0].0.bidHash;
     let tx = B256::repeat_byte(0x7e);
     let ids = a.settled(r.auction, winner, tx, 21_000, &[]).unwrap();
     assert!(!ids.is_empty());

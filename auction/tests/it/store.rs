@@ -341,7 +341,7 @@ fn a_settled_award_is_found_by_its_transaction(open: &Opener) {
         let mut a = crate::auctioneer::auctioneer(&*store, crate::auctioneer::bonded(&ps), &key);
         let r = a.round(1_790_000_000, &mut ps).unwrap().expect("a round runs");
         assert_eq!(store.auction_by_tx(&tx).unwrap(), None);
-        a.settled(r.auction, r.awards[0].0.solver, tx, 21_000, &[]).unwrap();
+        a.settled(r.auction, r.awards[0].0.bidHash, tx, 21_000, &[]).unwrap();
         assert_eq!(store.auction_by_tx(&tx).unwrap(), Some(r.auction));
         assert_eq!(store.auction_by_tx(&B256::repeat_byte(1)).unwrap(), None);
         r.auction
