@@ -165,9 +165,10 @@ impl Runtime {
         // never overwritten, and only a phase message of that very round
         // opens or drops it (ids repeat after a node's store is reset).
         let mut sealed: BTreeMap<(u64, B256), Vec<RevealMsg>> = BTreeMap::new();
-        // Announcements acted on, by (lease epoch, auction): a replayed
-        // `open` is not solved and committed again.
-        let mut acted: std::collections::BTreeSet<(u64, u64)> = Default::default();
+        // Announcements acted on, by (lease epoch, announcement hash): a
+        // replayed `open` is not solved and committed again, while a new
+        // round that reuses an auction id (a node's store reset) is.
+        let mut acted: std::collections::BTreeSet<(u64, B256)> = Default::default();
         let mut gate = EpochGate::default();
         let mut current = |e: u64, auction: u64, report: &dyn Fn(Event)| {
             let newest = gate.newest;
@@ -209,7 +210,7 @@ impl Runtime {
                         );
                         continue;
                     }
-                    if !acted.insert((msg.epoch, auction)) {
+                    if !acted.insert((msg.epoch, msg.open.hash())) {
                         problem(
                             "solver.replayed_open",
                             format!(
@@ -460,9 +461,16 @@ mod tests {
             while !events.lock().unwrap().iter().any(|e| e == "listening") {
                 tokio::time::sleep(std::time::Duration::from_millis(10)).await;
             }
-            for (auction, epoch, d) in
-                [(1u64, 2u64, domain), (2, 1, domain), (1, 2, domain), (3, 2, sibling)]
-            {
+            // (auction, epoch, domain, commit deadline): the third is the first
+            // replayed; the last reuses auction id 1 in a new round (a store
+            // reset) and is acted on.
+            for (auction, epoch, d, deadline) in [
+                (1u64, 2u64, domain, 0u64),
+                (2, 1, domain, 0),
+                (1, 2, domain, 0),
+                (3, 2, sibling, 0),
+                (1, 2, domain, 5),
+            ] {
                 let msg = OpenMsg {
                     open: AuctionOpen {
                         version: 1,
@@ -471,8 +479,8 @@ mod tests {
                         generatorVersion: 1,
                         seed: B256::ZERO,
                         scenarioCount: 1,
-                        commitDeadline: 0,
-                        revealDeadline: 0,
+                        commitDeadline: deadline,
+                        revealDeadline: deadline,
                         intentIds: vec![],
                     },
                     intents: vec![],
@@ -497,10 +505,10 @@ mod tests {
             "{ev:?}"
         );
         assert_eq!(ev.iter().filter(|e| e.starts_with("bus.bad_signature")).count(), 1, "{ev:?}");
-        // Only the current announcement was acted on: one market fetch
-        // (which fails here, nothing serves it), not four.
+        // Only the current announcements were acted on: one market fetch
+        // each (which fails here, nothing serves it), two of five.
         let fetched = ev.iter().filter(|e| e.contains("cannot fetch the market")).count();
-        assert_eq!(fetched, 1, "{ev:?}");
+        assert_eq!(fetched, 2, "{ev:?}");
     }
 
     #[test]
