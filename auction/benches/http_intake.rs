@@ -38,7 +38,7 @@ fn bench(c: &mut Criterion) {
     let addr = rt.block_on(async {
         let state = AppState {
             store: store.clone(),
-            intake: Intake::start(store.clone()),
+            intake: Intake::with_owner_cap(store.clone(), usize::MAX),
             policy: Arc::new(policy.clone()),
             market: stakebid_auction::infra::market::MarketFeed::fixed(Market::snapshot()),
             now: Arc::new(|| 1_790_000_000),
@@ -51,6 +51,7 @@ fn bench(c: &mut Criterion) {
             chain_reader: None,
             leader: None,
             withdrawal_log: Default::default(),
+            rates: std::sync::Arc::new(stakebid_auction::infra::api::RateLimits::off()),
         };
         let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = l.local_addr().unwrap();

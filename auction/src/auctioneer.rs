@@ -114,8 +114,9 @@ pub struct Auctioneer<'s> {
     pub reserved: CapacityUse,
     /// Pending intents left out of rounds for now (the chain says they
     /// cannot be funded: escrow, allowance or balance short, nonce spent),
-    /// so one unfunded intent cannot sink a whole batch's settlement.
-    pub held: std::collections::BTreeSet<IntentId>,
+    /// so one unfunded intent cannot sink a whole batch's settlement; with
+    /// each one's deadline, so a round expires them without reading them.
+    pub held: std::collections::BTreeMap<IntentId, u64>,
     /// No new rounds (the market feed stopped them; intents wait).
     pub paused: bool,
     /// Per-owner batch shares and backoff (kept in memory: a restart
@@ -190,11 +191,21 @@ impl Auctioneer<'_> {
         let close_at = now + self.commit_secs + self.reveal_secs + 1;
         let mut pool = Vec::new();
         let mut expired = Vec::new();
-        for (id, rec) in self.store.with_status(Status::Pending)? {
+        // Held-back intents are never decoded here: there may be many
+        // (unfunded intents cost nothing to sign), and their deadlines are known.
+        let mut load = Vec::new();
+        for id in self.store.ids_with_status(Status::Pending)? {
+            match self.held.get(&id) {
+                Some(&deadline) if deadline <= close_at => expired.push((id, Status::Expired)),
+                Some(_) => {}
+                None => load.push(id),
+            }
+        }
+        for (id, rec) in self.store.get_many(&load)? {
             // An intent that cannot settle before its deadline leaves the pool.
             if rec.signed.intent.deadline <= close_at {
                 expired.push((id, Status::Expired));
-            } else if !self.held.contains(&id) {
+            } else {
                 pool.push((rec.seq, id, rec.signed.intent));
             }
         }

@@ -58,6 +58,25 @@ pub trait NodeStore: Send + Sync {
     /// Every intent with `status`, in id order (from the status index).
     fn with_status(&self, status: Status) -> Result<Vec<(IntentId, Record)>, StoreError>;
 
+    /// The ids of every intent with `status`, reading no record (the round
+    /// driver skips the held-back ones before it decodes anything).
+    fn ids_with_status(&self, status: Status) -> Result<Vec<IntentId>, StoreError>;
+
+    /// The records of `ids` (unknown ids are left out), with their arrival
+    /// sequence.
+    fn get_many(&self, ids: &[IntentId]) -> Result<Vec<(IntentId, Record)>, StoreError> {
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(r) = self.get(id)? {
+                out.push((*id, r));
+            }
+        }
+        Ok(out)
+    }
+
+    /// How many of `owner`'s intents are pending.
+    fn pending_of(&self, owner: &Address) -> Result<usize, StoreError>;
+
     /// How many intents have `status` (counts index keys, reads no record).
     fn count_status(&self, status: Status) -> usize;
 

@@ -92,6 +92,10 @@ pub(crate) struct HttpConfig {
     pub(crate) max_connections: usize,
     /// Concurrent `/v1/events` streams at most (default 1000).
     pub(crate) max_event_streams: usize,
+    /// Writes a second from one peer address (default 200; 0: no limit).
+    pub(crate) rate_per_ip: u32,
+    /// Signed intents and cancellations a second from one signer (default 5; 0: no limit).
+    pub(crate) rate_per_signer: u32,
 }
 
 impl Default for HttpConfig {
@@ -102,6 +106,8 @@ impl Default for HttpConfig {
             idle_timeout_secs: 60,
             max_connections: 4096,
             max_event_streams: 1000,
+            rate_per_ip: 200,
+            rate_per_signer: 5,
         }
     }
 }

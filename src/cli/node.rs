@@ -144,6 +144,14 @@ pub(crate) struct NodeArgs {
     /// Most concurrent `/v1/events` streams [default 1000; `http.max_event_streams`].
     #[arg(long)]
     max_event_streams: Option<usize>,
+    /// Writes (POST) a second from one peer address, bursts of ten
+    /// seconds' worth; past it a coded 429 (0: no limit) [default 200; `http.rate_per_ip`].
+    #[arg(long)]
+    rate_per_ip: Option<u32>,
+    /// Signed intents and cancellations a second from one signer, bursts
+    /// of ten seconds' worth (0: no limit) [default 5; `http.rate_per_signer`].
+    #[arg(long)]
+    rate_per_signer: Option<u32>,
     /// Milliseconds to wait for a settlement's receipt before re-sending
     /// it with higher fees [default 24000; `executor.replace_after_ms`].
     #[arg(long)]
@@ -343,6 +351,8 @@ fn tunables(a: &NodeArgs) -> Result<NodeConfig, CliError> {
     set(&mut c.http.idle_timeout_secs, a.idle_timeout_secs);
     set(&mut c.http.max_connections, a.max_connections);
     set(&mut c.http.max_event_streams, a.max_event_streams);
+    set(&mut c.http.rate_per_ip, a.rate_per_ip);
+    set(&mut c.http.rate_per_signer, a.rate_per_signer);
     set(&mut c.executor.replace_after_ms, a.replace_after_ms);
     set(&mut c.executor.max_replacements, a.max_replacements);
     set(&mut c.executor.fee_bump_bps, a.fee_bump_bps);
@@ -492,6 +502,12 @@ pub(crate) fn run(a: NodeArgs) -> Result<(), CliError> {
             f
         }),
         withdrawal_log: Default::default(),
+        rates: Arc::new(stakebid_auction::infra::api::RateLimits::new(
+            stakebid_auction::infra::api::Rates {
+                per_ip: cfg.http.rate_per_ip,
+                per_signer: cfg.http.rate_per_signer,
+            },
+        )),
     };
     eprintln!(
         "[node] {} intents stored in {}; {} bus; API {base}/v1/health; explorer {base}/",

@@ -7,6 +7,7 @@ mod browser;
 mod chain;
 mod cluster;
 mod crash;
+mod crowd;
 mod dev;
 mod explorer;
 mod failover;

@@ -215,6 +215,15 @@ impl Round {
         e.bid = Some(msg.bid.clone());
         Ok(Revealed::Opened)
     }
+    /// Whether `solver` committed `commitment` here and has not opened it
+    /// yet (read before any signature is checked: rate limits never refuse
+    /// such a reveal).
+    pub fn awaits(&self, solver: Address, commitment: B256) -> bool {
+        self.entries
+            .iter()
+            .any(|e| e.solver == solver && e.commitment == commitment && e.bid.is_none())
+    }
+
     /// After the reveal deadline: every unrevealed commitment becomes a
     /// fault; returns the revealed bids, in commit order. Idempotent.
     pub fn close(&mut self, now: u64) -> Option<Vec<Bid>> {

@@ -28,7 +28,7 @@ use crate::domain::phase::Phase;
 use crate::domain::registry::Registry;
 use crate::port::NodeStore;
 use stakebid_intents::protocol::{Award, Bid, SkipReason};
-use stakebid_intents::{Intent, IntentId, Market, Wei};
+use stakebid_intents::{IntentId, Market, Wei};
 
 use stakebid_settlement::calldata::settle_arg;
 use stakebid_settlement::contracts::Settlement;
@@ -106,6 +106,8 @@ pub struct ChainLink {
     bonds_scanned: AtomicU64,
     /// Penalties decided, written before they are sent (see [`ChainLink::decide_penalty`]).
     penalties: Box<dyn Journal>,
+    /// The funding pass's parked intents and log cursor.
+    funding: tokio::sync::Mutex<crate::infra::funding::Funding>,
 }
 
 /// A penalty the node decided, journalled before it is sent.
@@ -179,6 +181,7 @@ impl ChainLink {
             provider,
             bonds_scanned: AtomicU64::new(0),
             penalties,
+            funding: Default::default(),
         })
     }
 
@@ -516,8 +519,7 @@ impl ChainLink {
     /// them now and unfunded intents held back; nothing when it is empty
     /// (the driver asks every second).
     pub async fn prepare_round(&self, a: &mut Auctioneer<'_>) -> Vec<Event> {
-        let pending = a.store.with_status(crate::infra::store::Status::Pending);
-        if pending.map_or(true, |p| p.is_empty()) {
+        if a.store.count_status(crate::infra::store::Status::Pending) == 0 {
             return vec![];
         }
         // A penalty the registry did not take yet is retried every round,
@@ -526,100 +528,18 @@ impl ChainLink {
         if let Err(e) = self.sync_bonds(&mut a.registry).await {
             out.push(problem(&e, e.code()));
         }
-        a.held = self.unfunded(a).await.into_iter().collect();
+        a.held = self.held_back(a.store).await;
         out
     }
 
-    /// Pending intents the chain says cannot settle now: the nonce already
-    /// spent (settled elsewhere or cancelled on-chain), or the owner's
-    /// escrow (ETH) or allowance and balance (a token) short — counted per
-    /// owner and asset across all of its pending intents, less what its
-    /// awarded intents will draw, so two intents sharing one escrow are not
-    /// both offered when it covers one (they would revert the award whole).
-    pub async fn unfunded(&self, a: &Auctioneer<'_>) -> Vec<IntentId> {
-        use crate::infra::store::Status;
-        use std::collections::BTreeMap;
-        let Ok(pending) = a.store.with_status(Status::Pending) else {
-            return vec![];
-        };
-        // What each (owner, asset) has promised already: awarded intents
-        // draw on the same escrow or allowance when they settle.
-        let mut promised: BTreeMap<(Address, Address), U256> = BTreeMap::new();
-        for (_, r) in a.store.with_status(Status::Awarded).unwrap_or_default() {
-            let i = &r.signed.intent;
-            *promised.entry((i.owner, i.asset)).or_default() += i.amount;
-        }
-        let mut groups: BTreeMap<(Address, Address), Vec<(IntentId, Intent)>> = BTreeMap::new();
-        for (id, rec) in pending {
-            let i = rec.signed.intent;
-            groups.entry((i.owner, i.asset)).or_default().push((id, i));
-        }
-        // Every answer the check needs in one JSON-RPC batch (escrow, or
-        // allowance and balance, per owner and asset; `nonceUsed` per
-        // intent): a few round trips a round however many intents wait,
-        // not two calls per intent one after another.
-        use alloy::sol_types::SolCall;
-        use stakebid_settlement::contracts::MockRocketPool as Erc20;
-        let settlement = self.deployment.settlement;
-        let mut calls: Vec<(Address, alloy::primitives::Bytes)> = vec![];
-        for ((owner, asset), intents) in &groups {
-            if asset.is_zero() {
-                calls.push((
-                    settlement,
-                    Settlement::escrowOfCall { owner: *owner }.abi_encode().into(),
-                ));
-            } else {
-                let allowance = Erc20::allowanceCall { _0: *owner, _1: settlement };
-                calls.push((*asset, allowance.abi_encode().into()));
-                calls.push((*asset, Erc20::balanceOfCall { who: *owner }.abi_encode().into()));
-            }
-            for (_, i) in intents {
-                let used = Settlement::nonceUsedCall { owner: *owner, nonce: i.nonce };
-                calls.push((settlement, used.abi_encode().into()));
-            }
-        }
-        // An RPC hiccup holds nothing back.
-        let Ok(answers) =
-            stakebid_settlement::market::read::call_batch(&self.provider, &calls, None, 500).await
-        else {
-            return vec![];
-        };
-        let word = |a: &Option<alloy::primitives::Bytes>| {
-            a.as_ref().filter(|b| b.len() >= 32).map(|b| U256::from_be_slice(&b[..32]))
-        };
-        let mut answers = answers.iter();
-        let mut out = vec![];
-        for ((owner, asset), mut intents) in groups {
-            let funds = if asset.is_zero() {
-                word(answers.next().expect("one answer per call"))
-            } else {
-                let allowance = word(answers.next().expect("one answer per call"));
-                let balance = word(answers.next().expect("one answer per call"));
-                allowance.zip(balance).map(|(a, b)| a.min(b))
-            };
-            let used: Vec<bool> = intents
-                .iter()
-                .map(|_| {
-                    word(answers.next().expect("one answer per call")).is_some_and(|w| !w.is_zero())
-                })
-                .collect();
-            // A call that did not answer holds nothing back.
-            let Some(funds) = funds else { continue };
-            let mut left =
-                funds.saturating_sub(promised.get(&(owner, asset)).copied().unwrap_or_default());
-            let mut order: Vec<usize> = (0..intents.len()).collect();
-            // The soonest deadline first: what must settle soonest is funded first.
-            order.sort_by_key(|&k| (intents[k].1.deadline, intents[k].1.nonce, intents[k].0));
-            for k in order {
-                let (id, i) = &mut intents[k];
-                if !used[k] && i.amount <= left {
-                    left -= i.amount;
-                } else {
-                    out.push(*id);
-                }
-            }
-        }
-        out
+    /// Pending intents to hold back now (unfunded, or their nonce spent),
+    /// with their deadlines: see [`crate::infra::funding`].
+    pub async fn held_back(
+        &self,
+        store: &dyn NodeStore,
+    ) -> std::collections::BTreeMap<IntentId, u64> {
+        let mut f = self.funding.lock().await;
+        f.pass(&self.provider, self.deployment.settlement, store).await
     }
 
     /// Settles every auction still Awarded (the one just closed, and any a

@@ -83,7 +83,7 @@ pub struct Live {
 struct Board {
     /// The round the pool was last batched for.
     round: u64,
-    held: BTreeSet<stakebid_intents::IntentId>,
+    held: std::collections::BTreeMap<stakebid_intents::IntentId, u64>,
     fairness: crate::domain::fairness::Fairness,
 }
 
@@ -128,7 +128,7 @@ impl Live {
         owner: &Address,
     ) -> Option<stakebid_wire::Waiting> {
         let b = self.board.lock().unwrap_or_else(|p| p.into_inner());
-        if b.held.contains(id) {
+        if b.held.contains_key(id) {
             return Some(stakebid_wire::Waiting::Unfunded);
         }
         match b.fairness.admits(owner, b.round) {
@@ -198,6 +198,16 @@ impl Live {
         Ok(())
     }
 
+    /// Whether `msg` would open a live commitment not opened yet (its
+    /// signature unchecked: rate limits let such a reveal through, and the
+    /// signature check still decides).
+    pub fn opens(&self, msg: &RevealMsg) -> bool {
+        let g = self.lock();
+        g.as_ref()
+            .filter(|c| c.round.open.auctionId == msg.bid.auctionId)
+            .is_some_and(|c| c.round.awaits(msg.bid.solver, msg.commitment(self.domain.chain_id)))
+    }
+
     /// The announcement hash commitments and reveals of `auction` are
     /// signed for, if it is the live round.
     pub fn round_hash(&self, auction: u64) -> Option<B256> {
@@ -232,12 +242,32 @@ impl Live {
 
     /// Feeds commitments and reveals arriving on `bus` into the live round.
     /// Each must be signed by the solver it names.
+    ///
+    /// Each sender has a rate ([`BUS_RATE`] messages a second, bursts of
+    /// ten seconds' worth), checked before any signature: the subject names
+    /// the sender and its NATS user may publish only there, so the key is
+    /// the connection's identity. A flood is dropped at the cost of a
+    /// subject parse and never delays the others; a reveal that opens a
+    /// live commitment is never dropped.
     pub async fn listen(self: Arc<Self>, bus: Bus) -> Result<(), stakebid_bus::BusError> {
         let mut commits = bus.subscribe(&pattern(Kind::Commitment)).await?;
         let mut reveals = bus.subscribe(&pattern(Kind::Reveal)).await?;
+        let quota = governor::Quota::per_second(BUS_RATE).allow_burst(
+            BUS_RATE.saturating_mul(std::num::NonZeroU32::new(10).expect("ten is not zero")),
+        );
+        let limit = Arc::new(governor::RateLimiter::<Address, _, _>::dashmap(quota));
+        let over = {
+            let limit = limit.clone();
+            move |env: &Envelope| env.kind().is_ok() && limit.check_key(&env.sender).is_err()
+        };
         let me = self.clone();
+        let over_c = over.clone();
         tokio::spawn(async move {
             while let Some(env) = commits.recv().await {
+                if over_c(&env) {
+                    me.metrics.refuse("rate.limited");
+                    continue;
+                }
                 // The subject names the sender (its NATS user may publish
                 // only there), and the message names the same solver.
                 let r = env
@@ -258,6 +288,12 @@ impl Live {
         });
         tokio::spawn(async move {
             while let Some(env) = reveals.recv().await {
+                let opens =
+                    serde_json::from_str::<RevealMsg>(&env.body).is_ok_and(|m| self.opens(&m));
+                if !opens && over(&env) {
+                    self.metrics.refuse("rate.limited");
+                    continue;
+                }
                 let r = env
                     .kind()
                     .and_then(|_| env.open::<RevealMsg>(&self.domain, |_| true))
@@ -277,6 +313,13 @@ impl Live {
         Ok(())
     }
 }
+
+/// Bus messages a second one solver may send (a round needs at most
+/// [`stakebid_intents::protocol::MAX_BIDS_PER_SOLVER`] of each kind).
+pub const BUS_RATE: std::num::NonZeroU32 = match std::num::NonZeroU32::new(20) {
+    Some(n) => n,
+    None => unreachable!(),
+};
 
 /// Runs rounds until `stop`: every `every`, open one if the pool has
 /// intents, then commit window, reveal window, close. `before_open` may
@@ -397,7 +440,7 @@ mod tests {
         let (a, b) = (Address::repeat_byte(0xaa), Address::repeat_byte(0xbb));
         let mut fairness = crate::domain::fairness::Fairness::default();
         fairness.record(4, &[b].into(), &Default::default());
-        *live.board.lock().unwrap() = Board { round: 5, held: [held].into(), fairness };
+        *live.board.lock().unwrap() = Board { round: 5, held: [(held, u64::MAX)].into(), fairness };
         assert_eq!(live.waiting(&held, &a), Some(stakebid_wire::Waiting::Unfunded));
         let w = live.waiting(&backing_off, &b).unwrap();
         assert_eq!(w, stakebid_wire::Waiting::Backoff { until_round: 6 });

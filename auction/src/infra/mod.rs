@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod chain;
+pub mod funding;
 mod index;
 pub mod live;
 pub mod market;

@@ -73,6 +73,14 @@ pub enum StoreError {
     /// No such intent.
     #[error("no intent {0}")]
     Unknown(IntentId),
+    /// The owner has as many intents pending as one owner may.
+    #[error("{owner} already has {max} intents pending, as many as one owner may; wait until some settle or expire, or cancel some")]
+    OwnerLimit {
+        /// Owner.
+        owner: Address,
+        /// The cap.
+        max: usize,
+    },
     /// A transition the lifecycle does not allow.
     #[error("intent {id} cannot go from {from:?} to {to:?}")]
     IllegalTransition {
@@ -156,6 +164,7 @@ impl stakebid_intents::Coded for StoreError {
             Self::Duplicate(_) => "intent.replayed",
             Self::NonceReused { .. } => "intent.nonce_reused",
             Self::Unknown(_) => "intent.unknown",
+            Self::OwnerLimit { .. } => "intent.owner_limit",
             Self::IllegalTransition { .. } => "intent.illegal_transition",
             Self::UnknownAuction(_) => "auction.unknown",
             Self::IllegalPhase { .. } => "auction.illegal_transition",
@@ -526,6 +535,24 @@ impl NodeStore for Store {
             v.push((id, rec));
         }
         Ok(v)
+    }
+
+    fn ids_with_status(&self, status: Status) -> Result<Vec<IntentId>, StoreError> {
+        self.by_status
+            .scan_prefix(index::status_prefix(status))
+            .keys()
+            .map(|k| Ok(IntentId(alloy::primitives::B256::from_slice(&k?[1..]))))
+            .collect()
+    }
+
+    fn pending_of(&self, owner: &Address) -> Result<usize, StoreError> {
+        let mut n = 0;
+        for id in self.by_owner.scan_prefix(owner.as_slice()).values() {
+            let mut k = index::status_prefix(Status::Pending).to_vec();
+            k.extend_from_slice(&id?);
+            n += usize::from(self.by_status.contains_key(k)?);
+        }
+        Ok(n)
     }
 
     /// How many intents have `status` (counts index keys, reads no record).

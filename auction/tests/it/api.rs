@@ -20,6 +20,13 @@ use tower::ServiceExt;
 const NOW: u64 = 1_790_000_000;
 
 pub(crate) fn app(dir: &std::path::Path) -> (axum::Router, Arc<Store>) {
+    app_with(dir, Default::default())
+}
+
+fn app_with(
+    dir: &std::path::Path,
+    rates: stakebid_auction::infra::api::Rates,
+) -> (axum::Router, Arc<Store>) {
     let store = Arc::new(Store::open(dir).unwrap());
     let state = AppState {
         store: store.clone(),
@@ -36,6 +43,7 @@ pub(crate) fn app(dir: &std::path::Path) -> (axum::Router, Arc<Store>) {
         chain_reader: None,
         leader: None,
         withdrawal_log: Default::default(),
+        rates: std::sync::Arc::new(stakebid_auction::infra::api::RateLimits::new(rates)),
     };
     (router(state), store)
 }
@@ -71,6 +79,65 @@ fn tmp(name: &str) -> std::path::PathBuf {
     let d = std::env::temp_dir().join(format!("stakebid-api-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     d
+}
+
+/// `n`-th intent of staker `who` (seed 7), as a request body.
+fn from_owner(who: u64, n: u64) -> (Value, stakebid_intents::IntentId) {
+    let k = staker_key(7, who);
+    let i = batch::Profile::Balanced.intent(
+        k.address(),
+        stakebid_intents::NATIVE_ETH,
+        alloy::primitives::U256::from(10u128.pow(18)),
+        alloy::primitives::U256::from(n),
+        NOW + 86_400,
+    );
+    let sig = sign(&i, &domain(), &k);
+    let body = json!({ "typed_data": i.typed_data(&domain()), "signature": alloy::primitives::Bytes::from(sig.as_bytes()).to_string() });
+    (body, i.id(&domain()))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_owner_is_capped_and_one_signer_rate_limited_with_codes_storing_nothing() {
+    use stakebid_auction::infra::api::{Rates, MAX_PENDING_PER_OWNER};
+    let d = tmp("cap");
+    let (app, store) = app_with(&d, Rates { per_ip: 0, per_signer: 0 });
+    let post = |b: &Value| call(&app, "POST", "/v1/intents", Some(b.to_string().into_bytes()));
+    for n in 0..MAX_PENDING_PER_OWNER as u64 {
+        let (s, v) = post(&from_owner(0, n).0).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+    }
+    let (over, id) = from_owner(0, 1_000);
+    let (s, v) = post(&over).await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::TOO_MANY_REQUESTS, Some("intent.owner_limit")),
+        "{v}"
+    );
+    assert!(store.get(&id).unwrap().is_none(), "nothing stored");
+    // A repeat is still a replay; another owner is not capped.
+    let (s, v) = post(&from_owner(0, 0).0).await;
+    assert_eq!(v["code"], "intent.replayed", "{s} {v}");
+    assert_eq!(post(&from_owner(1, 0).0).await.0, StatusCode::CREATED);
+
+    // The default per-signer rate: a burst of 50, then 429 for that signer only.
+    let d2 = tmp("rate");
+    let (app2, store2) = app_with(&d2, Rates::default());
+    let post2 = |b: &Value| call(&app2, "POST", "/v1/intents", Some(b.to_string().into_bytes()));
+    let mut refused = None;
+    for n in 0..60 {
+        let (b, id) = from_owner(2, n);
+        let (s, v) = post2(&b).await;
+        if s == StatusCode::TOO_MANY_REQUESTS {
+            assert_eq!(v["code"], "rate.limited", "{v}");
+            refused = Some((n, id));
+            break;
+        }
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+    }
+    let (n, id) = refused.expect("the signer is limited");
+    assert!(n >= 50, "the burst is ten seconds' worth: refused at {n}");
+    assert!(store2.get(&id).unwrap().is_none());
+    assert_eq!(post2(&from_owner(3, 0).0).await.0, StatusCode::CREATED, "another signer is not");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

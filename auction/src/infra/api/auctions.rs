@@ -122,11 +122,18 @@ pub(super) async fn commit(
     responses((status = 202, description = "Taken (a repeat of an accepted reveal is answered the same)", body = wire::RevealAccepted)))]
 pub(super) async fn reveal(
     State(s): State<AppState>,
+    peer: Option<axum::Extension<super::rate::Peer>>,
     Path(id): Path<String>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<wire::RevealAccepted>), ApiError> {
     let id = parse_auction(&id)?;
     let m: RevealMsg = typed_body(body, "reveal { bid, salt, signature }")?;
+    // A reveal that opens a live commitment is never limited (refusing it
+    // would cost its solver a penalty); anything else counts against its
+    // peer address like any write.
+    if let (Some(axum::Extension(super::rate::Peer(ip))), false) = (peer, live(&s)?.opens(&m)) {
+        s.rates.check_peer(ip)?;
+    }
     if m.bid.auctionId != id {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,

@@ -84,6 +84,8 @@ pub(super) async fn submit(
     })?;
     let (signed, id) = accept(td, &sig, (s.now)(), &s.policy)
         .map_err(|e| ApiError::coded(StatusCode::UNPROCESSABLE_ENTITY, &e))?;
+    // Keyed by the owner the signature proves, never by one a body claims.
+    s.rates.check_signer(signed.intent.owner)?;
     s.intake.submit(id, signed).await?;
     s.metrics.intents_accepted.inc();
     Ok((StatusCode::CREATED, Json(wire::Submitted { id, status: wire::IntentStatus::Pending })))
@@ -201,6 +203,7 @@ pub(super) async fn cancel(
             "the cancellation is not signed by the intent's owner",
         ));
     }
+    s.rates.check_signer(who)?;
     if rec.status == Status::Cancelled {
         return Ok(Json(view(&s, &id, &rec)?));
     }

@@ -17,12 +17,14 @@ mod explore;
 mod intake;
 mod intents;
 mod meta;
+pub mod rate;
 mod server;
 mod views;
 mod withdrawals;
 
-pub use intake::{Intake, MAX_GROUP};
+pub use intake::{Intake, MAX_GROUP, MAX_PENDING_PER_OWNER};
 pub use meta::{error_codes, openapi, ROUTES};
+pub use rate::{RateLimits, Rates};
 pub use server::{serve, Limits};
 
 use axum::body::Bytes;
@@ -86,6 +88,8 @@ pub struct AppState {
     /// The restaking withdrawals queued on the chain, read so far: each
     /// block is read once, however many owners ask.
     pub withdrawal_log: Arc<tokio::sync::Mutex<stakebid_settlement::withdrawals::QueuedLog>>,
+    /// Per-address and per-signer rate limits.
+    pub rates: Arc<RateLimits>,
 }
 
 /// Reads the lease as this node last saw it.
@@ -145,6 +149,7 @@ impl From<StoreError> for ApiError {
         let status = match e {
             StoreError::Duplicate(_) | StoreError::NonceReused { .. } => StatusCode::CONFLICT,
             StoreError::Unknown(_) | StoreError::UnknownAuction(_) => StatusCode::NOT_FOUND,
+            StoreError::OwnerLimit { .. } => StatusCode::TOO_MANY_REQUESTS,
             StoreError::IllegalTransition { .. }
             | StoreError::IllegalPhase { .. }
             | StoreError::NotPending(_) => StatusCode::CONFLICT,
@@ -236,6 +241,26 @@ async fn count_refusals(
     r
 }
 
+/// Writes (POST) are limited per peer address before anything is parsed;
+/// reveals are limited in their handler, only when they open no live
+/// commitment (see [`rate`]).
+async fn limit_writes(
+    axum::extract::State(s): axum::extract::State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if req.method() == axum::http::Method::POST && !req.uri().path().ends_with("/reveals") {
+        if let Some(rate::Peer(ip)) = req.extensions().get::<rate::Peer>() {
+            if let Err(e) = s.rates.check_peer(*ip) {
+                let mut r = e.into_response();
+                r.headers_mut().insert("retry-after", axum::http::HeaderValue::from_static("1"));
+                return r;
+            }
+        }
+    }
+    next.run(req).await
+}
+
 /// Every route, with its OpenAPI operation: handlers are registered only
 /// here, through `routes!`, so the router and the document cannot differ.
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
@@ -279,6 +304,7 @@ pub fn router(state: AppState) -> Router {
                 "no such endpoint; see /openapi.json",
             )
         })
+        .layer(axum::middleware::from_fn_with_state(state.clone(), limit_writes))
         .layer(axum::middleware::from_fn_with_state(state.clone(), count_refusals))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(state)

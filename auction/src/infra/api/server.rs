@@ -240,9 +240,14 @@ async fn connection(stream: TcpStream, app: Router, limits: Limits, _permit: Own
         head_ms: AtomicU64::new(0),
     });
     let act = activity.clone();
+    // Who is at the other end, for the per-address rate limit.
+    let peer = stream.peer_addr().ok().map(|a| super::rate::Peer(a.ip()));
     let svc = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
         let guard = InFlight::new(&act);
-        let req = req.map(|b| Body::new(Deadline::new(b, limits.body)));
+        let mut req = req.map(|b| Body::new(Deadline::new(b, limits.body)));
+        if let Some(p) = peer {
+            req.extensions_mut().insert(p);
+        }
         let app = app.clone();
         async move {
             let res = app.oneshot(req).await.unwrap_or_else(|e| match e {});

@@ -344,6 +344,49 @@ impl NodeStore for PgStore {
         })
     }
 
+    fn ids_with_status(&self, status: Status) -> Result<Vec<IntentId>, StoreError> {
+        self.run(move |c| {
+            Ok(c.query(
+                "SELECT id FROM intents WHERE status = $1",
+                &[&(status_byte(status) as i16)],
+            )
+            .map_err(err)?
+            .iter()
+            .map(|r| IntentId(B256::from_slice(&r.get::<_, Vec<u8>>(0))))
+            .collect())
+        })
+    }
+
+    fn get_many(&self, ids: &[IntentId]) -> Result<Vec<(IntentId, Record)>, StoreError> {
+        let keys: Vec<Vec<u8>> = ids.iter().map(|i| i.0.to_vec()).collect();
+        self.run(move |c| {
+            c.query("SELECT id, record, seq FROM intents WHERE id = ANY($1)", &[&keys])
+                .map_err(err)?
+                .iter()
+                .map(|r| {
+                    let id: Vec<u8> = r.get(0);
+                    let rec: Record = decode(&r.get::<_, Vec<u8>>(1))?;
+                    let seq = r.get::<_, i64>(2) as u64;
+                    Ok((IntentId(B256::from_slice(&id)), Record { seq, ..rec }))
+                })
+                .collect()
+        })
+    }
+
+    fn pending_of(&self, owner: &Address) -> Result<usize, StoreError> {
+        let owner = *owner;
+        self.run(move |c| {
+            let n: i64 = c
+                .query_one(
+                    "SELECT COUNT(*) FROM intents WHERE owner = $1 AND status = $2",
+                    &[&owner.as_slice(), &(status_byte(Status::Pending) as i16)],
+                )
+                .map_err(err)?
+                .get(0);
+            Ok(n as usize)
+        })
+    }
+
     fn count_status(&self, status: Status) -> usize {
         self.run(move |c| {
             let n: i64 = c
