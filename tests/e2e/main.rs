@@ -18,6 +18,7 @@ mod hostile;
 mod impersonation;
 mod limits;
 mod market;
+mod replay;
 mod wallet;
 
 /// The binary under test (cargo builds it before these tests).
