@@ -48,6 +48,19 @@ pub trait Participant {
     fn reveal(&mut self, auction: u64) -> Vec<RevealMsg>;
 }
 
+/// One penalty the registry takes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Charge {
+    /// Whose bond.
+    pub solver: Address,
+    /// What for.
+    pub offence: Offence,
+    /// Wei (the node's copy of the registry's schedule).
+    pub wei: u128,
+    /// The unopened commitment or the rejected bid's hash.
+    pub evidence: B256,
+}
+
 /// What one round did.
 #[derive(Debug, Default)]
 pub struct Report {
@@ -63,12 +76,13 @@ pub struct Report {
     pub rejected: Vec<(Address, Vec<Reason>)>,
     /// Commit/reveal faults.
     pub faults: Vec<Fault>,
-    /// Wei taken from bonds.
+    /// Wei taken from bonds, per solver (the sum of its charges).
     pub penalties: BTreeMap<Address, u128>,
-    /// What proves each penalized solver's offence on-chain: its unopened
-    /// commitment, else its rejected bid's hash (both unique to this round:
+    /// Each charge, as the SolverRegistry takes it: one per unopened
+    /// commitment and per rejected bid, each with its evidence (the
+    /// commitment or the bid's hash, both unique to this round since
     /// commitments are bound to the round's announcement).
-    pub evidence: BTreeMap<Address, B256>,
+    pub charges: Vec<Charge>,
     /// Intents that expired before batching.
     pub expired: usize,
 }
@@ -125,6 +139,24 @@ pub struct Auctioneer<'s> {
     /// Every market a round used, by hash (fallbacks re-score a past
     /// round on its own market); `None`: only `market`.
     pub markets: Option<std::sync::Arc<crate::infra::market::MarketFeed>>,
+}
+
+impl Report {
+    /// Charges `solver` for `offence` in the registry and records it.
+    fn charge(
+        &mut self,
+        registry: &mut Registry,
+        auction: u64,
+        solver: Address,
+        offence: Offence,
+        evidence: B256,
+    ) {
+        let taken = registry.penalize(solver, auction, offence, evidence);
+        if taken.0 > 0 {
+            *self.penalties.entry(solver).or_default() += taken.0;
+            self.charges.push(Charge { solver, offence, wei: taken.0, evidence });
+        }
+    }
 }
 
 impl Auctioneer<'_> {
@@ -273,12 +305,10 @@ impl Auctioneer<'_> {
         report.revealed = bids.len();
         report.faults = round.faults().to_vec();
         // A round's one fault: a signed commitment left unopened.
+        // Each unopened commitment is charged: a solver cannot commit
+        // several bids and open only the one that wins.
         for f in round.faults() {
-            let taken = self.registry.penalize(f.solver, id, Offence::Unrevealed, f.commitment);
-            *report.penalties.entry(f.solver).or_default() += taken.0;
-            if taken.0 > 0 {
-                report.evidence.entry(f.solver).or_insert(f.commitment);
-            }
+            report.charge(&mut self.registry, id, f.solver, Offence::Unrevealed, f.commitment);
         }
         let in_batch: BTreeMap<IntentId, Intent> = batch.iter().cloned().collect();
         let Scored { cands, cand_bids, rejected, .. } = score_all(&ctx, &in_batch, &bids);
@@ -286,11 +316,7 @@ impl Auctioneer<'_> {
         let mut rejected_bids: Vec<&Bid> = Vec::new();
         for (i, reasons) in rejected {
             let bid = &bids[i];
-            let taken = self.registry.penalize(bid.solver, id, Offence::InvalidPlan, bid.hash());
-            *report.penalties.entry(bid.solver).or_default() += taken.0;
-            if taken.0 > 0 {
-                report.evidence.entry(bid.solver).or_insert(bid.hash());
-            }
+            report.charge(&mut self.registry, id, bid.solver, Offence::InvalidPlan, bid.hash());
             report.rejected.push((bid.solver, reasons));
             rejected_bids.push(bid);
         }

@@ -28,7 +28,12 @@ contract SolverRegistry {
     uint256 public immutable minBond;
     uint64 public immutable withdrawalDelay;
     mapping(address => Bond) public bonds;
-    /// keccak256(abi.encode(auction, solver, offence)) => already slashed.
+    /// keccak256(abi.encode(auction, solver, offence, evidence)) => already
+    /// slashed. The evidence (the unopened commitment, the rejected bid) is
+    /// in the key: each of a solver's commitments is charged, so it cannot
+    /// commit several bids and open only the one that wins; and commitments
+    /// are bound to the round's announcement, so a repeated auction id
+    /// (a store reset) never meets an older penalty's key.
     mapping(bytes32 => bool) public slashedFor;
     bool private entered;
 
@@ -148,7 +153,7 @@ contract SolverRegistry {
 
     /// Auctioneer only: takes `penaltyOf(offence)` (at most what is left)
     /// from `solver`'s bond to the treasury, once per (auction, solver,
-    /// offence); `evidence` names what proves it.
+    /// offence, evidence); `evidence` names what proves it.
     function slash(address solver, uint64 auction, uint8 offence, bytes32 evidence)
         external
         nonReentrant
@@ -157,7 +162,7 @@ contract SolverRegistry {
         if (msg.sender != auctioneer) revert NotAuctioneer();
         uint256 amount = penaltyOf(offence);
         if (amount == 0) revert NotAnOffence(offence);
-        bytes32 key = keccak256(abi.encode(auction, solver, offence));
+        bytes32 key = keccak256(abi.encode(auction, solver, offence, evidence));
         if (slashedFor[key]) revert AlreadySlashed(key);
         slashedFor[key] = true;
         Bond storage b = bonds[solver];

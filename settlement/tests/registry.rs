@@ -71,6 +71,8 @@ async fn bonds_slashing_and_delayed_withdrawals_follow_the_rules() {
     let raw = SolverRegistry::new(addr, as_(&auctioneer));
     let err = raw.slash(solver.address(), 7, 1, evidence).call().await.unwrap_err();
     assert!(err.as_decoded_error::<SolverRegistry::AlreadySlashed>().is_some(), "{err}");
+    // Another unopened commitment of the same round is another charge.
+    assert!(raw.slash(solver.address(), 7, 1, B256::repeat_byte(0x77)).call().await.is_ok());
     // An offence the schedule does not charge is refused, not slashed by 0.
     let err = raw.slash(solver.address(), 7, 2, evidence).call().await.unwrap_err();
     assert!(err.as_decoded_error::<SolverRegistry::NotAnOffence>().is_some(), "{err}");

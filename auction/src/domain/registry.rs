@@ -107,8 +107,12 @@ impl Registry {
     ) -> Wei {
         let due = self.schedule.get(&key(offence)).copied().unwrap_or_default();
         let Some(s) = self.solvers.get_mut(&solver) else { return Wei::ZERO };
-        // At most one record per (auction, solver, offence), as on-chain.
-        if s.record.iter().any(|p| p.auction == auction && p.offence == offence) {
+        // At most one record per (auction, solver, offence, evidence), as
+        // on-chain: each unopened commitment and each rejected bid once.
+        if s.record
+            .iter()
+            .any(|p| p.auction == auction && p.offence == offence && p.evidence == evidence)
+        {
             return Wei::ZERO;
         }
         let amount = Wei(due.0.min(s.bond.0));
@@ -129,19 +133,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_penalty_is_recorded_once_per_auction_solver_and_offence() {
+    fn a_penalty_is_recorded_once_per_auction_solver_offence_and_evidence() {
         let mut r = Registry::new();
         let s = Address::repeat_byte(1);
         r.bond(s, Wei(10u128.pow(18)));
         let first = r.penalize(s, 7, Offence::SettlementFault, B256::ZERO);
         assert!(first > Wei::ZERO);
-        assert_eq!(r.penalize(s, 7, Offence::SettlementFault, B256::repeat_byte(2)), Wei::ZERO);
+        assert_eq!(r.penalize(s, 7, Offence::SettlementFault, B256::ZERO), Wei::ZERO);
         assert_eq!(r.solvers[&s].record.len(), 1);
         assert_eq!(r.solvers[&s].bond, Wei(10u128.pow(18) - first.0));
-        // Another auction, or another offence, is another record.
+        // Another auction, offence or evidence (a second unopened
+        // commitment of one round) is another record.
         assert!(r.penalize(s, 8, Offence::SettlementFault, B256::ZERO) > Wei::ZERO);
         assert!(r.penalize(s, 7, Offence::Unrevealed, B256::ZERO) > Wei::ZERO);
-        assert_eq!(r.solvers[&s].record.len(), 3);
+        assert!(r.penalize(s, 7, Offence::Unrevealed, B256::repeat_byte(2)) > Wei::ZERO);
+        assert_eq!(r.solvers[&s].record.len(), 4);
     }
 
     #[test]

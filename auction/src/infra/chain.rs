@@ -16,11 +16,11 @@ use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use alloy::network::EthereumWallet;
-use alloy::primitives::{keccak256, Address, Signature, B256, U256};
+use alloy::primitives::{Address, Signature, B256};
 use alloy::providers::{DynProvider, Provider, ProviderBuilder};
 use alloy::rpc::types::Filter;
 use alloy::signers::local::PrivateKeySigner;
-use alloy::sol_types::{SolEvent, SolValue};
+use alloy::sol_types::SolEvent;
 use alloy::transports::http::reqwest::Url;
 
 use crate::auctioneer::{Auctioneer, Report};
@@ -122,10 +122,12 @@ struct PenaltyEntry {
     done: bool,
 }
 
-fn penalty_key(auction: u64, solver: Address, offence: Offence) -> Vec<u8> {
+/// The journal's key: the registry's (auction, solver, offence, evidence).
+fn penalty_key(auction: u64, solver: Address, offence: Offence, evidence: B256) -> Vec<u8> {
     let mut k = auction.to_be_bytes().to_vec();
     k.extend_from_slice(solver.as_slice());
     k.push(offence.chain_code().unwrap_or_default());
+    k.extend_from_slice(evidence.as_slice());
     k
 }
 
@@ -195,7 +197,7 @@ impl ChainLink {
         wei: u128,
         evidence: B256,
     ) -> Result<(), String> {
-        let key = penalty_key(auction, solver, offence);
+        let key = penalty_key(auction, solver, offence, evidence);
         if self.penalties.get(&key)?.is_some() {
             return Ok(());
         }
@@ -233,9 +235,9 @@ impl ChainLink {
                 } else {
                     // "Already slashed": for this penalty only if the chain
                     // holds a Slashed event with its evidence (a resend after
-                    // a crash). Otherwise the registry's key — (auction,
-                    // solver, offence) — names an older penalty: auction ids
-                    // repeated after a store reset. Reported, never called done silently.
+                    // a crash). The registry's key includes the evidence, so
+                    // otherwise something else wrote it (a registry older than
+                    // this node's). Reported, never called done silently.
                     match self.registry.slashed_with(e.solver, e.evidence).await {
                         Ok(true) => {}
                         Ok(false) => out.push(problem(
@@ -306,26 +308,8 @@ impl ChainLink {
     /// evidence hash naming the auction, the solver and the offence.
     pub async fn execute_penalties(&self, r: &Report) -> Vec<Event> {
         let mut out = vec![];
-        for (solver, wei) in &r.penalties {
-            if *wei == 0 {
-                continue;
-            }
-            // A round's only fault is an unopened signed commitment.
-            let offence = if r.faults.iter().any(|f| f.solver == *solver) {
-                Offence::Unrevealed
-            } else {
-                Offence::InvalidPlan
-            };
-            // The commitment or bid itself: unique to this round even when
-            // auction ids repeat (a store reset), so the chain can tell a
-            // penalty it took from one it never saw.
-            let evidence = r.evidence.get(solver).copied().unwrap_or_else(|| {
-                keccak256(
-                    (r.auction, *solver, U256::from(offence.chain_code().unwrap_or_default()))
-                        .abi_encode(),
-                )
-            });
-            out.extend(self.slash(*solver, r.auction, offence, *wei, evidence).await);
+        for c in &r.charges {
+            out.extend(self.slash(c.solver, r.auction, c.offence, c.wei, c.evidence).await);
         }
         out
     }
@@ -344,7 +328,7 @@ impl ChainLink {
         if let Err(e) = self.decide_penalty(solver, auction, offence, wei, evidence) {
             return vec![problem(e, "chain.journal")];
         }
-        let key = penalty_key(auction, solver, offence);
+        let key = penalty_key(auction, solver, offence, evidence);
         match self.penalties.get(&key).map(|v| v.and_then(|v| serde_json::from_slice(&v).ok())) {
             Ok(Some(e)) => self.send_penalty(&key, e).await,
             Ok(None) => vec![problem("a journalled penalty does not read back", "chain.journal")],
@@ -400,7 +384,7 @@ impl ChainLink {
                     let solver_at_fault = blame == Blame::Solver;
                     tracing::warn!(blame = blame.name(), "settlement failed: {reason}");
                     // The solver's own doing is slashed on-chain too, once:
-                    // the registry refuses a second (auction, solver, offence).
+                    // the registry refuses a second (auction, solver, offence, evidence).
                     if solver_at_fault {
                         let wei = a.registry.schedule_of(Offence::SettlementFault).0;
                         let e = self

@@ -1,7 +1,7 @@
 //! Penalties reach the SolverRegistry exactly once across crashes: the
 //! node journals each before sending it, a restart sends what a crash left
 //! unsent, and the registry refuses a second slash for the same (auction,
-//! solver, offence), so a resend after a crash that lost the "done" mark
+//! solver, offence, evidence), so a resend after a crash that lost the "done" mark
 //! takes nothing twice.
 
 use alloy::primitives::B256;
@@ -60,48 +60,45 @@ async fn a_penalty_is_taken_once_whatever_the_crash_point() {
     let _ = std::fs::remove_dir_all(&lost_dir);
 }
 
-/// After a store reset auction ids repeat, so a new penalty can meet the
-/// registry's key of an old one — (auction, solver, offence) — and be
-/// refused as "already slashed". The node tells that from a resend by the
-/// evidence: with no Slashed event carrying it, it reports
-/// `chain.penalty_key_taken` instead of calling the penalty taken.
+/// The registry keys a penalty by (auction, solver, offence, evidence):
+/// each unopened commitment is charged — two of one auction twice, so a
+/// solver cannot commit several bids and open only the one that wins — and
+/// after a store reset, when auction ids repeat, a new round's penalty
+/// (another commitment) is taken rather than mistaken for an old one. A
+/// resend of a taken penalty (its evidence on-chain) takes nothing.
 #[tokio::test]
-async fn an_already_slashed_key_with_other_evidence_is_reported_not_called_taken() {
+async fn each_unopened_commitment_is_charged_even_when_auction_ids_repeat() {
     let fx = Fx::new().await;
     let dir = std::env::temp_dir().join(format!("stakebid-pen-reset-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    let who = fx.addr(SOLVER);
+    let who = fx.addr(SOLVER); // bonded 1.5 ETH by the fixture
+    let bond =
+        || async { OnChainRegistry::at(fx.d.registry, fx.as_(SOLVER)).bond_of(who).await.unwrap() };
     let old = Store::open(&dir).unwrap();
     let a = crate::link(&fx, &old).await;
+    // Two commitments of auction 1 left unopened: two charges.
     a.decide_penalty(who, 1, Offence::Unrevealed, 10u128.pow(17), B256::repeat_byte(1)).unwrap();
-    assert_eq!(slashed(&a.send_penalties().await), 1);
+    a.decide_penalty(who, 1, Offence::Unrevealed, 10u128.pow(17), B256::repeat_byte(2)).unwrap();
+    assert_eq!(slashed(&a.send_penalties().await), 2);
+    assert_eq!(bond().await, eth("1.3"));
     drop((a, old));
     // The store is reset; auction 1 again, another commitment left unopened.
     let _ = std::fs::remove_dir_all(&dir);
     let fresh = Store::open(&dir).unwrap();
     let b = crate::link(&fx, &fresh).await;
-    b.decide_penalty(who, 1, Offence::Unrevealed, 10u128.pow(17), B256::repeat_byte(2)).unwrap();
-    let events = b.send_penalties().await;
-    assert_eq!(slashed(&events), 0);
-    let codes: Vec<&str> = events
-        .iter()
-        .filter_map(|e| match e {
-            Event::Problem { code, .. } => Some(code.as_str()),
-            _ => None,
-        })
-        .collect();
-    assert_eq!(codes, vec!["chain.penalty_key_taken"], "{events:?}");
-    // A resend of the genuinely taken one (its evidence on-chain) is quiet.
-    b.decide_penalty(who, 7, Offence::Unrevealed, 10u128.pow(17), B256::repeat_byte(3)).unwrap();
+    b.decide_penalty(who, 1, Offence::Unrevealed, 10u128.pow(17), B256::repeat_byte(3)).unwrap();
     assert_eq!(slashed(&b.send_penalties().await), 1);
+    assert_eq!(bond().await, eth("1.2"));
     drop((b, fresh));
+    // A store that lost the "done" mark resends a taken one: quiet, nothing taken.
     let lost = dir.with_extension("lost");
     let _ = std::fs::remove_dir_all(&lost);
     let lost_store = Store::open(&lost).unwrap();
     let c = crate::link(&fx, &lost_store).await;
-    c.decide_penalty(who, 7, Offence::Unrevealed, 10u128.pow(17), B256::repeat_byte(3)).unwrap();
+    c.decide_penalty(who, 1, Offence::Unrevealed, 10u128.pow(17), B256::repeat_byte(3)).unwrap();
     let events = c.send_penalties().await;
     assert!(events.is_empty(), "{events:?}");
+    assert_eq!(bond().await, eth("1.2"));
     drop((c, lost_store));
     let _ = std::fs::remove_dir_all(&dir);
     let _ = std::fs::remove_dir_all(&lost);
