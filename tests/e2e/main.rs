@@ -19,6 +19,7 @@ mod impersonation;
 mod limits;
 mod market;
 mod replay;
+mod stall;
 mod wallet;
 
 /// The binary under test (cargo builds it before these tests).
