@@ -60,6 +60,7 @@ fn serve(rt: &tokio::runtime::Runtime, store: Arc<dyn NodeStore>, d: Domain) -> 
             chain_reader: None,
             leader: None,
             withdrawal_log: Default::default(),
+            stats: Default::default(),
             rates: std::sync::Arc::new(stakebid_auction::infra::api::RateLimits::off()),
         };
         let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -502,6 +502,7 @@ pub(crate) fn run(a: NodeArgs) -> Result<(), CliError> {
             f
         }),
         withdrawal_log: Default::default(),
+        stats: Default::default(),
         rates: Arc::new(stakebid_auction::infra::api::RateLimits::new(
             stakebid_auction::infra::api::Rates {
                 per_ip: cfg.http.rate_per_ip,

@@ -19,7 +19,7 @@ use stakebid_settlement::deploy::wallet_provider;
 use stakebid_settlement::Confirm;
 use stakebid_tests::{anvil, anvil_key, get, http, scratch, unix_now, wait_for, Node};
 
-use crate::{args, BIN};
+use crate::{on_chain, BIN};
 
 const CENT: u128 = 10_000_000_000_000_000; // 0.01 ETH
 
@@ -69,25 +69,7 @@ fn ground_ids_and_ten_thousand_unfunded_keys_do_not_delay_a_funded_staker_or_the
     let dep = stakebid_tests::deploy(BIN, &dir, &url);
     let d = stakebid_settlement::deploy::load(&dep).unwrap();
     let domain = Domain { chain_id: d.chain_id, settlement: d.settlement };
-    let node_args = args(&[
-        "--deployment",
-        dep.to_str().unwrap(),
-        "--rpc-url",
-        &url,
-        "--demo-solvers",
-        "--round-secs",
-        "1",
-        "--commit-secs",
-        "2",
-        "--reveal-secs",
-        "2",
-        "--scenarios",
-        "50",
-        // Every request here comes from 127.0.0.1: the per-address limit is
-        // not what this test is about (the limits test covers it).
-        "--rate-per-ip",
-        "1000000",
-    ]);
+    let node_args = on_chain(&dep, &url, &["--rate-per-ip", "1000000"]);
     let node = Node::start(BIN, &dir, None, &node_args);
     let rt = tokio::runtime::Runtime::new().unwrap();
     let funder = wallet_provider(&url.parse().unwrap(), &anvil_key(1));

@@ -185,22 +185,7 @@ fn one_stakers_two_intents_on_one_escrow_do_not_block_the_others() {
     let dir = scratch("e2e-escrow");
     let (_anvil, url, dep, d) = chain(&dir);
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let node_args = args(&[
-        "--deployment",
-        dep.to_str().unwrap(),
-        "--rpc-url",
-        &url,
-        "--demo-solvers",
-        "--round-secs",
-        "1",
-        "--commit-secs",
-        "2",
-        "--reveal-secs",
-        "2",
-        "--scenarios",
-        "50",
-    ]);
-    let node = Node::start(BIN, &dir, None, &node_args);
+    let node = Node::start(BIN, &dir, None, &crate::on_chain(&dep, &url, &[]));
     let mut intents = eth_intents(&d, 3, 16);
     // The first staker signs a second intent for the same amount (the next
     // nonce) but escrows for one of them only.

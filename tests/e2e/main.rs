@@ -51,6 +51,24 @@ pub(crate) fn with_solvers(commit: u32, reveal: u32, extra: &[&str]) -> Vec<Stri
     a
 }
 
+/// Node arguments for deployment file `dep` on the chain at `rpc`: its
+/// demo solvers, a round every second, 2-s windows, 50 scenarios, plus `extra`.
+pub(crate) fn on_chain(dep: &std::path::Path, rpc: &str, extra: &[&str]) -> Vec<String> {
+    let mut a = args(&["--deployment", &dep.to_string_lossy(), "--rpc-url", rpc, "--demo-solvers"]);
+    a.extend(args(&[
+        "--round-secs",
+        "1",
+        "--commit-secs",
+        "2",
+        "--reveal-secs",
+        "2",
+        "--scenarios",
+        "50",
+    ]));
+    a.extend(args(extra));
+    a
+}
+
 /// `stakebid solver run` with dev solver key `n` and `strategy`, talking to
 /// the node at `base` over HTTP and, with `nats`, on the bus; waits until it
 /// listens.

@@ -28,27 +28,10 @@ use stakebid_tests::{
     anvil, anvil_key, get, http, nats, scratch, solver_key, unix_now, wait_for, Node,
 };
 
-use crate::{args, BIN};
+use crate::{on_chain, BIN};
 
 fn node(dir: &std::path::Path, dep: &std::path::Path, rpc: &str, nats: &str) -> Node {
-    let a = args(&[
-        "--deployment",
-        dep.to_str().unwrap(),
-        "--rpc-url",
-        rpc,
-        "--nats",
-        nats,
-        "--demo-solvers",
-        "--round-secs",
-        "1",
-        "--commit-secs",
-        "2",
-        "--reveal-secs",
-        "2",
-        "--scenarios",
-        "50",
-    ]);
-    Node::start(BIN, dir, None, &a)
+    Node::start(BIN, dir, None, &on_chain(dep, rpc, &["--nats", nats]))
 }
 
 /// Funds and submits `n` ETH intents to `node` for deployment `d`; their ids.

@@ -19,7 +19,7 @@ use stakebid_settlement::contracts::{MockRocketPool, Settlement};
 use stakebid_settlement::deploy::wallet_provider;
 use stakebid_tests::{anvil_key, anvil_with, get, http, scratch, unix_now, wait_for, Node};
 
-use crate::{args, BIN};
+use crate::{on_chain, BIN};
 
 const WEI: u128 = 1_000_000_000_000_000_000;
 
@@ -38,23 +38,7 @@ fn a_hundred_fresh_owners_and_a_nearly_full_deposit_pool_never_stall_rounds() {
     });
     let d = stakebid_settlement::deploy::load(&dep).unwrap();
     let domain = Domain { chain_id: d.chain_id, settlement: d.settlement };
-    let node_args = args(&[
-        "--deployment",
-        dep.to_str().unwrap(),
-        "--rpc-url",
-        &url,
-        "--demo-solvers",
-        "--round-secs",
-        "1",
-        "--commit-secs",
-        "2",
-        "--reveal-secs",
-        "2",
-        "--scenarios",
-        "50",
-        "--rate-per-ip",
-        "0",
-    ]);
+    let node_args = on_chain(&dep, &url, &["--rate-per-ip", "0"]);
     let node = Node::start(BIN, &dir, None, &node_args);
 
     // Rocket Pool's deposit pool filled to 0.003 ETH under its maximum.

@@ -43,6 +43,7 @@ fn app_with(
         chain_reader: None,
         leader: None,
         withdrawal_log: Default::default(),
+        stats: Default::default(),
         rates: std::sync::Arc::new(stakebid_auction::infra::api::RateLimits::new(rates)),
     };
     (router(state), store)

@@ -3,7 +3,6 @@
 //! /v1/market`), and the explorer's own files (`GET /`, `GET
 //! /assets/{file}`), embedded in the binary so the page needs no network.
 
-use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use alloy::primitives::B256;
@@ -12,11 +11,10 @@ use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::Json;
 use stakebid_intents::market::{position_figures, Index, PositionFigures};
-use stakebid_intents::{Market, Scenarios, Wei};
+use stakebid_intents::{Market, Scenarios};
 use stakebid_wire as wire;
 
 use super::{ApiError, AppState};
-use crate::domain::intent::Status;
 
 /// Scenarios behind the market page's tail losses (a fixed seed: the page
 /// compares positions, it does not score a round).
@@ -109,84 +107,16 @@ pub(super) fn market_status(s: &AppState) -> wire::MarketStatus {
     }
 }
 
-/// The totals over the newest [`wire::STATS_WINDOW`] auctions' published
-/// outcomes. Recomputed only when an auction or a settlement was added.
-fn stats(s: &AppState) -> Result<wire::Stats, ApiError> {
-    type Key = (u64, usize);
-    static CACHE: Mutex<Option<(Key, wire::Stats)>> = Mutex::new(None);
-    let last = s.store.last_auction_id()?;
-    let settled = s.store.count_status(Status::Settled);
-    let key = (last, settled);
-    let mut c = CACHE.lock().unwrap_or_else(|p| p.into_inner());
-    if let Some((k, st)) = c.as_ref() {
-        if *k == key {
-            let mut st = st.clone();
-            st.intents_pending = s.store.count_status(Status::Pending);
-            return Ok(st);
-        }
-    }
-    let (mut settlements, mut staked, mut apys) = (0usize, 0u128, Vec::new());
-    let mut by_position: BTreeMap<String, Wei> = BTreeMap::new();
-    let mut tally: BTreeMap<String, wire::SolverTally> = BTreeMap::new();
-    let first = last.saturating_sub(wire::STATS_WINDOW);
-    for id in (first..=last).rev() {
-        let Some(rec) = s.store.auction(id)? else { continue };
-        let Some(o) = rec.public else { continue };
-        for b in &o.bids {
-            let t: &mut wire::SolverTally = tally.entry(b.solver.to_checksum(None)).or_default();
-            t.bids += 1;
-            if b.won {
-                t.wins += 1;
-                t.won_score = wire::Dec(t.won_score.0.saturating_add(b.total));
-            }
-        }
-        for entry in &o.awards {
-            let Some(note) = &entry.settlement else { continue };
-            settlements += 1;
-            let Some(bid) = o.bids.iter().find(|b| b.bid_hash == entry.award.bidHash) else {
-                continue;
-            };
-            for plan in bid.plans.iter().flatten() {
-                let in_award = entry.award.intentIds.contains(&plan.intent.0);
-                let skipped = note.skipped.iter().any(|(i, _)| *i == plan.intent);
-                if !in_award || skipped {
-                    continue;
-                }
-                for a in &plan.allocations {
-                    staked = staked.saturating_add(a.amount.0);
-                    let e = by_position.entry(a.position.clone()).or_default();
-                    e.0 = e.0.saturating_add(a.amount.0);
-                }
-                if let Some(f) = bid.figures.get(&plan.intent) {
-                    apys.push(f.net_apy_bps);
-                }
-            }
-        }
-    }
-    apys.sort_unstable();
-    let st = wire::Stats {
-        auctions: last,
-        intents_settled: settled,
-        intents_pending: s.store.count_status(Status::Pending),
-        settlements,
-        wei_staked: Wei(staked),
-        median_net_apy_bps: apys.get(apys.len() / 2).copied(),
-        staked_by_position: by_position,
-        solvers: tally,
-    };
-    *c = Some((key, st.clone()));
-    Ok(st)
-}
-
 /// `GET /v1/stats`: intents settled, ether staked, the median net APY
 /// promised at settlement, per-position totals.
 #[utoipa::path(get, path = "/v1/stats", tag = "node",
     responses((status = 200, description = "The node's totals", body = wire::Stats)))]
 pub(super) async fn stats_route(State(s): State<AppState>) -> Result<Json<wire::Stats>, ApiError> {
-    tokio::task::spawn_blocking(move || stats(&s))
+    tokio::task::spawn_blocking(move || s.stats.read(&*s.store))
         .await
         .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "store.failed", e.to_string()))?
         .map(Json)
+        .map_err(ApiError::from)
 }
 
 /// `GET /`: the explorer.

@@ -19,6 +19,7 @@ mod intents;
 mod meta;
 pub mod rate;
 mod server;
+mod stats;
 mod views;
 mod withdrawals;
 
@@ -26,6 +27,7 @@ pub use intake::{Intake, MAX_GROUP, MAX_PENDING_PER_OWNER};
 pub use meta::{error_codes, openapi, ROUTES};
 pub use rate::{RateLimits, Rates};
 pub use server::{serve, Limits};
+pub use stats::StatsBook;
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -90,6 +92,8 @@ pub struct AppState {
     pub withdrawal_log: Arc<tokio::sync::Mutex<stakebid_settlement::withdrawals::QueuedLog>>,
     /// Per-address and per-signer rate limits.
     pub rates: Arc<RateLimits>,
+    /// `/v1/stats`, kept up to date by the auctions that changed.
+    pub stats: Arc<StatsBook>,
 }
 
 /// Reads the lease as this node last saw it.

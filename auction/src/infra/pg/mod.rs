@@ -255,6 +255,15 @@ fn write_outcome(
     })
 }
 
+/// A `SELECT id, record, seq` row: arrival order is the column the
+/// database assigns, not the one in the record.
+fn id_record(r: &postgres::Row) -> Result<(IntentId, Record), StoreError> {
+    let id: Vec<u8> = r.get(0);
+    let rec: Record = decode(&r.get::<_, Vec<u8>>(1))?;
+    let seq = r.get::<_, i64>(2) as u64;
+    Ok((IntentId(B256::from_slice(&id)), Record { seq, ..rec }))
+}
+
 impl NodeStore for PgStore {
     fn accept(
         &self,
@@ -333,13 +342,7 @@ impl NodeStore for PgStore {
             )
             .map_err(err)?
             .iter()
-            .map(|r| {
-                let id: Vec<u8> = r.get(0);
-                let rec: Record = decode(&r.get::<_, Vec<u8>>(1))?;
-                // Arrival order is the column the database assigns.
-                let seq = r.get::<_, i64>(2) as u64;
-                Ok((IntentId(B256::from_slice(&id)), Record { seq, ..rec }))
-            })
+            .map(id_record)
             .collect()
         })
     }
@@ -363,12 +366,7 @@ impl NodeStore for PgStore {
             c.query("SELECT id, record, seq FROM intents WHERE id = ANY($1)", &[&keys])
                 .map_err(err)?
                 .iter()
-                .map(|r| {
-                    let id: Vec<u8> = r.get(0);
-                    let rec: Record = decode(&r.get::<_, Vec<u8>>(1))?;
-                    let seq = r.get::<_, i64>(2) as u64;
-                    Ok((IntentId(B256::from_slice(&id)), Record { seq, ..rec }))
-                })
+                .map(id_record)
                 .collect()
         })
     }
