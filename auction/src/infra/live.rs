@@ -42,6 +42,9 @@ pub enum LiveError {
     /// The message's envelope or signature is bad.
     #[error(transparent)]
     Envelope(#[from] EnvelopeError),
+    /// The signer sent more bus messages than its rate allows.
+    #[error("{0} sent more than {BUS_RATE} messages a second on the bus; dropped")]
+    RateLimited(Address),
 }
 
 impl stakebid_intents::Coded for LiveError {
@@ -50,6 +53,7 @@ impl stakebid_intents::Coded for LiveError {
             LiveError::NotOpen(_) => "auction.not_open",
             LiveError::Round(e) => e.code(),
             LiveError::Envelope(e) => e.code(),
+            LiveError::RateLimited(_) => "rate.limited",
         }
     }
 }
@@ -243,76 +247,68 @@ impl Live {
     /// Feeds commitments and reveals arriving on `bus` into the live round.
     /// Each must be signed by the solver it names.
     ///
-    /// Each sender has a rate ([`BUS_RATE`] messages a second, bursts of
-    /// ten seconds' worth), checked before any signature: the subject names
-    /// the sender and its NATS user may publish only there, so the key is
-    /// the connection's identity. A flood is dropped at the cost of a
-    /// subject parse and never delays the others; a reveal that opens a
-    /// live commitment is never dropped.
+    /// Each solver has a rate ([`BUS_RATE`] messages a second, bursts of
+    /// ten seconds' worth), keyed by the envelope's verified signer — never
+    /// by the sender a message claims, so a flood in a victim's name (on a
+    /// bus without per-solver users) spends nobody's allowance but its own.
+    /// A reveal that opens a live commitment is never limited.
     pub async fn listen(self: Arc<Self>, bus: Bus) -> Result<(), stakebid_bus::BusError> {
         let mut commits = bus.subscribe(&pattern(Kind::Commitment)).await?;
         let mut reveals = bus.subscribe(&pattern(Kind::Reveal)).await?;
         let quota = governor::Quota::per_second(BUS_RATE).allow_burst(
             BUS_RATE.saturating_mul(std::num::NonZeroU32::new(10).expect("ten is not zero")),
         );
-        let limit = Arc::new(governor::RateLimiter::<Address, _, _>::dashmap(quota));
-        let over = {
-            let limit = limit.clone();
-            move |env: &Envelope| env.kind().is_ok() && limit.check_key(&env.sender).is_err()
-        };
-        let me = self.clone();
-        let over_c = over.clone();
+        let limit: Arc<BusLimiter> = Arc::new(governor::RateLimiter::dashmap(quota));
+        let (me, lim) = (self.clone(), limit.clone());
         tokio::spawn(async move {
             while let Some(env) = commits.recv().await {
-                if over_c(&env) {
-                    me.metrics.refuse("rate.limited");
-                    continue;
-                }
-                // The subject names the sender (its NATS user may publish
-                // only there), and the message names the same solver.
-                let r = env
-                    .kind()
-                    .and_then(|_| env.open::<CommitMsg>(&me.domain, |_| true))
-                    .map_err(LiveError::from)
-                    .and_then(|m| {
-                        if m.solver != env.sender {
-                            return Err(EnvelopeError::UnexpectedSender(env.sender).into());
-                        }
-                        me.commit(&m)
-                    });
-                if let Err(e) = r {
-                    me.metrics.refuse(e.code());
-                    tracing::info!(sender = %env.sender, code = e.code(), "commitment refused: {e}");
-                }
+                me.take(&env, &lim, |m: &CommitMsg| (m.solver, false), |m| me.commit(m));
             }
         });
         tokio::spawn(async move {
             while let Some(env) = reveals.recv().await {
-                let opens =
-                    serde_json::from_str::<RevealMsg>(&env.body).is_ok_and(|m| self.opens(&m));
-                if !opens && over(&env) {
-                    self.metrics.refuse("rate.limited");
-                    continue;
-                }
-                let r = env
-                    .kind()
-                    .and_then(|_| env.open::<RevealMsg>(&self.domain, |_| true))
-                    .map_err(LiveError::from)
-                    .and_then(|m| {
-                        if m.bid.solver != env.sender {
-                            return Err(EnvelopeError::UnexpectedSender(env.sender).into());
-                        }
-                        self.reveal(&m)
-                    });
-                if let Err(e) = r {
-                    self.metrics.refuse(e.code());
-                    tracing::info!(sender = %env.sender, code = e.code(), "reveal refused: {e}");
-                }
+                let opens = |m: &RevealMsg| (m.bid.solver, self.opens(m));
+                self.take(&env, &limit, opens, |m| self.reveal(m));
             }
         });
         Ok(())
     }
+
+    /// One solver message from the bus: its subject must name its sender,
+    /// the envelope's signature must be the sender's under this deployment,
+    /// the message must name the same solver; then the sender's rate
+    /// (unless `who` says the message is exempt), then `apply`. Every
+    /// refusal is counted by its code.
+    fn take<T: serde::de::DeserializeOwned>(
+        &self,
+        env: &Envelope,
+        limit: &BusLimiter,
+        who: impl Fn(&T) -> (Address, bool),
+        apply: impl Fn(&T) -> Result<(), LiveError>,
+    ) {
+        let r = env
+            .kind()
+            .and_then(|_| env.open::<T>(&self.domain, |_| true))
+            .map_err(LiveError::from)
+            .and_then(|m| {
+                let (solver, exempt) = who(&m);
+                if solver != env.sender {
+                    return Err(EnvelopeError::UnexpectedSender(env.sender).into());
+                }
+                if !exempt && limit.check_key(&env.sender).is_err() {
+                    return Err(LiveError::RateLimited(env.sender));
+                }
+                apply(&m)
+            });
+        if let Err(e) = r {
+            self.metrics.refuse(e.code());
+            tracing::info!(sender = %env.sender, subject = %env.subject, code = e.code(), "refused: {e}");
+        }
+    }
 }
+
+/// Per-solver rate on the bus, keyed by verified signer.
+type BusLimiter = governor::DefaultKeyedRateLimiter<Address>;
 
 /// Bus messages a second one solver may send (a round needs at most
 /// [`stakebid_intents::protocol::MAX_BIDS_PER_SOLVER`] of each kind).
@@ -452,5 +448,63 @@ mod tests {
         // The next batch is round 6: the owner is back in line.
         live.board.lock().unwrap().round = 6;
         assert_eq!(live.waiting(&backing_off, &b), None);
+    }
+
+    /// A flood on a victim's bus subject, in its name but signed by
+    /// someone else, spends nobody's rate but the signer's: the victim's
+    /// genuine commitment that follows is taken. (A limit keyed by the
+    /// claimed sender, checked before the signature, dropped it.)
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_flood_in_a_solvers_name_does_not_spend_its_bus_rate() {
+        use stakebid_intents::envelope::{solver_subject, CommitMsg};
+        use stakebid_intents::protocol::{AuctionOpen, Bid};
+        let key = PrivateKeySigner::from_bytes(&B256::repeat_byte(0xa0)).unwrap();
+        let (victim, attacker) = (
+            PrivateKeySigner::from_bytes(&B256::repeat_byte(0xb1)).unwrap(),
+            PrivateKeySigner::from_bytes(&B256::repeat_byte(0xb2)).unwrap(),
+        );
+        let domain = Domain { chain_id: 31337, settlement: Address::repeat_byte(1) };
+        let bus = Bus::local();
+        let live =
+            Live::new(key, domain, Some(bus.clone()), Arc::new(|| 10), Arc::new(Metrics::new()));
+        live.clone().listen(bus.clone()).await.unwrap();
+        let open = AuctionOpen {
+            version: stakebid_intents::protocol::PROTOCOL_VERSION,
+            auctionId: 1,
+            marketHash: B256::ZERO,
+            generatorVersion: 1,
+            seed: B256::ZERO,
+            scenarioCount: 1,
+            commitDeadline: 100,
+            revealDeadline: 200,
+            intentIds: vec![],
+        };
+        let at = RoundBinding::of(domain, &open);
+        *live.lock() = Some(Current {
+            round: Round::new(open, domain.chain_id),
+            at,
+            eligible: [victim.address()].into(),
+        });
+        let subject = solver_subject(1, Kind::Commitment, victim.address());
+        let bid = Bid { auctionId: 1, solver: victim.address(), plans: vec![] };
+        for n in 0..(BUS_RATE.get() * 20) {
+            let (mut m, _) = CommitMsg::seal(&at, &bid, &attacker);
+            m.commitment = B256::from(alloy::primitives::U256::from(n));
+            let mut env = Envelope::seal(&domain, subject.clone(), &m, &attacker);
+            env.sender = victim.address();
+            bus.publish(&env).await.unwrap();
+        }
+        let (m, _) = CommitMsg::seal(&at, &bid, &victim);
+        bus.publish(&Envelope::seal(&domain, subject, &m, &victim)).await.unwrap();
+        let mut taken = false;
+        for _ in 0..100 {
+            if live.commitments(1).unwrap_or_default().contains(&(victim.address(), m.commitment)) {
+                taken = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert!(taken, "the victim's genuine commitment was dropped");
+        assert_eq!(live.commitments(1).unwrap().len(), 1, "no forged one was taken");
     }
 }

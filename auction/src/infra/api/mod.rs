@@ -173,6 +173,7 @@ impl From<LiveError> for ApiError {
     fn from(e: LiveError) -> Self {
         let status = match &e {
             LiveError::NotOpen(_) => StatusCode::CONFLICT,
+            LiveError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             LiveError::Round(r) if r.code() == "round.not_eligible" => StatusCode::FORBIDDEN,
             _ => StatusCode::UNPROCESSABLE_ENTITY,
         };
