@@ -76,8 +76,6 @@ pub struct Report {
     pub rejected: Vec<(Address, Vec<Reason>)>,
     /// Commit/reveal faults.
     pub faults: Vec<Fault>,
-    /// Wei taken from bonds, per solver (the sum of its charges).
-    pub penalties: BTreeMap<Address, u128>,
     /// Each charge, as the SolverRegistry takes it: one per unopened
     /// commitment and per rejected bid, each with its evidence (the
     /// commitment or the bid's hash, both unique to this round since
@@ -129,8 +127,9 @@ pub struct Auctioneer<'s> {
     /// Pending intents left out of rounds for now (the chain says they
     /// cannot be funded: escrow, allowance or balance short, nonce spent),
     /// so one unfunded intent cannot sink a whole batch's settlement; with
-    /// each one's deadline, so a round expires them without reading them.
-    pub held: std::collections::BTreeMap<IntentId, u64>,
+    /// each one's deadline, so a round expires them without reading them
+    /// (shared: the live board shows the same map every round, uncopied).
+    pub held: std::sync::Arc<std::collections::BTreeMap<IntentId, u64>>,
     /// No new rounds (the market feed stopped them; intents wait).
     pub paused: bool,
     /// Per-owner batch shares and backoff (kept in memory: a restart
@@ -153,9 +152,17 @@ impl Report {
     ) {
         let taken = registry.penalize(solver, auction, offence, evidence);
         if taken.0 > 0 {
-            *self.penalties.entry(solver).or_default() += taken.0;
             self.charges.push(Charge { solver, offence, wei: taken.0, evidence });
         }
+    }
+
+    /// Wei taken from each solver's bond this round (its charges summed).
+    pub fn penalties(&self) -> BTreeMap<Address, u128> {
+        let mut out: BTreeMap<Address, u128> = BTreeMap::new();
+        for c in &self.charges {
+            *out.entry(c.solver).or_default() += c.wei;
+        }
+        out
     }
 }
 

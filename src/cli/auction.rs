@@ -121,7 +121,7 @@ pub(crate) fn run(cmd: AuctionCmd) -> Result<(), CliError> {
         for f in &report.faults {
             eprintln!("  fault: {} {}", names.get(&f.solver).copied().unwrap_or("?"), f.code);
         }
-        for (who, wei) in &report.penalties {
+        for (who, wei) in &report.penalties() {
             eprintln!(
                 "  penalty: {} loses {:.3} ETH of bond",
                 names.get(who).copied().unwrap_or("?"),

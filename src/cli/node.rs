@@ -290,7 +290,7 @@ fn print_report(r: &Report, names: &BTreeMap<Address, String>) {
     for f in &r.faults {
         eprintln!("[node]   fault: {} {}", name(&f.solver), f.code);
     }
-    for (who, wei) in &r.penalties {
+    for (who, wei) in &r.penalties() {
         eprintln!("[node]   penalty: {} loses {:.4} ETH of bond", name(who), *wei as f64 / 1e18);
     }
 }

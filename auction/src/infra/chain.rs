@@ -7,7 +7,7 @@
 //! ```text
 //! auction closed ─▶ awards (store) ─▶ Job ─▶ Executor ─▶ Settled ─▶ Auctioneer::settled
 //!                                                    └─▶ Failed ─▶ Auctioneer::fallback ─▶ new awards ─▶ …
-//! report.penalties ─▶ SolverRegistry.slash (auctioneer key, evidence hash)
+//! report.charges ─▶ SolverRegistry.slash (auctioneer key, evidence hash)
 //! IntentSettled logs ─▶ Auctioneer::settled (idempotent)
 //! ```
 
@@ -512,7 +512,7 @@ impl ChainLink {
         if let Err(e) = self.sync_bonds(&mut a.registry).await {
             out.push(problem(&e, e.code()));
         }
-        a.held = self.held_back(a.store).await;
+        a.held = std::sync::Arc::new(self.held_back(a.store).await);
         out
     }
 

@@ -87,7 +87,7 @@ pub struct Live {
 struct Board {
     /// The round the pool was last batched for.
     round: u64,
-    held: std::collections::BTreeMap<stakebid_intents::IntentId, u64>,
+    held: Arc<std::collections::BTreeMap<stakebid_intents::IntentId, u64>>,
     fairness: crate::domain::fairness::Fairness,
 }
 
@@ -436,7 +436,8 @@ mod tests {
         let (a, b) = (Address::repeat_byte(0xaa), Address::repeat_byte(0xbb));
         let mut fairness = crate::domain::fairness::Fairness::default();
         fairness.record(4, &[b].into(), &Default::default());
-        *live.board.lock().unwrap() = Board { round: 5, held: [(held, u64::MAX)].into(), fairness };
+        *live.board.lock().unwrap() =
+            Board { round: 5, held: Arc::new([(held, u64::MAX)].into()), fairness };
         assert_eq!(live.waiting(&held, &a), Some(stakebid_wire::Waiting::Unfunded));
         let w = live.waiting(&backing_off, &b).unwrap();
         assert_eq!(w, stakebid_wire::Waiting::Backoff { until_round: 6 });

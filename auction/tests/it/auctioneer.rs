@@ -139,9 +139,9 @@ fn a_round_awards_valid_plans_penalizes_faults_and_returns_lost_intents() {
     // The silent solver lost bond for its unrevealed commitment, the cheat for its plan.
     let (silent, cheat, honest) =
         (participants[2].address(), participants[3].address(), participants[0].address());
-    assert!(r.penalties[&silent] > 0);
-    assert!(r.penalties[&cheat] > 0);
-    assert!(!r.penalties.contains_key(&honest));
+    assert!(r.penalties()[&silent] > 0);
+    assert!(r.penalties()[&cheat] > 0);
+    assert!(!r.penalties().contains_key(&honest));
     assert!(r
         .rejected
         .iter()
