@@ -7,6 +7,7 @@
 //! | `by_status` | status byte ‖ intent id | — | the pool (`Pending`) each round, counts |
 //! | `by_owner` | owner ‖ sequence (u64 BE) | intent id | an owner's intents, newest first, by cursor |
 //! | `by_phase` | phase byte ‖ auction id (u64 BE) | — | auctions awaiting settlement |
+//! | `pending_by_owner` | owner ‖ intent id | — | the per-owner cap at intake (counts an owner's pending intents, not its history) |
 //!
 //! Auctions are keyed by their id in big-endian, so the auction listing is
 //! a reverse range scan of the `auctions` tree itself.
@@ -54,6 +55,13 @@ pub(crate) fn status_key(s: Status, id: &IntentId) -> Vec<u8> {
 /// `by_status` prefix of one status.
 pub(crate) fn status_prefix(s: Status) -> [u8; 1] {
     [status_byte(s)]
+}
+
+/// `pending_by_owner` key.
+pub(crate) fn pending_owner_key(owner: &Address, id: &IntentId) -> Vec<u8> {
+    let mut k = owner.as_slice().to_vec();
+    k.extend_from_slice(id.0.as_slice());
+    k
 }
 
 /// `by_owner` key.

@@ -195,6 +195,8 @@ pub struct Store {
     // Settlement transaction hash → auction id, written with the outcome
     // that records it; rebuilt on open when empty (stores written before it).
     by_tx: sled::Tree,
+    /// An owner's pending intents (owner ‖ id), for the per-owner cap.
+    pending_by_owner: sled::Tree,
     // Dates each lifecycle move (unix s); injected so tests control it.
     clock: Clock,
 }
@@ -217,6 +219,7 @@ pub(crate) fn system_clock() -> u64 {
 /// One intent's record after a move, with the move (for the status index).
 struct Moved {
     id: IntentId,
+    owner: Address,
     from: Option<Status>,
     to: Status,
     bytes: Vec<u8>,
@@ -311,12 +314,14 @@ impl Store {
             by_owner: db.open_tree("by_owner")?,
             by_phase: db.open_tree("by_phase")?,
             by_tx: db.open_tree("by_tx")?,
+            pending_by_owner: db.open_tree("pending_by_owner")?,
             writer: std::sync::Mutex::new(()),
             clock,
             db,
         };
         store.check_layout()?;
         store.index_settlements()?;
+        store.index_pending_owners()?;
         Ok(store)
     }
 
@@ -332,6 +337,19 @@ impl Store {
             for tx in settlement_txs(&rec) {
                 self.by_tx.insert(tx.as_slice(), &rec.id.to_be_bytes())?;
             }
+        }
+        Ok(())
+    }
+
+    /// Fills the per-owner pending index from the pending intents when it is
+    /// empty (a store written before the index): one pass, once.
+    fn index_pending_owners(&self) -> Result<(), StoreError> {
+        if !self.pending_by_owner.is_empty() {
+            return Ok(());
+        }
+        for (id, rec) in self.with_status(Status::Pending)? {
+            let key = index::pending_owner_key(&rec.signed.intent.owner, &id);
+            self.pending_by_owner.insert(key, &[])?;
         }
         Ok(())
     }
@@ -358,8 +376,15 @@ impl Store {
     ) -> Result<(), StoreError> {
         let record = auction.map(|(r, _)| serde_json::to_vec(r)).transpose()?;
         use sled::Transactional;
-        (&self.auctions, &self.intents, &self.by_status, &self.by_phase, &self.by_tx)
-            .transaction(|(a, i, st, ph, tx)| {
+        (
+            &self.auctions,
+            &self.intents,
+            &self.by_status,
+            &self.by_phase,
+            &self.by_tx,
+            &self.pending_by_owner,
+        )
+            .transaction(|(a, i, st, ph, tx, po)| {
                 if let (Some((rec, before)), Some(bytes)) = (auction, &record) {
                     a.insert(&rec.id.to_be_bytes(), bytes.clone())?;
                     for hash in settlement_txs(rec) {
@@ -376,6 +401,12 @@ impl Store {
                         st.remove(index::status_key(from, &m.id))?;
                     }
                     st.insert(index::status_key(m.to, &m.id), &[])?;
+                    let pk = index::pending_owner_key(&m.owner, &m.id);
+                    if m.to == Status::Pending {
+                        po.insert(pk, &[])?;
+                    } else {
+                        po.remove(pk)?;
+                    }
                 }
                 Ok(())
             })
@@ -429,7 +460,8 @@ impl Store {
                 to,
             })?;
             let bytes = serde_json::to_vec(&r)?;
-            moved.push(Moved { id: *iid, from: stored, to: *to, bytes });
+            let owner = r.signed.intent.owner;
+            moved.push(Moved { id: *iid, owner, from: stored, to: *to, bytes });
         }
         Ok(moved)
     }
@@ -464,6 +496,7 @@ impl NodeStore for Store {
         let mut nonces = sled::Batch::default();
         let mut statuses = sled::Batch::default();
         let mut owners = sled::Batch::default();
+        let mut pending = sled::Batch::default();
         let mut seen_ids = std::collections::HashSet::new();
         let mut seen_nonces = std::collections::HashSet::new();
         for (id, s) in group {
@@ -485,17 +518,19 @@ impl NodeStore for Store {
             nonces.insert(nk, id.0.as_slice());
             statuses.insert(index::status_key(Status::Pending, id), &[]);
             owners.insert(index::owner_key(&s.intent.owner, seq), id.0.as_slice());
+            pending.insert(index::pending_owner_key(&s.intent.owner, id), &[]);
             out.push(Ok(()));
         }
         // All trees in one transaction: an intent never lands without its
         // nonce or its index entries.
         use sled::Transactional;
-        (&self.intents, &self.nonces, &self.by_status, &self.by_owner)
-            .transaction(|(i, n, st, ow)| {
+        (&self.intents, &self.nonces, &self.by_status, &self.by_owner, &self.pending_by_owner)
+            .transaction(|(i, n, st, ow, po)| {
                 i.apply_batch(&intents)?;
                 n.apply_batch(&nonces)?;
                 st.apply_batch(&statuses)?;
                 ow.apply_batch(&owners)?;
+                po.apply_batch(&pending)?;
                 Ok(())
             })
             .map_err(tx_error)?;
@@ -545,14 +580,9 @@ impl NodeStore for Store {
             .collect()
     }
 
+    /// Counts the owner's index entries: its pending intents, not its history.
     fn pending_of(&self, owner: &Address) -> Result<usize, StoreError> {
-        let mut n = 0;
-        for id in self.by_owner.scan_prefix(owner.as_slice()).values() {
-            let mut k = index::status_prefix(Status::Pending).to_vec();
-            k.extend_from_slice(&id?);
-            n += usize::from(self.by_status.contains_key(k)?);
-        }
-        Ok(n)
+        Ok(self.pending_by_owner.scan_prefix(owner.as_slice()).count())
     }
 
     /// How many intents have `status` (counts index keys, reads no record).
@@ -604,6 +634,7 @@ impl NodeStore for Store {
             let bytes = serde_json::to_vec(&r)?;
             moved.push(Moved {
                 id: *id,
+                owner: r.signed.intent.owner,
                 from: Some(Status::Pending),
                 to: Status::InAuction,
                 bytes,
@@ -640,7 +671,8 @@ impl NodeStore for Store {
                         })?;
                         let bytes = serde_json::to_vec(&r)?;
                         let (from, to) = (Some(Status::InAuction), Status::Pending);
-                        back.push(Moved { id: *iid, from, to, bytes });
+                        let owner = r.signed.intent.owner;
+                        back.push(Moved { id: *iid, owner, from, to, bytes });
                     }
                 }
             }

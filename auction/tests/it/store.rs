@@ -324,6 +324,33 @@ pub(crate) fn conformance(open: &Opener) {
     node_state_round_trips(open);
     the_settlement_journal_is_durable(open);
     a_settled_award_is_found_by_its_transaction(open);
+    pending_of_counts_an_owners_pending_intents_through_their_lifecycle(open);
+}
+
+/// `pending_of` (the per-owner cap at intake) counts only the owner's
+/// pending intents: an auction takes them out, a voided one gives them
+/// back, a cancellation takes one for good; a reopen keeps the count.
+fn pending_of_counts_an_owners_pending_intents_through_their_lifecycle(open: &Opener) {
+    use stakebid_auction::domain::phase::Phase;
+    let d = dir("pending-of");
+    let group = intents(16, 31);
+    let owner = group[0].1.intent.owner;
+    let mine: Vec<_> = group.iter().filter(|(_, s)| s.intent.owner == owner).cloned().collect();
+    assert!(mine.len() >= 2);
+    {
+        let store = open(&d);
+        store.accept(&group).unwrap();
+        assert_eq!(store.pending_of(&owner).unwrap(), mine.len());
+        assert_eq!(store.pending_of(&Address::repeat_byte(0x55)).unwrap(), 0);
+        store.open_auction(&auction_record(1, &mine)).unwrap();
+        assert_eq!(store.pending_of(&owner).unwrap(), 0);
+        store.set_phase(1, Phase::Voided).unwrap();
+        assert_eq!(store.pending_of(&owner).unwrap(), mine.len());
+        store.transition(&mine[0].0, Status::Cancelled).unwrap();
+        assert_eq!(store.pending_of(&owner).unwrap(), mine.len() - 1);
+    }
+    let store = open(&d);
+    assert_eq!(store.pending_of(&owner).unwrap(), mine.len() - 1);
 }
 
 /// The settlement-transaction index (`auction_by_tx`, what search by
