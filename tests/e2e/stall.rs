@@ -109,13 +109,26 @@ fn a_hundred_fresh_owners_and_a_nearly_full_deposit_pool_never_stall_rounds() {
     assert!(longest < 30.0, "a round waited {longest:.1} s for the one before it");
     // No settlement failed: nothing was over the block, nothing under a minimum.
     let page = get(&node.addr, "/v1/auctions?limit=100");
-    let mut awards = 0;
+    let (mut awards, mut legs) = (0, 0);
     for a in page["auctions"].as_array().unwrap() {
         let v = get(&node.addr, &format!("/v1/auctions/{}", a["id"]));
         for b in v["outcome"]["bids"].as_array().into_iter().flatten() {
             assert_ne!(b["settlement_failed"], true, "a settlement failed: {v}");
             awards += usize::from(b["won"] == true);
+            // Rocket Pool's room is under its minimum deposit: no winning
+            // plan routes ETH through it (they all would otherwise: rETH
+            // positions lead the optimal plan on this market).
+            if b["won"] == true {
+                for p in b["plans"].as_array().into_iter().flatten() {
+                    for a in p["allocations"].as_array().into_iter().flatten() {
+                        let pos = a["position"].as_str().unwrap_or_default();
+                        legs += 1;
+                        assert!(!pos.starts_with("rETH"), "a winning plan uses {pos}: {v}");
+                    }
+                }
+            }
         }
     }
     assert!(awards >= 5, "the batch settled in several awards ({awards})");
+    assert!(legs >= 100, "the winning plans were read ({legs} legs)");
 }
