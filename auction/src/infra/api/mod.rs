@@ -144,6 +144,10 @@ impl IntoResponse for ApiError {
         let body = stakebid_wire::ErrorBody { code: self.code, message: self.message };
         let mut r = (self.status, Json(body)).into_response();
         r.extensions_mut().insert(code);
+        // Every limit (rate, owner cap) says when to come back.
+        if self.status == StatusCode::TOO_MANY_REQUESTS {
+            r.headers_mut().insert("retry-after", axum::http::HeaderValue::from_static("1"));
+        }
         r
     }
 }
@@ -257,9 +261,7 @@ async fn limit_writes(
     if req.method() == axum::http::Method::POST && !req.uri().path().ends_with("/reveals") {
         if let Some(rate::Peer(ip)) = req.extensions().get::<rate::Peer>() {
             if let Err(e) = s.rates.check_peer(*ip) {
-                let mut r = e.into_response();
-                r.headers_mut().insert("retry-after", axum::http::HeaderValue::from_static("1"));
-                return r;
+                return e.into_response();
             }
         }
     }
