@@ -47,7 +47,8 @@ fn serve(rt: &tokio::runtime::Runtime, store: Arc<dyn NodeStore>, d: Domain) -> 
     rt.block_on(async {
         let state = AppState {
             store: store.clone(),
-            intake: Intake::start(store),
+            // One generator owner signs hundreds here: no per-owner cap.
+            intake: Intake::with_owner_cap(store, usize::MAX),
             policy: Arc::new(Policy::new(d)),
             market: stakebid_auction::infra::market::MarketFeed::fixed(Market::snapshot()),
             now: Arc::new(|| 1_790_000_000),
