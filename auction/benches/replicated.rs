@@ -38,7 +38,7 @@ use stakebid_auction::port::NodeStore;
 use stakebid_intents::envelope::{CommitMsg, RevealMsg};
 use stakebid_intents::protocol::{AuctionOpen, Bid, RoundBinding};
 use stakebid_intents::{batch, Context, Domain, Intent, IntentId, Market, Policy, Wei};
-use stakebid_solver::{Strategy, View};
+use stakebid_solver::Strategy;
 
 const INTENTS: usize = 6_000;
 const IN_FLIGHT: usize = 64;
@@ -165,14 +165,15 @@ impl Participant for Honest {
         ctx: &Context<'_>,
         batch: &[(IntentId, Intent)],
     ) -> Vec<CommitMsg> {
-        let sol = self.strategy.solve(&View { ctx, intents: batch }, None);
-        if sol.plans.is_empty() {
-            return vec![];
+        self.sealed.clear();
+        let mut commits = vec![];
+        for plans in stakebid_solver::pack::plan_bids(&*self.strategy, ctx, batch, None) {
+            let bid = Bid::from_plans(open.auctionId, self.address(), &plans);
+            let (c, salt) = CommitMsg::seal(at, &bid, &self.key);
+            self.sealed.push(RevealMsg::seal(at, bid, salt, &self.key));
+            commits.push(c);
         }
-        let bid = Bid::from_plans(open.auctionId, self.address(), &sol.plans);
-        let (c, salt) = CommitMsg::seal(at, &bid, &self.key);
-        self.sealed = vec![RevealMsg::seal(at, bid, salt, &self.key)];
-        vec![c]
+        commits
     }
     fn reveal(&mut self, _auction: u64) -> Vec<RevealMsg> {
         std::mem::take(&mut self.sealed)

@@ -8,9 +8,32 @@
 //! that many bids (first fit, in the solution's order: its best plans come
 //! first); what does not fit waits for the next round.
 
+use std::time::Instant;
+
 use stakebid_intents::market::GasModel;
 use stakebid_intents::protocol::{bid_gas, MAX_BIDS_PER_SOLVER, SETTLEMENT_GAS_BUDGET};
-use stakebid_intents::Plan;
+use stakebid_intents::{Context, Intent, IntentId, Plan};
+
+use crate::{Strategy, View};
+
+/// What an honest solver bids on a round, in one place for the runtime,
+/// the CLI's in-process solvers and every test and bench participant:
+/// `strategy` plans `batch` on the market as it can take deposits
+/// ([`crate::usable`]: a pool with less room than its minimum counts as
+/// full) with the round's scenarios, and the solution is [`pack`]ed into
+/// bids that each settle within the gas budget.
+pub fn plan_bids(
+    strategy: &dyn Strategy,
+    ctx: &Context<'_>,
+    batch: &[(IntentId, Intent)],
+    deadline: Option<Instant>,
+) -> Vec<Vec<Plan>> {
+    let planned = crate::usable(ctx.market);
+    let ctx = Context::new(&planned, ctx.scenarios);
+    let sol = strategy.solve(&View { ctx: &ctx, intents: batch }, deadline);
+    let gas: Vec<u64> = sol.evaluations.iter().map(|e| e.gas).collect();
+    pack(&ctx.market.gas, sol.plans.into_iter().zip(gas).collect())
+}
 
 /// `plans` (each with its evaluator gas) packed into at most
 /// [`MAX_BIDS_PER_SOLVER`] bids within the budget; plans that fit nowhere

@@ -22,7 +22,7 @@ use stakebid_intents::market::Index;
 use stakebid_intents::protocol::{Bid, RoundBinding};
 use stakebid_intents::{Context, Domain, IntentId, Market, Plan, Scenarios};
 
-use crate::{Strategy, View};
+use crate::Strategy;
 
 /// The newest lease epoch the auctioneer's messages carried: a message from
 /// an older epoch is a deposed leader's (nodes sharing a store) and is not
@@ -238,11 +238,9 @@ impl Runtime {
                         }
                     };
                     let started = Instant::now();
-                    let gas = m.gas.clone();
-                    let solved = self.solve(&msg, m).await;
                     // Each bid settles in one transaction: split over bids
                     // that each fit the gas budget.
-                    let bids = crate::pack::pack(&gas, solved);
+                    let bids = self.solve(&msg, m).await;
                     if bids.is_empty() {
                         continue;
                     }
@@ -342,8 +340,8 @@ impl Runtime {
     }
 
     /// Solves the announced batch on `m` (off the async workers) until
-    /// `margin` before the commit deadline.
-    async fn solve(&self, msg: &OpenMsg, m: Market) -> Vec<(Plan, u64)> {
+    /// `margin` before the commit deadline; the plans of each bid.
+    async fn solve(&self, msg: &OpenMsg, m: Market) -> Vec<Vec<Plan>> {
         let left_ms = (u128::from(msg.open.commitDeadline) * 1000 + 999)
             .saturating_sub(unix_ms())
             .saturating_sub(self.margin.as_millis());
@@ -352,12 +350,10 @@ impl Runtime {
         tokio::task::spawn_blocking(move || {
             let ix = Index::new(&m);
             let sc = Scenarios::generate(&m, &ix, msg.open.seed, msg.open.scenarioCount);
-            let planned = crate::usable(&m);
-            let ctx = Context::new(&planned, &sc);
+            let ctx = Context::new(&m, &sc);
             let batch: Vec<(IntentId, stakebid_intents::Intent)> =
                 msg.open.intentIds.iter().map(|i| IntentId(*i)).zip(msg.intents).collect();
-            let sol = strategy.solve(&View { ctx: &ctx, intents: &batch }, Some(deadline));
-            sol.plans.into_iter().zip(sol.evaluations.iter().map(|e| e.gas)).collect()
+            crate::pack::plan_bids(&*strategy, &ctx, &batch, Some(deadline))
         })
         .await
         .unwrap_or_default()

@@ -10,7 +10,7 @@ use stakebid_auction::auctioneer::Participant;
 use stakebid_intents::envelope::{CommitMsg, RevealMsg};
 use stakebid_intents::protocol::{AuctionOpen, Bid, RoundBinding};
 use stakebid_intents::{Context, Intent, IntentId};
-use stakebid_solver::{by_name, Strategy, View};
+use stakebid_solver::{by_name, Strategy};
 
 /// A solver process stand-in: a strategy, a key, and its sealed bids.
 pub(crate) struct Solver {
@@ -32,13 +32,8 @@ impl Participant for Solver {
         ctx: &Context<'_>,
         batch: &[(IntentId, Intent)],
     ) -> Vec<CommitMsg> {
-        let planned = stakebid_solver::usable(ctx.market);
-        let ctx = &Context::new(&planned, ctx.scenarios);
-        let sol = self.strategy.solve(&View { ctx, intents: batch }, None);
-        // As a networked solver does: split over bids that each fit the gas budget.
-        let gas: Vec<u64> = sol.evaluations.iter().map(|e| e.gas).collect();
-        let bids =
-            stakebid_solver::pack::pack(&ctx.market.gas, sol.plans.into_iter().zip(gas).collect());
+        // As a networked solver does.
+        let bids = stakebid_solver::pack::plan_bids(&*self.strategy, ctx, batch, None);
         self.sealed.clear();
         let mut commits = vec![];
         for plans in bids {

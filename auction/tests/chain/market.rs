@@ -86,16 +86,18 @@ impl Participant for Reference {
         ctx: &Context<'_>,
         batch: &[(IntentId, Intent)],
     ) -> Vec<CommitMsg> {
-        // As the solver runtime does: a pool with less room than its
-        // minimum deposit counts as full.
-        let planned = stakebid_solver::usable(ctx.market);
-        let ctx = &Context::new(&planned, ctx.scenarios);
-        let sol =
-            Optimal::new(Backend::default_backend(), 5).solve(&View { ctx, intents: batch }, None);
-        let bid = Bid::from_plans(open.auctionId, self.address(), &sol.plans);
-        let (c, salt) = CommitMsg::seal(at, &bid, &self.key);
-        self.sealed = vec![RevealMsg::seal(at, bid, salt, &self.key)];
-        vec![c]
+        // As the solver runtime does (a pool with less room than its
+        // minimum deposit counts as full; bids within the gas budget).
+        let optimal = Optimal::new(Backend::default_backend(), 5);
+        self.sealed.clear();
+        let mut commits = vec![];
+        for plans in stakebid_solver::pack::plan_bids(&optimal, ctx, batch, None) {
+            let bid = Bid::from_plans(open.auctionId, self.address(), &plans);
+            let (c, salt) = CommitMsg::seal(at, &bid, &self.key);
+            self.sealed.push(RevealMsg::seal(at, bid, salt, &self.key));
+            commits.push(c);
+        }
+        commits
     }
     fn reveal(&mut self, _: u64) -> Vec<RevealMsg> {
         std::mem::take(&mut self.sealed)
