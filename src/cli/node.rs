@@ -445,6 +445,22 @@ pub(crate) fn run(a: NodeArgs) -> Result<(), CliError> {
             a.node_name.clone().unwrap_or_else(|| format!("{}#{}", a.http, std::process::id()));
         lead::spawn(pg, name, ttl.max(Duration::from_secs(1)), !a.no_auctions, stop.clone())
     });
+    // The round driver reads the market before each round it runs. A node
+    // that runs none — a standby, or `--no-auctions` — reads it here as
+    // often, so its quotes and `/v1/market` follow the chain too.
+    if a.no_auctions || lead.is_some() {
+        let (feed, stop, lead) = (feed.clone(), stop.clone(), lead.clone());
+        rt.spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                tick.tick().await;
+                if !lead.as_ref().is_some_and(|l| l.leading()) {
+                    // A failure is kept in the feed's status (served).
+                    let _ = feed.follow(now()).await;
+                }
+            }
+        });
+    }
     if !a.no_auctions {
         let rounds = Rounds {
             feed: feed.clone(),

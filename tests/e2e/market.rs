@@ -245,3 +245,29 @@ async fn place_stand_ins(rpc: &str) -> Vec<Address> {
     }
     ops
 }
+
+/// A node that runs no rounds (`--no-auctions` here; a standby takes the
+/// same path until it leads) keeps reading the chain's market, so its
+/// quotes and `/v1/market` follow new blocks instead of the block it read
+/// at start.
+#[test]
+fn a_node_that_runs_no_rounds_keeps_its_market_fresh() {
+    let dir = scratch("market-follow");
+    let (_anvil, rpc) = anvil(&dir);
+    let dep = deploy(BIN, &dir, &rpc);
+    let dep_s = dep.display().to_string();
+    let a =
+        args(&["--deployment", &dep_s, "--rpc-url", &rpc, "--no-auctions", "--round-secs", "1"]);
+    let node = Node::start(BIN, &dir, None, &a);
+    let block = || get(&node.addr, "/v1/market")["status"]["block"].as_u64();
+    let first = block().expect("read from the chain at a block");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let p = ProviderBuilder::new().connect_http(rpc.parse().unwrap());
+        for _ in 0..3 {
+            p.raw_request::<_, serde_json::Value>("evm_mine".into(), ()).await.unwrap();
+        }
+    });
+    let later = wait_for(std::time::Duration::from_secs(15), || block().filter(|b| *b > first));
+    assert!(later.is_some(), "the market stayed at block {first}:\n{}", node.proc.log());
+}

@@ -369,7 +369,19 @@ impl MarketFeed {
     /// `Ok` with the market a round may use (possibly the previous one,
     /// flagged stale); `Err` when no new auction may open.
     pub async fn refresh(&self, now: u64) -> Result<Arc<Market>, MarketFeedError> {
-        let out = self.try_refresh(now).await;
+        self.refresh_as(now, true).await
+    }
+
+    /// As [`MarketFeed::refresh`], for a node that runs no rounds (a
+    /// standby, or `--no-auctions`): its quotes and `/v1/market` follow the
+    /// chain, but it writes nothing to the shared book of markets (the
+    /// leader's; a standby's write would be fenced).
+    pub async fn follow(&self, now: u64) -> Result<Arc<Market>, MarketFeedError> {
+        self.refresh_as(now, false).await
+    }
+
+    async fn refresh_as(&self, now: u64, keep: bool) -> Result<Arc<Market>, MarketFeedError> {
+        let out = self.try_refresh(now, keep).await;
         match &out {
             Ok(_) => self.set_status(|s| s.stopped = None),
             Err(e) => {
@@ -384,7 +396,7 @@ impl MarketFeed {
         out
     }
 
-    async fn try_refresh(&self, now: u64) -> Result<Arc<Market>, MarketFeedError> {
+    async fn try_refresh(&self, now: u64, keep: bool) -> Result<Arc<Market>, MarketFeedError> {
         let params = self.source.params();
         if let Some(age) = age_days(&params.as_of, now) {
             if age > self.opts.max_params_age_days {
@@ -425,7 +437,7 @@ impl MarketFeed {
             let prev = self.last_read.lock().unwrap_or_else(|p| p.into_inner()).clone();
             live::sanity(prev.as_ref(), read, self.opts.max_rate_drop_bps)?;
         }
-        if let (Some(b), Some(r)) = (&self.book, &produced.read) {
+        if let (Some(b), Some(r), true) = (&self.book, &produced.read, keep) {
             b.set_last_read(r)?;
         }
         let block = produced.read.as_ref().map(|r| r.block);
