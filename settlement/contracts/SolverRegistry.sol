@@ -11,11 +11,34 @@ pragma solidity 0.8.28;
 /// timelock of twice the withdrawal delay: a solver that distrusts the new
 /// key sees the proposal and has time to queue and withdraw its bond before
 /// that key can slash it. A leaked key is replaced without a redeploy.
+///
+/// Collateral: when a solver's plan is awarded, the auctioneer can reserve
+/// part of its bond against that award until a date (the end of the plan's
+/// guarantee window). Reserved collateral belongs to the award's stakers
+/// first: it cannot be queued or withdrawn, penalties take only the free
+/// part, it does not count towards eligibility, and before its date the
+/// auctioneer can pay it to a staker the plan shortchanged (`claim`) — only
+/// to an owner named when it was reserved, so even a stolen auctioneer key
+/// cannot pay collateral to itself.
+/// After the date anyone can release it back to the free bond.
+///
+/// Bond migration: `bonds(solver)` keeps the previous registry's first three
+/// return words (amount, queued, unlockAt) so the CLI's `migrate-bond` reads
+/// either; a solver queues and withdraws from the old registry and bonds the
+/// proceeds here (`bondFor` lets a script bond for it).
 contract SolverRegistry {
     struct Bond {
-        uint256 amount; // slashable, includes a queued withdrawal
+        uint256 amount; // slashable, includes a queued withdrawal and reserved collateral
         uint256 queued; // part of `amount` waiting to leave
         uint64 unlockAt; // when `queued` can be withdrawn
+        uint256 reserved; // part of `amount` held as collateral for awards
+    }
+
+    struct Reservation {
+        address solver;
+        uint256 amount; // still held
+        uint64 releaseAt; // when anyone may release it
+        bytes32 stakers; // keccak256(abi.encode(address[] owners)): who a claim may pay
     }
 
     address public auctioneer;
@@ -35,6 +58,9 @@ contract SolverRegistry {
     /// are bound to the round's announcement, so a repeated auction id
     /// (a store reset) never meets an older penalty's key.
     mapping(bytes32 => bool) public slashedFor;
+    /// Award key (the award's evidence hash, chosen by the auctioneer) =>
+    /// the collateral held for it.
+    mapping(bytes32 => Reservation) public reservations;
     bool private entered;
 
     event Bonded(address indexed solver, uint256 amount, uint256 total);
@@ -44,6 +70,9 @@ contract SolverRegistry {
     event AuctioneerProposed(address indexed next, uint64 readyAt);
     event AuctioneerRotated(address indexed previous, address indexed next);
     event RotationCancelled(address indexed next);
+    event CollateralReserved(address indexed solver, bytes32 indexed award, uint256 amount, uint64 releaseAt);
+    event CollateralReleased(address indexed solver, bytes32 indexed award, uint256 amount);
+    event CollateralClaimed(address indexed solver, bytes32 indexed award, address indexed to, uint256 amount);
 
     error NotAuctioneer();
     error NotAdmin();
@@ -57,6 +86,12 @@ contract SolverRegistry {
     error Reentrancy();
     error AlreadySlashed(bytes32 key);
     error NotAnOffence(uint8 offence);
+    error AlreadyReserved(bytes32 award);
+    error NoReservation(bytes32 award);
+    error NotYetReleasable(uint64 releaseAt);
+    error ReservationExpired(uint64 releaseAt);
+    error ZeroAddress();
+    error NotAStaker(bytes32 award);
 
     modifier nonReentrant() {
         if (entered) revert Reentrancy();
@@ -108,30 +143,52 @@ contract SolverRegistry {
 
     /// Adds msg.value to the caller's bond.
     function bond() external payable {
-        Bond storage b = bonds[msg.sender];
-        b.amount += msg.value;
-        emit Bonded(msg.sender, msg.value, b.amount);
+        _bond(msg.sender);
     }
 
-    /// Whether `solver` may be awarded: its bond, less what it queued to withdraw, is at least `minBond`.
-    function eligible(address solver) public view returns (bool) {
+    /// Adds msg.value to `solver`'s bond (a migration script moving a
+    /// withdrawn bond from a previous registry, or a team's treasury).
+    function bondFor(address solver) external payable {
+        if (solver == address(0)) revert ZeroAddress();
+        _bond(solver);
+    }
+
+    function _bond(address solver) private {
         Bond storage b = bonds[solver];
-        return b.amount - b.queued >= minBond;
+        b.amount += msg.value;
+        emit Bonded(solver, msg.value, b.amount);
     }
 
-    /// Queues `amount` of the caller's bond for withdrawal after the delay (restarts the clock).
+    /// The part of `solver`'s bond neither queued to leave nor reserved.
+    function freeBond(address solver) public view returns (uint256) {
+        Bond storage b = bonds[solver];
+        uint256 held = b.queued + b.reserved;
+        return b.amount > held ? b.amount - held : 0;
+    }
+
+    /// Whether `solver` may be awarded: its bond, less what it queued to
+    /// withdraw and what is reserved as collateral, is at least `minBond`.
+    function eligible(address solver) public view returns (bool) {
+        return freeBond(solver) >= minBond;
+    }
+
+    /// Queues `amount` of the caller's bond for withdrawal after the delay
+    /// (restarts the clock); reserved collateral cannot be queued.
     function queueWithdrawal(uint256 amount) external {
+        uint256 free = freeBond(msg.sender);
+        if (free < amount) revert InsufficientBond(free, amount);
         Bond storage b = bonds[msg.sender];
-        if (b.amount < b.queued + amount) revert InsufficientBond(b.amount - b.queued, amount);
         b.queued += amount;
         b.unlockAt = uint64(block.timestamp) + withdrawalDelay;
         emit WithdrawalQueued(msg.sender, b.queued, b.unlockAt);
     }
 
-    /// Pays out the queued amount (less anything slashed meanwhile) once the delay has passed.
+    /// Pays out the queued amount (less anything slashed meanwhile, never
+    /// reserved collateral) once the delay has passed.
     function withdraw() external nonReentrant {
         Bond storage b = bonds[msg.sender];
-        uint256 amount = b.queued < b.amount ? b.queued : b.amount;
+        uint256 unreserved = b.amount - b.reserved;
+        uint256 amount = b.queued < unreserved ? b.queued : unreserved;
         if (amount == 0) revert NothingToWithdraw();
         if (block.timestamp < b.unlockAt) revert TooEarly(b.unlockAt);
         b.amount -= amount;
@@ -166,11 +223,69 @@ contract SolverRegistry {
         if (slashedFor[key]) revert AlreadySlashed(key);
         slashedFor[key] = true;
         Bond storage b = bonds[solver];
-        taken = amount < b.amount ? amount : b.amount;
+        // Reserved collateral is the award's stakers' before the treasury's.
+        uint256 slashable = b.amount - b.reserved;
+        taken = amount < slashable ? amount : slashable;
         b.amount -= taken;
-        if (b.queued > b.amount) b.queued = b.amount;
+        if (b.queued > b.amount - b.reserved) b.queued = b.amount - b.reserved;
         emit Slashed(solver, taken, evidence, offence);
         (bool ok,) = treasury.call{value: taken}("");
+        if (!ok) revert TransferFailed();
+    }
+
+    /// Auctioneer only: holds `amount` of `solver`'s free bond as collateral
+    /// for `award` until `releaseAt`, payable only to the award's owners
+    /// (`stakers` = keccak256(abi.encode(owners))). Once per award key.
+    function reserve(address solver, bytes32 award, uint256 amount, uint64 releaseAt, bytes32 stakers)
+        external
+    {
+        if (msg.sender != auctioneer) revert NotAuctioneer();
+        if (reservations[award].solver != address(0)) revert AlreadyReserved(award);
+        uint256 free = freeBond(solver);
+        if (free < amount) revert InsufficientBond(free, amount);
+        bonds[solver].reserved += amount;
+        reservations[award] = Reservation(solver, amount, releaseAt, stakers);
+        emit CollateralReserved(solver, award, amount, releaseAt);
+    }
+
+    /// Returns what is left of `award`'s collateral to the solver's free
+    /// bond: anyone once its date has passed, the auctioneer at any time.
+    function release(bytes32 award) external {
+        Reservation storage r = reservations[award];
+        if (r.solver == address(0)) revert NoReservation(award);
+        if (msg.sender != auctioneer && block.timestamp < r.releaseAt) {
+            revert NotYetReleasable(r.releaseAt);
+        }
+        uint256 amount = r.amount;
+        r.amount = 0;
+        bonds[r.solver].reserved -= amount;
+        emit CollateralReleased(r.solver, award, amount);
+    }
+
+    /// Auctioneer only, before the reservation's date: pays up to `amount`
+    /// of `award`'s collateral to `owners[index]`, a staker the plan
+    /// shortchanged; `owners` must be the list named at `reserve`.
+    function claim(bytes32 award, address[] calldata owners, uint256 index, uint256 amount)
+        external
+        nonReentrant
+        returns (uint256 paid)
+    {
+        if (msg.sender != auctioneer) revert NotAuctioneer();
+        Reservation storage r = reservations[award];
+        if (r.solver == address(0)) revert NoReservation(award);
+        if (block.timestamp >= r.releaseAt) revert ReservationExpired(r.releaseAt);
+        if (keccak256(abi.encode(owners)) != r.stakers || index >= owners.length) {
+            revert NotAStaker(award);
+        }
+        address to = owners[index];
+        if (to == address(0)) revert ZeroAddress();
+        paid = amount < r.amount ? amount : r.amount;
+        r.amount -= paid;
+        Bond storage b = bonds[r.solver];
+        b.reserved -= paid;
+        b.amount -= paid;
+        emit CollateralClaimed(r.solver, award, to, paid);
+        (bool ok,) = to.call{value: paid}("");
         if (!ok) revert TransferFailed();
     }
 }

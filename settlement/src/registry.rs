@@ -49,10 +49,10 @@ impl<P: Provider<Ethereum> + Clone> OnChainRegistry<P> {
     }
 
     /// What of a solver's bond counts for eligibility: the bond less what
-    /// it queued to withdraw (the registry's own `eligible` rule).
+    /// it queued to withdraw and what is reserved as award collateral (the
+    /// registry's own `eligible` rule).
     pub async fn eligible_bond(&self, solver: Address) -> Result<U256, ChainError> {
-        let b = self.contract.bonds(solver).call().await?;
-        Ok(b.amount.saturating_sub(b.queued))
+        Ok(self.contract.freeBond(solver).call().await?)
     }
 
     /// Whether a solver may be awarded.
@@ -98,6 +98,90 @@ impl<P: Provider<Ethereum> + Clone> OnChainRegistry<P> {
         }
         Ok(Some(call.send().await?.watch().await?))
     }
+}
+
+alloy::sol!(
+    /// What a bond migration needs from a registry of any earlier layout:
+    /// every `SolverRegistry` so far returns (amount, queued, unlockAt) as
+    /// the first words of `bonds`, and queues and withdraws the same way.
+    #[sol(rpc)]
+    interface IPreviousRegistry {
+        function bonds(address solver) external view returns (uint256 amount, uint256 queued, uint64 unlockAt);
+        function queueWithdrawal(uint256 amount) external;
+        function withdraw() external;
+        event Withdrawn(address indexed solver, uint256 amount);
+    }
+);
+
+/// Where a bond migration stands after one [`migrate_bond`] step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Migration {
+    /// Nothing is bonded on the previous registry.
+    Nothing,
+    /// Queued this much to leave the previous registry; run again after `unlock_at`.
+    Queued {
+        /// Wei queued out.
+        amount: U256,
+        /// When the previous registry releases it (unix seconds).
+        unlock_at: u64,
+    },
+    /// Already queued; the previous registry releases it at `unlock_at`.
+    Waiting {
+        /// When the previous registry releases it (unix seconds).
+        unlock_at: u64,
+    },
+    /// Withdrew this much from the previous registry and bonded it on the new one.
+    Moved {
+        /// Wei bonded on the new registry.
+        amount: U256,
+    },
+}
+
+/// Moves a solver's bond from a previous `SolverRegistry` (say, one whose
+/// auctioneer could not be rotated) to `to`, one step per call, because the
+/// previous registry's withdrawal delay sits in the middle: the first call
+/// queues the whole bond out, a call after the delay withdraws it and bonds
+/// exactly what was paid out (less any penalty taken meanwhile) on `to`.
+/// The solver stays slashable on the old registry until it has left.
+pub async fn migrate_bond(
+    rpc: &Url,
+    from: Address,
+    to: Address,
+    solver: &PrivateKeySigner,
+) -> Result<Migration, ChainError> {
+    let p = ProviderBuilder::new()
+        .wallet(EthereumWallet::from(solver.clone()))
+        .connect_http(rpc.clone());
+    let old = IPreviousRegistry::new(from, p.clone());
+    let b = old.bonds(solver.address()).call().await?;
+    if b.amount.is_zero() {
+        return Ok(Migration::Nothing);
+    }
+    if b.queued < b.amount {
+        let amount = b.amount - b.queued;
+        old.queueWithdrawal(amount).confirm().await?;
+        let unlock_at = old.bonds(solver.address()).call().await?.unlockAt;
+        return Ok(Migration::Queued { amount, unlock_at });
+    }
+    let now = p
+        .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
+        .await?
+        .map(|blk| blk.header.timestamp)
+        .unwrap_or_default();
+    if now < b.unlockAt {
+        return Ok(Migration::Waiting { unlock_at: b.unlockAt });
+    }
+    let receipt = old.withdraw().confirm().await?;
+    let amount = receipt
+        .inner
+        .logs()
+        .iter()
+        .filter(|l| l.address() == from)
+        .find_map(|l| l.log_decode::<IPreviousRegistry::Withdrawn>().ok())
+        .map(|l| l.inner.amount)
+        .ok_or_else(|| ChainError::Config("the previous registry paid nothing out".into()))?;
+    SolverRegistry::new(to, p).bond().value(amount).confirm().await?;
+    Ok(Migration::Moved { amount })
 }
 
 /// Bonds `amount` on the SolverRegistry from the solver's own wallet,

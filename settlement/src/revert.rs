@@ -242,7 +242,13 @@ impl Revert {
                 | SolverRegistryErrors::NotAdmin(_)
                 | SolverRegistryErrors::NoRotation(_)
                 | SolverRegistryErrors::RotationNotReady(_)
-                | SolverRegistryErrors::ZeroAuctioneer(_) => Unknown,
+                | SolverRegistryErrors::ZeroAuctioneer(_)
+                | SolverRegistryErrors::AlreadyReserved(_)
+                | SolverRegistryErrors::NoReservation(_)
+                | SolverRegistryErrors::NotYetReleasable(_)
+                | SolverRegistryErrors::ReservationExpired(_)
+                | SolverRegistryErrors::NotAStaker(_)
+                | SolverRegistryErrors::ZeroAddress(_) => Unknown,
             },
         }
     }

@@ -156,6 +156,140 @@ async fn the_auctioneer_is_rotated_only_through_the_timelock() {
     assert_eq!(reg.bond_of(solver.address()).await.unwrap(), eth("1.8"));
 }
 
+/// Collateral reserved for an award: it leaves the free bond (eligibility,
+/// withdrawals and penalties cannot touch it), only the award's owners can
+/// be paid from it and only before its date, and it returns to the free
+/// bond after. Each assertion here fails if the registry let that part of
+/// the bond be queued, slashed or paid elsewhere.
+#[tokio::test]
+async fn collateral_reserved_for_an_award_is_the_stakers_until_released() {
+    use alloy::sol_types::SolValue;
+    let anvil =
+        Anvil::at(anvil_path()).try_spawn().expect("anvil starts (tests/setup.sh installs it)");
+    let url = anvil.endpoint_url();
+    let key = |i: usize| {
+        PrivateKeySigner::from_bytes(&B256::from_slice(&anvil.keys()[i].to_bytes())).unwrap()
+    };
+    let (auctioneer, solver, staker, other, thief) = (key(0), key(1), key(2), key(3), key(4));
+    let as_ = |k: &PrivateKeySigner| {
+        ProviderBuilder::new().wallet(EthereumWallet::from(k.clone())).connect_http(url.clone())
+    };
+    let reg =
+        OnChainRegistry::deploy(as_(&auctioneer), auctioneer.address(), TREASURY, eth("1"), DAY)
+            .await
+            .unwrap();
+    let addr = *reg.contract.address();
+    let by = |k: &PrivateKeySigner| SolverRegistry::new(addr, as_(k));
+    by(&solver).bond().value(eth("2")).confirm().await.unwrap();
+
+    let award = B256::repeat_byte(0xa1);
+    let owners = vec![staker.address(), other.address()];
+    let stakers = alloy::primitives::keccak256(owners.abi_encode());
+    let now = as_(&solver)
+        .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
+        .await
+        .unwrap()
+        .unwrap()
+        .header
+        .timestamp;
+    let until = now + 7 * DAY;
+    // Only the auctioneer reserves, and never more than the free bond.
+    let e = by(&thief).reserve(solver.address(), award, eth("1"), until, stakers).call().await;
+    assert!(e.unwrap_err().as_decoded_error::<SolverRegistry::NotAuctioneer>().is_some());
+    // The auctioneer's calls go through `reg`'s provider: alloy caches
+    // nonces per provider, so a second provider for the same key would
+    // reuse one.
+    let a = &reg.contract;
+    let e = a.reserve(solver.address(), award, eth("2.1"), until, stakers).call().await;
+    assert!(e.unwrap_err().as_decoded_error::<SolverRegistry::InsufficientBond>().is_some());
+    a.reserve(solver.address(), award, eth("1.2"), until, stakers).confirm().await.unwrap();
+    let e = a.reserve(solver.address(), award, eth("0.1"), until, stakers).call().await;
+    assert!(e.unwrap_err().as_decoded_error::<SolverRegistry::AlreadyReserved>().is_some());
+
+    // 0.8 ETH free: not eligible at a 1 ETH minimum, and the node sees the same.
+    assert_eq!(reg.eligible_bond(solver.address()).await.unwrap(), eth("0.8"));
+    assert!(!reg.eligible(solver.address()).await.unwrap());
+    // The solver cannot queue the reserved part out.
+    let e = by(&solver).queueWithdrawal(eth("0.9")).call().await.unwrap_err();
+    assert!(e.as_decoded_error::<SolverRegistry::InsufficientBond>().is_some(), "{e}");
+    by(&solver).queueWithdrawal(eth("0.8")).confirm().await.unwrap();
+    // Penalties take only the free part: four 0.25 ETH charges take 0.8.
+    for a in 1..5u64 {
+        reg.slash(solver.address(), a, Offence::InvalidPlan, B256::repeat_byte(a as u8))
+            .await
+            .unwrap();
+    }
+    assert_eq!(reg.bond_of(solver.address()).await.unwrap(), eth("1.2"));
+    assert_eq!(as_(&solver).get_balance(TREASURY).await.unwrap(), eth("0.8"));
+
+    // A claim pays only an owner named at reserve time: a list with the
+    // thief in it does not hash to the award's.
+    let forged = vec![thief.address(), other.address()];
+    let e = a.claim(award, forged, U256::ZERO, eth("1")).call().await.unwrap_err();
+    assert!(e.as_decoded_error::<SolverRegistry::NotAStaker>().is_some(), "{e}");
+    let e = by(&thief).claim(award, owners.clone(), U256::ZERO, eth("1")).call().await;
+    assert!(e.unwrap_err().as_decoded_error::<SolverRegistry::NotAuctioneer>().is_some());
+    let before = as_(&staker).get_balance(staker.address()).await.unwrap();
+    a.claim(award, owners.clone(), U256::ZERO, eth("0.5")).confirm().await.unwrap();
+    assert_eq!(as_(&staker).get_balance(staker.address()).await.unwrap() - before, eth("0.5"));
+    assert_eq!(reg.bond_of(solver.address()).await.unwrap(), eth("0.7"));
+    assert_eq!(reg.contract.reservations(award).call().await.unwrap().amount, eth("0.7"));
+
+    // Nobody but the auctioneer releases before the date.
+    let e = by(&thief).release(award).call().await.unwrap_err();
+    assert!(e.as_decoded_error::<SolverRegistry::NotYetReleasable>().is_some(), "{e}");
+    let p = as_(&solver);
+    let _: serde_json::Value =
+        p.raw_request("evm_increaseTime".into(), (7 * DAY + 1,)).await.unwrap();
+    let _: serde_json::Value = p.raw_request("evm_mine".into(), ()).await.unwrap();
+    // After the date nobody is paid from it; anyone releases it.
+    let e = a.claim(award, owners, U256::ONE, eth("0.1")).call().await.unwrap_err();
+    assert!(e.as_decoded_error::<SolverRegistry::ReservationExpired>().is_some(), "{e}");
+    by(&thief).release(award).confirm().await.unwrap();
+    assert_eq!(reg.eligible_bond(solver.address()).await.unwrap(), eth("0.7"));
+    by(&solver).queueWithdrawal(eth("0.7")).confirm().await.unwrap();
+}
+
+/// A bond moves from a previous registry to a new one in two steps across
+/// the previous registry's withdrawal delay, and arrives whole.
+#[tokio::test]
+async fn a_bond_migrates_from_a_previous_registry() {
+    use stakebid_settlement::registry::{migrate_bond, Migration};
+    let anvil =
+        Anvil::at(anvil_path()).try_spawn().expect("anvil starts (tests/setup.sh installs it)");
+    let url = anvil.endpoint_url();
+    let key = |i: usize| {
+        PrivateKeySigner::from_bytes(&B256::from_slice(&anvil.keys()[i].to_bytes())).unwrap()
+    };
+    let (auctioneer, solver) = (key(0), key(1));
+    let as_ = |k: &PrivateKeySigner| {
+        ProviderBuilder::new().wallet(EthereumWallet::from(k.clone())).connect_http(url.clone())
+    };
+    let ap = as_(&auctioneer);
+    let deploy =
+        || OnChainRegistry::deploy(ap.clone(), auctioneer.address(), TREASURY, eth("1"), DAY);
+    let (old, new) = (deploy().await.unwrap(), deploy().await.unwrap());
+    let (from, to) = (*old.contract.address(), *new.contract.address());
+    SolverRegistry::new(from, as_(&solver)).bond().value(eth("1.5")).confirm().await.unwrap();
+
+    let step = migrate_bond(&url, from, to, &solver).await.unwrap();
+    assert!(matches!(step, Migration::Queued { amount, .. } if amount == eth("1.5")), "{step:?}");
+    assert!(!old.eligible(solver.address()).await.unwrap(), "queued out of the old registry");
+    let step = migrate_bond(&url, from, to, &solver).await.unwrap();
+    assert!(matches!(step, Migration::Waiting { .. }), "{step:?}");
+    // Still slashable on the old registry while it waits.
+    old.slash(solver.address(), 1, Offence::Unrevealed, B256::repeat_byte(9)).await.unwrap();
+    let p = as_(&solver);
+    let _: serde_json::Value = p.raw_request("evm_increaseTime".into(), (DAY + 1,)).await.unwrap();
+    let _: serde_json::Value = p.raw_request("evm_mine".into(), ()).await.unwrap();
+    let step = migrate_bond(&url, from, to, &solver).await.unwrap();
+    assert_eq!(step, Migration::Moved { amount: eth("1.4") });
+    assert_eq!(old.bond_of(solver.address()).await.unwrap(), U256::ZERO);
+    assert_eq!(new.bond_of(solver.address()).await.unwrap(), eth("1.4"));
+    assert!(new.eligible(solver.address()).await.unwrap());
+    assert_eq!(migrate_bond(&url, from, to, &solver).await.unwrap(), Migration::Nothing);
+}
+
 #[test]
 fn committed_artifacts_match_a_fresh_solc_compile() {
     let here = stakebid_tests::js_dir().join("../../settlement");

@@ -25,6 +25,84 @@ pub(crate) enum SolverCmd {
     /// Bond ETH on the node's SolverRegistry (the node reads bonds from the
     /// chain each round; at or above the minimum, the solver may bid).
     Bond(BondArgs),
+    /// Move the solver's bond from a previous SolverRegistry to the node's
+    /// (after a redeploy). One step per run, because the previous
+    /// registry's withdrawal delay sits in the middle: the first run queues
+    /// the bond out, a run after the delay withdraws it and bonds it here.
+    MigrateBond(MigrateArgs),
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct MigrateArgs {
+    /// The solver's private key.
+    #[arg(long, env = "STAKEBID_SOLVER_KEY")]
+    key: String,
+    /// The previous registry's address.
+    #[arg(long)]
+    from: Address,
+    /// The new registry's address (default: the one the node names).
+    #[arg(long)]
+    to: Option<Address>,
+    /// The node (its `/v1/node` names the registry).
+    #[arg(long, env = "STAKEBID_NODE", default_value = "http://127.0.0.1:8645")]
+    node: String,
+    /// The chain's JSON-RPC.
+    #[arg(long, env = "STAKEBID_RPC_URL", default_value = "http://127.0.0.1:8545")]
+    rpc_url: String,
+}
+
+fn migrate_bond(a: MigrateArgs) -> Result<(), CliError> {
+    use stakebid_settlement::registry::Migration;
+    let key = parse_key(&a.key)?;
+    let url = a
+        .rpc_url
+        .parse()
+        .map_err(|_| CliError::new("cli.bad_url", format!("{} is not a URL", a.rpc_url)))?;
+    let rt =
+        tokio::runtime::Runtime::new().map_err(|e| CliError::new("cli.runtime", e.to_string()))?;
+    rt.block_on(async {
+        let to = match a.to {
+            Some(to) => to,
+            None => registry_of(&a.node).await?,
+        };
+        if to == a.from {
+            return Err(CliError::new(
+                "solver.same_registry",
+                "--from names the registry the bond would move to; pass the previous one",
+            ));
+        }
+        let step = stakebid_settlement::registry::migrate_bond(&url, a.from, to, &key)
+            .await
+            .map_err(CliError::from)?;
+        match step {
+            Migration::Nothing => println!("nothing bonded for {} on {}", key.address(), a.from),
+            Migration::Queued { amount, unlock_at } => println!(
+                "queued {amount} wei out of {}; run this again after unix time {unlock_at}",
+                a.from
+            ),
+            Migration::Waiting { unlock_at } => {
+                println!(
+                    "{} releases the bond at unix time {unlock_at}; run this again then",
+                    a.from
+                )
+            }
+            Migration::Moved { amount } => {
+                println!("moved {amount} wei from {} to {to} for {}", a.from, key.address())
+            }
+        }
+        Ok(())
+    })
+}
+
+/// The registry the node at `node` settles with.
+async fn registry_of(node: &str) -> Result<Address, CliError> {
+    let info = stakebid_sdk::Client::new(node).node().await.map_err(CliError::from)?;
+    info.chain.as_ref().map(|c| c.registry).ok_or_else(|| {
+        CliError::new(
+            "solver.no_chain",
+            "the node does not settle on a chain: register with `stakebid node --solver ADDRESS`",
+        )
+    })
 }
 
 #[derive(Args, Debug)]
@@ -49,13 +127,11 @@ fn bond(a: BondArgs) -> Result<(), CliError> {
     let rt =
         tokio::runtime::Runtime::new().map_err(|e| CliError::new("cli.runtime", e.to_string()))?;
     rt.block_on(async {
-        let info = stakebid_sdk::Client::new(&a.node).node().await.map_err(CliError::from)?;
-        let registry: alloy::primitives::Address = info
-            .chain
-            .as_ref()
-            .map(|c| c.registry)
-            .ok_or_else(|| CliError::new("solver.no_chain", "the node does not settle on a chain: register with `stakebid node --solver ADDRESS`"))?;
-        let url = a.rpc_url.parse().map_err(|_| CliError::new("cli.bad_url", format!("{} is not a URL", a.rpc_url)))?;
+        let registry = registry_of(&a.node).await?;
+        let url = a
+            .rpc_url
+            .parse()
+            .map_err(|_| CliError::new("cli.bad_url", format!("{} is not a URL", a.rpc_url)))?;
         let p = alloy::providers::ProviderBuilder::new()
             .wallet(alloy::network::EthereumWallet::from(key.clone()))
             .connect_http(url);
@@ -69,8 +145,19 @@ fn bond(a: BondArgs) -> Result<(), CliError> {
             .get_receipt()
             .await
             .map_err(|e| CliError::new("chain.no_receipt", e.to_string()))?;
-        let total = reg.bonds(key.address()).call().await.map_err(|e| CliError::new("chain.call_failed", e.to_string()))?.amount;
-        println!("bonded {} ETH for {} (tx {}); total {} wei; the node picks it up at its next round", a.amount_eth, key.address(), r.transaction_hash, total);
+        let total = reg
+            .bonds(key.address())
+            .call()
+            .await
+            .map_err(|e| CliError::new("chain.call_failed", e.to_string()))?
+            .amount;
+        println!(
+            "bonded {} ETH for {} (tx {}); total {} wei; the node picks it up at its next round",
+            a.amount_eth,
+            key.address(),
+            r.transaction_hash,
+            total
+        );
         Ok(())
     })
 }
@@ -117,6 +204,7 @@ pub(crate) fn run(c: SolverCmd) -> Result<(), CliError> {
     let a = match c {
         SolverCmd::Run(a) => a,
         SolverCmd::Bond(a) => return bond(a),
+        SolverCmd::MigrateBond(a) => return migrate_bond(a),
     };
     let strategy: Arc<dyn Strategy> = by_name(&a.strategy, a.fee_bps)
         .ok_or_else(|| {
