@@ -357,6 +357,30 @@ impl Offence {
         }
     }
 
+    /// What it costs, in wei: the one penalty schedule, which the node's
+    /// registry applies and `SolverRegistry.penaltyOf` must equal (a test
+    /// reads `penaltyOf` from a deployed registry for every offence).
+    /// 0.1 ETH an unrevealed commitment, 0.25 ETH a rejected plan or a
+    /// settlement fault; a mismatched reveal proves nothing (anyone can send
+    /// one) and moved state is nobody's fault.
+    pub fn penalty(self) -> crate::Wei {
+        const MILLI_ETH: u128 = 1_000_000_000_000_000;
+        crate::Wei(match self {
+            Offence::Unrevealed => 100 * MILLI_ETH,
+            Offence::InvalidPlan | Offence::SettlementFault => 250 * MILLI_ETH,
+            Offence::RevealMismatch | Offence::StateMoved => 0,
+        })
+    }
+
+    /// Every offence, in code order.
+    pub const ALL: [Offence; 5] = [
+        Offence::Unrevealed,
+        Offence::RevealMismatch,
+        Offence::InvalidPlan,
+        Offence::SettlementFault,
+        Offence::StateMoved,
+    ];
+
     /// The stable name (`unrevealed`, `invalid_plan`, …).
     pub fn name(self) -> &'static str {
         match self {

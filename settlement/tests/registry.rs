@@ -77,6 +77,17 @@ async fn bonds_slashing_and_delayed_withdrawals_follow_the_rules() {
     let err = raw.slash(solver.address(), 7, 2, evidence).call().await.unwrap_err();
     assert!(err.as_decoded_error::<SolverRegistry::NotAnOffence>().is_some(), "{err}");
 
+    // One schedule: the deployed registry charges exactly what the node's
+    // registry records, offence by offence (an offence never sent to the
+    // chain must cost nothing there either).
+    for o in Offence::ALL {
+        let on_chain = match o.chain_code() {
+            Some(code) => reg.contract.penaltyOf(code).call().await.unwrap(),
+            None => U256::ZERO,
+        };
+        assert_eq!(on_chain, U256::from(o.penalty().0), "{} is charged differently", o.name());
+    }
+
     // Queuing a withdrawal counts against eligibility at once.
     mine.queueWithdrawal(eth("0.5")).send().await.unwrap().watch().await.unwrap();
     assert!(

@@ -45,32 +45,16 @@ pub struct Solver {
 pub struct Registry {
     /// Bond needed to take part.
     pub min_bond: Wei,
-    /// Penalty per offence (wei).
-    pub schedule: BTreeMap<String, Wei>,
     /// Solvers by address.
     pub solvers: BTreeMap<Address, Solver>,
 }
 
-fn key(o: Offence) -> String {
-    o.name().to_string()
-}
-
 impl Registry {
-    /// Minimum bond 1 ETH; 0.1 ETH per unrevealed commitment or mismatch,
-    /// 0.25 ETH per rejected plan or settlement fault, nothing when state moved.
+    /// Minimum bond 1 ETH; penalties are [`Offence::penalty`], the one
+    /// schedule the on-chain SolverRegistry also charges. (Stores written
+    /// when the schedule was a field still read: serde skips the field.)
     pub fn new() -> Registry {
-        let e = |milli: u128| Wei(milli * 1_000_000_000_000_000);
-        let schedule = [
-            (Offence::Unrevealed, e(100)),
-            (Offence::RevealMismatch, Wei::ZERO),
-            (Offence::InvalidPlan, e(250)),
-            (Offence::SettlementFault, e(250)),
-            (Offence::StateMoved, Wei::ZERO),
-        ]
-        .into_iter()
-        .map(|(o, w)| (key(o), w))
-        .collect();
-        Registry { min_bond: e(1000), schedule, solvers: BTreeMap::new() }
+        Registry { min_bond: Wei(1_000_000_000_000_000_000), solvers: BTreeMap::new() }
     }
 
     /// Registers or tops up `solver` with `amount`.
@@ -89,11 +73,6 @@ impl Registry {
         self.solvers.keys().filter(|a| self.eligible(a)).copied().collect()
     }
 
-    /// What `offence` costs under this schedule.
-    pub fn schedule_of(&self, offence: Offence) -> Wei {
-        self.schedule.get(&key(offence)).copied().unwrap_or_default()
-    }
-
     /// Records `offence` and takes its penalty from the bond (never below
     /// zero). Returns the wei taken; an unregistered address is not
     /// recorded at all (it has no bond, and the registry lists only
@@ -105,7 +84,7 @@ impl Registry {
         offence: Offence,
         evidence: B256,
     ) -> Wei {
-        let due = self.schedule.get(&key(offence)).copied().unwrap_or_default();
+        let due = offence.penalty();
         let Some(s) = self.solvers.get_mut(&solver) else { return Wei::ZERO };
         // At most one record per (auction, solver, offence, evidence), as
         // on-chain: each unopened commitment and each rejected bid once.

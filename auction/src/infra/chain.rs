@@ -386,7 +386,7 @@ impl ChainLink {
                     // The solver's own doing is slashed on-chain too, once:
                     // the registry refuses a second (auction, solver, offence, evidence).
                     if solver_at_fault {
-                        let wei = a.registry.schedule_of(Offence::SettlementFault).0;
+                        let wei = Offence::SettlementFault.penalty().0;
                         let e = self
                             .slash(
                                 award.solver,
