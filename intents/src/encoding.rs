@@ -1,8 +1,6 @@
-//! How stakebid writes values in JSON, in one place: on-chain integers as
-//! decimal strings (what `eth_signTypedData_v4` and viem use; JSON numbers
-//! lose precision past 2^53), addresses EIP-55 checksummed, hashes and
-//! bytes 0x-hex. Readers also take 0x-hex integers and any-case
-//! addresses, so records and messages written before read back.
+//! How stakebid writes addresses in JSON: EIP-55 checksummed; readers take
+//! any case, so records and messages written before read back. Integers
+//! are decimal strings, written by [`crate::decimal`].
 //!
 //! Use with `#[serde(with = "…")]`; the protocol structs (`Bid`, `Award`)
 //! serialize through these.
@@ -77,48 +75,6 @@ pub mod checksummed_keys {
         d: D,
     ) -> Result<BTreeMap<Address, V>, D::Error> {
         BTreeMap::<Address, V>::deserialize(d)
-    }
-}
-
-/// A `U256`, written as a decimal string.
-pub mod decimal {
-    use alloy::primitives::U256;
-    use serde::{de::Error, Deserialize, Deserializer, Serializer};
-
-    /// Writes `v` in decimal.
-    pub fn serialize<S: Serializer>(v: &U256, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(v)
-    }
-
-    /// Reads decimal, or 0x-hex as older records have it.
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<U256, D::Error> {
-        let t = String::deserialize(d)?;
-        let r = match t.strip_prefix("0x") {
-            Some(h) => U256::from_str_radix(h, 16),
-            None => U256::from_str_radix(&t, 10),
-        };
-        r.map_err(|e| D::Error::custom(format!("`{t}` is not an unsigned integer: {e}")))
-    }
-}
-
-/// An `I256`, written as a decimal string.
-pub mod decimal_signed {
-    use alloy::primitives::I256;
-    use serde::{de::Error, Deserialize, Deserializer, Serializer};
-
-    /// Writes `v` in decimal.
-    pub fn serialize<S: Serializer>(v: &I256, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(v)
-    }
-
-    /// Reads decimal, or 0x-hex (two's complement) as older records have it.
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<I256, D::Error> {
-        let t = String::deserialize(d)?;
-        let r = match t.strip_prefix("0x") {
-            Some(_) => I256::from_hex_str(&t).map_err(|e| e.to_string()),
-            None => I256::from_dec_str(&t).map_err(|e| e.to_string()),
-        };
-        r.map_err(|e| D::Error::custom(format!("`{t}` is not a signed integer: {e}")))
     }
 }
 

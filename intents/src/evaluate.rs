@@ -359,9 +359,14 @@ pub enum Violation {
 impl Violation {
     /// Stable code.
     pub fn code(&self) -> String {
+        // The serde tag is the code: one declaration, read back as a type.
+        #[derive(Deserialize)]
+        struct Tag {
+            code: String,
+        }
         serde_json::to_value(self)
-            .ok()
-            .and_then(|v| v.get("code").and_then(|c| c.as_str()).map(String::from))
+            .and_then(serde_json::from_value::<Tag>)
+            .map(|t| t.code)
             .unwrap_or_default()
     }
 }

@@ -2,10 +2,10 @@
 //! the `eth_signTypedData_v4` JSON a wallet signs.
 
 use alloy::dyn_abi::TypedData;
-use alloy::primitives::{Address, B256, U256};
+use alloy::primitives::{Address, B256};
 use alloy::sol_types::{eip712_domain, Eip712Domain, SolStruct};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::error::IntentError;
 
@@ -96,42 +96,8 @@ impl Intent {
     /// message). Integers are decimal strings so no JSON client loses
     /// precision; addresses are EIP-55 checksummed.
     pub fn typed_data(&self, domain: &Domain) -> Value {
-        let fields: Vec<Value> =
-            INTENT_FIELDS.iter().map(|(name, ty)| json!({ "name": name, "type": ty })).collect();
-        json!({
-            "types": {
-                "EIP712Domain": [
-                    { "name": "name", "type": "string" },
-                    { "name": "version", "type": "string" },
-                    { "name": "chainId", "type": "uint256" },
-                    { "name": "verifyingContract", "type": "address" },
-                ],
-                "Intent": fields,
-            },
-            "primaryType": "Intent",
-            "domain": {
-                "name": DOMAIN_NAME,
-                "version": DOMAIN_VERSION,
-                "chainId": domain.chain_id.to_string(),
-                "verifyingContract": domain.settlement.to_checksum(None),
-            },
-            "message": {
-                "owner": self.owner.to_checksum(None),
-                "asset": self.asset.to_checksum(None),
-                "amount": self.amount.to_string(),
-                "minNetApyBps": self.minNetApyBps.to_string(),
-                "maxLossBps": self.maxLossBps.to_string(),
-                "lossConfidenceBps": self.lossConfidenceBps.to_string(),
-                "maxOperatorBps": self.maxOperatorBps.to_string(),
-                "maxServiceBps": self.maxServiceBps.to_string(),
-                "minLiquidBps": self.minLiquidBps.to_string(),
-                "liquidWithinDays": self.liquidWithinDays.to_string(),
-                "maxFeeBps": self.maxFeeBps.to_string(),
-                "excludedOperators": self.excludedOperators.iter().map(|a| a.to_checksum(None)).collect::<Vec<_>>(),
-                "nonce": self.nonce.to_string(),
-                "deadline": self.deadline.to_string(),
-            }
-        })
+        serde_json::to_value(crate::typed::Document::new(self, domain))
+            .expect("typed data of plain strings and lists serializes")
     }
 
     /// Parses `eth_signTypedData_v4` JSON back into (intent, domain). The
@@ -183,39 +149,9 @@ impl Intent {
         let settlement = d.verifying_contract.ok_or_else(|| {
             IntentError::WrongDomain("the domain has no verifyingContract".into())
         })?;
-        let m = &td.message;
         // Every field must be one the type declares (and so one the
         // signature covers): an extra one would be dropped silently.
-        if let Some(extra) = m
-            .as_object()
-            .and_then(|o| o.keys().find(|k| !INTENT_FIELDS.iter().any(|(n, _)| n == k)))
-        {
-            return Err(IntentError::UndeclaredField(extra.clone()));
-        }
-        let intent = Intent {
-            owner: addr(m, "owner")?,
-            asset: addr(m, "asset")?,
-            amount: uint(m, "amount")?,
-            minNetApyBps: small(m, "minNetApyBps")?,
-            maxLossBps: small(m, "maxLossBps")?,
-            lossConfidenceBps: small(m, "lossConfidenceBps")?,
-            maxOperatorBps: small(m, "maxOperatorBps")?,
-            maxServiceBps: small(m, "maxServiceBps")?,
-            minLiquidBps: small(m, "minLiquidBps")?,
-            liquidWithinDays: small(m, "liquidWithinDays")?,
-            maxFeeBps: small(m, "maxFeeBps")?,
-            excludedOperators: m
-                .get("excludedOperators")
-                .and_then(Value::as_array)
-                .ok_or_else(|| missing("excludedOperators"))?
-                .iter()
-                .map(|v| parse_addr(v, "excludedOperators"))
-                .collect::<Result<_, _>>()?,
-            nonce: uint(m, "nonce")?,
-            deadline: uint(m, "deadline")?
-                .try_into()
-                .map_err(|_| IntentError::Malformed("deadline does not fit in uint64".into()))?,
-        };
+        let intent = crate::typed::MessageIn::read(&td.message)?.into_intent()?;
         let domain = Domain { chain_id, settlement };
         Ok((intent, domain, td))
     }
@@ -252,40 +188,3 @@ pub const INTENT_FIELDS: [(&str, &str); 14] = [
     ("nonce", "uint256"),
     ("deadline", "uint64"),
 ];
-
-fn missing(field: &str) -> IntentError {
-    IntentError::Malformed(format!("message field `{field}` is missing or of the wrong type"))
-}
-
-fn parse_addr(v: &Value, field: &str) -> Result<Address, IntentError> {
-    v.as_str()
-        .and_then(|s| s.parse::<Address>().ok())
-        .ok_or_else(|| IntentError::Malformed(format!("`{field}` holds `{v}`, not an address")))
-}
-
-fn addr(m: &Value, field: &str) -> Result<Address, IntentError> {
-    parse_addr(m.get(field).ok_or_else(|| missing(field))?, field)
-}
-
-/// Integers may be decimal strings, 0x-hex strings or JSON numbers, as wallets send them.
-fn uint(m: &Value, field: &str) -> Result<U256, IntentError> {
-    let v = m.get(field).ok_or_else(|| missing(field))?;
-    let bad = || IntentError::Malformed(format!("`{field}` holds `{v}`, not an unsigned integer"));
-    match v {
-        Value::Number(n) => n.as_u64().map(U256::from).ok_or_else(bad),
-        Value::String(s) => {
-            if let Some(hex) = s.strip_prefix("0x") {
-                U256::from_str_radix(hex, 16).map_err(|_| bad())
-            } else {
-                U256::from_str_radix(s, 10).map_err(|_| bad())
-            }
-        }
-        _ => Err(bad()),
-    }
-}
-
-fn small(m: &Value, field: &str) -> Result<u16, IntentError> {
-    uint(m, field)?
-        .try_into()
-        .map_err(|_| IntentError::Malformed(format!("`{field}` does not fit in uint16")))
-}

@@ -22,6 +22,7 @@
 pub mod address;
 pub mod batch;
 pub mod clear_signing;
+pub mod decimal;
 pub mod deployment;
 pub mod encoding;
 pub mod envelope;
@@ -33,6 +34,7 @@ pub mod plan;
 pub mod protocol;
 pub mod scenarios;
 pub mod signature;
+mod typed;
 pub mod units;
 pub mod validate;
 

@@ -443,7 +443,7 @@ mod json {
     use alloy::primitives::{Address, B256, I256, U256};
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-    use crate::encoding::{checksummed, decimal, decimal_signed};
+    use crate::{decimal, encoding::checksummed};
 
     #[derive(Serialize, Deserialize)]
     struct Allocation {
@@ -478,7 +478,7 @@ mod json {
         #[serde(with = "checksummed")]
         solver: Address,
         intent_ids: Vec<B256>,
-        #[serde(with = "decimal_signed")]
+        #[serde(with = "decimal")]
         score: I256,
     }
 

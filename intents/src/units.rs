@@ -64,13 +64,13 @@ impl fmt::Display for Wei {
 /// 2^53 in most clients (JavaScript among them).
 impl Serialize for Wei {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.0.to_string())
+        crate::decimal::serialize(&self.0, s)
     }
 }
 
 impl<'de> Deserialize<'de> for Wei {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        dec_u128(d).map(Wei)
+        crate::decimal::deserialize(d).map(Wei)
     }
 }
 
@@ -102,13 +102,13 @@ impl Wad {
 
 impl Serialize for Wad {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.0.to_string())
+        crate::decimal::serialize(&self.0, s)
     }
 }
 
 impl<'de> Deserialize<'de> for Wad {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        dec_u128(d).map(Wad)
+        crate::decimal::deserialize(d).map(Wad)
     }
 }
 
@@ -123,22 +123,6 @@ impl Bps {
     /// As a WAD fraction.
     pub fn wad(self) -> Wad {
         Wad::from_bps(self.0 as u128)
-    }
-}
-
-/// Accepts a decimal string or a JSON integer (for hand-written files).
-fn dec_u128<'de, D: Deserializer<'de>>(d: D) -> Result<u128, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Raw {
-        S(String),
-        N(u64),
-    }
-    match Raw::deserialize(d)? {
-        Raw::N(n) => Ok(n as u128),
-        Raw::S(s) => s.trim().parse::<u128>().map_err(|_| {
-            serde::de::Error::custom(format!("`{s}` is not a non-negative decimal integer"))
-        }),
     }
 }
 

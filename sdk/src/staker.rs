@@ -79,7 +79,7 @@ pub struct Position {
     #[serde(with = "stakebid_intents::encoding::checksummed")]
     pub holder: Address,
     /// Tokens (liquid) or strategy shares (restaked), on-chain now.
-    #[serde(with = "stakebid_intents::encoding::decimal")]
+    #[serde(with = "stakebid_intents::decimal")]
     pub amount: U256,
     /// The EigenLayer strategy, for restaked positions.
     #[serde(

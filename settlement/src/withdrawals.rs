@@ -33,7 +33,7 @@ pub struct Pending {
     /// The withdrawal's root (its id at the delegation manager).
     pub root: B256,
     /// Shares queued out.
-    #[serde(with = "stakebid_intents::encoding::decimal")]
+    #[serde(with = "stakebid_intents::decimal")]
     pub shares: U256,
     /// The token they come out as.
     #[serde(with = "stakebid_intents::encoding::checksummed")]

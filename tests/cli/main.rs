@@ -448,9 +448,10 @@ fn no_hand_built_or_string_keyed_json_outside_the_presentation_layer() {
     // shaped; everything else passes typed values.
     let presentation = [root.join("auction/src/infra/api"), root.join("sdk/wire")];
     let mut files = vec![];
-    for d in ["auction/src", "settlement/src", "solver/src", "sdk", "src"] {
+    for d in ["intents/src", "auction/src", "settlement/src", "solver/src", "sdk", "src"] {
         rust_files(&root.join(d), &mut files);
     }
+    assert!(files.iter().any(|f| f.ends_with("intents/src/intent.rs")), "intents/ is covered");
     let mut found = vec![];
     let mut in_presentation = 0;
     for f in &files {
@@ -468,6 +469,53 @@ fn no_hand_built_or_string_keyed_json_outside_the_presentation_layer() {
     assert!(in_presentation > 0, "the checker found nothing even where JSON is shaped");
     assert_eq!(json_glue("let a = v[\"id\"];\nlet b = json!({});\nlet c = m.get(\"k\");").len(), 3);
     assert!(json_glue("c.get(\"/v1/node\"); m[\"stETH-x\"]").is_empty());
+}
+
+/// Integers are written as decimal strings by one module
+/// (`stakebid_intents::decimal`): no other serde helper or wrapper for them
+/// is declared anywhere in the workspace's sources.
+#[test]
+fn one_decimal_encoding_module() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = vec![];
+    for d in ["intents", "auction", "settlement", "solver", "sdk", "src", "tests"] {
+        rust_files(&root.join(d), &mut files);
+    }
+    let declares = |l: &str| {
+        let l = l.trim_start();
+        let l = l.strip_prefix("pub(crate) ").or(l.strip_prefix("pub ")).unwrap_or(l);
+        [
+            "mod dec {",
+            "mod dec_map {",
+            "mod decimal {",
+            "mod decimal_signed {",
+            "struct Dec<",
+            "fn dec_",
+        ]
+        .iter()
+        .any(|d| l.starts_with(d))
+    };
+    let mut found = vec![];
+    for f in &files {
+        if f.components().any(|c| c.as_os_str() == "node_modules" || c.as_os_str() == "target") {
+            continue;
+        }
+        for (n, l) in std::fs::read_to_string(f).unwrap().lines().enumerate() {
+            if declares(l) && !l.contains('"') {
+                let f = f.strip_prefix(root).unwrap().display().to_string();
+                found.push(format!("{f}:{}: {}", n + 1, l.trim()));
+            }
+        }
+    }
+    let (ours, others): (Vec<_>, Vec<_>) =
+        found.iter().partition(|l| l.starts_with("intents/src/decimal.rs:"));
+    assert!(
+        others.is_empty(),
+        "decimal encodings declared outside stakebid_intents::decimal: {others:?}"
+    );
+    assert!(ours.iter().any(|l| l.contains("struct Dec<")), "the checker sees the one it keeps");
+    let lib = std::fs::read_to_string(root.join("intents/src/lib.rs")).unwrap();
+    assert!(lib.contains("pub mod decimal;"), "the one module is declared");
 }
 
 #[test]

@@ -25,42 +25,6 @@ use super::round::Fault;
 use super::score::Reason;
 use super::winner::{Candidate, Selection};
 
-/// i128 as a decimal string.
-mod dec {
-    use serde::{de::Error, Deserialize, Deserializer, Serializer};
-
-    pub(super) fn serialize<S: Serializer>(v: &i128, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&v.to_string())
-    }
-
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<i128, D::Error> {
-        String::deserialize(d)?.parse().map_err(D::Error::custom)
-    }
-}
-
-/// A map of i128 values as decimal strings.
-mod dec_map {
-    use serde::{de::Error, Deserialize, Deserializer, Serialize, Serializer};
-    use std::collections::BTreeMap;
-
-    pub(super) fn serialize<K: Serialize + Ord, S: Serializer>(
-        m: &BTreeMap<K, i128>,
-        s: S,
-    ) -> Result<S::Ok, S::Error> {
-        let t: BTreeMap<&K, String> = m.iter().map(|(k, v)| (k, v.to_string())).collect();
-        t.serialize(s)
-    }
-
-    pub(super) fn deserialize<'de, K, D>(d: D) -> Result<BTreeMap<K, i128>, D::Error>
-    where
-        K: Deserialize<'de> + Ord,
-        D: Deserializer<'de>,
-    {
-        let t: BTreeMap<K, String> = BTreeMap::deserialize(d)?;
-        t.into_iter().map(|(k, v)| Ok((k, v.parse().map_err(D::Error::custom)?))).collect()
-    }
-}
-
 fn is_false(b: &bool) -> bool {
     !*b
 }
@@ -78,10 +42,10 @@ pub struct ScoredBid {
     /// never scores, so this is `Some` here).
     pub plans: Option<Vec<Plan>>,
     /// The auctioneer's score per intent (wei).
-    #[serde(with = "dec_map")]
+    #[serde(with = "stakebid_intents::decimal::map")]
     pub scores: BTreeMap<IntentId, i128>,
     /// Their sum.
-    #[serde(with = "dec")]
+    #[serde(with = "stakebid_intents::decimal")]
     pub total: i128,
     /// The evaluator's figures per intent (absent in records from before).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -183,10 +147,10 @@ pub struct Outcome {
     /// Signed commitments left unopened.
     pub faults: Vec<Fault>,
     /// The winners' total score (wei).
-    #[serde(with = "dec")]
+    #[serde(with = "stakebid_intents::decimal")]
     pub total_score: i128,
     /// Best total without each winner's solver, for a future second price.
-    #[serde(with = "dec_map")]
+    #[serde(with = "stakebid_intents::decimal::map")]
     pub reference_scores: BTreeMap<Address, i128>,
     /// The signed awards still standing.
     pub awards: Vec<AwardEntry>,

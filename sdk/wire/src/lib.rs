@@ -17,7 +17,6 @@
 #![forbid(unsafe_code)]
 
 pub mod auctions;
-pub mod dec;
 pub mod intents;
 pub mod node;
 pub mod schema;
@@ -27,7 +26,6 @@ pub use auctions::{
     Fault, Figures, Outcome, Penalty, Reason, RejectedBid, RevealAccepted, ScoredBid,
     SettlementNote, SkippedIntent, SolverView, Solvers,
 };
-pub use dec::Dec;
 pub use intents::{
     CancelRequest, Eip712Types, HistoryEntry, IntentAward, IntentMessage, IntentStatus, IntentView,
     OperatorGamma, OwnerPage, Quote, QuotePosition, QuoteRequest, SubmitRequest, Submitted,
@@ -37,3 +35,4 @@ pub use node::{
     ErrorBody, Health, Leader, MarketStatus, MarketView, NodeInfo, SearchKind, SearchResult,
     SolverTally, Stats, STATS_WINDOW,
 };
+pub use stakebid_intents::decimal::Dec;

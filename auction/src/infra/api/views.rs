@@ -159,7 +159,7 @@ pub(super) fn auction(
     }
 }
 
-fn dec_map<K: Ord + Clone>(
+fn to_dec_map<K: Ord + Clone>(
     m: &std::collections::BTreeMap<K, i128>,
 ) -> std::collections::BTreeMap<K, wire::Dec<i128>> {
     m.iter().map(|(k, v)| (k.clone(), wire::Dec(*v))).collect()
@@ -175,7 +175,7 @@ fn scored(b: &ScoredBid) -> wire::ScoredBid {
         bid_hash: b.bid_hash,
         bid: b.bid.clone(),
         plans: b.plans.clone(),
-        scores: dec_map(&b.scores),
+        scores: to_dec_map(&b.scores),
         total: wire::Dec(b.total),
         figures: b.figures.iter().map(|(k, f)| (*k, figures(f))).collect(),
         won: b.won,
@@ -230,7 +230,7 @@ pub(super) fn outcome(o: &Outcome) -> wire::Outcome {
         generator_version: o.generator_version,
         faults: o.faults.iter().map(fault).collect(),
         total_score: wire::Dec(o.total_score),
-        reference_scores: dec_map(&o.reference_scores),
+        reference_scores: to_dec_map(&o.reference_scores),
         awards: o.awards.iter().map(award).collect(),
     }
 }
