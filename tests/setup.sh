@@ -34,6 +34,10 @@ if [ ! -d "$here/js/node_modules/viem" ] || [ ! -d "$here/js/node_modules/playwr
 else
   say "npm packages present in tests/js"
 fi
+if [ ! -f "$here/../settlement/node_modules/solc/package.json" ] || [ "$here/../settlement/package-lock.json" -nt "$here/../settlement/node_modules/.package-lock.json" ]; then
+  say "installing solc 0.8.28 in settlement/ (settlement/compile.sh's compiler)"
+  (cd "$here/../settlement" && npm install --no-fund --no-audit --loglevel=error)
+fi
 if [ ! -d "$here/../sdk/js/node_modules/viem" ] || [ ! -x "$here/../sdk/js/node_modules/.bin/tsc" ] || [ "$here/../sdk/js/package-lock.json" -nt "$here/../sdk/js/node_modules/.package-lock.json" ]; then
   say "installing npm packages in sdk/js (viem, typescript: the wallet kit's tests)"
   (cd "$here/../sdk/js" && npm install --no-fund --no-audit --loglevel=error)

@@ -26,18 +26,7 @@ use stakebid_wire as wire;
 
 use crate::{Client, SdkError};
 
-/// The Settlement's binding from its compiled artifact: the same ABI
-/// source as `stakebid_settlement::contracts` (the SDK does not depend on
-/// the settlement crate, only on the contract's published ABI).
-#[allow(missing_docs, clippy::too_many_arguments)]
-mod settlement_abi {
-    alloy::sol!(
-        #[sol(rpc)]
-        Settlement,
-        "../settlement/artifacts/Settlement.json"
-    );
-}
-use settlement_abi::Settlement as ISettlement;
+use stakebid_chain::contracts::Settlement as ISettlement;
 
 alloy::sol! {
     #[sol(rpc)]

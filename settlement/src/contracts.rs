@@ -1,18 +1,11 @@
-//! Typed bindings for every compiled contract, read from `artifacts/` by
-//! alloy's `sol!`.
+//! Typed bindings: the production contracts' (re-exported from
+//! `stakebid_chain::contracts`) and, here, the protocol stand-ins and test
+//! doubles compiled into `artifacts-mocks/` — devnets and tests deploy
+//! them; no production path reads through them.
 
 #![allow(missing_docs, clippy::too_many_arguments)]
 
-/// `Settlement` (its own module: ABI-derived helper types would collide).
-pub mod settlement {
-    alloy::sol!(
-        #[sol(rpc)]
-        #[derive(Debug)]
-        Settlement,
-        "artifacts/Settlement.json"
-    );
-}
-pub use settlement::Settlement;
+pub use stakebid_chain::contracts::*;
 
 /// `MockLido` (its own module: ABI-derived helper types would collide).
 pub mod mock_lido {
@@ -20,7 +13,7 @@ pub mod mock_lido {
         #[sol(rpc)]
         #[derive(Debug)]
         MockLido,
-        "artifacts/MockLido.json"
+        "artifacts-mocks/MockLido.json"
     );
 }
 pub use mock_lido::MockLido;
@@ -31,7 +24,7 @@ pub mod mock_rocket_pool {
         #[sol(rpc)]
         #[derive(Debug)]
         MockRocketPool,
-        "artifacts/MockRocketPool.json"
+        "artifacts-mocks/MockRocketPool.json"
     );
 }
 pub use mock_rocket_pool::MockRocketPool;
@@ -42,54 +35,10 @@ pub mod mock_eigen_layer {
         #[sol(rpc)]
         #[derive(Debug)]
         MockEigenLayer,
-        "artifacts/MockEigenLayer.json"
+        "artifacts-mocks/MockEigenLayer.json"
     );
 }
 pub use mock_eigen_layer::MockEigenLayer;
-
-/// `LidoAdapter` (its own module: ABI-derived helper types would collide).
-pub mod lido_adapter {
-    alloy::sol!(
-        #[sol(rpc)]
-        #[derive(Debug)]
-        LidoAdapter,
-        "artifacts/LidoAdapter.json"
-    );
-}
-pub use lido_adapter::LidoAdapter;
-
-/// `RocketPoolAdapter` (its own module: ABI-derived helper types would collide).
-pub mod rocket_pool_adapter {
-    alloy::sol!(
-        #[sol(rpc)]
-        #[derive(Debug)]
-        RocketPoolAdapter,
-        "artifacts/RocketPoolAdapter.json"
-    );
-}
-pub use rocket_pool_adapter::RocketPoolAdapter;
-
-/// `EigenLayerAdapter` (its own module: ABI-derived helper types would collide).
-pub mod eigen_layer_adapter {
-    alloy::sol!(
-        #[sol(rpc)]
-        #[derive(Debug)]
-        EigenLayerAdapter,
-        "artifacts/EigenLayerAdapter.json"
-    );
-}
-pub use eigen_layer_adapter::EigenLayerAdapter;
-
-/// `PositionHolder` (its own module: ABI-derived helper types would collide).
-pub mod position_holder {
-    alloy::sol!(
-        #[sol(rpc)]
-        #[derive(Debug)]
-        PositionHolder,
-        "artifacts/PositionHolder.json"
-    );
-}
-pub use position_holder::PositionHolder;
 
 /// `TestSmartWallet` (its own module: ABI-derived helper types would collide).
 pub mod test_smart_wallet {
@@ -97,7 +46,7 @@ pub mod test_smart_wallet {
         #[sol(rpc)]
         #[derive(Debug)]
         TestSmartWallet,
-        "artifacts/TestSmartWallet.json"
+        "artifacts-mocks/TestSmartWallet.json"
     );
 }
 pub use test_smart_wallet::TestSmartWallet;
@@ -108,7 +57,7 @@ pub mod reentrant_adapter {
         #[sol(rpc)]
         #[derive(Debug)]
         ReentrantAdapter,
-        "artifacts/ReentrantAdapter.json"
+        "artifacts-mocks/ReentrantAdapter.json"
     );
 }
 pub use reentrant_adapter::ReentrantAdapter;
@@ -119,7 +68,7 @@ pub mod reentrant_token {
         #[sol(rpc)]
         #[derive(Debug)]
         ReentrantToken,
-        "artifacts/ReentrantToken.json"
+        "artifacts-mocks/ReentrantToken.json"
     );
 }
 pub use reentrant_token::ReentrantToken;
@@ -130,7 +79,7 @@ pub mod lying_adapter {
         #[sol(rpc)]
         #[derive(Debug)]
         LyingAdapter,
-        "artifacts/LyingAdapter.json"
+        "artifacts-mocks/LyingAdapter.json"
     );
 }
 pub use lying_adapter::LyingAdapter;
@@ -141,7 +90,7 @@ pub mod refuses_eth {
         #[sol(rpc)]
         #[derive(Debug)]
         RefusesEth,
-        "artifacts/RefusesEth.json"
+        "artifacts-mocks/RefusesEth.json"
     );
 }
 pub use refuses_eth::RefusesEth;

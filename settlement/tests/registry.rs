@@ -301,30 +301,61 @@ async fn a_bond_migrates_from_a_previous_registry() {
     assert_eq!(migrate_bond(&url, from, to, &solver).await.unwrap(), Migration::Nothing);
 }
 
+fn json_names(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".json"))
+        .collect();
+    names.sort();
+    names
+}
+
 #[test]
 fn committed_artifacts_match_a_fresh_solc_compile() {
-    let here = stakebid_tests::js_dir().join("../../settlement");
-    let here = here.as_path();
+    let here = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let out = std::env::temp_dir().join(format!("stakebid-artifacts-{}", std::process::id()));
+    // compile.sh installs its own solc (settlement/package.json): it needs
+    // nothing from the test tree.
     let st = std::process::Command::new("bash")
         .arg(here.join("compile.sh"))
         .arg(&out)
         .status()
         .expect("bash runs");
-    assert!(st.success(), "settlement/compile.sh failed (run tests/setup.sh)");
-    let mut names: Vec<_> =
-        std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name()).collect();
-    names.sort();
-    let mut committed: Vec<_> = std::fs::read_dir(here.join("artifacts"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name())
-        .collect();
-    committed.sort();
-    assert_eq!(names, committed, "a contract was added or removed without recompiling");
-    for n in names {
-        let fresh = std::fs::read_to_string(out.join(&n)).unwrap();
-        let kept = std::fs::read_to_string(here.join("artifacts").join(&n)).unwrap();
-        assert!(fresh == kept, "{n:?} is stale: run settlement/compile.sh and commit the result");
+    assert!(st.success(), "settlement/compile.sh failed");
+    for set in ["artifacts", "artifacts-mocks"] {
+        let names = json_names(&out.join(set));
+        assert_eq!(
+            names,
+            json_names(&here.join(set)),
+            "{set}: a contract was added or removed without recompiling"
+        );
+        for n in names {
+            let fresh = std::fs::read_to_string(out.join(set).join(&n)).unwrap();
+            let kept = std::fs::read_to_string(here.join(set).join(&n)).unwrap();
+            assert!(fresh == kept, "{set}/{n} is stale: run settlement/compile.sh and commit");
+        }
     }
     let _ = std::fs::remove_dir_all(&out);
+}
+
+/// What a deployment runs: the production artifact set is exactly these
+/// contracts, with no protocol stand-in or test double among them.
+#[test]
+fn the_production_artifacts_hold_no_mock_or_stand_in() {
+    let here = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    assert_eq!(
+        json_names(&here.join("artifacts")),
+        [
+            "EigenLayerAdapter.json",
+            "LidoAdapter.json",
+            "PositionHolder.json",
+            "RocketPoolAdapter.json",
+            "Settlement.json",
+            "SolverRegistry.json",
+        ]
+    );
+    for n in json_names(&here.join("artifacts-mocks")) {
+        assert!(!here.join("artifacts").join(&n).exists(), "{n} is in both sets");
+    }
 }

@@ -350,7 +350,8 @@ fn the_crate_graph_is_the_documented_layering() {
         d
     };
     assert_eq!(deps("stakebid-intents"), Vec::<String>::new());
-    assert_eq!(deps("stakebid-settlement"), ["stakebid-intents"]);
+    assert_eq!(deps("stakebid-chain"), ["stakebid-intents"]);
+    assert_eq!(deps("stakebid-settlement"), ["stakebid-chain", "stakebid-intents"]);
     assert_eq!(deps("stakebid-wire"), ["stakebid-intents"]);
     assert_eq!(deps("stakebid-bus"), ["stakebid-intents", "stakebid-wire"]);
     assert_eq!(deps("stakebid-solver"), ["stakebid-bus", "stakebid-intents"]);
@@ -360,8 +361,70 @@ fn the_crate_graph_is_the_documented_layering() {
     );
     assert_eq!(
         deps("stakebid-sdk"),
-        ["stakebid-bus", "stakebid-intents", "stakebid-settlement", "stakebid-wire"]
+        ["stakebid-bus", "stakebid-chain", "stakebid-intents", "stakebid-wire"]
     );
+}
+
+/// The wallet-facing crates build without storage or the executor: the
+/// full normal dependency tree of `stakebid-sdk` and `stakebid-wire` has no
+/// sled, no Postgres client and no `stakebid-settlement`.
+#[test]
+fn wallet_crates_pull_in_no_storage_or_executor() {
+    for krate in ["stakebid-sdk", "stakebid-wire"] {
+        let out = Command::new(env!("CARGO"))
+            .args(["tree", "-p", krate, "-e", "normal", "--prefix", "none", "--offline"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .expect("cargo tree runs");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let tree = String::from_utf8_lossy(&out.stdout);
+        let names: std::collections::BTreeSet<&str> =
+            tree.lines().filter_map(|l| l.split_whitespace().next()).collect();
+        assert!(names.contains("alloy"), "{krate}: the checker reads the tree:\n{tree}");
+        for banned in
+            ["sled", "postgres", "tokio-postgres", "stakebid-settlement", "stakebid-auction"]
+        {
+            assert!(!names.contains(banned), "{krate} depends on {banned}");
+        }
+    }
+}
+
+/// One `sol!` binding per contract or interface name in the workspace.
+#[test]
+fn one_binding_per_contract() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = vec![];
+    for d in ["intents", "auction", "settlement", "solver", "sdk", "src", "tests"] {
+        rust_files(&root.join(d), &mut files);
+    }
+    let mut seen: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap();
+        for block in text.split("sol!").skip(1) {
+            let body: String = block.chars().take_while(|_| true).collect();
+            // `sol!(… Name, "artifacts/Name.json")`: the artifact names the contract.
+            if let Some(a) = body.split(".json\"").next().filter(|h| h.len() < body.len()) {
+                if let Some(name) = a.rsplit('/').next() {
+                    if !name.contains('\n') && body.find(".json").unwrap() < 200 {
+                        seen.entry(name.to_string()).or_default().push(f.display().to_string());
+                        continue;
+                    }
+                }
+            }
+            // `sol! { interface IName { … } contract … }`
+            let end = body.find("\n}").unwrap_or(body.len());
+            for w in body[..end].split_whitespace().collect::<Vec<_>>().windows(2) {
+                if w[0] == "interface" || w[0] == "contract" {
+                    let name: String =
+                        w[1].chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+                    seen.entry(name).or_default().push(f.display().to_string());
+                }
+            }
+        }
+    }
+    assert!(seen.contains_key("Settlement") && seen.contains_key("ILidoViews"), "{seen:?}");
+    let twice: Vec<_> = seen.iter().filter(|(_, fs)| fs.len() > 1).collect();
+    assert!(twice.is_empty(), "bound more than once: {twice:?}");
 }
 
 /// No two CLI modules import each other (`super::x` / `super::{x, …}`): the

@@ -1,11 +1,11 @@
 //! Restaked positions out, for a staker: the withdrawals its position
 //! holders queued and still pending (read through
-//! `stakebid_settlement::withdrawals`, which the node's API uses too), and
+//! `stakebid_chain::withdrawals`, which the node's API uses too), and
 //! completing them once the protocol's delay has passed.
 
 use alloy::primitives::B256;
-pub use stakebid_settlement::withdrawals::Pending as PendingWithdrawal;
-use stakebid_settlement::withdrawals::{complete, pending};
+pub use stakebid_chain::withdrawals::Pending as PendingWithdrawal;
+use stakebid_chain::withdrawals::{complete, pending};
 
 use super::{chain_err, Staker};
 use crate::SdkError;

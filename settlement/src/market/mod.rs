@@ -8,7 +8,8 @@
 //! → the round's `Market`.
 
 pub mod read;
-pub mod views;
+/// The protocols' interfaces the reader calls (`stakebid_chain::protocols`).
+pub use stakebid_chain::protocols as views;
 
 use alloy::primitives::Address;
 use serde::{Deserialize, Serialize};
@@ -158,3 +159,15 @@ impl Protocols {
 
 /// The shipped Ethereum mainnet protocols file.
 pub const MAINNET_JSON: &str = include_str!("../../data/protocols-mainnet.json");
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_shipped_mainnet_file_parses_and_names_a_source_for_each_part() {
+        let p = super::Protocols::mainnet();
+        assert_eq!(p.chain_id, 1);
+        for k in ["stETH", "rETH", "eigenlayer", "strategies", "from_block"] {
+            assert!(p.sources.contains_key(k), "no source for {k}");
+        }
+    }
+}

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
-import "./Common.sol";
+import "../src/Common.sol";
 
 /// @title MockLido: a local stand-in for Lido's stETH and withdrawal queue.
 /// @notice Keeps the rules settlement depends on: `submit(referral)` mints

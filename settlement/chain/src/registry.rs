@@ -12,7 +12,7 @@ alloy::sol!(
     #[sol(rpc)]
     #[derive(Debug)]
     SolverRegistry,
-    "artifacts/SolverRegistry.json"
+    "../artifacts/SolverRegistry.json"
 );
 
 pub use stakebid_intents::protocol::Offence;

@@ -14,9 +14,9 @@ use serde::Serialize;
 use stakebid_intents::deployment::Deployment;
 use stakebid_intents::Market;
 
-use crate::contracts::mock_eigen_layer::IDelegationManager::Withdrawal;
-use crate::contracts::mock_eigen_layer::MockEigenLayer::SlashingWithdrawalQueued;
-use crate::contracts::{position_holder, EigenLayerAdapter, MockEigenLayer, PositionHolder};
+use crate::contracts::{position_holder, EigenLayerAdapter, PositionHolder};
+use crate::protocols::IDelegationViews::{self, SlashingWithdrawalQueued};
+use crate::protocols::Withdrawal;
 use crate::{ChainError, Confirm};
 
 /// A restaked position's holder: (position id, holder, strategy).
@@ -144,7 +144,7 @@ pub async fn pending_with<P: Provider>(
         return Ok((head, vec![]));
     }
     log.catch_up(p, dep, head).await?;
-    let dm = MockEigenLayer::new(dep.eigenlayer, p);
+    let dm = IDelegationViews::new(dep.eigenlayer, p);
     let delay = u64::from(dm.minWithdrawalDelayBlocks().call().await?);
     let mut out = vec![];
     for (root, w) in &log.queued {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
-import "./Common.sol";
+import "../src/Common.sol";
 
 /// Test doubles: a smart-contract wallet (ERC-1271) and hostile contracts
 /// that try to re-enter the Settlement. Deployed by tests only.

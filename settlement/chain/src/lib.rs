@@ -1,0 +1,86 @@
+//! # stakebid-chain
+//!
+//! The contracts as a wallet or reader sees them, with nothing of the
+//! executor or the node's storage: one typed binding per production
+//! contract (`sol!` over `settlement/artifacts/`, which holds no stand-in
+//! or test double), the protocols' interfaces with their real signatures
+//! ([`protocols`]), the solver registry ([`registry`]) and restaked
+//! withdrawals ([`withdrawals`]). The SDK and `stakebid-settlement` (the
+//! executor, deployment and market reader) both build on it.
+//!
+//! ```text
+//! contracts/src/*.sol ──compile.sh──▶ artifacts/*.json ──sol!──▶ contracts::{Settlement, …}
+//! protocols' sources ──────────────────────────────────sol!──▶ protocols::{ILidoViews, IDelegationViews, …}
+//! ```
+
+#![forbid(unsafe_code)]
+
+pub mod contracts;
+pub mod protocols;
+pub mod registry;
+pub mod withdrawals;
+
+use alloy::contract::{CallBuilder, CallDecoder};
+use alloy::primitives::B256;
+use alloy::providers::Provider;
+use alloy::rpc::types::TransactionReceipt;
+
+/// A chain operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ChainError {
+    /// The contract reverted or the node refused the call.
+    #[error("the chain refused the call: {0}")]
+    Call(#[from] alloy::contract::Error),
+    /// The transaction was sent but its receipt could not be read.
+    #[error("no receipt: {0}")]
+    Receipt(#[from] alloy::providers::PendingTransactionError),
+    /// The transaction was mined and reverted.
+    #[error("transaction {0} reverted")]
+    Reverted(B256),
+    /// The RPC endpoint failed.
+    #[error("RPC failed: {0}")]
+    Rpc(#[from] alloy::transports::TransportError),
+    /// A deployment file or setting is wrong.
+    #[error("{0}")]
+    Config(String),
+    /// The executor's journal failed.
+    #[error("settlement journal: {0}")]
+    Journal(String),
+}
+
+impl stakebid_intents::Coded for ChainError {
+    fn code(&self) -> &str {
+        match self {
+            ChainError::Call(_) => "chain.call_failed",
+            ChainError::Receipt(_) => "chain.no_receipt",
+            ChainError::Reverted(_) => "chain.reverted",
+            ChainError::Rpc(_) => "chain.rpc_failed",
+            ChainError::Config(_) => "chain.config",
+            ChainError::Journal(_) => "chain.journal",
+        }
+    }
+}
+
+/// Send a contract call and wait for it to be mined: the one place for the
+/// send → receipt → status pattern (deployment, bonding, the SDK, tests).
+pub trait Confirm {
+    /// Sends, waits for the receipt; a mined revert is [`ChainError::Reverted`].
+    fn confirm(self) -> impl std::future::Future<Output = Result<TransactionReceipt, ChainError>>;
+}
+
+impl<P: Provider, D: CallDecoder> Confirm for CallBuilder<P, D> {
+    async fn confirm(self) -> Result<TransactionReceipt, ChainError> {
+        let r = self.send().await?.get_receipt().await?;
+        if !r.status() {
+            return Err(ChainError::Reverted(r.transaction_hash));
+        }
+        Ok(r)
+    }
+}
+
+/// The chain id behind RPC endpoint `rpc`.
+pub async fn chain_id(rpc: &str) -> Result<u64, ChainError> {
+    let url = rpc.parse().map_err(|_| ChainError::Config(format!("bad RPC URL {rpc}")))?;
+    let p = alloy::providers::ProviderBuilder::new().connect_http(url);
+    Ok(p.get_chain_id().await?)
+}
