@@ -74,7 +74,7 @@ fn main() {
 
     let dir = std::env::temp_dir().join(format!("stakebid-intake-pinned-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    let port = stakebid_tests::free_port();
+    let port = stakebid_tests::free_port().expect("a free port");
     let addr = format!("127.0.0.1:{port}");
     let mut node = Command::new("taskset")
         .args(["-c", "0", BIN, "node", "--data-dir"])

@@ -35,10 +35,7 @@ use stakebid_auction::infra::pg::local::LocalPostgres;
 use stakebid_auction::infra::pg::PgStore;
 use stakebid_auction::infra::store::{AuctionRecord, Status, Store};
 use stakebid_auction::port::NodeStore;
-use stakebid_intents::envelope::{CommitMsg, RevealMsg};
-use stakebid_intents::protocol::{AuctionOpen, Bid, RoundBinding};
-use stakebid_intents::{batch, Context, Domain, Intent, IntentId, Market, Policy, Wei};
-use stakebid_solver::Strategy;
+use stakebid_intents::{batch, Domain, Market, Policy, Wei};
 
 const INTENTS: usize = 6_000;
 const IN_FLIGHT: usize = 64;
@@ -147,39 +144,6 @@ fn rounds(store: &dyn NodeStore, first: u64, n: u64) -> (Duration, Duration) {
     (ts[ts.len() / 2], ts[ts.len() * 99 / 100])
 }
 
-/// An honest in-process solver running a shipped strategy.
-struct Honest {
-    key: PrivateKeySigner,
-    strategy: Box<dyn Strategy>,
-    sealed: Vec<RevealMsg>,
-}
-
-impl Participant for Honest {
-    fn address(&self) -> Address {
-        self.key.address()
-    }
-    fn commit(
-        &mut self,
-        at: &RoundBinding,
-        open: &AuctionOpen,
-        ctx: &Context<'_>,
-        batch: &[(IntentId, Intent)],
-    ) -> Vec<CommitMsg> {
-        self.sealed.clear();
-        let mut commits = vec![];
-        for plans in stakebid_solver::pack::plan_bids(&*self.strategy, ctx, batch, None) {
-            let bid = Bid::from_plans(open.auctionId, self.address(), &plans);
-            let (c, salt) = CommitMsg::seal(at, &bid, &self.key);
-            self.sealed.push(RevealMsg::seal(at, bid, salt, &self.key));
-            commits.push(c);
-        }
-        commits
-    }
-    fn reveal(&mut self, _auction: u64) -> Vec<RevealMsg> {
-        std::mem::take(&mut self.sealed)
-    }
-}
-
 /// Whole rounds without their windows: open (batch of 20 from the pool),
 /// three honest solvers (optimal, greedy, waterfill) commit and reveal,
 /// scoring, winner selection and the award, every store write included.
@@ -190,11 +154,10 @@ fn whole_rounds(store: &dyn NodeStore, d: Domain, n: usize) -> (Duration, Durati
         .iter()
         .enumerate()
         .map(|(i, s)| {
-            Box::new(Honest {
-                key: PrivateKeySigner::from_bytes(&B256::repeat_byte(0x10 + i as u8)).unwrap(),
-                strategy: stakebid_solver::by_name(s, 5).unwrap(),
-                sealed: vec![],
-            }) as Box<dyn Participant>
+            Box::new(stakebid_solver::in_process::InProcess::new(
+                PrivateKeySigner::from_bytes(&B256::repeat_byte(0x10 + i as u8)).unwrap(),
+                stakebid_solver::by_name(s, 5).unwrap(),
+            )) as Box<dyn Participant>
         })
         .collect();
     let mut registry = Registry::new();

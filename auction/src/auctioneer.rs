@@ -12,7 +12,6 @@ use alloy::signers::local::PrivateKeySigner;
 use alloy::sol_types::SolValue;
 use std::collections::BTreeMap;
 
-use stakebid_intents::envelope::{CommitMsg, RevealMsg};
 use stakebid_intents::market::Index;
 use stakebid_intents::protocol::{
     seed, AuctionOpen, Award, Bid, RoundBinding, SkipReason, PROTOCOL_VERSION,
@@ -31,22 +30,7 @@ use crate::infra::store::{AuctionRecord, Status, StoreError};
 use crate::port::{NodeState, NodeStore};
 use stakebid_intents::evaluate::CapacityUse;
 
-/// A solver as the auction sees it.
-pub trait Participant {
-    /// Its registered address.
-    fn address(&self) -> Address;
-    /// Its signed, sealed commitments for the round `at` (announced as
-    /// `open`). The participant keeps the bids and salts for `reveal`.
-    fn commit(
-        &mut self,
-        at: &RoundBinding,
-        open: &AuctionOpen,
-        ctx: &Context<'_>,
-        batch: &[(IntentId, Intent)],
-    ) -> Vec<CommitMsg>;
-    /// Its signed reveals.
-    fn reveal(&mut self, auction: u64) -> Vec<RevealMsg>;
-}
+pub use stakebid_intents::protocol::Participant;
 
 /// One penalty the registry takes.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -324,6 +324,25 @@ mod tests {
     }
 }
 
+/// A solver as an in-process round sees it (the demo, tests, benches): it
+/// commits sealed bids for a batch and reveals them when asked. Networked
+/// solvers speak the same messages over the bus instead.
+pub trait Participant {
+    /// Its registered address.
+    fn address(&self) -> Address;
+    /// Its signed, sealed commitments for the round `at` (announced as
+    /// `open`). The participant keeps the bids and salts for `reveal`.
+    fn commit(
+        &mut self,
+        at: &RoundBinding,
+        open: &AuctionOpen,
+        ctx: &crate::Context<'_>,
+        batch: &[(IntentId, crate::Intent)],
+    ) -> Vec<crate::envelope::CommitMsg>;
+    /// Its signed reveals.
+    fn reveal(&mut self, auction: u64) -> Vec<crate::envelope::RevealMsg>;
+}
+
 /// What a solver did wrong: one list for the node's registry and the
 /// on-chain SolverRegistry's offence codes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

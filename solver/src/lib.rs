@@ -28,6 +28,7 @@
 
 mod finalize;
 mod heuristics;
+pub mod in_process;
 mod lp;
 mod order;
 pub mod pack;

@@ -16,11 +16,8 @@ fn err(code: &str, e: impl std::fmt::Display) -> CliError {
     CliError::new(code, e.to_string())
 }
 
-fn free_port() -> Result<u16, CliError> {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .map_err(|e| err("cli.io", e))
+fn port() -> Result<u16, CliError> {
+    stakebid_bus::net::free_port().map_err(|e| err("cli.io", e))
 }
 
 /// Started processes, named.
@@ -31,8 +28,9 @@ pub(crate) fn nats(dir: &Path) -> Result<(Procs, ClusterSpec), CliError> {
     // Dev passwords: fresh per run, written only into the configs in `dir`.
     let pid = std::process::id();
     let spec = ClusterSpec {
-        client_ports: (0..3).map(|_| free_port()).collect::<Result<_, _>>()?,
-        route_ports: (0..3).map(|_| free_port()).collect::<Result<_, _>>()?,
+        // Each a free 127.0.0.1 port.
+        client_ports: (0..3).map(|_| port()).collect::<Result<_, _>>()?,
+        route_ports: (0..3).map(|_| port()).collect::<Result<_, _>>()?,
         auctioneer_password: format!("dev-auctioneer-{pid}"),
         // One user per solver the cluster runs (the dev solver keys).
         solvers: (0..stakebid_solver::STRATEGIES.len() as u8)

@@ -149,13 +149,6 @@ fn second_address(http: &str) -> Result<String, CliError> {
     Ok(format!("{host}:{}", port.wrapping_add(1)))
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap_or(4222)
-}
-
 pub(crate) fn run(a: DevArgs) -> Result<(), CliError> {
     let _ = std::fs::remove_dir_all(&a.data_dir);
     std::fs::create_dir_all(&a.data_dir).map_err(|e| err("cli.io", e))?;
@@ -232,7 +225,7 @@ pub(crate) fn run(a: DevArgs) -> Result<(), CliError> {
         }
         cluster_spec = Some((store, spec));
     } else if a.nats {
-        let port = free_port();
+        let port = stakebid_bus::net::free_port().unwrap_or(4222);
         let child = Command::new("nats-server")
             .args(["-a", "127.0.0.1", "-p", &port.to_string()])
             .stdout(Stdio::null())

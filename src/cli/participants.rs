@@ -1,5 +1,5 @@
-//! In-process solver participants on logical time: a shipped strategy
-//! behind the auction's `Participant` trait, for `stakebid auction demo`.
+//! The demo's in-process solvers (`stakebid_solver::in_process`), for
+//! `stakebid auction demo`.
 //! The node's solvers (in-process or not) use `stakebid_solver::runtime`.
 
 use alloy::primitives::{Address, B256};
@@ -7,52 +7,8 @@ use alloy::signers::local::PrivateKeySigner;
 use std::collections::BTreeMap;
 
 use stakebid_auction::auctioneer::Participant;
-use stakebid_intents::envelope::{CommitMsg, RevealMsg};
-use stakebid_intents::protocol::{AuctionOpen, Bid, RoundBinding};
-use stakebid_intents::{Context, Intent, IntentId};
-use stakebid_solver::{by_name, Strategy};
-
-/// A solver process stand-in: a strategy, a key, and its sealed bids.
-pub(crate) struct Solver {
-    key: PrivateKeySigner,
-    strategy: Box<dyn Strategy>,
-    silent: bool,
-    sealed: Vec<RevealMsg>,
-}
-
-impl Participant for Solver {
-    fn address(&self) -> Address {
-        self.key.address()
-    }
-
-    fn commit(
-        &mut self,
-        at: &RoundBinding,
-        open: &AuctionOpen,
-        ctx: &Context<'_>,
-        batch: &[(IntentId, Intent)],
-    ) -> Vec<CommitMsg> {
-        // As a networked solver does.
-        let bids = stakebid_solver::pack::plan_bids(&*self.strategy, ctx, batch, None);
-        self.sealed.clear();
-        let mut commits = vec![];
-        for plans in bids {
-            let bid = Bid::from_plans(open.auctionId, self.address(), &plans);
-            let (c, salt) = CommitMsg::seal(at, &bid, &self.key);
-            self.sealed.push(RevealMsg::seal(at, bid, salt, &self.key));
-            commits.push(c);
-        }
-        commits
-    }
-
-    fn reveal(&mut self, _auction: u64) -> Vec<RevealMsg> {
-        if self.silent {
-            self.sealed.clear();
-            return vec![];
-        }
-        std::mem::take(&mut self.sealed)
-    }
-}
+use stakebid_solver::by_name;
+use stakebid_solver::in_process::InProcess;
 
 /// The demo line-up: optimal, greedy, waterfill, and (if `with_silent`) an
 /// optimal solver that commits and never reveals. Returns them with names.
@@ -74,12 +30,8 @@ pub(crate) fn demo_solvers(
         let key = PrivateKeySigner::from_bytes(&B256::repeat_byte(0x10 + n as u8))
             .expect("a constant valid key");
         names.insert(key.address(), name);
-        solvers.push(Box::new(Solver {
-            key,
-            strategy: by_name(strategy, 5).expect("shipped strategy"),
-            silent,
-            sealed: vec![],
-        }));
+        let solver = InProcess::new(key, by_name(strategy, 5).expect("shipped strategy"));
+        solvers.push(Box::new(if silent { solver.silent() } else { solver }));
     }
     (solvers, names)
 }

@@ -218,10 +218,6 @@ fn http(addr: &str, method: &str, path: &str, body: &str) -> Option<(u16, serde_
     Some((status, json))
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
 fn start_node(dir: &Path, addr: &str, demo: bool, json_log: Option<&Path>) -> std::process::Child {
     let mut args = vec!["node", "--data-dir", s(dir), "--http", addr];
     if demo {
@@ -254,7 +250,7 @@ fn start_node(dir: &Path, addr: &str, demo: bool, json_log: Option<&Path>) -> st
 #[test]
 fn a_node_awards_an_http_intent_and_a_killed_node_loses_nothing() {
     let dir = tmp("node-store");
-    let addr = format!("127.0.0.1:{}", free_port());
+    let addr = format!("127.0.0.1:{}", stakebid_tests::free_port().unwrap());
     let log = tmp("node-log.jsonl");
     let mut node = start_node(&dir, &addr, true, Some(&log));
     let td = tmp("node-intent.json");
@@ -387,6 +383,45 @@ fn wallet_crates_pull_in_no_storage_or_executor() {
             assert!(!names.contains(banned), "{krate} depends on {banned}");
         }
     }
+}
+
+/// Test scaffolding is shared, not copied: one `fn free_port`
+/// (`stakebid_bus::net`), one honest in-process participant
+/// (`stakebid_solver::in_process`: the only `Participant` that runs a
+/// strategy), and no test reaching into another crate's test sources with
+/// `#[path]` (the on-chain fixture is `stakebid_tests::onchain`).
+#[test]
+fn shared_scaffolding_is_declared_once() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = vec![];
+    for d in ["intents", "auction", "settlement", "solver", "sdk", "src", "tests", "benches"] {
+        rust_files(&root.join(d), &mut files);
+    }
+    let rel = |f: &PathBuf| f.strip_prefix(root).unwrap().display().to_string();
+    let (mut ports, mut honest, mut paths) = (vec![], vec![], vec![]);
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap();
+        let code: Vec<&str> = text
+            .lines()
+            .map(|l| l.trim_start())
+            .map(|l| l.strip_prefix("pub(crate) ").or(l.strip_prefix("pub ")).unwrap_or(l))
+            .filter(|l| !l.starts_with("//"))
+            .collect();
+        if code.iter().any(|l| l.starts_with("fn free_port(")) {
+            ports.push(rel(f));
+        }
+        if code.iter().any(|l| l.starts_with("impl Participant for"))
+            && code.iter().any(|l| l.contains("plan_bids(") && !l.contains('"'))
+        {
+            honest.push(rel(f));
+        }
+        if code.iter().any(|l| l.starts_with("#[path")) {
+            paths.push(rel(f));
+        }
+    }
+    assert_eq!(ports, ["sdk/bus/src/net.rs"]);
+    assert_eq!(honest, ["solver/src/in_process.rs"]);
+    assert!(paths.is_empty(), "#[path] reaches: {paths:?}");
 }
 
 /// One `sol!` binding per contract or interface name in the workspace.

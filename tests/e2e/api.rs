@@ -97,8 +97,8 @@ fn encoding_faults(v: &Value, path: &str, out: &mut Vec<String>) {
 #[test]
 fn every_answer_of_a_dev_run_matches_its_schema_and_one_encoding_and_the_fuzz_finds_nothing() {
     let dir = scratch("e2e-api");
-    let addr = format!("127.0.0.1:{}", free_port());
-    let chain_port = free_port().to_string();
+    let addr = format!("127.0.0.1:{}", free_port().expect("a free port"));
+    let chain_port = free_port().expect("a free port").to_string();
     let log = dir.join("dev.log");
     let child = Command::new(BIN)
         .args(["dev", "--http", &addr, "--chain-port", &chain_port, "--stakers", "3", "--data-dir"])

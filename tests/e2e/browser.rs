@@ -52,8 +52,8 @@ fn cli(args: &[&str]) -> (bool, String) {
 #[test]
 fn the_explorer_and_the_wallet_kit_work_on_stakebid_dev() {
     let dir = scratch("e2e-browser");
-    let http = format!("127.0.0.1:{}", free_port());
-    let chain_port = free_port().to_string();
+    let http = format!("127.0.0.1:{}", free_port().expect("a free port"));
+    let chain_port = free_port().expect("a free port").to_string();
     let mut child = Command::new(BIN)
         .args(["dev", "--http", &http, "--chain-port", &chain_port, "--data-dir"])
         .arg(dir.join("dev"))

@@ -11,8 +11,8 @@ use crate::BIN;
 #[test]
 fn stakebid_dev_settles_its_demo_on_chain_and_stops_what_it_started() {
     let dir = scratch("e2e-dev");
-    let http = format!("127.0.0.1:{}", free_port());
-    let chain_port = free_port().to_string();
+    let http = format!("127.0.0.1:{}", free_port().expect("a free port"));
+    let chain_port = free_port().expect("a free port").to_string();
     let out = Command::new(BIN)
         .args([
             "dev",
@@ -48,9 +48,9 @@ fn stakebid_dev_settles_its_demo_on_chain_and_stops_what_it_started() {
 #[test]
 fn stakebid_cluster_settles_the_demo_with_one_leader_and_stops_everything() {
     let dir = scratch("e2e-cluster");
-    let port = free_port();
+    let port = free_port().expect("a free port");
     let http = format!("127.0.0.1:{port}");
-    let chain_port = free_port().to_string();
+    let chain_port = free_port().expect("a free port").to_string();
     let out = Command::new(BIN)
         .args(["cluster", "--exit-after-demo", "--http", &http, "--chain-port", &chain_port])
         .arg("--data-dir")

@@ -32,8 +32,8 @@ use crate::{args, BIN};
 #[test]
 fn a_solvers_bond_transaction_signature_posted_as_its_commitment_for_ten_rounds_costs_it_nothing() {
     let dir = scratch("e2e-impersonation");
-    let addr = format!("127.0.0.1:{}", free_port());
-    let chain_port = free_port();
+    let addr = format!("127.0.0.1:{}", free_port().expect("a free port"));
+    let chain_port = free_port().expect("a free port");
     let rpc = format!("http://127.0.0.1:{chain_port}");
     let data = dir.join("dev");
     let a = args(&["dev", "--http", &addr, "--chain-port", &chain_port.to_string()]);

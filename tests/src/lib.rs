@@ -12,6 +12,9 @@
 //! (`js/`, viem).
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "onchain")]
+pub mod onchain;
+
 use alloy::primitives::B256;
 use alloy::signers::local::PrivateKeySigner;
 use serde_json::{json, Value};
@@ -81,10 +84,7 @@ pub fn scratch(test: &str) -> PathBuf {
     d
 }
 
-/// A free TCP port on 127.0.0.1.
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
+pub use stakebid_bus::net::free_port;
 
 /// Polls `f` every 50 ms until it returns `Some`, or `None` after `limit`.
 pub fn wait_for<T>(limit: Duration, mut f: impl FnMut() -> Option<T>) -> Option<T> {
@@ -102,7 +102,7 @@ pub fn wait_for<T>(limit: Duration, mut f: impl FnMut() -> Option<T>) -> Option<
 
 /// Starts `nats-server` on 127.0.0.1 (Debian's; `tests/setup.sh` installs it).
 pub fn nats(dir: &Path) -> (Proc, String) {
-    let port = free_port();
+    let port = free_port().expect("a free port");
     let p = Proc::start(
         "nats",
         "nats-server",
@@ -150,7 +150,7 @@ pub fn anvil(dir: &Path) -> (Proc, String) {
 
 /// [`anvil`] with more arguments (`--chain-id 1`, …).
 pub fn anvil_with(dir: &Path, extra: &[&str]) -> (Proc, String) {
-    let port = free_port();
+    let port = free_port().expect("a free port");
     let bin = anvil_path().display().to_string();
     let args: Vec<String> =
         ["--host", "127.0.0.1", "--port", &port.to_string(), "--accounts", "20"]
@@ -239,7 +239,9 @@ pub struct Node {
 impl Node {
     /// Starts `stakebid node` on `dir` with `extra` arguments and waits for `/healthz`.
     pub fn start(bin: &str, dir: &Path, addr: Option<&str>, extra: &[String]) -> Node {
-        let addr = addr.map(str::to_string).unwrap_or_else(|| format!("127.0.0.1:{}", free_port()));
+        let addr = addr
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("127.0.0.1:{}", free_port().expect("a free port")));
         let mut args: Vec<String> = ["node", "--data-dir"].iter().map(|s| s.to_string()).collect();
         args.push(dir.join("store").display().to_string());
         args.extend(["--http".into(), addr.clone()]);
@@ -294,8 +296,8 @@ impl NatsCluster {
     /// Starts three nodes and waits until they have routed to each other.
     pub fn start(dir: &Path) -> NatsCluster {
         let spec = stakebid_bus::cluster::ClusterSpec {
-            client_ports: (0..3).map(|_| free_port()).collect(),
-            route_ports: (0..3).map(|_| free_port()).collect(),
+            client_ports: (0..3).map(|_| free_port().expect("a free port")).collect(),
+            route_ports: (0..3).map(|_| free_port().expect("a free port")).collect(),
             auctioneer_password: format!("a-{}", std::process::id()),
             // Users for the suites' solvers: solver_key(0..3).
             solvers: (0..3u8)

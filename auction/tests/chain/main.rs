@@ -7,11 +7,9 @@ mod fallback;
 mod funding;
 mod market;
 mod penalties;
-// The settlement crate's on-chain fixture (anvil, contracts, signed
-// intents), shared as one source rather than copied.
-#[allow(dead_code, unreachable_pub)]
-#[path = "../../../settlement/tests/onchain/fixture.rs"]
-mod fixture;
+// The on-chain fixture (anvil, contracts, signed intents) the settlement
+// crate's tests use too.
+pub(crate) use stakebid_tests::onchain as fixture;
 
 use alloy::primitives::B256;
 use stakebid_auction::auctioneer::Auctioneer;

@@ -13,11 +13,10 @@ use stakebid_auction::infra::chain::Event;
 use stakebid_auction::infra::market::{ChainSource, FeedOpts, MarketBook, MarketFeed};
 use stakebid_auction::infra::store::{Status, Store};
 use stakebid_auction::port::NodeStore;
-use stakebid_intents::envelope::{CommitMsg, RevealMsg};
 use stakebid_intents::market::live::LiveOpts;
 use stakebid_intents::market::Index;
 use stakebid_intents::plan::Plan;
-use stakebid_intents::protocol::{AuctionOpen, Bid, RoundBinding};
+
 use stakebid_intents::{evaluate, Coded, Context, Intent, IntentId, Market, Scenarios, Wei};
 use stakebid_settlement::deploy::{operator_key, service_address};
 use stakebid_settlement::market::read::{ReadOpts, Reader};
@@ -69,41 +68,6 @@ fn quote(m: &Market, intent: &(IntentId, Intent)) -> Plan {
     sol.plans.into_iter().next().expect("a plan exists")
 }
 
-/// An in-process solver running the reference strategy; remembers its plans.
-struct Reference {
-    key: alloy::signers::local::PrivateKeySigner,
-    sealed: Vec<RevealMsg>,
-}
-
-impl Participant for Reference {
-    fn address(&self) -> Address {
-        self.key.address()
-    }
-    fn commit(
-        &mut self,
-        at: &RoundBinding,
-        open: &AuctionOpen,
-        ctx: &Context<'_>,
-        batch: &[(IntentId, Intent)],
-    ) -> Vec<CommitMsg> {
-        // As the solver runtime does (a pool with less room than its
-        // minimum deposit counts as full; bids within the gas budget).
-        let optimal = Optimal::new(Backend::default_backend(), 5);
-        self.sealed.clear();
-        let mut commits = vec![];
-        for plans in stakebid_solver::pack::plan_bids(&optimal, ctx, batch, None) {
-            let bid = Bid::from_plans(open.auctionId, self.address(), &plans);
-            let (c, salt) = CommitMsg::seal(at, &bid, &self.key);
-            self.sealed.push(RevealMsg::seal(at, bid, salt, &self.key));
-            commits.push(c);
-        }
-        commits
-    }
-    fn reveal(&mut self, _: u64) -> Vec<RevealMsg> {
-        std::mem::take(&mut self.sealed)
-    }
-}
-
 /// An auctioneer whose market is the feed's (refreshed as the node does
 /// before each round).
 fn auctioneer<'a>(fx: &Fx, store: &'a Store, feed: &Arc<MarketFeed>) -> Auctioneer<'a> {
@@ -125,7 +89,10 @@ async fn next_round(
     a.market = (*m).clone();
     a.store.accept(&[(intent.0, fx.sign(intent.1.clone(), USER))]).unwrap();
     let mut ps: Vec<Box<dyn Participant>> =
-        vec![Box::new(Reference { key: fx.key(SOLVER).clone(), sealed: vec![] })];
+        vec![Box::new(stakebid_solver::in_process::InProcess::new(
+            fx.key(SOLVER).clone(),
+            Box::new(Optimal::new(Backend::default_backend(), 5)),
+        ))];
     // Participants are moved into the round; the plan that won is in the outcome.
     let report = a.round(unix_now(), &mut ps).unwrap().expect("a round runs");
     assert_eq!(report.awards.len(), 1, "the reference solver wins: {report:?}");

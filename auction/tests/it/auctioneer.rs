@@ -8,10 +8,10 @@ use stakebid_auction::auctioneer::{Auctioneer, Participant};
 use stakebid_auction::domain::registry::Registry;
 use stakebid_auction::infra::store::{Status, Store};
 use stakebid_auction::port::NodeStore;
-use stakebid_intents::envelope::{CommitMsg, RevealMsg};
-use stakebid_intents::protocol::{AuctionOpen, Bid, RoundBinding};
-use stakebid_intents::{batch, Context, Domain, Intent, IntentId, Market, Wei};
-use stakebid_solver::{by_name, Strategy};
+use stakebid_intents::protocol::Bid;
+use stakebid_intents::{batch, Domain, IntentId, Market, Wei};
+use stakebid_solver::by_name;
+use stakebid_solver::in_process::InProcess;
 use std::collections::BTreeMap;
 
 const CHAIN: u64 = 31337;
@@ -20,58 +20,27 @@ fn domain() -> Domain {
     Domain { chain_id: CHAIN, settlement: Address::repeat_byte(1) }
 }
 
-/// A solver running a strategy; `mode` makes it misbehave on purpose.
-struct Solver {
-    key: PrivateKeySigner,
-    strategy: Box<dyn Strategy>,
-    mode: &'static str,
-    sealed: Vec<RevealMsg>,
+/// Takes 1 % as fee (every cap is ≤ 0.3 %), keeping the sum exact.
+fn overcharge(bid: &mut Bid) {
+    let a = &mut bid.plans[0];
+    let total: U256 = a.allocations.iter().map(|x| x.amount).sum::<U256>() + a.fee;
+    let shift = total / U256::from(100);
+    let big = a.allocations.iter_mut().max_by_key(|x| x.amount).unwrap();
+    big.amount -= shift;
+    a.fee += shift;
 }
 
-impl Participant for Solver {
-    fn address(&self) -> Address {
-        self.key.address()
-    }
-    fn commit(
-        &mut self,
-        at: &RoundBinding,
-        open: &AuctionOpen,
-        ctx: &Context<'_>,
-        batch: &[(IntentId, Intent)],
-    ) -> Vec<CommitMsg> {
-        self.sealed.clear();
-        let mut commits = vec![];
-        for plans in stakebid_solver::pack::plan_bids(&*self.strategy, ctx, batch, None) {
-            let mut bid = Bid::from_plans(open.auctionId, self.address(), &plans);
-            if self.mode == "cheat" {
-                // Takes 1 % as fee (every cap is ≤ 0.3 %), keeping the sum exact.
-                let a = &mut bid.plans[0];
-                let total: U256 = a.allocations.iter().map(|x| x.amount).sum::<U256>() + a.fee;
-                let shift = total / U256::from(100);
-                let big = a.allocations.iter_mut().max_by_key(|x| x.amount).unwrap();
-                big.amount -= shift;
-                a.fee += shift;
-            }
-            let (c, salt) = CommitMsg::seal(at, &bid, &self.key);
-            self.sealed.push(RevealMsg::seal(at, bid, salt, &self.key));
-            commits.push(c);
-        }
-        commits
-    }
-    fn reveal(&mut self, _auction: u64) -> Vec<RevealMsg> {
-        if self.mode == "silent" {
-            return vec![];
-        }
-        std::mem::take(&mut self.sealed)
-    }
-}
-
+/// The shared in-process solver running `strategy`; `mode` makes it
+/// misbehave on purpose (`silent`: never reveals; `cheat`: overcharges).
 pub(crate) fn solver(n: u8, strategy: &str, mode: &'static str) -> Box<dyn Participant> {
-    Box::new(Solver {
-        key: PrivateKeySigner::from_bytes(&B256::repeat_byte(n)).unwrap(),
-        strategy: by_name(strategy, 5).unwrap(),
-        mode,
-        sealed: vec![],
+    let s = InProcess::new(
+        PrivateKeySigner::from_bytes(&B256::repeat_byte(n)).unwrap(),
+        by_name(strategy, 5).unwrap(),
+    );
+    Box::new(match mode {
+        "silent" => s.silent(),
+        "cheat" => s.tampering(overcharge),
+        _ => s,
     })
 }
 

@@ -24,6 +24,7 @@ pub mod bus;
 pub mod client;
 pub mod cluster;
 pub mod codes;
+pub mod net;
 
 pub use bus::{Bus, BusError};
 pub use client::{Client, ClientError};

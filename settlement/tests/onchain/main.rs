@@ -8,6 +8,6 @@ mod batch;
 mod calldata;
 mod executor;
 mod exits;
-mod fixture;
+pub(crate) use stakebid_tests::onchain as fixture;
 mod guards;
 mod refund;

@@ -55,13 +55,6 @@ fn postgres_user() -> Option<(u32, u32)> {
     Some((id(&["-u", "postgres"])?, id(&["-g", "postgres"])?))
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap_or(55432)
-}
-
 fn as_user(cmd: &mut Command, user: Option<(u32, u32)>) {
     use std::os::unix::process::CommandExt;
     if let Some((uid, gid)) = user {
@@ -98,7 +91,7 @@ impl LocalPostgres {
         let mut pg = LocalPostgres {
             child: None,
             log: dir.join("postgres.log"),
-            port: free_port(),
+            port: stakebid_bus::net::free_port().unwrap_or(55432),
             bin,
             data,
             user,

@@ -1,6 +1,10 @@
 //! A devnet for the tests: anvil from npm on 127.0.0.1 (stopped on drop),
 //! everything deployed by `deploy::deploy` from the dated market snapshot,
-//! a bonded solver, and helpers to sign intents, bids and awards.
+//! a bonded solver, and helpers to sign intents, bids and awards. Shared by
+//! the settlement crate's on-chain tests and the node's chain-link tests
+//! (feature `onchain`, enabled only by their dev-dependencies).
+
+#![allow(missing_docs)]
 
 use alloy::network::EthereumWallet;
 use alloy::node_bindings::{Anvil, AnvilInstance};
@@ -10,6 +14,7 @@ use alloy::signers::local::PrivateKeySigner;
 use alloy::transports::http::reqwest::Url;
 use stakebid_settlement::Confirm;
 
+use crate::anvil_path;
 use stakebid_intents::protocol::{Award, Bid, BidAllocation, BidPlan};
 use stakebid_intents::{sign, Domain, Intent, Market, SignedIntent};
 use stakebid_settlement::calldata::settle_arg;
@@ -17,41 +22,40 @@ use stakebid_settlement::contracts::{MockEigenLayer, MockLido, MockRocketPool, S
 use stakebid_settlement::deploy::{deploy, DeployParams, Deployment};
 use stakebid_settlement::executor::{error_name, skipped_in};
 use stakebid_settlement::registry::SolverRegistry;
-use stakebid_tests::anvil_path;
 
 /// (intent, [(position, amount)], fee).
-pub(crate) type PlanSpec<'a> = (&'a SignedIntent, &'a [(&'a str, U256)], U256);
+pub type PlanSpec<'a> = (&'a SignedIntent, &'a [(&'a str, U256)], U256);
 
-pub(crate) fn eth(s: &str) -> U256 {
+pub fn eth(s: &str) -> U256 {
     parse_ether(s).unwrap()
 }
 
-pub(crate) const DELAY_BLOCKS: u32 = 20;
+pub const DELAY_BLOCKS: u32 = 20;
 
-pub(crate) struct Fx {
-    pub(crate) _anvil: AnvilInstance,
-    pub(crate) url: Url,
-    pub(crate) keys: Vec<PrivateKeySigner>,
-    pub(crate) d: Deployment,
-    pub(crate) market: Market,
-    pub(crate) domain: Domain,
+pub struct Fx {
+    pub _anvil: AnvilInstance,
+    pub url: Url,
+    pub keys: Vec<PrivateKeySigner>,
+    pub d: Deployment,
+    pub market: Market,
+    pub domain: Domain,
 }
 
 /// Account roles among anvil's keys.
-pub(crate) const DEPLOYER: usize = 0;
-pub(crate) const AUCTIONEER: usize = 1;
-pub(crate) const EXECUTOR: usize = 2;
-pub(crate) const SOLVER: usize = 3;
-pub(crate) const RUNNER_UP: usize = 4;
+pub const DEPLOYER: usize = 0;
+pub const AUCTIONEER: usize = 1;
+pub const EXECUTOR: usize = 2;
+pub const SOLVER: usize = 3;
+pub const RUNNER_UP: usize = 4;
 /// Users start here.
-pub(crate) const USER: usize = 5;
+pub const USER: usize = 5;
 
 impl Fx {
-    pub(crate) async fn new() -> Fx {
+    pub async fn new() -> Fx {
         Self::with_anvil(Anvil::at(anvil_path()).arg("--accounts").arg("20")).await
     }
 
-    pub(crate) async fn with_anvil(a: Anvil) -> Fx {
+    pub async fn with_anvil(a: Anvil) -> Fx {
         let anvil = a.try_spawn().expect("anvil starts (tests/setup.sh installs it)");
         let url = anvil.endpoint_url();
         let keys: Vec<PrivateKeySigner> = anvil
@@ -75,30 +79,30 @@ impl Fx {
         fx
     }
 
-    pub(crate) fn key(&self, i: usize) -> &PrivateKeySigner {
+    pub fn key(&self, i: usize) -> &PrivateKeySigner {
         &self.keys[i]
     }
 
-    pub(crate) fn addr(&self, i: usize) -> Address {
+    pub fn addr(&self, i: usize) -> Address {
         self.keys[i].address()
     }
 
-    pub(crate) fn as_(&self, i: usize) -> DynProvider {
+    pub fn as_(&self, i: usize) -> DynProvider {
         ProviderBuilder::new()
             .wallet(EthereumWallet::from(self.keys[i].clone()))
             .connect_http(self.url.clone())
             .erased()
     }
 
-    pub(crate) fn settlement(&self, i: usize) -> Settlement::SettlementInstance<DynProvider> {
+    pub fn settlement(&self, i: usize) -> Settlement::SettlementInstance<DynProvider> {
         Settlement::new(self.d.settlement, self.as_(i))
     }
 
-    pub(crate) fn lido(&self, i: usize) -> MockLido::MockLidoInstance<DynProvider> {
+    pub fn lido(&self, i: usize) -> MockLido::MockLidoInstance<DynProvider> {
         MockLido::new(self.d.assets["stETH"], self.as_(i))
     }
 
-    pub(crate) fn pool(
+    pub fn pool(
         &self,
         asset: &str,
         i: usize,
@@ -106,30 +110,24 @@ impl Fx {
         MockRocketPool::new(self.d.assets[asset], self.as_(i))
     }
 
-    pub(crate) fn eigen(&self, i: usize) -> MockEigenLayer::MockEigenLayerInstance<DynProvider> {
+    pub fn eigen(&self, i: usize) -> MockEigenLayer::MockEigenLayerInstance<DynProvider> {
         MockEigenLayer::new(self.d.eigenlayer, self.as_(i))
     }
 
-    pub(crate) async fn bond(&self, who: usize, amount: &str) {
+    pub async fn bond(&self, who: usize, amount: &str) {
         let r = SolverRegistry::new(self.d.registry, self.as_(who));
         r.bond().value(eth(amount)).confirm().await.unwrap();
     }
 
     /// ETH into the Settlement's escrow.
-    pub(crate) async fn escrow(&self, who: usize, amount: U256) {
+    pub async fn escrow(&self, who: usize, amount: U256) {
         let s = self.settlement(who);
         let r = s.deposit().value(amount).confirm().await.unwrap();
         assert!(r.status());
     }
 
     /// A permissive intent (the on-chain checks are what is under test).
-    pub(crate) fn intent(
-        &self,
-        owner: Address,
-        asset: Address,
-        amount: U256,
-        nonce: u64,
-    ) -> Intent {
+    pub fn intent(&self, owner: Address, asset: Address, amount: U256, nonce: u64) -> Intent {
         Intent {
             owner,
             asset,
@@ -148,21 +146,21 @@ impl Fx {
         }
     }
 
-    pub(crate) fn sign(&self, intent: Intent, who: usize) -> SignedIntent {
+    pub fn sign(&self, intent: Intent, who: usize) -> SignedIntent {
         let sig = sign(&intent, &self.domain, self.key(who));
         SignedIntent { intent, domain: self.domain, signature: Bytes::from(sig.as_bytes()) }
     }
 
-    pub(crate) fn asset(&self, id: &str) -> Address {
+    pub fn asset(&self, id: &str) -> Address {
         self.d.assets[id]
     }
 
-    pub(crate) fn operator(&self, id: &str) -> Address {
+    pub fn operator(&self, id: &str) -> Address {
         self.d.operators[id]
     }
 
     /// A bid by `solver` with one plan per (intent, allocations, fee).
-    pub(crate) fn bid(&self, auction: u64, solver: usize, plans: &[PlanSpec<'_>]) -> Bid {
+    pub fn bid(&self, auction: u64, solver: usize, plans: &[PlanSpec<'_>]) -> Bid {
         Bid {
             auctionId: auction,
             solver: self.addr(solver),
@@ -181,7 +179,7 @@ impl Fx {
     }
 
     /// The auctioneer's award of `bid` (signed by `signer`).
-    pub(crate) fn award(&self, bid: &Bid, signer: usize) -> (Award, alloy::primitives::Signature) {
+    pub fn award(&self, bid: &Bid, signer: usize) -> (Award, alloy::primitives::Signature) {
         let award = Award {
             auctionId: bid.auctionId,
             bidHash: bid.hash(),
@@ -194,14 +192,14 @@ impl Fx {
     }
 
     /// `settle`'s argument for `bid`, awarded by the auctioneer.
-    pub(crate) fn arg(&self, bid: &Bid, intents: &[&SignedIntent]) -> Settlement::Settle {
+    pub fn arg(&self, bid: &Bid, intents: &[&SignedIntent]) -> Settlement::Settle {
         let (award, sig) = self.award(bid, AUCTIONEER);
         let owned: Vec<SignedIntent> = intents.iter().map(|s| (*s).clone()).collect();
         settle_arg(&award, &sig, bid, &owned, &self.market, 10).unwrap()
     }
 
     /// Settles as the executor; the receipt must succeed.
-    pub(crate) async fn settle(
+    pub async fn settle(
         &self,
         args: Vec<Settlement::Settle>,
     ) -> alloy::rpc::types::TransactionReceipt {
@@ -211,7 +209,7 @@ impl Fx {
     }
 
     /// The custom error `settle` reverts with (simulated by the executor).
-    pub(crate) async fn revert_of(&self, args: Vec<Settlement::Settle>) -> String {
+    pub async fn revert_of(&self, args: Vec<Settlement::Settle>) -> String {
         self.revert_as(EXECUTOR, args).await
     }
 
@@ -219,7 +217,7 @@ impl Fx {
     /// name, else the settlement is sent inside an anvil snapshot (rolled
     /// back after) and the answer is `skipped:<reason>` for each intent the
     /// Settlement skipped, or `settled`.
-    pub(crate) async fn outcome_of(&self, args: Vec<Settlement::Settle>) -> String {
+    pub async fn outcome_of(&self, args: Vec<Settlement::Settle>) -> String {
         let r = self.revert_of(args.clone()).await;
         if r != "no revert" {
             return r;
@@ -239,7 +237,7 @@ impl Fx {
 
     /// A configuration change through the Settlement's timelock: queued by
     /// the admin, executed once the delay has passed.
-    pub(crate) async fn configure(&self, call: impl alloy::sol_types::SolCall) {
+    pub async fn configure(&self, call: impl alloy::sol_types::SolCall) {
         let call = alloy::primitives::Bytes::from(call.abi_encode());
         let admin = self.settlement(DEPLOYER);
         admin.queue(call.clone()).confirm().await.unwrap();
@@ -248,32 +246,32 @@ impl Fx {
         admin.execute(call).confirm().await.unwrap();
     }
 
-    pub(crate) async fn revert_as(&self, who: usize, args: Vec<Settlement::Settle>) -> String {
+    pub async fn revert_as(&self, who: usize, args: Vec<Settlement::Settle>) -> String {
         match self.settlement(who).settle(args).call().await {
             Ok(_) => "no revert".into(),
             Err(e) => revert_name(&e),
         }
     }
 
-    pub(crate) async fn mine(&self, blocks: u64) {
+    pub async fn mine(&self, blocks: u64) {
         let p = self.as_(DEPLOYER);
         let _: serde_json::Value =
             p.raw_request("anvil_mine".into(), (U256::from(blocks),)).await.unwrap();
     }
 
-    pub(crate) async fn warp(&self, secs: u64) {
+    pub async fn warp(&self, secs: u64) {
         let p = self.as_(DEPLOYER);
         let _: serde_json::Value = p.raw_request("evm_increaseTime".into(), (secs,)).await.unwrap();
         self.mine(1).await;
     }
 
-    pub(crate) async fn balance(&self, who: Address) -> U256 {
+    pub async fn balance(&self, who: Address) -> U256 {
         self.as_(DEPLOYER).get_balance(who).await.unwrap()
     }
 }
 
-pub(crate) fn revert_name(e: &alloy::contract::Error) -> String {
+pub fn revert_name(e: &alloy::contract::Error) -> String {
     e.as_revert_data().and_then(|d| error_name(&d)).unwrap_or_else(|| format!("undecoded: {e}"))
 }
 
-pub(crate) use stakebid_tests::unix_now;
+pub use crate::unix_now;
