@@ -238,8 +238,11 @@ fn twenty_intents_from_eight_stakers_settle_on_chain_into_their_plans() {
     let snapshot = |tokens: &[Address]| {
         rt.block_on(async {
             let mut out = BTreeMap::new();
+            let settlement = Settlement::new(d.settlement, read.clone());
             for o in &owners {
-                out.insert((*o, Address::ZERO), read.get_balance(*o).await.unwrap());
+                // ETH is paid from the owner's escrow in the Settlement and
+                // ETH held as is goes back there (never pushed to a wallet).
+                out.insert((*o, Address::ZERO), settlement.escrowOf(*o).call().await.unwrap());
                 for t in tokens {
                     out.insert(
                         (*o, *t),
@@ -307,7 +310,10 @@ fn twenty_intents_from_eight_stakers_settle_on_chain_into_their_plans() {
         let (_, plan) = &plans[&s.intent.id(&domain).0];
         let h = want.entry(s.intent.owner).or_default();
         let input = s.intent.asset;
-        if !input.is_zero() {
+        if input.is_zero() {
+            // The whole amount (allocations and fee) leaves the escrow.
+            *h.spent.entry(Address::ZERO).or_default() += s.intent.amount;
+        } else {
             *h.spent.entry(input).or_default() += plan.fee;
         }
         for (j, al) in plan.allocations.iter().enumerate() {
@@ -332,10 +338,11 @@ fn twenty_intents_from_eight_stakers_settle_on_chain_into_their_plans() {
         let ad = EigenLayerAdapter::new(d.restaking_adapter, read.clone());
         let eigen = MockEigenLayer::new(d.eigenlayer, read.clone());
         for (owner, h) in &want {
+            let eth_spent = h.spent.get(&Address::ZERO).copied().unwrap_or_default();
             assert_eq!(
-                after[&(*owner, Address::ZERO)] - before[&(*owner, Address::ZERO)],
+                after[&(*owner, Address::ZERO)] + eth_spent - before[&(*owner, Address::ZERO)],
                 h.eth,
-                "ETH held by {owner}"
+                "ETH escrow of {owner} (held as is: credited back)"
             );
             for t in &tokens {
                 let got = after[&(*owner, *t)] + h.spent.get(t).copied().unwrap_or_default();
