@@ -22,6 +22,7 @@
 pub mod address;
 pub mod batch;
 pub mod clear_signing;
+pub mod codes;
 pub mod decimal;
 pub mod deployment;
 pub mod encoding;

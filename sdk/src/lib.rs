@@ -22,6 +22,6 @@ pub mod staker;
 /// The SDK's error: the node client's (`Api`, `Transport`, `Decode`) and its chain calls' (`Chain`).
 pub use stakebid_bus::ClientError as SdkError;
 pub use stakebid_bus::{bus, client, cluster, codes};
-pub use stakebid_bus::{ApiCode, Bus, BusError, Client};
+pub use stakebid_bus::{ApiCode, Bus, BusError, Client, ErrorCode};
 pub use stakebid_wire as wire;
 pub use staker::{profile, PendingWithdrawal, Position, Staker};

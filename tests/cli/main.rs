@@ -424,6 +424,133 @@ fn shared_scaffolding_is_declared_once() {
     assert!(paths.is_empty(), "#[path] reaches: {paths:?}");
 }
 
+const TABLE_BEGIN: &str = "<!-- BEGIN every code: generated from stakebid_intents::codes::ErrorCode (STAKEBID_BLESS=1 cargo test regenerates); do not edit -->\n";
+const TABLE_END: &str = "<!-- END every code -->";
+
+/// `docs/errors.md`'s table of every code and `sdk/js/src/codes.d.ts` are
+/// what `ErrorCode` writes: a code added, removed or reworded in the enum
+/// without regenerating them fails here (`STAKEBID_BLESS=1` rewrites them).
+#[test]
+fn the_error_table_and_typescript_union_are_generated_from_the_one_enum() {
+    use stakebid_intents::codes::ErrorCode;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let bless = std::env::var_os("STAKEBID_BLESS").is_some();
+    let doc_path = root.join("docs/errors.md");
+    let doc = std::fs::read_to_string(&doc_path).unwrap();
+    let (head, rest) = doc.split_once(TABLE_BEGIN).expect("docs/errors.md has the table markers");
+    let (kept, tail) = rest.split_once(TABLE_END).expect("docs/errors.md has the end marker");
+    let table = ErrorCode::markdown_table();
+    if bless {
+        std::fs::write(&doc_path, format!("{head}{TABLE_BEGIN}{table}{TABLE_END}{tail}")).unwrap();
+    } else {
+        assert!(
+            kept == table,
+            "docs/errors.md's table differs from ErrorCode: run STAKEBID_BLESS=1 cargo test"
+        );
+    }
+    let ts_path = root.join("sdk/js/src/codes.d.ts");
+    let ts = ErrorCode::typescript_union();
+    if bless {
+        std::fs::write(&ts_path, &ts).unwrap();
+    } else {
+        let kept = std::fs::read_to_string(&ts_path).unwrap_or_default();
+        assert!(
+            kept == ts,
+            "sdk/js/src/codes.d.ts differs from ErrorCode: run STAKEBID_BLESS=1 cargo test"
+        );
+    }
+    assert!(table.contains("| `round.not_eligible` | 403 |"), "the checker reads real rows");
+}
+
+/// Every string literal in the product's sources that looks like a code of
+/// a known family (`intent.…`, `store.…`) is a declared `ErrorCode`: a code
+/// cannot be added without declaring (and so documenting) it.
+#[test]
+fn every_code_the_sources_use_is_declared() {
+    use stakebid_intents::codes::ErrorCode;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let families: std::collections::BTreeSet<&str> =
+        ErrorCode::ALL.iter().map(|c| c.as_str().split('.').next().unwrap()).collect();
+    let mut files = vec![];
+    for d in [
+        "intents/src",
+        "auction/src",
+        "settlement/src",
+        "settlement/chain/src",
+        "solver/src",
+        "sdk/src",
+        "sdk/bus/src",
+        "sdk/wire/src",
+        "src",
+    ] {
+        rust_files(&root.join(d), &mut files);
+    }
+    let mut undeclared = vec![];
+    let mut seen = 0;
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap();
+        let code = text.split("#[cfg(test)]\nmod tests").next().unwrap();
+        for lit in code.split('"').skip(1).step_by(2) {
+            let Some((family, name)) = lit.split_once('.') else { continue };
+            let shaped = !name.is_empty()
+                && name.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+                && family.chars().all(|c| c.is_ascii_lowercase() || c == '_');
+            if !shaped || !families.contains(family) {
+                continue;
+            }
+            seen += 1;
+            if ErrorCode::parse(lit).is_none() {
+                undeclared.push(format!("{}: {lit}", f.strip_prefix(root).unwrap().display()));
+            }
+        }
+    }
+    assert!(seen > 100, "the checker finds the codes ({seen})");
+    assert!(
+        undeclared.is_empty(),
+        "codes used but not declared in ErrorCode:\n{}",
+        undeclared.join("\n")
+    );
+}
+
+/// Where the API names a status and a code together, the status is the one
+/// the code declares (so no status is chosen apart from the enum).
+#[test]
+fn explicit_api_statuses_are_the_declared_ones() {
+    use stakebid_intents::codes::ErrorCode;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = vec![];
+    rust_files(&root.join("auction/src/infra/api"), &mut files);
+    let status = |name: &str| match name {
+        "BAD_REQUEST" => 400,
+        "FORBIDDEN" => 403,
+        "NOT_FOUND" => 404,
+        "REQUEST_TIMEOUT" => 408,
+        "CONFLICT" => 409,
+        "PAYLOAD_TOO_LARGE" => 413,
+        "UNPROCESSABLE_ENTITY" => 422,
+        "TOO_MANY_REQUESTS" => 429,
+        "SERVICE_UNAVAILABLE" => 503,
+        other => panic!("add {other} to the test's table"),
+    };
+    let (mut checked, mut wrong) = (0, vec![]);
+    for f in &files {
+        let text: String = std::fs::read_to_string(f).unwrap().split_whitespace().collect();
+        for part in text.split("ApiError::new(StatusCode::").skip(1) {
+            let Some((name, rest)) = part.split_once(',') else { continue };
+            let Some(lit) = rest.strip_prefix('"').and_then(|r| r.split('"').next()) else {
+                continue;
+            };
+            checked += 1;
+            let declared = ErrorCode::parse(lit).and_then(|c| c.status());
+            if declared != Some(status(name)) {
+                wrong.push(format!("{lit}: {name} but declared {declared:?}"));
+            }
+        }
+    }
+    assert!(checked > 20, "the checker finds the calls ({checked})");
+    assert!(wrong.is_empty(), "{wrong:?}");
+}
+
 /// One `sol!` binding per contract or interface name in the workspace.
 #[test]
 fn one_binding_per_contract() {

@@ -28,5 +28,5 @@ pub mod net;
 
 pub use bus::{Bus, BusError};
 pub use client::{Client, ClientError};
-pub use codes::ApiCode;
+pub use codes::{ApiCode, ErrorCode};
 pub use stakebid_wire as wire;

@@ -44,18 +44,9 @@ export function generate(api) {
       out += `export type ${name} = ${tsType(s)};\n\n`;
     }
   }
-  // Every code a route lists on its 4XX answer; `x.*` stands for a family.
-  const codes = new Set();
-  for (const ops of Object.values(api.paths)) {
-    for (const op of Object.values(ops)) {
-      const d = op.responses?.['4XX']?.description || '';
-      const list = d.split('with one of:')[1];
-      if (list) list.split(',').map(c => c.trim()).filter(Boolean).forEach(c => codes.add(c));
-    }
-  }
-  const lit = [...codes].sort().map(c => c.endsWith('.*') ? `\`${c.slice(0, -1)}\${string}\`` : JSON.stringify(c));
-  out += '/** A stable error code the node answers with (4xx); `x.${string}` stands for a family. */\n' +
-    `export type ErrorCode =\n${lit.map(l => `  | ${l}`).join('\n')};\n`;
+  // Every code the node answers with: the union generated from the one
+  // list of codes (stakebid_intents::codes::ErrorCode) into codes.d.ts.
+  out += "export type { ErrorCode } from './codes.js';\n";
   return out;
 }
 

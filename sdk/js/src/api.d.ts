@@ -671,43 +671,4 @@ export interface Withdrawals {
   withdrawals: Array<WithdrawalView>;
 }
 
-/** A stable error code the node answers with (4xx); `x.${string}` stands for a family. */
-export type ErrorCode =
-  | "address.bad_checksum"
-  | "auction.not_open"
-  | "auction.not_running"
-  | "auction.unknown"
-  | "events.too_many_streams"
-  | "explorer.unknown_file"
-  | `intent.${string}`
-  | "intent.bad_signature"
-  | "intent.high_s_signature"
-  | "intent.nonce_reused"
-  | "intent.not_cancellable"
-  | "intent.replayed"
-  | "intent.unknown"
-  | "intent.wrong_signer"
-  | "market.bad_hash"
-  | "market.unknown"
-  | "quote.infeasible"
-  | "quote.unavailable"
-  | "request.bad_id"
-  | "request.invalid_body"
-  | "request.malformed_json"
-  | "request.missing_field"
-  | "request.too_large"
-  | "round.bad_signature"
-  | "round.duplicate_commitment"
-  | "round.early_reveal"
-  | "round.late_commit"
-  | "round.late_reveal"
-  | "round.not_eligible"
-  | "round.reveal_mismatch"
-  | "round.too_many_bids"
-  | "round.wrong_auction"
-  | "search.malformed"
-  | "search.not_found"
-  | "search.too_long"
-  | "store.failed"
-  | "store.unavailable"
-  | "withdrawals.no_chain";
+export type { ErrorCode } from './codes.js';

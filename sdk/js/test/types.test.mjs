@@ -13,5 +13,7 @@ test('src/api.d.ts is what the node\'s OpenAPI document generates', async () => 
   for (const name of ['IntentView', 'Quote', 'Figures', 'IntentAward', 'OperatorGamma', 'ErrorBody']) {
     assert.match(committed, new RegExp(`export interface ${name} \\{`));
   }
-  assert.match(committed, /\| "intent\.replayed"/);
+  assert.match(committed, /export type \{ ErrorCode \} from '\.\/codes\.js';/);
+  const codes = readFileSync(new URL('../src/codes.d.ts', import.meta.url), 'utf8');
+  assert.match(codes, /\| "intent\.replayed"/);
 });

@@ -107,7 +107,7 @@ pub(super) async fn commit(
     let m: CommitMsg = typed_body(body, "commitment { auction, solver, commitment, signature }")?;
     if m.auction != id {
         return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
+            StatusCode::UNPROCESSABLE_ENTITY,
             "round.wrong_auction",
             format!("the commitment names auction {}, the URL {id}", m.auction),
         ));
@@ -136,7 +136,7 @@ pub(super) async fn reveal(
     }
     if m.bid.auctionId != id {
         return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
+            StatusCode::UNPROCESSABLE_ENTITY,
             "round.wrong_auction",
             format!("the bid names auction {}, the URL {id}", m.bid.auctionId),
         ));

@@ -198,7 +198,7 @@ pub(super) async fn cancel(
     })?;
     if who != rec.signed.intent.owner {
         return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
+            StatusCode::UNPROCESSABLE_ENTITY,
             "intent.wrong_signer",
             "the cancellation is not signed by the intent's owner",
         ));

@@ -131,22 +131,18 @@ pub const ROUTES: &[(&str, &str, &[&str])] = &[
     ("GET", "/v1/events", &["auction.not_running", "events.too_many_streams"]),
 ];
 
-/// Every error code documented in `docs/errors.md`.
-pub fn error_codes() -> Vec<&'static str> {
-    let doc = include_str!("../../../../docs/errors.md");
-    let mut codes: Vec<&str> = doc
-        .split('`')
-        .skip(1)
-        .step_by(2)
-        .filter(|c| {
-            c.contains('.')
-                && !c.contains(' ')
-                && c.chars()
-                    .all(|ch| ch.is_ascii_lowercase() || ch == '_' || ch == '.' || ch == '*')
-        })
-        .collect();
+/// Every error code (`stakebid_intents::codes::ErrorCode`, the list
+/// `docs/errors.md` is generated from), and each family as `prefix.*`.
+pub fn error_codes() -> Vec<String> {
+    let all = stakebid_intents::codes::ErrorCode::ALL;
+    let mut codes: Vec<String> = all.iter().map(|c| c.as_str().to_string()).collect();
+    for c in all {
+        let family = format!("{}.*", c.as_str().split('.').next().unwrap_or_default());
+        if !codes.contains(&family) {
+            codes.push(family);
+        }
+    }
     codes.sort_unstable();
-    codes.dedup();
     codes
 }
 

@@ -120,6 +120,13 @@ impl ApiError {
     pub(crate) fn coded(status: StatusCode, e: &impl Coded) -> Self {
         ApiError::new(status, e.code(), e.message())
     }
+
+    /// Any coded error, answered with the status its code declares
+    /// (`stakebid_intents::codes::ErrorCode::status`), or `fallback` for a
+    /// code that declares none.
+    pub(crate) fn declared(e: &impl Coded, fallback: StatusCode) -> Self {
+        ApiError::coded(declared_status(e.code()).unwrap_or(fallback), e)
+    }
 }
 
 impl std::fmt::Display for ApiError {
@@ -152,36 +159,26 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// The HTTP status `code` declares, if it is a known code that reaches the API.
+pub(crate) fn declared_status(code: &str) -> Option<StatusCode> {
+    stakebid_intents::codes::ErrorCode::parse(code)
+        .and_then(|c| c.status())
+        .and_then(|s| StatusCode::from_u16(s).ok())
+}
+
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
-        let status = match e {
-            StoreError::Duplicate(_) | StoreError::NonceReused { .. } => StatusCode::CONFLICT,
-            StoreError::Unknown(_) | StoreError::UnknownAuction(_) => StatusCode::NOT_FOUND,
-            StoreError::OwnerLimit { .. } => StatusCode::TOO_MANY_REQUESTS,
-            StoreError::IllegalTransition { .. }
-            | StoreError::IllegalPhase { .. }
-            | StoreError::NotPending(_) => StatusCode::CONFLICT,
-            StoreError::Db(_)
-            | StoreError::Unavailable(_)
-            | StoreError::Fenced { .. }
-            | StoreError::Schema { .. }
-            | StoreError::Corrupt(_)
-            | StoreError::Inconsistent(_)
-            | StoreError::Layout { .. } => StatusCode::SERVICE_UNAVAILABLE,
-        };
-        ApiError::coded(status, &e)
+        // Every store code declares its status (409, 404, 429, 503).
+        ApiError::declared(&e, StatusCode::SERVICE_UNAVAILABLE)
     }
 }
 
 impl From<LiveError> for ApiError {
     fn from(e: LiveError) -> Self {
-        let status = match &e {
-            LiveError::NotOpen(_) => StatusCode::CONFLICT,
-            LiveError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
-            LiveError::Round(r) if r.code() == "round.not_eligible" => StatusCode::FORBIDDEN,
-            _ => StatusCode::UNPROCESSABLE_ENTITY,
-        };
-        ApiError::coded(status, &e)
+        // `auction.not_open` 409, `rate.limited` 429, `round.not_eligible`
+        // 403, the other `round.*` 422; an envelope's `bus.*` codes declare
+        // none and answer 422.
+        ApiError::declared(&e, StatusCode::UNPROCESSABLE_ENTITY)
     }
 }
 
