@@ -5,7 +5,7 @@
 use alloy::network::EthereumWallet;
 use alloy::node_bindings::Anvil;
 use alloy::primitives::{address, utils::parse_ether, Address, B256, U256};
-use alloy::providers::{Provider, ProviderBuilder};
+use alloy::providers::{DynProvider, Provider, ProviderBuilder};
 use alloy::signers::local::PrivateKeySigner;
 use stakebid_settlement::Confirm;
 
@@ -19,18 +19,41 @@ fn eth(s: &str) -> U256 {
     parse_ether(s).unwrap()
 }
 
+/// A fresh anvil (npm `@foundry-rs/anvil`, 127.0.0.1, stopped on drop) and
+/// its funded keys, each test's own.
+struct Chain(alloy::node_bindings::AnvilInstance);
+
+impl Chain {
+    fn start() -> Chain {
+        Chain(
+            Anvil::at(anvil_path()).try_spawn().expect("anvil starts (tests/setup.sh installs it)"),
+        )
+    }
+
+    fn url(&self) -> alloy::transports::http::reqwest::Url {
+        self.0.endpoint_url()
+    }
+
+    /// Anvil's `i`th funded key.
+    fn key(&self, i: usize) -> PrivateKeySigner {
+        PrivateKeySigner::from_bytes(&B256::from_slice(&self.0.keys()[i].to_bytes())).unwrap()
+    }
+
+    /// A provider signing as `k` (each its own nonce cache: one per key).
+    fn as_(&self, k: &PrivateKeySigner) -> DynProvider {
+        ProviderBuilder::new()
+            .wallet(EthereumWallet::from(k.clone()))
+            .connect_http(self.url())
+            .erased()
+    }
+}
+
 #[tokio::test]
 async fn bonds_slashing_and_delayed_withdrawals_follow_the_rules() {
-    let anvil =
-        Anvil::at(anvil_path()).try_spawn().expect("anvil starts (tests/setup.sh installs it)");
-    let url = anvil.endpoint_url();
-    let key = |i: usize| {
-        PrivateKeySigner::from_bytes(&B256::from_slice(&anvil.keys()[i].to_bytes())).unwrap()
-    };
+    let chain = Chain::start();
+    let key = |i: usize| chain.key(i);
     let (auctioneer, solver, stranger) = (key(0), key(1), key(2));
-    let as_ = |k: &PrivateKeySigner| {
-        ProviderBuilder::new().wallet(EthereumWallet::from(k.clone())).connect_http(url.clone())
-    };
+    let as_ = |k: &PrivateKeySigner| chain.as_(k);
     let reg =
         OnChainRegistry::deploy(as_(&auctioneer), auctioneer.address(), TREASURY, eth("1"), DAY)
             .await
@@ -124,16 +147,10 @@ async fn bonds_slashing_and_delayed_withdrawals_follow_the_rules() {
 /// proposal can be cancelled.
 #[tokio::test]
 async fn the_auctioneer_is_rotated_only_through_the_timelock() {
-    let anvil =
-        Anvil::at(anvil_path()).try_spawn().expect("anvil starts (tests/setup.sh installs it)");
-    let url = anvil.endpoint_url();
-    let key = |i: usize| {
-        PrivateKeySigner::from_bytes(&B256::from_slice(&anvil.keys()[i].to_bytes())).unwrap()
-    };
+    let chain = Chain::start();
+    let key = |i: usize| chain.key(i);
     let (admin, old, new, solver) = (key(0), key(3), key(4), key(1));
-    let as_ = |k: &PrivateKeySigner| {
-        ProviderBuilder::new().wallet(EthereumWallet::from(k.clone())).connect_http(url.clone())
-    };
+    let as_ = |k: &PrivateKeySigner| chain.as_(k);
     let reg =
         OnChainRegistry::deploy(as_(&admin), old.address(), TREASURY, eth("1"), DAY).await.unwrap();
     let addr = *reg.contract.address();
@@ -175,16 +192,10 @@ async fn the_auctioneer_is_rotated_only_through_the_timelock() {
 #[tokio::test]
 async fn collateral_reserved_for_an_award_is_the_stakers_until_released() {
     use alloy::sol_types::SolValue;
-    let anvil =
-        Anvil::at(anvil_path()).try_spawn().expect("anvil starts (tests/setup.sh installs it)");
-    let url = anvil.endpoint_url();
-    let key = |i: usize| {
-        PrivateKeySigner::from_bytes(&B256::from_slice(&anvil.keys()[i].to_bytes())).unwrap()
-    };
+    let chain = Chain::start();
+    let key = |i: usize| chain.key(i);
     let (auctioneer, solver, staker, other, thief) = (key(0), key(1), key(2), key(3), key(4));
-    let as_ = |k: &PrivateKeySigner| {
-        ProviderBuilder::new().wallet(EthereumWallet::from(k.clone())).connect_http(url.clone())
-    };
+    let as_ = |k: &PrivateKeySigner| chain.as_(k);
     let reg =
         OnChainRegistry::deploy(as_(&auctioneer), auctioneer.address(), TREASURY, eth("1"), DAY)
             .await
@@ -266,16 +277,11 @@ async fn collateral_reserved_for_an_award_is_the_stakers_until_released() {
 #[tokio::test]
 async fn a_bond_migrates_from_a_previous_registry() {
     use stakebid_settlement::registry::{migrate_bond, Migration};
-    let anvil =
-        Anvil::at(anvil_path()).try_spawn().expect("anvil starts (tests/setup.sh installs it)");
-    let url = anvil.endpoint_url();
-    let key = |i: usize| {
-        PrivateKeySigner::from_bytes(&B256::from_slice(&anvil.keys()[i].to_bytes())).unwrap()
-    };
+    let chain = Chain::start();
+    let url = chain.url();
+    let key = |i: usize| chain.key(i);
     let (auctioneer, solver) = (key(0), key(1));
-    let as_ = |k: &PrivateKeySigner| {
-        ProviderBuilder::new().wallet(EthereumWallet::from(k.clone())).connect_http(url.clone())
-    };
+    let as_ = |k: &PrivateKeySigner| chain.as_(k);
     let ap = as_(&auctioneer);
     let deploy =
         || OnChainRegistry::deploy(ap.clone(), auctioneer.address(), TREASURY, eth("1"), DAY);
