@@ -24,7 +24,7 @@ use alloy::signers::local::PrivateKeySigner;
 use serde_json::{json, Value};
 
 use stakebid_intents::protocol::{Award, Bid, BidAllocation, BidPlan};
-use stakebid_intents::{sign, Domain, Intent, Market, SignedIntent};
+use stakebid_intents::{sign, Domain, Market, SignedIntent};
 use stakebid_settlement::calldata::settle_arg;
 use stakebid_settlement::contracts::{MockEigenLayer, MockLido, Settlement};
 use stakebid_settlement::deploy::{deploy, DeployParams, Deployment};
@@ -256,22 +256,13 @@ impl Env {
         for u in 0..n {
             let k = &self.keys[FIRST_USER + u];
             let amount: U256 = plan.iter().map(|(_, a)| eth(a)).sum::<U256>() + eth("0.001");
-            let i = Intent {
-                owner: k.address(),
-                asset: Address::ZERO,
+            let i = stakebid_tests::onchain::permissive(
+                k.address(),
+                Address::ZERO,
                 amount,
-                minNetApyBps: 0,
-                maxLossBps: 10_000,
-                lossConfidenceBps: 9_500,
-                maxOperatorBps: 10_000,
-                maxServiceBps: 10_000,
-                minLiquidBps: 0,
-                liquidWithinDays: 0,
-                maxFeeBps: 100,
-                excludedOperators: vec![],
-                nonce: U256::from(self.nonce),
-                deadline: u64::MAX / 2,
-            };
+                self.nonce,
+                u64::MAX / 2,
+            );
             let sig = sign(&i, &self.domain, k);
             let si = SignedIntent {
                 intent: i,

@@ -126,24 +126,10 @@ impl Fx {
         assert!(r.status());
     }
 
-    /// A permissive intent (the on-chain checks are what is under test).
+    /// A permissive intent (the on-chain checks are what is under test),
+    /// valid for an hour.
     pub fn intent(&self, owner: Address, asset: Address, amount: U256, nonce: u64) -> Intent {
-        Intent {
-            owner,
-            asset,
-            amount,
-            minNetApyBps: 0,
-            maxLossBps: 10_000,
-            lossConfidenceBps: 9_500,
-            maxOperatorBps: 10_000,
-            maxServiceBps: 10_000,
-            minLiquidBps: 0,
-            liquidWithinDays: 0,
-            maxFeeBps: 100,
-            excludedOperators: vec![],
-            nonce: U256::from(nonce),
-            deadline: unix_now() + 3_600,
-        }
+        permissive(owner, asset, amount, nonce, unix_now() + 3_600)
     }
 
     pub fn sign(&self, intent: Intent, who: usize) -> SignedIntent {
@@ -275,3 +261,30 @@ pub fn revert_name(e: &alloy::contract::Error) -> String {
 }
 
 pub use crate::unix_now;
+
+/// An intent every plan meets (no yield floor, no loss or share limits, a
+/// 1 % fee cap): for tests and benches of what the chain checks.
+pub fn permissive(
+    owner: Address,
+    asset: Address,
+    amount: U256,
+    nonce: u64,
+    deadline: u64,
+) -> Intent {
+    Intent {
+        owner,
+        asset,
+        amount,
+        minNetApyBps: 0,
+        maxLossBps: 10_000,
+        lossConfidenceBps: 9_500,
+        maxOperatorBps: 10_000,
+        maxServiceBps: 10_000,
+        minLiquidBps: 0,
+        liquidWithinDays: 0,
+        maxFeeBps: 100,
+        excludedOperators: vec![],
+        nonce: U256::from(nonce),
+        deadline,
+    }
+}
