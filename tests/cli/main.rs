@@ -489,7 +489,7 @@ fn every_code_the_sources_use_is_declared() {
     let mut seen = 0;
     for f in &files {
         let text = std::fs::read_to_string(f).unwrap();
-        let code = text.split("#[cfg(test)]\nmod tests").next().unwrap();
+        let code = &without_test_modules(&text);
         for lit in code.split('"').skip(1).step_by(2) {
             let Some((family, name)) = lit.split_once('.') else { continue };
             let shaped = !name.is_empty()
@@ -633,10 +633,49 @@ fn no_two_cli_modules_import_each_other() {
     assert!(uses["node"].contains("keys"), "the checker sees grouped imports: {uses:?}");
 }
 
+/// `text` with every `#[cfg(test)] mod … { … }` blanked out (its lines kept
+/// as empty lines, so reported line numbers still match the file): what the
+/// source checks read. Code after a test module is still checked.
+fn without_test_modules(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("#[cfg(test)]") {
+        let after = &rest[at + "#[cfg(test)]".len()..];
+        let is_mod = after.trim_start().starts_with("mod ");
+        let open = after.find('{');
+        let (true, Some(open)) = (is_mod, open) else {
+            out.push_str(&rest[..at + "#[cfg(test)]".len()]);
+            rest = after;
+            continue;
+        };
+        let mut depth = 0usize;
+        let mut end = after.len();
+        for (i, c) in after[open..].char_indices() {
+            match c {
+                '{' => depth += 1,
+                '}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        end = open + i + 1;
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        out.push_str(&rest[..at]);
+        let skipped = &rest[at..at + "#[cfg(test)]".len() + end];
+        out.push_str(&"\n".repeat(skipped.matches('\n').count()));
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// JSON built by hand (`json!`) or read by string key (`v["field"]`,
 /// `v.get("field")`) in `text`, outside `#[cfg(test)]` modules: (line, text).
 fn json_glue(text: &str) -> Vec<(usize, String)> {
-    let code = text.split("#[cfg(test)]\nmod tests").next().unwrap_or(text);
+    let code = &without_test_modules(text);
     let keyed = |line: &str, open: &str, close: &str| {
         line.match_indices(open).any(|(i, _)| {
             let rest = &line[i + open.len()..];
@@ -694,6 +733,10 @@ fn no_hand_built_or_string_keyed_json_outside_the_presentation_layer() {
     assert!(in_presentation > 0, "the checker found nothing even where JSON is shaped");
     assert_eq!(json_glue("let a = v[\"id\"];\nlet b = json!({});\nlet c = m.get(\"k\");").len(), 3);
     assert!(json_glue("c.get(\"/v1/node\"); m[\"stETH-x\"]").is_empty());
+    // Code after a test module is still read; the module itself is not.
+    let after =
+        "#[cfg(test)]\nmod tests {\n    fn t() { let x = json!({}); }\n}\nlet b = json!({});\n";
+    assert_eq!(json_glue(after), vec![(5, "let b = json!({});".to_string())]);
 }
 
 /// Integers are written as decimal strings by one module
@@ -753,7 +796,7 @@ fn the_sdk_public_api_has_no_untyped_json() {
     let mut found = vec![];
     for f in &files {
         let text = std::fs::read_to_string(f).unwrap();
-        let code = text.split("#[cfg(test)]\nmod tests").next().unwrap_or(&text);
+        let code = &without_test_modules(&text);
         for (n, l) in code.lines().enumerate() {
             let l = l.trim();
             if l.starts_with("//") {
