@@ -28,7 +28,7 @@
 //!   devnet bonding helper.
 //!
 //! Depends on `stakebid-intents` only: the auction node drives settlement
-//! through its own chain link (`stakebid_auction::infra::chain`), never the
+//! through its own chain link (`stakebid_node::chain`), never the
 //! reverse.
 #![forbid(unsafe_code)]
 

@@ -6,16 +6,16 @@
 use alloy::primitives::B256;
 use alloy::signers::local::PrivateKeySigner;
 use clap::{Args, Subcommand};
-use stakebid_auction::port::NodeStore;
 use stakebid_intents::Coded;
+use stakebid_node::port::NodeStore;
 use std::path::PathBuf;
 
 use super::intent::{now, DEV_CHAIN_ID, DEV_SETTLEMENT};
 use super::{load_market, CliError};
-use stakebid_auction::auctioneer::Auctioneer;
 use stakebid_auction::domain::registry::Registry;
-use stakebid_auction::infra::store::{Status, Store};
 use stakebid_intents::{batch, Domain, Wei};
+use stakebid_node::auctioneer::Auctioneer;
+use stakebid_node::store::{Status, Store};
 
 use super::participants::demo_solvers;
 

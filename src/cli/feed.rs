@@ -6,13 +6,13 @@
 use alloy::providers::{Provider, ProviderBuilder};
 use std::sync::Arc;
 
-use stakebid_auction::infra::market::{
-    ChainSource, FeedOpts, MarketBook, MarketFeed, MarketSource, SnapshotSource,
-};
-use stakebid_auction::port::NodeStore;
 use stakebid_intents::deployment::Deployment;
 use stakebid_intents::market::live::LiveOpts;
 use stakebid_intents::{Coded, Market};
+use stakebid_node::market::{
+    ChainSource, FeedOpts, MarketBook, MarketFeed, MarketSource, SnapshotSource,
+};
+use stakebid_node::port::NodeStore;
 use stakebid_settlement::market::read::{ReadOpts, Reader};
 use stakebid_settlement::market::Protocols;
 

@@ -10,8 +10,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use stakebid_auction::infra::pg::{Fence, LeaseState, PgStore};
 use stakebid_intents::Coded;
+use stakebid_node::pg::{Fence, LeaseState, PgStore};
 
 /// What this node knows of the lease.
 pub(crate) struct Leadership {

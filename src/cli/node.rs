@@ -19,18 +19,18 @@ use super::feed::{chain_reader_for, market_feed, FeedArgs};
 use super::intent::{now, DEV_CHAIN_ID, DEV_SETTLEMENT};
 use super::lead;
 use super::{keys, load_market, CliError};
-use stakebid_auction::auctioneer::{Auctioneer, Report};
 use stakebid_auction::domain::registry::Registry;
-use stakebid_auction::infra::api::{router, serve, AppState, Intake, Limits, Quoter};
-use stakebid_auction::infra::chain::{ChainLink, Event as ChainEvent};
-use stakebid_auction::infra::live::{drive, Live};
-use stakebid_auction::infra::market::MarketFeed;
-use stakebid_auction::infra::metrics::Metrics;
-use stakebid_auction::infra::pg::{LeaseState, PgStore};
-use stakebid_auction::infra::store::Store;
-use stakebid_auction::port::{NodeState, NodeStore};
 use stakebid_intents::market::Index;
 use stakebid_intents::{Context, Domain, Intent, Market, Policy, Scenarios, Wei};
+use stakebid_node::api::{router, serve, AppState, Intake, Limits, Quoter};
+use stakebid_node::auctioneer::{Auctioneer, Report};
+use stakebid_node::chain::{ChainLink, Event as ChainEvent};
+use stakebid_node::live::{drive, Live};
+use stakebid_node::market::MarketFeed;
+use stakebid_node::metrics::Metrics;
+use stakebid_node::pg::{LeaseState, PgStore};
+use stakebid_node::port::{NodeState, NodeStore};
+use stakebid_node::store::Store;
 use stakebid_sdk::{Bus, Client};
 use stakebid_settlement::deploy::Deployment;
 use stakebid_settlement::registry::ensure_bond;
@@ -513,18 +513,16 @@ pub(crate) fn run(a: NodeArgs) -> Result<(), CliError> {
         solver_names: Arc::new(names.clone()),
         chain_reader,
         leader: lead.clone().map(|l| {
-            let f: stakebid_auction::infra::api::LeaderFn =
+            let f: stakebid_node::api::LeaderFn =
                 Arc::new(move || l.state().map(|s| leader_view(&l, s)));
             f
         }),
         withdrawal_log: Default::default(),
         stats: Default::default(),
-        rates: Arc::new(stakebid_auction::infra::api::RateLimits::new(
-            stakebid_auction::infra::api::Rates {
-                per_ip: cfg.http.rate_per_ip,
-                per_signer: cfg.http.rate_per_signer,
-            },
-        )),
+        rates: Arc::new(stakebid_node::api::RateLimits::new(stakebid_node::api::Rates {
+            per_ip: cfg.http.rate_per_ip,
+            per_signer: cfg.http.rate_per_signer,
+        })),
     };
     eprintln!(
         "[node] {} intents stored in {}; {} bus; API {base}/v1/health; explorer {base}/",

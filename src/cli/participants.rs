@@ -6,7 +6,7 @@ use alloy::primitives::{Address, B256};
 use alloy::signers::local::PrivateKeySigner;
 use std::collections::BTreeMap;
 
-use stakebid_auction::auctioneer::Participant;
+use stakebid_node::auctioneer::Participant;
 use stakebid_solver::by_name;
 use stakebid_solver::in_process::InProcess;
 

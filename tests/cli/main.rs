@@ -351,14 +351,36 @@ fn the_crate_graph_is_the_documented_layering() {
     assert_eq!(deps("stakebid-wire"), ["stakebid-intents"]);
     assert_eq!(deps("stakebid-bus"), ["stakebid-intents", "stakebid-wire"]);
     assert_eq!(deps("stakebid-solver"), ["stakebid-bus", "stakebid-intents"]);
+    assert_eq!(deps("stakebid-auction"), ["stakebid-intents"]);
     assert_eq!(
-        deps("stakebid-auction"),
-        ["stakebid-bus", "stakebid-intents", "stakebid-settlement", "stakebid-wire"]
+        deps("stakebid-node"),
+        [
+            "stakebid-auction",
+            "stakebid-bus",
+            "stakebid-intents",
+            "stakebid-settlement",
+            "stakebid-wire"
+        ]
     );
     assert_eq!(
         deps("stakebid-sdk"),
         ["stakebid-bus", "stakebid-chain", "stakebid-intents", "stakebid-wire"]
     );
+}
+
+/// The names in `krate`'s full normal dependency tree (`cargo tree`).
+fn normal_tree(krate: &str) -> std::collections::BTreeSet<String> {
+    let out = Command::new(env!("CARGO"))
+        .args(["tree", "-p", krate, "-e", "normal", "--prefix", "none", "--offline"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("cargo tree runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let tree = String::from_utf8_lossy(&out.stdout);
+    let names: std::collections::BTreeSet<String> =
+        tree.lines().filter_map(|l| l.split_whitespace().next()).map(String::from).collect();
+    assert!(names.contains("alloy"), "{krate}: the checker reads the tree:\n{tree}");
+    names
 }
 
 /// The wallet-facing crates build without storage or the executor: the
@@ -367,21 +389,39 @@ fn the_crate_graph_is_the_documented_layering() {
 #[test]
 fn wallet_crates_pull_in_no_storage_or_executor() {
     for krate in ["stakebid-sdk", "stakebid-wire"] {
-        let out = Command::new(env!("CARGO"))
-            .args(["tree", "-p", krate, "-e", "normal", "--prefix", "none", "--offline"])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .output()
-            .expect("cargo tree runs");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        let tree = String::from_utf8_lossy(&out.stdout);
-        let names: std::collections::BTreeSet<&str> =
-            tree.lines().filter_map(|l| l.split_whitespace().next()).collect();
-        assert!(names.contains("alloy"), "{krate}: the checker reads the tree:\n{tree}");
-        for banned in
-            ["sled", "postgres", "tokio-postgres", "stakebid-settlement", "stakebid-auction"]
-        {
+        let names = normal_tree(krate);
+        for banned in [
+            "sled",
+            "postgres",
+            "tokio-postgres",
+            "stakebid-settlement",
+            "stakebid-auction",
+            "stakebid-node",
+        ] {
             assert!(!names.contains(banned), "{krate} depends on {banned}");
         }
+    }
+}
+
+/// The auction core is pure: its full normal dependency tree has no web
+/// server, no database client, no API schema and no metrics crate (those
+/// are the node's, `stakebid-node`).
+#[test]
+fn the_auction_core_pulls_in_no_io() {
+    let names = normal_tree("stakebid-auction");
+    for banned in [
+        "axum",
+        "hyper",
+        "sled",
+        "postgres",
+        "tokio-postgres",
+        "utoipa",
+        "prometheus-client",
+        "tokio",
+        "stakebid-settlement",
+        "stakebid-bus",
+    ] {
+        assert!(!names.contains(banned), "stakebid-auction depends on {banned}");
     }
 }
 
@@ -519,7 +559,7 @@ fn explicit_api_statuses_are_the_declared_ones() {
     use stakebid_intents::codes::ErrorCode;
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files = vec![];
-    rust_files(&root.join("auction/src/infra/api"), &mut files);
+    rust_files(&root.join("auction/node/src/api"), &mut files);
     let status = |name: &str| match name {
         "BAD_REQUEST" => 400,
         "FORBIDDEN" => 403,
@@ -710,7 +750,7 @@ fn no_hand_built_or_string_keyed_json_outside_the_presentation_layer() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     // The API's presentation modules and the wire types are where JSON is
     // shaped; everything else passes typed values.
-    let presentation = [root.join("auction/src/infra/api"), root.join("sdk/wire")];
+    let presentation = [root.join("auction/node/src/api"), root.join("sdk/wire")];
     let mut files = vec![];
     for d in ["intents/src", "auction/src", "settlement/src", "solver/src", "sdk", "src"] {
         rust_files(&root.join(d), &mut files);

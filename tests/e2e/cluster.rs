@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use stakebid_tests::{get, http, intent_bodies, scratch, unix_now, wait_for, Node};
 
 use crate::{args, BIN};
-use stakebid_auction::infra::pg::local::LocalPostgres as Postgres;
+use stakebid_node::pg::local::LocalPostgres as Postgres;
 
 /// Round every 2 s (1 s commit, 1 s reveal), so the default lease is
 /// 1.2 s and a standby takes over within one round interval.

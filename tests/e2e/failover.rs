@@ -29,7 +29,7 @@ use stakebid_tests::{
 };
 
 use crate::{args, BIN};
-use stakebid_auction::infra::pg::local::LocalPostgres as Postgres;
+use stakebid_node::pg::local::LocalPostgres as Postgres;
 
 fn leads(n: &Node) -> bool {
     http(&n.addr, "GET", "/v1/health", "").is_some_and(|(_, v)| v["leader"]["this_node"] == true)

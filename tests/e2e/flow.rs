@@ -2,7 +2,7 @@
 //! different strategies, sealed bids, and the optimal strategy winning.
 
 use serde_json::Value;
-use stakebid_auction::port::NodeStore;
+use stakebid_node::port::NodeStore;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -187,7 +187,7 @@ fn in_process_bus_with_three_solvers() {
     let mut node = node;
     node.proc.kill();
     {
-        let store = stakebid_auction::infra::store::Store::open(&node.dir.join("store")).unwrap();
+        let store = stakebid_node::store::Store::open(&node.dir.join("store")).unwrap();
         let mut public = store.auction(1).unwrap().unwrap().public.unwrap();
         public.total_score = 999_999_999_999_999_999_999;
         store.publish(1, public).unwrap();

@@ -1,11 +1,8 @@
 //! Winner selection against brute force on random small instances, and its
 //! invariants: no intent awarded twice, no shared cap exceeded, fairness;
-//! and the sled store (`store`).
+//! scoring; and the sealed round (`round`).
 
-mod api;
-mod auctioneer;
 mod round;
-mod store;
 
 use alloy::primitives::{Address, B256};
 use proptest::prelude::*;
