@@ -36,7 +36,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::contracts::Settlement;
 use crate::revert::{blame_of, Blame, Revert};
-use crate::ChainError;
+use crate::{ChainError, JournalError};
 use stakebid_intents::protocol::SkipReason;
 
 /// One award to settle.
@@ -151,40 +151,42 @@ pub type JournalEntry = (Vec<u8>, Vec<u8>);
 /// own table), so the executor never knows the backend.
 pub trait Journal: Send + Sync {
     /// The entry under `key`.
-    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, String>;
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, JournalError>;
     /// Writes `value` under `key`, durably, before returning.
-    fn put(&self, key: &[u8], value: Vec<u8>) -> Result<(), String>;
+    fn put(&self, key: &[u8], value: Vec<u8>) -> Result<(), JournalError>;
     /// Every entry, in key order.
-    fn entries(&self) -> Result<Vec<JournalEntry>, String>;
+    fn entries(&self) -> Result<Vec<JournalEntry>, JournalError>;
+}
+
+fn sled_err(e: sled::Error) -> JournalError {
+    JournalError::new(stakebid_intents::codes::ErrorCode::StoreFailed, e.to_string())
 }
 
 impl Journal for sled::Tree {
-    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, String> {
-        sled::Tree::get(self, key).map(|v| v.map(|v| v.to_vec())).map_err(|e| e.to_string())
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, JournalError> {
+        sled::Tree::get(self, key).map(|v| v.map(|v| v.to_vec())).map_err(sled_err)
     }
 
-    fn put(&self, key: &[u8], value: Vec<u8>) -> Result<(), String> {
-        self.insert(key, value).map_err(|e| e.to_string())?;
-        self.flush().map(drop).map_err(|e| e.to_string())
+    fn put(&self, key: &[u8], value: Vec<u8>) -> Result<(), JournalError> {
+        self.insert(key, value).map_err(sled_err)?;
+        self.flush().map(drop).map_err(sled_err)
     }
 
-    fn entries(&self) -> Result<Vec<JournalEntry>, String> {
-        self.iter()
-            .map(|kv| kv.map(|(k, v)| (k.to_vec(), v.to_vec())).map_err(|e| e.to_string()))
-            .collect()
+    fn entries(&self) -> Result<Vec<JournalEntry>, JournalError> {
+        self.iter().map(|kv| kv.map(|(k, v)| (k.to_vec(), v.to_vec())).map_err(sled_err)).collect()
     }
 }
 
 impl<J: Journal + ?Sized> Journal for Box<J> {
-    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, String> {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, JournalError> {
         (**self).get(key)
     }
 
-    fn put(&self, key: &[u8], value: Vec<u8>) -> Result<(), String> {
+    fn put(&self, key: &[u8], value: Vec<u8>) -> Result<(), JournalError> {
         (**self).put(key, value)
     }
 
-    fn entries(&self) -> Result<Vec<JournalEntry>, String> {
+    fn entries(&self) -> Result<Vec<JournalEntry>, JournalError> {
         (**self).entries()
     }
 }
@@ -238,8 +240,9 @@ fn last_tx(e: &Entry) -> Result<TxEnvelope, ChainError> {
     TxEnvelope::decode_2718(&mut raw.as_ref()).map_err(journal_err)
 }
 
+/// An entry that does not read back.
 fn journal_err(e: impl std::fmt::Display) -> ChainError {
-    ChainError::Journal(e.to_string())
+    ChainError::Journal(JournalError::entry(e))
 }
 
 impl Executor {
@@ -273,7 +276,7 @@ impl Executor {
     }
 
     fn entry(&self, key: &B256) -> Result<Option<Entry>, ChainError> {
-        match self.journal.get(key.as_slice()).map_err(journal_err)? {
+        match self.journal.get(key.as_slice())? {
             Some(v) => Ok(Some(serde_json::from_slice(&v).map_err(journal_err)?)),
             None => Ok(None),
         }
@@ -281,7 +284,7 @@ impl Executor {
 
     fn put(&self, key: &B256, e: &Entry) -> Result<(), ChainError> {
         let bytes = serde_json::to_vec(e).expect("an entry serializes");
-        self.journal.put(key.as_slice(), bytes).map_err(journal_err)
+        Ok(self.journal.put(key.as_slice(), bytes)?)
     }
 
     /// The recorded outcome of an award, if any.
@@ -297,7 +300,7 @@ impl Executor {
     /// Awards sent but without an outcome (what a restart must finish).
     pub fn unfinished(&self) -> Result<Vec<B256>, ChainError> {
         let mut out = vec![];
-        for (k, v) in self.journal.entries().map_err(journal_err)? {
+        for (k, v) in self.journal.entries()? {
             let e: Entry = serde_json::from_slice(&v).map_err(journal_err)?;
             if e.outcome.is_none() && !e.sent.is_empty() {
                 out.push(B256::from_slice(&k));

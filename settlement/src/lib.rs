@@ -39,4 +39,4 @@ pub mod executor;
 pub mod market;
 pub mod revert;
 
-pub use stakebid_chain::{chain_id, registry, withdrawals, ChainError, Confirm};
+pub use stakebid_chain::{chain_id, registry, withdrawals, ChainError, Confirm, JournalError};

@@ -7,7 +7,7 @@ use alloy::primitives::B256;
 use alloy::signers::local::PrivateKeySigner;
 use clap::{Args, Subcommand};
 use stakebid_intents::Coded;
-use stakebid_node::port::NodeStore;
+use stakebid_node::port::IntentStore;
 use std::path::PathBuf;
 
 use super::intent::{now, DEV_CHAIN_ID, DEV_SETTLEMENT};
@@ -15,7 +15,8 @@ use super::{load_market, CliError};
 use stakebid_auction::domain::registry::Registry;
 use stakebid_intents::{batch, Domain, Wei};
 use stakebid_node::auctioneer::Auctioneer;
-use stakebid_node::store::{Status, Store};
+use stakebid_node::port::Status;
+use stakebid_node::store::Store;
 
 use super::participants::demo_solvers;
 
@@ -129,12 +130,12 @@ pub(crate) fn run(cmd: AuctionCmd) -> Result<(), CliError> {
             );
         }
     }
-    let count = |s| store.count_status(s);
+    let count = |s| store.count_status(s).map_err(CliError::from);
     eprintln!(
         "intents: {} awarded, {} pending, {} expired (settlement on-chain arrives with the settlement issue)",
-        count(Status::Awarded),
-        count(Status::Pending),
-        count(Status::Expired)
+        count(Status::Awarded)?,
+        count(Status::Pending)?,
+        count(Status::Expired)?
     );
     Ok(())
 }

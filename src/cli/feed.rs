@@ -12,7 +12,7 @@ use stakebid_intents::{Coded, Market};
 use stakebid_node::market::{
     ChainSource, FeedOpts, MarketBook, MarketFeed, MarketSource, SnapshotSource,
 };
-use stakebid_node::port::NodeStore;
+use stakebid_node::port::prelude::*;
 use stakebid_settlement::market::read::{ReadOpts, Reader};
 use stakebid_settlement::market::Protocols;
 

@@ -11,7 +11,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use stakebid_intents::Coded;
-use stakebid_node::pg::{Fence, LeaseState, PgStore};
+use stakebid_node::pg::PgStore;
+use stakebid_node::port::{Fence, LeaseState};
 
 /// What this node knows of the lease.
 pub(crate) struct Leadership {

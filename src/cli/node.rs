@@ -28,8 +28,10 @@ use stakebid_node::chain::{ChainLink, Event as ChainEvent};
 use stakebid_node::live::{drive, Live};
 use stakebid_node::market::MarketFeed;
 use stakebid_node::metrics::Metrics;
-use stakebid_node::pg::{LeaseState, PgStore};
-use stakebid_node::port::{NodeState, NodeStore};
+use stakebid_node::pg::PgStore;
+use stakebid_node::port::prelude::*;
+use stakebid_node::port::LeaseState;
+use stakebid_node::port::NodeState;
 use stakebid_node::store::Store;
 use stakebid_sdk::{Bus, Client};
 use stakebid_settlement::deploy::Deployment;
@@ -500,7 +502,7 @@ pub(crate) fn run(a: NodeArgs) -> Result<(), CliError> {
     }
     let limits = limits(&cfg.http);
     let state = AppState {
-        store: store.clone(),
+        store: stakebid_node::port::AsyncStore::new(store.clone()),
         intake: rt.block_on(async { Intake::start(store.clone()) }),
         policy: Arc::new(policy),
         market: feed.clone(),
@@ -526,7 +528,7 @@ pub(crate) fn run(a: NodeArgs) -> Result<(), CliError> {
     };
     eprintln!(
         "[node] {} intents stored in {}; {} bus; API {base}/v1/health; explorer {base}/",
-        store.len(),
+        store.count().map_err(CliError::from)?,
         a.store
             .as_deref()
             .map_or_else(|| a.data_dir.display().to_string(), stakebid_sdk::bus::redacted),

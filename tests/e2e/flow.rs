@@ -2,7 +2,7 @@
 //! different strategies, sealed bids, and the optimal strategy winning.
 
 use serde_json::Value;
-use stakebid_node::port::NodeStore;
+use stakebid_node::port::prelude::*;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

@@ -6,7 +6,7 @@ use alloy::primitives::{address, Address, Bytes, B256, U256};
 use alloy::signers::local::PrivateKeySigner;
 use alloy::signers::SignerSync;
 use serde_json::{json, Value};
-use stakebid_node::port::NodeStore;
+use stakebid_node::port::prelude::*;
 use std::time::Duration;
 
 use stakebid_intents::batch::Profile;
@@ -465,6 +465,6 @@ fn fifty_five_hostile_requests_each_get_their_code_and_store_nothing() {
     let mut node = node;
     node.proc.kill();
     let store = stakebid_node::store::Store::open(&node.dir.join("store")).unwrap();
-    assert_eq!(store.len(), 1, "only the accepted intent is stored");
+    assert_eq!(store.count().unwrap(), 1, "only the accepted intent is stored");
     assert!(store.get(&stakebid_intents::IntentId(id)).unwrap().is_some());
 }

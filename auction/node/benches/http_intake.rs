@@ -17,7 +17,6 @@ use std::time::{Duration, Instant};
 
 use stakebid_intents::{accept, batch, Domain, Market, Policy};
 use stakebid_node::api::{router, AppState, Intake};
-use stakebid_node::metrics::Metrics;
 use stakebid_node::store::Store;
 
 const GROUP: usize = 256;
@@ -36,24 +35,13 @@ fn bench(c: &mut Criterion) {
     let dir = std::env::temp_dir().join(format!("stakebid-http-intake-{}", std::process::id()));
     let store = Arc::new(Store::open(&dir).unwrap());
     let addr = rt.block_on(async {
-        let state = AppState {
-            store: store.clone(),
-            intake: Intake::with_owner_cap(store.clone(), usize::MAX),
-            policy: Arc::new(policy.clone()),
-            market: stakebid_node::market::MarketFeed::fixed(Market::snapshot()),
-            now: Arc::new(|| 1_790_000_000),
-            live: None,
-            quoter: None,
-            metrics: Arc::new(Metrics::new()),
-            chain: None,
-            event_streams: std::sync::Arc::new(tokio::sync::Semaphore::new(8)),
-            solver_names: Default::default(),
-            chain_reader: None,
-            leader: None,
-            withdrawal_log: Default::default(),
-            stats: Default::default(),
-            rates: std::sync::Arc::new(stakebid_node::api::RateLimits::off()),
-        };
+        let mut state = AppState::new(
+            store.clone(),
+            policy.clone(),
+            stakebid_node::market::MarketFeed::fixed(Market::snapshot()),
+            Arc::new(|| 1_790_000_000),
+        );
+        state.intake = Intake::with_owner_cap(store.clone(), usize::MAX);
         let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = l.local_addr().unwrap();
         tokio::spawn(async move { axum::serve(l, router(state)).await.unwrap() });

@@ -6,7 +6,7 @@
 use alloy::primitives::Address;
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use stakebid_intents::{batch, Domain, IntentId, Market, SignedIntent};
-use stakebid_node::port::NodeStore;
+use stakebid_node::port::prelude::*;
 use stakebid_node::store::Store;
 
 fn bench(c: &mut Criterion) {

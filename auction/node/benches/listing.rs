@@ -12,8 +12,9 @@ use stakebid_auction::domain::outcome::{Outcome, ScoredBid};
 use stakebid_auction::domain::phase::Phase;
 use stakebid_intents::protocol::Bid;
 use stakebid_intents::{batch, IntentId, Market, SignedIntent};
-use stakebid_node::port::NodeStore;
-use stakebid_node::store::{AuctionRecord, Status, Store};
+use stakebid_node::port::prelude::*;
+use stakebid_node::port::{AuctionRecord, Status};
+use stakebid_node::store::Store;
 use stakebid_tests::test_domain as domain;
 
 /// A store with `n` intents (50 of them one owner's) and n / 100 auctions

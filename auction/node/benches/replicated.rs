@@ -31,36 +31,25 @@ use stakebid_auction::domain::registry::Registry;
 use stakebid_intents::{batch, Domain, Market, Policy, Wei};
 use stakebid_node::api::{router, AppState, Intake};
 use stakebid_node::auctioneer::{Auctioneer, Participant};
-use stakebid_node::metrics::Metrics;
 use stakebid_node::pg::local::LocalPostgres;
 use stakebid_node::pg::PgStore;
-use stakebid_node::port::NodeStore;
-use stakebid_node::store::{AuctionRecord, Status, Store};
+use stakebid_node::port::prelude::*;
+use stakebid_node::port::{AuctionRecord, Status};
+use stakebid_node::store::Store;
 
 const INTENTS: usize = 6_000;
 const IN_FLIGHT: usize = 64;
 
 fn serve(rt: &tokio::runtime::Runtime, store: Arc<dyn NodeStore>, d: Domain) -> String {
     rt.block_on(async {
-        let state = AppState {
-            store: store.clone(),
-            // One generator owner signs hundreds here: no per-owner cap.
-            intake: Intake::with_owner_cap(store, usize::MAX),
-            policy: Arc::new(Policy::new(d)),
-            market: stakebid_node::market::MarketFeed::fixed(Market::snapshot()),
-            now: Arc::new(|| 1_790_000_000),
-            live: None,
-            quoter: None,
-            metrics: Arc::new(Metrics::new()),
-            chain: None,
-            event_streams: Arc::new(tokio::sync::Semaphore::new(8)),
-            solver_names: Default::default(),
-            chain_reader: None,
-            leader: None,
-            withdrawal_log: Default::default(),
-            stats: Default::default(),
-            rates: std::sync::Arc::new(stakebid_node::api::RateLimits::off()),
-        };
+        let mut state = AppState::new(
+            store.clone(),
+            Policy::new(d),
+            stakebid_node::market::MarketFeed::fixed(Market::snapshot()),
+            Arc::new(|| 1_790_000_000),
+        );
+        // One generator owner signs hundreds here: no per-owner cap.
+        state.intake = Intake::with_owner_cap(store, usize::MAX);
         let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = l.local_addr().unwrap();
         tokio::spawn(async move { axum::serve(l, router(state)).await.unwrap() });

@@ -19,8 +19,8 @@ use stakebid_intents::protocol::{
 use stakebid_intents::scenarios::GENERATOR_VERSION;
 use stakebid_intents::{Context, Domain, Intent, IntentId, Market, Scenarios};
 
+use crate::port::{AuctionRecord, Status, StoreError};
 use crate::port::{NodeState, NodeStore};
-use crate::store::{AuctionRecord, Status, StoreError};
 use stakebid_auction::domain::fairness::Fairness;
 use stakebid_auction::domain::outcome::{AwardEntry, Outcome, RejectedBid, SettlementNote};
 use stakebid_auction::domain::phase::Phase;
@@ -259,7 +259,7 @@ impl Auctioneer<'_> {
         // The round's market is kept (by hash) before the round exists.
         if let Some(f) = &self.markets {
             f.keep_for_round(open.marketHash)
-                .map_err(|e| StoreError::Db(format!("cannot keep the round's market: {e}")))?;
+                .map_err(|e| StoreError::Failed(format!("cannot keep the round's market: {e}")))?;
         }
         // Persisted before it is announced.
         self.store.open_auction(&AuctionRecord {

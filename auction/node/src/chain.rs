@@ -22,6 +22,7 @@ use alloy::rpc::types::Filter;
 use alloy::signers::local::PrivateKeySigner;
 use alloy::sol_types::SolEvent;
 use alloy::transports::http::reqwest::Url;
+use stakebid_settlement::JournalError;
 
 use crate::auctioneer::{Auctioneer, Report};
 use crate::port::NodeStore;
@@ -135,6 +136,11 @@ fn problem(e: impl std::fmt::Display, code: &str) -> Event {
     Event::Problem { code: code.into(), message: e.to_string() }
 }
 
+/// A journal failure, under its cause's code (`store.fenced` stays so).
+fn journal_problem(e: JournalError) -> Event {
+    problem(&e.message, e.code.as_str())
+}
+
 impl ChainLink {
     /// Connects to `rpc`: the executor sends with `executor_key`, slashing
     /// is signed by the auctioneer's key, the journal is a tree of the
@@ -149,7 +155,11 @@ impl ChainLink {
         config: ExecutorConfig,
     ) -> Result<ChainLink, ChainError> {
         let journal = |name: &str| {
-            store.journal(name).map_err(|e| ChainError::Journal(format!("{name}: {e}")))
+            store.journal(name).map_err(|e| {
+                let mut j = stakebid_settlement::JournalError::from(e);
+                j.message = format!("{name}: {}", j.message);
+                ChainError::Journal(j)
+            })
         };
         let (settlements, penalties) = (journal("settlements")?, journal("penalties")?);
         let provider = ProviderBuilder::new().connect_http(rpc.clone()).erased();
@@ -196,13 +206,13 @@ impl ChainLink {
         offence: Offence,
         wei: u128,
         evidence: B256,
-    ) -> Result<(), String> {
+    ) -> Result<(), JournalError> {
         let key = penalty_key(auction, solver, offence, evidence);
         if self.penalties.get(&key)?.is_some() {
             return Ok(());
         }
         let e = PenaltyEntry { solver, auction, offence, wei: Wei(wei), evidence, done: false };
-        self.penalties.put(&key, serde_json::to_vec(&e).map_err(|e| e.to_string())?)
+        self.penalties.put(&key, serde_json::to_vec(&e).map_err(JournalError::entry)?)
     }
 
     /// Sends every journalled penalty not taken yet, marking each done once
@@ -210,7 +220,7 @@ impl ChainLink {
     pub async fn send_penalties(&self) -> Vec<Event> {
         let entries = match self.penalties.entries() {
             Ok(e) => e,
-            Err(e) => return vec![problem(e, "chain.journal")],
+            Err(e) => return vec![journal_problem(e)],
         };
         let mut out = vec![];
         for (key, v) in entries {
@@ -261,7 +271,7 @@ impl ChainLink {
                 e.done = true;
                 let bytes = serde_json::to_vec(&e).unwrap_or_default();
                 if let Err(err) = self.penalties.put(key, bytes) {
-                    out.push(problem(err, "chain.journal"));
+                    out.push(journal_problem(err));
                 }
             }
             Err(err) => out.push(problem(&err, err.code())),
@@ -326,13 +336,13 @@ impl ChainLink {
         evidence: B256,
     ) -> Vec<Event> {
         if let Err(e) = self.decide_penalty(solver, auction, offence, wei, evidence) {
-            return vec![problem(e, "chain.journal")];
+            return vec![journal_problem(e)];
         }
         let key = penalty_key(auction, solver, offence, evidence);
         match self.penalties.get(&key).map(|v| v.and_then(|v| serde_json::from_slice(&v).ok())) {
             Ok(Some(e)) => self.send_penalty(&key, e).await,
             Ok(None) => vec![problem("a journalled penalty does not read back", "chain.journal")],
-            Err(e) => vec![problem(e, "chain.journal")],
+            Err(e) => vec![journal_problem(e)],
         }
     }
 
@@ -503,8 +513,11 @@ impl ChainLink {
     /// them now and unfunded intents held back; nothing when it is empty
     /// (the driver asks every second).
     pub async fn prepare_round(&self, a: &mut Auctioneer<'_>) -> Vec<Event> {
-        if a.store.count_status(crate::store::Status::Pending) == 0 {
-            return vec![];
+        match a.store.count_status(crate::port::Status::Pending) {
+            Ok(0) => return vec![],
+            Ok(_) => {}
+            // The round itself reads the pool next and stops on the same error.
+            Err(e) => return vec![problem(&e, e.code())],
         }
         // A penalty the registry did not take yet is retried every round,
         // not only at a restart.

@@ -27,7 +27,7 @@ use alloy::rpc::types::Filter;
 use alloy::sol_types::{SolCall, SolEvent};
 
 use crate::port::NodeStore;
-use crate::store::{Record, Status};
+use crate::port::{Record, Status};
 use stakebid_intents::{Intent, IntentId};
 use stakebid_settlement::contracts::{MockRocketPool as Erc20, Settlement};
 

@@ -16,7 +16,7 @@ use alloy::primitives::Address;
 
 use stakebid_intents::IntentId;
 
-use crate::store::Status;
+use crate::port::Status;
 use stakebid_auction::domain::phase::Phase;
 
 /// A status as one byte (index keys; the Postgres `status` column).

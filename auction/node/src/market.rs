@@ -143,7 +143,7 @@ impl MarketSource for ChainSource {
             let mut cursor: Cursor = match self.journal.get(CURSOR_KEY) {
                 Ok(Some(b)) => serde_json::from_slice(&b).unwrap_or_default(),
                 Ok(None) => Cursor::default(),
-                Err(e) => return Err(MarketFeedError::Book(e)),
+                Err(e) => return Err(MarketFeedError::Book(e.to_string())),
             };
             let read = tokio::time::timeout(self.timeout, self.reader.read(&mut cursor, None))
                 .await
@@ -155,7 +155,9 @@ impl MarketSource for ChainSource {
             let market = live::build(&self.params, &read, self.opts)
                 .map_err(|e| MarketFeedError::Invalid(e.to_string()))?;
             let bytes = serde_json::to_vec(&cursor).expect("a cursor serializes");
-            self.journal.put(CURSOR_KEY, bytes).map_err(MarketFeedError::Book)?;
+            self.journal
+                .put(CURSOR_KEY, bytes)
+                .map_err(|e| MarketFeedError::Book(e.to_string()))?;
             Ok(Produced { market, read: Some(read), stats })
         })
     }
@@ -193,21 +195,21 @@ impl MarketBook {
         let book = |e: String| MarketFeedError::Book(e);
         let hash = market.hash();
         let mkey = [b"m:".as_slice(), hash.as_slice()].concat();
-        if self.journal.get(&mkey).map_err(book)?.is_some() {
+        if self.journal.get(&mkey).map_err(|e| book(e.to_string()))?.is_some() {
             return Ok((hash, 0));
         }
         let pjson = serde_json::to_vec(params).expect("a market serializes");
         let phash = keccak256(&pjson);
         let pkey = [b"p:".as_slice(), phash.as_slice()].concat();
         let mut added = 0;
-        if self.journal.get(&pkey).map_err(book)?.is_none() {
+        if self.journal.get(&pkey).map_err(|e| book(e.to_string()))?.is_none() {
             added += pjson.len();
-            self.journal.put(&pkey, pjson).map_err(book)?;
+            self.journal.put(&pkey, pjson).map_err(|e| book(e.to_string()))?;
         }
         let entry = serde_json::to_vec(&Stored { params: phash, read: read.cloned() })
             .expect("a stored market serializes");
         added += entry.len();
-        self.journal.put(&mkey, entry).map_err(book)?;
+        self.journal.put(&mkey, entry).map_err(|e| book(e.to_string()))?;
         Ok((hash, added))
     }
 
@@ -220,17 +222,19 @@ impl MarketBook {
 
     fn set_last_read(&self, read: &ChainRead) -> Result<(), MarketFeedError> {
         let bytes = serde_json::to_vec(read).expect("a read serializes");
-        self.journal.put(LAST_READ, bytes).map_err(MarketFeedError::Book)
+        self.journal.put(LAST_READ, bytes).map_err(|e| MarketFeedError::Book(e.to_string()))
     }
 
     /// The market with `hash`, rebuilt from what was kept.
     pub fn get(&self, hash: B256) -> Result<Option<Market>, MarketFeedError> {
         let book = |e: String| MarketFeedError::Book(e);
         let mkey = [b"m:".as_slice(), hash.as_slice()].concat();
-        let Some(entry) = self.journal.get(&mkey).map_err(book)? else { return Ok(None) };
+        let Some(entry) = self.journal.get(&mkey).map_err(|e| book(e.to_string()))? else {
+            return Ok(None);
+        };
         let s: Stored = serde_json::from_slice(&entry).map_err(|e| book(e.to_string()))?;
         let pkey = [b"p:".as_slice(), s.params.as_slice()].concat();
-        let pjson = self.journal.get(&pkey).map_err(book)?.ok_or_else(|| {
+        let pjson = self.journal.get(&pkey).map_err(|e| book(e.to_string()))?.ok_or_else(|| {
             book(format!("market {hash}: its parameter file {} is missing", s.params))
         })?;
         let params: Market = serde_json::from_slice(&pjson).map_err(|e| book(e.to_string()))?;

@@ -19,163 +19,24 @@ use std::path::Path;
 use stakebid_intents::{IntentId, SignedIntent};
 
 use crate::index;
-use crate::port::{NodeState, NodeStore};
+use crate::port::{
+    AuctionHead, AuctionRecord, AuctionStore, IntentStore, JournalStore, NodeState, OwnerPage,
+    Record, Recovery, StateStore, Status, StoreError,
+};
 use stakebid_auction::domain::outcome::Outcome;
 use stakebid_auction::domain::phase::Phase;
 use stakebid_settlement::executor::Journal;
 
-/// What the store keeps per auction.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AuctionRecord {
-    /// Auction id.
-    pub id: u64,
-    /// Its batch.
-    pub intents: Vec<IntentId>,
-    /// Scenario seed.
-    pub seed: alloy::primitives::B256,
-    /// Commit deadline (unix s).
-    pub commit_deadline: u64,
-    /// Reveal deadline (unix s).
-    pub reveal_deadline: u64,
-    /// Lifecycle phase.
-    pub phase: Phase,
-    /// After the reveal deadline: every bid, its score or rejection
-    /// reasons, the faults and the winners, so anyone can recompute them.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub public: Option<Outcome>,
-}
-
-/// What `recover` did after a restart.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Recovery {
-    /// Auctions voided (not yet scored); their intents are pending again.
-    pub voided: Vec<u64>,
-    /// Auctions to resume (scored or awarded).
-    pub resumed: Vec<u64>,
-}
-
-pub use stakebid_auction::domain::intent::{Record, Status};
-
-/// Store failures.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    /// The same intent (same id) was submitted before.
-    #[error("intent {0} was already accepted")]
-    Duplicate(IntentId),
-    /// The owner already used this nonce for another intent.
-    #[error("owner {owner} already used nonce {nonce} for another intent")]
-    NonceReused {
-        /// Owner.
-        owner: Address,
-        /// Nonce (decimal).
-        nonce: String,
-    },
-    /// No such intent.
-    #[error("no intent {0}")]
-    Unknown(IntentId),
-    /// The owner has as many intents pending as one owner may.
-    #[error("{owner} already has {max} intents pending, as many as one owner may; wait until some settle or expire, or cancel some")]
-    OwnerLimit {
-        /// Owner.
-        owner: Address,
-        /// The cap.
-        max: usize,
-    },
-    /// A transition the lifecycle does not allow.
-    #[error("intent {id} cannot go from {from:?} to {to:?}")]
-    IllegalTransition {
-        /// The intent.
-        id: IntentId,
-        /// Current status.
-        from: Status,
-        /// Requested status.
-        to: Status,
-    },
-    /// The storage backend failed (its own words: any backend).
-    #[error("storage failed: {0}")]
-    Db(String),
-    /// No such auction.
-    #[error("no auction {0}")]
-    UnknownAuction(u64),
-    /// An auction transition the lifecycle does not allow.
-    #[error("auction {id} cannot go from {from:?} to {to:?}")]
-    IllegalPhase {
-        /// Auction.
-        id: u64,
-        /// Current phase.
-        from: Phase,
-        /// Requested phase.
-        to: Phase,
-    },
-    /// An intent put into an auction is not pending.
-    #[error("intent {0} is not pending")]
-    NotPending(IntentId),
-    /// A stored record did not decode.
-    #[error("a stored record is corrupt: {0}")]
-    Corrupt(String),
-    /// A stored auction lacks what an operation on it needs.
-    #[error("a stored auction is inconsistent: {0}")]
-    Inconsistent(String),
-    /// The database cannot be reached (down, restarting, connection lost):
-    /// nothing was stored; the store reconnects by itself.
-    #[error("the database cannot be reached ({0}); nothing was stored, try again shortly")]
-    Unavailable(String),
-    /// A write of round, award or executor state by a node that no longer
-    /// holds the leader lease it made it under.
-    #[error(
-        "this node's leader lease (epoch {epoch}) was taken over or expired; the write was refused"
-    )]
-    Fenced {
-        /// The epoch the write was made under.
-        epoch: i64,
-    },
-    /// The database was migrated by a newer stakebid.
-    #[error("the database has schema version {found}; this stakebid knows up to {known} and will not guess: run the stakebid version that migrated it")]
-    Schema {
-        /// Found in the database.
-        found: i32,
-        /// The newest this binary knows.
-        known: i32,
-    },
-    /// The store was written in another layout than this code's.
-    #[error("this data directory was written by {}; this stakebid reads layout {LAYOUT} only and will not guess: start the node with a new --data-dir (pending intents can be resubmitted by their owners; settled ones live on-chain), or run the stakebid version that wrote it", match found { None => "an older stakebid (layout 1, before versioned records)".to_string(), Some(v) => format!("a stakebid with record layout {v}") })]
-    Layout {
-        /// The layout found (`None`: unversioned, layout 1).
-        found: Option<u32>,
-    },
-}
-
 // The port's error names no backend; the sled store converts its own.
 impl From<sled::Error> for StoreError {
     fn from(e: sled::Error) -> Self {
-        StoreError::Db(e.to_string())
+        StoreError::Failed(e.to_string())
     }
 }
 
 impl From<serde_json::Error> for StoreError {
     fn from(e: serde_json::Error) -> Self {
         StoreError::Corrupt(e.to_string())
-    }
-}
-
-impl stakebid_intents::Coded for StoreError {
-    fn code(&self) -> &str {
-        match self {
-            Self::Duplicate(_) => "intent.replayed",
-            Self::NonceReused { .. } => "intent.nonce_reused",
-            Self::Unknown(_) => "intent.unknown",
-            Self::OwnerLimit { .. } => "intent.owner_limit",
-            Self::IllegalTransition { .. } => "intent.illegal_transition",
-            Self::UnknownAuction(_) => "auction.unknown",
-            Self::IllegalPhase { .. } => "auction.illegal_transition",
-            Self::NotPending(_) => "intent.not_pending",
-            Self::Db(_) => "store.failed",
-            Self::Corrupt(_) | Self::Inconsistent(_) => "store.corrupt",
-            Self::Layout { .. } => "store.layout",
-            Self::Unavailable(_) => "store.unavailable",
-            Self::Fenced { .. } => "store.fenced",
-            Self::Schema { .. } => "store.schema",
-        }
     }
 }
 
@@ -223,57 +84,6 @@ struct Moved {
     from: Option<Status>,
     to: Status,
     bytes: Vec<u8>,
-}
-
-/// The listing view of an auction: what `GET /v1/auctions` shows, decoded
-/// without materializing the (large) public outcome.
-#[derive(Clone, Debug, Deserialize)]
-pub struct AuctionHead {
-    /// Auction id.
-    pub id: u64,
-    /// Its batch.
-    pub intents: Vec<IntentId>,
-    /// Commit deadline (unix s).
-    pub commit_deadline: u64,
-    /// Reveal deadline (unix s).
-    pub reveal_deadline: u64,
-    /// Lifecycle phase.
-    pub phase: Phase,
-    /// The winners, once public.
-    #[serde(default, rename = "public")]
-    winners: Option<Winners>,
-}
-
-#[derive(Clone, Debug, Default, Deserialize)]
-struct Winners {
-    #[serde(default)]
-    awards: Vec<WinnerAward>,
-}
-
-#[derive(Clone, Debug, Deserialize)]
-struct WinnerAward {
-    award: WinnerSolver,
-}
-
-#[derive(Clone, Debug, Deserialize)]
-struct WinnerSolver {
-    solver: Address,
-}
-
-impl AuctionHead {
-    /// The winning solvers, once the outcome is public.
-    pub fn winners(&self) -> Option<Vec<Address>> {
-        self.winners.as_ref().map(|w| w.awards.iter().map(|a| a.award.solver).collect())
-    }
-}
-
-/// A page of an owner's intents, newest first.
-#[derive(Clone, Debug)]
-pub struct OwnerPage {
-    /// The intents.
-    pub intents: Vec<(IntentId, Record)>,
-    /// Pass as `cursor` for the next page; `None` on the last one.
-    pub next: Option<u64>,
 }
 
 fn nonce_key(s: &SignedIntent) -> Vec<u8> {
@@ -359,11 +169,17 @@ impl Store {
     fn check_layout(&self) -> Result<(), StoreError> {
         match self.load_meta::<u32>("layout")? {
             Some(LAYOUT) => Ok(()),
-            Some(found) => Err(StoreError::Layout { found: Some(found) }),
+            Some(found) => Err(StoreError::Layout {
+                found: format!("a stakebid with record layout {found}"),
+                reads: format!("record layout {LAYOUT}"),
+            }),
             None if self.intents.is_empty() && self.auctions.is_empty() && self.meta.is_empty() => {
                 self.save_meta("layout", &LAYOUT)
             }
-            None => Err(StoreError::Layout { found: None }),
+            None => Err(StoreError::Layout {
+                found: "an older stakebid (record layout 1, before versioned records)".into(),
+                reads: format!("record layout {LAYOUT}"),
+            }),
         }
     }
 
@@ -482,7 +298,7 @@ impl Store {
     }
 }
 
-impl NodeStore for Store {
+impl IntentStore for Store {
     /// Accepts a group of already-validated intents: each is either refused
     /// (duplicate, nonce reused — also within the group) or written; all
     /// written ones land in one atomic batch and one flush before this returns.
@@ -586,8 +402,13 @@ impl NodeStore for Store {
     }
 
     /// How many intents have `status` (counts index keys, reads no record).
-    fn count_status(&self, status: Status) -> usize {
-        self.by_status.scan_prefix(index::status_prefix(status)).count()
+    fn count_status(&self, status: Status) -> Result<usize, StoreError> {
+        let mut n = 0;
+        for kv in self.by_status.scan_prefix(index::status_prefix(status)) {
+            kv?;
+            n += 1;
+        }
+        Ok(n)
     }
 
     /// Up to `limit` of `owner`'s intents, newest first, older than
@@ -619,6 +440,13 @@ impl NodeStore for Store {
         Ok(OwnerPage { intents, next: last.filter(|_| more) })
     }
 
+    /// Number of intents stored.
+    fn count(&self) -> Result<usize, StoreError> {
+        Ok(self.intents.len())
+    }
+}
+
+impl AuctionStore for Store {
     /// Opens an auction: its record and its intents' Pending → InAuction
     /// move land in one transaction and are flushed before this returns, so
     /// the node announces only what a restart will find.
@@ -793,17 +621,9 @@ impl NodeStore for Store {
             None => 0,
         })
     }
+}
 
-    /// Number of intents stored.
-    fn len(&self) -> usize {
-        self.intents.len()
-    }
-
-    /// Whether the store is empty.
-    fn is_empty(&self) -> bool {
-        self.intents.is_empty()
-    }
-
+impl StateStore for Store {
     fn node_state(&self) -> Result<NodeState, StoreError> {
         Ok(NodeState {
             registry: self.load_meta("registry")?,
@@ -827,7 +647,9 @@ impl NodeStore for Store {
         self.db.flush()?;
         Ok(())
     }
+}
 
+impl JournalStore for Store {
     fn journal(&self, name: &str) -> Result<Box<dyn Journal>, StoreError> {
         Ok(Box::new(self.db.open_tree(name)?))
     }
@@ -838,7 +660,7 @@ fn tx_error(e: sled::transaction::TransactionError<()>) -> StoreError {
     match e {
         sled::transaction::TransactionError::Storage(e) => e.into(),
         sled::transaction::TransactionError::Abort(()) => {
-            StoreError::Db("transaction aborted".into())
+            StoreError::Failed("transaction aborted".into())
         }
     }
 }

@@ -161,7 +161,7 @@ export type ErrorCode =
   | "store.failed"
   | "store.fenced"
   | "store.layout"
-  | "store.schema"
+  | "store.conflict"
   | "store.unavailable"
   | "withdrawals.no_chain"
   ;

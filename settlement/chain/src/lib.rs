@@ -43,9 +43,34 @@ pub enum ChainError {
     /// A deployment file or setting is wrong.
     #[error("{0}")]
     Config(String),
-    /// The executor's journal failed.
+    /// The executor's journal failed (its code says why: the store was
+    /// fenced or unreachable, or an entry did not read back).
     #[error("settlement journal: {0}")]
-    Journal(String),
+    Journal(#[from] JournalError),
+}
+
+/// A journal failure with the code of its cause: what the store said
+/// (`store.fenced`, `store.unavailable`, …) reaches the operator as such,
+/// not as a generic journal error.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct JournalError {
+    /// The cause's code.
+    pub code: stakebid_intents::codes::ErrorCode,
+    /// What happened, for a person.
+    pub message: String,
+}
+
+impl JournalError {
+    /// A failure with the cause's code.
+    pub fn new(code: stakebid_intents::codes::ErrorCode, message: impl Into<String>) -> Self {
+        JournalError { code, message: message.into() }
+    }
+
+    /// A journal entry that does not read back (`chain.journal`).
+    pub fn entry(message: impl std::fmt::Display) -> Self {
+        JournalError::new(stakebid_intents::codes::ErrorCode::ChainJournal, message.to_string())
+    }
 }
 
 impl stakebid_intents::Coded for ChainError {
@@ -56,7 +81,7 @@ impl stakebid_intents::Coded for ChainError {
             ChainError::Reverted(_) => "chain.reverted",
             ChainError::Rpc(_) => "chain.rpc_failed",
             ChainError::Config(_) => "chain.config",
-            ChainError::Journal(_) => "chain.journal",
+            ChainError::Journal(e) => e.code.as_str(),
         }
     }
 }

@@ -17,7 +17,7 @@ use stakebid_wire as wire;
 
 use super::{bad_id, typed_body, views, ApiError, AppState};
 use crate::live::Live;
-use crate::store::StoreError;
+use crate::port::StoreError;
 use stakebid_auction::domain::phase::Phase;
 use stakebid_auction::domain::registry::Registry;
 
@@ -57,13 +57,8 @@ pub(super) async fn list(
 ) -> Result<Json<wire::AuctionsPage>, ApiError> {
     let Query(q) = q.map_err(|e| bad_id(&format!("`cursor` and `limit` are numbers: {e}")))?;
     let limit = q.limit.unwrap_or(20).clamp(1, 200);
-    let store = s.store.clone();
-    let heads =
-        tokio::task::spawn_blocking(move || store.auction_page(q.cursor.or(q.before), limit))
-            .await
-            .map_err(|e| {
-                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "store.failed", e.to_string())
-            })??;
+    let before = q.cursor.or(q.before);
+    let heads = s.store.run(move |st| st.auction_page(before, limit)).await?;
     let next = heads.last().map(|h| h.id).filter(|_| heads.len() == limit);
     let auctions = heads.iter().map(views::head).collect();
     Ok(Json(wire::AuctionsPage { auctions, next_cursor: next, next_before: next }))
@@ -79,7 +74,7 @@ pub(super) async fn show(
     Path(id): Path<String>,
 ) -> Result<Json<wire::AuctionView>, ApiError> {
     let id = parse_auction(&id)?;
-    let a = s.store.auction(id)?.ok_or(StoreError::UnknownAuction(id))?;
+    let a = s.store.run(move |st| st.auction(id)).await?.ok_or(StoreError::UnknownAuction(id))?;
     let sealed = (s.now)() <= a.reveal_deadline;
     let live = s.live.as_ref().and_then(|l| l.commitments(id)).map(|c| {
         c.into_iter().map(|(solver, commitment)| wire::Commitment { solver, commitment }).collect()
@@ -177,6 +172,7 @@ pub(super) async fn events(
 #[utoipa::path(get, path = "/v1/solvers", tag = "auctions",
     responses((status = 200, description = "Bonds, eligibility and penalty records", body = wire::Solvers)))]
 pub(super) async fn solvers(State(s): State<AppState>) -> Result<Json<wire::Solvers>, ApiError> {
-    let reg: Registry = s.store.node_state()?.registry.unwrap_or_else(Registry::new);
+    let state = s.store.run(|st| st.node_state()).await?;
+    let reg: Registry = state.registry.unwrap_or_else(Registry::new);
     Ok(Json(views::solvers(&reg, &s.solver_names)))
 }

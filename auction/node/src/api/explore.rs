@@ -112,11 +112,8 @@ pub(super) fn market_status(s: &AppState) -> wire::MarketStatus {
 #[utoipa::path(get, path = "/v1/stats", tag = "node",
     responses((status = 200, description = "The node's totals", body = wire::Stats)))]
 pub(super) async fn stats_route(State(s): State<AppState>) -> Result<Json<wire::Stats>, ApiError> {
-    tokio::task::spawn_blocking(move || s.stats.read(&*s.store))
-        .await
-        .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "store.failed", e.to_string()))?
-        .map(Json)
-        .map_err(ApiError::from)
+    let stats = s.stats.clone();
+    Ok(Json(s.store.run(move |st| stats.read(st)).await?))
 }
 
 /// `GET /`: the explorer.

@@ -8,7 +8,7 @@ use tokio::sync::{mpsc, oneshot};
 use stakebid_intents::{IntentId, SignedIntent};
 
 use crate::port::NodeStore;
-use crate::store::StoreError;
+use crate::port::StoreError;
 
 /// Most intents per flush.
 pub const MAX_GROUP: usize = 512;
@@ -54,7 +54,7 @@ impl Intake {
                 // of two groups) cannot both take an owner's last place.
                 let result = tokio::task::spawn_blocking(move || capped(&*store, &items, cap))
                     .await
-                    .map_err(|e| StoreError::Db(format!("writer task: {e}")));
+                    .map_err(|e| StoreError::Failed(format!("writer task: {e}")));
                 match result.and_then(|r| r) {
                     Ok(outcomes) => {
                         for (reply, outcome) in replies.into_iter().zip(outcomes) {
@@ -67,7 +67,7 @@ impl Intake {
                         // answers `store.unavailable`, not `store.failed`).
                         let each = |e: &StoreError| match e {
                             StoreError::Unavailable(m) => StoreError::Unavailable(m.clone()),
-                            other => StoreError::Db(other.to_string()),
+                            other => StoreError::Failed(other.to_string()),
                         };
                         for reply in replies {
                             let _ = reply.send(Err(each(&e)));
@@ -82,7 +82,7 @@ impl Intake {
     /// Stores one intent durably; returns when it is on disk (or refused).
     pub async fn submit(&self, id: IntentId, signed: SignedIntent) -> Result<(), StoreError> {
         let (reply, wait) = oneshot::channel();
-        let closed = || StoreError::Db("the writer stopped".into());
+        let closed = || StoreError::Failed("the writer stopped".into());
         self.tx.send(((id, signed), reply)).await.map_err(|_| closed())?;
         wait.await.map_err(|_| closed())?
     }

@@ -14,28 +14,46 @@ use stakebid_intents::{accept, validate, Intent, IntentId};
 use stakebid_wire as wire;
 
 use super::{bad_id, json_body, views, ApiError, AppState};
-use crate::store::{Record, Status, StoreError};
+use crate::port::{NodeStore, Record, Status, StoreError};
 use stakebid_auction::domain::outcome::Outcome;
 use std::collections::BTreeMap;
 
 /// The public outcomes of the auctions `recs` last entered, for their views.
 pub(super) fn outcomes<'a>(
-    s: &AppState,
+    store: &dyn NodeStore,
     recs: impl Iterator<Item = &'a Record>,
-) -> Result<BTreeMap<u64, Outcome>, ApiError> {
+) -> Result<BTreeMap<u64, Outcome>, StoreError> {
     let mut out = BTreeMap::new();
     for r in recs.filter(|r| matches!(r.status, Status::Awarded | Status::Settled)) {
         let Some(a) = r.auction.filter(|a| !out.contains_key(a)) else { continue };
-        if let Some(o) = s.store.auction(a)?.and_then(|rec| rec.public) {
+        if let Some(o) = store.auction(a)?.and_then(|rec| rec.public) {
             out.insert(a, o);
         }
     }
     Ok(out)
 }
 
-fn view(s: &AppState, id: &IntentId, rec: &Record) -> Result<wire::IntentView, ApiError> {
-    let v = views::intent(id, rec, &outcomes(s, std::iter::once(rec))?, &s.market.get());
-    Ok(with_waiting(s, v, rec))
+/// One intent's record and the outcomes its view shows, read on the
+/// store's blocking pool.
+async fn read_intent(
+    s: &AppState,
+    id: IntentId,
+) -> Result<(Record, BTreeMap<u64, Outcome>), StoreError> {
+    s.store
+        .run(move |st| {
+            let rec = st.get(&id)?.ok_or(StoreError::Unknown(id))?;
+            let outs = outcomes(st, std::iter::once(&rec))?;
+            Ok((rec, outs))
+        })
+        .await
+}
+
+fn view(
+    s: &AppState,
+    id: &IntentId,
+    (rec, outs): &(Record, BTreeMap<u64, Outcome>),
+) -> wire::IntentView {
+    with_waiting(s, views::intent(id, rec, outs, &s.market.get()), rec)
 }
 
 /// A pending intent's view says what holds it back, when this node runs
@@ -99,8 +117,8 @@ pub(super) async fn status(
     Path(id): Path<String>,
 ) -> Result<Json<wire::IntentView>, ApiError> {
     let id = parse_id(&id)?;
-    let rec = s.store.get(&id)?.ok_or(StoreError::Unknown(id))?;
-    Ok(Json(view(&s, &id, &rec)?))
+    let read = read_intent(&s, id).await?;
+    Ok(Json(view(&s, &id, &read)))
 }
 
 /// How often an intent's event stream looks at its record.
@@ -124,7 +142,7 @@ pub(super) async fn events(
 > {
     use axum::response::sse::{Event, KeepAlive, Sse};
     let id = parse_id(&id)?;
-    s.store.get(&id)?.ok_or(StoreError::Unknown(id))?;
+    read_intent(&s, id).await?;
     let permit = s.event_streams.clone().try_acquire_owned().map_err(|_| {
         ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -145,22 +163,19 @@ pub(super) async fn events(
                     tokio::time::sleep(INTENT_POLL).await;
                 }
                 first = false;
-                let rec = match s.store.get(&id) {
-                    Ok(Some(r)) => r,
-                    _ => return None,
-                };
+                let Ok(read) = read_intent(&s, id).await else { return None };
+                let rec = &read.0;
                 if rec.history.len() == seen {
                     continue;
                 }
                 let end =
                     matches!(rec.status, Status::Settled | Status::Expired | Status::Cancelled);
-                let ev = match view(&s, &id, &rec) {
-                    Ok(v) => Event::default()
-                        .event("status")
-                        .data(serde_json::to_string(&v).unwrap_or_default()),
-                    Err(_) => return None,
-                };
-                return Some((Ok(ev), (s, rec.history.len(), end)));
+                let v = view(&s, &id, &read);
+                let ev = Event::default()
+                    .event("status")
+                    .data(serde_json::to_string(&v).unwrap_or_default());
+                let len = rec.history.len();
+                return Some((Ok(ev), (s, len, end)));
             }
         }
     });
@@ -191,7 +206,7 @@ pub(super) async fn cancel(
                 )
             },
         )?;
-    let rec = s.store.get(&id)?.ok_or(StoreError::Unknown(id))?;
+    let rec = s.store.run(move |st| st.get(&id)).await?.ok_or(StoreError::Unknown(id))?;
     let who = Cancellation { intentId: id.0 }.signer(&rec.signed.domain, &sig).map_err(|e| {
         let status = StatusCode::BAD_REQUEST;
         ApiError::new(status, e.code(), format!("the cancellation's signature: {e}"))
@@ -205,7 +220,7 @@ pub(super) async fn cancel(
     }
     s.rates.check_signer(who)?;
     if rec.status == Status::Cancelled {
-        return Ok(Json(view(&s, &id, &rec)?));
+        return Ok(Json(view(&s, &id, &read_intent(&s, id).await?)));
     }
     if rec.status != Status::Pending {
         return Err(ApiError::new(
@@ -217,12 +232,8 @@ pub(super) async fn cancel(
             ),
         ));
     }
-    let store = s.store.clone();
-    tokio::task::spawn_blocking(move || store.transition(&id, Status::Cancelled)).await.map_err(
-        |e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "store.failed", e.to_string()),
-    )??;
-    let rec = s.store.get(&id)?.ok_or(StoreError::Unknown(id))?;
-    Ok(Json(view(&s, &id, &rec)?))
+    s.store.run(move |st| st.transition(&id, Status::Cancelled)).await?;
+    Ok(Json(view(&s, &id, &read_intent(&s, id).await?)))
 }
 
 /// Pagination of an owner's intents.
@@ -255,14 +266,14 @@ pub(super) async fn by_owner(
     let limit = q.limit.unwrap_or(50).clamp(1, 500);
     // The page and the outcomes its awarded intents point to, read off the
     // async runtime's threads.
-    let st = s.clone();
-    let (page, outcomes) = tokio::task::spawn_blocking(move || {
-        let page = st.store.owner_page(&owner, q.cursor, limit)?;
-        let outcomes = outcomes(&st, page.intents.iter().map(|(_, r)| r))?;
-        Ok::<_, ApiError>((page, outcomes))
-    })
-    .await
-    .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "store.failed", e.to_string()))??;
+    let (page, outcomes) = s
+        .store
+        .run(move |st| {
+            let page = st.owner_page(&owner, q.cursor, limit)?;
+            let outcomes = outcomes(st, page.intents.iter().map(|(_, r)| r))?;
+            Ok((page, outcomes))
+        })
+        .await?;
     let intents = {
         let m = s.market.get();
         page.intents
@@ -320,19 +331,19 @@ pub(super) async fn search(
     match hex.map(str::len) {
         Some(64) => {
             let h: alloy::primitives::B256 = text.parse().map_err(|_| not_found())?;
-            if s.store.get(&IntentId(h))?.is_some() {
+            if s.store.run(move |st| st.get(&IntentId(h))).await?.is_some() {
                 let mut r = found(SearchKind::Intent, format!("/v1/intents/{h}"));
                 r.intent = Some(h);
                 return Ok(Json(r));
             }
-            let n = s.store.auction_by_tx(&h)?.ok_or_else(not_found)?;
+            let n = s.store.run(move |st| st.auction_by_tx(&h)).await?.ok_or_else(not_found)?;
             let mut r = found(SearchKind::Transaction, format!("/v1/auctions/{n}"));
             r.auction = Some(n);
             Ok(Json(r))
         }
         Some(40) => {
             let owner = stakebid_intents::address::parse(text)?;
-            if s.store.owner_page(&owner, None, 1)?.intents.is_empty() {
+            if s.store.run(move |st| st.owner_page(&owner, None, 1)).await?.intents.is_empty() {
                 return Err(not_found());
             }
             let mut r =
@@ -348,7 +359,7 @@ pub(super) async fn search(
                     "search for an intent id or transaction hash (0x and 64 hex digits), an owner (0x and 40) or an auction number",
                 )
             })?;
-            s.store.auction(n)?.ok_or_else(not_found)?;
+            s.store.run(move |st| st.auction(n)).await?.ok_or_else(not_found)?;
             let mut r = found(SearchKind::Auction, format!("/v1/auctions/{n}"));
             r.auction = Some(n);
             Ok(Json(r))

@@ -45,8 +45,8 @@ use stakebid_intents::{Intent, Policy};
 
 use crate::live::{Live, LiveError};
 use crate::metrics::Metrics;
-use crate::port::NodeStore;
-use crate::store::StoreError;
+use crate::port::StoreError;
+use crate::port::{AsyncStore, NodeStore};
 
 /// Largest request body accepted (an intent with 32 exclusions is ~3 KiB).
 pub const MAX_BODY: usize = 64 * 1024;
@@ -60,8 +60,8 @@ pub type Quoter = Arc<dyn Fn(&Intent) -> Result<stakebid_wire::Quote, String> + 
 /// What handlers share.
 #[derive(Clone)]
 pub struct AppState {
-    /// The store (reads).
-    pub store: Arc<dyn NodeStore>,
+    /// The store, for async code: every call runs on the blocking pool.
+    pub store: AsyncStore,
     /// The group-commit writer.
     pub intake: Intake,
     /// Intake policy (our chain and Settlement, limits).
@@ -94,6 +94,38 @@ pub struct AppState {
     pub rates: Arc<RateLimits>,
     /// `/v1/stats`, kept up to date by the auctions that changed.
     pub stats: Arc<StatsBook>,
+}
+
+impl AppState {
+    /// The API over `store` for `policy`'s domain with the market from
+    /// `market`: no live round, quoter, chain or lease (set those fields
+    /// after), 1,000 event streams, the rate limits off. Must be called
+    /// inside a tokio runtime (the intake writer is a task).
+    pub fn new(
+        store: Arc<dyn NodeStore>,
+        policy: Policy,
+        market: Arc<crate::market::MarketFeed>,
+        now: Arc<dyn Fn() -> u64 + Send + Sync>,
+    ) -> AppState {
+        AppState {
+            intake: Intake::start(store.clone()),
+            store: AsyncStore::new(store),
+            policy: Arc::new(policy),
+            market,
+            now,
+            live: None,
+            quoter: None,
+            metrics: Arc::new(Metrics::new()),
+            chain: None,
+            event_streams: Arc::new(tokio::sync::Semaphore::new(1000)),
+            solver_names: Default::default(),
+            chain_reader: None,
+            leader: None,
+            withdrawal_log: Default::default(),
+            rates: Arc::new(RateLimits::off()),
+            stats: Default::default(),
+        }
+    }
 }
 
 /// Reads the lease as this node last saw it.

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use crate::port::NodeStore;
-use crate::store::{Status, StoreError};
+use crate::port::{Status, StoreError};
 use stakebid_auction::domain::outcome::Outcome;
 use stakebid_auction::domain::phase::Phase;
 
@@ -199,8 +199,8 @@ impl StatsBook {
         }
         Ok(stakebid_wire::Stats {
             auctions: last,
-            intents_settled: store.count_status(Status::Settled),
-            intents_pending: store.count_status(Status::Pending),
+            intents_settled: store.count_status(Status::Settled)?,
+            intents_pending: store.count_status(Status::Pending)?,
             settlements: live.settlements,
             wei_staked: stakebid_intents::Wei(live.staked),
             median_net_apy_bps: live.median(),

@@ -5,7 +5,7 @@
 use stakebid_intents::{IntentId, Market, Wei};
 use stakebid_wire as wire;
 
-use crate::store::{AuctionHead, AuctionRecord};
+use crate::port::{AuctionHead, AuctionRecord};
 use stakebid_auction::domain::intent::{Record, Status};
 use stakebid_auction::domain::outcome::{
     AwardEntry, Outcome, RejectedBid, ScoredBid, SettlementNote,

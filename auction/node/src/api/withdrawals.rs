@@ -39,23 +39,24 @@ pub(super) async fn withdrawals(
         ));
     };
     // The restaked positions the owner's settled plans opened.
-    let st = s.clone();
-    let positions = tokio::task::spawn_blocking(move || {
-        let page = st.store.owner_page(&owner, None, MAX_INTENTS)?;
-        let settled: Vec<_> =
-            page.intents.iter().filter(|(_, r)| r.status == Status::Settled).collect();
-        let outcomes = super::intents::outcomes(&st, settled.iter().map(|(_, r)| r))?;
-        let mut names = BTreeSet::new();
-        for (id, r) in settled {
-            let view = super::views::intent(id, r, &outcomes, &st.market.get());
-            for a in view.award.into_iter().flat_map(|w| w.plan.allocations) {
-                names.insert(a.position);
-            }
+    let (settled, outcomes) = s
+        .store
+        .run(move |st| {
+            let page = st.owner_page(&owner, None, MAX_INTENTS)?;
+            let settled: Vec<_> =
+                page.intents.into_iter().filter(|(_, r)| r.status == Status::Settled).collect();
+            let outcomes = super::intents::outcomes(st, settled.iter().map(|(_, r)| r))?;
+            Ok((settled, outcomes))
+        })
+        .await?;
+    let mut positions = BTreeSet::new();
+    let market = s.market.get();
+    for (id, r) in &settled {
+        let view = super::views::intent(id, r, &outcomes, &market);
+        for a in view.award.into_iter().flat_map(|w| w.plan.allocations) {
+            positions.insert(a.position);
         }
-        Ok::<_, ApiError>(names)
-    })
-    .await
-    .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "store.failed", e.to_string()))??;
+    }
     let unavailable = |e: stakebid_settlement::ChainError| {
         ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,

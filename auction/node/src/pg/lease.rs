@@ -19,29 +19,7 @@ use postgres::Transaction;
 use std::time::Duration;
 
 use super::{err, PgStore};
-use crate::store::StoreError;
-
-/// The lease a leader writes under.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Fence {
-    /// This node's holder name (unique per process).
-    pub holder: String,
-    /// The epoch it took the lease in.
-    pub epoch: i64,
-}
-
-/// Who holds the lease.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
-pub struct LeaseState {
-    /// The holder's name.
-    pub holder: String,
-    /// Its epoch (bumped at every takeover).
-    pub epoch: i64,
-    /// When it took the lease (unix s).
-    pub since: i64,
-    /// Whether the lease is still valid (not expired).
-    pub live: bool,
-}
+use crate::port::{Fence, LeaseState, StoreError};
 
 /// A node's handle on the lease.
 pub struct Lease<'a> {

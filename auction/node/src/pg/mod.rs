@@ -20,7 +20,7 @@ mod lease;
 pub mod local;
 mod pool;
 
-pub use lease::{Fence, Lease, LeaseState};
+pub use lease::Lease;
 
 use alloy::primitives::{Address, B256};
 use postgres::Transaction;
@@ -28,12 +28,14 @@ use std::sync::{Arc, Mutex};
 
 use stakebid_intents::{IntentId, SignedIntent};
 use stakebid_settlement::executor::{Journal, JournalEntry};
+use stakebid_settlement::JournalError;
 
 use crate::index::{phase_byte, status_byte};
-use crate::port::{NodeState, NodeStore};
-use crate::store::{
-    AuctionHead, AuctionRecord, Clock, OwnerPage, Record, Recovery, Status, StoreError,
+use crate::port::{
+    AuctionHead, AuctionRecord, AuctionStore, Fence, IntentStore, JournalStore, LeaseState,
+    LeaseStore, NodeState, OwnerPage, Record, Recovery, StateStore, Status, StoreError,
 };
+use crate::store::Clock;
 use pool::{classify, Pool};
 use stakebid_auction::domain::outcome::Outcome;
 use stakebid_auction::domain::phase::Phase;
@@ -143,7 +145,10 @@ fn migrate(c: &mut postgres::Client) -> Result<(), StoreError> {
         .map_err(err)?
         .get(0);
     if have > SCHEMA {
-        return Err(StoreError::Schema { found: have, known: SCHEMA });
+        return Err(StoreError::Layout {
+            found: format!("a newer stakebid (schema version {have})"),
+            reads: format!("schema versions up to {SCHEMA}"),
+        });
     }
     for (v, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > have) {
         t.batch_execute(sql).map_err(err)?;
@@ -264,7 +269,7 @@ fn id_record(r: &postgres::Row) -> Result<(IntentId, Record), StoreError> {
     Ok((IntentId(B256::from_slice(&id)), Record { seq, ..rec }))
 }
 
-impl NodeStore for PgStore {
+impl IntentStore for PgStore {
     fn accept(
         &self,
         group: &[(IntentId, SignedIntent)],
@@ -385,7 +390,7 @@ impl NodeStore for PgStore {
         })
     }
 
-    fn count_status(&self, status: Status) -> usize {
+    fn count_status(&self, status: Status) -> Result<usize, StoreError> {
         self.run(move |c| {
             let n: i64 = c
                 .query_one(
@@ -396,7 +401,6 @@ impl NodeStore for PgStore {
                 .get(0);
             Ok(n as usize)
         })
-        .unwrap_or(0)
     }
 
     fn owner_page(
@@ -427,6 +431,15 @@ impl NodeStore for PgStore {
         })
     }
 
+    fn count(&self) -> Result<usize, StoreError> {
+        self.run(|c| {
+            let n: i64 = c.query_one("SELECT COUNT(*) FROM intents", &[]).map_err(err)?.get(0);
+            Ok(n as usize)
+        })
+    }
+}
+
+impl AuctionStore for PgStore {
     fn open_auction(&self, rec: &AuctionRecord) -> Result<(), StoreError> {
         let rec = rec.clone();
         self.tx(true, move |t, now| {
@@ -592,19 +605,9 @@ impl NodeStore for PgStore {
             Ok(v.unwrap_or(0) as u64)
         })
     }
+}
 
-    fn len(&self) -> usize {
-        self.run(|c| {
-            let n: i64 = c.query_one("SELECT COUNT(*) FROM intents", &[]).map_err(err)?.get(0);
-            Ok(n as usize)
-        })
-        .unwrap_or(0)
-    }
-
-    fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
+impl StateStore for PgStore {
     fn node_state(&self) -> Result<NodeState, StoreError> {
         self.run(|c| {
             let mut st = NodeState::default();
@@ -645,7 +648,9 @@ impl NodeStore for PgStore {
             Ok(())
         })
     }
+}
 
+impl JournalStore for PgStore {
     fn journal(&self, name: &str) -> Result<Box<dyn Journal>, StoreError> {
         Ok(Box::new(PgJournal {
             pool: self.pool.clone(),
@@ -665,7 +670,7 @@ struct PgJournal {
 }
 
 impl Journal for PgJournal {
-    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, String> {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, JournalError> {
         let (name, key) = (self.name.clone(), key.to_vec());
         self.pool
             .run(move |c| {
@@ -676,10 +681,10 @@ impl Journal for PgJournal {
                 .map_err(err)?
                 .map(|r| r.get::<_, Vec<u8>>(0)))
             })
-            .map_err(|e| e.to_string())
+            .map_err(JournalError::from)
     }
 
-    fn put(&self, key: &[u8], value: Vec<u8>) -> Result<(), String> {
+    fn put(&self, key: &[u8], value: Vec<u8>) -> Result<(), JournalError> {
         let (name, key) = (self.name.clone(), key.to_vec());
         let fence = self.fence.lock().unwrap_or_else(|p| p.into_inner()).clone();
         self.pool
@@ -696,10 +701,10 @@ impl Journal for PgJournal {
                 .map_err(err)?;
                 t.commit().map_err(err)
             })
-            .map_err(|e| e.to_string())
+            .map_err(JournalError::from)
     }
 
-    fn entries(&self) -> Result<Vec<JournalEntry>, String> {
+    fn entries(&self) -> Result<Vec<JournalEntry>, JournalError> {
         let name = self.name.clone();
         self.pool
             .run(move |c| {
@@ -709,6 +714,24 @@ impl Journal for PgJournal {
                     .map(|r| (r.get::<_, Vec<u8>>(0), r.get::<_, Vec<u8>>(1)))
                     .collect())
             })
-            .map_err(|e| e.to_string())
+            .map_err(JournalError::from)
+    }
+}
+
+impl LeaseStore for PgStore {
+    fn acquire(&self, holder: &str, ttl: std::time::Duration) -> Result<LeaseState, StoreError> {
+        self.lease(holder, ttl).acquire()
+    }
+
+    fn lease(&self) -> Result<LeaseState, StoreError> {
+        self.lease("", std::time::Duration::ZERO).state()
+    }
+
+    fn release(&self, holder: &str) -> Result<(), StoreError> {
+        self.lease(holder, std::time::Duration::ZERO).release()
+    }
+
+    fn fence(&self, fence: Option<Fence>) {
+        self.set_fence(fence);
     }
 }

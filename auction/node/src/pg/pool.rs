@@ -11,7 +11,7 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::store::StoreError;
+use crate::port::StoreError;
 
 type Job = Box<dyn FnOnce(&mut Option<Client>) + Send>;
 
@@ -24,8 +24,9 @@ pub(crate) struct Pool {
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 
 fn connect(url: &str) -> Result<Client, StoreError> {
-    let mut cfg: postgres::Config =
-        url.parse().map_err(|e| StoreError::Db(format!("the store URL does not parse: {e}")))?;
+    let mut cfg: postgres::Config = url
+        .parse()
+        .map_err(|e| StoreError::Failed(format!("the store URL does not parse: {e}")))?;
     if cfg.get_connect_timeout().is_none() {
         cfg.connect_timeout(CONNECT_TIMEOUT);
     }
@@ -39,15 +40,18 @@ fn connect(url: &str) -> Result<Client, StoreError> {
 }
 
 /// A Postgres failure as a store error: lost or refused connections (and
-/// the server shutting down) are `Unavailable`, the rest `Db`.
+/// the server shutting down) are `Unavailable`, serialization failures and deadlocks `Conflict`, the rest `Failed`.
 pub(crate) fn classify(e: postgres::Error) -> StoreError {
     match e.as_db_error() {
         Some(db) => {
             let code = db.code().code();
             if code.starts_with("08") || code.starts_with("57P") {
                 StoreError::Unavailable(db.message().to_string())
+            } else if code == "40001" || code == "40P01" {
+                // Serialization failure or deadlock: another writer won.
+                StoreError::Conflict(db.message().to_string())
             } else {
-                StoreError::Db(format!("{}: {}", code, db.message()))
+                StoreError::Failed(format!("{}: {}", code, db.message()))
             }
         }
         None => StoreError::Unavailable(e.to_string()),
@@ -79,7 +83,7 @@ impl Pool {
                     }
                     job(&mut client);
                 })
-                .map_err(|e| StoreError::Db(format!("cannot start a store thread: {e}")))?;
+                .map_err(|e| StoreError::Failed(format!("cannot start a store thread: {e}")))?;
         }
         Ok(Pool { jobs: tx })
     }
@@ -101,7 +105,7 @@ impl Pool {
             }
             let _ = reply.send(out);
         });
-        self.jobs.send(job).map_err(|_| StoreError::Db("the store threads stopped".into()))?;
-        wait.recv().map_err(|_| StoreError::Db("a store thread stopped".into()))?
+        self.jobs.send(job).map_err(|_| StoreError::Failed("the store threads stopped".into()))?;
+        wait.recv().map_err(|_| StoreError::Failed("a store thread stopped".into()))?
     }
 }

@@ -14,8 +14,9 @@ use stakebid_intents::protocol::SkipReason;
 use stakebid_intents::{IntentId, SignedIntent, Wei};
 use stakebid_node::auctioneer::{Auctioneer, Participant};
 use stakebid_node::chain::{ChainLink, Event};
-use stakebid_node::port::NodeStore;
-use stakebid_node::store::{Status, Store};
+use stakebid_node::port::prelude::*;
+use stakebid_node::port::Status;
+use stakebid_node::store::Store;
 use stakebid_settlement::registry::{OnChainRegistry, SolverRegistry};
 use stakebid_settlement::revert::Blame;
 

@@ -5,7 +5,7 @@
 
 use alloy::primitives::{Address, U256};
 use alloy::signers::local::PrivateKeySigner;
-use stakebid_node::port::NodeStore;
+use stakebid_node::port::prelude::*;
 use stakebid_settlement::Confirm;
 
 use stakebid_auction::domain::phase::Phase;
@@ -16,7 +16,8 @@ use stakebid_intents::protocol::{AuctionOpen, Bid, RoundBinding};
 use stakebid_intents::{Context, Intent, IntentId, Wei};
 use stakebid_node::auctioneer::Participant;
 use stakebid_node::chain::Event;
-use stakebid_node::store::{Status, Store};
+use stakebid_node::port::Status;
+use stakebid_node::store::Store;
 use stakebid_settlement::registry::OnChainRegistry;
 use stakebid_settlement::revert::Blame;
 

@@ -5,7 +5,7 @@
 
 use alloy::primitives::Address;
 use stakebid_auction::domain::registry::Registry;
-use stakebid_node::port::NodeStore;
+use stakebid_node::port::prelude::*;
 use stakebid_node::store::Store;
 
 use crate::fixture::*;

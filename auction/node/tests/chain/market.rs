@@ -14,8 +14,9 @@ use stakebid_intents::plan::Plan;
 use stakebid_node::auctioneer::{Auctioneer, Participant};
 use stakebid_node::chain::Event;
 use stakebid_node::market::{ChainSource, FeedOpts, MarketBook, MarketFeed};
-use stakebid_node::port::NodeStore;
-use stakebid_node::store::{Status, Store};
+use stakebid_node::port::prelude::*;
+use stakebid_node::port::Status;
+use stakebid_node::store::Store;
 
 use stakebid_intents::{evaluate, Coded, Context, Intent, IntentId, Market, Scenarios, Wei};
 use stakebid_settlement::deploy::{operator_key, service_address};

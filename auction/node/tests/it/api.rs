@@ -10,8 +10,8 @@ use stakebid_auction::domain::outcome::Outcome;
 use stakebid_intents::batch::staker_key;
 use stakebid_intents::signature::sign;
 use stakebid_intents::{batch, Market, Policy};
-use stakebid_node::api::{router, AppState, Intake, MAX_BODY};
-use stakebid_node::port::NodeStore;
+use stakebid_node::api::{router, AppState, MAX_BODY};
+use stakebid_node::port::prelude::*;
 use stakebid_node::store::Store;
 use stakebid_tests::test_domain as domain;
 use std::sync::Arc;
@@ -25,24 +25,14 @@ pub(crate) fn app(dir: &std::path::Path) -> (axum::Router, Arc<Store>) {
 
 fn app_with(dir: &std::path::Path, rates: stakebid_node::api::Rates) -> (axum::Router, Arc<Store>) {
     let store = Arc::new(Store::open(dir).unwrap());
-    let state = AppState {
-        store: store.clone(),
-        intake: Intake::start(store.clone()),
-        policy: Arc::new(Policy::new(domain())),
-        market: stakebid_node::market::MarketFeed::fixed(Market::snapshot()),
-        now: Arc::new(|| NOW),
-        live: None,
-        quoter: None,
-        metrics: Arc::new(stakebid_node::metrics::Metrics::new()),
-        chain: None,
-        event_streams: std::sync::Arc::new(tokio::sync::Semaphore::new(8)),
-        solver_names: Default::default(),
-        chain_reader: None,
-        leader: None,
-        withdrawal_log: Default::default(),
-        stats: Default::default(),
-        rates: std::sync::Arc::new(stakebid_node::api::RateLimits::new(rates)),
-    };
+    let mut state = AppState::new(
+        store.clone(),
+        Policy::new(domain()),
+        stakebid_node::market::MarketFeed::fixed(Market::snapshot()),
+        Arc::new(|| NOW),
+    );
+    state.event_streams = Arc::new(tokio::sync::Semaphore::new(8));
+    state.rates = Arc::new(stakebid_node::api::RateLimits::new(rates));
     (router(state), store)
 }
 
@@ -162,7 +152,7 @@ async fn intake_stores_before_answering_and_refuses_bad_input_with_codes() {
         assert_eq!(st, StatusCode::CREATED, "{v}");
         assert_eq!(v["id"], json!(id));
     }
-    assert_eq!(store.len(), 200);
+    assert_eq!(store.count().unwrap(), 200);
     // Replay: same body again.
     let (body, id) = submission(0);
     let (st, v) = call(&app, "POST", "/v1/intents", Some(body.to_string().into_bytes())).await;
@@ -201,19 +191,19 @@ async fn intake_stores_before_answering_and_refuses_bad_input_with_codes() {
         assert_eq!((st, v["code"].as_str()), (status, Some(code)), "{v}");
         assert!(v["message"].as_str().unwrap().len() > 10);
     }
-    assert_eq!(store.len(), 200, "a refused request stored something");
+    assert_eq!(store.count().unwrap(), 200, "a refused request stored something");
     drop(app);
     drop(store);
     // Restart: everything acknowledged is there.
     tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     let store = Store::open(&d).unwrap();
-    assert_eq!(store.len(), 200);
+    assert_eq!(store.count().unwrap(), 200);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_auction_outcome_is_sealed_until_its_reveal_deadline() {
     use stakebid_auction::domain::phase::Phase;
-    use stakebid_node::store::AuctionRecord;
+    use stakebid_node::port::AuctionRecord;
     let d = tmp("sealed");
     let (app, store) = app(&d);
     for (id, reveal) in [(1u64, NOW + 10), (2, NOW - 10)] {
@@ -393,7 +383,7 @@ async fn the_clear_signing_descriptor_covers_every_field_and_lints_clean() {
     let served = d.join("eip712-stakebid-served.json");
     std::fs::write(&served, serde_json::to_vec_pretty(&desc).unwrap()).unwrap();
     let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../intents/data/eip712-stakebid.json");
+        .join("../../intents/data/eip712-stakebid.json");
     let run = |file: &std::path::Path| {
         let out = std::process::Command::new(&lint)
             .arg("lint")
@@ -429,7 +419,7 @@ async fn the_clear_signing_descriptor_covers_every_field_and_lints_clean() {
 /// malformed ids are refused with their codes before any stream opens.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_intents_event_stream_follows_its_changes_and_ends_when_final() {
-    use stakebid_node::store::Status;
+    use stakebid_node::port::Status;
     let d = tmp("intent-events");
     let (app, store) = app(&d);
     let (body, id) = submission(3);

@@ -9,8 +9,10 @@ use stakebid_intents::Coded;
 use stakebid_intents::{batch, IntentId, Market, SignedIntent};
 use stakebid_node::pg::local::LocalPostgres;
 use stakebid_node::pg::PgStore;
-use stakebid_node::port::{NodeState, NodeStore};
-use stakebid_node::store::{Status, Store};
+use stakebid_node::port::prelude::*;
+use stakebid_node::port::NodeState;
+use stakebid_node::port::Status;
+use stakebid_node::store::Store;
 use stakebid_tests::test_domain as domain;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -36,11 +38,8 @@ fn dir(name: &str) -> std::path::PathBuf {
 }
 
 /// An auction record in its commit phase over `ids`.
-fn auction_record(
-    id: u64,
-    ids: &[(IntentId, SignedIntent)],
-) -> stakebid_node::store::AuctionRecord {
-    stakebid_node::store::AuctionRecord {
+fn auction_record(id: u64, ids: &[(IntentId, SignedIntent)]) -> stakebid_node::port::AuctionRecord {
+    stakebid_node::port::AuctionRecord {
         id,
         intents: ids.iter().map(|x| x.0).collect(),
         seed: alloy::primitives::B256::ZERO,
@@ -69,7 +68,7 @@ fn accepted_intents_survive_a_reopen_and_replays_are_refused(open: &Opener) {
     let id = other.intent.id(&domain());
     let r = store.accept(&[(id, other)]).unwrap();
     assert_eq!(r[0].as_ref().unwrap_err().code(), "intent.nonce_reused");
-    assert_eq!(store.len(), 300);
+    assert_eq!(store.count().unwrap(), 300);
     // Duplicates inside one group: the first is taken, the second refused.
     let fresh = intents(1, 99);
     let r = store.accept(&[fresh[0].clone(), fresh[0].clone()]).unwrap();
@@ -220,18 +219,18 @@ fn indexes_follow_every_write_and_pages_are_stable(open: &Opener) {
         store.open_auction(&rec(1, &mine[..5])).unwrap();
         store.open_auction(&rec(2, &others[..3])).unwrap();
         store.open_auction(&rec(3, &others[3..4])).unwrap();
-        assert_eq!(store.count_status(Status::InAuction), 9);
-        assert_eq!(store.count_status(Status::Pending), 26);
+        assert_eq!(store.count_status(Status::InAuction).unwrap(), 9);
+        assert_eq!(store.count_status(Status::Pending).unwrap(), 26);
         store.set_phase(1, Phase::Voided).unwrap();
         store.transition_all(&[(mine[20].0, Status::Cancelled)]).unwrap();
-        assert_eq!(store.count_status(Status::InAuction), 4);
-        assert_eq!(store.count_status(Status::Cancelled), 1);
+        assert_eq!(store.count_status(Status::InAuction).unwrap(), 4);
+        assert_eq!(store.count_status(Status::Cancelled).unwrap(), 1);
         let pending: Vec<IntentId> =
             store.with_status(Status::Pending).unwrap().into_iter().map(|x| x.0).collect();
         assert_eq!(pending.len(), 30);
         assert!(!pending.contains(&mine[20].0));
         // Auction pages and the phase index.
-        let ids = |v: Vec<stakebid_node::store::AuctionHead>| {
+        let ids = |v: Vec<stakebid_node::port::AuctionHead>| {
             v.into_iter().map(|h| h.id).collect::<Vec<_>>()
         };
         assert_eq!(ids(store.auction_page(None, 2).unwrap()), vec![3, 2]);
@@ -289,7 +288,7 @@ fn a_group_commits_whole_with_per_intent_refusals(open: &Opener) {
         assert_eq!(r[10].as_ref().unwrap_err().code(), "intent.replayed");
     }
     let store = open(&d);
-    assert_eq!(store.count_status(Status::Pending), 50);
+    assert_eq!(store.count_status(Status::Pending).unwrap(), 50);
     assert!(g.iter().all(|(id, _)| store.get(id).unwrap().is_some()));
     std::fs::remove_dir_all(&d).unwrap();
 }
@@ -423,7 +422,11 @@ fn a_store_of_the_previous_layout_is_refused_with_its_code() {
     copy_dir(&fixture.join("store"), &d);
     let e = Store::open(&d).err().expect("an old store is refused");
     assert_eq!(e.code(), "store.layout");
-    assert!(e.to_string().contains("--data-dir"), "{e}");
+    // The sentence names no backend's flag: the CLI adds where the store is.
+    assert!(
+        e.to_string().contains("record layout 1") && e.to_string().contains("new store"),
+        "{e}"
+    );
     // Refusing wrote nothing: it is refused again, the same way.
     assert_eq!(Store::open(&d).err().unwrap().code(), "store.layout");
     std::fs::remove_dir_all(&d).unwrap();
@@ -435,7 +438,7 @@ fn a_store_of_the_previous_layout_is_refused_with_its_code() {
 /// nothing; its intake still works (every node takes intents); B writes.
 #[test]
 fn a_deposed_leaders_writes_are_refused_on_postgres() {
-    use stakebid_node::pg::Fence;
+    use stakebid_node::port::Fence;
     use std::time::Duration;
     let scratch = stakebid_tests::scratch("pg-fence");
     let pg = LocalPostgres::start(&scratch);
@@ -462,7 +465,10 @@ fn a_deposed_leaders_writes_are_refused_on_postgres() {
     let e = a.set_phase(1, stakebid_auction::domain::phase::Phase::Revealing).unwrap_err();
     assert_eq!(e.code(), "store.fenced");
     assert!(a.save_node_state(&NodeState::default()).is_err());
-    assert!(a.journal("settlements").unwrap().put(b"k", b"v".to_vec()).is_err());
+    // The executor's journal keeps the store's code: `store.fenced`, not a
+    // generic journal error.
+    let e = a.journal("settlements").unwrap().put(b"k", b"v".to_vec()).unwrap_err();
+    assert_eq!(e.code.as_str(), "store.fenced", "{e}");
     assert_eq!(b.auction(2).unwrap(), None);
     assert_eq!(
         b.auction(1).unwrap().unwrap().phase,
@@ -486,5 +492,43 @@ fn a_deposed_leaders_writes_are_refused_on_postgres() {
         .unwrap();
     assert!(st.success());
     let e = PgStore::open(&newer).err().expect("refused");
-    assert_eq!(e.code(), "store.schema");
+    assert_eq!(e.code(), "store.layout");
+    assert!(e.to_string().contains("schema version 999"), "{e}");
+}
+
+/// With the database down every read the API makes fails with
+/// `store.unavailable`: none answers a silent zero or an empty page.
+#[test]
+fn a_postgres_store_that_is_down_answers_unavailable_never_zero() {
+    let scratch = stakebid_tests::scratch("pg-down");
+    let mut pg = LocalPostgres::start(&scratch);
+    let url = pg.database("down");
+    let s = PgStore::open(&url).unwrap();
+    let g = intents(3, 33);
+    s.accept(&g).unwrap();
+    assert_eq!(s.count_status(Status::Pending).unwrap(), 3);
+    pg.stop();
+    let owner = g[0].1.intent.owner;
+    let codes: Vec<(&str, Option<String>)> = vec![
+        ("count_status", s.count_status(Status::Pending).err().map(|e| e.code().to_string())),
+        ("count", s.count().err().map(|e| e.code().to_string())),
+        ("get", s.get(&g[0].0).err().map(|e| e.code().to_string())),
+        ("with_status", s.with_status(Status::Pending).err().map(|e| e.code().to_string())),
+        ("ids_with_status", s.ids_with_status(Status::Pending).err().map(|e| e.code().to_string())),
+        ("pending_of", s.pending_of(&owner).err().map(|e| e.code().to_string())),
+        ("owner_page", s.owner_page(&owner, None, 10).err().map(|e| e.code().to_string())),
+        ("auction", s.auction(1).err().map(|e| e.code().to_string())),
+        ("auction_page", s.auction_page(None, 10).err().map(|e| e.code().to_string())),
+        (
+            "auctions_in",
+            s.auctions_in(stakebid_auction::domain::phase::Phase::Settled)
+                .err()
+                .map(|e| e.code().to_string()),
+        ),
+        ("last_auction_id", s.last_auction_id().err().map(|e| e.code().to_string())),
+        ("node_state", s.node_state().err().map(|e| e.code().to_string())),
+    ];
+    for (call, code) in codes {
+        assert_eq!(code.as_deref(), Some("store.unavailable"), "{call} with the database down");
+    }
 }

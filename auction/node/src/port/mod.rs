@@ -1,7 +1,12 @@
 //! The node's store as a port: every rule the round service, the API and
-//! the chain link rely on, as one trait. `infra::store::Store` (sled)
-//! implements it; a replicated backend implements the same trait and must
-//! pass the same conformance suite (`tests/it/store.rs`).
+//! the chain link rely on, as small traits (`IntentStore`, `AuctionStore`,
+//! `StateStore`, `JournalStore`; `NodeStore` is all four, `LeaseStore` the
+//! shared backend's lease), speaking the port's own records and error
+//! (`records`, `error`: they name no backend). `crate::store::Store`
+//! (sled) and `crate::pg::PgStore` (Postgres) implement them and pass the
+//! same conformance suite (`tests/it/store.rs`); this module imports
+//! nothing from either. Every call blocks: async code goes through
+//! [`AsyncStore`], which runs it on the blocking pool.
 //!
 //! Promises every implementation keeps:
 //! - `accept` is durable before it returns and all-or-nothing per intent;
@@ -11,32 +16,27 @@
 //! - An auction's record, its phase and its intents' moves land together.
 //! - After a restart, `recover` voids rounds that were not scored.
 
-use alloy::primitives::{Address, B256};
-use serde::{Deserialize, Serialize};
+use alloy::primitives::Address;
+use std::time::Duration;
 
-use stakebid_intents::evaluate::CapacityUse;
 use stakebid_intents::{IntentId, SignedIntent};
 use stakebid_settlement::executor::Journal;
 
-use crate::store::{AuctionHead, AuctionRecord, OwnerPage, Recovery, StoreError};
-use stakebid_auction::domain::intent::{Record, Status};
 use stakebid_auction::domain::outcome::Outcome;
 use stakebid_auction::domain::phase::Phase;
-use stakebid_auction::domain::registry::Registry;
 
-/// The node's own state beside intents and auctions, typed.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NodeState {
-    /// The solver registry (bonds, records).
-    pub registry: Option<Registry>,
-    /// Hash of the last award (seeds the next round).
-    pub last_award: Option<B256>,
-    /// Capacity awarded but not settled.
-    pub reserved: Option<CapacityUse>,
-}
+mod blocking;
+mod error;
+mod records;
 
-/// The node's store.
-pub trait NodeStore: Send + Sync {
+pub use blocking::AsyncStore;
+pub use error::StoreError;
+pub use records::{
+    AuctionHead, AuctionRecord, Fence, LeaseState, NodeState, OwnerPage, Record, Recovery, Status,
+};
+
+/// The intent pool: intake, lookups and lifecycle moves.
+pub trait IntentStore: Send + Sync {
     /// Accepts a group of already-validated intents: each is either refused
     /// (duplicate, nonce reused — also within the group) or written; all
     /// written ones land in one atomic batch and one flush before this returns.
@@ -77,8 +77,9 @@ pub trait NodeStore: Send + Sync {
     /// How many of `owner`'s intents are pending.
     fn pending_of(&self, owner: &Address) -> Result<usize, StoreError>;
 
-    /// How many intents have `status` (counts index keys, reads no record).
-    fn count_status(&self, status: Status) -> usize;
+    /// How many intents have `status` (counts index keys, reads no record);
+    /// a store that cannot answer says so (never a silent 0).
+    fn count_status(&self, status: Status) -> Result<usize, StoreError>;
 
     /// Up to `limit` of `owner`'s intents, newest first, older than
     /// `cursor` (the previous page's `next`).
@@ -89,6 +90,13 @@ pub trait NodeStore: Send + Sync {
         limit: usize,
     ) -> Result<OwnerPage, StoreError>;
 
+    /// How many intents are stored.
+    fn count(&self) -> Result<usize, StoreError>;
+}
+
+/// Auctions: their records, phases and outcomes, each written together
+/// with its intents' moves.
+pub trait AuctionStore: Send + Sync {
     /// Opens an auction: its record and its intents' Pending → InAuction
     /// move land in one transaction and are flushed before this returns, so
     /// the node announces only what a restart will find.
@@ -159,20 +167,50 @@ pub trait NodeStore: Send + Sync {
     /// The highest auction id stored (0 when none): the last key of the
     /// id-ordered tree, not a count (sled counts by scanning).
     fn last_auction_id(&self) -> Result<u64, StoreError>;
+}
 
-    /// Number of intents stored.
-    fn len(&self) -> usize;
-
-    /// Whether the store is empty.
-    fn is_empty(&self) -> bool;
-
+/// The node's own state beside intents and auctions.
+pub trait StateStore: Send + Sync {
     /// The node's own state (what `save_node_state` wrote).
     fn node_state(&self) -> Result<NodeState, StoreError>;
 
     /// Saves the node's own state durably (fields left `None` are kept).
     fn save_node_state(&self, state: &NodeState) -> Result<(), StoreError>;
+}
 
+/// The settlement executor's journals, in the same store (so one backend
+/// holds everything the node must not lose).
+pub trait JournalStore: Send + Sync {
     /// The settlement executor's journal named `name`, in this store (so
     /// one backend holds everything the node must not lose).
     fn journal(&self, name: &str) -> Result<Box<dyn Journal>, StoreError>;
+}
+
+/// The node's store: every part of the port, one backend.
+pub trait NodeStore: IntentStore + AuctionStore + StateStore + JournalStore {}
+
+impl<T: IntentStore + AuctionStore + StateStore + JournalStore + ?Sized> NodeStore for T {}
+
+/// The leader lease that nodes sharing one store contend for, and the
+/// fence on a node's writes of round state. Only a shared backend has one.
+pub trait LeaseStore: Send + Sync {
+    /// Takes the lease for `holder` for `ttl` if it is free or expired, or
+    /// renews it if `holder` holds it; the lease as it now stands.
+    fn acquire(&self, holder: &str, ttl: Duration) -> Result<LeaseState, StoreError>;
+
+    /// The lease as it stands, taking nothing.
+    fn lease(&self) -> Result<LeaseState, StoreError>;
+
+    /// Ends `holder`'s lease now (a clean stop hands over at once).
+    fn release(&self, holder: &str) -> Result<(), StoreError>;
+
+    /// Fences later writes of round, award and executor state with
+    /// `fence` (refused once the lease changed hands), or lifts it.
+    fn fence(&self, fence: Option<Fence>);
+}
+
+/// The port's traits, to call their methods on a concrete store
+/// (`use stakebid_node::port::prelude::*`).
+pub mod prelude {
+    pub use super::{AuctionStore, IntentStore, JournalStore, LeaseStore, NodeStore, StateStore};
 }
