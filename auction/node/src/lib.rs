@@ -33,6 +33,7 @@ pub mod auctioneer;
 pub mod chain;
 pub mod funding;
 mod index;
+pub mod leader;
 pub mod live;
 pub mod market;
 pub mod metrics;

@@ -34,6 +34,11 @@ pub struct Metrics {
     pub intents_skipped: Family<CodeLabels, Counter>,
     /// Penalties executed on the SolverRegistry.
     pub slashes: Counter,
+    /// 1 while this node holds the leader lease, else 0, labelled by the
+    /// node's holder name (nodes sharing a store).
+    pub leader: Family<CodeLabels, prometheus_client::metrics::gauge::Gauge>,
+    /// Leadership changes this node saw (stepped up or down).
+    pub leader_changes: Counter,
 }
 
 impl Metrics {
@@ -75,6 +80,16 @@ impl Metrics {
             "stakebid_slashes",
             "Penalties executed on the SolverRegistry",
             m.slashes.clone(),
+        );
+        r.register(
+            "stakebid_leader",
+            "1 while this node holds the leader lease (nodes sharing a store)",
+            m.leader.clone(),
+        );
+        r.register(
+            "stakebid_leader_changes",
+            "Times this node stepped up to lead or down to stand by",
+            m.leader_changes.clone(),
         );
         m
     }
