@@ -64,6 +64,13 @@ pub struct Domain {
 }
 
 impl Domain {
+    /// The devnet's domain: anvil's chain id (31337) and the Settlement
+    /// address the first contract anvil's first account deploys gets.
+    pub const DEV: Domain = Domain {
+        chain_id: 31337,
+        settlement: alloy::primitives::address!("5FbDB2315678afecb367f032d93F642f64180aa3"),
+    };
+
     /// The alloy EIP-712 domain.
     pub fn eip712(&self) -> Eip712Domain {
         eip712_domain! {

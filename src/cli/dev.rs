@@ -16,11 +16,11 @@ use std::time::Duration;
 use super::cluster;
 use super::keys::dev_solver_key;
 use super::keys::{parse_key, DEV_AUCTIONEER_KEY, DEV_EXECUTOR_KEY, DEV_KEY};
-use super::node::dev_fund_and_bond;
 use super::CliError;
 use stakebid_intents::batch::Profile;
 use stakebid_intents::Market;
 use stakebid_node::pg::local::LocalPostgres;
+use stakebid_node::run::dev_fund_and_bond;
 use stakebid_sdk::Staker;
 use stakebid_settlement::deploy::{deploy, DeployParams};
 

@@ -1,19 +1,18 @@
 //! `stakebid intent …`: example, sign, verify.
 
-use alloy::primitives::{address, Address, Bytes, U256};
+use alloy::primitives::{Address, Bytes, U256};
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::keys::{parse_key, DEV_KEY};
 use super::{parse_eth, parse_json, print_json, read, CliError};
 use stakebid_intents::batch::Profile;
 use stakebid_intents::{accept, signature, Domain, Intent, Policy, NATIVE_ETH};
 
-/// The devnet Settlement address: the first contract anvil's first account deploys.
-pub(crate) const DEV_SETTLEMENT: Address = address!("5FbDB2315678afecb367f032d93F642f64180aa3");
-/// anvil's chain id.
-pub(crate) const DEV_CHAIN_ID: u64 = 31337;
+/// The devnet Settlement address (`Domain::DEV`).
+pub(crate) const DEV_SETTLEMENT: Address = Domain::DEV.settlement;
+/// anvil's chain id (`Domain::DEV`).
+pub(crate) const DEV_CHAIN_ID: u64 = Domain::DEV.chain_id;
 
 #[derive(Subcommand, Debug)]
 pub(crate) enum IntentCmd {
@@ -123,9 +122,7 @@ pub(crate) struct VerifyArgs {
     now: Option<u64>,
 }
 
-pub(crate) fn now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
-}
+pub(crate) use stakebid_node::clock::unix_now as now;
 
 pub(crate) fn run(cmd: IntentCmd) -> Result<(), CliError> {
     match cmd {

@@ -2,15 +2,14 @@
 
 mod auction;
 mod cluster;
-mod config;
 mod deploy;
 mod dev;
 mod feed;
 mod intent;
 mod keys;
-mod lead;
 mod market;
 mod node;
+mod node_args;
 mod participants;
 mod replay;
 mod solve;
@@ -83,7 +82,7 @@ enum Cmd {
     /// stand-ins) and write the deployment file the node reads.
     Deploy(deploy::DeployArgs),
     /// Run the marketplace node: HTTP API, sealed auctions, the bus.
-    Node(Box<node::NodeArgs>),
+    Node(Box<node_args::NodeArgs>),
     /// Run a solver against a node.
     #[command(subcommand)]
     Solver(solver::SolverCmd),

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::keys::parse_key;
-use super::node::print_event;
 use super::CliError;
+use stakebid_node::run::report::solver as print_event;
 use stakebid_sdk::{Bus, Client};
 use stakebid_solver::runtime::Runtime;
 use stakebid_solver::{by_name, Strategy};

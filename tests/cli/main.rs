@@ -359,6 +359,7 @@ fn the_crate_graph_is_the_documented_layering() {
             "stakebid-bus",
             "stakebid-intents",
             "stakebid-settlement",
+            "stakebid-solver",
             "stakebid-wire"
         ]
     );
@@ -515,6 +516,7 @@ fn every_code_the_sources_use_is_declared() {
     for d in [
         "intents/src",
         "auction/src",
+        "auction/node/src",
         "settlement/src",
         "settlement/chain/src",
         "solver/src",
@@ -752,7 +754,15 @@ fn no_hand_built_or_string_keyed_json_outside_the_presentation_layer() {
     // shaped; everything else passes typed values.
     let presentation = [root.join("auction/node/src/api"), root.join("sdk/wire")];
     let mut files = vec![];
-    for d in ["intents/src", "auction/src", "settlement/src", "solver/src", "sdk", "src"] {
+    for d in [
+        "intents/src",
+        "auction/src",
+        "auction/node/src",
+        "settlement/src",
+        "solver/src",
+        "sdk",
+        "src",
+    ] {
         rust_files(&root.join(d), &mut files);
     }
     assert!(files.iter().any(|f| f.ends_with("intents/src/intent.rs")), "intents/ is covered");

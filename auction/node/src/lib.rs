@@ -3,7 +3,15 @@
 //! The marketplace node as a library: the auction core (`stakebid-auction`)
 //! driven on the wall clock, with its I/O at the edges. A program (the
 //! `stakebid` CLI, a test, a bench, an embedding service) builds a node
-//! from a `NodeConfig` and gets back a handle.
+//! from a [`NodeConfig`] with a [`NodeBuilder`] and gets back a
+//! [`NodeHandle`] (its address, store, leadership, health, `shutdown`).
+//!
+//! ```text
+//! NodeConfig ──NodeBuilder::start──▶ NodeHandle
+//!   port (records, error, traits) ◀── store (sled) | pg (Postgres, lease)
+//!   api (axum; reaches the store only through port::AsyncStore, on the blocking pool)
+//!   leader (lease task: Tracker ──▶ Role on a watch channel) ──▶ run::rounds (awaits a term)
+//! ```
 //!
 //! ```text
 //! wallet ──POST /v1/intents──▶ api ──accept (EIP-712, checks)──▶ port::NodeStore (store: sled | pg: Postgres) ──▶ pool
@@ -31,6 +39,8 @@
 pub mod api;
 pub mod auctioneer;
 pub mod chain;
+pub mod clock;
+pub mod config;
 pub mod funding;
 mod index;
 pub mod leader;
@@ -39,4 +49,8 @@ pub mod market;
 pub mod metrics;
 pub mod pg;
 pub mod port;
+pub mod run;
 pub mod store;
+
+pub use config::NodeConfig;
+pub use run::{Health, NodeBuilder, NodeError, NodeHandle};

@@ -67,15 +67,7 @@ pub struct Store {
 /// Stores of layout 1 (stakebid before it, unversioned) are refused.
 pub const LAYOUT: u32 = 2;
 
-/// A clock in unix seconds.
-pub type Clock = std::sync::Arc<dyn Fn() -> u64 + Send + Sync>;
-
-pub(crate) fn system_clock() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-}
+pub use crate::clock::{unix_now as system_clock, Clock};
 
 /// One intent's record after a move, with the move (for the status index).
 struct Moved {
