@@ -67,7 +67,7 @@ pub(crate) fn run(cmd: AuctionCmd) -> Result<(), CliError> {
         .collect();
     let taken = store.accept(&group).map_err(CliError::from)?;
     let fresh = taken.iter().filter(|r| r.is_ok()).count();
-    eprintln!(
+    tracing::info!(
         "stakers submitted {} intents ({fresh} new) into {}",
         group.len(),
         a.data_dir.display()
@@ -101,10 +101,10 @@ pub(crate) fn run(cmd: AuctionCmd) -> Result<(), CliError> {
         let at = t0 + r as u64 * 60;
         let report = auctioneer.round(at, &mut solvers).map_err(CliError::from)?;
         let Some(report) = report else {
-            eprintln!("pool empty: no round to run");
+            tracing::info!("pool empty: no round to run");
             break;
         };
-        eprintln!(
+        tracing::info!(
             "auction {}: {} intents, {} bids revealed, {} winning bids",
             report.auction,
             report.batch,
@@ -112,7 +112,7 @@ pub(crate) fn run(cmd: AuctionCmd) -> Result<(), CliError> {
             report.awards.len()
         );
         for (award, _) in &report.awards {
-            eprintln!(
+            tracing::info!(
                 "  won by {:<17} {:>3} intents, score {:.6} ETH",
                 names.get(&award.solver).copied().unwrap_or("?"),
                 award.intentIds.len(),
@@ -120,10 +120,10 @@ pub(crate) fn run(cmd: AuctionCmd) -> Result<(), CliError> {
             );
         }
         for f in &report.faults {
-            eprintln!("  fault: {} {}", names.get(&f.solver).copied().unwrap_or("?"), f.code);
+            tracing::info!("  fault: {} {}", names.get(&f.solver).copied().unwrap_or("?"), f.code);
         }
         for (who, wei) in &report.penalties() {
-            eprintln!(
+            tracing::info!(
                 "  penalty: {} loses {:.3} ETH of bond",
                 names.get(who).copied().unwrap_or("?"),
                 *wei as f64 / 1e18
@@ -131,7 +131,7 @@ pub(crate) fn run(cmd: AuctionCmd) -> Result<(), CliError> {
         }
     }
     let count = |s| store.count_status(s).map_err(CliError::from);
-    eprintln!(
+    tracing::info!(
         "intents: {} awarded, {} pending, {} expired (settlement on-chain arrives with the settlement issue)",
         count(Status::Awarded)?,
         count(Status::Pending)?,

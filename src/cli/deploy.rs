@@ -70,7 +70,7 @@ pub(crate) fn run(a: DeployArgs) -> Result<(), CliError> {
             }
         }
     };
-    eprintln!("[deploy] deploying to {} from {}", a.rpc_url, key.address());
+    tracing::info!("[deploy] deploying to {} from {}", a.rpc_url, key.address());
     let d = rt
         .block_on(deploy(&a.rpc_url, &key, &market, &p))
         .map_err(|e| CliError::new(e.code(), format!("deployment failed: {e}")))?;
@@ -80,11 +80,13 @@ pub(crate) fn run(a: DeployArgs) -> Result<(), CliError> {
         })?;
     }
     stakebid_settlement::deploy::save(&d, &a.out).map_err(CliError::from)?;
-    eprintln!(
+    tracing::info!(
         "[deploy] chain {}: Settlement {}, SolverRegistry {}",
-        d.chain_id, d.settlement, d.registry
+        d.chain_id,
+        d.settlement,
+        d.registry
     );
-    eprintln!(
+    tracing::info!(
         "[deploy] {} assets, {} operators, {} positions routed; auctioneer {}, executor {}",
         d.assets.len(),
         d.operators.len(),
@@ -92,7 +94,7 @@ pub(crate) fn run(a: DeployArgs) -> Result<(), CliError> {
         d.auctioneer,
         d.executor
     );
-    eprintln!("[deploy] wrote {}", a.out.display());
+    tracing::info!("[deploy] wrote {}", a.out.display());
     if a.json {
         print_json(&d);
     }

@@ -66,13 +66,13 @@ impl Drop for Children {
         for (name, c) in self.0.iter_mut().rev() {
             let _ = c.kill();
             let _ = c.wait();
-            eprintln!("[dev] stopped {name}");
+            tracing::info!("[dev] stopped {name}");
         }
     }
 }
 
 fn step(msg: &str) {
-    eprintln!("\x1b[1m[dev]\x1b[0m {msg}");
+    tracing::info!("\x1b[1m[dev]\x1b[0m {msg}");
 }
 
 fn err(code: &str, e: impl std::fmt::Display) -> CliError {
@@ -331,7 +331,7 @@ pub(crate) fn run(a: DevArgs) -> Result<(), CliError> {
     let outcome = rt.block_on(demo(&api, &rpc, a.stakers, &d));
     match &outcome {
         Ok(n) => step(&format!("demo done: {n} intents settled on-chain; explorer {api}/")),
-        Err(e) => eprintln!("[dev] demo failed: {} ({})", e.message, e.code),
+        Err(e) => tracing::error!("[dev] demo failed: {} ({})", e.message, e.code),
     }
     if a.exit_after_demo {
         return outcome.map(drop);
@@ -398,7 +398,7 @@ async fn demo(
         let intent = s.new_intent(profile, asset, amount).await?;
         let what = if asset.is_zero() { "ETH".to_string() } else { "stETH".to_string() };
         match s.quote(&intent).await {
-            Ok(q) => eprintln!(
+            Ok(q) => tracing::info!(
                 "[demo] staker {} ({pname}): {} {what}; quote: net APY {} bps, CVaR {} bps, {} positions",
                 n + 1,
                 amounts[n],
@@ -406,15 +406,15 @@ async fn demo(
                 q.cvar_bps,
                 q.positions.len()
             ),
-            Err(e) => eprintln!("[demo] staker {} ({pname}): no quote: {e}", n + 1),
+            Err(e) => tracing::warn!("[demo] staker {} ({pname}): no quote: {e}", n + 1),
         }
         let funded = s.fund(&intent).await?;
         let id = s.submit(&intent).await?;
-        eprintln!("[demo] staker {}: {funded}; intent {} submitted", n + 1, id.0);
+        tracing::info!("[demo] staker {}: {funded}; intent {} submitted", n + 1, id.0);
         ids.push(id);
         people.push(s);
     }
-    eprintln!(
+    tracing::info!(
         "[demo] waiting for the auctions and settlements (commit 3 s, reveal 2 s, then on-chain)"
     );
     let mut settled = 0;
@@ -428,7 +428,7 @@ async fn demo(
             .iter()
             .map(|p| format!("{} {:.4}", p.position, f64::from(p.amount) / 1e18))
             .collect();
-        eprintln!("[demo] staker {}: {st}; on-chain now: {}", n + 1, list.join(", "));
+        tracing::info!("[demo] staker {}: {st}; on-chain now: {}", n + 1, list.join(", "));
     }
     if settled < ids.len() {
         return Err(err(

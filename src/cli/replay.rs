@@ -116,7 +116,7 @@ pub(crate) fn run(a: ReplayArgs) -> Result<(), CliError> {
             total_score: Dec(sel.total),
             matches: true,
         });
-        eprintln!(
+        tracing::info!(
             "auction {}: {} bids re-scored, winners and scores match what the node published",
             a.id,
             bids.len()

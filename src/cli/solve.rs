@@ -122,7 +122,7 @@ fn submit(file: &std::path::Path, node: &str) -> Result<(), CliError> {
             }
         }
     }
-    eprintln!(
+    tracing::info!(
         "submitted {} intents to {node}: {} accepted, {refused} refused",
         signed.len(),
         signed.len() - refused
@@ -260,26 +260,31 @@ fn backend(name: &str) -> Result<Backend, CliError> {
 
 /// The per-intent table, on stderr so stdout stays machine-readable.
 fn table(intents: &[(IntentId, Intent)], sol: &Solution, name: &str, t: std::time::Duration) {
-    eprintln!(
+    tracing::info!(
         "{:<12} {:>10} {:>8} {:>8} {:>12} {:>4}  strategy {name}",
-        "intent", "ETH", "net APY", "CVaR", "surplus ETH", "pos"
+        "intent",
+        "ETH",
+        "net APY",
+        "CVaR",
+        "surplus ETH",
+        "pos"
     );
     for (id, i) in intents {
         let short = &id.to_string()[..12];
         let eth = u128::try_from(i.amount).unwrap_or(u128::MAX) as f64 / 1e18;
         if let Some(e) = sol.evaluations.iter().find(|e| e.intent == *id) {
             let pos = sol.plans.iter().find(|p| p.intent == *id).map_or(0, |p| p.allocations.len());
-            eprintln!(
+            tracing::info!(
                 "{short:<12} {eth:>10.3} {:>6.2} % {:>6.2} % {:>12.6} {pos:>4}",
                 e.net_apy_bps as f64 / 100.0,
                 e.cvar_bps as f64 / 100.0,
                 e.surplus as f64 / 1e18,
             );
         } else if let Some(l) = sol.left_out.iter().find(|l| l.intent == *id) {
-            eprintln!("{short:<12} {eth:>10.3}  left out: {}", l.reason);
+            tracing::info!("{short:<12} {eth:>10.3}  left out: {}", l.reason);
         }
     }
-    eprintln!(
+    tracing::info!(
         "{} of {} intents planned, total score {:.6} ETH, solved in {:.1} ms",
         sol.plans.len(),
         intents.len(),
@@ -287,7 +292,7 @@ fn table(intents: &[(IntentId, Intent)], sol: &Solution, name: &str, t: std::tim
         t.as_secs_f64() * 1e3
     );
     if let (Some(b), Some(gap)) = (sol.bound, sol.gap()) {
-        eprintln!(
+        tracing::info!(
             "upper bound {:.6} ETH (the LP relaxation without safety margins): within {:.3} % of the optimum",
             b as f64 / 1e18,
             gap * 100.0
@@ -344,7 +349,7 @@ pub(crate) fn evaluate(a: EvaluateArgs) -> Result<(), CliError> {
         }
     }
     print_json(&verdicts);
-    eprintln!("{} of {} plans valid", plans.len() - bad, plans.len());
+    tracing::info!("{} of {} plans valid", plans.len() - bad, plans.len());
     if bad > 0 {
         return Err(CliError::new(
             "plan.invalid",

@@ -235,7 +235,7 @@ pub(crate) fn run(c: SolverCmd) -> Result<(), CliError> {
             Some(url) => Some(Bus::nats(url).await.map_err(CliError::from)?),
             None => None,
         };
-        eprintln!("[{name}] {} ({}) starting", key.address(), a.strategy);
+        tracing::info!("[{name}] {} ({}) starting", key.address(), a.strategy);
         let r = Runtime {
             key,
             strategy,

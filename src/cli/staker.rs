@@ -177,7 +177,7 @@ pub(crate) fn submit(
         if c.json {
             print_json(&Submitted { id, status, funding: &funded });
         } else {
-            eprintln!("{funded}");
+            tracing::info!("{funded}");
             println!("intent {} {status}", id.0);
         }
         Ok(())
@@ -219,7 +219,7 @@ pub(crate) fn cancel(c: Conn, id: String, on_chain: bool) -> Result<(), CliError
         if on_chain {
             let nonce: U256 = r.intent.nonce.0;
             let tx = s.cancel_on_chain(nonce).await?;
-            eprintln!("nonce {nonce} invalidated on-chain (tx {tx})");
+            tracing::info!("nonce {nonce} invalidated on-chain (tx {tx})");
         }
         if c.json {
             print_json(&r)

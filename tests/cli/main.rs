@@ -369,6 +369,85 @@ fn the_crate_graph_is_the_documented_layering() {
     );
 }
 
+/// The store port owns its records, its error and its traits: nothing in
+/// `auction/node/src/port/` names an adapter (the sled or Postgres module,
+/// or either client crate).
+#[test]
+fn the_store_port_imports_nothing_from_an_adapter() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = vec![];
+    rust_files(&root.join("auction/node/src/port"), &mut files);
+    assert!(files.len() >= 3, "the checker reads the port: {files:?}");
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap();
+        for banned in ["crate::store", "crate::pg", "sled::", "postgres::", "super::super"] {
+            assert!(!text.contains(banned), "{} names {banned}", f.display());
+        }
+    }
+}
+
+/// The node is a library: the CLI parses flags, builds a `NodeConfig` and
+/// prints; `src/cli/node.rs` holds no wiring (it never builds the API
+/// state, the round thread or the lease) and stays short; and nothing but
+/// `main.rs`'s last-resort error print writes with `eprintln!` (every line
+/// goes through `tracing`, so `--log-format json` covers all of them).
+#[test]
+fn the_cli_holds_no_node_wiring_and_prints_only_through_tracing() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let node = std::fs::read_to_string(root.join("src/cli/node.rs")).unwrap();
+    assert!(node.lines().count() < 200, "src/cli/node.rs has {} lines", node.lines().count());
+    let mut cli = vec![];
+    rust_files(&root.join("src/cli"), &mut cli);
+    for f in &cli {
+        let text = std::fs::read_to_string(f).unwrap();
+        for wiring in [
+            "AppState",
+            "RoundThread",
+            "Live::new",
+            "leader::spawn",
+            "ChainLink::connect",
+            "Intake::start",
+        ] {
+            assert!(!text.contains(wiring), "{} wires the node itself ({wiring})", f.display());
+        }
+    }
+    let mut files = vec![];
+    for d in [
+        "intents/src",
+        "auction/src",
+        "auction/node/src",
+        "settlement/src",
+        "settlement/chain/src",
+        "solver/src",
+        "sdk/src",
+        "sdk/bus/src",
+        "sdk/wire/src",
+        "src",
+    ] {
+        rust_files(&root.join(d), &mut files);
+    }
+    let mut found = vec![];
+    for f in
+        files.iter().filter(|f| !f.ends_with("src/main.rs") || f.starts_with(root.join("auction")))
+    {
+        let text = std::fs::read_to_string(f).unwrap();
+        let code = without_test_modules(&text);
+        for (n, l) in code.lines().enumerate() {
+            if l.contains("eprintln!(") && !l.trim_start().starts_with("//") {
+                found.push(format!(
+                    "{}:{}: {}",
+                    f.strip_prefix(root).unwrap().display(),
+                    n + 1,
+                    l.trim()
+                ));
+            }
+        }
+    }
+    assert!(found.is_empty(), "printing around tracing:\n{}", found.join("\n"));
+    let main = std::fs::read_to_string(root.join("src/main.rs")).unwrap();
+    assert_eq!(main.matches("eprintln!(").count(), 1, "main.rs prints only its last-resort error");
+}
+
 /// The names in `krate`'s full normal dependency tree (`cargo tree`).
 fn normal_tree(krate: &str) -> std::collections::BTreeSet<String> {
     let out = Command::new(env!("CARGO"))

@@ -2,8 +2,8 @@
 //! the chain link rely on, as small traits (`IntentStore`, `AuctionStore`,
 //! `StateStore`, `JournalStore`; `NodeStore` is all four, `LeaseStore` the
 //! shared backend's lease), speaking the port's own records and error
-//! (`records`, `error`: they name no backend). `crate::store::Store`
-//! (sled) and `crate::pg::PgStore` (Postgres) implement them and pass the
+//! (`records`, `error`: they name no backend). The sled adapter (`store.rs`)
+//! and the Postgres adapter (`pg/`) implement them and pass the
 //! same conformance suite (`tests/it/store.rs`); this module imports
 //! nothing from either. Every call blocks: async code goes through
 //! [`AsyncStore`], which runs it on the blocking pool.
