@@ -87,6 +87,7 @@ coded_from!(
 pub struct NodeBuilder {
     cfg: NodeConfig,
     clock: Clock,
+    stores: Option<Stores>,
 }
 
 /// The store: the node's port, and the lease when the backend has one.
@@ -127,7 +128,15 @@ fn limits(h: &HttpConfig) -> Limits {
 impl NodeBuilder {
     /// A builder for `cfg`, on the wall clock.
     pub fn new(cfg: NodeConfig) -> NodeBuilder {
-        NodeBuilder { cfg, clock: Arc::new(unix_now) }
+        NodeBuilder { cfg, clock: Arc::new(unix_now), stores: None }
+    }
+
+    /// Runs on `store` (and `lease`, when it is shared) instead of opening
+    /// the one `NodeConfig::store` names: an embedding program's own
+    /// adapter, or a test's.
+    pub fn store(mut self, store: Arc<dyn NodeStore>, lease: Option<Arc<dyn LeaseStore>>) -> Self {
+        self.stores = Some((store, lease));
+        self
     }
 
     /// Dates deadlines and lifecycle moves with `clock` (unix seconds).
@@ -140,11 +149,20 @@ impl NodeBuilder {
     /// the round thread blocks on it). Nothing is served before the store
     /// opened, the first market was read and the chain link connected.
     pub async fn start(self) -> Result<NodeHandle, NodeError> {
-        let NodeBuilder { cfg, clock } = self;
+        let NodeBuilder { cfg, clock, stores } = self;
         let key = cfg.auctioneer_key.clone().ok_or_else(|| {
             NodeError::new("node.key_missing", "the node needs the auctioneer's key")
         })?;
-        let (store, lease) = open_store(&cfg.store, &clock)?;
+        let (store, lease) = match stores {
+            Some(s) => s,
+            // Opening blocks (sled's files, Postgres's synchronous client).
+            None => {
+                let (at, c) = (cfg.store.clone(), clock.clone());
+                tokio::task::spawn_blocking(move || open_store(&at, &c))
+                    .await
+                    .map_err(|e| NodeError::new("node.runtime", e.to_string()))??
+            }
+        };
         let domain = cfg.effective_domain();
         let market = match &cfg.deployment {
             Some(d) => d.apply(&cfg.params),

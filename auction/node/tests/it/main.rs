@@ -4,4 +4,5 @@
 
 mod api;
 mod auctioneer;
+mod node;
 mod store;
