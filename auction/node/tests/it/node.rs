@@ -26,14 +26,16 @@ const TTL: Duration = Duration::from_secs(1);
 const ROUND: Duration = Duration::from_secs(2);
 
 fn config(store: StoreConfig, name: &str) -> NodeConfig {
-    let mut c = NodeConfig::default();
-    c.store = store;
-    c.listen = "127.0.0.1:0".into();
+    let mut c = NodeConfig {
+        store,
+        listen: "127.0.0.1:0".into(),
+        auctioneer_key: Some(PrivateKeySigner::from_bytes(&B256::repeat_byte(0x42)).unwrap()),
+        lease: LeaseOptions { ttl: Some(TTL), name: Some(name.into()) },
+        ..NodeConfig::default()
+    };
     c.rounds.every_secs = ROUND.as_secs();
     c.rounds.commit_secs = 1;
     c.rounds.reveal_secs = 1;
-    c.auctioneer_key = Some(PrivateKeySigner::from_bytes(&B256::repeat_byte(0x42)).unwrap());
-    c.lease = LeaseOptions { ttl: Some(TTL), name: Some(name.into()) };
     c
 }
 
