@@ -78,24 +78,15 @@ pub(crate) fn run(cmd: AuctionCmd) -> Result<(), CliError> {
         registry.bond(s.address(), Wei(2 * 10u128.pow(18)));
     }
     let key = PrivateKeySigner::from_bytes(&B256::repeat_byte(0xa0)).expect("constant key");
-    let mut auctioneer = Auctioneer {
-        store: &store,
-        registry,
-        market,
-        key,
-        domain,
+    let shape = stakebid_node::config::RoundConfig {
         scenarios: 200,
         batch_size: 100,
         commit_secs: 12,
         reveal_secs: 12,
-        last_award: B256::ZERO,
-        next_id: 1,
-        reserved: Default::default(),
-        held: Default::default(),
-        paused: false,
-        fairness: Default::default(),
-        markets: None,
+        ..Default::default()
     };
+    let mut auctioneer = Auctioneer::new(&store, market, key, domain, &shape);
+    auctioneer.registry = registry;
     let eth = |w: i128| w as f64 / 1e18;
     for r in 0..a.rounds {
         let at = t0 + r as u64 * 60;

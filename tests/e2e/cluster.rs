@@ -173,6 +173,25 @@ fn a_postgres_outage_answers_503_with_a_code_and_recovers_by_itself() {
     assert_eq!(status, 503, "{v}");
     assert_eq!(v["code"], "store.unavailable", "{v}");
     assert!(v["message"].as_str().unwrap().contains("nothing was stored"), "{v}");
+    // Every read endpoint says the store is down: none answers a zero, an
+    // empty page or a 404 it cannot know.
+    let signed: serde_json::Value = serde_json::from_str(&bodies[0].0).unwrap();
+    let owner = signed["typed_data"]["message"]["owner"].as_str().map(str::to_string);
+    let mut reads = vec![
+        format!("/v1/intents/{}", bodies[0].1),
+        "/v1/auctions".to_string(),
+        "/v1/auctions/1".to_string(),
+        "/v1/stats".to_string(),
+        "/v1/solvers".to_string(),
+        format!("/v1/search?q={}", bodies[0].1),
+        "/v1/search?q=1".to_string(),
+    ];
+    reads.extend(owner.map(|o| format!("/v1/owners/{o}/intents")));
+    assert_eq!(reads.len(), 8, "the owner is read from the signed body");
+    for path in &reads {
+        let (status, v) = http(&n.addr, "GET", path, "").unwrap();
+        assert_eq!((status, v["code"].as_str()), (503, Some("store.unavailable")), "{path}: {v}");
+    }
     std::thread::sleep(Duration::from_secs(10));
     pg.resume();
     // The store reconnects on its own; the refused intent was not stored,

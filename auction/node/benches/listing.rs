@@ -13,7 +13,7 @@ use stakebid_auction::domain::phase::Phase;
 use stakebid_intents::protocol::Bid;
 use stakebid_intents::{batch, IntentId, Market, SignedIntent};
 use stakebid_node::port::prelude::*;
-use stakebid_node::port::{AuctionRecord, Status};
+use stakebid_node::port::{AsyncStore, AuctionRecord, Status};
 use stakebid_node::store::Store;
 use stakebid_tests::test_domain as domain;
 
@@ -115,6 +115,23 @@ fn bench(c: &mut Criterion) {
         g.bench_with_input(BenchmarkId::new("owner page of 50: owner index", n), &n, |b, _| {
             b.iter(|| store.owner_page(&owner, None, 50).unwrap().intents.len())
         });
+        // The API's path: the same read through the async façade, which
+        // runs it on tokio's blocking pool (one hop per request).
+        let store = std::sync::Arc::new(store);
+        let facade = AsyncStore::new(store.clone());
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        g.bench_with_input(
+            BenchmarkId::new("owner page of 50: owner index through AsyncStore", n),
+            &n,
+            |b, _| {
+                b.iter(|| {
+                    rt.block_on(facade.run(move |st| st.owner_page(&owner, None, 50)))
+                        .unwrap()
+                        .intents
+                        .len()
+                })
+            },
+        );
         let last = store.last_auction_id().unwrap();
         g.bench_with_input(
             BenchmarkId::new("newest 20 auctions: read every auction (baseline)", n),
@@ -134,7 +151,7 @@ fn bench(c: &mut Criterion) {
             &n,
             |b, _| b.iter(|| store.auction_page(None, 20).unwrap().len()),
         );
-        drop(store);
+        drop((facade, store));
         let _ = std::fs::remove_dir_all(&dir);
     }
     g.finish();

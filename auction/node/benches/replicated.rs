@@ -153,24 +153,16 @@ fn whole_rounds(store: &dyn NodeStore, d: Domain, n: usize) -> (Duration, Durati
     for p in &ps {
         registry.bond(p.address(), Wei(2 * 10u128.pow(18)));
     }
-    let mut a = Auctioneer {
-        store,
-        registry,
-        market: Market::snapshot(),
-        key,
-        domain: d,
+    let shape = stakebid_node::config::RoundConfig {
         scenarios: 100,
         batch_size: 20,
         commit_secs: 10,
         reveal_secs: 10,
-        last_award: B256::ZERO,
-        next_id: store.last_auction_id().unwrap() + 1,
-        reserved: Default::default(),
-        held: Default::default(),
-        paused: false,
-        fairness: Default::default(),
-        markets: None,
+        ..Default::default()
     };
+    let mut a = Auctioneer::new(store, Market::snapshot(), key, d, &shape);
+    a.registry = registry;
+    a.next_id = store.last_auction_id().unwrap() + 1;
     let mut ts = Vec::new();
     for _ in 0..n {
         let t = Instant::now();

@@ -150,7 +150,38 @@ impl Report {
     }
 }
 
-impl Auctioneer<'_> {
+impl<'s> Auctioneer<'s> {
+    /// An auctioneer over `store` for `domain`, signing with `key`, its
+    /// rounds shaped by `rounds` (scenarios, batch size, windows): an empty
+    /// registry, no award yet, auction ids from 1, nothing reserved or held
+    /// (call `load_state` to take up what the store kept).
+    pub fn new(
+        store: &'s dyn NodeStore,
+        market: Market,
+        key: PrivateKeySigner,
+        domain: Domain,
+        rounds: &crate::config::RoundConfig,
+    ) -> Auctioneer<'s> {
+        Auctioneer {
+            store,
+            registry: Registry::new(),
+            market,
+            key,
+            domain,
+            scenarios: rounds.scenarios,
+            batch_size: rounds.batch_size,
+            commit_secs: rounds.commit_secs,
+            reveal_secs: rounds.reveal_secs,
+            last_award: B256::ZERO,
+            next_id: 1,
+            reserved: Default::default(),
+            held: Default::default(),
+            paused: false,
+            fairness: Default::default(),
+            markets: None,
+        }
+    }
+
     /// Restores the registry (bonds, records), the last award hash and the
     /// next auction id from the store, so a restarted node keeps penalties
     /// and its seed chain (seed = keccak256(id ‖ previous award)) verifiable.

@@ -3,7 +3,7 @@
 //! leads: the thread awaits `Leadership::stepped_up`, recovers what the
 //! previous leader left, and drives rounds until the term ends.
 
-use alloy::primitives::{Address, B256};
+use alloy::primitives::Address;
 use alloy::signers::local::PrivateKeySigner;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -18,6 +18,7 @@ use super::NodeError;
 use crate::auctioneer::Auctioneer;
 use crate::chain::ChainLink;
 use crate::clock::unix_now;
+use crate::config::RoundConfig;
 use crate::leader::Leadership;
 use crate::live::{drive, Live};
 use crate::market::MarketFeed;
@@ -41,24 +42,17 @@ pub(crate) struct Rounds {
 impl Rounds {
     /// A fresh auctioneer over `store` (call `load_state` before use).
     fn auctioneer<'s>(&self, store: &'s dyn NodeStore) -> Auctioneer<'s> {
-        Auctioneer {
-            store,
-            registry: Registry::new(),
-            market: (*self.feed.get()).clone(),
-            key: self.key.clone(),
-            domain: self.domain,
+        let shape = RoundConfig {
             scenarios: self.scenarios,
             batch_size: self.batch_size,
             commit_secs: self.commit_secs,
             reveal_secs: self.reveal_secs,
-            last_award: B256::ZERO,
-            next_id: 1,
-            reserved: Default::default(),
-            held: Default::default(),
-            paused: false,
-            fairness: Default::default(),
-            markets: Some(self.feed.clone()),
-        }
+            ..RoundConfig::default()
+        };
+        let market = (*self.feed.get()).clone();
+        let mut a = Auctioneer::new(store, market, self.key.clone(), self.domain, &shape);
+        a.markets = Some(self.feed.clone());
+        a
     }
 }
 

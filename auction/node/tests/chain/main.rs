@@ -11,8 +11,6 @@ mod penalties;
 // crate's tests use too.
 pub(crate) use stakebid_tests::onchain as fixture;
 
-use alloy::primitives::B256;
-use stakebid_auction::domain::registry::Registry;
 use stakebid_intents::Market;
 use stakebid_node::auctioneer::Auctioneer;
 use stakebid_node::chain::ChainLink;
@@ -50,22 +48,12 @@ pub(crate) fn auctioneer_on<'a>(
     store: &'a Store,
     market: Market,
 ) -> Auctioneer<'a> {
-    Auctioneer {
-        store,
-        registry: Registry::new(),
-        market,
-        key: fx.key(fixture::AUCTIONEER).clone(),
-        domain: fx.domain,
+    let shape = stakebid_node::config::RoundConfig {
         scenarios: 50,
         batch_size: 10,
         commit_secs: 3,
         reveal_secs: 2,
-        last_award: B256::ZERO,
-        next_id: 1,
-        reserved: Default::default(),
-        held: Default::default(),
-        paused: false,
-        fairness: Default::default(),
-        markets: None,
-    }
+        ..Default::default()
+    };
+    Auctioneer::new(store, market, fx.key(fixture::AUCTIONEER).clone(), fx.domain, &shape)
 }

@@ -50,24 +50,16 @@ pub(crate) fn auctioneer<'s>(
     registry: Registry,
     key: &PrivateKeySigner,
 ) -> Auctioneer<'s> {
-    Auctioneer {
-        store,
-        registry,
-        market: Market::snapshot(),
-        key: key.clone(),
-        domain: domain(),
+    let shape = stakebid_node::config::RoundConfig {
         scenarios: 100,
         batch_size: 50,
         commit_secs: 10,
         reveal_secs: 10,
-        last_award: B256::ZERO,
-        next_id: 1,
-        reserved: Default::default(),
-        held: Default::default(),
-        paused: false,
-        fairness: Default::default(),
-        markets: None,
-    }
+        ..Default::default()
+    };
+    let mut a = Auctioneer::new(store, Market::snapshot(), key.clone(), domain(), &shape);
+    a.registry = registry;
+    a
 }
 
 /// A fresh store holding `count` generated intents (seed `seed`).
