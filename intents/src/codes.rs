@@ -213,11 +213,11 @@ error_codes! {
     SolverSameRegistry = "solver.same_registry", None, "`stakebid solver migrate-bond`: `--from` is the registry the bond would move to";
     SolverStaleLeader = "solver.stale_leader", None, "a message of an older lease epoch than one already announced: a deposed leader's, ignored";
     SolverWrongDeployment = "solver.wrong_deployment", None, "a phase message bound to another deployment was ignored";
+    StoreConflict = "store.conflict", Some(409), "another write to the same records came first (a serialization failure between nodes); nothing was stored — send the same request again";
     StoreCorrupt = "store.corrupt", Some(503), "a stored record cannot be read, or a stored auction lacks what an operation needs; nothing was stored";
     StoreFailed = "store.failed", Some(503), "the node's storage failed; nothing was stored";
     StoreFenced = "store.fenced", Some(503), "a write of round, award or executor state by a node whose leader lease was taken over or expired; refused, nothing changed; the node steps down";
     StoreLayout = "store.layout", Some(503), "the store (a sled data directory or a Postgres database) was written in a layout this stakebid does not read (an older record layout, or a schema migrated by a newer stakebid); the node refuses it rather than misread it: open it with the version that wrote it, or start on a new store";
-    StoreConflict = "store.conflict", Some(409), "another write to the same records came first (a serialization failure between nodes); nothing was stored — send the same request again";
     StoreUnavailable = "store.unavailable", Some(503), "the node's Postgres store cannot be reached (down, restarting, failing over); nothing was stored — retry shortly; the node reconnects by itself";
     WithdrawalsNoChain = "withdrawals.no_chain", Some(404), "`GET /v1/owners/{address}/withdrawals` on a node that settles on no chain";
 }

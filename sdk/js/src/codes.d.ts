@@ -157,11 +157,11 @@ export type ErrorCode =
   | "solver.same_registry"
   | "solver.stale_leader"
   | "solver.wrong_deployment"
+  | "store.conflict"
   | "store.corrupt"
   | "store.failed"
   | "store.fenced"
   | "store.layout"
-  | "store.conflict"
   | "store.unavailable"
   | "withdrawals.no_chain"
   ;
