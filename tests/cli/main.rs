@@ -411,25 +411,9 @@ fn the_cli_holds_no_node_wiring_and_prints_only_through_tracing() {
             assert!(!text.contains(wiring), "{} wires the node itself ({wiring})", f.display());
         }
     }
-    let mut files = vec![];
-    for d in [
-        "intents/src",
-        "auction/src",
-        "auction/node/src",
-        "settlement/src",
-        "settlement/chain/src",
-        "solver/src",
-        "sdk/src",
-        "sdk/bus/src",
-        "sdk/wire/src",
-        "src",
-    ] {
-        rust_files(&root.join(d), &mut files);
-    }
+    let files = product_sources(root);
     let mut found = vec![];
-    for f in
-        files.iter().filter(|f| !f.ends_with("src/main.rs") || f.starts_with(root.join("auction")))
-    {
+    for f in files.iter().filter(|f| **f != root.join("src/main.rs")) {
         let text = std::fs::read_to_string(f).unwrap();
         let code = without_test_modules(&text);
         for (n, l) in code.lines().enumerate() {
@@ -591,21 +575,7 @@ fn every_code_the_sources_use_is_declared() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let families: std::collections::BTreeSet<&str> =
         ErrorCode::ALL.iter().map(|c| c.as_str().split('.').next().unwrap()).collect();
-    let mut files = vec![];
-    for d in [
-        "intents/src",
-        "auction/src",
-        "auction/node/src",
-        "settlement/src",
-        "settlement/chain/src",
-        "solver/src",
-        "sdk/src",
-        "sdk/bus/src",
-        "sdk/wire/src",
-        "src",
-    ] {
-        rust_files(&root.join(d), &mut files);
-    }
+    let files = product_sources(root);
     let mut undeclared = vec![];
     let mut seen = 0;
     for f in &files {
@@ -813,6 +783,27 @@ fn json_glue(text: &str) -> Vec<(usize, String)> {
         })
         .map(|(n, l)| (n + 1, l.trim().to_string()))
         .collect()
+}
+
+/// Every Rust file of the product (each crate's `src/`, the binary's), no
+/// tests or benches.
+fn product_sources(root: &Path) -> Vec<PathBuf> {
+    let mut files = vec![];
+    for d in [
+        "intents/src",
+        "auction/src",
+        "auction/node/src",
+        "settlement/src",
+        "settlement/chain/src",
+        "solver/src",
+        "sdk/src",
+        "sdk/bus/src",
+        "sdk/wire/src",
+        "src",
+    ] {
+        rust_files(&root.join(d), &mut files);
+    }
+    files
 }
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
