@@ -47,6 +47,7 @@ pub mod leader;
 pub mod live;
 pub mod market;
 pub mod metrics;
+pub mod persist;
 pub mod pg;
 pub mod port;
 pub mod run;

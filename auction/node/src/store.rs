@@ -40,6 +40,8 @@ impl From<serde_json::Error> for StoreError {
     }
 }
 
+use crate::persist;
+
 /// The node's store.
 pub struct Store {
     db: sled::Db,
@@ -135,7 +137,7 @@ impl Store {
         }
         for kv in self.auctions.iter() {
             let (_, v) = kv?;
-            let rec: AuctionRecord = serde_json::from_slice(&v)?;
+            let rec = persist::decode_auction(&v)?;
             for tx in settlement_txs(&rec) {
                 self.by_tx.insert(tx.as_slice(), &rec.id.to_be_bytes())?;
             }
@@ -182,7 +184,7 @@ impl Store {
         auction: Option<(&AuctionRecord, Option<Phase>)>,
         moved: &[Moved],
     ) -> Result<(), StoreError> {
-        let record = auction.map(|(r, _)| serde_json::to_vec(r)).transpose()?;
+        let record = auction.map(|(r, _)| persist::encode_auction(r)).transpose()?;
         use sled::Transactional;
         (
             &self.auctions,
@@ -254,7 +256,7 @@ impl Store {
             let (mut r, stored) = match earlier {
                 Some(i) => {
                     let m = moved.remove(i);
-                    (serde_json::from_slice::<Record>(&m.bytes)?, m.from)
+                    (persist::decode_intent(&m.bytes)?, m.from)
                 }
                 None => {
                     let r = self.get(iid)?.ok_or(StoreError::Unknown(*iid))?;
@@ -267,7 +269,7 @@ impl Store {
                 from,
                 to,
             })?;
-            let bytes = serde_json::to_vec(&r)?;
+            let bytes = persist::encode_intent(&r)?;
             let owner = r.signed.intent.owner;
             moved.push(Moved { id: *iid, owner, from: stored, to: *to, bytes });
         }
@@ -322,7 +324,7 @@ impl IntentStore for Store {
             }
             let seq = self.db.generate_id()?;
             let rec = Record { seq, ..Record::new(s.clone(), (self.clock)()) };
-            intents.insert(id.0.as_slice(), serde_json::to_vec(&rec)?);
+            intents.insert(id.0.as_slice(), persist::encode_intent(&rec)?);
             nonces.insert(nk, id.0.as_slice());
             statuses.insert(index::status_key(Status::Pending, id), &[]);
             owners.insert(index::owner_key(&s.intent.owner, seq), id.0.as_slice());
@@ -348,10 +350,7 @@ impl IntentStore for Store {
 
     /// One intent's record.
     fn get(&self, id: &IntentId) -> Result<Option<Record>, StoreError> {
-        Ok(match self.intents.get(id.0)? {
-            Some(v) => Some(serde_json::from_slice(&v)?),
-            None => None,
-        })
+        self.intents.get(id.0)?.map(|v| persist::decode_intent(&v)).transpose()
     }
 
     /// Moves an intent to `to`, durably, if the lifecycle allows it.
@@ -451,7 +450,7 @@ impl AuctionStore for Store {
                 return Err(StoreError::NotPending(*id));
             }
             r.enter_auction(rec.id, (self.clock)()).map_err(|_| StoreError::NotPending(*id))?;
-            let bytes = serde_json::to_vec(&r)?;
+            let bytes = persist::encode_intent(&r)?;
             moved.push(Moved {
                 id: *id,
                 owner: r.signed.intent.owner,
@@ -465,10 +464,7 @@ impl AuctionStore for Store {
 
     /// One auction's record.
     fn auction(&self, id: u64) -> Result<Option<AuctionRecord>, StoreError> {
-        Ok(match self.auctions.get(id.to_be_bytes())? {
-            Some(v) => Some(serde_json::from_slice(&v)?),
-            None => None,
-        })
+        self.auctions.get(id.to_be_bytes())?.map(|v| persist::decode_auction(&v)).transpose()
     }
 
     /// Moves an auction to `to`, durably, if the lifecycle allows it. When it
@@ -489,7 +485,7 @@ impl AuctionStore for Store {
                         r.move_to(Status::Pending, (self.clock)()).map_err(|(from, to)| {
                             StoreError::IllegalTransition { id: *iid, from, to }
                         })?;
-                        let bytes = serde_json::to_vec(&r)?;
+                        let bytes = persist::encode_intent(&r)?;
                         let (from, to) = (Some(Status::InAuction), Status::Pending);
                         let owner = r.signed.intent.owner;
                         back.push(Moved { id: *iid, owner, from, to, bytes });
@@ -558,7 +554,7 @@ impl AuctionStore for Store {
         let mut v = Vec::with_capacity(limit);
         for kv in self.auctions.range(..end).rev().take(limit) {
             let (_, val) = kv?;
-            v.push(serde_json::from_slice(&val)?);
+            v.push(persist::decode_head(&val)?);
         }
         Ok(v)
     }
@@ -588,7 +584,7 @@ impl AuctionStore for Store {
             .auctions
             .iter()
             .values()
-            .map(|v| Ok(serde_json::from_slice(&v?)?))
+            .map(|v| persist::decode_auction(&v?))
             .collect::<Result<_, StoreError>>()?;
         for rec in all {
             if rec.phase.voided_by_restart() {
@@ -618,7 +614,11 @@ impl AuctionStore for Store {
 impl StateStore for Store {
     fn node_state(&self) -> Result<NodeState, StoreError> {
         Ok(NodeState {
-            registry: self.load_meta("registry")?,
+            registry: self
+                .meta
+                .get("registry")?
+                .map(|v| persist::decode_registry(&v))
+                .transpose()?,
             last_award: self.load_meta("last_award")?,
             reserved: self.load_meta("reserved")?,
         })
@@ -627,7 +627,7 @@ impl StateStore for Store {
     fn save_node_state(&self, state: &NodeState) -> Result<(), StoreError> {
         let mut batch = sled::Batch::default();
         if let Some(r) = &state.registry {
-            batch.insert("registry", serde_json::to_vec(r)?);
+            batch.insert("registry", persist::encode_registry(r)?);
         }
         if let Some(h) = &state.last_award {
             batch.insert("last_award", serde_json::to_vec(h)?);

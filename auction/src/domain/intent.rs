@@ -2,16 +2,13 @@
 //! record the node keeps (the signed intent and its dated history). Time
 //! is passed in; the store supplies its clock.
 
-use serde::{Deserialize, Serialize};
-
 use stakebid_intents::SignedIntent;
 
 /// An intent's lifecycle: Pending → InAuction → Awarded → Settled, or
 /// Expired / Cancelled. A round not won returns InAuction → Pending; an
 /// award the Settlement skipped returns Awarded → Pending (funds short),
 /// Expired or Cancelled (nonce used on-chain, signature withdrawn).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Status {
     /// In the pool, waiting for a round.
     Pending,
@@ -48,23 +45,19 @@ impl Status {
 }
 
 /// What the store keeps per intent.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Record {
     /// The signed intent as submitted.
     pub signed: SignedIntent,
     /// Where it is in its lifecycle.
     pub status: Status,
     /// Every status it has had, with the unix second it got it.
-    #[serde(default)]
     pub history: Vec<(Status, u64)>,
     /// The last auction it entered (its plan and settlement are there).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auction: Option<u64>,
     /// Arrival order at this node's store (strictly increasing per accepted
     /// intent): batches are filled in this order, never by id, so nobody
-    /// can grind ids to the front of every batch. Records written before it
-    /// existed read as 0 (they arrived first).
-    #[serde(default)]
+    /// can grind ids to the front of every batch.
     pub seq: u64,
 }
 

@@ -10,11 +10,11 @@
 //!                               └──▶ failed ──fall_back──▶ new awards ──▶ store
 //! ```
 //!
-//! Scores are i128 wei written as decimal strings (JSON numbers lose
-//! precision past 2^53).
+//! No serde here: how an outcome is stored is the node's persistence
+//! DTOs' business (`stakebid_node::persist`), how it is shown the wire
+//! types'.
 
 use alloy::primitives::{Address, Bytes, Signature, B256};
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 use stakebid_intents::evaluate::CapacityUse;
@@ -25,12 +25,8 @@ use super::round::Fault;
 use super::score::Reason;
 use super::winner::{Candidate, Selection};
 
-fn is_false(b: &bool) -> bool {
-    !*b
-}
-
 /// A bid that scored, and how it fared.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ScoredBid {
     /// Who bid.
     pub solver: Address,
@@ -42,28 +38,23 @@ pub struct ScoredBid {
     /// never scores, so this is `Some` here).
     pub plans: Option<Vec<Plan>>,
     /// The auctioneer's score per intent (wei).
-    #[serde(with = "stakebid_intents::decimal::map")]
     pub scores: BTreeMap<IntentId, i128>,
     /// Their sum.
-    #[serde(with = "stakebid_intents::decimal")]
     pub total: i128,
-    /// The evaluator's figures per intent (absent in records from before).
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    /// The evaluator's figures per intent.
     pub figures: BTreeMap<IntentId, super::score::Figures>,
     /// Among the winners (now).
     pub won: bool,
     /// Left out for fairness (gave an intent less than its best single bid).
     pub unfair: bool,
     /// It won, and its settlement failed.
-    #[serde(default, skip_serializing_if = "is_false")]
     pub settlement_failed: bool,
     /// It won as a runner-up after another winner's settlement failed.
-    #[serde(default, skip_serializing_if = "is_false")]
     pub runner_up: bool,
 }
 
 /// A bid the evaluator refused, with every reason.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RejectedBid {
     /// Who bid.
     pub solver: Address,
@@ -83,19 +74,18 @@ impl RejectedBid {
 }
 
 /// Where an award's settlement landed.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SettlementNote {
     /// The transaction.
     pub tx: B256,
     /// Its gas.
     pub gas_used: u64,
     /// Intents the Settlement skipped (their owner's side failed), and why.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub skipped: Vec<(IntentId, SkipReason)>,
 }
 
 /// One signed award and what it holds.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AwardEntry {
     /// The award (EIP-712, checked on-chain).
     pub award: Award,
@@ -104,7 +94,6 @@ pub struct AwardEntry {
     /// Capacity its plans hold until they settle.
     pub capacity: CapacityUse,
     /// Set once it settled on-chain.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settlement: Option<SettlementNote>,
 }
 
@@ -126,7 +115,7 @@ impl AwardEntry {
 }
 
 /// A round's outcome.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Outcome {
     /// Every bid that scored, in reveal order.
     pub bids: Vec<ScoredBid>,
@@ -135,10 +124,8 @@ pub struct Outcome {
     /// The market the round ran on.
     pub market_hash: B256,
     /// The block that market was read at (none for a snapshot market).
-    #[serde(default)]
     pub market_block: Option<u64>,
     /// The date of the risk parameters the market was built on.
-    #[serde(default)]
     pub params_as_of: String,
     /// Risk scenarios generated.
     pub scenario_count: u32,
@@ -147,10 +134,8 @@ pub struct Outcome {
     /// Signed commitments left unopened.
     pub faults: Vec<Fault>,
     /// The winners' total score (wei).
-    #[serde(with = "stakebid_intents::decimal")]
     pub total_score: i128,
     /// Best total without each winner's solver, for a future second price.
-    #[serde(with = "stakebid_intents::decimal::map")]
     pub reference_scores: BTreeMap<Address, i128>,
     /// The signed awards still standing.
     pub awards: Vec<AwardEntry>,

@@ -2,11 +2,8 @@
 //! Settled | Failed, or Voided (a restart before scoring: no penalties, its
 //! intents return to the pool).
 
-use serde::{Deserialize, Serialize};
-
 /// Where an auction is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Phase {
     /// Taking commitments.
     Committing,

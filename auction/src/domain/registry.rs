@@ -11,7 +11,6 @@
 //! suspended: its commitments are refused until it tops up.
 
 use alloy::primitives::{Address, B256};
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 use stakebid_intents::Wei;
@@ -19,7 +18,7 @@ use stakebid_intents::Wei;
 pub use stakebid_intents::protocol::Offence;
 
 /// One entry of a solver's record.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Penalty {
     /// Auction.
     pub auction: u64,
@@ -32,7 +31,7 @@ pub struct Penalty {
 }
 
 /// A registered solver.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Solver {
     /// Bond left.
     pub bond: Wei,
@@ -41,7 +40,7 @@ pub struct Solver {
 }
 
 /// Registry rules and state.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Registry {
     /// Bond needed to take part.
     pub min_bond: Wei,
@@ -51,8 +50,7 @@ pub struct Registry {
 
 impl Registry {
     /// Minimum bond 1 ETH; penalties are [`Offence::penalty`], the one
-    /// schedule the on-chain SolverRegistry also charges. (Stores written
-    /// when the schedule was a field still read: serde skips the field.)
+    /// schedule the on-chain SolverRegistry also charges.
     pub fn new() -> Registry {
         Registry { min_bond: Wei(1_000_000_000_000_000_000), solvers: BTreeMap::new() }
     }

@@ -20,7 +20,6 @@
 //! anywhere a reader could see it. At most `MAX_BIDS_PER_SOLVER` per solver.
 
 use alloy::primitives::{Address, B256};
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 use stakebid_intents::envelope::{CommitMsg, RevealMsg, Verified};
@@ -101,15 +100,13 @@ impl stakebid_intents::Coded for RoundError {
 /// deadline — the only offence a round can record. Refused messages
 /// (unsigned, late, mismatched) leave no trace: anyone can send those in a
 /// solver's name, so they can prove nothing against it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Fault {
     /// Who.
     pub solver: Address,
     /// Stable code (`round.unrevealed`).
     pub code: String,
     /// The unopened commitment (the solver signed it: the evidence).
-    /// Records from before it was kept read as zero.
-    #[serde(default)]
     pub commitment: B256,
 }
 

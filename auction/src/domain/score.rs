@@ -7,7 +7,6 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use rayon::prelude::*;
-use serde::{Deserialize, Serialize};
 use stakebid_intents::evaluate::{CapacityUse, Violation};
 use stakebid_intents::market::GasModel;
 use stakebid_intents::protocol::{bid_gas, Bid, SETTLEMENT_GAS_BUDGET};
@@ -16,7 +15,7 @@ use stakebid_intents::{evaluate, Context, Evaluation, Intent, IntentId, Plan};
 use super::winner::Candidate;
 
 /// One reason a bid was rejected.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Reason {
     /// The intent concerned, if one.
     pub intent: Option<IntentId>,
@@ -32,7 +31,7 @@ fn reason(intent: Option<IntentId>, code: &str, message: impl Into<String>) -> R
 
 /// The evaluator's figures for one plan, as the auctioneer computed them:
 /// what a staker's plan promises (shown with its intent).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Figures {
     /// First-year net yield after fees and costs (bps of the amount).
     pub net_apy_bps: i64,
@@ -49,8 +48,7 @@ pub struct Figures {
     /// Gas the plan's settlement is estimated to use.
     pub gas: u64,
     /// Loss in each of the market's named historical stress events (bps of
-    /// the amount); absent in records from before it was kept.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    /// the amount).
     pub stress_bps: BTreeMap<String, u64>,
 }
 

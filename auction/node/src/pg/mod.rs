@@ -31,6 +31,7 @@ use stakebid_settlement::executor::{Journal, JournalEntry};
 use stakebid_settlement::JournalError;
 
 use crate::index::{phase_byte, status_byte};
+use crate::persist;
 use crate::port::{
     AuctionHead, AuctionRecord, AuctionStore, Fence, IntentStore, JournalStore, LeaseState,
     LeaseStore, NodeState, OwnerPage, Record, Recovery, StateStore, Status, StoreError,
@@ -177,7 +178,9 @@ fn locked(t: &mut Transaction<'_>, ids: &[IntentId]) -> Result<Vec<Option<Record
         let rec: Vec<u8> = r.get(1);
         found.insert(id, rec);
     }
-    ids.iter().map(|i| found.get(i.0.as_slice()).map(|b| decode(b)).transpose()).collect()
+    ids.iter()
+        .map(|i| found.get(i.0.as_slice()).map(|b| persist::decode_intent(b)).transpose())
+        .collect()
 }
 
 /// Applies `moves` (checked against the lifecycle) and writes the records.
@@ -204,7 +207,7 @@ fn apply_moves(
     for (id, r) in &recs {
         t.execute(
             "UPDATE intents SET status = $2, record = $3 WHERE id = $1",
-            &[&id.0.as_slice(), &(status_byte(r.status) as i16), &json(r)?],
+            &[&id.0.as_slice(), &(status_byte(r.status) as i16), &persist::encode_intent(r)?],
         )
         .map_err(err)?;
     }
@@ -217,7 +220,7 @@ fn locked_auction(t: &mut Transaction<'_>, id: u64) -> Result<AuctionRecord, Sto
         .query_opt("SELECT record FROM auctions WHERE id = $1 FOR UPDATE", &[&(id as i64)])
         .map_err(err)?
         .ok_or(StoreError::UnknownAuction(id))?;
-    decode(&row.get::<_, Vec<u8>>(0))
+    persist::decode_auction(&row.get::<_, Vec<u8>>(0))
 }
 
 /// Writes an auction record (phase column, settlement-transaction index).
@@ -225,7 +228,7 @@ fn put_auction(t: &mut Transaction<'_>, rec: &AuctionRecord) -> Result<(), Store
     t.execute(
         "INSERT INTO auctions (id, phase, record) VALUES ($1, $2, $3)
          ON CONFLICT (id) DO UPDATE SET phase = EXCLUDED.phase, record = EXCLUDED.record",
-        &[&(rec.id as i64), &(phase_byte(rec.phase) as i16), &json(rec)?],
+        &[&(rec.id as i64), &(phase_byte(rec.phase) as i16), &persist::encode_auction(rec)?],
     )
     .map_err(err)?;
     for tx in crate::store::settlement_txs(rec) {
@@ -264,7 +267,7 @@ fn write_outcome(
 /// database assigns, not the one in the record.
 fn id_record(r: &postgres::Row) -> Result<(IntentId, Record), StoreError> {
     let id: Vec<u8> = r.get(0);
-    let rec: Record = decode(&r.get::<_, Vec<u8>>(1))?;
+    let rec = persist::decode_intent(&r.get::<_, Vec<u8>>(1))?;
     let seq = r.get::<_, i64>(2) as u64;
     Ok((IntentId(B256::from_slice(&id)), Record { seq, ..rec }))
 }
@@ -294,7 +297,7 @@ impl IntentStore for PgStore {
                             &s.intent.owner.as_slice(),
                             &nonce.as_slice(),
                             &(status_byte(Status::Pending) as i16),
-                            &json(&rec)?,
+                            &persist::encode_intent(&rec)?,
                         ],
                     )
                     .map_err(err)?;
@@ -325,7 +328,7 @@ impl IntentStore for PgStore {
         self.run(move |c| {
             c.query_opt("SELECT record FROM intents WHERE id = $1", &[&id.0.as_slice()])
                 .map_err(err)?
-                .map(|r| decode(&r.get::<_, Vec<u8>>(0)))
+                .map(|r| persist::decode_intent(&r.get::<_, Vec<u8>>(0)))
                 .transpose()
         })
     }
@@ -424,7 +427,10 @@ impl IntentStore for PgStore {
             let mut last = None;
             for r in rows.iter().take(limit) {
                 let id: Vec<u8> = r.get(0);
-                intents.push((IntentId(B256::from_slice(&id)), decode(&r.get::<_, Vec<u8>>(1))?));
+                intents.push((
+                    IntentId(B256::from_slice(&id)),
+                    persist::decode_intent(&r.get::<_, Vec<u8>>(1))?,
+                ));
                 last = Some(r.get::<_, i64>(2) as u64);
             }
             Ok(OwnerPage { intents, next: last.filter(|_| more) })
@@ -452,7 +458,11 @@ impl AuctionStore for PgStore {
                 r.enter_auction(rec.id, now).map_err(|_| StoreError::NotPending(*id))?;
                 t.execute(
                     "UPDATE intents SET status = $2, record = $3 WHERE id = $1",
-                    &[&id.0.as_slice(), &(status_byte(r.status) as i16), &json(&r)?],
+                    &[
+                        &id.0.as_slice(),
+                        &(status_byte(r.status) as i16),
+                        &persist::encode_intent(&r)?,
+                    ],
                 )
                 .map_err(err)?;
             }
@@ -460,7 +470,11 @@ impl AuctionStore for PgStore {
                 .execute(
                     "INSERT INTO auctions (id, phase, record) VALUES ($1, $2, $3)
                      ON CONFLICT (id) DO NOTHING",
-                    &[&(rec.id as i64), &(phase_byte(rec.phase) as i16), &json(&rec)?],
+                    &[
+                        &(rec.id as i64),
+                        &(phase_byte(rec.phase) as i16),
+                        &persist::encode_auction(&rec)?,
+                    ],
                 )
                 .map_err(err)?;
             if fresh == 0 {
@@ -474,7 +488,7 @@ impl AuctionStore for PgStore {
         self.run(move |c| {
             c.query_opt("SELECT record FROM auctions WHERE id = $1", &[&(id as i64)])
                 .map_err(err)?
-                .map(|r| decode(&r.get::<_, Vec<u8>>(0)))
+                .map(|r| persist::decode_auction(&r.get::<_, Vec<u8>>(0)))
                 .transpose()
         })
     }
@@ -551,7 +565,7 @@ impl AuctionStore for PgStore {
             )
             .map_err(err)?
             .iter()
-            .map(|r| decode(&r.get::<_, Vec<u8>>(0)))
+            .map(|r| persist::decode_head(&r.get::<_, Vec<u8>>(0)))
             .collect()
         })
     }
@@ -615,7 +629,7 @@ impl StateStore for PgStore {
                 let key: String = r.get(0);
                 let v: Vec<u8> = r.get(1);
                 match key.as_str() {
-                    "registry" => st.registry = Some(decode(&v)?),
+                    "registry" => st.registry = Some(persist::decode_registry(&v)?),
                     "last_award" => st.last_award = Some(decode(&v)?),
                     "reserved" => st.reserved = Some(decode(&v)?),
                     _ => {}
@@ -628,7 +642,7 @@ impl StateStore for PgStore {
     fn save_node_state(&self, state: &NodeState) -> Result<(), StoreError> {
         let mut kv: Vec<(&'static str, Vec<u8>)> = Vec::new();
         if let Some(r) = &state.registry {
-            kv.push(("registry", json(r)?));
+            kv.push(("registry", persist::encode_registry(r)?));
         }
         if let Some(h) = &state.last_award {
             kv.push(("last_award", json(h)?));

@@ -2,7 +2,6 @@
 //! returns, named by no backend.
 
 use alloy::primitives::{Address, B256};
-use serde::{Deserialize, Serialize};
 
 use stakebid_auction::domain::outcome::Outcome;
 use stakebid_auction::domain::phase::Phase;
@@ -12,8 +11,8 @@ use stakebid_intents::IntentId;
 
 pub use stakebid_auction::domain::intent::{Record, Status};
 
-/// What the store keeps per auction.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// What the store keeps per auction (stored as `persist`'s row).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AuctionRecord {
     /// Auction id.
     pub id: u64,
@@ -29,7 +28,6 @@ pub struct AuctionRecord {
     pub phase: Phase,
     /// After the reveal deadline: every bid, its score or rejection
     /// reasons, the faults and the winners, so anyone can recompute them.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub public: Option<Outcome>,
 }
 
@@ -43,7 +41,7 @@ pub struct Recovery {
 }
 
 /// The node's own state beside intents and auctions, typed.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct NodeState {
     /// The solver registry (bonds, records).
     pub registry: Option<Registry>,
@@ -53,9 +51,9 @@ pub struct NodeState {
     pub reserved: Option<CapacityUse>,
 }
 
-/// The listing view of an auction: what `GET /v1/auctions` shows, decoded
+/// The listing view of an auction: what `GET /v1/auctions` shows, read
 /// without materializing the (large) public outcome.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AuctionHead {
     /// Auction id.
     pub id: u64,
@@ -67,31 +65,14 @@ pub struct AuctionHead {
     pub reveal_deadline: u64,
     /// Lifecycle phase.
     pub phase: Phase,
-    /// The winners, once public.
-    #[serde(default, rename = "public")]
-    winners: Option<Winners>,
-}
-
-#[derive(Clone, Debug, Default, Deserialize)]
-struct Winners {
-    #[serde(default)]
-    awards: Vec<WinnerAward>,
-}
-
-#[derive(Clone, Debug, Deserialize)]
-struct WinnerAward {
-    award: WinnerSolver,
-}
-
-#[derive(Clone, Debug, Deserialize)]
-struct WinnerSolver {
-    solver: Address,
+    /// The winning solvers, once the outcome is public.
+    pub winners: Option<Vec<Address>>,
 }
 
 impl AuctionHead {
     /// The winning solvers, once the outcome is public.
     pub fn winners(&self) -> Option<Vec<Address>> {
-        self.winners.as_ref().map(|w| w.awards.iter().map(|a| a.award.solver).collect())
+        self.winners.clone()
     }
 }
 
