@@ -489,6 +489,26 @@ fn the_auction_core_pulls_in_no_io() {
     }
 }
 
+/// The records the node stores are persistence DTOs of their own
+/// (`stakebid_node::persist`, `from_domain` / `into_domain`): the domain
+/// types they map carry no serde, so how an old store spelled a record
+/// cannot leak into the rules, and every stored record goes through a DTO.
+#[test]
+fn stored_domain_types_carry_no_serde() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("auction/src/domain");
+    for f in ["outcome.rs", "intent.rs", "phase.rs", "registry.rs", "round.rs", "score.rs"] {
+        let text = std::fs::read_to_string(root.join(f)).unwrap();
+        assert!(!text.contains("serde"), "auction/src/domain/{f} names serde");
+    }
+    let persist = Path::new(env!("CARGO_MANIFEST_DIR")).join("auction/node/src/persist");
+    let mut rows = 0;
+    for e in std::fs::read_dir(&persist).unwrap() {
+        let text = std::fs::read_to_string(e.unwrap().path()).unwrap();
+        rows += text.matches("fn from_domain(").count();
+    }
+    assert!(rows >= 10, "every stored type has its DTO ({rows} found)");
+}
+
 /// Test scaffolding is shared, not copied: one `fn free_port`
 /// (`stakebid_bus::net`), one honest in-process participant
 /// (`stakebid_solver::in_process`: the only `Participant` that runs a

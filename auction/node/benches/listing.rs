@@ -115,23 +115,75 @@ fn bench(c: &mut Criterion) {
         g.bench_with_input(BenchmarkId::new("owner page of 50: owner index", n), &n, |b, _| {
             b.iter(|| store.owner_page(&owner, None, 50).unwrap().intents.len())
         });
-        // The API's path: the same read through the async façade, which
-        // runs it on tokio's blocking pool (one hop per request).
+        // The API's path, as a handler runs it: 20 owner pages read in one
+        // task on a worker of the node's (multi-threaded) runtime — directly
+        // on the worker (the previous main's handlers), through `AsyncStore`
+        // (`run`: block_in_place) and through the blocking pool (the hop
+        // this replaced), same run.
         let store = std::sync::Arc::new(store);
         let facade = AsyncStore::new(store.clone());
-        let rt = tokio::runtime::Runtime::new().unwrap();
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        const READS: usize = 20;
+        // A few µs a call against a noisy 2-core machine: more samples.
+        g.sample_size(30);
         g.bench_with_input(
-            BenchmarkId::new("owner page of 50: owner index through AsyncStore", n),
+            BenchmarkId::new("20 owner pages in a handler task: on the worker (before)", n),
             &n,
             |b, _| {
                 b.iter(|| {
-                    rt.block_on(facade.run(move |st| st.owner_page(&owner, None, 50)))
-                        .unwrap()
-                        .intents
-                        .len()
+                    let st = store.clone();
+                    rt.block_on(rt.spawn(async move {
+                        let mut k = 0;
+                        for _ in 0..READS {
+                            k += st.owner_page(&owner, None, 50).unwrap().intents.len();
+                        }
+                        k
+                    }))
+                    .unwrap()
                 })
             },
         );
+        g.bench_with_input(
+            BenchmarkId::new("20 owner pages in a handler task: AsyncStore::run", n),
+            &n,
+            |b, _| {
+                b.iter(|| {
+                    let f = facade.clone();
+                    rt.block_on(rt.spawn(async move {
+                        let mut k = 0;
+                        for _ in 0..READS {
+                            let p = f.run(move |st| st.owner_page(&owner, None, 50)).await;
+                            k += p.unwrap().intents.len();
+                        }
+                        k
+                    }))
+                    .unwrap()
+                })
+            },
+        );
+        g.bench_with_input(
+            BenchmarkId::new("20 owner pages in a handler task: blocking pool", n),
+            &n,
+            |b, _| {
+                b.iter(|| {
+                    let f = facade.clone();
+                    rt.block_on(rt.spawn(async move {
+                        let mut k = 0;
+                        for _ in 0..READS {
+                            let p = f.run_on_pool(move |st| st.owner_page(&owner, None, 50)).await;
+                            k += p.unwrap().intents.len();
+                        }
+                        k
+                    }))
+                    .unwrap()
+                })
+            },
+        );
+        g.sample_size(10);
         let last = store.last_auction_id().unwrap();
         g.bench_with_input(
             BenchmarkId::new("newest 20 auctions: read every auction (baseline)", n),

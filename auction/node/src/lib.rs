@@ -9,7 +9,8 @@
 //! ```text
 //! NodeConfig ──NodeBuilder::start──▶ NodeHandle
 //!   port (records, error, traits) ◀── store (sled) | pg (Postgres, lease)
-//!   api (axum; reaches the store only through port::AsyncStore, on the blocking pool)
+//!   persist (stored rows: from_domain / into_domain) ◀── both adapters
+//!   api (axum; reaches the store only through port::AsyncStore: block_in_place, never a bare call)
 //!   leader (lease task: Tracker ──▶ Role on a watch channel) ──▶ run::rounds (awaits a term)
 //! ```
 //!

@@ -33,8 +33,8 @@ pub(super) fn outcomes<'a>(
     Ok(out)
 }
 
-/// One intent's record and the outcomes its view shows, read on the
-/// store's blocking pool.
+/// One intent's record and the outcomes its view shows, read in one
+/// store call.
 async fn read_intent(
     s: &AppState,
     id: IntentId,

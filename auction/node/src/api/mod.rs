@@ -60,7 +60,7 @@ pub type Quoter = Arc<dyn Fn(&Intent) -> Result<stakebid_wire::Quote, String> + 
 /// What handlers share.
 #[derive(Clone)]
 pub struct AppState {
-    /// The store, for async code: every call runs on the blocking pool.
+    /// The store, for async code: no call holds up the worker's other tasks.
     pub store: AsyncStore,
     /// The group-commit writer.
     pub intake: Intake,
