@@ -10,7 +10,7 @@
 //! NodeConfig ──NodeBuilder::start──▶ NodeHandle
 //!   port (records, error, traits) ◀── store (sled) | pg (Postgres, lease)
 //!   persist (stored rows: from_domain / into_domain) ◀── both adapters
-//!   api (axum; reaches the store only through port::AsyncStore: block_in_place, never a bare call)
+//!   api (axum; reaches the store only through port::AsyncStore: the store's lane threads)
 //!   leader (lease task: Tracker ──▶ Role on a watch channel) ──▶ run::rounds (awaits a term)
 //! ```
 //!

@@ -71,6 +71,9 @@ pub const LAYOUT: u32 = 2;
 
 pub use crate::clock::{unix_now as system_clock, Clock};
 
+/// The `meta` tree's key for the solver registry (`persist`'s row).
+const REGISTRY: &str = "registry";
+
 /// One intent's record after a move, with the move (for the status index).
 struct Moved {
     id: IntentId,
@@ -614,11 +617,7 @@ impl AuctionStore for Store {
 impl StateStore for Store {
     fn node_state(&self) -> Result<NodeState, StoreError> {
         Ok(NodeState {
-            registry: self
-                .meta
-                .get("registry")?
-                .map(|v| persist::decode_registry(&v))
-                .transpose()?,
+            registry: self.meta.get(REGISTRY)?.map(|v| persist::decode_registry(&v)).transpose()?,
             last_award: self.load_meta("last_award")?,
             reserved: self.load_meta("reserved")?,
         })
@@ -627,7 +626,7 @@ impl StateStore for Store {
     fn save_node_state(&self, state: &NodeState) -> Result<(), StoreError> {
         let mut batch = sled::Batch::default();
         if let Some(r) = &state.registry {
-            batch.insert("registry", persist::encode_registry(r)?);
+            batch.insert(REGISTRY, persist::encode_registry(r)?);
         }
         if let Some(h) = &state.last_award {
             batch.insert("last_award", serde_json::to_vec(h)?);

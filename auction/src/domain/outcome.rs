@@ -10,7 +10,7 @@
 //!                               └──▶ failed ──fall_back──▶ new awards ──▶ store
 //! ```
 //!
-//! No serde here: how an outcome is stored is the node's persistence
+//! No serialization here: how an outcome is stored is the node's persistence
 //! DTOs' business (`stakebid_node::persist`), how it is shown the wire
 //! types'.
 

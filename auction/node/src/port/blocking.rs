@@ -47,8 +47,14 @@ impl AsyncStore {
     /// Wraps `store` and starts its lanes (they stop when the last clone
     /// of this handle is dropped).
     pub fn new(store: Arc<dyn NodeStore>) -> AsyncStore {
-        let (jobs, queue) = crossbeam_channel::bounded::<Job>(QUEUE);
-        for n in 0..LANES {
+        AsyncStore::with_limits(store, LANES, QUEUE)
+    }
+
+    /// Wraps `store` with `lanes` threads and room for `queue` waiting
+    /// calls (the node uses 2 and 4,096).
+    pub fn with_limits(store: Arc<dyn NodeStore>, lanes: usize, queue: usize) -> AsyncStore {
+        let (jobs, queue) = crossbeam_channel::bounded::<Job>(queue);
+        for n in 0..lanes {
             let (store, queue) = (store.clone(), queue.clone());
             std::thread::Builder::new()
                 .name(format!("store-lane-{n}"))
@@ -72,7 +78,8 @@ impl AsyncStore {
             Ok(()) => {}
             Err(TrySendError::Full(_)) => {
                 return Err(StoreError::Unavailable(format!(
-                    "{QUEUE} store calls are already waiting; try again shortly"
+                    "{} store calls are already waiting; try again shortly",
+                    self.jobs.capacity().unwrap_or(QUEUE)
                 )))
             }
             Err(TrySendError::Disconnected(_)) => {
@@ -93,6 +100,11 @@ impl AsyncStore {
         tokio::task::spawn_blocking(move || f(&*store))
             .await
             .map_err(|e| StoreError::Failed(format!("a store call did not finish: {e}")))?
+    }
+
+    /// Calls waiting for a lane.
+    pub fn queued(&self) -> usize {
+        self.jobs.len()
     }
 
     /// The blocking store itself, for code on its own thread (the round

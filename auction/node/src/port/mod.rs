@@ -6,8 +6,8 @@
 //! and the Postgres adapter (`pg/`) implement them and pass the
 //! same conformance suite (`tests/it/store.rs`); this module imports
 //! nothing from either; what they write is `crate::persist`'s rows. Every
-//! call blocks: async code goes through [`AsyncStore`], which hands the
-//! worker's other tasks off before the call.
+//! call blocks: async code goes through [`AsyncStore`], which runs it on
+//! the store's own lane threads.
 //!
 //! Promises every implementation keeps:
 //! - `accept` is durable before it returns and all-or-nothing per intent;

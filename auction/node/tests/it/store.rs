@@ -532,3 +532,46 @@ fn a_postgres_store_that_is_down_answers_unavailable_never_zero() {
         assert_eq!(code.as_deref(), Some("store.unavailable"), "{call} with the database down");
     }
 }
+
+/// A store whose lanes are all held takes calls until its queue is
+/// full, then refuses the next as `store.unavailable` (never queues
+/// without bound); released, it answers every queued call.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_queue_is_refused_as_unavailable_and_every_queued_call_answers() {
+    let dir = stakebid_tests::scratch("async-store-queue");
+    let store = std::sync::Arc::new(Store::open(Path::new(&dir)).unwrap());
+    let s = stakebid_node::port::AsyncStore::with_limits(store, 1, 2);
+    let (release, gate) = std::sync::mpsc::channel::<()>();
+    let gate = std::sync::Arc::new(std::sync::Mutex::new(gate));
+    let (started, mut on_lane) = tokio::sync::mpsc::unbounded_channel::<()>();
+    let hold = |s: &stakebid_node::port::AsyncStore| {
+        let (s, gate, started) = (s.clone(), gate.clone(), started.clone());
+        tokio::spawn(async move {
+            s.run(move |st| {
+                let _ = started.send(());
+                gate.lock().unwrap().recv().unwrap();
+                st.count()
+            })
+            .await
+        })
+    };
+    // One call on the lane, then two in the queue.
+    let mut held = vec![hold(&s)];
+    on_lane.recv().await.unwrap();
+    held.extend([hold(&s), hold(&s)]);
+    while s.queued() < 2 {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    // A queue without a bound would take it and hang: the timeout fails it.
+    let refused = tokio::time::timeout(std::time::Duration::from_secs(2), s.run(|st| st.count()))
+        .await
+        .expect("refused at once, not queued");
+    assert!(matches!(refused, Err(stakebid_node::port::StoreError::Unavailable(_))), "{refused:?}");
+    for _ in 0..3 {
+        release.send(()).unwrap();
+    }
+    for h in held {
+        assert_eq!(h.await.unwrap().unwrap(), 0);
+    }
+    assert_eq!(s.run(|st| st.count()).await.unwrap(), 0);
+}
