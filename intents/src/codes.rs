@@ -205,6 +205,7 @@ error_codes! {
     SearchTooLong = "search.too_long", Some(400), "a search query over 100 characters";
     ServerOverloaded = "server.overloaded", Some(503), "the node is at its connection limit (`--max-connections`, kept below the open-file limit); sent on the spare connection, which is then closed; retry";
     SolverBadBatch = "solver.bad_batch", None, "announced intents do not hash to their ids";
+    SolverBook = "solver.book", None, "the solver's book of sealed bids could not be read or written: a commitment whose reveal could not be kept on disk is not sent";
     SolverMarketMismatch = "solver.market_mismatch", None, "the fetched market does not hash to the announced one";
     SolverNoAuctioneer = "solver.no_auctioneer", None, "neither `--node` nor `--nats` + `--auctioneer`";
     SolverNoChain = "solver.no_chain", None, "`stakebid solver bond`/`migrate-bond`: the node settles on no chain";

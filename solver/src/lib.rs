@@ -26,6 +26,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod book;
 mod finalize;
 mod heuristics;
 pub mod in_process;

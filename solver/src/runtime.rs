@@ -22,6 +22,7 @@ use stakebid_intents::market::Index;
 use stakebid_intents::protocol::{Bid, RoundBinding};
 use stakebid_intents::{Context, Domain, IntentId, Market, Plan, Scenarios};
 
+use crate::book::SealedBook;
 use crate::Strategy;
 
 /// The newest lease epoch the auctioneer's messages carried: a message from
@@ -63,6 +64,11 @@ pub enum Event {
         /// Time spent solving.
         solve_ms: u128,
     },
+    /// Reveals owed from before a restart were found in the book.
+    Recovered {
+        /// Rounds still owed.
+        rounds: usize,
+    },
     /// A reveal was sent.
     Revealed {
         /// Auction.
@@ -96,6 +102,9 @@ pub enum RuntimeError {
     /// Neither a node nor an auctioneer address was given.
     #[error("give the node's URL, or the auctioneer's address with --nats")]
     NoAuctioneer,
+    /// The book of sealed bids could not be read.
+    #[error(transparent)]
+    Book(#[from] crate::book::BookError),
 }
 
 impl stakebid_intents::Coded for RuntimeError {
@@ -104,6 +113,7 @@ impl stakebid_intents::Coded for RuntimeError {
             RuntimeError::Node(e) => e.code(),
             RuntimeError::Bus(e) => e.code(),
             RuntimeError::NoAuctioneer => "solver.no_auctioneer",
+            RuntimeError::Book(e) => e.code(),
         }
     }
 }
@@ -128,6 +138,10 @@ pub struct Runtime {
     pub margin: Duration,
     /// Commit but never reveal (a fault drill: the auction penalizes it).
     pub withhold_reveals: bool,
+    /// Where every sealed bid is written (flushed) before its commitment
+    /// leaves, so a restart between commit and reveal still reveals.
+    /// Without one, a bid lives in memory only.
+    pub book: Option<Arc<SealedBook>>,
 }
 
 fn unix_ms() -> u128 {
@@ -165,6 +179,16 @@ impl Runtime {
         // never overwritten, and only a phase message of that very round
         // opens or drops it (ids repeat after a node's store is reset).
         let mut sealed: BTreeMap<(u64, B256), Vec<RevealMsg>> = BTreeMap::new();
+        if let Some(book) = &self.book {
+            let owed = book.owed().map_err(RuntimeError::Book)?;
+            if !owed.is_empty() {
+                report(Event::Recovered { rounds: owed.len() });
+            }
+            for (auction, round, reveals) in owed {
+                sealed.insert((auction, round), reveals);
+            }
+            self.settle_owed(&domain, &mut sealed, &report).await;
+        }
         // Announcements acted on, by (lease epoch, announcement hash): a
         // replayed `open` is not solved and committed again, while a new
         // round that reuses an auction id (a node's store reset) is.
@@ -245,13 +269,45 @@ impl Runtime {
                         continue;
                     }
                     let at = RoundBinding::of(domain, &msg.open);
+                    let me = self.key.address();
+                    let pairs: Vec<(CommitMsg, RevealMsg)> = bids
+                        .iter()
+                        .map(|plans| {
+                            let bid = Bid::from_plans(auction, me, plans);
+                            let (c, salt) = CommitMsg::seal(&at, &bid, &self.key);
+                            (c, RevealMsg::seal(&at, bid, salt, &self.key))
+                        })
+                        .collect();
+                    // Every reveal on disk before any commitment leaves.
+                    let all: Vec<RevealMsg> = pairs.iter().map(|p| p.1.clone()).collect();
+                    if let Some(book) = &self.book {
+                        if let Err(e) = book.keep(auction, at.round, &all) {
+                            problem(
+                                "solver.book",
+                                format!("auction {auction}: nothing committed: {e}"),
+                            );
+                            continue;
+                        }
+                    }
                     let mut reveals = vec![];
-                    for plans in &bids {
-                        match self.commit(&at, &msg, plans).await {
-                            Ok(reveal) => reveals.push(reveal),
+                    for (c, r) in pairs {
+                        match self.send(&at.domain, Outgoing::Commit(c)).await {
+                            Ok(()) => reveals.push(r),
                             Err((code, e)) => {
                                 problem(&code, format!("commitment to auction {auction}: {e}"))
                             }
+                        }
+                    }
+                    if let Some(book) = &self.book {
+                        let kept = if reveals.is_empty() {
+                            book.forget(auction, at.round)
+                        } else if reveals.len() < all.len() {
+                            book.keep(auction, at.round, &reveals)
+                        } else {
+                            Ok(())
+                        };
+                        if let Err(e) = kept {
+                            problem("solver.book", format!("auction {auction}: {e}"));
                         }
                     }
                     if reveals.is_empty() {
@@ -277,14 +333,7 @@ impl Runtime {
                     if self.withhold_reveals {
                         continue;
                     }
-                    for r in bids {
-                        match self.send(&domain, Outgoing::Reveal(r)).await {
-                            Ok(()) => report(Event::Revealed { auction }),
-                            Err((code, e)) => {
-                                problem(&code, format!("reveal to auction {auction}: {e}"))
-                            }
-                        }
-                    }
+                    self.reveal(&domain, auction, p.round, bids, &report).await;
                 }
                 Kind::Award => {
                     if let Ok(a) = env.open::<AwardMsg>(&domain, from_auctioneer) {
@@ -298,6 +347,7 @@ impl Runtime {
                     if let Ok(p) = env.open::<PhaseMsg>(&domain, from_auctioneer) {
                         if p.auction == auction {
                             sealed.remove(&(auction, p.round));
+                            self.forget(auction, p.round, &report);
                         }
                     }
                 }
@@ -359,18 +409,61 @@ impl Runtime {
         .unwrap_or_default()
     }
 
-    /// Seals a bid for `plans` and sends its commitment; returns the signed
-    /// reveal to send when the reveal phase opens.
-    async fn commit(
+    /// Sends the reveals of a round, then forgets it in the book.
+    async fn reveal(
         &self,
-        at: &RoundBinding,
-        msg: &OpenMsg,
-        plans: &[Plan],
-    ) -> Result<RevealMsg, (String, String)> {
-        let bid = Bid::from_plans(msg.open.auctionId, self.key.address(), plans);
-        let (c, salt) = CommitMsg::seal(at, &bid, &self.key);
-        self.send(&at.domain, Outgoing::Commit(c)).await?;
-        Ok(RevealMsg::seal(at, bid, salt, &self.key))
+        domain: &Domain,
+        auction: u64,
+        round: B256,
+        bids: Vec<RevealMsg>,
+        report: &impl Fn(Event),
+    ) {
+        for r in bids {
+            match self.send(domain, Outgoing::Reveal(r)).await {
+                Ok(()) => report(Event::Revealed { auction }),
+                Err((code, e)) => report(Event::Problem {
+                    code,
+                    message: format!("reveal to auction {auction}: {e}"),
+                }),
+            }
+        }
+        self.forget(auction, round, report);
+    }
+
+    fn forget(&self, auction: u64, round: B256, report: &impl Fn(Event)) {
+        if let Some(Err(e)) = self.book.as_ref().map(|b| b.forget(auction, round)) {
+            report(Event::Problem { code: "solver.book".into(), message: e.to_string() });
+        }
+    }
+
+    /// After a restart: reveals owed to a round the node is revealing now
+    /// are sent at once (its `Revealing` announcement may have gone by
+    /// while this process was down); rounds already past their reveal are
+    /// forgotten; the rest wait for their announcement as usual.
+    async fn settle_owed(
+        &self,
+        domain: &Domain,
+        sealed: &mut BTreeMap<(u64, B256), Vec<RevealMsg>>,
+        report: &impl Fn(Event),
+    ) {
+        let Some(node) = &self.node else { return };
+        for (auction, round) in sealed.keys().copied().collect::<Vec<_>>() {
+            let Ok(view) = node.auction(auction).await else { continue };
+            use stakebid_bus::wire::AuctionPhase as P;
+            match view.phase {
+                P::Committing => {}
+                P::Revealing if view.round == Some(round) && !self.withhold_reveals => {
+                    if let Some(bids) = sealed.remove(&(auction, round)) {
+                        self.reveal(domain, auction, round, bids, report).await;
+                    }
+                }
+                P::Revealing => {}
+                _ => {
+                    sealed.remove(&(auction, round));
+                    self.forget(auction, round, report);
+                }
+            }
+        }
     }
 
     /// Sends a commitment or reveal: signed on the bus, or over HTTP.
@@ -440,6 +533,7 @@ mod tests {
             domain: Some(domain),
             margin: std::time::Duration::from_millis(100),
             withhold_reveals: false,
+            book: None,
         };
         rt.block_on(async {
             tokio::spawn(async move {

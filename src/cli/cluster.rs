@@ -105,6 +105,8 @@ pub(crate) fn solvers(
         let child = Command::new(&exe)
             .args(["solver", "run", "--strategy", strategy, "--node", api, "--name", &name])
             .args(["--nats", &url])
+            .arg("--data-dir")
+            .arg(dir.join("solver-books"))
             .env("STAKEBID_SOLVER_KEY", &keys[n])
             .stdout(Stdio::null())
             .stderr(log)

@@ -195,6 +195,12 @@ pub(crate) struct RunArgs {
     /// Commit but never reveal (a fault drill: the auction penalizes it).
     #[arg(long)]
     withhold_reveals: bool,
+    /// Where the solver keeps its book of sealed bids (one directory per
+    /// solver address under it): every reveal is written here before its
+    /// commitment leaves, so a restart between commit and reveal still
+    /// reveals (an unopened commitment is penalized).
+    #[arg(long, default_value = ".stakebid/solver")]
+    data_dir: std::path::PathBuf,
     /// Name in log lines.
     #[arg(long)]
     name: Option<String>,
@@ -228,6 +234,9 @@ pub(crate) fn run(c: SolverCmd) -> Result<(), CliError> {
         ));
     }
     let name = a.name.unwrap_or_else(|| format!("solver-{}", a.strategy));
+    let book_dir = a.data_dir.join(format!("{:#x}", key.address()));
+    let book = stakebid_solver::book::SealedBook::open(&book_dir)
+        .map_err(|e| CliError::new(stakebid_intents::Coded::code(&e), e.to_string()))?;
     let rt = tokio::runtime::Runtime::new()
         .map_err(|e| CliError::new("node.runtime", format!("cannot start the runtime: {e}")))?;
     rt.block_on(async move {
@@ -245,6 +254,7 @@ pub(crate) fn run(c: SolverCmd) -> Result<(), CliError> {
             domain,
             margin: Duration::from_millis(a.margin_ms),
             withhold_reveals: a.withhold_reveals,
+            book: Some(Arc::new(book)),
         };
         let n = name.clone();
         tokio::select! {

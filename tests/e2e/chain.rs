@@ -198,6 +198,7 @@ fn twenty_intents_from_eight_stakers_settle_on_chain_into_their_plans() {
     }
     let node = Node::start(BIN, &dir, None, &node_args);
     let api = format!("http://{}", node.addr);
+    let books = dir.join("solver-books").display().to_string();
     let _solvers: Vec<Proc> = names
         .iter()
         .enumerate()
@@ -217,6 +218,8 @@ fn twenty_intents_from_eight_stakers_settle_on_chain_into_their_plans() {
                 &nats_url,
                 "--name",
                 &name,
+                "--data-dir",
+                &books,
             ]);
             Proc::start(&name, BIN, &a, &dir)
         })

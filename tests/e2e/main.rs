@@ -19,6 +19,7 @@ mod impersonation;
 mod limits;
 mod market;
 mod replay;
+mod restart;
 mod stall;
 mod wallet;
 
@@ -82,6 +83,8 @@ pub(crate) fn solver_process(
 ) -> stakebid_tests::Proc {
     let key = format!("0x{}", alloy::hex::encode(stakebid_tests::solver_key(n).to_bytes()));
     let mut a = args(&["solver", "run", "--strategy", strategy, "--key", &key, "--node", base]);
+    // Its book of sealed bids lives with the test's other files.
+    a.extend(args(&["--data-dir", &dir.join("solver-books").display().to_string()]));
     if let Some(url) = nats {
         a.extend(args(&["--nats", url]));
     }

@@ -88,6 +88,8 @@ fn a_viem_wallet_settles_the_explorer_shows_it_and_a_restart_loses_nothing() {
             "--withhold-reveals",
             "--name",
             "solver-silent",
+            "--data-dir",
+            &dir.join("solver-books").display().to_string(),
         ]),
         &dir,
     );

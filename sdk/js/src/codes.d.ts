@@ -149,6 +149,7 @@ export type ErrorCode =
   | "search.too_long"
   | "server.overloaded"
   | "solver.bad_batch"
+  | "solver.book"
   | "solver.market_mismatch"
   | "solver.no_auctioneer"
   | "solver.no_chain"

@@ -102,6 +102,10 @@ pub fn solver(name: &str, e: &Event) {
         Event::Revealed { auction } => {
             tracing::info!(solver = name, "[{name}] auction {auction}: revealed")
         }
+        Event::Recovered { rounds } => tracing::info!(
+            solver = name,
+            "[{name}] the book of sealed bids holds reveals owed to {rounds} round(s) from before a restart"
+        ),
         Event::Won { auction, intents } => {
             tracing::info!(solver = name, "[{name}] auction {auction}: won {intents} intents")
         }

@@ -48,6 +48,9 @@ pub(crate) fn runtimes(
             domain: None,
             margin: Duration::from_millis(700),
             withhold_reveals: false,
+            // In the node's own process: a restart restarts the round too
+            // (voided, no penalties), so there is nothing to reveal later.
+            book: None,
         };
         out.push((s.name.clone(), runtime));
     }
