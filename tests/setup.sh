@@ -54,6 +54,20 @@ if [ ! -x "$st_venv/bin/schemathesis" ] || ! "$st_venv/bin/schemathesis" --versi
 else
   say "schemathesis $st_version present in $st_venv"
 fi
+# The reference solver engine (sdk/python) runs on HiGHS (highspy) and
+# numpy from PyPI, pinned in its pyproject.toml; the package itself is
+# installed into its own virtualenv (reinstalled when its sources change).
+en_venv="${STAKEBID_ENGINE_VENV:-$HOME/.cache/stakebid-engine}"
+en_src="$here/../sdk/python"
+en_stamp="$en_venv/.stakebid-engine-installed"
+if [ ! -x "$en_venv/bin/python" ] || [ ! -f "$en_stamp" ] || [ -n "$(find "$en_src" -name '*.py' -newer "$en_stamp" -o -name pyproject.toml -newer "$en_stamp" | head -1)" ]; then
+  say "installing the reference engine (sdk/python: highspy, numpy) into $en_venv"
+  python3 -m venv "$en_venv"
+  "$en_venv/bin/pip" install --quiet --disable-pip-version-check "$en_src"
+  touch "$en_stamp"
+else
+  say "the reference engine is installed in $en_venv"
+fi
 # erc7730 (PyPI), the reference linter of ERC-7730 clear-signing
 # descriptors, checks intents/data/eip712-stakebid.json and what the node
 # serves. It wants Python 3.12; on 3.11 it runs with typing.override taken

@@ -85,6 +85,7 @@ error_codes! {
     ChainRpcFailed = "chain.rpc_failed", Some(503), "the RPC endpoint failed or is unreachable";
     CliBadAddress = "cli.bad_address", None, "an address flag is not host:port";
     CliBadAmount = "cli.bad_amount", None, "an amount is not a decimal number of ETH";
+    CliBadEngineUrl = "cli.bad_engine_url", None, "`stakebid solver run --engine`: not an http:// URL, or not on this machine without `--allow-remote-engine`";
     CliBadKey = "cli.bad_key", None, "a private key is not 0x and 64 hex digits";
     CliBadMarketSource = "cli.bad_market_source", None, "--market-source is neither `chain` nor `file`";
     CliBadStore = "cli.bad_store", None, "`--store` is not a `postgres://` URL";
@@ -100,6 +101,11 @@ error_codes! {
     CliUnknownPosition = "cli.unknown_position", None, "`stakebid withdraw --position`: you hold no such position";
     CliUnknownProfile = "cli.unknown_profile", None, "no risk profile goes by that name (conservative, balanced, yield-seeking)";
     CliUnknownStrategy = "cli.unknown_strategy", None, "no strategy goes by that name (optimal, greedy, waterfill)";
+    EngineBadResponse = "engine.bad_response", None, "a solver's engine answered `/solve` with something other than a SolveResponse, or failed: nothing was bid";
+    EngineDuplicatePlan = "engine.duplicate_plan", None, "an engine's bid holds two plans for one intent: the second was dropped";
+    EngineOverGasBudget = "engine.over_gas_budget", None, "with this plan an engine's bid would need more settlement gas than a block allows: the plan was dropped";
+    EngineTimeout = "engine.timeout", None, "a solver's engine did not answer within its share of the commit window: nothing was bid";
+    EngineTooManyBids = "engine.too_many_bids", None, "an engine answered more bids than a solver may send a round: the extra bids were dropped";
     EventsTooManyStreams = "events.too_many_streams", Some(503), "`/v1/events` or `/v1/intents/{id}/events` already serves `--max-event-streams` streams (default 1,000)";
     ExplorerUnknownFile = "explorer.unknown_file", Some(404), "the explorer has no such file under `/assets/`";
     IntentAmountTooLarge = "intent.amount_too_large", Some(422), "above the policy maximum (default 100,000 ETH)";
@@ -210,9 +216,11 @@ error_codes! {
     SolverNoAuctioneer = "solver.no_auctioneer", None, "neither `--node` nor `--nats` + `--auctioneer`";
     SolverNoChain = "solver.no_chain", None, "`stakebid solver bond`/`migrate-bond`: the node settles on no chain";
     SolverNoLink = "solver.no_link", None, "the solver has neither a node URL nor a NATS server to take part through";
+    SolverPlansDropped = "solver.plans_dropped", None, "the driver dropped plans of its engine's answer that the evaluator refuses: they were not bid";
     SolverReplayedOpen = "solver.replayed_open", None, "an announcement already acted on arrived again and was ignored";
     SolverSameRegistry = "solver.same_registry", None, "`stakebid solver migrate-bond`: `--from` is the registry the bond would move to";
     SolverStaleLeader = "solver.stale_leader", None, "a message of an older lease epoch than one already announced: a deposed leader's, ignored";
+    SolverUnsupportedVersion = "solver.unsupported_version", None, "a round announced a protocol or scenario version this driver does not implement: it does not bid";
     SolverWrongDeployment = "solver.wrong_deployment", None, "a phase message bound to another deployment was ignored";
     StoreConflict = "store.conflict", Some(409), "another write to the same records came first (a serialization failure between nodes); nothing was stored — send the same request again";
     StoreCorrupt = "store.corrupt", Some(503), "a stored record cannot be read, or a stored auction lacks what an operation needs; nothing was stored";

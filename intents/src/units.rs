@@ -54,6 +54,19 @@ impl Wei {
     }
 }
 
+/// `wei` as ETH, exactly (no float): every digit down to the wei, trailing
+/// zeros trimmed — so two scores that differ by 1.9e-12 ETH read differently.
+pub fn eth_exact(wei: i128) -> String {
+    let sign = if wei < 0 { "-" } else { "" };
+    let w = wei.unsigned_abs();
+    let (whole, frac) = (w / WAD, w % WAD);
+    if frac == 0 {
+        return format!("{sign}{whole}");
+    }
+    let digits = format!("{frac:018}");
+    format!("{sign}{whole}.{}", digits.trim_end_matches('0'))
+}
+
 impl fmt::Display for Wei {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.0)

@@ -17,8 +17,11 @@
 //!        Solution { plans (all evaluator-valid), left_out (with reasons) }
 //! ```
 //!
-//! `runtime` runs a strategy as a networked solver: auctions in (bus or the
-//! node's event stream), sealed commitments and reveals out.
+//! `runtime` is the driver of a networked solver: auctions in (bus or the
+//! node's event stream), sealed commitments and reveals out. What solves is
+//! a strategy compiled in or an engine in any language behind the engine
+//! API (`engine`, `stakebid_wire::engine`); both answers pass the same
+//! check with the auctioneer's evaluator before anything is committed.
 //!
 //! Feature `cbc` (default): CBC from Debian's `coinor-libcbc-dev`. microlp
 //! (pure Rust) is always built, as the fallback and as the second backend the
@@ -27,6 +30,7 @@
 #![forbid(unsafe_code)]
 
 pub mod book;
+pub mod engine;
 mod finalize;
 mod heuristics;
 pub mod in_process;

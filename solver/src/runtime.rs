@@ -23,7 +23,11 @@ use stakebid_intents::protocol::{Bid, RoundBinding};
 use stakebid_intents::{Context, Domain, IntentId, Market, Plan, Scenarios};
 
 use crate::book::SealedBook;
+use crate::engine::{Engine, EngineError};
 use crate::Strategy;
+use stakebid_intents::protocol::PROTOCOL_VERSION;
+use stakebid_intents::scenarios::GENERATOR_VERSION;
+use stakebid_wire::engine::{BidResult, EngineBid, Notice, NoticeKind, SolveResponse};
 
 /// The newest lease epoch the auctioneer's messages carried: a message from
 /// an older epoch is a deposed leader's (nodes sharing a store) and is not
@@ -74,6 +78,22 @@ pub enum Event {
         /// Auction.
         auction: u64,
     },
+    /// The round closed: what became of each of this solver's bids.
+    Result {
+        /// Auction.
+        auction: u64,
+        /// Per committed bid.
+        bids: Vec<BidResult>,
+    },
+    /// The strategy or engine had nothing to bid on a round.
+    Nothing {
+        /// Auction.
+        auction: u64,
+        /// Batch size.
+        batch: usize,
+        /// Why, when it said (engine: the first dropped plan's reason).
+        why: Option<String>,
+    },
     /// This solver won.
     Won {
         /// Auction.
@@ -122,8 +142,11 @@ impl stakebid_intents::Coded for RuntimeError {
 pub struct Runtime {
     /// Its registered key.
     pub key: PrivateKeySigner,
-    /// How it plans.
+    /// How it plans when it has no engine.
     pub strategy: Arc<dyn Strategy>,
+    /// The engine it asks instead (`--engine URL`): every round goes to
+    /// its `POST /solve` within its share of the commit window.
+    pub engine: Option<Engine>,
     /// The node's API (identity, market, and HTTP commit/reveal without a bus).
     pub node: Option<Client>,
     /// The bus, if it uses one.
@@ -179,6 +202,8 @@ impl Runtime {
         // never overwritten, and only a phase message of that very round
         // opens or drops it (ids repeat after a node's store is reset).
         let mut sealed: BTreeMap<(u64, B256), Vec<RevealMsg>> = BTreeMap::new();
+        // Bid hashes committed by (auction, round), for the round's result.
+        let mut committed: BTreeMap<(u64, B256), Vec<B256>> = BTreeMap::new();
         if let Some(book) = &self.book {
             let owed = book.owed().map_err(RuntimeError::Book)?;
             if !owed.is_empty() {
@@ -261,11 +286,54 @@ impl Runtime {
                             continue;
                         }
                     };
+                    if msg.open.version != PROTOCOL_VERSION
+                        || msg.open.generatorVersion != GENERATOR_VERSION
+                    {
+                        // New evaluator rules never get an old driver slashed.
+                        problem(
+                            "solver.unsupported_version",
+                            format!(
+                                "auction {auction}: protocol {} / scenarios {} announced; this driver implements {PROTOCOL_VERSION} / {GENERATOR_VERSION} and does not bid",
+                                msg.open.version, msg.open.generatorVersion
+                            ),
+                        );
+                        continue;
+                    }
                     let started = Instant::now();
-                    // Each bid settles in one transaction: split over bids
-                    // that each fit the gas budget.
-                    let bids = self.solve(&msg, m).await;
+                    let (bids, dropped, failed) = self.solve(&msg, m).await;
+                    if let Some(e) = failed {
+                        problem(e.code(), format!("auction {auction}: nothing bid: {e}"));
+                        self.notify(
+                            auction,
+                            match e {
+                                EngineError::Timeout(budget_ms) => {
+                                    NoticeKind::Timeout { budget_ms }
+                                }
+                                EngineError::Bad(message) => NoticeKind::BadResponse { message },
+                            },
+                        )
+                        .await;
+                    }
+                    if !dropped.is_empty() {
+                        if self.engine.is_some() {
+                            problem(
+                                "solver.plans_dropped",
+                                format!(
+                                    "auction {auction}: {} plan(s) of the engine's answer dropped before committing; first: {}",
+                                    dropped.len(),
+                                    dropped[0].message
+                                ),
+                            );
+                        }
+                        self.notify(auction, NoticeKind::Dropped { reasons: dropped.clone() })
+                            .await;
+                    }
                     if bids.is_empty() {
+                        report(Event::Nothing {
+                            auction,
+                            batch: msg.intents.len(),
+                            why: dropped.first().map(|r| r.message.clone()),
+                        });
                         continue;
                     }
                     let at = RoundBinding::of(domain, &msg.open);
@@ -313,6 +381,12 @@ impl Runtime {
                     if reveals.is_empty() {
                         continue;
                     }
+                    let hashes: Vec<B256> = reveals.iter().map(|r| r.bid.hash()).collect();
+                    self.notify(auction, NoticeKind::Committed { bids: hashes.clone() }).await;
+                    committed.insert((auction, at.round), hashes);
+                    while committed.len() > 64 {
+                        committed.pop_first();
+                    }
                     report(Event::Committed {
                         auction,
                         planned: bids.iter().map(Vec::len).sum(),
@@ -348,6 +422,9 @@ impl Runtime {
                         if p.auction == auction {
                             sealed.remove(&(auction, p.round));
                             self.forget(auction, p.round, &report);
+                            if let Some(mine) = committed.remove(&(auction, p.round)) {
+                                self.result(auction, p.round, &mine, &report).await;
+                            }
                         }
                     }
                 }
@@ -389,24 +466,110 @@ impl Runtime {
         }
     }
 
-    /// Solves the announced batch on `m` (off the async workers) until
-    /// `margin` before the commit deadline; the plans of each bid.
-    async fn solve(&self, msg: &OpenMsg, m: Market) -> Vec<Vec<Plan>> {
-        let left_ms = (u128::from(msg.open.commitDeadline) * 1000 + 999)
-            .saturating_sub(unix_ms())
+    /// Solves the announced batch on `m` until `margin` before the commit
+    /// deadline — by the engine when it has one, else by its strategy —
+    /// and checks the answer with the evaluator: the bids to commit, the
+    /// plans dropped (with reasons), and why the engine gave nothing.
+    async fn solve(
+        &self,
+        msg: &OpenMsg,
+        m: Market,
+    ) -> (Vec<Vec<Plan>>, Vec<stakebid_wire::Reason>, Option<EngineError>) {
+        let end_ms = (u128::from(msg.open.commitDeadline) * 1000 + 999)
             .saturating_sub(self.margin.as_millis());
+        let left_ms = end_ms.saturating_sub(unix_ms());
         let deadline = Instant::now() + Duration::from_millis(left_ms as u64);
-        let (strategy, msg) = (self.strategy.clone(), msg.clone());
+        let planned = crate::usable(&m);
+        let batch: Vec<(IntentId, stakebid_intents::Intent)> =
+            msg.open.intentIds.iter().map(|i| IntentId(*i)).zip(msg.intents.clone()).collect();
+        let (seed, count, hash, auction) =
+            (msg.open.seed, msg.open.scenarioCount, msg.open.marketHash, msg.open.auctionId);
+        // Scenarios come from the announced market; plans are made on
+        // what can take deposits (`usable`).
+        let sc = {
+            let m = m.clone();
+            tokio::task::spawn_blocking(move || {
+                Scenarios::generate(&m, &Index::new(&m), seed, count)
+            })
+            .await
+        };
+        let Ok(sc) = sc else { return (vec![], vec![], None) };
+        let sc = Arc::new(sc);
+        let (planned, batch) = (Arc::new(planned), Arc::new(batch));
+        let answer = match &self.engine {
+            Some(engine) => {
+                let req = {
+                    let (p, sc, b) = (planned.clone(), sc.clone(), batch.clone());
+                    tokio::task::spawn_blocking(move || {
+                        let ctx = Context::new(&p, &sc);
+                        crate::engine::request(
+                            &ctx,
+                            &b,
+                            auction,
+                            hash,
+                            end_ms as u64,
+                            left_ms as u64,
+                        )
+                    })
+                    .await
+                };
+                let Ok(req) = req else { return (vec![], vec![], None) };
+                match engine.solve(&req, Duration::from_millis(left_ms as u64)).await {
+                    Ok(a) => a,
+                    Err(e) => return (vec![], vec![], Some(e)),
+                }
+            }
+            None => {
+                let (strategy, p, sc, b) =
+                    (self.strategy.clone(), planned.clone(), sc.clone(), batch.clone());
+                let bids = tokio::task::spawn_blocking(move || {
+                    let ctx = Context::new(&p, &sc);
+                    crate::pack::plan_bids(&*strategy, &ctx, &b, Some(deadline))
+                })
+                .await
+                .unwrap_or_default();
+                SolveResponse { bids: bids.into_iter().map(|plans| EngineBid { plans }).collect() }
+            }
+        };
+        // One check for every answer, the auctioneer's evaluator's.
         tokio::task::spawn_blocking(move || {
-            let ix = Index::new(&m);
-            let sc = Scenarios::generate(&m, &ix, msg.open.seed, msg.open.scenarioCount);
-            let ctx = Context::new(&m, &sc);
-            let batch: Vec<(IntentId, stakebid_intents::Intent)> =
-                msg.open.intentIds.iter().map(|i| IntentId(*i)).zip(msg.intents).collect();
-            crate::pack::plan_bids(&*strategy, &ctx, &batch, Some(deadline))
+            let ctx = Context::new(&planned, &sc);
+            crate::engine::check(&ctx, &batch, answer)
         })
         .await
+        .map(|(bids, dropped)| (bids, dropped, None))
         .unwrap_or_default()
+    }
+
+    /// Tells the engine (if any) what became of its answer.
+    async fn notify(&self, auction: u64, what: NoticeKind) {
+        if let Some(engine) = &self.engine {
+            // Best effort: a notice the engine misses changes nothing.
+            let _ = engine.notify(&Notice { auction, what }).await;
+        }
+    }
+
+    /// After a round closed: its outcome from the node, each committed
+    /// bid's result, reported and sent to the engine.
+    async fn result(&self, auction: u64, round: B256, mine: &[B256], report: &impl Fn(Event)) {
+        let Some(node) = &self.node else { return };
+        let Ok(view) = node.auction(auction).await else { return };
+        let Some(outcome) = view.outcome else { return };
+        // The view names its round only while the node runs it; after the
+        // close, an outcome that mentions none of these bids is another
+        // round's (ids repeat after a store reset) and says nothing of them.
+        let ours = |h: &B256| {
+            outcome.bids.iter().any(|b| b.bid_hash == *h)
+                || outcome.rejected.iter().any(|r| r.bid_hash == *h)
+        };
+        if view.round.is_some_and(|r| r != round)
+            || (view.round.is_none() && !mine.iter().any(ours))
+        {
+            return;
+        }
+        let bids = crate::engine::results(&outcome, mine);
+        self.notify(auction, NoticeKind::Result { bids: bids.clone() }).await;
+        report(Event::Result { auction, bids });
     }
 
     /// Sends the reveals of a round, then forgets it in the book.
@@ -534,6 +697,7 @@ mod tests {
             margin: std::time::Duration::from_millis(100),
             withhold_reveals: false,
             book: None,
+            engine: None,
         };
         rt.block_on(async {
             tokio::spawn(async move {

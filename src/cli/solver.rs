@@ -164,9 +164,18 @@ fn bond(a: BondArgs) -> Result<(), CliError> {
 
 #[derive(Args, Debug)]
 pub(crate) struct RunArgs {
-    /// optimal, greedy or waterfill.
+    /// optimal, greedy or waterfill (ignored with --engine).
     #[arg(long, default_value = "optimal")]
     strategy: String,
+    /// An engine serving the engine API (`POST /solve`, `POST /notify`;
+    /// docs/engine-openapi.json), e.g. http://127.0.0.1:7000: it solves,
+    /// this driver checks, seals, commits and reveals.
+    #[arg(long)]
+    engine: Option<String>,
+    /// Allow an engine that is not on this machine. Off by default: the
+    /// plans travel to the engine in clear before they are sealed.
+    #[arg(long)]
+    allow_remote_engine: bool,
     /// The solver's private key (0x hex).
     #[arg(long, env = "STAKEBID_SOLVER_KEY")]
     key: String,
@@ -220,6 +229,10 @@ pub(crate) fn run(c: SolverCmd) -> Result<(), CliError> {
             )
         })?
         .into();
+    let engine = match &a.engine {
+        Some(url) => Some(engine_at(url, a.allow_remote_engine)?),
+        None => None,
+    };
     let key = parse_key(&a.key)?;
     let domain = match (a.chain_id, a.settlement) {
         (Some(chain_id), Some(settlement)) => {
@@ -233,7 +246,14 @@ pub(crate) fn run(c: SolverCmd) -> Result<(), CliError> {
             "give --node URL, or --nats URL with --auctioneer ADDRESS, --chain-id and --settlement",
         ));
     }
-    let name = a.name.unwrap_or_else(|| format!("solver-{}", a.strategy));
+    let what = match &engine {
+        Some(e) => format!("engine {}", e.url()),
+        None => a.strategy.clone(),
+    };
+    let name = a.name.unwrap_or_else(|| match &engine {
+        Some(_) => "solver-engine".to_string(),
+        None => format!("solver-{}", a.strategy),
+    });
     let book_dir = a.data_dir.join(format!("{:#x}", key.address()));
     let book = stakebid_solver::book::SealedBook::open(&book_dir)
         .map_err(|e| CliError::new(stakebid_intents::Coded::code(&e), e.to_string()))?;
@@ -244,7 +264,7 @@ pub(crate) fn run(c: SolverCmd) -> Result<(), CliError> {
             Some(url) => Some(Bus::nats(url).await.map_err(CliError::from)?),
             None => None,
         };
-        tracing::info!("[{name}] {} ({}) starting", key.address(), a.strategy);
+        tracing::info!("[{name}] {} ({what}) starting", key.address());
         let r = Runtime {
             key,
             strategy,
@@ -255,6 +275,7 @@ pub(crate) fn run(c: SolverCmd) -> Result<(), CliError> {
             margin: Duration::from_millis(a.margin_ms),
             withhold_reveals: a.withhold_reveals,
             book: Some(Arc::new(book)),
+            engine,
         };
         let n = name.clone();
         tokio::select! {
@@ -262,4 +283,27 @@ pub(crate) fn run(c: SolverCmd) -> Result<(), CliError> {
             _ = tokio::signal::ctrl_c() => Ok(()),
         }
     })
+}
+
+/// The engine at `url`: an http URL on this machine unless `remote` is
+/// allowed (plans travel to it in clear before they are sealed).
+fn engine_at(url: &str, remote: bool) -> Result<stakebid_solver::engine::Engine, CliError> {
+    let bad = |why: &str| CliError::new("cli.bad_engine_url", format!("--engine {url:?}: {why}"));
+    let rest = url
+        .strip_prefix("http://")
+        .ok_or_else(|| bad("give an http:// URL such as http://127.0.0.1:7000"))?;
+    let host_port = rest.split('/').next().unwrap_or_default();
+    let host = match host_port.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => host_port.rsplit_once(':').map_or(host_port, |(h, _)| h),
+    };
+    let loopback =
+        host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+    if !loopback && !remote {
+        return Err(bad(
+            "not on this machine; plans travel to the engine in clear before they are sealed \
+             (pass --allow-remote-engine if the link is yours)",
+        ));
+    }
+    Ok(stakebid_solver::engine::Engine::new(url))
 }

@@ -9,6 +9,7 @@ mod cluster;
 mod crash;
 mod crowd;
 mod dev;
+mod engine;
 mod explorer;
 mod failover;
 mod faults;

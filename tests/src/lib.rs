@@ -37,10 +37,16 @@ pub struct Proc {
 impl Proc {
     /// Starts `program args`, stderr to a log file in `dir`.
     pub fn start(name: &str, program: &str, args: &[String], dir: &Path) -> Proc {
+        Proc::start_in(name, program, args, dir, Path::new("."))
+    }
+
+    /// As [`Proc::start`], in working directory `cwd`.
+    pub fn start_in(name: &str, program: &str, args: &[String], dir: &Path, cwd: &Path) -> Proc {
         std::fs::create_dir_all(dir).expect("log dir");
         let log = dir.join(format!("{name}.log"));
         let f = std::fs::OpenOptions::new().create(true).append(true).open(&log).expect("log file");
         let child = Command::new(program)
+            .current_dir(cwd)
             .args(args)
             .stdout(Stdio::null())
             .stderr(f)

@@ -17,6 +17,7 @@
 #![forbid(unsafe_code)]
 
 pub mod auctions;
+pub mod engine;
 pub mod intents;
 pub mod node;
 pub mod schema;

@@ -91,6 +91,30 @@ pub fn round(r: &Report, names: &Names) {
     }
 }
 
+/// One bid's result as a solver reads it: won/lost/…, its score and the
+/// winners' in exact ETH, the gap in bps.
+pub fn round_line(b: &stakebid_wire::engine::BidResult) -> String {
+    use stakebid_intents::units::eth_exact;
+    let status = serde_json::to_value(b.status)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    let mut line = format!("bid {:.10}… {status}", b.bid_hash.to_string());
+    if let Some(s) = b.score {
+        line += &format!(", score {} ETH", eth_exact(s.0));
+    }
+    if let Some(w) = b.winner_score {
+        line += &format!(", winners {} ETH", eth_exact(w.0));
+    }
+    if let Some(g) = b.gap_bps {
+        line += &format!(", gap {g} bps");
+    }
+    for r in &b.reasons {
+        line += &format!("; {} ({})", r.message, r.code);
+    }
+    line
+}
+
 /// One solver runtime event, under the solver's name.
 pub fn solver(name: &str, e: &Event) {
     match e {
@@ -108,6 +132,16 @@ pub fn solver(name: &str, e: &Event) {
         ),
         Event::Won { auction, intents } => {
             tracing::info!(solver = name, "[{name}] auction {auction}: won {intents} intents")
+        }
+        Event::Nothing { auction, batch, why } => tracing::info!(
+            solver = name,
+            "[{name}] auction {auction}: no bid on {batch} intents{}",
+            why.as_ref().map(|w| format!(" ({w})")).unwrap_or_default()
+        ),
+        Event::Result { auction, bids } => {
+            for b in bids {
+                tracing::info!(solver = name, "[{name}] auction {auction}: {}", round_line(b))
+            }
         }
         Event::Problem { code, message } => {
             tracing::warn!(solver = name, code = code.as_str(), "[{name}] {message} ({code})")

@@ -51,6 +51,7 @@ pub(crate) fn runtimes(
             // In the node's own process: a restart restarts the round too
             // (voided, no penalties), so there is nothing to reveal later.
             book: None,
+            engine: None,
         };
         out.push((s.name.clone(), runtime));
     }

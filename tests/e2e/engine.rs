@@ -1,0 +1,301 @@
+//! Any solver, any language (issue 31): the Python reference engine
+//! (sdk/python, started from its installed package) behind `stakebid
+//! solver run --engine URL` bids against the built-in greedy solver with
+//! the default commit window, wins on score at the same fee, and hears
+//! what became of every round on `/notify`; a driver restarted between
+//! commit and reveal still reveals. An engine that answers garbage, late,
+//! or with plans the evaluator refuses costs its solver nothing.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::Value;
+use stakebid_tests::{
+    get, http, intent_bodies, scratch, solver_key, unix_now, wait_for, Node, Proc,
+};
+
+use crate::{args, register, solver_process, BIN};
+
+/// The reference engine's virtualenv (tests/setup.sh installs it).
+fn engine_python() -> String {
+    let venv = std::env::var("STAKEBID_ENGINE_VENV").unwrap_or_else(|_| {
+        format!("{}/.cache/stakebid-engine", std::env::var("HOME").unwrap_or_default())
+    });
+    format!("{venv}/bin/python")
+}
+
+/// `python -m stakebid_engine` on a free port: (process, its URL).
+pub(crate) fn python_engine(dir: &Path, name: &str, fee_bps: u16) -> (Proc, String) {
+    // Run from the test's directory, so the installed package is what runs.
+    let p = Proc::start_in(
+        name,
+        &engine_python(),
+        &args(&["-m", "stakebid_engine", "--port", "0", "--fee-bps", &fee_bps.to_string()]),
+        dir,
+        dir,
+    );
+    let url = wait_for(Duration::from_secs(20), || {
+        let log = p.log();
+        let at = log.find("listening on ")?;
+        Some(log[at + 13..].lines().next()?.trim().to_string())
+    })
+    .unwrap_or_else(|| panic!("the engine did not start: {}", p.log()));
+    (p, url)
+}
+
+/// `stakebid solver run --engine URL` with dev key `n`.
+pub(crate) fn engine_solver(dir: &Path, n: u8, engine: &str, api: &str) -> Proc {
+    let key = format!("0x{}", alloy::hex::encode(solver_key(n).to_bytes()));
+    let books = dir.join("solver-books").display().to_string();
+    let a = args(&[
+        "solver",
+        "run",
+        "--engine",
+        engine,
+        "--key",
+        &key,
+        "--node",
+        api,
+        "--data-dir",
+        &books,
+        "--name",
+        &format!("engine-{n}"),
+    ]);
+    let p = Proc::start(&format!("driver-{n}"), BIN, &a, dir);
+    let up = wait_for(Duration::from_secs(20), || p.log().contains("listening").then_some(()));
+    assert!(up.is_some(), "the driver did not start: {}", p.log());
+    p
+}
+
+fn is(v: &Value, who: alloy::primitives::Address) -> bool {
+    v.as_str().is_some_and(|s| s.eq_ignore_ascii_case(&who.to_string()))
+}
+
+#[test]
+fn the_python_engine_wins_against_greedy_at_the_same_fee_and_hears_every_result() {
+    let dir = scratch("e2e-engine");
+    let (engine_key, greedy_key, dear_key) =
+        (solver_key(0).address(), solver_key(1).address(), solver_key(2).address());
+    // The default commit window: what docs/solver.md tells engines to plan for.
+    let mut extra = args(&["--round-secs", "1"]);
+    extra.extend(register(3));
+    let node = Node::start(BIN, &dir, None, &extra);
+    let api = format!("http://{}", node.addr);
+    let (engine, url) = python_engine(&dir, "engine", 5);
+    // A second engine asking ten times the fee: it loses, and hears why.
+    let (dear, dear_url) = python_engine(&dir, "engine-dear", 50);
+    let mut driver = engine_solver(&dir, 0, &url, &api);
+    let _dear_driver = engine_solver(&dir, 2, &dear_url, &api);
+    let _greedy = solver_process(&dir, 1, "greedy", &api, None, false);
+    for (body, _) in intent_bodies(&node.domain(), 4, 77, unix_now()) {
+        let (code, v) = http(&node.addr, "POST", "/v1/intents", &body).expect("the node answers");
+        assert_eq!(code, 201, "{v}");
+    }
+    // A round the engine won against a greedy bid on the same intents.
+    let won = wait_for(Duration::from_secs(60), || {
+        let page = get(&node.addr, "/v1/auctions?limit=20");
+        page["auctions"].as_array()?.iter().find_map(|h| {
+            let id = h["id"].as_u64()?;
+            let v = get(&node.addr, &format!("/v1/auctions/{id}"));
+            let bids = v["outcome"]["bids"].as_array()?.clone();
+            let mine = bids.iter().find(|b| is(&b["solver"], engine_key) && b["won"] == true)?;
+            let greedy = bids.iter().find(|b| is(&b["solver"], greedy_key))?;
+            Some((id, mine.clone(), greedy.clone()))
+        })
+    });
+    let (auction, mine, greedy) = won.unwrap_or_else(|| {
+        panic!("the engine never won a round against greedy: {}\n{}", driver.log(), engine.log())
+    });
+    // Same fee on every intent both bid on; the engine's score is higher.
+    for (intent, f) in mine["figures"].as_object().unwrap() {
+        if let Some(g) = greedy["figures"].get(intent) {
+            assert_eq!(f["fee"], g["fee"], "same fee as greedy on {intent}");
+            let s = |b: &Value| b["scores"][intent].as_str().unwrap().parse::<i128>().unwrap();
+            assert!(s(&mine) >= s(&greedy), "{mine}\n{greedy}");
+        }
+    }
+    let total = |b: &Value| b["total"].as_str().unwrap().parse::<i128>().unwrap();
+    assert!(total(&mine) > total(&greedy), "won on score: {mine}\n{greedy}");
+    // The driver's line for the round and the engine's notice carry the
+    // score the node published.
+    let eth = stakebid_intents::units::eth_exact(total(&mine));
+    let line = wait_for(Duration::from_secs(10), || {
+        let log = driver.log();
+        log.lines()
+            .find(|l| l.contains(&format!("auction {auction}: bid")) && l.contains(" won"))
+            .map(str::to_string)
+    })
+    .unwrap_or_else(|| panic!("no result line for auction {auction}: {}", driver.log()));
+    assert!(line.contains(&format!("score {eth} ETH")), "{line}");
+    let notice = wait_for(Duration::from_secs(10), || {
+        engine
+            .log()
+            .lines()
+            .find(|l| l.contains(&format!("auction {auction}: result")))
+            .map(str::to_string)
+    })
+    .unwrap_or_else(|| panic!("the engine heard no result: {}", engine.log()));
+    assert!(notice.contains(&format!("won score {eth} ETH")), "{notice}");
+    // The dear engine lost rounds and was told by how much.
+    let lost = wait_for(Duration::from_secs(30), || {
+        dear.log().lines().find(|l| l.contains(": result — lost score")).map(str::to_string)
+    })
+    .unwrap_or_else(|| panic!("the dear engine heard no loss: {}", dear.log()));
+    assert!(lost.contains("winners") && lost.contains("gap"), "{lost}");
+    let _ = dear_key;
+
+    // Restart between commit and reveal: the driver reveals from its book.
+    for (body, _) in intent_bodies(&node.domain(), 2, 78, unix_now()) {
+        let (code, v) = http(&node.addr, "POST", "/v1/intents", &body).expect("the node answers");
+        assert_eq!(code, 201, "{v}");
+    }
+    let before = driver.log().matches("sealed a bid").count();
+    let sealed = wait_for(Duration::from_secs(30), || {
+        let log = driver.log();
+        (log.matches("sealed a bid").count() > before).then_some(())?;
+        let at = log.rfind("sealed a bid")?;
+        let head = &log[..at];
+        head[head.rfind("auction ")? + 8..].split(':').next()?.trim().parse::<u64>().ok()
+    })
+    .expect("the driver seals another bid");
+    driver.kill();
+    let again = engine_solver(&dir, 0, &url, &api);
+    let revealed = wait_for(Duration::from_secs(20), || {
+        again.log().contains(&format!("auction {sealed}: revealed")).then_some(())
+    });
+    assert!(revealed.is_some(), "the restarted driver reveals: {}", again.log());
+    let outcome = wait_for(Duration::from_secs(20), || {
+        let v = get(&node.addr, &format!("/v1/auctions/{sealed}"));
+        (!v["outcome"].is_null()).then_some(v["outcome"].clone())
+    })
+    .expect("the round concludes");
+    assert!(
+        outcome["bids"].as_array().unwrap().iter().any(|b| is(&b["solver"], engine_key)),
+        "{outcome}"
+    );
+    assert_eq!(outcome["faults"], serde_json::json!([]), "{outcome}");
+    let solvers = get(&node.addr, "/v1/solvers");
+    for s in solvers["solvers"].as_array().unwrap() {
+        assert_eq!(s["penalties"], serde_json::json!([]), "no penalty: {s}");
+    }
+}
+
+/// What a fake engine does with its n-th `/solve`.
+#[derive(Clone, Copy)]
+enum Mode {
+    Garbage,
+    Late,
+    Refused,
+}
+
+/// A fake engine: garbage, then too late, then a plan the evaluator
+/// refuses, in turn; records the notices it gets.
+fn bad_engine() -> (String, Arc<Mutex<Vec<Value>>>) {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", l.local_addr().unwrap());
+    let notices: Arc<Mutex<Vec<Value>>> = Arc::default();
+    let seen = notices.clone();
+    std::thread::spawn(move || {
+        let mut n = 0usize;
+        for s in l.incoming() {
+            let Ok(mut s) = s else { continue };
+            let mut r = BufReader::new(s.try_clone().unwrap());
+            let mut first = String::new();
+            let _ = r.read_line(&mut first);
+            let mut len = 0usize;
+            loop {
+                let mut h = String::new();
+                if r.read_line(&mut h).is_err() || h.trim().is_empty() {
+                    break;
+                }
+                if let Some(v) = h.to_ascii_lowercase().strip_prefix("content-length:") {
+                    len = v.trim().parse().unwrap_or(0);
+                }
+            }
+            let mut body = vec![0; len];
+            let _ = r.read_exact(&mut body);
+            let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+            let answer = if first.contains("/notify") {
+                seen.lock().unwrap().push(body);
+                "{}".to_string()
+            } else {
+                let mode = [Mode::Garbage, Mode::Late, Mode::Refused][n % 3];
+                n += 1;
+                match mode {
+                    Mode::Garbage => "{\"bids\": \"all of them\"}".to_string(),
+                    Mode::Late => {
+                        std::thread::sleep(Duration::from_secs(8));
+                        "{\"bids\": []}".to_string()
+                    }
+                    Mode::Refused => {
+                        // Everything into a position the market lacks.
+                        let plans: Vec<Value> = body["intents"]
+                            .as_array()
+                            .unwrap()
+                            .iter()
+                            .map(|i| {
+                                serde_json::json!({
+                                    "intent": i["id"],
+                                    "allocations": [{"position": "nowhere", "amount": i["intent"]["amount"]}],
+                                    "fee": "0"
+                                })
+                            })
+                            .collect();
+                        serde_json::json!({ "bids": [{ "plans": plans }] }).to_string()
+                    }
+                }
+            };
+            let _ = write!(
+                s,
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{answer}",
+                answer.len()
+            );
+        }
+    });
+    (url, notices)
+}
+
+#[test]
+fn an_engine_that_answers_garbage_late_or_invalid_plans_costs_its_solver_nothing() {
+    let dir = scratch("e2e-engine-bad");
+    let me = solver_key(0).address();
+    let mut extra = args(&["--round-secs", "1"]);
+    extra.extend(register(1));
+    let node = Node::start(BIN, &dir, None, &extra);
+    let api = format!("http://{}", node.addr);
+    let (url, notices) = bad_engine();
+    let driver = engine_solver(&dir, 0, &url, &api);
+    for (body, _) in intent_bodies(&node.domain(), 2, 79, unix_now()) {
+        let (code, v) = http(&node.addr, "POST", "/v1/intents", &body).expect("the node answers");
+        assert_eq!(code, 201, "{v}");
+    }
+    let kinds = |k: &str| notices.lock().unwrap().iter().filter(|n| n["kind"] == k).count();
+    let all = wait_for(Duration::from_secs(60), || {
+        (kinds("bad_response") > 0 && kinds("timeout") > 0 && kinds("dropped") > 0).then_some(())
+    });
+    assert!(all.is_some(), "notices: {:?}\n{}", notices.lock().unwrap(), driver.log());
+    let dropped = notices.lock().unwrap().iter().find(|n| n["kind"] == "dropped").cloned().unwrap();
+    assert_eq!(dropped["reasons"][0]["code"], "plan.unknown_position", "{dropped}");
+    let log = driver.log();
+    for code in ["engine.bad_response", "engine.timeout", "solver.plans_dropped"] {
+        assert!(log.contains(code), "{code}: {log}");
+    }
+    assert!(!log.contains("sealed a bid"), "nothing was committed: {log}");
+    assert_eq!(kinds("committed"), 0);
+    // No commitment from it in any round, so no fault and no penalty.
+    let page = get(&node.addr, "/v1/auctions?limit=50");
+    for h in page["auctions"].as_array().unwrap() {
+        let v = get(&node.addr, &format!("/v1/auctions/{}", h["id"]));
+        for c in v["commitments"].as_array().into_iter().flatten() {
+            assert!(!is(&c["solver"], me), "{v}");
+        }
+        assert!(v["outcome"]["faults"].as_array().into_iter().flatten().next().is_none(), "{v}");
+    }
+    let solvers = get(&node.addr, "/v1/solvers");
+    for s in solvers["solvers"].as_array().unwrap() {
+        assert_eq!(s["penalties"], serde_json::json!([]), "{s}");
+    }
+}
