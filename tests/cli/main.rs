@@ -4,6 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+mod engine;
+
 fn stakebid(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_stakebid")).args(args).output().expect("stakebid runs")
 }
@@ -350,7 +352,7 @@ fn the_crate_graph_is_the_documented_layering() {
     assert_eq!(deps("stakebid-settlement"), ["stakebid-chain", "stakebid-intents"]);
     assert_eq!(deps("stakebid-wire"), ["stakebid-intents"]);
     assert_eq!(deps("stakebid-bus"), ["stakebid-intents", "stakebid-wire"]);
-    assert_eq!(deps("stakebid-solver"), ["stakebid-bus", "stakebid-intents"]);
+    assert_eq!(deps("stakebid-solver"), ["stakebid-bus", "stakebid-intents", "stakebid-wire"]);
     assert_eq!(deps("stakebid-auction"), ["stakebid-intents"]);
     assert_eq!(
         deps("stakebid-node"),

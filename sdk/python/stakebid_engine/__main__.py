@@ -14,41 +14,40 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from . import lp
-from .models import BadRequest, parse_request
+from .models import BadRequest, Notice, parse_notice, parse_request
 
 MAX_BODY = 64 << 20
+_REFUSED = object()  # _body already answered
 API_VERSION = 1
 
 
-def _eth(wei: str | None) -> str:
+def _eth(wei: int | None) -> str:
     if wei is None:
         return "-"
-    v = int(wei)
-    sign = "-" if v < 0 else ""
-    whole, frac = divmod(abs(v), 10**18)
+    sign = "-" if wei < 0 else ""
+    whole, frac = divmod(abs(wei), 10**18)
     return f"{sign}{whole}.{frac:018d}".rstrip("0").rstrip(".") + " ETH"
 
 
-def notice_line(n: dict) -> str:
+def notice_line(n: Notice) -> str:
     """One line a person reads for a notice."""
-    kind = n.get("kind")
-    head = f"auction {n.get('auction')}: {kind}"
-    if kind == "result":
+    head = f"auction {n.auction}: {n.kind}"
+    if n.kind == "result":
         parts = []
-        for b in n.get("bids", []):
-            s = f"{b.get('status')} score {_eth(b.get('score'))}"
-            if b.get("winner_score") is not None:
-                s += f", winners {_eth(b.get('winner_score'))}, gap {b.get('gap_bps')} bps"
-            for r in b.get("reasons", []):
-                s += f"; {r.get('message')} ({r.get('code')})"
+        for b in n.bids:
+            s = f"{b.status} score {_eth(b.score)}"
+            if b.winner_score is not None:
+                s += f", winners {_eth(b.winner_score)}, gap {b.gap_bps} bps"
+            for r in b.reasons:
+                s += f"; {r.message} ({r.code})"
             parts.append(s)
         return head + " — " + " | ".join(parts)
-    if kind == "dropped":
-        return head + " — " + "; ".join(f"{r.get('message')} ({r.get('code')})" for r in n.get("reasons", []))
-    if kind == "timeout":
-        return head + f" — no answer within {n.get('budget_ms')} ms"
-    if kind == "bad_response":
-        return head + f" — {n.get('message')}"
+    if n.kind == "dropped":
+        return head + " — " + "; ".join(f"{r.message} ({r.code})" for r in n.reasons)
+    if n.kind == "timeout":
+        return head + f" — no answer within {n.budget_ms} ms"
+    if n.kind == "bad_response":
+        return head + f" — {n.message}"
     return head
 
 
@@ -77,12 +76,21 @@ class Handler(BaseHTTPRequestHandler):
             length = -1
         if length < 0 or length > MAX_BODY:
             self._refuse(413 if length > MAX_BODY else 400, "engine.bad_request", "the body's length is missing or too large")
-            return None
+            return _REFUSED
         try:
             return json.loads(self.rfile.read(length) or b"null")
         except (ValueError, UnicodeDecodeError) as e:
             self._refuse(400, "engine.bad_request", f"the body is not JSON: {e}")
-            return None
+            return _REFUSED
+
+    def __getattr__(self, name):
+        # Any other method: 405 with a sentence, not the stdlib's 501 page.
+        if name.startswith("do_"):
+            return self._not_allowed
+        raise AttributeError(name)
+
+    def _not_allowed(self):
+        self._refuse(405, "engine.method_not_allowed", f"{self.command} is not served here; POST /solve or /notify, GET /health")
 
     def do_GET(self):
         if self.path == "/health":
@@ -95,13 +103,15 @@ class Handler(BaseHTTPRequestHandler):
             self._refuse(404, "engine.not_found", f"no route {self.path}")
             return
         body = self._body()
-        if body is None:
+        if body is _REFUSED:
             return
         if self.path == "/notify":
-            if not isinstance(body, dict):
-                self._refuse(400, "engine.bad_request", "a notice is a JSON object")
+            try:
+                notice = parse_notice(body)
+            except BadRequest as e:
+                self._refuse(400, "engine.bad_request", str(e))
                 return
-            print(f"[engine] {notice_line(body)}", file=sys.stderr, flush=True)
+            print(f"[engine] {notice_line(notice)}", file=sys.stderr, flush=True)
             self._answer(200, {})
             return
         try:

@@ -301,3 +301,86 @@ def parse_request(o: Any) -> SolveRequest:
         scenarios=EngineScenarios(probabilities=probabilities, losses=losses),
         intents=intents,
     )
+
+
+@dataclass
+class Reason:
+    intent: Optional[str]
+    code: str
+    message: str
+
+
+@dataclass
+class BidResult:
+    bid_hash: str
+    status: str
+    score: Optional[int]
+    winner_score: Optional[int]
+    gap_bps: Optional[int]
+    reasons: list[Reason]
+
+
+NOTICE_KINDS = ("timeout", "bad_response", "dropped", "committed", "result")
+BID_STATUSES = ("won", "lost", "unfair", "rejected", "settlement_failed", "not_revealed")
+
+
+@dataclass
+class Notice:
+    """``POST /notify``: ``kind`` says which of the other fields are set."""
+
+    auction: int
+    kind: str
+    budget_ms: Optional[int] = None
+    message: Optional[str] = None
+    reasons: list[Reason] = field(default_factory=list)
+    bids: list = field(default_factory=list)
+
+
+def _signed(v: Any, where: str) -> Optional[int]:
+    if v is None:
+        return None
+    if not isinstance(v, str) or not re.match(r"^-?[0-9]{1,78}$", v):
+        raise BadRequest(f"{where} is not a decimal string")
+    return int(v)
+
+
+def _reason(o: Any, where: str) -> Reason:
+    intent = o.get("intent") if isinstance(o, dict) else None
+    return Reason(
+        intent=None if intent is None else _str(intent, f"{where}.intent", _HASH),
+        code=_str(_get(o, "code", where), f"{where}.code"),
+        message=_str(_get(o, "message", where), f"{where}.message"),
+    )
+
+
+def parse_notice(o: Any) -> Notice:
+    """A ``Notice`` from decoded JSON, or ``BadRequest``."""
+    kind = _get(o, "kind", "the notice")
+    if kind not in NOTICE_KINDS:
+        raise BadRequest(f"`kind` is none of {', '.join(NOTICE_KINDS)}")
+    n = Notice(auction=_int(_get(o, "auction", "the notice"), "auction"), kind=kind)
+    if kind == "timeout":
+        n.budget_ms = _int(_get(o, "budget_ms", "the notice"), "budget_ms")
+    elif kind == "bad_response":
+        n.message = _str(_get(o, "message", "the notice"), "message")
+    elif kind == "dropped":
+        n.reasons = [_reason(r, "reasons") for r in _list(_get(o, "reasons", "the notice"), "reasons")]
+    elif kind == "committed":
+        n.bids = [_str(b, "bids", _HASH) for b in _list(_get(o, "bids", "the notice"), "bids")]
+    else:
+        for b in _list(_get(o, "bids", "the notice"), "bids"):
+            status = _get(b, "status", "bids")
+            if status not in BID_STATUSES:
+                raise BadRequest(f"bids: `status` is none of {', '.join(BID_STATUSES)}")
+            gap = b.get("gap_bps")
+            n.bids.append(
+                BidResult(
+                    bid_hash=_str(_get(b, "bid_hash", "bids"), "bids.bid_hash", _HASH),
+                    status=status,
+                    score=_signed(b.get("score"), "bids.score"),
+                    winner_score=_signed(b.get("winner_score"), "bids.winner_score"),
+                    gap_bps=None if gap is None else _int(gap, "bids.gap_bps", -(2**63), 2**63 - 1),
+                    reasons=[_reason(r, "bids.reasons") for r in _list(_get(b, "reasons", "bids"), "bids.reasons")],
+                )
+            )
+    return n

@@ -343,3 +343,11 @@ fn solve() {}
     responses((status = 200, description = "Noted")))]
 #[allow(dead_code)]
 fn notify() {}
+
+impl EngineApi {
+    /// The document as pretty JSON (`docs/engine-openapi.json`).
+    pub fn json() -> String {
+        use utoipa::OpenApi;
+        EngineApi::openapi().to_pretty_json().unwrap_or_default() + "\n"
+    }
+}
