@@ -11,6 +11,7 @@ mod market;
 mod node;
 mod node_args;
 mod participants;
+mod practice;
 mod replay;
 mod solve;
 mod solver;

@@ -25,17 +25,28 @@ pub(crate) struct ReplayArgs {
     id: u64,
 }
 
-pub(crate) fn run(a: ReplayArgs) -> Result<(), CliError> {
-    let rt = tokio::runtime::Runtime::new()
-        .map_err(|e| CliError::new("node.runtime", format!("cannot start the runtime: {e}")))?;
-    let c = Client::new(&a.node);
+/// A recorded round as the node published it, every piece checked: the
+/// auction, its outcome, the market by hash (it must hash to the
+/// announced one) and its intents (each must hash to its id).
+pub(crate) struct Recorded {
+    pub(crate) auction: stakebid_wire::AuctionView,
+    pub(crate) market: Market,
+    pub(crate) batch: BTreeMap<stakebid_intents::IntentId, Intent>,
+}
+
+/// Fetches and checks auction `id` from the node at `c`.
+pub(crate) fn fetch(
+    rt: &tokio::runtime::Runtime,
+    c: &Client,
+    id: u64,
+) -> Result<Recorded, CliError> {
     let (auction, node) = rt.block_on(async {
-        Ok::<_, stakebid_sdk::SdkError>((c.auction(a.id).await?, c.node().await?))
+        Ok::<_, stakebid_sdk::SdkError>((c.auction(id).await?, c.node().await?))
     })?;
     let Some(o) = &auction.outcome else {
         return Err(CliError::new(
             "replay.not_public",
-            format!("auction {} has no public outcome yet (sealed until its reveal deadline, or voided)", a.id),
+            format!("auction {id} has no public outcome yet (sealed until its reveal deadline, or voided)"),
         ));
     };
     // The market the round used (the node keeps each by hash), checked
@@ -63,6 +74,15 @@ pub(crate) fn run(a: ReplayArgs) -> Result<(), CliError> {
         }
         batch.insert(*id, intent);
     }
+    Ok(Recorded { auction, market, batch })
+}
+
+pub(crate) fn run(a: ReplayArgs) -> Result<(), CliError> {
+    let rt = tokio::runtime::Runtime::new()
+        .map_err(|e| CliError::new("node.runtime", format!("cannot start the runtime: {e}")))?;
+    let c = Client::new(&a.node);
+    let Recorded { auction, market, batch } = fetch(&rt, &c, a.id)?;
+    let o = auction.outcome.as_ref().expect("fetch checks it");
     let bids: Vec<Bid> = o
         .bids
         .iter()

@@ -54,9 +54,10 @@ pub(crate) struct ScenarioArgs {
     /// Intents JSON (from `stakebid intents generate`).
     #[arg(long)]
     intents: PathBuf,
-    /// Scenario seed (an auction derives it from its id and the previous award).
-    #[arg(long, default_value_t = 0)]
-    seed: u64,
+    /// Scenario seed: a number, or an auction's published 32-byte seed
+    /// (0x and 64 hex digits, as `GET /v1/auctions/{id}` shows it).
+    #[arg(long, default_value = "0", value_parser = parse_seed)]
+    seed: B256,
     /// Number of risk scenarios.
     #[arg(long, default_value_t = 200)]
     scenarios: u32,
@@ -133,23 +134,52 @@ fn submit(file: &std::path::Path, node: &str) -> Result<(), CliError> {
     Ok(())
 }
 
-/// Loads intents, checking each signature; a bad one is an error naming it.
+/// One entry of an intents file: what `stakebid intents generate` writes
+/// (signed: the signature is checked), or the node's intent view
+/// (`GET /v1/intents/{id}`: decimal strings, no signature; offline
+/// solving needs none).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum IntentEntry {
+    Signed(SignedIntent),
+    View { id: IntentId, intent: stakebid_wire::IntentMessage },
+}
+
+/// Loads intents; a signed one whose signature fails is an error naming it.
 fn load_intents(path: &std::path::Path) -> Result<Vec<(IntentId, Intent)>, CliError> {
-    let signed: Vec<SignedIntent> = parse_json(&read(path)?, "the intents file")?;
-    signed
+    let text = read(path)?;
+    // A single intent view is accepted as well as a list.
+    let entries: Vec<IntentEntry> = match serde_json::from_str::<IntentEntry>(&text) {
+        Ok(one) => vec![one],
+        Err(_) => parse_json(&text, "the intents file")?,
+    };
+    entries
         .into_iter()
         .enumerate()
-        .map(|(n, s)| {
-            let sig = signature::parse_signature(&s.signature)?;
-            let id = signature::verify(&s.intent, &s.domain, &sig)
-                .map_err(|e| CliError::new(e.code(), format!("intent #{n} in the file: {e}")))?;
-            Ok((id, s.intent))
+        .map(|(n, e)| match e {
+            IntentEntry::Signed(s) => {
+                let sig = signature::parse_signature(&s.signature)?;
+                let id = signature::verify(&s.intent, &s.domain, &sig).map_err(|e| {
+                    CliError::new(e.code(), format!("intent #{n} in the file: {e}"))
+                })?;
+                Ok((id, s.intent))
+            }
+            IntentEntry::View { id, intent } => Ok((id, Intent::from(&intent))),
         })
         .collect()
 }
 
-fn scenario_seed(seed: u64) -> B256 {
-    B256::from(U256::from(seed))
+/// `--seed`: a u64, or 0x and 64 hex digits.
+fn parse_seed(s: &str) -> Result<B256, String> {
+    if let Some(hex) = s.strip_prefix("0x") {
+        if hex.len() == 64 {
+            return s.parse::<B256>().map_err(|e| format!("not a 32-byte hex seed: {e}"));
+        }
+    }
+    s.parse::<u64>().map(|n| B256::from(U256::from(n))).map_err(|_| {
+        "give a number or a 32-byte seed (0x and 64 hex digits, as an auction publishes it)"
+            .to_string()
+    })
 }
 
 /// What `solve` prints: byte-identical for the same inputs.
@@ -200,7 +230,7 @@ pub(crate) fn solve(a: SolveArgs) -> Result<(), CliError> {
     let m = load_market(a.s.market.as_deref())?;
     let intents = load_intents(&a.s.intents)?;
     let ix = Index::new(&m);
-    let sc = Scenarios::generate(&m, &ix, scenario_seed(a.s.seed), a.s.scenarios);
+    let sc = Scenarios::generate(&m, &ix, a.s.seed, a.s.scenarios);
     let ctx = Context::new(&m, &sc);
     let strategy: Box<dyn Strategy> = match a.strategy.as_str() {
         "optimal" => {
@@ -231,7 +261,7 @@ pub(crate) fn solve(a: SolveArgs) -> Result<(), CliError> {
     print_json(&SolveOutput {
         strategy: strategy.name().into(),
         market_hash: m.hash(),
-        scenario_seed: scenario_seed(a.s.seed),
+        scenario_seed: a.s.seed,
         scenarios: a.s.scenarios,
         plans,
         left_out: sol
@@ -309,7 +339,7 @@ pub(crate) fn evaluate(a: EvaluateArgs) -> Result<(), CliError> {
             PlanFile::Output { plans } | PlanFile::Bare(plans) => plans,
         };
     let ix = Index::new(&m);
-    let sc = Scenarios::generate(&m, &ix, scenario_seed(a.s.seed), a.s.scenarios);
+    let sc = Scenarios::generate(&m, &ix, a.s.seed, a.s.scenarios);
     let ctx = Context::new(&m, &sc);
     let mut verdicts = Vec::new();
     let mut bad = 0;

@@ -22,6 +22,10 @@ pub(crate) enum SolverCmd {
     /// (`stakebid node --solver ADDRESS`), or, when the node settles on a
     /// chain, bonded there (`stakebid solver bond`).
     Run(RunArgs),
+    /// Practice offline on a recorded auction: run a strategy or an
+    /// engine on the round as its solvers saw it (intents, market by hash,
+    /// seed) and print the score it would have got next to the winners'.
+    Practice(super::practice::PracticeArgs),
     /// Bond ETH on the node's SolverRegistry (the node reads bonds from the
     /// chain each round; at or above the minimum, the solver may bid).
     Bond(BondArgs),
@@ -219,6 +223,7 @@ pub(crate) fn run(c: SolverCmd) -> Result<(), CliError> {
     let a = match c {
         SolverCmd::Run(a) => a,
         SolverCmd::Bond(a) => return bond(a),
+        SolverCmd::Practice(a) => return super::practice::run(a),
         SolverCmd::MigrateBond(a) => return migrate_bond(a),
     };
     let strategy: Arc<dyn Strategy> = by_name(&a.strategy, a.fee_bps)

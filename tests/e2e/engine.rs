@@ -299,3 +299,82 @@ fn an_engine_that_answers_garbage_late_or_invalid_plans_costs_its_solver_nothing
         assert_eq!(s["penalties"], serde_json::json!([]), "{s}");
     }
 }
+
+/// `stakebid solver practice` on a recorded auction: the winner's own
+/// strategy reproduces the winners' score exactly; an engine's score is
+/// printed beside it.
+#[test]
+fn practice_on_a_recorded_auction_reproduces_the_winners_score_and_scores_an_engine() {
+    let dir = scratch("e2e-practice");
+    let node =
+        Node::start(BIN, &dir, None, &args(&["--run-solvers", "greedy", "--round-secs", "1"]));
+    let api = format!("http://{}", node.addr);
+    for (body, _) in intent_bodies(&node.domain(), 5, 91, unix_now()) {
+        let (code, v) = http(&node.addr, "POST", "/v1/intents", &body).expect("the node answers");
+        assert_eq!(code, 201, "{v}");
+    }
+    let (auction, total) = wait_for(Duration::from_secs(60), || {
+        let page = get(&node.addr, "/v1/auctions?limit=20");
+        page["auctions"].as_array()?.iter().find_map(|h| {
+            let id = h["id"].as_u64()?;
+            let v = get(&node.addr, &format!("/v1/auctions/{id}"));
+            let o = &v["outcome"];
+            o["bids"]
+                .as_array()?
+                .iter()
+                .any(|b| b["won"] == true)
+                .then(|| (id, o["total_score"].as_str().unwrap().parse::<i128>().unwrap()))
+        })
+    })
+    .expect("greedy wins a round");
+    let id = auction.to_string();
+    let practice = |how: &[&str]| -> Value {
+        let mut a = vec!["solver", "practice", "--auction", &id, "--node", &api];
+        a.extend_from_slice(how);
+        let out = std::process::Command::new(BIN).args(&a).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let score = |v: &Value| v["score"].as_str().unwrap().parse::<i128>().unwrap();
+    let greedy = practice(&["--strategy", "greedy"]);
+    assert_eq!(score(&greedy), total, "the winner's strategy reproduces its score: {greedy}");
+    assert_eq!(greedy["winners_score"].as_str().unwrap(), total.to_string());
+    // `stakebid solve` takes the round as published: the 32-byte seed, the
+    // node's intent views (decimal strings, no signatures), its market.
+    let v = get(&node.addr, &format!("/v1/auctions/{auction}"));
+    let views: Vec<Value> = v["intents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|id| get(&node.addr, &format!("/v1/intents/{}", id.as_str().unwrap())))
+        .collect();
+    let (views_file, market_file) = (dir.join("views.json"), dir.join("market.json"));
+    std::fs::write(&views_file, serde_json::to_vec(&views).unwrap()).unwrap();
+    let hash = v["outcome"]["market_hash"].as_str().unwrap();
+    let m = get(&node.addr, &format!("/v1/markets/{hash}"));
+    std::fs::write(&market_file, serde_json::to_vec(&m["market"]).unwrap()).unwrap();
+    let count = v["outcome"]["scenario_count"].to_string();
+    let out = std::process::Command::new(BIN)
+        .args(["solve", "--strategy", "greedy", "--seed", v["seed"].as_str().unwrap()])
+        .args(["--scenarios", &count, "--intents", &views_file.display().to_string()])
+        .args(["--market", &market_file.display().to_string()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let solved: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(solved["scenario_seed"], v["seed"], "{solved}");
+    // It plans what greedy's winning bid planned in the live round.
+    let won: usize = v["outcome"]["bids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|b| b["won"] == true)
+        .map(|b| b["scores"].as_object().unwrap().len())
+        .sum();
+    assert_eq!(solved["plans"].as_array().unwrap().len(), won, "{solved}");
+
+    let (_engine, url) = python_engine(&dir, "engine", 5);
+    let engine = practice(&["--engine", &url]);
+    assert_eq!(engine["dropped"], serde_json::json!([]), "{engine}");
+    assert!(score(&engine) > total, "the LP engine would have won: {engine} vs {total}");
+}
