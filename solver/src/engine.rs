@@ -21,11 +21,10 @@ use stakebid_intents::evaluate::{evaluate, CapacityUse};
 use stakebid_intents::protocol::{bid_gas, MAX_BIDS_PER_SOLVER, SETTLEMENT_GAS_BUDGET};
 use stakebid_intents::{Context, Intent, IntentId, Plan};
 use stakebid_wire::engine::{
-    BidResult, BidStatus, EngineAllowed, EngineBid, EngineCapacity, EngineExposure, EngineGas,
-    EngineIntent, EngineLoss, EnginePosition, EngineScenarios, Notice, SolveRequest, SolveResponse,
-    ENGINE_API_VERSION,
+    EngineAllowed, EngineBid, EngineCapacity, EngineExposure, EngineGas, EngineIntent, EngineLoss,
+    EnginePosition, EngineScenarios, Notice, SolveRequest, SolveResponse, ENGINE_API_VERSION,
 };
-use stakebid_wire::{Dec, Outcome, Reason};
+use stakebid_wire::Reason;
 
 /// The most an engine's answer may weigh: a round's bids are a few
 /// thousand plans at most, far below this.
@@ -209,69 +208,7 @@ pub fn check(
     (bids, dropped)
 }
 
-/// What became of this solver's committed bids (`mine`, by hash), read
-/// from the round's published outcome. A committed bid the outcome does
-/// not mention was never opened (its reveal did not arrive).
-pub fn results(outcome: &Outcome, mine: &[B256]) -> Vec<BidResult> {
-    // The winners' score for each intent.
-    let won: BTreeMap<IntentId, i128> = outcome
-        .bids
-        .iter()
-        .filter(|b| b.won)
-        .flat_map(|b| b.scores.iter().map(|(i, s)| (*i, s.0)))
-        .collect();
-    mine.iter()
-        .map(|hash| {
-            if let Some(b) = outcome.bids.iter().find(|b| b.bid_hash == *hash) {
-                let status = match (b.won, b.unfair, b.settlement_failed) {
-                    (true, _, true) => BidStatus::SettlementFailed,
-                    (true, _, false) => BidStatus::Won,
-                    (false, true, _) => BidStatus::Unfair,
-                    _ => BidStatus::Lost,
-                };
-                let winners: Option<i128> = b
-                    .scores
-                    .keys()
-                    .map(|i| won.get(i).copied())
-                    .try_fold(0i128, |acc, s| s.map(|s| acc + s));
-                let own = b.total.0;
-                let gap = winners.map(|w| {
-                    if w <= 0 {
-                        0
-                    } else {
-                        ((w - own).max(0).saturating_mul(10_000) / w) as i64
-                    }
-                });
-                BidResult {
-                    bid_hash: *hash,
-                    status,
-                    score: Some(Dec(own)),
-                    winner_score: winners.map(Dec),
-                    gap_bps: gap,
-                    reasons: vec![],
-                }
-            } else if let Some(r) = outcome.rejected.iter().find(|r| r.bid_hash == *hash) {
-                BidResult {
-                    bid_hash: *hash,
-                    status: BidStatus::Rejected,
-                    score: None,
-                    winner_score: None,
-                    gap_bps: None,
-                    reasons: r.reasons.clone(),
-                }
-            } else {
-                BidResult {
-                    bid_hash: *hash,
-                    status: BidStatus::NotRevealed,
-                    score: None,
-                    winner_score: None,
-                    gap_bps: None,
-                    reasons: vec![],
-                }
-            }
-        })
-        .collect()
-}
+pub use stakebid_wire::engine::results;
 
 /// Why an engine gave no usable answer.
 #[derive(Debug, thiserror::Error)]

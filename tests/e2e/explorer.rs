@@ -57,10 +57,49 @@ fn the_explorer_shows_a_settled_round_in_a_real_browser() {
     assert!(page.contains(r#"class="won">won"#), "{page}");
     // The three solvers' bids are each listed.
     assert!(page.matches(r#"class="bid""#).count() >= 3, "{page}");
-    let solver = render(&format!("http://{}/#/solver/{}", node.addr, solver_key(0).address()));
+    let me = solver_key(0).address();
+    let solver = render(&format!("http://{}/#/solver/{me}", node.addr));
     assert!(
         solver.contains("Eligible")
-            && solver.to_lowercase().contains(&solver_key(0).address().to_string().to_lowercase()),
+            && solver.to_lowercase().contains(&me.to_string().to_lowercase()),
         "{solver}"
     );
+    // Its rounds (issue 31): the API's page, and the same rows on its page
+    // with scores in exact ETH and the gap in bps.
+    let rounds = get(&node.addr, &format!("/v1/solvers/{me}/rounds?limit=50"));
+    let round = rounds["rounds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["auction"] == auction)
+        .cloned()
+        .unwrap_or_else(|| panic!("auction {auction} among its rounds: {rounds}"));
+    let mine = outcome["bids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["solver"].as_str().unwrap().eq_ignore_ascii_case(&me.to_string()))
+        .cloned()
+        .expect("solver 0 bid");
+    let bid = &round["bids"][0];
+    assert_eq!(bid["bid_hash"], mine["bid_hash"], "{round}");
+    assert_eq!(bid["score"], mine["total"], "the score the node published: {round}");
+    assert_eq!(bid["status"], if mine["won"] == true { "won" } else { "lost" }, "{round}");
+    let exact =
+        stakebid_intents::units::eth_exact(mine["total"].as_str().unwrap().parse().unwrap());
+    assert!(solver.contains(r#"id="rounds""#), "{solver}");
+    assert!(
+        solver.contains(&format!(r#"<td class="num score">{exact}</td>"#)),
+        "{exact} on:\n{solver}"
+    );
+    // Paged: one at a time, the cursor leads to the next (older) round.
+    let one = get(&node.addr, &format!("/v1/solvers/{me}/rounds?limit=1"));
+    if let Some(c) = one["next_cursor"].as_u64() {
+        let next = get(&node.addr, &format!("/v1/solvers/{me}/rounds?limit=1&cursor={c}"));
+        for r in next["rounds"].as_array().unwrap() {
+            assert!(r["auction"].as_u64().unwrap() < one["rounds"][0]["auction"].as_u64().unwrap());
+        }
+    }
+    let (code, bad) = http(&node.addr, "GET", "/v1/solvers/0xnope/rounds", "").unwrap();
+    assert_eq!(code, 400, "{bad}");
 }

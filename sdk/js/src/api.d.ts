@@ -114,6 +114,25 @@ export interface BidPlan {
   intentId: string;
 }
 
+/** One bid's result, from the outcome the node published. */
+export interface BidResult {
+  /** `keccak256(abi.encode(bid))`. */
+  bid_hash: string;
+  /** How far below the winners it was, in bps of the winners' score (0 when it won). */
+  gap_bps?: number | null;
+  /** The auctioneer's reasons, when it was rejected. */
+  reasons: Array<Reason>;
+  /** Its score as the auctioneer scored it (wei). */
+  score?: string | null;
+  /** What became of it. */
+  status: BidStatus;
+  /** The score the winners got for the same intents (wei). */
+  winner_score?: string | null;
+}
+
+/** A bid's fate. */
+export type BidStatus = "won" | "lost" | "unfair" | "rejected" | "settlement_failed" | "not_revealed";
+
 /** `POST /v1/intents/{id}/cancel`. */
 export interface CancelRequest {
   /** The owner's EIP-712 signature over `Cancellation { intentId }`. */
@@ -544,6 +563,28 @@ export interface SkippedIntent {
   intent: string;
   /** `signature`, `expired`, `nonce_used`, `escrow` or `allowance`. */
   reason: string;
+}
+
+/** One round a solver took part in, as `GET /v1/solvers/{address}/rounds` lists it. */
+export interface SolverRound {
+  /** The auction. */
+  auction: number;
+  /** Each of the solver's bids: opened ones by bid hash; a commitment it never opened (`not_revealed`) by its commitment hash. */
+  bids: Array<BidResult>;
+  /** Intents in the round. */
+  intents: number;
+  /** Its reveal deadline (unix seconds): when its outcome became public. */
+  reveal_deadline: number;
+}
+
+/** `GET /v1/solvers/{address}/rounds`: newest first. */
+export interface SolverRounds {
+  /** Pass as `cursor` for older rounds; absent at the end. */
+  next_cursor?: number | null;
+  /** Its rounds, newest first. */
+  rounds: Array<SolverRound>;
+  /** The solver. */
+  solver: string;
 }
 
 /** One solver's record in [`Stats`]. */

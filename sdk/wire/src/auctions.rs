@@ -399,3 +399,31 @@ mod tests {
         }
     }
 }
+
+/// One round a solver took part in, as `GET /v1/solvers/{address}/rounds`
+/// lists it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct SolverRound {
+    /// The auction.
+    pub auction: u64,
+    /// Its reveal deadline (unix seconds): when its outcome became public.
+    pub reveal_deadline: u64,
+    /// Intents in the round.
+    pub intents: usize,
+    /// Each of the solver's bids: opened ones by bid hash; a commitment it
+    /// never opened (`not_revealed`) by its commitment hash.
+    pub bids: Vec<crate::engine::BidResult>,
+}
+
+/// `GET /v1/solvers/{address}/rounds`: newest first.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct SolverRounds {
+    /// The solver.
+    #[serde(with = "checksummed")]
+    #[schema(value_type = String, pattern = "^0x[0-9a-fA-F]{40}$")]
+    pub solver: Address,
+    /// Its rounds, newest first.
+    pub rounds: Vec<SolverRound>,
+    /// Pass as `cursor` for older rounds; absent at the end.
+    pub next_cursor: Option<u64>,
+}

@@ -23,7 +23,7 @@ use utoipa::ToSchema;
 
 use stakebid_intents::{IntentId, Plan, Wad, Wei};
 
-use crate::auctions::Reason;
+use crate::auctions::{Outcome, Reason};
 use crate::intents::IntentMessage;
 use crate::Dec;
 
@@ -350,4 +350,64 @@ impl EngineApi {
         use utoipa::OpenApi;
         EngineApi::openapi().to_pretty_json().unwrap_or_default() + "\n"
     }
+}
+
+/// What became of a solver's bids (`mine`, by hash) in a round, read from
+/// the outcome the node published: the one derivation the driver's result
+/// lines, `/notify` and `GET /v1/solvers/{address}/rounds` share. A bid
+/// the outcome does not mention was never opened (its reveal did not
+/// arrive).
+pub fn results(outcome: &Outcome, mine: &[alloy::primitives::B256]) -> Vec<BidResult> {
+    // The winners' score for each intent.
+    let won: BTreeMap<IntentId, i128> = outcome
+        .bids
+        .iter()
+        .filter(|b| b.won)
+        .flat_map(|b| b.scores.iter().map(|(i, s)| (*i, s.0)))
+        .collect();
+    let bare = |hash, status| BidResult {
+        bid_hash: hash,
+        status,
+        score: None,
+        winner_score: None,
+        gap_bps: None,
+        reasons: vec![],
+    };
+    mine.iter()
+        .map(|hash| {
+            if let Some(b) = outcome.bids.iter().find(|b| b.bid_hash == *hash) {
+                let status = match (b.won, b.unfair, b.settlement_failed) {
+                    (true, _, true) => BidStatus::SettlementFailed,
+                    (true, _, false) => BidStatus::Won,
+                    (false, true, _) => BidStatus::Unfair,
+                    _ => BidStatus::Lost,
+                };
+                // The winners' score on the same intents (none: some
+                // intent went unawarded).
+                let winners: Option<i128> = b
+                    .scores
+                    .keys()
+                    .map(|i| won.get(i).copied())
+                    .try_fold(0i128, |acc, s| s.map(|s| acc + s));
+                let own = b.total.0;
+                let gap = winners.map(|w| {
+                    if w <= 0 {
+                        0
+                    } else {
+                        ((w - own).max(0).saturating_mul(10_000) / w) as i64
+                    }
+                });
+                BidResult {
+                    score: Some(Dec(own)),
+                    winner_score: winners.map(Dec),
+                    gap_bps: gap,
+                    ..bare(*hash, status)
+                }
+            } else if let Some(r) = outcome.rejected.iter().find(|r| r.bid_hash == *hash) {
+                BidResult { reasons: r.reasons.clone(), ..bare(*hash, BidStatus::Rejected) }
+            } else {
+                bare(*hash, BidStatus::NotRevealed)
+            }
+        })
+        .collect()
 }

@@ -25,7 +25,7 @@ pub mod schema;
 pub use auctions::{
     AuctionHead, AuctionPhase, AuctionView, AuctionsPage, AwardEntry, CommitAccepted, Commitment,
     Fault, Figures, Outcome, Penalty, Reason, RejectedBid, RevealAccepted, ScoredBid,
-    SettlementNote, SkippedIntent, SolverView, Solvers,
+    SettlementNote, SkippedIntent, SolverRound, SolverRounds, SolverView, Solvers,
 };
 pub use intents::{
     CancelRequest, Eip712Types, HistoryEntry, IntentAward, IntentMessage, IntentStatus, IntentView,

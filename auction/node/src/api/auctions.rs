@@ -176,3 +176,92 @@ pub(super) async fn solvers(State(s): State<AppState>) -> Result<Json<wire::Solv
     let reg: Registry = state.registry.unwrap_or_else(Registry::new);
     Ok(Json(views::solvers(&reg, &s.solver_names)))
 }
+
+/// Query of `GET /v1/solvers/{address}/rounds`.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(super) struct RoundsQuery {
+    /// Only auctions with a smaller id: the previous page's `next_cursor`.
+    cursor: Option<u64>,
+    /// At most this many rounds (default 20, at most 100).
+    limit: Option<usize>,
+}
+
+/// Auctions one request reads at most: a solver absent from many rounds
+/// gets a page with fewer rows (and a `next_cursor`), never a slow one.
+const ROUNDS_SCAN: usize = 500;
+
+/// `GET /v1/solvers/{address}/rounds?cursor=&limit=`: the rounds a solver
+/// bid in, newest first, each bid's fate with its score, the winners'
+/// score on the same intents, the gap in bps and every rejection reason.
+/// Only public outcomes (after the reveal deadline).
+#[utoipa::path(get, path = "/v1/solvers/{address}/rounds", tag = "auctions",
+    params(("address" = String, Path, description = "the solver: a 0x address (EIP-55 if mixed case)"), RoundsQuery),
+    responses((status = 200, description = "A page of the solver's rounds, newest first", body = wire::SolverRounds)))]
+pub(super) async fn solver_rounds(
+    State(s): State<AppState>,
+    Path(solver): Path<String>,
+    q: Result<Query<RoundsQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<wire::SolverRounds>, ApiError> {
+    use stakebid_intents::address::{parse, AddressError};
+    let solver = parse(&solver).map_err(|e| match e {
+        AddressError::Malformed(_) => bad_id("a solver is a 0x address (40 hex digits)"),
+        e => e.into(),
+    })?;
+    let Query(q) = q.map_err(|e| bad_id(&format!("`cursor` and `limit` are numbers: {e}")))?;
+    let limit = q.limit.unwrap_or(20).clamp(1, 100);
+    let now = (s.now)();
+    let (rounds, next_cursor) = s
+        .store
+        .run(move |st| {
+            let mut rounds = Vec::new();
+            let (mut before, mut scanned) = (q.cursor, 0usize);
+            loop {
+                let heads = st.auction_page(before, 50)?;
+                for h in &heads {
+                    scanned += 1;
+                    before = Some(h.id);
+                    let Some(a) = st.auction(h.id)? else { continue };
+                    let public = a.public.as_ref().filter(|_| now > a.reveal_deadline);
+                    if let Some(o) = views::auction(&a, None, public).outcome {
+                        let mine: Vec<alloy::primitives::B256> = o
+                            .bids
+                            .iter()
+                            .filter(|b| b.solver == solver)
+                            .map(|b| b.bid_hash)
+                            .chain(
+                                o.rejected
+                                    .iter()
+                                    .filter(|r| r.solver == solver)
+                                    .map(|r| r.bid_hash),
+                            )
+                            .chain(
+                                o.faults
+                                    .iter()
+                                    .filter(|f| f.solver == solver)
+                                    .map(|f| f.commitment),
+                            )
+                            .collect();
+                        if !mine.is_empty() {
+                            rounds.push(wire::SolverRound {
+                                auction: a.id,
+                                reveal_deadline: a.reveal_deadline,
+                                intents: a.intents.len(),
+                                bids: wire::engine::results(&o, &mine),
+                            });
+                        }
+                    }
+                    if rounds.len() == limit || scanned >= ROUNDS_SCAN {
+                        // More may be older: a cursor unless this was the last.
+                        let last = heads.len() < 50 && h.id == heads[heads.len() - 1].id;
+                        return Ok((rounds, (!last).then_some(h.id)));
+                    }
+                }
+                if heads.len() < 50 {
+                    return Ok((rounds, None));
+                }
+            }
+        })
+        .await?;
+    Ok(Json(wire::SolverRounds { solver, rounds, next_cursor }))
+}

@@ -326,6 +326,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(auctions::commit))
         .routes(routes!(auctions::reveal).layer(DefaultBodyLimit::max(MAX_REVEAL_BODY)))
         .routes(routes!(auctions::solvers))
+        .routes(routes!(auctions::solver_rounds))
         .routes(routes!(auctions::events))
 }
 

@@ -1,6 +1,6 @@
 // One function per page: (argument from the URL, { onLeave }) → HTML.
 // Live pages subscribe to the node's event streams and stop on leave.
-import { esc, eth, ethNum, pct, short, date, countdown, link, get, FAULTS } from './util.js';
+import { esc, eth, ethExact, ethNum, pct, short, date, countdown, link, get, FAULTS } from './util.js';
 import { limitBars, stackedBar, scatter } from './charts.js';
 
 // The market changes every round (it is read from the chain): kept 10 s.
@@ -276,11 +276,21 @@ export async function solvers() {
   const [r, st] = await Promise.all([get('/v1/solvers'), get('/v1/stats')]);
   return `<h2>Solvers</h2><p>Bond needed to take part: ${eth(r.min_bond, 2)} ETH.</p><table id="solvers">${solverHead}${solverRows(r.solvers, st)}</table>`;
 }
+const STATUS = { won: 'won', lost: 'lost', unfair: 'dropped as unfair', rejected: 'rejected', settlement_failed: 'won, settlement failed', not_revealed: 'not revealed' };
+function roundRows(rounds) {
+  if (!rounds.length) return '<p id="rounds">No public round with a bid from this solver yet.</p>';
+  return `<div class="scroll"><table id="rounds"><tr><th>Auction</th><th>Bid</th><th>Result</th><th class="num">Score (ETH)</th><th class="num">Winners on its intents (ETH)</th><th class="num">Gap (bps)</th><th>Why</th></tr>` +
+    rounds.map(r => r.bids.map(b => `<tr class="round ${b.status}"><td>${link.auction(r.auction)}</td><td><code>${short(b.bid_hash)}</code></td>` +
+      `<td class="${b.status === 'won' ? 'won' : ['rejected', 'not_revealed', 'settlement_failed'].includes(b.status) ? 'bad' : ''}">${STATUS[b.status] || esc(b.status)}</td>` +
+      `<td class="num score">${ethExact(b.score)}</td><td class="num">${ethExact(b.winner_score)}</td><td class="num gap">${b.gap_bps ?? '—'}</td>` +
+      `<td>${b.reasons.map(x => `<code>${esc(x.code)}</code> ${esc(x.message)}`).join('<br>')}</td></tr>`).join('')).join('') + '</table></div>';
+}
 export async function solver(addr) {
-  const [r, st] = await Promise.all([get('/v1/solvers'), get('/v1/stats')]);
+  const [r, st, rounds] = await Promise.all([get('/v1/solvers'), get('/v1/stats'), get(`/v1/solvers/${encodeURIComponent(addr)}/rounds?limit=20`).catch(() => null)]);
   const s = r.solvers.find(x => x.solver.toLowerCase() === addr.toLowerCase());
   if (!s) return `<h2>Solver <span class="mono">${esc(addr)}</span></h2><p class="bad" id="error">Not registered with this node.</p>`;
   return `<h2>Solver ${s.name ? `<span id="solver-name">${esc(s.name)}</span> ` : ''}<span class="mono">${esc(s.solver)}</span></h2><table id="solver">${solverHead}${solverRows([s], st)}</table>
+    <h3>Rounds</h3><p class="muted">Its latest rounds: each bid's result, its score and the winners' score on the same intents (exact ETH), the gap in bps and every reason a bid was refused.</p>${roundRows(rounds ? rounds.rounds : [])}
     <h3>Bond and penalties</h3>` + (s.penalties.length
     ? `<table id="penalties"><tr><th>Auction</th><th>Offence</th><th class="num">Amount (ETH)</th><th>Evidence</th></tr>${s.penalties.map(p => `<tr class="penalty"><td>${link.auction(p.auction)}</td><td><code>${esc(p.offence)}</code></td><td class="num">−${eth(p.amount)}</td><td><code>${short(p.evidence)}</code></td></tr>`).join('')}</table>`
     : '<p id="penalties">No penalty recorded.</p>');

@@ -9,6 +9,14 @@ export function eth(w, d = 4) {
   const s = `${q / scale}.${String(q % scale).padStart(d, '0')}`;
   return (neg ? '−' : '') + s;
 }
+// Every digit down to the wei, trailing zeros trimmed: two scores 1e-12
+// ETH apart read differently.
+export function ethExact(w) {
+  if (w == null) return '—';
+  const v = BigInt(w), neg = v < 0n, a = neg ? -v : v;
+  const frac = String(a % WEI).padStart(18, '0').replace(/0+$/, '');
+  return (neg ? '−' : '') + String(a / WEI) + (frac ? '.' + frac : '');
+}
 export const ethNum = w => Number(BigInt(w ?? 0) / 10n ** 12n) / 1e6;
 export const pct = bps => `${(Number(bps) / 100).toFixed(2)}%`;
 export const short = a => a ? esc(a.slice(0, 8)) + '…' + esc(a.slice(-4)) : '';
