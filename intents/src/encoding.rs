@@ -99,3 +99,106 @@ pub mod checksummed_values {
         BTreeMap::<K, Address>::deserialize(d)
     }
 }
+
+/// An [`crate::Intent`] in JSON as everywhere else: its EIP-712 field
+/// names, integers as decimal strings, addresses EIP-55 — the form of the
+/// typed data's `message` a wallet signs. The sol struct's own serde writes
+/// 0x-hex amounts, JSON-number bps and lowercase addresses; readers here
+/// take that older form too (records and files written before).
+pub mod intent_json {
+    use alloy::primitives::{Address, U256};
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use crate::decimal::Dec;
+    use crate::Intent;
+
+    #[derive(Serialize, Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Form {
+        #[serde(with = "super::checksummed")]
+        owner: Address,
+        #[serde(with = "super::checksummed")]
+        asset: Address,
+        amount: Dec<U256>,
+        min_net_apy_bps: Dec<u16>,
+        max_loss_bps: Dec<u16>,
+        loss_confidence_bps: Dec<u16>,
+        max_operator_bps: Dec<u16>,
+        max_service_bps: Dec<u16>,
+        min_liquid_bps: Dec<u16>,
+        liquid_within_days: Dec<u16>,
+        max_fee_bps: Dec<u16>,
+        #[serde(with = "super::checksummed_vec")]
+        excluded_operators: Vec<Address>,
+        nonce: Dec<U256>,
+        deadline: Dec<u64>,
+    }
+
+    impl From<&Intent> for Form {
+        fn from(i: &Intent) -> Form {
+            Form {
+                owner: i.owner,
+                asset: i.asset,
+                amount: Dec(i.amount),
+                min_net_apy_bps: Dec(i.minNetApyBps),
+                max_loss_bps: Dec(i.maxLossBps),
+                loss_confidence_bps: Dec(i.lossConfidenceBps),
+                max_operator_bps: Dec(i.maxOperatorBps),
+                max_service_bps: Dec(i.maxServiceBps),
+                min_liquid_bps: Dec(i.minLiquidBps),
+                liquid_within_days: Dec(i.liquidWithinDays),
+                max_fee_bps: Dec(i.maxFeeBps),
+                excluded_operators: i.excludedOperators.clone(),
+                nonce: Dec(i.nonce),
+                deadline: Dec(i.deadline),
+            }
+        }
+    }
+
+    impl From<Form> for Intent {
+        fn from(f: Form) -> Intent {
+            Intent {
+                owner: f.owner,
+                asset: f.asset,
+                amount: f.amount.0,
+                minNetApyBps: f.min_net_apy_bps.0,
+                maxLossBps: f.max_loss_bps.0,
+                lossConfidenceBps: f.loss_confidence_bps.0,
+                maxOperatorBps: f.max_operator_bps.0,
+                maxServiceBps: f.max_service_bps.0,
+                minLiquidBps: f.min_liquid_bps.0,
+                liquidWithinDays: f.liquid_within_days.0,
+                maxFeeBps: f.max_fee_bps.0,
+                excludedOperators: f.excluded_operators,
+                nonce: f.nonce.0,
+                deadline: f.deadline.0,
+            }
+        }
+    }
+
+    /// Writes `i` in the one encoding.
+    pub fn serialize<S: Serializer>(i: &Intent, s: S) -> Result<S::Ok, S::Error> {
+        Form::from(i).serialize(s)
+    }
+
+    /// Reads either encoding.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Intent, D::Error> {
+        Form::deserialize(d).map(Intent::from)
+    }
+
+    /// A list of intents.
+    pub mod vec {
+        use super::{Form, Intent};
+        use serde::{Deserialize, Deserializer, Serializer};
+
+        /// Writes each in the one encoding.
+        pub fn serialize<S: Serializer>(v: &[Intent], s: S) -> Result<S::Ok, S::Error> {
+            s.collect_seq(v.iter().map(Form::from))
+        }
+
+        /// Reads either encoding.
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Intent>, D::Error> {
+            Vec::<Form>::deserialize(d).map(|v| v.into_iter().map(Intent::from).collect())
+        }
+    }
+}

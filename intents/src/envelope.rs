@@ -163,7 +163,8 @@ pub struct Envelope {
     pub subject: String,
     /// The JSON body, as signed.
     pub body: String,
-    /// Who signed it.
+    /// Who signed it (EIP-55).
+    #[serde(with = "crate::encoding::checksummed")]
     pub sender: Address,
     /// r ‖ s ‖ v over [`Envelope::digest`].
     pub signature: Bytes,
@@ -226,6 +227,7 @@ pub struct OpenMsg {
     /// The round.
     pub open: AuctionOpen,
     /// The batch's intents; each hashes (EIP-712, `domain`) to its id.
+    #[serde(with = "crate::encoding::intent_json::vec")]
     pub intents: Vec<Intent>,
     /// Chain and Settlement the intents are signed for.
     pub domain: Domain,

@@ -173,6 +173,7 @@ pub struct Evaluation {
     /// Solver fee.
     pub fee: Wei,
     /// First-year net yield in wei: Σ x·r − deposit fees − solver fee.
+    #[serde(with = "crate::decimal")]
     pub net_yield: i128,
     /// Net yield as bps of the amount (floor).
     pub net_apy_bps: i64,
@@ -193,8 +194,10 @@ pub struct Evaluation {
     /// That gas at the market's gas price.
     pub gas_cost: Wei,
     /// Net yield above the intent's minimum, in wei.
+    #[serde(with = "crate::decimal")]
     pub surplus: i128,
     /// The score: surplus − gas cost.
+    #[serde(with = "crate::decimal")]
     pub score: i128,
     /// Loss in each named historical stress scenario.
     pub stress: Vec<StressLoss>,

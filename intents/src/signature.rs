@@ -22,7 +22,8 @@ const HALF_ORDER: U256 = U256::from_limbs([
 /// A signed intent as it travels: the intent, its domain and 65-byte signature.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SignedIntent {
-    /// The intent.
+    /// The intent (decimal strings, EIP-55 addresses).
+    #[serde(with = "crate::encoding::intent_json")]
     pub intent: Intent,
     /// Where it is valid.
     pub domain: Domain,

@@ -220,3 +220,59 @@ fn schemathesis_finds_no_server_error_in_the_reference_engine() {
     assert!(out.status.success(), "schemathesis found problems:\n{report}\n{}", engine.log());
     assert!(report.contains("passed"), "{report}");
 }
+
+/// One encoding, really everywhere (issue 31): what `intents generate`,
+/// `solve` and `evaluate` print, and the engine API's request, write
+/// decimal strings and EIP-55 addresses — no 0x-hex amount, no lowercase
+/// address, no number past 2^53.
+#[test]
+fn every_cli_output_and_the_engine_request_write_one_encoding() {
+    let bin = env!("CARGO_BIN_EXE_stakebid");
+    let dir = stakebid_tests::scratch("cli-one-encoding");
+    let run = |args: &[&str]| -> Value {
+        let out = Command::new(bin).args(args).output().expect("stakebid runs");
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{args:?}: {e}"))
+    };
+    let intents =
+        run(&["intents", "generate", "--count", "4", "--seed", "9", "--now", "1800000000"]);
+    let file = dir.join("intents.json");
+    std::fs::write(&file, serde_json::to_vec(&intents).unwrap()).unwrap();
+    let f = file.display().to_string();
+    let solved = run(&["solve", "--strategy", "greedy", "--intents", &f]);
+    let plans = dir.join("plans.json");
+    std::fs::write(&plans, serde_json::to_vec(&solved).unwrap()).unwrap();
+    let evaluated = run(&["evaluate", "--intents", &f, "--plan", &plans.display().to_string()]);
+    let (m, sc, batch) = round();
+    let planned = stakebid_solver::usable(&m);
+    let req =
+        serde_json::to_value(request(&Context::new(&planned, &sc), &batch, 1, m.hash(), 0, 1))
+            .unwrap();
+    for (what, v) in [
+        ("intents generate", &intents),
+        ("solve", &solved),
+        ("evaluate", &evaluated),
+        ("engine request", &req),
+    ] {
+        let breaks = stakebid_tests::encoding_breaks(v);
+        assert!(breaks.is_empty(), "{what}: {breaks:?}");
+    }
+    // The walker is not vacuous: the sol struct's own serde (0x-hex
+    // amounts, lowercase addresses) breaks it.
+    let old = serde_json::to_value(&batch[0].1).unwrap();
+    assert!(!stakebid_tests::encoding_breaks(&old).is_empty(), "{old}");
+    // And files in that older form still read.
+    let legacy: Vec<Value> = intents
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            let signed: stakebid_intents::SignedIntent = serde_json::from_value(s.clone()).unwrap();
+            let mut s = s.clone();
+            s["intent"] = serde_json::to_value(&signed.intent).unwrap();
+            s
+        })
+        .collect();
+    std::fs::write(&file, serde_json::to_vec(&legacy).unwrap()).unwrap();
+    assert_eq!(run(&["solve", "--strategy", "greedy", "--intents", &f])["plans"], solved["plans"]);
+}

@@ -309,6 +309,7 @@ fn practice_on_a_recorded_auction_reproduces_the_winners_score_and_scores_an_eng
     let node =
         Node::start(BIN, &dir, None, &args(&["--run-solvers", "greedy", "--round-secs", "1"]));
     let api = format!("http://{}", node.addr);
+    let open = first_open_event(&node.addr);
     for (body, _) in intent_bodies(&node.domain(), 5, 91, unix_now()) {
         let (code, v) = http(&node.addr, "POST", "/v1/intents", &body).expect("the node answers");
         assert_eq!(code, 201, "{v}");
@@ -327,6 +328,12 @@ fn practice_on_a_recorded_auction_reproduces_the_winners_score_and_scores_an_eng
         })
     })
     .expect("greedy wins a round");
+    // The live "open" announcement writes the one encoding too (its
+    // body, JSON in a string, included).
+    let open = open.join().expect("an open announcement on /v1/events");
+    assert!(open.to_string().contains("minNetApyBps"), "{open}");
+    let breaks = stakebid_tests::encoding_breaks(&open);
+    assert!(breaks.is_empty(), "{breaks:?} in {open}");
     let id = auction.to_string();
     let practice = |how: &[&str]| -> Value {
         let mut a = vec!["solver", "practice", "--auction", &id, "--node", &api];
@@ -377,4 +384,25 @@ fn practice_on_a_recorded_auction_reproduces_the_winners_score_and_scores_an_eng
     let engine = practice(&["--engine", &url]);
     assert_eq!(engine["dropped"], serde_json::json!([]), "{engine}");
     assert!(score(&engine) > total, "the LP engine would have won: {engine} vs {total}");
+}
+
+/// The data of the first `open` event on the node's `/v1/events` stream
+/// (server-sent events over plain HTTP), read on a thread.
+fn first_open_event(addr: &str) -> std::thread::JoinHandle<Value> {
+    let mut s = std::net::TcpStream::connect(addr).expect("the node listens");
+    write!(s, "GET /v1/events HTTP/1.1\r\nHost: {addr}\r\nAccept: text/event-stream\r\n\r\n")
+        .unwrap();
+    std::thread::spawn(move || {
+        s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+        let mut open = false;
+        for line in BufReader::new(s).lines() {
+            let line = line.expect("the stream stays up");
+            if line.trim() == "event: open" {
+                open = true;
+            } else if let (true, Some(data)) = (open, line.strip_prefix("data:")) {
+                return serde_json::from_str(data.trim()).expect("event data is JSON");
+            }
+        }
+        panic!("the stream ended before an open announcement")
+    })
 }

@@ -343,3 +343,48 @@ impl NatsCluster {
         NatsCluster { nodes, spec }
     }
 }
+
+/// Where `v` breaks the one encoding (docs/api.md): every 0x string of 40
+/// hex digits is an EIP-55 checksummed address; every other 0x string is
+/// a hash or byte string of whole bytes, 32 bytes or more (an 0x-hex
+/// amount such as `0x29a2241af62c0000` is not); no JSON number is past
+/// 2^53. Strings that are JSON (an envelope's body) are walked too.
+pub fn encoding_breaks(v: &serde_json::Value) -> Vec<String> {
+    fn walk(v: &serde_json::Value, at: &str, out: &mut Vec<String>) {
+        use serde_json::Value;
+        match v {
+            Value::String(s) => {
+                if let Some(hex) = s.strip_prefix("0x") {
+                    if hex.len() == 40 && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                        match s.parse::<alloy::primitives::Address>() {
+                            Ok(a) if a.to_checksum(None) == *s => {}
+                            _ => out.push(format!("{at}: {s} is not EIP-55")),
+                        }
+                    } else if hex.bytes().all(|b| b.is_ascii_hexdigit())
+                        && (hex.len() < 64 || hex.len() % 2 == 1)
+                    {
+                        out.push(format!("{at}: {s} looks like a hex number"));
+                    }
+                } else if s.starts_with('{') || s.starts_with('[') {
+                    if let Ok(inner) = serde_json::from_str::<Value>(s) {
+                        walk(&inner, &format!("{at}(json)"), out);
+                    }
+                }
+            }
+            Value::Number(n)
+                if n.as_u64().is_some_and(|n| n > (1 << 53))
+                    || n.as_f64().is_some_and(|f| f.abs() > 9.0e15) =>
+            {
+                out.push(format!("{at}: {n} is past 2^53"));
+            }
+            Value::Array(a) => {
+                a.iter().enumerate().for_each(|(i, x)| walk(x, &format!("{at}[{i}]"), out))
+            }
+            Value::Object(o) => o.iter().for_each(|(k, x)| walk(x, &format!("{at}.{k}"), out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(v, "$", &mut out);
+    out
+}
