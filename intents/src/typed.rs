@@ -44,29 +44,6 @@ struct DomainOut {
     verifying_contract: Address,
 }
 
-/// The message as a wallet shows it: integers decimal, addresses checksummed.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct MessageOut {
-    #[serde(with = "crate::encoding::checksummed")]
-    owner: Address,
-    #[serde(with = "crate::encoding::checksummed")]
-    asset: Address,
-    amount: Dec<U256>,
-    min_net_apy_bps: Dec<u16>,
-    max_loss_bps: Dec<u16>,
-    loss_confidence_bps: Dec<u16>,
-    max_operator_bps: Dec<u16>,
-    max_service_bps: Dec<u16>,
-    min_liquid_bps: Dec<u16>,
-    liquid_within_days: Dec<u16>,
-    max_fee_bps: Dec<u16>,
-    #[serde(with = "crate::encoding::checksummed_vec")]
-    excluded_operators: Vec<Address>,
-    nonce: Dec<U256>,
-    deadline: Dec<u64>,
-}
-
 /// The whole document.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -74,7 +51,10 @@ pub(crate) struct Document {
     types: Types,
     primary_type: &'static str,
     domain: DomainOut,
-    message: MessageOut,
+    /// The message as a wallet shows it: integers decimal, addresses
+    /// checksummed (the one intent encoding).
+    #[serde(with = "crate::encoding::intent_json")]
+    message: Intent,
 }
 
 fn fields(list: &[(&'static str, &'static str)]) -> Vec<Field> {
@@ -92,22 +72,7 @@ impl Document {
                 chain_id: Dec(d.chain_id),
                 verifying_contract: d.settlement,
             },
-            message: MessageOut {
-                owner: i.owner,
-                asset: i.asset,
-                amount: Dec(i.amount),
-                min_net_apy_bps: Dec(i.minNetApyBps),
-                max_loss_bps: Dec(i.maxLossBps),
-                loss_confidence_bps: Dec(i.lossConfidenceBps),
-                max_operator_bps: Dec(i.maxOperatorBps),
-                max_service_bps: Dec(i.maxServiceBps),
-                min_liquid_bps: Dec(i.minLiquidBps),
-                liquid_within_days: Dec(i.liquidWithinDays),
-                max_fee_bps: Dec(i.maxFeeBps),
-                excluded_operators: i.excludedOperators.clone(),
-                nonce: Dec(i.nonce),
-                deadline: Dec(i.deadline),
-            },
+            message: i.clone(),
         }
     }
 }

@@ -83,6 +83,7 @@ pub const ROUTES: &[(&str, &str, &[&str])] = &[
         ],
     ),
     ("GET", "/v1/owners/{address}/intents", &["request.bad_id", "address.bad_checksum"]),
+    ("GET", "/v1/solvers/{address}/rounds", &["request.bad_id", "address.bad_checksum"]),
     (
         "GET",
         "/v1/owners/{address}/withdrawals",
