@@ -193,32 +193,22 @@ fn schemathesis_finds_no_server_error_in_the_reference_engine() {
         Some(log[at + 13..].lines().next()?.trim().to_string())
     })
     .unwrap_or_else(|| panic!("the engine did not start: {}", engine.log()));
-    let venv = std::env::var("STAKEBID_PY_VENV").unwrap_or_else(|_| {
-        format!("{}/.cache/stakebid-py", std::env::var("HOME").unwrap_or_default())
-    });
-    let out = Command::new(format!("{venv}/bin/schemathesis"))
-        .args([
-            "run",
-            &doc.display().to_string(),
+    let doc = doc.display().to_string();
+    stakebid_tests::schemathesis(
+        &[
+            &doc,
             "--url",
             &url,
             "--checks",
             "not_a_server_error",
             "--max-examples",
             "40",
-            "--request-timeout",
-            "10",
             "--seed",
             "20261207",
-            "--generation-database",
-            "none",
-        ])
-        .current_dir(&dir)
-        .output()
-        .expect("schemathesis runs (tests/setup.sh installs it)");
-    let report = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "schemathesis found problems:\n{report}\n{}", engine.log());
-    assert!(report.contains("passed"), "{report}");
+        ],
+        &dir,
+        &engine.log(),
+    );
 }
 
 /// One encoding, really everywhere (issue 31): what `intents generate`,

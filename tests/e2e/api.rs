@@ -217,30 +217,20 @@ fn every_answer_of_a_dev_run_matches_its_schema_and_one_encoding_and_the_fuzz_fi
 
     // The fuzz: every operation but the endless event stream, from the
     // document alone, with a fixed seed.
-    let venv = std::env::var("STAKEBID_PY_VENV").unwrap_or_else(|_| {
-        format!("{}/.cache/stakebid-py", std::env::var("HOME").unwrap_or_default())
-    });
-    let out = Command::new(format!("{venv}/bin/schemathesis"))
-        .args([
-            "run",
-            &format!("http://{addr}/openapi.json"),
+    let doc = format!("http://{addr}/openapi.json");
+    stakebid_tests::schemathesis(
+        &[
+            &doc,
             "--checks",
             "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance",
             "--exclude-path",
             "/v1/events",
             "--max-examples",
             "25",
-            "--request-timeout",
-            "10",
             "--seed",
             "20261202",
-            "--generation-database",
-            "none",
-        ])
-        .current_dir(&dir)
-        .output()
-        .expect("schemathesis runs (tests/setup.sh installs it)");
-    let report = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "schemathesis found problems:\n{report}");
-    assert!(report.contains("passed"), "{report}");
+        ],
+        &dir,
+        "",
+    );
 }

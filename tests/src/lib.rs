@@ -388,3 +388,24 @@ pub fn encoding_breaks(v: &serde_json::Value) -> Vec<String> {
     walk(v, "$", &mut out);
     out
 }
+
+/// `schemathesis run` (the pinned one tests/setup.sh installs) with
+/// `args` (the schema, then options), with a fixed request timeout and no
+/// example database, in `dir`: its report, after asserting it found
+/// nothing (`context` is added to the failure message).
+pub fn schemathesis(args: &[&str], dir: &Path, context: &str) -> String {
+    let venv = std::env::var("STAKEBID_PY_VENV").unwrap_or_else(|_| {
+        format!("{}/.cache/stakebid-py", std::env::var("HOME").unwrap_or_default())
+    });
+    let out = Command::new(format!("{venv}/bin/schemathesis"))
+        .arg("run")
+        .args(args)
+        .args(["--request-timeout", "10", "--generation-database", "none"])
+        .current_dir(dir)
+        .output()
+        .expect("schemathesis runs (tests/setup.sh installs it)");
+    let report = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "schemathesis found problems:\n{report}\n{context}");
+    assert!(report.contains("passed"), "{report}");
+    report
+}
