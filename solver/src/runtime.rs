@@ -167,6 +167,9 @@ pub struct Runtime {
     pub book: Option<Arc<SealedBook>>,
 }
 
+/// Times a reveal is sent before the driver gives up on it for now.
+const REVEAL_TRIES: usize = 3;
+
 fn unix_ms() -> u128 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0)
 }
@@ -572,7 +575,10 @@ impl Runtime {
         report(Event::Result { auction, bids });
     }
 
-    /// Sends the reveals of a round, then forgets it in the book.
+    /// Sends the reveals of a round, each tried a few times (a reveal
+    /// lost to a passing network fault costs the solver its penalty), then
+    /// forgets the round in the book — or keeps there what could not be
+    /// sent, so a restart within the reveal window still sends it.
     async fn reveal(
         &self,
         domain: &Domain,
@@ -581,16 +587,37 @@ impl Runtime {
         bids: Vec<RevealMsg>,
         report: &impl Fn(Event),
     ) {
+        let mut unsent = Vec::new();
         for r in bids {
-            match self.send(domain, Outgoing::Reveal(r)).await {
-                Ok(()) => report(Event::Revealed { auction }),
-                Err((code, e)) => report(Event::Problem {
-                    code,
-                    message: format!("reveal to auction {auction}: {e}"),
-                }),
+            let mut last = None;
+            for attempt in 0..REVEAL_TRIES {
+                if attempt > 0 {
+                    tokio::time::sleep(Duration::from_millis(250)).await;
+                }
+                match self.send(domain, Outgoing::Reveal(r.clone())).await {
+                    Ok(()) => {
+                        last = None;
+                        break;
+                    }
+                    Err(e) => last = Some(e),
+                }
+            }
+            match last {
+                None => report(Event::Revealed { auction }),
+                Some((code, e)) => {
+                    report(Event::Problem {
+                        code,
+                        message: format!("reveal to auction {auction} ({REVEAL_TRIES} tries): {e}"),
+                    });
+                    unsent.push(r);
+                }
             }
         }
-        self.forget(auction, round, report);
+        if unsent.is_empty() {
+            self.forget(auction, round, report);
+        } else if let Some(Err(e)) = self.book.as_ref().map(|b| b.keep(auction, round, &unsent)) {
+            report(Event::Problem { code: "solver.book".into(), message: e.to_string() });
+        }
     }
 
     fn forget(&self, auction: u64, round: B256, report: &impl Fn(Event)) {
@@ -763,6 +790,55 @@ mod tests {
         // each (which fails here, nothing serves it), two of five.
         let fetched = ev.iter().filter(|e| e.contains("cannot fetch the market")).count();
         assert_eq!(fetched, 2, "{ev:?}");
+    }
+
+    /// A reveal that cannot be sent stays in the book (a restart within
+    /// the reveal window still sends it); one that is sent is forgotten.
+    #[test]
+    fn a_reveal_that_cannot_be_sent_stays_in_the_book() {
+        use stakebid_intents::envelope::RevealMsg;
+        use stakebid_intents::protocol::Bid;
+        let dir = stakebid_tests::scratch("runtime-unsent-reveal");
+        let book = Arc::new(crate::book::SealedBook::open(&dir).unwrap());
+        let domain = Domain { chain_id: 31337, settlement: Address::repeat_byte(1) };
+        let runtime = Runtime {
+            key: PrivateKeySigner::from_bytes(&B256::repeat_byte(0x10)).unwrap(),
+            strategy: crate::by_name("greedy", 5).unwrap().into(),
+            // Nothing listens on port 9: every send fails.
+            node: Some(stakebid_bus::Client::new("http://127.0.0.1:9")),
+            bus: None,
+            auctioneer: None,
+            domain: Some(domain),
+            margin: std::time::Duration::from_millis(100),
+            withhold_reveals: false,
+            book: Some(book.clone()),
+            engine: None,
+        };
+        let bid = Bid { auctionId: 4, solver: Address::ZERO, plans: vec![] };
+        let r = RevealMsg {
+            bid,
+            salt: B256::repeat_byte(3),
+            signature: alloy::primitives::Bytes::from(vec![1u8; 65]),
+        };
+        let round = B256::repeat_byte(4);
+        book.keep(4, round, std::slice::from_ref(&r)).unwrap();
+        let problems: Arc<Mutex<Vec<String>>> = Arc::default();
+        let seen = problems.clone();
+        tokio::runtime::Runtime::new().unwrap().block_on(runtime.reveal(
+            &domain,
+            4,
+            round,
+            vec![r],
+            &move |e| {
+                if let Event::Problem { message, .. } = e {
+                    seen.lock().unwrap().push(message);
+                }
+            },
+        ));
+        assert_eq!(book.owed().unwrap().len(), 1, "kept: {:?}", problems.lock().unwrap());
+        assert!(problems.lock().unwrap()[0].contains("3 tries"), "{:?}", problems.lock().unwrap());
+        book.forget(4, round).unwrap();
+        assert!(book.owed().unwrap().is_empty());
     }
 
     #[test]
