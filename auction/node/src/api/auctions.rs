@@ -189,7 +189,12 @@ pub(super) struct RoundsQuery {
 
 /// Auctions one request reads at most: a solver absent from many rounds
 /// gets a page with fewer rows (and a `next_cursor`), never a slow one.
-const ROUNDS_SCAN: usize = 500;
+const ROUNDS_SCAN: usize = 200;
+
+/// Auctions read per store call: the store lanes are shared with intake,
+/// so one request never holds a lane for more than this many records
+/// (other calls run between its chunks).
+const ROUNDS_CHUNK: usize = 20;
 
 /// `GET /v1/solvers/{address}/rounds?cursor=&limit=`: the rounds a solver
 /// bid in, newest first, each bid's fate with its score, the winners'
@@ -211,16 +216,21 @@ pub(super) async fn solver_rounds(
     let Query(q) = q.map_err(|e| bad_id(&format!("`cursor` and `limit` are numbers: {e}")))?;
     let limit = q.limit.unwrap_or(20).clamp(1, 100);
     let now = (s.now)();
-    let (rounds, next_cursor) = s
-        .store
-        .run(move |st| {
-            let mut rounds = Vec::new();
-            let (mut before, mut scanned) = (q.cursor, 0usize);
-            loop {
-                let heads = st.auction_page(before, 50)?;
+    let (mut rounds, mut before, mut scanned) = (Vec::new(), q.cursor, 0usize);
+    let next_cursor = loop {
+        let want = limit - rounds.len();
+        // One chunk per store call: (rounds found, last id read, auctions
+        // read, whether the store has older ones).
+        let (found, last, read, more) = s
+            .store
+            .run(move |st| {
+                let heads = st.auction_page(before, ROUNDS_CHUNK)?;
+                let mut found = Vec::new();
+                let mut last = before;
+                let mut read = 0;
                 for h in &heads {
-                    scanned += 1;
-                    before = Some(h.id);
+                    read += 1;
+                    last = Some(h.id);
                     let Some(a) = st.auction(h.id)? else { continue };
                     let public = a.public.as_ref().filter(|_| now > a.reveal_deadline);
                     if let Some(o) = views::auction(&a, None, public).outcome {
@@ -243,25 +253,31 @@ pub(super) async fn solver_rounds(
                             )
                             .collect();
                         if !mine.is_empty() {
-                            rounds.push(wire::SolverRound {
+                            found.push(wire::SolverRound {
                                 auction: a.id,
                                 reveal_deadline: a.reveal_deadline,
                                 intents: a.intents.len(),
                                 bids: wire::engine::results(&o, &mine),
                             });
+                            if found.len() == want {
+                                break;
+                            }
                         }
                     }
-                    if rounds.len() == limit || scanned >= ROUNDS_SCAN {
-                        // More may be older: a cursor unless this was the last.
-                        let last = heads.len() < 50 && h.id == heads[heads.len() - 1].id;
-                        return Ok((rounds, (!last).then_some(h.id)));
-                    }
                 }
-                if heads.len() < 50 {
-                    return Ok((rounds, None));
-                }
-            }
-        })
-        .await?;
+                let more = read < heads.len() || heads.len() == ROUNDS_CHUNK;
+                Ok((found, last, read, more))
+            })
+            .await?;
+        rounds.extend(found);
+        scanned += read;
+        before = last;
+        if !more {
+            break None;
+        }
+        if rounds.len() == limit || scanned >= ROUNDS_SCAN {
+            break last;
+        }
+    };
     Ok(Json(wire::SolverRounds { solver, rounds, next_cursor }))
 }
