@@ -50,6 +50,11 @@ pub(crate) struct DevArgs {
     /// `--http`) and three solver processes, one per NATS node.
     #[arg(long)]
     cluster: bool,
+    /// The built-in solvers the node runs, bonded on-chain (comma-separated
+    /// optimal,greedy,waterfill; single node only): fewer leaves room for
+    /// your own (`stakebid solver bond` + `solver run`; docs/solver.md).
+    #[arg(long, default_value = "optimal,greedy,waterfill")]
+    solvers: String,
 }
 
 /// `stakebid cluster`: `stakebid dev --cluster`.
@@ -150,6 +155,20 @@ fn second_address(http: &str) -> Result<String, CliError> {
 }
 
 pub(crate) fn run(a: DevArgs) -> Result<(), CliError> {
+    for s in a.solvers.split(',').filter(|s| !s.is_empty()) {
+        if !stakebid_solver::STRATEGIES.contains(&s) {
+            return Err(err(
+                "cli.unknown_strategy",
+                format!("--solvers {s}: the built-in solvers are optimal, greedy and waterfill"),
+            ));
+        }
+    }
+    if a.cluster && a.solvers != "optimal,greedy,waterfill" {
+        return Err(err(
+            "cli.unknown_strategy",
+            "--solvers applies to the single-node devnet; the cluster runs all three",
+        ));
+    }
     let _ = std::fs::remove_dir_all(&a.data_dir);
     std::fs::create_dir_all(&a.data_dir).map_err(|e| err("cli.io", e))?;
     // Declared before the processes, so it stops after the nodes do.
@@ -266,7 +285,7 @@ pub(crate) fn run(a: DevArgs) -> Result<(), CliError> {
     );
     match &cluster_spec {
         None => {
-            node_args.extend(["--demo-solvers".into(), "--data-dir".into()]);
+            node_args.extend(["--run-solvers".into(), a.solvers.clone(), "--data-dir".into()]);
             node_args.push(a.data_dir.join("node").display().to_string());
             let child =
                 Command::new(&exe).args(&node_args).spawn().map_err(|e| err("dev.node", e))?;
@@ -277,7 +296,10 @@ pub(crate) fn run(a: DevArgs) -> Result<(), CliError> {
                     format!("the node did not come up on {api} (is the port taken? use --http)"),
                 ));
             }
-            step(&format!("node up: API {api}/v1, explorer {api}/ ; solvers optimal, greedy, waterfill bonded on-chain"));
+            step(&format!(
+                "node up: API {api}/v1, explorer {api}/ ; solvers {} bonded on-chain",
+                a.solvers.replace(',', ", ")
+            ));
         }
         Some((store, spec)) => {
             let second = second_address(&a.http)?;

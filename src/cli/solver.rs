@@ -156,7 +156,7 @@ fn bond(a: BondArgs) -> Result<(), CliError> {
             .map_err(|e| CliError::new("chain.call_failed", e.to_string()))?
             .amount;
         println!(
-            "bonded {} ETH for {} (tx {}); total {} wei; the node picks it up at its next round",
+            "bonded {} ETH for {} (tx {}); total {} wei; the node lists it at its next round tick (`/v1/solvers`)",
             a.amount_eth,
             key.address(),
             r.transaction_hash,

@@ -1,8 +1,9 @@
-//! Any solver, any language (issue 31): the Python reference engine
-//! (sdk/python, started from its installed package) behind `stakebid
-//! solver run --engine URL` bids against the built-in greedy solver with
-//! the default commit window, wins on score at the same fee, and hears
-//! what became of every round on `/notify`; a driver restarted between
+//! Any solver, any language (issue 31): on `stakebid dev` (anvil, the
+//! contracts, the node), the Python reference engine (sdk/python, started
+//! from its installed package) behind `stakebid solver bond` + `solver run
+//! --engine URL` bids against the built-in greedy solver with the default
+//! commit window, wins on score at the same fee, settles on anvil, and
+//! hears what became of every round on `/notify`; a driver restarted between
 //! commit and reveal still reveals. An engine that answers garbage, late,
 //! or with plans the evaluator refuses costs its solver nothing.
 
@@ -14,10 +15,11 @@ use std::time::Duration;
 
 use serde_json::Value;
 use stakebid_tests::{
-    get, http, intent_bodies, scratch, solver_key, unix_now, wait_for, Node, Proc,
+    anvil_key, free_port, get, http, intent_bodies, scratch, solver_key, unix_now, wait_for, Node,
+    Proc,
 };
 
-use crate::{args, register, solver_process, BIN};
+use crate::{args, register, BIN};
 
 /// The reference engine's virtualenv (tests/setup.sh installs it).
 fn engine_python() -> String {
@@ -74,32 +76,109 @@ fn is(v: &Value, who: alloy::primitives::Address) -> bool {
     v.as_str().is_some_and(|s| s.eq_ignore_ascii_case(&who.to_string()))
 }
 
+/// `stakebid dev` with only the built-in greedy solver and no demo
+/// stakers: (the process, the node's host:port, the chain's RPC URL).
+fn devnet(dir: &Path) -> (Proc, String, String) {
+    let http = format!("127.0.0.1:{}", free_port().expect("a free port"));
+    let chain_port = free_port().expect("a free port").to_string();
+    let data = dir.join("dev").display().to_string();
+    let a = args(&[
+        "dev",
+        "--solvers",
+        "greedy",
+        "--stakers",
+        "0",
+        "--http",
+        &http,
+        "--chain-port",
+        &chain_port,
+        "--data-dir",
+        &data,
+    ]);
+    let p = Proc::start("dev", BIN, &a, dir);
+    let up = wait_for(Duration::from_secs(90), || {
+        p.log().contains("running; Ctrl-C stops").then_some(())
+    });
+    assert!(up.is_some(), "stakebid dev did not come up: {}", p.log());
+    (p, http, format!("http://127.0.0.1:{chain_port}"))
+}
+
+/// Gas money for `to` from anvil's dev account 1.
+fn pay(rt: &tokio::runtime::Runtime, rpc: &str, to: alloy::primitives::Address, eth: u64) {
+    use stakebid_settlement::deploy::{send_eth, wallet_provider};
+    let url = rpc.parse().unwrap();
+    let value = alloy::primitives::U256::from(eth) * alloy::primitives::U256::from(10u128.pow(18));
+    rt.block_on(send_eth(&wallet_provider(&url, &anvil_key(1)), to, value)).unwrap();
+}
+
+/// `stakebid solver bond` from the solver's own (funded) key, as a team would.
+fn bond(dir: &Path, n: u8, api: &str, rpc: &str) {
+    let key = format!("0x{}", alloy::hex::encode(solver_key(n).to_bytes()));
+    let out = std::process::Command::new(BIN)
+        .args(["solver", "bond", "--key", &key, "--node", api, "--rpc-url", rpc])
+        .current_dir(dir)
+        .output()
+        .expect("stakebid runs");
+    assert!(out.status.success(), "bond: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// Stakers `from..from+n` (ETH paid from anvil's account 1) escrow and
+/// submit one intent each through the SDK, profiles cycling; their ids.
+fn stake(rt: &tokio::runtime::Runtime, api: &str, rpc: &str, from: u64, n: u64) -> Vec<String> {
+    use stakebid_intents::batch::{staker_key, Profile};
+    let profiles = [Profile::Balanced, Profile::YieldSeeking, Profile::Conservative];
+    let amounts = ["12", "25", "4", "40", "8", "16"];
+    let mut ready = vec![];
+    for k in from..from + n {
+        let key = staker_key(91, k);
+        pay(rt, rpc, key.address(), 60);
+        let s = rt.block_on(stakebid_sdk::Staker::connect(api, key, Some(rpc))).unwrap();
+        let amount = alloy::primitives::utils::parse_ether(amounts[k as usize % 6]).unwrap();
+        let p = profiles[k as usize % 3];
+        let i = rt.block_on(s.new_intent(p, alloy::primitives::Address::ZERO, amount)).unwrap();
+        rt.block_on(s.fund(&i)).unwrap();
+        ready.push((s, i));
+    }
+    // Submitted together, so they meet in one round.
+    ready.iter().map(|(s, i)| rt.block_on(s.submit(i)).unwrap().0.to_string()).collect()
+}
+
 #[test]
-fn the_python_engine_wins_against_greedy_at_the_same_fee_and_hears_every_result() {
+fn the_python_engine_wins_against_greedy_at_the_same_fee_settles_and_hears_every_result() {
     let dir = scratch("e2e-engine");
-    let (engine_key, greedy_key, dear_key) =
-        (solver_key(0).address(), solver_key(1).address(), solver_key(2).address());
-    // The default commit window: what docs/solver.md tells engines to plan for.
-    let mut extra = args(&["--round-secs", "1"]);
-    extra.extend(register(3));
-    let node = Node::start(BIN, &dir, None, &extra);
-    let api = format!("http://{}", node.addr);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    // A devnet with only greedy; the commit window is the default one:
+    // what docs/solver.md tells engines to plan for.
+    let (_dev, addr, rpc) = devnet(&dir);
+    let api = format!("http://{addr}");
+    let (engine_key, greedy_key) = (solver_key(5).address(), solver_key(0).address());
     let (engine, url) = python_engine(&dir, "engine", 5);
     // A second engine asking ten times the fee: it loses, and hears why.
     let (dear, dear_url) = python_engine(&dir, "engine-dear", 50);
-    let mut driver = engine_solver(&dir, 0, &url, &api);
-    let _dear_driver = engine_solver(&dir, 2, &dear_url, &api);
-    let _greedy = solver_process(&dir, 1, "greedy", &api, None, false);
-    for (body, _) in intent_bodies(&node.domain(), 4, 77, unix_now()) {
-        let (code, v) = http(&node.addr, "POST", "/v1/intents", &body).expect("the node answers");
-        assert_eq!(code, 201, "{v}");
+    for n in [5, 6] {
+        pay(&rt, &rpc, solver_key(n).address(), 3);
+        bond(&dir, n, &api, &rpc);
     }
+    let mut driver = engine_solver(&dir, 5, &url, &api);
+    let _dear_driver = engine_solver(&dir, 6, &dear_url, &api);
+    // The node reads bonds from the chain at its next round.
+    let bonded = wait_for(Duration::from_secs(30), || {
+        let v = get(&addr, "/v1/solvers");
+        let n = v["solvers"].as_array()?.iter().filter(|s| is(&s["solver"], engine_key)).count();
+        (n == 1).then_some(())
+    });
+    assert!(
+        bonded.is_some(),
+        "the bonded engine solver is never listed: {}",
+        get(&addr, "/v1/solvers")
+    );
+    let ids = stake(&rt, &api, &rpc, 0, 4);
     // A round the engine won against a greedy bid on the same intents.
-    let won = wait_for(Duration::from_secs(60), || {
-        let page = get(&node.addr, "/v1/auctions?limit=20");
+    let won = wait_for(Duration::from_secs(90), || {
+        let page = get(&addr, "/v1/auctions?limit=20");
         page["auctions"].as_array()?.iter().find_map(|h| {
             let id = h["id"].as_u64()?;
-            let v = get(&node.addr, &format!("/v1/auctions/{id}"));
+            let v = get(&addr, &format!("/v1/auctions/{id}"));
             let bids = v["outcome"]["bids"].as_array()?.clone();
             let mine = bids.iter().find(|b| is(&b["solver"], engine_key) && b["won"] == true)?;
             let greedy = bids.iter().find(|b| is(&b["solver"], greedy_key))?;
@@ -119,6 +198,31 @@ fn the_python_engine_wins_against_greedy_at_the_same_fee_and_hears_every_result(
     }
     let total = |b: &Value| b["total"].as_str().unwrap().parse::<i128>().unwrap();
     assert!(total(&mine) > total(&greedy), "won on score: {mine}\n{greedy}");
+    // The engine's award settled on anvil: a successful transaction, and
+    // the stakers' intents read settled.
+    let tx = wait_for(Duration::from_secs(60), || {
+        let v = get(&addr, &format!("/v1/auctions/{auction}"));
+        let awards = v["outcome"]["awards"].as_array()?.clone();
+        let a = awards.iter().find(|a| is(&a["award"]["solver"], engine_key))?;
+        a["settlement"]["tx"].as_str().map(str::to_string)
+    })
+    .unwrap_or_else(|| {
+        panic!(
+            "the engine's award never settled: {}",
+            get(&addr, &format!("/v1/auctions/{auction}"))
+        )
+    });
+    let receipt = rt.block_on(async {
+        use alloy::providers::Provider;
+        let p = alloy::providers::ProviderBuilder::new().connect_http(rpc.parse().unwrap());
+        p.get_transaction_receipt(tx.parse().unwrap()).await.unwrap()
+    });
+    assert!(receipt.is_some_and(|r| r.status()), "settlement {tx} succeeded on-chain");
+    let settled = ids
+        .iter()
+        .filter(|id| get(&addr, &format!("/v1/intents/{id}"))["auction"].as_u64() == Some(auction))
+        .all(|id| get(&addr, &format!("/v1/intents/{id}"))["status"] == "settled");
+    assert!(settled, "the won round's intents read settled");
     // The driver's line for the round and the engine's notice carry the
     // score the node published.
     let eth = stakebid_intents::units::eth_exact(total(&mine));
@@ -145,14 +249,10 @@ fn the_python_engine_wins_against_greedy_at_the_same_fee_and_hears_every_result(
     })
     .unwrap_or_else(|| panic!("the dear engine heard no loss: {}", dear.log()));
     assert!(lost.contains("winners") && lost.contains("gap"), "{lost}");
-    let _ = dear_key;
 
     // Restart between commit and reveal: the driver reveals from its book.
-    for (body, _) in intent_bodies(&node.domain(), 2, 78, unix_now()) {
-        let (code, v) = http(&node.addr, "POST", "/v1/intents", &body).expect("the node answers");
-        assert_eq!(code, 201, "{v}");
-    }
     let before = driver.log().matches("sealed a bid").count();
+    stake(&rt, &api, &rpc, 4, 2);
     let sealed = wait_for(Duration::from_secs(30), || {
         let log = driver.log();
         (log.matches("sealed a bid").count() > before).then_some(())?;
@@ -162,13 +262,13 @@ fn the_python_engine_wins_against_greedy_at_the_same_fee_and_hears_every_result(
     })
     .expect("the driver seals another bid");
     driver.kill();
-    let again = engine_solver(&dir, 0, &url, &api);
+    let again = engine_solver(&dir, 5, &url, &api);
     let revealed = wait_for(Duration::from_secs(20), || {
         again.log().contains(&format!("auction {sealed}: revealed")).then_some(())
     });
     assert!(revealed.is_some(), "the restarted driver reveals: {}", again.log());
     let outcome = wait_for(Duration::from_secs(20), || {
-        let v = get(&node.addr, &format!("/v1/auctions/{sealed}"));
+        let v = get(&addr, &format!("/v1/auctions/{sealed}"));
         (!v["outcome"].is_null()).then_some(v["outcome"].clone())
     })
     .expect("the round concludes");
@@ -177,7 +277,7 @@ fn the_python_engine_wins_against_greedy_at_the_same_fee_and_hears_every_result(
         "{outcome}"
     );
     assert_eq!(outcome["faults"], serde_json::json!([]), "{outcome}");
-    let solvers = get(&node.addr, "/v1/solvers");
+    let solvers = get(&addr, "/v1/solvers");
     for s in solvers["solvers"].as_array().unwrap() {
         assert_eq!(s["penalties"], serde_json::json!([]), "no penalty: {s}");
     }

@@ -429,7 +429,8 @@ impl<'s> Auctioneer<'s> {
         (award, sig)
     }
 
-    fn save_state(&self) -> Result<(), StoreError> {
+    /// Writes the registry, the last award and the reserved capacity.
+    pub(crate) fn save_state(&self) -> Result<(), StoreError> {
         self.store.save_node_state(&NodeState {
             registry: Some(self.registry.clone()),
             last_award: Some(self.last_award),

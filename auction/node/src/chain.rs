@@ -284,10 +284,23 @@ impl ChainLink {
     pub async fn sync_bonds(&self, registry: &mut Registry) -> Result<(), ChainError> {
         let min = self.registry.contract.minBond().call().await?;
         registry.min_bond = Wei(min.try_into().unwrap_or(u128::MAX));
-        // Solvers that bonded on-chain join without the node being told;
-        // only the blocks not scanned yet are read.
+        self.scan_new_bonds(registry).await?;
+        // The node sees what the registry counts: a bond queued to leave
+        // makes a solver ineligible here exactly as on-chain.
+        for (who, s) in registry.solvers.iter_mut() {
+            let b = self.registry.eligible_bond(*who).await?;
+            s.bond = Wei(b.try_into().unwrap_or(u128::MAX));
+        }
+        Ok(())
+    }
+
+    /// Registers solvers that bonded on-chain since the last scan (only
+    /// the blocks not scanned yet are read), with their bonds; returns
+    /// how many joined.
+    async fn scan_new_bonds(&self, registry: &mut Registry) -> Result<usize, ChainError> {
         let latest = self.provider.get_block_number().await?;
         let from = self.bonds_scanned.load(Ordering::Relaxed);
+        let mut joined = 0;
         if from <= latest {
             let f = Filter::new()
                 .address(self.deployment.registry)
@@ -297,21 +310,22 @@ impl ChainLink {
                 .from_block(from)
                 .to_block(latest);
             for log in self.provider.get_logs(&f).await? {
-                if let Ok(ev) =
+                let Ok(ev) =
                     log.log_decode::<stakebid_settlement::registry::SolverRegistry::Bonded>()
-                {
-                    registry.solvers.entry(ev.inner.data.solver).or_default();
+                else {
+                    continue;
+                };
+                let who = ev.inner.data.solver;
+                if !registry.solvers.contains_key(&who) {
+                    let b = self.registry.eligible_bond(who).await?;
+                    registry.solvers.entry(who).or_default().bond =
+                        Wei(b.try_into().unwrap_or(u128::MAX));
+                    joined += 1;
                 }
             }
             self.bonds_scanned.store(latest + 1, Ordering::Relaxed);
         }
-        // The node sees what the registry counts: a bond queued to leave
-        // makes a solver ineligible here exactly as on-chain.
-        for (who, s) in registry.solvers.iter_mut() {
-            let b = self.registry.eligible_bond(*who).await?;
-            s.bond = Wei(b.try_into().unwrap_or(u128::MAX));
-        }
-        Ok(())
+        Ok(joined)
     }
 
     /// Executes the round's penalties on the SolverRegistry, each with an
@@ -510,11 +524,22 @@ impl ChainLink {
     }
 
     /// Before a round: when the pool has intents, bonds as the chain has
-    /// them now and unfunded intents held back; nothing when it is empty
-    /// (the driver asks every second).
+    /// them now and unfunded intents held back. When it is empty (the
+    /// driver asks every second) only new `Bonded` events are read, so a
+    /// solver that just bonded is listed (`/v1/solvers`) and takes part
+    /// in the next round without waiting for one to happen first.
     pub async fn prepare_round(&self, a: &mut Auctioneer<'_>) -> Vec<Event> {
         match a.store.count_status(crate::port::Status::Pending) {
-            Ok(0) => return vec![],
+            Ok(0) => {
+                return match self.scan_new_bonds(&mut a.registry).await {
+                    Ok(0) => vec![],
+                    Ok(_) => match a.save_state() {
+                        Ok(()) => vec![],
+                        Err(e) => vec![problem(&e, e.code())],
+                    },
+                    Err(e) => vec![problem(&e, e.code())],
+                }
+            }
             Ok(_) => {}
             // The round itself reads the pool next and stops on the same error.
             Err(e) => return vec![problem(&e, e.code())],
