@@ -151,6 +151,12 @@ error_codes! {
     MarketUnavailable = "market.unavailable", None, "the chain could not be read (RPC error or timeout); the previous market stands in, flagged stale, for `--max-stale-rounds` rounds";
     MarketUnknown = "market.unknown", Some(404), "no round of this node used a market with this hash";
     MarketUnknownReference = "market.unknown_reference", None, "a position names an operator, service or asset the market does not list";
+    NameBadSignature = "name.bad_signature", Some(422), "a solver-name registration is not signed by the solver it names";
+    NameInvalid = "name.invalid", Some(400), "a solver name is not 3 to 32 of a-z, 0-9 and inner hyphens once normalised (NFKC, lower case), or was signed in another form";
+    NameLookAlike = "name.look_alike", Some(409), "the name reads like another solver's (the same UTS #39 skeleton, case and hyphens aside)";
+    NameStaleNonce = "name.stale_nonce", Some(409), "a registration with this nonce or a larger one is already recorded for the solver";
+    NameTaken = "name.taken", Some(409), "another solver has this name";
+    NameUnknownSolver = "name.unknown_solver", Some(404), "only a solver this node knows (bonded or registered) can register a name";
     NodeBind = "node.bind", None, "the node cannot listen on the address given";
     NodeConfig = "node.config", None, "the config file cannot be read or parsed";
     NodeDevKeyRefused = "node.dev_key_refused", None, "a published development key — anvil's default accounts, the devnet auctioneer, the demo solvers' keys that `--demo-solvers` / `--run-solvers` bid with — on a chain that is not a devnet";

@@ -31,6 +31,7 @@ pub mod error;
 pub mod evaluate;
 pub mod intent;
 pub mod market;
+pub mod names;
 pub mod plan;
 pub mod protocol;
 pub mod scenarios;

@@ -88,6 +88,12 @@ alloy::sol! {
     #[derive(Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
     struct Cancellation { bytes32 intentId; }
 
+    /// A solver's name for itself on this marketplace, under the
+    /// deployment's domain: a registration with a higher `nonce` replaces
+    /// an earlier one (`crate::names`).
+    #[derive(Debug, PartialEq, Eq)]
+    struct SolverName { address solver; string name; uint64 nonce; }
+
     /// The auctioneer's award of one winning bid (EIP-712, checked on-chain).
     #[derive(Debug, PartialEq, Eq)]
     struct Award {

@@ -26,6 +26,12 @@ pub(crate) enum SolverCmd {
     /// engine on the round as its solvers saw it (intents, market by hash,
     /// seed) and print the score it would have got next to the winners'.
     Practice(super::practice::PracticeArgs),
+    /// Give the solver a name on the node (shown in `/v1/solvers` and the
+    /// explorer): signed by its key as EIP-712 `SolverName` with a nonce
+    /// (unix milliseconds), so a later name replaces an earlier one. Names
+    /// are 3–32 of a-z, 0-9 and inner hyphens (normalised: NFKC, lower
+    /// case); one that is another solver's, or reads like it, is refused.
+    Name(NameArgs),
     /// Bond ETH on the node's SolverRegistry (the node reads bonds from the
     /// chain each round; at or above the minimum, the solver may bid).
     Bond(BondArgs),
@@ -214,14 +220,97 @@ pub(crate) struct RunArgs {
     /// reveals (an unopened commitment is penalized).
     #[arg(long, default_value = ".stakebid/solver")]
     data_dir: std::path::PathBuf,
-    /// Name in log lines.
+    /// Name in log lines; with `--node`, also registered on the node as
+    /// the solver's name (as `stakebid solver name` does) unless it is
+    /// already the solver's name there. A refused name is logged, and the
+    /// solver runs on.
     #[arg(long)]
     name: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct NameArgs {
+    /// The name.
+    name: String,
+    /// The solver's private key.
+    #[arg(long, env = "STAKEBID_SOLVER_KEY")]
+    key: String,
+    /// The node.
+    #[arg(long, env = "STAKEBID_NODE", default_value = "http://127.0.0.1:8645")]
+    node: String,
+}
+
+/// Normalises `raw`, signs it for `key`'s solver under the node's domain
+/// with the time as nonce, and records it on the node.
+async fn register_name(
+    client: &Client,
+    key: &alloy::signers::local::PrivateKeySigner,
+    raw: &str,
+) -> Result<stakebid_sdk::wire::NameRegistration, CliError> {
+    let name = stakebid_intents::names::normalise(raw)
+        .map_err(|e| CliError::new(stakebid_intents::Coded::code(&e), e.to_string()))?;
+    let domain = client.node().await.map_err(CliError::from)?.domain;
+    let nonce = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0);
+    let msg = stakebid_intents::protocol::SolverName { solver: key.address(), name, nonce };
+    let r = stakebid_sdk::wire::NameRegistration {
+        solver: msg.solver,
+        signature: msg.sign(&domain, key),
+        name: msg.name,
+        nonce,
+    };
+    client.name_solver(&r).await.map_err(CliError::from)
+}
+
+/// The driver's `--name`: registered unless it already is the solver's
+/// name; a solver that bonded a moment ago is known to the node from its
+/// next round tick, so "unknown solver" is retried for half a minute.
+async fn name_when_known(
+    client: Client,
+    key: alloy::signers::local::PrivateKeySigner,
+    raw: String,
+    log: String,
+) {
+    let wanted = stakebid_intents::names::normalise(&raw).ok();
+    for _ in 0..15 {
+        let have = client.solvers().await.ok().and_then(|s| {
+            s.solvers.into_iter().find(|s| s.solver == key.address()).and_then(|s| s.name)
+        });
+        if have.is_some() && have == wanted {
+            return;
+        }
+        match register_name(&client, &key, &raw).await {
+            Ok(r) => return tracing::info!("[{log}] named {} on the node", r.name),
+            Err(e) if e.code == "name.unknown_solver" => {
+                tokio::time::sleep(Duration::from_secs(2)).await
+            }
+            Err(e) => {
+                return tracing::warn!(
+                    "[{log}] the node did not take the name: {} ({})",
+                    e.message,
+                    e.code
+                )
+            }
+        }
+    }
+    tracing::warn!("[{log}] not named: the node does not know this solver (bond first)");
+}
+
+fn name(a: NameArgs) -> Result<(), CliError> {
+    let key = parse_key(&a.key)?;
+    let rt =
+        tokio::runtime::Runtime::new().map_err(|e| CliError::new("cli.runtime", e.to_string()))?;
+    let r = rt.block_on(register_name(&Client::new(&a.node), &key, &a.name))?;
+    println!("{} is named {} on {} (nonce {})", r.solver, r.name, a.node, r.nonce);
+    Ok(())
 }
 
 pub(crate) fn run(c: SolverCmd) -> Result<(), CliError> {
     let a = match c {
         SolverCmd::Run(a) => a,
+        SolverCmd::Name(a) => return name(a),
         SolverCmd::Bond(a) => return bond(a),
         SolverCmd::Practice(a) => return super::practice::run(a),
         SolverCmd::MigrateBond(a) => return migrate_bond(a),
@@ -255,6 +344,7 @@ pub(crate) fn run(c: SolverCmd) -> Result<(), CliError> {
         Some(e) => format!("engine {}", e.url()),
         None => a.strategy.clone(),
     };
+    let chosen = a.name.clone();
     let name = a.name.unwrap_or_else(|| match &engine {
         Some(_) => "solver-engine".to_string(),
         None => format!("solver-{}", a.strategy),
@@ -270,6 +360,9 @@ pub(crate) fn run(c: SolverCmd) -> Result<(), CliError> {
             None => None,
         };
         tracing::info!("[{name}] {} ({what}) starting", key.address());
+        if let (Some(raw), Some(node)) = (chosen, &a.node) {
+            tokio::spawn(name_when_known(Client::new(node), key.clone(), raw, name.clone()));
+        }
         let r = Runtime {
             key,
             strategy,

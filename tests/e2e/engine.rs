@@ -172,6 +172,38 @@ fn the_python_engine_wins_against_greedy_at_the_same_fee_settles_and_hears_every
         "the bonded engine solver is never listed: {}",
         get(&addr, "/v1/solvers")
     );
+    // The driver's `--name` is registered, signed by the solver's key.
+    let named = wait_for(Duration::from_secs(30), || {
+        let v = get(&addr, "/v1/solvers");
+        let s = v["solvers"].as_array()?.iter().find(|s| is(&s["solver"], engine_key))?.clone();
+        (s["name"] == "engine-5").then_some(())
+    });
+    assert!(named.is_some(), "the driver's name is not shown: {}", get(&addr, "/v1/solvers"));
+    // `stakebid solver name`: another solver's name (case aside) is
+    // refused with its code; a new one replaces the driver's.
+    let dear_named = wait_for(Duration::from_secs(30), || {
+        get(&addr, "/v1/solvers")["solvers"]
+            .as_array()?
+            .iter()
+            .any(|s| s["name"] == "engine-6")
+            .then_some(())
+    });
+    assert!(dear_named.is_some(), "{}", get(&addr, "/v1/solvers"));
+    let key5 = format!("0x{}", alloy::hex::encode(solver_key(5).to_bytes()));
+    let name = |n: &str| {
+        std::process::Command::new(BIN)
+            .args(["solver", "name", n, "--key", &key5, "--node", &api])
+            .output()
+            .expect("stakebid runs")
+    };
+    let out = name("ENGINE-6");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("name.taken"), "{out:?}");
+    let out = name("Python-LP");
+    assert!(out.status.success(), "{out:?}");
+    let v = get(&addr, "/v1/solvers");
+    let mine = v["solvers"].as_array().unwrap().iter().find(|s| is(&s["solver"], engine_key));
+    assert_eq!(mine.unwrap()["name"], "python-lp", "{v}");
     let ids = stake(&rt, &api, &rpc, 0, 4);
     // A round the engine won against a greedy bid on the same intents.
     let won = wait_for(Duration::from_secs(90), || {

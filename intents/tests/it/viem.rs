@@ -73,7 +73,7 @@ fn viem_signs_the_same_digest_and_rust_accepts_its_signature() {
 /// viem signs for the round verifies here — so a solver written in another
 /// language can sign what the node checks.
 #[test]
-fn viem_agrees_on_the_commitment_reveal_and_envelope_digests() {
+fn viem_agrees_on_the_commitment_reveal_envelope_and_name_digests() {
     use stakebid_intents::envelope::CommitMsg;
     use stakebid_intents::protocol::{bus_digest, RoundBinding};
     let d = domain();
@@ -109,6 +109,22 @@ fn viem_agrees_on_the_commitment_reveal_and_envelope_digests() {
             }),
             bus_digest(&d, "stakebid.auctions.42.commitment", body),
         ),
+        (
+            "SolverName",
+            serde_json::json!([
+                { "name": "solver", "type": "address" }, { "name": "name", "type": "string" },
+                { "name": "nonce", "type": "uint64" },
+            ]),
+            serde_json::json!({
+                "solver": solver.to_checksum(None), "name": "engine-5", "nonce": "1796000000000",
+            }),
+            stakebid_intents::protocol::SolverName {
+                solver,
+                name: "engine-5".into(),
+                nonce: 1_796_000_000_000,
+            }
+            .digest(&d),
+        ),
     ];
     for (name, fields, message, ours) in cases {
         let td = serde_json::json!({
@@ -126,6 +142,17 @@ fn viem_agrees_on_the_commitment_reveal_and_envelope_digests() {
             // The same signature is nothing in another round.
             let other = RoundBinding { round: B256::repeat_byte(1), ..at };
             assert!(m.verify(&other).is_err());
+        }
+        if name == "SolverName" {
+            // What viem signs registers the name here.
+            let signature: alloy::primitives::Bytes =
+                out["signature"].as_str().unwrap().parse().unwrap();
+            let m = stakebid_intents::protocol::SolverName {
+                solver,
+                name: "engine-5".into(),
+                nonce: 1_796_000_000_000,
+            };
+            m.verify(&d, &signature).expect("viem's SolverName signature registers the name");
         }
     }
 }

@@ -169,6 +169,15 @@ impl Client {
         self.post(&format!("/v1/intents/{}/cancel", id.0), &body).await
     }
 
+    /// Records a solver's signed name (`POST /v1/solvers/names`); see
+    /// `stakebid_intents::names` for what is a name and who may take it.
+    pub async fn name_solver(
+        &self,
+        r: &wire::NameRegistration,
+    ) -> Result<wire::NameRegistration, ClientError> {
+        self.post("/v1/solvers/names", r).await
+    }
+
     /// Every intent of `owner` (newest first), following the node's cursor
     /// pages (`GET /v1/owners/{owner}/intents?cursor=&limit=`).
     pub async fn owner_intents(

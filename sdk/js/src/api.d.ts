@@ -350,6 +350,18 @@ export interface MarketView {
   status?: null | MarketStatus;
 }
 
+/** `POST /v1/solvers/names` (and its 201): a solver's name for itself, signed by the solver as EIP-712 `SolverName { address solver; string name; uint64 nonce }` under the deployment's domain. The name is sent in its normal form (NFKC, lower case: 3 to 32 of a-z, 0-9 and inner hyphens); a larger nonce replaces the solver's earlier name. */
+export interface NameRegistration {
+  /** The name. */
+  name: string;
+  /** Larger than the nonce of the solver's last registration (`stakebid solver name` uses unix milliseconds). */
+  nonce: number;
+  /** The solver's signature (65 bytes r‖s‖v). */
+  signature: string;
+  /** The solver (a bonded or registered one). */
+  solver: string;
+}
+
 /** `GET /v1/node`. */
 export interface NodeInfo {
   /** The key that signs auctions and awards (absent when the node runs no rounds). */
@@ -603,7 +615,7 @@ export interface SolverView {
   bond: string;
   /** Whether it may take part. */
   eligible: boolean;
-  /** The name its operator runs it under on this node (`solver-optimal`), when the node knows one. */
+  /** Its name: the one it registered itself (`POST /v1/solvers/names`), else the one this node runs it under (`solver-optimal`), if any. */
   name?: string | null;
   /** Everything recorded against it. */
   penalties: Array<Penalty>;

@@ -344,8 +344,8 @@ pub struct SolverView {
     #[serde(with = "checksummed")]
     #[schema(value_type = String, pattern = "^0x[0-9a-fA-F]{40}$")]
     pub solver: Address,
-    /// The name its operator runs it under on this node (`solver-optimal`),
-    /// when the node knows one.
+    /// Its name: the one it registered itself (`POST /v1/solvers/names`),
+    /// else the one this node runs it under (`solver-optimal`), if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Bond left (wei).
@@ -355,6 +355,29 @@ pub struct SolverView {
     pub eligible: bool,
     /// Everything recorded against it.
     pub penalties: Vec<Penalty>,
+}
+
+/// `POST /v1/solvers/names` (and its 201): a solver's name for itself,
+/// signed by the solver as EIP-712 `SolverName { address solver; string
+/// name; uint64 nonce }` under the deployment's domain. The name is sent
+/// in its normal form (NFKC, lower case: 3 to 32 of a-z, 0-9 and inner
+/// hyphens); a larger nonce replaces the solver's earlier name.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NameRegistration {
+    /// The solver (a bonded or registered one).
+    #[serde(with = "checksummed")]
+    #[schema(value_type = String, pattern = "^0x[0-9a-fA-F]{40}$")]
+    pub solver: Address,
+    /// The name.
+    #[schema(pattern = "^[a-z0-9](-?[a-z0-9])+$", min_length = 3, max_length = 32)]
+    pub name: String,
+    /// Larger than the nonce of the solver's last registration
+    /// (`stakebid solver name` uses unix milliseconds).
+    pub nonce: u64,
+    /// The solver's signature (65 bytes r‖s‖v).
+    #[schema(value_type = String, pattern = "^0x([0-9a-fA-F]{2})*$")]
+    pub signature: Bytes,
 }
 
 /// `GET /v1/solvers`.

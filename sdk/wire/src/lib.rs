@@ -24,8 +24,8 @@ pub mod schema;
 
 pub use auctions::{
     AuctionHead, AuctionPhase, AuctionView, AuctionsPage, AwardEntry, CommitAccepted, Commitment,
-    Fault, Figures, Outcome, Penalty, Reason, RejectedBid, RevealAccepted, ScoredBid,
-    SettlementNote, SkippedIntent, SolverRound, SolverRounds, SolverView, Solvers,
+    Fault, Figures, NameRegistration, Outcome, Penalty, Reason, RejectedBid, RevealAccepted,
+    ScoredBid, SettlementNote, SkippedIntent, SolverRound, SolverRounds, SolverView, Solvers,
 };
 pub use intents::{
     CancelRequest, Eip712Types, HistoryEntry, IntentAward, IntentMessage, IntentStatus, IntentView,

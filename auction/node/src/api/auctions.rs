@@ -174,7 +174,7 @@ pub(super) async fn events(
 pub(super) async fn solvers(State(s): State<AppState>) -> Result<Json<wire::Solvers>, ApiError> {
     let state = s.store.run(|st| st.node_state()).await?;
     let reg: Registry = state.registry.unwrap_or_else(Registry::new);
-    Ok(Json(views::solvers(&reg, &s.solver_names)))
+    Ok(Json(views::solvers(&reg, &super::names::shown(&s).await?)))
 }
 
 /// Query of `GET /v1/solvers/{address}/rounds`.

@@ -85,6 +85,23 @@ pub const ROUTES: &[(&str, &str, &[&str])] = &[
     ("GET", "/v1/owners/{address}/intents", &["request.bad_id", "address.bad_checksum"]),
     ("GET", "/v1/solvers/{address}/rounds", &["request.bad_id", "address.bad_checksum"]),
     (
+        "POST",
+        "/v1/solvers/names",
+        &[
+            "request.too_large",
+            "request.malformed_json",
+            "request.invalid_body",
+            "name.invalid",
+            "name.bad_signature",
+            "name.unknown_solver",
+            "name.stale_nonce",
+            "name.taken",
+            "name.look_alike",
+            "store.fenced",
+            "store.unavailable",
+        ],
+    ),
+    (
         "GET",
         "/v1/owners/{address}/withdrawals",
         &["request.bad_id", "address.bad_checksum", "withdrawals.no_chain"],

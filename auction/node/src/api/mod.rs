@@ -8,7 +8,8 @@
 //! Intents (`intents.rs`): submit, status and history, signed cancellation,
 //! an owner's intents, quotes. Auctions (`auctions.rs`): list, one round
 //! (commitment hashes only until the reveal deadline), commitments and
-//! reveals from HTTP solvers, the signed event stream, the solver registry.
+//! reveals from HTTP solvers, the signed event stream, the solver registry;
+//! solvers' signed names (`names.rs`).
 //! Node (`meta.rs`): identity, EIP-712 schema, market, health, metrics,
 //! OpenAPI; the explorer page at `/`.
 
@@ -17,6 +18,7 @@ mod explore;
 mod intake;
 mod intents;
 mod meta;
+mod names;
 pub mod rate;
 mod server;
 mod stats;
@@ -94,6 +96,8 @@ pub struct AppState {
     pub rates: Arc<RateLimits>,
     /// `/v1/stats`, kept up to date by the auctions that changed.
     pub stats: Arc<StatsBook>,
+    /// Held while a solver-name registration is checked and written.
+    pub names_lock: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl AppState {
@@ -124,6 +128,7 @@ impl AppState {
             withdrawal_log: Default::default(),
             rates: Arc::new(RateLimits::off()),
             stats: Default::default(),
+            names_lock: Default::default(),
         }
     }
 }
@@ -326,6 +331,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(auctions::commit))
         .routes(routes!(auctions::reveal).layer(DefaultBodyLimit::max(MAX_REVEAL_BODY)))
         .routes(routes!(auctions::solvers))
+        .routes(routes!(names::register))
         .routes(routes!(auctions::solver_rounds))
         .routes(routes!(auctions::events))
 }

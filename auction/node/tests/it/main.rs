@@ -4,5 +4,6 @@
 
 mod api;
 mod auctioneer;
+mod names;
 mod node;
 mod store;
