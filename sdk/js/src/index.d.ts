@@ -35,7 +35,15 @@ export interface Intent extends Limits {
 export type SdkCode =
   | 'sdk.unreachable' | 'sdk.bad_response' | 'sdk.no_wallet' | 'sdk.no_reader' | 'sdk.no_owner'
   | 'sdk.no_chain' | 'sdk.unknown_profile' | 'sdk.unknown_limit' | 'sdk.timeout' | 'sdk.not_restaked'
-  | 'sdk.withdrawal_not_ready' | 'chain.reverted';
+  | 'sdk.withdrawal_not_ready' | 'sdk.bad_amount' | 'sdk.unitless_amount' | 'sdk.wrong_unit'
+  | 'sdk.balance_short' | 'sdk.rejected' | 'sdk.aborted'
+  | 'chain.reverted' | 'chain.insufficient_funds' | 'chain.call_failed';
+
+/** Any error as a StakebidError (viem's: out of gas money, declined, reverted, failed). */
+export declare function coded(e: unknown): StakebidError;
+
+/** `POST /v1/intents`'s answer, its id typed as viem's `Hex`. */
+export type SubmittedIntent = Omit<Submitted, 'id'> & { id: Hex };
 
 export declare class StakebidError extends Error {
   readonly code: ErrorCode | SdkCode;
@@ -65,8 +73,13 @@ export interface PendingWithdrawal {
   withdrawal: unknown;
 }
 
-export interface BuildIntent {
-  amount: bigint | string | number;
+/** An amount for people: a decimal and its unit, "2.5 ETH" or "2.5 stETH". */
+export type Amount = `${number} ${string}`;
+
+/** Exactly one of `amount` (for people) and `amountWei` (for programs). */
+export type BuildIntent = BuildIntentBase & ({ amount: Amount; amountWei?: never } | { amountWei: bigint; amount?: never });
+
+export interface BuildIntentBase {
   asset?: Address;
   owner?: Address;
   profile?: Profile;
@@ -96,7 +109,11 @@ export declare class Stakebid {
   typedData(intent: Intent): TypedData;
   sign(intent: Intent, wallet?: WalletClient): Promise<Hex>;
   quote(intent: Intent): Promise<Quote>;
-  submit(intent: Intent, signature: Hex): Promise<Submitted>;
+  submit(intent: Intent, signature: Hex): Promise<SubmittedIntent>;
+  /** The wei of `amount` ("2.5 ETH") or `amountWei`, as `buildIntent` reads them. */
+  amountOf(opts: { amount?: Amount; amountWei?: bigint; asset?: Address }): bigint;
+  /** ETH, or the token's name in the deployment. */
+  unitOf(asset: Address): string;
   fund(intent: Intent): Promise<{ action: 'none' | 'deposit' | 'approve'; amount?: bigint; tx?: Hex }>;
   status(id: Hex): Promise<IntentView>;
   intents(owner?: Address): Promise<IntentView[]>;

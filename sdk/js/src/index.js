@@ -7,7 +7,7 @@
 //
 // Errors are StakebidError with the node's stable code (`intent.expired`,
 // `intent.nonce_reused`, …; the union is ErrorCode in api.d.ts).
-import { parseAbi, parseAbiItem } from 'viem';
+import { parseAbi, parseAbiItem, parseEther } from 'viem';
 
 export const NATIVE_ETH = '0x0000000000000000000000000000000000000000';
 
@@ -55,6 +55,25 @@ const HOLDER = parseAbi([
 const QUEUED = parseAbiItem(`event SlashingWithdrawalQueued(bytes32 withdrawalRoot, ${WITHDRAWAL} withdrawal, uint256[] sharesToWithdraw)`);
 
 const str = v => (typeof v === 'bigint' ? v.toString() : v);
+
+/**
+ * A viem (or any other) error as a StakebidError with a code: out of gas
+ * money, declined by the wallet, reverted, or a failed call.
+ */
+export function coded(e) {
+  if (e instanceof StakebidError) return e;
+  const chain = [];
+  for (let c = e; c && chain.length < 10; c = c.cause) chain.push(c);
+  const is = name => chain.some(c => c?.name === name);
+  const said = e?.shortMessage ?? e?.message ?? String(e);
+  if (is('AbortError')) return new StakebidError('sdk.aborted', 'the call was aborted (its `signal`)');
+  // viem names it on some paths; on others only the node's sentence says
+  // it (an estimate with no ETH at all: "gas required exceeds allowance: 0").
+  if (is('InsufficientFundsError') || chain.some(c => /insufficient funds|exceeds allowance: 0$/i.test(c?.details ?? ''))) return new StakebidError('chain.insufficient_funds', 'the wallet has too little ETH for this transaction and its gas');
+  if (is('UserRejectedRequestError')) return new StakebidError('sdk.rejected', 'the wallet declined the request');
+  if (is('ContractFunctionRevertedError')) return new StakebidError('chain.reverted', `the contract refused: ${said}`);
+  return new StakebidError('chain.call_failed', `a call to the chain or wallet failed: ${said}`);
+}
 
 export class Stakebid {
   /**
@@ -108,7 +127,8 @@ export class Stakebid {
    * nonce?, deadline? }`. Picks the lowest nonce neither the node nor the
    * chain knows; the deadline defaults to a day from now.
    */
-  async buildIntent({ amount, asset = NATIVE_ETH, owner, profile = 'balanced', limits = {}, excludedOperators = [], nonce, deadline }) {
+  async buildIntent({ amount, amountWei, asset = NATIVE_ETH, owner, profile = 'balanced', limits = {}, excludedOperators = [], nonce, deadline }) {
+    const wei = this.amountOf({ amount, amountWei, asset });
     const base = PROFILES[profile];
     if (!base) throw new StakebidError('sdk.unknown_profile', `no profile "${profile}"; use ${Object.keys(PROFILES).join(', ')}`);
     owner ??= this.wallet?.account?.address;
@@ -116,9 +136,39 @@ export class Stakebid {
     for (const k of Object.keys(limits)) if (!LIMITS.includes(k)) throw new StakebidError('sdk.unknown_limit', `no limit "${k}"; the limits are ${LIMITS.join(', ')}`);
     nonce ??= await this.nextNonce(owner);
     return {
-      owner, asset, amount: BigInt(amount), ...base, ...limits, excludedOperators,
+      owner, asset, amount: wei, ...base, ...limits, excludedOperators,
       nonce: BigInt(nonce), deadline: BigInt(deadline ?? Math.floor(Date.now() / 1000) + 86400),
     };
+  }
+
+  /**
+   * The wei an intent stakes: `amount` for people, a decimal with its unit
+   * ("2.5 ETH", or the token's symbol for a token: "2.5 stETH"; 18
+   * decimals), or `amountWei` (a bigint) for programs. A bare number is
+   * refused (`sdk.unitless_amount`): read as ETH it would multiply wei by
+   * 10^18, read as wei it would stake dust.
+   */
+  amountOf({ amount, amountWei, asset = NATIVE_ETH }) {
+    if ((amount == null) === (amountWei == null)) throw new StakebidError('sdk.bad_amount', 'pass exactly one of `amount` ("2.5 ETH") and `amountWei` (a bigint)');
+    if (amountWei != null) {
+      if (typeof amountWei !== 'bigint' || amountWei <= 0n) throw new StakebidError('sdk.bad_amount', '`amountWei` is a positive bigint (wei)');
+      return amountWei;
+    }
+    const unit = this.unitOf(asset);
+    if (typeof amount !== 'string' || /^\s*[0-9.]+\s*$/.test(amount)) throw new StakebidError('sdk.unitless_amount', `\`amount\` needs its unit: "${String(amount).trim()} ${unit}"; or pass \`amountWei\` (a bigint)`);
+    const m = amount.match(/^\s*([0-9]+(?:\.[0-9]{1,18})?)\s*([A-Za-z][A-Za-z0-9]*)\s*$/);
+    if (!m) throw new StakebidError('sdk.bad_amount', `"${amount}" is not an amount such as "2.5 ${unit}" (at most 18 decimals)`);
+    if (m[2].toLowerCase() !== unit.toLowerCase()) throw new StakebidError('sdk.wrong_unit', `"${amount}" is in ${m[2]}, but this intent stakes ${unit}`);
+    const wei = parseEther(m[1]);
+    if (wei === 0n) throw new StakebidError('sdk.bad_amount', 'the amount is zero: there is nothing to stake');
+    return wei;
+  }
+
+  /** The unit of `asset`: ETH, or the token's name in the deployment (stETH, rETH). */
+  unitOf(asset) {
+    if (asset.toLowerCase() === NATIVE_ETH) return 'ETH';
+    const hit = Object.entries(this.deployment?.assets ?? {}).find(([, a]) => a.toLowerCase() === asset.toLowerCase());
+    return hit ? hit[0] : 'tokens';
   }
 
   /** The lowest nonce `owner` has used neither at the node nor on-chain. */
@@ -159,11 +209,16 @@ export class Stakebid {
     const open = (await this.intents(owner)).filter(v => ['pending', 'in_auction', 'awarded'].includes(v.status) && v.intent.asset.toLowerCase() === intent.asset.toLowerCase() && v.intent.nonce !== intent.nonce.toString());
     const need = open.reduce((s, v) => s + BigInt(v.intent.amount), 0n) + BigInt(intent.amount);
     const mined = async hash => { const r = await reader.waitForTransactionReceipt({ hash }); if (r.status !== 'success') throw new StakebidError('chain.reverted', `transaction ${hash} reverted`); return hash; };
+    const short = (what, have, lack) => new StakebidError('sdk.balance_short', `the wallet holds ${have} wei of ${what}; these intents need ${lack} wei more (nothing was sent)`);
     if (intent.asset === NATIVE_ETH) {
       const have = await reader.readContract({ address: this.settlement, abi: SETTLEMENT, functionName: 'escrowOf', args: [owner] });
       if (have >= need) return { action: 'none' };
+      const balance = await reader.getBalance({ address: owner });
+      if (balance < need - have) throw short('ETH', balance, need - have - balance);
       return { action: 'deposit', amount: need - have, tx: await mined(await wallet.writeContract({ account: wallet.account, chain: wallet.chain, address: this.settlement, abi: SETTLEMENT, functionName: 'deposit', value: need - have })) };
     }
+    const balance = await reader.readContract({ address: intent.asset, abi: ERC20, functionName: 'balanceOf', args: [owner] });
+    if (balance < need) throw short(this.unitOf(intent.asset), balance, need - balance);
     const allowance = await reader.readContract({ address: intent.asset, abi: ERC20, functionName: 'allowance', args: [owner, this.settlement] });
     if (allowance >= need) return { action: 'none' };
     return { action: 'approve', amount: need, tx: await mined(await wallet.writeContract({ account: wallet.account, chain: wallet.chain, address: intent.asset, abi: ERC20, functionName: 'approve', args: [this.settlement, need] })) };
@@ -321,3 +376,22 @@ export class Stakebid {
     return hash;
   }
 }
+
+// Every public call answers with a StakebidError, whatever failed under it
+// (the node, the wallet, the chain): one `catch` and one `code` for a wallet.
+for (const name of ['buildIntent', 'nextNonce', 'sign', 'quote', 'submit', 'fund', 'status', 'intents', 'watch', 'cancel', 'cancelOnChain', 'positions', 'withdraw', 'withdrawals', 'completeWithdrawal']) {
+  const f = Stakebid.prototype[name];
+  Stakebid.prototype[name] = async function (...args) {
+    try { return await f.apply(this, args); } catch (e) { throw coded(e); }
+  };
+}
+for (const name of ['amountOf']) {
+  const f = Stakebid.prototype[name];
+  Stakebid.prototype[name] = function (...args) {
+    try { return f.apply(this, args); } catch (e) { throw coded(e); }
+  };
+}
+const connect = Stakebid.connect;
+Stakebid.connect = async function (opts) {
+  try { return await connect.call(this, opts); } catch (e) { throw coded(e); }
+};

@@ -6,13 +6,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseEther, parseAbi } from 'viem';
 import { StakebidError } from '../src/index.js';
-import { connect, reader, mine } from './dev.mjs';
+import { connect, reader, mine, RPC } from './dev.mjs';
 
 const SETTLED = parseAbi(['event IntentSettled(bytes32 indexed intentId, address indexed owner, uint64 auctionId, uint256 fee)']);
 
 test('quote → sign → fund → submit → settled on-chain, then withdrawn after the delay', async () => {
   const sb = await connect(14);
-  const intent = await sb.buildIntent({ amount: parseEther('4'), profile: 'yield-seeking' });
+  const intent = await sb.buildIntent({ amount: '4 ETH', profile: 'yield-seeking' });
   const q = await sb.quote(intent);
   assert.ok(q.net_apy_bps >= intent.minNetApyBps, `quote ${q.net_apy_bps} bps meets the limit`);
   assert.ok(q.positions.length > 0);
@@ -57,12 +57,12 @@ test('quote → sign → fund → submit → settled on-chain, then withdrawn af
 test('cancel: off-chain with a signed Cancellation, and a nonce invalidated on-chain', async () => {
   const sb = await connect(15);
   // Not funded: the node keeps it pending (its funding check) so it can be cancelled.
-  const a = await sb.buildIntent({ amount: parseEther('1'), profile: 'balanced' });
+  const a = await sb.buildIntent({ amount: '1 ETH', profile: 'balanced' });
   const { id } = await sb.submit(a, await sb.sign(a));
   const v = await sb.cancel(id);
   assert.equal(v.status, 'cancelled');
   // Only its owner can: another wallet's signature is refused.
-  const c = await sb.buildIntent({ amount: parseEther('1') });
+  const c = await sb.buildIntent({ amount: '1 ETH' });
   const { id: cid } = await sb.submit(c, await sb.sign(c));
   const other = await connect(16);
   const refused = await other.cancel(cid).catch(e => e);
@@ -70,28 +70,28 @@ test('cancel: off-chain with a signed Cancellation, and a nonce invalidated on-c
   assert.equal(refused.code, 'intent.wrong_signer');
   assert.equal((await sb.status(cid)).status, 'pending');
   assert.equal((await sb.cancel(cid)).status, 'cancelled');
-  const b = await sb.buildIntent({ amount: parseEther('1') });
+  const b = await sb.buildIntent({ amount: '1 ETH' });
   assert.ok(b.nonce !== a.nonce && b.nonce !== c.nonce);
   await sb.cancelOnChain([b.nonce]);
   assert.equal(await reader.readContract({ address: sb.settlement, abi: parseAbi(['function nonceUsed(address,uint256) view returns (bool)']), functionName: 'nonceUsed', args: [b.owner, b.nonce] }), true);
-  const next = await sb.buildIntent({ amount: parseEther('1') });
+  const next = await sb.buildIntent({ amount: '1 ETH' });
   assert.ok(next.nonce !== b.nonce && next.nonce !== a.nonce, 'the next intent skips both');
 });
 
 test('refused intents yield their stable codes', async () => {
   const sb = await connect(15);
-  const expired = await sb.buildIntent({ amount: parseEther('1'), deadline: 1000n });
+  const expired = await sb.buildIntent({ amount: '1 ETH', deadline: 1000n });
   const e1 = await sb.submit(expired, await sb.sign(expired)).catch(e => e);
   assert.ok(e1 instanceof StakebidError, String(e1));
   assert.equal(e1.status, 422);
   assert.equal(e1.code, 'intent.deadline_passed');
   // Signed by someone else than its owner.
   const other = await connect(16);
-  const forged = await sb.buildIntent({ amount: parseEther('1') });
+  const forged = await sb.buildIntent({ amount: '1 ETH' });
   const e2 = await sb.submit(forged, await other.sign(forged)).catch(e => e);
   assert.equal(e2.code, 'intent.wrong_signer');
   // The same signed intent twice.
-  const once = await sb.buildIntent({ amount: parseEther('1') });
+  const once = await sb.buildIntent({ amount: '1 ETH' });
   const sig = await sb.sign(once);
   await sb.submit(once, sig);
   const e3 = await sb.submit(once, sig).catch(e => e);
@@ -99,6 +99,33 @@ test('refused intents yield their stable codes', async () => {
   await sb.cancel((await sb.intents()).find(v => v.intent.nonce === once.nonce.toString()).id);
   // A quote needs no wallet.
   const ro = await connect();
-  const q = await ro.quote(await ro.buildIntent({ owner: forged.owner, amount: parseEther('2') }));
+  const q = await ro.quote(await ro.buildIntent({ owner: forged.owner, amount: '2 ETH' }));
   assert.ok(q.positions.length > 0);
+});
+
+test('amounts carry their unit; every failure is a coded StakebidError, nothing sent when short', async () => {
+  const { createWalletClient, http } = await import('viem');
+  const { privateKeyToAccount, generatePrivateKey } = await import('viem/accounts');
+  const { anvil } = await import('viem/chains');
+  const { Stakebid } = await import('../src/index.js');
+  const sb = await connect(16);
+  const code = async (p, c) => assert.rejects(p, e => e instanceof StakebidError && e.code === c && e.message.length > 20);
+  // A bare number is no amount: read as ETH or as wei it would be wrong.
+  await code(sb.buildIntent({ amount: parseEther('2') }), 'sdk.unitless_amount');
+  await code(sb.buildIntent({ amount: '2.5' }), 'sdk.unitless_amount');
+  await code(sb.buildIntent({ amount: '2.5 stETH' }), 'sdk.wrong_unit');
+  await code(sb.buildIntent({ amount: 'two ETH' }), 'sdk.bad_amount');
+  await code(sb.buildIntent({ amount: '1 ETH', amountWei: 1n }), 'sdk.bad_amount');
+  assert.equal((await sb.buildIntent({ amount: '2.5 ETH' })).amount, 2_500_000_000_000_000_000n);
+  assert.equal((await sb.buildIntent({ amountWei: 7n })).amount, 7n);
+  const steth = sb.deployment.assets.stETH;
+  assert.equal((await sb.buildIntent({ amount: '1.25 stETH', asset: steth })).amount, parseEther('1.25'));
+  // A wallet with nothing: funding is refused before any transaction, and
+  // a transaction it cannot pay gas for is `chain.insufficient_funds`.
+  const poor = await Stakebid.connect({ url: sb.url, reader, wallet: createWalletClient({ account: privateKeyToAccount(generatePrivateKey()), chain: anvil, transport: http(RPC) }) });
+  const owner = poor.wallet.account.address;
+  await code(poor.fund(await poor.buildIntent({ amount: '1 ETH' })), 'sdk.balance_short');
+  await code(poor.fund(await poor.buildIntent({ amount: '1 stETH', asset: steth })), 'sdk.balance_short');
+  assert.equal(await reader.getTransactionCount({ address: owner }), 0, 'nothing was sent');
+  await code(poor.cancelOnChain([1]), 'chain.insufficient_funds');
 });

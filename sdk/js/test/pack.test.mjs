@@ -34,7 +34,7 @@ test('npm pack → install in a fresh project → the README example settles an 
     for (const f of ['package/src/index.js', 'package/src/index.d.ts', 'package/src/api.d.ts', 'package/README.md']) assert.ok(files.includes(f), `${f} is packed`);
     assert.ok(!files.includes('package/test/'), 'tests are not packed');
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'fresh-wallet', private: true, type: 'module' }));
-    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', `./${tgz}`, 'viem@2.21.54'], { cwd: dir, stdio: 'inherit' });
+    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', `./${tgz}`, 'viem@2.21.54', '@types/node@20'], { cwd: dir, stdio: 'inherit' });
     writeFileSync(join(dir, 'example.mjs'), readmeExample());
     // The types compile, strictly, in a TypeScript project that imports the
     // installed package the way an app would; a misuse does not.
@@ -42,9 +42,11 @@ test('npm pack → install in a fresh project → the README example settles an 
 import { parseEther } from 'viem';
 export async function stake(url: string): Promise<IntentView['status']> {
   const sb = await Stakebid.connect({ url });
-  const intent = await sb.buildIntent({ amount: parseEther('1'), owner: '0x0000000000000000000000000000000000000001' });
+  const intent = await sb.buildIntent({ amountWei: parseEther('1'), owner: '0x0000000000000000000000000000000000000001' });
+  const same = await sb.buildIntent({ amount: '1 ETH', owner: '0x0000000000000000000000000000000000000001' });
+  const w: bigint = same.amount + intent.amount;
   const q = await sb.quote(intent);
-  const fee: string = q.fee_wei;
+  const fee: string = q.fee_wei + w.toString();
   try { return (await sb.status('0x' as \`0x\${string}\`)).status; } catch (e) {
     if (e instanceof StakebidError) { const c: ErrorCode | string = e.code; throw new Error(c + fee); }
     throw e;
@@ -53,6 +55,8 @@ export async function stake(url: string): Promise<IntentView['status']> {
 `;
     writeFileSync(join(dir, 'app.ts'), ts);
     writeFileSync(join(dir, 'bad.ts'), "import { Stakebid } from '@stakebid/sdk';\nexport const n: number = (await Stakebid.connect({ url: 'x' })).settlement;\n");
+    // The README's example itself, as printed, type-checks strictly.
+    writeFileSync(join(dir, 'example.mts'), readmeExample());
     // Declaration files are checked too (no skipLibCheck), ours included;
     // an error inside viem's own dependencies is not ours to judge.
     const tsc = (file) => {
@@ -60,6 +64,10 @@ export async function stake(url: string): Promise<IntentView['status']> {
       return r.stdout.split('\n').filter(l => /error TS/.test(l) && (!l.startsWith('node_modules/') || l.startsWith('node_modules/@stakebid/')));
     };
     assert.deepEqual(tsc('app.ts'), [], 'the app compiles against the package\'s types');
+    assert.deepEqual(tsc('example.mts'), [], 'the README example compiles under --strict');
+    // A bare number as amount is a type error too (`sdk.unitless_amount` at run time).
+    writeFileSync(join(dir, 'unitless.ts'), "import { Stakebid } from '@stakebid/sdk';\nconst sb = await Stakebid.connect({ url: 'x' });\nexport const i = await sb.buildIntent({ amount: 2n });\n");
+    assert.ok(tsc('unitless.ts').some(l => l.startsWith('unitless.ts')), 'a unitless amount does not compile');
     const bad = tsc('bad.ts');
     assert.ok(bad.length === 1 && bad[0].startsWith('bad.ts'), `a wrong type is an error: ${bad}`);
     const key = toHex(mnemonicToAccount('test test test test test test test test test test test junk', { addressIndex: 17 }).getHdKey().privateKey);
