@@ -32,10 +32,14 @@ fn main() -> ExitCode {
     match cli::run(args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            // A stable code and a sentence on stdout for scripts, the sentence on stderr for people.
-            let body =
-                stakebid_wire::ErrorBody { code: e.code.clone(), message: e.message.clone() };
-            println!("{}", serde_json::to_string(&body).unwrap_or_default());
+            // The sentence on stderr for people; the code and sentence as
+            // JSON on stdout for scripts, only when stdout is not the
+            // person's terminal (so a person reads the error once).
+            if !std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+                let body =
+                    stakebid_wire::ErrorBody { code: e.code.clone(), message: e.message.clone() };
+                println!("{}", serde_json::to_string(&body).unwrap_or_default());
+            }
             eprintln!("error[{}]: {}", e.code, e.message);
             ExitCode::from(e.exit)
         }

@@ -78,6 +78,7 @@ error_codes! {
     ChainCallFailed = "chain.call_failed", Some(503), "the contract reverted or the RPC refused the call";
     ChainCalldata = "chain.calldata", None, "an award could not be turned into settle calldata";
     ChainConfig = "chain.config", Some(503), "a deployment file, key or setting does not fit the chain";
+    ChainInsufficientFunds = "chain.insufficient_funds", Some(503), "the account sending a transaction has too little ETH for its value and gas";
     ChainJournal = "chain.journal", None, "the executor's journal in the node's store failed";
     ChainNoReceipt = "chain.no_receipt", Some(503), "a transaction was sent but its receipt could not be read";
     ChainPenaltyKeyTaken = "chain.penalty_key_taken", None, "the SolverRegistry holds this penalty's key but no Slashed event carries its evidence: reported, not taken";

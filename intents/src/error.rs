@@ -167,6 +167,20 @@ impl crate::Coded for IntentError {
     }
 }
 
+/// Whether a chain node's error text says the sending account cannot pay
+/// for the transaction (`-32003 Insufficient funds for gas * price +
+/// value`, or an estimate with no ETH at all): such failures are answered
+/// as `chain.insufficient_funds` with [`INSUFFICIENT_FUNDS`], not the RPC's
+/// words.
+pub fn is_insufficient_funds(text: &str) -> bool {
+    let t = text.to_ascii_lowercase();
+    t.contains("insufficient funds") || t.contains("gas required exceeds allowance: 0")
+}
+
+/// The sentence for `chain.insufficient_funds`.
+pub const INSUFFICIENT_FUNDS: &str =
+    "the sending account has too little ETH for this transaction's value and gas: fund it and try again";
+
 /// An error both a person and a program can act on: a stable code
 /// (`intent.expired`, listed in `docs/errors.md`) and a sentence (its
 /// `Display`). Every error that crosses an edge — the API's error body, the

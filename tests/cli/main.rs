@@ -177,6 +177,24 @@ fn a_node_off_a_devnet_refuses_published_dev_keys_and_names_what_to_set() {
     }
 }
 
+/// At a terminal a person reads an error once (the sentence on stderr);
+/// piped, stdout also carries it as JSON for scripts (the test above).
+#[test]
+fn at_a_terminal_an_error_is_printed_once() {
+    let intents = tmp("intents-tty.json");
+    write(&intents, &stakebid(&["intents", "generate", "--count", "1"]));
+    let cmd = format!(
+        "{} solve --intents {} --strategy magic",
+        env!("CARGO_BIN_EXE_stakebid"),
+        intents.display()
+    );
+    // `script` runs the command on a pseudo-terminal, as a shell would.
+    let out = Command::new("script").args(["-qec", &cmd, "/dev/null"]).output().unwrap();
+    let screen = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(screen.matches("cli.unknown_strategy").count(), 1, "{screen}");
+    assert!(screen.contains("error[cli.unknown_strategy]: no strategy"), "{screen}");
+}
+
 #[test]
 fn an_unknown_strategy_is_a_clear_error() {
     let intents = tmp("intents-u.json");

@@ -54,7 +54,19 @@ impl stakebid_intents::Coded for ClientError {
             ClientError::Api { code, .. } => code,
             ClientError::Transport(_) => "sdk.transport",
             ClientError::Decode(_) => "sdk.decode",
+            ClientError::Chain(m) if stakebid_intents::error::is_insufficient_funds(m) => {
+                "chain.insufficient_funds"
+            }
             ClientError::Chain(_) => "sdk.chain",
+        }
+    }
+
+    fn message(&self) -> String {
+        match self {
+            ClientError::Chain(m) if stakebid_intents::error::is_insufficient_funds(m) => {
+                stakebid_intents::error::INSUFFICIENT_FUNDS.to_string()
+            }
+            e => e.to_string(),
         }
     }
 }

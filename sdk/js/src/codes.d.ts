@@ -22,6 +22,7 @@ export type ErrorCode =
   | "chain.call_failed"
   | "chain.calldata"
   | "chain.config"
+  | "chain.insufficient_funds"
   | "chain.journal"
   | "chain.no_receipt"
   | "chain.penalty_key_taken"

@@ -75,6 +75,9 @@ impl JournalError {
 
 impl stakebid_intents::Coded for ChainError {
     fn code(&self) -> &str {
+        if self.out_of_gas_money() {
+            return "chain.insufficient_funds";
+        }
         match self {
             ChainError::Call(_) => "chain.call_failed",
             ChainError::Receipt(_) => "chain.no_receipt",
@@ -83,6 +86,21 @@ impl stakebid_intents::Coded for ChainError {
             ChainError::Config(_) => "chain.config",
             ChainError::Journal(e) => e.code.as_str(),
         }
+    }
+
+    fn message(&self) -> String {
+        if self.out_of_gas_money() {
+            return stakebid_intents::error::INSUFFICIENT_FUNDS.to_string();
+        }
+        self.to_string()
+    }
+}
+
+impl ChainError {
+    /// The RPC refused a transaction its sender cannot pay for.
+    fn out_of_gas_money(&self) -> bool {
+        matches!(self, ChainError::Call(_) | ChainError::Rpc(_) | ChainError::Receipt(_))
+            && stakebid_intents::error::is_insufficient_funds(&self.to_string())
     }
 }
 
@@ -108,4 +126,26 @@ pub async fn chain_id(rpc: &str) -> Result<u64, ChainError> {
     let url = rpc.parse().map_err(|_| ChainError::Config(format!("bad RPC URL {rpc}")))?;
     let p = alloy::providers::ProviderBuilder::new().connect_http(url);
     Ok(p.get_chain_id().await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use stakebid_intents::Coded;
+
+    /// anvil's (and geth's) refusal of a transaction its sender cannot pay
+    /// for reaches people as a coded sentence, not the RPC's words.
+    #[test]
+    fn an_unfunded_sender_is_told_so_in_words() {
+        for said in [
+            "error code -32003: Insufficient funds for gas * price + value",
+            "error code -32003: Out of gas: gas required exceeds allowance: 0",
+        ] {
+            let e = ChainError::Rpc(alloy::transports::TransportErrorKind::custom_str(said));
+            assert_eq!(e.code(), "chain.insufficient_funds", "{said}");
+            assert!(e.message().contains("too little ETH"), "{}", e.message());
+        }
+        let other = ChainError::Rpc(alloy::transports::TransportErrorKind::custom_str("timeout"));
+        assert_eq!(other.code(), "chain.rpc_failed");
+    }
 }

@@ -25,11 +25,12 @@ function marketStatus(s) {
 // ── Home ────────────────────────────────────────────────────────────────
 function cards(st) {
   const c = (id, v, label) => `<div class="card" id="${id}"><b>${v}</b><span>${label}</span></div>`;
-  return c('total-settled', st.intents_settled, 'intents settled on-chain') +
+  const n = (k, one, many) => (Number(k) === 1 ? one : many);
+  return c('total-settled', st.intents_settled, `${n(st.intents_settled, 'intent', 'intents')} settled on-chain`) +
     c('total-staked', eth(st.wei_staked, 2) + ' ETH', 'staked through settled plans') +
     c('total-apy', st.median_net_apy_bps == null ? '—' : pct(st.median_net_apy_bps), 'median net APY promised at settlement') +
-    c('total-pending', st.intents_pending, 'intents waiting for an auction') +
-    c('total-auctions', st.auctions, 'auctions held');
+    c('total-pending', st.intents_pending, `${n(st.intents_pending, 'intent', 'intents')} waiting for an auction`) +
+    c('total-auctions', st.auctions, `${n(st.auctions, 'auction', 'auctions')} held`);
 }
 function auctionRows(list) {
   return list.map(a => `<tr class="auction-row"><td>${link.auction(a.id)}</td><td class="phase">${esc(a.phase)}</td>` +
