@@ -165,7 +165,7 @@ fn ground_ids_and_ten_thousand_unfunded_keys_do_not_delay_a_funded_staker_or_the
     };
     let w = get(&node.addr, &format!("/v1/intents/{spam_id}"));
     assert_eq!(w["status"], "pending", "{w}");
-    assert_eq!(w["waiting"]["reason"], "unfunded", "{w}");
+    assert_eq!(w["waiting"]["reason"], "funding", "{w}");
     eprintln!(
         "round gap: {base:.2} s unloaded, {loaded:.2} s with 10,000 unfunded intents waiting"
     );

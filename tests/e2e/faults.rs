@@ -233,7 +233,7 @@ fn one_stakers_two_intents_on_one_escrow_do_not_block_the_others() {
     let held = if settled.as_ref().unwrap()[0] == "settled" { ids[3] } else { ids[0] };
     let said = wait_for(Duration::from_secs(10), || {
         let v = get(&node.addr, &format!("/v1/intents/{held}"));
-        (v["waiting"]["reason"] == "unfunded").then_some(v)
+        (v["waiting"]["reason"] == "funding").then_some(v)
     });
     assert!(said.is_some(), "{}", get(&node.addr, &format!("/v1/intents/{held}")));
     // Topped up, the held-back intent settles too.

@@ -13,7 +13,7 @@ import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { stakeOnce } from './stake-helper.mjs';
+import { stakeOnce, submitUnfunded } from './stake-helper.mjs';
 
 const NODE = process.env.STAKEBID_URL;
 const SHOTS = process.env.SCREENSHOTS;
@@ -170,6 +170,17 @@ test('the live round updates without a reload when a new intent opens one', asyn
   // Driven by the node's announcements, not a poll: an event name is recorded.
   assert.ok(await page.getAttribute('#live-round', 'data-event'));
   assert.deepEqual(navigations, [], 'no reload');
+});
+
+test('an unfunded intent says it waits for funding, with the shortfall in ETH', async () => {
+  const { id } = await submitUnfunded({ node: NODE, rpc: process.env.STAKEBID_RPC, index: 19, amountEth: '1.5' });
+  // The node's funding check holds it before the next round.
+  let v;
+  for (let k = 0; k < 60 && !(v = await api(`/v1/intents/${id}`)).waiting; k++) await new Promise(r => setTimeout(r, 500));
+  assert.equal(v.waiting?.reason, 'funding', JSON.stringify(v));
+  await open(`#/intent/${id}`, '#waiting');
+  const said = await text('#waiting');
+  assert.match(said, /Waiting for funding: the Settlement escrow holds 0\.0000 ETH, but this owner's open intents in it need 1\.5000 ETH \(1\.5000 ETH short\)/, said);
 });
 
 test('a phone-width view has no horizontal overflow on the intent page', async () => {

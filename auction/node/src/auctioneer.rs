@@ -113,7 +113,7 @@ pub struct Auctioneer<'s> {
     /// so one unfunded intent cannot sink a whole batch's settlement; with
     /// each one's deadline, so a round expires them without reading them
     /// (shared: the live board shows the same map every round, uncopied).
-    pub held: std::sync::Arc<std::collections::BTreeMap<IntentId, u64>>,
+    pub held: std::sync::Arc<std::collections::BTreeMap<IntentId, crate::funding::Held>>,
     /// No new rounds (the market feed stopped them; intents wait).
     pub paused: bool,
     /// Per-owner batch shares and backoff (kept in memory: a restart
@@ -250,7 +250,7 @@ impl<'s> Auctioneer<'s> {
         let mut load = Vec::new();
         for id in self.store.ids_with_status(Status::Pending)? {
             match self.held.get(&id) {
-                Some(&deadline) if deadline <= close_at => expired.push((id, Status::Expired)),
+                Some(h) if h.deadline <= close_at => expired.push((id, Status::Expired)),
                 Some(_) => {}
                 None => load.push(id),
             }

@@ -559,7 +559,7 @@ impl ChainLink {
     pub async fn held_back(
         &self,
         store: &dyn NodeStore,
-    ) -> std::collections::BTreeMap<IntentId, u64> {
+    ) -> std::collections::BTreeMap<IntentId, crate::funding::Held> {
         let mut f = self.funding.lock().await;
         f.pass(&self.provider, self.deployment.settlement, store).await
     }

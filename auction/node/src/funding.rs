@@ -47,6 +47,37 @@ pub struct Parked {
     pub asset: Address,
     /// Its deadline (the round driver expires it without reading it).
     pub deadline: u64,
+    /// Why, as the last check saw it.
+    pub short: Shortfall,
+}
+
+/// Why the chain says a pending intent cannot settle now, in amounts its
+/// owner can act on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shortfall {
+    /// Its nonce is spent (settled elsewhere, or cancelled on-chain).
+    NonceSpent,
+    /// What the owner's pending and awarded intents in `asset` need
+    /// against what its escrow (ETH) or allowance and balance (a token)
+    /// hold, in wei.
+    Funds {
+        /// The asset (zero: ETH in escrow).
+        asset: Address,
+        /// What its intents in this asset need together.
+        needed: U256,
+        /// What the chain holds for them.
+        available: U256,
+    },
+}
+
+/// A held-back intent: its deadline (rounds expire it without reading it)
+/// and why it is held.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Held {
+    /// Its deadline.
+    pub deadline: u64,
+    /// Why.
+    pub short: Shortfall,
 }
 
 /// The pass's memory between rounds.
@@ -68,7 +99,7 @@ impl Funding {
         provider: &DynProvider,
         settlement: Address,
         store: &dyn NodeStore,
-    ) -> BTreeMap<IntentId, u64> {
+    ) -> BTreeMap<IntentId, Held> {
         let Ok(pending) = store.ids_with_status(Status::Pending) else {
             return self.held();
         };
@@ -92,8 +123,9 @@ impl Funding {
         };
         for (id, r) in &records {
             let i = &r.signed.intent;
-            if unfunded.contains(id) {
-                let p = Parked { owner: i.owner, asset: i.asset, deadline: i.deadline };
+            if let Some(short) = unfunded.get(id) {
+                let p =
+                    Parked { owner: i.owner, asset: i.asset, deadline: i.deadline, short: *short };
                 self.parked.insert(*id, p);
             } else {
                 self.parked.remove(id);
@@ -102,9 +134,12 @@ impl Funding {
         self.held()
     }
 
-    /// Intents held back now, with their deadlines.
-    pub fn held(&self) -> BTreeMap<IntentId, u64> {
-        self.parked.iter().map(|(id, p)| (*id, p.deadline)).collect()
+    /// Intents held back now, with their deadlines and why.
+    pub fn held(&self) -> BTreeMap<IntentId, Held> {
+        self.parked
+            .iter()
+            .map(|(id, p)| (*id, Held { deadline: p.deadline, short: p.short }))
+            .collect()
     }
 
     /// The next [`RECHECK_PER_ROUND`] parked intents after the last turn,
@@ -186,7 +221,7 @@ async fn unfunded(
     settlement: Address,
     records: &[(IntentId, Record)],
     promised: &BTreeMap<(Address, Address), U256>,
-) -> Option<BTreeSet<IntentId>> {
+) -> Option<BTreeMap<IntentId, Shortfall>> {
     let mut groups: BTreeMap<(Address, Address), Vec<(IntentId, &Intent)>> = BTreeMap::new();
     for (id, rec) in records {
         let i = &rec.signed.intent;
@@ -215,7 +250,7 @@ async fn unfunded(
     };
     let mut answers = answers.iter();
     let mut next = || word(answers.next().expect("one answer per call"));
-    let mut out = BTreeSet::new();
+    let mut out = BTreeMap::new();
     for ((owner, asset), intents) in groups {
         let funds = if asset.is_zero() {
             next()
@@ -227,17 +262,25 @@ async fn unfunded(
             intents.iter().map(|_| next().is_some_and(|w| !w.is_zero())).collect();
         // A call that did not answer holds nothing back.
         let Some(funds) = funds else { continue };
-        let mut left =
-            funds.saturating_sub(promised.get(&(owner, asset)).copied().unwrap_or_default());
+        let owed = promised.get(&(owner, asset)).copied().unwrap_or_default();
+        let needed = intents
+            .iter()
+            .zip(&used)
+            .filter(|(_, spent)| !**spent)
+            .fold(owed, |n, ((_, i), _)| n + i.amount);
+        let short = Shortfall::Funds { asset, needed, available: funds };
+        let mut left = funds.saturating_sub(owed);
         let mut order: Vec<usize> = (0..intents.len()).collect();
         // The soonest deadline first: what must settle soonest is funded first.
         order.sort_by_key(|&k| (intents[k].1.deadline, intents[k].1.nonce, intents[k].0));
         for k in order {
             let (id, i) = intents[k];
-            if !used[k] && i.amount <= left {
+            if used[k] {
+                out.insert(id, Shortfall::NonceSpent);
+            } else if i.amount <= left {
                 left -= i.amount;
             } else {
-                out.insert(id);
+                out.insert(id, short);
             }
         }
     }

@@ -87,7 +87,7 @@ pub struct Live {
 struct Board {
     /// The round the pool was last batched for.
     round: u64,
-    held: Arc<std::collections::BTreeMap<stakebid_intents::IntentId, u64>>,
+    held: Arc<std::collections::BTreeMap<stakebid_intents::IntentId, crate::funding::Held>>,
     fairness: stakebid_auction::domain::fairness::Fairness,
 }
 
@@ -132,8 +132,17 @@ impl Live {
         owner: &Address,
     ) -> Option<stakebid_wire::Waiting> {
         let b = self.board.lock().unwrap_or_else(|p| p.into_inner());
-        if b.held.contains_key(id) {
-            return Some(stakebid_wire::Waiting::Unfunded);
+        if let Some(h) = b.held.get(id) {
+            return Some(match h.short {
+                crate::funding::Shortfall::NonceSpent => stakebid_wire::Waiting::NonceSpent,
+                crate::funding::Shortfall::Funds { asset, needed, available } => {
+                    stakebid_wire::Waiting::Funding {
+                        asset,
+                        needed: needed.into(),
+                        available: available.into(),
+                    }
+                }
+            });
         }
         match b.fairness.admits(owner, b.round) {
             Some(stakebid_auction::domain::fairness::Waiting::Backoff { until }) => {
@@ -436,9 +445,23 @@ mod tests {
         let (a, b) = (Address::repeat_byte(0xaa), Address::repeat_byte(0xbb));
         let mut fairness = stakebid_auction::domain::fairness::Fairness::default();
         fairness.record(4, &[b].into(), &Default::default());
+        let short = crate::funding::Shortfall::Funds {
+            asset: Address::ZERO,
+            needed: alloy::primitives::U256::from(3u64),
+            available: alloy::primitives::U256::from(1u64),
+        };
+        let h = crate::funding::Held { deadline: u64::MAX, short };
         *live.board.lock().unwrap() =
-            Board { round: 5, held: Arc::new([(held, u64::MAX)].into()), fairness };
-        assert_eq!(live.waiting(&held, &a), Some(stakebid_wire::Waiting::Unfunded));
+            Board { round: 5, held: Arc::new([(held, h)].into()), fairness };
+        assert_eq!(
+            serde_json::to_value(live.waiting(&held, &a).unwrap()).unwrap(),
+            serde_json::json!({
+                "reason": "funding",
+                "asset": "0x0000000000000000000000000000000000000000",
+                "needed": "3",
+                "available": "1"
+            })
+        );
         let w = live.waiting(&backing_off, &b).unwrap();
         assert_eq!(w, stakebid_wire::Waiting::Backoff { until_round: 6 });
         assert_eq!(

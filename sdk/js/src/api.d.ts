@@ -700,7 +700,7 @@ export interface TypedField {
 }
 
 /** Why a pending intent waits (`IntentView.waiting`). */
-export type Waiting = { reason: "unfunded" } | { reason: "backoff"; until_round: number };
+export type Waiting = { asset: string; available: string; needed: string; reason: "funding" } | { reason: "nonce_spent" } | { reason: "backoff"; until_round: number };
 
 /** One queued withdrawal of a restaked position. */
 export interface WithdrawalView {

@@ -36,7 +36,7 @@ export type SdkCode =
   | 'sdk.unreachable' | 'sdk.bad_response' | 'sdk.no_wallet' | 'sdk.no_reader' | 'sdk.no_owner'
   | 'sdk.no_chain' | 'sdk.unknown_profile' | 'sdk.unknown_limit' | 'sdk.timeout' | 'sdk.not_restaked'
   | 'sdk.withdrawal_not_ready' | 'sdk.bad_amount' | 'sdk.unitless_amount' | 'sdk.wrong_unit'
-  | 'sdk.balance_short' | 'sdk.rejected' | 'sdk.aborted'
+  | 'sdk.balance_short' | 'sdk.rejected' | 'sdk.aborted' | 'sdk.unfunded' | 'sdk.nonce_spent'
   | 'chain.reverted' | 'chain.insufficient_funds' | 'chain.call_failed';
 
 /** Any error as a StakebidError (viem's: out of gas money, declined, reverted, failed). */

@@ -243,14 +243,30 @@ export class Stakebid {
    * `onUpdate(view)` on each change; resolves with the final view. Reads the
    * node's event stream and falls back to polling every `pollMs` when the
    * stream is unavailable. `timeoutMs` (default 5 minutes) rejects with
-   * `sdk.timeout`; `signal` aborts.
+   * `sdk.unfunded` (naming the shortfall) when the node holds it for
+   * funding, `sdk.nonce_spent`, else `sdk.timeout`; `signal` aborts.
    */
   async watch(id, { onUpdate = () => {}, timeoutMs = 300_000, pollMs = 1000, signal } = {}) {
     const stop = new AbortController();
-    const timer = setTimeout(() => stop.abort(new StakebidError('sdk.timeout', `intent ${id} was not final within ${timeoutMs} ms`)), timeoutMs);
+    let last = '', latest = null;
+    // Timed out while the node says why it waits: the error names the reason.
+    const late = () => {
+      const w = latest?.waiting;
+      if (w?.reason === 'funding') {
+        const unit = w.asset.toLowerCase() === NATIVE_ETH ? 'ETH in escrow' : `of token ${w.asset} (allowance and balance)`;
+        return new StakebidError('sdk.unfunded', `intent ${id} is waiting for funding: its owner's open intents need ${w.needed} wei ${unit}, ${w.available} wei is there (${BigInt(w.needed) - BigInt(w.available)} wei short); fund() it and it joins the next auction`);
+      }
+      if (w?.reason === 'nonce_spent') return new StakebidError('sdk.nonce_spent', `intent ${id} cannot settle: its nonce is already used on-chain`);
+      const why = w ? ` (waiting: ${w.reason})` : '';
+      return new StakebidError('sdk.timeout', `intent ${id} was not final within ${timeoutMs} ms${why}`);
+    };
+    // The stream sends changes only: read the view once more to say why.
+    const timer = setTimeout(async () => {
+      try { latest = await this.#get(`/v1/intents/${id}`); } catch { /* the last view seen */ }
+      stop.abort(late());
+    }, timeoutMs);
     signal?.addEventListener('abort', () => stop.abort(signal.reason));
-    let last = '';
-    const seen = v => { const k = JSON.stringify([v.status, v.history.length, v.award?.settlement?.tx]); if (k !== last) { last = k; onUpdate(v); } return FINAL.has(v.status) ? v : null; };
+    const seen = v => { latest = v; const k = JSON.stringify([v.status, v.history.length, v.award?.settlement?.tx, v.waiting]); if (k !== last) { last = k; onUpdate(v); } return FINAL.has(v.status) ? v : null; };
     try {
       const done = await this.#stream(id, seen, stop.signal).catch(e => { if (stop.signal.aborted) throw stop.signal.reason; return null; });
       if (done) return done;

@@ -129,3 +129,23 @@ test('amounts carry their unit; every failure is a coded StakebidError, nothing 
   assert.equal(await reader.getTransactionCount({ address: owner }), 0, 'nothing was sent');
   await code(poor.cancelOnChain([1]), 'chain.insufficient_funds');
 });
+
+test('an unfunded intent: watch names the shortfall (sdk.unfunded), the view says it; funded, it settles', async () => {
+  const sb = await connect(18);
+  const intent = await sb.buildIntent({ amount: '2 ETH', profile: 'balanced' });
+  const { id } = await sb.submit(intent, await sb.sign(intent));
+  let said;
+  await assert.rejects(sb.watch(id, { timeoutMs: 15_000 }), e => { said = e.message; return e.code === 'sdk.unfunded'; });
+  const v = await sb.status(id);
+  assert.equal(v.status, 'pending');
+  // What all of this owner's open ETH intents need (this one's 2 ETH at least), against an empty escrow.
+  const open = (await sb.intents()).filter(x => x.status === 'pending' && x.intent.asset === intent.asset);
+  const needed = open.reduce((n, x) => n + BigInt(x.intent.amount), 0n);
+  assert.ok(needed >= 2_000_000_000_000_000_000n);
+  assert.deepEqual(v.waiting, { reason: 'funding', asset: '0x0000000000000000000000000000000000000000', needed: String(needed), available: '0' });
+  assert.match(said, new RegExp(`need ${needed} wei ETH in escrow, 0 wei is there \\(${needed} wei short\\)`), said);
+  assert.equal((await sb.fund(intent)).action, 'deposit');
+  const done = await sb.watch(id, { timeoutMs: 120_000 });
+  assert.equal(done.status, 'settled');
+  assert.equal(done.waiting, undefined);
+});

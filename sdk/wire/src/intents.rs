@@ -175,10 +175,25 @@ pub struct IntentView {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "reason", rename_all = "snake_case")]
 pub enum Waiting {
-    /// The chain says it cannot settle now: the owner's escrow, or its
-    /// token allowance or balance, is short of what its pending intents
-    /// need, or its nonce is spent. It enters rounds again once funded.
-    Unfunded,
+    /// The chain says it cannot settle now: the owner's escrow (ETH), or
+    /// its token allowance or balance, holds `available` wei where its
+    /// pending and awarded intents in `asset` need `needed`. It enters
+    /// rounds again once funded (a deposit or approval wakes it).
+    Funding {
+        /// The asset (the zero address: ETH in the Settlement's escrow).
+        #[serde(with = "checksummed")]
+        #[schema(value_type = String, pattern = "^0x[0-9a-fA-F]{40}$")]
+        asset: Address,
+        /// What the owner's intents in this asset need together (wei).
+        #[schema(value_type = String, pattern = "^[0-9]+$")]
+        needed: Dec<U256>,
+        /// What the escrow, or the smaller of allowance and balance, holds (wei).
+        #[schema(value_type = String, pattern = "^[0-9]+$")]
+        available: Dec<U256>,
+    },
+    /// Its nonce is spent on-chain (settled elsewhere, or cancelled with
+    /// `invalidateNonces`): it will never settle, and expires at its deadline.
+    NonceSpent,
     /// No valid bid covered its owner's intents in a recent round: until
     /// round `until_round` its owner's intents go after everyone else's.
     Backoff {

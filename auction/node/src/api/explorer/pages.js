@@ -22,6 +22,25 @@ function marketStatus(s) {
   return h;
 }
 
+// Why a pending intent is not in an auction, in its owner's words.
+function waitingText(v) {
+  const w = v.waiting;
+  if (!w) return '';
+  let say;
+  if (w.reason === 'funding') {
+    const unit = w.asset === '0x0000000000000000000000000000000000000000' ? 'ETH' : 'tokens';
+    const where = unit === 'ETH' ? 'the Settlement escrow holds' : 'the allowance to the Settlement and the wallet hold';
+    say = `Waiting for funding: ${where} ${eth(w.available)} ${unit}, but this owner's open intents in it need ${eth(w.needed)} ${unit} (${eth(BigInt(w.needed) - BigInt(w.available))} ${unit} short). It joins the next auction once funded.`;
+  } else if (w.reason === 'nonce_spent') {
+    say = 'Its nonce is already used on-chain (settled elsewhere or cancelled there): it cannot settle and expires at its deadline.';
+  } else if (w.reason === 'backoff') {
+    say = `No valid plan covered this owner's intents lately: they wait behind everyone else's until auction ${esc(w.until_round)}.`;
+  } else {
+    say = `Waiting: ${esc(w.reason)}.`;
+  }
+  return `<p class="warn" id="waiting">${say}</p>`;
+}
+
 // ── Home ────────────────────────────────────────────────────────────────
 function cards(st) {
   const c = (id, v, label) => `<div class="card" id="${id}"><b>${v}</b><span>${label}</span></div>`;
@@ -182,7 +201,7 @@ function intentBody(v, m, q) {
     <tr><td>exitable within ${esc(i.liquidWithinDays)} days at least</td><td class="num">${pct(i.minLiquidBps)}</td></tr>
     <tr><td>solver fee at most</td><td class="num">${pct(i.maxFeeBps)}</td></tr>
     ${i.excludedOperators.length ? `<tr><td>excluded operators</td><td>${i.excludedOperators.map(a => `<code>${esc(a)}</code>`).join(' ')}</td></tr>` : ''}</table></div>`;
-  if (!w) return h + `<h3>Signed limits</h3>${limits}<p class="muted">No plan yet: one appears here once an auction awards this intent.</p>`;
+  if (!w) return h + waitingText(v) + `<h3>Signed limits</h3>${limits}<p class="muted">No plan yet: one appears here once an auction awards this intent.</p>`;
   const e = w.evaluation, b = x => Number(x) / 100;
   h += `<h3>What the plan delivers against the limits</h3><div class="grid2"><div>${limitBars([
     { label: 'net APY', value: b(e.net_apy_bps), limit: b(i.minNetApyBps), kind: 'min' },
