@@ -210,6 +210,7 @@ error_codes! {
     RoundTooManyBids = "round.too_many_bids", Some(422), "the solver already committed its most bids this round";
     RoundUnrevealed = "round.unrevealed", None, "a signed commitment was not opened by the reveal deadline (recorded at close, charged per commitment)";
     RoundWrongAuction = "round.wrong_auction", Some(422), "the message names another auction than the live one";
+    SdkBalanceShort = "sdk.balance_short", None, "the wallet holds less of a token than its open intents need: nothing was approved or sent";
     SdkChain = "sdk.chain", None, "a chain call of the SDK failed; the SDK passes the node's own codes through otherwise";
     SdkDecode = "sdk.decode", None, "the node's answer could not be read";
     SdkTransport = "sdk.transport", None, "the node could not be reached";

@@ -17,6 +17,7 @@
 //! ([`stakebid_intents::envelope`]); this crate moves it, receivers check it.
 #![forbid(unsafe_code)]
 
+pub mod display;
 pub mod staker;
 
 /// The SDK's error: the node client's (`Api`, `Transport`, `Decode`) and its chain calls' (`Chain`).

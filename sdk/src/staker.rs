@@ -227,26 +227,42 @@ impl Staker {
             let s = ISettlement::new(settlement, p.clone());
             let have = s.escrowOf(self.address()).call().await.map_err(chain_err)?;
             if have >= need {
-                return Ok(format!("escrow already holds {have} wei (open intents need {need})"));
+                return Ok(format!(
+                    "the escrow already holds {} (your open intents need {})",
+                    crate::display::amount(have, "ETH"),
+                    crate::display::amount(need, "ETH")
+                ));
             }
             let r = mined!(s.deposit().value(need - have));
             return Ok(format!(
-                "escrowed {} wei for {need} wei of open intents (tx {})",
-                need - have,
+                "escrowed {} for {} of open intents (tx {})",
+                crate::display::amount(need - have, "ETH"),
+                crate::display::amount(need, "ETH"),
                 r.transaction_hash
             ));
         }
         let t = IToken::new(i.asset, p.clone());
-        if t.allowance(self.address(), settlement).call().await.map_err(chain_err)? >= need {
-            return Ok("allowance already set".into());
-        }
-        let r = mined!(t.approve(settlement, need));
-        let mut out = format!("approved {need} for open intents (tx {})", r.transaction_hash);
+        // A token the wallet does not hold is refused before any approval
+        // is sent (an approval nothing can use is a transaction wasted).
         let balance = t.balanceOf(self.address()).call().await.map_err(chain_err)?;
         if balance < need {
-            out += &format!("; warning: the wallet holds only {balance} of it, so the node keeps intents out of auctions until it holds {need}");
+            return Err(SdkError::BalanceShort(format!(
+                "the wallet holds {} of token {} but your open intents in it need {}: nothing was approved",
+                crate::display::eth(balance),
+                i.asset,
+                crate::display::eth(need)
+            )));
         }
-        Ok(out)
+        if t.allowance(self.address(), settlement).call().await.map_err(chain_err)? >= need {
+            return Ok("the allowance already covers your open intents".into());
+        }
+        let r = mined!(t.approve(settlement, need));
+        Ok(format!(
+            "approved the Settlement for {} of token {} (tx {})",
+            crate::display::eth(need),
+            i.asset,
+            r.transaction_hash
+        ))
     }
 
     /// Submits with a signature (the local key's, or a wallet's).
@@ -336,6 +352,18 @@ impl Staker {
             .filter_map(|r| r.award)
             .flat_map(|a| a.plan.allocations.into_iter().map(|x| x.position))
             .collect();
+        // A restaked position's tokens come back to the wallet when its
+        // withdrawal completes: list the token's liquid position too.
+        let mut names = names;
+        let liquid: Vec<String> = names
+            .iter()
+            .filter_map(|n| market.positions.iter().find(|x| x.id == *n && x.operator.is_some()))
+            .filter_map(|r| {
+                market.positions.iter().find(|x| x.operator.is_none() && x.asset == r.asset)
+            })
+            .map(|x| x.id.clone())
+            .collect();
+        names.extend(liquid);
         let mut out = vec![];
         for name in names {
             let Some(pos) = market.positions.iter().find(|x| x.id == name) else { continue };

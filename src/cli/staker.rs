@@ -11,6 +11,7 @@ use super::keys::parse_key;
 use super::parse_eth;
 use super::{print_json, CliError};
 use stakebid_intents::IntentId;
+use stakebid_sdk::display::{amount, duration, pct, utc};
 use stakebid_sdk::{profile, Client, Staker};
 use stakebid_wire::{Dec, IntentStatus};
 
@@ -134,11 +135,14 @@ pub(crate) fn quote(c: Conn, a: NewArgs) -> Result<(), CliError> {
             print_json(&q);
         } else {
             println!(
-                "net APY {} bps, CVaR {} bps, liquid {} bps, fee {} wei",
-                q.net_apy_bps, q.cvar_bps, q.liquid_bps, q.fee_wei
+                "net APY {}, tail loss (CVaR) {}, exitable in time {}, fee {}",
+                pct(q.net_apy_bps),
+                pct(q.cvar_bps as i64),
+                pct(q.liquid_bps as i64),
+                amount(U256::from(q.fee_wei.0), "ETH")
             );
             for p in &q.positions {
-                println!("  {:<18} {} wei", p.position, p.amount);
+                println!("  {:<18} {}", p.position, amount(U256::from(p.amount.0), "ETH"));
             }
         }
         Ok(())
@@ -177,8 +181,11 @@ pub(crate) fn submit(
         if c.json {
             print_json(&Submitted { id, status, funding: &funded });
         } else {
-            tracing::info!("{funded}");
-            println!("intent {} {status}", id.0);
+            println!("{funded}");
+            println!("intent {} submitted", id.0);
+            if wait {
+                print_view(&s, &s.status(&id).await?);
+            }
         }
         Ok(())
     })
@@ -202,12 +209,68 @@ pub(crate) fn status(c: Conn, id: String, wait: bool) -> Result<(), CliError> {
         if c.json {
             print_json(&r);
         } else {
-            let hist: Vec<String> =
-                r.history.iter().map(|h| format!("{}@{}", h.status, h.at)).collect();
-            println!("{} {} ({})", id.0, r.status, hist.join(" → "));
+            print_view(&s, &r);
         }
         Ok(())
     })
+}
+
+/// The name people know an asset by: ETH, or the deployment's token name.
+fn unit_of(s: &Staker, asset: Address) -> String {
+    if asset.is_zero() {
+        return "ETH".into();
+    }
+    s.deployment()
+        .and_then(|d| d.assets.iter().find(|(_, a)| **a == asset).map(|(n, _)| n.clone()))
+        .unwrap_or_else(|| format!("of token {asset}"))
+}
+
+/// An intent's view for people: status and when, why it waits, the plan
+/// with its figures, the auction and the settlement.
+fn print_view(s: &Staker, v: &stakebid_wire::IntentView) {
+    let i = &v.intent;
+    let unit = unit_of(s, i.asset);
+    println!(
+        "intent {}: {} — {} on the {} risk limits, valid until {}",
+        v.id.0,
+        v.status,
+        amount(i.amount.0, &unit),
+        format_args!("net APY ≥ {}", pct(i.min_net_apy_bps.0 as i64)),
+        utc(i.deadline.0)
+    );
+    for h in &v.history {
+        println!("  {:<10} {}", h.status.to_string(), utc(h.at));
+    }
+    if let Some(w) = &v.waiting {
+        println!("  {}", stakebid_sdk::display::waiting(w, |a| unit_of(s, a)));
+    }
+    let Some(a) = &v.award else { return };
+    let e = &a.evaluation;
+    println!(
+        "  plan by solver {} in auction {}: net APY {}, tail loss (CVaR) {}, exitable in time {}, fee {}",
+        a.solver,
+        v.auction.map(|n| n.to_string()).unwrap_or_else(|| "?".into()),
+        pct(e.net_apy_bps),
+        pct(e.cvar_bps as i64),
+        pct(e.liquid_bps as i64),
+        amount(U256::from(e.fee.0), &unit)
+    );
+    for al in &a.plan.allocations {
+        println!("    {:<18} {}", al.position, amount(U256::from(al.amount.0), &unit));
+    }
+    match &a.settlement {
+        Some(st) => println!("  settled in tx {} ({} gas)", st.tx, st.gas_used),
+        None => println!("  awaiting settlement on-chain"),
+    }
+}
+
+/// The token a position's amount is counted in: liquid `rETH`, or the
+/// shares of a restaked `rETH@kiln`.
+fn position_unit(position: &str) -> String {
+    match position.split_once('@') {
+        Some((token, _)) => format!("{token} (restaked shares)"),
+        None => position.to_string(),
+    }
 }
 
 /// `stakebid intent cancel`.
@@ -239,14 +302,18 @@ pub(crate) fn positions(c: Conn) -> Result<(), CliError> {
         if c.json {
             print_json(&Holdings { owner: s.address(), escrow_wei: Dec(escrow), positions: &ps });
         } else {
-            println!("owner {} — escrow {:.6} ETH", s.address(), f64::from(escrow) / 1e18);
+            println!("owner {} — escrow {}", s.address(), amount(escrow, "ETH"));
             for p in ps.iter().filter(|p| !p.amount.is_zero()) {
                 let at = if p.holder == s.address() {
-                    "wallet".to_string()
+                    "in your wallet".to_string()
                 } else {
-                    format!("holder {}", p.holder)
+                    format!("in your position holder {}", p.holder)
                 };
-                println!("  {:<18} {:>14.6}  ({at})", p.position, f64::from(p.amount) / 1e18);
+                println!(
+                    "  {:<18} {}  ({at})",
+                    p.position,
+                    amount(p.amount, &position_unit(&p.position))
+                );
             }
         }
         Ok(())
@@ -265,7 +332,7 @@ pub(crate) fn withdraw(c: Conn, position: String) -> Result<(), CliError> {
         if c.json {
             print_json(&Withdrawal { position: &position, shares: Dec(p.amount), tx });
         } else {
-            println!("withdrawal of {} {position} queued in {} (tx {tx}); complete it through the holder after the protocol's delay", p.amount, p.holder);
+            println!("withdrawal of {} queued in your position holder {} (tx {tx}); `stakebid withdraw --complete` after the protocol's delay", amount(p.amount, &position_unit(&position)), p.holder);
         }
         Ok(())
     })
@@ -291,22 +358,36 @@ pub(crate) fn complete(c: Conn, only: Option<String>) -> Result<(), CliError> {
                 "no queued withdrawal to complete; `stakebid withdraw --position ID` queues one",
             ));
         }
+        // A devnet mines only on transactions: its blocks would never come.
+        // There the wait is mined at once (anvil_mine); elsewhere it runs.
+        let wait = pending.iter().map(|w| w.blocks_left).max().unwrap_or(0);
+        let pending = if wait > 0 && devnet_mine(&c.rpc_url, wait).await? {
+            if !c.json {
+                println!("devnet: mined {wait} blocks to pass the protocol's withdrawal delay");
+            }
+            s.withdrawals()
+                .await?
+                .into_iter()
+                .filter(|w| only.as_ref().is_none_or(|p| *p == w.position))
+                .collect()
+        } else {
+            pending
+        };
         let mut out = vec![];
         for w in &pending {
             let tx = if w.blocks_left == 0 { Some(s.complete_withdrawal(w).await?) } else { None };
             if !c.json {
                 match tx {
                     Some(tx) => println!(
-                        "withdrawal of {} {} completed: the tokens are in your wallet (tx {tx})",
-                        w.shares, w.position
+                        "withdrawal of {} completed: the tokens are in your wallet (tx {tx})",
+                        amount(w.shares, &position_unit(&w.position))
                     ),
                     None => println!(
-                        "withdrawal of {} {} completes at block {}: {} blocks left (about {} s at {BLOCK_SECS} s a block)",
-                        w.shares,
-                        w.position,
+                        "withdrawal of {} completes at block {}: {} blocks left (about {} at {BLOCK_SECS} s a block)",
+                        amount(w.shares, &position_unit(&w.position)),
                         w.completable_at_block,
                         w.blocks_left,
-                        w.blocks_left * BLOCK_SECS
+                        duration(w.blocks_left * BLOCK_SECS)
                     ),
                 }
             }
@@ -317,6 +398,24 @@ pub(crate) fn complete(c: Conn, only: Option<String>) -> Result<(), CliError> {
         }
         Ok(())
     })
+}
+
+/// On anvil (chain id 31337), mines `blocks` blocks and says so; false on
+/// any other chain.
+async fn devnet_mine(rpc: &str, blocks: u64) -> Result<bool, CliError> {
+    use alloy::providers::Provider;
+    let url =
+        rpc.parse().map_err(|_| CliError::new("cli.bad_url", format!("{rpc} is not a URL")))?;
+    let p = alloy::providers::ProviderBuilder::new().connect_http(url);
+    let chain =
+        p.get_chain_id().await.map_err(|e| CliError::new("chain.rpc_failed", e.to_string()))?;
+    if chain != stakebid_intents::Domain::DEV.chain_id {
+        return Ok(false);
+    }
+    p.raw_request::<_, serde_json::Value>("anvil_mine".into(), (format!("{blocks:#x}"),))
+        .await
+        .map_err(|e| CliError::new("chain.rpc_failed", e.to_string()))?;
+    Ok(true)
 }
 
 /// `stakebid withdraw --complete --json`: each queued withdrawal, and the

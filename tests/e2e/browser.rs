@@ -9,8 +9,9 @@
 //!   against the OpenAPI document, and `npm pack` installed in a fresh
 //!   project running the README's example;
 //!
-//! and then the CLI's `stakebid withdraw` / `withdraw --complete` on a demo
-//! staker's restaked position, across the protocol's delay.
+//! and then the README's staker journey on the CLI (quote, submit --wait,
+//! status, positions, withdraw, withdraw --complete, a refused token
+//! intent, cancel), its human output free of wei and unix times.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -40,7 +41,14 @@ impl Drop for Dev {
 }
 
 /// The first demo staker (anvil dev account 5), whose plan the demo settles.
-const DEMO_STAKER: &str = "0x8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba";
+/// No run of ten or more decimal digits outside hex (`0x…`) and JSON: a
+/// wei amount or a unix time a person would have to decode.
+fn wei_free(out: &str) -> bool {
+    out.lines().filter(|l| !l.trim_start().starts_with('{')).all(|l| {
+        l.split(|c: char| !c.is_ascii_alphanumeric())
+            .all(|t| !(t.len() >= 10 && t.chars().all(|c| c.is_ascii_digit())))
+    })
+}
 
 fn cli(args: &[&str]) -> (bool, String) {
     let out = Command::new(BIN).args(args).output().expect("stakebid runs");
@@ -109,58 +117,70 @@ fn the_explorer_and_the_wallet_kit_work_on_stakebid_dev() {
         assert!(f.metadata().map(|m| m.len() > 10_000).unwrap_or(false), "screenshot {page}");
     }
 
-    // The CLI: a demo staker queues a restaked position's withdrawal; it is
-    // not completable before the protocol's delay, then completes.
-    let conn = ["--node", &node, "--rpc-url", &rpc, "--key", DEMO_STAKER];
-    let (ok, positions) = cli(&[&["positions", "--json"][..], &conn[..]].concat());
-    assert!(ok, "{positions}");
-    let v: serde_json::Value = serde_json::from_str(&positions).expect("positions --json");
-    let restaked = v["positions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p.get("strategy").is_some())
-        .expect("the demo staker holds a restaked position")["position"]
-        .as_str()
-        .unwrap()
+    // The README's staker journey on the CLI, as the default staker (anvil's
+    // second key), read as a person reads it: amounts in ETH, dates in UTC,
+    // no wei anywhere (wei only with --json).
+    let conn = ["--node", &node, "--rpc-url", &rpc];
+    let run = |args: &[&str]| {
+        let (ok, out) = cli(&[args, &conn[..]].concat());
+        assert!(wei_free(&out), "a wei amount or a unix time in human output of {args:?}:\n{out}");
+        (ok, out)
+    };
+    let (ok, out) = run(&["intent", "quote", "--amount-eth", "5", "--profile", "conservative"]);
+    assert!(ok && out.contains("net APY ") && out.contains(" %") && out.contains(" ETH"), "{out}");
+    let (ok, out) =
+        run(&["intent", "submit", "--amount-eth", "5", "--profile", "yield-seeking", "--wait"]);
+    assert!(ok, "{out}");
+    for said in ["escrowed 5 ETH", "settled", " UTC", "plan by solver", "settled in tx"] {
+        assert!(out.contains(said), "submit --wait says {said:?}:\n{out}");
+    }
+    let intent = out
+        .split("intent ")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .expect("the intent id is printed")
         .to_string();
-    let (ok, out) = cli(&[&["withdraw", "--position", &restaked][..], &conn[..]].concat());
+    let (ok, out) = run(&["intent", "status", "--id", &intent]);
+    assert!(ok && out.contains("settled") && out.contains(" UTC") && out.contains(" ETH"), "{out}");
+    let (ok, out) = run(&["positions"]);
+    assert!(ok && out.contains("restaked shares"), "{out}");
+    let restaked = out
+        .lines()
+        .find(|l| l.contains("(restaked shares)"))
+        .and_then(|l| l.split_whitespace().next())
+        .expect("a restaked position is listed")
+        .to_string();
+    let token = restaked.split('@').next().unwrap().to_string();
+    let (ok, out) = run(&["withdraw", "--position", &restaked]);
     assert!(ok && out.contains("queued"), "{out}");
-    let (ok, out) = cli(&[&["withdraw", "--complete"][..], &conn[..]].concat());
-    assert!(ok && out.contains("blocks left") && !out.contains("completed"), "{out}");
     // The explorer shows the countdown on the intent that opened the position.
-    let staker: alloy::signers::local::PrivateKeySigner = DEMO_STAKER.parse().unwrap();
-    let mine = stakebid_tests::get(&http, &format!("/v1/owners/{}/intents", staker.address()));
-    let intent = mine["intents"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|v| {
-            v["award"]["plan"]["allocations"]
-                .as_array()
-                .is_some_and(|a| a.iter().any(|x| x["position"] == restaked.as_str()))
-        })
-        .expect("the intent whose plan opened the position")["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
     let page = crate::explorer::render(&format!("{node}/#/intent/{intent}"));
     assert!(
         page.contains(r#"class="withdrawal-row""#) && page.contains("blocks left"),
         "the intent page shows the queued withdrawal's countdown:\n{page}"
     );
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let p = alloy::providers::ProviderBuilder::new().connect_http(rpc.parse().unwrap());
-    let _: serde_json::Value = rt
-        .block_on(alloy::providers::Provider::raw_request(
-            &p,
-            "anvil_mine".into(),
-            serde_json::json!(["0x40"]),
-        ))
-        .expect("anvil mines 64 blocks");
-    let (ok, out) = cli(&[&["withdraw", "--complete"][..], &conn[..]].concat());
-    assert!(ok && out.contains("completed: the tokens are in your wallet"), "{out}");
-    let (ok, out) = cli(&[&["withdraw", "--complete"][..], &conn[..]].concat());
+    // A devnet mines only on transactions: --complete mines the delay itself.
+    let (ok, out) = run(&["withdraw", "--complete"]);
+    assert!(
+        ok && out.contains("devnet: mined")
+            && out.contains("completed: the tokens are in your wallet"),
+        "{out}"
+    );
+    let (ok, out) = run(&["positions"]);
+    let listed = out.lines().any(|l| {
+        l.split_whitespace().next() == Some(token.as_str()) && l.contains("in your wallet")
+    });
+    assert!(ok && listed, "the withdrawn {token} is still listed, in the wallet:\n{out}");
+    let (ok, out) = run(&["withdraw", "--complete"]);
     assert!(!ok && out.contains("cli.no_withdrawal"), "nothing left to complete:\n{out}");
+    // A token the wallet does not hold: refused before any approval is sent.
+    let (ok, out) = run(&["intent", "submit", "--amount-eth", "2", "--asset", "stETH"]);
+    assert!(
+        !ok && out.contains("sdk.balance_short") && out.contains("nothing was approved"),
+        "{out}"
+    );
+    // Cancel: a settled intent cannot be; the refusal is a sentence with its code.
+    let (ok, out) = run(&["intent", "cancel", "--id", &intent]);
+    assert!(!ok && out.contains("intent.not_cancellable"), "{out}");
     drop(dev);
 }

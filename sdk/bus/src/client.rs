@@ -36,6 +36,9 @@ pub enum ClientError {
     /// A chain call (escrow, approval, positions, withdrawal) failed.
     #[error("chain: {0}")]
     Chain(String),
+    /// The wallet holds less than the intents it would fund need.
+    #[error("{0}")]
+    BalanceShort(String),
 }
 
 impl ClientError {
@@ -58,6 +61,7 @@ impl stakebid_intents::Coded for ClientError {
                 "chain.insufficient_funds"
             }
             ClientError::Chain(_) => "sdk.chain",
+            ClientError::BalanceShort(_) => "sdk.balance_short",
         }
     }
 

@@ -154,6 +154,7 @@ export type ErrorCode =
   | "round.too_many_bids"
   | "round.unrevealed"
   | "round.wrong_auction"
+  | "sdk.balance_short"
   | "sdk.chain"
   | "sdk.decode"
   | "sdk.transport"
