@@ -66,6 +66,11 @@ fn the_standby_takes_over_when_the_leader_dies_and_nothing_is_lost_or_awarded_tw
     let mut a = node(&dir.join("a"), &url, &["--batch-size", "4"]);
     assert!(wait_for(Duration::from_secs(10), || leads(&a).then_some(())).is_some());
     let b = node(&dir.join("b"), &url, &["--batch-size", "4"]);
+    // The standby knows the leader once it has read the lease (its first
+    // try runs just after it starts listening).
+    let seen =
+        wait_for(Duration::from_secs(10), || (!leader(&b.addr)["holder"].is_null()).then_some(()));
+    assert!(seen.is_some(), "the standby reads the lease: {}", leader(&b.addr));
     let la = leader(&a.addr);
     assert_eq!(leader(&b.addr)["holder"], la["holder"], "both see one leader");
     assert_eq!(leader(&b.addr)["this_node"], false);
