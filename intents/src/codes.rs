@@ -172,6 +172,7 @@ error_codes! {
     PlanBelowMinimumDeposit = "plan.below_minimum_deposit", None, "ETH routed into a pool below its minimum deposit, read from the chain each round: the deposit and so the whole award would revert";
     PlanCapacityExceeded = "plan.capacity_exceeded", None, "the batch's plans put more into a position than it has room for";
     PlanDuplicatePosition = "plan.duplicate_position", None, "the plan lists one position twice";
+    PlanDustPosition = "plan.dust_position", None, "a position gets less than the market's minimum position size (the larger of a fixed ticket, a multiple of its own gas cost and a share of the intent): it would cost more than it earns";
     PlanExcludedOperator = "plan.excluded_operator", None, "the plan gives stake to an operator the intent excludes";
     PlanFeeTooHigh = "plan.fee_too_high", None, "the fee is above the intent's maxFeeBps";
     PlanInvalid = "plan.invalid", None, "evaluate found invalid plans";

@@ -244,6 +244,20 @@ pub enum Violation {
         /// The pool's minimum.
         min: Wei,
     },
+    /// A position below the market's minimum position size (the dust rule,
+    /// [`crate::market::MinPosition`]).
+    #[serde(rename = "plan.dust_position")]
+    #[error(
+        "position `{position}` gets {amount} wei, below the smallest position this intent may hold ({min} wei)"
+    )]
+    DustPosition {
+        /// Position id.
+        position: String,
+        /// Wei allocated.
+        amount: Wei,
+        /// The minimum for this intent and position.
+        min: Wei,
+    },
     /// A zero allocation (costs gas, does nothing).
     #[serde(rename = "plan.zero_allocation")]
     #[error("position `{position}` gets 0 wei")]
@@ -413,6 +427,18 @@ pub fn cvar(losses: &[u128], probs: &[u128], conf_bps: u16) -> Wei {
     Wei((cvar_tail_sum(losses, probs, alpha) / u(alpha)).to::<u128>())
 }
 
+/// The least wei a plan for an intent of `amount` paying `fee` may route to
+/// position `p` (index order): the market's dust rule and, when the leg
+/// mints through the pool (`minted`), the pool's minimum deposit — the one
+/// "can this settle and is it worth settling" floor solvers plan to.
+pub fn min_allocation(ctx: &Context<'_>, amount: u128, fee: u128, p: usize, minted: bool) -> u128 {
+    let m = ctx.market;
+    let info = &ctx.index.positions[p];
+    let dust = m.min_position.minimum(amount, fee, info.gas, m.gas.gas_price);
+    let deposit = if minted { m.assets[info.asset].min_deposit.0 } else { 0 };
+    dust.max(deposit)
+}
+
 /// Evaluates `plan` for `intent` (whose id is `id`). Returns every broken
 /// constraint, not just the first, so a solver sees all it must fix.
 pub fn evaluate(
@@ -498,6 +524,14 @@ pub fn evaluate(
                     min,
                 });
             }
+        }
+        let dust = m.min_position.minimum(amount, plan.fee.0, info.gas, m.gas.gas_price);
+        if x < dust {
+            v.push(Violation::DustPosition {
+                position: m.positions[p].id.clone(),
+                amount: Wei(x),
+                min: Wei(dust),
+            });
         }
         if info.exit_days <= intent.liquidWithinDays as u32 {
             liquid += x;

@@ -19,8 +19,11 @@ use crate::intent::{Domain, IntentId};
 use crate::plan::{Allocation, Plan};
 use crate::units::Wei;
 
-/// Version of these messages.
-pub const PROTOCOL_VERSION: u16 = 1;
+/// Version of these messages and of the evaluator's rules a round is scored
+/// under (`AuctionOpen::version`); a driver bids only under the version it
+/// implements. 2: plans keep the market's minimum position size
+/// (`plan.dust_position`, [`crate::market::MinPosition`]).
+pub const PROTOCOL_VERSION: u16 = 2;
 
 /// Bids one solver may commit per round (as CoW Protocol).
 pub const MAX_BIDS_PER_SOLVER: usize = 3;

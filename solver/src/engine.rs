@@ -53,6 +53,7 @@ pub fn request(
             rate: info.rate,
             deposit_fee_bps: info.deposit_fee_bps,
             min_deposit: m.assets[info.asset].min_deposit,
+            min_amount: stakebid_intents::Wei(m.min_position.fixed(info.gas, m.gas.gas_price)),
             exit_days: info.exit_days,
             gas: info.gas,
             exposure: info
@@ -107,6 +108,7 @@ pub fn request(
             bid_budget: SETTLEMENT_GAS_BUDGET,
         },
         max_bids: MAX_BIDS_PER_SOLVER,
+        min_share_bps: m.min_position.share_bps,
         positions,
         capacity: EngineCapacity {
             assets: cap.assets,

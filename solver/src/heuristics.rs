@@ -10,6 +10,7 @@
 
 use std::collections::BTreeMap;
 
+use stakebid_intents::evaluate::min_allocation;
 use stakebid_intents::units::WAD;
 use stakebid_intents::Context;
 
@@ -109,12 +110,47 @@ pub(crate) enum Rule {
     Waterfill,
 }
 
-/// Allocates one order; `Err` says why it cannot be placed.
+/// Allocates one order keeping the market's minimum position size: a
+/// position the fill leaves below its floor is banned and the order filled
+/// again (the smallest first, a few times at most); `Err` says why it
+/// cannot be placed at all.
 pub(crate) fn allocate(
     ctx: &Context<'_>,
     order: &Order<'_>,
     room: &Room,
     rule: Rule,
+) -> Result<Vec<(usize, f64)>, String> {
+    let floor = |p: usize| {
+        let minted = order.allowed.iter().any(|&(q, m)| q == p && m);
+        min_allocation(ctx, order.amount, order.fee, p, minted) as f64 / 1e18
+    };
+    let mut banned = Vec::new();
+    let mut alloc = fill(ctx, order, room, rule, &banned)?;
+    for _ in 0..8 {
+        // Rounding to wei floors each leg: keep a margin above the floor.
+        let dust = alloc
+            .iter()
+            .filter(|&&(p, x)| x < floor(p) * (1.0 + MARGIN))
+            .min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+        let Some(&(p, _)) = dust else { break };
+        banned.push(p);
+        match fill(ctx, order, room, rule, &banned) {
+            Ok(next) => alloc = next,
+            Err(_) => break,
+        }
+    }
+    // Still dust after the retries: the evaluator names it with every other
+    // reason the plan fails.
+    Ok(alloc)
+}
+
+/// One fill of `order` with `banned` positions left out.
+fn fill(
+    ctx: &Context<'_>,
+    order: &Order<'_>,
+    room: &Room,
+    rule: Rule,
+    banned: &[usize],
 ) -> Result<Vec<(usize, f64)>, String> {
     let a = order.amount as f64 / 1e18;
     let target = (order.amount - order.fee) as f64 / 1e18;
@@ -128,8 +164,12 @@ pub(crate) fn allocate(
         per_svc: BTreeMap::new(),
     };
     // Highest net rate first; index breaks ties so the output is deterministic.
-    let mut ranked: Vec<(usize, f64)> =
-        order.allowed.iter().map(|&(p, minted)| (p, order.net_rate(ctx, p, minted))).collect();
+    let mut ranked: Vec<(usize, f64)> = order
+        .allowed
+        .iter()
+        .filter(|(p, _)| !banned.contains(p))
+        .map(|&(p, minted)| (p, order.net_rate(ctx, p, minted)))
+        .collect();
     ranked.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
     let liquid: Vec<usize> = ranked
         .iter()
@@ -153,6 +193,9 @@ pub(crate) fn allocate(
                 }
             }
             Rule::Waterfill => {
+                // Even shares over at most `k` positions, one fewer than
+                // the market's share rule allows so equal shares clear it.
+                let k = ctx.market.min_position.max_positions().map_or(usize::MAX, |n| n - 1);
                 let chunk = target / 64.0;
                 loop {
                     let want = (goal - f.total()).min(chunk);
@@ -163,6 +206,7 @@ pub(crate) fn allocate(
                     let next = pool
                         .iter()
                         .map(|&p| (p, *f.placed.get(&p).unwrap_or(&0.0)))
+                        .filter(|&(p, _)| f.placed.len() < k.max(1) || f.placed.contains_key(&p))
                         .filter(|&(p, _)| f.room(ctx, room, p, want) > target * 1e-9)
                         .min_by(|x, y| x.1.total_cmp(&y.1).then(x.0.cmp(&y.0)));
                     let Some((p, _)) = next else { break };

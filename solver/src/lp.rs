@@ -75,8 +75,26 @@ pub(crate) enum Inclusion {
 pub(crate) struct Binaries {
     /// At most this many positions per intent.
     pub(crate) max_positions: Option<usize>,
-    /// A used position gets at least this much (wei); 0 = no minimum.
+    /// A used position gets at least this much (wei); 0 = no minimum. The
+    /// market's own floor (dust rule, pool minimums) applies on top.
     pub(crate) min_ticket: u128,
+}
+
+impl Binaries {
+    /// The least wei order `o` may put in position `p`: this strategy's
+    /// ticket or the evaluator's floor (`min_allocation`), the larger.
+    pub(crate) fn floor(&self, ctx: &Context<'_>, o: &Order<'_>, p: usize, minted: bool) -> u128 {
+        let market = stakebid_intents::evaluate::min_allocation(ctx, o.amount, o.fee, p, minted);
+        self.min_ticket.max(market)
+    }
+
+    /// Most positions per intent: this strategy's limit or the market's.
+    pub(crate) fn max_count(&self, ctx: &Context<'_>) -> Option<usize> {
+        match (self.max_positions, ctx.market.min_position.max_positions()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
 }
 
 /// Capacity left per asset, operator and service (ETH, indices as in the
@@ -162,17 +180,19 @@ pub(crate) fn solve(
             .collect();
         if let Some(bin) = binaries {
             let mut count = Expression::from(0.0);
-            for &(p, _, x) in &xs {
+            for &(p, minted, x) in &xs {
                 let z = vars.add(variable().binary());
                 cons.push(Expression::from(x).leq((a - f) * z));
-                if bin.min_ticket > 0 {
-                    // Above the ticket by the margin: rounding to wei floors.
-                    cons.push(Expression::from(x).geq(eth(bin.min_ticket) * (1.0 + margin) * z));
+                let lo = eth(bin.floor(ctx, o, p, minted));
+                if lo > 0.0 {
+                    // Above the floor by the margin (rounding to wei floors),
+                    // but never above the whole allocation (one position).
+                    cons.push(Expression::from(x).geq((lo * (1.0 + margin)).min(a - f) * z));
                 }
                 objective.add_mul(-(ix.positions[p].gas as f64 * gas_price), z);
                 count.add_mul(1.0, z);
             }
-            if let Some(max) = bin.max_positions {
+            if let Some(max) = bin.max_count(ctx) {
                 cons.push(count.leq(max as f64));
             }
         }

@@ -44,11 +44,17 @@ fn left_for(ctx: &Context<'_>, others: &CapacityUse) -> Left {
     }
 }
 
-/// Whether `plan` keeps the position limit and the minimum ticket (wei):
-/// the one check for both, after repair and after the exact search.
-pub(crate) fn within(plan: &Plan, bin: Binaries) -> bool {
-    bin.max_positions.is_none_or(|k| plan.allocations.len() <= k)
-        && plan.allocations.iter().all(|a| a.amount.0 >= bin.min_ticket)
+/// Whether `plan` for `o` keeps the position limit and every position's
+/// floor (the ticket, the market's dust rule and pool minimums): the one
+/// check for all of them, after repair and after the exact search.
+pub(crate) fn within(ctx: &Context<'_>, o: &Order<'_>, plan: &Plan, bin: Binaries) -> bool {
+    bin.max_count(ctx).is_none_or(|k| plan.allocations.len() <= k)
+        && plan.allocations.iter().all(|a| {
+            ctx.index.position_ids.get(&a.position).is_some_and(|&p| {
+                let minted = o.allowed.iter().any(|&(q, m)| q == p && m);
+                a.amount.0 >= bin.floor(ctx, o, p, minted)
+            })
+        })
 }
 
 /// Positions an intent may use beyond which its MILP searches a shortlist.
@@ -136,13 +142,18 @@ pub(crate) fn polish(
         let Ok(r) = lp::solve(ctx, std::slice::from_ref(o), opts, backend) else {
             if cands[k].1.is_err() {
                 let ticket = bin.min_ticket as f64 / 1e18;
-                let limits = match (bin.max_positions, bin.min_ticket > 0) {
+                let limits = match (bin.max_count(ctx), bin.min_ticket > 0) {
                     (Some(m), true) => {
                         format!(" within {m} positions of at least {ticket:.4} ETH each")
                     }
                     (Some(m), false) => format!(" within {m} positions"),
                     (None, true) => format!(" with at least {ticket:.4} ETH in each position"),
                     (None, false) => String::new(),
+                };
+                let limits = if ctx.market.min_position.is_none() {
+                    limits
+                } else {
+                    format!("{limits} keeping the market's minimum position size")
                 };
                 cands[k].1 = Err(format!(
                     "no plan{limits} meets its bounds in the capacity the other plans leave (exact search over supports)"
@@ -151,7 +162,7 @@ pub(crate) fn polish(
             continue;
         };
         let plan = round(ctx, o, &r.orders[0].1);
-        if !within(&plan, bin) {
+        if !within(ctx, o, &plan, bin) {
             continue;
         }
         let Ok(e) = evaluate(ctx, o.intent, o.id, &plan) else { continue };

@@ -268,6 +268,8 @@ impl Strategy for Optimal {
             )
         };
         let ticket = self.min_ticket as f64 / 1e18;
+        let bin = Binaries { max_positions: self.max_positions, min_ticket: self.min_ticket };
+        let max_count = bin.max_count(ctx);
         for round in 0..16 {
             // Out of time: bid what we have; every plan is still evaluated.
             if deadline.is_some_and(|d| Instant::now() >= d) {
@@ -293,7 +295,8 @@ impl Strategy for Optimal {
                     let minted = o.allowed.iter().any(|&(q, m)| q == p && m);
                     let pays = x * o.net_rate(ctx, p, minted);
                     let gas = ctx.index.positions[p].gas as f64 * gas_price;
-                    if (pays < gas || x < ticket) && !banned[k].contains(&p) {
+                    let floor = bin.floor(ctx, o, p, minted) as f64 / 1e18;
+                    if (pays < gas || x < floor) && !banned[k].contains(&p) {
                         banned[k].push(p);
                         changed = true;
                     }
@@ -303,7 +306,7 @@ impl Strategy for Optimal {
                 // the smaller half of the excess; the LP re-balances among the
                 // rest. Banning all the excess at once is often infeasible,
                 // and banning without freezing lets the LP pick new positions.
-                if let Some(max) = self.max_positions {
+                if let Some(max) = max_count {
                     if used.len() > max {
                         used.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
                         let excess = used.len() - max;
@@ -337,8 +340,7 @@ impl Strategy for Optimal {
                 Err(_) => break,
             }
         }
-        let max = self.max_positions.unwrap_or(usize::MAX);
-        let bin = Binaries { max_positions: self.max_positions, min_ticket: self.min_ticket };
+        let max = max_count.unwrap_or(usize::MAX);
         let mut candidates: Vec<(Order<'_>, Result<Plan, String>)> = match best {
             Ok(r) => inside
                 .into_iter()
@@ -349,7 +351,7 @@ impl Strategy for Optimal {
                         return (o, Err(why.to_string()));
                     }
                     let plan = round(ctx, &o, &xs);
-                    if !within(&plan, bin) {
+                    if !within(ctx, &o, &plan, bin) {
                         let why = format!(
                             "no plan within {} positions of at least {:.4} ETH each meets its bounds",
                             max.min(o.allowed.len()),
@@ -374,7 +376,13 @@ impl Strategy for Optimal {
             // breaks them is no plan this strategy may bid, so no floor.
             let greedy = small.then(|| heuristic(view, self.fee_bps, Rule::Greedy));
             let floor = greedy
-                .filter(|g| g.plans.iter().all(|p| within(p, bin)))
+                // (The evaluator already held greedy to the market's floors.)
+                .filter(|g| {
+                    g.plans.iter().all(|p| {
+                        self.max_positions.is_none_or(|k| p.allocations.len() <= k)
+                            && p.allocations.iter().all(|a| a.amount.0 >= self.min_ticket)
+                    })
+                })
                 .map_or(i128::MIN, |g| g.evaluations.iter().map(|e| e.surplus).sum());
             polish(ctx, &mut candidates, bin, self.backend, small, floor, deadline);
         }

@@ -50,6 +50,80 @@ fn wei_free(out: &str) -> bool {
     })
 }
 
+/// The demo's winning plans keep the market's documented minimum position
+/// size (docs/market.md: the largest of the ticket, the position's own gas
+/// times the multiple at the market's gas price, and the share of amount −
+/// fee; capped at amount − fee), restated here from the market's figures;
+/// the devnet prices gas at the parameter file's reference price (not its
+/// idle base fee), and 3 ETH on the conservative profile is quoted at most
+/// four positions.
+fn no_dust_in_the_demo(http: &str, node: &str, rpc: &str) {
+    use stakebid_tests::get;
+    let m = &get(http, "/v1/market")["market"];
+    let dec = |v: &serde_json::Value| v.as_str().unwrap().parse::<u128>().unwrap();
+    let (ticket, multiple, share) = (
+        dec(&m["min_position"]["ticket"]),
+        m["min_position"]["gas_multiple"].as_u64().unwrap() as u128,
+        m["min_position"]["share_bps"].as_u64().unwrap() as u128,
+    );
+    assert_eq!(
+        (ticket, multiple, share),
+        (50_000_000_000_000_000, 50, 2_000),
+        "the documented default rule"
+    );
+    let price = dec(&m["gas"]["gas_price"]);
+    assert_eq!(price, 2_000_000_000, "the devnet prices gas at the reference 2 gwei");
+    assert!(m["sources"]["gas_price"].as_str().unwrap().starts_with("reference:"), "{m}");
+    let gas_of = |position: &str| {
+        let p = m["positions"].as_array().unwrap().iter().find(|p| p["id"] == position).unwrap();
+        let g = &m["gas"];
+        g["per_position"].as_u64().unwrap() as u128
+            + if p["operator"].is_string() {
+                g["per_restaked_position"].as_u64().unwrap() as u128
+            } else {
+                0
+            }
+    };
+    let mut checked = 0;
+    for a in get(http, "/v1/auctions")["auctions"].as_array().unwrap() {
+        let view = get(http, &format!("/v1/auctions/{}", a["id"]));
+        for bid in view["outcome"]["bids"].as_array().into_iter().flatten() {
+            if bid["won"] != true {
+                continue;
+            }
+            for plan in bid["plans"].as_array().unwrap() {
+                let id = plan["intent"].as_str().unwrap();
+                let amount = dec(&get(http, &format!("/v1/intents/{id}"))["intent"]["amount"]);
+                let alloc = amount - dec(&plan["fee"]);
+                for al in plan["allocations"].as_array().unwrap() {
+                    let pos = al["position"].as_str().unwrap();
+                    let least =
+                        ticket.max(multiple * gas_of(pos) * price).max(alloc * share / 10_000);
+                    assert!(dec(&al["amount"]) >= least.min(alloc), "dust in the demo: {plan}");
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(checked >= 6, "the demo's plans were read ({checked} positions)");
+    let (ok, out) = cli(&[
+        "intent",
+        "quote",
+        "--amount-eth",
+        "3",
+        "--profile",
+        "conservative",
+        "--json",
+        "--node",
+        node,
+        "--rpc-url",
+        rpc,
+    ]);
+    let q: serde_json::Value = serde_json::from_str(out.trim()).unwrap_or_else(|_| panic!("{out}"));
+    let n = q["positions"].as_array().map_or(0, |p| p.len());
+    assert!(ok && (1..=4).contains(&n), "3 ETH conservative: {n} positions\n{out}");
+}
+
 fn cli(args: &[&str]) -> (bool, String) {
     let out = Command::new(BIN).args(args).output().expect("stakebid runs");
     let text =
@@ -90,6 +164,7 @@ fn the_explorer_and_the_wallet_kit_work_on_stakebid_dev() {
     }
     let node = format!("http://{http}");
     let rpc = format!("http://127.0.0.1:{chain_port}");
+    no_dust_in_the_demo(&http, &node, &rpc);
     let root = env!("CARGO_MANIFEST_DIR");
     let shots = std::env::var("STAKEBID_SCREENSHOTS")
         .unwrap_or_else(|_| dir.join("screenshots").display().to_string());

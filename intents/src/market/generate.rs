@@ -167,6 +167,7 @@ pub fn generate(p: &GeneratorParams) -> Market {
             per_restaked_position: 180_000,
             gas_price: Wei(5_000_000_000),
         },
+        min_position: super::MinPosition::DEFAULT,
         assets,
         operators,
         services,

@@ -28,6 +28,9 @@ alloy::sol! {
     /// A market whose assets have deposit minimums: the same encoding,
     /// then each asset's minimum deposit (in asset order).
     struct MarketAbiV2 { MarketAbi market; uint256[] minDeposits; }
+    /// A market with a dust rule: V2's encoding, then the rule.
+    struct MarketAbiV3 { MarketAbi market; uint256[] minDeposits; uint256 minTicket;
+        uint32 minGasMultiple; uint16 minShareBps; }
 }
 
 fn u(v: u128) -> U256 {
@@ -38,12 +41,26 @@ impl Market {
     /// keccak256 of the canonical ABI encoding. A market with no deposit
     /// minimum encodes as before they existed, so every such market (the
     /// shipped snapshot, generated ones, recorded rounds') keeps its hash.
+    /// A market with no dust rule encodes as before it existed.
     pub fn hash(&self) -> B256 {
+        let mins = || self.assets.iter().map(|a| u(a.min_deposit.0)).collect();
+        if !self.min_position.is_none() {
+            let r = self.min_position;
+            return keccak256(
+                MarketAbiV3 {
+                    market: self.abi(),
+                    minDeposits: mins(),
+                    minTicket: u(r.ticket.0),
+                    minGasMultiple: r.gas_multiple,
+                    minShareBps: r.share_bps,
+                }
+                .abi_encode(),
+            );
+        }
         if self.assets.iter().all(|a| a.min_deposit.is_zero()) {
             return keccak256(self.abi().abi_encode());
         }
-        let mins = self.assets.iter().map(|a| u(a.min_deposit.0)).collect();
-        keccak256(MarketAbiV2 { market: self.abi(), minDeposits: mins }.abi_encode())
+        keccak256(MarketAbiV2 { market: self.abi(), minDeposits: mins() }.abi_encode())
     }
 
     fn abi(&self) -> MarketAbi {

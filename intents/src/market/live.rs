@@ -129,6 +129,15 @@ impl Default for LiveOpts {
     }
 }
 
+/// Chain ids of local development chains (anvil's and Hardhat's default,
+/// and the older 1337), whose base fee says nothing about real gas prices.
+pub const DEVNET_CHAIN_IDS: [u64; 2] = [31_337, 1_337];
+
+/// Whether `chain_id` is a local development chain.
+pub fn is_devnet(chain_id: u64) -> bool {
+    DEVNET_CHAIN_IDS.contains(&chain_id)
+}
+
 /// The APR the rate's growth since `then` annualises to (simple, by the
 /// blocks' timestamps, as Lido's 7-day APR); `None` below `min_secs` of
 /// history. A falling rate gives 0 (the sanity check judges the fall).
@@ -162,8 +171,21 @@ pub fn build(params: &Market, read: &ChainRead, opts: LiveOpts) -> Result<Market
         params_as_of: params.as_of.clone(),
         apr_fallback: vec![],
     };
-    m.gas.gas_price = read.base_fee;
-    m.sources.insert("gas_price".into(), source(b, "base fee"));
+    if is_devnet(read.chain_id) && read.base_fee < params.gas.gas_price {
+        // An idle devnet's base fee falls towards zero, which would make
+        // every position's gas free and plans spread into dust: price gas
+        // like the chain the parameter file describes instead, and say so.
+        m.sources.insert(
+            "gas_price".into(),
+            format!(
+                "reference: the parameter file's gas price (this devnet's base fee at block {b} is {} wei, below it)",
+                read.base_fee.0
+            ),
+        );
+    } else {
+        m.gas.gas_price = read.base_fee;
+        m.sources.insert("gas_price".into(), source(b, "base fee"));
+    }
     if let Some(blocks) = read.withdrawal_delay_blocks {
         let secs = u64::from(blocks) * read.block_secs.max(1);
         m.restaking.withdrawal_delay_days =

@@ -116,6 +116,7 @@ export type ErrorCode =
   | "plan.below_minimum_deposit"
   | "plan.capacity_exceeded"
   | "plan.duplicate_position"
+  | "plan.dust_position"
   | "plan.excluded_operator"
   | "plan.fee_too_high"
   | "plan.invalid"

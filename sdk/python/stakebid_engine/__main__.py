@@ -18,7 +18,7 @@ from .models import BadRequest, Notice, parse_notice, parse_request
 
 MAX_BODY = 64 << 20
 _REFUSED = object()  # _body already answered
-API_VERSION = 1
+API_VERSION = 2
 
 
 def _eth(wei: int | None) -> str:

@@ -45,6 +45,13 @@ class _Leg:
     col: int
 
 
+def min_position(req: SolveRequest, p, amount: int, fee: int) -> int:
+    """The least wei a plan for ``amount`` paying ``fee`` may put in ``p``
+    (the market's minimum position size, engine API version 2)."""
+    alloc = amount - fee
+    return min(max(p.min_amount, alloc * req.min_share_bps // BPS), alloc)
+
+
 def _fee(amount: int, fee_bps: int, maxFeeBps: int) -> int:
     return amount * min(fee_bps, maxFeeBps) // BPS
 
@@ -55,16 +62,17 @@ def solve(req: SolveRequest, fee_bps: int, time_left: float) -> SolveResponse:
     n = len(req.intents)
     closed: set[tuple[int, int]] = set()
     dropped: set[int] = set()
+    exact: set[int] = set()
     # Intents that can never be served at the fee (amount 0, no position).
     for i, it in enumerate(req.intents):
         if it.intent.amount == 0 or not it.positions:
             dropped.add(i)
     result = None
-    for _ in range(12):
+    for _ in range(24):
         left = time_left - (time.monotonic() - started)
         if left <= 0.05:
             break
-        result = _solve_once(req, fee_bps, closed, dropped, left)
+        result = _solve_once(req, fee_bps, closed, dropped, exact, left)
         if result is None:
             break
         x, y, legs = result
@@ -77,17 +85,24 @@ def solve(req: SolveRequest, fee_bps: int, time_left: float) -> SolveResponse:
         for i in range(n):
             if i not in dropped and y[i] <= 1e-6:
                 dropped.add(i)
+        # An intent with a leg under the market's minimum position size is
+        # re-solved exactly: a 0/1 choice per leg, each chosen leg at least
+        # its floor and charged its gas (a MILP, only for those intents).
         for leg in legs:
             v = x[leg.col]
-            if v <= 0 or leg.intent in dropped:
+            if v <= 0 or leg.intent in dropped or leg.intent in exact:
                 continue
             p = req.positions[leg.position]
-            amount = req.intents[leg.intent].intent.amount
+            m = req.intents[leg.intent].intent
+            amount = m.amount
             gas_cost = p.gas * req.gas.price / WAD
             below_min = leg.minted and v * WAD < p.min_deposit * (1 + MARGIN)
             dust = v < amount / WAD * 1e-5 or v * p.rate / WAD < gas_cost
             if below_min or dust:
                 closed.add((leg.intent, leg.position))
+                changed = True
+            elif v * WAD < min_position(req, p, amount, _fee(amount, fee_bps, m.maxFeeBps)) * (1 + MARGIN):
+                exact.add(leg.intent)
                 changed = True
         if not changed:
             break
@@ -106,7 +121,7 @@ def solve(req: SolveRequest, fee_bps: int, time_left: float) -> SolveResponse:
     return SolveResponse(bids=_pack(req, plans))
 
 
-def _solve_once(req: SolveRequest, fee_bps: int, closed, dropped, time_left: float):
+def _solve_once(req: SolveRequest, fee_bps: int, closed, dropped, exact, time_left: float):
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("time_limit", max(0.05, time_left))
@@ -153,6 +168,20 @@ def _solve_once(req: SolveRequest, fee_bps: int, closed, dropped, time_left: flo
             mine.append(_Leg(i, a.position, a.minted, c))
         legs.extend(mine)
         row(0.0, 0.0, [(l.col, 1.0) for l in mine] + [(y, -T)])
+        if i in exact:
+            count = []
+            for l in mine:
+                p = req.positions[l.position]
+                z = var(0.0, 1.0, -p.gas * gas_price)
+                h.changeColIntegrality(z, highspy.HighsVarType.kInteger)
+                floor = max(min_position(req, p, m.amount, _fee(m.amount, fee_bps, m.maxFeeBps)),
+                            p.min_deposit if l.minted else 0)
+                lo = min(floor / WAD * (1 + MARGIN), T)
+                row(-INF, 0.0, [(l.col, 1.0), (z, -T)])
+                row(0.0, INF, [(l.col, 1.0), (z, -lo)])
+                count.append((z, 1.0))
+            if req.min_share_bps > 0:
+                row(-INF, BPS // req.min_share_bps, count)
         # Net yield at least the minimum (with a margin for rounding).
         yield_row = [
             (l.col, req.positions[l.position].rate / WAD - (req.positions[l.position].deposit_fee_bps / BPS if l.minted else 0.0))
@@ -211,7 +240,11 @@ def _solve_once(req: SolveRequest, fee_bps: int, closed, dropped, time_left: flo
         return None
     h.changeObjectiveSense(highspy.ObjSense.kMaximize)
     h.run()
-    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+    status = h.getModelStatus()
+    # A MILP out of time still has a feasible incumbent worth bidding.
+    if status != highspy.HighsModelStatus.kOptimal and not (
+        exact and status == highspy.HighsModelStatus.kTimeLimit and h.getInfo().primal_solution_status == 2
+    ):
         return None
     values = list(h.getSolution().col_value)
     y = {i: values[c] for i, c in ycol.items()}

@@ -85,6 +85,7 @@ class EnginePosition:
     rate: int
     deposit_fee_bps: int
     min_deposit: int
+    min_amount: int
     exit_days: int
     gas: int
     exposure: list[EngineExposure]
@@ -149,6 +150,7 @@ class SolveRequest:
     market_hash: str
     gas: EngineGas
     max_bids: int
+    min_share_bps: int
     positions: list[EnginePosition]
     capacity: EngineCapacity
     scenarios: EngineScenarios
@@ -234,6 +236,7 @@ def parse_request(o: Any) -> SolveRequest:
                 rate=_dec(_get(p, "rate", w), f"{w}.rate"),
                 deposit_fee_bps=_int(_get(p, "deposit_fee_bps", w), f"{w}.deposit_fee_bps", 0, BPS),
                 min_deposit=_dec(_get(p, "min_deposit", w), f"{w}.min_deposit"),
+                min_amount=_dec(_get(p, "min_amount", w), f"{w}.min_amount"),
                 exit_days=_int(_get(p, "exit_days", w), f"{w}.exit_days", 0, 2**32 - 1),
                 gas=_int(_get(p, "gas", w), f"{w}.gas"),
                 exposure=[
@@ -292,6 +295,7 @@ def parse_request(o: Any) -> SolveRequest:
             bid_budget=_int(_get(gas, "bid_budget", "gas"), "gas.bid_budget"),
         ),
         max_bids=_int(g("max_bids"), "max_bids", 0, 1_000),
+        min_share_bps=_int(g("min_share_bps"), "min_share_bps", 0, BPS),
         positions=positions,
         capacity=EngineCapacity(
             assets=_dec_map(_get(cap, "assets", "capacity"), "capacity.assets"),

@@ -29,7 +29,9 @@ use crate::Dec;
 
 /// The engine API's version: a request names it, and a driver only calls
 /// an engine (and only bids) for the version it implements.
-pub const ENGINE_API_VERSION: u32 = 1;
+/// 2: positions carry `min_amount` and the request `min_share_bps` (the
+/// market's minimum position size).
+pub const ENGINE_API_VERSION: u32 = 2;
 
 /// `POST /solve`: one round as an engine needs it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -50,6 +52,11 @@ pub struct SolveRequest {
     pub gas: EngineGas,
     /// At most this many bids per solver per round.
     pub max_bids: usize,
+    /// The dust rule's share: every allocation of a plan gets at least
+    /// `(amount − fee) × min_share_bps / 10_000` (and its position's
+    /// `min_amount`), capped at `amount − fee` — so a plan has at most
+    /// `10_000 / min_share_bps` positions. 0: no share.
+    pub min_share_bps: u16,
     /// The positions, in market order, resolved.
     pub positions: Vec<EnginePosition>,
     /// Capacity left to the round, by entity (wei).
@@ -92,6 +99,11 @@ pub struct EnginePosition {
     /// A minted leg must be at least this (wei); less reverts the deposit.
     #[schema(value_type = String, pattern = "^[0-9]+$")]
     pub min_deposit: Wei,
+    /// Every allocation to it gets at least this (wei, the market's ticket
+    /// or its own gas cost times the market's multiple, the larger), or the
+    /// plan's whole `amount − fee` when that is less.
+    #[schema(value_type = String, pattern = "^[0-9]+$")]
+    pub min_amount: Wei,
     /// Days to exit to ETH.
     pub exit_days: u32,
     /// Settlement gas this position adds to a plan that uses it.

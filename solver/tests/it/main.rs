@@ -293,3 +293,49 @@ fn limits_leave_out_only_intents_that_have_no_plan_within_them() {
         }
     }
 }
+
+/// The market's minimum position size (the evaluator's dust rule) on the
+/// shipped snapshot: 3 ETH on the conservative profile gets at most four
+/// positions, none under the rule, under every scenario seed tried — and
+/// without the rule the same intent gets a position below it (so the rule,
+/// not the profile, is what keeps the dust out).
+#[test]
+fn three_eth_conservative_gets_at_most_four_positions_and_no_dust() {
+    let ruled = Market::snapshot();
+    let rule = stakebid_intents::market::MinPosition::DEFAULT;
+    assert_eq!(ruled.min_position, rule, "the shipped parameter file states the default rule");
+    let mut free = ruled.clone();
+    free.min_position = Default::default();
+    let mut i = batch_for(&ruled, 1, 3)[0].1.clone();
+    i.asset = stakebid_intents::NATIVE_ETH;
+    i.excludedOperators.clear();
+    i.amount = U256::from(3u128 * 10u128.pow(18));
+    batch::Profile::Conservative.apply(&mut i);
+    let intents = vec![(i.id(&domain()), i)];
+    let mut dust_without = false;
+    for seed in 0..4u64 {
+        for (m, ruled) in [(&ruled, true), (&free, false)] {
+            let ix = Index::new(m);
+            let sc = Scenarios::generate(m, &ix, B256::from(U256::from(seed)), 200);
+            let ctx = Context::new(m, &sc);
+            let view = View { ctx: &ctx, intents: &intents };
+            let sol = Optimal::new(Backend::default_backend(), 5).solve(&view, None);
+            assert_bid_is_valid(&ctx, &intents, &sol);
+            let plan = sol.plans.first().unwrap_or_else(|| panic!("{:?}", sol.left_out));
+            let least = |a: &stakebid_intents::plan::Allocation| {
+                let p = m.positions.iter().find(|p| p.id == a.position).unwrap();
+                let gas = m.gas.per_position
+                    + if p.operator.is_some() { m.gas.per_restaked_position } else { 0 };
+                rule.minimum(3 * 10u128.pow(18), plan.fee.0, gas, m.gas.gas_price)
+            };
+            let dust = plan.allocations.iter().any(|a| a.amount.0 < least(a));
+            if ruled {
+                assert!(plan.allocations.len() <= 4, "seed {seed}: {plan:?}");
+                assert!(!dust, "seed {seed}: dust under the rule: {plan:?}");
+            } else {
+                dust_without |= dust;
+            }
+        }
+    }
+    assert!(dust_without, "without the rule the optimizer spreads into small positions");
+}
