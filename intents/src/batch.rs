@@ -116,7 +116,7 @@ pub fn generate(
                 i.excludedOperators.push(o.address);
             }
             let signature = sign(&i, domain, &key).as_bytes().to_vec().into();
-            SignedIntent { intent: i, domain: *domain, signature }
+            SignedIntent { intent: i, domain: *domain, signature, permit: None }
         })
         .collect()
 }

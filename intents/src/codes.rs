@@ -166,6 +166,12 @@ error_codes! {
     NodeKeyTwice = "node.key_twice", None, "a key given both directly and as a file";
     NodeRuntime = "node.runtime", None, "the node's runtime could not start";
     NodeServe = "node.serve", None, "the HTTP server stopped with an error";
+    PermitBadSignature = "permit.bad_signature", Some(422), "the permit is not the owner's EIP-2612 signature over value = the intent's amount and spender = the Settlement, under the token's domain";
+    PermitDeadlineShort = "permit.deadline_short", Some(422), "the permit expires before the intent does: the Settlement could not use it for the intent's whole life";
+    PermitForEth = "permit.for_eth", Some(422), "a permit came with an ETH intent; ETH is escrowed, only token intents take a permit";
+    PermitPending = "permit.pending", Some(409), "a permit-funded intent must be its owner's only open intent in its token (a used permit sets the allowance to its own value, and permit nonces are sequential): refused beside other open intents in the token, and another intent is refused beside an open permit-funded one; approve the Settlement instead, or wait";
+    PermitStaleNonce = "permit.stale_nonce", Some(422), "the permit was signed with another nonce than the token's next permit nonce for the owner; sign a new one";
+    PermitUnsupported = "permit.unsupported", Some(422), "the token has no EIP-2612 permit (no `DOMAIN_SEPARATOR()` and `nonces(owner)`), or this node does not read the chain; approve the Settlement instead";
     PlanAmountMismatch = "plan.amount_mismatch", None, "allocations and fee do not add up to the intent's amount";
     PlanAmountOutOfRange = "plan.amount_out_of_range", None, "the intent's amount does not fit in 128 bits";
     PlanAssetNotAccepted = "plan.asset_not_accepted", None, "a position does not take the intent's asset";

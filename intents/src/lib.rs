@@ -32,6 +32,7 @@ pub mod evaluate;
 pub mod intent;
 pub mod market;
 pub mod names;
+pub mod permit;
 pub mod plan;
 pub mod protocol;
 pub mod scenarios;

@@ -29,6 +29,10 @@ pub struct SignedIntent {
     pub domain: Domain,
     /// r ‖ s ‖ v, 65 bytes.
     pub signature: alloy::primitives::Bytes,
+    /// An EIP-2612 permit funding a token intent (no approve transaction),
+    /// checked at submit (`permit::check`) and passed to the Settlement.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permit: Option<crate::permit::IntentPermit>,
 }
 
 /// Signs `intent` under `domain` with a local key.

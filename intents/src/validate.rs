@@ -153,6 +153,7 @@ pub fn accept(
         intent,
         domain,
         signature: alloy::primitives::Bytes::copy_from_slice(&sig.as_bytes()),
+        permit: None,
     };
     Ok((signed, id))
 }

@@ -36,6 +36,11 @@ alloy::sol! {
         function approve(address spender, uint256 amount) external returns (bool);
     }
     #[sol(rpc)]
+    interface IPermitToken {
+        function DOMAIN_SEPARATOR() external view returns (bytes32);
+        function nonces(address owner) external view returns (uint256);
+    }
+    #[sol(rpc)]
     interface IRestaking {
         function holderOf(address owner, address operator) external view returns (address);
     }
@@ -268,6 +273,77 @@ impl Staker {
     /// Submits with a signature (the local key's, or a wallet's).
     pub async fn submit_signed(&self, i: &Intent, signature: &Bytes) -> Result<IntentId, SdkError> {
         self.client.submit(&self.typed_data(i), signature).await
+    }
+
+    /// Funds a token intent with an EIP-2612 permit signed by the local key
+    /// when that is possible and safe — the token has a permit (it answers
+    /// `DOMAIN_SEPARATOR()` and `nonces(owner)`), the wallet holds the
+    /// amount, the allowance does not already cover it, and this is the
+    /// owner's only open intent in the token (a used permit sets the
+    /// allowance to its own value) — so no approve transaction is sent.
+    /// `None`: fund it with [`Staker::fund`] instead. A balance short of
+    /// the amount is refused (`sdk.balance_short`) before anything is signed.
+    pub async fn permit(
+        &self,
+        i: &Intent,
+    ) -> Result<Option<stakebid_intents::permit::IntentPermit>, SdkError> {
+        if i.asset.is_zero() {
+            return Ok(None);
+        }
+        let (p, dep) = self.chain()?;
+        let me = i.id(&self.domain);
+        let others = self.client.owner_intents(self.address()).await?.iter().any(|r| {
+            use wire::IntentStatus::*;
+            r.id != me
+                && r.intent.asset == i.asset
+                && matches!(r.status, Pending | InAuction | Awarded)
+        });
+        let t = IToken::new(i.asset, p.clone());
+        let balance = t.balanceOf(self.address()).call().await.map_err(chain_err)?;
+        if balance < i.amount {
+            return Err(SdkError::BalanceShort(format!(
+                "the wallet holds {} of token {} but the intent stakes {}: nothing was approved or signed",
+                crate::display::eth(balance),
+                i.asset,
+                crate::display::eth(i.amount)
+            )));
+        }
+        let allowance =
+            t.allowance(self.address(), dep.settlement).call().await.map_err(chain_err)?;
+        if others || allowance >= i.amount {
+            return Ok(None);
+        }
+        let pt = IPermitToken::new(i.asset, p.clone());
+        let (ds_call, nonce_call) = (pt.DOMAIN_SEPARATOR(), pt.nonces(self.address()));
+        let (Ok(ds), Ok(nonce)) = tokio::join!(ds_call.call(), nonce_call.call()) else {
+            return Ok(None);
+        };
+        let deadline = U256::from(i.deadline);
+        let d = stakebid_intents::permit::digest(
+            ds,
+            self.address(),
+            dep.settlement,
+            i.amount,
+            nonce,
+            deadline,
+        );
+        use alloy::signers::SignerSync;
+        let sig = self.key.sign_hash_sync(&d).map_err(|e| SdkError::Chain(e.to_string()))?;
+        Ok(Some(stakebid_intents::permit::IntentPermit {
+            deadline,
+            nonce,
+            signature: Bytes::from(sig.as_bytes()),
+        }))
+    }
+
+    /// Submits with a signature and an EIP-2612 permit funding it.
+    pub async fn submit_with_permit(
+        &self,
+        i: &Intent,
+        signature: &Bytes,
+        permit: &stakebid_intents::permit::IntentPermit,
+    ) -> Result<IntentId, SdkError> {
+        self.client.submit_with_permit(&self.typed_data(i), signature, Some(permit)).await
     }
 
     /// Signs with the local key and submits.

@@ -268,6 +268,7 @@ impl Env {
                 intent: i,
                 domain: self.domain,
                 signature: Bytes::from(sig.as_bytes()),
+                permit: None,
             };
             plans.push(BidPlan {
                 intentId: si.intent.id(&self.domain).0,

@@ -124,7 +124,7 @@ pub fn settle_arg(
         signed.push(Settlement::SignedIntent {
             intent: intent(&si.intent),
             signature: si.signature.clone(),
-            permit: Bytes::new(),
+            permit: si.permit.as_ref().map(|p| p.encode()).unwrap_or_default(),
         });
         mins.push(
             plan.allocations

@@ -35,10 +35,13 @@ fn main() {
         (50, 200, 200, 8),
         (10, 0, 150, 9), // 0: the mainnet snapshot
     ];
-    for limit in [None, Some(2)] {
+    // Before (no minimum position size) and after (the market's default
+    // dust rule), same instances, same run; then the position limit.
+    for (limit, rule) in [(None, false), (None, true), (Some(2), true)] {
         println!(
-            "\nposition limit: {}",
-            limit.map_or("none".to_string(), |k: usize| k.to_string())
+            "\nposition limit: {}; dust rule: {}",
+            limit.map_or("none".to_string(), |k: usize| k.to_string()),
+            if rule { "the market's default" } else { "none (before)" }
         );
         println!(
             "{:>4} {:>4} {:>4} | {:>12} | {:>9} {:>9} {:>9} | {:>7} {:>7} {:>7}",
@@ -54,13 +57,21 @@ fn main() {
             "LP s"
         );
         for &(n, p, s, seed) in &instances {
-            let m = if p == 0 {
+            let mut m = if p == 0 {
                 Market::snapshot()
             } else {
                 generate(&GeneratorParams::with_positions(p, seed))
             };
+            // The scenarios come from the rule-free market for both runs
+            // (they are seeded by the market's hash, which the rule is in),
+            // so before and after solve the same instance.
+            let mut free = m.clone();
+            free.min_position = Default::default();
+            if !rule {
+                m = free.clone();
+            }
             let ix = Index::new(&m);
-            let sc = Scenarios::generate(&m, &ix, B256::from(U256::from(seed)), s);
+            let sc = Scenarios::generate(&free, &ix, B256::from(U256::from(seed)), s);
             let ctx = Context::new(&m, &sc);
             let intents = batch_for(&m, n, seed);
             let view = View { ctx: &ctx, intents: &intents };

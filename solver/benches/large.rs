@@ -16,49 +16,68 @@ use stakebid_solver::{Backend, Greedy, Optimal, Strategy, View};
 use std::time::Instant;
 
 /// `STAKEBID_BENCH_GRID=1`: every instance of the `solve` bench's grid
-/// (same markets and batches), the batch relaxation as one LP against intent
-/// by intent, one run each: time, total score, total surplus, and greedy's
-/// surplus — so "no quality traded for time" is checked where the caps bind
-/// too (there the split falls back to the batch LP and only adds its time).
+/// (same markets and batches), `optimal` without the market's minimum
+/// position size (the baseline: before the dust rule) and with it, one run
+/// each in the same process: time, total score, most positions in a plan
+/// and the smallest position — and greedy's surplus under the rule.
 fn grid() {
     let d = Domain { chain_id: 31337, settlement: alloy::primitives::Address::repeat_byte(1) };
     println!(
-        "{:>4} {:>5} {:>4} | {:>8} {:>12} | {:>8} {:>12} | {:>12} {:>12}",
+        "{:>4} {:>5} {:>4} | {:>7} {:>11} {:>4} {:>8} | {:>7} {:>11} {:>4} {:>8} | {:>11}",
         "int",
         "pos",
         "scn",
-        "joint s",
-        "joint score",
-        "split s",
-        "split score",
-        "surplus",
-        "greedy surpl"
+        "before s",
+        "score",
+        "max",
+        "smallest",
+        "rule s",
+        "score",
+        "max",
+        "smallest",
+        "greedy surp"
     );
     for n in [1usize, 10, 100] {
         for p in [100usize, 1000, 2000] {
             for s in [100u32, 500] {
-                let m = generate(&GeneratorParams::with_positions(p, p as u64));
-                let intents: Vec<_> = batch::generate(&m, &d, n, 7, 1_790_000_000)
+                let ruled = generate(&GeneratorParams::with_positions(p, p as u64));
+                let mut free = ruled.clone();
+                free.min_position = Default::default();
+                let intents: Vec<_> = batch::generate(&ruled, &d, n, 7, 1_790_000_000)
                     .into_iter()
                     .map(|s| (s.intent.id(&d), s.intent))
                     .collect();
-                let ix = Index::new(&m);
-                let sc = Scenarios::generate(&m, &ix, B256::ZERO, s);
-                let ctx = Context::new(&m, &sc);
-                let view = View { ctx: &ctx, intents: &intents };
-                let mut joint = Optimal::new(Backend::default_backend(), 5);
-                joint.separable = false;
-                let run = |st: &dyn Strategy| {
+                let run = |m: &stakebid_intents::Market, st: &dyn Strategy| {
+                    // Scenarios from the rule-free market for both runs: they
+                    // are seeded by the market's hash, which the rule is in.
+                    let ix = Index::new(m);
+                    let sc = Scenarios::generate(&free, &ix, B256::ZERO, s);
+                    let ctx = Context::new(m, &sc);
+                    let view = View { ctx: &ctx, intents: &intents };
                     let t = Instant::now();
                     let sol = st.solve(&view, None);
                     let surplus: i128 = sol.evaluations.iter().map(|e| e.surplus).sum();
-                    (t.elapsed().as_secs_f64(), sol.score() as f64 / 1e18, surplus as f64 / 1e18)
+                    let most = sol.plans.iter().map(|p| p.allocations.len()).max().unwrap_or(0);
+                    let least = sol
+                        .plans
+                        .iter()
+                        .flat_map(|p| p.allocations.iter().map(|a| a.amount.0))
+                        .min()
+                        .unwrap_or(0);
+                    (
+                        t.elapsed().as_secs_f64(),
+                        sol.score() as f64 / 1e18,
+                        most,
+                        least as f64 / 1e18,
+                        surplus as f64 / 1e18,
+                    )
                 };
-                let (tj, sj, _) = run(&joint);
-                let (ts, ss, us) = run(&Optimal::new(Backend::default_backend(), 5));
-                let (_, _, ug) = run(&Greedy { fee_bps: 5 });
+                let opt = Optimal::new(Backend::default_backend(), 5);
+                let (tb, sb, mb, lb, _) = run(&free, &opt);
+                let (tr, sr, mr, lr, _) = run(&ruled, &opt);
+                let (_, _, _, _, ug) = run(&ruled, &Greedy { fee_bps: 5 });
                 println!(
-                    "{n:>4} {p:>5} {s:>4} | {tj:>8.3} {sj:>12.6} | {ts:>8.3} {ss:>12.6} | {us:>12.6} {ug:>12.6}"
+                    "{n:>4} {p:>5} {s:>4} | {tb:>7.3} {sb:>11.6} {mb:>4} {lb:>8.4} | {tr:>7.3} {sr:>11.6} {mr:>4} {lr:>8.4} | {ug:>11.6}"
                 );
             }
         }

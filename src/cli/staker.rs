@@ -159,6 +159,7 @@ pub(crate) fn submit(
 ) -> Result<(), CliError> {
     runtime()?.block_on(async {
         let s = c.staker(true).await?;
+        let own_key = typed_data.is_none() || signature.is_none();
         let (i, sig) = match (typed_data, signature) {
             (Some(f), Some(sig)) => {
                 let v: serde_json::Value = super::parse_json(&super::read(&f)?, "the typed data")?;
@@ -174,8 +175,19 @@ pub(crate) fn submit(
                 (i, sig)
             }
         };
-        let funded = s.fund(&i).await?;
-        let id = s.submit_signed(&i, &sig).await?;
+        // A token with a permit, signed by the local key: no approve
+        // transaction (the Settlement uses the permit when it settles).
+        let permit = if own_key { s.permit(&i).await? } else { None };
+        let (funded, id) = match &permit {
+            Some(p) => (
+                "funded by an EIP-2612 permit: no approve transaction".to_string(),
+                s.submit_with_permit(&i, &sig, p).await?,
+            ),
+            None => {
+                let funded = s.fund(&i).await?;
+                (funded, s.submit_signed(&i, &sig).await?)
+            }
+        };
         let status =
             if wait { s.wait(&id, Duration::from_secs(300)).await? } else { IntentStatus::Pending };
         if c.json {

@@ -257,5 +257,87 @@ fn the_explorer_and_the_wallet_kit_work_on_stakebid_dev() {
     // Cancel: a settled intent cannot be; the refusal is a sentence with its code.
     let (ok, out) = run(&["intent", "cancel", "--id", &intent]);
     assert!(!ok && out.contains("intent.not_cancellable"), "{out}");
+    staking_steth_with_a_permit_sends_no_approve(&dir.join("dev"), &node, &rpc);
     drop(dev);
+}
+
+/// A stETH intent funded by an EIP-2612 permit (the CLI signs it with the
+/// local key; the node checks it against the token's domain and nonce; the
+/// executor passes it to the Settlement) settles with no approve
+/// transaction: the owner's only `Approval` log is inside the settlement's
+/// own transaction, where the Settlement used the permit.
+fn staking_steth_with_a_permit_sends_no_approve(dev_dir: &std::path::Path, node: &str, rpc: &str) {
+    use alloy::primitives::{utils::parse_ether, Address, B256, U256};
+    use alloy::providers::{Provider, ProviderBuilder};
+    use alloy::rpc::types::Filter;
+    use alloy::signers::local::PrivateKeySigner;
+    let dep: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dev_dir.join("deployment.json")).unwrap()).unwrap();
+    let steth: Address = dep["assets"]["stETH"].as_str().unwrap().parse().unwrap();
+    let settlement: Address = dep["settlement"].as_str().unwrap().parse().unwrap();
+    // A fresh owner: ETH from anvil, stETH by staking it at the stand-in.
+    let key = PrivateKeySigner::random();
+    let owner = key.address();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let p = ProviderBuilder::new().wallet(key.clone()).connect_http(rpc.parse().unwrap());
+        p.raw_request::<_, ()>(
+            "anvil_setBalance".into(),
+            (owner, U256::from(10u128 * 10u128.pow(18))),
+        )
+        .await
+        .unwrap();
+        let lido = stakebid_settlement::contracts::MockLido::new(steth, &p);
+        lido.submit(Address::ZERO)
+            .value(parse_ether("3").unwrap())
+            .send()
+            .await
+            .unwrap()
+            .get_receipt()
+            .await
+            .unwrap();
+    });
+    let hex_key = format!("0x{}", alloy::primitives::hex::encode(key.to_bytes()));
+    let (ok, out) = cli(&[
+        "intent",
+        "submit",
+        "--amount-eth",
+        "2",
+        "--asset",
+        "stETH",
+        "--profile",
+        "balanced",
+        "--wait",
+        "--key",
+        &hex_key,
+        "--node",
+        node,
+        "--rpc-url",
+        rpc,
+    ]);
+    assert!(
+        ok && out.contains("funded by an EIP-2612 permit") && out.contains("settled in tx"),
+        "{out}"
+    );
+    let tx: B256 = out
+        .lines()
+        .find_map(|l| l.split("settled in tx ").nth(1))
+        .and_then(|t| t.split_whitespace().next())
+        .and_then(|t| t.trim_end_matches(',').parse().ok())
+        .unwrap_or_else(|| panic!("the settlement tx is printed:\n{out}"));
+    let approvals = rt.block_on(async {
+        let p = ProviderBuilder::new().connect_http(rpc.parse().unwrap());
+        let topic = alloy::primitives::keccak256("Approval(address,address,uint256)");
+        let f = Filter::new()
+            .address(steth)
+            .event_signature(topic)
+            .topic1(owner.into_word())
+            .from_block(0);
+        p.get_logs(&f).await.unwrap()
+    });
+    assert!(!approvals.is_empty(), "the permit set the allowance inside the settlement");
+    for log in &approvals {
+        assert_eq!(log.transaction_hash, Some(tx), "an Approval outside the settlement: {log:?}");
+        assert_eq!(log.topics()[2], settlement.into_word());
+    }
 }

@@ -29,7 +29,7 @@ fn key(tag: &str, n: u64) -> PrivateKeySigner {
 
 fn signed(i: Intent, domain: &Domain, k: &PrivateKeySigner) -> SignedIntent {
     let signature = stakebid_intents::sign(&i, domain, k).as_bytes().to_vec().into();
-    SignedIntent { intent: i, domain: *domain, signature }
+    SignedIntent { intent: i, domain: *domain, signature, permit: None }
 }
 
 fn body(s: &SignedIntent) -> String {

@@ -201,6 +201,7 @@ fn one_stakers_two_intents_on_one_escrow_do_not_block_the_others() {
         intent: twin,
         domain: first.domain,
         signature: alloy::primitives::Bytes::from(sig.as_bytes()),
+        permit: None,
     });
     rt.block_on(escrow_for(&url, &d, first.intent.owner, first.intent.amount));
     for s in &intents[1..3] {

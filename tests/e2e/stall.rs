@@ -82,7 +82,7 @@ fn a_hundred_fresh_owners_and_a_nearly_full_deposit_pool_never_stall_rounds() {
         .map(|k| {
             let i = Profile::Balanced.intent(k.address(), NATIVE_ETH, amount, U256::ZERO, deadline);
             let signature = stakebid_intents::sign(&i, &domain, k).as_bytes().to_vec().into();
-            let s = SignedIntent { intent: i, domain, signature };
+            let s = SignedIntent { intent: i, domain, signature, permit: None };
             let body = serde_json::json!({ "typed_data": s.intent.typed_data(&domain), "signature": s.signature });
             let (code, v) = http(&node.addr, "POST", "/v1/intents", &body.to_string()).unwrap();
             assert_eq!(code, 201, "{v}");

@@ -239,6 +239,7 @@ fn soak() {
                         intent: i.clone(),
                         domain,
                         signature: Bytes::from(sig.as_bytes()),
+                        permit: None,
                     };
                     let id = s.intent.id(&domain).0;
                     let addr = sh.addr.lock().unwrap().clone();

@@ -134,7 +134,12 @@ impl Fx {
 
     pub fn sign(&self, intent: Intent, who: usize) -> SignedIntent {
         let sig = sign(&intent, &self.domain, self.key(who));
-        SignedIntent { intent, domain: self.domain, signature: Bytes::from(sig.as_bytes()) }
+        SignedIntent {
+            intent,
+            domain: self.domain,
+            signature: Bytes::from(sig.as_bytes()),
+            permit: None,
+        }
     }
 
     pub fn asset(&self, id: &str) -> Address {

@@ -31,6 +31,13 @@ use crate::port::{Record, Status};
 use stakebid_intents::{Intent, IntentId};
 use stakebid_settlement::contracts::{MockRocketPool as Erc20, Settlement};
 
+alloy::sol! {
+    /// EIP-2612's nonce view.
+    interface PermitNonce {
+        function nonces(address owner) external view returns (uint256);
+    }
+}
+
 /// Parked intents re-checked each pass regardless of logs (catches what no
 /// log names, e.g. a balance moved by a token without events).
 pub const RECHECK_PER_ROUND: usize = 256;
@@ -223,9 +230,15 @@ async fn unfunded(
     promised: &BTreeMap<(Address, Address), U256>,
 ) -> Option<BTreeMap<IntentId, Shortfall>> {
     let mut groups: BTreeMap<(Address, Address), Vec<(IntentId, &Intent)>> = BTreeMap::new();
+    // A permit-funded intent (its owner's only open one in the token) is
+    // funded by its balance while its permit's nonce is still the token's.
+    let mut permits: BTreeMap<(Address, Address), U256> = BTreeMap::new();
     for (id, rec) in records {
         let i = &rec.signed.intent;
         groups.entry((i.owner, i.asset)).or_default().push((*id, i));
+        if let Some(p) = &rec.signed.permit {
+            permits.insert((i.owner, i.asset), p.nonce);
+        }
     }
     let mut calls: Vec<(Address, Bytes)> = vec![];
     for ((owner, asset), intents) in &groups {
@@ -236,6 +249,9 @@ async fn unfunded(
             let allowance = Erc20::allowanceCall { _0: *owner, _1: settlement };
             calls.push((*asset, allowance.abi_encode().into()));
             calls.push((*asset, Erc20::balanceOfCall { who: *owner }.abi_encode().into()));
+            if permits.contains_key(&(*owner, *asset)) {
+                calls.push((*asset, PermitNonce::noncesCall { owner: *owner }.abi_encode().into()));
+            }
         }
         for (_, i) in intents {
             let used = Settlement::nonceUsedCall { owner: *owner, nonce: i.nonce };
@@ -256,7 +272,17 @@ async fn unfunded(
             next()
         } else {
             let (allowance, balance) = (next(), next());
-            allowance.zip(balance).map(|(a, b)| a.min(b))
+            match permits.get(&(owner, asset)) {
+                Some(signed) => {
+                    let live = next().is_some_and(|n| n == *signed);
+                    if live {
+                        balance
+                    } else {
+                        allowance.zip(balance).map(|(a, b)| a.min(b))
+                    }
+                }
+                None => allowance.zip(balance).map(|(a, b)| a.min(b)),
+            }
         };
         let used: Vec<bool> =
             intents.iter().map(|_| next().is_some_and(|w| !w.is_zero())).collect();

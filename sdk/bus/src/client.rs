@@ -163,8 +163,21 @@ impl Client {
         typed_data: &wire::TypedData,
         signature: &Bytes,
     ) -> Result<IntentId, ClientError> {
-        let req =
-            wire::SubmitRequest { typed_data: typed_data.clone(), signature: signature.clone() };
+        self.submit_with_permit(typed_data, signature, None).await
+    }
+
+    /// Submits a signed token intent funded by an EIP-2612 `permit`.
+    pub async fn submit_with_permit(
+        &self,
+        typed_data: &wire::TypedData,
+        signature: &Bytes,
+        permit: Option<&stakebid_intents::permit::IntentPermit>,
+    ) -> Result<IntentId, ClientError> {
+        let req = wire::SubmitRequest {
+            typed_data: typed_data.clone(),
+            signature: signature.clone(),
+            permit: permit.map(Into::into),
+        };
         let ok: wire::Submitted = self.post("/v1/intents", &req).await?;
         Ok(ok.id)
     }

@@ -434,6 +434,16 @@ export interface Penalty {
   offence: string;
 }
 
+/** An EIP-2612 permit as `POST /v1/intents` takes it. */
+export interface PermitBody {
+  /** Unix seconds (decimal string). */
+  deadline: string;
+  /** The owner's permit nonce at the token (decimal string), `nonces(owner)`. */
+  nonce: string;
+  /** The owner's 65-byte signature (r‖s‖v) over the token's `Permit` digest. */
+  signature: string;
+}
+
 /** A plan for one intent: allocations and a fee summing to its amount. */
 export interface Plan {
   /** Where its stake goes. */
@@ -653,6 +663,8 @@ export interface Stats {
 
 /** `POST /v1/intents`. */
 export interface SubmitRequest {
+  /** For a token intent: an EIP-2612 permit instead of an approve transaction, for value = the intent's amount and spender = the Settlement, signed with the owner's current permit nonce at the token and a deadline no earlier than the intent's. It must fund the owner's only open intent in that token (`permit.pending`). */
+  permit?: null | PermitBody;
   /** The owner's 65-byte signature (r‖s‖v), 0x-hex. */
   signature: string;
   /** The intent as `eth_signTypedData_v4` JSON (types, domain, message): exactly what the wallet showed and signed. */

@@ -18,6 +18,35 @@ pub struct SubmitRequest {
     /// The owner's 65-byte signature (r‖s‖v), 0x-hex.
     #[schema(value_type = String, pattern = "^0x([0-9a-fA-F]{2})*$")]
     pub signature: Bytes,
+    /// For a token intent: an EIP-2612 permit instead of an approve
+    /// transaction, for value = the intent's amount and spender = the
+    /// Settlement, signed with the owner's current permit nonce at the
+    /// token and a deadline no earlier than the intent's. It must fund the
+    /// owner's only open intent in that token (`permit.pending`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permit: Option<PermitBody>,
+}
+
+/// An EIP-2612 permit as `POST /v1/intents` takes it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PermitBody {
+    /// Unix seconds (decimal string).
+    #[schema(value_type = String, pattern = "^[0-9]+$")]
+    #[serde(with = "stakebid_intents::decimal")]
+    pub deadline: alloy::primitives::U256,
+    /// The owner's permit nonce at the token (decimal string), `nonces(owner)`.
+    #[schema(value_type = String, pattern = "^[0-9]+$")]
+    #[serde(with = "stakebid_intents::decimal")]
+    pub nonce: alloy::primitives::U256,
+    /// The owner's 65-byte signature (r‖s‖v) over the token's `Permit` digest.
+    #[schema(value_type = String, pattern = "^0x([0-9a-fA-F]{2})*$")]
+    pub signature: Bytes,
+}
+
+impl From<&stakebid_intents::permit::IntentPermit> for PermitBody {
+    fn from(p: &stakebid_intents::permit::IntentPermit) -> Self {
+        PermitBody { deadline: p.deadline, nonce: p.nonce, signature: p.signature.clone() }
+    }
 }
 
 /// `201` to `POST /v1/intents`: the intent is on disk.

@@ -73,6 +73,7 @@ async fn every_guard_reverts_or_skips_with_its_own_reason() {
         intent: i,
         domain: fx.domain,
         signature: Bytes::from(sig.as_bytes()),
+        permit: None,
     };
     assert_eq!(fx.outcome_of(vec![fx.arg(&good(&forged), &[&forged])]).await, "skipped:signature");
 
@@ -84,6 +85,7 @@ async fn every_guard_reverts_or_skips_with_its_own_reason() {
         intent: i,
         domain: fx.domain,
         signature: Bytes::from(sig.as_bytes()),
+        permit: None,
     };
     assert_eq!(
         fx.outcome_of(vec![fx.arg(&good(&wrong_chain), &[&wrong_chain])]).await,

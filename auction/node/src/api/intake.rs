@@ -88,7 +88,58 @@ impl Intake {
     }
 }
 
-/// Accepts `items`, refusing those whose owner would pass `cap` pending.
+/// What `owner` has open in `token` (pending, in an auction or awarded):
+/// (any intent, one funded by a permit). Read page by page, newest first,
+/// only for token intents.
+fn open_in_token(
+    store: &dyn NodeStore,
+    owner: alloy::primitives::Address,
+    token: alloy::primitives::Address,
+) -> Result<(bool, bool), StoreError> {
+    use stakebid_auction::domain::intent::Status;
+    let (mut any, mut permit) = (false, false);
+    let mut cursor = None;
+    loop {
+        let page = store.owner_page(&owner, cursor, 256)?;
+        for (_, r) in &page.intents {
+            if r.signed.intent.asset == token
+                && matches!(r.status, Status::Pending | Status::InAuction | Status::Awarded)
+            {
+                any = true;
+                permit |= r.signed.permit.is_some();
+            }
+        }
+        match page.next {
+            Some(next) if !permit => cursor = Some(next),
+            _ => return Ok((any, permit)),
+        }
+    }
+}
+
+type Key = (alloy::primitives::Address, alloy::primitives::Address);
+
+/// Whether `s` (a token intent) clashes with a permit: it carries one and
+/// the owner has other open intents in the token, or the owner has an open
+/// permit-funded one there.
+fn permit_clash(
+    store: &dyn NodeStore,
+    open: &mut std::collections::BTreeMap<Key, (bool, bool)>,
+    key: Key,
+    s: &SignedIntent,
+) -> Result<bool, StoreError> {
+    let (any, permit) = match open.get(&key) {
+        Some(v) => *v,
+        None => {
+            let v = open_in_token(store, key.0, key.1)?;
+            open.insert(key, v);
+            v
+        }
+    };
+    Ok(permit || (s.permit.is_some() && any))
+}
+
+/// Accepts `items`, refusing those whose owner would pass `cap` pending,
+/// and a permit-funded intent beside other open intents in its token.
 fn capped(
     store: &dyn NodeStore,
     items: &[(IntentId, SignedIntent)],
@@ -98,17 +149,34 @@ fn capped(
     let mut count: BTreeMap<alloy::primitives::Address, usize> = BTreeMap::new();
     let mut verdict: Vec<Option<StoreError>> = Vec::with_capacity(items.len());
     let mut keep = Vec::with_capacity(items.len());
+    // (owner, token) → (any open intent, one funded by a permit), as the
+    // store and the group so far have them.
+    let mut open: BTreeMap<Key, (bool, bool)> = BTreeMap::new();
     for (id, s) in items {
         let owner = s.intent.owner;
         let n = match count.get(&owner) {
             Some(n) => *n,
             None => store.pending_of(&owner)?,
         };
+        let key = (owner, s.intent.asset);
+        let repeat = || store.get(id).map(|r| r.is_some());
         // A repeat of a stored intent is answered as a replay, not a cap.
-        if n >= cap && store.get(id)?.is_none() {
+        if n >= cap && !repeat()? {
             count.insert(owner, n);
             verdict.push(Some(StoreError::OwnerLimit { owner, max: cap }));
+        } else if !s.intent.asset.is_zero() && permit_clash(store, &mut open, key, s)? && !repeat()?
+        {
+            // A permit sets the allowance to its own value when it is
+            // used, so it must fund the owner's only open intent in that
+            // token: a permit beside other open intents, or another intent
+            // beside an open permit-funded one, would leave one unfunded.
+            verdict.push(Some(StoreError::PermitPending { owner, token: s.intent.asset }));
         } else {
+            if !s.intent.asset.is_zero() {
+                let e = open.entry(key).or_default();
+                e.0 = true;
+                e.1 |= s.permit.is_some();
+            }
             count.insert(owner, n + 1);
             verdict.push(None);
             keep.push((*id, s.clone()));

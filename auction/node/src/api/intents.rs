@@ -100,10 +100,13 @@ pub(super) async fn submit(
             "the signature is not 0x-prefixed hex",
         )
     })?;
-    let (signed, id) = accept(td, &sig, (s.now)(), &s.policy)
+    let (mut signed, id) = accept(td, &sig, (s.now)(), &s.policy)
         .map_err(|e| ApiError::coded(StatusCode::UNPROCESSABLE_ENTITY, &e))?;
     // Keyed by the owner the signature proves, never by one a body claims.
     s.rates.check_signer(signed.intent.owner)?;
+    if let Some(p) = v.get("permit").filter(|p| !p.is_null()) {
+        signed.permit = Some(super::permit::checked(&s, &signed.intent, p).await?);
+    }
     s.intake.submit(id, signed).await?;
     s.metrics.intents_accepted.inc();
     Ok((StatusCode::CREATED, Json(wire::Submitted { id, status: wire::IntentStatus::Pending })))

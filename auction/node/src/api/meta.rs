@@ -57,6 +57,8 @@ pub const ROUTES: &[(&str, &str, &[&str])] = &[
             "intent.*",
             "intent.replayed",
             "intent.nonce_reused",
+            "request.invalid_body",
+            "permit.*",
             "store.failed",
             "store.unavailable",
         ],

@@ -19,6 +19,7 @@ mod intake;
 mod intents;
 mod meta;
 mod names;
+mod permit;
 pub mod rate;
 mod server;
 mod stats;

@@ -35,6 +35,16 @@ pub enum StoreError {
         /// The cap.
         max: usize,
     },
+    /// A permit beside other open intents in its token, or another intent
+    /// beside an open permit-funded one: a used permit sets the allowance
+    /// to its own value, which would leave the other unfunded.
+    #[error("{owner} has an open intent in token {token} that this one would leave unfunded: a permit-funded intent must be the owner's only open intent in its token (a used permit sets the allowance to its own value); approve the Settlement for all of them instead, or wait until the other settles")]
+    PermitPending {
+        /// Owner.
+        owner: Address,
+        /// The token.
+        token: Address,
+    },
     /// A transition the lifecycle does not allow.
     #[error("intent {id} cannot go from {from:?} to {to:?}")]
     IllegalTransition {
@@ -106,6 +116,7 @@ impl stakebid_intents::Coded for StoreError {
             Self::NonceReused { .. } => "intent.nonce_reused",
             Self::Unknown(_) => "intent.unknown",
             Self::OwnerLimit { .. } => "intent.owner_limit",
+            Self::PermitPending { .. } => "permit.pending",
             Self::IllegalTransition { .. } => "intent.illegal_transition",
             Self::UnknownAuction(_) => "auction.unknown",
             Self::IllegalPhase { .. } => "auction.illegal_transition",
