@@ -385,6 +385,15 @@ pub(crate) fn complete(c: Conn, only: Option<String>) -> Result<(), CliError> {
         } else {
             pending
         };
+        let measured = if pending.iter().any(|w| w.blocks_left > 0) {
+            measured_block_secs(&c.rpc_url).await
+        } else {
+            None
+        };
+        let (block_secs, basis) = match measured {
+            Some(secs) => (secs, "measured over this chain's last 1,000 blocks"),
+            None => (BLOCK_SECS, "Ethereum's slot"),
+        };
         let mut out = vec![];
         for w in &pending {
             let tx = if w.blocks_left == 0 { Some(s.complete_withdrawal(w).await?) } else { None };
@@ -395,11 +404,11 @@ pub(crate) fn complete(c: Conn, only: Option<String>) -> Result<(), CliError> {
                         amount(w.shares, &position_unit(&w.position))
                     ),
                     None => println!(
-                        "withdrawal of {} completes at block {}: {} blocks left (about {} at {BLOCK_SECS} s a block)",
+                        "withdrawal of {} completes at block {}: {} blocks left (about {} at {block_secs} s a block, {basis})",
                         amount(w.shares, &position_unit(&w.position)),
                         w.completable_at_block,
                         w.blocks_left,
-                        duration(w.blocks_left * BLOCK_SECS)
+                        duration(w.blocks_left * block_secs)
                     ),
                 }
             }
@@ -414,6 +423,24 @@ pub(crate) fn complete(c: Conn, only: Option<String>) -> Result<(), CliError> {
 
 /// On anvil (chain id 31337), mines `blocks` blocks and says so; false on
 /// any other chain.
+/// Blocks the block-time estimate averages over.
+const SAMPLE_BLOCKS: u64 = 1_000;
+
+/// This chain's seconds per block over its last [`SAMPLE_BLOCKS`] blocks
+/// (rounded, at least 1); `None` when it is younger or does not answer
+/// (the caller then says Ethereum's 12): a withdrawal's wait is told in
+/// the chain's own time.
+async fn measured_block_secs(rpc: &str) -> Option<u64> {
+    use alloy::eips::BlockNumberOrTag;
+    use alloy::providers::Provider;
+    let p = alloy::providers::ProviderBuilder::new().connect_http(rpc.parse().ok()?);
+    let head = p.get_block_by_number(BlockNumberOrTag::Latest).await.ok()??;
+    let n = head.header.number.checked_sub(SAMPLE_BLOCKS)?;
+    let then = p.get_block_by_number(BlockNumberOrTag::Number(n)).await.ok()??;
+    let dt = head.header.timestamp.saturating_sub(then.header.timestamp);
+    Some(((dt + SAMPLE_BLOCKS / 2) / SAMPLE_BLOCKS).max(1))
+}
+
 async fn devnet_mine(rpc: &str, blocks: u64) -> Result<bool, CliError> {
     use alloy::providers::Provider;
     let url =

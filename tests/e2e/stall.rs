@@ -129,6 +129,9 @@ fn a_hundred_fresh_owners_and_a_nearly_full_deposit_pool_never_stall_rounds() {
             }
         }
     }
-    assert!(awards >= 5, "the batch settled in several awards ({awards})");
+    // One award of all 100 would be over the bid gas budget (15M): split.
+    // (Since plans keep the minimum position size they have fewer legs, so
+    // two or three awards carry what took five or more before.)
+    assert!(awards >= 2, "the batch settled in several awards ({awards})");
     assert!(legs >= 100, "the winning plans were read ({legs} legs)");
 }

@@ -8,6 +8,9 @@ export type * from './api.js';
 export declare const NATIVE_ETH: Address;
 
 /** The risk limits an intent signs (bps and days). */
+/** An EIP-2612 permit funding a token intent: value = its amount, spender = the Settlement. */
+export interface Permit { deadline: bigint; nonce: bigint; signature: Hex }
+
 export interface Limits {
   minNetApyBps: number;
   maxLossBps: number;
@@ -109,12 +112,13 @@ export declare class Stakebid {
   typedData(intent: Intent): TypedData;
   sign(intent: Intent, wallet?: WalletClient): Promise<Hex>;
   quote(intent: Intent): Promise<Quote>;
-  submit(intent: Intent, signature: Hex): Promise<SubmittedIntent>;
+  /** `permit`: what `fund` signed for a token intent (no approve transaction). */
+  submit(intent: Intent, signature: Hex, permit?: Permit): Promise<SubmittedIntent>;
   /** The wei of `amount` ("2.5 ETH") or `amountWei`, as `buildIntent` reads them. */
   amountOf(opts: { amount?: Amount; amountWei?: bigint; asset?: Address }): bigint;
   /** ETH, or the token's name in the deployment. */
   unitOf(asset: Address): string;
-  fund(intent: Intent): Promise<{ action: 'none' | 'deposit' | 'approve'; amount?: bigint; tx?: Hex }>;
+  fund(intent: Intent): Promise<{ action: 'none' | 'deposit' | 'approve' | 'permit'; amount?: bigint; tx?: Hex; permit?: Permit }>;
   status(id: Hex): Promise<IntentView>;
   intents(owner?: Address): Promise<IntentView[]>;
   watch(id: Hex, opts?: WatchOptions): Promise<IntentView>;

@@ -41,6 +41,11 @@ const ERC20 = parseAbi([
   'function allowance(address owner, address spender) view returns (uint256)',
   'function approve(address spender, uint256 amount) returns (bool)',
 ]);
+// EIP-2612, with the domain as Lido's StETHPermit answers it.
+const PERMIT = parseAbi([
+  'function nonces(address owner) view returns (uint256)',
+  'function eip712Domain() view returns (string name, string version, uint256 chainId, address verifyingContract)',
+]);
 const RESTAKING = parseAbi(['function holderOf(address owner, address operator) view returns (address)']);
 const WITHDRAWAL = '(address staker, address delegatedTo, address withdrawer, uint256 nonce, uint32 startBlock, address[] strategies, uint256[] scaledShares)';
 const EIGEN = parseAbi([
@@ -196,13 +201,24 @@ export class Stakebid {
   /** What the node's reference strategy would give this intent alone now. */
   quote(intent) { return this.#post('/v1/quote', { typed_data: this.typedData(intent) }); }
 
-  /** Submits a signed intent; answered once it is on the node's disk. */
-  submit(intent, signature) { return this.#post('/v1/intents', { typed_data: this.typedData(intent), signature }); }
+  /**
+   * Submits a signed intent; answered once it is on the node's disk. A token
+   * intent may carry the EIP-2612 `permit` that `fund` signed (no approve
+   * transaction then).
+   */
+  submit(intent, signature, permit) {
+    const body = { typed_data: this.typedData(intent), signature };
+    if (permit) body.permit = { deadline: str(permit.deadline), nonce: str(permit.nonce), signature: permit.signature };
+    return this.#post('/v1/intents', body);
+  }
 
   /**
    * Makes the intent fundable with the owner's other open intents in the same
    * asset: escrows the ETH they lack together, or approves the Settlement for
-   * their sum. Returns `{ action: 'none' | 'deposit' | 'approve', tx? }`.
+   * their sum — or, for the owner's only open intent in a token with an
+   * EIP-2612 permit (stETH), signs a permit and sends nothing: pass
+   * `permit` to `submit`. Returns `{ action: 'none' | 'deposit' | 'approve'
+   * | 'permit', tx?, permit? }`.
    */
   async fund(intent) {
     const wallet = this.#need('wallet'), reader = this.#need('reader'), owner = intent.owner;
@@ -221,7 +237,30 @@ export class Stakebid {
     if (balance < need) throw short(this.unitOf(intent.asset), balance, need - balance);
     const allowance = await reader.readContract({ address: intent.asset, abi: ERC20, functionName: 'allowance', args: [owner, this.settlement] });
     if (allowance >= need) return { action: 'none' };
+    // The owner's only open intent in a token with a permit: sign one, send
+    // nothing (a used permit sets the allowance to its own value, so it
+    // cannot fund one intent among several).
+    if (open.length === 0) {
+      const permit = await this.#permit(intent).catch(() => null);
+      if (permit) return { action: 'permit', amount: BigInt(intent.amount), permit };
+    }
     return { action: 'approve', amount: need, tx: await mined(await wallet.writeContract({ account: wallet.account, chain: wallet.chain, address: intent.asset, abi: ERC20, functionName: 'approve', args: [this.settlement, need] })) };
+  }
+
+  /** An EIP-2612 permit for exactly the intent's amount to the Settlement, until the intent's deadline; null when the token has none. */
+  async #permit(intent) {
+    const wallet = this.#need('wallet'), reader = this.#need('reader');
+    let domain, nonce;
+    try {
+      const [name, version, chainId, verifyingContract] = await reader.readContract({ address: intent.asset, abi: PERMIT, functionName: 'eip712Domain' });
+      domain = { name, version, chainId: Number(chainId), verifyingContract };
+      nonce = await reader.readContract({ address: intent.asset, abi: PERMIT, functionName: 'nonces', args: [intent.owner] });
+    } catch { return null; }
+    const deadline = BigInt(intent.deadline);
+    const types = { Permit: [{ name: 'owner', type: 'address' }, { name: 'spender', type: 'address' }, { name: 'value', type: 'uint256' }, { name: 'nonce', type: 'uint256' }, { name: 'deadline', type: 'uint256' }] };
+    const message = { owner: intent.owner, spender: this.settlement, value: BigInt(intent.amount), nonce, deadline };
+    const signature = await wallet.signTypedData({ account: wallet.account, domain, types, primaryType: 'Permit', message });
+    return { deadline, nonce, signature };
   }
 
   /** The intent's view: status, history, auction, plan, figures, settlement. */

@@ -149,3 +149,29 @@ test('an unfunded intent: watch names the shortfall (sdk.unfunded), the view say
   assert.equal(done.status, 'settled');
   assert.equal(done.waiting, undefined);
 });
+
+test('a stETH intent funded by an EIP-2612 permit settles with no approve transaction', async () => {
+  const sb = await connect(19);
+  const steth = sb.deployment.assets.stETH;
+  const owner = sb.wallet.account.address;
+  // stETH for the wallet: staked at the (stand-in) Lido with its own ETH.
+  const LIDO = parseAbi(['function submit(address referral) payable returns (uint256)']);
+  const staked = await sb.wallet.writeContract({ account: sb.wallet.account, chain: sb.wallet.chain, address: steth, abi: LIDO, functionName: 'submit', args: ['0x0000000000000000000000000000000000000000'], value: parseEther('3') });
+  await reader.waitForTransactionReceipt({ hash: staked });
+  const intent = await sb.buildIntent({ amount: '2 stETH', asset: steth, profile: 'balanced' });
+  const funded = await sb.fund(intent);
+  assert.equal(funded.action, 'permit', 'signed, nothing sent');
+  assert.equal(funded.tx, undefined);
+  const { id } = await sb.submit(intent, await sb.sign(intent), funded.permit);
+  const done = await sb.watch(id, { timeoutMs: 120_000 });
+  assert.equal(done.status, 'settled');
+  // The owner's only Approval is the permit's, inside the settlement itself.
+  const APPROVAL = parseAbi(['event Approval(address indexed owner, address indexed spender, uint256 value)']);
+  const approvals = await reader.getLogs({ address: steth, event: APPROVAL[0], args: { owner }, fromBlock: 0n });
+  assert.ok(approvals.length >= 1);
+  for (const a of approvals) assert.equal(a.transactionHash, done.award.settlement.tx);
+  // Settled, it no longer counts as open: the next intent in the token may use a permit again.
+  const again = await sb.buildIntent({ amount: '0.5 stETH', asset: steth, profile: 'balanced' });
+  const twice = await sb.fund(again);
+  assert.equal(twice.action, 'permit', 'the first settled: the token is free again');
+});

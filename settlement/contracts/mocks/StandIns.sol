@@ -162,6 +162,16 @@ contract MockLido is ERC20, ILido, IERC20Permit {
         prevStakeBlock = block.number;
     }
 
+    /// The permit domain's fields, as Lido's StETHPermit answers them (so a
+    /// wallet can show and sign the EIP-712 `Permit` without a hash).
+    function eip712Domain()
+        external
+        view
+        returns (string memory name, string memory version, uint256 chainId, address verifyingContract)
+    {
+        return ("Liquid staked Ether 2.0", "2", block.chainid, address(this));
+    }
+
     function permit(address owner, address spender, uint256 value, uint256 deadline, uint8 v, bytes32 r, bytes32 s)
         external
     {
