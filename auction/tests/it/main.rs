@@ -207,7 +207,7 @@ mod scoring {
         let sc = Scenarios::generate(&m, &ix, B256::repeat_byte(3), 100);
         let ctx = Context::new(&m, &sc);
         let d = Domain { chain_id: 31337, settlement: Address::repeat_byte(1) };
-        let intents: Vec<_> = batch::generate(&m, &d, 60, 9, 1_790_000_000)
+        let intents: Vec<_> = batch::generate(&m, &d, 200, 9, 1_790_000_000)
             .into_iter()
             .map(|s| (s.intent.id(&d), s.intent))
             .collect();
