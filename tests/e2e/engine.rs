@@ -95,7 +95,9 @@ fn devnet(dir: &Path) -> (Proc, String, String) {
         "--data-dir",
         &data,
     ]);
-    let p = Proc::start("dev", BIN, &a, dir);
+    let mut p = Proc::start("dev", BIN, &a, dir);
+    // Dropped, it stops its anvil and node too (SIGKILL would orphan them).
+    p.graceful = true;
     let up = wait_for(Duration::from_secs(90), || {
         p.log().contains("running; Ctrl-C stops").then_some(())
     });

@@ -25,13 +25,18 @@ use std::time::{Duration, Instant};
 
 use stakebid_intents::{Domain, Market};
 
-/// A started process, killed (SIGKILL) and reaped when dropped.
+/// A started process, killed (SIGKILL) and reaped when dropped, or stopped
+/// with SIGTERM first when `graceful`.
 pub struct Proc {
     child: Option<Child>,
     /// Its name in messages.
     pub name: String,
     /// Where its stderr goes.
     pub log: PathBuf,
+    /// Stopped with SIGTERM when dropped (and waited for, up to 20 s), so
+    /// a process that starts others (`stakebid dev`: anvil, the node)
+    /// stops them too; otherwise SIGKILL, as a crash would.
+    pub graceful: bool,
 }
 
 impl Proc {
@@ -52,7 +57,7 @@ impl Proc {
             .stderr(f)
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {program}: {e} (run tests/setup.sh)"));
-        Proc { child: Some(child), name: name.into(), log }
+        Proc { child: Some(child), name: name.into(), log, graceful: false }
     }
 
     /// Sends `signal` (a `kill -s` name: `INT`, `STOP`, `CONT`, …).
@@ -78,6 +83,19 @@ impl Proc {
 
 impl Drop for Proc {
     fn drop(&mut self) {
+        if self.graceful {
+            if let Some(c) = self.child.as_mut() {
+                let _ = Command::new("kill").args(["-TERM", &c.id().to_string()]).status();
+                let until = std::time::Instant::now() + std::time::Duration::from_secs(20);
+                while std::time::Instant::now() < until {
+                    if let Ok(Some(_)) = c.try_wait() {
+                        self.child = None;
+                        return;
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                }
+            }
+        }
         self.kill();
     }
 }
