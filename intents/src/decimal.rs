@@ -128,6 +128,26 @@ pub mod map {
     }
 }
 
+/// An optional decimal string (`null` or absent: `None`).
+pub mod opt {
+    use super::{Dec, Decimal};
+    use serde::{Deserialize, Deserializer, Serializer};
+    use std::fmt::Display;
+
+    /// Writes the value in decimal, or `null`.
+    pub fn serialize<T: Display, S: Serializer>(v: &Option<T>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(v) => s.serialize_str(&v.to_string()),
+            None => s.serialize_none(),
+        }
+    }
+
+    /// Reads a decimal string or `null`.
+    pub fn deserialize<'de, T: Decimal, D: Deserializer<'de>>(d: D) -> Result<Option<T>, D::Error> {
+        Ok(Option::<Dec<T>>::deserialize(d)?.map(|d| d.0))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

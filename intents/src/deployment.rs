@@ -25,9 +25,20 @@ pub struct Deployment {
     /// Who may call `settle`.
     #[serde(with = "crate::encoding::checksummed")]
     pub executor: Address,
-    /// The EigenLayer stand-in (StrategyManager and DelegationManager).
+    /// EigenLayer's DelegationManager (deployments before EigenLayer's own
+    /// contracts ran on devnets: the stand-in, which served all three roles).
     #[serde(with = "crate::encoding::checksummed")]
     pub eigenlayer: Address,
+    /// EigenLayer's StrategyManager (absent: `eigenlayer` serves it).
+    #[serde(with = "crate::encoding::checksummed_opt", default, skip_serializing_if = "Option::is_none")]
+    pub strategy_manager: Option<Address>,
+    /// EigenLayer's AllocationManager (absent: `eigenlayer` serves it).
+    #[serde(with = "crate::encoding::checksummed_opt", default, skip_serializing_if = "Option::is_none")]
+    pub allocation_manager: Option<Address>,
+    /// Which EigenLayer runs there: its release and where its bytecode came
+    /// from (absent: the stand-in).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eigenlayer_version: Option<String>,
     /// Blocks a restaking withdrawal waits.
     pub withdrawal_delay_blocks: u32,
     /// The restaking adapter (position-holder factory).
@@ -59,6 +70,21 @@ pub struct Deployment {
 }
 
 impl Deployment {
+    /// EigenLayer's DelegationManager.
+    pub fn delegation_manager(&self) -> Address {
+        self.eigenlayer
+    }
+
+    /// EigenLayer's StrategyManager.
+    pub fn strategy_manager(&self) -> Address {
+        self.strategy_manager.unwrap_or(self.eigenlayer)
+    }
+
+    /// EigenLayer's AllocationManager.
+    pub fn allocation_manager(&self) -> Address {
+        self.allocation_manager.unwrap_or(self.eigenlayer)
+    }
+
     /// The market as seen on this chain: token and operator addresses
     /// replaced by the deployed ones.
     pub fn apply(&self, market: &Market) -> Market {

@@ -46,7 +46,11 @@ alloy::sol! {
     }
     #[sol(rpc)]
     interface IEigen {
-        function stakerDepositShares(address staker, address strategy) external view returns (uint256);
+        function getWithdrawableShares(address staker, address[] strategies) external view returns (uint256[] withdrawableShares, uint256[] depositShares);
+    }
+    #[sol(rpc)]
+    interface IStrategyViews {
+        function sharesToUnderlyingView(uint256 amountShares) external view returns (uint256);
     }
     #[sol(rpc)]
     interface IHolder {
@@ -72,9 +76,15 @@ pub struct Position {
     /// Where it sits: the staker's wallet or its position holder.
     #[serde(with = "stakebid_intents::encoding::checksummed")]
     pub holder: Address,
-    /// Tokens (liquid) or strategy shares (restaked), on-chain now.
+    /// Tokens (liquid) or strategy deposit shares (restaked: what a
+    /// withdrawal queues), on-chain now.
     #[serde(with = "stakebid_intents::decimal")]
     pub amount: U256,
+    /// Restaked: the tokens the position would withdraw now, as EigenLayer
+    /// computes them — its withdrawable shares (deposit shares less what
+    /// slashing took) in the strategy's underlying token.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "stakebid_intents::decimal::opt")]
+    pub withdrawable: Option<U256>,
     /// The EigenLayer strategy, for restaked positions.
     #[serde(
         default,
@@ -456,6 +466,7 @@ impl Staker {
                         position: name,
                         holder: self.address(),
                         amount,
+                        withdrawable: None,
                         strategy: None,
                     });
                 }
@@ -469,12 +480,25 @@ impl Staker {
                     let strategy = *dep.strategies.get(&pos.asset).ok_or_else(|| {
                         SdkError::Chain(format!("the deployment has no strategy for {}", pos.asset))
                     })?;
-                    let amount = IEigen::new(dep.eigenlayer, p.clone())
-                        .stakerDepositShares(holder, strategy)
+                    let shares = IEigen::new(dep.delegation_manager(), p.clone())
+                        .getWithdrawableShares(holder, vec![strategy])
                         .call()
                         .await
                         .map_err(chain_err)?;
-                    out.push(Position { position: name, holder, amount, strategy: Some(strategy) });
+                    let amount = shares.depositShares.first().copied().unwrap_or_default();
+                    let left = shares.withdrawableShares.first().copied().unwrap_or_default();
+                    let withdrawable = IStrategyViews::new(strategy, p.clone())
+                        .sharesToUnderlyingView(left)
+                        .call()
+                        .await
+                        .map_err(chain_err)?;
+                    out.push(Position {
+                        position: name,
+                        holder,
+                        amount,
+                        withdrawable: Some(withdrawable),
+                        strategy: Some(strategy),
+                    });
                 }
             }
         }

@@ -26,8 +26,10 @@ use serde_json::{json, Value};
 use stakebid_intents::protocol::{Award, Bid, BidAllocation, BidPlan};
 use stakebid_intents::{sign, Domain, Market, SignedIntent};
 use stakebid_settlement::calldata::settle_arg;
-use stakebid_settlement::contracts::{MockEigenLayer, MockLido, Settlement};
-use stakebid_settlement::deploy::{deploy, DeployParams, Deployment};
+use stakebid_devnet::el::{DelegationManager, StrategyManager};
+use stakebid_settlement::contracts::{MockLido, Settlement};
+use stakebid_devnet::deploy;
+use stakebid_settlement::deploy::{DeployParams, Deployment};
 use stakebid_tests::anvil_path;
 
 const USERS: usize = 50;
@@ -322,7 +324,7 @@ impl Env {
             .values()
             .copied()
             .filter(|a| !a.is_zero())
-            .chain([self.d.eigenlayer])
+            .chain([self.d.delegation_manager(), self.d.strategy_manager(), self.d.allocation_manager()])
             .collect()
     }
 
@@ -336,20 +338,21 @@ impl Env {
             let lido = MockLido::new(self.d.assets["stETH"], w.clone());
             gas += lido.submit(Address::ZERO).value(eth(a)).confirm().await.unwrap().gas_used;
             if let Some(op) = op {
-                let eigen = MockEigenLayer::new(self.d.eigenlayer, w.clone());
-                gas += lido.approve(self.d.eigenlayer, eth(a)).confirm().await.unwrap().gas_used;
-                gas += eigen
+                let sm = StrategyManager::new(self.d.strategy_manager(), w.clone());
+                let dm = DelegationManager::new(self.d.delegation_manager(), w.clone());
+                gas += lido.approve(self.d.strategy_manager(), eth(a)).confirm().await.unwrap().gas_used;
+                gas += sm
                     .depositIntoStrategy(self.d.strategies["stETH"], self.d.assets["stETH"], eth(a))
                     .confirm()
                     .await
                     .unwrap()
                     .gas_used;
                 if !with_holder_delegated {
-                    let sig = stakebid_settlement::contracts::mock_eigen_layer::IDelegationManager::SignatureWithExpiry {
+                    let sig = stakebid_devnet::el::ISignatureUtilsMixinTypes::SignatureWithExpiry {
                         signature: Bytes::new(),
                         expiry: U256::ZERO,
                     };
-                    gas += eigen
+                    gas += dm
                         .delegateTo(self.d.operators[op], sig, B256::ZERO)
                         .confirm()
                         .await

@@ -20,7 +20,8 @@ use alloy::signers::local::PrivateKeySigner;
 
 use stakebid_intents::market::live::{build, LiveOpts};
 use stakebid_intents::market::{generate, GeneratorParams};
-use stakebid_settlement::deploy::{deploy, DeployParams};
+use stakebid_devnet::deploy;
+use stakebid_settlement::deploy::DeployParams;
 use stakebid_settlement::market::read::{Cursor, ReadOpts, Reader};
 use stakebid_settlement::market::Protocols;
 use stakebid_tests::anvil_path;

@@ -40,6 +40,17 @@ pub mod mock_eigen_layer {
 }
 pub use mock_eigen_layer::MockEigenLayer;
 
+/// `DevnetAVSRegistrar`: a devnet service's registrar (admits every operator).
+pub mod devnet_avs_registrar {
+    alloy::sol!(
+        #[sol(rpc)]
+        #[derive(Debug)]
+        DevnetAVSRegistrar,
+        "artifacts-mocks/DevnetAVSRegistrar.json"
+    );
+}
+pub use devnet_avs_registrar::DevnetAVSRegistrar;
+
 /// `TestSmartWallet` (its own module: ABI-derived helper types would collide).
 pub mod test_smart_wallet {
     alloy::sol!(

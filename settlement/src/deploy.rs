@@ -1,20 +1,18 @@
 //! `stakebid deploy`: the SolverRegistry, the Settlement, the adapters and
-//! the protocol stand-ins, configured from a market, recorded in a
-//! deployment file the node reads.
+//! the liquid-staking stand-ins, configured from a market, recorded in a
+//! deployment file the node reads; the restaking protocol comes in through
+//! [`Restaking`] (the devnet crate deploys EigenLayer's own contracts).
 //!
-//! The market's operator and service addresses are placeholders with no
-//! keys, so the devnet's operators get keys derived from their ids
-//! ([`operator_key`]) and register with the EigenLayer stand-in under those;
-//! [`Deployment::apply`] rewrites a market's token and operator addresses to
-//! the deployed ones, so intents and plans refer to what is on this chain.
+//! [`Deployment::apply`] rewrites a market's token and operator addresses
+//! to the deployed ones, so intents and plans refer to what is on this chain.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use alloy::network::TransactionBuilder;
 use alloy::network::{Ethereum, EthereumWallet};
-use alloy::primitives::{keccak256, Address, U256};
-use alloy::providers::{Provider, ProviderBuilder};
+use alloy::primitives::{Address, U256};
+use alloy::providers::{DynProvider, Provider, ProviderBuilder};
 use alloy::rpc::types::TransactionRequest;
 use alloy::signers::local::PrivateKeySigner;
 use alloy::transports::http::reqwest::Url;
@@ -22,8 +20,7 @@ use alloy::transports::http::reqwest::Url;
 use stakebid_intents::market::{AssetKind, Market};
 
 use crate::contracts::{
-    EigenLayerAdapter, LidoAdapter, MockEigenLayer, MockLido, MockRocketPool, RocketPoolAdapter,
-    Settlement,
+    EigenLayerAdapter, LidoAdapter, MockLido, MockRocketPool, RocketPoolAdapter, Settlement,
 };
 use crate::registry::SolverRegistry;
 use crate::{ChainError, Confirm};
@@ -83,16 +80,50 @@ impl DeployParams {
     }
 }
 
-/// The devnet key of operator `id` (its address registers with the stand-in).
-pub fn operator_key(id: &str) -> PrivateKeySigner {
-    let seed = keccak256(format!("stakebid devnet operator {id}"));
-    PrivateKeySigner::from_bytes(&seed)
-        .expect("a keccak digest is a valid key with overwhelming probability")
+/// A devnet's restaking protocol, as `deploy_with` needs it: its core
+/// deployed, a strategy per restakeable token, and the market's operators
+/// and services registered, allocating and holding stake. The devnet
+/// crate (`stakebid-devnet`) implements it with EigenLayer's own contracts;
+/// nothing here knows which contracts those are.
+pub trait Restaking {
+    /// Deploys the protocol's core, owned by `owner` (the deployer); the
+    /// Settlement's restaking adapter is built against what this returns.
+    fn core(
+        &mut self,
+        provider: &DynProvider,
+        owner: Address,
+    ) -> impl std::future::Future<Output = Result<RestakingCore, ChainError>>;
+
+    /// A strategy holding `token`, whitelisted for deposits.
+    fn strategy(
+        &mut self,
+        provider: &DynProvider,
+        token: Address,
+    ) -> impl std::future::Future<Output = Result<Address, ChainError>>;
+
+    /// The market's operators registered (with the stake the market says
+    /// they hold, in `d.strategies`), its services' operator sets created,
+    /// the operators allocating to them; fills `d.operators` and
+    /// `d.services`.
+    fn operators(
+        &mut self,
+        provider: &DynProvider,
+        market: &Market,
+        d: &mut Deployment,
+    ) -> impl std::future::Future<Output = Result<(), ChainError>>;
 }
 
-/// The devnet address standing for service `id` (its operator set's AVS).
-pub fn service_address(id: &str) -> Address {
-    Address::from_slice(&keccak256(format!("stakebid devnet service {id}"))[12..])
+/// Where a restaking protocol's core sits, and which release it is.
+#[derive(Clone, Debug)]
+pub struct RestakingCore {
+    /// DelegationManager.
+    pub delegation_manager: Address,
+    /// StrategyManager.
+    pub strategy_manager: Address,
+    /// AllocationManager.
+    pub allocation_manager: Address,
+    /// Release and provenance, written into the deployment file.
+    pub version: String,
 }
 
 fn wad_fee(bps: u16) -> U256 {
@@ -100,16 +131,20 @@ fn wad_fee(bps: u16) -> U256 {
 }
 
 /// Deploys and configures everything for `market` with the deployer's
-/// `key` on `rpc`; returns the deployment (write it with [`Deployment::save`]).
-pub async fn deploy(
+/// `key` on `rpc`, the restaking protocol through `restaking`; returns the
+/// deployment (write it with [`save`]).
+pub async fn deploy_with<R: Restaking>(
     rpc: &str,
     key: &PrivateKeySigner,
     market: &Market,
     p: &DeployParams,
+    restaking: &mut R,
 ) -> Result<Deployment, ChainError> {
     let url: Url = rpc.parse().map_err(|_| ChainError::Config(format!("bad RPC URL {rpc}")))?;
-    let provider =
-        ProviderBuilder::new().wallet(EthereumWallet::from(key.clone())).connect_http(url.clone());
+    let provider = ProviderBuilder::new()
+        .wallet(EthereumWallet::from(key.clone()))
+        .connect_http(url.clone())
+        .erased();
     let chain_id = provider.get_chain_id().await?;
     let deployed_at = provider.get_block_number().await?;
     // The Settlement goes first so that on a fresh devnet it sits at the
@@ -128,15 +163,19 @@ pub async fn deploy(
         p.bond_withdrawal_delay,
     )
     .await?;
-    let eigen = MockEigenLayer::deploy(provider.clone(), p.withdrawal_delay_blocks).await?;
-    let restaking =
-        EigenLayerAdapter::deploy(provider.clone(), *eigen.address(), *eigen.address()).await?;
     if *registry.address() != registry_at {
         return Err(ChainError::Config(
             "the registry did not land where the Settlement expects it".into(),
         ));
     }
-    settlement.allowAdapter(*restaking.address(), true).confirm().await?;
+    let core = restaking.core(&provider, key.address()).await?;
+    let restaking_adapter = EigenLayerAdapter::deploy(
+        provider.clone(),
+        core.strategy_manager,
+        core.delegation_manager,
+    )
+    .await?;
+    settlement.allowAdapter(*restaking_adapter.address(), true).confirm().await?;
 
     let mut d = Deployment {
         chain_id,
@@ -144,15 +183,18 @@ pub async fn deploy(
         registry: *registry.address(),
         auctioneer: p.auctioneer,
         executor: p.executor,
-        eigenlayer: *eigen.address(),
+        eigenlayer: core.delegation_manager,
+        strategy_manager: Some(core.strategy_manager),
+        allocation_manager: Some(core.allocation_manager),
+        eigenlayer_version: Some(core.version.clone()),
         withdrawal_delay_blocks: p.withdrawal_delay_blocks,
-        restaking_adapter: *restaking.address(),
+        restaking_adapter: *restaking_adapter.address(),
         assets: BTreeMap::new(),
         minters: BTreeMap::new(),
         strategies: BTreeMap::new(),
         operators: BTreeMap::new(),
         positions: vec![],
-        services: market.services.iter().map(|s| (s.id.clone(), service_address(&s.id))).collect(),
+        services: BTreeMap::new(),
         deployed_at,
         ready_at: 0,
     };
@@ -206,9 +248,11 @@ pub async fn deploy(
             d.minters.insert(a.id.clone(), m);
         }
         if a.restakeable {
-            let strategy = eigen.addStrategy(token).call().await?;
-            eigen.addStrategy(token).confirm().await?;
-            restaking.setToken(token, strategy, minter.unwrap_or_default()).confirm().await?;
+            let strategy = restaking.strategy(&provider, token).await?;
+            restaking_adapter
+                .setToken(token, strategy, minter.unwrap_or_default())
+                .confirm()
+                .await?;
             d.strategies.insert(a.id.clone(), strategy);
         }
     }
@@ -221,34 +265,13 @@ pub async fn deploy(
     if p.fund_executor > U256::ZERO && provider.get_balance(p.executor).await? < p.fund_executor {
         send_eth(&provider, p.executor, p.fund_executor).await?;
     }
-    // Operators: funded, registered, allocating to their services.
-    for o in &market.operators {
-        let k = operator_key(&o.id);
-        send_eth(&provider, k.address(), U256::from(10u128.pow(17))).await?;
-        let op = ProviderBuilder::new()
-            .wallet(EthereumWallet::from(k.clone()))
-            .connect_http(url.clone());
-        let as_op = MockEigenLayer::new(*eigen.address(), op);
-        as_op.registerAsOperator(Address::ZERO, 0, String::new()).confirm().await?;
-        for (set, al) in o.allocations.iter().enumerate() {
-            let mag: u64 = al.magnitude.0.try_into().unwrap_or(u64::MAX);
-            as_op
-                .modifyAllocations(k.address(), service_address(&al.service), set as u32, mag)
-                .confirm()
-                .await?;
-        }
-        // The stake it already holds (the market's figure), in the first
-        // restakeable asset's strategy.
-        if let Some(s) = d.strategies.values().next() {
-            eigen.seedOperatorShares(k.address(), *s, U256::from(o.delegated.0)).confirm().await?;
-        }
-        d.operators.insert(o.id.clone(), k.address());
-    }
+    // Operators: registered, holding stake, allocating to their services.
+    restaking.operators(&provider, market, &mut d).await?;
     // Routes: every position the market lists.
     for pos in &market.positions {
         let token = d.assets[&pos.asset];
         let (adapter, operator) = match &pos.operator {
-            Some(o) => (*restaking.address(), d.operators[o]),
+            Some(o) => (*restaking_adapter.address(), d.operators[o]),
             None => (d.minters.get(&pos.asset).copied().unwrap_or_default(), Address::ZERO),
         };
         settlement.setRoute(pos.id.clone(), adapter, token, operator).confirm().await?;

@@ -15,13 +15,13 @@ use alloy::sol_types::SolInterface;
 
 use crate::contracts::eigen_layer_adapter::EigenLayerAdapter::EigenLayerAdapterErrors;
 use crate::contracts::lido_adapter::LidoAdapter::LidoAdapterErrors;
-use crate::contracts::mock_eigen_layer::MockEigenLayer::MockEigenLayerErrors;
 use crate::contracts::mock_lido::MockLido::MockLidoErrors;
 use crate::contracts::mock_rocket_pool::MockRocketPool::MockRocketPoolErrors;
 use crate::contracts::position_holder::PositionHolder::PositionHolderErrors;
 use crate::contracts::rocket_pool_adapter::RocketPoolAdapter::RocketPoolAdapterErrors;
 use crate::contracts::settlement::Settlement::SettlementErrors;
 use crate::registry::SolverRegistry::SolverRegistryErrors;
+use stakebid_chain::protocols::IEigenLayerErrors::IEigenLayerErrorsErrors as EigenLayerErrors;
 
 /// A decoded revert: which contract's error, with its arguments.
 #[derive(Debug)]
@@ -32,8 +32,8 @@ pub enum Revert {
     Lido(MockLidoErrors),
     /// An error of Rocket Pool's deposit pool (stand-in).
     RocketPool(MockRocketPoolErrors),
-    /// An error of EigenLayer (stand-in).
-    EigenLayer(MockEigenLayerErrors),
+    /// An error of EigenLayer's own contracts.
+    EigenLayer(EigenLayerErrors),
     /// An error of the Lido adapter.
     LidoAdapter(LidoAdapterErrors),
     /// An error of the Rocket Pool adapter.
@@ -91,7 +91,7 @@ impl Revert {
         if let Ok(e) = MockRocketPoolErrors::abi_decode(data) {
             return Some(Revert::RocketPool(e));
         }
-        if let Ok(e) = MockEigenLayerErrors::abi_decode(data) {
+        if let Ok(e) = EigenLayerErrors::abi_decode(data) {
             return Some(Revert::EigenLayer(e));
         }
         if let Ok(e) = LidoAdapterErrors::abi_decode(data) {
@@ -118,7 +118,7 @@ impl Revert {
             Revert::Settlement(e) => SettlementErrors::name_by_selector(e.selector()),
             Revert::Lido(e) => MockLidoErrors::name_by_selector(e.selector()),
             Revert::RocketPool(e) => MockRocketPoolErrors::name_by_selector(e.selector()),
-            Revert::EigenLayer(e) => MockEigenLayerErrors::name_by_selector(e.selector()),
+            Revert::EigenLayer(e) => EigenLayerErrors::name_by_selector(e.selector()),
             Revert::LidoAdapter(e) => LidoAdapterErrors::name_by_selector(e.selector()),
             Revert::RocketPoolAdapter(e) => RocketPoolAdapterErrors::name_by_selector(e.selector()),
             Revert::EigenLayerAdapter(e) => EigenLayerAdapterErrors::name_by_selector(e.selector()),
@@ -196,18 +196,27 @@ impl Revert {
                 MockRocketPoolErrors::NotAdmin(_) => Unknown,
             },
             Revert::EigenLayer(e) => match e {
-                MockEigenLayerErrors::InsufficientMagnitude(_) => StateMoved,
-                MockEigenLayerErrors::ActivelyDelegated(_)
-                | MockEigenLayerErrors::InsufficientShares(_)
-                | MockEigenLayerErrors::NotAdmin(_)
-                | MockEigenLayerErrors::OnlyAsTokens(_)
-                | MockEigenLayerErrors::OperatorNotRegistered(_)
-                | MockEigenLayerErrors::StrategyNotWhitelisted(_)
-                | MockEigenLayerErrors::TokenMismatch(_)
-                | MockEigenLayerErrors::WithdrawalDelayNotElapsed(_)
-                | MockEigenLayerErrors::WithdrawalNotQueued(_)
-                | MockEigenLayerErrors::WithdrawerNotCaller(_)
-                | MockEigenLayerErrors::WithdrawerNotStaker(_) => Unknown,
+                // Paused, a strategy's deposit limit reached or delisted,
+                // an operator fully slashed since the award: the chain moved.
+                EigenLayerErrors::CurrentlyPaused(_)
+                | EigenLayerErrors::BalanceExceedsMaxTotalDeposits(_)
+                | EigenLayerErrors::TotalSharesExceedsMax(_)
+                | EigenLayerErrors::StrategyNotWhitelisted(_)
+                | EigenLayerErrors::FullySlashed(_)
+                | EigenLayerErrors::InsufficientMagnitude(_) => StateMoved,
+                EigenLayerErrors::ActivelyDelegated(_)
+                | EigenLayerErrors::InvalidSignature(_)
+                | EigenLayerErrors::MaxStrategiesExceeded(_)
+                | EigenLayerErrors::NewSharesZero(_)
+                | EigenLayerErrors::OnlyStrategyManager(_)
+                | EigenLayerErrors::OnlyUnderlyingToken(_)
+                | EigenLayerErrors::OperatorNotRegistered(_)
+                | EigenLayerErrors::SharesAmountTooHigh(_)
+                | EigenLayerErrors::SharesAmountZero(_)
+                | EigenLayerErrors::SignatureExpired(_)
+                | EigenLayerErrors::WithdrawalDelayNotElapsed(_)
+                | EigenLayerErrors::WithdrawalNotQueued(_)
+                | EigenLayerErrors::WithdrawerNotCaller(_) => Unknown,
             },
             Revert::LidoAdapter(e) => match e {
                 LidoAdapterErrors::AssetNotAccepted(_) => Unknown,

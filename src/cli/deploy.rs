@@ -9,7 +9,8 @@ use std::path::PathBuf;
 
 use super::keys::{parse_key, DEVNET_CHAIN_IDS, DEV_AUCTIONEER_KEY, DEV_EXECUTOR_KEY, DEV_KEY};
 use super::{load_market, print_json, CliError};
-use stakebid_settlement::deploy::{deploy, DeployParams, MAINNET_CONFIG_DELAY};
+use super::devnet::deploy;
+use stakebid_settlement::deploy::{DeployParams, MAINNET_CONFIG_DELAY};
 
 #[derive(Args, Debug)]
 pub(crate) struct DeployArgs {

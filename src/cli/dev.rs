@@ -22,7 +22,8 @@ use stakebid_intents::Market;
 use stakebid_node::pg::local::LocalPostgres;
 use stakebid_node::run::dev_fund_and_bond;
 use stakebid_sdk::Staker;
-use stakebid_settlement::deploy::{deploy, DeployParams};
+use super::devnet::deploy;
+use stakebid_settlement::deploy::DeployParams;
 
 #[derive(Args, Debug)]
 pub(crate) struct DevArgs {
@@ -205,11 +206,21 @@ pub(crate) fn run(a: DevArgs) -> Result<(), CliError> {
     let dep_file = a.data_dir.join("deployment.json");
     stakebid_settlement::deploy::save(&d, &dep_file)?;
     step(&format!(
-        "contracts deployed: Settlement {}, SolverRegistry {}, {} positions routed through Lido / Rocket Pool / EigenLayer stand-ins ({})",
+        "contracts deployed: Settlement {}, SolverRegistry {}, {} positions routed through the Lido / Rocket Pool stand-ins and EigenLayer's own contracts ({})",
         d.settlement,
         d.registry,
         d.positions.len(),
         dep_file.display()
+    ));
+    step(&format!(
+        "EigenLayer: DelegationManager {}, StrategyManager {}, AllocationManager {}, {} strategies, {} operators, {} AVSs — {}",
+        d.delegation_manager(),
+        d.strategy_manager(),
+        d.allocation_manager(),
+        d.strategies.len(),
+        d.operators.len(),
+        d.services.len(),
+        d.eigenlayer_version.as_deref().unwrap_or("a stand-in")
     ));
 
     // 3. The bus.

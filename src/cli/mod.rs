@@ -4,6 +4,7 @@ mod auction;
 mod cluster;
 mod deploy;
 mod dev;
+mod devnet;
 mod feed;
 mod intent;
 mod keys;

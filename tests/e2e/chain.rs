@@ -21,8 +21,9 @@ use stakebid_intents::market::{Index, Market};
 use stakebid_intents::protocol::{Bid, BidPlan};
 use stakebid_intents::{Domain, SignedIntent};
 use stakebid_settlement::contracts::{
-    EigenLayerAdapter, MockEigenLayer, MockLido, MockRocketPool, Settlement,
+    EigenLayerAdapter, MockLido, MockRocketPool, Settlement,
 };
+use stakebid_devnet::el::{DelegationManager, StrategyManager};
 use stakebid_settlement::deploy::Deployment;
 use stakebid_tests::{
     anvil, anvil_key, get, http, nats, scratch, solver_key, unix_now, wait_for, Node, Proc,
@@ -339,7 +340,8 @@ fn twenty_intents_from_eight_stakers_settle_on_chain_into_their_plans() {
     let after = snapshot(&tokens);
     rt.block_on(async {
         let ad = EigenLayerAdapter::new(d.restaking_adapter, read.clone());
-        let eigen = MockEigenLayer::new(d.eigenlayer, read.clone());
+        let sm = StrategyManager::new(d.strategy_manager(), read.clone());
+        let dm = DelegationManager::new(d.delegation_manager(), read.clone());
         for (owner, h) in &want {
             let eth_spent = h.spent.get(&Address::ZERO).copied().unwrap_or_default();
             assert_eq!(
@@ -355,9 +357,9 @@ fn twenty_intents_from_eight_stakers_settle_on_chain_into_their_plans() {
             for ((op, asset), shares) in &h.restaked {
                 let holder = ad.holderOf(*owner, d.operators[op]).call().await.unwrap();
                 let got =
-                    eigen.stakerDepositShares(holder, d.strategies[asset]).call().await.unwrap();
+                    sm.stakerDepositShares(holder, d.strategies[asset]).call().await.unwrap();
                 assert_eq!(got, *shares, "{asset} restaked with {op} by {owner}");
-                assert_eq!(eigen.delegatedTo(holder).call().await.unwrap(), d.operators[op]);
+                assert_eq!(dm.delegatedTo(holder).call().await.unwrap(), d.operators[op]);
             }
         }
     });

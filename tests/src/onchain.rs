@@ -1,5 +1,5 @@
 //! A devnet for the tests: anvil from npm on 127.0.0.1 (stopped on drop),
-//! everything deployed by `deploy::deploy` from the dated market snapshot,
+//! everything deployed by `stakebid_devnet::deploy` (EigenLayer's own core) from the dated market snapshot,
 //! a bonded solver, and helpers to sign intents, bids and awards. Shared by
 //! the settlement crate's on-chain tests and the node's chain-link tests
 //! (feature `onchain`, enabled only by their dev-dependencies).
@@ -18,8 +18,10 @@ use crate::anvil_path;
 use stakebid_intents::protocol::{Award, Bid, BidAllocation, BidPlan};
 use stakebid_intents::{sign, Domain, Intent, Market, SignedIntent};
 use stakebid_settlement::calldata::settle_arg;
-use stakebid_settlement::contracts::{MockEigenLayer, MockLido, MockRocketPool, Settlement};
-use stakebid_settlement::deploy::{deploy, DeployParams, Deployment};
+use stakebid_devnet::deploy;
+use stakebid_devnet::el::{DelegationManager, StrategyManager};
+use stakebid_settlement::contracts::{MockLido, MockRocketPool, Settlement};
+use stakebid_settlement::deploy::{DeployParams, Deployment};
 use stakebid_settlement::executor::{error_name, skipped_in};
 use stakebid_settlement::registry::SolverRegistry;
 
@@ -110,8 +112,14 @@ impl Fx {
         MockRocketPool::new(self.d.assets[asset], self.as_(i))
     }
 
-    pub fn eigen(&self, i: usize) -> MockEigenLayer::MockEigenLayerInstance<DynProvider> {
-        MockEigenLayer::new(self.d.eigenlayer, self.as_(i))
+    /// EigenLayer's DelegationManager, as key `i`.
+    pub fn delegation(&self, i: usize) -> DelegationManager::DelegationManagerInstance<DynProvider> {
+        DelegationManager::new(self.d.delegation_manager(), self.as_(i))
+    }
+
+    /// EigenLayer's StrategyManager, as key `i`.
+    pub fn strategies(&self, i: usize) -> StrategyManager::StrategyManagerInstance<DynProvider> {
+        StrategyManager::new(self.d.strategy_manager(), self.as_(i))
     }
 
     pub async fn bond(&self, who: usize, amount: &str) {

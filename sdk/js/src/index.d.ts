@@ -58,8 +58,10 @@ export interface Position {
   position: string;
   /** The wallet (liquid) or the position holder (restaked). */
   holder: Address;
-  /** Tokens, or strategy shares, on-chain now. */
+  /** Tokens (liquid), or strategy deposit shares (restaked: what a withdrawal queues), on-chain now. */
   amount: bigint;
+  /** Restaked: the tokens EigenLayer would pay out now (withdrawable shares, less any slashing, in the strategy's token). */
+  withdrawable?: bigint;
   strategy?: Address;
   token?: Address;
 }

@@ -49,7 +49,8 @@ const PERMIT = parseAbi([
 const RESTAKING = parseAbi(['function holderOf(address owner, address operator) view returns (address)']);
 const WITHDRAWAL = '(address staker, address delegatedTo, address withdrawer, uint256 nonce, uint32 startBlock, address[] strategies, uint256[] scaledShares)';
 const EIGEN = parseAbi([
-  'function stakerDepositShares(address staker, address strategy) view returns (uint256)',
+  'function getWithdrawableShares(address staker, address[] strategies) view returns (uint256[] withdrawableShares, uint256[] depositShares)',
+  'function sharesToUnderlyingView(uint256 amountShares) view returns (uint256)',
   'function pendingWithdrawals(bytes32 root) view returns (bool)',
   'function minWithdrawalDelayBlocks() view returns (uint32)',
 ]);
@@ -377,8 +378,11 @@ export class Stakebid {
       }
       const holder = await reader.readContract({ address: dep.restaking_adapter, abi: RESTAKING, functionName: 'holderOf', args: [owner, dep.operators[pos.operator]] });
       const strategy = dep.strategies[pos.asset];
-      const amount = await reader.readContract({ address: dep.eigenlayer, abi: EIGEN, functionName: 'stakerDepositShares', args: [holder, strategy] });
-      out.push({ position: name, holder, amount, strategy, token });
+      // Deposit shares (what a withdrawal queues) and what EigenLayer would
+      // pay out now: withdrawable shares (less any slashing) in tokens.
+      const [[left], [amount]] = await reader.readContract({ address: dep.eigenlayer, abi: EIGEN, functionName: 'getWithdrawableShares', args: [holder, [strategy]] });
+      const withdrawable = await reader.readContract({ address: strategy, abi: EIGEN, functionName: 'sharesToUnderlyingView', args: [left] });
+      out.push({ position: name, holder, amount, withdrawable, strategy, token });
     }
     return out;
   }
@@ -414,7 +418,8 @@ export class Stakebid {
         const p = held.find(h => h.holder.toLowerCase() === args.withdrawal.staker.toLowerCase() && h.strategy.toLowerCase() === args.withdrawal.strategies[0]?.toLowerCase());
         if (!p) continue;
         if (!await reader.readContract({ address: dep.eigenlayer, abi: EIGEN, functionName: 'pendingWithdrawals', args: [args.withdrawalRoot] })) continue;
-        const at = BigInt(args.withdrawal.startBlock) + BigInt(delay);
+        // EigenLayer completes it only after the slashable window: block > start + delay.
+        const at = BigInt(args.withdrawal.startBlock) + BigInt(delay) + 1n;
         out.push({ position: p.position, holder: p.holder, token: p.token, root: args.withdrawalRoot, shares: args.withdrawal.scaledShares[0], completableAtBlock: at, blocksLeft: at > head + 1n ? at - head - 1n : 0n, withdrawal: args.withdrawal });
       }
     }

@@ -290,6 +290,10 @@ pub struct WithdrawalView {
     /// Strategy shares queued out.
     #[schema(value_type = String, pattern = "^[0-9]+$")]
     pub shares: crate::Dec<alloy::primitives::U256>,
+    /// What completing it pays now, in tokens, as EigenLayer computes it
+    /// (the queued shares less what slashing took since).
+    #[schema(value_type = String, pattern = "^[0-9]+$")]
+    pub withdrawable: crate::Dec<alloy::primitives::U256>,
     /// First block it can complete at.
     pub completable_at_block: u64,
     /// Blocks still to wait (0: completable now).

@@ -35,6 +35,7 @@ alloy::sol! {
         function minWithdrawalDelayBlocks() external view returns (uint32);
         /// Whether a queued withdrawal (by its root) is still pending.
         function pendingWithdrawals(bytes32 withdrawalRoot) external view returns (bool);
+        function getQueuedWithdrawal(bytes32 withdrawalRoot) external view returns (Withdrawal withdrawal, uint256[] shares);
         event OperatorRegistered(address indexed operator, address delegationApprover);
         /// A staker queued a withdrawal (the slashing release's form).
         event SlashingWithdrawalQueued(bytes32 withdrawalRoot, Withdrawal withdrawal, uint256[] sharesToWithdraw);
@@ -54,6 +55,11 @@ alloy::sol! {
 
     /// The DelegationManager before the slashing release (M2, 2024): most
     /// mainnet operators registered under this form of the event.
+    #[sol(rpc)]
+    interface IStrategyViews {
+        function sharesToUnderlyingView(uint256 amountShares) external view returns (uint256);
+    }
+
     interface IDelegationM2 {
         struct OperatorDetails { address earningsReceiver; address delegationApprover; uint32 stakerOptOutWindowBlocks; }
         event OperatorRegistered(address indexed operator, OperatorDetails operatorDetails);
@@ -68,6 +74,36 @@ alloy::sol! {
         function getAllocation(address operator, OperatorSet operatorSet, address strategy) external view returns (Allocation);
         event AllocationUpdated(address operator, OperatorSet operatorSet, address strategy, uint64 magnitude, uint32 effectBlock);
         event OperatorSlashed(address operator, OperatorSet operatorSet, address[] strategies, uint256[] wadSlashed, string description);
+    }
+}
+
+alloy::sol! {
+    /// The errors EigenLayer's DelegationManager, StrategyManager,
+    /// AllocationManager and StrategyBase (slashing release, v1.3) revert
+    /// with on the paths a settlement or a withdrawal takes, as EigenLayer
+    /// declares them (`stakebid-devnet`'s tests check each against the
+    /// deployed contracts' ABIs). The revert decoder classifies each.
+    #[derive(Debug)]
+    interface IEigenLayerErrors {
+        error ActivelyDelegated();
+        error BalanceExceedsMaxTotalDeposits();
+        error CurrentlyPaused();
+        error FullySlashed();
+        error InsufficientMagnitude();
+        error InvalidSignature();
+        error MaxStrategiesExceeded();
+        error NewSharesZero();
+        error OnlyStrategyManager();
+        error OnlyUnderlyingToken();
+        error OperatorNotRegistered();
+        error SharesAmountTooHigh();
+        error SharesAmountZero();
+        error SignatureExpired();
+        error StrategyNotWhitelisted();
+        error TotalSharesExceedsMax();
+        error WithdrawalDelayNotElapsed();
+        error WithdrawalNotQueued();
+        error WithdrawerNotCaller();
     }
 }
 

@@ -16,6 +16,7 @@ use stakebid_intents::Market;
 
 use crate::contracts::{position_holder, EigenLayerAdapter, PositionHolder};
 use crate::protocols::IDelegationViews::{self, SlashingWithdrawalQueued};
+use crate::protocols::IStrategyViews;
 use crate::protocols::Withdrawal;
 use crate::{ChainError, Confirm};
 
@@ -35,6 +36,11 @@ pub struct Pending {
     /// Shares queued out.
     #[serde(with = "stakebid_intents::decimal")]
     pub shares: U256,
+    /// What completing it pays now, in the token, as EigenLayer computes it:
+    /// the queued shares less what slashing has taken since
+    /// (`getQueuedWithdrawal`), valued by the strategy.
+    #[serde(with = "stakebid_intents::decimal")]
+    pub withdrawable: U256,
     /// The token they come out as.
     #[serde(with = "stakebid_intents::encoding::checksummed")]
     pub token: Address,
@@ -102,7 +108,7 @@ impl QueuedLog {
         while from <= head {
             let to = (from + LOG_CHUNK - 1).min(head);
             let f = Filter::new()
-                .address(dep.eigenlayer)
+                .address(dep.delegation_manager())
                 .event_signature(SlashingWithdrawalQueued::SIGNATURE_HASH)
                 .from_block(from)
                 .to_block(to);
@@ -144,7 +150,7 @@ pub async fn pending_with<P: Provider>(
         return Ok((head, vec![]));
     }
     log.catch_up(p, dep, head).await?;
-    let dm = IDelegationViews::new(dep.eigenlayer, p);
+    let dm = IDelegationViews::new(dep.delegation_manager(), p);
     let delay = u64::from(dm.minWithdrawalDelayBlocks().call().await?);
     let mut out = vec![];
     for (root, w) in &log.queued {
@@ -163,12 +169,20 @@ pub async fn pending_with<P: Provider>(
             .find(|(_, s)| *s == strategy)
             .and_then(|(asset, _)| dep.assets.get(asset).copied())
             .unwrap_or_default();
-        let at = u64::from(w.startBlock) + delay;
+        // EigenLayer completes a withdrawal only in a block after its
+        // slashable window: `block.number > startBlock + delay`.
+        let at = u64::from(w.startBlock) + delay + 1;
+        let left = dm.getQueuedWithdrawal(*root).call().await?.shares;
+        let withdrawable = IStrategyViews::new(*strategy, p)
+            .sharesToUnderlyingView(left.first().copied().unwrap_or_default())
+            .call()
+            .await?;
         out.push(Pending {
             position: position.clone(),
             holder: *holder,
             root: *root,
             shares: w.scaledShares.first().copied().unwrap_or_default(),
+            withdrawable,
             token,
             completable_at_block: at,
             blocks_left: at.saturating_sub(head + 1),

@@ -126,7 +126,7 @@ impl Protocols {
             assets,
             eigenlayer: Some(EigenLayer {
                 delegation_manager: d.eigenlayer,
-                allocation_manager: d.eigenlayer,
+                allocation_manager: d.allocation_manager(),
                 strategies: d.strategies.clone(),
                 from_block: d.deployed_at,
             }),

@@ -28,9 +28,13 @@ pub(crate) struct Holding {
 pub(crate) async fn holding(fx: &Fx, owner: Address, operator: &str, asset: &str) -> Holding {
     let ad = EigenLayerAdapter::new(fx.d.restaking_adapter, fx.as_(DEPLOYER));
     let holder = ad.holderOf(owner, fx.operator(operator)).call().await.unwrap();
-    let eigen = fx.eigen(DEPLOYER);
-    let shares = eigen.stakerDepositShares(holder, fx.d.strategies[asset]).call().await.unwrap();
-    let delegated = eigen.delegatedTo(holder).call().await.unwrap();
+    let shares = fx
+        .strategies(DEPLOYER)
+        .stakerDepositShares(holder, fx.d.strategies[asset])
+        .call()
+        .await
+        .unwrap();
+    let delegated = fx.delegation(DEPLOYER).delegatedTo(holder).call().await.unwrap();
     let owner =
         PositionHolder::new(holder, fx.as_(DEPLOYER)).owner().call().await.unwrap_or_default();
     Holding { holder, shares, delegated, owner }

@@ -6,9 +6,8 @@ use alloy::primitives::{Address, U256};
 use alloy::rpc::types::TransactionReceipt;
 use stakebid_settlement::Confirm;
 
-use stakebid_settlement::contracts::{
-    mock_eigen_layer, position_holder, MockEigenLayer, PositionHolder,
-};
+use stakebid_devnet::el::{DelegationManager, IDelegationManagerTypes};
+use stakebid_settlement::contracts::{position_holder, PositionHolder};
 
 use stakebid_settlement::withdrawals::{pending, pending_with, QueuedLog};
 
@@ -20,7 +19,7 @@ fn gas_cost(r: &TransactionReceipt) -> U256 {
 }
 
 fn convert(
-    w: mock_eigen_layer::IDelegationManager::Withdrawal,
+    w: IDelegationManagerTypes::Withdrawal,
 ) -> position_holder::IDelegationManager::Withdrawal {
     position_holder::IDelegationManager::Withdrawal {
         staker: w.staker,
@@ -66,7 +65,7 @@ async fn owners_withdraw_restaked_and_redeem_liquid_positions_and_nobody_else_ca
         .inner
         .logs()
         .iter()
-        .find_map(|l| l.log_decode::<MockEigenLayer::SlashingWithdrawalQueued>().ok())
+        .find_map(|l| l.log_decode::<DelegationManager::SlashingWithdrawalQueued>().ok())
         .expect("EigenLayer logs the queued withdrawal")
         .inner
         .data;
@@ -89,11 +88,12 @@ async fn owners_withdraw_restaked_and_redeem_liquid_positions_and_nobody_else_ca
     fx.mine(DELAY_BLOCKS as u64).await;
     let e = theirs.completeWithdrawal(w.clone(), steth).call().await.unwrap_err();
     assert_eq!(revert_name(&e), "NotOwner");
-    let direct = MockEigenLayer::new(fx.d.eigenlayer, fx.as_(stranger));
+    let direct = fx.delegation(stranger);
     let e = direct
         .completeQueuedWithdrawal(queued.withdrawal.clone(), vec![steth], true)
         .call()
         .await
+        .map(|_| ())
         .unwrap_err();
     assert_eq!(revert_name(&e), "WithdrawerNotCaller");
     let before = lido.balanceOf(owner).call().await.unwrap();

@@ -11,3 +11,4 @@ mod exits;
 pub(crate) use stakebid_tests::onchain as fixture;
 mod guards;
 mod refund;
+mod slashing;

@@ -77,6 +77,7 @@ pub(super) async fn withdrawals(
                 position: w.position,
                 holder: w.holder,
                 shares: wire::Dec(w.shares),
+                withdrawable: wire::Dec(w.withdrawable),
                 completable_at_block: w.completable_at_block,
                 blocks_left: w.blocks_left,
             })

@@ -19,7 +19,9 @@ use stakebid_node::port::Status;
 use stakebid_node::store::Store;
 
 use stakebid_intents::{evaluate, Coded, Context, Intent, IntentId, Market, Scenarios, Wei};
-use stakebid_settlement::deploy::{operator_key, service_address};
+use stakebid_devnet::avs::slash;
+use stakebid_devnet::el::{AllocationManager, IAllocationManagerTypes, OperatorSet};
+use stakebid_devnet::{operator_key, service_address};
 use stakebid_settlement::market::read::{ReadOpts, Reader};
 use stakebid_settlement::market::Protocols;
 use stakebid_settlement::registry::OnChainRegistry;
@@ -222,12 +224,17 @@ async fn an_operators_magnitude_change_moves_its_service_exposure_in_the_evaluat
         .wallet(alloy::network::EthereumWallet::from(op.clone()))
         .connect_http(fx.url.clone())
         .erased();
-    let eigen = stakebid_settlement::contracts::MockEigenLayer::new(fx.d.eigenlayer, as_op);
-    eigen
-        .modifyAllocations(op.address(), service_address("eigenda"), 0, 6 * WAD as u64 / 10)
-        .confirm()
-        .await
-        .unwrap();
+    // EigenLayer's own AllocationManager: every strategy of the set at 60 %.
+    let strategies = stakebid_devnet::core::sorted(fx.d.strategies.values().copied());
+    let n = strategies.len();
+    let am = AllocationManager::new(fx.d.allocation_manager(), as_op);
+    let set = OperatorSet { avs: service_address("eigenda"), id: 0 };
+    let to = IAllocationManagerTypes::AllocateParams {
+        operatorSet: set,
+        strategies,
+        newMagnitudes: vec![6 * WAD as u64 / 10; n],
+    };
+    am.modifyAllocations(op.address(), vec![to]).confirm().await.unwrap();
     let m = feed.refresh(unix_now()).await.unwrap();
     assert_eq!(exposure(&m), 6_000);
     // The book kept the new market as its chain read only (the parameter
@@ -251,18 +258,13 @@ async fn a_slashed_operator_has_less_stake_less_capacity_and_more_risk_in_the_ne
     let feed = feed(&fx, &store);
     let before = feed.refresh(unix_now()).await.unwrap();
     let p2p = before.operator("p2p").unwrap().clone();
-    // EigenDA slashes half of what p2p allocated to it (30 % → 15 % of its stake).
-    let avs = service_address("eigenda");
-    // No wallet: anvil signs for the impersonated service.
-    let p = ProviderBuilder::new().connect_http(fx.url.clone()).erased();
-    let _: serde_json::Value =
-        p.raw_request("anvil_impersonateAccount".into(), (avs,)).await.unwrap();
-    let _: serde_json::Value =
-        p.raw_request("anvil_setBalance".into(), (avs, U256::from(WAD))).await.unwrap();
-    let strategies: Vec<Address> = fx.d.strategies.values().copied().collect();
-    let eigen = stakebid_settlement::contracts::MockEigenLayer::new(fx.d.eigenlayer, p.clone());
-    let call = eigen.slashOperator(fx.operator("p2p"), 0, U256::from(WAD / 2), strategies);
-    call.from(avs).confirm().await.unwrap();
+    // EigenDA slashes half of what p2p allocated to it (30 % → 15 % of its
+    // stake), through EigenLayer's own AllocationManager.
+    let rpc = fx.url.to_string();
+    let tx = slash(&rpc, &fx.d, "eigenda", fx.operator("p2p"), U256::from(WAD / 2), "test")
+        .await
+        .unwrap();
+    assert!(!tx.is_zero());
     let after = feed.refresh(unix_now()).await.unwrap();
     let q = after.operator("p2p").unwrap();
     assert_eq!(q.slashing_events, p2p.slashing_events + 1);

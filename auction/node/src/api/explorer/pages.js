@@ -181,8 +181,8 @@ function withdrawalsBlock(w, m, q) {
   const mine = q.withdrawals.filter(x => restaked.includes(x.position));
   const head = `<h3>Withdrawals</h3><p class="muted">Restaked positions leave through the protocol's withdrawal queue (${m.market.restaking.withdrawal_delay_days} days on mainnet); read from the chain at block ${q.head_block}.</p>`;
   if (!mine.length) return head + `<p id="withdrawals">No withdrawal queued for ${restaked.map(esc).join(', ')}: <code>stakebid withdraw --position ID</code> or the SDK's <code>withdraw</code> starts one.</p>`;
-  return head + `<div class="scroll"><table id="withdrawals"><tr><th>Position</th><th class="num">Shares</th><th class="num">Completable at block</th><th>Countdown</th></tr>` +
-    mine.map(x => `<tr class="withdrawal-row"><td>${esc(x.position)}</td><td class="num">${eth(x.shares)}</td><td class="num">${x.completable_at_block}</td><td>` +
+  return head + `<div class="scroll"><table id="withdrawals"><tr><th>Position</th><th class="num">Shares</th><th class="num" title="What completing it pays now, as EigenLayer computes it: the queued shares less what slashing took since">Pays now</th><th class="num">Completable at block</th><th>Countdown</th></tr>` +
+    mine.map(x => `<tr class="withdrawal-row"><td>${esc(x.position)}</td><td class="num">${eth(x.shares)}</td><td class="num withdrawable">${eth(x.withdrawable)}</td><td class="num">${x.completable_at_block}</td><td>` +
       (Number(x.blocks_left) > 0 ? `${x.blocks_left} blocks left (≈ ${Math.ceil(Number(x.blocks_left) * 12 / 60)} min at 12-second blocks)` : '<span class="ok">completable now</span>: <code>stakebid withdraw --complete</code>') +
       '</td></tr>').join('') + '</table></div>';
 }
