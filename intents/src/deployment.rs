@@ -30,10 +30,18 @@ pub struct Deployment {
     #[serde(with = "crate::encoding::checksummed")]
     pub eigenlayer: Address,
     /// EigenLayer's StrategyManager (absent: `eigenlayer` serves it).
-    #[serde(with = "crate::encoding::checksummed_opt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        with = "crate::encoding::checksummed_opt",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub strategy_manager: Option<Address>,
     /// EigenLayer's AllocationManager (absent: `eigenlayer` serves it).
-    #[serde(with = "crate::encoding::checksummed_opt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        with = "crate::encoding::checksummed_opt",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub allocation_manager: Option<Address>,
     /// Which EigenLayer runs there: its release and where its bytecode came
     /// from (absent: the stand-in).

@@ -27,6 +27,7 @@ use stakebid_wire as wire;
 use crate::{Client, SdkError};
 
 use stakebid_chain::contracts::Settlement as ISettlement;
+use stakebid_chain::protocols::{IDelegationViews, IStrategyViews};
 
 alloy::sol! {
     #[sol(rpc)]
@@ -44,14 +45,7 @@ alloy::sol! {
     interface IRestaking {
         function holderOf(address owner, address operator) external view returns (address);
     }
-    #[sol(rpc)]
-    interface IEigen {
-        function getWithdrawableShares(address staker, address[] strategies) external view returns (uint256[] withdrawableShares, uint256[] depositShares);
-    }
-    #[sol(rpc)]
-    interface IStrategyViews {
-        function sharesToUnderlyingView(uint256 amountShares) external view returns (uint256);
-    }
+
     #[sol(rpc)]
     interface IHolder {
         function queueWithdrawal(address strategy, uint256 shares) external returns (bytes32);
@@ -83,7 +77,11 @@ pub struct Position {
     /// Restaked: the tokens the position would withdraw now, as EigenLayer
     /// computes them — its withdrawable shares (deposit shares less what
     /// slashing took) in the strategy's underlying token.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "stakebid_intents::decimal::opt")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "stakebid_intents::decimal::opt"
+    )]
     pub withdrawable: Option<U256>,
     /// The EigenLayer strategy, for restaked positions.
     #[serde(
@@ -480,7 +478,7 @@ impl Staker {
                     let strategy = *dep.strategies.get(&pos.asset).ok_or_else(|| {
                         SdkError::Chain(format!("the deployment has no strategy for {}", pos.asset))
                     })?;
-                    let shares = IEigen::new(dep.delegation_manager(), p.clone())
+                    let shares = IDelegationViews::new(dep.delegation_manager(), p.clone())
                         .getWithdrawableShares(holder, vec![strategy])
                         .call()
                         .await

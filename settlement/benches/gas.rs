@@ -23,12 +23,12 @@ use alloy::providers::{DynProvider, Provider, ProviderBuilder};
 use alloy::signers::local::PrivateKeySigner;
 use serde_json::{json, Value};
 
+use stakebid_devnet::deploy;
+use stakebid_devnet::el::{DelegationManager, StrategyManager};
 use stakebid_intents::protocol::{Award, Bid, BidAllocation, BidPlan};
 use stakebid_intents::{sign, Domain, Market, SignedIntent};
 use stakebid_settlement::calldata::settle_arg;
-use stakebid_devnet::el::{DelegationManager, StrategyManager};
 use stakebid_settlement::contracts::{MockLido, Settlement};
-use stakebid_devnet::deploy;
 use stakebid_settlement::deploy::{DeployParams, Deployment};
 use stakebid_tests::anvil_path;
 
@@ -324,7 +324,11 @@ impl Env {
             .values()
             .copied()
             .filter(|a| !a.is_zero())
-            .chain([self.d.delegation_manager(), self.d.strategy_manager(), self.d.allocation_manager()])
+            .chain([
+                self.d.delegation_manager(),
+                self.d.strategy_manager(),
+                self.d.allocation_manager(),
+            ])
             .collect()
     }
 
@@ -340,7 +344,12 @@ impl Env {
             if let Some(op) = op {
                 let sm = StrategyManager::new(self.d.strategy_manager(), w.clone());
                 let dm = DelegationManager::new(self.d.delegation_manager(), w.clone());
-                gas += lido.approve(self.d.strategy_manager(), eth(a)).confirm().await.unwrap().gas_used;
+                gas += lido
+                    .approve(self.d.strategy_manager(), eth(a))
+                    .confirm()
+                    .await
+                    .unwrap()
+                    .gas_used;
                 gas += sm
                     .depositIntoStrategy(self.d.strategies["stETH"], self.d.assets["stETH"], eth(a))
                     .confirm()

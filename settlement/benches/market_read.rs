@@ -18,9 +18,9 @@ use alloy::primitives::B256;
 use alloy::providers::{Provider, ProviderBuilder};
 use alloy::signers::local::PrivateKeySigner;
 
+use stakebid_devnet::deploy;
 use stakebid_intents::market::live::{build, LiveOpts};
 use stakebid_intents::market::{generate, GeneratorParams};
-use stakebid_devnet::deploy;
 use stakebid_settlement::deploy::DeployParams;
 use stakebid_settlement::market::read::{Cursor, ReadOpts, Reader};
 use stakebid_settlement::market::Protocols;

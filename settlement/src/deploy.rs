@@ -169,12 +169,9 @@ pub async fn deploy_with<R: Restaking>(
         ));
     }
     let core = restaking.core(&provider, key.address()).await?;
-    let restaking_adapter = EigenLayerAdapter::deploy(
-        provider.clone(),
-        core.strategy_manager,
-        core.delegation_manager,
-    )
-    .await?;
+    let restaking_adapter =
+        EigenLayerAdapter::deploy(provider.clone(), core.strategy_manager, core.delegation_manager)
+            .await?;
     settlement.allowAdapter(*restaking_adapter.address(), true).confirm().await?;
 
     let mut d = Deployment {

@@ -7,9 +7,9 @@ use clap::Args;
 use stakebid_intents::Coded;
 use std::path::PathBuf;
 
+use super::devnet::deploy;
 use super::keys::{parse_key, DEVNET_CHAIN_IDS, DEV_AUCTIONEER_KEY, DEV_EXECUTOR_KEY, DEV_KEY};
 use super::{load_market, print_json, CliError};
-use super::devnet::deploy;
 use stakebid_settlement::deploy::{DeployParams, MAINNET_CONFIG_DELAY};
 
 #[derive(Args, Debug)]

@@ -14,6 +14,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use super::cluster;
+use super::devnet::deploy;
 use super::keys::dev_solver_key;
 use super::keys::{parse_key, DEV_AUCTIONEER_KEY, DEV_EXECUTOR_KEY, DEV_KEY};
 use super::CliError;
@@ -22,7 +23,6 @@ use stakebid_intents::Market;
 use stakebid_node::pg::local::LocalPostgres;
 use stakebid_node::run::dev_fund_and_bond;
 use stakebid_sdk::Staker;
-use super::devnet::deploy;
 use stakebid_settlement::deploy::DeployParams;
 
 #[derive(Args, Debug)]

@@ -16,14 +16,12 @@ use alloy::providers::{DynProvider, Provider, ProviderBuilder};
 use alloy::signers::local::PrivateKeySigner;
 use serde_json::json;
 
+use stakebid_devnet::el::{DelegationManager, StrategyManager};
 use stakebid_intents::batch::{generate, staker_key};
 use stakebid_intents::market::{Index, Market};
 use stakebid_intents::protocol::{Bid, BidPlan};
 use stakebid_intents::{Domain, SignedIntent};
-use stakebid_settlement::contracts::{
-    EigenLayerAdapter, MockLido, MockRocketPool, Settlement,
-};
-use stakebid_devnet::el::{DelegationManager, StrategyManager};
+use stakebid_settlement::contracts::{EigenLayerAdapter, MockLido, MockRocketPool, Settlement};
 use stakebid_settlement::deploy::Deployment;
 use stakebid_tests::{
     anvil, anvil_key, get, http, nats, scratch, solver_key, unix_now, wait_for, Node, Proc,
@@ -356,8 +354,7 @@ fn twenty_intents_from_eight_stakers_settle_on_chain_into_their_plans() {
             }
             for ((op, asset), shares) in &h.restaked {
                 let holder = ad.holderOf(*owner, d.operators[op]).call().await.unwrap();
-                let got =
-                    sm.stakerDepositShares(holder, d.strategies[asset]).call().await.unwrap();
+                let got = sm.stakerDepositShares(holder, d.strategies[asset]).call().await.unwrap();
                 assert_eq!(got, *shares, "{asset} restaked with {op} by {owner}");
                 assert_eq!(dm.delegatedTo(holder).call().await.unwrap(), d.operators[op]);
             }

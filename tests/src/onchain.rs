@@ -15,11 +15,11 @@ use alloy::transports::http::reqwest::Url;
 use stakebid_settlement::Confirm;
 
 use crate::anvil_path;
+use stakebid_devnet::deploy;
+use stakebid_devnet::el::{DelegationManager, StrategyManager};
 use stakebid_intents::protocol::{Award, Bid, BidAllocation, BidPlan};
 use stakebid_intents::{sign, Domain, Intent, Market, SignedIntent};
 use stakebid_settlement::calldata::settle_arg;
-use stakebid_devnet::deploy;
-use stakebid_devnet::el::{DelegationManager, StrategyManager};
 use stakebid_settlement::contracts::{MockLido, MockRocketPool, Settlement};
 use stakebid_settlement::deploy::{DeployParams, Deployment};
 use stakebid_settlement::executor::{error_name, skipped_in};
@@ -113,7 +113,10 @@ impl Fx {
     }
 
     /// EigenLayer's DelegationManager, as key `i`.
-    pub fn delegation(&self, i: usize) -> DelegationManager::DelegationManagerInstance<DynProvider> {
+    pub fn delegation(
+        &self,
+        i: usize,
+    ) -> DelegationManager::DelegationManagerInstance<DynProvider> {
         DelegationManager::new(self.d.delegation_manager(), self.as_(i))
     }
 

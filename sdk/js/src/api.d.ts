@@ -726,6 +726,8 @@ export interface WithdrawalView {
   position: string;
   /** Strategy shares queued out. */
   shares: string;
+  /** What completing it pays now, in tokens, as EigenLayer computes it (the queued shares less what slashing took since). */
+  withdrawable: string;
 }
 
 /** `GET /v1/owners/{address}/withdrawals`. */

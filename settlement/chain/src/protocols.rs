@@ -36,6 +36,7 @@ alloy::sol! {
         /// Whether a queued withdrawal (by its root) is still pending.
         function pendingWithdrawals(bytes32 withdrawalRoot) external view returns (bool);
         function getQueuedWithdrawal(bytes32 withdrawalRoot) external view returns (Withdrawal withdrawal, uint256[] shares);
+        function getWithdrawableShares(address staker, address[] strategies) external view returns (uint256[] withdrawableShares, uint256[] depositShares);
         event OperatorRegistered(address indexed operator, address delegationApprover);
         /// A staker queued a withdrawal (the slashing release's form).
         event SlashingWithdrawalQueued(bytes32 withdrawalRoot, Withdrawal withdrawal, uint256[] sharesToWithdraw);

@@ -25,7 +25,8 @@ pub async fn slash(
 ) -> Result<TxHash, ChainError> {
     let url = rpc.parse().map_err(|_| ChainError::Config(format!("bad RPC URL {rpc}")))?;
     let k = service_key(service);
-    let p = ProviderBuilder::new().wallet(EthereumWallet::from(k.clone())).connect_http(url).erased();
+    let p =
+        ProviderBuilder::new().wallet(EthereumWallet::from(k.clone())).connect_http(url).erased();
     let am = AllocationManager::new(d.allocation_manager(), p.clone());
     let strategies = crate::core::sorted(d.strategies.values().copied());
     let params = SlashingParams {

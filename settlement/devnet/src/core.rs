@@ -12,10 +12,10 @@ use alloy::primitives::{Address, Bytes, U256};
 use alloy::providers::{DynProvider, Provider, ProviderBuilder};
 use alloy::sol_types::SolCall;
 use alloy::transports::http::reqwest::Url;
+use eigenlayer_contract_deployer::bindings::core::allocation_manager::AllocationManager::OperatorSet;
 use eigenlayer_contract_deployer::bindings::core::allocation_manager::IAllocationManagerTypes::{
     AllocateParams, CreateSetParams, RegisterParams,
 };
-use eigenlayer_contract_deployer::bindings::core::allocation_manager::AllocationManager::OperatorSet;
 use eigenlayer_contract_deployer::bindings::core::delegation_manager::ISignatureUtilsMixinTypes::SignatureWithExpiry;
 use eigenlayer_contract_deployer::bindings::{
     AllocationManager, DelegationManager, EigenPod, EigenPodManager, EmptyContract, PauserRegistry,
@@ -102,7 +102,8 @@ impl Core {
         let admin = *ProxyAdmin::deploy(p.clone()).await?.address();
         let empty = *EmptyContract::deploy(p.clone()).await?.address();
         let proxy = || async {
-            let t = TransparentUpgradeableProxy::deploy(p.clone(), empty, admin, Bytes::new()).await?;
+            let t =
+                TransparentUpgradeableProxy::deploy(p.clone(), empty, admin, Bytes::new()).await?;
             Ok::<_, ChainError>(*t.address())
         };
         let dm = proxy().await?;
@@ -112,9 +113,10 @@ impl Core {
         let epm = proxy().await?;
         let pauser = *PauserRegistry::deploy(p.clone(), vec![], owner).await?.address();
         let v = || VERSION.to_string();
-        let dm_impl = *DelegationManager::deploy(p.clone(), sm, epm, am, pauser, pc, delays.withdrawal, v())
-            .await?
-            .address();
+        let dm_impl =
+            *DelegationManager::deploy(p.clone(), sm, epm, am, pauser, pc, delays.withdrawal, v())
+                .await?
+                .address();
         let sm_impl = *StrategyManager::deploy(p.clone(), dm, pauser, v()).await?.address();
         let am_impl = *AllocationManager::deploy(
             p.clone(),
@@ -128,15 +130,21 @@ impl Core {
         .await?
         .address();
         let pc_impl = *PermissionController::deploy(p.clone(), v()).await?.address();
-        let pod_impl = *EigenPod::deploy(p.clone(), Address::ZERO, epm, 1_564_000, v()).await?.address();
+        let pod_impl =
+            *EigenPod::deploy(p.clone(), Address::ZERO, epm, 1_564_000, v()).await?.address();
         let pod_beacon = *UpgradeableBeacon::deploy(p.clone(), pod_impl).await?.address();
         let epm_impl =
-            *EigenPodManager::deploy(p.clone(), Address::ZERO, pod_beacon, dm, pauser, v()).await?.address();
+            *EigenPodManager::deploy(p.clone(), Address::ZERO, pod_beacon, dm, pauser, v())
+                .await?
+                .address();
         let strategy_impl = *StrategyBase::deploy(p.clone(), sm, pauser, v()).await?.address();
 
         let pa = ProxyAdmin::new(admin, p.clone());
         let init = |data: Vec<u8>| Bytes::from(data);
-        let dm_init = DelegationManager::initializeCall { initialOwner: owner, initialPausedStatus: U256::ZERO };
+        let dm_init = DelegationManager::initializeCall {
+            initialOwner: owner,
+            initialPausedStatus: U256::ZERO,
+        };
         pa.upgradeAndCall(dm, dm_impl, init(dm_init.abi_encode())).confirm().await?;
         let sm_init = StrategyManager::initializeCall {
             initialOwner: owner,
@@ -144,10 +152,14 @@ impl Core {
             initialPausedStatus: U256::ZERO,
         };
         pa.upgradeAndCall(sm, sm_impl, init(sm_init.abi_encode())).confirm().await?;
-        let am_init = AllocationManager::initializeCall { initialOwner: owner, initialPausedStatus: U256::ZERO };
+        let am_init = AllocationManager::initializeCall {
+            initialOwner: owner,
+            initialPausedStatus: U256::ZERO,
+        };
         pa.upgradeAndCall(am, am_impl, init(am_init.abi_encode())).confirm().await?;
         pa.upgrade(pc, pc_impl).confirm().await?;
-        let epm_init = EigenPodManager::initializeCall { initialOwner: owner, _initPausedStatus: U256::ZERO };
+        let epm_init =
+            EigenPodManager::initializeCall { initialOwner: owner, _initPausedStatus: U256::ZERO };
         pa.upgradeAndCall(epm, epm_impl, init(epm_init.abi_encode())).confirm().await?;
         Ok(Core {
             owner,
@@ -163,7 +175,11 @@ impl Core {
     }
 
     /// A `StrategyBase` proxy for `token`, whitelisted for deposits.
-    pub async fn add_strategy(&self, provider: &DynProvider, token: Address) -> Result<Address, ChainError> {
+    pub async fn add_strategy(
+        &self,
+        provider: &DynProvider,
+        token: Address,
+    ) -> Result<Address, ChainError> {
         let init = StrategyBase::initializeCall { _underlyingToken: token }.abi_encode();
         let s = *TransparentUpgradeableProxy::deploy(
             provider.clone(),
@@ -195,13 +211,17 @@ impl Core {
         d: &mut Deployment,
     ) -> Result<(), ChainError> {
         let signer = |k: &alloy::signers::local::PrivateKeySigner| {
-            ProviderBuilder::new().wallet(EthereumWallet::from(k.clone())).connect_http(rpc.clone()).erased()
+            ProviderBuilder::new()
+                .wallet(EthereumWallet::from(k.clone()))
+                .connect_http(rpc.clone())
+                .erased()
         };
         let gas = U256::from(10u128.pow(17));
         let strategies = sorted(d.strategies.values().copied());
-        let registrar = *stakebid_settlement::contracts::DevnetAVSRegistrar::deploy(provider.clone())
-            .await?
-            .address();
+        let registrar =
+            *stakebid_settlement::contracts::DevnetAVSRegistrar::deploy(provider.clone())
+                .await?
+                .address();
         // Operators register first: their allocation delay starts counting.
         for o in &market.operators {
             let k = operator_key(&o.id);
@@ -235,17 +255,28 @@ impl Core {
             .map(|(asset, s)| (asset.clone(), *s));
         if let Some((asset, strategy)) = seed {
             let token = d.assets[&asset];
-            let rate = market.assets.iter().find(|a| a.id == asset).map_or(1u128 << 60, |a| a.exchange_rate.0);
+            let rate = market
+                .assets
+                .iter()
+                .find(|a| a.id == asset)
+                .map_or(1u128 << 60, |a| a.exchange_rate.0);
             for o in &market.operators {
                 let k = delegator_key(&o.id);
                 send_eth(provider, k.address(), gas).await?;
-                let tokens = U256::from(o.delegated.0) * U256::from(10u128.pow(18)) / U256::from(rate.max(1));
+                let tokens = U256::from(o.delegated.0) * U256::from(10u128.pow(18))
+                    / U256::from(rate.max(1));
                 if tokens.is_zero() {
                     continue;
                 }
-                MockRocketPool::new(token, provider.clone()).mint(k.address(), tokens).confirm().await?;
+                MockRocketPool::new(token, provider.clone())
+                    .mint(k.address(), tokens)
+                    .confirm()
+                    .await?;
                 let me = signer(&k);
-                MockLido::new(token, me.clone()).approve(self.strategy_manager, tokens).confirm().await?;
+                MockLido::new(token, me.clone())
+                    .approve(self.strategy_manager, tokens)
+                    .confirm()
+                    .await?;
                 StrategyManager::new(self.strategy_manager, me.clone())
                     .depositIntoStrategy(strategy, token, tokens)
                     .confirm()

@@ -85,7 +85,9 @@ impl EigenDevnet {
     }
 
     fn core_or_err(&self) -> Result<&Core, ChainError> {
-        self.core.as_ref().ok_or_else(|| ChainError::Config("EigenLayer's core is not deployed".into()))
+        self.core
+            .as_ref()
+            .ok_or_else(|| ChainError::Config("EigenLayer's core is not deployed".into()))
     }
 }
 

@@ -10,7 +10,9 @@ use alloy::sol_types::{SolCall, SolError, SolEvent};
 use eigen_utils::slashing::core::allocation_manager::AllocationManager as UtilsAM;
 use eigen_utils::slashing::core::delegation_manager::DelegationManager as UtilsDM;
 use eigen_utils::slashing::core::i_strategy::IStrategy as UtilsStrategy;
-use stakebid_chain::protocols::{IAllocationViews, IDelegationViews, IEigenLayerErrors, IStrategyViews};
+use stakebid_chain::protocols::{
+    IAllocationViews, IDelegationViews, IEigenLayerErrors, IStrategyViews,
+};
 use stakebid_devnet::el::{AllocationManager, DelegationManager, StrategyBase, StrategyManager};
 
 #[test]
@@ -37,6 +39,11 @@ fn the_readers_eigenlayer_calls_are_eigenlayers_own() {
             UtilsDM::getQueuedWithdrawalCall::SELECTOR,
         ),
         (
+            IDelegationViews::getWithdrawableSharesCall::SIGNATURE,
+            IDelegationViews::getWithdrawableSharesCall::SELECTOR,
+            UtilsDM::getWithdrawableSharesCall::SELECTOR,
+        ),
+        (
             IStrategyViews::sharesToUnderlyingViewCall::SIGNATURE,
             IStrategyViews::sharesToUnderlyingViewCall::SELECTOR,
             UtilsStrategy::sharesToUnderlyingViewCall::SELECTOR,
@@ -55,12 +62,6 @@ fn the_readers_eigenlayer_calls_are_eigenlayers_own() {
     for (sig, ours, theirs) in pairs {
         assert_eq!(ours, theirs, "{sig}: the reader's selector is not EigenLayer's");
     }
-    // The SDKs' position views.
-    assert_eq!(
-        UtilsDM::getWithdrawableSharesCall::SIGNATURE,
-        "getWithdrawableShares(address,address[])"
-    );
-    assert_eq!(UtilsStrategy::sharesToUnderlyingViewCall::SIGNATURE, "sharesToUnderlyingView(uint256)");
 }
 
 #[test]
@@ -97,12 +98,18 @@ fn the_devnets_contracts_are_the_sdks_release() {
     // The deployer crate's bytecode and the SDK's bindings agree on what
     // the settlement calls: the same release line.
     assert_eq!(DelegationManager::delegateToCall::SELECTOR, UtilsDM::delegateToCall::SELECTOR);
-    assert_eq!(DelegationManager::queueWithdrawalsCall::SELECTOR, UtilsDM::queueWithdrawalsCall::SELECTOR);
+    assert_eq!(
+        DelegationManager::queueWithdrawalsCall::SELECTOR,
+        UtilsDM::queueWithdrawalsCall::SELECTOR
+    );
     assert_eq!(
         DelegationManager::completeQueuedWithdrawalCall::SELECTOR,
         UtilsDM::completeQueuedWithdrawalCall::SELECTOR
     );
-    assert_eq!(AllocationManager::slashOperatorCall::SELECTOR, UtilsAM::slashOperatorCall::SELECTOR);
+    assert_eq!(
+        AllocationManager::slashOperatorCall::SELECTOR,
+        UtilsAM::slashOperatorCall::SELECTOR
+    );
     assert_eq!(
         StrategyManager::depositIntoStrategyCall::SIGNATURE,
         "depositIntoStrategy(address,address,uint256)"
@@ -113,25 +120,101 @@ fn the_devnets_contracts_are_the_sdks_release() {
 fn the_errors_the_revert_decoder_classifies_are_eigenlayers_own() {
     use IEigenLayerErrors as E;
     let pairs: &[(&str, [u8; 4], [u8; 4])] = &[
-        (E::ActivelyDelegated::SIGNATURE, E::ActivelyDelegated::SELECTOR, DelegationManager::ActivelyDelegated::SELECTOR),
-        (E::CurrentlyPaused::SIGNATURE, E::CurrentlyPaused::SELECTOR, StrategyManager::CurrentlyPaused::SELECTOR),
-        (E::FullySlashed::SIGNATURE, E::FullySlashed::SELECTOR, DelegationManager::FullySlashed::SELECTOR),
-        (E::InvalidSignature::SIGNATURE, E::InvalidSignature::SELECTOR, DelegationManager::InvalidSignature::SELECTOR),
-        (E::OperatorNotRegistered::SIGNATURE, E::OperatorNotRegistered::SELECTOR, DelegationManager::OperatorNotRegistered::SELECTOR),
-        (E::SignatureExpired::SIGNATURE, E::SignatureExpired::SELECTOR, DelegationManager::SignatureExpired::SELECTOR),
-        (E::WithdrawalDelayNotElapsed::SIGNATURE, E::WithdrawalDelayNotElapsed::SELECTOR, DelegationManager::WithdrawalDelayNotElapsed::SELECTOR),
-        (E::WithdrawalNotQueued::SIGNATURE, E::WithdrawalNotQueued::SELECTOR, DelegationManager::WithdrawalNotQueued::SELECTOR),
-        (E::WithdrawerNotCaller::SIGNATURE, E::WithdrawerNotCaller::SELECTOR, DelegationManager::WithdrawerNotCaller::SELECTOR),
-        (E::MaxStrategiesExceeded::SIGNATURE, E::MaxStrategiesExceeded::SELECTOR, StrategyManager::MaxStrategiesExceeded::SELECTOR),
-        (E::SharesAmountTooHigh::SIGNATURE, E::SharesAmountTooHigh::SELECTOR, StrategyManager::SharesAmountTooHigh::SELECTOR),
-        (E::SharesAmountZero::SIGNATURE, E::SharesAmountZero::SELECTOR, StrategyManager::SharesAmountZero::SELECTOR),
-        (E::StrategyNotWhitelisted::SIGNATURE, E::StrategyNotWhitelisted::SELECTOR, StrategyManager::StrategyNotWhitelisted::SELECTOR),
-        (E::InsufficientMagnitude::SIGNATURE, E::InsufficientMagnitude::SELECTOR, AllocationManager::InsufficientMagnitude::SELECTOR),
-        (E::BalanceExceedsMaxTotalDeposits::SIGNATURE, E::BalanceExceedsMaxTotalDeposits::SELECTOR, StrategyBase::BalanceExceedsMaxTotalDeposits::SELECTOR),
-        (E::NewSharesZero::SIGNATURE, E::NewSharesZero::SELECTOR, StrategyBase::NewSharesZero::SELECTOR),
-        (E::OnlyStrategyManager::SIGNATURE, E::OnlyStrategyManager::SELECTOR, StrategyBase::OnlyStrategyManager::SELECTOR),
-        (E::OnlyUnderlyingToken::SIGNATURE, E::OnlyUnderlyingToken::SELECTOR, StrategyBase::OnlyUnderlyingToken::SELECTOR),
-        (E::TotalSharesExceedsMax::SIGNATURE, E::TotalSharesExceedsMax::SELECTOR, StrategyBase::TotalSharesExceedsMax::SELECTOR),
+        (
+            E::ActivelyDelegated::SIGNATURE,
+            E::ActivelyDelegated::SELECTOR,
+            DelegationManager::ActivelyDelegated::SELECTOR,
+        ),
+        (
+            E::CurrentlyPaused::SIGNATURE,
+            E::CurrentlyPaused::SELECTOR,
+            StrategyManager::CurrentlyPaused::SELECTOR,
+        ),
+        (
+            E::FullySlashed::SIGNATURE,
+            E::FullySlashed::SELECTOR,
+            DelegationManager::FullySlashed::SELECTOR,
+        ),
+        (
+            E::InvalidSignature::SIGNATURE,
+            E::InvalidSignature::SELECTOR,
+            DelegationManager::InvalidSignature::SELECTOR,
+        ),
+        (
+            E::OperatorNotRegistered::SIGNATURE,
+            E::OperatorNotRegistered::SELECTOR,
+            DelegationManager::OperatorNotRegistered::SELECTOR,
+        ),
+        (
+            E::SignatureExpired::SIGNATURE,
+            E::SignatureExpired::SELECTOR,
+            DelegationManager::SignatureExpired::SELECTOR,
+        ),
+        (
+            E::WithdrawalDelayNotElapsed::SIGNATURE,
+            E::WithdrawalDelayNotElapsed::SELECTOR,
+            DelegationManager::WithdrawalDelayNotElapsed::SELECTOR,
+        ),
+        (
+            E::WithdrawalNotQueued::SIGNATURE,
+            E::WithdrawalNotQueued::SELECTOR,
+            DelegationManager::WithdrawalNotQueued::SELECTOR,
+        ),
+        (
+            E::WithdrawerNotCaller::SIGNATURE,
+            E::WithdrawerNotCaller::SELECTOR,
+            DelegationManager::WithdrawerNotCaller::SELECTOR,
+        ),
+        (
+            E::MaxStrategiesExceeded::SIGNATURE,
+            E::MaxStrategiesExceeded::SELECTOR,
+            StrategyManager::MaxStrategiesExceeded::SELECTOR,
+        ),
+        (
+            E::SharesAmountTooHigh::SIGNATURE,
+            E::SharesAmountTooHigh::SELECTOR,
+            StrategyManager::SharesAmountTooHigh::SELECTOR,
+        ),
+        (
+            E::SharesAmountZero::SIGNATURE,
+            E::SharesAmountZero::SELECTOR,
+            StrategyManager::SharesAmountZero::SELECTOR,
+        ),
+        (
+            E::StrategyNotWhitelisted::SIGNATURE,
+            E::StrategyNotWhitelisted::SELECTOR,
+            StrategyManager::StrategyNotWhitelisted::SELECTOR,
+        ),
+        (
+            E::InsufficientMagnitude::SIGNATURE,
+            E::InsufficientMagnitude::SELECTOR,
+            AllocationManager::InsufficientMagnitude::SELECTOR,
+        ),
+        (
+            E::BalanceExceedsMaxTotalDeposits::SIGNATURE,
+            E::BalanceExceedsMaxTotalDeposits::SELECTOR,
+            StrategyBase::BalanceExceedsMaxTotalDeposits::SELECTOR,
+        ),
+        (
+            E::NewSharesZero::SIGNATURE,
+            E::NewSharesZero::SELECTOR,
+            StrategyBase::NewSharesZero::SELECTOR,
+        ),
+        (
+            E::OnlyStrategyManager::SIGNATURE,
+            E::OnlyStrategyManager::SELECTOR,
+            StrategyBase::OnlyStrategyManager::SELECTOR,
+        ),
+        (
+            E::OnlyUnderlyingToken::SIGNATURE,
+            E::OnlyUnderlyingToken::SELECTOR,
+            StrategyBase::OnlyUnderlyingToken::SELECTOR,
+        ),
+        (
+            E::TotalSharesExceedsMax::SIGNATURE,
+            E::TotalSharesExceedsMax::SELECTOR,
+            StrategyBase::TotalSharesExceedsMax::SELECTOR,
+        ),
     ];
     for (sig, ours, theirs) in pairs {
         assert_eq!(ours, theirs, "{sig}");

@@ -6,13 +6,24 @@
 
 use std::process::Command;
 
-const BUSL_CRATES: &[&str] = &["eigen-utils", "eigensdk", "eigenlayer-contract-deployer", "stakebid-devnet"];
+const BUSL_CRATES: &[&str] =
+    &["eigen-utils", "eigensdk", "eigenlayer-contract-deployer", "stakebid-devnet"];
 
 fn tree(features: &[&str]) -> Vec<String> {
     let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/../../Cargo.toml");
     let mut args = vec![
-        "tree", "--manifest-path", manifest, "--offline", "-p", "stakebid", "-e", "normal,build",
-        "--prefix", "none", "--format", "{p}",
+        "tree",
+        "--manifest-path",
+        manifest,
+        "--offline",
+        "-p",
+        "stakebid",
+        "-e",
+        "normal,build",
+        "--prefix",
+        "none",
+        "--format",
+        "{p}",
     ];
     args.extend_from_slice(features);
     let out = Command::new(env!("CARGO")).args(&args).output().expect("cargo runs");
@@ -26,7 +37,9 @@ fn tree(features: &[&str]) -> Vec<String> {
 fn busl(names: &[String]) -> Vec<String> {
     let mut v: Vec<String> = names
         .iter()
-        .filter(|n| BUSL_CRATES.iter().any(|b| n == b || (*b == "eigensdk" && n.starts_with("eigensdk"))))
+        .filter(|n| {
+            BUSL_CRATES.iter().any(|b| n == b || (*b == "eigensdk" && n.starts_with("eigensdk")))
+        })
         .cloned()
         .collect();
     v.sort();

@@ -16,7 +16,9 @@ use crate::fixture::*;
 
 const WAD: u128 = 1_000_000_000_000_000_000;
 
-fn as_holders(w: IDelegationManagerTypes::Withdrawal) -> position_holder::IDelegationManager::Withdrawal {
+fn as_holders(
+    w: IDelegationManagerTypes::Withdrawal,
+) -> position_holder::IDelegationManager::Withdrawal {
     position_holder::IDelegationManager::Withdrawal {
         staker: w.staker,
         delegatedTo: w.delegatedTo,
@@ -40,8 +42,18 @@ async fn withdrawable(fx: &Fx, holder: Address, strategy: Address) -> U256 {
 }
 
 /// Queues `shares` of the holder's strategy; returns the queued withdrawal.
-async fn queue(fx: &Fx, who: usize, holder: Address, strategy: Address, shares: U256) -> IDelegationManagerTypes::Withdrawal {
-    let r = PositionHolder::new(holder, fx.as_(who)).queueWithdrawal(strategy, shares).confirm().await.unwrap();
+async fn queue(
+    fx: &Fx,
+    who: usize,
+    holder: Address,
+    strategy: Address,
+    shares: U256,
+) -> IDelegationManagerTypes::Withdrawal {
+    let r = PositionHolder::new(holder, fx.as_(who))
+        .queueWithdrawal(strategy, shares)
+        .confirm()
+        .await
+        .unwrap();
     r.inner
         .logs()
         .iter()
@@ -69,17 +81,25 @@ async fn a_slashed_operator_costs_its_stakers_exactly_what_eigenlayer_computes()
     // Half of it queued out; the rest stays restaked.
     let queued = queue(&fx, a, h.holder, strategy, h.shares / U256::from(2)).await;
     let rpc = fx.url.to_string();
-    let (_, before) = pending(&fx.as_(DEPLOYER), &fx.d, &[("stETH@p2p".into(), h.holder, strategy)])
-        .await
-        .unwrap();
+    let (_, before) =
+        pending(&fx.as_(DEPLOYER), &fx.d, &[("stETH@p2p".into(), h.holder, strategy)])
+            .await
+            .unwrap();
     let queued_before = before[0].withdrawable;
     let held_before = withdrawable(&fx, h.holder, strategy).await;
 
     // EigenDA slashes half of what p2p allocated to it: 30 % of p2p's
     // magnitude → 15 % of every p2p staker's stake.
-    stakebid_devnet::avs::slash(&rpc, &fx.d, "eigenda", fx.operator("p2p"), U256::from(WAD / 2), "test")
-        .await
-        .unwrap();
+    stakebid_devnet::avs::slash(
+        &rpc,
+        &fx.d,
+        "eigenda",
+        fx.operator("p2p"),
+        U256::from(WAD / 2),
+        "test",
+    )
+    .await
+    .unwrap();
 
     // Independently: 85 % of what each was worth (EigenLayer rounds down).
     let (_, after) = pending(&fx.as_(DEPLOYER), &fx.d, &[("stETH@p2p".into(), h.holder, strategy)])
@@ -88,7 +108,10 @@ async fn a_slashed_operator_costs_its_stakers_exactly_what_eigenlayer_computes()
     let queued_after = after[0].withdrawable;
     let held_after = withdrawable(&fx, h.holder, strategy).await;
     let expect = |x: U256| x * U256::from(85) / U256::from(100);
-    for (what, was, is) in [("queued withdrawal", queued_before, queued_after), ("restaked position", held_before, held_after)] {
+    for (what, was, is) in [
+        ("queued withdrawal", queued_before, queued_after),
+        ("restaked position", held_before, held_after),
+    ] {
         assert!(is < was, "{what}: nothing lost ({is} vs {was})");
         assert!(expect(was).abs_diff(is) <= U256::from(2), "{what}: {is} is not 85 % of {was}");
     }
@@ -102,7 +125,8 @@ async fn a_slashed_operator_costs_its_stakers_exactly_what_eigenlayer_computes()
     mine.completeWithdrawal(as_holders(queued), steth).confirm().await.unwrap();
     let t1 = lido.balanceOf(owner).call().await.unwrap();
     assert_eq!(t1 - t0, queued_after, "the queued withdrawal paid what the view said, to the wei");
-    let rest = fx.strategies(DEPLOYER).stakerDepositShares(h.holder, strategy).call().await.unwrap();
+    let rest =
+        fx.strategies(DEPLOYER).stakerDepositShares(h.holder, strategy).call().await.unwrap();
     let w = queue(&fx, a, h.holder, strategy, rest).await;
     fx.mine(DELAY_BLOCKS as u64 + 1).await;
     // A fresh provider: `queue` signed with its own (nonces are cached per provider).

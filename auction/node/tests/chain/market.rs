@@ -18,10 +18,10 @@ use stakebid_node::port::prelude::*;
 use stakebid_node::port::Status;
 use stakebid_node::store::Store;
 
-use stakebid_intents::{evaluate, Coded, Context, Intent, IntentId, Market, Scenarios, Wei};
 use stakebid_devnet::avs::slash;
 use stakebid_devnet::el::{AllocationManager, IAllocationManagerTypes, OperatorSet};
 use stakebid_devnet::{operator_key, service_address};
+use stakebid_intents::{evaluate, Coded, Context, Intent, IntentId, Market, Scenarios, Wei};
 use stakebid_settlement::market::read::{ReadOpts, Reader};
 use stakebid_settlement::market::Protocols;
 use stakebid_settlement::registry::OnChainRegistry;
