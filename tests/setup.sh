@@ -25,8 +25,8 @@ else
 fi
 
 command -v node >/dev/null || { echo "node and npm are required (Node.js 20+)"; exit 1; }
-if [ ! -d "$here/js/node_modules/viem" ] || [ ! -d "$here/js/node_modules/playwright-core" ] || [ ! -x "$here/js/node_modules/.bin/solcjs" ] || [ ! -x "$here/js/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil" ] || [ "$here/js/package-lock.json" -nt "$here/js/node_modules/.package-lock.json" ]; then
-  say "installing npm packages in tests/js (viem, solc, anvil, playwright-core)"
+if [ ! -d "$here/js/node_modules/viem" ] || [ ! -d "$here/js/node_modules/@lido-sdk/contracts" ] || [ ! -d "$here/js/node_modules/playwright-core" ] || [ ! -x "$here/js/node_modules/.bin/solcjs" ] || [ ! -x "$here/js/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil" ] || [ "$here/js/package-lock.json" -nt "$here/js/node_modules/.package-lock.json" ]; then
+  say "installing npm packages in tests/js (viem, solc, anvil, playwright-core, @lido-sdk/contracts)"
   # `npm ci` refuses this lock: anvil lists per-platform optional packages
   # and only the one for this machine is locked. `npm install` follows the
   # lock as written and leaves it unchanged.

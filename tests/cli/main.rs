@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 mod engine;
+mod published_abi;
 
 fn stakebid(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_stakebid")).args(args).output().expect("stakebid runs")
