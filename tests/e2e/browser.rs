@@ -40,6 +40,29 @@ impl Drop for Dev {
     }
 }
 
+/// A service that `position`'s operator allocates to slashes half of that
+/// allocation through EigenLayer's AllocationManager; returns the fraction
+/// of the operator's stake slashed (WAD).
+fn slash_the_operator_of(dev: &std::path::Path, rpc: &str, position: &str) -> u128 {
+    let d = stakebid_settlement::deploy::load(&dev.join("deployment.json")).unwrap();
+    let market = stakebid_intents::Market::snapshot();
+    let op = position.split('@').nth(1).expect("a restaked position");
+    let al = market.operator(op).unwrap().allocations.first().expect("it allocates").clone();
+    let wad = 10u128.pow(18);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(stakebid_devnet::avs::slash(
+        rpc,
+        &d,
+        &al.service,
+        d.operators[op],
+        alloy::primitives::U256::from(wad / 2),
+        "e2e",
+    ))
+    .unwrap();
+    // EigenLayer rounds the slashed magnitude up.
+    al.magnitude.0.div_ceil(2)
+}
+
 /// The first demo staker (anvil dev account 5), whose plan the demo settles.
 /// No run of ten or more decimal digits outside hex (`0x…`) and JSON: a
 /// wei amount or a unix time a person would have to decode.
@@ -228,11 +251,29 @@ fn the_explorer_and_the_wallet_kit_work_on_stakebid_dev() {
     let token = restaked.split('@').next().unwrap().to_string();
     let (ok, out) = run(&["withdraw", "--position", &restaked]);
     assert!(ok && out.contains("queued"), "{out}");
-    // The explorer shows the countdown on the intent that opened the position.
+    // A service the operator allocates to slashes it on EigenLayer while
+    // the withdrawal waits: what it pays drops by the slashed fraction, as
+    // EigenLayer computes it, and the explorer shows that figure.
+    let owner = stakebid_tests::anvil_key(1).address();
+    let path = format!("/v1/owners/{owner}/withdrawals");
+    let pays = |v: &serde_json::Value| -> u128 {
+        v["withdrawals"][0]["withdrawable"].as_str().expect("withdrawable").parse().unwrap()
+    };
+    let before = pays(&stakebid_tests::get(&http, &path));
+    let fraction = slash_the_operator_of(&dir.join("dev"), &rpc, &restaked);
+    let after = pays(&stakebid_tests::get(&http, &path));
+    let expect = before - before / 1_000_000 * (fraction / 1_000_000_000_000);
+    assert!(after < before && after.abs_diff(expect) < 1_000_000_000_000, "{after} vs {expect}");
+    // The explorer shows the countdown and what it pays now.
     let page = crate::explorer::render(&format!("{node}/#/intent/{intent}"));
     assert!(
         page.contains(r#"class="withdrawal-row""#) && page.contains("blocks left"),
         "the intent page shows the queued withdrawal's countdown:\n{page}"
+    );
+    let shown = format!("{:.4}", after as f64 / 1e18);
+    assert!(
+        page.contains(&format!(r#"<td class="num withdrawable">{shown}</td>"#)),
+        "the intent page shows what the slashed withdrawal pays ({shown}):\n{page}"
     );
     // A devnet mines only on transactions: --complete mines the delay itself.
     let (ok, out) = run(&["withdraw", "--complete"]);
