@@ -272,6 +272,22 @@ impl Fx {
     }
 }
 
+/// A withdrawal as EigenLayer logged it, as the position holder's ABI names
+/// it (the same struct; `sol!` gives each binding its own type).
+pub fn holder_withdrawal(
+    w: stakebid_devnet::el::IDelegationManagerTypes::Withdrawal,
+) -> stakebid_settlement::contracts::position_holder::IDelegationManager::Withdrawal {
+    stakebid_settlement::contracts::position_holder::IDelegationManager::Withdrawal {
+        staker: w.staker,
+        delegatedTo: w.delegatedTo,
+        withdrawer: w.withdrawer,
+        nonce: w.nonce,
+        startBlock: w.startBlock,
+        strategies: w.strategies,
+        scaledShares: w.scaledShares,
+    }
+}
+
 pub fn revert_name(e: &alloy::contract::Error) -> String {
     e.as_revert_data().and_then(|d| error_name(&d)).unwrap_or_else(|| format!("undecoded: {e}"))
 }

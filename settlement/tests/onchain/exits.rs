@@ -6,8 +6,8 @@ use alloy::primitives::{Address, U256};
 use alloy::rpc::types::TransactionReceipt;
 use stakebid_settlement::Confirm;
 
-use stakebid_devnet::el::{DelegationManager, IDelegationManagerTypes};
-use stakebid_settlement::contracts::{position_holder, PositionHolder};
+use stakebid_devnet::el::DelegationManager;
+use stakebid_settlement::contracts::PositionHolder;
 
 use stakebid_settlement::withdrawals::{pending, pending_with, QueuedLog};
 
@@ -16,20 +16,6 @@ use crate::fixture::*;
 
 fn gas_cost(r: &TransactionReceipt) -> U256 {
     U256::from(r.gas_used) * U256::from(r.effective_gas_price)
-}
-
-fn convert(
-    w: IDelegationManagerTypes::Withdrawal,
-) -> position_holder::IDelegationManager::Withdrawal {
-    position_holder::IDelegationManager::Withdrawal {
-        staker: w.staker,
-        delegatedTo: w.delegatedTo,
-        withdrawer: w.withdrawer,
-        nonce: w.nonce,
-        startBlock: w.startBlock,
-        strategies: w.strategies,
-        scaledShares: w.scaledShares,
-    }
 }
 
 #[tokio::test]
@@ -69,7 +55,7 @@ async fn owners_withdraw_restaked_and_redeem_liquid_positions_and_nobody_else_ca
         .expect("EigenLayer logs the queued withdrawal")
         .inner
         .data;
-    let w = convert(queued.withdrawal.clone());
+    let w = holder_withdrawal(queued.withdrawal.clone());
     assert_eq!(holding(&fx, owner, "p2p", "stETH").await.shares, U256::ZERO);
     // The reader finds it, from the deployment's block; read again with no
     // new block it reads no log at all (the node keeps one `QueuedLog`).

@@ -7,7 +7,7 @@
 
 use alloy::primitives::{Address, U256};
 use stakebid_devnet::el::{DelegationManager, IDelegationManagerTypes, StrategyBase};
-use stakebid_settlement::contracts::{position_holder, PositionHolder};
+use stakebid_settlement::contracts::PositionHolder;
 use stakebid_settlement::withdrawals::pending;
 use stakebid_settlement::Confirm;
 
@@ -15,20 +15,6 @@ use crate::batch::holding;
 use crate::fixture::*;
 
 const WAD: u128 = 1_000_000_000_000_000_000;
-
-fn as_holders(
-    w: IDelegationManagerTypes::Withdrawal,
-) -> position_holder::IDelegationManager::Withdrawal {
-    position_holder::IDelegationManager::Withdrawal {
-        staker: w.staker,
-        delegatedTo: w.delegatedTo,
-        withdrawer: w.withdrawer,
-        nonce: w.nonce,
-        startBlock: w.startBlock,
-        strategies: w.strategies,
-        scaledShares: w.scaledShares,
-    }
-}
 
 /// What the holder could withdraw now, in tokens (the SDK's `positions`).
 async fn withdrawable(fx: &Fx, holder: Address, strategy: Address) -> U256 {
@@ -122,7 +108,7 @@ async fn a_slashed_operator_costs_its_stakers_exactly_what_eigenlayer_computes()
     fx.mine(DELAY_BLOCKS as u64 + 1).await;
     let lido = fx.lido(DEPLOYER);
     let t0 = lido.balanceOf(owner).call().await.unwrap();
-    mine.completeWithdrawal(as_holders(queued), steth).confirm().await.unwrap();
+    mine.completeWithdrawal(holder_withdrawal(queued), steth).confirm().await.unwrap();
     let t1 = lido.balanceOf(owner).call().await.unwrap();
     assert_eq!(t1 - t0, queued_after, "the queued withdrawal paid what the view said, to the wei");
     let rest =
@@ -131,7 +117,7 @@ async fn a_slashed_operator_costs_its_stakers_exactly_what_eigenlayer_computes()
     fx.mine(DELAY_BLOCKS as u64 + 1).await;
     // A fresh provider: `queue` signed with its own (nonces are cached per provider).
     let mine = PositionHolder::new(h.holder, fx.as_(a));
-    mine.completeWithdrawal(as_holders(w), steth).confirm().await.unwrap();
+    mine.completeWithdrawal(holder_withdrawal(w), steth).confirm().await.unwrap();
     let t2 = lido.balanceOf(owner).call().await.unwrap();
     assert_eq!(t2 - t1, held_after, "the position paid what the view said, to the wei");
 }
