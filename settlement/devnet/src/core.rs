@@ -46,7 +46,9 @@ pub struct Delays {
     /// AllocationManager's `DEALLOCATION_DELAY` (mainnet: 100,800).
     pub deallocation: u32,
     /// AllocationManager's `ALLOCATION_CONFIGURATION_DELAY` (mainnet:
-    /// 126,000; EigenLayer's local configuration: 1,200), mined on a devnet
+    /// 126,000; EigenLayer's local configuration: 1,200; devnets here: 10,
+    /// because anvil keeps every mined block's state on disk and a test
+    /// suite deploys dozens of devnets), mined on a devnet
     /// before the operators allocate.
     pub allocation_configuration: u32,
 }
@@ -55,7 +57,7 @@ impl Delays {
     /// A devnet's: the withdrawal delay asked for, deallocation as long,
     /// and EigenLayer's local configuration delay.
     pub fn devnet(withdrawal: u32) -> Delays {
-        Delays { withdrawal, deallocation: withdrawal, allocation_configuration: 1_200 }
+        Delays { withdrawal, deallocation: withdrawal, allocation_configuration: 10 }
     }
 }
 
