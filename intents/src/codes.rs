@@ -99,7 +99,7 @@ error_codes! {
     CliRuntime = "cli.runtime", None, "the async runtime could not start";
     CliUnknownAsset = "cli.unknown_asset", None, "no asset of the deployment goes by that name";
     CliUnknownBackend = "cli.unknown_backend", None, "no LP backend goes by that name";
-    CliUnknownPosition = "cli.unknown_position", None, "`stakebid withdraw --position`: you hold no such position";
+    CliUnknownPosition = "cli.unknown_position", None, "`stakebid withdraw` or `rewards-claimer --position`: you hold no such position";
     CliUnknownProfile = "cli.unknown_profile", None, "no risk profile goes by that name (conservative, balanced, yield-seeking)";
     CliUnknownStrategy = "cli.unknown_strategy", None, "no strategy goes by that name (optimal, greedy, waterfill)";
     EngineBadResponse = "engine.bad_response", None, "a solver's engine answered `/solve` with something other than a SolveResponse, or failed: nothing was bid";

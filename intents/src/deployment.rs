@@ -43,6 +43,14 @@ pub struct Deployment {
         skip_serializing_if = "Option::is_none"
     )]
     pub allocation_manager: Option<Address>,
+    /// EigenLayer's RewardsCoordinator, where position holders name their
+    /// rewards claimer (absent: none deployed).
+    #[serde(
+        with = "crate::encoding::checksummed_opt",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub rewards_coordinator: Option<Address>,
     /// Which EigenLayer runs there: its release and where its bytecode came
     /// from (absent: the stand-in).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -49,6 +49,7 @@ alloy::sol! {
     #[sol(rpc)]
     interface IHolder {
         function queueWithdrawal(address strategy, uint256 shares) external returns (bytes32);
+        function setRewardsClaimer(address claimer) external;
     }
 }
 
@@ -523,6 +524,32 @@ impl Staker {
         if !r.status() {
             return Err(SdkError::Chain(format!(
                 "the withdrawal reverted (tx {})",
+                r.transaction_hash
+            )));
+        }
+        Ok(r.transaction_hash)
+    }
+
+    /// Names who may claim the AVS rewards EigenLayer's RewardsCoordinator
+    /// accrues to a restaked position's holder (the holder is EigenLayer's
+    /// staker; only its owner can name the claimer). Returns the transaction.
+    pub async fn set_rewards_claimer(
+        &self,
+        position: &Position,
+        claimer: Address,
+    ) -> Result<B256, SdkError> {
+        let (p, _) = self.chain()?;
+        if position.strategy.is_none() {
+            return Err(SdkError::Chain(format!(
+                "{} is not restaked: it earns no AVS rewards",
+                position.position
+            )));
+        }
+        let h = IHolder::new(position.holder, p.clone());
+        let r = mined!(h.setRewardsClaimer(claimer));
+        if !r.status() {
+            return Err(SdkError::Chain(format!(
+                "naming the rewards claimer reverted (tx {})",
                 r.transaction_hash
             )));
         }

@@ -122,6 +122,8 @@ pub struct RestakingCore {
     pub strategy_manager: Address,
     /// AllocationManager.
     pub allocation_manager: Address,
+    /// RewardsCoordinator (zero: none; holders then cannot name a claimer).
+    pub rewards_coordinator: Address,
     /// Release and provenance, written into the deployment file.
     pub version: String,
 }
@@ -169,9 +171,13 @@ pub async fn deploy_with<R: Restaking>(
         ));
     }
     let core = restaking.core(&provider, key.address()).await?;
-    let restaking_adapter =
-        EigenLayerAdapter::deploy(provider.clone(), core.strategy_manager, core.delegation_manager)
-            .await?;
+    let restaking_adapter = EigenLayerAdapter::deploy(
+        provider.clone(),
+        core.strategy_manager,
+        core.delegation_manager,
+        core.rewards_coordinator,
+    )
+    .await?;
     settlement.allowAdapter(*restaking_adapter.address(), true).confirm().await?;
 
     let mut d = Deployment {
@@ -183,6 +189,8 @@ pub async fn deploy_with<R: Restaking>(
         eigenlayer: core.delegation_manager,
         strategy_manager: Some(core.strategy_manager),
         allocation_manager: Some(core.allocation_manager),
+        rewards_coordinator: (!core.rewards_coordinator.is_zero())
+            .then_some(core.rewards_coordinator),
         eigenlayer_version: Some(core.version.clone()),
         withdrawal_delay_blocks: p.withdrawal_delay_blocks,
         restaking_adapter: *restaking_adapter.address(),

@@ -204,8 +204,13 @@ impl Revert {
                 | EigenLayerErrors::StrategyNotWhitelisted(_)
                 | EigenLayerErrors::FullySlashed(_)
                 | EigenLayerErrors::InsufficientMagnitude(_) => StateMoved,
+                // A holder delegates with no approver signature (expiry 0):
+                // these mean the operator set an approver after the market
+                // read (the read closes such operators to new stake).
+                EigenLayerErrors::SignatureExpired(_) | EigenLayerErrors::InvalidSignature(_) => {
+                    StateMoved
+                }
                 EigenLayerErrors::ActivelyDelegated(_)
-                | EigenLayerErrors::InvalidSignature(_)
                 | EigenLayerErrors::MaxStrategiesExceeded(_)
                 | EigenLayerErrors::NewSharesZero(_)
                 | EigenLayerErrors::OnlyStrategyManager(_)
@@ -213,7 +218,6 @@ impl Revert {
                 | EigenLayerErrors::OperatorNotRegistered(_)
                 | EigenLayerErrors::SharesAmountTooHigh(_)
                 | EigenLayerErrors::SharesAmountZero(_)
-                | EigenLayerErrors::SignatureExpired(_)
                 | EigenLayerErrors::WithdrawalDelayNotElapsed(_)
                 | EigenLayerErrors::WithdrawalNotQueued(_)
                 | EigenLayerErrors::WithdrawerNotCaller(_) => Unknown,
@@ -237,6 +241,7 @@ impl Revert {
                 PositionHolderErrors::AlreadyInitialized(_)
                 | PositionHolderErrors::NotAdapter(_)
                 | PositionHolderErrors::NotOwner(_)
+                | PositionHolderErrors::NoRewardsCoordinator(_)
                 | PositionHolderErrors::WrongOperator(_) => Unknown,
             },
             Revert::Registry(e) => match e {

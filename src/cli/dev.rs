@@ -338,10 +338,19 @@ pub(crate) fn run(a: DevArgs) -> Result<(), CliError> {
                     ));
                 }
                 let h = stakebid_sdk::Client::new(&format!("http://{http}"));
-                let lead = rt
-                    .block_on(h.get::<stakebid_sdk::wire::Health>("/v1/health"))
-                    .ok()
-                    .and_then(|h| h.leader);
+                // A node answers health before its first lease attempt has
+                // finished: wait (bounded) until it knows who leads.
+                let mut lead = None;
+                for _ in 0..100 {
+                    lead = rt
+                        .block_on(h.get::<stakebid_sdk::wire::Health>("/v1/health"))
+                        .ok()
+                        .and_then(|h| h.leader);
+                    if lead.is_some() {
+                        break;
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                }
                 let role = match lead {
                     Some(l) if l.this_node => format!("leads (epoch {})", l.epoch),
                     Some(l) => format!("stands by ({} leads)", l.holder),

@@ -103,6 +103,18 @@ enum Cmd {
         #[arg(long)]
         complete: bool,
     },
+    /// Name who may claim the AVS rewards a restaked position earns in
+    /// EigenLayer's RewardsCoordinator (default: yourself).
+    RewardsClaimer {
+        #[command(flatten)]
+        conn: staker::Conn,
+        /// The restaked position id, e.g. stETH@p2p.
+        #[arg(long)]
+        position: String,
+        /// The claimer's address (default: the staker's own).
+        #[arg(long)]
+        claimer: Option<alloy::primitives::Address>,
+    },
     /// Read auctions from a node: list, or one auction's bids, winners and settlements.
     #[command(subcommand)]
     Auctions(staker::AuctionsCmd),
@@ -150,6 +162,9 @@ pub(crate) fn run(cli: Cli) -> Result<(), CliError> {
             staker::withdraw(conn, position.unwrap_or_default())
         }
         Cmd::Withdraw { conn, position, complete: true } => staker::complete(conn, position),
+        Cmd::RewardsClaimer { conn, position, claimer } => {
+            staker::rewards_claimer(conn, position, claimer)
+        }
         Cmd::Auctions(c) => staker::auctions(c),
     }
 }

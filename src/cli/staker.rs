@@ -350,6 +350,29 @@ pub(crate) fn withdraw(c: Conn, position: String) -> Result<(), CliError> {
     })
 }
 
+/// `stakebid rewards-claimer`: names who claims a restaked position's AVS rewards.
+pub(crate) fn rewards_claimer(
+    c: Conn,
+    position: String,
+    claimer: Option<Address>,
+) -> Result<(), CliError> {
+    runtime()?.block_on(async {
+        let s = c.staker(true).await?;
+        let ps = s.positions().await?;
+        let p = ps.iter().find(|p| p.position == position).ok_or_else(|| {
+            CliError::new("cli.unknown_position", format!("you hold no {position}; `stakebid positions` lists yours"))
+        })?;
+        let claimer = claimer.unwrap_or(s.address());
+        let tx = s.set_rewards_claimer(p, claimer).await?;
+        if c.json {
+            print_json(&Claimer { position: &position, holder: p.holder, claimer, tx });
+        } else {
+            println!("AVS rewards of {position} (earned by your position holder {}) are claimable by {claimer} in EigenLayer's RewardsCoordinator (tx {tx})", p.holder);
+        }
+        Ok(())
+    })
+}
+
 /// Seconds per block for the countdown (mainnet's slot; a devnet mines on demand).
 const BLOCK_SECS: u64 = 12;
 
@@ -526,6 +549,17 @@ struct Holdings<'a> {
     owner: Address,
     escrow_wei: Dec<U256>,
     positions: &'a [stakebid_sdk::Position],
+}
+
+/// `stakebid rewards-claimer --json`.
+#[derive(serde::Serialize)]
+struct Claimer<'a> {
+    position: &'a str,
+    #[serde(with = "stakebid_intents::encoding::checksummed")]
+    holder: Address,
+    #[serde(with = "stakebid_intents::encoding::checksummed")]
+    claimer: Address,
+    tx: B256,
 }
 
 /// `stakebid withdraw --json`.

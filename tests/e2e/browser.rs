@@ -63,6 +63,29 @@ fn slash_the_operator_of(dev: &std::path::Path, rpc: &str, position: &str) -> u1
     al.magnitude.0.div_ceil(2)
 }
 
+/// Who EigenLayer's RewardsCoordinator lets claim the rewards of `owner`'s
+/// holder for `position` on the devnet in `dev`.
+fn claimer_of(
+    dev: &std::path::Path,
+    rpc: &str,
+    owner: alloy::primitives::Address,
+    position: &str,
+) -> alloy::primitives::Address {
+    use alloy::providers::{Provider, ProviderBuilder};
+    use stakebid_devnet::el::RewardsCoordinator;
+    use stakebid_settlement::contracts::EigenLayerAdapter;
+    let d = stakebid_settlement::deploy::load(&dev.join("deployment.json")).unwrap();
+    let op = d.operators[position.split('@').nth(1).expect("a restaked position")];
+    let p = ProviderBuilder::new().connect_http(rpc.parse().unwrap()).erased();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let holder =
+            EigenLayerAdapter::new(d.restaking_adapter, p.clone()).holderOf(owner, op).call().await;
+        let rc = d.rewards_coordinator.expect("the devnet has a RewardsCoordinator");
+        RewardsCoordinator::new(rc, p).claimerFor(holder.unwrap()).call().await.unwrap()
+    })
+}
+
 /// The first demo staker (anvil dev account 5), whose plan the demo settles.
 /// No run of ten or more decimal digits outside hex (`0x…`) and JSON: a
 /// wei amount or a unix time a person would have to decode.
@@ -249,12 +272,17 @@ fn the_explorer_and_the_wallet_kit_work_on_stakebid_dev() {
         .expect("a restaked position is listed")
         .to_string();
     let token = restaked.split('@').next().unwrap().to_string();
+    // AVS rewards accrue to the position holder in EigenLayer's
+    // RewardsCoordinator: the staker names itself as their claimer.
+    let owner = stakebid_tests::anvil_key(1).address();
+    let (ok, out) = run(&["rewards-claimer", "--position", &restaked]);
+    assert!(ok && out.contains("claimable by"), "{out}");
+    assert_eq!(claimer_of(&dir.join("dev"), &rpc, owner, &restaked), owner);
     let (ok, out) = run(&["withdraw", "--position", &restaked]);
     assert!(ok && out.contains("queued"), "{out}");
     // A service the operator allocates to slashes it on EigenLayer while
     // the withdrawal waits: what it pays drops by the slashed fraction, as
     // EigenLayer computes it, and the explorer shows that figure.
-    let owner = stakebid_tests::anvil_key(1).address();
     let path = format!("/v1/owners/{owner}/withdrawals");
     let pays = |v: &serde_json::Value| -> u128 {
         v["withdrawals"][0]["withdrawable"].as_str().expect("withdrawable").parse().unwrap()

@@ -419,7 +419,23 @@ pub fn drive(
                 tracing::info!(revealed = r.revealed, awards = r.awards.len(), "round closed");
                 after_close(&mut a, &r);
             }
-            Err(e) => tracing::error!(code = e.code(), "cannot close the round: {e}"),
+            Err(e) => {
+                tracing::error!(code = e.code(), "cannot close the round: {e}");
+                // Nothing of the close was written (one transaction), but
+                // the round still holds its intents. Void it now so they
+                // return to the pool: a lease that lapsed for a moment and
+                // was renewed at the same epoch starts no new term, so no
+                // term's recovery would ever void it. Deposed for real, the
+                // void is fenced too and the successor's recovery voids it.
+                match a.store.recover() {
+                    Ok(r) if !r.voided.is_empty() => tracing::warn!(
+                        "voided auctions {:?} after the failed close (their intents back in the pool, no penalties)",
+                        r.voided
+                    ),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(code = e.code(), "cannot void the round: {e}"),
+                }
+            }
         }
     }
 }

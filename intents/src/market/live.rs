@@ -97,6 +97,13 @@ pub struct OperatorRead {
     pub allocations: BTreeMap<String, Wad>,
     /// Slashings seen in the protocol's events.
     pub slashings: u32,
+    /// Who must sign each new delegator in (none: anyone may delegate).
+    #[serde(
+        default,
+        with = "crate::encoding::checksummed_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub delegation_approver: Option<Address>,
 }
 
 /// Why the figures were not where they came from: the figure, where it came
@@ -285,6 +292,19 @@ pub fn build(params: &Market, read: &ChainRead, opts: LiveOpts) -> Result<Market
         o.fault_probability = Wad((o.fault_probability.0 * (1 + u128::from(r.slashings))).min(WAD));
         for k in ["delegated", "allocations", "capacity", "slashing_events"] {
             o.sources.insert(k.into(), source(b, "DelegationManager / AllocationManager"));
+        }
+        // An operator with a delegation approver takes a new delegator only
+        // with the approver's signature over that staker, which a position
+        // holder created at settlement cannot have: closed to new stake.
+        if let Some(approver) = r.delegation_approver {
+            o.capacity = Wei(0);
+            o.sources.insert(
+                "capacity".into(),
+                format!(
+                    "{}: 0, its delegation approver {approver} must sign each new delegator in",
+                    source(b, "DelegationManager.delegationApprover")
+                ),
+            );
         }
         operators.push(o);
     }

@@ -33,6 +33,8 @@ alloy::sol! {
     interface IDelegationViews {
         function operatorShares(address operator, address strategy) external view returns (uint256);
         function minWithdrawalDelayBlocks() external view returns (uint32);
+        /// Who must sign each new delegator in (zero: anyone may delegate).
+        function delegationApprover(address operator) external view returns (address);
         /// Whether a queued withdrawal (by its root) is still pending.
         function pendingWithdrawals(bytes32 withdrawalRoot) external view returns (bool);
         function getQueuedWithdrawal(bytes32 withdrawalRoot) external view returns (Withdrawal withdrawal, uint256[] shares);
@@ -124,6 +126,7 @@ pub const CALLED: &[&str] = &[
     "getMinimumDeposit()",
     "operatorShares(address,address)",
     "minWithdrawalDelayBlocks()",
+    "delegationApprover(address)",
     "getMaxMagnitude(address,address)",
     "getAllocation(address,(address,uint32),address)",
 ];

@@ -394,6 +394,7 @@ contract MockEigenLayer is IStrategyManager, IDelegationManager {
     mapping(address => address[]) private stakerStrategies;
     mapping(address => address) public delegatedTo;
     mapping(address => bool) public isOperator;
+    mapping(address => address) public delegationApprover;
     mapping(address => mapping(address => uint256)) public operatorShares;
     mapping(address => uint256) public cumulativeWithdrawalsQueued;
     mapping(bytes32 => bool) public pendingWithdrawals;
@@ -441,6 +442,7 @@ contract MockEigenLayer is IStrategyManager, IDelegationManager {
 
     function registerAsOperator(address initDelegationApprover, uint32, string calldata) external {
         isOperator[msg.sender] = true;
+        delegationApprover[msg.sender] = initDelegationApprover;
         delegatedTo[msg.sender] = msg.sender;
         emit OperatorRegistered(msg.sender, initDelegationApprover);
     }

@@ -74,6 +74,8 @@ contract EigenLayerAdapter is IAdapter {
     address public immutable admin;
     IStrategyManager public immutable strategyManager;
     IDelegationManager public immutable delegationManager;
+    /// Where holders name their rewards claimer (zero: none on this chain).
+    IRewardsCoordinator public immutable rewardsCoordinator;
     address public immutable holderImplementation;
     /// keccak256 of a holder's creation code (the EIP-1167 proxy of the implementation).
     bytes32 private immutable holderCodeHash;
@@ -87,11 +89,12 @@ contract EigenLayerAdapter is IAdapter {
     error NoOperator();
     error ValueMismatch(uint256 value, uint256 total);
 
-    constructor(IStrategyManager sm, IDelegationManager dm) {
+    constructor(IStrategyManager sm, IDelegationManager dm, IRewardsCoordinator rc) {
         admin = msg.sender;
         strategyManager = sm;
         delegationManager = dm;
-        address impl = address(new PositionHolder(address(this), sm, dm));
+        rewardsCoordinator = rc;
+        address impl = address(new PositionHolder(address(this), sm, dm, rc));
         holderImplementation = impl;
         holderCodeHash = keccak256(_code(impl));
     }
@@ -281,11 +284,13 @@ contract EigenLayerAdapter is IAdapter {
 /// @title PositionHolder: a user's restaked position with one operator.
 /// @notice Deployed as minimal proxies. The EigenLayer adapter deposits
 /// into it; only the owner can queue and complete withdrawals, and what
-/// comes out goes to the owner.
+/// comes out goes to the owner. The holder is EigenLayer's staker, so AVS
+/// rewards accrue to it: its owner names who claims them.
 contract PositionHolder {
     address public immutable adapter;
     IStrategyManager public immutable strategyManager;
     IDelegationManager public immutable delegationManager;
+    IRewardsCoordinator public immutable rewardsCoordinator;
     address public owner;
 
     event WithdrawalQueued(bytes32 root, uint256 shares);
@@ -295,11 +300,13 @@ contract PositionHolder {
     error NotOwner();
     error AlreadyInitialized();
     error WrongOperator(address delegated, address wanted);
+    error NoRewardsCoordinator();
 
-    constructor(address adapter_, IStrategyManager sm, IDelegationManager dm) {
+    constructor(address adapter_, IStrategyManager sm, IDelegationManager dm, IRewardsCoordinator rc) {
         adapter = adapter_;
         strategyManager = sm;
         delegationManager = dm;
+        rewardsCoordinator = rc;
     }
 
     function initialize(address owner_) external {
@@ -321,6 +328,15 @@ contract PositionHolder {
         } else if (current != operator) {
             revert WrongOperator(current, operator);
         }
+    }
+
+    /// Names who may claim this holder's AVS rewards from EigenLayer's
+    /// RewardsCoordinator (`processClaim` with this holder as earner), and
+    /// so where they are paid: the owner itself, or a wallet of its choice.
+    function setRewardsClaimer(address claimer) external {
+        if (msg.sender != owner) revert NotOwner();
+        if (address(rewardsCoordinator) == address(0)) revert NoRewardsCoordinator();
+        rewardsCoordinator.setClaimerFor(claimer);
     }
 
     /// Starts the protocol's withdrawal delay for `shares` of `strategy`.

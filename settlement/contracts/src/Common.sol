@@ -79,6 +79,12 @@ interface IDelegationManager {
     function completeQueuedWithdrawal(Withdrawal calldata withdrawal, IERC20[] calldata tokens, bool receiveAsTokens) external;
 }
 
+/// EigenLayer's RewardsCoordinator: the one call a position holder makes,
+/// naming who may claim the AVS rewards it earns.
+interface IRewardsCoordinator {
+    function setClaimerFor(address claimer) external;
+}
+
 /// One allocation paid in ETH: `amount` wei into the position `token`
 /// (through `operator` when restaking) owned by `owner`.
 struct EthDeposit {

@@ -1,16 +1,23 @@
-//! What a devnet service does as an AVS: slash an operator in its operator
-//! set, through EigenLayer's AllocationManager, signed with the service's
-//! devnet key.
+//! What a devnet's services and operators do on EigenLayer, signed with
+//! their devnet keys: a service (AVS) slashes an operator in its operator
+//! set through the AllocationManager; an operator names a delegation
+//! approver through the DelegationManager.
 
 use alloy::network::EthereumWallet;
 use alloy::primitives::{Address, TxHash, U256};
-use alloy::providers::{Provider, ProviderBuilder};
+use alloy::providers::{DynProvider, Provider, ProviderBuilder};
+use alloy::signers::local::PrivateKeySigner;
 use eigenlayer_contract_deployer::bindings::core::allocation_manager::IAllocationManagerTypes::SlashingParams;
-use eigenlayer_contract_deployer::bindings::AllocationManager;
+use eigenlayer_contract_deployer::bindings::{AllocationManager, DelegationManager};
 use stakebid_intents::deployment::Deployment;
 use stakebid_settlement::{ChainError, Confirm};
 
-use crate::keys::service_key;
+use crate::keys::{operator_key, service_key};
+
+fn signer(rpc: &str, k: &PrivateKeySigner) -> Result<DynProvider, ChainError> {
+    let url = rpc.parse().map_err(|_| ChainError::Config(format!("bad RPC URL {rpc}")))?;
+    Ok(ProviderBuilder::new().wallet(EthereumWallet::from(k.clone())).connect_http(url).erased())
+}
 
 /// Service `service` slashes `wad` (a WAD fraction) of what `operator`
 /// allocated to its operator set, in every restakeable strategy; returns
@@ -23,10 +30,8 @@ pub async fn slash(
     wad: U256,
     description: &str,
 ) -> Result<TxHash, ChainError> {
-    let url = rpc.parse().map_err(|_| ChainError::Config(format!("bad RPC URL {rpc}")))?;
     let k = service_key(service);
-    let p =
-        ProviderBuilder::new().wallet(EthereumWallet::from(k.clone())).connect_http(url).erased();
+    let p = signer(rpc, &k)?;
     let am = AllocationManager::new(d.allocation_manager(), p.clone());
     let strategies = crate::core::sorted(d.strategies.values().copied());
     let params = SlashingParams {
@@ -37,6 +42,20 @@ pub async fn slash(
         description: description.to_string(),
     };
     let r = am.slashOperator(k.address(), params).confirm().await?;
-    let _ = p.get_block_number().await?;
+    Ok(r.transaction_hash)
+}
+
+/// Operator `operator` (a market id) names `approver` as its delegation
+/// approver (zero: none): from then on a new staker delegates to it only
+/// with the approver's signature. Returns the transaction.
+pub async fn set_delegation_approver(
+    rpc: &str,
+    d: &Deployment,
+    operator: &str,
+    approver: Address,
+) -> Result<TxHash, ChainError> {
+    let k = operator_key(operator);
+    let dm = DelegationManager::new(d.delegation_manager(), signer(rpc, &k)?);
+    let r = dm.modifyOperatorDetails(k.address(), approver).confirm().await?;
     Ok(r.transaction_hash)
 }

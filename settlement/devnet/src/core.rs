@@ -17,10 +17,11 @@ use eigenlayer_contract_deployer::bindings::core::allocation_manager::IAllocatio
     AllocateParams, CreateSetParams, RegisterParams,
 };
 use eigenlayer_contract_deployer::bindings::core::delegation_manager::ISignatureUtilsMixinTypes::SignatureWithExpiry;
+use eigenlayer_contract_deployer::bindings::core::rewards_coordinator::IRewardsCoordinatorTypes::RewardsCoordinatorConstructorParams;
 use eigenlayer_contract_deployer::bindings::{
     AllocationManager, DelegationManager, EigenPod, EigenPodManager, EmptyContract, PauserRegistry,
-    PermissionController, ProxyAdmin, StrategyBase, StrategyManager, TransparentUpgradeableProxy,
-    UpgradeableBeacon,
+    PermissionController, ProxyAdmin, RewardsCoordinator, StrategyBase, StrategyManager,
+    TransparentUpgradeableProxy, UpgradeableBeacon,
 };
 use stakebid_intents::deployment::Deployment;
 use stakebid_intents::market::Market;
@@ -78,6 +79,8 @@ pub struct Core {
     pub allocation_manager: Address,
     /// PermissionController proxy.
     pub permission_controller: Address,
+    /// RewardsCoordinator proxy (AVS rewards: holders name their claimer here).
+    pub rewards_coordinator: Address,
     /// EigenPodManager proxy (native restaking needs beacon-chain proofs:
     /// no pods on a devnet, but the DelegationManager asks it for shares).
     pub eigen_pod_manager: Address,
@@ -113,6 +116,7 @@ impl Core {
         let am = proxy().await?;
         let pc = proxy().await?;
         let epm = proxy().await?;
+        let rc = proxy().await?;
         let pauser = *PauserRegistry::deploy(p.clone(), vec![], owner).await?.address();
         let v = || VERSION.to_string();
         let dm_impl =
@@ -139,6 +143,31 @@ impl Core {
             *EigenPodManager::deploy(p.clone(), Address::ZERO, pod_beacon, dm, pauser, v())
                 .await?
                 .address();
+        // EigenLayer's mainnet rewards parameters: daily calculation
+        // intervals, submissions up to 70 days long, 90 days back, 30 ahead;
+        // genesis at a whole interval before the devnet's clock.
+        let now =
+            p.get_block(alloy::eips::BlockId::latest()).await?.map_or(0, |b| b.header.timestamp);
+        let day = 86_400u32;
+        let genesis = (now as u32 / day).saturating_sub(1) * day;
+        let rc_impl = *RewardsCoordinator::deploy(
+            p.clone(),
+            RewardsCoordinatorConstructorParams {
+                delegationManager: dm,
+                strategyManager: sm,
+                allocationManager: am,
+                pauserRegistry: pauser,
+                permissionController: pc,
+                CALCULATION_INTERVAL_SECONDS: day,
+                MAX_REWARDS_DURATION: 70 * day,
+                MAX_RETROACTIVE_LENGTH: 90 * day,
+                MAX_FUTURE_LENGTH: 30 * day,
+                GENESIS_REWARDS_TIMESTAMP: genesis,
+                version: v(),
+            },
+        )
+        .await?
+        .address();
         let strategy_impl = *StrategyBase::deploy(p.clone(), sm, pauser, v()).await?.address();
 
         let pa = ProxyAdmin::new(admin, p.clone());
@@ -163,6 +192,16 @@ impl Core {
         let epm_init =
             EigenPodManager::initializeCall { initialOwner: owner, _initPausedStatus: U256::ZERO };
         pa.upgradeAndCall(epm, epm_impl, init(epm_init.abi_encode())).confirm().await?;
+        // The owner posts reward roots (no root is posted on a devnet);
+        // roots activate after an hour; operators keep 10 % by default.
+        let rc_init = RewardsCoordinator::initializeCall {
+            initialOwner: owner,
+            initialPausedStatus: U256::ZERO,
+            _rewardsUpdater: owner,
+            _activationDelay: 3_600,
+            _defaultSplitBips: 1_000,
+        };
+        pa.upgradeAndCall(rc, rc_impl, init(rc_init.abi_encode())).confirm().await?;
         Ok(Core {
             owner,
             proxy_admin: admin,
@@ -171,6 +210,7 @@ impl Core {
             strategy_manager: sm,
             allocation_manager: am,
             permission_controller: pc,
+            rewards_coordinator: rc,
             eigen_pod_manager: epm,
             strategy_implementation: strategy_impl,
         })

@@ -2,7 +2,8 @@
 //!
 //! A devnet with **EigenLayer's own contracts** under the Settlement: the
 //! core (DelegationManager, StrategyManager, AllocationManager,
-//! PermissionController, EigenPodManager, PauserRegistry, behind
+//! RewardsCoordinator, PermissionController, EigenPodManager,
+//! PauserRegistry, behind
 //! transparent proxies, `initialize(owner, 0)`: nothing paused), a
 //! `StrategyBase` per restakeable token, the market's operators registered
 //! and holding the stake the market says they hold (one delegating staker
@@ -25,7 +26,8 @@
 //!
 //! - [`EigenDevnet`]: the [`Restaking`] implementation `deploy` uses.
 //! - [`deploy`]: the whole devnet deployment for a market.
-//! - [`avs`]: what a service does on a devnet (slash an operator).
+//! - [`avs`]: what services and operators do on a devnet (slash an
+//!   operator, name a delegation approver).
 //! - [`keys`]: the devnet keys of operators, services and delegators.
 //! - [`el`]: EigenLayer's bindings, for tests acting on a devnet.
 
@@ -51,7 +53,7 @@ pub mod el {
     pub use eigenlayer_contract_deployer::bindings::core::delegation_manager::IDelegationManagerTypes;
     pub use eigenlayer_contract_deployer::bindings::core::delegation_manager::ISignatureUtilsMixinTypes;
     pub use eigenlayer_contract_deployer::bindings::{
-        AllocationManager, DelegationManager, StrategyBase, StrategyManager,
+        AllocationManager, DelegationManager, RewardsCoordinator, StrategyBase, StrategyManager,
     };
 }
 pub use keys::{delegator_key, operator_key, service_address, service_key};
@@ -102,6 +104,7 @@ impl Restaking for EigenDevnet {
             delegation_manager = %c.delegation_manager,
             strategy_manager = %c.strategy_manager,
             allocation_manager = %c.allocation_manager,
+            rewards_coordinator = %c.rewards_coordinator,
             release = RELEASE,
             "EigenLayer's own core deployed"
         );
@@ -109,6 +112,7 @@ impl Restaking for EigenDevnet {
             delegation_manager: c.delegation_manager,
             strategy_manager: c.strategy_manager,
             allocation_manager: c.allocation_manager,
+            rewards_coordinator: c.rewards_coordinator,
             version: RELEASE.to_string(),
         };
         self.core = Some(c);

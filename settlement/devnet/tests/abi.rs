@@ -29,6 +29,11 @@ fn the_readers_eigenlayer_calls_are_eigenlayers_own() {
             UtilsDM::minWithdrawalDelayBlocksCall::SELECTOR,
         ),
         (
+            IDelegationViews::delegationApproverCall::SIGNATURE,
+            IDelegationViews::delegationApproverCall::SELECTOR,
+            UtilsDM::delegationApproverCall::SELECTOR,
+        ),
+        (
             IDelegationViews::pendingWithdrawalsCall::SIGNATURE,
             IDelegationViews::pendingWithdrawalsCall::SELECTOR,
             UtilsDM::pendingWithdrawalsCall::SELECTOR,

@@ -91,6 +91,7 @@ enum Slot {
     Delay,
     Shares(Address, String),
     MaxMagnitude(Address),
+    Approver(Address),
     Allocation(Address, Address),
 }
 
@@ -285,6 +286,8 @@ impl Reader {
                 }
                 let call = IAllocationViews::getMaxMagnitudeCall { operator: op, strategy: first };
                 add(Slot::MaxMagnitude(op), el.allocation_manager, call.abi_encode());
+                let call = IDelegationViews::delegationApproverCall { operator: op };
+                add(Slot::Approver(op), dm, call.abi_encode());
             }
             for &(op, avs, id) in &c.sets {
                 let call = IAllocationViews::getAllocationCall {
@@ -351,6 +354,7 @@ impl Reader {
                     max_magnitude: Wad(WAD),
                     allocations: BTreeMap::new(),
                     slashings: c.slashings.get(&op).copied().unwrap_or(0),
+                    delegation_approver: None,
                 },
             );
         }
@@ -412,6 +416,17 @@ impl Reader {
                 Slot::MaxMagnitude(op) => {
                     let o = read.operators.get_mut(&id_of_op(op)).expect("operators first");
                     o.max_magnitude = Wad(word.unwrap_or(WAD));
+                }
+                Slot::Approver(op) => {
+                    // No answer reads as no approver, as every other
+                    // unreadable operator figure reads as its default.
+                    let approver = ans
+                        .as_ref()
+                        .filter(|b| b.len() >= 32)
+                        .map(|b| Address::from_slice(&b[12..32]))
+                        .filter(|a| !a.is_zero());
+                    let o = read.operators.get_mut(&id_of_op(op)).expect("operators first");
+                    o.delegation_approver = approver;
                 }
                 Slot::Allocation(op, avs) => {
                     // getAllocation returns (currentMagnitude, pendingDiff, effectBlock).

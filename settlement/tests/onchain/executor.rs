@@ -16,7 +16,7 @@ use stakebid_settlement::revert::Blame;
 
 use crate::fixture::*;
 
-async fn one_job(fx: &Fx, nonce: u64, position: &str) -> Job {
+pub(crate) async fn one_job(fx: &Fx, nonce: u64, position: &str) -> Job {
     fx.escrow(USER, eth("2")).await;
     let si = fx.sign(fx.intent(fx.addr(USER), Address::ZERO, eth("1"), nonce), USER);
     let b = fx.bid(1, SOLVER, &[(&si, &[(position, eth("0.99"))], eth("0.01"))]);

@@ -10,5 +10,6 @@ mod executor;
 mod exits;
 pub(crate) use stakebid_tests::onchain as fixture;
 mod guards;
+mod operators;
 mod refund;
 mod slashing;

@@ -284,6 +284,46 @@ async fn a_slashed_operator_has_less_stake_less_capacity_and_more_risk_in_the_ne
 }
 
 #[tokio::test]
+async fn an_operator_that_names_a_delegation_approver_is_closed_to_new_stake_in_the_next_market() {
+    let fx = Fx::new().await;
+    let dir = temp("mkt-approver");
+    let store = Store::open(&dir).unwrap();
+    let feed = feed(&fx, &store);
+    let (id, intent) = eth_intent(&fx, 0);
+    let verdict = |m: &Market| {
+        let sc = Scenarios::generate(m, &Index::new(m), B256::ZERO, 50);
+        let ctx = Context::new(m, &sc);
+        evaluate(&ctx, &intent, id, &all_in(id, "stETH@p2p", intent.amount)).map(|_| ())
+    };
+    let before = feed.refresh(unix_now()).await.unwrap();
+    assert!(before.operator("p2p").unwrap().capacity.0 > 0);
+    assert_eq!(verdict(&before), Ok(()), "p2p takes new stake");
+    // p2p now approves each new delegator itself (EigenLayer's
+    // `modifyOperatorDetails`): a holder created at settlement has no
+    // approver signature, so EigenLayer would refuse its delegation.
+    let approver = fx.addr(RUNNER_UP + 10);
+    stakebid_devnet::avs::set_delegation_approver(fx.url.as_str(), &fx.d, "p2p", approver)
+        .await
+        .unwrap();
+    let after = feed.refresh(unix_now()).await.unwrap();
+    let p2p = after.operator("p2p").unwrap();
+    assert_eq!(p2p.capacity, Wei(0), "closed to new stake");
+    let why = &p2p.sources["capacity"];
+    assert!(why.contains("delegationApprover") && why.contains(&approver.to_string()), "{why}");
+    let refused = verdict(&after).unwrap_err();
+    assert!(
+        refused
+            .iter()
+            .any(|v| v.code() == "plan.capacity_exceeded" && v.to_string().contains("p2p")),
+        "{refused:?}"
+    );
+    // Other operators are untouched.
+    assert_eq!(after.operator("kiln").unwrap().capacity, before.operator("kiln").unwrap().capacity);
+    drop(store);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
 async fn a_full_deposit_pool_has_no_capacity_and_the_next_plan_avoids_it() {
     let fx = Fx::new().await;
     let dir = temp("mkt-pool");
