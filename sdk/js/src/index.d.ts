@@ -128,6 +128,8 @@ export declare class Stakebid {
   cancelOnChain(nonces: Array<bigint | number>): Promise<Hex>;
   positions(owner?: Address): Promise<Position[]>;
   withdraw(position: Position, shares?: bigint): Promise<Hex>;
+  /** Names who claims the position holder's AVS rewards in EigenLayer's RewardsCoordinator (default: this wallet). */
+  setRewardsClaimer(position: Position, claimer?: Address): Promise<Hex>;
   withdrawals(owner?: Address): Promise<PendingWithdrawal[]>;
   completeWithdrawal(w: PendingWithdrawal): Promise<Hex>;
 }

@@ -57,6 +57,7 @@ const EIGEN = parseAbi([
 const HOLDER = parseAbi([
   'function queueWithdrawal(address strategy, uint256 shares) returns (bytes32)',
   `function completeWithdrawal(${WITHDRAWAL} w, address token)`,
+  'function setRewardsClaimer(address claimer)',
 ]);
 const QUEUED = parseAbiItem(`event SlashingWithdrawalQueued(bytes32 withdrawalRoot, ${WITHDRAWAL} withdrawal, uint256[] sharesToWithdraw)`);
 
@@ -394,6 +395,19 @@ export class Stakebid {
     const hash = await wallet.writeContract({ account: wallet.account, chain: wallet.chain, address: position.holder, abi: HOLDER, functionName: 'queueWithdrawal', args: [position.strategy, shares] });
     const r = await this.#need('reader').waitForTransactionReceipt({ hash });
     if (r.status !== 'success') throw new StakebidError('chain.reverted', `the withdrawal reverted (tx ${hash})`);
+    return hash;
+  }
+
+  /**
+   * Names who may claim the AVS rewards EigenLayer's RewardsCoordinator
+   * accrues to a restaked position's holder (default: this wallet).
+   */
+  async setRewardsClaimer(position, claimer = this.#account().address) {
+    if (!position.strategy) throw new StakebidError('sdk.not_restaked', `${position.position} is not restaked: it earns no AVS rewards`);
+    const wallet = this.#need('wallet');
+    const hash = await wallet.writeContract({ account: wallet.account, chain: wallet.chain, address: position.holder, abi: HOLDER, functionName: 'setRewardsClaimer', args: [claimer] });
+    const r = await this.#need('reader').waitForTransactionReceipt({ hash });
+    if (r.status !== 'success') throw new StakebidError('chain.reverted', `naming the rewards claimer reverted (tx ${hash})`);
     return hash;
   }
 

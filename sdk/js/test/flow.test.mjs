@@ -35,6 +35,11 @@ test('quote → sign → fund → submit → settled on-chain, then withdrawn af
   const restaked = positions.find(p => p.strategy);
   assert.ok(restaked, `a restaked position among ${positions.map(p => p.position)}`);
   {
+    // AVS rewards accrue to the holder in EigenLayer: this wallet claims them.
+    await sb.setRewardsClaimer(restaked);
+    const CLAIMER = parseAbi(['function claimerFor(address earner) view returns (address)']);
+    const claimer = await reader.readContract({ address: sb.deployment.rewards_coordinator, abi: CLAIMER, functionName: 'claimerFor', args: [restaked.holder] });
+    assert.equal(claimer, sb.wallet.account.address);
     await sb.withdraw(restaked);
     const [w, ...more] = await sb.withdrawals();
     assert.deepEqual(more, []);
