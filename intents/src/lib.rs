@@ -29,6 +29,7 @@ pub mod encoding;
 pub mod envelope;
 pub mod error;
 pub mod evaluate;
+pub mod guarantee;
 pub mod intent;
 pub mod market;
 pub mod names;

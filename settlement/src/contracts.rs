@@ -51,6 +51,17 @@ pub mod devnet_avs_registrar {
 }
 pub use devnet_avs_registrar::DevnetAVSRegistrar;
 
+/// `GuaranteeRuleHarness`: `GuaranteeRule` exposed for the property test.
+pub mod guarantee_rule_harness {
+    alloy::sol!(
+        #[sol(rpc)]
+        #[derive(Debug)]
+        GuaranteeRuleHarness,
+        "artifacts-mocks/GuaranteeRuleHarness.json"
+    );
+}
+pub use guarantee_rule_harness::GuaranteeRuleHarness;
+
 /// `TestSmartWallet` (its own module: ABI-derived helper types would collide).
 pub mod test_smart_wallet {
     alloy::sol!(

@@ -36,6 +36,7 @@ pub mod calldata;
 pub mod contracts;
 pub mod deploy;
 pub mod executor;
+pub mod guarantee;
 pub mod market;
 pub mod revert;
 

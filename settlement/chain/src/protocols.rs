@@ -8,6 +8,7 @@
 
 alloy::sol! {
     /// Lido's stETH (lidofinance/core, `Lido.sol` / `StETH.sol`).
+    #[sol(rpc)]
     interface ILidoViews {
         function getPooledEthByShares(uint256 sharesAmount) external view returns (uint256);
         function getCurrentStakeLimit() external view returns (uint256);
@@ -18,6 +19,7 @@ alloy::sol! {
     /// Rocket Pool's rETH, deposit pool and deposit settings
     /// (rocket-pool/rocketpool: RocketTokenRETH, RocketDepositPool,
     /// RocketDAOProtocolSettingsDeposit).
+    #[sol(rpc)]
     interface IRocketViews {
         function getExchangeRate() external view returns (uint256);
         function getBalance() external view returns (uint256);
@@ -72,6 +74,7 @@ alloy::sol! {
     struct Allocation { uint64 currentMagnitude; int128 pendingDiff; uint32 effectBlock; }
 
     /// EigenLayer's AllocationManager.
+    #[sol(rpc)]
     interface IAllocationViews {
         function getMaxMagnitude(address operator, address strategy) external view returns (uint64);
         function getAllocation(address operator, OperatorSet operatorSet, address strategy) external view returns (Allocation);
@@ -194,6 +197,10 @@ mod tests {
             (
                 IAllocationViews::getAllocationCall::SIGNATURE,
                 IAllocationViews::getAllocationCall::SELECTOR,
+            ),
+            (
+                IDelegationViews::delegationApproverCall::SIGNATURE,
+                IDelegationViews::delegationApproverCall::SELECTOR,
             ),
         ]
     }

@@ -104,3 +104,24 @@ contract RefusesEth {
         revert("no ETH");
     }
 }
+
+import "../src/Guarantee.sol";
+
+/// Exposes `GuaranteeRule` for the property test against the Rust rule.
+contract GuaranteeRuleHarness {
+    function elapsed(uint64 settledAt, uint64 at, uint16 horizonDays) external pure returns (uint256) {
+        return GuaranteeRule.elapsed(settledAt, at, horizonDays);
+    }
+
+    function payout(uint256 amount, uint16 floorBps, uint256 t, uint256 cap, GuaranteeRule.Leg[] memory legs)
+        external
+        pure
+        returns (uint256 paid, uint256 value, uint256 owed)
+    {
+        return (
+            GuaranteeRule.payout(amount, floorBps, t, cap, legs),
+            GuaranteeRule.valueNow(legs),
+            GuaranteeRule.promised(amount, floorBps, t)
+        );
+    }
+}

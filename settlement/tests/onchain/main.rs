@@ -9,6 +9,7 @@ mod calldata;
 mod executor;
 mod exits;
 pub(crate) use stakebid_tests::onchain as fixture;
+mod guarantee;
 mod guards;
 mod operators;
 mod refund;
