@@ -332,14 +332,25 @@ pub(crate) fn positions(c: Conn) -> Result<(), CliError> {
     })
 }
 
+/// The staker's position `position`, or the error naming the command that lists them.
+fn held<'a>(
+    ps: &'a [stakebid_sdk::Position],
+    position: &str,
+) -> Result<&'a stakebid_sdk::Position, CliError> {
+    ps.iter().find(|p| p.position == position).ok_or_else(|| {
+        CliError::new(
+            "cli.unknown_position",
+            format!("you hold no {position}; `stakebid positions` lists yours"),
+        )
+    })
+}
+
 /// `stakebid withdraw`: queue a restaked position's withdrawal (its delay starts now).
 pub(crate) fn withdraw(c: Conn, position: String) -> Result<(), CliError> {
     runtime()?.block_on(async {
         let s = c.staker(true).await?;
         let ps = s.positions().await?;
-        let p = ps.iter().find(|p| p.position == position).ok_or_else(|| {
-            CliError::new("cli.unknown_position", format!("you hold no {position}; `stakebid positions` lists yours"))
-        })?;
+        let p = held(&ps, &position)?;
         let tx = s.queue_withdrawal(p, p.amount).await?;
         if c.json {
             print_json(&Withdrawal { position: &position, shares: Dec(p.amount), tx });
@@ -359,9 +370,7 @@ pub(crate) fn rewards_claimer(
     runtime()?.block_on(async {
         let s = c.staker(true).await?;
         let ps = s.positions().await?;
-        let p = ps.iter().find(|p| p.position == position).ok_or_else(|| {
-            CliError::new("cli.unknown_position", format!("you hold no {position}; `stakebid positions` lists yours"))
-        })?;
+        let p = held(&ps, &position)?;
         let claimer = claimer.unwrap_or(s.address());
         let tx = s.set_rewards_claimer(p, claimer).await?;
         if c.json {

@@ -89,6 +89,25 @@ fn nonce_key(s: &SignedIntent) -> Vec<u8> {
     k
 }
 
+/// The sled database in `dir`. sled's flusher thread can hold the file
+/// lock for a moment after a previous handle in this process is dropped:
+/// wait up to 2 s for it.
+pub fn open_db(dir: &Path) -> Result<sled::Db, StoreError> {
+    let mut tries = 0;
+    loop {
+        match sled::open(dir) {
+            Ok(db) => return Ok(db),
+            Err(sled::Error::Io(e))
+                if tries < 40 && e.to_string().contains("could not acquire lock") =>
+            {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
 impl Store {
     /// Opens (or creates) the store in `dir`.
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
@@ -97,21 +116,7 @@ impl Store {
 
     /// Opens the store in `dir`, dating lifecycle moves with `clock`.
     pub fn open_with_clock(dir: &Path, clock: Clock) -> Result<Store, StoreError> {
-        // sled's flusher thread can hold the file lock for a moment after a
-        // previous handle in this process is dropped; wait up to 2 s for it.
-        let mut tries = 0;
-        let db = loop {
-            match sled::open(dir) {
-                Ok(db) => break db,
-                Err(sled::Error::Io(e))
-                    if tries < 40 && e.to_string().contains("could not acquire lock") =>
-                {
-                    tries += 1;
-                    std::thread::sleep(std::time::Duration::from_millis(50));
-                }
-                Err(e) => return Err(e.into()),
-            }
-        };
+        let db = open_db(dir)?;
         let store = Store {
             intents: db.open_tree("intents")?,
             nonces: db.open_tree("nonces")?,

@@ -13,6 +13,7 @@ use stakebid_settlement::contracts::guarantee_rule_harness::GuaranteeRule;
 use stakebid_settlement::contracts::GuaranteeRuleHarness;
 
 use crate::fixture::*;
+use crate::slashing::{slash_p2p, withdrawable};
 
 const WAD: u128 = 1_000_000_000_000_000_000;
 
@@ -119,21 +120,6 @@ fn the_contracts_guarantee_payout_is_the_rust_rules_to_the_wei() {
     assert!(n > cases / 10 && n < cases * 9 / 10, "{n} of {cases} paid");
 }
 
-/// What `holder` could withdraw of `strategy` now, in tokens (EigenLayer's figure).
-async fn withdrawable(
-    fx: &Fx,
-    holder: alloy::primitives::Address,
-    strategy: alloy::primitives::Address,
-) -> U256 {
-    let s =
-        fx.delegation(DEPLOYER).getWithdrawableShares(holder, vec![strategy]).call().await.unwrap();
-    stakebid_devnet::el::StrategyBase::new(strategy, fx.as_(DEPLOYER))
-        .sharesToUnderlyingView(s.withdrawableShares[0])
-        .call()
-        .await
-        .unwrap()
-}
-
 /// `a` / `b` in parts per billion.
 fn ppb(a: u128, b: u128) -> u128 {
     (U256::from(a) * U256::from(1_000_000_000u64) / U256::from(b)).to::<u128>()
@@ -163,16 +149,7 @@ async fn a_positions_index_moves_with_the_protocols_not_with_what_its_owner_hold
     let w0 = withdrawable(&fx, h.holder, strategy).await;
 
     // EigenDA slashes half of what p2p allocated to it: 15 % of its stake.
-    stakebid_devnet::avs::slash(
-        fx.url.as_str(),
-        &fx.d,
-        "eigenda",
-        fx.operator("p2p"),
-        U256::from(WAD / 2),
-        "test",
-    )
-    .await
-    .unwrap();
+    slash_p2p(&fx).await;
     let st1 = read("stETH@p2p").await;
     let w1 = withdrawable(&fx, h.holder, strategy).await;
     // The index fell by what EigenLayer says the staker can withdraw less.

@@ -17,7 +17,7 @@ use crate::fixture::*;
 const WAD: u128 = 1_000_000_000_000_000_000;
 
 /// What the holder could withdraw now, in tokens (the SDK's `positions`).
-async fn withdrawable(fx: &Fx, holder: Address, strategy: Address) -> U256 {
+pub(crate) async fn withdrawable(fx: &Fx, holder: Address, strategy: Address) -> U256 {
     let dm = fx.delegation(DEPLOYER);
     let s = dm.getWithdrawableShares(holder, vec![strategy]).call().await.unwrap();
     StrategyBase::new(strategy, fx.as_(DEPLOYER))
@@ -25,6 +25,13 @@ async fn withdrawable(fx: &Fx, holder: Address, strategy: Address) -> U256 {
         .call()
         .await
         .unwrap()
+}
+
+/// EigenDA slashes half of what p2p allocated to it (30 % of p2p's
+/// magnitude): 15 % of every p2p staker's stake, computed by EigenLayer.
+pub(crate) async fn slash_p2p(fx: &Fx) {
+    let (rpc, p2p, half) = (fx.url.as_str(), fx.operator("p2p"), U256::from(WAD / 2));
+    stakebid_devnet::avs::slash(rpc, &fx.d, "eigenda", p2p, half, "test").await.unwrap();
 }
 
 /// Queues `shares` of the holder's strategy; returns the queued withdrawal.
@@ -66,7 +73,6 @@ async fn a_slashed_operator_costs_its_stakers_exactly_what_eigenlayer_computes()
 
     // Half of it queued out; the rest stays restaked.
     let queued = queue(&fx, a, h.holder, strategy, h.shares / U256::from(2)).await;
-    let rpc = fx.url.to_string();
     let (_, before) =
         pending(&fx.as_(DEPLOYER), &fx.d, &[("stETH@p2p".into(), h.holder, strategy)])
             .await
@@ -76,16 +82,7 @@ async fn a_slashed_operator_costs_its_stakers_exactly_what_eigenlayer_computes()
 
     // EigenDA slashes half of what p2p allocated to it: 30 % of p2p's
     // magnitude → 15 % of every p2p staker's stake.
-    stakebid_devnet::avs::slash(
-        &rpc,
-        &fx.d,
-        "eigenda",
-        fx.operator("p2p"),
-        U256::from(WAD / 2),
-        "test",
-    )
-    .await
-    .unwrap();
+    slash_p2p(&fx).await;
 
     // Independently: 85 % of what each was worth (EigenLayer rounds down).
     let (_, after) = pending(&fx.as_(DEPLOYER), &fx.d, &[("stETH@p2p".into(), h.holder, strategy)])

@@ -272,7 +272,7 @@ async fn search_finds_intents_owners_auctions_and_settlement_transactions() {
     drop(store);
     // A store written before the index: the index is rebuilt on open.
     {
-        let db = sled::open(&dir).unwrap();
+        let db = stakebid_node::store::open_db(&dir).unwrap();
         db.drop_tree("by_tx").unwrap();
         db.flush().unwrap();
     }
