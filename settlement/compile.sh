@@ -43,6 +43,7 @@ for (const file of Object.keys(res.contracts).sort()) {
   const kind = file.startsWith("src/") ? "artifacts" : "artifacts-mocks";
   for (const [name, c] of Object.entries(res.contracts[file])) {
     if (!c.evm.bytecode.object) continue; // interfaces and abstract contracts
+    if (c.abi.length === 0) continue; // libraries of internal functions: compiled into their users
     const art = { abi: c.abi, bytecode: "0x" + c.evm.bytecode.object };
     fs.writeFileSync(path.join(out, kind, name + ".json"), JSON.stringify(art, null, 1) + "\n");
     counts[kind]++;
