@@ -57,7 +57,7 @@ fn bench(c: &mut Criterion) {
                     amount: Wei(if k == 0 { amount - amount / 5 * 4 } else { amount / 5 }),
                 })
                 .collect();
-            let plan = Plan { intent: i.id(&domain), allocations, fee: Wei(0) };
+            let plan = Plan { guarantee: None, intent: i.id(&domain), allocations, fee: Wei(0) };
             (i, plan)
         })
         .collect();

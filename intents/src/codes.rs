@@ -175,6 +175,7 @@ error_codes! {
     PlanAmountMismatch = "plan.amount_mismatch", None, "allocations and fee do not add up to the intent's amount";
     PlanAmountOutOfRange = "plan.amount_out_of_range", None, "the intent's amount does not fit in 128 bits";
     PlanAssetNotAccepted = "plan.asset_not_accepted", None, "a position does not take the intent's asset";
+    PlanBadGuarantee = "plan.bad_guarantee", None, "the plan's guarantee is one the Settlement refuses: terms out of range (a positive cap, a floor of at most 10000 bps, a horizon of 30 to 730 days), a token intent, or more than 16 positions";
     PlanBelowMinimumDeposit = "plan.below_minimum_deposit", None, "ETH routed into a pool below its minimum deposit, read from the chain each round: the deposit and so the whole award would revert";
     PlanCapacityExceeded = "plan.capacity_exceeded", None, "the batch's plans put more into a position than it has room for";
     PlanDuplicatePosition = "plan.duplicate_position", None, "the plan lists one position twice";

@@ -201,6 +201,56 @@ pub struct Evaluation {
     pub score: i128,
     /// Loss in each named historical stress scenario.
     pub stress: Vec<StressLoss>,
+    /// The plan's guarantee as the scenarios value it, if it has one.
+    pub guarantee: Option<GuaranteeValue>,
+}
+
+/// What a plan's delivered-yield guarantee is worth to its staker under
+/// the round's scenarios (`docs/guarantee.md`, "Scoring").
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct GuaranteeValue {
+    /// The terms.
+    pub terms: crate::guarantee::Terms,
+    /// E[min(shortfall at the horizon, cap)] over the scenarios, in wei.
+    pub expected_payout: Wei,
+    /// What it adds to the score: the expected payout, at most
+    /// [`GUARANTEE_CREDIT_BPS`] of the amount.
+    pub credit: Wei,
+}
+
+/// The most a guarantee adds to a plan's score, in bps of its amount: a
+/// solver guaranteeing its own (sybil) intents pays itself, so what it can
+/// buy in score that way is capped.
+pub const GUARANTEE_CREDIT_BPS: u128 = 10;
+/// Settlement gas a guaranteed intent adds (its leaf, hashing, event data,
+/// the award's reservation shared out), plus per position (its leg):
+/// measured by `cargo bench -p stakebid-settlement --bench gas` at a batch
+/// of 50 (+15.5k for one position, +25.4k for three; docs/guarantee.md).
+pub const GUARANTEE_GAS: u64 = 11_000;
+/// See [`GUARANTEE_GAS`].
+pub const GUARANTEE_GAS_PER_LEG: u64 = 4_800;
+
+/// The guarantee's expected payout under the scenarios: the plan's value
+/// at the horizon in scenario s is (amount − fee) + first-year yield × H/365
+/// − the scenario's loss; the floor promises amount × (1 + g × H/365).
+fn guarantee_payout(
+    t: &crate::guarantee::Terms,
+    amount: u128,
+    fee: u128,
+    gross: u128,
+    losses: &[u128],
+    probs: &[u128],
+) -> u128 {
+    let h = U256::from(t.horizon_days);
+    let promised = u(amount) + u(amount) * u(t.floor.0 as u128) * h / u(365 * BPS);
+    let base = u(amount - fee.min(amount)) + u(gross) * h / u(365);
+    let mut e = U256::ZERO;
+    for (l, pr) in losses.iter().zip(probs) {
+        let value = base.saturating_sub(u(*l));
+        let short = promised.saturating_sub(value).min(u(t.cap.0));
+        e += short * u(*pr);
+    }
+    (e / u(WAD)).to::<u128>()
 }
 
 /// A broken constraint, with its values.
@@ -243,6 +293,13 @@ pub enum Violation {
         amount: Wei,
         /// The pool's minimum.
         min: Wei,
+    },
+    /// A guarantee the Settlement would refuse (`docs/guarantee.md`).
+    #[serde(rename = "plan.bad_guarantee")]
+    #[error("the plan's guarantee cannot be settled: {why}")]
+    BadGuarantee {
+        /// What is wrong with it.
+        why: String,
     },
     /// A position below the market's minimum position size (the dust rule,
     /// [`crate::market::MinPosition`]).
@@ -501,6 +558,20 @@ pub fn evaluate(
             max: Wei(amount).mul_div(intent.maxFeeBps as u128, BPS),
         });
     }
+    if let Some(t) = &plan.guarantee {
+        let why = if !t.well_formed() {
+            Some("terms out of range (cap > 0, floor ≤ 10000 bps, horizon 30–730 days)")
+        } else if intent.asset != crate::intent::NATIVE_ETH {
+            Some("guarantees are for ETH intents only")
+        } else if plan.allocations.len() > crate::guarantee::MAX_LEGS {
+            Some("more than 16 positions")
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            v.push(Violation::BadGuarantee { why: why.into() });
+        }
+    }
     // Yield, one-off costs, exposures, liquidity, capacity, gas.
     let mut gross: u128 = 0;
     let mut costs: u128 = 0;
@@ -631,6 +702,12 @@ pub fn evaluate(
             }
         })
         .collect();
+    let guarantee = plan.guarantee.map(|t| {
+        let expected = guarantee_payout(&t, amount, plan.fee.0, gross, &losses, &probs);
+        let credit = expected.min(amount * GUARANTEE_CREDIT_BPS / BPS);
+        gas += GUARANTEE_GAS + GUARANTEE_GAS_PER_LEG * legs.len() as u64;
+        GuaranteeValue { terms: t, expected_payout: Wei(expected), credit: Wei(credit) }
+    });
     let gas_cost = Wei(gas as u128 * m.gas.gas_price.0);
     let min_yield = (u(amount) * u(intent.minNetApyBps as u128) / u(BPS)).to::<u128>();
     let surplus = net_yield - min_yield as i128;
@@ -649,7 +726,8 @@ pub fn evaluate(
         gas,
         gas_cost,
         surplus,
-        score: surplus - gas_cost.0 as i128,
+        score: surplus - gas_cost.0 as i128 + guarantee.as_ref().map_or(0, |g| g.credit.0 as i128),
         stress,
+        guarantee,
     })
 }

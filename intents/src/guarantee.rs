@@ -27,15 +27,32 @@ pub const MIN_HORIZON_DAYS: u16 = 30;
 /// How long after the horizon a claim stays open.
 pub const CLAIM_WINDOW_SECS: u64 = 86_400;
 
+/// The longest horizon the Settlement accepts.
+pub const MAX_HORIZON_DAYS: u16 = 730;
+/// The most positions a guaranteed plan may have (a claim reads each).
+pub const MAX_LEGS: usize = 16;
+
 /// What a solver guarantees on one plan.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Terms {
     /// The floor on delivered net APY.
+    #[serde(rename = "floorBps")]
     pub floor: Bps,
     /// The horizon it is measured over, in days.
     pub horizon_days: u16,
     /// The most its bond pays for this plan.
     pub cap: Wei,
+}
+
+impl Terms {
+    /// Whether the Settlement accepts these terms: a positive cap, a floor
+    /// of at most 100 %, a horizon within [30, 730] days.
+    pub fn well_formed(&self) -> bool {
+        self.cap.0 > 0
+            && self.floor.0 <= 10_000
+            && (MIN_HORIZON_DAYS..=MAX_HORIZON_DAYS).contains(&self.horizon_days)
+    }
 }
 
 /// One position of a plan as settled: its ETH value at entry and the

@@ -32,6 +32,7 @@ pub mod evaluate;
 pub mod guarantee;
 pub mod intent;
 pub mod market;
+pub mod merkle;
 pub mod names;
 pub mod permit;
 pub mod plan;

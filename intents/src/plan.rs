@@ -23,4 +23,8 @@ pub struct Plan {
     pub allocations: Vec<Allocation>,
     /// The solver's one-off fee, in wei of the input asset.
     pub fee: Wei,
+    /// The delivered-yield guarantee the solver attaches, if any
+    /// (`docs/guarantee.md`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guarantee: Option<crate::guarantee::Terms>,
 }

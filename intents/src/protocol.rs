@@ -15,9 +15,10 @@ use alloy::signers::SignerSync;
 use alloy::sol_types::{SolStruct, SolValue};
 
 use crate::error::IntentError;
+use crate::guarantee::Terms;
 use crate::intent::{Domain, IntentId};
 use crate::plan::{Allocation, Plan};
-use crate::units::Wei;
+use crate::units::{Bps, Wei};
 
 /// Version of these messages and of the evaluator's rules a round is scored
 /// under (`AuctionOpen::version`); a driver bids only under the version it
@@ -63,9 +64,16 @@ alloy::sol! {
     #[derive(Debug, PartialEq, Eq)]
     struct BidAllocation { string position; uint256 amount; }
 
-    /// One intent's plan inside a bid.
+    /// One intent's plan inside a bid; a guarantee when `guaranteeCap` > 0.
     #[derive(Debug, PartialEq, Eq)]
-    struct BidPlan { bytes32 intentId; BidAllocation[] allocations; uint256 fee; }
+    struct BidPlan {
+        bytes32 intentId;
+        BidAllocation[] allocations;
+        uint256 fee;
+        uint16 guaranteeBps;
+        uint16 guaranteeDays;
+        uint256 guaranteeCap;
+    }
 
     /// A solver's bid: plans for a subset of the batch, won or lost whole.
     #[derive(Debug, PartialEq, Eq)]
@@ -132,6 +140,9 @@ impl Bid {
                         })
                         .collect(),
                     fee: U256::from(p.fee.0),
+                    guaranteeBps: p.guarantee.map_or(0, |g| g.floor.0),
+                    guaranteeDays: p.guarantee.map_or(0, |g| g.horizon_days),
+                    guaranteeCap: U256::from(p.guarantee.map_or(0, |g| g.cap.0)),
                 })
                 .collect(),
         }
@@ -155,6 +166,18 @@ impl Bid {
                         })
                         .collect::<Option<_>>()?,
                     fee: Wei(p.fee.try_into().ok()?),
+                    guarantee: if p.guaranteeCap.is_zero()
+                        && p.guaranteeBps == 0
+                        && p.guaranteeDays == 0
+                    {
+                        None
+                    } else {
+                        Some(Terms {
+                            floor: Bps(p.guaranteeBps),
+                            horizon_days: p.guaranteeDays,
+                            cap: Wei(p.guaranteeCap.try_into().ok()?),
+                        })
+                    },
                 })
             })
             .collect()
@@ -274,6 +297,7 @@ mod tests {
 
     fn plan() -> Plan {
         Plan {
+            guarantee: None,
             intent: IntentId(B256::repeat_byte(7)),
             allocations: vec![Allocation { position: "stETH".into(), amount: Wei(5) }],
             fee: Wei(1),
@@ -487,6 +511,18 @@ mod json {
         allocations: Vec<Allocation>,
         #[serde(with = "decimal")]
         fee: U256,
+        // The guarantee (all zero: none); left out of the JSON when absent,
+        // so bids without one read and write as before.
+        #[serde(default, skip_serializing_if = "is_zero16")]
+        guarantee_bps: u16,
+        #[serde(default, skip_serializing_if = "is_zero16")]
+        guarantee_days: u16,
+        #[serde(default, with = "decimal", skip_serializing_if = "U256::is_zero")]
+        guarantee_cap: U256,
+    }
+
+    fn is_zero16(v: &u16) -> bool {
+        *v == 0
     }
 
     #[derive(Serialize, Deserialize)]
@@ -526,6 +562,9 @@ mod json {
                             .map(|a| Allocation { position: a.position.clone(), amount: a.amount })
                             .collect(),
                         fee: p.fee,
+                        guarantee_bps: p.guaranteeBps,
+                        guarantee_days: p.guaranteeDays,
+                        guarantee_cap: p.guaranteeCap,
                     })
                     .collect(),
             }
@@ -553,6 +592,9 @@ mod json {
                             })
                             .collect(),
                         fee: p.fee,
+                        guaranteeBps: p.guarantee_bps,
+                        guaranteeDays: p.guarantee_days,
+                        guaranteeCap: p.guarantee_cap,
                     })
                     .collect(),
             })
@@ -605,6 +647,9 @@ mod json {
                         amount: U256::from(10u128.pow(21)),
                     }],
                     fee: U256::from(12345u64),
+                    guaranteeBps: 0,
+                    guaranteeDays: 0,
+                    guaranteeCap: U256::ZERO,
                 }],
             };
             let v = serde_json::to_value(&bid).unwrap();

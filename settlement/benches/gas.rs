@@ -241,6 +241,10 @@ struct Env {
     market: Market,
     domain: Domain,
     nonce: u64,
+    /// Terms every plan of the next settlements carries (none: unguaranteed).
+    guarantee: Option<stakebid_intents::guarantee::Terms>,
+    /// The commitments the last settlement logged.
+    committed: Vec<stakebid_settlement::guarantee::Commitment>,
 }
 
 impl Env {
@@ -279,6 +283,9 @@ impl Env {
                     .map(|(p, a)| BidAllocation { position: p.to_string(), amount: eth(a) })
                     .collect(),
                 fee: eth("0.001"),
+                guaranteeBps: self.guarantee.map_or(0, |t| t.floor.0),
+                guaranteeDays: self.guarantee.map_or(0, |t| t.horizon_days),
+                guaranteeCap: U256::from(self.guarantee.map_or(0, |t| t.cap.0)),
             });
             intents.push(si);
         }
@@ -296,6 +303,7 @@ impl Env {
         let s = Settlement::new(self.d.settlement, self.wallet(2));
         let r = s.settle(vec![arg]).confirm().await.unwrap();
         assert!(r.status(), "settle reverted");
+        self.committed = stakebid_settlement::guarantee::commitments_in(&r, self.d.settlement);
         trace(&self.wallet(0), r.transaction_hash, &self.protocol()).await
     }
 
@@ -390,7 +398,16 @@ fn main() {
         let d = deploy(&anvil.endpoint(), &keys[0], &Market::snapshot(), &p).await.unwrap();
         let market = d.apply(&Market::snapshot());
         let domain = Domain { chain_id: d.chain_id, settlement: d.settlement };
-        let mut env = Env { url: anvil.endpoint_url(), keys, d, market, domain, nonce: 0 };
+        let mut env = Env {
+            url: anvil.endpoint_url(),
+            keys,
+            d,
+            market,
+            domain,
+            nonce: 0,
+            guarantee: None,
+            committed: vec![],
+        };
         // Bond the solver; escrow for every staker.
         let reg = stakebid_settlement::registry::SolverRegistry::new(env.d.registry, env.wallet(3));
         reg.bond().value(eth("2")).confirm().await.unwrap();
@@ -398,12 +415,19 @@ fn main() {
             let s = Settlement::new(env.d.settlement, env.wallet(FIRST_USER + u));
             s.deposit().value(eth("100")).confirm().await.unwrap();
         }
-        let shapes: [(&str, &[(&str, &str)]); 4] = [
+        let shapes: [(&str, &[(&str, &str)]); 6] = [
             ("stETH (Lido submit)", &[("stETH", "1")]),
+            ("stETH, guaranteed", &[("stETH", "1")]),
             ("stETH@op, new holder", &[("stETH@p2p", "1")]),
             ("stETH@op, holder exists", &[("stETH@p2p", "1")]),
             ("stETH + rETH + stETH@kiln", &[("stETH", "0.4"), ("rETH", "0.3"), ("stETH@kiln", "0.3")]),
+            ("stETH + rETH + stETH@kiln, guaranteed", &[("stETH", "0.4"), ("rETH", "0.3"), ("stETH@kiln", "0.3")]),
         ];
+        let terms = stakebid_intents::guarantee::Terms {
+            floor: stakebid_intents::units::Bps(300),
+            horizon_days: 30,
+            cap: stakebid_intents::units::Wei(eth("0.001").to()),
+        };
         println!("| plan per intent | batch | gas per intent (paid) | protocol calls | holder creation | stakebid overhead | of which calldata |");
         println!("|---|---:|---:|---:|---:|---:|---:|");
         let mut breakdown = vec![];
@@ -419,6 +443,7 @@ fn main() {
                     _ => plan.iter().map(|(p, a)| (p.to_string(), *a)).collect(),
                 };
                 let pr: Vec<(&str, &str)> = plan_here.iter().map(|(p, a)| (p.as_str(), *a)).collect();
+                env.guarantee = name.ends_with("guaranteed").then_some(terms);
                 let s = env.settle(n, &pr).await;
                 let per = |x: u64| x / n as u64;
                 if n == 50 {
@@ -445,6 +470,16 @@ fn main() {
         for (name, b) in breakdown {
             println!("- {name}: {b}");
         }
+        // A claim on the last guaranteed batch (three positions, 50 leaves):
+        // 30 days on, by a stranger.
+        let c = env.committed.first().expect("the last batch was guaranteed").clone();
+        let _: serde_json::Value =
+            env.wallet(0).raw_request("evm_increaseTime".into(), (30 * 86_400u64 + 60,)).await.unwrap();
+        let (r, _) = stakebid_settlement::guarantee::claim(&env.wallet(54), &env.d, &c, c.leaves[17].intentId)
+            .await
+            .unwrap();
+        println!();
+        println!("A guarantee's claim (three positions, a proof of {} hashes in a tree of 50): {} gas", c.proof(c.leaves[17].intentId).unwrap().1.len(), r.gas_used);
         // Baseline: the staker does it alone (fresh accounts 55..).
         let alone_liquid = env.direct(55, &[("stETH", "1")], false).await;
         let alone_restake = env.direct(56, &[("stETH@p2p", "1")], false).await;

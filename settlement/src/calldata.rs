@@ -66,6 +66,9 @@ pub fn bid(b: &Bid) -> Settlement::Bid {
                     })
                     .collect(),
                 fee: p.fee,
+                guaranteeBps: p.guaranteeBps,
+                guaranteeDays: p.guaranteeDays,
+                guaranteeCap: p.guaranteeCap,
             })
             .collect(),
     }

@@ -163,6 +163,7 @@ pub async fn deploy_with<R: Restaking>(
         p.treasury,
         p.min_bond,
         p.bond_withdrawal_delay,
+        *settlement.address(),
     )
     .await?;
     if *registry.address() != registry_at {

@@ -133,8 +133,15 @@ impl Revert {
         use Blame::{Solver, Staker, StateMoved, Unknown};
         match self {
             Revert::Settlement(e) => match e {
-                // The solver's own bond, queued out after it bid.
-                SettlementErrors::SolverNotEligible(_) => Solver,
+                // The solver's own bond, queued out after it bid, and
+                // guarantee terms the Settlement refuses.
+                SettlementErrors::SolverNotEligible(_) | SettlementErrors::BadGuarantee(_) => {
+                    Solver
+                }
+                // A claim's own errors (never raised by `settle`).
+                SettlementErrors::NotCommitted(_)
+                | SettlementErrors::ClaimWindow(_)
+                | SettlementErrors::AlreadyClaimed(_) => Unknown,
                 // Plan checks the evaluator already passed: the node's rules
                 // and the contract's disagree — not the solver's doing.
                 SettlementErrors::AmountMismatch(_)
@@ -245,8 +252,10 @@ impl Revert {
                 | PositionHolderErrors::WrongOperator(_) => Unknown,
             },
             Revert::Registry(e) => match e {
-                SolverRegistryErrors::InsufficientBond(_)
-                | SolverRegistryErrors::NotAuctioneer(_)
+                // In `settle`: the solver's free bond cannot cover the
+                // collateral its guarantees need (`reserve`).
+                SolverRegistryErrors::InsufficientBond(_) => Solver,
+                SolverRegistryErrors::NotAuctioneer(_)
                 | SolverRegistryErrors::NothingToWithdraw(_)
                 | SolverRegistryErrors::Reentrancy(_)
                 | SolverRegistryErrors::TooEarly(_)
@@ -260,8 +269,8 @@ impl Revert {
                 | SolverRegistryErrors::AlreadyReserved(_)
                 | SolverRegistryErrors::NoReservation(_)
                 | SolverRegistryErrors::NotYetReleasable(_)
-                | SolverRegistryErrors::ReservationExpired(_)
-                | SolverRegistryErrors::NotAStaker(_)
+                | SolverRegistryErrors::NotSettlement(_)
+                | SolverRegistryErrors::ReservationShort(_)
                 | SolverRegistryErrors::ZeroAddress(_) => Unknown,
             },
         }

@@ -12,6 +12,9 @@ use stakebid_settlement::Confirm;
 use stakebid_settlement::registry::{Offence, OnChainRegistry, SolverRegistry};
 use stakebid_tests::anvil_path;
 
+/// The Settlement the registries here name (an address with no code in
+/// these unit tests; the guarantee tests run the real one).
+const SETTLEMENT: Address = Address::repeat_byte(0x5e);
 const TREASURY: Address = address!("000000000000000000000000000000000000dEaD");
 const DAY: u64 = 86_400;
 
@@ -54,10 +57,16 @@ async fn bonds_slashing_and_delayed_withdrawals_follow_the_rules() {
     let key = |i: usize| chain.key(i);
     let (auctioneer, solver, stranger) = (key(0), key(1), key(2));
     let as_ = |k: &PrivateKeySigner| chain.as_(k);
-    let reg =
-        OnChainRegistry::deploy(as_(&auctioneer), auctioneer.address(), TREASURY, eth("1"), DAY)
-            .await
-            .unwrap();
+    let reg = OnChainRegistry::deploy(
+        as_(&auctioneer),
+        auctioneer.address(),
+        TREASURY,
+        eth("1"),
+        DAY,
+        SETTLEMENT,
+    )
+    .await
+    .unwrap();
     let addr = *reg.contract.address();
     let mine = SolverRegistry::new(addr, as_(&solver));
     let theirs = SolverRegistry::new(addr, as_(&stranger));
@@ -152,7 +161,9 @@ async fn the_auctioneer_is_rotated_only_through_the_timelock() {
     let (admin, old, new, solver) = (key(0), key(3), key(4), key(1));
     let as_ = |k: &PrivateKeySigner| chain.as_(k);
     let reg =
-        OnChainRegistry::deploy(as_(&admin), old.address(), TREASURY, eth("1"), DAY).await.unwrap();
+        OnChainRegistry::deploy(as_(&admin), old.address(), TREASURY, eth("1"), DAY, SETTLEMENT)
+            .await
+            .unwrap();
     let addr = *reg.contract.address();
     assert_eq!(reg.contract.rotationDelay().call().await.unwrap(), 2 * DAY);
     SolverRegistry::new(addr, as_(&solver)).bond().value(eth("2")).confirm().await.unwrap();
@@ -191,22 +202,25 @@ async fn the_auctioneer_is_rotated_only_through_the_timelock() {
 /// the bond be queued, slashed or paid elsewhere.
 #[tokio::test]
 async fn collateral_reserved_for_an_award_is_the_stakers_until_released() {
-    use alloy::sol_types::SolValue;
     let chain = Chain::start();
     let key = |i: usize| chain.key(i);
-    let (auctioneer, solver, staker, other, thief) = (key(0), key(1), key(2), key(3), key(4));
+    let (auctioneer, solver, staker, thief, settlement) = (key(0), key(1), key(2), key(4), key(5));
     let as_ = |k: &PrivateKeySigner| chain.as_(k);
-    let reg =
-        OnChainRegistry::deploy(as_(&auctioneer), auctioneer.address(), TREASURY, eth("1"), DAY)
-            .await
-            .unwrap();
+    let reg = OnChainRegistry::deploy(
+        as_(&auctioneer),
+        auctioneer.address(),
+        TREASURY,
+        eth("1"),
+        DAY,
+        settlement.address(),
+    )
+    .await
+    .unwrap();
     let addr = *reg.contract.address();
     let by = |k: &PrivateKeySigner| SolverRegistry::new(addr, as_(k));
     by(&solver).bond().value(eth("2")).confirm().await.unwrap();
 
     let award = B256::repeat_byte(0xa1);
-    let owners = vec![staker.address(), other.address()];
-    let stakers = alloy::primitives::keccak256(owners.abi_encode());
     let now = as_(&solver)
         .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
         .await
@@ -215,17 +229,17 @@ async fn collateral_reserved_for_an_award_is_the_stakers_until_released() {
         .header
         .timestamp;
     let until = now + 7 * DAY;
-    // Only the auctioneer reserves, and never more than the free bond.
-    let e = by(&thief).reserve(solver.address(), award, eth("1"), until, stakers).call().await;
-    assert!(e.unwrap_err().as_decoded_error::<SolverRegistry::NotAuctioneer>().is_some());
-    // The auctioneer's calls go through `reg`'s provider: alloy caches
-    // nonces per provider, so a second provider for the same key would
-    // reuse one.
-    let a = &reg.contract;
-    let e = a.reserve(solver.address(), award, eth("2.1"), until, stakers).call().await;
+    // Only the Settlement reserves — not the auctioneer, not a stranger —
+    // and never more than the free bond.
+    for k in [&thief, &auctioneer] {
+        let e = by(k).reserve(solver.address(), award, eth("1"), until).call().await;
+        assert!(e.unwrap_err().as_decoded_error::<SolverRegistry::NotSettlement>().is_some());
+    }
+    let s = by(&settlement);
+    let e = s.reserve(solver.address(), award, eth("2.1"), until).call().await;
     assert!(e.unwrap_err().as_decoded_error::<SolverRegistry::InsufficientBond>().is_some());
-    a.reserve(solver.address(), award, eth("1.2"), until, stakers).confirm().await.unwrap();
-    let e = a.reserve(solver.address(), award, eth("0.1"), until, stakers).call().await;
+    s.reserve(solver.address(), award, eth("1.2"), until).confirm().await.unwrap();
+    let e = s.reserve(solver.address(), award, eth("0.1"), until).call().await;
     assert!(e.unwrap_err().as_decoded_error::<SolverRegistry::AlreadyReserved>().is_some());
 
     // 0.8 ETH free: not eligible at a 1 ETH minimum, and the node sees the same.
@@ -244,32 +258,34 @@ async fn collateral_reserved_for_an_award_is_the_stakers_until_released() {
     assert_eq!(reg.bond_of(solver.address()).await.unwrap(), eth("1.2"));
     assert_eq!(as_(&solver).get_balance(TREASURY).await.unwrap(), eth("0.8"));
 
-    // A claim pays only an owner named at reserve time: a list with the
-    // thief in it does not hash to the award's.
-    let forged = vec![thief.address(), other.address()];
-    let e = a.claim(award, forged, U256::ZERO, eth("1")).call().await.unwrap_err();
-    assert!(e.as_decoded_error::<SolverRegistry::NotAStaker>().is_some(), "{e}");
-    let e = by(&thief).claim(award, owners.clone(), U256::ZERO, eth("1")).call().await;
-    assert!(e.unwrap_err().as_decoded_error::<SolverRegistry::NotAuctioneer>().is_some());
-    let before = as_(&staker).get_balance(staker.address()).await.unwrap();
-    a.claim(award, owners.clone(), U256::ZERO, eth("0.5")).confirm().await.unwrap();
-    assert_eq!(as_(&staker).get_balance(staker.address()).await.unwrap() - before, eth("0.5"));
-    assert_eq!(reg.bond_of(solver.address()).await.unwrap(), eth("0.7"));
+    // Only the Settlement pays from it (into its own escrow, for the
+    // owner), never more than is held; what it releases goes back free.
+    let e = by(&auctioneer).payClaim(award, thief.address(), eth("1"), U256::ZERO).call().await;
+    assert!(e.unwrap_err().as_decoded_error::<SolverRegistry::NotSettlement>().is_some());
+    let e = s.payClaim(award, staker.address(), eth("1"), eth("0.3")).call().await;
+    assert!(e.unwrap_err().as_decoded_error::<SolverRegistry::ReservationShort>().is_some());
+    let before = as_(&solver).get_balance(settlement.address()).await.unwrap();
+    let r = s.payClaim(award, staker.address(), eth("0.3"), eth("0.2")).confirm().await.unwrap();
+    let gas = U256::from(r.gas_used) * U256::from(r.effective_gas_price);
+    let after = as_(&solver).get_balance(settlement.address()).await.unwrap();
+    assert_eq!(after + gas - before, eth("0.3"), "the payment went to the Settlement's escrow");
+    assert_eq!(reg.bond_of(solver.address()).await.unwrap(), eth("0.9"));
     assert_eq!(reg.contract.reservations(award).call().await.unwrap().amount, eth("0.7"));
+    assert_eq!(reg.eligible_bond(solver.address()).await.unwrap(), eth("0.2"));
 
-    // Nobody but the auctioneer releases before the date.
-    let e = by(&thief).release(award).call().await.unwrap_err();
-    assert!(e.as_decoded_error::<SolverRegistry::NotYetReleasable>().is_some(), "{e}");
+    // Nobody — not the auctioneer — releases before the date.
+    for k in [&thief, &auctioneer] {
+        let e = by(k).release(award).call().await.unwrap_err();
+        assert!(e.as_decoded_error::<SolverRegistry::NotYetReleasable>().is_some(), "{e}");
+    }
     let p = as_(&solver);
     let _: serde_json::Value =
         p.raw_request("evm_increaseTime".into(), (7 * DAY + 1,)).await.unwrap();
     let _: serde_json::Value = p.raw_request("evm_mine".into(), ()).await.unwrap();
-    // After the date nobody is paid from it; anyone releases it.
-    let e = a.claim(award, owners, U256::ONE, eth("0.1")).call().await.unwrap_err();
-    assert!(e.as_decoded_error::<SolverRegistry::ReservationExpired>().is_some(), "{e}");
+    // After the date anyone releases it.
     by(&thief).release(award).confirm().await.unwrap();
-    assert_eq!(reg.eligible_bond(solver.address()).await.unwrap(), eth("0.7"));
-    by(&solver).queueWithdrawal(eth("0.7")).confirm().await.unwrap();
+    assert_eq!(reg.eligible_bond(solver.address()).await.unwrap(), eth("0.9"));
+    by(&solver).queueWithdrawal(eth("0.9")).confirm().await.unwrap();
 }
 
 /// A bond moves from a previous registry to a new one in two steps across
@@ -283,8 +299,16 @@ async fn a_bond_migrates_from_a_previous_registry() {
     let (auctioneer, solver) = (key(0), key(1));
     let as_ = |k: &PrivateKeySigner| chain.as_(k);
     let ap = as_(&auctioneer);
-    let deploy =
-        || OnChainRegistry::deploy(ap.clone(), auctioneer.address(), TREASURY, eth("1"), DAY);
+    let deploy = || {
+        OnChainRegistry::deploy(
+            ap.clone(),
+            auctioneer.address(),
+            TREASURY,
+            eth("1"),
+            DAY,
+            SETTLEMENT,
+        )
+    };
     let (old, new) = (deploy().await.unwrap(), deploy().await.unwrap());
     let (from, to) = (*old.contract.address(), *new.contract.address());
     SolverRegistry::new(from, as_(&solver)).bond().value(eth("1.5")).confirm().await.unwrap();

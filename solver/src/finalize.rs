@@ -77,6 +77,7 @@ pub(crate) fn round(ctx: &Context<'_>, order: &Order<'_>, alloc: &[(usize, f64)]
         }
     }
     Plan {
+        guarantee: None,
         intent: order.id,
         allocations: legs
             .into_iter()

@@ -59,7 +59,12 @@ mod tests {
     use stakebid_intents::{IntentId, Wei};
 
     fn plan(n: u8) -> Plan {
-        Plan { intent: IntentId(B256::repeat_byte(n)), allocations: vec![], fee: Wei(0) }
+        Plan {
+            guarantee: None,
+            intent: IntentId(B256::repeat_byte(n)),
+            allocations: vec![],
+            fee: Wei(0),
+        }
     }
 
     #[test]

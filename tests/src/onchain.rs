@@ -17,6 +17,7 @@ use stakebid_settlement::Confirm;
 use crate::anvil_path;
 use stakebid_devnet::deploy;
 use stakebid_devnet::el::{DelegationManager, StrategyManager};
+use stakebid_intents::guarantee::Terms;
 use stakebid_intents::protocol::{Award, Bid, BidAllocation, BidPlan};
 use stakebid_intents::{sign, Domain, Intent, Market, SignedIntent};
 use stakebid_settlement::calldata::settle_arg;
@@ -175,9 +176,21 @@ impl Fx {
                         .map(|(p, a)| BidAllocation { position: p.to_string(), amount: *a })
                         .collect(),
                     fee: *fee,
+                    guaranteeBps: 0,
+                    guaranteeDays: 0,
+                    guaranteeCap: U256::ZERO,
                 })
                 .collect(),
         }
+    }
+
+    /// `bid` with `terms` attached to its plan `i`.
+    pub fn guaranteed(&self, mut bid: Bid, i: usize, terms: &Terms) -> Bid {
+        let p = &mut bid.plans[i];
+        p.guaranteeBps = terms.floor.0;
+        p.guaranteeDays = terms.horizon_days;
+        p.guaranteeCap = U256::from(terms.cap.0);
+        bid
     }
 
     /// The auctioneer's award of `bid` (signed by `signer`).

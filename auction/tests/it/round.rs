@@ -36,6 +36,7 @@ fn solver(n: u8) -> PrivateKeySigner {
 
 fn bid(key: &PrivateKeySigner, wei: u128) -> Bid {
     let plan = Plan {
+        guarantee: None,
         intent: IntentId(B256::repeat_byte(3)),
         allocations: vec![Allocation { position: "stETH".into(), amount: Wei(wei) }],
         fee: Wei(0),

@@ -244,7 +244,7 @@ fn random_plan(g: &mut Gen, m: &Market, i: &Intent, id: stakebid_intents::Intent
     if g.r(0, 20) == 0 {
         allocations[0].amount.0 += 1; // off by one wei
     }
-    Plan { intent: id, allocations, fee: Wei(fee) }
+    Plan { guarantee: None, intent: id, allocations, fee: Wei(fee) }
 }
 
 #[test]
@@ -304,6 +304,7 @@ fn an_all_steth_plan_earns_steth_apr_and_reports_the_june_2022_stress() {
     let id = i.id(&domain());
     let ten = 10 * WAD;
     let plan = Plan {
+        guarantee: None,
         intent: id,
         allocations: vec![Allocation { position: "stETH".into(), amount: Wei(ten) }],
         fee: Wei(0),
@@ -319,6 +320,7 @@ fn an_all_steth_plan_earns_steth_apr_and_reports_the_june_2022_stress() {
     // A fee is paid out of the yield.
     let fee = ten / 1000;
     let plan = Plan {
+        guarantee: None,
         intent: id,
         allocations: vec![Allocation { position: "stETH".into(), amount: Wei(ten - fee) }],
         fee: Wei(fee),
@@ -356,6 +358,7 @@ fn a_position_below_the_markets_minimum_is_dust() {
     i.amount = U256::from(3 * WAD);
     let id = i.id(&domain());
     let plan = |parts: &[(&str, u128)]| Plan {
+        guarantee: None,
         intent: id,
         allocations: parts
             .iter()
@@ -380,6 +383,7 @@ fn a_position_below_the_markets_minimum_is_dust() {
     small.amount = U256::from(WAD / 100);
     let sid = small.id(&domain());
     let one = Plan {
+        guarantee: None,
         intent: sid,
         allocations: vec![Allocation { position: "stETH".into(), amount: Wei(WAD / 100) }],
         fee: Wei(0),
@@ -391,4 +395,76 @@ fn a_position_below_the_markets_minimum_is_dust() {
     let ctx_old = Context::new(&old, &sc);
     assert!(evaluate(&ctx_old, &i, id, &split).is_ok());
     assert_ne!(old.hash(), m.hash(), "the rule is part of what solvers agree on");
+}
+
+/// A guarantee is valued by the scenarios: E[min(shortfall at the horizon,
+/// cap)], computed here from the definition (docs/guarantee.md, Scoring);
+/// its score credit is capped at 10 bps of the amount; terms the
+/// Settlement would refuse are a violation.
+#[test]
+fn a_guarantee_adds_its_expected_payout_to_the_score_up_to_a_cap() {
+    use stakebid_intents::guarantee::Terms;
+    use stakebid_intents::units::Bps;
+    let m = Market::snapshot();
+    let ix = Index::new(&m);
+    let sc = Scenarios::generate(&m, &ix, B256::repeat_byte(3), 200);
+    let ctx = Context::new(&m, &sc);
+    let mut i = intent();
+    i.minLiquidBps = 0;
+    i.maxLossBps = 1000;
+    i.minNetApyBps = 200;
+    let id = i.id(&domain());
+    let ten = 10 * WAD;
+    let bare = Plan {
+        guarantee: None,
+        intent: id,
+        allocations: vec![Allocation { position: "stETH".into(), amount: Wei(ten) }],
+        fee: Wei(0),
+    };
+    let base = evaluate(&ctx, &i, id, &bare).unwrap();
+    assert!(base.guarantee.is_none());
+    let p = ix.position_ids["stETH"];
+    // Floor 0 over 90 days, cap 0.5 ETH: pays a scenario's loss beyond 90
+    // days of yield.
+    let t = Terms { floor: Bps(0), horizon_days: 90, cap: Wei(WAD / 2) };
+    let plan = Plan { guarantee: Some(t), ..bare.clone() };
+    let e = evaluate(&ctx, &i, id, &plan).unwrap();
+    let yield90 = U256::from(ten) * U256::from(282u64) / U256::from(10_000u64) * U256::from(90u64)
+        / U256::from(365u64);
+    let mut want = U256::ZERO;
+    for (s, sce) in sc.list.iter().enumerate() {
+        let f = sc.by_position[p].iter().find(|(k, _)| *k as usize == s).map_or(0, |(_, f)| f.0);
+        let loss = U256::from(ten) * U256::from(f) / U256::from(WAD);
+        let short = loss.saturating_sub(yield90).min(U256::from(WAD / 2));
+        want += short * U256::from(sce.probability.0);
+    }
+    let want = (want / U256::from(WAD)).to::<u128>();
+    let g = e.guarantee.clone().unwrap();
+    assert_eq!(g.expected_payout, Wei(want));
+    assert!(want > 0, "some scenario loses more than 90 days of yield");
+    assert_eq!(g.credit, Wei(want.min(ten / 1000)));
+    assert!(e.gas > base.gas, "a guaranteed intent costs more gas");
+    let extra_gas = (e.gas - base.gas) as i128 * m.gas.gas_price.0 as i128;
+    assert_eq!(e.score, base.score + g.credit.0 as i128 - extra_gas);
+
+    // A floor far above what the plan earns pays the cap in every
+    // scenario; the credit stops at 10 bps of the amount.
+    let t = Terms { floor: Bps(1000), horizon_days: 30, cap: Wei(WAD / 20) };
+    let e = evaluate(&ctx, &i, id, &Plan { guarantee: Some(t), ..bare.clone() }).unwrap();
+    let g = e.guarantee.unwrap();
+    assert_eq!(g.expected_payout.0 / 1000, (WAD / 20) / 1000, "≈ the cap: {:?}", g.expected_payout);
+    assert_eq!(g.credit, Wei(ten / 1000));
+
+    for bad in [
+        Terms { floor: Bps(300), horizon_days: 29, cap: Wei(WAD) },
+        Terms { floor: Bps(10_001), horizon_days: 30, cap: Wei(WAD) },
+        Terms { floor: Bps(300), horizon_days: 30, cap: Wei(0) },
+    ] {
+        let v = evaluate(&ctx, &i, id, &Plan { guarantee: Some(bad), ..bare.clone() }).unwrap_err();
+        assert_eq!(
+            v.iter().map(|v| v.code()).collect::<Vec<_>>(),
+            ["plan.bad_guarantee"],
+            "{bad:?}"
+        );
+    }
 }

@@ -119,6 +119,7 @@ export type ErrorCode =
   | "plan.amount_mismatch"
   | "plan.amount_out_of_range"
   | "plan.asset_not_accepted"
+  | "plan.bad_guarantee"
   | "plan.below_minimum_deposit"
   | "plan.capacity_exceeded"
   | "plan.duplicate_position"

@@ -164,10 +164,20 @@ class EngineAllocation:
 
 
 @dataclass
+class EngineGuarantee:
+    """A delivered-yield guarantee on a plan (docs/guarantee.md)."""
+
+    floorBps: int
+    horizonDays: int
+    cap: int
+
+
+@dataclass
 class EnginePlan:
     intent: str
     allocations: list[EngineAllocation]
     fee: int
+    guarantee: Optional[EngineGuarantee] = None
 
 
 @dataclass
@@ -183,20 +193,23 @@ class SolveResponse:
         return {
             "bids": [
                 {
-                    "plans": [
-                        {
-                            "intent": p.intent,
-                            "allocations": [
-                                {"position": a.position, "amount": str(a.amount)} for a in p.allocations
-                            ],
-                            "fee": str(p.fee),
-                        }
-                        for p in b.plans
-                    ]
+                    "plans": [_plan_json(p) for p in b.plans]
                 }
                 for b in self.bids
             ]
         }
+
+
+def _plan_json(p: EnginePlan) -> dict:
+    out: dict = {
+        "intent": p.intent,
+        "allocations": [{"position": a.position, "amount": str(a.amount)} for a in p.allocations],
+        "fee": str(p.fee),
+    }
+    if p.guarantee is not None:
+        g = p.guarantee
+        out["guarantee"] = {"floorBps": g.floorBps, "horizonDays": g.horizonDays, "cap": str(g.cap)}
+    return out
 
 
 def _intent_message(o: Any, w: str) -> IntentMessage:

@@ -300,6 +300,22 @@ mod schema {
         /// The solver's fee (wei, decimal).
         #[schema(pattern = "^[0-9]+$")]
         fee: String,
+        /// A delivered-yield guarantee on the plan, if the engine offers
+        /// one (docs/guarantee.md): the bond must cover its cap.
+        guarantee: Option<EngineGuarantee>,
+    }
+
+    /// At least `floorBps` net APY over `horizonDays` (30–730), measured
+    /// on-chain from the protocols' indexes, paid up to `cap` wei.
+    #[derive(ToSchema)]
+    pub(super) struct EngineGuarantee {
+        #[schema(minimum = 0, maximum = 10000)]
+        floorBps: u16,
+        #[schema(minimum = 30, maximum = 730)]
+        horizonDays: u16,
+        /// Wei (decimal).
+        #[schema(pattern = "^[0-9]+$")]
+        cap: String,
     }
 
     /// One allocation.
@@ -333,6 +349,7 @@ mod schema {
         SolveResponse,
         EngineBid,
         schema::EnginePlan,
+        schema::EngineGuarantee,
         schema::EngineAllocation,
         Notice,
         NoticeKind,

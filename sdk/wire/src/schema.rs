@@ -29,6 +29,16 @@ pub struct BidPlan {
     /// The solver's fee, wei (decimal).
     #[schema(pattern = "^[0-9]+$")]
     fee: String,
+    /// The delivered-yield guarantee's floor, bps of net APY (absent: no
+    /// guarantee; docs/guarantee.md).
+    #[schema(minimum = 0, maximum = 10000)]
+    guaranteeBps: Option<u16>,
+    /// The horizon the floor is measured over, days (30–730).
+    #[schema(minimum = 30, maximum = 730)]
+    guaranteeDays: Option<u16>,
+    /// The most the solver's bond pays for this plan, wei (decimal).
+    #[schema(value_type = Option<String>, pattern = "^[0-9]+$")]
+    guaranteeCap: Option<String>,
 }
 
 /// A solver's bid: plans for a subset of the batch, won or lost whole.
@@ -82,6 +92,25 @@ pub struct Plan {
     /// The fee, wei (decimal).
     #[schema(pattern = "^[0-9]+$")]
     fee: String,
+    /// The delivered-yield guarantee the solver attaches, if any.
+    guarantee: Option<GuaranteeTerms>,
+}
+
+/// A solver's delivered-yield guarantee on one plan (docs/guarantee.md):
+/// at least `floorBps` net APY over `horizonDays`, measured on-chain from
+/// the protocols' own indexes, paid up to `cap` from its bond.
+#[derive(ToSchema)]
+#[schema(as = GuaranteeTerms)]
+pub struct GuaranteeTerms {
+    /// The floor, bps of net APY.
+    #[schema(minimum = 0, maximum = 10000)]
+    floorBps: u16,
+    /// The horizon, days (30–730).
+    #[schema(minimum = 30, maximum = 730)]
+    horizonDays: u16,
+    /// The most the solver's bond pays, wei (decimal).
+    #[schema(pattern = "^[0-9]+$")]
+    cap: String,
 }
 
 /// Capacity held, wei (decimal) by asset, operator and service id.

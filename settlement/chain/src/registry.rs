@@ -24,17 +24,25 @@ pub struct OnChainRegistry<P> {
 }
 
 impl<P: Provider<Ethereum> + Clone> OnChainRegistry<P> {
-    /// Deploys a registry whose `auctioneer` may slash into `treasury`.
+    /// Deploys a registry whose `auctioneer` may slash into `treasury` and
+    /// whose `settlement` reserves guarantee collateral and pays claims.
     pub async fn deploy(
         provider: P,
         auctioneer: Address,
         treasury: Address,
         min_bond: U256,
         withdrawal_delay: u64,
+        settlement: Address,
     ) -> Result<Self, ChainError> {
-        let contract =
-            SolverRegistry::deploy(provider, auctioneer, treasury, min_bond, withdrawal_delay)
-                .await?;
+        let contract = SolverRegistry::deploy(
+            provider,
+            auctioneer,
+            treasury,
+            min_bond,
+            withdrawal_delay,
+            settlement,
+        )
+        .await?;
         Ok(OnChainRegistry { contract })
     }
 

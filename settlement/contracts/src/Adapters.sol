@@ -6,7 +6,7 @@ import "./Common.sol";
 /// @title LidoAdapter: ETH → stETH through Lido's `submit(referral)`.
 /// @notice One `submit` per award; the shares are split pro rata. stETH
 /// handed in as stETH passes straight through to the owner.
-contract LidoAdapter is IAdapter {
+contract LidoAdapter is IAdapter, IYieldIndex {
     ILido public immutable lido;
 
     error AssetNotAccepted(address tokenIn);
@@ -28,12 +28,22 @@ contract LidoAdapter is IAdapter {
         require(IERC20(tokenIn).transfer(owner, amount));
         return amount;
     }
+
+    /// ETH per stETH share: what Lido's oracle reports move.
+    function index(address, address) external view returns (uint256) {
+        return lido.getPooledEthByShares(1e18);
+    }
+
+    /// stETH rebases in ETH: one token counts for one ETH.
+    function ethPerToken(address) external pure returns (uint256) {
+        return 1e18;
+    }
 }
 
 /// @title RocketPoolAdapter: ETH → rETH (or another deposit-pool token)
 /// through the deposit pool's `deposit()`.
 /// @notice One `deposit` per award; what it mints is split pro rata.
-contract RocketPoolAdapter is IAdapter {
+contract RocketPoolAdapter is IAdapter, IYieldIndex {
     IRocketDepositPool public immutable pool;
     IERC20 public immutable token;
 
@@ -59,6 +69,15 @@ contract RocketPoolAdapter is IAdapter {
         require(token.transfer(owner, amount));
         return amount;
     }
+
+    /// The token's exchange rate: ETH per rETH.
+    function index(address, address) external view returns (uint256) {
+        return IRocketTokenRETH(address(token)).getExchangeRate();
+    }
+
+    function ethPerToken(address) external view returns (uint256) {
+        return IRocketTokenRETH(address(token)).getExchangeRate();
+    }
 }
 
 /// @title EigenLayerAdapter: restakes an LST for an owner through one
@@ -70,7 +89,7 @@ contract RocketPoolAdapter is IAdapter {
 /// adapter (once per token for the whole award), delivered straight to the
 /// holders, each of which calls `depositIntoStrategy` and, the first time,
 /// `delegateTo(operator)`.
-contract EigenLayerAdapter is IAdapter {
+contract EigenLayerAdapter is IAdapter, IYieldIndex {
     address public immutable admin;
     IStrategyManager public immutable strategyManager;
     IDelegationManager public immutable delegationManager;
@@ -237,6 +256,25 @@ contract EigenLayerAdapter is IAdapter {
         address holder = _holderFor(owner, operator);
         require(IERC20(token).transfer(holder, amount));
         return PositionHolder(holder).restake(IStrategy(strategyFor[token]), IERC20(token), amount, operator);
+    }
+
+    /// ETH per strategy share of `token` restaked with `operator`: the
+    /// strategy's underlying per share × the operator's slashing factor
+    /// (EigenLayer's max magnitude, WAD) × the ETH one token counts for
+    /// (from its minting adapter; 1e18 for stETH, whose rebase already
+    /// shows in the strategy's balance).
+    function index(address token, address operator) external view returns (uint256 idx) {
+        address strategy = strategyFor[token];
+        if (strategy == address(0)) revert UnknownToken(token);
+        address am = IAllocationManagerOf(address(delegationManager)).allocationManager();
+        idx = IStrategyViews(strategy).sharesToUnderlyingView(1e18)
+            * IAllocationViews(am).getMaxMagnitude(operator, strategy) / 1e18;
+        address minter = minterFor[token];
+        if (minter != address(0)) idx = idx * IYieldIndex(minter).ethPerToken(token) / 1e18;
+    }
+
+    function ethPerToken(address) external pure returns (uint256) {
+        return 1e18;
     }
 
     /// The holder of `owner`'s stake with `operator`, created on first use.

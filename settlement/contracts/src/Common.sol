@@ -79,6 +79,31 @@ interface IDelegationManager {
     function completeQueuedWithdrawal(Withdrawal calldata withdrawal, IERC20[] calldata tokens, bool receiveAsTokens) external;
 }
 
+/// The views a guarantee's yield index reads (docs/guarantee.md): a
+/// strategy's shares in its underlying, an operator's slashing factor.
+interface IStrategyViews {
+    function sharesToUnderlyingView(uint256 shares) external view returns (uint256);
+}
+
+interface IAllocationViews {
+    function getMaxMagnitude(address operator, address strategy) external view returns (uint64);
+}
+
+interface IAllocationManagerOf {
+    function allocationManager() external view returns (address);
+}
+
+/// What a guarantee's claim reads of an adapter: the protocol's own yield
+/// index (WAD, ETH per unit of what the position holds) of the position
+/// `token` (through `operator` when restaking), never a balance, so an
+/// owner moving its tokens cannot move it; and, for a token an adapter
+/// mints, the ETH one token counts for (1e18 for a token that rebases in
+/// ETH, whose yield already shows in the balances a strategy holds).
+interface IYieldIndex {
+    function index(address token, address operator) external view returns (uint256);
+    function ethPerToken(address token) external view returns (uint256);
+}
+
 /// EigenLayer's RewardsCoordinator: the one call a position holder makes,
 /// naming who may claim the AVS rewards it earns.
 interface IRewardsCoordinator {

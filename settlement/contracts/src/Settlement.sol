@@ -2,9 +2,12 @@
 pragma solidity 0.8.28;
 
 import "./Common.sol";
+import "./Guarantee.sol";
 
 interface ISolverRegistry {
     function eligible(address solver) external view returns (bool);
+    function reserve(address solver, bytes32 award, uint256 amount, uint64 releaseAt) external;
+    function payClaim(bytes32 award, address owner, uint256 pay, uint256 release) external;
 }
 
 /// @title Settlement: executes awarded plans for signed yield-and-risk intents.
@@ -24,7 +27,17 @@ interface ISolverRegistry {
 /// skipped with `IntentSkipped` and the rest of the award settles: a staker
 /// cannot make another's settlement revert. `settle` never sends ETH to an
 /// owner or a solver: ETH fees and ETH held as is are credited to escrow,
-/// withdrawn with `withdraw`. Three keys: the admin (configuration, pause),
+/// withdrawn with `withdraw`.
+///
+/// Delivered-yield guarantees (docs/guarantee.md): a plan may carry a floor
+/// net APY over a horizon, capped from the solver's bond. As an award
+/// settles, its guaranteed intents become leaves of one Merkle root (the
+/// route and entry index of each position read from the protocols' own
+/// views), emitted whole in `GuaranteesCommitted`, and the caps are
+/// reserved in the SolverRegistry under that root. In the day after an
+/// intent's horizon anyone may `claim` for it: the shortfall below the
+/// floor, from today's indexes, is credited to the owner's escrow, the
+/// rest of its cap returns to the solver. Three keys: the admin (configuration, pause),
 /// the auctioneer (signs awards), executors (send `settle`). After the
 /// deploy's setup window, a new auctioneer, executor, adapter or route is
 /// queued behind a timelock and visible as `ChangeQueued` for `delay`
@@ -52,10 +65,39 @@ contract Settlement is ReentrancyGuard {
         uint256 amount;
     }
 
+    /// A plan and, if `guaranteeCap` > 0, its guarantee: at least
+    /// `guaranteeBps` net APY over `guaranteeDays`, paid up to the cap.
     struct BidPlan {
         bytes32 intentId;
         BidAllocation[] allocations;
         uint256 fee;
+        uint16 guaranteeBps;
+        uint16 guaranteeDays;
+        uint256 guaranteeCap;
+    }
+
+    /// One position of a guaranteed plan as settled: how its index is read
+    /// (the route's adapter, token and operator), the ETH put in, and the
+    /// index (WAD) at entry. `adapter` zero: ETH held as is (index 1e18).
+    struct Leg {
+        address adapter;
+        address token;
+        address operator;
+        uint256 entryValue;
+        uint256 entryIndex;
+    }
+
+    /// One guaranteed intent as settled: a leaf of its award's commitment
+    /// (keccak256(abi.encode(leaf))).
+    struct Leaf {
+        bytes32 intentId;
+        address owner;
+        uint256 amount;
+        uint16 floorBps;
+        uint16 horizonDays;
+        uint256 cap;
+        uint64 settledAt;
+        Leg[] legs;
     }
 
     struct Bid {
@@ -120,6 +162,7 @@ contract Settlement is ReentrancyGuard {
         uint256 ids;
         uint256 queue;
         uint256 skipped;
+        uint256 guaranteed; // memory: a count, then the plan index of each settled guaranteed intent
     }
 
     bytes32 public constant INTENT_TYPEHASH = keccak256(
@@ -129,6 +172,11 @@ contract Settlement is ReentrancyGuard {
         keccak256("Award(uint64 auctionId,bytes32 bidHash,address solver,bytes32[] intentIds,int256 score)");
     bytes32 private constant DOMAIN_TYPEHASH =
         keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
+    /// Guarantee terms: horizons within [30, 730] days; at most 16 positions
+    /// per guaranteed plan, so a claim's gas is bounded.
+    uint256 private constant MIN_GUARANTEE_DAYS = 30;
+    uint256 private constant MAX_GUARANTEE_DAYS = 730;
+    uint256 private constant MAX_GUARANTEE_LEGS = 16;
     /// Distinct routes an award remembers (see `_route`), and the bytes they take.
     uint256 private constant ROUTES_CACHED = 8;
     uint256 private constant ROUTE_CACHE = 0x20 + 8 * 0x80;
@@ -150,6 +198,8 @@ contract Settlement is ReentrancyGuard {
     mapping(bytes32 => Route) public routes;
     mapping(address => Account) private accounts;
     mapping(address => mapping(uint256 => uint256)) public nonceBitmap;
+    /// Intent id => its guarantee was claimed.
+    mapping(bytes32 => bool) public guaranteeClaimed;
 
     event Deposited(address indexed owner, uint256 amount);
     event Withdrawn(address indexed owner, uint256 amount);
@@ -164,6 +214,10 @@ contract Settlement is ReentrancyGuard {
     event AuctioneerSet(address auctioneer);
     event ExecutorSet(address executor, bool allowed);
     /// Owner-side checks failed for this intent; the rest of its award settled.
+    /// An award's guaranteed intents: `root` is their Merkle root (leaves
+    /// keccak256(abi.encode(leaf)), OpenZeppelin's tree of unsorted leaves).
+    event GuaranteesCommitted(bytes32 indexed root, address indexed solver, uint64 indexed auctionId, Leaf[] leaves);
+    event GuaranteeClaimed(bytes32 indexed intentId, address indexed owner, bytes32 indexed root, uint256 paid, uint256 released);
     event IntentSkipped(bytes32 indexed intentId, address indexed owner, uint64 auctionId, uint8 reason);
     event ChangeQueued(bytes32 indexed id, bytes call, uint256 eta);
     event ChangeCancelled(bytes32 indexed id);
@@ -206,6 +260,10 @@ contract Settlement is ReentrancyGuard {
     error TooEarly(bytes32 id, uint256 eta);
     error AlreadyQueued(bytes32 id);
     error ChangeFailed(bytes32 id);
+    error BadGuarantee(bytes32 intentId);
+    error NotCommitted(bytes32 intentId);
+    error ClaimWindow(uint64 opensAt, uint64 closesAt);
+    error AlreadyClaimed(bytes32 intentId);
 
     modifier onlyAdmin() {
         if (msg.sender != admin) revert NotAdmin();
@@ -517,6 +575,156 @@ contract Settlement is ReentrancyGuard {
         }
     }
 
+    // ---- guarantees ------------------------------------------------------
+
+    /// Checks a settled plan's guarantee terms (ETH input, floor at most
+    /// 100 %, horizon in range, cap in 128 bits, few enough positions) and
+    /// notes the plan for the award's commitment. The words are read raw,
+    /// so the range checks also refuse dirty high bits.
+    function _guaranteed(Ctx memory c, uint256 i, uint256 it, uint256 plan, bytes32 id) private pure {
+        uint256 floor = _word(plan + 0x60);
+        uint256 days_ = _word(plan + 0x80);
+        uint256 cap = _word(plan + 0xa0);
+        if (
+            _word(it + 0x20) != 0 || floor > 10_000 || days_ < MIN_GUARANTEE_DAYS || days_ > MAX_GUARANTEE_DAYS
+                || cap == 0 || cap > type(uint128).max || _word(plan + _word(plan + 0x20)) > MAX_GUARANTEE_LEGS
+        ) revert BadGuarantee(id);
+        uint256 gl = c.guaranteed;
+        assembly ("memory-safe") {
+            let k := mload(gl)
+            mstore(add(gl, shl(5, add(k, 1))), i)
+            mstore(gl, add(k, 1))
+        }
+    }
+
+    /// The award's commitment: one leaf per settled guaranteed intent (its
+    /// positions' routes and entry indexes, read once per route after every
+    /// deposit of the award is done), their Merkle root, the leaves in an
+    /// event, and the caps reserved in the registry under the root until the
+    /// last claim window closes. A reservation the solver's free bond cannot
+    /// cover reverts the award (the solver's fault).
+    function _commit(Ctx memory c) private {
+        uint256 g = _mload(c.guaranteed);
+        Leaf[] memory leaves = new Leaf[](g);
+        bytes32[] memory tree = new bytes32[](2 * g - 1);
+        IndexCache memory ic = IndexCache(0, new uint256[2][](g * MAX_GUARANTEE_LEGS));
+        uint256 caps;
+        uint256 longest;
+        for (uint256 k = 0; k < g; k++) {
+            Leaf memory l = _leaf(c, _mload(c.guaranteed + 32 * (k + 1)), ic);
+            leaves[k] = l;
+            tree[2 * g - 2 - k] = keccak256(abi.encode(l));
+            caps += l.cap;
+            if (l.horizonDays > longest) longest = l.horizonDays;
+        }
+        for (uint256 x = g - 1; x > 0; x--) {
+            tree[x - 1] = _hashPair(tree[2 * x - 1], tree[2 * x]);
+        }
+        bytes32 root = tree[0];
+        emit GuaranteesCommitted(root, c.solver, c.auctionId, leaves);
+        registry.reserve(c.solver, root, caps, uint64(block.timestamp + longest * 1 days + GuaranteeRule.CLAIM_WINDOW));
+    }
+
+    /// Indexes read while committing one award: (keccak(adapter, token,
+    /// operator), index) pairs, so each route is read once.
+    struct IndexCache {
+        uint256 n;
+        uint256[2][] seen;
+    }
+
+    /// The leaf of the award's plan `i` (settled just now).
+    function _leaf(Ctx memory c, uint256 i, IndexCache memory ic) private view returns (Leaf memory l) {
+        uint256 plan = _tail(c.plans, i);
+        uint256 it;
+        {
+            uint256 si = _tail(c.intents, i);
+            it = si + _word(si);
+        }
+        l.intentId = bytes32(_word(plan));
+        l.owner = address(uint160(_word(it)));
+        l.amount = _word(it + 0x40);
+        l.floorBps = uint16(_word(plan + 0x60));
+        l.horizonDays = uint16(_word(plan + 0x80));
+        l.cap = _word(plan + 0xa0);
+        l.settledAt = uint64(block.timestamp);
+        l.legs = _legs(plan + _word(plan + 0x20), c.queue, ic);
+    }
+
+    /// The legs of a plan whose allocations (length word) are at `al`.
+    function _legs(uint256 al, uint256 q, IndexCache memory ic) private view returns (Leg[] memory legs) {
+        uint256 n = _word(al);
+        legs = new Leg[](n);
+        for (uint256 j = 0; j < n; j++) {
+            uint256 e = _tail(al + 0x20, j);
+            Leg memory leg = legs[j];
+            (leg.adapter, leg.token, leg.operator) = _route(e + _word(e), q);
+            leg.entryValue = _word(e + 0x20);
+            uint256 key = uint256(keccak256(abi.encode(leg.adapter, leg.token, leg.operator)));
+            uint256 x = 0;
+            while (x < ic.n && ic.seen[x][0] != key) x++;
+            if (x == ic.n) {
+                ic.seen[x] = [key, _indexOf(leg.adapter, leg.token, leg.operator)];
+                ic.n++;
+            }
+            leg.entryIndex = ic.seen[x][1];
+        }
+    }
+
+    /// A position's yield index now (WAD): the adapter's reading of the
+    /// protocol's own view; ETH held as is stays at 1e18.
+    function _indexOf(address adapter, address token, address operator) private view returns (uint256) {
+        if (adapter == address(0)) return 1e18;
+        return IYieldIndex(adapter).index(token, operator);
+    }
+
+    /// OpenZeppelin's commutative node hash: keccak256 of the sorted pair.
+    function _hashPair(bytes32 a, bytes32 b) private pure returns (bytes32 h) {
+        (bytes32 x, bytes32 y) = a < b ? (a, b) : (b, a);
+        assembly ("memory-safe") {
+            mstore(0x00, x)
+            mstore(0x20, y)
+            h := keccak256(0x00, 0x40)
+        }
+    }
+
+    /// Anyone, in the day after `leaf`'s horizon: checks the leaf against its
+    /// award's commitment `root`, reads each position's index now, and pays
+    /// the shortfall below the floor (`GuaranteeRule`, elapsed time capped at
+    /// the horizon), at most the cap, from the solver's reserved collateral
+    /// into the owner's escrow here; the rest of the cap returns to the
+    /// solver. Once per intent. Not stopped by `pause`: a pause must not let
+    /// a claim's window pass.
+    function claim(bytes32 root, Leaf calldata leaf, bytes32[] calldata proof)
+        external
+        nonReentrant
+        returns (uint256 paid)
+    {
+        bytes32 node = keccak256(abi.encode(leaf));
+        for (uint256 k = 0; k < proof.length; k++) {
+            node = _hashPair(node, proof[k]);
+        }
+        if (node != root) revert NotCommitted(leaf.intentId);
+        uint64 opensAt = leaf.settledAt + uint64(leaf.horizonDays) * 1 days;
+        uint64 closesAt = opensAt + uint64(GuaranteeRule.CLAIM_WINDOW);
+        if (block.timestamp < opensAt || block.timestamp > closesAt) revert ClaimWindow(opensAt, closesAt);
+        if (guaranteeClaimed[leaf.intentId]) revert AlreadyClaimed(leaf.intentId);
+        guaranteeClaimed[leaf.intentId] = true;
+        uint256 n = leaf.legs.length;
+        GuaranteeRule.Leg[] memory legs = new GuaranteeRule.Leg[](n);
+        for (uint256 j = 0; j < n; j++) {
+            Leg calldata l = leaf.legs[j];
+            legs[j] = GuaranteeRule.Leg(
+                uint128(l.entryValue), uint128(l.entryIndex), uint128(_indexOf(l.adapter, l.token, l.operator))
+            );
+        }
+        uint256 t = GuaranteeRule.elapsed(leaf.settledAt, uint64(block.timestamp), leaf.horizonDays);
+        paid = GuaranteeRule.payout(leaf.amount, leaf.floorBps, t, leaf.cap, legs);
+        uint256 released = leaf.cap - paid;
+        // The registry pays into `depositFor(owner)`: credited, not pushed.
+        registry.payClaim(root, leaf.owner, paid, released);
+        emit GuaranteeClaimed(leaf.intentId, leaf.owner, root, paid, released);
+    }
+
     // ---- settlement ------------------------------------------------------
 
     /// Settles a batch of awards in one transaction. An intent whose owner
@@ -550,6 +758,15 @@ contract Settlement is ReentrancyGuard {
         if (_recover(_digest(awardHash, domain), asigAt) != auctioneer) revert BadAwardSignature();
         if (!registry.eligible(a.solver)) revert SolverNotEligible(a.solver);
         Ctx memory c = _context(s, domain);
+        {
+            uint256 gl;
+            assembly ("memory-safe") {
+                gl := mload(0x40)
+                mstore(gl, 0)
+                mstore(0x40, add(gl, shl(5, add(n, 1))))
+            }
+            c.guaranteed = gl;
+        }
         uint256 ethFees;
         for (uint256 i = 0; i < n; i++) {
             // What one intent allocates in memory is not needed by the next
@@ -565,6 +782,7 @@ contract Settlement is ReentrancyGuard {
             }
         }
         _flush(c.queue);
+        if (_mload(c.guaranteed) > 0) _commit(c);
         // Credited, not sent: a solver's address cannot make its award revert.
         if (ethFees > 0) _credit(a.solver, ethFees);
         emit AwardSettled(a.auctionId, a.solver, a.bidHash, n - c.skipped);
@@ -662,6 +880,7 @@ contract Settlement is ReentrancyGuard {
                 return 0;
             }
             bool tokensLeft = _checkPlan(it, plan, _tail(c.mins, i), id, c.queue);
+            if (_word(plan + 0x60) | _word(plan + 0x80) | _word(plan + 0xa0) != 0) _guaranteed(c, i, it, plan, id);
             bool eth = _word(it + 0x20) == 0;
             if (tokensLeft) _deliverTokens(it, plan, _tail(c.mins, i), id, c.queue);
             uint256 fee = _word(plan + 0x40);

@@ -12,15 +12,18 @@ pragma solidity 0.8.28;
 /// key sees the proposal and has time to queue and withdraw its bond before
 /// that key can slash it. A leaked key is replaced without a redeploy.
 ///
-/// Collateral: when a solver's plan is awarded, the auctioneer can reserve
-/// part of its bond against that award until a date (the end of the plan's
-/// guarantee window). Reserved collateral belongs to the award's stakers
-/// first: it cannot be queued or withdrawn, penalties take only the free
-/// part, it does not count towards eligibility, and before its date the
-/// auctioneer can pay it to a staker the plan shortchanged (`claim`) — only
-/// to an owner named when it was reserved, so even a stolen auctioneer key
-/// cannot pay collateral to itself.
-/// After the date anyone can release it back to the free bond.
+/// Collateral: when a plan with a delivered-yield guarantee settles, the
+/// Settlement reserves the guarantee's cap from the solver's free bond,
+/// keyed by the award's commitment (the Merkle root of its guaranteed
+/// intents, docs/guarantee.md). Reserved collateral belongs to the award's
+/// stakers first: it cannot be queued or withdrawn, penalties take only the
+/// free part, and it does not count towards eligibility. Only the
+/// Settlement — whose `claim` checks an intent's leaf against the root and
+/// computes the shortfall from the protocols' own indexes — can pay from
+/// it, and only into that intent owner's escrow there; whatever a claim
+/// does not pay returns to the solver's free bond at once. After the last
+/// claim window anyone can release what is left. No key (not the
+/// auctioneer, not the admin) can move reserved collateral otherwise.
 ///
 /// Bond migration: `bonds(solver)` keeps the previous registry's first three
 /// return words (amount, queued, unlockAt) so the CLI's `migrate-bond` reads
@@ -36,9 +39,8 @@ contract SolverRegistry {
 
     struct Reservation {
         address solver;
+        uint64 releaseAt; // after it anyone may release what is left
         uint256 amount; // still held
-        uint64 releaseAt; // when anyone may release it
-        bytes32 stakers; // keccak256(abi.encode(address[] owners)): who a claim may pay
     }
 
     address public auctioneer;
@@ -48,6 +50,8 @@ contract SolverRegistry {
     address public pendingAuctioneer;
     uint64 public rotationReadyAt;
     address public immutable treasury;
+    /// The only contract that reserves collateral and pays claims from it.
+    address public immutable settlement;
     uint256 public immutable minBond;
     uint64 public immutable withdrawalDelay;
     mapping(address => Bond) public bonds;
@@ -58,7 +62,7 @@ contract SolverRegistry {
     /// are bound to the round's announcement, so a repeated auction id
     /// (a store reset) never meets an older penalty's key.
     mapping(bytes32 => bool) public slashedFor;
-    /// Award key (the award's evidence hash, chosen by the auctioneer) =>
+    /// An award's commitment (the Merkle root of its guaranteed intents) =>
     /// the collateral held for it.
     mapping(bytes32 => Reservation) public reservations;
     bool private entered;
@@ -72,7 +76,7 @@ contract SolverRegistry {
     event RotationCancelled(address indexed next);
     event CollateralReserved(address indexed solver, bytes32 indexed award, uint256 amount, uint64 releaseAt);
     event CollateralReleased(address indexed solver, bytes32 indexed award, uint256 amount);
-    event CollateralClaimed(address indexed solver, bytes32 indexed award, address indexed to, uint256 amount);
+    event CollateralPaid(address indexed solver, bytes32 indexed award, address indexed owner, uint256 amount);
 
     error NotAuctioneer();
     error NotAdmin();
@@ -89,9 +93,9 @@ contract SolverRegistry {
     error AlreadyReserved(bytes32 award);
     error NoReservation(bytes32 award);
     error NotYetReleasable(uint64 releaseAt);
-    error ReservationExpired(uint64 releaseAt);
     error ZeroAddress();
-    error NotAStaker(bytes32 award);
+    error NotSettlement();
+    error ReservationShort(bytes32 award, uint256 have, uint256 want);
 
     modifier nonReentrant() {
         if (entered) revert Reentrancy();
@@ -100,8 +104,15 @@ contract SolverRegistry {
         entered = false;
     }
 
-    constructor(address auctioneer_, address treasury_, uint256 minBond_, uint64 withdrawalDelay_) {
+    constructor(
+        address auctioneer_,
+        address treasury_,
+        uint256 minBond_,
+        uint64 withdrawalDelay_,
+        address settlement_
+    ) {
         if (auctioneer_ == address(0)) revert ZeroAuctioneer();
+        settlement = settlement_;
         auctioneer = auctioneer_;
         admin = msg.sender;
         rotationDelay = 2 * withdrawalDelay_;
@@ -233,59 +244,56 @@ contract SolverRegistry {
         if (!ok) revert TransferFailed();
     }
 
-    /// Auctioneer only: holds `amount` of `solver`'s free bond as collateral
-    /// for `award` until `releaseAt`, payable only to the award's owners
-    /// (`stakers` = keccak256(abi.encode(owners))). Once per award key.
-    function reserve(address solver, bytes32 award, uint256 amount, uint64 releaseAt, bytes32 stakers)
-        external
-    {
-        if (msg.sender != auctioneer) revert NotAuctioneer();
+    /// Settlement only, as an award with guarantees settles: holds
+    /// `amount` of `solver`'s free bond for the award committed as `award`
+    /// until `releaseAt` (the end of its last claim window). Once per award.
+    function reserve(address solver, bytes32 award, uint256 amount, uint64 releaseAt) external {
+        if (msg.sender != settlement) revert NotSettlement();
         if (reservations[award].solver != address(0)) revert AlreadyReserved(award);
         uint256 free = freeBond(solver);
         if (free < amount) revert InsufficientBond(free, amount);
         bonds[solver].reserved += amount;
-        reservations[award] = Reservation(solver, amount, releaseAt, stakers);
+        reservations[award] = Reservation(solver, releaseAt, amount);
         emit CollateralReserved(solver, award, amount, releaseAt);
     }
 
-    /// Returns what is left of `award`'s collateral to the solver's free
-    /// bond: anyone once its date has passed, the auctioneer at any time.
+    /// Settlement only, for one intent's claim: pays `pay` of `award`'s
+    /// collateral into `owner`'s escrow at the Settlement (credited, never
+    /// pushed to the owner) and returns `release` to the solver's free bond.
+    function payClaim(bytes32 award, address owner, uint256 pay, uint256 release_) external nonReentrant {
+        if (msg.sender != settlement) revert NotSettlement();
+        Reservation storage r = reservations[award];
+        address solver = r.solver;
+        if (solver == address(0)) revert NoReservation(award);
+        uint256 both = pay + release_;
+        if (r.amount < both) revert ReservationShort(award, r.amount, both);
+        r.amount -= both;
+        Bond storage b = bonds[solver];
+        b.reserved -= both;
+        b.amount -= pay;
+        if (release_ > 0) emit CollateralReleased(solver, award, release_);
+        if (pay > 0) {
+            emit CollateralPaid(solver, award, owner, pay);
+            (bool ok,) = settlement.call{value: pay}(abi.encodeCall(IEscrowFor.depositFor, (owner)));
+            if (!ok) revert TransferFailed();
+        }
+    }
+
+    /// Anyone, after the award's last claim window: returns what is left of
+    /// its collateral to the solver's free bond. A claim that cannot be
+    /// made (a protocol's view reverting) therefore locks nothing forever.
     function release(bytes32 award) external {
         Reservation storage r = reservations[award];
         if (r.solver == address(0)) revert NoReservation(award);
-        if (msg.sender != auctioneer && block.timestamp < r.releaseAt) {
-            revert NotYetReleasable(r.releaseAt);
-        }
+        if (block.timestamp <= r.releaseAt) revert NotYetReleasable(r.releaseAt);
         uint256 amount = r.amount;
         r.amount = 0;
         bonds[r.solver].reserved -= amount;
         emit CollateralReleased(r.solver, award, amount);
     }
+}
 
-    /// Auctioneer only, before the reservation's date: pays up to `amount`
-    /// of `award`'s collateral to `owners[index]`, a staker the plan
-    /// shortchanged; `owners` must be the list named at `reserve`.
-    function claim(bytes32 award, address[] calldata owners, uint256 index, uint256 amount)
-        external
-        nonReentrant
-        returns (uint256 paid)
-    {
-        if (msg.sender != auctioneer) revert NotAuctioneer();
-        Reservation storage r = reservations[award];
-        if (r.solver == address(0)) revert NoReservation(award);
-        if (block.timestamp >= r.releaseAt) revert ReservationExpired(r.releaseAt);
-        if (keccak256(abi.encode(owners)) != r.stakers || index >= owners.length) {
-            revert NotAStaker(award);
-        }
-        address to = owners[index];
-        if (to == address(0)) revert ZeroAddress();
-        paid = amount < r.amount ? amount : r.amount;
-        r.amount -= paid;
-        Bond storage b = bonds[r.solver];
-        b.reserved -= paid;
-        b.amount -= paid;
-        emit CollateralClaimed(r.solver, award, to, paid);
-        (bool ok,) = to.call{value: paid}("");
-        if (!ok) revert TransferFailed();
-    }
+/// Where a claim's payment goes: the owner's escrow at the Settlement.
+interface IEscrowFor {
+    function depositFor(address owner) external payable;
 }

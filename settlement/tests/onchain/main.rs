@@ -6,6 +6,7 @@
 mod admin;
 mod batch;
 mod calldata;
+mod claims;
 mod executor;
 mod exits;
 pub(crate) use stakebid_tests::onchain as fixture;

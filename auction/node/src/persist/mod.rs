@@ -59,7 +59,7 @@ mod tests {
 
     fn plan(i: IntentId) -> Plan {
         let a = stakebid_intents::plan::Allocation { position: "stETH".into(), amount: Wei(5) };
-        Plan { intent: i, allocations: vec![a], fee: Wei(1) }
+        Plan { guarantee: None, intent: i, allocations: vec![a], fee: Wei(1) }
     }
 
     /// Every optional field set, so a field the DTO dropped or misnamed

@@ -49,6 +49,7 @@ impl Participant for Scripted {
             .map(|(id, i)| {
                 let amount: u128 = i.amount.to();
                 Plan {
+                    guarantee: None,
                     intent: *id,
                     allocations: vec![Allocation {
                         position: self.position.into(),

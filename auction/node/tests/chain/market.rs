@@ -108,6 +108,7 @@ async fn next_round(
     let bid = &out.bids[0].bid;
     let p = bid.plans.iter().find(|p| p.intentId == intent.0 .0).unwrap();
     Plan {
+        guarantee: None,
         intent: intent.0,
         allocations: p
             .allocations
@@ -191,6 +192,7 @@ async fn a_rocket_pool_oracle_report_raises_reths_apr_by_the_growth_over_the_win
 /// A one-position plan of `amount` into `position`.
 fn all_in(id: IntentId, position: &str, amount: U256) -> Plan {
     Plan {
+        guarantee: None,
         intent: id,
         allocations: vec![stakebid_intents::plan::Allocation {
             position: position.into(),
