@@ -67,6 +67,7 @@ error_codes! {
     BidAmountOutOfRange = "bid.amount_out_of_range", None, "an amount in the bid does not fit the evaluator's range";
     BidDuplicateIntent = "bid.duplicate_intent", None, "the bid plans one intent twice";
     BidEmpty = "bid.empty", None, "the bid carries no plan";
+    BidGuaranteeOverBond = "bid.guarantee_over_bond", None, "the caps of the bid's guarantees add up to more than the solver's free bond (bonded, less queued and already reserved): the Settlement could not reserve them";
     BidOverGasBudget = "bid.over_gas_budget", None, "the bid's settlement gas is above the settlement gas budget (half a block): split the solution over several bids";
     BidUnknownIntent = "bid.unknown_intent", None, "the bid plans an intent that is not in the batch";
     BusBadSignature = "bus.bad_signature", None, "the envelope's signature does not recover to its named sender, or the subject/body was altered";
@@ -91,10 +92,12 @@ error_codes! {
     CliBadMarketSource = "cli.bad_market_source", None, "--market-source is neither `chain` nor `file`";
     CliBadStore = "cli.bad_store", None, "`--store` is not a `postgres://` URL";
     CliBadUrl = "cli.bad_url", None, "a URL cannot be parsed";
+    CliClaimNotOpen = "cli.claim_not_open", None, "`stakebid claim`: the guarantee's claim window is not open now (it opens at the horizon and closes a day later) or it was claimed";
     CliIo = "cli.io", None, "cannot read a file";
     CliMalformedJson = "cli.malformed_json", None, "a file given to the CLI is not the JSON it expects";
     CliNoAsset = "cli.no_asset", None, "the deployment has no such token";
     CliNoDeployment = "cli.no_deployment", None, "`--market-source chain` without `--deployment`";
+    CliNoGuarantee = "cli.no_guarantee", None, "`stakebid claim`: the intent's plan settled without a guarantee (or has not settled)";
     CliNoWithdrawal = "cli.no_withdrawal", None, "`stakebid withdraw --complete`: nothing queued to complete";
     CliRuntime = "cli.runtime", None, "the async runtime could not start";
     CliUnknownAsset = "cli.unknown_asset", None, "no asset of the deployment goes by that name";

@@ -102,6 +102,9 @@ pub struct Staker {
     chain: Option<(DynProvider, Deployment)>,
 }
 
+use stakebid_chain::guarantee;
+pub use stakebid_chain::guarantee::{Commitment, Status as GuaranteeStatus};
+
 fn chain_err(e: impl std::fmt::Display) -> SdkError {
     SdkError::Chain(e.to_string())
 }
@@ -554,5 +557,41 @@ impl Staker {
             )));
         }
         Ok(r.transaction_hash)
+    }
+
+    /// `intent`'s delivered-yield guarantee, if its plan settled with one:
+    /// the award's commitment and where the guarantee stands now (delivered
+    /// yield so far, what a claim would pay, the claim window, claimed).
+    pub async fn guarantee(
+        &self,
+        intent: B256,
+    ) -> Result<Option<(Commitment, GuaranteeStatus)>, SdkError> {
+        let (p, d) = self.chain()?;
+        let Some(c) = guarantee::commitment_of(p, d, intent).await.map_err(chain_err)? else {
+            return Ok(None);
+        };
+        let (leaf, _) = c.proof(intent).expect("the commitment holds the intent");
+        let now = p
+            .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
+            .await
+            .map_err(chain_err)?
+            .ok_or_else(|| SdkError::Chain("the chain has no latest block".into()))?
+            .header
+            .timestamp;
+        let st = guarantee::status(p, d, &leaf, now).await.map_err(chain_err)?;
+        Ok(Some((c, st)))
+    }
+
+    /// Claims `intent`'s guarantee from its commitment (anyone may, in the
+    /// day after its horizon); what it pays is credited to the intent
+    /// owner's escrow. Returns the transaction and the amount.
+    pub async fn claim(
+        &self,
+        c: &Commitment,
+        intent: B256,
+    ) -> Result<(B256, stakebid_intents::Wei), SdkError> {
+        let (p, d) = self.chain()?;
+        let (r, paid) = guarantee::claim(p, d, c, intent).await.map_err(chain_err)?;
+        Ok((r.transaction_hash, paid))
     }
 }

@@ -115,6 +115,20 @@ enum Cmd {
         #[arg(long)]
         claimer: Option<alloy::primitives::Address>,
     },
+    /// A settled plan's delivered-yield guarantee: its floor, cap, horizon,
+    /// the yield delivered so far (the protocols' own indexes) and, in the
+    /// day after the horizon, the claim (anyone may claim; what it pays is
+    /// credited to the intent owner's escrow).
+    Claim {
+        #[command(flatten)]
+        conn: staker::Conn,
+        /// The intent id (0x…).
+        #[arg(long)]
+        intent: alloy::primitives::B256,
+        /// Only show where the guarantee stands; do not claim.
+        #[arg(long)]
+        status: bool,
+    },
     /// Read auctions from a node: list, or one auction's bids, winners and settlements.
     #[command(subcommand)]
     Auctions(staker::AuctionsCmd),
@@ -165,6 +179,7 @@ pub(crate) fn run(cli: Cli) -> Result<(), CliError> {
         Cmd::RewardsClaimer { conn, position, claimer } => {
             staker::rewards_claimer(conn, position, claimer)
         }
+        Cmd::Claim { conn, intent, status } => staker::claim(conn, intent, status),
         Cmd::Auctions(c) => staker::auctions(c),
     }
 }

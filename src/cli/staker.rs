@@ -382,6 +382,102 @@ pub(crate) fn rewards_claimer(
     })
 }
 
+/// What `stakebid claim --json` prints.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ClaimView {
+    intent: B256,
+    root: B256,
+    #[serde(with = "stakebid_intents::encoding::checksummed")]
+    solver: Address,
+    floor_bps: u16,
+    horizon_days: u16,
+    cap: stakebid_intents::Wei,
+    settled_at: u64,
+    opens_at: u64,
+    closes_at: u64,
+    delivered_bps: Option<i64>,
+    payout_now: stakebid_intents::Wei,
+    claimed: bool,
+    paid: Option<stakebid_intents::Wei>,
+    tx: Option<B256>,
+}
+
+/// `stakebid claim`: a guarantee's status and, when its window is open, the claim.
+pub(crate) fn claim(c: Conn, intent: B256, status_only: bool) -> Result<(), CliError> {
+    runtime()?.block_on(async {
+        let s = c.staker(true).await?;
+        let Some((com, st)) = s.guarantee(intent).await? else {
+            return Err(CliError::new(
+                "cli.no_guarantee",
+                format!("intent {intent} has no guarantee on the chain: its plan settled without one, or has not settled"),
+            ));
+        };
+        let mut view = ClaimView {
+            intent,
+            root: com.root,
+            solver: com.solver,
+            floor_bps: st.terms.floor.0,
+            horizon_days: st.terms.horizon_days,
+            cap: st.terms.cap,
+            settled_at: st.settled_at,
+            opens_at: st.window.0,
+            closes_at: st.window.1,
+            delivered_bps: st.delivered_bps,
+            payout_now: st.payout_now,
+            claimed: st.claimed,
+            paid: None,
+            tx: None,
+        };
+        let eth = |w: stakebid_intents::Wei| w.0 as f64 / 1e18;
+        if !c.json {
+            println!(
+                "guarantee of {intent}: at least {:.2} % net APY over {} days, up to {} ETH from solver {}'s bond",
+                st.terms.floor.0 as f64 / 100.0,
+                st.terms.horizon_days,
+                eth(st.terms.cap),
+                com.solver
+            );
+            match st.delivered_bps {
+                Some(b) => println!("delivered so far: {:.2} % net APY (the protocols' own indexes)", b as f64 / 100.0),
+                None => println!("delivered so far: nothing measured yet (settled this block)"),
+            }
+            println!(
+                "claim window: {} to {} (unix seconds){}",
+                st.window.0,
+                st.window.1,
+                if st.claimed { "; already claimed" } else { "" }
+            );
+        }
+        if !status_only {
+            if st.claimed {
+                return Err(CliError::new("cli.claim_not_open", format!("the guarantee of {intent} was already claimed")));
+            }
+            match s.claim(&com, intent).await {
+                Ok((tx, paid)) => {
+                    view.paid = Some(paid);
+                    view.tx = Some(tx);
+                    view.claimed = true;
+                    if !c.json {
+                        println!("claimed: {} ETH credited to the owner's escrow (tx {tx})", eth(paid));
+                    }
+                }
+                Err(e) if e.to_string().contains("ClaimWindow") => {
+                    return Err(CliError::new(
+                        "cli.claim_not_open",
+                        format!("the claim window of {intent} is {} to {} (unix seconds): not open now", st.window.0, st.window.1),
+                    ));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        if c.json {
+            print_json(&view);
+        }
+        Ok(())
+    })
+}
+
 /// Seconds per block for the countdown (mainnet's slot; a devnet mines on demand).
 const BLOCK_SECS: u64 = 12;
 

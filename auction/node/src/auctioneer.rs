@@ -333,7 +333,10 @@ impl<'s> Auctioneer<'s> {
             report.charge(&mut self.registry, id, f.solver, Offence::Unrevealed, f.commitment);
         }
         let in_batch: BTreeMap<IntentId, Intent> = batch.iter().cloned().collect();
-        let Scored { cands, cand_bids, rejected, .. } = score_all(&ctx, &in_batch, &bids);
+        let mut scored = score_all(&ctx, &in_batch, &bids);
+        let reg = &self.registry;
+        scored.within_bonds(&bids, |s| reg.solvers.get(s).map_or(0, |s| s.bond.0));
+        let Scored { cands, cand_bids, rejected, .. } = scored;
         let cand_bids: Vec<&Bid> = cand_bids.iter().map(|&i| &bids[i]).collect();
         let mut rejected_bids: Vec<&Bid> = Vec::new();
         for (i, reasons) in rejected {

@@ -6,6 +6,7 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use alloy::primitives::Address;
 use rayon::prelude::*;
 use stakebid_intents::evaluate::{CapacityUse, Violation};
 use stakebid_intents::market::GasModel;
@@ -169,6 +170,34 @@ pub struct Scored {
     pub evaluated: usize,
 }
 
+impl Scored {
+    /// Moves to `rejected` every candidate whose guarantees' caps add up to
+    /// more than its solver's free bond (`free_bond`): the Settlement would
+    /// fail to reserve them, so a solver cannot promise beyond its bond.
+    pub fn within_bonds(&mut self, bids: &[Bid], free_bond: impl Fn(&Address) -> u128) {
+        let mut keep = (Vec::new(), Vec::new());
+        for (c, i) in self.cands.drain(..).zip(self.cand_bids.drain(..)) {
+            let caps = guarantee_caps(&bids[i]);
+            let free = free_bond(&bids[i].solver);
+            if caps > free {
+                let msg = format!(
+                    "the bid's guarantees cap {caps} wei in all, above the solver's free bond of {free} wei"
+                );
+                self.rejected.push((i, vec![reason(None, "bid.guarantee_over_bond", msg)]));
+            } else {
+                keep.0.push(c);
+                keep.1.push(i);
+            }
+        }
+        (self.cands, self.cand_bids) = keep;
+    }
+}
+
+/// The sum of the caps of `bid`'s guarantees (saturating).
+pub fn guarantee_caps(bid: &Bid) -> u128 {
+    bid.plans.iter().fold(0u128, |s, p| s.saturating_add(p.guaranteeCap.saturating_to()))
+}
+
 /// Scores every bid as [`score`] would, bid by bid. The auctioneer's
 /// close, its fallback after a failed settlement and a third party's replay
 /// all start here, so they see the same candidates in the same order (ties
@@ -205,4 +234,55 @@ pub fn score_all(ctx: &Context<'_>, batch: &BTreeMap<IntentId, Intent>, bids: &[
         }
     }
     out
+}
+
+#[cfg(test)]
+mod bond_tests {
+    use super::*;
+    use alloy::primitives::{B256, U256};
+    use stakebid_intents::guarantee::Terms;
+    use stakebid_intents::market::Index;
+    use stakebid_intents::plan::Allocation;
+    use stakebid_intents::units::{Bps, Wei, WAD};
+    use stakebid_intents::{Domain, Market, Scenarios, NATIVE_ETH};
+
+    /// A bid whose guarantees' caps exceed the solver's free bond is
+    /// rejected with `bid.guarantee_over_bond`; within the bond it stands.
+    #[test]
+    fn a_solver_cannot_guarantee_beyond_its_free_bond() {
+        let m = Market::snapshot();
+        let ix = Index::new(&m);
+        let sc = Scenarios::generate(&m, &ix, B256::ZERO, 50);
+        let ctx = Context::new(&m, &sc);
+        let mut i = stakebid_intents::batch::Profile::Balanced.intent(
+            Address::repeat_byte(9),
+            NATIVE_ETH,
+            U256::from(10 * WAD),
+            U256::from(1),
+            u64::MAX / 2,
+        );
+        i.minNetApyBps = 0;
+        i.maxLossBps = 10_000;
+        i.minLiquidBps = 0;
+        i.maxOperatorBps = 10_000;
+        i.maxServiceBps = 10_000;
+        let id = i.id(&Domain::DEV);
+        let plan = Plan {
+            intent: id,
+            allocations: vec![Allocation { position: "stETH".into(), amount: Wei(10 * WAD) }],
+            fee: Wei(0),
+            guarantee: Some(Terms { floor: Bps(200), horizon_days: 30, cap: Wei(WAD) }),
+        };
+        let solver = Address::repeat_byte(7);
+        let bid = Bid::from_plans(1, solver, &[plan]);
+        let batch = BTreeMap::from([(id, i)]);
+        let bids = [bid];
+        let mut s = score_all(&ctx, &batch, &bids);
+        assert_eq!(s.cands.len(), 1, "{:?}", s.rejected);
+        s.within_bonds(&bids, |_| WAD);
+        assert_eq!(s.cands.len(), 1, "a bond equal to the cap covers it");
+        s.within_bonds(&bids, |_| WAD - 1);
+        assert!(s.cands.is_empty());
+        assert_eq!(s.rejected[0].1[0].code, "bid.guarantee_over_bond");
+    }
 }

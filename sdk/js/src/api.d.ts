@@ -110,6 +110,12 @@ export interface BidPlan {
   allocations: Array<BidAllocation>;
   /** The solver's fee, wei (decimal). */
   fee: string;
+  /** The delivered-yield guarantee's floor, bps of net APY (absent: no guarantee; docs/guarantee.md). */
+  guaranteeBps?: number | null;
+  /** The most the solver's bond pays for this plan, wei (decimal). */
+  guaranteeCap?: string | null;
+  /** The horizon the floor is measured over, days (30–730). */
+  guaranteeDays?: number | null;
   /** The intent (0x, 32 bytes). */
   intentId: string;
 }
@@ -231,6 +237,16 @@ export interface Figures {
   service_bps: Record<string, number>;
   /** Loss in each of the market's named historical stress events (bps of the amount), by event name. */
   stress_bps?: Record<string, number>;
+}
+
+/** A solver's delivered-yield guarantee on one plan (docs/guarantee.md): at least `floorBps` net APY over `horizonDays`, measured on-chain from the protocols' own indexes, paid up to `cap` from its bond. */
+export interface GuaranteeTerms {
+  /** The most the solver's bond pays, wei (decimal). */
+  cap: string;
+  /** The floor, bps of net APY. */
+  floorBps: number;
+  /** The horizon, days (30–730). */
+  horizonDays: number;
 }
 
 /** `GET /healthz`. */
@@ -450,6 +466,8 @@ export interface Plan {
   allocations: Array<Allocation>;
   /** The fee, wei (decimal). */
   fee: string;
+  /** The delivered-yield guarantee the solver attaches, if any. */
+  guarantee?: null | GuaranteeTerms;
   /** The intent. */
   intent: string;
 }

@@ -16,6 +16,7 @@
 #![forbid(unsafe_code)]
 
 pub mod contracts;
+pub mod guarantee;
 pub mod protocols;
 pub mod registry;
 pub mod withdrawals;
