@@ -291,24 +291,31 @@ fn the_evaluator_accepts_exactly_the_plans_that_break_nothing() {
     assert!(accepted > 100 && rejected > 100, "accepted {accepted}, rejected {rejected}");
 }
 
+/// The 10 ETH intent (a 2 % floor, 10 % loss budget, no liquidity need)
+/// and its plan: all of it in stETH, no fee.
+fn all_steth() -> (Intent, stakebid_intents::IntentId, Plan) {
+    let mut i = intent();
+    i.minLiquidBps = 0;
+    i.maxLossBps = 1000;
+    i.minNetApyBps = 200;
+    let id = i.id(&domain());
+    let plan = Plan {
+        guarantee: None,
+        intent: id,
+        allocations: vec![Allocation { position: "stETH".into(), amount: Wei(10 * WAD) }],
+        fee: Wei(0),
+    };
+    (i, id, plan)
+}
+
 #[test]
 fn an_all_steth_plan_earns_steth_apr_and_reports_the_june_2022_stress() {
     let m = Market::snapshot();
     let ix = Index::new(&m);
     let sc = Scenarios::generate(&m, &ix, B256::ZERO, 100);
     let ctx = Context::new(&m, &sc);
-    let mut i = intent();
-    i.minLiquidBps = 0;
-    i.maxLossBps = 1000;
-    i.minNetApyBps = 200;
-    let id = i.id(&domain());
+    let (i, id, plan) = all_steth();
     let ten = 10 * WAD;
-    let plan = Plan {
-        guarantee: None,
-        intent: id,
-        allocations: vec![Allocation { position: "stETH".into(), amount: Wei(ten) }],
-        fee: Wei(0),
-    };
     let e = evaluate(&ctx, &i, id, &plan).unwrap();
     assert_eq!(e.net_yield, (ten * 282 / 10_000) as i128);
     assert_eq!(e.net_apy_bps, 282);
@@ -409,18 +416,8 @@ fn a_guarantee_adds_its_expected_payout_to_the_score_up_to_a_cap() {
     let ix = Index::new(&m);
     let sc = Scenarios::generate(&m, &ix, B256::repeat_byte(3), 200);
     let ctx = Context::new(&m, &sc);
-    let mut i = intent();
-    i.minLiquidBps = 0;
-    i.maxLossBps = 1000;
-    i.minNetApyBps = 200;
-    let id = i.id(&domain());
+    let (i, id, bare) = all_steth();
     let ten = 10 * WAD;
-    let bare = Plan {
-        guarantee: None,
-        intent: id,
-        allocations: vec![Allocation { position: "stETH".into(), amount: Wei(ten) }],
-        fee: Wei(0),
-    };
     let base = evaluate(&ctx, &i, id, &bare).unwrap();
     assert!(base.guarantee.is_none());
     let p = ix.position_ids["stETH"];
