@@ -4,5 +4,6 @@ mod common;
 mod eip712;
 mod evaluator;
 mod market;
+mod merkle;
 mod validation;
 mod viem;
